@@ -1,0 +1,9 @@
+//! Value types the generator substitutes for spec schemas progenitor handles badly.
+
+mod csv;
+mod id;
+mod lenient;
+
+pub use csv::CsvList;
+pub use id::Id;
+pub use lenient::Lenient;

@@ -1,0 +1,161 @@
+//! Test support shared by the vendor crates' test suites.
+//!
+//! - [`recorded`]: turns what a mock server received into a stable, secret-free value for
+//!   insta snapshots (method, path, sorted query, headers, body).
+//! - [`examples`]: every response example of a spec, with the schema it illustrates.
+//! - [`drop_after_request`]: a server that reads a request and hangs up without answering.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use serde::Serialize;
+use serde_json::Value;
+use tokio::io::AsyncReadExt;
+
+/// One request as a snapshot shows it.
+#[derive(Debug, Serialize, PartialEq)]
+pub struct Recorded {
+    pub method: String,
+    pub path: String,
+    pub query: Vec<(String, String)>,
+    pub headers: BTreeMap<String, String>,
+    pub body: Value,
+}
+
+/// Headers that vary from run to run or machine to machine.
+const VOLATILE: [&str; 2] = ["host", "content-length"];
+
+/// Normalises a received request: query pairs sorted, `host` dropped, credentials redacted
+/// (the scheme is kept, the secret becomes `[redacted]`), crmkit's version elided from the
+/// `User-Agent`, a JSON body parsed (other bodies kept as text).
+pub fn recorded(req: &wiremock::Request) -> Recorded {
+    let mut query: Vec<(String, String)> = req.url.query_pairs().map(|(k, v)| (k.into_owned(), v.into_owned())).collect();
+    query.sort();
+    let mut headers = BTreeMap::new();
+    for (name, value) in &req.headers {
+        let name = name.as_str().to_ascii_lowercase();
+        if VOLATILE.contains(&name.as_str()) {
+            continue;
+        }
+        let value = String::from_utf8_lossy(value.as_bytes()).into_owned();
+        headers.insert(name.clone(), redact(&name, &value));
+    }
+    let body = if req.body.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_slice(&req.body).unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&req.body).into_owned()))
+    };
+    Recorded { method: req.method.to_string(), path: req.url.path().to_string(), query, headers, body }
+}
+
+fn redact(name: &str, value: &str) -> String {
+    match name {
+        "authorization" => match value.split_once(' ') {
+            Some((scheme, _)) => format!("{scheme} [redacted]"),
+            None => "[redacted]".to_string(),
+        },
+        "x-api-key" => "[redacted]".to_string(),
+        "user-agent" => match value.split_once(' ') {
+            Some((product, rest)) if product.starts_with("crmkit/") => format!("crmkit/[version] {rest}"),
+            _ => value.to_string(),
+        },
+        _ => value.to_string(),
+    }
+}
+
+/// A response example of a spec.
+#[derive(Debug, Clone)]
+pub struct Example {
+    /// `operationId`.
+    pub operation: String,
+    /// The response status key (`200`, `4XX`, …).
+    pub status: String,
+    /// The name of the component schema the response body refers to.
+    pub schema: String,
+    /// The example value.
+    pub value: Value,
+}
+
+/// The workspace's `specs/<name>.yaml`.
+pub fn spec_path(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../specs").join(format!("{name}.yaml"))
+}
+
+/// Reads a spec.
+pub fn load_spec(name: &str) -> Value {
+    let path = spec_path(name);
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("reading {}: {e}", path.display()));
+    serde_yaml_ng::from_str(&text).unwrap_or_else(|e| panic!("parsing {}: {e}", path.display()))
+}
+
+/// Every JSON response example of every operation (`example` and each of `examples`), with
+/// local `$ref`s resolved.
+pub fn examples(spec: &Value) -> Vec<Example> {
+    let resolve = |v: &Value| -> Value {
+        let mut v = v.clone();
+        for _ in 0..8 {
+            match v.get("$ref").and_then(Value::as_str).and_then(|r| r.strip_prefix('#')) {
+                Some(p) => v = spec.pointer(p).cloned().unwrap_or(Value::Null),
+                None => break,
+            }
+        }
+        v
+    };
+    let mut out = Vec::new();
+    for (_, item) in spec["paths"].as_object().into_iter().flatten() {
+        for (_, op) in item.as_object().into_iter().flatten() {
+            let Some(id) = op.get("operationId").and_then(Value::as_str) else { continue };
+            for (status, resp) in op.get("responses").and_then(Value::as_object).into_iter().flatten() {
+                let resp = resolve(resp);
+                let Some(media) = resp.pointer("/content/application~1json") else { continue };
+                let schema = media.pointer("/schema/$ref").and_then(Value::as_str).unwrap_or("<inline>");
+                let schema = schema.trim_start_matches("#/components/schemas/").to_string();
+                let mut values = Vec::new();
+                if let Some(v) = media.get("example") {
+                    values.push(v.clone());
+                }
+                for (_, ex) in media.get("examples").and_then(Value::as_object).into_iter().flatten() {
+                    values.push(resolve(ex).get("value").cloned().unwrap_or(Value::Null));
+                }
+                for value in values {
+                    out.push(Example { operation: id.to_string(), status: status.clone(), schema: schema.clone(), value });
+                }
+            }
+        }
+    }
+    out
+}
+
+/// A local server that reads one HTTP request per connection and closes the connection
+/// without answering, as a crashed upstream would after receiving a request. Returns its
+/// base URL and a counter of requests it read.
+pub async fn drop_after_request() -> (String, Arc<AtomicUsize>) {
+    let listener = match tokio::net::TcpListener::bind("127.0.0.1:0").await {
+        Ok(l) => l,
+        Err(e) => panic!("binding a local port: {e}"),
+    };
+    let addr = listener.local_addr().map(|a| a.to_string()).unwrap_or_default();
+    let seen = Arc::new(AtomicUsize::new(0));
+    let counter = seen.clone();
+    tokio::spawn(async move {
+        while let Ok((mut socket, _)) = listener.accept().await {
+            let counter = counter.clone();
+            tokio::spawn(async move {
+                let mut buf = Vec::new();
+                let mut chunk = [0u8; 4096];
+                // Read until the end of the headers (and whatever body came with them).
+                while !buf.windows(4).any(|w| w == b"\r\n\r\n") {
+                    match socket.read(&mut chunk).await {
+                        Ok(0) | Err(_) => return,
+                        Ok(n) => buf.extend_from_slice(&chunk[..n]),
+                    }
+                }
+                counter.fetch_add(1, Ordering::SeqCst);
+                drop(socket);
+            });
+        }
+    });
+    (format!("http://{addr}"), seen)
+}

@@ -1,0 +1,35 @@
+//! # crmkit
+//!
+//! Typed async clients for CRM and contact APIs, generated from the OpenAPI descriptions in
+//! `specs/`, with one runtime for auth, retries, rate limits, pagination and errors.
+//!
+//! Enable one feature per vendor (`zoho-voice`, …) or `full`. Every client is built the
+//! same way (`Client::builder()…build()`), every call returns something `?` turns into
+//! [`Error`], and every list has a `…_stream()`.
+//!
+//! ```no_run
+//! # #[cfg(feature = "zoho-voice")]
+//! # async fn run() -> crmkit::Result<()> {
+//! use crmkit::zoho_voice::{Client, ClientContactsExt};
+//! use crmkit::{DataCentre, ZohoOAuth};
+//!
+//! let oauth = ZohoOAuth::builder("client-id", "client-secret", "refresh-token")
+//!     .data_centre(DataCentre::Eu)
+//!     .build()?;
+//! let voice = Client::builder().data_centre(DataCentre::Eu).credentials(oauth).build()?;
+//! let contact = voice.get_contact().contact_id("315000153768793").send().await?;
+//! println!("{:?}", contact.contacts.first_name);
+//! # Ok(()) }
+//! ```
+
+pub use crmkit_runtime::{
+    ApiError, ApiKey, AuthError, Basic, Config, Credentials, CsvList, DataCentre, DecodeError, Error, Id, Lenient,
+    Page, RateLimit, Result, RetryPolicy, StaticToken, TransportError, ZohoOAuth, auth, pager,
+};
+
+/// The runtime every client shares (credentials, retries, limits, pagination, errors).
+pub use crmkit_runtime as runtime;
+
+/// Zoho Voice contacts (`feature = "zoho-voice"`).
+#[cfg(feature = "zoho-voice")]
+pub use crmkit_zoho_voice as zoho_voice;

@@ -1,0 +1,1 @@
+//! Cross-vendor test suites live in `tests/`.

@@ -1,0 +1,51 @@
+//! `cargo xtask` — the project's automation. See README.md for the commands.
+
+mod contract;
+mod generate;
+mod lint;
+mod polyglot;
+mod specs;
+mod test;
+mod tools;
+
+use std::process::ExitCode;
+
+const USAGE: &str = "\
+usage: cargo xtask <command>
+
+commands:
+  generate [--check] [--vendor V]   lint the specs, then regenerate crates/crmkit-<V>/src/generated.rs
+                                    (--check: regenerate in memory and fail on any drift)
+  lint [SPEC.yaml ...]              run the spec rules (default: every spec in specs/)
+  tools                             install the pinned Node and Python tools into target/tools/
+  polyglot                          lint and generate other-language clients from every spec
+  contract                          run every operation through the Rust clients against Prism
+  test                              everything CI runs
+";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let result = match args.first().map(String::as_str) {
+        Some("generate") => generate::run(&args[1..]),
+        Some("lint") => lint::run(&args[1..]),
+        Some("tools") => tools::Tools::install(&specs::root()).map(|_| ()),
+        Some("polyglot") => polyglot::run(&specs::root()),
+        Some("contract") => contract::run(&specs::root()),
+        Some("test") => test::run(&args[1..]),
+        Some("-h" | "--help" | "help") => {
+            print!("{USAGE}");
+            Ok(())
+        }
+        _ => {
+            eprint!("{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

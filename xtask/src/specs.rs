@@ -1,0 +1,67 @@
+//! Where the specs and the vendor crates live, and how a spec is read.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+use serde_json::Value;
+
+/// The workspace root (the parent of `xtask/`).
+pub fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask lives one level below the workspace root")
+        .to_path_buf()
+}
+
+/// One vendor: `specs/<name>.yaml` generates `crates/crmkit-<name>/src/generated.rs`.
+#[derive(Debug, Clone)]
+pub struct Vendor {
+    pub name: String,
+    pub spec: PathBuf,
+    pub generated: PathBuf,
+}
+
+impl Vendor {
+    /// Whether `crates/crmkit-<name>` exists yet (a new spec may land before its crate).
+    pub fn has_crate(&self) -> bool {
+        self.generated.parent().and_then(|src| src.parent()).is_some_and(|c| c.join("Cargo.toml").is_file())
+    }
+
+    /// Path of the spec relative to the workspace root, as written in messages and headers.
+    pub fn spec_display(&self) -> String {
+        format!("specs/{}.yaml", self.name)
+    }
+}
+
+/// Every vendor in `specs/`, sorted by name; `only` limits the list to one.
+pub fn vendors(root: &Path, only: Option<&str>) -> Result<Vec<Vendor>> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(root.join("specs")).context("reading specs/")? {
+        let path = entry?.path();
+        if path.extension().and_then(|e| e.to_str()) != Some("yaml") {
+            continue;
+        }
+        let name = path
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .context("spec file name is not UTF-8")?
+            .to_string();
+        let generated = root.join("crates").join(format!("crmkit-{name}/src/generated.rs"));
+        out.push(Vendor { name, spec: path, generated });
+    }
+    out.sort_by(|a, b| a.name.cmp(&b.name));
+    if let Some(only) = only {
+        out.retain(|v| v.name == only);
+        if out.is_empty() {
+            bail!("no spec named specs/{only}.yaml");
+        }
+    }
+    Ok(out)
+}
+
+/// Reads a YAML (or JSON) spec into a JSON value.
+pub fn load(path: &Path) -> Result<Value> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    serde_yaml_ng::from_str(&text).with_context(|| format!("{} is not valid YAML", path.display()))
+}
