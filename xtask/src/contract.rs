@@ -1,8 +1,9 @@
 //! `cargo xtask contract`: every operation of the Rust clients against a Prism mock of its
 //! spec, with request validation on. The contract is *zero validation errors*.
 //!
-//! For each `specs/<name>.yaml` that has both a crate `crates/crmkit-<name>` and a test file
-//! `tests/tests/contract_<name_with_underscores>.rs` (others are listed as skipped):
+//! For each `specs/<name>.yaml` that has a crate `crates/crmkit-<name>` (a spec without a
+//! crate yet is skipped), whose test file `tests/tests/contract_<name_with_underscores>.rs`
+//! must exist:
 //!
 //! 1. start `prism mock specs/<name>.yaml --host 127.0.0.1 --port <free port> --errors`,
 //!    stdout and stderr going to `target/contract/<name>-prism.log`; `--errors` turns every
@@ -51,11 +52,18 @@ pub fn run(root: &Path) -> Result<()> {
     for vendor in specs::vendors(root, None)? {
         let test = format!("contract_{}", vendor.name.replace('-', "_"));
         if !root.join(format!("crates/crmkit-{}", vendor.name)).is_dir() {
-            println!("contract: {}: skipped (no crates/crmkit-{})", vendor.name, vendor.name);
+            println!(
+                "contract: {}: skipped (no crates/crmkit-{})",
+                vendor.name, vendor.name
+            );
             continue;
         }
         if !root.join(format!("tests/tests/{test}.rs")).is_file() {
-            println!("contract: {}: skipped (no tests/tests/{test}.rs)", vendor.name);
+            eprintln!(
+                "contract: {}: FAIL: crates/crmkit-{} has no contract test tests/tests/{test}.rs",
+                vendor.name, vendor.name
+            );
+            failures.push(vendor.name.clone());
             continue;
         }
         ran += 1;
@@ -68,26 +76,43 @@ pub fn run(root: &Path) -> Result<()> {
         }
     }
     if !failures.is_empty() {
-        bail!("contract failed for: {} (Prism logs in target/contract/)", failures.join(", "));
+        bail!(
+            "contract failed for: {} (Prism logs in target/contract/)",
+            failures.join(", ")
+        );
     }
     println!("contract: {ran} vendor(s) passed");
     Ok(())
 }
 
 /// One vendor: Prism up, tests, Prism down, log scanned.
-fn contract(root: &Path, tools: &Tools, vendor: &specs::Vendor, test: &str, log: &Path) -> Result<()> {
+fn contract(
+    root: &Path,
+    tools: &Tools,
+    vendor: &specs::Vendor,
+    test: &str,
+    log: &Path,
+) -> Result<()> {
     let port = free_port()?;
     let mut prism = tools.command("prism");
     prism
         .current_dir(root)
         .arg("mock")
         .arg(vendor.spec_display())
-        .args(["--host", "127.0.0.1", "--port", &port.to_string(), "--errors"]);
+        .args([
+            "--host",
+            "127.0.0.1",
+            "--port",
+            &port.to_string(),
+            "--errors",
+        ]);
     let line = tools::command_line(&prism);
     println!("contract: {}: {line}", vendor.name);
     let out = File::create(log).with_context(|| format!("creating {}", log.display()))?;
     prism.stdout(out.try_clone()?).stderr(out);
-    let child = prism.spawn().with_context(|| format!("could not start `{line}`"))?;
+    let child = prism
+        .spawn()
+        .with_context(|| format!("could not start `{line}`"))?;
     let mut prism = Running(child);
     wait_for_port(&mut prism.0, port, log)?;
 
@@ -95,23 +120,47 @@ fn contract(root: &Path, tools: &Tools, vendor: &specs::Vendor, test: &str, log:
     let mut cargo = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
     cargo
         .current_dir(root)
-        .args(["test", "-p", "crmkit-tests", "--features", "contract", "--test", test, "--", "--test-threads=1"])
+        .args([
+            "test",
+            "-p",
+            "crmkit-tests",
+            "--features",
+            "contract",
+            "--test",
+            test,
+            "--",
+            "--test-threads=1",
+        ])
         .env("CRMKIT_PRISM_URL", &url);
     let cargo_line = tools::command_line(&cargo);
-    println!("contract: {}: CRMKIT_PRISM_URL={url} {cargo_line}", vendor.name);
-    let status = cargo.status().with_context(|| format!("could not start `{cargo_line}`"));
+    println!(
+        "contract: {}: CRMKIT_PRISM_URL={url} {cargo_line}",
+        vendor.name
+    );
+    let status = cargo
+        .status()
+        .with_context(|| format!("could not start `{cargo_line}`"));
     drop(prism); // stops Prism, so its log is complete
 
-    let violations = violations(&std::fs::read_to_string(log).with_context(|| format!("reading {}", log.display()))?);
+    let violations = violations(
+        &std::fs::read_to_string(log).with_context(|| format!("reading {}", log.display()))?,
+    );
     if !violations.is_empty() {
-        eprintln!("contract: {}: Prism logged validation violations:\n{}", vendor.name, violations.join("\n"));
+        eprintln!(
+            "contract: {}: Prism logged validation violations:\n{}",
+            vendor.name,
+            violations.join("\n")
+        );
     }
     let status = status?;
     if !status.success() {
         bail!("`{cargo_line}` failed ({status})");
     }
     if !violations.is_empty() {
-        bail!("tests passed, but Prism logged violations (see {})", log.display());
+        bail!(
+            "tests passed, but Prism logged violations (see {})",
+            log.display()
+        );
     }
     Ok(())
 }
@@ -140,10 +189,17 @@ fn wait_for_port(child: &mut Child, port: u16, log: &Path) -> Result<()> {
         }
         let output = || tools::tail(&std::fs::read_to_string(log).unwrap_or_default(), 60);
         if let Some(status) = child.try_wait()? {
-            bail!("Prism exited ({status}) before listening on {addr}; its output:\n{}", output());
+            bail!(
+                "Prism exited ({status}) before listening on {addr}; its output:\n{}",
+                output()
+            );
         }
         if start.elapsed() > STARTUP {
-            bail!("Prism did not listen on {addr} within {}s; its output:\n{}", STARTUP.as_secs(), output());
+            bail!(
+                "Prism did not listen on {addr} within {}s; its output:\n{}",
+                STARTUP.as_secs(),
+                output()
+            );
         }
         std::thread::sleep(Duration::from_millis(200));
     }
@@ -159,7 +215,9 @@ fn violations(log: &str) -> Vec<String> {
             request = Some(line.trim());
         }
         let tagged = line.contains("[VALIDATOR]") || line.contains("[HTTP SERVER]");
-        let bad = line.split_whitespace().any(|w| w == "error" || w == "warning");
+        let bad = line
+            .split_whitespace()
+            .any(|w| w == "error" || w == "warning");
         if tagged && bad && !is_request {
             if let Some(r) = request.take() {
                 out.push(format!("  {r}"));

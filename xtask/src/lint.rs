@@ -11,7 +11,9 @@ use serde_json::Value;
 use crate::generate::HANDWRITTEN;
 use crate::specs;
 
-pub const METHODS: [&str; 8] = ["get", "put", "post", "delete", "options", "head", "patch", "trace"];
+pub const METHODS: [&str; 8] = [
+    "get", "put", "post", "delete", "options", "head", "patch", "trace",
+];
 
 /// Request and response media types progenitor generates correctly.
 const GENERATED_MEDIA: [&str; 4] = [
@@ -32,7 +34,10 @@ pub struct Finding {
 pub fn run(args: &[String]) -> Result<()> {
     let root = specs::root();
     let files: Vec<(PathBuf, String)> = if args.is_empty() {
-        specs::vendors(&root, None)?.into_iter().map(|v| (v.spec.clone(), v.spec_display())).collect()
+        specs::vendors(&root, None)?
+            .into_iter()
+            .map(|v| (v.spec.clone(), v.spec_display()))
+            .collect()
     } else {
         args.iter().map(|a| (PathBuf::from(a), a.clone())).collect()
     };
@@ -60,7 +65,11 @@ pub fn render(findings: &[Finding]) -> String {
 
 /// Every rule, over one spec. An empty result means progenitor may run.
 pub fn check(spec: &Value, file: &str) -> Vec<Finding> {
-    let mut l = Linter { spec, file, out: Vec::new() };
+    let mut l = Linter {
+        spec,
+        file,
+        out: Vec::new(),
+    };
     l.document();
     if l.out.iter().any(|f| f.rule == "openapi-version") {
         return l.out;
@@ -80,7 +89,12 @@ struct Linter<'a> {
 }
 
 impl<'a> Linter<'a> {
-    fn report(&mut self, location: impl Into<String>, rule: &'static str, message: impl Into<String>) {
+    fn report(
+        &mut self,
+        location: impl Into<String>,
+        rule: &'static str,
+        message: impl Into<String>,
+    ) {
         self.out.push(Finding {
             file: self.file.to_string(),
             location: location.into(),
@@ -90,7 +104,11 @@ impl<'a> Linter<'a> {
     }
 
     fn document(&mut self) {
-        let version = self.spec.get("openapi").and_then(Value::as_str).unwrap_or("");
+        let version = self
+            .spec
+            .get("openapi")
+            .and_then(Value::as_str)
+            .unwrap_or("");
         if !version.starts_with("3.0.") {
             self.report(
                 "document",
@@ -111,11 +129,23 @@ impl<'a> Linter<'a> {
                 }
             }
         }
-        let schemes = self.spec.pointer("/components/securitySchemes").and_then(Value::as_object);
+        let schemes = self
+            .spec
+            .pointer("/components/securitySchemes")
+            .and_then(Value::as_object);
         if schemes.is_none_or(|s| s.is_empty()) {
-            self.report("components.securitySchemes", "security-schemes", "no security scheme; describe how the vendor authenticates");
+            self.report(
+                "components.securitySchemes",
+                "security-schemes",
+                "no security scheme; describe how the vendor authenticates",
+            );
         }
-        if self.spec.pointer("/info/title").and_then(Value::as_str).is_none_or(str::is_empty) {
+        if self
+            .spec
+            .pointer("/info/title")
+            .and_then(Value::as_str)
+            .is_none_or(str::is_empty)
+        {
             self.report("info", "info", "`info.title` is empty");
         }
     }
@@ -162,7 +192,11 @@ impl<'a> Linter<'a> {
                     None => here.clone(),
                 };
                 match id {
-                    None => self.report(&loc, "operation-id", "no `operationId`; add a snake_case one — it becomes the Rust method name"),
+                    None => self.report(
+                        &loc,
+                        "operation-id",
+                        "no `operationId`; add a snake_case one — it becomes the Rust method name",
+                    ),
                     Some(id) => {
                         if !is_snake_case(id) {
                             self.report(&loc, "operation-id", format!("`operationId: {id}` is not snake_case (e.g. `list_contacts`); it becomes the Rust method name"));
@@ -189,19 +223,28 @@ impl<'a> Linter<'a> {
 
     fn path_params(&mut self, loc: &str, path: &str, item: &Value, op: &Value) {
         let mut declared = BTreeSet::new();
-        for list in [item.get("parameters"), op.get("parameters")].into_iter().flatten() {
+        for list in [item.get("parameters"), op.get("parameters")]
+            .into_iter()
+            .flatten()
+        {
             for p in list.as_array().into_iter().flatten() {
                 let p = self.resolve(p);
                 let name = p.get("name").and_then(Value::as_str).unwrap_or("");
                 if p.get("in").and_then(Value::as_str) == Some("path") {
                     declared.insert(name.to_string());
                 }
-                if p.get("in").and_then(Value::as_str) == Some("query") && p.get("explode") == Some(&Value::Bool(false)) {
+                if p.get("in").and_then(Value::as_str) == Some("query")
+                    && p.get("explode") == Some(&Value::Bool(false))
+                {
                     let schema = p.get("schema").unwrap_or(&Value::Null);
                     let named_array = schema
                         .get("$ref")
                         .and_then(Value::as_str)
-                        .map(|r| self.resolve(schema).get("type").and_then(Value::as_str) == Some("array") && r.starts_with("#/components/schemas/"))
+                        .map(|r| {
+                            self.resolve(schema).get("type").and_then(Value::as_str)
+                                == Some("array")
+                                && r.starts_with("#/components/schemas/")
+                        })
                         .unwrap_or(false);
                     if !named_array {
                         self.report(loc, "csv-list", format!("query parameter `{name}` has `explode: false` but its schema is not a `$ref` to a named array schema; progenitor ignores `explode: false`, so name the array schema and it becomes `crmkit_runtime::CsvList`"));
@@ -212,7 +255,13 @@ impl<'a> Linter<'a> {
         for segment in path.split('/') {
             if let Some(name) = segment.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
                 if !declared.contains(name) {
-                    self.report(loc, "path-params", format!("path placeholder `{{{name}}}` has no `in: path` parameter; declare it"));
+                    self.report(
+                        loc,
+                        "path-params",
+                        format!(
+                            "path placeholder `{{{name}}}` has no `in: path` parameter; declare it"
+                        ),
+                    );
                 }
             }
         }
@@ -220,12 +269,32 @@ impl<'a> Linter<'a> {
 
     fn media_types(&mut self, loc: &str, op: &Value, handwritten: bool) {
         let mut foreign = Vec::new();
-        if let Some(content) = self.resolve(op.get("requestBody").unwrap_or(&Value::Null)).get("content").and_then(Value::as_object) {
-            foreign.extend(content.keys().filter(|m| !GENERATED_MEDIA.contains(&m.as_str())).cloned());
+        if let Some(content) = self
+            .resolve(op.get("requestBody").unwrap_or(&Value::Null))
+            .get("content")
+            .and_then(Value::as_object)
+        {
+            foreign.extend(
+                content
+                    .keys()
+                    .filter(|m| !GENERATED_MEDIA.contains(&m.as_str()))
+                    .cloned(),
+            );
         }
-        for (_, resp) in op.get("responses").and_then(Value::as_object).into_iter().flatten() {
+        for (_, resp) in op
+            .get("responses")
+            .and_then(Value::as_object)
+            .into_iter()
+            .flatten()
+        {
             let resp = self.resolve(resp);
-            for m in resp.get("content").and_then(Value::as_object).into_iter().flatten().map(|(k, _)| k) {
+            for m in resp
+                .get("content")
+                .and_then(Value::as_object)
+                .into_iter()
+                .flatten()
+                .map(|(k, _)| k)
+            {
                 if m.contains("xml") {
                     foreign.push(m.clone());
                 }
@@ -255,12 +324,20 @@ impl<'a> Linter<'a> {
                 None => "<no body>".to_string(),
                 Some(c) => {
                     for (media, m) in c {
-                        if media.contains("json") && m.get("example").is_none() && m.get("examples").is_none() {
+                        if media.contains("json")
+                            && m.get("example").is_none()
+                            && m.get("examples").is_none()
+                        {
                             self.report(loc, "response-example", format!("response {code} ({media}) has no `example`; add the vendor's example (or a faithful one, saying where it comes from)"));
                         }
                     }
                     c.iter()
-                        .map(|(media, m)| format!("{media}:{}", m.get("schema").map(schema_key).unwrap_or_default()))
+                        .map(|(media, m)| {
+                            format!(
+                                "{media}:{}",
+                                m.get("schema").map(schema_key).unwrap_or_default()
+                            )
+                        })
                         .collect::<Vec<_>>()
                         .join("|")
                 }
@@ -278,7 +355,11 @@ impl<'a> Linter<'a> {
             }
         }
         if success.is_empty() && !empty_204 {
-            self.report(loc, "responses", "no 2xx response");
+            self.report(
+                loc,
+                "responses",
+                "no 2xx response; document the success answer (a body-less `204` counts)",
+            );
         }
         if success.len() > 1 {
             self.report(loc, "one-success-type", format!("2xx responses have different bodies ({}); progenitor needs one success type — give them the same schema", success.into_iter().collect::<Vec<_>>().join(" vs ")));
@@ -289,28 +370,61 @@ impl<'a> Linter<'a> {
     }
 
     fn schemas(&mut self) {
-        let Some(schemas) = self.spec.pointer("/components/schemas").and_then(Value::as_object) else { return };
+        let Some(schemas) = self
+            .spec
+            .pointer("/components/schemas")
+            .and_then(Value::as_object)
+        else {
+            return;
+        };
         for (name, schema) in schemas {
             let loc = format!("schema `{name}`");
-            if schema.get("$ref").is_none() && schema.get("description").and_then(Value::as_str).is_none_or(str::is_empty) {
+            if schema.get("$ref").is_none()
+                && schema
+                    .get("description")
+                    .and_then(Value::as_str)
+                    .is_none_or(str::is_empty)
+            {
                 self.report(&loc, "schema-description", "no `description`; say in English what it is (quote the vendor's term if it helps)");
             }
-            if schema.get("enum").is_some() && schema.get("type").and_then(Value::as_str) != Some("string") {
+            if schema.get("enum").is_some()
+                && schema.get("type").and_then(Value::as_str) != Some("string")
+            {
                 self.report(&loc, "string-enums", "named enums must be `type: string`; the generator turns them into lenient enums");
             }
         }
         // Everything a response can carry must keep unknown fields and tolerate new enum values.
         let mut seen = BTreeSet::new();
         let mut stack: Vec<(String, Value)> = Vec::new();
-        for (path, item) in self.spec.get("paths").and_then(Value::as_object).into_iter().flatten() {
+        for (path, item) in self
+            .spec
+            .get("paths")
+            .and_then(Value::as_object)
+            .into_iter()
+            .flatten()
+        {
             for method in METHODS {
                 let Some(op) = item.get(method) else { continue };
                 if op.get(HANDWRITTEN) == Some(&Value::Bool(true)) {
                     continue;
                 }
-                let id = op.get("operationId").and_then(Value::as_str).unwrap_or(path);
-                for (code, resp) in op.get("responses").and_then(Value::as_object).into_iter().flatten() {
-                    for (_, m) in self.resolve(resp).get("content").and_then(Value::as_object).into_iter().flatten() {
+                let id = op
+                    .get("operationId")
+                    .and_then(Value::as_str)
+                    .unwrap_or(path);
+                for (code, resp) in op
+                    .get("responses")
+                    .and_then(Value::as_object)
+                    .into_iter()
+                    .flatten()
+                {
+                    for (_, m) in self
+                        .resolve(resp)
+                        .get("content")
+                        .and_then(Value::as_object)
+                        .into_iter()
+                        .flatten()
+                    {
                         if let Some(s) = m.get("schema") {
                             stack.push((format!("operation `{id}` response {code}"), s.clone()));
                         }
@@ -332,11 +446,18 @@ impl<'a> Linter<'a> {
         }
     }
 
-    fn response_schema(&mut self, loc: &str, s: &Value, named: bool, stack: &mut Vec<(String, Value)>) {
+    fn response_schema(
+        &mut self,
+        loc: &str,
+        s: &Value,
+        named: bool,
+        stack: &mut Vec<(String, Value)>,
+    ) {
         if s.get("enum").is_some() && !named {
             self.report(loc, "no-bare-response-enum", "an inline `enum` in a response fails the whole response on one new value; move it to a named schema under `components/schemas` (it becomes a lenient enum)");
         }
-        let is_object = s.get("type").and_then(Value::as_str) == Some("object") || s.get("properties").is_some();
+        let is_object = s.get("type").and_then(Value::as_str) == Some("object")
+            || s.get("properties").is_some();
         if is_object {
             match s.get("additionalProperties") {
                 Some(Value::Object(_)) => {}
@@ -350,7 +471,12 @@ impl<'a> Linter<'a> {
                 }
             }
         }
-        for (key, child) in s.get("properties").and_then(Value::as_object).into_iter().flatten() {
+        for (key, child) in s
+            .get("properties")
+            .and_then(Value::as_object)
+            .into_iter()
+            .flatten()
+        {
             stack.push((format!("{loc}.{key}"), child.clone()));
         }
         for key in ["items", "additionalProperties", "not"] {
@@ -371,7 +497,11 @@ impl<'a> Linter<'a> {
         'a: 'v,
     {
         for _ in 0..16 {
-            match v.get("$ref").and_then(Value::as_str).and_then(|r| r.strip_prefix('#')) {
+            match v
+                .get("$ref")
+                .and_then(Value::as_str)
+                .and_then(|r| r.strip_prefix('#'))
+            {
                 Some(pointer) => match self.spec.pointer(pointer) {
                     Some(target) => v = target,
                     None => return &Value::Null,
@@ -384,13 +514,18 @@ impl<'a> Linter<'a> {
 }
 
 fn schema_key(schema: &Value) -> String {
-    schema.get("$ref").and_then(Value::as_str).map(str::to_string).unwrap_or_else(|| schema.to_string())
+    schema
+        .get("$ref")
+        .and_then(Value::as_str)
+        .map(str::to_string)
+        .unwrap_or_else(|| schema.to_string())
 }
 
 fn is_snake_case(s: &str) -> bool {
     !s.is_empty()
         && s.starts_with(|c: char| c.is_ascii_lowercase())
-        && s.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+        && s.chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
 }
 
 /// English text: no CJK characters (the vendors' documents are Japanese and Chinese).
@@ -408,18 +543,46 @@ pub fn is_string_enum(schema: &Value) -> bool {
 pub fn csv_list_schemas(spec: &Value) -> BTreeSet<String> {
     let mut out = BTreeSet::new();
     let mut params: Vec<&Value> = Vec::new();
-    for item in spec.get("paths").and_then(Value::as_object).into_iter().flatten().map(|(_, v)| v) {
-        params.extend(item.get("parameters").and_then(Value::as_array).into_iter().flatten());
+    for item in spec
+        .get("paths")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flatten()
+        .map(|(_, v)| v)
+    {
+        params.extend(
+            item.get("parameters")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten(),
+        );
         for method in METHODS {
             if let Some(op) = item.get(method) {
-                params.extend(op.get("parameters").and_then(Value::as_array).into_iter().flatten());
+                params.extend(
+                    op.get("parameters")
+                        .and_then(Value::as_array)
+                        .into_iter()
+                        .flatten(),
+                );
             }
         }
     }
-    params.extend(spec.pointer("/components/parameters").and_then(Value::as_object).into_iter().flatten().map(|(_, v)| v));
+    params.extend(
+        spec.pointer("/components/parameters")
+            .and_then(Value::as_object)
+            .into_iter()
+            .flatten()
+            .map(|(_, v)| v),
+    );
     for p in params {
-        if p.get("in").and_then(Value::as_str) == Some("query") && p.get("explode") == Some(&Value::Bool(false)) {
-            if let Some(name) = p.pointer("/schema/$ref").and_then(Value::as_str).and_then(|r| r.strip_prefix("#/components/schemas/")) {
+        if p.get("in").and_then(Value::as_str) == Some("query")
+            && p.get("explode") == Some(&Value::Bool(false))
+        {
+            if let Some(name) = p
+                .pointer("/schema/$ref")
+                .and_then(Value::as_str)
+                .and_then(|r| r.strip_prefix("#/components/schemas/"))
+            {
                 out.insert(name.to_string());
             }
         }

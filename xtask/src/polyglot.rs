@@ -41,7 +41,10 @@ print(f"imported {pkg.__name__} and {len(names)} modules below it")
 
 /// Every spec in `specs/`.
 pub fn run(root: &Path) -> Result<()> {
-    let specs: Vec<PathBuf> = specs::vendors(root, None)?.into_iter().map(|v| v.spec).collect();
+    let specs: Vec<PathBuf> = specs::vendors(root, None)?
+        .into_iter()
+        .map(|v| v.spec)
+        .collect();
     run_for(root, &specs)
 }
 
@@ -51,7 +54,10 @@ pub fn run_for(root: &Path, specs: &[PathBuf]) -> Result<()> {
     let mut failures = Vec::new();
     let mut checks = 0;
     for spec in specs {
-        let name = spec.file_stem().and_then(|s| s.to_str()).context("spec file name is not UTF-8")?;
+        let name = spec
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .context("spec file name is not UTF-8")?;
         let spec = spec.strip_prefix(root).unwrap_or(spec);
         let out = Path::new("target/polyglot").join(name);
         let package = format!("crmkit_{}", name.replace('-', "_"));
@@ -59,9 +65,11 @@ pub fn run_for(root: &Path, specs: &[PathBuf]) -> Result<()> {
         let python = out.join("python");
         let absolute_out = root.join(&out);
         if absolute_out.exists() {
-            std::fs::remove_dir_all(&absolute_out).with_context(|| format!("removing {}", out.display()))?;
+            std::fs::remove_dir_all(&absolute_out)
+                .with_context(|| format!("removing {}", out.display()))?;
         }
-        std::fs::create_dir_all(&absolute_out).with_context(|| format!("creating {}", out.display()))?;
+        std::fs::create_dir_all(&absolute_out)
+            .with_context(|| format!("creating {}", out.display()))?;
 
         let mut check = |tool: &str, mut cmd: Command| -> bool {
             checks += 1;
@@ -69,8 +77,12 @@ pub fn run_for(root: &Path, specs: &[PathBuf]) -> Result<()> {
             match tools::run(cmd) {
                 Ok(output) => {
                     println!("PASS  {name}  {tool}");
-                    if tool == "openapi-python-client" && output.to_lowercase().contains("warning") {
-                        println!("WARN  {name}  {tool} could not generate everything:\n{}", tools::tail(&output, 200));
+                    if tool == "openapi-python-client" && output.to_lowercase().contains("warning")
+                    {
+                        println!(
+                            "WARN  {name}  {tool} could not generate everything:\n{}",
+                            tools::tail(&output, 200)
+                        );
                     }
                     true
                 }
@@ -83,11 +95,18 @@ pub fn run_for(root: &Path, specs: &[PathBuf]) -> Result<()> {
         };
 
         let mut redocly = tools.command("redocly");
-        redocly.arg("lint").arg(spec).args(["--config", "specs/redocly.yml", "--format=stylish"]);
+        redocly
+            .arg("lint")
+            .arg(spec)
+            .args(["--config", "specs/redocly.yml", "--format=stylish"]);
         check("redocly", redocly);
 
         let mut spectral = tools.command("spectral");
-        spectral.arg("lint").arg(spec).args(["--ruleset", "specs/.spectral.yml", "--fail-severity=warn"]);
+        spectral.arg("lint").arg(spec).args([
+            "--ruleset",
+            "specs/.spectral.yml",
+            "--fail-severity=warn",
+        ]);
         check("spectral", spectral);
 
         let mut validator = tools.command("openapi-spec-validator");
@@ -112,7 +131,9 @@ pub fn run_for(root: &Path, specs: &[PathBuf]) -> Result<()> {
             .arg(python.join(&package));
         if check("openapi-python-client", generate) {
             let mut import = tools.command("python");
-            import.args(["-c", IMPORT_ALL, &package]).env("PYTHONPATH", root.join(&python));
+            import
+                .args(["-c", IMPORT_ALL, &package])
+                .env("PYTHONPATH", root.join(&python));
             check("python-import", import);
         } else {
             println!("SKIP  {name}  python-import (no client)");
@@ -120,13 +141,23 @@ pub fn run_for(root: &Path, specs: &[PathBuf]) -> Result<()> {
     }
 
     if failures.is_empty() {
-        println!("polyglot: {checks} check(s) passed over {} spec(s)", specs.len());
+        println!(
+            "polyglot: {checks} check(s) passed over {} spec(s)",
+            specs.len()
+        );
         return Ok(());
     }
-    eprintln!("\npolyglot: {} of {checks} check(s) failed:", failures.len());
+    eprintln!(
+        "\npolyglot: {} of {checks} check(s) failed:",
+        failures.len()
+    );
     for (check, err) in &failures {
         eprintln!("\n── {check}: {err}");
     }
     let which: Vec<&str> = failures.iter().map(|(check, _)| check.as_str()).collect();
-    bail!("polyglot: {} check(s) failed: {}", failures.len(), which.join(", "))
+    bail!(
+        "polyglot: {} check(s) failed: {}",
+        failures.len(),
+        which.join(", ")
+    )
 }

@@ -5,8 +5,12 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, bail};
 use serde_json::Value;
 
-/// The workspace root (the parent of `xtask/`).
+/// The workspace root: the parent of `xtask/`, or `$CRMKIT_ROOT` (the drift tests point it
+/// at a scratch copy).
 pub fn root() -> PathBuf {
+    if let Some(root) = std::env::var_os("CRMKIT_ROOT") {
+        return PathBuf::from(root);
+    }
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .parent()
         .expect("xtask lives one level below the workspace root")
@@ -24,7 +28,10 @@ pub struct Vendor {
 impl Vendor {
     /// Whether `crates/crmkit-<name>` exists yet (a new spec may land before its crate).
     pub fn has_crate(&self) -> bool {
-        self.generated.parent().and_then(|src| src.parent()).is_some_and(|c| c.join("Cargo.toml").is_file())
+        self.generated
+            .parent()
+            .and_then(|src| src.parent())
+            .is_some_and(|c| c.join("Cargo.toml").is_file())
     }
 
     /// Path of the spec relative to the workspace root, as written in messages and headers.
@@ -33,12 +40,14 @@ impl Vendor {
     }
 }
 
-/// Every vendor in `specs/`, sorted by name; `only` limits the list to one.
+/// Every vendor in `specs/` (each `*.yaml` but dot-files, which are tool settings), sorted
+/// by name; `only` limits the list to one.
 pub fn vendors(root: &Path, only: Option<&str>) -> Result<Vec<Vendor>> {
     let mut out = Vec::new();
     for entry in std::fs::read_dir(root.join("specs")).context("reading specs/")? {
         let path = entry?.path();
-        if path.extension().and_then(|e| e.to_str()) != Some("yaml") {
+        let hidden = path.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with('.'));
+        if hidden || path.extension().and_then(|e| e.to_str()) != Some("yaml") {
             continue;
         }
         let name = path
@@ -46,8 +55,14 @@ pub fn vendors(root: &Path, only: Option<&str>) -> Result<Vec<Vendor>> {
             .and_then(|s| s.to_str())
             .context("spec file name is not UTF-8")?
             .to_string();
-        let generated = root.join("crates").join(format!("crmkit-{name}/src/generated.rs"));
-        out.push(Vendor { name, spec: path, generated });
+        let generated = root
+            .join("crates")
+            .join(format!("crmkit-{name}/src/generated.rs"));
+        out.push(Vendor {
+            name,
+            spec: path,
+            generated,
+        });
     }
     out.sort_by(|a, b| a.name.cmp(&b.name));
     if let Some(only) = only {

@@ -1,1 +1,75 @@
-pub fn run(_args: &[String]) -> anyhow::Result<()> { anyhow::bail!("test: not written yet") }
+//! `cargo xtask test`: everything CI runs, in order, cheapest first.
+
+use std::process::Command;
+use std::time::Instant;
+
+use anyhow::{Context, Result, bail};
+
+use crate::{contract, generate, lint, polyglot, specs};
+
+pub fn run(args: &[String]) -> Result<()> {
+    let root = specs::root();
+    let quick = args.iter().any(|a| a == "--rust-only");
+    let mut steps: Vec<(&str, Box<dyn Fn() -> Result<()>>)> = vec![
+        (
+            "rustfmt",
+            Box::new(|| cargo(&["fmt", "--all", "--", "--check"])),
+        ),
+        ("spec lint", Box::new(|| lint::run(&[]))),
+        (
+            "generate --check",
+            Box::new(|| generate::run(&["--check".to_string()])),
+        ),
+        (
+            "clippy",
+            Box::new(|| {
+                cargo(&[
+                    "clippy",
+                    "--workspace",
+                    "--all-targets",
+                    "--all-features",
+                    "--",
+                    "-D",
+                    "warnings",
+                ])
+            }),
+        ),
+        ("cargo test", Box::new(|| cargo(&["test", "--workspace"]))),
+    ];
+    if !quick {
+        let r1 = root.clone();
+        let r2 = root.clone();
+        steps.push(("polyglot", Box::new(move || polyglot::run(&r1))));
+        steps.push(("contract", Box::new(move || contract::run(&r2))));
+    }
+    let mut report = Vec::new();
+    for (name, step) in &steps {
+        println!("\n=== {name} ===");
+        let started = Instant::now();
+        let result = step();
+        let secs = started.elapsed().as_secs_f64();
+        match result {
+            Ok(()) => report.push(format!("  ok    {name} ({secs:.0}s)")),
+            Err(e) => {
+                report.push(format!("  FAIL  {name} ({secs:.0}s)"));
+                println!("\n{}", report.join("\n"));
+                return Err(e.context(format!("step `{name}` failed")));
+            }
+        }
+    }
+    println!("\n{}\n{} passed, 0 failed", report.join("\n"), steps.len());
+    Ok(())
+}
+
+fn cargo(args: &[&str]) -> Result<()> {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let status = Command::new(&cargo)
+        .args(args)
+        .current_dir(specs::root())
+        .status()
+        .with_context(|| format!("running cargo {}", args.join(" ")))?;
+    if !status.success() {
+        bail!("`cargo {}` failed ({status})", args.join(" "));
+    }
+    Ok(())
+}

@@ -52,20 +52,34 @@ impl Tools {
         let dir = root.join("target/tools");
         let node = dir.join("node");
         let venv = dir.join("venv");
-        let tools = Tools { node_bin: node.join("node_modules/.bin"), venv_bin: venv.join("bin") };
+        let tools = Tools {
+            node_bin: node.join("node_modules/.bin"),
+            venv_bin: venv.join("bin"),
+        };
 
-        let node_stamp = stamp(&manifests, &["package.json", "package-lock.json"], &["node", "--version"])?;
+        let node_stamp = stamp(
+            &manifests,
+            &["package.json", "package-lock.json"],
+            &["node", "--version"],
+        )?;
         if up_to_date(&node, &node_stamp) && tools.bin("prism").exists() {
             println!("tools: Node tools up to date ({})", rel(root, &node));
         } else {
-            println!("tools: installing Node tools into {} (npm ci)", rel(root, &node));
+            println!(
+                "tools: installing Node tools into {} (npm ci)",
+                rel(root, &node)
+            );
             reset_dir(&node)?;
             for file in ["package.json", "package-lock.json"] {
                 std::fs::copy(manifests.join(file), node.join(file))
                     .with_context(|| format!("copying xtask/tools/{file}"))?;
             }
             let mut npm = tools.command("npm");
-            npm.arg("ci").arg("--prefix").arg(&node).args(["--ignore-scripts", "--no-audit", "--no-fund"]);
+            npm.arg("ci").arg("--prefix").arg(&node).args([
+                "--ignore-scripts",
+                "--no-audit",
+                "--no-fund",
+            ]);
             println!("{}", last_line(&run(npm)?));
             std::fs::write(node.join(STAMP), &node_stamp)?;
         }
@@ -74,9 +88,13 @@ impl Tools {
         if up_to_date(&venv, &venv_stamp) && tools.bin("openapi-python-client").exists() {
             println!("tools: Python tools up to date ({})", rel(root, &venv));
         } else {
-            println!("tools: installing Python tools into {} (venv + pip)", rel(root, &venv));
+            println!(
+                "tools: installing Python tools into {} (venv + pip)",
+                rel(root, &venv)
+            );
             if venv.exists() {
-                std::fs::remove_dir_all(&venv).with_context(|| format!("removing {}", venv.display()))?;
+                std::fs::remove_dir_all(&venv)
+                    .with_context(|| format!("removing {}", venv.display()))?;
             }
             let mut mkvenv = tools.command("python3");
             mkvenv.args(["-m", "venv"]).arg(&venv);
@@ -97,20 +115,33 @@ impl Tools {
     /// else `target/tools/venv/bin/<tool>`.
     pub fn bin(&self, tool: &str) -> PathBuf {
         let node = self.node_bin.join(tool);
-        if node.exists() { node } else { self.venv_bin.join(tool) }
+        if node.exists() {
+            node
+        } else {
+            self.venv_bin.join(tool)
+        }
     }
 
     /// A command running `tool` (an installed tool, or anything else found on `PATH`, such as
     /// `npm` or `node`) with the tool directories first on `PATH` and [`QUIET_ENV`] set.
     pub fn command(&self, tool: &str) -> Command {
         let path = self.bin(tool);
-        let mut cmd = Command::new(if path.exists() { path.as_os_str() } else { OsStr::new(tool) });
+        let mut cmd = Command::new(if path.exists() {
+            path.as_os_str()
+        } else {
+            OsStr::new(tool)
+        });
         let mut dirs = vec![self.venv_bin.clone(), self.node_bin.clone()];
-        dirs.extend(std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default()));
+        dirs.extend(std::env::split_paths(
+            &std::env::var_os("PATH").unwrap_or_default(),
+        ));
         if let Ok(joined) = std::env::join_paths(dirs) {
             cmd.env("PATH", joined);
         }
-        cmd.env("VIRTUAL_ENV", self.venv_bin.parent().unwrap_or(&self.venv_bin));
+        cmd.env(
+            "VIRTUAL_ENV",
+            self.venv_bin.parent().unwrap_or(&self.venv_bin),
+        );
         cmd.envs(QUIET_ENV.iter().copied());
         cmd
     }
@@ -124,15 +155,26 @@ const STAMP: &str = ".crmkit-tools-stamp";
 pub fn run(mut cmd: Command) -> Result<String> {
     let line = command_line(&cmd);
     let (mut reader, writer) = std::io::pipe().context("creating a pipe")?;
-    cmd.stdout(writer.try_clone()?).stderr(writer).stdin(std::process::Stdio::null());
-    let mut child = cmd.spawn().with_context(|| format!("could not start `{line}`"))?;
+    cmd.stdout(writer.try_clone()?)
+        .stderr(writer)
+        .stdin(std::process::Stdio::null());
+    let mut child = cmd
+        .spawn()
+        .with_context(|| format!("could not start `{line}`"))?;
     drop(cmd); // closes our copies of the pipe's write end, so the read below ends
     let mut bytes = Vec::new();
-    reader.read_to_end(&mut bytes).with_context(|| format!("reading the output of `{line}`"))?;
-    let status = child.wait().with_context(|| format!("waiting for `{line}`"))?;
+    reader
+        .read_to_end(&mut bytes)
+        .with_context(|| format!("reading the output of `{line}`"))?;
+    let status = child
+        .wait()
+        .with_context(|| format!("waiting for `{line}`"))?;
     let output = String::from_utf8_lossy(&bytes).into_owned();
     if !status.success() {
-        bail!("`{line}` failed ({status}); last output:\n{}", tail(&output, 60));
+        bail!(
+            "`{line}` failed ({status}); last output:\n{}",
+            tail(&output, 60)
+        );
     }
     Ok(output)
 }
@@ -143,7 +185,11 @@ pub fn command_line(cmd: &Command) -> String {
         .chain(cmd.get_args())
         .map(|a| {
             let a = a.to_string_lossy();
-            if a.is_empty() || a.contains(char::is_whitespace) { format!("'{a}'") } else { a.into_owned() }
+            if a.is_empty() || a.contains(char::is_whitespace) {
+                format!("'{a}'")
+            } else {
+                a.into_owned()
+            }
         })
         .collect::<Vec<_>>()
         .join(" ")
@@ -166,12 +212,19 @@ pub fn tail(text: &str, n: usize) -> String {
 }
 
 fn last_line(text: &str) -> String {
-    let line = text.lines().rev().find(|l| !l.trim().is_empty()).unwrap_or("");
+    let line = text
+        .lines()
+        .rev()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or("");
     format!("tools:   {}", line.trim())
 }
 
 fn rel(root: &Path, path: &Path) -> String {
-    path.strip_prefix(root).unwrap_or(path).display().to_string()
+    path.strip_prefix(root)
+        .unwrap_or(path)
+        .display()
+        .to_string()
 }
 
 fn reset_dir(dir: &Path) -> Result<()> {
@@ -191,12 +244,23 @@ fn stamp(dir: &Path, files: &[&str], version_cmd: &[&str]) -> Result<String> {
     let version = Command::new(version_cmd[0])
         .args(&version_cmd[1..])
         .output()
-        .with_context(|| format!("could not run `{}`; is it installed?", version_cmd.join(" ")))?;
+        .with_context(|| {
+            format!(
+                "could not run `{}`; is it installed?",
+                version_cmd.join(" ")
+            )
+        })?;
     let version = String::from_utf8_lossy(&version.stdout).trim().to_string();
     let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
     for file in files {
-        let bytes = std::fs::read(dir.join(file)).with_context(|| format!("reading xtask/tools/{file}"))?;
-        for b in file.as_bytes().iter().chain(&bytes).chain(version.as_bytes()) {
+        let bytes =
+            std::fs::read(dir.join(file)).with_context(|| format!("reading xtask/tools/{file}"))?;
+        for b in file
+            .as_bytes()
+            .iter()
+            .chain(&bytes)
+            .chain(version.as_bytes())
+        {
             hash = (hash ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3);
         }
     }

@@ -8,7 +8,11 @@ use crate::limits::RateLimit;
 use crate::retry::RetryPolicy;
 
 /// `crmkit/<version>`, sent as the `User-Agent` of every request.
-pub const USER_AGENT: &str = concat!("crmkit/", env!("CARGO_PKG_VERSION"), " (+https://github.com/crmkit/crmkit)");
+pub const USER_AGENT: &str = concat!(
+    "crmkit/",
+    env!("CARGO_PKG_VERSION"),
+    " (+https://github.com/crmkit/crmkit)"
+);
 
 /// Settings every vendor client shares. Vendor builders expose them through
 /// [`config_setters!`](crate::config_setters).
@@ -116,14 +120,17 @@ impl Config {
 
 /// Parses a base URL and refuses `http://` unless [`Config::allow_insecure_http`] is set.
 pub fn check_url(url: &str, config: &Config) -> Result<url::Url, Error> {
-    let parsed = url::Url::parse(url).map_err(|e| Error::Config(format!("`{url}` is not a URL: {e}")))?;
+    let parsed =
+        url::Url::parse(url).map_err(|e| Error::Config(format!("`{url}` is not a URL: {e}")))?;
     match parsed.scheme() {
         "https" => Ok(parsed),
         "http" if config.allow_insecure_http => Ok(parsed),
         "http" => Err(Error::Config(format!(
             "`{url}` is not HTTPS; credentials would travel in clear text (allow_insecure_http is for tests)"
         ))),
-        other => Err(Error::Config(format!("`{url}`: unsupported scheme `{other}`"))),
+        other => Err(Error::Config(format!(
+            "`{url}`: unsupported scheme `{other}`"
+        ))),
     }
 }
 

@@ -91,7 +91,13 @@ impl ApiError {
 
 impl fmt::Display for ApiError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} {}: HTTP {}", self.vendor, self.operation, self.status.as_u16())?;
+        write!(
+            f,
+            "{} {}: HTTP {}",
+            self.vendor,
+            self.operation,
+            self.status.as_u16()
+        )?;
         if let Some(code) = &self.code {
             write!(f, " {code}")?;
         }
@@ -257,8 +263,20 @@ impl<E: serde::Serialize> From<progenitor_client::Error<E>> for Error {
             P::ErrorResponse(rv) => {
                 let status = rv.status();
                 let headers = rv.headers().clone();
-                let body = serde_json::to_vec(rv.as_ref()).map(Bytes::from).unwrap_or_default();
-                ApiError { vendor: "", operation: "", status, headers, body, code: None, message: None, details: None }.into()
+                let body = serde_json::to_vec(rv.as_ref())
+                    .map(Bytes::from)
+                    .unwrap_or_default();
+                ApiError {
+                    vendor: "",
+                    operation: "",
+                    status,
+                    headers,
+                    body,
+                    code: None,
+                    message: None,
+                    details: None,
+                }
+                .into()
             }
             P::UnexpectedResponse(resp) => {
                 let received = resp.extensions().get::<crate::exec::Received>().cloned();
@@ -268,7 +286,10 @@ impl<E: serde::Serialize> From<progenitor_client::Error<E>> for Error {
                     status: Some(resp.status()),
                     headers: Some(resp.headers().clone()),
                     body: received.map(|r| r.body).unwrap_or_default(),
-                    reason: format!("HTTP {} is not a status the API description documents", resp.status().as_u16()),
+                    reason: format!(
+                        "HTTP {} is not a status the API description documents",
+                        resp.status().as_u16()
+                    ),
                     source: None,
                 }
                 .into()
@@ -303,7 +324,8 @@ pub(crate) mod carrier {
     pub(crate) async fn wrap(err: Error) -> reqwest::Error {
         let carrier = Carrier(Mutex::new(Some(err)));
         let failing = futures_util::stream::once(async move { Err::<bytes::Bytes, _>(carrier) });
-        let response = reqwest::Response::from(http::Response::new(reqwest::Body::wrap_stream(failing)));
+        let response =
+            reqwest::Response::from(http::Response::new(reqwest::Body::wrap_stream(failing)));
         match response.bytes().await {
             Err(e) => e,
             // A body whose only item is an error cannot be read successfully; should reqwest

@@ -58,7 +58,11 @@ pub struct Received {
 
 impl Inner {
     /// The state for one client of `vendor`, built from `config`.
-    pub fn new(vendor: impl Vendor, credentials: Option<Arc<dyn Credentials>>, config: &Config) -> Result<Self, Error> {
+    pub fn new(
+        vendor: impl Vendor,
+        credentials: Option<Arc<dyn Credentials>>,
+        config: &Config,
+    ) -> Result<Self, Error> {
         Ok(Inner {
             shared: Arc::new(Shared {
                 vendor: Box::new(vendor),
@@ -86,7 +90,11 @@ impl Inner {
     /// A success answer comes back as a response (JSON bodies already read and checked
     /// for the vendor's in-band error envelope); every failure is an [`Error`]. Hand-written
     /// operations (uploads, XML) call this directly.
-    pub async fn execute(&self, request: Request, operation: &'static str) -> Result<Response, Error> {
+    pub async fn execute(
+        &self,
+        request: Request,
+        operation: &'static str,
+    ) -> Result<Response, Error> {
         let span = tracing::info_span!(
             "crmkit.request",
             vendor = self.vendor(),
@@ -98,7 +106,10 @@ impl Inner {
             duration_ms = tracing::field::Empty,
         );
         let started = tokio::time::Instant::now();
-        let result = self.attempts(request, operation).instrument(span.clone()).await;
+        let result = self
+            .attempts(request, operation)
+            .instrument(span.clone())
+            .await;
         span.record("duration_ms", started.elapsed().as_millis() as u64);
         if let Err(e) = &result {
             span.in_scope(|| tracing::debug!(error = %e, "crmkit call failed"));
@@ -106,7 +117,11 @@ impl Inner {
         result
     }
 
-    async fn attempts(&self, mut request: Request, operation: &'static str) -> Result<Response, Error> {
+    async fn attempts(
+        &self,
+        mut request: Request,
+        operation: &'static str,
+    ) -> Result<Response, Error> {
         let s = &*self.shared;
         let vendor = s.vendor.name();
         // progenitor adds `api-version: <info.version>` to every request; no vendor wants it.
@@ -127,7 +142,9 @@ impl Inner {
             // A body that cannot be cloned (a stream) gets exactly one attempt.
             let mut req = match original.as_ref().and_then(Request::try_clone) {
                 Some(copy) => copy,
-                None => original.take().ok_or_else(|| Error::InvalidRequest("request body cannot be replayed".into()))?,
+                None => original.take().ok_or_else(|| {
+                    Error::InvalidRequest("request body cannot be replayed".into())
+                })?,
             };
             let can_repeat = original.is_some();
             if let Some(creds) = &s.credentials {
@@ -141,12 +158,21 @@ impl Inner {
                 Err(source) => {
                     drop(permit);
                     let maybe_sent = !source.is_connect();
-                    let retry = can_repeat && (!maybe_sent || idempotent) && self.has_budget(attempt, started);
+                    let retry = can_repeat
+                        && (!maybe_sent || idempotent)
+                        && self.has_budget(attempt, started);
                     if retry {
                         tokio::time::sleep(s.retry.backoff(attempt)).await;
                         continue;
                     }
-                    return Err(TransportError { vendor, operation, timeout: source.is_timeout(), maybe_sent, source }.into());
+                    return Err(TransportError {
+                        vendor,
+                        operation,
+                        timeout: source.is_timeout(),
+                        maybe_sent,
+                        source,
+                    }
+                    .into());
                 }
             };
             let status = response.status();
@@ -155,14 +181,24 @@ impl Inner {
                 return Ok(response); // a download: streamed, never buffered here
             }
             let headers = response.headers().clone();
-            let body = self.read_body(response, operation, status, &headers).await?;
+            let body = self
+                .read_body(response, operation, status, &headers)
+                .await?;
             drop(permit);
 
             let fault = if status.is_success() {
                 match s.vendor.in_band_fault(&body) {
                     None => {
                         check_json(vendor, operation, status, &headers, &body)?;
-                        return Ok(rebuild(status, headers, Received { vendor, operation, body }));
+                        return Ok(rebuild(
+                            status,
+                            headers,
+                            Received {
+                                vendor,
+                                operation,
+                                body,
+                            },
+                        ));
                     }
                     Some(f) => Some(f),
                 }
@@ -174,9 +210,16 @@ impl Inner {
                 let code = fault.as_ref().and_then(|f| f.code.as_deref());
                 if !refreshed && can_repeat && creds.is_rejection(status, code) {
                     refreshed = true;
-                    let mut rejected = Request::new(reqwest::Method::GET, "http://rejected.invalid/".parse().map_err(|_| Error::InvalidRequest("url".into()))?);
+                    let mut rejected = Request::new(
+                        reqwest::Method::GET,
+                        "http://rejected.invalid/"
+                            .parse()
+                            .map_err(|_| Error::InvalidRequest("url".into()))?,
+                    );
                     if let Some(v) = sent_auth {
-                        rejected.headers_mut().insert(reqwest::header::AUTHORIZATION, v);
+                        rejected
+                            .headers_mut()
+                            .insert(reqwest::header::AUTHORIZATION, v);
                     }
                     if creds.invalidate(&rejected).await {
                         tracing::debug!("credentials refused; retrying once with fresh ones");
@@ -184,10 +227,18 @@ impl Inner {
                     }
                 }
             }
-            if can_repeat && retryable_status(status, idempotent) && self.has_budget(attempt, started) {
-                let wait = retry_after(&headers, SystemTime::now()).unwrap_or_else(|| s.retry.backoff(attempt));
+            if can_repeat
+                && retryable_status(status, idempotent)
+                && self.has_budget(attempt, started)
+            {
+                let wait = retry_after(&headers, SystemTime::now())
+                    .unwrap_or_else(|| s.retry.backoff(attempt));
                 if started.elapsed() + wait <= s.retry.max_elapsed {
-                    tracing::debug!(status = status.as_u16(), wait_ms = wait.as_millis() as u64, "retrying");
+                    tracing::debug!(
+                        status = status.as_u16(),
+                        wait_ms = wait.as_millis() as u64,
+                        "retrying"
+                    );
                     tokio::time::sleep(wait).await;
                     continue;
                 }
@@ -197,11 +248,18 @@ impl Inner {
     }
 
     fn has_budget(&self, attempt: u32, started: tokio::time::Instant) -> bool {
-        attempt < self.shared.retry.max_attempts && started.elapsed() < self.shared.retry.max_elapsed
+        attempt < self.shared.retry.max_attempts
+            && started.elapsed() < self.shared.retry.max_elapsed
     }
 
     /// Reads the whole body, refusing more than `max_body_bytes`.
-    async fn read_body(&self, mut response: Response, operation: &'static str, status: StatusCode, headers: &HeaderMap) -> Result<Bytes, Error> {
+    async fn read_body(
+        &self,
+        mut response: Response,
+        operation: &'static str,
+        status: StatusCode,
+        headers: &HeaderMap,
+    ) -> Result<Bytes, Error> {
         let vendor = self.vendor();
         let limit = self.shared.max_body_bytes;
         let too_large = || -> Error {
@@ -216,7 +274,10 @@ impl Inner {
             }
             .into()
         };
-        let declared = headers.get(CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<usize>().ok());
+        let declared = headers
+            .get(CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<usize>().ok());
         if declared.is_some_and(|n| n > limit) {
             return Err(too_large());
         }
@@ -231,7 +292,14 @@ impl Inner {
                 }
                 Ok(None) => return Ok(buf.freeze()),
                 Err(source) => {
-                    return Err(TransportError { vendor, operation, timeout: source.is_timeout(), maybe_sent: true, source }.into());
+                    return Err(TransportError {
+                        vendor,
+                        operation,
+                        timeout: source.is_timeout(),
+                        maybe_sent: true,
+                        source,
+                    }
+                    .into());
                 }
             }
         }
@@ -240,11 +308,20 @@ impl Inner {
 
 /// A success answer must at least be JSON (or empty) when JSON was asked for; anything else
 /// (an HTML error page from a proxy, say) is reported with its status and headers.
-fn check_json(vendor: &'static str, operation: &'static str, status: StatusCode, headers: &HeaderMap, body: &Bytes) -> Result<(), Error> {
+fn check_json(
+    vendor: &'static str,
+    operation: &'static str,
+    status: StatusCode,
+    headers: &HeaderMap,
+    body: &Bytes,
+) -> Result<(), Error> {
     if body.is_empty() || serde_json::from_slice::<serde::de::IgnoredAny>(body).is_ok() {
         return Ok(());
     }
-    let content_type = headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("none");
+    let content_type = headers
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("none");
     let source = serde_json::from_slice::<serde::de::IgnoredAny>(body).err();
     Err(DecodeError {
         vendor,
@@ -258,9 +335,25 @@ fn check_json(vendor: &'static str, operation: &'static str, status: StatusCode,
     .into())
 }
 
-fn api_error(vendor: &'static str, operation: &'static str, status: StatusCode, headers: HeaderMap, body: Bytes, fault: Option<Fault>) -> ApiError {
+fn api_error(
+    vendor: &'static str,
+    operation: &'static str,
+    status: StatusCode,
+    headers: HeaderMap,
+    body: Bytes,
+    fault: Option<Fault>,
+) -> ApiError {
     let fault = fault.unwrap_or_default();
-    ApiError { vendor, operation, status, headers, body, code: fault.code, message: fault.message, details: fault.details }
+    ApiError {
+        vendor,
+        operation,
+        status,
+        headers,
+        body,
+        code: fault.code,
+        message: fault.message,
+        details: fault.details,
+    }
 }
 
 fn rebuild(status: StatusCode, headers: HeaderMap, received: Received) -> Response {
@@ -274,7 +367,11 @@ fn rebuild(status: StatusCode, headers: HeaderMap, received: Received) -> Respon
 /// The body of progenitor's `ClientHooks::exec`: runs the request through [`Inner::execute`]
 /// and hands a failure to the generated code inside a `reqwest::Error` that
 /// [`Error::from`] unpacks again.
-pub async fn exec_hook(inner: &Inner, request: Request, operation: &'static str) -> reqwest::Result<Response> {
+pub async fn exec_hook(
+    inner: &Inner,
+    request: Request,
+    operation: &'static str,
+) -> reqwest::Result<Response> {
     match inner.execute(request, operation).await {
         Ok(response) => Ok(response),
         Err(err) => Err(carrier::wrap(err).await),

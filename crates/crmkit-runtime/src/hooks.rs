@@ -15,7 +15,12 @@ macro_rules! client_hooks {
                 request: ::reqwest::Request,
                 info: &::progenitor_client::OperationInfo,
             ) -> ::reqwest::Result<::reqwest::Response> {
-                $crate::exec_hook(::progenitor_client::ClientInfo::inner(self), request, info.operation_id).await
+                $crate::exec_hook(
+                    ::progenitor_client::ClientInfo::inner(self),
+                    request,
+                    info.operation_id,
+                )
+                .await
             }
         }
     };

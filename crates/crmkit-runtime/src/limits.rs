@@ -44,7 +44,12 @@ impl Limiter {
     pub(crate) fn new(rate: Option<RateLimit>, max_concurrency: Option<usize>) -> Self {
         let rate = rate.filter(|r| r.per_second > 0.0 && r.per_second.is_finite());
         Limiter {
-            bucket: rate.map(|r| Mutex::new(Bucket { tokens: f64::from(r.burst.max(1)), updated: Instant::now() })),
+            bucket: rate.map(|r| {
+                Mutex::new(Bucket {
+                    tokens: f64::from(r.burst.max(1)),
+                    updated: Instant::now(),
+                })
+            }),
             limit: rate,
             concurrency: max_concurrency.map(|n| Arc::new(Semaphore::new(n.max(1)))),
         }
@@ -67,7 +72,11 @@ impl Limiter {
                 // Take a token now, even on credit: the debt is the wait, and callers are
                 // served in the order they arrived.
                 b.tokens -= 1.0;
-                if b.tokens >= 0.0 { Duration::ZERO } else { Duration::from_secs_f64(-b.tokens / limit.per_second) }
+                if b.tokens >= 0.0 {
+                    Duration::ZERO
+                } else {
+                    Duration::from_secs_f64(-b.tokens / limit.per_second)
+                }
             };
             if !wait.is_zero() {
                 tokio::time::sleep(wait).await;
@@ -93,7 +102,10 @@ mod tests {
             limiter.acquire().await;
         }
         let elapsed = start.elapsed().as_secs_f64();
-        assert!((elapsed - 10.0).abs() < 0.01, "30 more at 3/s take 10 s, took {elapsed}");
+        assert!(
+            (elapsed - 10.0).abs() < 0.01,
+            "30 more at 3/s take 10 s, took {elapsed}"
+        );
     }
 
     #[tokio::test]
@@ -101,8 +113,16 @@ mod tests {
         let limiter = Limiter::new(None, Some(2));
         let a = limiter.acquire().await;
         let _b = limiter.acquire().await;
-        assert!(tokio::time::timeout(Duration::from_millis(20), limiter.acquire()).await.is_err());
+        assert!(
+            tokio::time::timeout(Duration::from_millis(20), limiter.acquire())
+                .await
+                .is_err()
+        );
         drop(a);
-        assert!(tokio::time::timeout(Duration::from_millis(20), limiter.acquire()).await.is_ok());
+        assert!(
+            tokio::time::timeout(Duration::from_millis(20), limiter.acquire())
+                .await
+                .is_ok()
+        );
     }
 }

@@ -30,7 +30,11 @@ where
         let cursor = cursor?;
         match fetch(cursor).await {
             Ok(page) => {
-                let next = if page.items.is_empty() { None } else { page.next };
+                let next = if page.items.is_empty() {
+                    None
+                } else {
+                    page.next
+                };
                 let items: Vec<Result<T, Error>> = page.items.into_iter().map(Ok).collect();
                 Some((stream::iter(items), (fetch, next)))
             }
@@ -57,7 +61,11 @@ mod tests {
             Ok(Page { items, next })
         });
         assert_eq!(s.next().await.unwrap().unwrap(), 0);
-        assert_eq!(calls.load(Ordering::SeqCst), 1, "only the first page so far");
+        assert_eq!(
+            calls.load(Ordering::SeqCst),
+            1,
+            "only the first page so far"
+        );
         let rest: Vec<usize> = s.map(|r| r.unwrap()).collect().await;
         assert_eq!(rest, vec![1, 2, 3, 4]);
         assert_eq!(calls.load(Ordering::SeqCst), 3);
@@ -65,13 +73,20 @@ mod tests {
 
     #[tokio::test]
     async fn an_empty_page_that_claims_more_ends_the_stream() {
-        let s = paginate(0u32, |n| async move { Ok(Page::<u32, u32> { items: vec![], next: Some(n + 1) }) });
+        let s = paginate(0u32, |n| async move {
+            Ok(Page::<u32, u32> {
+                items: vec![],
+                next: Some(n + 1),
+            })
+        });
         assert_eq!(s.count().await, 0);
     }
 
     #[tokio::test]
     async fn an_error_is_yielded_once_then_the_stream_ends() {
-        let s = paginate(0u32, |_| async { Err::<Page<u32, u32>, _>(Error::InvalidRequest("x".into())) });
+        let s = paginate(0u32, |_| async {
+            Err::<Page<u32, u32>, _>(Error::InvalidRequest("x".into()))
+        });
         let all: Vec<_> = s.collect().await;
         assert_eq!(all.len(), 1);
         assert!(all[0].is_err());

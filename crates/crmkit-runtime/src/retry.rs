@@ -39,7 +39,10 @@ impl Default for RetryPolicy {
 impl RetryPolicy {
     /// No retries at all.
     pub fn none() -> Self {
-        RetryPolicy { max_attempts: 1, ..Self::default() }
+        RetryPolicy {
+            max_attempts: 1,
+            ..Self::default()
+        }
     }
 
     /// The wait before attempt `attempt + 1` (`attempt` ≥ 1): half the exponential step plus
@@ -56,7 +59,10 @@ impl RetryPolicy {
 
 /// Methods that may be repeated without changing the outcome.
 pub fn is_idempotent(method: &Method) -> bool {
-    matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS | Method::PUT | Method::DELETE | Method::TRACE)
+    matches!(
+        *method,
+        Method::GET | Method::HEAD | Method::OPTIONS | Method::PUT | Method::DELETE | Method::TRACE
+    )
 }
 
 /// Whether an answer with `status` is worth another attempt.
@@ -84,12 +90,22 @@ mod tests {
 
     #[test]
     fn backoff_grows_is_capped_and_jittered_within_bounds() {
-        let p = RetryPolicy { initial_backoff: Duration::from_millis(100), max_backoff: Duration::from_millis(1000), ..RetryPolicy::default() };
+        let p = RetryPolicy {
+            initial_backoff: Duration::from_millis(100),
+            max_backoff: Duration::from_millis(1000),
+            ..RetryPolicy::default()
+        };
         for _ in 0..100 {
             let first = p.backoff(1);
-            assert!(first >= Duration::from_millis(50) && first <= Duration::from_millis(100), "{first:?}");
+            assert!(
+                first >= Duration::from_millis(50) && first <= Duration::from_millis(100),
+                "{first:?}"
+            );
             let late = p.backoff(10);
-            assert!(late >= Duration::from_millis(500) && late <= Duration::from_millis(1000), "{late:?}");
+            assert!(
+                late >= Duration::from_millis(500) && late <= Duration::from_millis(1000),
+                "{late:?}"
+            );
         }
     }
 
@@ -97,9 +113,17 @@ mod tests {
     fn retry_after_reads_seconds_and_dates() {
         let mut h = HeaderMap::new();
         h.insert(RETRY_AFTER, "7".parse().unwrap());
-        assert_eq!(retry_after(&h, SystemTime::now()), Some(Duration::from_secs(7)));
+        assert_eq!(
+            retry_after(&h, SystemTime::now()),
+            Some(Duration::from_secs(7))
+        );
         let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_000_000_000);
-        h.insert(RETRY_AFTER, httpdate::fmt_http_date(now + Duration::from_secs(30)).parse().unwrap());
+        h.insert(
+            RETRY_AFTER,
+            httpdate::fmt_http_date(now + Duration::from_secs(30))
+                .parse()
+                .unwrap(),
+        );
         assert_eq!(retry_after(&h, now), Some(Duration::from_secs(30)));
         h.insert(RETRY_AFTER, "soon".parse().unwrap());
         assert_eq!(retry_after(&h, now), None);
@@ -111,6 +135,10 @@ mod tests {
         assert!(retryable_status(StatusCode::SERVICE_UNAVAILABLE, true));
         assert!(!retryable_status(StatusCode::SERVICE_UNAVAILABLE, false));
         assert!(!retryable_status(StatusCode::BAD_REQUEST, true));
-        assert!(is_idempotent(&Method::PUT) && !is_idempotent(&Method::POST) && !is_idempotent(&Method::PATCH));
+        assert!(
+            is_idempotent(&Method::PUT)
+                && !is_idempotent(&Method::POST)
+                && !is_idempotent(&Method::PATCH)
+        );
     }
 }

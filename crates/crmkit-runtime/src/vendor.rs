@@ -38,7 +38,9 @@ pub mod json {
     /// `details`. Returns `None` unless the body is a JSON object holding `code_key` or
     /// `message_key`.
     pub fn fault(body: &[u8], code_key: &str, message_key: &str) -> Option<Fault> {
-        let Value::Object(mut map) = serde_json::from_slice(body).ok()? else { return None };
+        let Value::Object(mut map) = serde_json::from_slice(body).ok()? else {
+            return None;
+        };
         if !map.contains_key(code_key) && !map.contains_key(message_key) {
             return None;
         }
@@ -48,7 +50,15 @@ pub mod json {
         };
         let code = map.remove(code_key).map(text);
         let message = map.remove(message_key).map(text);
-        let details = if map.is_empty() { None } else { Some(Value::Object(map)) };
-        Some(Fault { code, message, details })
+        let details = if map.is_empty() {
+            None
+        } else {
+            Some(Value::Object(map))
+        };
+        Some(Fault {
+            code,
+            message,
+            details,
+        })
     }
 }

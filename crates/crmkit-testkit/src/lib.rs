@@ -31,7 +31,11 @@ const VOLATILE: [&str; 2] = ["host", "content-length"];
 /// (the scheme is kept, the secret becomes `[redacted]`), crmkit's version elided from the
 /// `User-Agent`, a JSON body parsed (other bodies kept as text).
 pub fn recorded(req: &wiremock::Request) -> Recorded {
-    let mut query: Vec<(String, String)> = req.url.query_pairs().map(|(k, v)| (k.into_owned(), v.into_owned())).collect();
+    let mut query: Vec<(String, String)> = req
+        .url
+        .query_pairs()
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect();
     query.sort();
     let mut headers = BTreeMap::new();
     for (name, value) in &req.headers {
@@ -45,9 +49,16 @@ pub fn recorded(req: &wiremock::Request) -> Recorded {
     let body = if req.body.is_empty() {
         Value::Null
     } else {
-        serde_json::from_slice(&req.body).unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&req.body).into_owned()))
+        serde_json::from_slice(&req.body)
+            .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&req.body).into_owned()))
     };
-    Recorded { method: req.method.to_string(), path: req.url.path().to_string(), query, headers, body }
+    Recorded {
+        method: req.method.to_string(),
+        path: req.url.path().to_string(),
+        query,
+        headers,
+        body,
+    }
 }
 
 fn redact(name: &str, value: &str) -> String {
@@ -58,7 +69,9 @@ fn redact(name: &str, value: &str) -> String {
         },
         "x-api-key" => "[redacted]".to_string(),
         "user-agent" => match value.split_once(' ') {
-            Some((product, rest)) if product.starts_with("crmkit/") => format!("crmkit/[version] {rest}"),
+            Some((product, rest)) if product.starts_with("crmkit/") => {
+                format!("crmkit/[version] {rest}")
+            }
             _ => value.to_string(),
         },
         _ => value.to_string(),
@@ -80,13 +93,16 @@ pub struct Example {
 
 /// The workspace's `specs/<name>.yaml`.
 pub fn spec_path(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../specs").join(format!("{name}.yaml"))
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../specs")
+        .join(format!("{name}.yaml"))
 }
 
 /// Reads a spec.
 pub fn load_spec(name: &str) -> Value {
     let path = spec_path(name);
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("reading {}: {e}", path.display()));
+    let text = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("reading {}: {e}", path.display()));
     serde_yaml_ng::from_str(&text).unwrap_or_else(|e| panic!("parsing {}: {e}", path.display()))
 }
 
@@ -96,7 +112,11 @@ pub fn examples(spec: &Value) -> Vec<Example> {
     let resolve = |v: &Value| -> Value {
         let mut v = v.clone();
         for _ in 0..8 {
-            match v.get("$ref").and_then(Value::as_str).and_then(|r| r.strip_prefix('#')) {
+            match v
+                .get("$ref")
+                .and_then(Value::as_str)
+                .and_then(|r| r.strip_prefix('#'))
+            {
                 Some(p) => v = spec.pointer(p).cloned().unwrap_or(Value::Null),
                 None => break,
             }
@@ -106,21 +126,45 @@ pub fn examples(spec: &Value) -> Vec<Example> {
     let mut out = Vec::new();
     for (_, item) in spec["paths"].as_object().into_iter().flatten() {
         for (_, op) in item.as_object().into_iter().flatten() {
-            let Some(id) = op.get("operationId").and_then(Value::as_str) else { continue };
-            for (status, resp) in op.get("responses").and_then(Value::as_object).into_iter().flatten() {
+            let Some(id) = op.get("operationId").and_then(Value::as_str) else {
+                continue;
+            };
+            for (status, resp) in op
+                .get("responses")
+                .and_then(Value::as_object)
+                .into_iter()
+                .flatten()
+            {
                 let resp = resolve(resp);
-                let Some(media) = resp.pointer("/content/application~1json") else { continue };
-                let schema = media.pointer("/schema/$ref").and_then(Value::as_str).unwrap_or("<inline>");
-                let schema = schema.trim_start_matches("#/components/schemas/").to_string();
+                let Some(media) = resp.pointer("/content/application~1json") else {
+                    continue;
+                };
+                let schema = media
+                    .pointer("/schema/$ref")
+                    .and_then(Value::as_str)
+                    .unwrap_or("<inline>");
+                let schema = schema
+                    .trim_start_matches("#/components/schemas/")
+                    .to_string();
                 let mut values = Vec::new();
                 if let Some(v) = media.get("example") {
                     values.push(v.clone());
                 }
-                for (_, ex) in media.get("examples").and_then(Value::as_object).into_iter().flatten() {
+                for (_, ex) in media
+                    .get("examples")
+                    .and_then(Value::as_object)
+                    .into_iter()
+                    .flatten()
+                {
                     values.push(resolve(ex).get("value").cloned().unwrap_or(Value::Null));
                 }
                 for value in values {
-                    out.push(Example { operation: id.to_string(), status: status.clone(), schema: schema.clone(), value });
+                    out.push(Example {
+                        operation: id.to_string(),
+                        status: status.clone(),
+                        schema: schema.clone(),
+                        value,
+                    });
                 }
             }
         }
@@ -136,7 +180,10 @@ pub async fn drop_after_request() -> (String, Arc<AtomicUsize>) {
         Ok(l) => l,
         Err(e) => panic!("binding a local port: {e}"),
     };
-    let addr = listener.local_addr().map(|a| a.to_string()).unwrap_or_default();
+    let addr = listener
+        .local_addr()
+        .map(|a| a.to_string())
+        .unwrap_or_default();
     let seen = Arc::new(AtomicUsize::new(0));
     let counter = seen.clone();
     tokio::spawn(async move {

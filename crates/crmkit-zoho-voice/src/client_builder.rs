@@ -52,6 +52,10 @@ impl ClientBuilder {
         let base = crmkit_runtime::config::check_url(&base, &self.config)?;
         let inner = Inner::new(ZohoVoice, self.credentials, &self.config)?;
         let http = inner.http().clone();
-        Ok(Client::new_with_client(base.as_str().trim_end_matches('/'), http, inner))
+        Ok(Client::new_with_client(
+            base.as_str().trim_end_matches('/'),
+            http,
+            inner,
+        ))
     }
 }

@@ -8,9 +8,8 @@ use progenitor_client::{ClientHooks, OperationInfo, RequestBuilderExt, encode_pa
 /// Types used as operation parameters and responses.
 #[allow(clippy::all)]
 pub mod types {
-    /**A contact as the API returns it. Empty fields come back as `""`. Fields not
-    described here are kept (`additionalProperties`).
-    */
+    /// A contact as the API returns it. Empty fields come back as `""`. Fields not
+    /// described here are kept (`additionalProperties`).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct Contact {
         ///Postal address.
@@ -98,10 +97,9 @@ pub mod types {
             Default::default()
         }
     }
-    /**The contact data sent, serialised as a JSON string, in the `contact` parameter of
-    `create_contact` and `update_contact`. `first_name` and `mobile` are required.
-    Flags (`is_favourite`, `is_spam`) are strings in this API.
-    */
+    /// The contact data sent, serialised as a JSON string, in the `contact` parameter of
+    /// `create_contact` and `update_contact`. `first_name` and `mobile` are required.
+    /// Flags (`is_favourite`, `is_spam`) are strings in this API.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[serde(deny_unknown_fields)]
     pub struct ContactInput {
@@ -179,9 +177,8 @@ pub mod types {
             Default::default()
         }
     }
-    /**The user who owns the contact. Sent as a bare user id by create, get and update, and
-    as `{display_value, id}` by list.
-    */
+    /// The user who owns the contact. Sent as a bare user id by create, get and update, and
+    /// as `{display_value, id}` by list.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[serde(untagged)]
     pub enum ContactOwner {
@@ -1959,24 +1956,24 @@ pub mod types {
     }
 }
 #[derive(Clone, Debug)]
-/**Client for Zoho Voice Contacts API
-
-Create, read, update and delete the contacts of a Zoho Voice account
-(the vendor's "Contact CRUD APIs", 連絡先CRUD API in the Japanese edition).
-
-Every answer is a JSON envelope. Success: `{"code": "200", "status": "SUCCESS", ...}`.
-Failure: `{"code": "<app error code>", "message": "...", "status": "ERROR"}`. The failure
-envelope can arrive with HTTP 200, so a client must check `status` as well as the HTTP
-status (see `x-crmkit-error-envelope`).
-
-Every request must send `Accept: application/json` (the vendor lists it as a mandatory
-header; in OpenAPI it follows from the `application/json` response content).
-
-Source: the vendor's Japanese reference (machine-translated from English), corrected
-against the English page; every correction is listed in `specs/ERRATA.md`.
-
-
-Version: 1.0*/
+/// Client for Zoho Voice Contacts API
+///
+/// Create, read, update and delete the contacts of a Zoho Voice account
+/// (the vendor's "Contact CRUD APIs", 連絡先CRUD API in the Japanese edition).
+///
+/// Every answer is a JSON envelope. Success: `{"code": "200", "status": "SUCCESS", ...}`.
+/// Failure: `{"code": "<app error code>", "message": "...", "status": "ERROR"}`. The failure
+/// envelope can arrive with HTTP 200, so a client must check `status` as well as the HTTP
+/// status (see `x-crmkit-error-envelope`).
+///
+/// Every request must send `Accept: application/json` (the vendor lists it as a mandatory
+/// header; in OpenAPI it follows from the `application/json` response content).
+///
+/// Source: the vendor's Japanese reference (machine-translated from English), corrected
+/// against the English page; every correction is listed in `specs/ERRATA.md`.
+///
+///
+/// Version: 1.0
 pub struct Client {
     pub(crate) baseurl: String,
     pub(crate) client: reqwest::Client,
@@ -2042,118 +2039,118 @@ const _: () = {
 };
 ///Zoho Voice contacts (連絡先).
 pub trait ClientContactsExt {
-    /**List contacts
-
-    Returns one page of contacts ("すべての連絡先の取得", Get All Contacts). Page with
-    `from` (zero-based offset) and `size` (1-50). `meta.total` is the total number of
-    contacts when `totalCount=true` was sent and `-1` otherwise.
-
-
-    Sends a `GET` request to `/contacts`
-
-    Arguments:
-    - `from`: Zero-based offset of the first contact to return.
-    - `size`: Number of contacts to return, 1 to 50.
-    - `total_count`: `true` to receive the total number of contacts in `meta.total`.
-    ```ignore
-    let response = client.list_contacts()
-        .from(from)
-        .size(size)
-        .total_count(total_count)
-        .send()
-        .await;
-    ```*/
+    /// List contacts
+    ///
+    /// Returns one page of contacts ("すべての連絡先の取得", Get All Contacts). Page with
+    /// `from` (zero-based offset) and `size` (1-50). `meta.total` is the total number of
+    /// contacts when `totalCount=true` was sent and `-1` otherwise.
+    ///
+    ///
+    /// Sends a `GET` request to `/contacts`
+    ///
+    /// Arguments:
+    /// - `from`: Zero-based offset of the first contact to return.
+    /// - `size`: Number of contacts to return, 1 to 50.
+    /// - `total_count`: `true` to receive the total number of contacts in `meta.total`.
+    /// ```text
+    /// let response = client.list_contacts()
+    /// .from(from)
+    /// .size(size)
+    /// .total_count(total_count)
+    /// .send()
+    /// .await;
+    /// ```
     fn list_contacts(&self) -> builder::ListContacts<'_>;
-    /**Create a contact
-
-    Creates a contact ("連絡先の作成", Create Contact). The contact is sent as one query
-    parameter, `contact`, whose value is the contact serialised as a JSON string (schema
-    `ContactInput`); `first_name` and `mobile` are required inside it.
-
-
-    Sends a `POST` request to `/contacts`
-
-    Arguments:
-    - `contact`: The contact as a JSON string conforming to `#/components/schemas/ContactInput`
-    (`first_name` and `mobile` are required). Example:
-    `{"first_name":"test","mobile":"+12015550123"}`.
-
-    ```ignore
-    let response = client.create_contact()
-        .contact(contact)
-        .send()
-        .await;
-    ```*/
+    /// Create a contact
+    ///
+    /// Creates a contact ("連絡先の作成", Create Contact). The contact is sent as one query
+    /// parameter, `contact`, whose value is the contact serialised as a JSON string (schema
+    /// `ContactInput`); `first_name` and `mobile` are required inside it.
+    ///
+    ///
+    /// Sends a `POST` request to `/contacts`
+    ///
+    /// Arguments:
+    /// - `contact`: The contact serialised as one JSON string conforming to `ContactInput` (see
+    /// `x-crmkit-json-schema`; `first_name` and `mobile` are required), e.g.
+    /// `contact={"first_name":"test","mobile":"+12015550123"}`, percent-encoded.
+    ///
+    /// ```text
+    /// let response = client.create_contact()
+    /// .contact(contact)
+    /// .send()
+    /// .await;
+    /// ```
     fn create_contact(&self) -> builder::CreateContact<'_>;
-    /**List contact statuses
-
-    Returns every contact status defined in the account ("すべての連絡先ステータスの取得",
-    Get All Contact Status). Use an `id` from here in `ContactInput.contact_status`.
-
-
-    Sends a `GET` request to `/contacts/contact_status`
-
-    ```ignore
-    let response = client.list_contact_statuses()
-        .send()
-        .await;
-    ```*/
+    /// List contact statuses
+    ///
+    /// Returns every contact status defined in the account ("すべての連絡先ステータスの取得",
+    /// Get All Contact Status). Use an `id` from here in `ContactInput.contact_status`.
+    ///
+    ///
+    /// Sends a `GET` request to `/contacts/contact_status`
+    ///
+    /// ```text
+    /// let response = client.list_contact_statuses()
+    /// .send()
+    /// .await;
+    /// ```
     fn list_contact_statuses(&self) -> builder::ListContactStatuses<'_>;
-    /**Get a contact
-
-    Returns one contact ("連絡先の取得", Get Contact).
-
-    Sends a `GET` request to `/contacts/{contact_id}`
-
-    Arguments:
-    - `contact_id`: Identifier of the contact (`contact_id`).
-    ```ignore
-    let response = client.get_contact()
-        .contact_id(contact_id)
-        .send()
-        .await;
-    ```*/
+    /// Get a contact
+    ///
+    /// Returns one contact ("連絡先の取得", Get Contact).
+    ///
+    /// Sends a `GET` request to `/contacts/{contact_id}`
+    ///
+    /// Arguments:
+    /// - `contact_id`: Identifier of the contact (`contact_id`).
+    /// ```text
+    /// let response = client.get_contact()
+    /// .contact_id(contact_id)
+    /// .send()
+    /// .await;
+    /// ```
     fn get_contact(&self) -> builder::GetContact<'_>;
-    /**Update a contact
-
-    Replaces the data of a contact ("連絡先の更新", Update Contact). Like create, the
-    contact travels as the JSON-string query parameter `contact`; `first_name` and
-    `mobile` are required inside it. Valid `contact_status` ids come from
-    `list_contact_statuses`.
-
-
-    Sends a `PUT` request to `/contacts/{contact_id}`
-
-    Arguments:
-    - `contact_id`: Identifier of the contact (`contact_id`).
-    - `contact`: The contact as a JSON string conforming to `#/components/schemas/ContactInput`
-    (`first_name` and `mobile` are required). Example:
-    `{"first_name":"test","mobile":"+12015550123"}`.
-
-    ```ignore
-    let response = client.update_contact()
-        .contact_id(contact_id)
-        .contact(contact)
-        .send()
-        .await;
-    ```*/
+    /// Update a contact
+    ///
+    /// Replaces the data of a contact ("連絡先の更新", Update Contact). Like create, the
+    /// contact travels as the JSON-string query parameter `contact`; `first_name` and
+    /// `mobile` are required inside it. Valid `contact_status` ids come from
+    /// `list_contact_statuses`.
+    ///
+    ///
+    /// Sends a `PUT` request to `/contacts/{contact_id}`
+    ///
+    /// Arguments:
+    /// - `contact_id`: Identifier of the contact (`contact_id`).
+    /// - `contact`: The contact serialised as one JSON string conforming to `ContactInput` (see
+    /// `x-crmkit-json-schema`; `first_name` and `mobile` are required), e.g.
+    /// `contact={"first_name":"test","mobile":"+12015550123"}`, percent-encoded.
+    ///
+    /// ```text
+    /// let response = client.update_contact()
+    /// .contact_id(contact_id)
+    /// .contact(contact)
+    /// .send()
+    /// .await;
+    /// ```
     fn update_contact(&self) -> builder::UpdateContact<'_>;
-    /**Delete a contact
-
-    Deletes a contact ("連絡先の削除", Delete Contact; the Japanese edition shows the
-    method as 削除, which is `DELETE`). Answers with the deleted contact's id.
-
-
-    Sends a `DELETE` request to `/contacts/{contact_id}`
-
-    Arguments:
-    - `contact_id`: Identifier of the contact (`contact_id`).
-    ```ignore
-    let response = client.delete_contact()
-        .contact_id(contact_id)
-        .send()
-        .await;
-    ```*/
+    /// Delete a contact
+    ///
+    /// Deletes a contact ("連絡先の削除", Delete Contact; the Japanese edition shows the
+    /// method as 削除, which is `DELETE`). Answers with the deleted contact's id.
+    ///
+    ///
+    /// Sends a `DELETE` request to `/contacts/{contact_id}`
+    ///
+    /// Arguments:
+    /// - `contact_id`: Identifier of the contact (`contact_id`).
+    /// ```text
+    /// let response = client.delete_contact()
+    /// .contact_id(contact_id)
+    /// .send()
+    /// .await;
+    /// ```
     fn delete_contact(&self) -> builder::DeleteContact<'_>;
 }
 impl ClientContactsExt for Client {
@@ -2185,9 +2182,9 @@ pub mod builder {
         ByteStream, ClientHooks, ClientInfo, Error, OperationInfo, RequestBuilderExt,
         ResponseValue, encode_path,
     };
-    /**Builder for [`ClientContactsExt::list_contacts`]
-
-    [`ClientContactsExt::list_contacts`]: super::ClientContactsExt::list_contacts*/
+    /// Builder for [`ClientContactsExt::list_contacts`]
+    ///
+    /// [`ClientContactsExt::list_contacts`]: super::ClientContactsExt::list_contacts
     #[derive(Debug, Clone)]
     pub struct ListContacts<'a> {
         client: &'a super::Client,
@@ -2287,9 +2284,9 @@ pub mod builder {
             }
         }
     }
-    /**Builder for [`ClientContactsExt::create_contact`]
-
-    [`ClientContactsExt::create_contact`]: super::ClientContactsExt::create_contact*/
+    /// Builder for [`ClientContactsExt::create_contact`]
+    ///
+    /// [`ClientContactsExt::create_contact`]: super::ClientContactsExt::create_contact
     #[derive(Debug, Clone)]
     pub struct CreateContact<'a> {
         client: &'a super::Client,
@@ -2353,9 +2350,9 @@ pub mod builder {
             }
         }
     }
-    /**Builder for [`ClientContactsExt::list_contact_statuses`]
-
-    [`ClientContactsExt::list_contact_statuses`]: super::ClientContactsExt::list_contact_statuses*/
+    /// Builder for [`ClientContactsExt::list_contact_statuses`]
+    ///
+    /// [`ClientContactsExt::list_contact_statuses`]: super::ClientContactsExt::list_contact_statuses
     #[derive(Debug, Clone)]
     pub struct ListContactStatuses<'a> {
         client: &'a super::Client,
@@ -2404,9 +2401,9 @@ pub mod builder {
             }
         }
     }
-    /**Builder for [`ClientContactsExt::get_contact`]
-
-    [`ClientContactsExt::get_contact`]: super::ClientContactsExt::get_contact*/
+    /// Builder for [`ClientContactsExt::get_contact`]
+    ///
+    /// [`ClientContactsExt::get_contact`]: super::ClientContactsExt::get_contact
     #[derive(Debug, Clone)]
     pub struct GetContact<'a> {
         client: &'a super::Client,
@@ -2473,9 +2470,9 @@ pub mod builder {
             }
         }
     }
-    /**Builder for [`ClientContactsExt::update_contact`]
-
-    [`ClientContactsExt::update_contact`]: super::ClientContactsExt::update_contact*/
+    /// Builder for [`ClientContactsExt::update_contact`]
+    ///
+    /// [`ClientContactsExt::update_contact`]: super::ClientContactsExt::update_contact
     #[derive(Debug, Clone)]
     pub struct UpdateContact<'a> {
         client: &'a super::Client,
@@ -2559,9 +2556,9 @@ pub mod builder {
             }
         }
     }
-    /**Builder for [`ClientContactsExt::delete_contact`]
-
-    [`ClientContactsExt::delete_contact`]: super::ClientContactsExt::delete_contact*/
+    /// Builder for [`ClientContactsExt::delete_contact`]
+    ///
+    /// [`ClientContactsExt::delete_contact`]: super::ClientContactsExt::delete_contact
     #[derive(Debug, Clone)]
     pub struct DeleteContact<'a> {
         client: &'a super::Client,

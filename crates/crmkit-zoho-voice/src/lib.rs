@@ -54,6 +54,10 @@ impl crmkit_runtime::Vendor for ZohoVoice {
             status: Option<std::borrow::Cow<'a, str>>,
         }
         let envelope: Envelope<'_> = serde_json::from_slice(body).ok()?;
-        if envelope.status.as_deref() == Some("ERROR") { self.fault(reqwest::StatusCode::OK, body) } else { None }
+        if envelope.status.as_deref() == Some("ERROR") {
+            self.fault(reqwest::StatusCode::OK, body)
+        } else {
+            None
+        }
     }
 }

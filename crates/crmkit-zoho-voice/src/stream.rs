@@ -14,10 +14,19 @@ impl Client {
     pub fn contacts_stream(&self, page_size: u32) -> BoxStream<'_, Result<Contact, Error>> {
         let size = NonZeroU32::new(page_size.clamp(1, 50)).unwrap_or(NonZeroU32::MIN);
         paginate(0u32, move |from| async move {
-            let page = self.list_contacts().from(from).size(size).send().await?.into_inner();
+            let page = self
+                .list_contacts()
+                .from(from)
+                .size(size)
+                .send()
+                .await?
+                .into_inner();
             let got = u32::try_from(page.contacts.len()).unwrap_or(u32::MAX);
             let next = (got == size.get()).then(|| from.saturating_add(got));
-            Ok(Page { items: page.contacts, next })
+            Ok(Page {
+                items: page.contacts,
+                next,
+            })
         })
     }
 }

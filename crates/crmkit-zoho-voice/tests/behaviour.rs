@@ -21,7 +21,11 @@ fn statuses_ok() -> ResponseTemplate {
 }
 
 fn fast_retries() -> RetryPolicy {
-    RetryPolicy { initial_backoff: Duration::from_millis(5), max_backoff: Duration::from_millis(20), ..RetryPolicy::default() }
+    RetryPolicy {
+        initial_backoff: Duration::from_millis(5),
+        max_backoff: Duration::from_millis(20),
+        ..RetryPolicy::default()
+    }
 }
 
 fn client(server: &MockServer, creds: impl crmkit_runtime::Credentials) -> Client {
@@ -47,7 +51,11 @@ fn oauth(server: &MockServer, initial: Option<AccessToken>) -> ZohoOAuth {
 }
 
 fn token(value: &str, expires_at: SystemTime) -> AccessToken {
-    AccessToken { token: value.to_string().into(), expires_at, api_domain: None }
+    AccessToken {
+        token: value.to_string().into(),
+        expires_at,
+        api_domain: None,
+    }
 }
 
 async fn mount_token_endpoint(server: &MockServer, fresh: &str) {
@@ -63,24 +71,48 @@ async fn mount_token_endpoint(server: &MockServer, fresh: &str) {
 }
 
 async fn count(server: &MockServer, p: &str) -> usize {
-    server.received_requests().await.unwrap().iter().filter(|r| r.url.path() == p).count()
+    server
+        .received_requests()
+        .await
+        .unwrap()
+        .iter()
+        .filter(|r| r.url.path() == p)
+        .count()
 }
 
 #[tokio::test]
 async fn hundred_concurrent_calls_with_an_expired_token_share_one_refresh() {
     let server = MockServer::start().await;
     mount_token_endpoint(&server, "fresh").await;
-    Mock::given(method("GET")).and(path(STATUSES)).and(header("authorization", "Zoho-oauthtoken fresh")).respond_with(statuses_ok()).mount(&server).await;
+    Mock::given(method("GET"))
+        .and(path(STATUSES))
+        .and(header("authorization", "Zoho-oauthtoken fresh"))
+        .respond_with(statuses_ok())
+        .mount(&server)
+        .await;
     let expired = token("old", SystemTime::now() - Duration::from_secs(10));
     let client = Arc::new(client(&server, oauth(&server, Some(expired))));
 
     let calls = (0..100).map(|_| {
         let client = client.clone();
-        tokio::spawn(async move { client.list_contact_statuses().send().await.map_err(Error::from) })
+        tokio::spawn(async move {
+            client
+                .list_contact_statuses()
+                .send()
+                .await
+                .map_err(Error::from)
+        })
     });
     let results = futures_util::future::join_all(calls).await;
-    assert!(results.into_iter().all(|r| r.unwrap().is_ok()), "every call succeeds");
-    assert_eq!(count(&server, "/oauth/v2/token").await, 1, "exactly one refresh");
+    assert!(
+        results.into_iter().all(|r| r.unwrap().is_ok()),
+        "every call succeeds"
+    );
+    assert_eq!(
+        count(&server, "/oauth/v2/token").await,
+        1,
+        "exactly one refresh"
+    );
     assert_eq!(count(&server, STATUSES).await, 100);
 }
 
@@ -91,10 +123,17 @@ async fn a_rejected_token_is_refreshed_and_the_call_retried_once() {
     Mock::given(method("GET"))
         .and(path(STATUSES))
         .and(header("authorization", "Zoho-oauthtoken revoked"))
-        .respond_with(ResponseTemplate::new(401).set_body_json(json!({"code": "INVALID_TOKEN", "message": "invalid oauth token", "status": "ERROR"})))
+        .respond_with(ResponseTemplate::new(401).set_body_json(
+            json!({"code": "INVALID_TOKEN", "message": "invalid oauth token", "status": "ERROR"}),
+        ))
         .mount(&server)
         .await;
-    Mock::given(method("GET")).and(path(STATUSES)).and(header("authorization", "Zoho-oauthtoken fresh")).respond_with(statuses_ok()).mount(&server).await;
+    Mock::given(method("GET"))
+        .and(path(STATUSES))
+        .and(header("authorization", "Zoho-oauthtoken fresh"))
+        .respond_with(statuses_ok())
+        .mount(&server)
+        .await;
     let looks_valid = token("revoked", SystemTime::now() + Duration::from_secs(3000));
     let client = client(&server, oauth(&server, Some(looks_valid)));
 
@@ -113,7 +152,16 @@ async fn a_token_refused_again_after_refresh_fails_without_looping() {
         .respond_with(ResponseTemplate::new(401).set_body_json(json!({"code": "AUTHENTICATION_FAILURE", "message": "Authentication failed", "status": "ERROR"})))
         .mount(&server)
         .await;
-    let client = client(&server, oauth(&server, Some(token("revoked", SystemTime::now() + Duration::from_secs(3000)))));
+    let client = client(
+        &server,
+        oauth(
+            &server,
+            Some(token(
+                "revoked",
+                SystemTime::now() + Duration::from_secs(3000),
+            )),
+        ),
+    );
 
     let err = Error::from(client.list_contact_statuses().send().await.unwrap_err());
     let api = err.api().expect("an API error");
@@ -126,36 +174,68 @@ async fn a_token_refused_again_after_refresh_fails_without_looping() {
 #[tokio::test]
 async fn a_refused_refresh_is_an_auth_error_naming_the_reason() {
     let server = MockServer::start().await;
-    Mock::given(path("/oauth/v2/token")).respond_with(ResponseTemplate::new(200).set_body_json(json!({"error": "invalid_code"}))).mount(&server).await;
+    Mock::given(path("/oauth/v2/token"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"error": "invalid_code"})))
+        .mount(&server)
+        .await;
     let client = client(&server, oauth(&server, None));
     let err = Error::from(client.list_contact_statuses().send().await.unwrap_err());
-    assert!(matches!(&err, Error::Auth(a) if a.to_string().contains("invalid_code")), "{err}");
-    assert_eq!(count(&server, STATUSES).await, 0, "nothing sent without a token");
+    assert!(
+        matches!(&err, Error::Auth(a) if a.to_string().contains("invalid_code")),
+        "{err}"
+    );
+    assert_eq!(
+        count(&server, STATUSES).await,
+        0,
+        "nothing sent without a token"
+    );
 }
 
 #[tokio::test]
 async fn a_429_is_waited_out_using_retry_after() {
     let server = MockServer::start().await;
     Mock::given(path(STATUSES))
-        .respond_with(ResponseTemplate::new(429).insert_header("retry-after", "1").set_body_json(json!({"code": "TOO_MANY_REQUESTS", "message": "slow down", "status": "ERROR"})))
+        .respond_with(
+            ResponseTemplate::new(429)
+                .insert_header("retry-after", "1")
+                .set_body_json(
+                    json!({"code": "TOO_MANY_REQUESTS", "message": "slow down", "status": "ERROR"}),
+                ),
+        )
         .up_to_n_times(1)
         .with_priority(1)
         .mount(&server)
         .await;
-    Mock::given(path(STATUSES)).respond_with(statuses_ok()).with_priority(2).mount(&server).await;
+    Mock::given(path(STATUSES))
+        .respond_with(statuses_ok())
+        .with_priority(2)
+        .mount(&server)
+        .await;
     let client = client(&server, StaticToken::zoho("t"));
 
     let started = std::time::Instant::now();
     client.list_contact_statuses().send().await.unwrap();
-    assert!(started.elapsed() >= Duration::from_secs(1), "waited for Retry-After");
+    assert!(
+        started.elapsed() >= Duration::from_secs(1),
+        "waited for Retry-After"
+    );
     assert_eq!(count(&server, STATUSES).await, 2);
 }
 
 #[tokio::test]
 async fn a_503_on_get_is_retried() {
     let server = MockServer::start().await;
-    Mock::given(path(STATUSES)).respond_with(ResponseTemplate::new(503)).up_to_n_times(2).with_priority(1).mount(&server).await;
-    Mock::given(path(STATUSES)).respond_with(statuses_ok()).with_priority(2).mount(&server).await;
+    Mock::given(path(STATUSES))
+        .respond_with(ResponseTemplate::new(503))
+        .up_to_n_times(2)
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    Mock::given(path(STATUSES))
+        .respond_with(statuses_ok())
+        .with_priority(2)
+        .mount(&server)
+        .await;
     let client = client(&server, StaticToken::zoho("t"));
     client.list_contact_statuses().send().await.unwrap();
     assert_eq!(count(&server, STATUSES).await, 3);
@@ -164,10 +244,24 @@ async fn a_503_on_get_is_retried() {
 #[tokio::test]
 async fn a_503_on_post_is_not_repeated() {
     let server = MockServer::start().await;
-    Mock::given(method("POST")).respond_with(ResponseTemplate::new(503)).mount(&server).await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(503))
+        .mount(&server)
+        .await;
     let client = client(&server, StaticToken::zoho("t"));
-    let input = ContactInput::builder().first_name("A").mobile("+1").try_into().unwrap();
-    let err = Error::from(client.create_contact().contact_input(&input).send().await.unwrap_err());
+    let input = ContactInput::builder()
+        .first_name("A")
+        .mobile("+1")
+        .try_into()
+        .unwrap();
+    let err = Error::from(
+        client
+            .create_contact()
+            .contact_input(&input)
+            .send()
+            .await
+            .unwrap_err(),
+    );
     assert_eq!(err.status(), Some(reqwest::StatusCode::SERVICE_UNAVAILABLE));
     assert_eq!(server.received_requests().await.unwrap().len(), 1);
 }
@@ -182,14 +276,31 @@ async fn a_post_whose_connection_drops_after_sending_is_not_repeated() {
         .allow_insecure_http(true)
         .build()
         .unwrap();
-    let input = ContactInput::builder().first_name("A").mobile("+1").try_into().unwrap();
-    let err = Error::from(client.create_contact().contact_input(&input).send().await.unwrap_err());
-    assert!(matches!(&err, Error::Transport(t) if t.maybe_sent), "{err:?}");
+    let input = ContactInput::builder()
+        .first_name("A")
+        .mobile("+1")
+        .try_into()
+        .unwrap();
+    let err = Error::from(
+        client
+            .create_contact()
+            .contact_input(&input)
+            .send()
+            .await
+            .unwrap_err(),
+    );
+    assert!(
+        matches!(&err, Error::Transport(t) if t.maybe_sent),
+        "{err:?}"
+    );
     assert_eq!(seen.load(Ordering::SeqCst), 1, "the POST went out once");
 
     // The same failure on an idempotent GET is retried up to the policy's attempts.
     let _ = client.list_contact_statuses().send().await.unwrap_err();
-    assert_eq!(seen.load(Ordering::SeqCst), 1 + fast_retries().max_attempts as usize);
+    assert_eq!(
+        seen.load(Ordering::SeqCst),
+        1 + fast_retries().max_attempts as usize
+    );
 }
 
 #[tokio::test]
@@ -197,7 +308,11 @@ async fn a_non_json_error_body_keeps_its_status_headers_and_bytes() {
     let server = MockServer::start().await;
     let html = "<html><body>Bad gateway</body></html>";
     Mock::given(path(STATUSES))
-        .respond_with(ResponseTemplate::new(502).insert_header("x-request-id", "abc").set_body_raw(html, "text/html"))
+        .respond_with(
+            ResponseTemplate::new(502)
+                .insert_header("x-request-id", "abc")
+                .set_body_raw(html, "text/html"),
+        )
         .mount(&server)
         .await;
     let client = client(&server, StaticToken::zoho("t"));
@@ -213,28 +328,57 @@ async fn a_non_json_error_body_keeps_its_status_headers_and_bytes() {
 async fn a_200_carrying_status_error_is_an_error() {
     let server = MockServer::start().await;
     Mock::given(path("/rest/json/zv/contacts/42"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"code": "CONTACT_NOT_FOUND", "message": "No such contact", "status": "ERROR"})))
+        .respond_with(ResponseTemplate::new(200).set_body_json(
+            json!({"code": "CONTACT_NOT_FOUND", "message": "No such contact", "status": "ERROR"}),
+        ))
         .mount(&server)
         .await;
     let client = client(&server, StaticToken::zoho("t"));
-    let err = Error::from(client.get_contact().contact_id("42").send().await.unwrap_err());
+    let err = Error::from(
+        client
+            .get_contact()
+            .contact_id("42")
+            .send()
+            .await
+            .unwrap_err(),
+    );
     let api = err.api().expect("an API error");
-    assert_eq!((api.status.as_u16(), api.code.as_deref(), api.message.as_deref()), (200, Some("CONTACT_NOT_FOUND"), Some("No such contact")));
+    assert_eq!(
+        (
+            api.status.as_u16(),
+            api.code.as_deref(),
+            api.message.as_deref()
+        ),
+        (200, Some("CONTACT_NOT_FOUND"), Some("No such contact"))
+    );
 }
 
 #[tokio::test]
 async fn a_success_body_of_the_wrong_shape_is_a_decode_error_with_the_raw_body() {
     let server = MockServer::start().await;
-    Mock::given(path(STATUSES)).respond_with(ResponseTemplate::new(200).set_body_json(json!({"code": "200", "status": "SUCCESS", "contact_status": "nope"}))).mount(&server).await;
+    Mock::given(path(STATUSES))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(
+                json!({"code": "200", "status": "SUCCESS", "contact_status": "nope"}),
+            ),
+        )
+        .mount(&server)
+        .await;
     let client = client(&server, StaticToken::zoho("t"));
     let err = Error::from(client.list_contact_statuses().send().await.unwrap_err());
-    assert!(matches!(&err, Error::Decode(d) if d.body.starts_with(b"{\"code\"")), "{err:?}");
+    assert!(
+        matches!(&err, Error::Decode(d) if d.body.starts_with(b"{\"code\"")),
+        "{err:?}"
+    );
 }
 
 #[tokio::test]
 async fn an_oversized_body_is_refused_not_buffered() {
     let server = MockServer::start().await;
-    Mock::given(path(STATUSES)).respond_with(ResponseTemplate::new(200).set_body_raw(vec![b' '; 4096], "application/json")).mount(&server).await;
+    Mock::given(path(STATUSES))
+        .respond_with(ResponseTemplate::new(200).set_body_raw(vec![b' '; 4096], "application/json"))
+        .mount(&server)
+        .await;
     let client = Client::builder()
         .base_url(format!("{}/rest/json/zv", server.uri()))
         .max_body_bytes(1024)
@@ -242,18 +386,27 @@ async fn an_oversized_body_is_refused_not_buffered() {
         .build()
         .unwrap();
     let err = Error::from(client.list_contact_statuses().send().await.unwrap_err());
-    assert!(matches!(&err, Error::Decode(d) if d.reason.contains("limit")), "{err:?}");
+    assert!(
+        matches!(&err, Error::Decode(d) if d.reason.contains("limit")),
+        "{err:?}"
+    );
 }
 
 #[tokio::test]
 async fn the_stream_walks_every_page() {
     let server = MockServer::start().await;
     let page = |ids: std::ops::Range<u32>| {
-        let contacts: Vec<_> = ids.map(|i| json!({"contact_id": i.to_string(), "first_name": format!("c{i}")})).collect();
+        let contacts: Vec<_> = ids
+            .map(|i| json!({"contact_id": i.to_string(), "first_name": format!("c{i}")}))
+            .collect();
         ResponseTemplate::new(200).set_body_json(json!({"code": "200", "status": "SUCCESS", "meta": {"total": -1}, "contacts": contacts}))
     };
     for (from, ids) in [("0", 0..2), ("2", 2..4), ("4", 4..5)] {
-        Mock::given(path("/rest/json/zv/contacts")).and(wiremock::matchers::query_param("from", from)).respond_with(page(ids)).mount(&server).await;
+        Mock::given(path("/rest/json/zv/contacts"))
+            .and(wiremock::matchers::query_param("from", from))
+            .respond_with(page(ids))
+            .mount(&server)
+            .await;
     }
     let client = client(&server, StaticToken::zoho("t"));
     let all: Vec<_> = client.contacts_stream(2).try_collect().await.unwrap();
@@ -265,7 +418,16 @@ async fn the_stream_walks_every_page() {
 #[tokio::test]
 async fn no_secret_reaches_debug_output() {
     let server = MockServer::start().await;
-    let client = client(&server, oauth(&server, Some(token("access-XYZ", SystemTime::now() + Duration::from_secs(60)))));
+    let client = client(
+        &server,
+        oauth(
+            &server,
+            Some(token(
+                "access-XYZ",
+                SystemTime::now() + Duration::from_secs(60),
+            )),
+        ),
+    );
     let text = format!("{client:?}");
     for secret in ["client-secret-XYZ", "refresh-token-XYZ", "access-XYZ"] {
         assert!(!text.contains(secret), "{secret} leaked: {text}");
@@ -277,6 +439,9 @@ async fn no_secret_reaches_debug_output() {
 
 #[tokio::test]
 async fn plain_http_is_refused_unless_allowed() {
-    let err = Client::builder().base_url("http://voice.example.com/rest/json/zv").build().unwrap_err();
+    let err = Client::builder()
+        .base_url("http://voice.example.com/rest/json/zv")
+        .build()
+        .unwrap_err();
     assert!(matches!(err, Error::Config(_)), "{err}");
 }

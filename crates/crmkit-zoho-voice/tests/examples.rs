@@ -7,7 +7,8 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 fn round_trip<T: DeserializeOwned + Serialize>(value: &serde_json::Value) -> serde_json::Value {
-    let typed: T = serde_json::from_value(value.clone()).unwrap_or_else(|e| panic!("example does not decode: {e}\n{value:#}"));
+    let typed: T = serde_json::from_value(value.clone())
+        .unwrap_or_else(|e| panic!("example does not decode: {e}\n{value:#}"));
     serde_json::to_value(&typed).unwrap()
 }
 
@@ -23,26 +24,45 @@ fn every_example_round_trips() {
             "ContactStatusList" => round_trip::<types::ContactStatusList>(&ex.value),
             "DeletedContact" => round_trip::<types::DeletedContact>(&ex.value),
             "ErrorEnvelope" => round_trip::<types::ErrorEnvelope>(&ex.value),
-            other => panic!("{} {}: no round-trip for schema {other}; add it here", ex.operation, ex.status),
+            other => panic!(
+                "{} {}: no round-trip for schema {other}; add it here",
+                ex.operation, ex.status
+            ),
         };
-        assert_eq!(back, ex.value, "{} {} ({}) changed in a round trip", ex.operation, ex.status, ex.schema);
+        assert_eq!(
+            back, ex.value,
+            "{} {} ({}) changed in a round trip",
+            ex.operation, ex.status, ex.schema
+        );
     }
 }
 
 #[test]
 fn drifting_types_decode_both_ways() {
     // contact_id and contact_owner change type between operations (see specs/ERRATA.md).
-    let from_get: types::Contact = serde_json::from_value(serde_json::json!({"contact_id": 315000153768793u64, "contact_owner": 415005010526109u64})).unwrap();
+    let from_get: types::Contact = serde_json::from_value(
+        serde_json::json!({"contact_id": 315000153768793u64, "contact_owner": 415005010526109u64}),
+    )
+    .unwrap();
     let from_list: types::Contact = serde_json::from_value(serde_json::json!({"contact_id": "315000153768793", "contact_owner": {"id": "415005010526109", "display_value": "Vignesh"}})).unwrap();
     assert_eq!(from_get.contact_id, from_list.contact_id);
-    assert!(matches!(from_get.contact_owner, Some(types::ContactOwner::Id(_))));
-    assert!(matches!(from_list.contact_owner, Some(types::ContactOwner::UserRef(_))));
+    assert!(matches!(
+        from_get.contact_owner,
+        Some(types::ContactOwner::Id(_))
+    ));
+    assert!(matches!(
+        from_list.contact_owner,
+        Some(types::ContactOwner::UserRef(_))
+    ));
 }
 
 #[test]
 fn unknown_fields_and_statuses_survive() {
     let raw = serde_json::json!({"code": "200", "status": "PARTIAL", "contacts": {"contact_id": "1", "favourite_colour": "teal"}, "trace": [1, 2]});
     let typed: types::ContactEnvelope = serde_json::from_value(raw.clone()).unwrap();
-    assert_eq!(typed.status, crmkit_runtime::Lenient::Other("PARTIAL".into()));
+    assert_eq!(
+        typed.status,
+        crmkit_runtime::Lenient::Other("PARTIAL".into())
+    );
     assert_eq!(serde_json::to_value(&typed).unwrap(), raw);
 }

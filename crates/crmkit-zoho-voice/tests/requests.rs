@@ -12,7 +12,10 @@ use wiremock::{Mock, MockServer, ResponseTemplate};
 /// A server answering every request with `body`, and a client pointed at it.
 async fn recording(body: serde_json::Value) -> (MockServer, Client) {
     let server = MockServer::start().await;
-    Mock::given(any()).respond_with(ResponseTemplate::new(200).set_body_json(body)).mount(&server).await;
+    Mock::given(any())
+        .respond_with(ResponseTemplate::new(200).set_body_json(body))
+        .mount(&server)
+        .await;
     let client = Client::builder()
         .base_url(format!("{}/rest/json/zv", server.uri()))
         .credentials(StaticToken::zoho("secret-access-token"))
@@ -26,7 +29,10 @@ async fn only_request(server: &MockServer) -> crmkit_testkit::Recorded {
     let requests = server.received_requests().await.unwrap();
     assert_eq!(requests.len(), 1, "exactly one request");
     let r = recorded(&requests[0]);
-    assert!(!format!("{r:?}").contains("secret-access-token"), "the token must be redacted");
+    assert!(
+        !format!("{r:?}").contains("secret-access-token"),
+        "the token must be redacted"
+    );
     r
 }
 
@@ -51,15 +57,30 @@ fn input() -> ContactInput {
 
 #[tokio::test]
 async fn list_contacts() {
-    let (server, client) = recording(json!({"code": "200", "status": "SUCCESS", "meta": {"total": 2}, "contacts": []})).await;
-    client.list_contacts().total_count(true).from(50u32).size(std::num::NonZeroU32::new(25).unwrap()).send().await.unwrap();
+    let (server, client) = recording(
+        json!({"code": "200", "status": "SUCCESS", "meta": {"total": 2}, "contacts": []}),
+    )
+    .await;
+    client
+        .list_contacts()
+        .total_count(true)
+        .from(50u32)
+        .size(std::num::NonZeroU32::new(25).unwrap())
+        .send()
+        .await
+        .unwrap();
     insta::assert_yaml_snapshot!(only_request(&server).await);
 }
 
 #[tokio::test]
 async fn create_contact() {
     let (server, client) = recording(contact_envelope()).await;
-    client.create_contact().contact_input(&input()).send().await.unwrap();
+    client
+        .create_contact()
+        .contact_input(&input())
+        .send()
+        .await
+        .unwrap();
     let r = only_request(&server).await;
     // The contact travels as a JSON string in the `contact` query parameter.
     let contact = &r.query.iter().find(|(k, _)| k == "contact").unwrap().1;
@@ -70,7 +91,8 @@ async fn create_contact() {
 
 #[tokio::test]
 async fn list_contact_statuses() {
-    let (server, client) = recording(json!({"code": "200", "status": "SUCCESS", "contact_status": []})).await;
+    let (server, client) =
+        recording(json!({"code": "200", "status": "SUCCESS", "contact_status": []})).await;
     client.list_contact_statuses().send().await.unwrap();
     insta::assert_yaml_snapshot!(only_request(&server).await);
 }
@@ -78,28 +100,54 @@ async fn list_contact_statuses() {
 #[tokio::test]
 async fn get_contact() {
     let (server, client) = recording(contact_envelope()).await;
-    client.get_contact().contact_id("315000153768793").send().await.unwrap();
+    client
+        .get_contact()
+        .contact_id("315000153768793")
+        .send()
+        .await
+        .unwrap();
     insta::assert_yaml_snapshot!(only_request(&server).await);
 }
 
 #[tokio::test]
 async fn update_contact() {
     let (server, client) = recording(contact_envelope()).await;
-    client.update_contact().contact_id("315000153768793").contact_input(&input()).send().await.unwrap();
+    client
+        .update_contact()
+        .contact_id("315000153768793")
+        .contact_input(&input())
+        .send()
+        .await
+        .unwrap();
     insta::assert_yaml_snapshot!(only_request(&server).await);
 }
 
 #[tokio::test]
 async fn delete_contact() {
-    let (server, client) = recording(json!({"code": "200", "status": "SUCCESS", "contacts": "315000153768793"})).await;
-    client.delete_contact().contact_id("315000153768793").send().await.unwrap();
+    let (server, client) =
+        recording(json!({"code": "200", "status": "SUCCESS", "contacts": "315000153768793"})).await;
+    client
+        .delete_contact()
+        .contact_id("315000153768793")
+        .send()
+        .await
+        .unwrap();
     insta::assert_yaml_snapshot!(only_request(&server).await);
 }
 
 #[tokio::test]
 async fn a_malformed_id_is_refused_before_sending() {
     let (server, client) = recording(contact_envelope()).await;
-    let err = client.get_contact().contact_id("../admin").send().await.map_err(crmkit_runtime::Error::from).unwrap_err();
-    assert!(matches!(err, crmkit_runtime::Error::InvalidRequest(_)), "{err:?}");
+    let err = client
+        .get_contact()
+        .contact_id("../admin")
+        .send()
+        .await
+        .map_err(crmkit_runtime::Error::from)
+        .unwrap_err();
+    assert!(
+        matches!(err, crmkit_runtime::Error::InvalidRequest(_)),
+        "{err:?}"
+    );
     assert!(server.received_requests().await.unwrap().is_empty());
 }

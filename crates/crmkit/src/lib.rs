@@ -23,8 +23,9 @@
 //! ```
 
 pub use crmkit_runtime::{
-    ApiError, ApiKey, AuthError, Basic, Config, Credentials, CsvList, DataCentre, DecodeError, Error, Id, Lenient,
-    Page, RateLimit, Result, RetryPolicy, StaticToken, TransportError, ZohoOAuth, auth, pager,
+    ApiError, ApiKey, AuthError, Basic, Config, Credentials, CsvList, DataCentre, DecodeError,
+    Error, Id, Lenient, Page, RateLimit, Result, RetryPolicy, StaticToken, TransportError,
+    ZohoOAuth, auth, pager,
 };
 
 /// The runtime every client shares (credentials, retries, limits, pagination, errors).

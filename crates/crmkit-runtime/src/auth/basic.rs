@@ -20,7 +20,10 @@ pub struct Basic {
 impl Basic {
     /// `Authorization: Basic base64(user:password)`.
     pub fn new(user: impl Into<String>, password: impl Into<String>) -> Self {
-        Basic { user: SecretString::from(user.into()), password: SecretString::from(password.into()) }
+        Basic {
+            user: SecretString::from(user.into()),
+            password: SecretString::from(password.into()),
+        }
     }
 
     /// The API key as user name with the placeholder password `X`.
@@ -31,14 +34,24 @@ impl Basic {
 
 impl fmt::Debug for Basic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Basic").field("user", &Redacted).field("password", &Redacted).finish()
+        f.debug_struct("Basic")
+            .field("user", &Redacted)
+            .field("password", &Redacted)
+            .finish()
     }
 }
 
 impl Credentials for Basic {
-    fn apply<'a>(&'a self, request: &'a mut reqwest::Request) -> BoxFuture<'a, Result<(), AuthError>> {
+    fn apply<'a>(
+        &'a self,
+        request: &'a mut reqwest::Request,
+    ) -> BoxFuture<'a, Result<(), AuthError>> {
         Box::pin(async move {
-            let raw = format!("{}:{}", self.user.expose_secret(), self.password.expose_secret());
+            let raw = format!(
+                "{}:{}",
+                self.user.expose_secret(),
+                self.password.expose_secret()
+            );
             let value = sensitive(&format!("Basic {}", STANDARD.encode(raw.as_bytes())))?;
             request.headers_mut().insert(AUTHORIZATION, value);
             Ok(())

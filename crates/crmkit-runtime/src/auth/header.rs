@@ -18,7 +18,10 @@ pub struct StaticToken {
 impl StaticToken {
     /// `Authorization: <scheme> <token>`; an empty scheme sends the bare token.
     pub fn new(scheme: impl Into<String>, token: impl Into<String>) -> Self {
-        StaticToken { scheme: scheme.into(), token: SecretString::from(token.into()) }
+        StaticToken {
+            scheme: scheme.into(),
+            token: SecretString::from(token.into()),
+        }
     }
 
     /// `Authorization: Zoho-oauthtoken <token>`, for a Zoho access token managed elsewhere.
@@ -39,12 +42,18 @@ impl StaticToken {
 
 impl fmt::Debug for StaticToken {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("StaticToken").field("scheme", &self.scheme).field("token", &Redacted).finish()
+        f.debug_struct("StaticToken")
+            .field("scheme", &self.scheme)
+            .field("token", &Redacted)
+            .finish()
     }
 }
 
 impl Credentials for StaticToken {
-    fn apply<'a>(&'a self, request: &'a mut reqwest::Request) -> BoxFuture<'a, Result<(), AuthError>> {
+    fn apply<'a>(
+        &'a self,
+        request: &'a mut reqwest::Request,
+    ) -> BoxFuture<'a, Result<(), AuthError>> {
         Box::pin(async move {
             let value = if self.scheme.is_empty() {
                 sensitive(self.token.expose_secret())?
@@ -69,20 +78,31 @@ impl ApiKey {
     pub fn new(header: &str, key: impl Into<String>) -> Result<Self, AuthError> {
         let header = HeaderName::from_bytes(header.as_bytes())
             .map_err(|_| AuthError::InvalidHeader(format!("`{header}` is not a header name")))?;
-        Ok(ApiKey { header, key: SecretString::from(key.into()) })
+        Ok(ApiKey {
+            header,
+            key: SecretString::from(key.into()),
+        })
     }
 }
 
 impl fmt::Debug for ApiKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ApiKey").field("header", &self.header).field("key", &Redacted).finish()
+        f.debug_struct("ApiKey")
+            .field("header", &self.header)
+            .field("key", &Redacted)
+            .finish()
     }
 }
 
 impl Credentials for ApiKey {
-    fn apply<'a>(&'a self, request: &'a mut reqwest::Request) -> BoxFuture<'a, Result<(), AuthError>> {
+    fn apply<'a>(
+        &'a self,
+        request: &'a mut reqwest::Request,
+    ) -> BoxFuture<'a, Result<(), AuthError>> {
         Box::pin(async move {
-            request.headers_mut().insert(self.header.clone(), sensitive(self.key.expose_secret())?);
+            request
+                .headers_mut()
+                .insert(self.header.clone(), sensitive(self.key.expose_secret())?);
             Ok(())
         })
     }

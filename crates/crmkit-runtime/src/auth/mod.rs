@@ -18,14 +18,19 @@ use reqwest::StatusCode;
 
 pub use basic::Basic;
 pub use header::{ApiKey, StaticToken};
-pub use zoho::{AccessToken, DataCentre, MemoryTokenStore, TokenStore, ZohoOAuth, ZohoOAuthBuilder};
+pub use zoho::{
+    AccessToken, DataCentre, MemoryTokenStore, TokenStore, ZohoOAuth, ZohoOAuthBuilder,
+};
 
 use crate::error::AuthError;
 
 /// Adds credentials to requests and reacts when the vendor refuses them.
 pub trait Credentials: fmt::Debug + Send + Sync + 'static {
     /// Adds the credentials to `request` (refreshing them first if needed).
-    fn apply<'a>(&'a self, request: &'a mut reqwest::Request) -> BoxFuture<'a, Result<(), AuthError>>;
+    fn apply<'a>(
+        &'a self,
+        request: &'a mut reqwest::Request,
+    ) -> BoxFuture<'a, Result<(), AuthError>>;
 
     /// Whether a failure with this status and vendor error code means the credentials
     /// were refused.
@@ -51,8 +56,9 @@ impl fmt::Debug for Redacted {
 
 /// A header value marked sensitive (hyper and reqwest keep it out of their own logs).
 pub(crate) fn sensitive(value: &str) -> Result<reqwest::header::HeaderValue, AuthError> {
-    let mut v = reqwest::header::HeaderValue::from_str(value)
-        .map_err(|_| AuthError::InvalidHeader("contains characters not allowed in an HTTP header".into()))?;
+    let mut v = reqwest::header::HeaderValue::from_str(value).map_err(|_| {
+        AuthError::InvalidHeader("contains characters not allowed in an HTTP header".into())
+    })?;
     v.set_sensitive(true);
     Ok(v)
 }

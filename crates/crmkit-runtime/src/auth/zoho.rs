@@ -22,7 +22,11 @@ use crate::config::{Config, check_url};
 use crate::error::{AuthError, Error};
 
 /// Vendor codes that mean "this access token is no good", whatever the HTTP status.
-const REJECTION_CODES: [&str; 3] = ["INVALID_TOKEN", "AUTHENTICATION_FAILURE", "INVALID_OAUTHTOKEN"];
+const REJECTION_CODES: [&str; 3] = [
+    "INVALID_TOKEN",
+    "AUTHENTICATION_FAILURE",
+    "INVALID_OAUTHTOKEN",
+];
 
 /// A Zoho data centre. Each has its own accounts server, API domain and upload host.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
@@ -49,7 +53,16 @@ pub enum DataCentre {
 
 impl DataCentre {
     /// Every data centre.
-    pub const ALL: [DataCentre; 8] = [Self::Us, Self::Eu, Self::In, Self::Au, Self::Cn, Self::Jp, Self::Ca, Self::Sa];
+    pub const ALL: [DataCentre; 8] = [
+        Self::Us,
+        Self::Eu,
+        Self::In,
+        Self::Au,
+        Self::Cn,
+        Self::Jp,
+        Self::Ca,
+        Self::Sa,
+    ];
 
     /// The Zoho domain suffix: `zoho.com`, `zoho.eu`, …, `zohocloud.ca`.
     pub fn domain(self) -> &'static str {
@@ -102,7 +115,9 @@ impl DataCentre {
     /// `accounts-server=` parameter), e.g. `https://accounts.zoho.eu`.
     pub fn from_accounts_server(host: &str) -> Option<Self> {
         let host = host.trim_start_matches("https://").trim_end_matches('/');
-        Self::ALL.into_iter().find(|dc| host == format!("accounts.{}", dc.domain()))
+        Self::ALL
+            .into_iter()
+            .find(|dc| host == format!("accounts.{}", dc.domain()))
     }
 }
 
@@ -156,12 +171,20 @@ impl MemoryTokenStore {
 
 impl TokenStore for MemoryTokenStore {
     fn get(&self) -> BoxFuture<'_, Result<Option<AccessToken>, AuthError>> {
-        let token = self.0.read().map(|t| t.clone()).map_err(|_| AuthError::Store("lock poisoned".into()));
+        let token = self
+            .0
+            .read()
+            .map(|t| t.clone())
+            .map_err(|_| AuthError::Store("lock poisoned".into()));
         Box::pin(async move { token })
     }
 
     fn put(&self, token: AccessToken) -> BoxFuture<'_, Result<(), AuthError>> {
-        let result = self.0.write().map(|mut t| *t = Some(token)).map_err(|_| AuthError::Store("lock poisoned".into()));
+        let result = self
+            .0
+            .write()
+            .map(|mut t| *t = Some(token))
+            .map_err(|_| AuthError::Store("lock poisoned".into()));
         Box::pin(async move { result })
     }
 }
@@ -280,9 +303,18 @@ impl ZohoOAuth {
             .form(&form)
             .send()
             .await
-            .map_err(|source| AuthError::Transport { url: url.clone(), source })?;
+            .map_err(|source| AuthError::Transport {
+                url: url.clone(),
+                source,
+            })?;
         let status = response.status();
-        let body = response.bytes().await.map_err(|source| AuthError::Transport { url: url.clone(), source })?;
+        let body = response
+            .bytes()
+            .await
+            .map_err(|source| AuthError::Transport {
+                url: url.clone(),
+                source,
+            })?;
         parse_token(&url, status, &body, SystemTime::now())
     }
 }
@@ -299,18 +331,34 @@ struct TokenAnswer {
 /// Reads the token endpoint's answer. Zoho reports a refused refresh as HTTP 200 with
 /// `{"error": "invalid_code"}`; current answers give `expires_in` in seconds, older ones
 /// `expires_in_sec` in seconds beside `expires_in` in milliseconds.
-fn parse_token(url: &str, status: StatusCode, body: &[u8], now: SystemTime) -> Result<AccessToken, AuthError> {
+fn parse_token(
+    url: &str,
+    status: StatusCode,
+    body: &[u8],
+    now: SystemTime,
+) -> Result<AccessToken, AuthError> {
     let answer: TokenAnswer = serde_json::from_slice(body).map_err(|e| AuthError::Decode {
         url: url.to_string(),
         status,
         reason: e.to_string(),
     })?;
     if let Some(error) = answer.error {
-        let error = error.as_str().map(str::to_string).unwrap_or_else(|| error.to_string());
-        return Err(AuthError::Refused { url: url.to_string(), status, error });
+        let error = error
+            .as_str()
+            .map(str::to_string)
+            .unwrap_or_else(|| error.to_string());
+        return Err(AuthError::Refused {
+            url: url.to_string(),
+            status,
+            error,
+        });
     }
     if !status.is_success() {
-        return Err(AuthError::Refused { url: url.to_string(), status, error: "no error code given".into() });
+        return Err(AuthError::Refused {
+            url: url.to_string(),
+            status,
+            error: "no error code given".into(),
+        });
     }
     let token = answer.access_token.ok_or_else(|| AuthError::Decode {
         url: url.to_string(),
@@ -318,7 +366,11 @@ fn parse_token(url: &str, status: StatusCode, body: &[u8], now: SystemTime) -> R
         reason: "no access_token in the answer".into(),
     })?;
     let seconds = answer.expires_in_sec.or(answer.expires_in).unwrap_or(3600);
-    Ok(AccessToken { token, expires_at: now + Duration::from_secs(seconds), api_domain: answer.api_domain })
+    Ok(AccessToken {
+        token,
+        expires_at: now + Duration::from_secs(seconds),
+        api_domain: answer.api_domain,
+    })
 }
 
 impl ZohoOAuthBuilder {
@@ -354,7 +406,9 @@ impl ZohoOAuthBuilder {
 
     /// Checks the settings and builds the credentials.
     pub fn build(self) -> Result<ZohoOAuth, Error> {
-        let accounts = self.accounts_url.unwrap_or_else(|| self.data_centre.accounts_url());
+        let accounts = self
+            .accounts_url
+            .unwrap_or_else(|| self.data_centre.accounts_url());
         let accounts = check_url(&accounts, &self.config)?;
         Ok(ZohoOAuth {
             inner: Arc::new(Inner {
@@ -363,7 +417,9 @@ impl ZohoOAuthBuilder {
                 refresh_token: self.refresh_token,
                 token_url: format!("{}/oauth/v2/token", accounts.as_str().trim_end_matches('/')),
                 refresh_ahead: self.refresh_ahead,
-                store: self.store.unwrap_or_else(|| Arc::new(MemoryTokenStore::default())),
+                store: self
+                    .store
+                    .unwrap_or_else(|| Arc::new(MemoryTokenStore::default())),
                 http: self.config.build_http_client()?,
                 refreshing: tokio::sync::Mutex::new(()),
             }),
@@ -372,7 +428,10 @@ impl ZohoOAuthBuilder {
 }
 
 impl Credentials for ZohoOAuth {
-    fn apply<'a>(&'a self, request: &'a mut reqwest::Request) -> BoxFuture<'a, Result<(), AuthError>> {
+    fn apply<'a>(
+        &'a self,
+        request: &'a mut reqwest::Request,
+    ) -> BoxFuture<'a, Result<(), AuthError>> {
         Box::pin(async move {
             let token = self.token().await?;
             let value = sensitive(&format!("Zoho-oauthtoken {}", token.token.expose_secret()))?;
@@ -390,14 +449,23 @@ impl Credentials for ZohoOAuth {
 
     fn invalidate<'a>(&'a self, request: &'a reqwest::Request) -> BoxFuture<'a, bool> {
         Box::pin(async move {
-            let Some(sent) = request.headers().get(AUTHORIZATION).and_then(|v| v.to_str().ok()) else {
+            let Some(sent) = request
+                .headers()
+                .get(AUTHORIZATION)
+                .and_then(|v| v.to_str().ok())
+            else {
                 return true;
             };
             let _guard = self.inner.refreshing.lock().await;
             match self.inner.store.get().await {
-                Ok(Some(current)) if sent == format!("Zoho-oauthtoken {}", current.token.expose_secret()) => {
+                Ok(Some(current))
+                    if sent == format!("Zoho-oauthtoken {}", current.token.expose_secret()) =>
+                {
                     // Zoho refused the token we hold: expire it so the next call refreshes.
-                    let expired = AccessToken { expires_at: SystemTime::UNIX_EPOCH, ..current };
+                    let expired = AccessToken {
+                        expires_at: SystemTime::UNIX_EPOCH,
+                        ..current
+                    };
                     self.inner.store.put(expired).await.is_ok()
                 }
                 // Someone refreshed since this request was sent: the new token is worth a try.
@@ -418,29 +486,61 @@ mod tests {
         let t = parse_token("u", StatusCode::OK, br#"{"access_token":"a","expires_in":3600,"api_domain":"https://www.zohoapis.eu","token_type":"Bearer"}"#, now).unwrap();
         assert_eq!(t.expires_at, now + Duration::from_secs(3600));
         assert_eq!(t.api_domain.as_deref(), Some("https://www.zohoapis.eu"));
-        let legacy = parse_token("u", StatusCode::OK, br#"{"access_token":"a","expires_in_sec":3600,"expires_in":3600000}"#, now).unwrap();
+        let legacy = parse_token(
+            "u",
+            StatusCode::OK,
+            br#"{"access_token":"a","expires_in_sec":3600,"expires_in":3600000}"#,
+            now,
+        )
+        .unwrap();
         assert_eq!(legacy.expires_at, now + Duration::from_secs(3600));
     }
 
     #[test]
     fn refused_refresh_in_a_200_is_an_error() {
-        let err = parse_token("u", StatusCode::OK, br#"{"error":"invalid_code"}"#, SystemTime::now()).unwrap_err();
-        assert!(matches!(err, AuthError::Refused { ref error, .. } if error == "invalid_code"), "{err}");
-        assert!(matches!(parse_token("u", StatusCode::OK, b"<html>", SystemTime::now()), Err(AuthError::Decode { .. })));
+        let err = parse_token(
+            "u",
+            StatusCode::OK,
+            br#"{"error":"invalid_code"}"#,
+            SystemTime::now(),
+        )
+        .unwrap_err();
+        assert!(
+            matches!(err, AuthError::Refused { ref error, .. } if error == "invalid_code"),
+            "{err}"
+        );
+        assert!(matches!(
+            parse_token("u", StatusCode::OK, b"<html>", SystemTime::now()),
+            Err(AuthError::Decode { .. })
+        ));
     }
 
     #[test]
     fn data_centres_know_their_hosts() {
-        assert_eq!(DataCentre::Ca.accounts_url(), "https://accounts.zohocloud.ca");
+        assert_eq!(
+            DataCentre::Ca.accounts_url(),
+            "https://accounts.zohocloud.ca"
+        );
         assert_eq!(DataCentre::Sa.upload_url(), "https://files.zoho.sa");
-        assert_eq!(DataCentre::from_accounts_server("https://accounts.zoho.com.au"), Some(DataCentre::Au));
-        assert_eq!(DataCentre::from_accounts_server("accounts.example.com"), None);
+        assert_eq!(
+            DataCentre::from_accounts_server("https://accounts.zoho.com.au"),
+            Some(DataCentre::Au)
+        );
+        assert_eq!(
+            DataCentre::from_accounts_server("accounts.example.com"),
+            None
+        );
     }
 
     #[test]
     fn debug_never_shows_secrets() {
-        let oauth = ZohoOAuth::builder("id", "s3cret-client", "r3fresh-token").build().unwrap();
+        let oauth = ZohoOAuth::builder("id", "s3cret-client", "r3fresh-token")
+            .build()
+            .unwrap();
         let text = format!("{oauth:?}");
-        assert!(!text.contains("s3cret") && !text.contains("r3fresh"), "{text}");
+        assert!(
+            !text.contains("s3cret") && !text.contains("r3fresh"),
+            "{text}"
+        );
     }
 }

@@ -78,7 +78,10 @@ mod tests {
     #[test]
     fn serialises_as_one_comma_separated_value() {
         let ids = CsvList(vec![1_i64, 22, 333]);
-        assert_eq!(serde_urlencoded::to_string([("ids", &ids)]).unwrap(), "ids=1%2C22%2C333");
+        assert_eq!(
+            serde_urlencoded::to_string([("ids", &ids)]).unwrap(),
+            "ids=1%2C22%2C333"
+        );
         let back: CsvList<i64> = serde_json::from_str("\"1,22,333\"").unwrap();
         assert_eq!(back, ids);
         assert!(serde_json::from_str::<CsvList<i64>>("\"1,x\"").is_err());

@@ -66,19 +66,28 @@ impl fmt::Display for Id {
 
 impl From<u64> for Id {
     fn from(n: u64) -> Self {
-        Id { digits: n.to_string(), numeric: true }
+        Id {
+            digits: n.to_string(),
+            numeric: true,
+        }
     }
 }
 
 impl From<&str> for Id {
     fn from(s: &str) -> Self {
-        Id { digits: s.to_string(), numeric: false }
+        Id {
+            digits: s.to_string(),
+            numeric: false,
+        }
     }
 }
 
 impl From<String> for Id {
     fn from(digits: String) -> Self {
-        Id { digits, numeric: false }
+        Id {
+            digits,
+            numeric: false,
+        }
     }
 }
 
@@ -122,7 +131,9 @@ impl<'de> Deserialize<'de> for Id {
                 Ok(Id::from(n))
             }
             fn visit_i64<E: de::Error>(self, n: i64) -> Result<Id, E> {
-                u64::try_from(n).map(Id::from).map_err(|_| E::custom(format!("negative id {n}")))
+                u64::try_from(n)
+                    .map(Id::from)
+                    .map_err(|_| E::custom(format!("negative id {n}")))
             }
             fn visit_str<E: de::Error>(self, s: &str) -> Result<Id, E> {
                 Ok(Id::from(s))

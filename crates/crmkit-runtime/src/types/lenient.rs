@@ -55,7 +55,8 @@ impl<T: Serialize> Serialize for Lenient<T> {
 impl<'de, T: DeserializeOwned> Deserialize<'de> for Lenient<T> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let raw = String::deserialize(d)?;
-        let known: Result<T, serde::de::value::Error> = T::deserialize(raw.as_str().into_deserializer());
+        let known: Result<T, serde::de::value::Error> =
+            T::deserialize(raw.as_str().into_deserializer());
         Ok(match known {
             Ok(v) => Lenient::Known(v),
             Err(_) => Lenient::Other(raw),
@@ -66,7 +67,9 @@ impl<'de, T: DeserializeOwned> Deserialize<'de> for Lenient<T> {
 impl<T: std::str::FromStr> std::str::FromStr for Lenient<T> {
     type Err = std::convert::Infallible;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(s.parse().map(Lenient::Known).unwrap_or_else(|_| Lenient::Other(s.to_string())))
+        Ok(s.parse()
+            .map(Lenient::Known)
+            .unwrap_or_else(|_| Lenient::Other(s.to_string())))
     }
 }
 
