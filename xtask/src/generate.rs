@@ -240,7 +240,10 @@ fn line_docs(code: &str) -> String {
     let mut lines = code.lines();
     while let Some(line) = lines.next() {
         let trimmed = line.trim_start();
-        let Some(first) = trimmed.strip_prefix("/**").filter(|_| !trimmed.starts_with("/***")) else {
+        let Some(first) = trimmed
+            .strip_prefix("/**")
+            .filter(|_| !trimmed.starts_with("/***"))
+        else {
             out.push_str(line);
             out.push('\n');
             continue;
@@ -249,7 +252,10 @@ fn line_docs(code: &str) -> String {
         let mut body = vec![first.to_string()];
         if !first.contains("*/") {
             for next in lines.by_ref() {
-                let text = next.strip_prefix(indent).unwrap_or(next.trim_start()).to_string();
+                let text = next
+                    .strip_prefix(indent)
+                    .unwrap_or(next.trim_start())
+                    .to_string();
                 let end = text.contains("*/");
                 body.push(text);
                 if end {

@@ -46,7 +46,10 @@ pub fn vendors(root: &Path, only: Option<&str>) -> Result<Vec<Vendor>> {
     let mut out = Vec::new();
     for entry in std::fs::read_dir(root.join("specs")).context("reading specs/")? {
         let path = entry?.path();
-        let hidden = path.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with('.'));
+        let hidden = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .is_some_and(|n| n.starts_with('.'));
         if hidden || path.extension().and_then(|e| e.to_str()) != Some("yaml") {
             continue;
         }
