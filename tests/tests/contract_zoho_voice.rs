@@ -8,7 +8,8 @@ use crmkit::{Error, StaticToken};
 use futures_util::TryStreamExt;
 
 fn client() -> Client {
-    let url = std::env::var("CRMKIT_PRISM_URL").expect("CRMKIT_PRISM_URL is set by `cargo xtask contract`");
+    let url = std::env::var("CRMKIT_PRISM_URL")
+        .expect("CRMKIT_PRISM_URL is set by `cargo xtask contract`");
     Client::builder()
         .base_url(url)
         .credentials(StaticToken::zoho("contract-token"))
@@ -30,15 +31,32 @@ fn input() -> ContactInput {
 #[tokio::test]
 async fn every_operation_passes_request_validation() -> Result<(), Error> {
     let c = client();
-    let listed = c.list_contacts().total_count(true).from(0u32).size(std::num::NonZeroU32::new(50).unwrap()).send().await?;
-    assert!(!listed.contacts.is_empty(), "Prism answers with the documented example");
+    let listed = c
+        .list_contacts()
+        .total_count(true)
+        .from(0u32)
+        .size(std::num::NonZeroU32::new(50).unwrap())
+        .send()
+        .await?;
+    assert!(
+        !listed.contacts.is_empty(),
+        "Prism answers with the documented example"
+    );
     let statuses = c.list_contact_statuses().send().await?;
     assert_eq!(statuses.contact_status.len(), 3);
     let created = c.create_contact().contact_input(&input()).send().await?;
     assert_eq!(created.contacts.contact_id.as_str(), "315000153768793");
     c.get_contact().contact_id("315000153768793").send().await?;
-    c.update_contact().contact_id("315000153768793").contact_input(&input()).send().await?;
-    let deleted = c.delete_contact().contact_id("315000153768793").send().await?;
+    c.update_contact()
+        .contact_id("315000153768793")
+        .contact_input(&input())
+        .send()
+        .await?;
+    let deleted = c
+        .delete_contact()
+        .contact_id("315000153768793")
+        .send()
+        .await?;
     assert_eq!(deleted.contacts.as_str(), "315000153768793");
     Ok(())
 }

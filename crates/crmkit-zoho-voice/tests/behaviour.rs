@@ -445,3 +445,69 @@ async fn plain_http_is_refused_unless_allowed() {
         .unwrap_err();
     assert!(matches!(err, Error::Config(_)), "{err}");
 }
+
+/// Captures everything `tracing` emits, at every level, while `f` runs.
+async fn captured_logs<F: std::future::Future<Output = ()>>(f: F) -> String {
+    #[derive(Clone, Default)]
+    struct Sink(Arc<std::sync::Mutex<Vec<u8>>>);
+    impl std::io::Write for Sink {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let sink = Sink::default();
+    let writer = sink.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_span_events(tracing_subscriber::fmt::format::FmtSpan::CLOSE)
+        .with_writer(move || writer.clone())
+        .with_ansi(false)
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+    f.await;
+    let bytes = sink.0.lock().unwrap().clone();
+    String::from_utf8_lossy(&bytes).into_owned()
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn no_secret_reaches_the_logs_and_each_call_has_a_span() {
+    let server = MockServer::start().await;
+    mount_token_endpoint(&server, "fresh-access-XYZ").await;
+    Mock::given(path(STATUSES))
+        .respond_with(statuses_ok())
+        .mount(&server)
+        .await;
+    let client = client(&server, oauth(&server, None));
+    let logs = captured_logs(async {
+        client.list_contact_statuses().send().await.unwrap();
+        let _ = Client::builder()
+            .base_url(format!("{}/x", server.uri()))
+            .allow_insecure_http(true)
+            .credentials(StaticToken::zoho("static-XYZ"))
+            .build()
+            .unwrap()
+            .list_contact_statuses()
+            .send()
+            .await;
+    })
+    .await;
+    assert!(
+        logs.contains("crmkit.request") && logs.contains("list_contact_statuses"),
+        "span missing:\n{logs}"
+    );
+    for secret in [
+        "client-secret-XYZ",
+        "refresh-token-XYZ",
+        "fresh-access-XYZ",
+        "static-XYZ",
+    ] {
+        assert!(
+            !logs.contains(secret),
+            "{secret} leaked into the logs:\n{logs}"
+        );
+    }
+}
