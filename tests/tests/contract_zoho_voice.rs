@@ -1,6 +1,7 @@
 //! Contract: every Zoho Voice operation, called through the Rust client, against Prism
 //! serving specs/zoho-voice.yaml with request validation on (`cargo xtask contract`).
 #![cfg(feature = "contract")]
+#![allow(clippy::unwrap_used)] // tests fail loudly by design
 
 use crmkit::zoho_voice::types::ContactInput;
 use crmkit::zoho_voice::{Client, ClientContactsExt};

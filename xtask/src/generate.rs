@@ -263,10 +263,10 @@ fn line_docs(code: &str) -> String {
                 }
             }
         }
-        if let Some(last) = body.last_mut() {
-            if let Some(pos) = last.rfind("*/") {
-                last.truncate(pos);
-            }
+        if let Some(last) = body.last_mut()
+            && let Some(pos) = last.rfind("*/")
+        {
+            last.truncate(pos);
         }
         while body.last().is_some_and(|l| l.trim().is_empty()) {
             body.pop();

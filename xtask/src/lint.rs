@@ -153,14 +153,14 @@ impl<'a> Linter<'a> {
     fn external_refs(&mut self, v: &Value, at: &str) {
         match v {
             Value::Object(map) => {
-                if let Some(Value::String(r)) = map.get("$ref") {
-                    if !r.starts_with("#/") {
-                        self.report(
+                if let Some(Value::String(r)) = map.get("$ref")
+                    && !r.starts_with("#/")
+                {
+                    self.report(
                             at.to_string(),
                             "no-external-ref",
                             format!("`$ref: {r}` points outside this file; inline it under `components` so the spec stays self-contained"),
                         );
-                    }
                 }
                 for (k, child) in map {
                     self.external_refs(child, &format!("{at}/{k}"));
@@ -253,16 +253,16 @@ impl<'a> Linter<'a> {
             }
         }
         for segment in path.split('/') {
-            if let Some(name) = segment.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
-                if !declared.contains(name) {
-                    self.report(
-                        loc,
-                        "path-params",
-                        format!(
-                            "path placeholder `{{{name}}}` has no `in: path` parameter; declare it"
-                        ),
-                    );
-                }
+            if let Some(name) = segment.strip_prefix('{').and_then(|s| s.strip_suffix('}'))
+                && !declared.contains(name)
+            {
+                self.report(
+                    loc,
+                    "path-params",
+                    format!(
+                        "path placeholder `{{{name}}}` has no `in: path` parameter; declare it"
+                    ),
+                );
             }
         }
     }
@@ -577,14 +577,12 @@ pub fn csv_list_schemas(spec: &Value) -> BTreeSet<String> {
     for p in params {
         if p.get("in").and_then(Value::as_str) == Some("query")
             && p.get("explode") == Some(&Value::Bool(false))
-        {
-            if let Some(name) = p
+            && let Some(name) = p
                 .pointer("/schema/$ref")
                 .and_then(Value::as_str)
                 .and_then(|r| r.strip_prefix("#/components/schemas/"))
-            {
-                out.insert(name.to_string());
-            }
+        {
+            out.insert(name.to_string());
         }
     }
     out

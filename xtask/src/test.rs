@@ -7,10 +7,13 @@ use anyhow::{Context, Result, bail};
 
 use crate::{contract, generate, lint, polyglot, specs};
 
+/// A named step of the run.
+type Step = (&'static str, Box<dyn Fn() -> Result<()>>);
+
 pub fn run(args: &[String]) -> Result<()> {
     let root = specs::root();
     let quick = args.iter().any(|a| a == "--rust-only");
-    let mut steps: Vec<(&str, Box<dyn Fn() -> Result<()>>)> = vec![
+    let mut steps: Vec<Step> = vec![
         (
             "rustfmt",
             Box::new(|| cargo(&["fmt", "--all", "--", "--check"])),

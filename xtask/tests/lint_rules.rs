@@ -1,5 +1,6 @@
 //! Every spec rule has a fixture that breaks it (tests/fixtures/<rule>.yaml); the lint must
 //! refuse it with a message naming the file, the place and the rule.
+#![allow(clippy::unwrap_used)] // tests fail loudly by design
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

@@ -100,6 +100,10 @@ impl Config {
             return Ok(client.clone());
         }
         use rustls_platform_verifier::BuilderVerifierExt;
+        // If the process has no default TLS provider yet, make ring the default, so that a
+        // `reqwest::Client` built elsewhere (progenitor's generated `Client::new` builds one
+        // and unwraps it) works too. A provider the application installed is kept.
+        let _ = rustls::crypto::ring::default_provider().install_default();
         let provider = Arc::new(rustls::crypto::ring::default_provider());
         let mut tls = rustls::ClientConfig::builder_with_provider(provider)
             .with_safe_default_protocol_versions()

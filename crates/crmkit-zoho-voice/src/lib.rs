@@ -24,7 +24,7 @@
 
 mod client_builder;
 mod contact;
-#[allow(clippy::all, unused_mut, missing_debug_implementations)]
+#[allow(clippy::all, clippy::unwrap_used, missing_debug_implementations)]
 mod generated;
 mod stream;
 

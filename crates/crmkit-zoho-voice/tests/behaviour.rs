@@ -1,5 +1,6 @@
 //! Behaviour of the shared runtime through a real generated client, against local servers:
 //! token refresh, retries, rate limiting by the vendor, and what errors keep.
+#![allow(clippy::unwrap_used)] // tests fail loudly by design
 
 use std::sync::Arc;
 use std::sync::atomic::Ordering;

@@ -1,5 +1,6 @@
 //! Every response example in specs/zoho-voice.yaml decodes into its generated type and
 //! re-encodes to the same JSON: nothing the vendor documents is dropped.
+#![allow(clippy::unwrap_used)] // tests fail loudly by design
 
 use crmkit_testkit::{examples, load_spec};
 use crmkit_zoho_voice::types;

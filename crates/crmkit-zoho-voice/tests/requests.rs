@@ -1,5 +1,6 @@
 //! Request snapshots: every operation is called once against a recording server; the
 //! snapshot pins method, path, sorted query, headers (secrets redacted) and body.
+#![allow(clippy::unwrap_used)] // tests fail loudly by design
 
 use crmkit_runtime::StaticToken;
 use crmkit_testkit::recorded;

@@ -270,17 +270,17 @@ impl ZohoOAuth {
     /// A usable access token: the stored one, or a fresh one.
     pub async fn token(&self) -> Result<AccessToken, AuthError> {
         let inner = &self.inner;
-        if let Some(t) = inner.store.get().await? {
-            if t.usable_at(SystemTime::now(), inner.refresh_ahead) {
-                return Ok(t);
-            }
+        if let Some(t) = inner.store.get().await?
+            && t.usable_at(SystemTime::now(), inner.refresh_ahead)
+        {
+            return Ok(t);
         }
         let _one_refresh_at_a_time = inner.refreshing.lock().await;
         // Whoever held the lock before us may have refreshed already.
-        if let Some(t) = inner.store.get().await? {
-            if t.usable_at(SystemTime::now(), inner.refresh_ahead) {
-                return Ok(t);
-            }
+        if let Some(t) = inner.store.get().await?
+            && t.usable_at(SystemTime::now(), inner.refresh_ahead)
+        {
+            return Ok(t);
         }
         let fresh = self.refresh().await?;
         inner.store.put(fresh.clone()).await?;
