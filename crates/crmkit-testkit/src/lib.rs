@@ -172,6 +172,30 @@ pub fn examples(spec: &Value) -> Vec<Example> {
     out
 }
 
+/// Decodes `example` as `T`, re-encodes it, and fails unless nothing was lost or changed.
+/// `null` and an absent key count as the same (generated types skip `None` when encoding).
+pub fn assert_round_trip<T: serde::de::DeserializeOwned + Serialize>(label: &str, example: &Value) {
+    let typed: T = serde_json::from_value(example.clone())
+        .unwrap_or_else(|e| panic!("{label}: the example does not decode: {e}\n{example:#}"));
+    let back =
+        serde_json::to_value(&typed).unwrap_or_else(|e| panic!("{label}: does not re-encode: {e}"));
+    let (want, got) = (without_nulls(example), without_nulls(&back));
+    assert_eq!(got, want, "{label}: the example changed in a round trip");
+}
+
+fn without_nulls(v: &Value) -> Value {
+    match v {
+        Value::Object(map) => Value::Object(
+            map.iter()
+                .filter(|(_, v)| !v.is_null())
+                .map(|(k, v)| (k.clone(), without_nulls(v)))
+                .collect(),
+        ),
+        Value::Array(items) => Value::Array(items.iter().map(without_nulls).collect()),
+        other => other.clone(),
+    }
+}
+
 /// A local server that reads one HTTP request per connection and closes the connection
 /// without answering, as a crashed upstream would after receiving a request. Returns its
 /// base URL and a counter of requests it read.

@@ -34,3 +34,7 @@ pub use crmkit_runtime as runtime;
 /// Zoho Voice contacts (`feature = "zoho-voice"`).
 #[cfg(feature = "zoho-voice")]
 pub use crmkit_zoho_voice as zoho_voice;
+
+/// FIRST LINE phone numbers (`feature = "firstline"`).
+#[cfg(feature = "firstline")]
+pub use crmkit_firstline as firstline;
