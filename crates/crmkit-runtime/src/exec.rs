@@ -95,6 +95,19 @@ impl Inner {
         request: Request,
         operation: &'static str,
     ) -> Result<Response, Error> {
+        let idempotent = is_idempotent(request.method());
+        self.execute_as(request, operation, idempotent).await
+    }
+
+    /// [`execute`](Self::execute) for an operation whose idempotency the HTTP method does
+    /// not tell: RPC-style APIs send reads as `POST` (AcuInvoice's `contact.get`). Pass
+    /// `true` only when repeating the call cannot change its outcome.
+    pub async fn execute_as(
+        &self,
+        request: Request,
+        operation: &'static str,
+        idempotent: bool,
+    ) -> Result<Response, Error> {
         let span = tracing::info_span!(
             "crmkit.request",
             vendor = self.vendor(),
@@ -107,7 +120,7 @@ impl Inner {
         );
         let started = tokio::time::Instant::now();
         let result = self
-            .attempts(request, operation)
+            .attempts(request, operation, idempotent)
             .instrument(span.clone())
             .await;
         span.record("duration_ms", started.elapsed().as_millis() as u64);
@@ -121,17 +134,21 @@ impl Inner {
         &self,
         mut request: Request,
         operation: &'static str,
+        idempotent: bool,
     ) -> Result<Response, Error> {
         let s = &*self.shared;
         let vendor = s.vendor.name();
         // progenitor adds `api-version: <info.version>` to every request; no vendor wants it.
         request.headers_mut().remove("api-version");
-        let idempotent = is_idempotent(request.method());
-        let wants_json = request
+        // JSON and XML answers are read whole (to classify them); anything else — a photo,
+        // a zip — is passed on as a stream.
+        let accept = request
             .headers()
             .get(ACCEPT)
             .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| v.contains("json"));
+            .unwrap_or("");
+        let wants_json = accept.contains("json");
+        let reads_body = wants_json || accept.contains("xml");
         let started = tokio::time::Instant::now();
         let mut refreshed = false;
         let mut attempt = 0u32;
@@ -177,7 +194,7 @@ impl Inner {
             };
             let status = response.status();
             tracing::Span::current().record("status", status.as_u16());
-            if status.is_success() && !wants_json {
+            if status.is_success() && !reads_body {
                 return Ok(response); // a download: streamed, never buffered here
             }
             let headers = response.headers().clone();
@@ -189,7 +206,9 @@ impl Inner {
             let fault = if status.is_success() {
                 match s.vendor.in_band_fault(&body) {
                     None => {
-                        check_json(vendor, operation, status, &headers, &body)?;
+                        if wants_json {
+                            check_json(vendor, operation, status, &headers, &body)?;
+                        }
                         return Ok(rebuild(
                             status,
                             headers,
