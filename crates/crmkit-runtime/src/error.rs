@@ -148,6 +148,29 @@ pub struct DecodeError {
     pub source: Option<serde_json::Error>,
 }
 
+impl DecodeError {
+    /// A body of `vendor`'s answer to `operation` that does not match the API description;
+    /// for the hand-written decoders of the vendor crates (XML, multipart).
+    pub fn new(
+        vendor: &'static str,
+        operation: &'static str,
+        status: Option<StatusCode>,
+        headers: Option<HeaderMap>,
+        body: Bytes,
+        reason: impl Into<String>,
+    ) -> Self {
+        DecodeError {
+            vendor,
+            operation,
+            status,
+            headers,
+            body,
+            reason: reason.into(),
+            source: None,
+        }
+    }
+}
+
 /// A call that got no usable answer.
 #[derive(Debug, thiserror::Error)]
 #[error("{vendor} {operation}: {}{}", if *.timeout { "timed out" } else { "transport error" }, if *.maybe_sent { "" } else { " before the request was sent" })]
