@@ -137,6 +137,7 @@ pub struct Prepared {
 
 /// Turns a spec into what progenitor can generate faithfully:
 /// - operations marked `x-crmkit-handwritten` are removed (the vendor crate implements them);
+/// - a body-less `204` beside a JSON 2xx gets that JSON type (see `Vendor::empty_success`);
 /// - the schema `Id` becomes `crmkit_runtime::Id` (number-or-string ids);
 /// - every named string enum `X` becomes `crmkit_runtime::Lenient<XKnown>`, so an unknown
 ///   value from the vendor decodes as `Other(..)` instead of failing the whole response;
@@ -175,7 +176,27 @@ pub fn prepare(mut spec: Value) -> Prepared {
                         .get("204")
                         .is_some_and(|r| r.get("content").is_none())
                 {
-                    responses.remove("204");
+                    // Generated as the JSON type; the vendor's `Vendor::empty_success` fills
+                    // the empty body in at run time.
+                    let json = responses
+                        .iter()
+                        .find(|(c, r)| c.starts_with('2') && r.get("content").is_some())
+                        .map(|(_, r)| r.clone());
+                    if let Some(json) = json {
+                        responses.insert("204".into(), json);
+                    }
+                }
+                // Exact error codes beside their range (`429` beside `4XX`) document the API;
+                // the lint guarantees they share the range's body, and progenitor would emit
+                // them as unreachable match arms after the range.
+                for class in ["4", "5"] {
+                    if responses.contains_key(&format!("{class}XX")) {
+                        responses.retain(|code, _| {
+                            !(code.len() == 3
+                                && code.starts_with(class)
+                                && code.bytes().all(|b| b.is_ascii_digit()))
+                        });
+                    }
                 }
             }
         }

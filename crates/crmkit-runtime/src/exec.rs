@@ -206,6 +206,14 @@ impl Inner {
             let fault = if status.is_success() {
                 match s.vendor.in_band_fault(&body) {
                     None => {
+                        // "No content" where JSON was asked for (Zoho's 204 for an empty
+                        // list): the vendor says what the empty result looks like.
+                        let body = match s.vendor.empty_success(operation) {
+                            Some(empty) if wants_json && body.is_empty() => {
+                                Bytes::from_static(empty)
+                            }
+                            _ => body,
+                        };
                         if wants_json {
                             check_json(vendor, operation, status, &headers, &body)?;
                         }

@@ -22,6 +22,13 @@ pub trait Vendor: Send + Sync + 'static {
     /// shape (the error then keeps only status, headers and raw body).
     fn fault(&self, status: StatusCode, body: &[u8]) -> Option<Fault>;
 
+    /// The JSON that stands for an empty success body of `operation` (Zoho answers an empty
+    /// list with `204 No Content`); `None` leaves an empty body as it is. The HTTP status is
+    /// kept, so the caller still sees the 204.
+    fn empty_success(&self, _operation: &str) -> Option<&'static [u8]> {
+        None
+    }
+
     /// A failure hidden in a success status (an error envelope); `None` for a real success.
     fn in_band_fault(&self, _body: &[u8]) -> Option<Fault> {
         None
