@@ -4,40 +4,29 @@
 
 use crmkit_firstline::types::{PhoneNumberCreate, PhoneNumberUpdate};
 use crmkit_firstline::{Client, ClientPhoneNumbersExt, PhoneKind};
-use crmkit_testkit::recorded;
+use crmkit_testkit::{Recorded, answering, single_request};
 use serde_json::json;
-use wiremock::matchers::any;
-use wiremock::{Mock, MockServer, ResponseTemplate};
+use wiremock::{MockServer, ResponseTemplate};
+
+const TOKEN: &str = "secret-employee-token";
 
 async fn recording(status: u16, body: Option<serde_json::Value>) -> (MockServer, Client) {
-    let server = MockServer::start().await;
-    let template = match body {
+    let answer = match body {
         Some(b) => ResponseTemplate::new(status).set_body_json(b),
         None => ResponseTemplate::new(status),
     };
-    Mock::given(any())
-        .respond_with(template)
-        .mount(&server)
-        .await;
+    let server = answering(answer).await;
     let client = Client::builder()
         .base_url(format!("{}/api/v1", server.uri()))
-        .token("secret-employee-token")
+        .token(TOKEN)
         .allow_insecure_http(true)
         .build()
         .unwrap();
     (server, client)
 }
 
-async fn only_request(server: &MockServer) -> crmkit_testkit::Recorded {
-    let requests = server.received_requests().await.unwrap();
-    assert_eq!(requests.len(), 1, "exactly one request");
-    let r = recorded(&requests[0]);
-    assert!(
-        !format!("{r:?}").contains("secret-employee-token"),
-        "the token must be redacted"
-    );
-    assert!(!r.headers.contains_key("api-version"));
-    r
+async fn only_request(server: &MockServer) -> Recorded {
+    single_request(server, TOKEN).await
 }
 
 fn one() -> serde_json::Value {

@@ -78,6 +78,34 @@ fn redact(name: &str, value: &str) -> String {
     }
 }
 
+/// A local server answering every request with `answer`, for request snapshots.
+pub async fn answering(answer: wiremock::ResponseTemplate) -> wiremock::MockServer {
+    let server = wiremock::MockServer::start().await;
+    wiremock::Mock::given(wiremock::matchers::any())
+        .respond_with(answer)
+        .mount(&server)
+        .await;
+    server
+}
+
+/// The one request `server` received, normalised for a snapshot. Fails unless exactly one
+/// request arrived, `secret` appears nowhere in it after redaction, and progenitor's
+/// `api-version` header was removed.
+pub async fn single_request(server: &wiremock::MockServer, secret: &str) -> Recorded {
+    let requests = server.received_requests().await.unwrap_or_default();
+    assert_eq!(requests.len(), 1, "exactly one request");
+    let r = recorded(&requests[0]);
+    assert!(
+        !format!("{r:?}").contains(secret),
+        "the credential must be redacted: {r:?}"
+    );
+    assert!(
+        !r.headers.contains_key("api-version"),
+        "progenitor's api-version header is removed"
+    );
+    r
+}
+
 /// A response example of a spec.
 #[derive(Debug, Clone)]
 pub struct Example {

@@ -30,13 +30,34 @@ fn fast_retries() -> RetryPolicy {
 }
 
 fn client(server: &MockServer, creds: impl crmkit_runtime::Credentials) -> Client {
+    client_at(&server.uri(), creds)
+}
+
+fn client_at(base: &str, creds: impl crmkit_runtime::Credentials) -> Client {
     Client::builder()
-        .base_url(format!("{}/rest/json/zv", server.uri()))
+        .base_url(format!("{base}/rest/json/zv"))
         .credentials(creds)
         .retry(fast_retries())
         .allow_insecure_http(true)
         .build()
         .unwrap()
+}
+
+/// Creates a contact, expecting the call to fail.
+async fn create_error(client: &Client) -> Error {
+    let input = ContactInput::builder()
+        .first_name("A")
+        .mobile("+1")
+        .try_into()
+        .unwrap();
+    Error::from(
+        client
+            .create_contact()
+            .contact_input(&input)
+            .send()
+            .await
+            .unwrap_err(),
+    )
 }
 
 fn oauth(server: &MockServer, initial: Option<AccessToken>) -> ZohoOAuth {
@@ -250,19 +271,7 @@ async fn a_503_on_post_is_not_repeated() {
         .mount(&server)
         .await;
     let client = client(&server, StaticToken::zoho("t"));
-    let input = ContactInput::builder()
-        .first_name("A")
-        .mobile("+1")
-        .try_into()
-        .unwrap();
-    let err = Error::from(
-        client
-            .create_contact()
-            .contact_input(&input)
-            .send()
-            .await
-            .unwrap_err(),
-    );
+    let err = create_error(&client).await;
     assert_eq!(err.status(), Some(reqwest::StatusCode::SERVICE_UNAVAILABLE));
     assert_eq!(server.received_requests().await.unwrap().len(), 1);
 }
@@ -270,26 +279,8 @@ async fn a_503_on_post_is_not_repeated() {
 #[tokio::test]
 async fn a_post_whose_connection_drops_after_sending_is_not_repeated() {
     let (base, seen) = crmkit_testkit::drop_after_request().await;
-    let client = Client::builder()
-        .base_url(format!("{base}/rest/json/zv"))
-        .credentials(StaticToken::zoho("t"))
-        .retry(fast_retries())
-        .allow_insecure_http(true)
-        .build()
-        .unwrap();
-    let input = ContactInput::builder()
-        .first_name("A")
-        .mobile("+1")
-        .try_into()
-        .unwrap();
-    let err = Error::from(
-        client
-            .create_contact()
-            .contact_input(&input)
-            .send()
-            .await
-            .unwrap_err(),
-    );
+    let client = client_at(&base, StaticToken::zoho("t"));
+    let err = create_error(&client).await;
     assert!(
         matches!(&err, Error::Transport(t) if t.maybe_sent),
         "{err:?}"

@@ -3,38 +3,28 @@
 #![allow(clippy::unwrap_used)] // tests fail loudly by design
 
 use crmkit_runtime::StaticToken;
-use crmkit_testkit::recorded;
+use crmkit_testkit::{Recorded, answering, single_request};
 use crmkit_zoho_voice::types::{ContactInput, ContactStatusRef};
 use crmkit_zoho_voice::{Client, ClientContactsExt};
 use serde_json::json;
-use wiremock::matchers::any;
-use wiremock::{Mock, MockServer, ResponseTemplate};
+use wiremock::{MockServer, ResponseTemplate};
+
+const TOKEN: &str = "secret-access-token";
 
 /// A server answering every request with `body`, and a client pointed at it.
 async fn recording(body: serde_json::Value) -> (MockServer, Client) {
-    let server = MockServer::start().await;
-    Mock::given(any())
-        .respond_with(ResponseTemplate::new(200).set_body_json(body))
-        .mount(&server)
-        .await;
+    let server = answering(ResponseTemplate::new(200).set_body_json(body)).await;
     let client = Client::builder()
         .base_url(format!("{}/rest/json/zv", server.uri()))
-        .credentials(StaticToken::zoho("secret-access-token"))
+        .credentials(StaticToken::zoho(TOKEN))
         .allow_insecure_http(true)
         .build()
         .unwrap();
     (server, client)
 }
 
-async fn only_request(server: &MockServer) -> crmkit_testkit::Recorded {
-    let requests = server.received_requests().await.unwrap();
-    assert_eq!(requests.len(), 1, "exactly one request");
-    let r = recorded(&requests[0]);
-    assert!(
-        !format!("{r:?}").contains("secret-access-token"),
-        "the token must be redacted"
-    );
-    r
+async fn only_request(server: &MockServer) -> Recorded {
+    single_request(server, TOKEN).await
 }
 
 fn contact_envelope() -> serde_json::Value {
