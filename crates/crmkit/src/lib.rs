@@ -38,3 +38,7 @@ pub use crmkit_zoho_voice as zoho_voice;
 /// FIRST LINE phone numbers (`feature = "firstline"`).
 #[cfg(feature = "firstline")]
 pub use crmkit_firstline as firstline;
+
+/// AcuInvoice XML contacts (`feature = "acuinvoice"`).
+#[cfg(feature = "acuinvoice")]
+pub use crmkit_acuinvoice as acuinvoice;

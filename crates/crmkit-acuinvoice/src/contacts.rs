@@ -1,0 +1,205 @@
+//! The five contact methods of the XML API as typed methods on [`Client`].
+//!
+//! Each call writes its request with [`crate::xml`], sends `POST {base}/api/xml-in` through
+//! the runtime's executor ([`crmkit_runtime::Inner::execute_as`], so auth, retries, limits,
+//! tracing and errors are those of every crmkit call), and reads the answer into the
+//! generated response type. Reads (`contact.get`, `contact.list`) and `contact.update`
+//! (the same fields set twice give the same contact) may be retried; `contact.create` and
+//! `contact.delete` are never repeated once they may have reached the server.
+
+use std::num::{NonZeroU32, NonZeroU64};
+
+use crmkit_runtime::futures_util::stream::BoxStream;
+use crmkit_runtime::{DecodeError, Error, Page, Result, paginate};
+use reqwest::header::{ACCEPT, CONTENT_TYPE};
+use serde::de::DeserializeOwned;
+
+use crate::types::{
+    Contact, ContactCreateInput, ContactCreateRequest, ContactCreateRequestMethod,
+    ContactCreateResponse, ContactDeleteRequest, ContactDeleteRequestMethod, ContactDeleteResponse,
+    ContactGetRequest, ContactGetRequestMethod, ContactGetResponse, ContactListRequest,
+    ContactListRequestMethod, ContactListResponse, ContactUpdateInput, ContactUpdateRequest,
+    ContactUpdateRequestMethod, ContactUpdateResponse,
+};
+use crate::{Client, ClientInfo, xml};
+
+/// Contacts per page when a [`ContactFilter`] sets none (the vendor's default).
+pub const DEFAULT_PER_PAGE: NonZeroU32 = match NonZeroU32::new(25) {
+    Some(n) => n,
+    None => NonZeroU32::MIN,
+};
+
+/// What `contact.list` returns: the filters and the page.
+///
+/// A hand-written input rather than the generated `types::ContactListRequest`, which also
+/// carries the constant `method` and has no "unset" for `page` and `per_page`. Unset
+/// filters are left out of the request; `page` and `per_page` are always sent (1 and
+/// [`DEFAULT_PER_PAGE`] when unset), so the size a page is compared with is the size asked for.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ContactFilter {
+    /// Only contacts of this client.
+    pub client_id: Option<NonZeroU64>,
+    /// Only contacts with this e-mail address.
+    pub email: Option<String>,
+    /// 1-based page number (default 1).
+    pub page: Option<NonZeroU32>,
+    /// Contacts per page (default [`DEFAULT_PER_PAGE`]).
+    pub per_page: Option<NonZeroU32>,
+}
+
+impl ContactFilter {
+    fn request(&self) -> ContactListRequest {
+        ContactListRequest {
+            method: ContactListRequestMethod::ContactList,
+            client_id: self.client_id,
+            email: self.email.clone(),
+            page: self.page.unwrap_or(NonZeroU32::MIN),
+            per_page: self.per_page.unwrap_or(DEFAULT_PER_PAGE),
+        }
+    }
+}
+
+impl Client {
+    /// `contact.create`: creates the contact and returns its `contact_id`.
+    pub async fn create_contact(&self, contact: &ContactCreateInput) -> Result<NonZeroU64> {
+        let request = ContactCreateRequest {
+            method: ContactCreateRequestMethod::ContactCreate,
+            contact: contact.clone(),
+        };
+        let answer: ContactCreateResponse = self
+            .call("contact.create", false, xml::contact_create(&request), &[])
+            .await?;
+        Ok(answer.contact_id)
+    }
+
+    /// `contact.update`: sends `contact_id` and only the fields that are `Some`; the
+    /// vendor leaves the others unchanged.
+    pub async fn update_contact(&self, contact: &ContactUpdateInput) -> Result<()> {
+        let request = ContactUpdateRequest {
+            method: ContactUpdateRequestMethod::ContactUpdate,
+            contact: contact.clone(),
+        };
+        let _: ContactUpdateResponse = self
+            .call("contact.update", true, xml::contact_update(&request), &[])
+            .await?;
+        Ok(())
+    }
+
+    /// `contact.get`: the contact with this id (as `Contact::contact_id` and
+    /// [`create_contact`](Self::create_contact) give it).
+    pub async fn get_contact(&self, contact_id: NonZeroU64) -> Result<Contact> {
+        let request = ContactGetRequest {
+            method: ContactGetRequestMethod::ContactGet,
+            contact_id,
+        };
+        let answer: ContactGetResponse = self
+            .call("contact.get", true, xml::contact_get(&request), &[])
+            .await?;
+        Ok(answer.contact)
+    }
+
+    /// `contact.delete`: deletes the contact with this id.
+    pub async fn delete_contact(&self, contact_id: NonZeroU64) -> Result<()> {
+        let request = ContactDeleteRequest {
+            method: ContactDeleteRequestMethod::ContactDelete,
+            contact_id,
+        };
+        let _: ContactDeleteResponse = self
+            .call("contact.delete", false, xml::contact_delete(&request), &[])
+            .await?;
+        Ok(())
+    }
+
+    /// `contact.list`: one page of contacts matching `filter`.
+    pub async fn list_contacts(&self, filter: &ContactFilter) -> Result<Vec<Contact>> {
+        let answer: ContactListResponse = self
+            .call(
+                "contact.list",
+                true,
+                xml::contact_list(&filter.request()),
+                &["contact"],
+            )
+            .await?;
+        Ok(answer.contact)
+    }
+
+    /// Every contact matching `filter`, page after page from `filter.page` (default 1),
+    /// fetched lazily. The stream ends after a page with fewer than `per_page` contacts.
+    pub fn contacts_stream(&self, filter: ContactFilter) -> BoxStream<'_, Result<Contact>> {
+        let per_page = filter.per_page.unwrap_or(DEFAULT_PER_PAGE);
+        let first = filter.page.unwrap_or(NonZeroU32::MIN);
+        paginate(first, move |page| {
+            let filter = ContactFilter {
+                page: Some(page),
+                per_page: Some(per_page),
+                ..filter.clone()
+            };
+            async move {
+                let items = self.list_contacts(&filter).await?;
+                let full = u32::try_from(items.len()).unwrap_or(u32::MAX) >= per_page.get();
+                let next = if full { page.checked_add(1) } else { None };
+                Ok(Page { items, next })
+            }
+        })
+    }
+
+    /// Sends one request document and reads the `<response status="ok">` into `T`
+    /// (children named in `lists` are read as arrays).
+    async fn call<T: DeserializeOwned>(
+        &self,
+        method: &'static str,
+        idempotent: bool,
+        body: Result<String, xml::WriteError>,
+        lists: &[&str],
+    ) -> Result<T> {
+        let body = body.map_err(|e| Error::InvalidRequest(format!("{method}: {e}")))?;
+        let request = self
+            .client()
+            .post(format!("{}/api/xml-in", self.baseurl()))
+            .header(CONTENT_TYPE, "application/xml; charset=utf-8")
+            .header(ACCEPT, "application/xml")
+            .body(body)
+            .build()
+            .map_err(|e| Error::InvalidRequest(format!("{method}: {e}")))?;
+        let inner = self.inner();
+        let response = inner.execute_as(request, method, idempotent).await?;
+        let status = response.status();
+        let headers = response.headers().clone();
+        let refuse = |body: &bytes::Bytes, reason: String| {
+            DecodeError::new(
+                inner.vendor(),
+                method,
+                Some(status),
+                Some(headers.clone()),
+                body.clone(),
+                reason,
+            )
+        };
+        let body = response
+            .bytes()
+            .await
+            .map_err(|e| refuse(&bytes::Bytes::new(), format!("reading the body: {e}")))?;
+        let root = xml::read(&body).map_err(|e| refuse(&body, e.to_string()))?;
+        if root.name != "response" || root.attribute("status") != Some("ok") {
+            // A `fail` answer was already an `Error::Api` (the vendor profile's in-band
+            // check); anything else is not what the API describes.
+            return Err(refuse(
+                &body,
+                format!(
+                    "expected <response status=\"ok\">, got <{}> with status {:?}",
+                    root.name,
+                    root.attribute("status")
+                ),
+            )
+            .into());
+        }
+        serde_json::from_value(serde_json::Value::Object(root.to_json(lists))).map_err(|e| {
+            let mut err = refuse(
+                &body,
+                format!("the answer to {method} does not match the API description"),
+            );
+            err.source = Some(e);
+            err.into()
+        })
+    }
+}
