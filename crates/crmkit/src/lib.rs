@@ -42,3 +42,7 @@ pub use crmkit_firstline as firstline;
 /// AcuInvoice XML contacts (`feature = "acuinvoice"`).
 #[cfg(feature = "acuinvoice")]
 pub use crmkit_acuinvoice as acuinvoice;
+
+/// Mazrica (formerly Senses) Open API v1 (`feature = "mazrica"`).
+#[cfg(feature = "mazrica")]
+pub use crmkit_mazrica as mazrica;
