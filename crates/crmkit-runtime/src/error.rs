@@ -3,7 +3,8 @@
 //! Generated operations return `progenitor_client::Error<E>`; `?` (or `Error::from`) turns it
 //! into [`Error`]. The runtime's request executor classifies every failure itself — it sees
 //! the status, headers and raw body before the generated code does — and hands its verdict
-//! through progenitor's transport-error channel (see [`carrier`]), so nothing is lost on the way.
+//! through progenitor's transport-error channel (see the private `carrier` module), so
+//! nothing is lost on the way.
 
 use std::fmt;
 
@@ -32,6 +33,10 @@ pub enum Error {
     /// Credentials could not be obtained (token refresh failed, store failed, bad header).
     #[error(transparent)]
     Auth(Box<AuthError>),
+    /// The vendor accepted a batch write but some of its items failed (the others were
+    /// written).
+    #[error(transparent)]
+    PartialFailure(Box<PartialFailure>),
     /// The call was not sent because an argument is missing or invalid.
     #[error("invalid request: {0}")]
     InvalidRequest(String),
@@ -124,6 +129,36 @@ impl fmt::Debug for ApiError {
 }
 
 impl std::error::Error for ApiError {}
+
+/// A batch write in which some items failed: Zoho CRM answers one outcome per record
+/// under HTTP 200/201/202. The items not listed in `failed` were written; retry only these.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{vendor}: {} of {total} items failed{}", failed.len(), failed.first().map(|(i, f)| format!(" (first: #{i} {})", f.code.as_deref().or(f.message.as_deref()).unwrap_or("no code"))).unwrap_or_default())]
+#[non_exhaustive]
+pub struct PartialFailure {
+    /// Vendor name.
+    pub vendor: &'static str,
+    /// Items submitted.
+    pub total: usize,
+    /// The failed items: position in the submitted list, and the vendor's code, message
+    /// and details (the whole outcome as the vendor sent it).
+    pub failed: Vec<(usize, crate::vendor::Fault)>,
+}
+
+impl PartialFailure {
+    /// `failed` of `total` items of a batch written to `vendor` failed.
+    pub fn new(
+        vendor: &'static str,
+        total: usize,
+        failed: Vec<(usize, crate::vendor::Fault)>,
+    ) -> Self {
+        PartialFailure {
+            vendor,
+            total,
+            failed,
+        }
+    }
+}
 
 /// A response whose body does not match the API description.
 #[derive(Debug, thiserror::Error)]
@@ -228,6 +263,12 @@ pub enum AuthError {
     /// The credential cannot be sent as an HTTP header value.
     #[error("credential is not a valid header value: {0}")]
     InvalidHeader(String),
+}
+
+impl From<PartialFailure> for Error {
+    fn from(e: PartialFailure) -> Self {
+        Error::PartialFailure(Box::new(e))
+    }
 }
 
 impl From<ApiError> for Error {

@@ -24,7 +24,7 @@ pub mod vendor;
 
 pub use auth::{ApiKey, Basic, Credentials, DataCentre, StaticToken, ZohoOAuth};
 pub use config::{Config, USER_AGENT};
-pub use error::{ApiError, AuthError, DecodeError, Error, Result, TransportError};
+pub use error::{ApiError, AuthError, DecodeError, Error, PartialFailure, Result, TransportError};
 pub use exec::{Inner, Received, exec_hook};
 pub use limits::RateLimit;
 pub use pager::{Page, paginate};

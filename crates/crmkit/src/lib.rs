@@ -24,12 +24,16 @@
 
 pub use crmkit_runtime::{
     ApiError, ApiKey, AuthError, Basic, Config, Credentials, CsvList, DataCentre, DecodeError,
-    Error, Id, Lenient, Page, RateLimit, Result, RetryPolicy, StaticToken, TransportError,
-    ZohoOAuth, auth, pager,
+    Error, Id, Lenient, Page, PartialFailure, RateLimit, Result, RetryPolicy, StaticToken,
+    TransportError, ZohoOAuth, auth, pager,
 };
 
 /// The runtime every client shares (credentials, retries, limits, pagination, errors).
 pub use crmkit_runtime as runtime;
+
+/// Zoho CRM REST API v2 (`feature = "zoho-crm"`).
+#[cfg(feature = "zoho-crm")]
+pub use crmkit_zoho_crm as zoho_crm;
 
 /// Zoho Voice contacts (`feature = "zoho-voice"`).
 #[cfg(feature = "zoho-voice")]

@@ -6,6 +6,9 @@
 //! client that refreshes per call logs itself — and its siblings — out). A token Zoho refuses
 //! (`INVALID_TOKEN`, or the `AUTHENTICATION_FAILURE` it sometimes sends for expired tokens) is
 //! dropped, and the executor retries the call once with a fresh one.
+//!
+//! Opt-in ([`ZohoOAuthBuilder::route_to_api_domain`]): requests go to the `api_domain` of the
+//! token answer (the API host of the user's data centre) instead of the client's base URL.
 
 use std::fmt;
 use std::sync::{Arc, RwLock};
@@ -193,6 +196,8 @@ impl TokenStore for MemoryTokenStore {
 #[derive(Clone)]
 pub struct ZohoOAuth {
     inner: Arc<Inner>,
+    /// Send each request to the token's `api_domain` (per clone: clones share the token).
+    route_to_api_domain: bool,
 }
 
 struct Inner {
@@ -204,6 +209,8 @@ struct Inner {
     store: Arc<dyn TokenStore>,
     http: reqwest::Client,
     refreshing: tokio::sync::Mutex<()>,
+    /// Whether an `http://` `api_domain` is acceptable (the builder's config allows http).
+    allow_http: bool,
 }
 
 impl fmt::Debug for ZohoOAuth {
@@ -215,6 +222,7 @@ impl fmt::Debug for ZohoOAuth {
             .field("token_url", &self.inner.token_url)
             .field("refresh_ahead", &self.inner.refresh_ahead)
             .field("store", &self.inner.store)
+            .field("route_to_api_domain", &self.route_to_api_domain)
             .finish()
     }
 }
@@ -229,6 +237,7 @@ pub struct ZohoOAuthBuilder {
     refresh_ahead: Duration,
     store: Option<Arc<dyn TokenStore>>,
     config: Config,
+    route_to_api_domain: bool,
 }
 
 impl fmt::Debug for ZohoOAuthBuilder {
@@ -259,7 +268,15 @@ impl ZohoOAuth {
             refresh_ahead: Duration::from_secs(300),
             store: None,
             config: Config::default(),
+            route_to_api_domain: false,
         }
+    }
+
+    /// The same credentials (sharing the token) with routing to the token's `api_domain`
+    /// switched on or off; see [`ZohoOAuthBuilder::route_to_api_domain`].
+    pub fn route_to_api_domain(mut self, on: bool) -> Self {
+        self.route_to_api_domain = on;
+        self
     }
 
     /// The API domain Zoho assigned with the current token (refreshing if needed).
@@ -315,8 +332,48 @@ impl ZohoOAuth {
                 url: url.clone(),
                 source,
             })?;
-        parse_token(&url, status, &body, SystemTime::now())
+        let token = parse_token(&url, status, &body, SystemTime::now())?;
+        if self.route_to_api_domain
+            && let Some(domain) = &token.api_domain
+            && let Err(reason) = api_origin(domain, inner.allow_http)
+        {
+            return Err(AuthError::Decode {
+                url,
+                status,
+                reason,
+            });
+        }
+        Ok(token)
     }
+}
+
+/// The origin (scheme, host, port) named by a token's `api_domain`, e.g.
+/// `https://www.zohoapis.eu`. Only HTTPS, unless `allow_http`.
+fn api_origin(api_domain: &str, allow_http: bool) -> Result<url::Url, String> {
+    let url = url::Url::parse(api_domain)
+        .map_err(|e| format!("api_domain `{api_domain}` is not a URL: {e}"))?;
+    match url.scheme() {
+        "https" => {}
+        "http" if allow_http => {}
+        other => {
+            return Err(format!(
+                "api_domain `{api_domain}`: scheme `{other}` refused (HTTPS only)"
+            ));
+        }
+    }
+    if url.host_str().is_none() {
+        return Err(format!("api_domain `{api_domain}` names no host"));
+    }
+    Ok(url)
+}
+
+/// Points `request` at the scheme, host and port of `origin`, keeping path and query.
+fn route(request: &mut reqwest::Request, origin: &url::Url) -> Result<(), String> {
+    let url = request.url_mut();
+    url.set_scheme(origin.scheme())
+        .and_then(|()| url.set_host(origin.host_str()).map_err(|_| ()))
+        .and_then(|()| url.set_port(origin.port()))
+        .map_err(|()| format!("cannot send `{url}` to `{origin}`"))
 }
 
 #[derive(Deserialize)]
@@ -404,6 +461,16 @@ impl ZohoOAuthBuilder {
         self
     }
 
+    /// Send every request to the `api_domain` of the token answer (the API host Zoho
+    /// assigned to the user's data centre), replacing the scheme, host and port of the
+    /// client's base URL; the path is kept. Only when the token has an `api_domain`, and only
+    /// HTTPS unless [`config`](Self::config) allows insecure HTTP. Default off (Zoho Voice,
+    /// for one, is not served from the `api_domain`).
+    pub fn route_to_api_domain(mut self, on: bool) -> Self {
+        self.route_to_api_domain = on;
+        self
+    }
+
     /// Checks the settings and builds the credentials.
     pub fn build(self) -> Result<ZohoOAuth, Error> {
         let accounts = self
@@ -422,7 +489,9 @@ impl ZohoOAuthBuilder {
                     .unwrap_or_else(|| Arc::new(MemoryTokenStore::default())),
                 http: self.config.build_http_client()?,
                 refreshing: tokio::sync::Mutex::new(()),
+                allow_http: self.config.allow_insecure_http,
             }),
+            route_to_api_domain: self.route_to_api_domain,
         })
     }
 }
@@ -435,6 +504,15 @@ impl Credentials for ZohoOAuth {
         Box::pin(async move {
             let token = self.token().await?;
             let value = sensitive(&format!("Zoho-oauthtoken {}", token.token.expose_secret()))?;
+            if self.route_to_api_domain
+                && let Some(domain) = &token.api_domain
+            {
+                // A token this clone refreshed was checked on arrival; one from the store
+                // (another process, another clone) may not have been.
+                api_origin(domain, self.inner.allow_http)
+                    .and_then(|origin| route(request, &origin))
+                    .map_err(|reason| AuthError::Store(format!("the stored token's {reason}")))?;
+            }
             request.headers_mut().insert(AUTHORIZATION, value);
             Ok(())
         })
@@ -530,6 +608,76 @@ mod tests {
             DataCentre::from_accounts_server("accounts.example.com"),
             None
         );
+    }
+
+    fn stored(api_domain: Option<&str>, route: bool, allow_http: bool) -> ZohoOAuth {
+        let token = AccessToken {
+            token: SecretString::from("tok".to_string()),
+            expires_at: SystemTime::now() + Duration::from_secs(3600),
+            api_domain: api_domain.map(str::to_string),
+        };
+        ZohoOAuth::builder("id", "secret", "refresh")
+            .token_store(MemoryTokenStore::with_token(token))
+            .config(Config::default().allow_insecure_http(allow_http))
+            .route_to_api_domain(route)
+            .build()
+            .unwrap()
+    }
+
+    async fn applied(oauth: &ZohoOAuth) -> Result<String, AuthError> {
+        let mut request = reqwest::Request::new(
+            reqwest::Method::GET,
+            "https://www.zohoapis.com/crm/v2/Leads?page=2"
+                .parse()
+                .unwrap(),
+        );
+        oauth.apply(&mut request).await?;
+        assert_eq!(
+            request.headers()[AUTHORIZATION].to_str().unwrap(),
+            "Zoho-oauthtoken tok"
+        );
+        Ok(request.url().to_string())
+    }
+
+    #[tokio::test]
+    async fn requests_go_to_the_tokens_api_domain_only_when_asked() {
+        let routed = stored(Some("https://www.zohoapis.eu"), true, false);
+        assert_eq!(
+            applied(&routed).await.unwrap(),
+            "https://www.zohoapis.eu/crm/v2/Leads?page=2"
+        );
+        // A clone can switch routing off and still share the token.
+        let unrouted = routed.clone().route_to_api_domain(false);
+        assert_eq!(
+            applied(&unrouted).await.unwrap(),
+            "https://www.zohoapis.com/crm/v2/Leads?page=2"
+        );
+        let off = stored(Some("https://www.zohoapis.eu"), false, false);
+        assert_eq!(
+            applied(&off).await.unwrap(),
+            "https://www.zohoapis.com/crm/v2/Leads?page=2"
+        );
+        let no_domain = stored(None, true, false);
+        assert_eq!(
+            applied(&no_domain).await.unwrap(),
+            "https://www.zohoapis.com/crm/v2/Leads?page=2"
+        );
+    }
+
+    #[tokio::test]
+    async fn an_http_api_domain_needs_insecure_http_allowed() {
+        let refused = stored(Some("http://127.0.0.1:8080"), true, false);
+        assert!(matches!(
+            applied(&refused).await,
+            Err(AuthError::Store(ref m)) if m.contains("HTTPS only")
+        ));
+        let allowed = stored(Some("http://127.0.0.1:8080"), true, true);
+        assert_eq!(
+            applied(&allowed).await.unwrap(),
+            "http://127.0.0.1:8080/crm/v2/Leads?page=2"
+        );
+        assert!(api_origin("not a url", true).is_err());
+        assert!(api_origin("ftp://www.zohoapis.com", true).is_err());
     }
 
     #[test]
