@@ -1793,6 +1793,14 @@ pub mod types {
 /// - crmkit implements this operation by hand (`x-crmkit-handwritten`); the Rust types of
 ///   the component schemas are generated as usual.
 ///
+/// **What tools can do with it** (checked by crmkit's polyglot run): openapi-spec-validator
+/// accepts it; openapi-typescript generates every type; openapi-python-client generates
+/// every model but skips the operation ("Unsupported content type application/xml");
+/// Redocly and Spectral validate XML string examples as if they were JSON, so those
+/// examples are exempted in their settings; Prism's mock does not parse XML request
+/// bodies (it answers 422), so no contract run applies — the exact XML a client sends is
+/// pinned by crmkit-acuinvoice's request snapshots instead.
+///
 /// **Failures.** A `status="fail"` response is an error whatever the HTTP status: the
 /// document gives no HTTP status for failures, so a client must read the `status`
 /// attribute of every answer (see `x-crmkit-error-envelope`). Failures are described once,
