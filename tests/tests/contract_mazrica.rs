@@ -380,7 +380,8 @@ async fn contacts_and_their_actions() -> Result<(), Error> {
     c.search_contacts().body(search).send().await?;
     c.get_contact().id(2001).send().await?;
     let unlink = types::UpdateContactInput {
-        position: Some("本部長".into()),
+        position: Some(Some("本部長".to_string()).into()),
+        memo: Some(None.into()),
         customer: Some(types::NullableIdRef(None)),
         ..Default::default()
     };

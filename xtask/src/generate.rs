@@ -202,6 +202,8 @@ pub fn prepare(mut spec: Value) -> Prepared {
         }
     }
 
+    name_nullable_request_fields(&mut spec);
+
     let csv_schemas = lint::csv_list_schemas(&spec);
     if let Some(schemas) = spec
         .pointer_mut("/components/schemas")
@@ -305,6 +307,108 @@ fn line_docs(code: &str) -> String {
                 out.push_str(&text);
             }
             out.push('\n');
+        }
+    }
+    out
+}
+
+/// In objects only requests carry, an optional `nullable` property becomes a named schema
+/// `<Object><Property>`: progenitor then generates `Option<Newtype(Option<T>)>`, so a caller
+/// can send `null` (clear the field, as PATCH bodies allow) as well as leave it out. Inline,
+/// it would be a plain `Option<T>` that can only be left out.
+fn name_nullable_request_fields(spec: &mut Value) {
+    let in_responses = schemas_under(spec, "responses");
+    let in_requests = schemas_under(spec, "requestBody");
+    let Some(schemas) = spec
+        .pointer_mut("/components/schemas")
+        .and_then(Value::as_object_mut)
+    else {
+        return;
+    };
+    let mut added = Vec::new();
+    for name in in_requests.difference(&in_responses) {
+        let Some(object) = schemas.get_mut(name) else {
+            continue;
+        };
+        let required: Vec<String> = object
+            .get("required")
+            .and_then(Value::as_array)
+            .map(|r| {
+                r.iter()
+                    .filter_map(Value::as_str)
+                    .map(str::to_string)
+                    .collect()
+            })
+            .unwrap_or_default();
+        for (prop, schema) in object
+            .get_mut("properties")
+            .and_then(Value::as_object_mut)
+            .into_iter()
+            .flatten()
+        {
+            if schema.get("nullable") == Some(&Value::Bool(true))
+                && schema.get("$ref").is_none()
+                && !required.contains(prop)
+            {
+                let named = format!("{name}{}", pascal(prop));
+                added.push((named.clone(), schema.clone()));
+                *schema = json!({"$ref": format!("#/components/schemas/{named}")});
+            }
+        }
+    }
+    for (name, schema) in added {
+        schemas.insert(name, schema);
+    }
+}
+
+/// Names of the component schemas reachable from every operation's `key`
+/// (`responses` or `requestBody`), following `$ref`s.
+fn schemas_under(spec: &Value, key: &str) -> std::collections::BTreeSet<String> {
+    fn walk(spec: &Value, node: &Value, seen: &mut std::collections::BTreeSet<String>) {
+        match node {
+            Value::Object(map) => {
+                if let Some(target) = map.get("$ref").and_then(Value::as_str) {
+                    let name = target.rsplit('/').next().unwrap_or_default().to_string();
+                    let pointer = target.trim_start_matches('#');
+                    let fresh = !target.starts_with("#/components/schemas/") || seen.insert(name);
+                    if fresh && let Some(next) = spec.pointer(pointer) {
+                        walk(spec, next, seen);
+                    }
+                }
+                map.values().for_each(|child| walk(spec, child, seen));
+            }
+            Value::Array(items) => items.iter().for_each(|child| walk(spec, child, seen)),
+            _ => {}
+        }
+    }
+    let mut seen = std::collections::BTreeSet::new();
+    for item in spec
+        .get("paths")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flatten()
+        .map(|(_, v)| v)
+    {
+        for method in lint::METHODS {
+            if let Some(part) = item.get(method).and_then(|op| op.get(key)) {
+                walk(spec, part, &mut seen);
+            }
+        }
+    }
+    seen
+}
+
+fn pascal(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    let mut upper = true;
+    for c in name.chars() {
+        if c == '_' || c == '-' {
+            upper = true;
+        } else if upper {
+            out.extend(c.to_uppercase());
+            upper = false;
+        } else {
+            out.push(c);
         }
     }
     out

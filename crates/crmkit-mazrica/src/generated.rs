@@ -1163,9 +1163,8 @@ pub mod types {
     ///A new contact; only `name` is required. `customer` (取引先) is a nullable `{id}` reference.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct CreateContactInput {
-        ///Address (住所).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub address: ::std::option::Option<::std::string::String>,
+        pub address: ::std::option::Option<CreateContactInputAddress>,
         ///Contact custom item values (コンタクト詳細項目).
         #[serde(
             rename = "contactCustoms",
@@ -1175,12 +1174,10 @@ pub mod types {
         pub contact_customs: ::std::vec::Vec<ContactCustomInput>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub customer: ::std::option::Option<NullableIdRef>,
-        ///Department (部署).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub dept: ::std::option::Option<::std::string::String>,
-        ///E-mail address (メールアドレス).
+        pub dept: ::std::option::Option<CreateContactInputDept>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub email: ::std::option::Option<::std::string::String>,
+        pub email: ::std::option::Option<CreateContactInputEmail>,
         ///Lifecycle stages to set (the document describes no fields).
         #[serde(
             rename = "lifecycleStages",
@@ -1188,27 +1185,179 @@ pub mod types {
             skip_serializing_if = "::std::vec::Vec::is_empty"
         )]
         pub lifecycle_stages: ::std::vec::Vec<LifecycleStage>,
-        ///Memo (メモ).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub memo: ::std::option::Option<::std::string::String>,
-        ///Mobile number (携帯電話番号).
+        pub memo: ::std::option::Option<CreateContactInputMemo>,
         #[serde(
             rename = "mobileTel",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub mobile_tel: ::std::option::Option<::std::string::String>,
+        pub mobile_tel: ::std::option::Option<CreateContactInputMobileTel>,
         ///Contact name (コンタクト名).
         pub name: ::std::string::String,
-        ///Position (役職).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub position: ::std::option::Option<::std::string::String>,
-        ///Telephone number (電話番号).
+        pub position: ::std::option::Option<CreateContactInputPosition>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub tel: ::std::option::Option<::std::string::String>,
+        pub tel: ::std::option::Option<CreateContactInputTel>,
     }
     impl CreateContactInput {
         pub fn builder() -> builder::CreateContactInput {
             Default::default()
+        }
+    }
+    ///Address (住所).
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[serde(transparent)]
+    pub struct CreateContactInputAddress(pub ::std::option::Option<::std::string::String>);
+    impl ::std::ops::Deref for CreateContactInputAddress {
+        type Target = ::std::option::Option<::std::string::String>;
+        fn deref(&self) -> &::std::option::Option<::std::string::String> {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<CreateContactInputAddress>
+        for ::std::option::Option<::std::string::String>
+    {
+        fn from(value: CreateContactInputAddress) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<::std::option::Option<::std::string::String>>
+        for CreateContactInputAddress
+    {
+        fn from(value: ::std::option::Option<::std::string::String>) -> Self {
+            Self(value)
+        }
+    }
+    ///Department (部署).
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[serde(transparent)]
+    pub struct CreateContactInputDept(pub ::std::option::Option<::std::string::String>);
+    impl ::std::ops::Deref for CreateContactInputDept {
+        type Target = ::std::option::Option<::std::string::String>;
+        fn deref(&self) -> &::std::option::Option<::std::string::String> {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<CreateContactInputDept> for ::std::option::Option<::std::string::String> {
+        fn from(value: CreateContactInputDept) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<::std::option::Option<::std::string::String>> for CreateContactInputDept {
+        fn from(value: ::std::option::Option<::std::string::String>) -> Self {
+            Self(value)
+        }
+    }
+    ///E-mail address (メールアドレス).
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[serde(transparent)]
+    pub struct CreateContactInputEmail(pub ::std::option::Option<::std::string::String>);
+    impl ::std::ops::Deref for CreateContactInputEmail {
+        type Target = ::std::option::Option<::std::string::String>;
+        fn deref(&self) -> &::std::option::Option<::std::string::String> {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<CreateContactInputEmail>
+        for ::std::option::Option<::std::string::String>
+    {
+        fn from(value: CreateContactInputEmail) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<::std::option::Option<::std::string::String>>
+        for CreateContactInputEmail
+    {
+        fn from(value: ::std::option::Option<::std::string::String>) -> Self {
+            Self(value)
+        }
+    }
+    ///Memo (メモ).
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[serde(transparent)]
+    pub struct CreateContactInputMemo(pub ::std::option::Option<::std::string::String>);
+    impl ::std::ops::Deref for CreateContactInputMemo {
+        type Target = ::std::option::Option<::std::string::String>;
+        fn deref(&self) -> &::std::option::Option<::std::string::String> {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<CreateContactInputMemo> for ::std::option::Option<::std::string::String> {
+        fn from(value: CreateContactInputMemo) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<::std::option::Option<::std::string::String>> for CreateContactInputMemo {
+        fn from(value: ::std::option::Option<::std::string::String>) -> Self {
+            Self(value)
+        }
+    }
+    ///Mobile number (携帯電話番号).
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[serde(transparent)]
+    pub struct CreateContactInputMobileTel(pub ::std::option::Option<::std::string::String>);
+    impl ::std::ops::Deref for CreateContactInputMobileTel {
+        type Target = ::std::option::Option<::std::string::String>;
+        fn deref(&self) -> &::std::option::Option<::std::string::String> {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<CreateContactInputMobileTel>
+        for ::std::option::Option<::std::string::String>
+    {
+        fn from(value: CreateContactInputMobileTel) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<::std::option::Option<::std::string::String>>
+        for CreateContactInputMobileTel
+    {
+        fn from(value: ::std::option::Option<::std::string::String>) -> Self {
+            Self(value)
+        }
+    }
+    ///Position (役職).
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[serde(transparent)]
+    pub struct CreateContactInputPosition(pub ::std::option::Option<::std::string::String>);
+    impl ::std::ops::Deref for CreateContactInputPosition {
+        type Target = ::std::option::Option<::std::string::String>;
+        fn deref(&self) -> &::std::option::Option<::std::string::String> {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<CreateContactInputPosition>
+        for ::std::option::Option<::std::string::String>
+    {
+        fn from(value: CreateContactInputPosition) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<::std::option::Option<::std::string::String>>
+        for CreateContactInputPosition
+    {
+        fn from(value: ::std::option::Option<::std::string::String>) -> Self {
+            Self(value)
+        }
+    }
+    ///Telephone number (電話番号).
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[serde(transparent)]
+    pub struct CreateContactInputTel(pub ::std::option::Option<::std::string::String>);
+    impl ::std::ops::Deref for CreateContactInputTel {
+        type Target = ::std::option::Option<::std::string::String>;
+        fn deref(&self) -> &::std::option::Option<::std::string::String> {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<CreateContactInputTel> for ::std::option::Option<::std::string::String> {
+        fn from(value: CreateContactInputTel) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<::std::option::Option<::std::string::String>> for CreateContactInputTel {
+        fn from(value: ::std::option::Option<::std::string::String>) -> Self {
+            Self(value)
         }
     }
     ///A new custom object definition. Note the snake_case `enable_bi` in requests (answers use `enableBi`).
@@ -3033,16 +3182,39 @@ pub mod types {
     ///The complete new member list of a group. Omitting `userIds` leaves the members unchanged (userIds指定なし -> ユーザーグループメンバーは更新されない); `[]` removes every member (userIds:[] -> 対象グループの所属ユーザーを全除外).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct ReplaceUserGroupMembersInput {
-        ///User ids (ユーザーID(複数指定)).
         #[serde(
             rename = "userIds",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub user_ids: ::std::option::Option<::std::vec::Vec<i64>>,
+        pub user_ids: ::std::option::Option<ReplaceUserGroupMembersInputUserIds>,
     }
     impl ReplaceUserGroupMembersInput {
         pub fn builder() -> builder::ReplaceUserGroupMembersInput {
             Default::default()
+        }
+    }
+    ///User ids (ユーザーID(複数指定)).
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[serde(transparent)]
+    pub struct ReplaceUserGroupMembersInputUserIds(pub ::std::option::Option<::std::vec::Vec<i64>>);
+    impl ::std::ops::Deref for ReplaceUserGroupMembersInputUserIds {
+        type Target = ::std::option::Option<::std::vec::Vec<i64>>;
+        fn deref(&self) -> &::std::option::Option<::std::vec::Vec<i64>> {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<ReplaceUserGroupMembersInputUserIds>
+        for ::std::option::Option<::std::vec::Vec<i64>>
+    {
+        fn from(value: ReplaceUserGroupMembersInputUserIds) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<::std::option::Option<::std::vec::Vec<i64>>>
+        for ReplaceUserGroupMembersInputUserIds
+    {
+        fn from(value: ::std::option::Option<::std::vec::Vec<i64>>) -> Self {
+            Self(value)
         }
     }
     ///One page of roles (ロール).
@@ -3384,9 +3556,8 @@ pub mod types {
     ///Changes to a contact; every field is optional and nullable fields may be cleared with null.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct UpdateContactInput {
-        ///Address (住所).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub address: ::std::option::Option<::std::string::String>,
+        pub address: ::std::option::Option<UpdateContactInputAddress>,
         ///Contact custom item values (コンタクト詳細項目).
         #[serde(
             rename = "contactCustoms",
@@ -3396,12 +3567,10 @@ pub mod types {
         pub contact_customs: ::std::vec::Vec<ContactCustomInput>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub customer: ::std::option::Option<NullableIdRef>,
-        ///Department (部署).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub dept: ::std::option::Option<::std::string::String>,
-        ///E-mail address (メールアドレス).
+        pub dept: ::std::option::Option<UpdateContactInputDept>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub email: ::std::option::Option<::std::string::String>,
+        pub email: ::std::option::Option<UpdateContactInputEmail>,
         ///Lifecycle stages to set (the document describes no fields).
         #[serde(
             rename = "lifecycleStages",
@@ -3409,28 +3578,180 @@ pub mod types {
             skip_serializing_if = "::std::vec::Vec::is_empty"
         )]
         pub lifecycle_stages: ::std::vec::Vec<LifecycleStage>,
-        ///Memo (メモ).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub memo: ::std::option::Option<::std::string::String>,
-        ///Mobile number (携帯電話番号).
+        pub memo: ::std::option::Option<UpdateContactInputMemo>,
         #[serde(
             rename = "mobileTel",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub mobile_tel: ::std::option::Option<::std::string::String>,
+        pub mobile_tel: ::std::option::Option<UpdateContactInputMobileTel>,
         ///Contact name (コンタクト名).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub name: ::std::option::Option<::std::string::String>,
-        ///Position (役職).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub position: ::std::option::Option<::std::string::String>,
-        ///Telephone number (電話番号).
+        pub position: ::std::option::Option<UpdateContactInputPosition>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub tel: ::std::option::Option<::std::string::String>,
+        pub tel: ::std::option::Option<UpdateContactInputTel>,
     }
     impl UpdateContactInput {
         pub fn builder() -> builder::UpdateContactInput {
             Default::default()
+        }
+    }
+    ///Address (住所).
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[serde(transparent)]
+    pub struct UpdateContactInputAddress(pub ::std::option::Option<::std::string::String>);
+    impl ::std::ops::Deref for UpdateContactInputAddress {
+        type Target = ::std::option::Option<::std::string::String>;
+        fn deref(&self) -> &::std::option::Option<::std::string::String> {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<UpdateContactInputAddress>
+        for ::std::option::Option<::std::string::String>
+    {
+        fn from(value: UpdateContactInputAddress) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<::std::option::Option<::std::string::String>>
+        for UpdateContactInputAddress
+    {
+        fn from(value: ::std::option::Option<::std::string::String>) -> Self {
+            Self(value)
+        }
+    }
+    ///Department (部署).
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[serde(transparent)]
+    pub struct UpdateContactInputDept(pub ::std::option::Option<::std::string::String>);
+    impl ::std::ops::Deref for UpdateContactInputDept {
+        type Target = ::std::option::Option<::std::string::String>;
+        fn deref(&self) -> &::std::option::Option<::std::string::String> {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<UpdateContactInputDept> for ::std::option::Option<::std::string::String> {
+        fn from(value: UpdateContactInputDept) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<::std::option::Option<::std::string::String>> for UpdateContactInputDept {
+        fn from(value: ::std::option::Option<::std::string::String>) -> Self {
+            Self(value)
+        }
+    }
+    ///E-mail address (メールアドレス).
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[serde(transparent)]
+    pub struct UpdateContactInputEmail(pub ::std::option::Option<::std::string::String>);
+    impl ::std::ops::Deref for UpdateContactInputEmail {
+        type Target = ::std::option::Option<::std::string::String>;
+        fn deref(&self) -> &::std::option::Option<::std::string::String> {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<UpdateContactInputEmail>
+        for ::std::option::Option<::std::string::String>
+    {
+        fn from(value: UpdateContactInputEmail) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<::std::option::Option<::std::string::String>>
+        for UpdateContactInputEmail
+    {
+        fn from(value: ::std::option::Option<::std::string::String>) -> Self {
+            Self(value)
+        }
+    }
+    ///Memo (メモ).
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[serde(transparent)]
+    pub struct UpdateContactInputMemo(pub ::std::option::Option<::std::string::String>);
+    impl ::std::ops::Deref for UpdateContactInputMemo {
+        type Target = ::std::option::Option<::std::string::String>;
+        fn deref(&self) -> &::std::option::Option<::std::string::String> {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<UpdateContactInputMemo> for ::std::option::Option<::std::string::String> {
+        fn from(value: UpdateContactInputMemo) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<::std::option::Option<::std::string::String>> for UpdateContactInputMemo {
+        fn from(value: ::std::option::Option<::std::string::String>) -> Self {
+            Self(value)
+        }
+    }
+    ///Mobile number (携帯電話番号).
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[serde(transparent)]
+    pub struct UpdateContactInputMobileTel(pub ::std::option::Option<::std::string::String>);
+    impl ::std::ops::Deref for UpdateContactInputMobileTel {
+        type Target = ::std::option::Option<::std::string::String>;
+        fn deref(&self) -> &::std::option::Option<::std::string::String> {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<UpdateContactInputMobileTel>
+        for ::std::option::Option<::std::string::String>
+    {
+        fn from(value: UpdateContactInputMobileTel) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<::std::option::Option<::std::string::String>>
+        for UpdateContactInputMobileTel
+    {
+        fn from(value: ::std::option::Option<::std::string::String>) -> Self {
+            Self(value)
+        }
+    }
+    ///Position (役職).
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[serde(transparent)]
+    pub struct UpdateContactInputPosition(pub ::std::option::Option<::std::string::String>);
+    impl ::std::ops::Deref for UpdateContactInputPosition {
+        type Target = ::std::option::Option<::std::string::String>;
+        fn deref(&self) -> &::std::option::Option<::std::string::String> {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<UpdateContactInputPosition>
+        for ::std::option::Option<::std::string::String>
+    {
+        fn from(value: UpdateContactInputPosition) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<::std::option::Option<::std::string::String>>
+        for UpdateContactInputPosition
+    {
+        fn from(value: ::std::option::Option<::std::string::String>) -> Self {
+            Self(value)
+        }
+    }
+    ///Telephone number (電話番号).
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[serde(transparent)]
+    pub struct UpdateContactInputTel(pub ::std::option::Option<::std::string::String>);
+    impl ::std::ops::Deref for UpdateContactInputTel {
+        type Target = ::std::option::Option<::std::string::String>;
+        fn deref(&self) -> &::std::option::Option<::std::string::String> {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<UpdateContactInputTel> for ::std::option::Option<::std::string::String> {
+        fn from(value: UpdateContactInputTel) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<::std::option::Option<::std::string::String>> for UpdateContactInputTel {
+        fn from(value: ::std::option::Option<::std::string::String>) -> Self {
+            Self(value)
         }
     }
     ///Changes to a custom object definition.
@@ -3705,13 +4026,36 @@ pub mod types {
     ///Changes to a user group. Omitting `name`, or sending an empty string, leaves the name unchanged (name指定なし->ユーザーグループ名は更新されない, nameが空文字->ユーザーグループ名は更新されない).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct UpdateUserGroupInput {
-        ///New user group name (ユーザーグループ名).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub name: ::std::option::Option<::std::string::String>,
+        pub name: ::std::option::Option<UpdateUserGroupInputName>,
     }
     impl UpdateUserGroupInput {
         pub fn builder() -> builder::UpdateUserGroupInput {
             Default::default()
+        }
+    }
+    ///New user group name (ユーザーグループ名).
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[serde(transparent)]
+    pub struct UpdateUserGroupInputName(pub ::std::option::Option<::std::string::String>);
+    impl ::std::ops::Deref for UpdateUserGroupInputName {
+        type Target = ::std::option::Option<::std::string::String>;
+        fn deref(&self) -> &::std::option::Option<::std::string::String> {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<UpdateUserGroupInputName>
+        for ::std::option::Option<::std::string::String>
+    {
+        fn from(value: UpdateUserGroupInputName) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<::std::option::Option<::std::string::String>>
+        for UpdateUserGroupInputName
+    {
+        fn from(value: ::std::option::Option<::std::string::String>) -> Self {
+            Self(value)
         }
     }
     ///A user (ユーザー) with the user groups, profile and role it belongs to.
@@ -7991,7 +8335,7 @@ pub mod types {
         #[derive(Clone, Debug)]
         pub struct CreateContactInput {
             address: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<super::CreateContactInputAddress>,
                 ::std::string::String,
             >,
             contact_customs: ::std::result::Result<
@@ -8003,11 +8347,11 @@ pub mod types {
                 ::std::string::String,
             >,
             dept: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<super::CreateContactInputDept>,
                 ::std::string::String,
             >,
             email: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<super::CreateContactInputEmail>,
                 ::std::string::String,
             >,
             lifecycle_stages: ::std::result::Result<
@@ -8015,20 +8359,20 @@ pub mod types {
                 ::std::string::String,
             >,
             memo: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<super::CreateContactInputMemo>,
                 ::std::string::String,
             >,
             mobile_tel: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<super::CreateContactInputMobileTel>,
                 ::std::string::String,
             >,
             name: ::std::result::Result<::std::string::String, ::std::string::String>,
             position: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<super::CreateContactInputPosition>,
                 ::std::string::String,
             >,
             tel: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<super::CreateContactInputTel>,
                 ::std::string::String,
             >,
         }
@@ -8052,7 +8396,7 @@ pub mod types {
         impl CreateContactInput {
             pub fn address<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::option::Option<super::CreateContactInputAddress>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.address = value
@@ -8082,7 +8426,7 @@ pub mod types {
             }
             pub fn dept<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::option::Option<super::CreateContactInputDept>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.dept = value
@@ -8092,7 +8436,7 @@ pub mod types {
             }
             pub fn email<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::option::Option<super::CreateContactInputEmail>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.email = value
@@ -8112,7 +8456,7 @@ pub mod types {
             }
             pub fn memo<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::option::Option<super::CreateContactInputMemo>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.memo = value
@@ -8122,7 +8466,9 @@ pub mod types {
             }
             pub fn mobile_tel<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<
+                        ::std::option::Option<super::CreateContactInputMobileTel>,
+                    >,
                 T::Error: ::std::fmt::Display,
             {
                 self.mobile_tel = value
@@ -8142,7 +8488,9 @@ pub mod types {
             }
             pub fn position<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<
+                        ::std::option::Option<super::CreateContactInputPosition>,
+                    >,
                 T::Error: ::std::fmt::Display,
             {
                 self.position = value
@@ -8152,7 +8500,7 @@ pub mod types {
             }
             pub fn tel<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::option::Option<super::CreateContactInputTel>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.tel = value
@@ -14465,7 +14813,7 @@ pub mod types {
         #[derive(Clone, Debug)]
         pub struct ReplaceUserGroupMembersInput {
             user_ids: ::std::result::Result<
-                ::std::option::Option<::std::vec::Vec<i64>>,
+                ::std::option::Option<super::ReplaceUserGroupMembersInputUserIds>,
                 ::std::string::String,
             >,
         }
@@ -14479,7 +14827,9 @@ pub mod types {
         impl ReplaceUserGroupMembersInput {
             pub fn user_ids<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::vec::Vec<i64>>>,
+                T: ::std::convert::TryInto<
+                        ::std::option::Option<super::ReplaceUserGroupMembersInputUserIds>,
+                    >,
                 T::Error: ::std::fmt::Display,
             {
                 self.user_ids = value
@@ -15409,7 +15759,7 @@ pub mod types {
         #[derive(Clone, Debug)]
         pub struct UpdateContactInput {
             address: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<super::UpdateContactInputAddress>,
                 ::std::string::String,
             >,
             contact_customs: ::std::result::Result<
@@ -15421,11 +15771,11 @@ pub mod types {
                 ::std::string::String,
             >,
             dept: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<super::UpdateContactInputDept>,
                 ::std::string::String,
             >,
             email: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<super::UpdateContactInputEmail>,
                 ::std::string::String,
             >,
             lifecycle_stages: ::std::result::Result<
@@ -15433,11 +15783,11 @@ pub mod types {
                 ::std::string::String,
             >,
             memo: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<super::UpdateContactInputMemo>,
                 ::std::string::String,
             >,
             mobile_tel: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<super::UpdateContactInputMobileTel>,
                 ::std::string::String,
             >,
             name: ::std::result::Result<
@@ -15445,11 +15795,11 @@ pub mod types {
                 ::std::string::String,
             >,
             position: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<super::UpdateContactInputPosition>,
                 ::std::string::String,
             >,
             tel: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<super::UpdateContactInputTel>,
                 ::std::string::String,
             >,
         }
@@ -15473,7 +15823,7 @@ pub mod types {
         impl UpdateContactInput {
             pub fn address<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::option::Option<super::UpdateContactInputAddress>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.address = value
@@ -15503,7 +15853,7 @@ pub mod types {
             }
             pub fn dept<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::option::Option<super::UpdateContactInputDept>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.dept = value
@@ -15513,7 +15863,7 @@ pub mod types {
             }
             pub fn email<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::option::Option<super::UpdateContactInputEmail>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.email = value
@@ -15533,7 +15883,7 @@ pub mod types {
             }
             pub fn memo<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::option::Option<super::UpdateContactInputMemo>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.memo = value
@@ -15543,7 +15893,9 @@ pub mod types {
             }
             pub fn mobile_tel<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<
+                        ::std::option::Option<super::UpdateContactInputMobileTel>,
+                    >,
                 T::Error: ::std::fmt::Display,
             {
                 self.mobile_tel = value
@@ -15563,7 +15915,9 @@ pub mod types {
             }
             pub fn position<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<
+                        ::std::option::Option<super::UpdateContactInputPosition>,
+                    >,
                 T::Error: ::std::fmt::Display,
             {
                 self.position = value
@@ -15573,7 +15927,7 @@ pub mod types {
             }
             pub fn tel<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::option::Option<super::UpdateContactInputTel>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.tel = value
@@ -16604,7 +16958,7 @@ pub mod types {
         #[derive(Clone, Debug)]
         pub struct UpdateUserGroupInput {
             name: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<super::UpdateUserGroupInputName>,
                 ::std::string::String,
             >,
         }
@@ -16618,7 +16972,7 @@ pub mod types {
         impl UpdateUserGroupInput {
             pub fn name<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::option::Option<super::UpdateUserGroupInputName>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.name = value

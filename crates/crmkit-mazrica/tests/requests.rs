@@ -567,9 +567,11 @@ async fn call(c: &Client, id: &str) -> Result<(), Error> {
             c.get_contact().id(2001).send().await?;
         }
         "update_contact" => {
-            // `"customer": null` unlinks the contact from its customer.
+            // `"customer": null` unlinks the contact from its customer, `"memo": null`
+            // clears the memo; fields left out stay as they are.
             let input = types::UpdateContactInput {
-                position: Some("本部長".into()),
+                position: Some(Some("本部長".to_string()).into()),
+                memo: Some(None.into()),
                 customer: Some(types::NullableIdRef(None)),
                 ..Default::default()
             };
