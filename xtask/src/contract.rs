@@ -2,7 +2,7 @@
 //! spec, with request validation on. The contract is *zero validation errors*.
 //!
 //! For each `specs/<name>.yaml` that has a crate `crates/crmkit-<name>` (a spec without a
-//! crate yet is skipped), whose test file `tests/tests/contract_<name_with_underscores>.rs`
+//! crate yet is skipped), whose contract test `crates/crmkit-<name>/tests/contract.rs`
 //! must exist:
 //!
 //! 1. start `prism mock specs/<name>.yaml --host 127.0.0.1 --port <free port> --errors`,
@@ -11,7 +11,7 @@
 //!    violations in an `sl-violations` header), so a test that checks the status fails;
 //! 2. wait until the port accepts a TCP connection (60 s at most; if Prism exits first, its
 //!    log is printed);
-//! 3. `cargo test -p crmkit-tests --features contract --test contract_<name> --
+//! 3. `cargo test -p crmkit-<name> --features contract --test contract --
 //!    --test-threads=1` with `CRMKIT_PRISM_URL=http://127.0.0.1:<port>`, output passed through;
 //! 4. stop Prism (always, whatever happened);
 //! 5. scan the log. Prism 5 logs each request as a block of lines such as
@@ -50,7 +50,7 @@ pub fn run(root: &Path) -> Result<()> {
     let mut failures = Vec::new();
     let mut ran = 0;
     for vendor in specs::vendors(root, None)? {
-        let test = format!("contract_{}", vendor.name.replace('-', "_"));
+        let test = "contract";
         if !root.join(format!("crates/crmkit-{}", vendor.name)).is_dir() {
             println!(
                 "contract: {}: skipped (no crates/crmkit-{})",
@@ -60,14 +60,17 @@ pub fn run(root: &Path) -> Result<()> {
         }
         if !has_generated_operations(&vendor)? {
             println!(
-                "contract: {}: not applicable: every operation is handwritten (Prism cannot validate XML or multipart bodies); request snapshots pin them instead",
+                "contract: {}: not applicable: its only operations are hand-written XML, which Prism's mock cannot parse; request snapshots pin the XML instead",
                 vendor.name
             );
             continue;
         }
-        if !root.join(format!("tests/tests/{test}.rs")).is_file() {
+        if !root
+            .join(format!("crates/crmkit-{}/tests/contract.rs", vendor.name))
+            .is_file()
+        {
             eprintln!(
-                "contract: {}: FAIL: crates/crmkit-{} has no contract test tests/tests/{test}.rs",
+                "contract: {}: FAIL: crates/crmkit-{} has no contract test (tests/contract.rs)",
                 vendor.name, vendor.name
             );
             failures.push(vendor.name.clone());
@@ -75,7 +78,7 @@ pub fn run(root: &Path) -> Result<()> {
         }
         ran += 1;
         let log = logs.join(format!("{}-prism.log", vendor.name));
-        if let Err(err) = contract(root, &tools, &vendor, &test, &log) {
+        if let Err(err) = contract(root, &tools, &vendor, test, &log) {
             eprintln!("contract: {}: FAIL: {err:#}", vendor.name);
             failures.push(vendor.name.clone());
         } else {
@@ -143,7 +146,7 @@ fn contract(
         .args([
             "test",
             "-p",
-            "crmkit-tests",
+            &format!("crmkit-{}", vendor.name),
             "--features",
             "contract",
             "--test",

@@ -3,9 +3,9 @@
 #![cfg(feature = "contract")]
 #![allow(clippy::unwrap_used)] // tests fail loudly by design
 
-use crmkit::Error;
-use crmkit::firstline::types::{PhoneNumberCreate, PhoneNumberUpdate};
-use crmkit::firstline::{Client, ClientPhoneNumbersExt, PhoneKind};
+use crmkit_firstline::types::{PhoneNumberCreate, PhoneNumberUpdate};
+use crmkit_firstline::{Client, ClientPhoneNumbersExt, PhoneKind};
+use crmkit_runtime::Error;
 use futures_util::TryStreamExt;
 
 fn client() -> Client {
@@ -15,7 +15,7 @@ fn client() -> Client {
         .base_url(url)
         .token("contract-token")
         .allow_insecure_http(true)
-        .retry(crmkit::RetryPolicy::none())
+        .retry(crmkit_runtime::RetryPolicy::none())
         .build()
         .unwrap()
 }

@@ -3,9 +3,9 @@
 #![cfg(feature = "contract")]
 #![allow(clippy::unwrap_used)] // tests fail loudly by design
 
-use crmkit::zoho_voice::types::ContactInput;
-use crmkit::zoho_voice::{Client, ClientContactsExt};
-use crmkit::{Error, StaticToken};
+use crmkit_runtime::{Error, StaticToken};
+use crmkit_zoho_voice::types::ContactInput;
+use crmkit_zoho_voice::{Client, ClientContactsExt};
 use futures_util::TryStreamExt;
 
 fn client() -> Client {
@@ -15,7 +15,7 @@ fn client() -> Client {
         .base_url(url)
         .credentials(StaticToken::zoho("contract-token"))
         .allow_insecure_http(true)
-        .retry(crmkit::RetryPolicy::none())
+        .retry(crmkit_runtime::RetryPolicy::none())
         .build()
         .unwrap()
 }

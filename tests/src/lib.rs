@@ -1,1 +1,0 @@
-//! Cross-vendor test suites live in `tests/`.
