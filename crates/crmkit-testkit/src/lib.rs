@@ -106,6 +106,25 @@ pub async fn single_request(server: &wiremock::MockServer, secret: &str) -> Reco
     r
 }
 
+/// The Prism mock a contract test talks to (`cargo xtask contract` starts it).
+pub fn prism_url() -> String {
+    std::env::var("CRMKIT_PRISM_URL")
+        .unwrap_or_else(|_| panic!("CRMKIT_PRISM_URL is set by `cargo xtask contract`"))
+}
+
+/// Every `operationId` of a spec, in document order.
+pub fn operation_ids(spec: &Value) -> Vec<String> {
+    let mut ids = Vec::new();
+    for (_, item) in spec["paths"].as_object().into_iter().flatten() {
+        for (_, op) in item.as_object().into_iter().flatten() {
+            if let Some(id) = op.get("operationId").and_then(Value::as_str) {
+                ids.push(id.to_string());
+            }
+        }
+    }
+    ids
+}
+
 /// A response example of a spec.
 #[derive(Debug, Clone)]
 pub struct Example {

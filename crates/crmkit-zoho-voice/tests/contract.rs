@@ -9,8 +9,7 @@ use crmkit_zoho_voice::{Client, ClientContactsExt};
 use futures_util::TryStreamExt;
 
 fn client() -> Client {
-    let url = std::env::var("CRMKIT_PRISM_URL")
-        .expect("CRMKIT_PRISM_URL is set by `cargo xtask contract`");
+    let url = crmkit_testkit::prism_url();
     Client::builder()
         .base_url(url)
         .credentials(StaticToken::zoho("contract-token"))
