@@ -92,6 +92,21 @@ async fn mount_token_endpoint(server: &MockServer, fresh: &str) {
         .await;
 }
 
+/// The statuses endpoint answers `failure` `times` times, then succeeds.
+async fn fail_then_succeed(server: &MockServer, failure: ResponseTemplate, times: u64) {
+    Mock::given(path(STATUSES))
+        .respond_with(failure)
+        .up_to_n_times(times)
+        .with_priority(1)
+        .mount(server)
+        .await;
+    Mock::given(path(STATUSES))
+        .respond_with(statuses_ok())
+        .with_priority(2)
+        .mount(server)
+        .await;
+}
+
 async fn count(server: &MockServer, p: &str) -> usize {
     server
         .received_requests()
@@ -216,23 +231,12 @@ async fn a_refused_refresh_is_an_auth_error_naming_the_reason() {
 #[tokio::test]
 async fn a_429_is_waited_out_using_retry_after() {
     let server = MockServer::start().await;
-    Mock::given(path(STATUSES))
-        .respond_with(
-            ResponseTemplate::new(429)
-                .insert_header("retry-after", "1")
-                .set_body_json(
-                    json!({"code": "TOO_MANY_REQUESTS", "message": "slow down", "status": "ERROR"}),
-                ),
-        )
-        .up_to_n_times(1)
-        .with_priority(1)
-        .mount(&server)
-        .await;
-    Mock::given(path(STATUSES))
-        .respond_with(statuses_ok())
-        .with_priority(2)
-        .mount(&server)
-        .await;
+    let too_many = ResponseTemplate::new(429)
+        .insert_header("retry-after", "1")
+        .set_body_json(
+            json!({"code": "TOO_MANY_REQUESTS", "message": "slow down", "status": "ERROR"}),
+        );
+    fail_then_succeed(&server, too_many, 1).await;
     let client = client(&server, StaticToken::zoho("t"));
 
     let started = std::time::Instant::now();
@@ -247,17 +251,7 @@ async fn a_429_is_waited_out_using_retry_after() {
 #[tokio::test]
 async fn a_503_on_get_is_retried() {
     let server = MockServer::start().await;
-    Mock::given(path(STATUSES))
-        .respond_with(ResponseTemplate::new(503))
-        .up_to_n_times(2)
-        .with_priority(1)
-        .mount(&server)
-        .await;
-    Mock::given(path(STATUSES))
-        .respond_with(statuses_ok())
-        .with_priority(2)
-        .mount(&server)
-        .await;
+    fail_then_succeed(&server, ResponseTemplate::new(503), 2).await;
     let client = client(&server, StaticToken::zoho("t"));
     client.list_contact_statuses().send().await.unwrap();
     assert_eq!(count(&server, STATUSES).await, 3);
