@@ -1,6 +1,6 @@
-//! Files: the multipart uploads the generator cannot make (organisation logo, record photo)
-//! and writing a streamed download (record photo, bulk read result) to any
-//! [`AsyncWrite`](tokio::io::AsyncWrite).
+//! Files: the multipart uploads the generator cannot make (organisation logo, record photo).
+//! Downloads (record photo, bulk read result) are generated; `crmkit_runtime::Download`
+//! writes them to any sink chunk by chunk.
 //!
 //! Uploads go to the API host (the spec says so; not the data centre's separate upload
 //! host) and run through the same executor as every generated call: credentials, limits,
@@ -9,17 +9,13 @@
 //! the same result, so these calls count as idempotent: a `503` or a connection lost after
 //! sending is retried under the client's [`RetryPolicy`](crmkit_runtime::RetryPolicy).
 
-use std::future::Future;
-
 use bytes::{BufMut, Bytes, BytesMut};
-use crmkit_runtime::futures_util::StreamExt;
 use crmkit_runtime::{DecodeError, Error};
 use progenitor_client::ClientInfo;
 use reqwest::header::{ACCEPT, CONTENT_TYPE};
-use tokio::io::{AsyncWrite, AsyncWriteExt};
 
 use crate::types::ActionOutcome;
-use crate::{ByteStream, Client, ResponseValue};
+use crate::{Client, ResponseValue};
 
 /// A file to upload: its name, media type and content.
 #[derive(Clone, PartialEq, Eq)]
@@ -173,51 +169,6 @@ impl Client {
             )
             .into()),
         }
-    }
-}
-
-/// Writes a download (a [`ByteStream`] answer: record photo, bulk read result) to a sink
-/// chunk by chunk as it arrives, never holding it whole in memory.
-pub trait Download {
-    /// Copies every chunk to `sink`, flushes it, and answers the number of bytes written.
-    /// A broken download fails with an [`std::io::Error`] wrapping the `reqwest::Error`.
-    /// An empty answer (the `204` of a record without photo) writes nothing.
-    fn write_to<'a, W>(
-        self,
-        sink: &'a mut W,
-    ) -> impl Future<Output = std::io::Result<u64>> + Send + 'a
-    where
-        W: AsyncWrite + Unpin + Send + ?Sized + 'a,
-        Self: 'a;
-}
-
-impl Download for ByteStream {
-    async fn write_to<'a, W>(mut self, sink: &'a mut W) -> std::io::Result<u64>
-    where
-        W: AsyncWrite + Unpin + Send + ?Sized + 'a,
-        Self: 'a,
-    {
-        let mut written = 0u64;
-        while let Some(chunk) = self.next().await {
-            let chunk = chunk.map_err(std::io::Error::other)?;
-            sink.write_all(&chunk).await?;
-            written += chunk.len() as u64;
-        }
-        sink.flush().await?;
-        Ok(written)
-    }
-}
-
-impl Download for ResponseValue<ByteStream> {
-    fn write_to<'a, W>(
-        self,
-        sink: &'a mut W,
-    ) -> impl Future<Output = std::io::Result<u64>> + Send + 'a
-    where
-        W: AsyncWrite + Unpin + Send + ?Sized + 'a,
-        Self: 'a,
-    {
-        self.into_inner().write_to(sink)
     }
 }
 

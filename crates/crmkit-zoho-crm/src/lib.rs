@@ -61,7 +61,8 @@ mod stream;
 
 pub use batch::{BatchError, BatchOutcome, BatchResponse, Outcome};
 pub use client_builder::{ClientBuilder, DEFAULT_MAX_CONCURRENCY, Environment};
-pub use files::{Download, FilePart};
+pub use crmkit_runtime::Download;
+pub use files::FilePart;
 pub use generated::*;
 
 crmkit_runtime::client_hooks!(Client);

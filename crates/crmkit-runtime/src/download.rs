@@ -1,0 +1,52 @@
+//! Downloads: a generated binary answer (`ByteStream`) written to any sink as it arrives.
+
+use std::future::Future;
+
+use futures_util::StreamExt;
+use progenitor_client::{ByteStream, ResponseValue};
+use tokio::io::{AsyncWrite, AsyncWriteExt};
+
+/// Writes a download (a [`ByteStream`] answer: record photo, bulk read result) to a sink
+/// chunk by chunk as it arrives, never holding it whole in memory.
+pub trait Download {
+    /// Copies every chunk to `sink`, flushes it, and answers the number of bytes written.
+    /// A broken download fails with an [`std::io::Error`] wrapping the `reqwest::Error`.
+    /// An empty answer (a `204`) writes nothing.
+    fn write_to<'a, W>(
+        self,
+        sink: &'a mut W,
+    ) -> impl Future<Output = std::io::Result<u64>> + Send + 'a
+    where
+        W: AsyncWrite + Unpin + Send + ?Sized + 'a,
+        Self: 'a;
+}
+
+impl Download for ByteStream {
+    async fn write_to<'a, W>(mut self, sink: &'a mut W) -> std::io::Result<u64>
+    where
+        W: AsyncWrite + Unpin + Send + ?Sized + 'a,
+        Self: 'a,
+    {
+        let mut written = 0u64;
+        while let Some(chunk) = self.next().await {
+            let chunk = chunk.map_err(std::io::Error::other)?;
+            sink.write_all(&chunk).await?;
+            written += chunk.len() as u64;
+        }
+        sink.flush().await?;
+        Ok(written)
+    }
+}
+
+impl Download for ResponseValue<ByteStream> {
+    fn write_to<'a, W>(
+        self,
+        sink: &'a mut W,
+    ) -> impl Future<Output = std::io::Result<u64>> + Send + 'a
+    where
+        W: AsyncWrite + Unpin + Send + ?Sized + 'a,
+        Self: 'a,
+    {
+        self.into_inner().write_to(sink)
+    }
+}
