@@ -88,20 +88,11 @@ async fn crm_and_voice_calls_at_once_share_one_refresh() {
     for _ in 0..25 {
         let crm = crm.clone();
         calls.push(tokio::spawn(async move {
-            crm.list_roles()
-                .send()
-                .await
-                .map(|_| ())
-                .map_err(Error::from)
+            crm.list_roles().send().await.map(|_| ())
         }));
         let voice = voice.clone();
         calls.push(tokio::spawn(async move {
-            voice
-                .list_contact_statuses()
-                .send()
-                .await
-                .map(|_| ())
-                .map_err(Error::from)
+            voice.list_contact_statuses().send().await.map(|_| ())
         }));
     }
     for call in calls {
@@ -159,18 +150,17 @@ async fn every_vendor_fails_with_the_one_error_type() {
         .unwrap();
     let firstline = crmkit::firstline::Client::builder()
         .base_url(server.uri())
-        .token("t")
+        .credentials(crmkit::StaticToken::bare("t"))
         .allow_insecure_http(true)
         .build()
         .unwrap();
     let errors: Vec<Error> = vec![
-        crm.list_roles().send().await.unwrap_err().into(),
+        crm.list_roles().send().await.unwrap_err(),
         crmkit::firstline::ClientPhoneNumbersExt::get_phone_number(&firstline)
             .phone_number(1)
             .send()
             .await
-            .unwrap_err()
-            .into(),
+            .unwrap_err(),
     ];
     for (err, vendor) in errors.iter().zip(["zoho-crm", "firstline"]) {
         let api = err.api().unwrap();

@@ -8,7 +8,7 @@ use anyhow::{Context, Result, bail};
 use progenitor::{GenerationSettings, Generator, HooksMode, InterfaceStyle, TagStyle, TypeImpl};
 use serde_json::{Value, json};
 
-use crate::{lint, specs};
+use crate::{lint, postprocess, specs};
 
 /// Marks an operation that progenitor cannot generate (multipart, XML); the vendor crate
 /// implements it by hand on the same hooks.
@@ -95,7 +95,7 @@ pub fn generate(vendor: &specs::Vendor) -> Result<String> {
         );
     }
     let prepared = prepare(raw);
-    let spec: openapiv3::OpenAPI = serde_json::from_value(prepared.spec)
+    let spec: openapiv3::OpenAPI = serde_json::from_value(prepared.spec.clone())
         .with_context(|| format!("{display} is not an OpenAPI 3.0 document"))?;
 
     let mut settings = GenerationSettings::new();
@@ -113,7 +113,8 @@ pub fn generate(vendor: &specs::Vendor) -> Result<String> {
     let tokens = generator
         .generate_tokens(&spec)
         .map_err(|e| anyhow::anyhow!("progenitor could not generate {display}: {e}"))?;
-    let file: syn::File = syn::parse2(tokens).context("progenitor emitted unparsable code")?;
+    let mut file: syn::File = syn::parse2(tokens).context("progenitor emitted unparsable code")?;
+    postprocess::apply(&mut file, &prepared.spec).with_context(|| display.clone())?;
     let pretty = line_docs(&prettyplease::unparse(&file));
     let formatted = rustfmt(&pretty)?;
     Ok(format!(

@@ -4,6 +4,7 @@ mod contract;
 mod generate;
 mod lint;
 mod polyglot;
+mod postprocess;
 mod specs;
 mod test;
 mod tools;

@@ -1,7 +1,7 @@
 //! The five contact methods of the XML API as typed methods on [`Client`].
 //!
 //! Each call writes its request with [`crate::xml`], sends `POST {base}/api/xml-in` through
-//! the runtime's executor ([`crmkit_runtime::Inner::execute_as`], so auth, retries, limits,
+//! the runtime's pipeline ([`crmkit_runtime::Inner::execute`], so auth, retries, limits,
 //! tracing and errors are those of every crmkit call), and reads the answer into the
 //! generated response type. Reads (`contact.get`, `contact.list`) and `contact.update`
 //! (the same fields set twice give the same contact) may be retried; `contact.create` and
@@ -10,7 +10,7 @@
 use std::num::{NonZeroU32, NonZeroU64};
 
 use crmkit_runtime::futures_util::stream::BoxStream;
-use crmkit_runtime::{DecodeError, Error, Page, Result, paginate};
+use crmkit_runtime::{DecodeError, Error, Operation, Page, Result, paginate};
 use reqwest::header::{ACCEPT, CONTENT_TYPE};
 use serde::de::DeserializeOwned;
 
@@ -21,7 +21,7 @@ use crate::types::{
     ContactListRequestMethod, ContactListResponse, ContactUpdateInput, ContactUpdateRequest,
     ContactUpdateRequestMethod, ContactUpdateResponse,
 };
-use crate::{Client, ClientInfo, xml};
+use crate::{Client, xml};
 
 /// Contacts per page when a [`ContactFilter`] sets none (the vendor's default).
 pub const DEFAULT_PER_PAGE: NonZeroU32 = match NonZeroU32::new(25) {
@@ -59,6 +59,35 @@ impl ContactFilter {
     }
 }
 
+/// A contact id as the methods take it: a [`NonZeroU64`], or a plain integer (`42`);
+/// zero and negative numbers are refused with [`Error::InvalidRequest`].
+pub trait ContactId {
+    /// The id, or why it is not one.
+    fn contact_id(self) -> Result<NonZeroU64>;
+}
+
+impl ContactId for NonZeroU64 {
+    fn contact_id(self) -> Result<NonZeroU64> {
+        Ok(self)
+    }
+}
+
+macro_rules! integer_ids {
+    ($($t:ty),*) => {$(
+        impl ContactId for $t {
+            fn contact_id(self) -> Result<NonZeroU64> {
+                u64::try_from(self)
+                    .ok()
+                    .and_then(NonZeroU64::new)
+                    .ok_or_else(|| {
+                        Error::InvalidRequest(format!("contact_id {self}: must be at least 1"))
+                    })
+            }
+        }
+    )*};
+}
+integer_ids!(u64, u32, i64, i32);
+
 impl Client {
     /// `contact.create`: creates the contact and returns its `contact_id`.
     pub async fn create_contact(&self, contact: &ContactCreateInput) -> Result<NonZeroU64> {
@@ -87,10 +116,10 @@ impl Client {
 
     /// `contact.get`: the contact with this id (as `Contact::contact_id` and
     /// [`create_contact`](Self::create_contact) give it).
-    pub async fn get_contact(&self, contact_id: NonZeroU64) -> Result<Contact> {
+    pub async fn get_contact(&self, contact_id: impl ContactId) -> Result<Contact> {
         let request = ContactGetRequest {
             method: ContactGetRequestMethod::ContactGet,
-            contact_id,
+            contact_id: contact_id.contact_id()?,
         };
         let answer: ContactGetResponse = self
             .call("contact.get", true, xml::contact_get(&request), &[])
@@ -99,10 +128,10 @@ impl Client {
     }
 
     /// `contact.delete`: deletes the contact with this id.
-    pub async fn delete_contact(&self, contact_id: NonZeroU64) -> Result<()> {
+    pub async fn delete_contact(&self, contact_id: impl ContactId) -> Result<()> {
         let request = ContactDeleteRequest {
             method: ContactDeleteRequestMethod::ContactDelete,
-            contact_id,
+            contact_id: contact_id.contact_id()?,
         };
         let _: ContactDeleteResponse = self
             .call("contact.delete", false, xml::contact_delete(&request), &[])
@@ -154,48 +183,42 @@ impl Client {
     ) -> Result<T> {
         let body = body.map_err(|e| Error::InvalidRequest(format!("{method}: {e}")))?;
         let request = self
-            .client()
-            .post(format!("{}/api/xml-in", self.baseurl()))
+            .inner
+            .http()
+            .post(format!("{}/api/xml-in", self.base_url()))
             .header(CONTENT_TYPE, "application/xml; charset=utf-8")
             .header(ACCEPT, "application/xml")
             .body(body)
             .build()
             .map_err(|e| Error::InvalidRequest(format!("{method}: {e}")))?;
-        let inner = self.inner();
-        let response = inner.execute_as(request, method, idempotent).await?;
-        let status = response.status();
-        let headers = response.headers().clone();
-        let refuse = |body: &bytes::Bytes, reason: String| {
-            DecodeError::new(
-                inner.vendor(),
-                method,
-                Some(status),
-                Some(headers.clone()),
-                body.clone(),
-                reason,
-            )
+        // AcuInvoice sends every method as `POST`: whether a call may be repeated is the
+        // method's nature, not the HTTP method's.
+        let op = Operation {
+            id: method,
+            idempotent,
+            batch: None,
         };
-        let body = response
-            .bytes()
-            .await
-            .map_err(|e| refuse(&bytes::Bytes::new(), format!("reading the body: {e}")))?;
-        let root = xml::read(&body).map_err(|e| refuse(&body, e.to_string()))?;
+        let answer = self.inner.execute(request, &op).await?;
+        let vendor = self.inner.vendor();
+        let refuse = |reason: String| answer.refuse(vendor, method, reason);
+        let body = &answer.body;
+        let root = xml::read(body).map_err(|e| refuse(e.to_string()))?;
         if root.name != "response" || root.attribute("status") != Some("ok") {
             // A `fail` answer was already an `Error::Api` (the vendor profile's in-band
             // check); anything else is not what the API describes.
-            return Err(refuse(
-                &body,
-                format!(
-                    "expected <response status=\"ok\">, got <{}> with status {:?}",
-                    root.name,
-                    root.attribute("status")
-                ),
-            )
-            .into());
+            return Err(refuse(format!(
+                "expected <response status=\"ok\">, got <{}> with status {:?}",
+                root.name,
+                root.attribute("status")
+            )));
         }
         serde_json::from_value(serde_json::Value::Object(root.to_json(lists))).map_err(|e| {
-            let mut err = refuse(
-                &body,
+            let mut err = DecodeError::new(
+                vendor,
+                method,
+                Some(answer.status),
+                Some(answer.headers.clone()),
+                answer.body.clone(),
                 format!("the answer to {method} does not match the API description"),
             );
             err.source = Some(e);

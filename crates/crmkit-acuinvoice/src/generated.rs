@@ -2,7 +2,7 @@
 // Change the spec (or xtask/src/generate.rs) and run `cargo xtask generate`.
 
 #[allow(unused_imports)]
-pub use progenitor_client::{ByteStream, ClientInfo, Error, ResponseValue};
+use progenitor_client::{ByteStream, ClientInfo, Error, ResponseValue};
 #[allow(unused_imports)]
 use progenitor_client::{ClientHooks, OperationInfo, RequestBuilderExt, encode_path};
 /// Types used as operation parameters and responses.
@@ -1886,7 +1886,4 @@ pub mod builder {
 }
 /// Items consumers will typically use such as the Client and
 /// extension traits.
-pub mod prelude {
-    #[allow(unused_imports)]
-    pub use super::Client;
-}
+pub mod prelude {}

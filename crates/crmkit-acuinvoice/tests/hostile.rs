@@ -18,7 +18,7 @@ const HOSTILE: &str = "Zoë <b>&amp; ]]> \"quoted\" 'x' 日本語";
 fn client(server: &MockServer) -> Client {
     Client::builder()
         .base_url(server.uri())
-        .api_key("KEY")
+        .credentials(crmkit_runtime::Basic::api_key("KEY"))
         .allow_insecure_http(true)
         .build()
         .unwrap()
@@ -390,7 +390,7 @@ async fn plain_http_is_refused_unless_allowed() {
     let build = |url: &str, allow: bool| {
         Client::builder()
             .base_url(url)
-            .api_key("KEY")
+            .credentials(crmkit_runtime::Basic::api_key("KEY"))
             .allow_insecure_http(allow)
             .build()
     };

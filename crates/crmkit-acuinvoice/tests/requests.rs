@@ -41,7 +41,7 @@ async fn recording() -> (MockServer, Client) {
     }
     let client = Client::builder()
         .base_url(server.uri())
-        .api_key("secret-api-key")
+        .credentials(crmkit_runtime::Basic::api_key("secret-api-key"))
         .allow_insecure_http(true)
         .build()
         .unwrap();

@@ -2,7 +2,7 @@
 // Change the spec (or xtask/src/generate.rs) and run `cargo xtask generate`.
 
 #[allow(unused_imports)]
-pub use progenitor_client::{ByteStream, ClientInfo, Error, ResponseValue};
+use progenitor_client::{ByteStream, ClientInfo, Error, ResponseValue};
 #[allow(unused_imports)]
 use progenitor_client::{ClientHooks, OperationInfo, RequestBuilderExt, encode_path};
 /// Types used as operation parameters and responses.
@@ -1518,6 +1518,7 @@ pub mod builder {
     ///
     /// [`ClientPhoneNumbersExt::list_phone_numbers`]: super::ClientPhoneNumbersExt::list_phone_numbers
     #[derive(Debug, Clone)]
+    #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
     pub struct ListPhoneNumbers<'a> {
         client: &'a super::Client,
         contact_id: Result<Option<::std::num::NonZeroU64>, String>,
@@ -1594,10 +1595,10 @@ pub mod builder {
                 .map_err(|_| "conversion to `i32` for type_ failed".to_string());
             self
         }
-        ///Sends a `GET` request to `/phone-number`
-        pub async fn send(
+        fn request(
             self,
-        ) -> Result<ResponseValue<types::PhoneNumberList>, Error<types::Error>> {
+        ) -> ::std::result::Result<(&'a super::Client, ::reqwest::Request), Error<types::Error>>
+        {
             let Self {
                 client,
                 contact_id,
@@ -1614,11 +1615,7 @@ pub mod builder {
             let page = page.map_err(Error::InvalidRequest)?;
             let type_ = type_.map_err(Error::InvalidRequest)?;
             let url = format!("{}/phone-number", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
+            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -1641,29 +1638,74 @@ pub mod builder {
                 .query(&progenitor_client::QueryParam::new("type", &type_))
                 .headers(header_map)
                 .build()?;
-            let info = OperationInfo {
-                operation_id: "list_phone_numbers",
+            Ok((client, request))
+        }
+        /// Sends the request through crmkit's pipeline (limits, credentials, retries, classification) and returns the decoded answer.
+        pub async fn send(
+            self,
+        ) -> crmkit_runtime::Result<crmkit_runtime::Response<types::PhoneNumberList>> {
+            const OPERATION: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                id: "list_phone_numbers",
+                idempotent: true,
+                batch: None,
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                400u16..=499u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                500u16..=599u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            let (client, request) = self
+                .request()
+                .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
+            client.inner.send_json(request, &OPERATION).await
+        }
+        /// Every item of every page of this list, fetched lazily as the stream is read (the stream sets `page` itself). It owns a clone of the client: no lifetime ties it to the caller. It ends after the last page, or after the first error, which it yields.
+        pub fn into_stream(self) -> crmkit_runtime::ItemStream<types::PhoneNumber> {
+            let Self {
+                client,
+                contact_id,
+                description,
+                extension,
+                number,
+                page,
+                type_,
+            } = self;
+            let client = client.clone();
+            crmkit_runtime::paging::pages(crmkit_runtime::paging::Style::Page, move |cursor| {
+                let client = client.clone();
+                let contact_id = contact_id.clone();
+                let description = description.clone();
+                let extension = extension.clone();
+                let number = number.clone();
+                let page = page.clone();
+                let type_ = type_.clone();
+                async move {
+                    let list = ListPhoneNumbers {
+                        client: &client,
+                        contact_id,
+                        description,
+                        extension,
+                        number,
+                        page,
+                        type_,
+                    }
+                    .page(cursor)
+                    .send()
+                    .await?
+                    .into_inner();
+                    Ok(crmkit_runtime::paging::Answer {
+                        more: Some(&list)
+                            .map(|v| &v.meta)
+                            .map(|v| &v.current_page)
+                            .zip(Some(&list).map(|v| &v.meta).map(|v| &v.last_page))
+                            .map(|(c, l)| c < l),
+                        total: None,
+                        items: list.data,
+                    })
+                }
+            })
         }
     }
     /// Builder for [`ClientPhoneNumbersExt::create_phone_number`]
     ///
     /// [`ClientPhoneNumbersExt::create_phone_number`]: super::ClientPhoneNumbersExt::create_phone_number
     #[derive(Debug, Clone)]
+    #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
     pub struct CreatePhoneNumber<'a> {
         client: &'a super::Client,
         body: Result<types::builder::PhoneNumberCreate, String>,
@@ -1695,20 +1737,16 @@ pub mod builder {
             self.body = self.body.map(f);
             self
         }
-        ///Sends a `POST` request to `/phone-number`
-        pub async fn send(
+        fn request(
             self,
-        ) -> Result<ResponseValue<types::PhoneNumberEnvelope>, Error<types::Error>> {
+        ) -> ::std::result::Result<(&'a super::Client, ::reqwest::Request), Error<types::Error>>
+        {
             let Self { client, body } = self;
             let body = body
                 .and_then(|v| types::PhoneNumberCreate::try_from(v).map_err(|e| e.to_string()))
                 .map_err(Error::InvalidRequest)?;
             let url = format!("{}/phone-number", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
+            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -1720,30 +1758,28 @@ pub mod builder {
                 .json(&body)
                 .headers(header_map)
                 .build()?;
-            let info = OperationInfo {
-                operation_id: "create_phone_number",
+            Ok((client, request))
+        }
+        /// Sends the request through crmkit's pipeline (limits, credentials, retries, classification) and returns the decoded answer.
+        pub async fn send(
+            self,
+        ) -> crmkit_runtime::Result<crmkit_runtime::Response<types::PhoneNumberEnvelope>> {
+            const OPERATION: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                id: "create_phone_number",
+                idempotent: false,
+                batch: None,
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                201u16 => ResponseValue::from_response(response).await,
-                400u16..=499u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                500u16..=599u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            let (client, request) = self
+                .request()
+                .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
+            client.inner.send_json(request, &OPERATION).await
         }
     }
     /// Builder for [`ClientPhoneNumbersExt::get_phone_number`]
     ///
     /// [`ClientPhoneNumbersExt::get_phone_number`]: super::ClientPhoneNumbersExt::get_phone_number
     #[derive(Debug, Clone)]
+    #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
     pub struct GetPhoneNumber<'a> {
         client: &'a super::Client,
         phone_number: Result<::std::num::NonZeroU64, String>,
@@ -1764,10 +1800,10 @@ pub mod builder {
             });
             self
         }
-        ///Sends a `GET` request to `/phone-number/{phone_number}`
-        pub async fn send(
+        fn request(
             self,
-        ) -> Result<ResponseValue<types::PhoneNumberEnvelope>, Error<types::Error>> {
+        ) -> ::std::result::Result<(&'a super::Client, ::reqwest::Request), Error<types::Error>>
+        {
             let Self {
                 client,
                 phone_number,
@@ -1778,11 +1814,7 @@ pub mod builder {
                 client.baseurl,
                 encode_path(&phone_number.to_string()),
             );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
+            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -1793,29 +1825,28 @@ pub mod builder {
                 )
                 .headers(header_map)
                 .build()?;
-            let info = OperationInfo {
-                operation_id: "get_phone_number",
+            Ok((client, request))
+        }
+        /// Sends the request through crmkit's pipeline (limits, credentials, retries, classification) and returns the decoded answer.
+        pub async fn send(
+            self,
+        ) -> crmkit_runtime::Result<crmkit_runtime::Response<types::PhoneNumberEnvelope>> {
+            const OPERATION: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                id: "get_phone_number",
+                idempotent: true,
+                batch: None,
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                400u16..=499u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                500u16..=599u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            let (client, request) = self
+                .request()
+                .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
+            client.inner.send_json(request, &OPERATION).await
         }
     }
     /// Builder for [`ClientPhoneNumbersExt::update_phone_number`]
     ///
     /// [`ClientPhoneNumbersExt::update_phone_number`]: super::ClientPhoneNumbersExt::update_phone_number
     #[derive(Debug, Clone)]
+    #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
     pub struct UpdatePhoneNumber<'a> {
         client: &'a super::Client,
         phone_number: Result<::std::num::NonZeroU64, String>,
@@ -1858,10 +1889,10 @@ pub mod builder {
             self.body = self.body.map(f);
             self
         }
-        ///Sends a `PUT` request to `/phone-number/{phone_number}`
-        pub async fn send(
+        fn request(
             self,
-        ) -> Result<ResponseValue<types::PhoneNumberEnvelope>, Error<types::Error>> {
+        ) -> ::std::result::Result<(&'a super::Client, ::reqwest::Request), Error<types::Error>>
+        {
             let Self {
                 client,
                 phone_number,
@@ -1876,11 +1907,7 @@ pub mod builder {
                 client.baseurl,
                 encode_path(&phone_number.to_string()),
             );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
+            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -1892,29 +1919,28 @@ pub mod builder {
                 .json(&body)
                 .headers(header_map)
                 .build()?;
-            let info = OperationInfo {
-                operation_id: "update_phone_number",
+            Ok((client, request))
+        }
+        /// Sends the request through crmkit's pipeline (limits, credentials, retries, classification) and returns the decoded answer.
+        pub async fn send(
+            self,
+        ) -> crmkit_runtime::Result<crmkit_runtime::Response<types::PhoneNumberEnvelope>> {
+            const OPERATION: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                id: "update_phone_number",
+                idempotent: true,
+                batch: None,
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                400u16..=499u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                500u16..=599u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            let (client, request) = self
+                .request()
+                .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
+            client.inner.send_json(request, &OPERATION).await
         }
     }
     /// Builder for [`ClientPhoneNumbersExt::delete_phone_number`]
     ///
     /// [`ClientPhoneNumbersExt::delete_phone_number`]: super::ClientPhoneNumbersExt::delete_phone_number
     #[derive(Debug, Clone)]
+    #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
     pub struct DeletePhoneNumber<'a> {
         client: &'a super::Client,
         phone_number: Result<::std::num::NonZeroU64, String>,
@@ -1935,8 +1961,10 @@ pub mod builder {
             });
             self
         }
-        ///Sends a `DELETE` request to `/phone-number/{phone_number}`
-        pub async fn send(self) -> Result<ResponseValue<()>, Error<types::Error>> {
+        fn request(
+            self,
+        ) -> ::std::result::Result<(&'a super::Client, ::reqwest::Request), Error<types::Error>>
+        {
             let Self {
                 client,
                 phone_number,
@@ -1947,11 +1975,7 @@ pub mod builder {
                 client.baseurl,
                 encode_path(&phone_number.to_string()),
             );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
+            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -1962,30 +1986,24 @@ pub mod builder {
                 )
                 .headers(header_map)
                 .build()?;
-            let info = OperationInfo {
-                operation_id: "delete_phone_number",
+            Ok((client, request))
+        }
+        /// Sends the request through crmkit's pipeline (limits, credentials, retries, classification) and returns the answer's status and headers.
+        pub async fn send(self) -> crmkit_runtime::Result<crmkit_runtime::Response<()>> {
+            const OPERATION: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                id: "delete_phone_number",
+                idempotent: true,
+                batch: None,
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                204u16 => Ok(ResponseValue::empty(response)),
-                400u16..=499u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                500u16..=599u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            let (client, request) = self
+                .request()
+                .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
+            client.inner.send_empty(request, &OPERATION).await
         }
     }
 }
 /// Items consumers will typically use such as the Client and
 /// extension traits.
 pub mod prelude {
-    #[allow(unused_imports)]
-    pub use super::Client;
-    pub use super::ClientPhoneNumbersExt;
+    pub use super::ClientPhoneNumbersExt as _;
 }

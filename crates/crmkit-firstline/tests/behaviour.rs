@@ -11,7 +11,7 @@ use wiremock::{Mock, MockServer, ResponseTemplate};
 fn client(server: &MockServer) -> Client {
     Client::builder()
         .base_url(format!("{}/api/v1", server.uri()))
-        .token("tok-123")
+        .credentials(crmkit_runtime::StaticToken::bare("tok-123"))
         .allow_insecure_http(true)
         .build()
         .unwrap()
@@ -42,7 +42,9 @@ async fn the_search_stream_walks_every_page_with_the_filter_and_a_bare_token() {
     }
     let client = client(&server);
     let all: Vec<_> = client
-        .phone_numbers_stream(|search| search.contact_id(std::num::NonZeroU64::new(7).unwrap()))
+        .list_phone_numbers()
+        .contact_id(std::num::NonZeroU64::new(7).unwrap())
+        .into_stream()
         .try_collect()
         .await
         .unwrap();
@@ -64,13 +66,11 @@ async fn a_validation_error_keeps_laravels_message_and_field_errors() {
         .respond_with(ResponseTemplate::new(422).set_body_json(json!({"message": "The number field is required.", "errors": {"number": ["The number field is required."]}})))
         .mount(&server)
         .await;
-    let err = Error::from(
-        client(&server)
-            .list_phone_numbers()
-            .send()
-            .await
-            .unwrap_err(),
-    );
+    let err = client(&server)
+        .list_phone_numbers()
+        .send()
+        .await
+        .unwrap_err();
     let api = err.api().unwrap();
     assert_eq!(api.status, 422);
     assert_eq!(
@@ -86,7 +86,9 @@ async fn a_validation_error_keeps_laravels_message_and_field_errors() {
 #[tokio::test]
 async fn a_client_needs_a_host_and_a_token() {
     assert!(matches!(
-        Client::builder().token("t").build(),
+        Client::builder()
+            .credentials(crmkit_runtime::StaticToken::bare("t"))
+            .build(),
         Err(Error::Config(_))
     ));
     assert!(matches!(
@@ -96,7 +98,7 @@ async fn a_client_needs_a_host_and_a_token() {
     assert!(
         Client::builder()
             .host("acme.firstline.cc")
-            .token("t")
+            .credentials(crmkit_runtime::StaticToken::bare("t"))
             .build()
             .is_ok()
     );

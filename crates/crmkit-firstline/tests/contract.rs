@@ -12,7 +12,7 @@ fn client() -> Client {
     let url = crmkit_testkit::prism_url();
     Client::builder()
         .base_url(url)
-        .token("contract-token")
+        .credentials(crmkit_runtime::StaticToken::bare("contract-token"))
         .allow_insecure_http(true)
         .retry(crmkit_runtime::RetryPolicy::none())
         .build()

@@ -18,7 +18,7 @@ async fn recording(status: u16, body: Option<serde_json::Value>) -> (MockServer,
     let server = answering(answer).await;
     let client = Client::builder()
         .base_url(format!("{}/api/v1", server.uri()))
-        .token(TOKEN)
+        .credentials(crmkit_runtime::StaticToken::bare(TOKEN))
         .allow_insecure_http(true)
         .build()
         .unwrap();

@@ -2,7 +2,7 @@
 // Change the spec (or xtask/src/generate.rs) and run `cargo xtask generate`.
 
 #[allow(unused_imports)]
-pub use progenitor_client::{ByteStream, ClientInfo, Error, ResponseValue};
+use progenitor_client::{ByteStream, ClientInfo, Error, ResponseValue};
 #[allow(unused_imports)]
 use progenitor_client::{ClientHooks, OperationInfo, RequestBuilderExt, encode_path};
 /// Types used as operation parameters and responses.
@@ -19536,6 +19536,7 @@ pub mod builder {
     ///
     /// [`ClientActionSettingsExt::list_action_custom_items`]: super::ClientActionSettingsExt::list_action_custom_items
     #[derive(Debug, Clone)]
+    #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
     pub struct ListActionCustomItems<'a> {
         client: &'a super::Client,
     }
@@ -19543,17 +19544,13 @@ pub mod builder {
         pub fn new(client: &'a super::Client) -> Self {
             Self { client: client }
         }
-        ///Sends a `GET` request to `/action_setting/action_custom_items`
-        pub async fn send(
+        fn request(
             self,
-        ) -> Result<ResponseValue<types::ActionCustomItemList>, Error<types::Error>> {
+        ) -> ::std::result::Result<(&'a super::Client, ::reqwest::Request), Error<types::Error>>
+        {
             let Self { client } = self;
             let url = format!("{}/action_setting/action_custom_items", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
+            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -19564,29 +19561,28 @@ pub mod builder {
                 )
                 .headers(header_map)
                 .build()?;
-            let info = OperationInfo {
-                operation_id: "list_action_custom_items",
+            Ok((client, request))
+        }
+        /// Sends the request through crmkit's pipeline (limits, credentials, retries, classification) and returns the decoded answer.
+        pub async fn send(
+            self,
+        ) -> crmkit_runtime::Result<crmkit_runtime::Response<types::ActionCustomItemList>> {
+            const OPERATION: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                id: "list_action_custom_items",
+                idempotent: true,
+                batch: None,
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                400u16..=499u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                500u16..=599u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            let (client, request) = self
+                .request()
+                .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
+            client.inner.send_json(request, &OPERATION).await
         }
     }
     /// Builder for [`ClientActionSettingsExt::create_action_custom_item`]
     ///
     /// [`ClientActionSettingsExt::create_action_custom_item`]: super::ClientActionSettingsExt::create_action_custom_item
     #[derive(Debug, Clone)]
+    #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
     pub struct CreateActionCustomItem<'a> {
         client: &'a super::Client,
         body: Result<types::builder::CreateActionCustomItemInput, String>,
@@ -19621,10 +19617,10 @@ pub mod builder {
             self.body = self.body.map(f);
             self
         }
-        ///Sends a `POST` request to `/action_setting/action_custom_items`
-        pub async fn send(
+        fn request(
             self,
-        ) -> Result<ResponseValue<types::ActionCustomItem>, Error<types::Error>> {
+        ) -> ::std::result::Result<(&'a super::Client, ::reqwest::Request), Error<types::Error>>
+        {
             let Self { client, body } = self;
             let body = body
                 .and_then(|v| {
@@ -19632,11 +19628,7 @@ pub mod builder {
                 })
                 .map_err(Error::InvalidRequest)?;
             let url = format!("{}/action_setting/action_custom_items", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
+            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -19648,29 +19640,28 @@ pub mod builder {
                 .json(&body)
                 .headers(header_map)
                 .build()?;
-            let info = OperationInfo {
-                operation_id: "create_action_custom_item",
+            Ok((client, request))
+        }
+        /// Sends the request through crmkit's pipeline (limits, credentials, retries, classification) and returns the decoded answer.
+        pub async fn send(
+            self,
+        ) -> crmkit_runtime::Result<crmkit_runtime::Response<types::ActionCustomItem>> {
+            const OPERATION: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                id: "create_action_custom_item",
+                idempotent: false,
+                batch: None,
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                201u16 => ResponseValue::from_response(response).await,
-                400u16..=499u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                500u16..=599u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            let (client, request) = self
+                .request()
+                .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
+            client.inner.send_json(request, &OPERATION).await
         }
     }
     /// Builder for [`ClientActionSettingsExt::list_action_custom_item_labels`]
     ///
     /// [`ClientActionSettingsExt::list_action_custom_item_labels`]: super::ClientActionSettingsExt::list_action_custom_item_labels
     #[derive(Debug, Clone)]
+    #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
     pub struct ListActionCustomItemLabels<'a> {
         client: &'a super::Client,
         action_custom_item_key: Result<::std::string::String, String>,
@@ -19739,10 +19730,10 @@ pub mod builder {
                 .map_err(|_| "conversion to `SortSpec` for sort failed".to_string());
             self
         }
-        ///Sends a `GET` request to `/action_setting/action_custom_items/{actionCustomItemKey}/labels`
-        pub async fn send(
+        fn request(
             self,
-        ) -> Result<ResponseValue<types::ActionCustomItemLabelList>, Error<types::Error>> {
+        ) -> ::std::result::Result<(&'a super::Client, ::reqwest::Request), Error<types::Error>>
+        {
             let Self {
                 client,
                 action_custom_item_key,
@@ -19761,11 +19752,7 @@ pub mod builder {
                 client.baseurl,
                 encode_path(&action_custom_item_key.to_string()),
             );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
+            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -19783,29 +19770,70 @@ pub mod builder {
                 .query(&progenitor_client::QueryParam::new("sort", &sort))
                 .headers(header_map)
                 .build()?;
-            let info = OperationInfo {
-                operation_id: "list_action_custom_item_labels",
+            Ok((client, request))
+        }
+        /// Sends the request through crmkit's pipeline (limits, credentials, retries, classification) and returns the decoded answer.
+        pub async fn send(
+            self,
+        ) -> crmkit_runtime::Result<crmkit_runtime::Response<types::ActionCustomItemLabelList>>
+        {
+            const OPERATION: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                id: "list_action_custom_item_labels",
+                idempotent: true,
+                batch: None,
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                400u16..=499u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                500u16..=599u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            let (client, request) = self
+                .request()
+                .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
+            client.inner.send_json(request, &OPERATION).await
+        }
+        /// Every item of every page of this list, fetched lazily as the stream is read (the stream sets `page` itself). It owns a clone of the client: no lifetime ties it to the caller. It ends after the last page, or after the first error, which it yields.
+        pub fn into_stream(self) -> crmkit_runtime::ItemStream<types::ActionCustomItemLabel> {
+            let Self {
+                client,
+                action_custom_item_key,
+                limit,
+                page,
+                search_word,
+                sort,
+            } = self;
+            let client = client.clone();
+            crmkit_runtime::paging::pages(crmkit_runtime::paging::Style::Page, move |cursor| {
+                let client = client.clone();
+                let action_custom_item_key = action_custom_item_key.clone();
+                let limit = limit.clone();
+                let page = page.clone();
+                let search_word = search_word.clone();
+                let sort = sort.clone();
+                async move {
+                    let list = ListActionCustomItemLabels {
+                        client: &client,
+                        action_custom_item_key,
+                        limit,
+                        page,
+                        search_word,
+                        sort,
+                    }
+                    .page(cursor)
+                    .send()
+                    .await?
+                    .into_inner();
+                    Ok(crmkit_runtime::paging::Answer {
+                        more: None,
+                        total: Some(&list)
+                            .map(|v| &v.total_count)
+                            .and_then(|n| u64::try_from(*n).ok()),
+                        items: list.labels,
+                    })
+                }
+            })
         }
     }
     /// Builder for [`ClientActionSettingsExt::update_action_custom_item`]
     ///
     /// [`ClientActionSettingsExt::update_action_custom_item`]: super::ClientActionSettingsExt::update_action_custom_item
     #[derive(Debug, Clone)]
+    #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
     pub struct UpdateActionCustomItem<'a> {
         client: &'a super::Client,
         item_key: Result<::std::string::String, String>,
@@ -19851,10 +19879,10 @@ pub mod builder {
             self.body = self.body.map(f);
             self
         }
-        ///Sends a `PATCH` request to `/action_setting/action_custom_items/{item_key}`
-        pub async fn send(
+        fn request(
             self,
-        ) -> Result<ResponseValue<types::ActionCustomItem>, Error<types::Error>> {
+        ) -> ::std::result::Result<(&'a super::Client, ::reqwest::Request), Error<types::Error>>
+        {
             let Self {
                 client,
                 item_key,
@@ -19871,11 +19899,7 @@ pub mod builder {
                 client.baseurl,
                 encode_path(&item_key.to_string()),
             );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
+            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -19887,29 +19911,28 @@ pub mod builder {
                 .json(&body)
                 .headers(header_map)
                 .build()?;
-            let info = OperationInfo {
-                operation_id: "update_action_custom_item",
+            Ok((client, request))
+        }
+        /// Sends the request through crmkit's pipeline (limits, credentials, retries, classification) and returns the decoded answer.
+        pub async fn send(
+            self,
+        ) -> crmkit_runtime::Result<crmkit_runtime::Response<types::ActionCustomItem>> {
+            const OPERATION: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                id: "update_action_custom_item",
+                idempotent: false,
+                batch: None,
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                400u16..=499u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                500u16..=599u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            let (client, request) = self
+                .request()
+                .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
+            client.inner.send_json(request, &OPERATION).await
         }
     }
     /// Builder for [`ClientDealActionsExt::list_deal_actions`]
     ///
     /// [`ClientDealActionsExt::list_deal_actions`]: super::ClientDealActionsExt::list_deal_actions
     #[derive(Debug, Clone)]
+    #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
     pub struct ListDealActions<'a> {
         client: &'a super::Client,
         active: Result<Option<bool>, String>,
@@ -20066,10 +20089,10 @@ pub mod builder {
             });
             self
         }
-        ///Sends a `GET` request to `/actions`
-        pub async fn send(
+        fn request(
             self,
-        ) -> Result<ResponseValue<types::DealActionList>, Error<types::Error>> {
+        ) -> ::std::result::Result<(&'a super::Client, ::reqwest::Request), Error<types::Error>>
+        {
             let Self {
                 client,
                 active,
@@ -20100,11 +20123,7 @@ pub mod builder {
             let updated_at_to = updated_at_to.map_err(Error::InvalidRequest)?;
             let users = users.map_err(Error::InvalidRequest)?;
             let url = format!("{}/actions", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
+            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -20146,29 +20165,93 @@ pub mod builder {
                 .query(&progenitor_client::QueryParam::new("users", &users))
                 .headers(header_map)
                 .build()?;
-            let info = OperationInfo {
-                operation_id: "list_deal_actions",
+            Ok((client, request))
+        }
+        /// Sends the request through crmkit's pipeline (limits, credentials, retries, classification) and returns the decoded answer.
+        pub async fn send(
+            self,
+        ) -> crmkit_runtime::Result<crmkit_runtime::Response<types::DealActionList>> {
+            const OPERATION: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                id: "list_deal_actions",
+                idempotent: true,
+                batch: None,
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                400u16..=499u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                500u16..=599u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            let (client, request) = self
+                .request()
+                .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
+            client.inner.send_json(request, &OPERATION).await
+        }
+        /// Every item of every page of this list, fetched lazily as the stream is read (the stream sets `page` itself). It owns a clone of the client: no lifetime ties it to the caller. It ends after the last page, or after the first error, which it yields.
+        pub fn into_stream(self) -> crmkit_runtime::ItemStream<types::DealAction> {
+            let Self {
+                client,
+                active,
+                created_at_from,
+                created_at_to,
+                deal_id,
+                end_datetime,
+                limit,
+                page,
+                purpose,
+                sort,
+                start_datetime,
+                updated_at_from,
+                updated_at_to,
+                users,
+            } = self;
+            let client = client.clone();
+            crmkit_runtime::paging::pages(crmkit_runtime::paging::Style::Page, move |cursor| {
+                let client = client.clone();
+                let active = active.clone();
+                let created_at_from = created_at_from.clone();
+                let created_at_to = created_at_to.clone();
+                let deal_id = deal_id.clone();
+                let end_datetime = end_datetime.clone();
+                let limit = limit.clone();
+                let page = page.clone();
+                let purpose = purpose.clone();
+                let sort = sort.clone();
+                let start_datetime = start_datetime.clone();
+                let updated_at_from = updated_at_from.clone();
+                let updated_at_to = updated_at_to.clone();
+                let users = users.clone();
+                async move {
+                    let list = ListDealActions {
+                        client: &client,
+                        active,
+                        created_at_from,
+                        created_at_to,
+                        deal_id,
+                        end_datetime,
+                        limit,
+                        page,
+                        purpose,
+                        sort,
+                        start_datetime,
+                        updated_at_from,
+                        updated_at_to,
+                        users,
+                    }
+                    .page(cursor)
+                    .send()
+                    .await?
+                    .into_inner();
+                    Ok(crmkit_runtime::paging::Answer {
+                        more: None,
+                        total: Some(&list)
+                            .map(|v| &v.total_count)
+                            .and_then(|n| u64::try_from(*n).ok()),
+                        items: list.actions,
+                    })
+                }
+            })
         }
     }
     /// Builder for [`ClientDealActionsExt::create_deal_action`]
     ///
     /// [`ClientDealActionsExt::create_deal_action`]: super::ClientDealActionsExt::create_deal_action
     #[derive(Debug, Clone)]
+    #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
     pub struct CreateDealAction<'a> {
         client: &'a super::Client,
         body: Result<types::builder::CreateDealActionInput, String>,
@@ -20202,18 +20285,16 @@ pub mod builder {
             self.body = self.body.map(f);
             self
         }
-        ///Sends a `POST` request to `/actions`
-        pub async fn send(self) -> Result<ResponseValue<types::DealAction>, Error<types::Error>> {
+        fn request(
+            self,
+        ) -> ::std::result::Result<(&'a super::Client, ::reqwest::Request), Error<types::Error>>
+        {
             let Self { client, body } = self;
             let body = body
                 .and_then(|v| types::CreateDealActionInput::try_from(v).map_err(|e| e.to_string()))
                 .map_err(Error::InvalidRequest)?;
             let url = format!("{}/actions", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
+            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -20225,29 +20306,28 @@ pub mod builder {
                 .json(&body)
                 .headers(header_map)
                 .build()?;
-            let info = OperationInfo {
-                operation_id: "create_deal_action",
+            Ok((client, request))
+        }
+        /// Sends the request through crmkit's pipeline (limits, credentials, retries, classification) and returns the decoded answer.
+        pub async fn send(
+            self,
+        ) -> crmkit_runtime::Result<crmkit_runtime::Response<types::DealAction>> {
+            const OPERATION: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                id: "create_deal_action",
+                idempotent: false,
+                batch: None,
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                201u16 => ResponseValue::from_response(response).await,
-                400u16..=499u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                500u16..=599u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            let (client, request) = self
+                .request()
+                .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
+            client.inner.send_json(request, &OPERATION).await
         }
     }
     /// Builder for [`ClientDealActionsExt::bulk_create_deal_actions`]
     ///
     /// [`ClientDealActionsExt::bulk_create_deal_actions`]: super::ClientDealActionsExt::bulk_create_deal_actions
     #[derive(Debug, Clone)]
+    #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
     pub struct BulkCreateDealActions<'a> {
         client: &'a super::Client,
         body: Result<types::builder::BulkCreateDealActionsInput, String>,
@@ -20282,8 +20362,10 @@ pub mod builder {
             self.body = self.body.map(f);
             self
         }
-        ///Sends a `POST` request to `/actions/bulk`
-        pub async fn send(self) -> Result<ResponseValue<types::IdList>, Error<types::Error>> {
+        fn request(
+            self,
+        ) -> ::std::result::Result<(&'a super::Client, ::reqwest::Request), Error<types::Error>>
+        {
             let Self { client, body } = self;
             let body = body
                 .and_then(|v| {
@@ -20291,11 +20373,7 @@ pub mod builder {
                 })
                 .map_err(Error::InvalidRequest)?;
             let url = format!("{}/actions/bulk", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
+            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -20307,30 +20385,26 @@ pub mod builder {
                 .json(&body)
                 .headers(header_map)
                 .build()?;
-            let info = OperationInfo {
-                operation_id: "bulk_create_deal_actions",
+            Ok((client, request))
+        }
+        /// Sends the request through crmkit's pipeline (limits, credentials, retries, classification) and returns the decoded answer.
+        pub async fn send(self) -> crmkit_runtime::Result<crmkit_runtime::Response<types::IdList>> {
+            const OPERATION: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                id: "bulk_create_deal_actions",
+                idempotent: false,
+                batch: None,
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                201u16 => ResponseValue::from_response(response).await,
-                400u16..=499u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                500u16..=599u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            let (client, request) = self
+                .request()
+                .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
+            client.inner.send_json(request, &OPERATION).await
         }
     }
     /// Builder for [`ClientDealActionsExt::get_deal_action`]
     ///
     /// [`ClientDealActionsExt::get_deal_action`]: super::ClientDealActionsExt::get_deal_action
     #[derive(Debug, Clone)]
+    #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
     pub struct GetDealAction<'a> {
         client: &'a super::Client,
         id: Result<i64, String>,
@@ -20363,8 +20437,10 @@ pub mod builder {
                 .map_err(|_| "conversion to `i32` for include_files failed".to_string());
             self
         }
-        ///Sends a `GET` request to `/actions/{id}`
-        pub async fn send(self) -> Result<ResponseValue<types::DealAction>, Error<types::Error>> {
+        fn request(
+            self,
+        ) -> ::std::result::Result<(&'a super::Client, ::reqwest::Request), Error<types::Error>>
+        {
             let Self {
                 client,
                 id,
@@ -20377,11 +20453,7 @@ pub mod builder {
                 client.baseurl,
                 encode_path(&id.to_string()),
             );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
+            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -20396,29 +20468,28 @@ pub mod builder {
                 ))
                 .headers(header_map)
                 .build()?;
-            let info = OperationInfo {
-                operation_id: "get_deal_action",
+            Ok((client, request))
+        }
+        /// Sends the request through crmkit's pipeline (limits, credentials, retries, classification) and returns the decoded answer.
+        pub async fn send(
+            self,
+        ) -> crmkit_runtime::Result<crmkit_runtime::Response<types::DealAction>> {
+            const OPERATION: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                id: "get_deal_action",
+                idempotent: true,
+                batch: None,
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                400u16..=499u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                500u16..=599u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            let (client, request) = self
+                .request()
+                .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
+            client.inner.send_json(request, &OPERATION).await
         }
     }
     /// Builder for [`ClientDealActionsExt::update_deal_action`]
     ///
     /// [`ClientDealActionsExt::update_deal_action`]: super::ClientDealActionsExt::update_deal_action
     #[derive(Debug, Clone)]
+    #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
     pub struct UpdateDealAction<'a> {
         client: &'a super::Client,
         id: Result<i64, String>,
@@ -20463,8 +20534,10 @@ pub mod builder {
             self.body = self.body.map(f);
             self
         }
-        ///Sends a `PATCH` request to `/actions/{id}`
-        pub async fn send(self) -> Result<ResponseValue<types::DealAction>, Error<types::Error>> {
+        fn request(
+            self,
+        ) -> ::std::result::Result<(&'a super::Client, ::reqwest::Request), Error<types::Error>>
+        {
             let Self { client, id, body } = self;
             let id = id.map_err(Error::InvalidRequest)?;
             let body = body
@@ -20475,11 +20548,7 @@ pub mod builder {
                 client.baseurl,
                 encode_path(&id.to_string()),
             );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
+            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -20491,29 +20560,28 @@ pub mod builder {
                 .json(&body)
                 .headers(header_map)
                 .build()?;
-            let info = OperationInfo {
-                operation_id: "update_deal_action",
+            Ok((client, request))
+        }
+        /// Sends the request through crmkit's pipeline (limits, credentials, retries, classification) and returns the decoded answer.
+        pub async fn send(
+            self,
+        ) -> crmkit_runtime::Result<crmkit_runtime::Response<types::DealAction>> {
+            const OPERATION: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                id: "update_deal_action",
+                idempotent: false,
+                batch: None,
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                400u16..=499u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                500u16..=599u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            let (client, request) = self
+                .request()
+                .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
+            client.inner.send_json(request, &OPERATION).await
         }
     }
     /// Builder for [`ClientAuditsExt::list_audits`]
     ///
     /// [`ClientAuditsExt::list_audits`]: super::ClientAuditsExt::list_audits
     #[derive(Debug, Clone)]
+    #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
     pub struct ListAudits<'a> {
         client: &'a super::Client,
         end_time: Result<Option<::std::string::String>, String>,
@@ -20579,8 +20647,10 @@ pub mod builder {
             });
             self
         }
-        ///Sends a `GET` request to `/audits`
-        pub async fn send(self) -> Result<ResponseValue<types::AuditList>, Error<types::Error>> {
+        fn request(
+            self,
+        ) -> ::std::result::Result<(&'a super::Client, ::reqwest::Request), Error<types::Error>>
+        {
             let Self {
                 client,
                 end_time,
@@ -20595,11 +20665,7 @@ pub mod builder {
             let sort = sort.map_err(Error::InvalidRequest)?;
             let start_time = start_time.map_err(Error::InvalidRequest)?;
             let url = format!("{}/audits", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
+            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -20618,29 +20684,69 @@ pub mod builder {
                 ))
                 .headers(header_map)
                 .build()?;
-            let info = OperationInfo {
-                operation_id: "list_audits",
+            Ok((client, request))
+        }
+        /// Sends the request through crmkit's pipeline (limits, credentials, retries, classification) and returns the decoded answer.
+        pub async fn send(
+            self,
+        ) -> crmkit_runtime::Result<crmkit_runtime::Response<types::AuditList>> {
+            const OPERATION: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                id: "list_audits",
+                idempotent: true,
+                batch: None,
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                400u16..=499u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                500u16..=599u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            let (client, request) = self
+                .request()
+                .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
+            client.inner.send_json(request, &OPERATION).await
+        }
+        /// Every item of every page of this list, fetched lazily as the stream is read (the stream sets `page` itself). It owns a clone of the client: no lifetime ties it to the caller. It ends after the last page, or after the first error, which it yields.
+        pub fn into_stream(self) -> crmkit_runtime::ItemStream<types::Audit> {
+            let Self {
+                client,
+                end_time,
+                limit,
+                page,
+                sort,
+                start_time,
+            } = self;
+            let client = client.clone();
+            crmkit_runtime::paging::pages(crmkit_runtime::paging::Style::Page, move |cursor| {
+                let client = client.clone();
+                let end_time = end_time.clone();
+                let limit = limit.clone();
+                let page = page.clone();
+                let sort = sort.clone();
+                let start_time = start_time.clone();
+                async move {
+                    let list = ListAudits {
+                        client: &client,
+                        end_time,
+                        limit,
+                        page,
+                        sort,
+                        start_time,
+                    }
+                    .page(cursor)
+                    .send()
+                    .await?
+                    .into_inner();
+                    Ok(crmkit_runtime::paging::Answer {
+                        more: None,
+                        total: Some(&list)
+                            .map(|v| &v.total_count)
+                            .and_then(|n| u64::try_from(*n).ok()),
+                        items: list.audits,
+                    })
+                }
+            })
         }
     }
     /// Builder for [`ClientContactSettingsExt::get_contact_settings`]
     ///
     /// [`ClientContactSettingsExt::get_contact_settings`]: super::ClientContactSettingsExt::get_contact_settings
     #[derive(Debug, Clone)]
+    #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
     pub struct GetContactSettings<'a> {
         client: &'a super::Client,
     }
@@ -20648,17 +20754,13 @@ pub mod builder {
         pub fn new(client: &'a super::Client) -> Self {
             Self { client: client }
         }
-        ///Sends a `GET` request to `/contact_setting`
-        pub async fn send(
+        fn request(
             self,
-        ) -> Result<ResponseValue<types::ContactSettings>, Error<types::Error>> {
+        ) -> ::std::result::Result<(&'a super::Client, ::reqwest::Request), Error<types::Error>>
+        {
             let Self { client } = self;
             let url = format!("{}/contact_setting", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
+            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -20669,29 +20771,28 @@ pub mod builder {
                 )
                 .headers(header_map)
                 .build()?;
-            let info = OperationInfo {
-                operation_id: "get_contact_settings",
+            Ok((client, request))
+        }
+        /// Sends the request through crmkit's pipeline (limits, credentials, retries, classification) and returns the decoded answer.
+        pub async fn send(
+            self,
+        ) -> crmkit_runtime::Result<crmkit_runtime::Response<types::ContactSettings>> {
+            const OPERATION: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                id: "get_contact_settings",
+                idempotent: true,
+                batch: None,
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                400u16..=499u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                500u16..=599u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            let (client, request) = self
+                .request()
+                .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
+            client.inner.send_json(request, &OPERATION).await
         }
     }
     /// Builder for [`ClientContactSettingsExt::list_lifecycle_stage_types`]
     ///
     /// [`ClientContactSettingsExt::list_lifecycle_stage_types`]: super::ClientContactSettingsExt::list_lifecycle_stage_types
     #[derive(Debug, Clone)]
+    #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
     pub struct ListLifecycleStageTypes<'a> {
         client: &'a super::Client,
     }
@@ -20699,17 +20800,13 @@ pub mod builder {
         pub fn new(client: &'a super::Client) -> Self {
             Self { client: client }
         }
-        ///Sends a `GET` request to `/contact_setting/lifecycle_stage_types`
-        pub async fn send(
+        fn request(
             self,
-        ) -> Result<ResponseValue<types::LifecycleStageTypeList>, Error<types::Error>> {
+        ) -> ::std::result::Result<(&'a super::Client, ::reqwest::Request), Error<types::Error>>
+        {
             let Self { client } = self;
             let url = format!("{}/contact_setting/lifecycle_stage_types", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
+            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -20720,29 +20817,29 @@ pub mod builder {
                 )
                 .headers(header_map)
                 .build()?;
-            let info = OperationInfo {
-                operation_id: "list_lifecycle_stage_types",
+            Ok((client, request))
+        }
+        /// Sends the request through crmkit's pipeline (limits, credentials, retries, classification) and returns the decoded answer.
+        pub async fn send(
+            self,
+        ) -> crmkit_runtime::Result<crmkit_runtime::Response<types::LifecycleStageTypeList>>
+        {
+            const OPERATION: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                id: "list_lifecycle_stage_types",
+                idempotent: true,
+                batch: None,
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                400u16..=499u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                500u16..=599u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            let (client, request) = self
+                .request()
+                .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
+            client.inner.send_json(request, &OPERATION).await
         }
     }
     /// Builder for [`ClientContactsExt::list_contacts`]
     ///
     /// [`ClientContactsExt::list_contacts`]: super::ClientContactsExt::list_contacts
     #[derive(Debug, Clone)]
+    #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
     pub struct ListContacts<'a> {
         client: &'a super::Client,
         limit: Result<Option<::std::num::NonZeroU32>, String>,
@@ -20830,8 +20927,10 @@ pub mod builder {
             });
             self
         }
-        ///Sends a `GET` request to `/contacts`
-        pub async fn send(self) -> Result<ResponseValue<types::ContactList>, Error<types::Error>> {
+        fn request(
+            self,
+        ) -> ::std::result::Result<(&'a super::Client, ::reqwest::Request), Error<types::Error>>
+        {
             let Self {
                 client,
                 limit,
@@ -20850,11 +20949,7 @@ pub mod builder {
             let updated_at_from = updated_at_from.map_err(Error::InvalidRequest)?;
             let updated_at_to = updated_at_to.map_err(Error::InvalidRequest)?;
             let url = format!("{}/contacts", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
+            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -20884,29 +20979,75 @@ pub mod builder {
                 ))
                 .headers(header_map)
                 .build()?;
-            let info = OperationInfo {
-                operation_id: "list_contacts",
+            Ok((client, request))
+        }
+        /// Sends the request through crmkit's pipeline (limits, credentials, retries, classification) and returns the decoded answer.
+        pub async fn send(
+            self,
+        ) -> crmkit_runtime::Result<crmkit_runtime::Response<types::ContactList>> {
+            const OPERATION: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                id: "list_contacts",
+                idempotent: true,
+                batch: None,
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                400u16..=499u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                500u16..=599u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            let (client, request) = self
+                .request()
+                .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
+            client.inner.send_json(request, &OPERATION).await
+        }
+        /// Every item of every page of this list, fetched lazily as the stream is read (the stream sets `page` itself). It owns a clone of the client: no lifetime ties it to the caller. It ends after the last page, or after the first error, which it yields.
+        pub fn into_stream(self) -> crmkit_runtime::ItemStream<types::Contact> {
+            let Self {
+                client,
+                limit,
+                page,
+                phone_number,
+                search_word,
+                sort,
+                updated_at_from,
+                updated_at_to,
+            } = self;
+            let client = client.clone();
+            crmkit_runtime::paging::pages(crmkit_runtime::paging::Style::Page, move |cursor| {
+                let client = client.clone();
+                let limit = limit.clone();
+                let page = page.clone();
+                let phone_number = phone_number.clone();
+                let search_word = search_word.clone();
+                let sort = sort.clone();
+                let updated_at_from = updated_at_from.clone();
+                let updated_at_to = updated_at_to.clone();
+                async move {
+                    let list = ListContacts {
+                        client: &client,
+                        limit,
+                        page,
+                        phone_number,
+                        search_word,
+                        sort,
+                        updated_at_from,
+                        updated_at_to,
+                    }
+                    .page(cursor)
+                    .send()
+                    .await?
+                    .into_inner();
+                    Ok(crmkit_runtime::paging::Answer {
+                        more: None,
+                        total: Some(&list)
+                            .map(|v| &v.total_count)
+                            .and_then(|n| u64::try_from(*n).ok()),
+                        items: list.contacts,
+                    })
+                }
+            })
         }
     }
     /// Builder for [`ClientContactsExt::create_contact`]
     ///
     /// [`ClientContactsExt::create_contact`]: super::ClientContactsExt::create_contact
     #[derive(Debug, Clone)]
+    #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
     pub struct CreateContact<'a> {
         client: &'a super::Client,
         body: Result<types::builder::CreateContactInput, String>,
@@ -20938,18 +21079,16 @@ pub mod builder {
             self.body = self.body.map(f);
             self
         }
-        ///Sends a `POST` request to `/contacts`
-        pub async fn send(self) -> Result<ResponseValue<types::Contact>, Error<types::Error>> {
+        fn request(
+            self,
+        ) -> ::std::result::Result<(&'a super::Client, ::reqwest::Request), Error<types::Error>>
+        {
             let Self { client, body } = self;
             let body = body
                 .and_then(|v| types::CreateContactInput::try_from(v).map_err(|e| e.to_string()))
                 .map_err(Error::InvalidRequest)?;
             let url = format!("{}/contacts", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
+            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -20961,29 +21100,28 @@ pub mod builder {
                 .json(&body)
                 .headers(header_map)
                 .build()?;
-            let info = OperationInfo {
-                operation_id: "create_contact",
+            Ok((client, request))
+        }
+        /// Sends the request through crmkit's pipeline (limits, credentials, retries, classification) and returns the decoded answer.
+        pub async fn send(
+            self,
+        ) -> crmkit_runtime::Result<crmkit_runtime::Response<types::Contact>> {
+            const OPERATION: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                id: "create_contact",
+                idempotent: false,
+                batch: None,
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                201u16 => ResponseValue::from_response(response).await,
-                400u16..=499u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                500u16..=599u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            let (client, request) = self
+                .request()
+                .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
+            client.inner.send_json(request, &OPERATION).await
         }
     }
     /// Builder for [`ClientContactActionsExt::bulk_create_contact_actions`]
     ///
     /// [`ClientContactActionsExt::bulk_create_contact_actions`]: super::ClientContactActionsExt::bulk_create_contact_actions
     #[derive(Debug, Clone)]
+    #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
     pub struct BulkCreateContactActions<'a> {
         client: &'a super::Client,
         body: Result<types::builder::BulkCreateContactActionsInput, String>,
@@ -21018,8 +21156,10 @@ pub mod builder {
             self.body = self.body.map(f);
             self
         }
-        ///Sends a `POST` request to `/contacts/actions/bulk`
-        pub async fn send(self) -> Result<ResponseValue<types::IdList>, Error<types::Error>> {
+        fn request(
+            self,
+        ) -> ::std::result::Result<(&'a super::Client, ::reqwest::Request), Error<types::Error>>
+        {
             let Self { client, body } = self;
             let body = body
                 .and_then(|v| {
@@ -21027,11 +21167,7 @@ pub mod builder {
                 })
                 .map_err(Error::InvalidRequest)?;
             let url = format!("{}/contacts/actions/bulk", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
+            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -21043,30 +21179,26 @@ pub mod builder {
                 .json(&body)
                 .headers(header_map)
                 .build()?;
-            let info = OperationInfo {
-                operation_id: "bulk_create_contact_actions",
+            Ok((client, request))
+        }
+        /// Sends the request through crmkit's pipeline (limits, credentials, retries, classification) and returns the decoded answer.
+        pub async fn send(self) -> crmkit_runtime::Result<crmkit_runtime::Response<types::IdList>> {
+            const OPERATION: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                id: "bulk_create_contact_actions",
+                idempotent: false,
+                batch: None,
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                201u16 => ResponseValue::from_response(response).await,
-                400u16..=499u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                500u16..=599u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            let (client, request) = self
+                .request()
+                .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
+            client.inner.send_json(request, &OPERATION).await
         }
     }
     /// Builder for [`ClientContactsExt::search_contacts`]
     ///
     /// [`ClientContactsExt::search_contacts`]: super::ClientContactsExt::search_contacts
     #[derive(Debug, Clone)]
+    #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
     pub struct SearchContacts<'a> {
         client: &'a super::Client,
         body: Result<types::builder::SearchRequest, String>,
@@ -21096,18 +21228,16 @@ pub mod builder {
             self.body = self.body.map(f);
             self
         }
-        ///Sends a `POST` request to `/contacts/search`
-        pub async fn send(self) -> Result<ResponseValue<types::ContactList>, Error<types::Error>> {
+        fn request(
+            self,
+        ) -> ::std::result::Result<(&'a super::Client, ::reqwest::Request), Error<types::Error>>
+        {
             let Self { client, body } = self;
             let body = body
                 .and_then(|v| types::SearchRequest::try_from(v).map_err(|e| e.to_string()))
                 .map_err(Error::InvalidRequest)?;
             let url = format!("{}/contacts/search", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
+            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -21119,29 +21249,60 @@ pub mod builder {
                 .json(&body)
                 .headers(header_map)
                 .build()?;
-            let info = OperationInfo {
-                operation_id: "search_contacts",
+            Ok((client, request))
+        }
+        /// Sends the request through crmkit's pipeline (limits, credentials, retries, classification) and returns the decoded answer.
+        pub async fn send(
+            self,
+        ) -> crmkit_runtime::Result<crmkit_runtime::Response<types::ContactList>> {
+            const OPERATION: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                id: "search_contacts",
+                idempotent: true,
+                batch: None,
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                400u16..=499u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                500u16..=599u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            let (client, request) = self
+                .request()
+                .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
+            client.inner.send_json(request, &OPERATION).await
+        }
+        /// Every item of every page of this list, fetched lazily as the stream is read (the stream sets `page` itself). It owns a clone of the client: no lifetime ties it to the caller. It ends after the last page, or after the first error, which it yields.
+        pub fn into_stream(self) -> crmkit_runtime::ItemStream<types::Contact> {
+            let Self { client, body } = self;
+            let client = client.clone();
+            let body =
+                body.and_then(|v| types::SearchRequest::try_from(v).map_err(|e| e.to_string()));
+            crmkit_runtime::paging::pages(crmkit_runtime::paging::Style::Page, move |cursor| {
+                let client = client.clone();
+                let body = body.clone();
+                async move {
+                    let mut body = body.map_err(|e| {
+                        crmkit_runtime::Error::InvalidRequest(format!("search_contacts: {e}"))
+                    })?;
+                    body.page = crmkit_runtime::paging::number("search_contacts", cursor)?;
+                    let body = Ok(body.into());
+                    let list = SearchContacts {
+                        client: &client,
+                        body,
+                    }
+                    .send()
+                    .await?
+                    .into_inner();
+                    Ok(crmkit_runtime::paging::Answer {
+                        more: None,
+                        total: Some(&list)
+                            .map(|v| &v.total_count)
+                            .and_then(|n| u64::try_from(*n).ok()),
+                        items: list.contacts,
+                    })
+                }
+            })
         }
     }
     /// Builder for [`ClientContactActionsExt::list_contact_actions`]
     ///
     /// [`ClientContactActionsExt::list_contact_actions`]: super::ClientContactActionsExt::list_contact_actions
     #[derive(Debug, Clone)]
+    #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
     pub struct ListContactActions<'a> {
         client: &'a super::Client,
         contact_id: Result<types::ContactIdOrAll, String>,
@@ -21309,10 +21470,10 @@ pub mod builder {
             });
             self
         }
-        ///Sends a `GET` request to `/contacts/{contactId}/actions`
-        pub async fn send(
+        fn request(
             self,
-        ) -> Result<ResponseValue<types::ContactActionList>, Error<types::Error>> {
+        ) -> ::std::result::Result<(&'a super::Client, ::reqwest::Request), Error<types::Error>>
+        {
             let Self {
                 client,
                 contact_id,
@@ -21349,11 +21510,7 @@ pub mod builder {
                 client.baseurl,
                 encode_path(&contact_id.to_string()),
             );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
+            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -21395,29 +21552,96 @@ pub mod builder {
                 .query(&progenitor_client::QueryParam::new("users", &users))
                 .headers(header_map)
                 .build()?;
-            let info = OperationInfo {
-                operation_id: "list_contact_actions",
+            Ok((client, request))
+        }
+        /// Sends the request through crmkit's pipeline (limits, credentials, retries, classification) and returns the decoded answer.
+        pub async fn send(
+            self,
+        ) -> crmkit_runtime::Result<crmkit_runtime::Response<types::ContactActionList>> {
+            const OPERATION: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                id: "list_contact_actions",
+                idempotent: true,
+                batch: None,
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                400u16..=499u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                500u16..=599u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            let (client, request) = self
+                .request()
+                .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
+            client.inner.send_json(request, &OPERATION).await
+        }
+        /// Every item of every page of this list, fetched lazily as the stream is read (the stream sets `page` itself). It owns a clone of the client: no lifetime ties it to the caller. It ends after the last page, or after the first error, which it yields.
+        pub fn into_stream(self) -> crmkit_runtime::ItemStream<types::ContactAction> {
+            let Self {
+                client,
+                contact_id,
+                active,
+                created_at_from,
+                created_at_to,
+                data_type,
+                end_datetime,
+                limit,
+                page,
+                pattern,
+                sort,
+                start_datetime,
+                updated_at_from,
+                updated_at_to,
+                users,
+            } = self;
+            let client = client.clone();
+            crmkit_runtime::paging::pages(crmkit_runtime::paging::Style::Page, move |cursor| {
+                let client = client.clone();
+                let contact_id = contact_id.clone();
+                let active = active.clone();
+                let created_at_from = created_at_from.clone();
+                let created_at_to = created_at_to.clone();
+                let data_type = data_type.clone();
+                let end_datetime = end_datetime.clone();
+                let limit = limit.clone();
+                let page = page.clone();
+                let pattern = pattern.clone();
+                let sort = sort.clone();
+                let start_datetime = start_datetime.clone();
+                let updated_at_from = updated_at_from.clone();
+                let updated_at_to = updated_at_to.clone();
+                let users = users.clone();
+                async move {
+                    let list = ListContactActions {
+                        client: &client,
+                        contact_id,
+                        active,
+                        created_at_from,
+                        created_at_to,
+                        data_type,
+                        end_datetime,
+                        limit,
+                        page,
+                        pattern,
+                        sort,
+                        start_datetime,
+                        updated_at_from,
+                        updated_at_to,
+                        users,
+                    }
+                    .page(cursor)
+                    .send()
+                    .await?
+                    .into_inner();
+                    Ok(crmkit_runtime::paging::Answer {
+                        more: None,
+                        total: Some(&list)
+                            .map(|v| &v.total_count)
+                            .and_then(|n| u64::try_from(*n).ok()),
+                        items: list.actions,
+                    })
+                }
+            })
         }
     }
     /// Builder for [`ClientContactActionsExt::create_contact_action`]
     ///
     /// [`ClientContactActionsExt::create_contact_action`]: super::ClientContactActionsExt::create_contact_action
     #[derive(Debug, Clone)]
+    #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
     pub struct CreateContactAction<'a> {
         client: &'a super::Client,
         contact_id: Result<i64, String>,
@@ -21462,10 +21686,10 @@ pub mod builder {
             self.body = self.body.map(f);
             self
         }
-        ///Sends a `POST` request to `/contacts/{contactId}/actions`
-        pub async fn send(
+        fn request(
             self,
-        ) -> Result<ResponseValue<types::ContactAction>, Error<types::Error>> {
+        ) -> ::std::result::Result<(&'a super::Client, ::reqwest::Request), Error<types::Error>>
+        {
             let Self {
                 client,
                 contact_id,
@@ -21482,11 +21706,7 @@ pub mod builder {
                 client.baseurl,
                 encode_path(&contact_id.to_string()),
             );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
+            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -21498,29 +21718,28 @@ pub mod builder {
                 .json(&body)
                 .headers(header_map)
                 .build()?;
-            let info = OperationInfo {
-                operation_id: "create_contact_action",
+            Ok((client, request))
+        }
+        /// Sends the request through crmkit's pipeline (limits, credentials, retries, classification) and returns the decoded answer.
+        pub async fn send(
+            self,
+        ) -> crmkit_runtime::Result<crmkit_runtime::Response<types::ContactAction>> {
+            const OPERATION: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                id: "create_contact_action",
+                idempotent: false,
+                batch: None,
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                201u16 => ResponseValue::from_response(response).await,
-                400u16..=499u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                500u16..=599u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            let (client, request) = self
+                .request()
+                .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
+            client.inner.send_json(request, &OPERATION).await
         }
     }
     /// Builder for [`ClientContactActionsExt::get_contact_action`]
     ///
     /// [`ClientContactActionsExt::get_contact_action`]: super::ClientContactActionsExt::get_contact_action
     #[derive(Debug, Clone)]
+    #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
     pub struct GetContactAction<'a> {
         client: &'a super::Client,
         contact_id: Result<i64, String>,
@@ -21564,10 +21783,10 @@ pub mod builder {
                 .map_err(|_| "conversion to `i32` for include_files failed".to_string());
             self
         }
-        ///Sends a `GET` request to `/contacts/{contactId}/actions/{id}`
-        pub async fn send(
+        fn request(
             self,
-        ) -> Result<ResponseValue<types::ContactAction>, Error<types::Error>> {
+        ) -> ::std::result::Result<(&'a super::Client, ::reqwest::Request), Error<types::Error>>
+        {
             let Self {
                 client,
                 contact_id,
@@ -21583,11 +21802,7 @@ pub mod builder {
                 encode_path(&contact_id.to_string()),
                 encode_path(&id.to_string()),
             );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
+            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -21602,29 +21817,28 @@ pub mod builder {
                 ))
                 .headers(header_map)
                 .build()?;
-            let info = OperationInfo {
-                operation_id: "get_contact_action",
+            Ok((client, request))
+        }
+        /// Sends the request through crmkit's pipeline (limits, credentials, retries, classification) and returns the decoded answer.
+        pub async fn send(
+            self,
+        ) -> crmkit_runtime::Result<crmkit_runtime::Response<types::ContactAction>> {
+            const OPERATION: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                id: "get_contact_action",
+                idempotent: true,
+                batch: None,
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                400u16..=499u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                500u16..=599u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            let (client, request) = self
+                .request()
+                .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
+            client.inner.send_json(request, &OPERATION).await
         }
     }
     /// Builder for [`ClientContactActionsExt::delete_contact_action`]
     ///
     /// [`ClientContactActionsExt::delete_contact_action`]: super::ClientContactActionsExt::delete_contact_action
     #[derive(Debug, Clone)]
+    #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
     pub struct DeleteContactAction<'a> {
         client: &'a super::Client,
         contact_id: Result<i64, String>,
@@ -21656,8 +21870,10 @@ pub mod builder {
                 .map_err(|_| "conversion to `i64` for id failed".to_string());
             self
         }
-        ///Sends a `DELETE` request to `/contacts/{contactId}/actions/{id}`
-        pub async fn send(self) -> Result<ResponseValue<()>, Error<types::Error>> {
+        fn request(
+            self,
+        ) -> ::std::result::Result<(&'a super::Client, ::reqwest::Request), Error<types::Error>>
+        {
             let Self {
                 client,
                 contact_id,
@@ -21671,11 +21887,7 @@ pub mod builder {
                 encode_path(&contact_id.to_string()),
                 encode_path(&id.to_string()),
             );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
+            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -21686,29 +21898,26 @@ pub mod builder {
                 )
                 .headers(header_map)
                 .build()?;
-            let info = OperationInfo {
-                operation_id: "delete_contact_action",
+            Ok((client, request))
+        }
+        /// Sends the request through crmkit's pipeline (limits, credentials, retries, classification) and returns the answer's status and headers.
+        pub async fn send(self) -> crmkit_runtime::Result<crmkit_runtime::Response<()>> {
+            const OPERATION: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                id: "delete_contact_action",
+                idempotent: true,
+                batch: None,
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => Ok(ResponseValue::empty(response)),
-                400u16..=499u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                500u16..=599u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            let (client, request) = self
+                .request()
+                .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
+            client.inner.send_empty(request, &OPERATION).await
         }
     }
     /// Builder for [`ClientContactActionsExt::update_contact_action`]
     ///
     /// [`ClientContactActionsExt::update_contact_action`]: super::ClientContactActionsExt::update_contact_action
     #[derive(Debug, Clone)]
+    #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
     pub struct UpdateContactAction<'a> {
         client: &'a super::Client,
         contact_id: Result<i64, String>,
@@ -21764,10 +21973,10 @@ pub mod builder {
             self.body = self.body.map(f);
             self
         }
-        ///Sends a `PATCH` request to `/contacts/{contactId}/actions/{id}`
-        pub async fn send(
+        fn request(
             self,
-        ) -> Result<ResponseValue<types::ContactAction>, Error<types::Error>> {
+        ) -> ::std::result::Result<(&'a super::Client, ::reqwest::Request), Error<types::Error>>
+        {
             let Self {
                 client,
                 contact_id,
@@ -21787,11 +21996,7 @@ pub mod builder {
                 encode_path(&contact_id.to_string()),
                 encode_path(&id.to_string()),
             );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
+            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -21803,29 +22008,28 @@ pub mod builder {
                 .json(&body)
                 .headers(header_map)
                 .build()?;
-            let info = OperationInfo {
-                operation_id: "update_contact_action",
+            Ok((client, request))
+        }
+        /// Sends the request through crmkit's pipeline (limits, credentials, retries, classification) and returns the decoded answer.
+        pub async fn send(
+            self,
+        ) -> crmkit_runtime::Result<crmkit_runtime::Response<types::ContactAction>> {
+            const OPERATION: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                id: "update_contact_action",
+                idempotent: false,
+                batch: None,
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                400u16..=499u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                500u16..=599u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            let (client, request) = self
+                .request()
+                .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
+            client.inner.send_json(request, &OPERATION).await
         }
     }
     /// Builder for [`ClientContactsExt::get_contact`]
     ///
     /// [`ClientContactsExt::get_contact`]: super::ClientContactsExt::get_contact
     #[derive(Debug, Clone)]
+    #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
     pub struct GetContact<'a> {
         client: &'a super::Client,
         id: Result<i64, String>,
@@ -21846,8 +22050,10 @@ pub mod builder {
                 .map_err(|_| "conversion to `i64` for id failed".to_string());
             self
         }
-        ///Sends a `GET` request to `/contacts/{id}`
-        pub async fn send(self) -> Result<ResponseValue<types::Contact>, Error<types::Error>> {
+        fn request(
+            self,
+        ) -> ::std::result::Result<(&'a super::Client, ::reqwest::Request), Error<types::Error>>
+        {
             let Self { client, id } = self;
             let id = id.map_err(Error::InvalidRequest)?;
             let url = format!(
@@ -21855,11 +22061,7 @@ pub mod builder {
                 client.baseurl,
                 encode_path(&id.to_string()),
             );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
+            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -21870,29 +22072,28 @@ pub mod builder {
                 )
                 .headers(header_map)
                 .build()?;
-            let info = OperationInfo {
-                operation_id: "get_contact",
+            Ok((client, request))
+        }
+        /// Sends the request through crmkit's pipeline (limits, credentials, retries, classification) and returns the decoded answer.
+        pub async fn send(
+            self,
+        ) -> crmkit_runtime::Result<crmkit_runtime::Response<types::Contact>> {
+            const OPERATION: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                id: "get_contact",
+                idempotent: true,
+                batch: None,
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                400u16..=499u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                500u16..=599u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            let (client, request) = self
+                .request()
+                .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
+            client.inner.send_json(request, &OPERATION).await
         }
     }
     /// Builder for [`ClientContactsExt::update_contact`]
     ///
     /// [`ClientContactsExt::update_contact`]: super::ClientContactsExt::update_contact
     #[derive(Debug, Clone)]
+    #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
     pub struct UpdateContact<'a> {
         client: &'a super::Client,
         id: Result<i64, String>,
@@ -21935,8 +22136,10 @@ pub mod builder {
             self.body = self.body.map(f);
             self
         }
-        ///Sends a `PATCH` request to `/contacts/{id}`
-        pub async fn send(self) -> Result<ResponseValue<types::Contact>, Error<types::Error>> {
+        fn request(
+            self,
+        ) -> ::std::result::Result<(&'a super::Client, ::reqwest::Request), Error<types::Error>>
+        {
             let Self { client, id, body } = self;
             let id = id.map_err(Error::InvalidRequest)?;
             let body = body
@@ -21947,11 +22150,7 @@ pub mod builder {
                 client.baseurl,
                 encode_path(&id.to_string()),
             );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
+            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -21963,29 +22162,28 @@ pub mod builder {
                 .json(&body)
                 .headers(header_map)
                 .build()?;
-            let info = OperationInfo {
-                operation_id: "update_contact",
+            Ok((client, request))
+        }
+        /// Sends the request through crmkit's pipeline (limits, credentials, retries, classification) and returns the decoded answer.
+        pub async fn send(
+            self,
+        ) -> crmkit_runtime::Result<crmkit_runtime::Response<types::Contact>> {
+            const OPERATION: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                id: "update_contact",
+                idempotent: false,
+                batch: None,
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                400u16..=499u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                500u16..=599u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            let (client, request) = self
+                .request()
+                .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
+            client.inner.send_json(request, &OPERATION).await
         }
     }
     /// Builder for [`ClientCustomObjectDefsExt::list_custom_object_defs`]
     ///
     /// [`ClientCustomObjectDefsExt::list_custom_object_defs`]: super::ClientCustomObjectDefsExt::list_custom_object_defs
     #[derive(Debug, Clone)]
+    #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
     pub struct ListCustomObjectDefs<'a> {
         client: &'a super::Client,
         limit: Result<Option<::std::num::NonZeroU32>, String>,
@@ -22040,10 +22238,10 @@ pub mod builder {
                 .map_err(|_| "conversion to `SortSpec` for sort failed".to_string());
             self
         }
-        ///Sends a `GET` request to `/custom_object_defs`
-        pub async fn send(
+        fn request(
             self,
-        ) -> Result<ResponseValue<types::CustomObjectDefList>, Error<types::Error>> {
+        ) -> ::std::result::Result<(&'a super::Client, ::reqwest::Request), Error<types::Error>>
+        {
             let Self {
                 client,
                 limit,
@@ -22056,11 +22254,7 @@ pub mod builder {
             let search_word = search_word.map_err(Error::InvalidRequest)?;
             let sort = sort.map_err(Error::InvalidRequest)?;
             let url = format!("{}/custom_object_defs", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
+            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -22078,29 +22272,66 @@ pub mod builder {
                 .query(&progenitor_client::QueryParam::new("sort", &sort))
                 .headers(header_map)
                 .build()?;
-            let info = OperationInfo {
-                operation_id: "list_custom_object_defs",
+            Ok((client, request))
+        }
+        /// Sends the request through crmkit's pipeline (limits, credentials, retries, classification) and returns the decoded answer.
+        pub async fn send(
+            self,
+        ) -> crmkit_runtime::Result<crmkit_runtime::Response<types::CustomObjectDefList>> {
+            const OPERATION: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                id: "list_custom_object_defs",
+                idempotent: true,
+                batch: None,
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                400u16..=499u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                500u16..=599u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            let (client, request) = self
+                .request()
+                .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
+            client.inner.send_json(request, &OPERATION).await
+        }
+        /// Every item of every page of this list, fetched lazily as the stream is read (the stream sets `page` itself). It owns a clone of the client: no lifetime ties it to the caller. It ends after the last page, or after the first error, which it yields.
+        pub fn into_stream(self) -> crmkit_runtime::ItemStream<types::CustomObjectDef> {
+            let Self {
+                client,
+                limit,
+                page,
+                search_word,
+                sort,
+            } = self;
+            let client = client.clone();
+            crmkit_runtime::paging::pages(crmkit_runtime::paging::Style::Page, move |cursor| {
+                let client = client.clone();
+                let limit = limit.clone();
+                let page = page.clone();
+                let search_word = search_word.clone();
+                let sort = sort.clone();
+                async move {
+                    let list = ListCustomObjectDefs {
+                        client: &client,
+                        limit,
+                        page,
+                        search_word,
+                        sort,
+                    }
+                    .page(cursor)
+                    .send()
+                    .await?
+                    .into_inner();
+                    Ok(crmkit_runtime::paging::Answer {
+                        more: None,
+                        total: Some(&list)
+                            .map(|v| &v.total_count)
+                            .and_then(|n| u64::try_from(*n).ok()),
+                        items: list.custom_object_defs,
+                    })
+                }
+            })
         }
     }
     /// Builder for [`ClientCustomObjectDefsExt::create_custom_object_def`]
     ///
     /// [`ClientCustomObjectDefsExt::create_custom_object_def`]: super::ClientCustomObjectDefsExt::create_custom_object_def
     #[derive(Debug, Clone)]
+    #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
     pub struct CreateCustomObjectDef<'a> {
         client: &'a super::Client,
         body: Result<types::builder::CreateCustomObjectDefInput, String>,
@@ -22135,10 +22366,10 @@ pub mod builder {
             self.body = self.body.map(f);
             self
         }
-        ///Sends a `POST` request to `/custom_object_defs`
-        pub async fn send(
+        fn request(
             self,
-        ) -> Result<ResponseValue<types::CustomObjectDef>, Error<types::Error>> {
+        ) -> ::std::result::Result<(&'a super::Client, ::reqwest::Request), Error<types::Error>>
+        {
             let Self { client, body } = self;
             let body = body
                 .and_then(|v| {
@@ -22146,11 +22377,7 @@ pub mod builder {
                 })
                 .map_err(Error::InvalidRequest)?;
             let url = format!("{}/custom_object_defs", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
+            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -22162,29 +22389,28 @@ pub mod builder {
                 .json(&body)
                 .headers(header_map)
                 .build()?;
-            let info = OperationInfo {
-                operation_id: "create_custom_object_def",
+            Ok((client, request))
+        }
+        /// Sends the request through crmkit's pipeline (limits, credentials, retries, classification) and returns the decoded answer.
+        pub async fn send(
+            self,
+        ) -> crmkit_runtime::Result<crmkit_runtime::Response<types::CustomObjectDef>> {
+            const OPERATION: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                id: "create_custom_object_def",
+                idempotent: false,
+                batch: None,
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                201u16 => ResponseValue::from_response(response).await,
-                400u16..=499u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                500u16..=599u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            let (client, request) = self
+                .request()
+                .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
+            client.inner.send_json(request, &OPERATION).await
         }
     }
     /// Builder for [`ClientCustomObjectDefsExt::create_custom_object_item_def`]
     ///
     /// [`ClientCustomObjectDefsExt::create_custom_object_item_def`]: super::ClientCustomObjectDefsExt::create_custom_object_item_def
     #[derive(Debug, Clone)]
+    #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
     pub struct CreateCustomObjectItemDef<'a> {
         client: &'a super::Client,
         custom_object_def_key: Result<::std::string::String, String>,
@@ -22231,10 +22457,10 @@ pub mod builder {
             self.body = self.body.map(f);
             self
         }
-        ///Sends a `POST` request to `/custom_object_defs/{custom_object_def_key}/custom_object_item_defs`
-        pub async fn send(
+        fn request(
             self,
-        ) -> Result<ResponseValue<types::CustomObjectItemDef>, Error<types::Error>> {
+        ) -> ::std::result::Result<(&'a super::Client, ::reqwest::Request), Error<types::Error>>
+        {
             let Self {
                 client,
                 custom_object_def_key,
@@ -22251,11 +22477,7 @@ pub mod builder {
                 client.baseurl,
                 encode_path(&custom_object_def_key.to_string()),
             );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
+            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -22267,29 +22489,28 @@ pub mod builder {
                 .json(&body)
                 .headers(header_map)
                 .build()?;
-            let info = OperationInfo {
-                operation_id: "create_custom_object_item_def",
+            Ok((client, request))
+        }
+        /// Sends the request through crmkit's pipeline (limits, credentials, retries, classification) and returns the decoded answer.
+        pub async fn send(
+            self,
+        ) -> crmkit_runtime::Result<crmkit_runtime::Response<types::CustomObjectItemDef>> {
+            const OPERATION: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                id: "create_custom_object_item_def",
+                idempotent: false,
+                batch: None,
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                201u16 => ResponseValue::from_response(response).await,
-                400u16..=499u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                500u16..=599u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            let (client, request) = self
+                .request()
+                .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
+            client.inner.send_json(request, &OPERATION).await
         }
     }
     /// Builder for [`ClientCustomObjectDefsExt::delete_custom_object_item_def`]
     ///
     /// [`ClientCustomObjectDefsExt::delete_custom_object_item_def`]: super::ClientCustomObjectDefsExt::delete_custom_object_item_def
     #[derive(Debug, Clone)]
+    #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
     pub struct DeleteCustomObjectItemDef<'a> {
         client: &'a super::Client,
         custom_object_def_key: Result<::std::string::String, String>,
@@ -22322,8 +22543,10 @@ pub mod builder {
             });
             self
         }
-        ///Sends a `DELETE` request to `/custom_object_defs/{custom_object_def_key}/custom_object_item_defs/{key}`
-        pub async fn send(self) -> Result<ResponseValue<()>, Error<types::Error>> {
+        fn request(
+            self,
+        ) -> ::std::result::Result<(&'a super::Client, ::reqwest::Request), Error<types::Error>>
+        {
             let Self {
                 client,
                 custom_object_def_key,
@@ -22337,11 +22560,7 @@ pub mod builder {
                 encode_path(&custom_object_def_key.to_string()),
                 encode_path(&key.to_string()),
             );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
+            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -22352,29 +22571,26 @@ pub mod builder {
                 )
                 .headers(header_map)
                 .build()?;
-            let info = OperationInfo {
-                operation_id: "delete_custom_object_item_def",
+            Ok((client, request))
+        }
+        /// Sends the request through crmkit's pipeline (limits, credentials, retries, classification) and returns the answer's status and headers.
+        pub async fn send(self) -> crmkit_runtime::Result<crmkit_runtime::Response<()>> {
+            const OPERATION: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                id: "delete_custom_object_item_def",
+                idempotent: true,
+                batch: None,
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => Ok(ResponseValue::empty(response)),
-                400u16..=499u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                500u16..=599u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            let (client, request) = self
+                .request()
+                .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
+            client.inner.send_empty(request, &OPERATION).await
         }
     }
     /// Builder for [`ClientCustomObjectDefsExt::update_custom_object_item_def`]
     ///
     /// [`ClientCustomObjectDefsExt::update_custom_object_item_def`]: super::ClientCustomObjectDefsExt::update_custom_object_item_def
     #[derive(Debug, Clone)]
+    #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
     pub struct UpdateCustomObjectItemDef<'a> {
         client: &'a super::Client,
         custom_object_def_key: Result<::std::string::String, String>,
@@ -22432,10 +22648,10 @@ pub mod builder {
             self.body = self.body.map(f);
             self
         }
-        ///Sends a `PATCH` request to `/custom_object_defs/{custom_object_def_key}/custom_object_item_defs/{key}`
-        pub async fn send(
+        fn request(
             self,
-        ) -> Result<ResponseValue<types::CustomObjectItemDef>, Error<types::Error>> {
+        ) -> ::std::result::Result<(&'a super::Client, ::reqwest::Request), Error<types::Error>>
+        {
             let Self {
                 client,
                 custom_object_def_key,
@@ -22455,11 +22671,7 @@ pub mod builder {
                 encode_path(&custom_object_def_key.to_string()),
                 encode_path(&key.to_string()),
             );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
+            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -22471,29 +22683,28 @@ pub mod builder {
                 .json(&body)
                 .headers(header_map)
                 .build()?;
-            let info = OperationInfo {
-                operation_id: "update_custom_object_item_def",
+            Ok((client, request))
+        }
+        /// Sends the request through crmkit's pipeline (limits, credentials, retries, classification) and returns the decoded answer.
+        pub async fn send(
+            self,
+        ) -> crmkit_runtime::Result<crmkit_runtime::Response<types::CustomObjectItemDef>> {
+            const OPERATION: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                id: "update_custom_object_item_def",
+                idempotent: false,
+                batch: None,
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                400u16..=499u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                500u16..=599u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            let (client, request) = self
+                .request()
+                .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
+            client.inner.send_json(request, &OPERATION).await
         }
     }
     /// Builder for [`ClientCustomObjectDefsExt::get_custom_object_def`]
     ///
     /// [`ClientCustomObjectDefsExt::get_custom_object_def`]: super::ClientCustomObjectDefsExt::get_custom_object_def
     #[derive(Debug, Clone)]
+    #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
     pub struct GetCustomObjectDef<'a> {
         client: &'a super::Client,
         key: Result<::std::string::String, String>,
@@ -22514,10 +22725,10 @@ pub mod builder {
             });
             self
         }
-        ///Sends a `GET` request to `/custom_object_defs/{key}`
-        pub async fn send(
+        fn request(
             self,
-        ) -> Result<ResponseValue<types::CustomObjectDef>, Error<types::Error>> {
+        ) -> ::std::result::Result<(&'a super::Client, ::reqwest::Request), Error<types::Error>>
+        {
             let Self { client, key } = self;
             let key = key.map_err(Error::InvalidRequest)?;
             let url = format!(
@@ -22525,11 +22736,7 @@ pub mod builder {
                 client.baseurl,
                 encode_path(&key.to_string()),
             );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
+            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -22540,29 +22747,28 @@ pub mod builder {
                 )
                 .headers(header_map)
                 .build()?;
-            let info = OperationInfo {
-                operation_id: "get_custom_object_def",
+            Ok((client, request))
+        }
+        /// Sends the request through crmkit's pipeline (limits, credentials, retries, classification) and returns the decoded answer.
+        pub async fn send(
+            self,
+        ) -> crmkit_runtime::Result<crmkit_runtime::Response<types::CustomObjectDef>> {
+            const OPERATION: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                id: "get_custom_object_def",
+                idempotent: true,
+                batch: None,
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                400u16..=499u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                500u16..=599u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            let (client, request) = self
+                .request()
+                .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
+            client.inner.send_json(request, &OPERATION).await
         }
     }
     /// Builder for [`ClientCustomObjectDefsExt::delete_custom_object_def`]
     ///
     /// [`ClientCustomObjectDefsExt::delete_custom_object_def`]: super::ClientCustomObjectDefsExt::delete_custom_object_def
     #[derive(Debug, Clone)]
+    #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
     pub struct DeleteCustomObjectDef<'a> {
         client: &'a super::Client,
         key: Result<::std::string::String, String>,
@@ -22583,8 +22789,10 @@ pub mod builder {
             });
             self
         }
-        ///Sends a `DELETE` request to `/custom_object_defs/{key}`
-        pub async fn send(self) -> Result<ResponseValue<()>, Error<types::Error>> {
+        fn request(
+            self,
+        ) -> ::std::result::Result<(&'a super::Client, ::reqwest::Request), Error<types::Error>>
+        {
             let Self { client, key } = self;
             let key = key.map_err(Error::InvalidRequest)?;
             let url = format!(
@@ -22592,11 +22800,7 @@ pub mod builder {
                 client.baseurl,
                 encode_path(&key.to_string()),
             );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
+            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -22607,29 +22811,26 @@ pub mod builder {
                 )
                 .headers(header_map)
                 .build()?;
-            let info = OperationInfo {
-                operation_id: "delete_custom_object_def",
+            Ok((client, request))
+        }
+        /// Sends the request through crmkit's pipeline (limits, credentials, retries, classification) and returns the answer's status and headers.
+        pub async fn send(self) -> crmkit_runtime::Result<crmkit_runtime::Response<()>> {
+            const OPERATION: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                id: "delete_custom_object_def",
+                idempotent: true,
+                batch: None,
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => Ok(ResponseValue::empty(response)),
-                400u16..=499u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                500u16..=599u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            let (client, request) = self
+                .request()
+                .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
+            client.inner.send_empty(request, &OPERATION).await
         }
     }
     /// Builder for [`ClientCustomObjectDefsExt::update_custom_object_def`]
     ///
     /// [`ClientCustomObjectDefsExt::update_custom_object_def`]: super::ClientCustomObjectDefsExt::update_custom_object_def
     #[derive(Debug, Clone)]
+    #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
     pub struct UpdateCustomObjectDef<'a> {
         client: &'a super::Client,
         key: Result<::std::string::String, String>,
@@ -22675,10 +22876,10 @@ pub mod builder {
             self.body = self.body.map(f);
             self
         }
-        ///Sends a `PATCH` request to `/custom_object_defs/{key}`
-        pub async fn send(
+        fn request(
             self,
-        ) -> Result<ResponseValue<types::CustomObjectDef>, Error<types::Error>> {
+        ) -> ::std::result::Result<(&'a super::Client, ::reqwest::Request), Error<types::Error>>
+        {
             let Self { client, key, body } = self;
             let key = key.map_err(Error::InvalidRequest)?;
             let body = body
@@ -22691,11 +22892,7 @@ pub mod builder {
                 client.baseurl,
                 encode_path(&key.to_string()),
             );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
+            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -22707,29 +22904,28 @@ pub mod builder {
                 .json(&body)
                 .headers(header_map)
                 .build()?;
-            let info = OperationInfo {
-                operation_id: "update_custom_object_def",
+            Ok((client, request))
+        }
+        /// Sends the request through crmkit's pipeline (limits, credentials, retries, classification) and returns the decoded answer.
+        pub async fn send(
+            self,
+        ) -> crmkit_runtime::Result<crmkit_runtime::Response<types::CustomObjectDef>> {
+            const OPERATION: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                id: "update_custom_object_def",
+                idempotent: false,
+                batch: None,
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                400u16..=499u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                500u16..=599u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            let (client, request) = self
+                .request()
+                .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
+            client.inner.send_json(request, &OPERATION).await
         }
     }
     /// Builder for [`ClientCustomObjectsExt::list_custom_objects`]
     ///
     /// [`ClientCustomObjectsExt::list_custom_objects`]: super::ClientCustomObjectsExt::list_custom_objects
     #[derive(Debug, Clone)]
+    #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
     pub struct ListCustomObjects<'a> {
         client: &'a super::Client,
         custom_object_def_key: Result<::std::string::String, String>,
@@ -22829,10 +23025,10 @@ pub mod builder {
             });
             self
         }
-        ///Sends a `GET` request to `/custom_objects/{custom_object_def_key}`
-        pub async fn send(
+        fn request(
             self,
-        ) -> Result<ResponseValue<types::CustomObjectList>, Error<types::Error>> {
+        ) -> ::std::result::Result<(&'a super::Client, ::reqwest::Request), Error<types::Error>>
+        {
             let Self {
                 client,
                 custom_object_def_key,
@@ -22857,11 +23053,7 @@ pub mod builder {
                 client.baseurl,
                 encode_path(&custom_object_def_key.to_string()),
             );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
+            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -22891,29 +23083,78 @@ pub mod builder {
                 ))
                 .headers(header_map)
                 .build()?;
-            let info = OperationInfo {
-                operation_id: "list_custom_objects",
+            Ok((client, request))
+        }
+        /// Sends the request through crmkit's pipeline (limits, credentials, retries, classification) and returns the decoded answer.
+        pub async fn send(
+            self,
+        ) -> crmkit_runtime::Result<crmkit_runtime::Response<types::CustomObjectList>> {
+            const OPERATION: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                id: "list_custom_objects",
+                idempotent: true,
+                batch: None,
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                400u16..=499u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                500u16..=599u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            let (client, request) = self
+                .request()
+                .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
+            client.inner.send_json(request, &OPERATION).await
+        }
+        /// Every item of every page of this list, fetched lazily as the stream is read (the stream sets `page` itself). It owns a clone of the client: no lifetime ties it to the caller. It ends after the last page, or after the first error, which it yields.
+        pub fn into_stream(self) -> crmkit_runtime::ItemStream<types::CustomObject> {
+            let Self {
+                client,
+                custom_object_def_key,
+                created_at_from,
+                created_at_to,
+                limit,
+                page,
+                sort,
+                updated_at_from,
+                updated_at_to,
+            } = self;
+            let client = client.clone();
+            crmkit_runtime::paging::pages(crmkit_runtime::paging::Style::Page, move |cursor| {
+                let client = client.clone();
+                let custom_object_def_key = custom_object_def_key.clone();
+                let created_at_from = created_at_from.clone();
+                let created_at_to = created_at_to.clone();
+                let limit = limit.clone();
+                let page = page.clone();
+                let sort = sort.clone();
+                let updated_at_from = updated_at_from.clone();
+                let updated_at_to = updated_at_to.clone();
+                async move {
+                    let list = ListCustomObjects {
+                        client: &client,
+                        custom_object_def_key,
+                        created_at_from,
+                        created_at_to,
+                        limit,
+                        page,
+                        sort,
+                        updated_at_from,
+                        updated_at_to,
+                    }
+                    .page(cursor)
+                    .send()
+                    .await?
+                    .into_inner();
+                    Ok(crmkit_runtime::paging::Answer {
+                        more: None,
+                        total: Some(&list)
+                            .map(|v| &v.total_count)
+                            .and_then(|n| u64::try_from(*n).ok()),
+                        items: list.custom_objects,
+                    })
+                }
+            })
         }
     }
     /// Builder for [`ClientCustomObjectsExt::create_custom_object`]
     ///
     /// [`ClientCustomObjectsExt::create_custom_object`]: super::ClientCustomObjectsExt::create_custom_object
     #[derive(Debug, Clone)]
+    #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
     pub struct CreateCustomObject<'a> {
         client: &'a super::Client,
         custom_object_def_key: Result<::std::string::String, String>,
@@ -22946,8 +23187,10 @@ pub mod builder {
                 .map_err(|_| "conversion to `CustomObjectInput` for body failed".to_string());
             self
         }
-        ///Sends a `POST` request to `/custom_objects/{custom_object_def_key}`
-        pub async fn send(self) -> Result<ResponseValue<types::CustomObject>, Error<types::Error>> {
+        fn request(
+            self,
+        ) -> ::std::result::Result<(&'a super::Client, ::reqwest::Request), Error<types::Error>>
+        {
             let Self {
                 client,
                 custom_object_def_key,
@@ -22960,11 +23203,7 @@ pub mod builder {
                 client.baseurl,
                 encode_path(&custom_object_def_key.to_string()),
             );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
+            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -22976,29 +23215,28 @@ pub mod builder {
                 .json(&body)
                 .headers(header_map)
                 .build()?;
-            let info = OperationInfo {
-                operation_id: "create_custom_object",
+            Ok((client, request))
+        }
+        /// Sends the request through crmkit's pipeline (limits, credentials, retries, classification) and returns the decoded answer.
+        pub async fn send(
+            self,
+        ) -> crmkit_runtime::Result<crmkit_runtime::Response<types::CustomObject>> {
+            const OPERATION: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                id: "create_custom_object",
+                idempotent: false,
+                batch: None,
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                201u16 => ResponseValue::from_response(response).await,
-                400u16..=499u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                500u16..=599u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            let (client, request) = self
+                .request()
+                .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
+            client.inner.send_json(request, &OPERATION).await
         }
     }
     /// Builder for [`ClientCustomObjectsExt::bulk_create_custom_objects`]
     ///
     /// [`ClientCustomObjectsExt::bulk_create_custom_objects`]: super::ClientCustomObjectsExt::bulk_create_custom_objects
     #[derive(Debug, Clone)]
+    #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
     pub struct BulkCreateCustomObjects<'a> {
         client: &'a super::Client,
         custom_object_def_key: Result<::std::string::String, String>,
@@ -23045,8 +23283,10 @@ pub mod builder {
             self.body = self.body.map(f);
             self
         }
-        ///Sends a `POST` request to `/custom_objects/{custom_object_def_key}/bulk`
-        pub async fn send(self) -> Result<ResponseValue<types::IdList>, Error<types::Error>> {
+        fn request(
+            self,
+        ) -> ::std::result::Result<(&'a super::Client, ::reqwest::Request), Error<types::Error>>
+        {
             let Self {
                 client,
                 custom_object_def_key,
@@ -23063,11 +23303,7 @@ pub mod builder {
                 client.baseurl,
                 encode_path(&custom_object_def_key.to_string()),
             );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
+            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -23079,30 +23315,26 @@ pub mod builder {
                 .json(&body)
                 .headers(header_map)
                 .build()?;
-            let info = OperationInfo {
-                operation_id: "bulk_create_custom_objects",
+            Ok((client, request))
+        }
+        /// Sends the request through crmkit's pipeline (limits, credentials, retries, classification) and returns the decoded answer.
+        pub async fn send(self) -> crmkit_runtime::Result<crmkit_runtime::Response<types::IdList>> {
+            const OPERATION: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                id: "bulk_create_custom_objects",
+                idempotent: false,
+                batch: None,
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                201u16 => ResponseValue::from_response(response).await,
-                400u16..=499u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                500u16..=599u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            let (client, request) = self
+                .request()
+                .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
+            client.inner.send_json(request, &OPERATION).await
         }
     }
     /// Builder for [`ClientCustomObjectsExt::bulk_delete_custom_objects`]
     ///
     /// [`ClientCustomObjectsExt::bulk_delete_custom_objects`]: super::ClientCustomObjectsExt::bulk_delete_custom_objects
     #[derive(Debug, Clone)]
+    #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
     pub struct BulkDeleteCustomObjects<'a> {
         client: &'a super::Client,
         custom_object_def_key: Result<::std::string::String, String>,
@@ -23168,8 +23400,10 @@ pub mod builder {
             });
             self
         }
-        ///Sends a `DELETE` request to `/custom_objects/{custom_object_def_key}/bulk`
-        pub async fn send(self) -> Result<ResponseValue<()>, Error<types::Error>> {
+        fn request(
+            self,
+        ) -> ::std::result::Result<(&'a super::Client, ::reqwest::Request), Error<types::Error>>
+        {
             let Self {
                 client,
                 custom_object_def_key,
@@ -23188,11 +23422,7 @@ pub mod builder {
                 client.baseurl,
                 encode_path(&custom_object_def_key.to_string()),
             );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
+            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -23219,29 +23449,26 @@ pub mod builder {
                 ))
                 .headers(header_map)
                 .build()?;
-            let info = OperationInfo {
-                operation_id: "bulk_delete_custom_objects",
+            Ok((client, request))
+        }
+        /// Sends the request through crmkit's pipeline (limits, credentials, retries, classification) and returns the answer's status and headers.
+        pub async fn send(self) -> crmkit_runtime::Result<crmkit_runtime::Response<()>> {
+            const OPERATION: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                id: "bulk_delete_custom_objects",
+                idempotent: true,
+                batch: None,
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => Ok(ResponseValue::empty(response)),
-                400u16..=499u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                500u16..=599u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            let (client, request) = self
+                .request()
+                .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
+            client.inner.send_empty(request, &OPERATION).await
         }
     }
     /// Builder for [`ClientCustomObjectsExt::get_custom_object`]
     ///
     /// [`ClientCustomObjectsExt::get_custom_object`]: super::ClientCustomObjectsExt::get_custom_object
     #[derive(Debug, Clone)]
+    #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
     pub struct GetCustomObject<'a> {
         client: &'a super::Client,
         custom_object_def_key: Result<::std::string::String, String>,
@@ -23274,8 +23501,10 @@ pub mod builder {
                 .map_err(|_| "conversion to `i64` for id failed".to_string());
             self
         }
-        ///Sends a `GET` request to `/custom_objects/{custom_object_def_key}/{id}`
-        pub async fn send(self) -> Result<ResponseValue<types::CustomObject>, Error<types::Error>> {
+        fn request(
+            self,
+        ) -> ::std::result::Result<(&'a super::Client, ::reqwest::Request), Error<types::Error>>
+        {
             let Self {
                 client,
                 custom_object_def_key,
@@ -23289,11 +23518,7 @@ pub mod builder {
                 encode_path(&custom_object_def_key.to_string()),
                 encode_path(&id.to_string()),
             );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
+            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -23304,29 +23529,28 @@ pub mod builder {
                 )
                 .headers(header_map)
                 .build()?;
-            let info = OperationInfo {
-                operation_id: "get_custom_object",
+            Ok((client, request))
+        }
+        /// Sends the request through crmkit's pipeline (limits, credentials, retries, classification) and returns the decoded answer.
+        pub async fn send(
+            self,
+        ) -> crmkit_runtime::Result<crmkit_runtime::Response<types::CustomObject>> {
+            const OPERATION: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                id: "get_custom_object",
+                idempotent: true,
+                batch: None,
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                400u16..=499u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                500u16..=599u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            let (client, request) = self
+                .request()
+                .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
+            client.inner.send_json(request, &OPERATION).await
         }
     }
     /// Builder for [`ClientCustomObjectsExt::delete_custom_object`]
     ///
     /// [`ClientCustomObjectsExt::delete_custom_object`]: super::ClientCustomObjectsExt::delete_custom_object
     #[derive(Debug, Clone)]
+    #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
     pub struct DeleteCustomObject<'a> {
         client: &'a super::Client,
         custom_object_def_key: Result<::std::string::String, String>,
@@ -23359,8 +23583,10 @@ pub mod builder {
                 .map_err(|_| "conversion to `i64` for id failed".to_string());
             self
         }
-        ///Sends a `DELETE` request to `/custom_objects/{custom_object_def_key}/{id}`
-        pub async fn send(self) -> Result<ResponseValue<()>, Error<types::Error>> {
+        fn request(
+            self,
+        ) -> ::std::result::Result<(&'a super::Client, ::reqwest::Request), Error<types::Error>>
+        {
             let Self {
                 client,
                 custom_object_def_key,
@@ -23374,11 +23600,7 @@ pub mod builder {
                 encode_path(&custom_object_def_key.to_string()),
                 encode_path(&id.to_string()),
             );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
+            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -23389,29 +23611,26 @@ pub mod builder {
                 )
                 .headers(header_map)
                 .build()?;
-            let info = OperationInfo {
-                operation_id: "delete_custom_object",
+            Ok((client, request))
+        }
+        /// Sends the request through crmkit's pipeline (limits, credentials, retries, classification) and returns the answer's status and headers.
+        pub async fn send(self) -> crmkit_runtime::Result<crmkit_runtime::Response<()>> {
+            const OPERATION: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                id: "delete_custom_object",
+                idempotent: true,
+                batch: None,
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => Ok(ResponseValue::empty(response)),
-                400u16..=499u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                500u16..=599u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            let (client, request) = self
+                .request()
+                .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
+            client.inner.send_empty(request, &OPERATION).await
         }
     }
     /// Builder for [`ClientCustomObjectsExt::update_custom_object`]
     ///
     /// [`ClientCustomObjectsExt::update_custom_object`]: super::ClientCustomObjectsExt::update_custom_object
     #[derive(Debug, Clone)]
+    #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
     pub struct UpdateCustomObject<'a> {
         client: &'a super::Client,
         custom_object_def_key: Result<::std::string::String, String>,
@@ -23455,8 +23674,10 @@ pub mod builder {
                 .map_err(|_| "conversion to `CustomObjectInput` for body failed".to_string());
             self
         }
-        ///Sends a `PATCH` request to `/custom_objects/{custom_object_def_key}/{id}`
-        pub async fn send(self) -> Result<ResponseValue<types::CustomObject>, Error<types::Error>> {
+        fn request(
+            self,
+        ) -> ::std::result::Result<(&'a super::Client, ::reqwest::Request), Error<types::Error>>
+        {
             let Self {
                 client,
                 custom_object_def_key,
@@ -23472,11 +23693,7 @@ pub mod builder {
                 encode_path(&custom_object_def_key.to_string()),
                 encode_path(&id.to_string()),
             );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
+            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -23488,29 +23705,28 @@ pub mod builder {
                 .json(&body)
                 .headers(header_map)
                 .build()?;
-            let info = OperationInfo {
-                operation_id: "update_custom_object",
+            Ok((client, request))
+        }
+        /// Sends the request through crmkit's pipeline (limits, credentials, retries, classification) and returns the decoded answer.
+        pub async fn send(
+            self,
+        ) -> crmkit_runtime::Result<crmkit_runtime::Response<types::CustomObject>> {
+            const OPERATION: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                id: "update_custom_object",
+                idempotent: false,
+                batch: None,
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                400u16..=499u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                500u16..=599u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            let (client, request) = self
+                .request()
+                .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
+            client.inner.send_json(request, &OPERATION).await
         }
     }
     /// Builder for [`ClientCustomerSettingsExt::get_customer_settings`]
     ///
     /// [`ClientCustomerSettingsExt::get_customer_settings`]: super::ClientCustomerSettingsExt::get_customer_settings
     #[derive(Debug, Clone)]
+    #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
     pub struct GetCustomerSettings<'a> {
         client: &'a super::Client,
     }
@@ -23518,17 +23734,13 @@ pub mod builder {
         pub fn new(client: &'a super::Client) -> Self {
             Self { client: client }
         }
-        ///Sends a `GET` request to `/customer_setting`
-        pub async fn send(
+        fn request(
             self,
-        ) -> Result<ResponseValue<types::CustomerSettings>, Error<types::Error>> {
+        ) -> ::std::result::Result<(&'a super::Client, ::reqwest::Request), Error<types::Error>>
+        {
             let Self { client } = self;
             let url = format!("{}/customer_setting", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
+            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -23539,29 +23751,28 @@ pub mod builder {
                 )
                 .headers(header_map)
                 .build()?;
-            let info = OperationInfo {
-                operation_id: "get_customer_settings",
+            Ok((client, request))
+        }
+        /// Sends the request through crmkit's pipeline (limits, credentials, retries, classification) and returns the decoded answer.
+        pub async fn send(
+            self,
+        ) -> crmkit_runtime::Result<crmkit_runtime::Response<types::CustomerSettings>> {
+            const OPERATION: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                id: "get_customer_settings",
+                idempotent: true,
+                batch: None,
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                400u16..=499u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                500u16..=599u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            let (client, request) = self
+                .request()
+                .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
+            client.inner.send_json(request, &OPERATION).await
         }
     }
     /// Builder for [`ClientCustomersExt::list_customers`]
     ///
     /// [`ClientCustomersExt::list_customers`]: super::ClientCustomersExt::list_customers
     #[derive(Debug, Clone)]
+    #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
     pub struct ListCustomers<'a> {
         client: &'a super::Client,
         limit: Result<Option<::std::num::NonZeroU32>, String>,
@@ -23638,8 +23849,10 @@ pub mod builder {
             });
             self
         }
-        ///Sends a `GET` request to `/customers`
-        pub async fn send(self) -> Result<ResponseValue<types::CustomerList>, Error<types::Error>> {
+        fn request(
+            self,
+        ) -> ::std::result::Result<(&'a super::Client, ::reqwest::Request), Error<types::Error>>
+        {
             let Self {
                 client,
                 limit,
@@ -23656,11 +23869,7 @@ pub mod builder {
             let updated_at_from = updated_at_from.map_err(Error::InvalidRequest)?;
             let updated_at_to = updated_at_to.map_err(Error::InvalidRequest)?;
             let url = format!("{}/customers", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
+            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -23686,29 +23895,72 @@ pub mod builder {
                 ))
                 .headers(header_map)
                 .build()?;
-            let info = OperationInfo {
-                operation_id: "list_customers",
+            Ok((client, request))
+        }
+        /// Sends the request through crmkit's pipeline (limits, credentials, retries, classification) and returns the decoded answer.
+        pub async fn send(
+            self,
+        ) -> crmkit_runtime::Result<crmkit_runtime::Response<types::CustomerList>> {
+            const OPERATION: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                id: "list_customers",
+                idempotent: true,
+                batch: None,
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                400u16..=499u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                500u16..=599u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            let (client, request) = self
+                .request()
+                .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
+            client.inner.send_json(request, &OPERATION).await
+        }
+        /// Every item of every page of this list, fetched lazily as the stream is read (the stream sets `page` itself). It owns a clone of the client: no lifetime ties it to the caller. It ends after the last page, or after the first error, which it yields.
+        pub fn into_stream(self) -> crmkit_runtime::ItemStream<types::Customer> {
+            let Self {
+                client,
+                limit,
+                page,
+                search_word,
+                sort,
+                updated_at_from,
+                updated_at_to,
+            } = self;
+            let client = client.clone();
+            crmkit_runtime::paging::pages(crmkit_runtime::paging::Style::Page, move |cursor| {
+                let client = client.clone();
+                let limit = limit.clone();
+                let page = page.clone();
+                let search_word = search_word.clone();
+                let sort = sort.clone();
+                let updated_at_from = updated_at_from.clone();
+                let updated_at_to = updated_at_to.clone();
+                async move {
+                    let list = ListCustomers {
+                        client: &client,
+                        limit,
+                        page,
+                        search_word,
+                        sort,
+                        updated_at_from,
+                        updated_at_to,
+                    }
+                    .page(cursor)
+                    .send()
+                    .await?
+                    .into_inner();
+                    Ok(crmkit_runtime::paging::Answer {
+                        more: None,
+                        total: Some(&list)
+                            .map(|v| &v.total_count)
+                            .and_then(|n| u64::try_from(*n).ok()),
+                        items: list.customers,
+                    })
+                }
+            })
         }
     }
     /// Builder for [`ClientCustomersExt::create_customer`]
     ///
     /// [`ClientCustomersExt::create_customer`]: super::ClientCustomersExt::create_customer
     #[derive(Debug, Clone)]
+    #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
     pub struct CreateCustomer<'a> {
         client: &'a super::Client,
         body: Result<types::builder::CreateCustomerInput, String>,
@@ -23740,18 +23992,16 @@ pub mod builder {
             self.body = self.body.map(f);
             self
         }
-        ///Sends a `POST` request to `/customers`
-        pub async fn send(self) -> Result<ResponseValue<types::Customer>, Error<types::Error>> {
+        fn request(
+            self,
+        ) -> ::std::result::Result<(&'a super::Client, ::reqwest::Request), Error<types::Error>>
+        {
             let Self { client, body } = self;
             let body = body
                 .and_then(|v| types::CreateCustomerInput::try_from(v).map_err(|e| e.to_string()))
                 .map_err(Error::InvalidRequest)?;
             let url = format!("{}/customers", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
+            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -23763,29 +24013,28 @@ pub mod builder {
                 .json(&body)
                 .headers(header_map)
                 .build()?;
-            let info = OperationInfo {
-                operation_id: "create_customer",
+            Ok((client, request))
+        }
+        /// Sends the request through crmkit's pipeline (limits, credentials, retries, classification) and returns the decoded answer.
+        pub async fn send(
+            self,
+        ) -> crmkit_runtime::Result<crmkit_runtime::Response<types::Customer>> {
+            const OPERATION: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                id: "create_customer",
+                idempotent: false,
+                batch: None,
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                201u16 => ResponseValue::from_response(response).await,
-                400u16..=499u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                500u16..=599u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            let (client, request) = self
+                .request()
+                .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
+            client.inner.send_json(request, &OPERATION).await
         }
     }
     /// Builder for [`ClientCustomerActionsExt::bulk_create_customer_actions`]
     ///
     /// [`ClientCustomerActionsExt::bulk_create_customer_actions`]: super::ClientCustomerActionsExt::bulk_create_customer_actions
     #[derive(Debug, Clone)]
+    #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
     pub struct BulkCreateCustomerActions<'a> {
         client: &'a super::Client,
         body: Result<types::builder::BulkCreateCustomerActionsInput, String>,
@@ -23820,8 +24069,10 @@ pub mod builder {
             self.body = self.body.map(f);
             self
         }
-        ///Sends a `POST` request to `/customers/actions/bulk`
-        pub async fn send(self) -> Result<ResponseValue<types::IdList>, Error<types::Error>> {
+        fn request(
+            self,
+        ) -> ::std::result::Result<(&'a super::Client, ::reqwest::Request), Error<types::Error>>
+        {
             let Self { client, body } = self;
             let body = body
                 .and_then(|v| {
@@ -23829,11 +24080,7 @@ pub mod builder {
                 })
                 .map_err(Error::InvalidRequest)?;
             let url = format!("{}/customers/actions/bulk", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
+            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -23845,30 +24092,26 @@ pub mod builder {
                 .json(&body)
                 .headers(header_map)
                 .build()?;
-            let info = OperationInfo {
-                operation_id: "bulk_create_customer_actions",
+            Ok((client, request))
+        }
+        /// Sends the request through crmkit's pipeline (limits, credentials, retries, classification) and returns the decoded answer.
+        pub async fn send(self) -> crmkit_runtime::Result<crmkit_runtime::Response<types::IdList>> {
+            const OPERATION: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                id: "bulk_create_customer_actions",
+                idempotent: false,
+                batch: None,
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                201u16 => ResponseValue::from_response(response).await,
-                400u16..=499u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                500u16..=599u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            let (client, request) = self
+                .request()
+                .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
+            client.inner.send_json(request, &OPERATION).await
         }
     }
     /// Builder for [`ClientCustomersExt::bulk_create_customers`]
     ///
     /// [`ClientCustomersExt::bulk_create_customers`]: super::ClientCustomersExt::bulk_create_customers
     #[derive(Debug, Clone)]
+    #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
     pub struct BulkCreateCustomers<'a> {
         client: &'a super::Client,
         body: Result<types::builder::BulkCreateCustomersInput, String>,
@@ -23902,8 +24145,10 @@ pub mod builder {
             self.body = self.body.map(f);
             self
         }
-        ///Sends a `POST` request to `/customers/bulk`
-        pub async fn send(self) -> Result<ResponseValue<types::IdList>, Error<types::Error>> {
+        fn request(
+            self,
+        ) -> ::std::result::Result<(&'a super::Client, ::reqwest::Request), Error<types::Error>>
+        {
             let Self { client, body } = self;
             let body = body
                 .and_then(|v| {
@@ -23911,11 +24156,7 @@ pub mod builder {
                 })
                 .map_err(Error::InvalidRequest)?;
             let url = format!("{}/customers/bulk", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
+            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -23927,30 +24168,26 @@ pub mod builder {
                 .json(&body)
                 .headers(header_map)
                 .build()?;
-            let info = OperationInfo {
-                operation_id: "bulk_create_customers",
+            Ok((client, request))
+        }
+        /// Sends the request through crmkit's pipeline (limits, credentials, retries, classification) and returns the decoded answer.
+        pub async fn send(self) -> crmkit_runtime::Result<crmkit_runtime::Response<types::IdList>> {
+            const OPERATION: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                id: "bulk_create_customers",
+                idempotent: false,
+                batch: None,
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                201u16 => ResponseValue::from_response(response).await,
-                400u16..=499u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                500u16..=599u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            let (client, request) = self
+                .request()
+                .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
+            client.inner.send_json(request, &OPERATION).await
         }
     }
     /// Builder for [`ClientCustomersExt::search_customers`]
     ///
     /// [`ClientCustomersExt::search_customers`]: super::ClientCustomersExt::search_customers
     #[derive(Debug, Clone)]
+    #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
     pub struct SearchCustomers<'a> {
         client: &'a super::Client,
         body: Result<types::builder::SearchRequest, String>,
@@ -23980,18 +24217,16 @@ pub mod builder {
             self.body = self.body.map(f);
             self
         }
-        ///Sends a `POST` request to `/customers/search`
-        pub async fn send(self) -> Result<ResponseValue<types::CustomerList>, Error<types::Error>> {
+        fn request(
+            self,
+        ) -> ::std::result::Result<(&'a super::Client, ::reqwest::Request), Error<types::Error>>
+        {
             let Self { client, body } = self;
             let body = body
                 .and_then(|v| types::SearchRequest::try_from(v).map_err(|e| e.to_string()))
                 .map_err(Error::InvalidRequest)?;
             let url = format!("{}/customers/search", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
+            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -24003,29 +24238,60 @@ pub mod builder {
                 .json(&body)
                 .headers(header_map)
                 .build()?;
-            let info = OperationInfo {
-                operation_id: "search_customers",
+            Ok((client, request))
+        }
+        /// Sends the request through crmkit's pipeline (limits, credentials, retries, classification) and returns the decoded answer.
+        pub async fn send(
+            self,
+        ) -> crmkit_runtime::Result<crmkit_runtime::Response<types::CustomerList>> {
+            const OPERATION: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                id: "search_customers",
+                idempotent: true,
+                batch: None,
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                400u16..=499u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                500u16..=599u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            let (client, request) = self
+                .request()
+                .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
+            client.inner.send_json(request, &OPERATION).await
+        }
+        /// Every item of every page of this list, fetched lazily as the stream is read (the stream sets `page` itself). It owns a clone of the client: no lifetime ties it to the caller. It ends after the last page, or after the first error, which it yields.
+        pub fn into_stream(self) -> crmkit_runtime::ItemStream<types::Customer> {
+            let Self { client, body } = self;
+            let client = client.clone();
+            let body =
+                body.and_then(|v| types::SearchRequest::try_from(v).map_err(|e| e.to_string()));
+            crmkit_runtime::paging::pages(crmkit_runtime::paging::Style::Page, move |cursor| {
+                let client = client.clone();
+                let body = body.clone();
+                async move {
+                    let mut body = body.map_err(|e| {
+                        crmkit_runtime::Error::InvalidRequest(format!("search_customers: {e}"))
+                    })?;
+                    body.page = crmkit_runtime::paging::number("search_customers", cursor)?;
+                    let body = Ok(body.into());
+                    let list = SearchCustomers {
+                        client: &client,
+                        body,
+                    }
+                    .send()
+                    .await?
+                    .into_inner();
+                    Ok(crmkit_runtime::paging::Answer {
+                        more: None,
+                        total: Some(&list)
+                            .map(|v| &v.total_count)
+                            .and_then(|n| u64::try_from(*n).ok()),
+                        items: list.customers,
+                    })
+                }
+            })
         }
     }
     /// Builder for [`ClientCustomerActionsExt::list_customer_actions`]
     ///
     /// [`ClientCustomerActionsExt::list_customer_actions`]: super::ClientCustomerActionsExt::list_customer_actions
     #[derive(Debug, Clone)]
+    #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
     pub struct ListCustomerActions<'a> {
         client: &'a super::Client,
         customer_id: Result<types::CustomerIdOrAll, String>,
@@ -24181,10 +24447,10 @@ pub mod builder {
             });
             self
         }
-        ///Sends a `GET` request to `/customers/{customerId}/actions`
-        pub async fn send(
+        fn request(
             self,
-        ) -> Result<ResponseValue<types::CustomerActionList>, Error<types::Error>> {
+        ) -> ::std::result::Result<(&'a super::Client, ::reqwest::Request), Error<types::Error>>
+        {
             let Self {
                 client,
                 customer_id,
@@ -24219,11 +24485,7 @@ pub mod builder {
                 client.baseurl,
                 encode_path(&customer_id.to_string()),
             );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
+            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -24264,29 +24526,93 @@ pub mod builder {
                 .query(&progenitor_client::QueryParam::new("users", &users))
                 .headers(header_map)
                 .build()?;
-            let info = OperationInfo {
-                operation_id: "list_customer_actions",
+            Ok((client, request))
+        }
+        /// Sends the request through crmkit's pipeline (limits, credentials, retries, classification) and returns the decoded answer.
+        pub async fn send(
+            self,
+        ) -> crmkit_runtime::Result<crmkit_runtime::Response<types::CustomerActionList>> {
+            const OPERATION: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                id: "list_customer_actions",
+                idempotent: true,
+                batch: None,
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                400u16..=499u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                500u16..=599u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            let (client, request) = self
+                .request()
+                .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
+            client.inner.send_json(request, &OPERATION).await
+        }
+        /// Every item of every page of this list, fetched lazily as the stream is read (the stream sets `page` itself). It owns a clone of the client: no lifetime ties it to the caller. It ends after the last page, or after the first error, which it yields.
+        pub fn into_stream(self) -> crmkit_runtime::ItemStream<types::CustomerAction> {
+            let Self {
+                client,
+                customer_id,
+                active,
+                created_at_from,
+                created_at_to,
+                end_datetime,
+                limit,
+                page,
+                pattern,
+                sort,
+                start_datetime,
+                updated_at_from,
+                updated_at_to,
+                users,
+            } = self;
+            let client = client.clone();
+            crmkit_runtime::paging::pages(crmkit_runtime::paging::Style::Page, move |cursor| {
+                let client = client.clone();
+                let customer_id = customer_id.clone();
+                let active = active.clone();
+                let created_at_from = created_at_from.clone();
+                let created_at_to = created_at_to.clone();
+                let end_datetime = end_datetime.clone();
+                let limit = limit.clone();
+                let page = page.clone();
+                let pattern = pattern.clone();
+                let sort = sort.clone();
+                let start_datetime = start_datetime.clone();
+                let updated_at_from = updated_at_from.clone();
+                let updated_at_to = updated_at_to.clone();
+                let users = users.clone();
+                async move {
+                    let list = ListCustomerActions {
+                        client: &client,
+                        customer_id,
+                        active,
+                        created_at_from,
+                        created_at_to,
+                        end_datetime,
+                        limit,
+                        page,
+                        pattern,
+                        sort,
+                        start_datetime,
+                        updated_at_from,
+                        updated_at_to,
+                        users,
+                    }
+                    .page(cursor)
+                    .send()
+                    .await?
+                    .into_inner();
+                    Ok(crmkit_runtime::paging::Answer {
+                        more: None,
+                        total: Some(&list)
+                            .map(|v| &v.total_count)
+                            .and_then(|n| u64::try_from(*n).ok()),
+                        items: list.actions,
+                    })
+                }
+            })
         }
     }
     /// Builder for [`ClientCustomerActionsExt::create_customer_action`]
     ///
     /// [`ClientCustomerActionsExt::create_customer_action`]: super::ClientCustomerActionsExt::create_customer_action
     #[derive(Debug, Clone)]
+    #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
     pub struct CreateCustomerAction<'a> {
         client: &'a super::Client,
         customer_id: Result<i64, String>,
@@ -24332,10 +24658,10 @@ pub mod builder {
             self.body = self.body.map(f);
             self
         }
-        ///Sends a `POST` request to `/customers/{customerId}/actions`
-        pub async fn send(
+        fn request(
             self,
-        ) -> Result<ResponseValue<types::CustomerAction>, Error<types::Error>> {
+        ) -> ::std::result::Result<(&'a super::Client, ::reqwest::Request), Error<types::Error>>
+        {
             let Self {
                 client,
                 customer_id,
@@ -24352,11 +24678,7 @@ pub mod builder {
                 client.baseurl,
                 encode_path(&customer_id.to_string()),
             );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
+            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -24368,29 +24690,28 @@ pub mod builder {
                 .json(&body)
                 .headers(header_map)
                 .build()?;
-            let info = OperationInfo {
-                operation_id: "create_customer_action",
+            Ok((client, request))
+        }
+        /// Sends the request through crmkit's pipeline (limits, credentials, retries, classification) and returns the decoded answer.
+        pub async fn send(
+            self,
+        ) -> crmkit_runtime::Result<crmkit_runtime::Response<types::CustomerAction>> {
+            const OPERATION: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                id: "create_customer_action",
+                idempotent: false,
+                batch: None,
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                201u16 => ResponseValue::from_response(response).await,
-                400u16..=499u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                500u16..=599u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            let (client, request) = self
+                .request()
+                .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
+            client.inner.send_json(request, &OPERATION).await
         }
     }
     /// Builder for [`ClientCustomerActionsExt::get_customer_action`]
     ///
     /// [`ClientCustomerActionsExt::get_customer_action`]: super::ClientCustomerActionsExt::get_customer_action
     #[derive(Debug, Clone)]
+    #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
     pub struct GetCustomerAction<'a> {
         client: &'a super::Client,
         customer_id: Result<i64, String>,
@@ -24434,10 +24755,10 @@ pub mod builder {
                 .map_err(|_| "conversion to `i32` for include_files failed".to_string());
             self
         }
-        ///Sends a `GET` request to `/customers/{customerId}/actions/{id}`
-        pub async fn send(
+        fn request(
             self,
-        ) -> Result<ResponseValue<types::CustomerAction>, Error<types::Error>> {
+        ) -> ::std::result::Result<(&'a super::Client, ::reqwest::Request), Error<types::Error>>
+        {
             let Self {
                 client,
                 customer_id,
@@ -24453,11 +24774,7 @@ pub mod builder {
                 encode_path(&customer_id.to_string()),
                 encode_path(&id.to_string()),
             );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
+            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -24472,29 +24789,28 @@ pub mod builder {
                 ))
                 .headers(header_map)
                 .build()?;
-            let info = OperationInfo {
-                operation_id: "get_customer_action",
+            Ok((client, request))
+        }
+        /// Sends the request through crmkit's pipeline (limits, credentials, retries, classification) and returns the decoded answer.
+        pub async fn send(
+            self,
+        ) -> crmkit_runtime::Result<crmkit_runtime::Response<types::CustomerAction>> {
+            const OPERATION: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                id: "get_customer_action",
+                idempotent: true,
+                batch: None,
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                400u16..=499u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                500u16..=599u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            let (client, request) = self
+                .request()
+                .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
+            client.inner.send_json(request, &OPERATION).await
         }
     }
     /// Builder for [`ClientCustomerActionsExt::delete_customer_action`]
     ///
     /// [`ClientCustomerActionsExt::delete_customer_action`]: super::ClientCustomerActionsExt::delete_customer_action
     #[derive(Debug, Clone)]
+    #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
     pub struct DeleteCustomerAction<'a> {
         client: &'a super::Client,
         customer_id: Result<i64, String>,
@@ -24526,8 +24842,10 @@ pub mod builder {
                 .map_err(|_| "conversion to `i64` for id failed".to_string());
             self
         }
-        ///Sends a `DELETE` request to `/customers/{customerId}/actions/{id}`
-        pub async fn send(self) -> Result<ResponseValue<()>, Error<types::Error>> {
+        fn request(
+            self,
+        ) -> ::std::result::Result<(&'a super::Client, ::reqwest::Request), Error<types::Error>>
+        {
             let Self {
                 client,
                 customer_id,
@@ -24541,11 +24859,7 @@ pub mod builder {
                 encode_path(&customer_id.to_string()),
                 encode_path(&id.to_string()),
             );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
+            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -24556,29 +24870,26 @@ pub mod builder {
                 )
                 .headers(header_map)
                 .build()?;
-            let info = OperationInfo {
-                operation_id: "delete_customer_action",
+            Ok((client, request))
+        }
+        /// Sends the request through crmkit's pipeline (limits, credentials, retries, classification) and returns the answer's status and headers.
+        pub async fn send(self) -> crmkit_runtime::Result<crmkit_runtime::Response<()>> {
+            const OPERATION: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                id: "delete_customer_action",
+                idempotent: true,
+                batch: None,
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => Ok(ResponseValue::empty(response)),
-                400u16..=499u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                500u16..=599u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            let (client, request) = self
+                .request()
+                .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
+            client.inner.send_empty(request, &OPERATION).await
         }
     }
     /// Builder for [`ClientCustomerActionsExt::update_customer_action`]
     ///
     /// [`ClientCustomerActionsExt::update_customer_action`]: super::ClientCustomerActionsExt::update_customer_action
     #[derive(Debug, Clone)]
+    #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
     pub struct UpdateCustomerAction<'a> {
         client: &'a super::Client,
         customer_id: Result<i64, String>,
@@ -24635,10 +24946,10 @@ pub mod builder {
             self.body = self.body.map(f);
             self
         }
-        ///Sends a `PATCH` request to `/customers/{customerId}/actions/{id}`
-        pub async fn send(
+        fn request(
             self,
-        ) -> Result<ResponseValue<types::CustomerAction>, Error<types::Error>> {
+        ) -> ::std::result::Result<(&'a super::Client, ::reqwest::Request), Error<types::Error>>
+        {
             let Self {
                 client,
                 customer_id,
@@ -24658,11 +24969,7 @@ pub mod builder {
                 encode_path(&customer_id.to_string()),
                 encode_path(&id.to_string()),
             );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
+            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -24674,29 +24981,28 @@ pub mod builder {
                 .json(&body)
                 .headers(header_map)
                 .build()?;
-            let info = OperationInfo {
-                operation_id: "update_customer_action",
+            Ok((client, request))
+        }
+        /// Sends the request through crmkit's pipeline (limits, credentials, retries, classification) and returns the decoded answer.
+        pub async fn send(
+            self,
+        ) -> crmkit_runtime::Result<crmkit_runtime::Response<types::CustomerAction>> {
+            const OPERATION: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                id: "update_customer_action",
+                idempotent: false,
+                batch: None,
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                400u16..=499u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                500u16..=599u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            let (client, request) = self
+                .request()
+                .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
+            client.inner.send_json(request, &OPERATION).await
         }
     }
     /// Builder for [`ClientCustomersExt::get_customer`]
     ///
     /// [`ClientCustomersExt::get_customer`]: super::ClientCustomersExt::get_customer
     #[derive(Debug, Clone)]
+    #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
     pub struct GetCustomer<'a> {
         client: &'a super::Client,
         id: Result<i64, String>,
@@ -24717,8 +25023,10 @@ pub mod builder {
                 .map_err(|_| "conversion to `i64` for id failed".to_string());
             self
         }
-        ///Sends a `GET` request to `/customers/{id}`
-        pub async fn send(self) -> Result<ResponseValue<types::Customer>, Error<types::Error>> {
+        fn request(
+            self,
+        ) -> ::std::result::Result<(&'a super::Client, ::reqwest::Request), Error<types::Error>>
+        {
             let Self { client, id } = self;
             let id = id.map_err(Error::InvalidRequest)?;
             let url = format!(
@@ -24726,11 +25034,7 @@ pub mod builder {
                 client.baseurl,
                 encode_path(&id.to_string()),
             );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
+            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -24741,29 +25045,28 @@ pub mod builder {
                 )
                 .headers(header_map)
                 .build()?;
-            let info = OperationInfo {
-                operation_id: "get_customer",
+            Ok((client, request))
+        }
+        /// Sends the request through crmkit's pipeline (limits, credentials, retries, classification) and returns the decoded answer.
+        pub async fn send(
+            self,
+        ) -> crmkit_runtime::Result<crmkit_runtime::Response<types::Customer>> {
+            const OPERATION: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                id: "get_customer",
+                idempotent: true,
+                batch: None,
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                400u16..=499u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                500u16..=599u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            let (client, request) = self
+                .request()
+                .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
+            client.inner.send_json(request, &OPERATION).await
         }
     }
     /// Builder for [`ClientCustomersExt::update_customer`]
     ///
     /// [`ClientCustomersExt::update_customer`]: super::ClientCustomersExt::update_customer
     #[derive(Debug, Clone)]
+    #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
     pub struct UpdateCustomer<'a> {
         client: &'a super::Client,
         id: Result<i64, String>,
@@ -24806,8 +25109,10 @@ pub mod builder {
             self.body = self.body.map(f);
             self
         }
-        ///Sends a `PATCH` request to `/customers/{id}`
-        pub async fn send(self) -> Result<ResponseValue<types::Customer>, Error<types::Error>> {
+        fn request(
+            self,
+        ) -> ::std::result::Result<(&'a super::Client, ::reqwest::Request), Error<types::Error>>
+        {
             let Self { client, id, body } = self;
             let id = id.map_err(Error::InvalidRequest)?;
             let body = body
@@ -24818,11 +25123,7 @@ pub mod builder {
                 client.baseurl,
                 encode_path(&id.to_string()),
             );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
+            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -24834,29 +25135,28 @@ pub mod builder {
                 .json(&body)
                 .headers(header_map)
                 .build()?;
-            let info = OperationInfo {
-                operation_id: "update_customer",
+            Ok((client, request))
+        }
+        /// Sends the request through crmkit's pipeline (limits, credentials, retries, classification) and returns the decoded answer.
+        pub async fn send(
+            self,
+        ) -> crmkit_runtime::Result<crmkit_runtime::Response<types::Customer>> {
+            const OPERATION: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                id: "update_customer",
+                idempotent: false,
+                batch: None,
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                400u16..=499u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                500u16..=599u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            let (client, request) = self
+                .request()
+                .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
+            client.inner.send_json(request, &OPERATION).await
         }
     }
     /// Builder for [`ClientDealSettingsExt::list_deal_types`]
     ///
     /// [`ClientDealSettingsExt::list_deal_types`]: super::ClientDealSettingsExt::list_deal_types
     #[derive(Debug, Clone)]
+    #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
     pub struct ListDealTypes<'a> {
         client: &'a super::Client,
     }
@@ -24864,15 +25164,13 @@ pub mod builder {
         pub fn new(client: &'a super::Client) -> Self {
             Self { client: client }
         }
-        ///Sends a `GET` request to `/deal_setting/deal_types`
-        pub async fn send(self) -> Result<ResponseValue<types::DealTypeList>, Error<types::Error>> {
+        fn request(
+            self,
+        ) -> ::std::result::Result<(&'a super::Client, ::reqwest::Request), Error<types::Error>>
+        {
             let Self { client } = self;
             let url = format!("{}/deal_setting/deal_types", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
+            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -24883,29 +25181,28 @@ pub mod builder {
                 )
                 .headers(header_map)
                 .build()?;
-            let info = OperationInfo {
-                operation_id: "list_deal_types",
+            Ok((client, request))
+        }
+        /// Sends the request through crmkit's pipeline (limits, credentials, retries, classification) and returns the decoded answer.
+        pub async fn send(
+            self,
+        ) -> crmkit_runtime::Result<crmkit_runtime::Response<types::DealTypeList>> {
+            const OPERATION: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                id: "list_deal_types",
+                idempotent: true,
+                batch: None,
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                400u16..=499u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                500u16..=599u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            let (client, request) = self
+                .request()
+                .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
+            client.inner.send_json(request, &OPERATION).await
         }
     }
     /// Builder for [`ClientDealSettingsExt::get_deal_type`]
     ///
     /// [`ClientDealSettingsExt::get_deal_type`]: super::ClientDealSettingsExt::get_deal_type
     #[derive(Debug, Clone)]
+    #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
     pub struct GetDealType<'a> {
         client: &'a super::Client,
         id: Result<i64, String>,
@@ -24926,8 +25223,10 @@ pub mod builder {
                 .map_err(|_| "conversion to `i64` for id failed".to_string());
             self
         }
-        ///Sends a `GET` request to `/deal_setting/deal_types/{id}`
-        pub async fn send(self) -> Result<ResponseValue<types::DealType>, Error<types::Error>> {
+        fn request(
+            self,
+        ) -> ::std::result::Result<(&'a super::Client, ::reqwest::Request), Error<types::Error>>
+        {
             let Self { client, id } = self;
             let id = id.map_err(Error::InvalidRequest)?;
             let url = format!(
@@ -24935,11 +25234,7 @@ pub mod builder {
                 client.baseurl,
                 encode_path(&id.to_string()),
             );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
+            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -24950,29 +25245,28 @@ pub mod builder {
                 )
                 .headers(header_map)
                 .build()?;
-            let info = OperationInfo {
-                operation_id: "get_deal_type",
+            Ok((client, request))
+        }
+        /// Sends the request through crmkit's pipeline (limits, credentials, retries, classification) and returns the decoded answer.
+        pub async fn send(
+            self,
+        ) -> crmkit_runtime::Result<crmkit_runtime::Response<types::DealType>> {
+            const OPERATION: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                id: "get_deal_type",
+                idempotent: true,
+                batch: None,
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                400u16..=499u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                500u16..=599u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            let (client, request) = self
+                .request()
+                .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
+            client.inner.send_json(request, &OPERATION).await
         }
     }
     /// Builder for [`ClientDealsExt::bulk_create_deals`]
     ///
     /// [`ClientDealsExt::bulk_create_deals`]: super::ClientDealsExt::bulk_create_deals
     #[derive(Debug, Clone)]
+    #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
     pub struct BulkCreateDeals<'a> {
         client: &'a super::Client,
         deal_type_id: Result<i64, String>,
@@ -25017,8 +25311,10 @@ pub mod builder {
             self.body = self.body.map(f);
             self
         }
-        ///Sends a `POST` request to `/deal_types/{deal_type_id}/deals/bulk`
-        pub async fn send(self) -> Result<ResponseValue<types::IdList>, Error<types::Error>> {
+        fn request(
+            self,
+        ) -> ::std::result::Result<(&'a super::Client, ::reqwest::Request), Error<types::Error>>
+        {
             let Self {
                 client,
                 deal_type_id,
@@ -25033,11 +25329,7 @@ pub mod builder {
                 client.baseurl,
                 encode_path(&deal_type_id.to_string()),
             );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
+            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -25049,30 +25341,26 @@ pub mod builder {
                 .json(&body)
                 .headers(header_map)
                 .build()?;
-            let info = OperationInfo {
-                operation_id: "bulk_create_deals",
+            Ok((client, request))
+        }
+        /// Sends the request through crmkit's pipeline (limits, credentials, retries, classification) and returns the decoded answer.
+        pub async fn send(self) -> crmkit_runtime::Result<crmkit_runtime::Response<types::IdList>> {
+            const OPERATION: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                id: "bulk_create_deals",
+                idempotent: false,
+                batch: None,
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                201u16 => ResponseValue::from_response(response).await,
-                400u16..=499u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                500u16..=599u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            let (client, request) = self
+                .request()
+                .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
+            client.inner.send_json(request, &OPERATION).await
         }
     }
     /// Builder for [`ClientDealsExt::bulk_update_deals`]
     ///
     /// [`ClientDealsExt::bulk_update_deals`]: super::ClientDealsExt::bulk_update_deals
     #[derive(Debug, Clone)]
+    #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
     pub struct BulkUpdateDeals<'a> {
         client: &'a super::Client,
         deal_type_id: Result<i64, String>,
@@ -25117,8 +25405,10 @@ pub mod builder {
             self.body = self.body.map(f);
             self
         }
-        ///Sends a `PATCH` request to `/deal_types/{deal_type_id}/deals/bulk`
-        pub async fn send(self) -> Result<ResponseValue<()>, Error<types::Error>> {
+        fn request(
+            self,
+        ) -> ::std::result::Result<(&'a super::Client, ::reqwest::Request), Error<types::Error>>
+        {
             let Self {
                 client,
                 deal_type_id,
@@ -25133,11 +25423,7 @@ pub mod builder {
                 client.baseurl,
                 encode_path(&deal_type_id.to_string()),
             );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
+            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -25149,29 +25435,26 @@ pub mod builder {
                 .json(&body)
                 .headers(header_map)
                 .build()?;
-            let info = OperationInfo {
-                operation_id: "bulk_update_deals",
+            Ok((client, request))
+        }
+        /// Sends the request through crmkit's pipeline (limits, credentials, retries, classification) and returns the answer's status and headers.
+        pub async fn send(self) -> crmkit_runtime::Result<crmkit_runtime::Response<()>> {
+            const OPERATION: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                id: "bulk_update_deals",
+                idempotent: false,
+                batch: None,
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => Ok(ResponseValue::empty(response)),
-                400u16..=499u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                500u16..=599u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            let (client, request) = self
+                .request()
+                .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
+            client.inner.send_empty(request, &OPERATION).await
         }
     }
     /// Builder for [`ClientDealsExt::list_deals`]
     ///
     /// [`ClientDealsExt::list_deals`]: super::ClientDealsExt::list_deals
     #[derive(Debug, Clone)]
+    #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
     pub struct ListDeals<'a> {
         client: &'a super::Client,
         deal_type_id: Result<Option<i64>, String>,
@@ -25260,8 +25543,10 @@ pub mod builder {
             });
             self
         }
-        ///Sends a `GET` request to `/deals`
-        pub async fn send(self) -> Result<ResponseValue<types::DealList>, Error<types::Error>> {
+        fn request(
+            self,
+        ) -> ::std::result::Result<(&'a super::Client, ::reqwest::Request), Error<types::Error>>
+        {
             let Self {
                 client,
                 deal_type_id,
@@ -25280,11 +25565,7 @@ pub mod builder {
             let updated_at_from = updated_at_from.map_err(Error::InvalidRequest)?;
             let updated_at_to = updated_at_to.map_err(Error::InvalidRequest)?;
             let url = format!("{}/deals", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
+            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -25314,29 +25595,75 @@ pub mod builder {
                 ))
                 .headers(header_map)
                 .build()?;
-            let info = OperationInfo {
-                operation_id: "list_deals",
+            Ok((client, request))
+        }
+        /// Sends the request through crmkit's pipeline (limits, credentials, retries, classification) and returns the decoded answer.
+        pub async fn send(
+            self,
+        ) -> crmkit_runtime::Result<crmkit_runtime::Response<types::DealList>> {
+            const OPERATION: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                id: "list_deals",
+                idempotent: true,
+                batch: None,
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                400u16..=499u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                500u16..=599u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            let (client, request) = self
+                .request()
+                .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
+            client.inner.send_json(request, &OPERATION).await
+        }
+        /// Every item of every page of this list, fetched lazily as the stream is read (the stream sets `page` itself). It owns a clone of the client: no lifetime ties it to the caller. It ends after the last page, or after the first error, which it yields.
+        pub fn into_stream(self) -> crmkit_runtime::ItemStream<types::Deal> {
+            let Self {
+                client,
+                deal_type_id,
+                limit,
+                page,
+                search_word,
+                sort,
+                updated_at_from,
+                updated_at_to,
+            } = self;
+            let client = client.clone();
+            crmkit_runtime::paging::pages(crmkit_runtime::paging::Style::Page, move |cursor| {
+                let client = client.clone();
+                let deal_type_id = deal_type_id.clone();
+                let limit = limit.clone();
+                let page = page.clone();
+                let search_word = search_word.clone();
+                let sort = sort.clone();
+                let updated_at_from = updated_at_from.clone();
+                let updated_at_to = updated_at_to.clone();
+                async move {
+                    let list = ListDeals {
+                        client: &client,
+                        deal_type_id,
+                        limit,
+                        page,
+                        search_word,
+                        sort,
+                        updated_at_from,
+                        updated_at_to,
+                    }
+                    .page(cursor)
+                    .send()
+                    .await?
+                    .into_inner();
+                    Ok(crmkit_runtime::paging::Answer {
+                        more: None,
+                        total: Some(&list)
+                            .map(|v| &v.total_count)
+                            .and_then(|n| u64::try_from(*n).ok()),
+                        items: list.deals,
+                    })
+                }
+            })
         }
     }
     /// Builder for [`ClientDealsExt::create_deal`]
     ///
     /// [`ClientDealsExt::create_deal`]: super::ClientDealsExt::create_deal
     #[derive(Debug, Clone)]
+    #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
     pub struct CreateDeal<'a> {
         client: &'a super::Client,
         body: Result<types::builder::CreateDealInput, String>,
@@ -25366,18 +25693,16 @@ pub mod builder {
             self.body = self.body.map(f);
             self
         }
-        ///Sends a `POST` request to `/deals`
-        pub async fn send(self) -> Result<ResponseValue<types::Deal>, Error<types::Error>> {
+        fn request(
+            self,
+        ) -> ::std::result::Result<(&'a super::Client, ::reqwest::Request), Error<types::Error>>
+        {
             let Self { client, body } = self;
             let body = body
                 .and_then(|v| types::CreateDealInput::try_from(v).map_err(|e| e.to_string()))
                 .map_err(Error::InvalidRequest)?;
             let url = format!("{}/deals", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
+            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -25389,29 +25714,26 @@ pub mod builder {
                 .json(&body)
                 .headers(header_map)
                 .build()?;
-            let info = OperationInfo {
-                operation_id: "create_deal",
+            Ok((client, request))
+        }
+        /// Sends the request through crmkit's pipeline (limits, credentials, retries, classification) and returns the decoded answer.
+        pub async fn send(self) -> crmkit_runtime::Result<crmkit_runtime::Response<types::Deal>> {
+            const OPERATION: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                id: "create_deal",
+                idempotent: false,
+                batch: None,
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                201u16 => ResponseValue::from_response(response).await,
-                400u16..=499u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                500u16..=599u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            let (client, request) = self
+                .request()
+                .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
+            client.inner.send_json(request, &OPERATION).await
         }
     }
     /// Builder for [`ClientDealContactsExt::list_deal_contacts`]
     ///
     /// [`ClientDealContactsExt::list_deal_contacts`]: super::ClientDealContactsExt::list_deal_contacts
     #[derive(Debug, Clone)]
+    #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
     pub struct ListDealContacts<'a> {
         client: &'a super::Client,
         deal_id: Result<i64, String>,
@@ -25466,8 +25788,10 @@ pub mod builder {
                 .map_err(|_| "conversion to `SortSpec` for sort failed".to_string());
             self
         }
-        ///Sends a `GET` request to `/deals/{dealId}/contacts`
-        pub async fn send(self) -> Result<ResponseValue<types::ContactList>, Error<types::Error>> {
+        fn request(
+            self,
+        ) -> ::std::result::Result<(&'a super::Client, ::reqwest::Request), Error<types::Error>>
+        {
             let Self {
                 client,
                 deal_id,
@@ -25484,11 +25808,7 @@ pub mod builder {
                 client.baseurl,
                 encode_path(&deal_id.to_string()),
             );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
+            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -25502,29 +25822,66 @@ pub mod builder {
                 .query(&progenitor_client::QueryParam::new("sort", &sort))
                 .headers(header_map)
                 .build()?;
-            let info = OperationInfo {
-                operation_id: "list_deal_contacts",
+            Ok((client, request))
+        }
+        /// Sends the request through crmkit's pipeline (limits, credentials, retries, classification) and returns the decoded answer.
+        pub async fn send(
+            self,
+        ) -> crmkit_runtime::Result<crmkit_runtime::Response<types::ContactList>> {
+            const OPERATION: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                id: "list_deal_contacts",
+                idempotent: true,
+                batch: None,
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                400u16..=499u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                500u16..=599u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            let (client, request) = self
+                .request()
+                .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
+            client.inner.send_json(request, &OPERATION).await
+        }
+        /// Every item of every page of this list, fetched lazily as the stream is read (the stream sets `page` itself). It owns a clone of the client: no lifetime ties it to the caller. It ends after the last page, or after the first error, which it yields.
+        pub fn into_stream(self) -> crmkit_runtime::ItemStream<types::Contact> {
+            let Self {
+                client,
+                deal_id,
+                limit,
+                page,
+                sort,
+            } = self;
+            let client = client.clone();
+            crmkit_runtime::paging::pages(crmkit_runtime::paging::Style::Page, move |cursor| {
+                let client = client.clone();
+                let deal_id = deal_id.clone();
+                let limit = limit.clone();
+                let page = page.clone();
+                let sort = sort.clone();
+                async move {
+                    let list = ListDealContacts {
+                        client: &client,
+                        deal_id,
+                        limit,
+                        page,
+                        sort,
+                    }
+                    .page(cursor)
+                    .send()
+                    .await?
+                    .into_inner();
+                    Ok(crmkit_runtime::paging::Answer {
+                        more: None,
+                        total: Some(&list)
+                            .map(|v| &v.total_count)
+                            .and_then(|n| u64::try_from(*n).ok()),
+                        items: list.contacts,
+                    })
+                }
+            })
         }
     }
     /// Builder for [`ClientDealContactsExt::add_deal_contact`]
     ///
     /// [`ClientDealContactsExt::add_deal_contact`]: super::ClientDealContactsExt::add_deal_contact
     #[derive(Debug, Clone)]
+    #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
     pub struct AddDealContact<'a> {
         client: &'a super::Client,
         deal_id: Result<i64, String>,
@@ -25556,8 +25913,10 @@ pub mod builder {
                 .map_err(|_| "conversion to `i64` for id failed".to_string());
             self
         }
-        ///Sends a `POST` request to `/deals/{dealId}/contacts/{id}`
-        pub async fn send(self) -> Result<ResponseValue<()>, Error<types::Error>> {
+        fn request(
+            self,
+        ) -> ::std::result::Result<(&'a super::Client, ::reqwest::Request), Error<types::Error>>
+        {
             let Self {
                 client,
                 deal_id,
@@ -25571,11 +25930,7 @@ pub mod builder {
                 encode_path(&deal_id.to_string()),
                 encode_path(&id.to_string()),
             );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
+            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -25586,29 +25941,26 @@ pub mod builder {
                 )
                 .headers(header_map)
                 .build()?;
-            let info = OperationInfo {
-                operation_id: "add_deal_contact",
+            Ok((client, request))
+        }
+        /// Sends the request through crmkit's pipeline (limits, credentials, retries, classification) and returns the answer's status and headers.
+        pub async fn send(self) -> crmkit_runtime::Result<crmkit_runtime::Response<()>> {
+            const OPERATION: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                id: "add_deal_contact",
+                idempotent: false,
+                batch: None,
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                201u16 => Ok(ResponseValue::empty(response)),
-                400u16..=499u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                500u16..=599u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            let (client, request) = self
+                .request()
+                .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
+            client.inner.send_empty(request, &OPERATION).await
         }
     }
     /// Builder for [`ClientDealContactsExt::remove_deal_contact`]
     ///
     /// [`ClientDealContactsExt::remove_deal_contact`]: super::ClientDealContactsExt::remove_deal_contact
     #[derive(Debug, Clone)]
+    #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
     pub struct RemoveDealContact<'a> {
         client: &'a super::Client,
         deal_id: Result<i64, String>,
@@ -25640,8 +25992,10 @@ pub mod builder {
                 .map_err(|_| "conversion to `i64` for id failed".to_string());
             self
         }
-        ///Sends a `DELETE` request to `/deals/{dealId}/contacts/{id}`
-        pub async fn send(self) -> Result<ResponseValue<()>, Error<types::Error>> {
+        fn request(
+            self,
+        ) -> ::std::result::Result<(&'a super::Client, ::reqwest::Request), Error<types::Error>>
+        {
             let Self {
                 client,
                 deal_id,
@@ -25655,11 +26009,7 @@ pub mod builder {
                 encode_path(&deal_id.to_string()),
                 encode_path(&id.to_string()),
             );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
+            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -25670,29 +26020,26 @@ pub mod builder {
                 )
                 .headers(header_map)
                 .build()?;
-            let info = OperationInfo {
-                operation_id: "remove_deal_contact",
+            Ok((client, request))
+        }
+        /// Sends the request through crmkit's pipeline (limits, credentials, retries, classification) and returns the answer's status and headers.
+        pub async fn send(self) -> crmkit_runtime::Result<crmkit_runtime::Response<()>> {
+            const OPERATION: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                id: "remove_deal_contact",
+                idempotent: true,
+                batch: None,
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => Ok(ResponseValue::empty(response)),
-                400u16..=499u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                500u16..=599u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            let (client, request) = self
+                .request()
+                .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
+            client.inner.send_empty(request, &OPERATION).await
         }
     }
     /// Builder for [`ClientDealsExt::get_deal`]
     ///
     /// [`ClientDealsExt::get_deal`]: super::ClientDealsExt::get_deal
     #[derive(Debug, Clone)]
+    #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
     pub struct GetDeal<'a> {
         client: &'a super::Client,
         id: Result<i64, String>,
@@ -25713,16 +26060,14 @@ pub mod builder {
                 .map_err(|_| "conversion to `i64` for id failed".to_string());
             self
         }
-        ///Sends a `GET` request to `/deals/{id}`
-        pub async fn send(self) -> Result<ResponseValue<types::Deal>, Error<types::Error>> {
+        fn request(
+            self,
+        ) -> ::std::result::Result<(&'a super::Client, ::reqwest::Request), Error<types::Error>>
+        {
             let Self { client, id } = self;
             let id = id.map_err(Error::InvalidRequest)?;
             let url = format!("{}/deals/{}", client.baseurl, encode_path(&id.to_string()),);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
+            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -25733,29 +26078,26 @@ pub mod builder {
                 )
                 .headers(header_map)
                 .build()?;
-            let info = OperationInfo {
-                operation_id: "get_deal",
+            Ok((client, request))
+        }
+        /// Sends the request through crmkit's pipeline (limits, credentials, retries, classification) and returns the decoded answer.
+        pub async fn send(self) -> crmkit_runtime::Result<crmkit_runtime::Response<types::Deal>> {
+            const OPERATION: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                id: "get_deal",
+                idempotent: true,
+                batch: None,
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                400u16..=499u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                500u16..=599u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            let (client, request) = self
+                .request()
+                .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
+            client.inner.send_json(request, &OPERATION).await
         }
     }
     /// Builder for [`ClientDealsExt::update_deal`]
     ///
     /// [`ClientDealsExt::update_deal`]: super::ClientDealsExt::update_deal
     #[derive(Debug, Clone)]
+    #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
     pub struct UpdateDeal<'a> {
         client: &'a super::Client,
         id: Result<i64, String>,
@@ -25796,19 +26138,17 @@ pub mod builder {
             self.body = self.body.map(f);
             self
         }
-        ///Sends a `PATCH` request to `/deals/{id}`
-        pub async fn send(self) -> Result<ResponseValue<types::Deal>, Error<types::Error>> {
+        fn request(
+            self,
+        ) -> ::std::result::Result<(&'a super::Client, ::reqwest::Request), Error<types::Error>>
+        {
             let Self { client, id, body } = self;
             let id = id.map_err(Error::InvalidRequest)?;
             let body = body
                 .and_then(|v| types::UpdateDealInput::try_from(v).map_err(|e| e.to_string()))
                 .map_err(Error::InvalidRequest)?;
             let url = format!("{}/deals/{}", client.baseurl, encode_path(&id.to_string()),);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
+            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -25820,29 +26160,26 @@ pub mod builder {
                 .json(&body)
                 .headers(header_map)
                 .build()?;
-            let info = OperationInfo {
-                operation_id: "update_deal",
+            Ok((client, request))
+        }
+        /// Sends the request through crmkit's pipeline (limits, credentials, retries, classification) and returns the decoded answer.
+        pub async fn send(self) -> crmkit_runtime::Result<crmkit_runtime::Response<types::Deal>> {
+            const OPERATION: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                id: "update_deal",
+                idempotent: false,
+                batch: None,
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                400u16..=499u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                500u16..=599u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            let (client, request) = self
+                .request()
+                .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
+            client.inner.send_json(request, &OPERATION).await
         }
     }
     /// Builder for [`ClientDomainSettingsExt::get_domain_settings`]
     ///
     /// [`ClientDomainSettingsExt::get_domain_settings`]: super::ClientDomainSettingsExt::get_domain_settings
     #[derive(Debug, Clone)]
+    #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
     pub struct GetDomainSettings<'a> {
         client: &'a super::Client,
     }
@@ -25850,17 +26187,13 @@ pub mod builder {
         pub fn new(client: &'a super::Client) -> Self {
             Self { client: client }
         }
-        ///Sends a `GET` request to `/domains/settings`
-        pub async fn send(
+        fn request(
             self,
-        ) -> Result<ResponseValue<types::DomainSettings>, Error<types::Error>> {
+        ) -> ::std::result::Result<(&'a super::Client, ::reqwest::Request), Error<types::Error>>
+        {
             let Self { client } = self;
             let url = format!("{}/domains/settings", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
+            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -25871,29 +26204,28 @@ pub mod builder {
                 )
                 .headers(header_map)
                 .build()?;
-            let info = OperationInfo {
-                operation_id: "get_domain_settings",
+            Ok((client, request))
+        }
+        /// Sends the request through crmkit's pipeline (limits, credentials, retries, classification) and returns the decoded answer.
+        pub async fn send(
+            self,
+        ) -> crmkit_runtime::Result<crmkit_runtime::Response<types::DomainSettings>> {
+            const OPERATION: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                id: "get_domain_settings",
+                idempotent: true,
+                batch: None,
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                400u16..=499u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                500u16..=599u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            let (client, request) = self
+                .request()
+                .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
+            client.inner.send_json(request, &OPERATION).await
         }
     }
     /// Builder for [`ClientRolesExt::list_roles`]
     ///
     /// [`ClientRolesExt::list_roles`]: super::ClientRolesExt::list_roles
     #[derive(Debug, Clone)]
+    #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
     pub struct ListRoles<'a> {
         client: &'a super::Client,
         limit: Result<Option<::std::num::NonZeroU32>, String>,
@@ -25937,8 +26269,10 @@ pub mod builder {
                 .map_err(|_| "conversion to `SortSpec` for sort failed".to_string());
             self
         }
-        ///Sends a `GET` request to `/roles`
-        pub async fn send(self) -> Result<ResponseValue<types::RoleList>, Error<types::Error>> {
+        fn request(
+            self,
+        ) -> ::std::result::Result<(&'a super::Client, ::reqwest::Request), Error<types::Error>>
+        {
             let Self {
                 client,
                 limit,
@@ -25949,11 +26283,7 @@ pub mod builder {
             let page = page.map_err(Error::InvalidRequest)?;
             let sort = sort.map_err(Error::InvalidRequest)?;
             let url = format!("{}/roles", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
+            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -25967,29 +26297,63 @@ pub mod builder {
                 .query(&progenitor_client::QueryParam::new("sort", &sort))
                 .headers(header_map)
                 .build()?;
-            let info = OperationInfo {
-                operation_id: "list_roles",
+            Ok((client, request))
+        }
+        /// Sends the request through crmkit's pipeline (limits, credentials, retries, classification) and returns the decoded answer.
+        pub async fn send(
+            self,
+        ) -> crmkit_runtime::Result<crmkit_runtime::Response<types::RoleList>> {
+            const OPERATION: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                id: "list_roles",
+                idempotent: true,
+                batch: None,
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                400u16..=499u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                500u16..=599u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            let (client, request) = self
+                .request()
+                .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
+            client.inner.send_json(request, &OPERATION).await
+        }
+        /// Every item of every page of this list, fetched lazily as the stream is read (the stream sets `page` itself). It owns a clone of the client: no lifetime ties it to the caller. It ends after the last page, or after the first error, which it yields.
+        pub fn into_stream(self) -> crmkit_runtime::ItemStream<types::NamedRef> {
+            let Self {
+                client,
+                limit,
+                page,
+                sort,
+            } = self;
+            let client = client.clone();
+            crmkit_runtime::paging::pages(crmkit_runtime::paging::Style::Page, move |cursor| {
+                let client = client.clone();
+                let limit = limit.clone();
+                let page = page.clone();
+                let sort = sort.clone();
+                async move {
+                    let list = ListRoles {
+                        client: &client,
+                        limit,
+                        page,
+                        sort,
+                    }
+                    .page(cursor)
+                    .send()
+                    .await?
+                    .into_inner();
+                    Ok(crmkit_runtime::paging::Answer {
+                        more: None,
+                        total: Some(&list)
+                            .map(|v| &v.total_count)
+                            .and_then(|n| u64::try_from(*n).ok()),
+                        items: list.roles,
+                    })
+                }
+            })
         }
     }
     /// Builder for [`ClientUserGroupsExt::list_user_groups`]
     ///
     /// [`ClientUserGroupsExt::list_user_groups`]: super::ClientUserGroupsExt::list_user_groups
     #[derive(Debug, Clone)]
+    #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
     pub struct ListUserGroups<'a> {
         client: &'a super::Client,
         limit: Result<Option<::std::num::NonZeroU32>, String>,
@@ -26045,10 +26409,10 @@ pub mod builder {
                 .map_err(|_| "conversion to `i64` for user_id failed".to_string());
             self
         }
-        ///Sends a `GET` request to `/user_groups`
-        pub async fn send(
+        fn request(
             self,
-        ) -> Result<ResponseValue<types::UserGroupList>, Error<types::Error>> {
+        ) -> ::std::result::Result<(&'a super::Client, ::reqwest::Request), Error<types::Error>>
+        {
             let Self {
                 client,
                 limit,
@@ -26061,11 +26425,7 @@ pub mod builder {
             let sort = sort.map_err(Error::InvalidRequest)?;
             let user_id = user_id.map_err(Error::InvalidRequest)?;
             let url = format!("{}/user_groups", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
+            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -26080,29 +26440,66 @@ pub mod builder {
                 .query(&progenitor_client::QueryParam::new("userId", &user_id))
                 .headers(header_map)
                 .build()?;
-            let info = OperationInfo {
-                operation_id: "list_user_groups",
+            Ok((client, request))
+        }
+        /// Sends the request through crmkit's pipeline (limits, credentials, retries, classification) and returns the decoded answer.
+        pub async fn send(
+            self,
+        ) -> crmkit_runtime::Result<crmkit_runtime::Response<types::UserGroupList>> {
+            const OPERATION: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                id: "list_user_groups",
+                idempotent: true,
+                batch: None,
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                400u16..=499u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                500u16..=599u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            let (client, request) = self
+                .request()
+                .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
+            client.inner.send_json(request, &OPERATION).await
+        }
+        /// Every item of every page of this list, fetched lazily as the stream is read (the stream sets `page` itself). It owns a clone of the client: no lifetime ties it to the caller. It ends after the last page, or after the first error, which it yields.
+        pub fn into_stream(self) -> crmkit_runtime::ItemStream<types::UserGroup> {
+            let Self {
+                client,
+                limit,
+                page,
+                sort,
+                user_id,
+            } = self;
+            let client = client.clone();
+            crmkit_runtime::paging::pages(crmkit_runtime::paging::Style::Page, move |cursor| {
+                let client = client.clone();
+                let limit = limit.clone();
+                let page = page.clone();
+                let sort = sort.clone();
+                let user_id = user_id.clone();
+                async move {
+                    let list = ListUserGroups {
+                        client: &client,
+                        limit,
+                        page,
+                        sort,
+                        user_id,
+                    }
+                    .page(cursor)
+                    .send()
+                    .await?
+                    .into_inner();
+                    Ok(crmkit_runtime::paging::Answer {
+                        more: None,
+                        total: Some(&list)
+                            .map(|v| &v.total_count)
+                            .and_then(|n| u64::try_from(*n).ok()),
+                        items: list.user_groups,
+                    })
+                }
+            })
         }
     }
     /// Builder for [`ClientUserGroupsExt::update_user_group`]
     ///
     /// [`ClientUserGroupsExt::update_user_group`]: super::ClientUserGroupsExt::update_user_group
     #[derive(Debug, Clone)]
+    #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
     pub struct UpdateUserGroup<'a> {
         client: &'a super::Client,
         id: Result<i64, String>,
@@ -26147,8 +26544,10 @@ pub mod builder {
             self.body = self.body.map(f);
             self
         }
-        ///Sends a `PATCH` request to `/user_groups/{id}`
-        pub async fn send(self) -> Result<ResponseValue<types::UserGroup>, Error<types::Error>> {
+        fn request(
+            self,
+        ) -> ::std::result::Result<(&'a super::Client, ::reqwest::Request), Error<types::Error>>
+        {
             let Self { client, id, body } = self;
             let id = id.map_err(Error::InvalidRequest)?;
             let body = body
@@ -26159,11 +26558,7 @@ pub mod builder {
                 client.baseurl,
                 encode_path(&id.to_string()),
             );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
+            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -26175,29 +26570,28 @@ pub mod builder {
                 .json(&body)
                 .headers(header_map)
                 .build()?;
-            let info = OperationInfo {
-                operation_id: "update_user_group",
+            Ok((client, request))
+        }
+        /// Sends the request through crmkit's pipeline (limits, credentials, retries, classification) and returns the decoded answer.
+        pub async fn send(
+            self,
+        ) -> crmkit_runtime::Result<crmkit_runtime::Response<types::UserGroup>> {
+            const OPERATION: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                id: "update_user_group",
+                idempotent: false,
+                batch: None,
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                400u16..=499u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                500u16..=599u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            let (client, request) = self
+                .request()
+                .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
+            client.inner.send_json(request, &OPERATION).await
         }
     }
     /// Builder for [`ClientUserGroupsExt::replace_user_group_members`]
     ///
     /// [`ClientUserGroupsExt::replace_user_group_members`]: super::ClientUserGroupsExt::replace_user_group_members
     #[derive(Debug, Clone)]
+    #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
     pub struct ReplaceUserGroupMembers<'a> {
         client: &'a super::Client,
         user_group_id: Result<i64, String>,
@@ -26243,8 +26637,10 @@ pub mod builder {
             self.body = self.body.map(f);
             self
         }
-        ///Sends a `PUT` request to `/user_groups/{userGroupId}/users`
-        pub async fn send(self) -> Result<ResponseValue<types::UserGroup>, Error<types::Error>> {
+        fn request(
+            self,
+        ) -> ::std::result::Result<(&'a super::Client, ::reqwest::Request), Error<types::Error>>
+        {
             let Self {
                 client,
                 user_group_id,
@@ -26261,11 +26657,7 @@ pub mod builder {
                 client.baseurl,
                 encode_path(&user_group_id.to_string()),
             );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
+            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -26277,29 +26669,28 @@ pub mod builder {
                 .json(&body)
                 .headers(header_map)
                 .build()?;
-            let info = OperationInfo {
-                operation_id: "replace_user_group_members",
+            Ok((client, request))
+        }
+        /// Sends the request through crmkit's pipeline (limits, credentials, retries, classification) and returns the decoded answer.
+        pub async fn send(
+            self,
+        ) -> crmkit_runtime::Result<crmkit_runtime::Response<types::UserGroup>> {
+            const OPERATION: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                id: "replace_user_group_members",
+                idempotent: true,
+                batch: None,
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                400u16..=499u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                500u16..=599u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            let (client, request) = self
+                .request()
+                .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
+            client.inner.send_json(request, &OPERATION).await
         }
     }
     /// Builder for [`ClientUserGroupsExt::add_user_group_member`]
     ///
     /// [`ClientUserGroupsExt::add_user_group_member`]: super::ClientUserGroupsExt::add_user_group_member
     #[derive(Debug, Clone)]
+    #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
     pub struct AddUserGroupMember<'a> {
         client: &'a super::Client,
         user_group_id: Result<i64, String>,
@@ -26344,8 +26735,10 @@ pub mod builder {
             self.body = self.body.map(f);
             self
         }
-        ///Sends a `POST` request to `/user_groups/{userGroupId}/users`
-        pub async fn send(self) -> Result<ResponseValue<types::UserGroup>, Error<types::Error>> {
+        fn request(
+            self,
+        ) -> ::std::result::Result<(&'a super::Client, ::reqwest::Request), Error<types::Error>>
+        {
             let Self {
                 client,
                 user_group_id,
@@ -26362,11 +26755,7 @@ pub mod builder {
                 client.baseurl,
                 encode_path(&user_group_id.to_string()),
             );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
+            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -26378,29 +26767,28 @@ pub mod builder {
                 .json(&body)
                 .headers(header_map)
                 .build()?;
-            let info = OperationInfo {
-                operation_id: "add_user_group_member",
+            Ok((client, request))
+        }
+        /// Sends the request through crmkit's pipeline (limits, credentials, retries, classification) and returns the decoded answer.
+        pub async fn send(
+            self,
+        ) -> crmkit_runtime::Result<crmkit_runtime::Response<types::UserGroup>> {
+            const OPERATION: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                id: "add_user_group_member",
+                idempotent: false,
+                batch: None,
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                400u16..=499u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                500u16..=599u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            let (client, request) = self
+                .request()
+                .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
+            client.inner.send_json(request, &OPERATION).await
         }
     }
     /// Builder for [`ClientUserGroupsExt::remove_user_group_member`]
     ///
     /// [`ClientUserGroupsExt::remove_user_group_member`]: super::ClientUserGroupsExt::remove_user_group_member
     #[derive(Debug, Clone)]
+    #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
     pub struct RemoveUserGroupMember<'a> {
         client: &'a super::Client,
         user_group_id: Result<i64, String>,
@@ -26432,8 +26820,10 @@ pub mod builder {
                 .map_err(|_| "conversion to `i64` for user_id failed".to_string());
             self
         }
-        ///Sends a `DELETE` request to `/user_groups/{userGroupId}/users/{userId}`
-        pub async fn send(self) -> Result<ResponseValue<()>, Error<types::Error>> {
+        fn request(
+            self,
+        ) -> ::std::result::Result<(&'a super::Client, ::reqwest::Request), Error<types::Error>>
+        {
             let Self {
                 client,
                 user_group_id,
@@ -26447,11 +26837,7 @@ pub mod builder {
                 encode_path(&user_group_id.to_string()),
                 encode_path(&user_id.to_string()),
             );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
+            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -26462,29 +26848,26 @@ pub mod builder {
                 )
                 .headers(header_map)
                 .build()?;
-            let info = OperationInfo {
-                operation_id: "remove_user_group_member",
+            Ok((client, request))
+        }
+        /// Sends the request through crmkit's pipeline (limits, credentials, retries, classification) and returns the answer's status and headers.
+        pub async fn send(self) -> crmkit_runtime::Result<crmkit_runtime::Response<()>> {
+            const OPERATION: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                id: "remove_user_group_member",
+                idempotent: true,
+                batch: None,
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => Ok(ResponseValue::empty(response)),
-                400u16..=499u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                500u16..=599u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            let (client, request) = self
+                .request()
+                .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
+            client.inner.send_empty(request, &OPERATION).await
         }
     }
     /// Builder for [`ClientUsersExt::list_users`]
     ///
     /// [`ClientUsersExt::list_users`]: super::ClientUsersExt::list_users
     #[derive(Debug, Clone)]
+    #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
     pub struct ListUsers<'a> {
         client: &'a super::Client,
         deleted: Result<Option<i32>, String>,
@@ -26540,8 +26923,10 @@ pub mod builder {
                 .map_err(|_| "conversion to `SortSpec` for sort failed".to_string());
             self
         }
-        ///Sends a `GET` request to `/users`
-        pub async fn send(self) -> Result<ResponseValue<types::UserList>, Error<types::Error>> {
+        fn request(
+            self,
+        ) -> ::std::result::Result<(&'a super::Client, ::reqwest::Request), Error<types::Error>>
+        {
             let Self {
                 client,
                 deleted,
@@ -26554,11 +26939,7 @@ pub mod builder {
             let page = page.map_err(Error::InvalidRequest)?;
             let sort = sort.map_err(Error::InvalidRequest)?;
             let url = format!("{}/users", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
+            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -26573,47 +26954,81 @@ pub mod builder {
                 .query(&progenitor_client::QueryParam::new("sort", &sort))
                 .headers(header_map)
                 .build()?;
-            let info = OperationInfo {
-                operation_id: "list_users",
+            Ok((client, request))
+        }
+        /// Sends the request through crmkit's pipeline (limits, credentials, retries, classification) and returns the decoded answer.
+        pub async fn send(
+            self,
+        ) -> crmkit_runtime::Result<crmkit_runtime::Response<types::UserList>> {
+            const OPERATION: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                id: "list_users",
+                idempotent: true,
+                batch: None,
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                400u16..=499u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                500u16..=599u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            let (client, request) = self
+                .request()
+                .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
+            client.inner.send_json(request, &OPERATION).await
+        }
+        /// Every item of every page of this list, fetched lazily as the stream is read (the stream sets `page` itself). It owns a clone of the client: no lifetime ties it to the caller. It ends after the last page, or after the first error, which it yields.
+        pub fn into_stream(self) -> crmkit_runtime::ItemStream<types::User> {
+            let Self {
+                client,
+                deleted,
+                email,
+                page,
+                sort,
+            } = self;
+            let client = client.clone();
+            crmkit_runtime::paging::pages(crmkit_runtime::paging::Style::Page, move |cursor| {
+                let client = client.clone();
+                let deleted = deleted.clone();
+                let email = email.clone();
+                let page = page.clone();
+                let sort = sort.clone();
+                async move {
+                    let list = ListUsers {
+                        client: &client,
+                        deleted,
+                        email,
+                        page,
+                        sort,
+                    }
+                    .page(cursor)
+                    .send()
+                    .await?
+                    .into_inner();
+                    Ok(crmkit_runtime::paging::Answer {
+                        more: None,
+                        total: Some(&list)
+                            .map(|v| &v.total_count)
+                            .and_then(|n| u64::try_from(*n).ok()),
+                        items: list.users,
+                    })
+                }
+            })
         }
     }
 }
 /// Items consumers will typically use such as the Client and
 /// extension traits.
 pub mod prelude {
-    #[allow(unused_imports)]
-    pub use super::Client;
-    pub use super::ClientActionSettingsExt;
-    pub use super::ClientAuditsExt;
-    pub use super::ClientContactActionsExt;
-    pub use super::ClientContactSettingsExt;
-    pub use super::ClientContactsExt;
-    pub use super::ClientCustomObjectDefsExt;
-    pub use super::ClientCustomObjectsExt;
-    pub use super::ClientCustomerActionsExt;
-    pub use super::ClientCustomerSettingsExt;
-    pub use super::ClientCustomersExt;
-    pub use super::ClientDealActionsExt;
-    pub use super::ClientDealContactsExt;
-    pub use super::ClientDealSettingsExt;
-    pub use super::ClientDealsExt;
-    pub use super::ClientDomainSettingsExt;
-    pub use super::ClientRolesExt;
-    pub use super::ClientUserGroupsExt;
-    pub use super::ClientUsersExt;
+    pub use super::ClientActionSettingsExt as _;
+    pub use super::ClientAuditsExt as _;
+    pub use super::ClientContactActionsExt as _;
+    pub use super::ClientContactSettingsExt as _;
+    pub use super::ClientContactsExt as _;
+    pub use super::ClientCustomObjectDefsExt as _;
+    pub use super::ClientCustomObjectsExt as _;
+    pub use super::ClientCustomerActionsExt as _;
+    pub use super::ClientCustomerSettingsExt as _;
+    pub use super::ClientCustomersExt as _;
+    pub use super::ClientDealActionsExt as _;
+    pub use super::ClientDealContactsExt as _;
+    pub use super::ClientDealSettingsExt as _;
+    pub use super::ClientDealsExt as _;
+    pub use super::ClientDomainSettingsExt as _;
+    pub use super::ClientRolesExt as _;
+    pub use super::ClientUserGroupsExt as _;
+    pub use super::ClientUsersExt as _;
 }

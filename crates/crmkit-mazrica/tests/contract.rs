@@ -15,7 +15,7 @@ fn client() -> Client {
     let url = crmkit_testkit::prism_url();
     Client::builder()
         .base_url(url)
-        .api_key("contract-key")
+        .credentials(crmkit_runtime::ApiKey::x_api_key("contract-key"))
         .allow_insecure_http(true)
         .retry(RetryPolicy::none())
         .build()

@@ -98,7 +98,7 @@ async fn every_operation_sends_what_its_snapshot_shows() {
     let server = MockServer::start().await;
     let client = Client::builder()
         .base_url(format!("{}/v1", server.uri()))
-        .api_key(KEY)
+        .credentials(crmkit_runtime::ApiKey::x_api_key(KEY))
         .allow_insecure_http(true)
         .build()
         .unwrap();

@@ -4,8 +4,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::error::Error;
-use crate::limits::RateLimit;
-use crate::retry::RetryPolicy;
+use crate::pipeline::limits::{Limits, RateLimit};
+use crate::pipeline::retry::RetryPolicy;
 
 /// `crmkit/<version>`, sent as the `User-Agent` of every request.
 pub const USER_AGENT: &str = concat!(
@@ -14,8 +14,8 @@ pub const USER_AGENT: &str = concat!(
     " (+https://github.com/crmkit/crmkit)"
 );
 
-/// Settings every vendor client shares. Vendor builders expose them through
-/// [`config_setters!`](crate::config_setters).
+/// Settings every vendor client shares; [`ClientBuilder`](crate::ClientBuilder) exposes
+/// them, and [`ZohoOAuth`](crate::ZohoOAuth) takes one for its token endpoint calls.
 #[derive(Clone, Debug)]
 pub struct Config {
     pub(crate) timeout: Duration,
@@ -23,6 +23,7 @@ pub struct Config {
     pub(crate) retry: RetryPolicy,
     pub(crate) rate_limit: Option<RateLimit>,
     pub(crate) max_concurrency: Option<usize>,
+    pub(crate) limits: Option<Limits>,
     pub(crate) max_body_bytes: usize,
     pub(crate) allow_insecure_http: bool,
     pub(crate) http: Option<reqwest::Client>,
@@ -36,6 +37,7 @@ impl Default for Config {
             retry: RetryPolicy::default(),
             rate_limit: None,
             max_concurrency: None,
+            limits: None,
             max_body_bytes: 64 * 1024 * 1024,
             allow_insecure_http: false,
             http: None,
@@ -74,6 +76,13 @@ impl Config {
         self
     }
 
+    /// Shares these limits (rate, concurrency) with every other client given the same
+    /// `Limits` (a clone); replaces `rate_limit` and `max_concurrency`.
+    pub fn limits(mut self, limits: Limits) -> Self {
+        self.limits = Some(limits);
+        self
+    }
+
     /// Largest response body read into memory (JSON answers and error bodies; streamed
     /// downloads are not limited). Default 64 MiB.
     pub fn max_body_bytes(mut self, n: usize) -> Self {
@@ -100,10 +109,8 @@ impl Config {
             return Ok(client.clone());
         }
         use rustls_platform_verifier::BuilderVerifierExt;
-        // If the process has no default TLS provider yet, make ring the default, so that a
-        // `reqwest::Client` built elsewhere (progenitor's generated `Client::new` builds one
-        // and unwraps it) works too. A provider the application installed is kept.
-        let _ = rustls::crypto::ring::default_provider().install_default();
+        // The ring provider is given to this client only: a library installs no
+        // process-wide default (the application may have chosen another one).
         let provider = Arc::new(rustls::crypto::ring::default_provider());
         let mut tls = rustls::ClientConfig::builder_with_provider(provider)
             .with_safe_default_protocol_versions()
@@ -136,53 +143,4 @@ pub fn check_url(url: &str, config: &Config) -> Result<url::Url, Error> {
             "`{url}`: unsupported scheme `{other}`"
         ))),
     }
-}
-
-/// Adds the shared settings of [`Config`] to a vendor builder that keeps one in a field:
-/// `timeout`, `connect_timeout`, `retry`, `rate_limit`, `max_concurrency`, `max_body_bytes`,
-/// `allow_insecure_http`, `http_client`.
-#[macro_export]
-macro_rules! config_setters {
-    ($field:ident) => {
-        /// Time limit for one attempt, from sending to the end of the body (default 60 s).
-        pub fn timeout(mut self, d: ::std::time::Duration) -> Self {
-            self.$field = self.$field.timeout(d);
-            self
-        }
-        /// Time limit for connecting (default 10 s).
-        pub fn connect_timeout(mut self, d: ::std::time::Duration) -> Self {
-            self.$field = self.$field.connect_timeout(d);
-            self
-        }
-        /// How failed calls are retried.
-        pub fn retry(mut self, policy: $crate::RetryPolicy) -> Self {
-            self.$field = self.$field.retry(policy);
-            self
-        }
-        /// A client-side request rate limit; `None` disables it.
-        pub fn rate_limit(mut self, limit: ::std::option::Option<$crate::RateLimit>) -> Self {
-            self.$field = self.$field.rate_limit(limit);
-            self
-        }
-        /// At most this many calls in flight at once; `None` for no limit.
-        pub fn max_concurrency(mut self, n: ::std::option::Option<usize>) -> Self {
-            self.$field = self.$field.max_concurrency(n);
-            self
-        }
-        /// Largest response body read into memory (default 64 MiB).
-        pub fn max_body_bytes(mut self, n: usize) -> Self {
-            self.$field = self.$field.max_body_bytes(n);
-            self
-        }
-        /// Allows `http://` base URLs. For tests against local servers only.
-        pub fn allow_insecure_http(mut self, allow: bool) -> Self {
-            self.$field = self.$field.allow_insecure_http(allow);
-            self
-        }
-        /// Uses this `reqwest::Client` (its own timeouts and TLS settings apply).
-        pub fn http_client(mut self, client: ::reqwest::Client) -> Self {
-            self.$field = self.$field.http_client(client);
-            self
-        }
-    };
 }

@@ -2,15 +2,15 @@
 
 use std::future::Future;
 
+use crate::response::{ByteStream, Response};
 use futures_util::StreamExt;
-use progenitor_client::{ByteStream, ResponseValue};
 use tokio::io::{AsyncWrite, AsyncWriteExt};
 
 /// Writes a download (a [`ByteStream`] answer: record photo, bulk read result) to a sink
 /// chunk by chunk as it arrives, never holding it whole in memory.
 pub trait Download {
     /// Copies every chunk to `sink`, flushes it, and answers the number of bytes written.
-    /// A broken download fails with an [`std::io::Error`] wrapping the `reqwest::Error`.
+    /// A broken download fails with an [`std::io::Error`] wrapping the [`crate::Error`].
     /// An empty answer (a `204`) writes nothing.
     fn write_to<'a, W>(
         self,
@@ -38,7 +38,7 @@ impl Download for ByteStream {
     }
 }
 
-impl Download for ResponseValue<ByteStream> {
+impl Download for Response<ByteStream> {
     fn write_to<'a, W>(
         self,
         sink: &'a mut W,

@@ -1,16 +1,17 @@
 //! The one error type of every crmkit client.
 //!
-//! Generated operations return `progenitor_client::Error<E>`; `?` (or `Error::from`) turns it
-//! into [`Error`]. The runtime's request executor classifies every failure itself — it sees
-//! the status, headers and raw body before the generated code does — and hands its verdict
-//! through progenitor's transport-error channel (see the private `carrier` module), so
-//! nothing is lost on the way.
+//! Every operation's `send()` returns [`Result`]: the pipeline sees every answer, so an
+//! error keeps the vendor, the operation, and — whenever the vendor answered — the HTTP
+//! status, the headers and the raw body.
 
 use std::fmt;
+use std::ops::Deref;
 
 use bytes::Bytes;
 use reqwest::StatusCode;
 use reqwest::header::HeaderMap;
+
+use crate::profile::Fault;
 
 /// `Result` with crmkit's [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -51,6 +52,17 @@ impl Error {
         match self {
             Error::Api(e) => Some(e.status),
             Error::Decode(e) => e.status,
+            Error::PartialFailure(e) => Some(e.status),
+            _ => None,
+        }
+    }
+
+    /// The headers of the vendor's answer, when there was one.
+    pub fn headers(&self) -> Option<&HeaderMap> {
+        match self {
+            Error::Api(e) => Some(&e.headers),
+            Error::Decode(e) => e.headers.as_ref(),
+            Error::PartialFailure(e) => Some(&e.headers),
             _ => None,
         }
     }
@@ -61,6 +73,209 @@ impl Error {
             Error::Api(e) => Some(e),
             _ => None,
         }
+    }
+
+    /// The vendor's error code, when the vendor answered with one.
+    pub fn code(&self) -> Option<&ErrorCode> {
+        self.api().and_then(|e| e.code.as_ref())
+    }
+
+    /// Whether trying the same call again later may succeed: throttling, a vendor-side
+    /// fault (`5xx`), a timeout or a broken connection. The pipeline has already retried
+    /// what was safe to retry within its budget.
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            Error::Api(e) => {
+                self.is_throttled() || e.status.is_server_error() || e.status.as_u16() == 408
+            }
+            Error::Transport(_) => true,
+            _ => false,
+        }
+    }
+
+    /// Whether the vendor refused the call for its rate, concurrency or credit limits
+    /// (`429`, or a throttling code inside another status).
+    pub fn is_throttled(&self) -> bool {
+        match self {
+            Error::Api(e) => {
+                e.status == StatusCode::TOO_MANY_REQUESTS
+                    || matches!(
+                        e.code,
+                        Some(ErrorCode::TooManyRequests | ErrorCode::LimitExceeded)
+                    )
+            }
+            _ => false,
+        }
+    }
+
+    /// Whether the thing asked for does not exist (`404`, or Zoho's `INVALID_URL_PATTERN`
+    /// / `RECORD_NOT_FOUND`).
+    pub fn is_not_found(&self) -> bool {
+        match self {
+            Error::Api(e) => {
+                e.status == StatusCode::NOT_FOUND
+                    || matches!(
+                        e.code,
+                        Some(ErrorCode::InvalidUrlPattern | ErrorCode::RecordNotFound)
+                    )
+            }
+            _ => false,
+        }
+    }
+
+    /// Whether the credentials are missing, refused or lack the permission (`401`, `403`,
+    /// Zoho's token and scope codes, or a failure to obtain a token).
+    pub fn is_auth(&self) -> bool {
+        match self {
+            Error::Auth(_) => true,
+            Error::Api(e) => {
+                matches!(e.status.as_u16(), 401 | 403)
+                    || matches!(
+                        e.code,
+                        Some(
+                            ErrorCode::InvalidToken
+                                | ErrorCode::AuthenticationFailure
+                                | ErrorCode::InvalidOauthToken
+                                | ErrorCode::OauthScopeMismatch
+                                | ErrorCode::NoPermission
+                                | ErrorCode::AuthorizationFailed
+                        )
+                    )
+            }
+            _ => false,
+        }
+    }
+}
+
+/// A vendor's error code, as a matchable value. The codes Zoho documents (CRM and Voice
+/// share them) have variants; any other code — another vendor's, or one Zoho adds later —
+/// is [`ErrorCode::Other`]. It dereferences to the code as the vendor wrote it.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ErrorCode {
+    /// `INVALID_TOKEN`: the access token is expired or unknown.
+    InvalidToken,
+    /// `AUTHENTICATION_FAILURE` (Zoho also sends it for expired tokens).
+    AuthenticationFailure,
+    /// `INVALID_OAUTHTOKEN`.
+    InvalidOauthToken,
+    /// `OAUTH_SCOPE_MISMATCH`: the token lacks the scope of the operation.
+    OauthScopeMismatch,
+    /// `NO_PERMISSION`: the user's profile does not allow the operation.
+    NoPermission,
+    /// `AUTHORIZATION_FAILED`.
+    AuthorizationFailed,
+    /// `INVALID_URL_PATTERN`: no such resource or path.
+    InvalidUrlPattern,
+    /// `RECORD_NOT_FOUND`.
+    RecordNotFound,
+    /// `INVALID_MODULE`: the module name is not valid.
+    InvalidModule,
+    /// `INVALID_DATA`: a value does not fit its field.
+    InvalidData,
+    /// `MANDATORY_NOT_FOUND`: a required field is missing.
+    MandatoryNotFound,
+    /// `DUPLICATE_DATA`: a unique field's value exists already.
+    DuplicateData,
+    /// `REQUIRED_PARAM_MISSING`.
+    RequiredParamMissing,
+    /// `INVALID_REQUEST`.
+    InvalidRequest,
+    /// `INVALID_REQUEST_METHOD`.
+    InvalidRequestMethod,
+    /// `TOO_MANY_REQUESTS`: rate or concurrency limit.
+    TooManyRequests,
+    /// `LIMIT_EXCEEDED`: an API credit or count limit.
+    LimitExceeded,
+    /// `RECORD_LOCKED`.
+    RecordLocked,
+    /// `FEATURE_NOT_SUPPORTED`.
+    FeatureNotSupported,
+    /// `ID_ALREADY_CONVERTED`.
+    IdAlreadyConverted,
+    /// `INTERNAL_ERROR`.
+    InternalError,
+    /// Any other code, as the vendor wrote it.
+    Other(String),
+}
+
+const KNOWN_CODES: [(&str, ErrorCode); 21] = [
+    ("INVALID_TOKEN", ErrorCode::InvalidToken),
+    ("AUTHENTICATION_FAILURE", ErrorCode::AuthenticationFailure),
+    ("INVALID_OAUTHTOKEN", ErrorCode::InvalidOauthToken),
+    ("OAUTH_SCOPE_MISMATCH", ErrorCode::OauthScopeMismatch),
+    ("NO_PERMISSION", ErrorCode::NoPermission),
+    ("AUTHORIZATION_FAILED", ErrorCode::AuthorizationFailed),
+    ("INVALID_URL_PATTERN", ErrorCode::InvalidUrlPattern),
+    ("RECORD_NOT_FOUND", ErrorCode::RecordNotFound),
+    ("INVALID_MODULE", ErrorCode::InvalidModule),
+    ("INVALID_DATA", ErrorCode::InvalidData),
+    ("MANDATORY_NOT_FOUND", ErrorCode::MandatoryNotFound),
+    ("DUPLICATE_DATA", ErrorCode::DuplicateData),
+    ("REQUIRED_PARAM_MISSING", ErrorCode::RequiredParamMissing),
+    ("INVALID_REQUEST", ErrorCode::InvalidRequest),
+    ("INVALID_REQUEST_METHOD", ErrorCode::InvalidRequestMethod),
+    ("TOO_MANY_REQUESTS", ErrorCode::TooManyRequests),
+    ("LIMIT_EXCEEDED", ErrorCode::LimitExceeded),
+    ("RECORD_LOCKED", ErrorCode::RecordLocked),
+    ("FEATURE_NOT_SUPPORTED", ErrorCode::FeatureNotSupported),
+    ("ID_ALREADY_CONVERTED", ErrorCode::IdAlreadyConverted),
+    ("INTERNAL_ERROR", ErrorCode::InternalError),
+];
+
+impl ErrorCode {
+    /// The code as the vendor wrote it.
+    pub fn as_str(&self) -> &str {
+        match self {
+            ErrorCode::Other(s) => s,
+            known => KNOWN_CODES
+                .iter()
+                .find(|(_, c)| c == known)
+                .map_or("", |(s, _)| s),
+        }
+    }
+}
+
+impl From<&str> for ErrorCode {
+    fn from(code: &str) -> Self {
+        KNOWN_CODES
+            .iter()
+            .find(|(s, _)| *s == code)
+            .map_or_else(|| ErrorCode::Other(code.to_string()), |(_, c)| c.clone())
+    }
+}
+
+impl From<String> for ErrorCode {
+    fn from(code: String) -> Self {
+        match ErrorCode::from(code.as_str()) {
+            ErrorCode::Other(_) => ErrorCode::Other(code),
+            known => known,
+        }
+    }
+}
+
+impl Deref for ErrorCode {
+    type Target = str;
+    fn deref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl fmt::Display for ErrorCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl PartialEq<str> for ErrorCode {
+    fn eq(&self, other: &str) -> bool {
+        self.as_str() == other
+    }
+}
+
+impl PartialEq<&str> for ErrorCode {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
     }
 }
 
@@ -79,8 +294,8 @@ pub struct ApiError {
     pub headers: HeaderMap,
     /// The raw response body, byte for byte.
     pub body: Bytes,
-    /// The vendor's error code (`INVALID_TOKEN`, `"<App Error Code>"`, …).
-    pub code: Option<String>,
+    /// The vendor's error code (`INVALID_TOKEN`, `"Bad Request"`, …).
+    pub code: Option<ErrorCode>,
     /// The vendor's human-readable message.
     pub message: Option<String>,
     /// The vendor's structured details, if any.
@@ -88,6 +303,28 @@ pub struct ApiError {
 }
 
 impl ApiError {
+    /// The vendor's answer `status`/`headers`/`body` to `operation`, with its decoded fault.
+    pub fn new(
+        vendor: &'static str,
+        operation: &'static str,
+        status: StatusCode,
+        headers: HeaderMap,
+        body: Bytes,
+        fault: Option<Fault>,
+    ) -> Self {
+        let fault = fault.unwrap_or_default();
+        ApiError {
+            vendor,
+            operation,
+            status,
+            headers,
+            body,
+            code: fault.code.map(ErrorCode::from),
+            message: fault.message,
+            details: fault.details,
+        }
+    }
+
     /// The body as text (lossy), for logs.
     pub fn body_text(&self) -> std::borrow::Cow<'_, str> {
         String::from_utf8_lossy(&self.body)
@@ -131,33 +368,29 @@ impl fmt::Debug for ApiError {
 impl std::error::Error for ApiError {}
 
 /// A batch write in which some items failed: Zoho CRM answers one outcome per record
-/// under HTTP 200/201/202. The items not listed in `failed` were written; retry only these.
+/// under HTTP 200/201/202. The items in `succeeded` were written; retry only `failed`.
 #[derive(Debug, Clone, thiserror::Error)]
-#[error("{vendor}: {} of {total} items failed{}", failed.len(), failed.first().map(|(i, f)| format!(" (first: #{i} {})", f.code.as_deref().or(f.message.as_deref()).unwrap_or("no code"))).unwrap_or_default())]
+#[error("{vendor} {operation}: {} of {total} items failed{}", failed.len(), failed.first().map(|(i, f)| format!(" (first: #{i} {})", f.code.as_deref().or(f.message.as_deref()).unwrap_or("no code"))).unwrap_or_default())]
 #[non_exhaustive]
 pub struct PartialFailure {
     /// Vendor name.
     pub vendor: &'static str,
-    /// Items submitted.
+    /// The spec's `operationId`.
+    pub operation: &'static str,
+    /// HTTP status of the answer (a success status).
+    pub status: StatusCode,
+    /// Response headers.
+    pub headers: HeaderMap,
+    /// The raw response body, byte for byte (every outcome as the vendor sent it).
+    pub body: Bytes,
+    /// Items submitted (outcomes answered).
     pub total: usize,
-    /// The failed items: position in the submitted list, and the vendor's code, message
-    /// and details (the whole outcome as the vendor sent it).
-    pub failed: Vec<(usize, crate::vendor::Fault)>,
-}
-
-impl PartialFailure {
-    /// `failed` of `total` items of a batch written to `vendor` failed.
-    pub fn new(
-        vendor: &'static str,
-        total: usize,
-        failed: Vec<(usize, crate::vendor::Fault)>,
-    ) -> Self {
-        PartialFailure {
-            vendor,
-            total,
-            failed,
-        }
-    }
+    /// The items that succeeded: position in the submitted list, and the vendor's code,
+    /// message and details (the new record's id, for one).
+    pub succeeded: Vec<(usize, Fault)>,
+    /// The items that failed: position in the submitted list, and the vendor's code,
+    /// message and details.
+    pub failed: Vec<(usize, Fault)>,
 }
 
 /// A response whose body does not match the API description.
@@ -167,12 +400,11 @@ impl PartialFailure {
 pub struct DecodeError {
     /// Vendor name.
     pub vendor: &'static str,
-    /// The spec's `operationId` (empty when unknown).
+    /// The spec's `operationId`.
     pub operation: &'static str,
-    /// HTTP status, when known. progenitor does not hand it over for a 2xx body of the
-    /// wrong shape (it reports only the bytes); every other case has it.
+    /// HTTP status (always set for answers the pipeline received).
     pub status: Option<StatusCode>,
-    /// Response headers, when known (see `status`).
+    /// Response headers (always set for answers the pipeline received).
     pub headers: Option<HeaderMap>,
     /// The raw body, byte for byte (empty when it was larger than the configured limit).
     pub body: Bytes,
@@ -295,140 +527,52 @@ impl From<AuthError> for Error {
     }
 }
 
-impl<E: serde::Serialize> From<progenitor_client::Error<E>> for Error {
-    fn from(err: progenitor_client::Error<E>) -> Self {
-        use progenitor_client::Error as P;
-        match err {
-            P::CommunicationError(e) | P::ResponseBodyError(e) | P::InvalidUpgrade(e) => {
-                carrier::take(&e).unwrap_or_else(|| {
-                    TransportError {
-                        vendor: "",
-                        operation: "",
-                        timeout: e.is_timeout(),
-                        maybe_sent: !e.is_connect() && !e.is_builder(),
-                        source: e,
-                    }
-                    .into()
-                })
-            }
-            P::InvalidRequest(msg) | P::Custom(msg) => Error::InvalidRequest(msg),
-            P::InvalidResponsePayload(body, source) => DecodeError {
-                vendor: "",
-                operation: "",
-                status: None,
-                headers: None,
-                body,
-                reason: "a success body does not match the API description".into(),
-                source: Some(source),
-            }
-            .into(),
-            // The executor turns every non-2xx answer into an `Api` error before progenitor
-            // sees it; these arms keep the information should a response reach them anyway.
-            P::ErrorResponse(rv) => {
-                let status = rv.status();
-                let headers = rv.headers().clone();
-                let body = serde_json::to_vec(rv.as_ref())
-                    .map(Bytes::from)
-                    .unwrap_or_default();
-                ApiError {
-                    vendor: "",
-                    operation: "",
-                    status,
-                    headers,
-                    body,
-                    code: None,
-                    message: None,
-                    details: None,
-                }
-                .into()
-            }
-            P::UnexpectedResponse(resp) => {
-                let received = resp.extensions().get::<crate::exec::Received>().cloned();
-                DecodeError {
-                    vendor: received.as_ref().map_or("", |r| r.vendor),
-                    operation: received.as_ref().map_or("", |r| r.operation),
-                    status: Some(resp.status()),
-                    headers: Some(resp.headers().clone()),
-                    body: received.map(|r| r.body).unwrap_or_default(),
-                    reason: format!(
-                        "HTTP {} is not a status the API description documents",
-                        resp.status().as_u16()
-                    ),
-                    source: None,
-                }
-                .into()
-            }
-        }
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn api(status: u16, code: Option<&str>) -> Error {
+        ApiError::new(
+            "v",
+            "op",
+            StatusCode::from_u16(status).unwrap(),
+            HeaderMap::new(),
+            Bytes::new(),
+            Some(Fault {
+                code: code.map(str::to_string),
+                ..Fault::default()
+            }),
+        )
+        .into()
     }
-}
 
-/// Carries a typed [`Error`] through the `reqwest::Error` that progenitor's `exec` hook must
-/// return, so the generated code passes it on untouched and [`Error::from`] takes it back out.
-pub(crate) mod carrier {
-    use std::sync::Mutex;
-
-    use super::Error;
-
-    /// Holds the error until [`take`] removes it.
-    #[derive(Debug)]
-    struct Carrier(Mutex<Option<Error>>);
-
-    impl std::fmt::Display for Carrier {
-        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            match self.0.lock().ok().as_deref() {
-                Some(Some(e)) => e.fmt(f),
-                _ => f.write_str("crmkit error (already taken)"),
-            }
+    #[test]
+    fn codes_are_typed_and_keep_their_text() {
+        assert_eq!(ErrorCode::from("INVALID_MODULE"), ErrorCode::InvalidModule);
+        assert_eq!(ErrorCode::InvalidModule.as_str(), "INVALID_MODULE");
+        assert_eq!(
+            ErrorCode::from("Bad Request"),
+            ErrorCode::Other("Bad Request".into())
+        );
+        assert_eq!(&*ErrorCode::from("Bad Request"), "Bad Request");
+        for (text, code) in KNOWN_CODES {
+            assert_eq!(code.as_str(), text);
         }
     }
 
-    impl std::error::Error for Carrier {}
-
-    /// Wraps `err` in a `reqwest::Error`: a response whose body stream fails with the carrier.
-    pub(crate) async fn wrap(err: Error) -> reqwest::Error {
-        let carrier = Carrier(Mutex::new(Some(err)));
-        let failing = futures_util::stream::once(async move { Err::<bytes::Bytes, _>(carrier) });
-        let response =
-            reqwest::Response::from(http::Response::new(reqwest::Body::wrap_stream(failing)));
-        match response.bytes().await {
-            Err(e) => e,
-            // A body whose only item is an error cannot be read successfully; should reqwest
-            // ever change that, the caller still gets an error rather than a false success.
-            Ok(_) => status_error(),
-        }
-    }
-
-    fn status_error() -> reqwest::Error {
-        let mut response = http::Response::new(reqwest::Body::from(Vec::new()));
-        *response.status_mut() = reqwest::StatusCode::INTERNAL_SERVER_ERROR;
-        match reqwest::Response::from(response).error_for_status() {
-            Err(e) => e,
-            Ok(_) => unreachable!("reqwest reports an HTTP 500 as an error"),
-        }
-    }
-
-    /// Takes the error carried anywhere in `err`'s source chain.
-    pub(crate) fn take(err: &(dyn std::error::Error + 'static)) -> Option<Error> {
-        let mut current = Some(err);
-        while let Some(e) = current {
-            if let Some(carrier) = e.downcast_ref::<Carrier>() {
-                return carrier.0.lock().ok()?.take();
-            }
-            current = e.source();
-        }
-        None
-    }
-
-    #[cfg(test)]
-    mod tests {
-        use super::*;
-
-        #[tokio::test]
-        async fn an_error_survives_the_trip_through_reqwest() {
-            let wrapped = wrap(Error::InvalidRequest("no id".into())).await;
-            let back = take(&wrapped).expect("carried error");
-            assert!(matches!(back, Error::InvalidRequest(m) if m == "no id"));
-            assert!(take(&wrapped).is_none(), "taken once");
-        }
+    #[test]
+    fn predicates_follow_status_and_code() {
+        assert!(api(429, None).is_throttled() && api(429, None).is_retryable());
+        assert!(api(400, Some("LIMIT_EXCEEDED")).is_throttled());
+        assert!(api(503, None).is_retryable() && !api(400, None).is_retryable());
+        assert!(api(404, None).is_not_found());
+        assert!(api(400, Some("INVALID_URL_PATTERN")).is_not_found());
+        assert!(api(401, None).is_auth() && api(400, Some("OAUTH_SCOPE_MISMATCH")).is_auth());
+        assert!(!api(400, Some("INVALID_DATA")).is_auth());
+        assert!(Error::from(AuthError::Store("x".into())).is_auth());
+        assert_eq!(
+            api(400, Some("INVALID_DATA")).code(),
+            Some(&ErrorCode::InvalidData)
+        );
     }
 }

@@ -1,39 +1,109 @@
 //! The runtime shared by every crmkit vendor client.
 //!
-//! Generated clients carry an [`Inner`] and implement progenitor's `ClientHooks` with
-//! [`client_hooks!`], so every call of every vendor runs through [`Inner::execute`]:
+//! Generated clients carry an [`Inner`] (the [`pipeline`]); every operation's `send()`
+//! builds its request with progenitor's code and hands it to the pipeline, which returns a
+//! typed [`Response`] or one [`Error`]:
 //!
-//! - [`auth`] — credentials: static tokens, API keys, HTTP Basic, Zoho OAuth refresh;
-//! - [`retry`] — backoff with jitter, `Retry-After`, never repeating an unsafe request;
-//! - [`limits`] — client-side rate and concurrency limits;
-//! - [`pager`] — lazy streams over paged lists; [`download`] — binary answers written to a
-//!   sink chunk by chunk;
+//! - [`profile`] — what a vendor crate says about its API ([`Profile`]);
+//! - [`builder`] — the one [`ClientBuilder`] over a profile;
+//! - [`pipeline`] — limits, identity, endpoint, send, classify, retry, decode;
+//! - [`auth`] — credential kinds: static tokens, API keys, HTTP Basic, Zoho OAuth;
+//! - [`paging`] — lazy streams over paged lists; [`download`] — binary answers written to
+//!   a sink chunk by chunk;
 //! - [`error`] — the one [`Error`] type, keeping status, headers and raw body;
 //! - [`types`] — [`Id`], [`Lenient`] and [`CsvList`], substituted for spec schemas;
 //! - a `tracing` span `crmkit.request` per call, and a crmkit `User-Agent`.
 
 pub mod auth;
+pub mod builder;
 pub mod config;
 pub mod download;
 pub mod error;
-mod exec;
-mod hooks;
-pub mod limits;
-pub mod pager;
-pub mod retry;
+pub mod paging;
+pub mod pipeline;
+pub mod profile;
+pub mod response;
 pub mod types;
-pub mod vendor;
 
-pub use auth::{ApiKey, Basic, Credentials, DataCentre, StaticToken, ZohoOAuth};
+pub use auth::{
+    ApiKey, Basic, Credentials, DataCentre, Environment, Identity, StaticToken, ZohoAuth, ZohoOAuth,
+};
+pub use builder::ClientBuilder;
 pub use config::{Config, USER_AGENT};
 pub use download::Download;
-pub use error::{ApiError, AuthError, DecodeError, Error, PartialFailure, Result, TransportError};
-pub use exec::{Inner, Received, exec_hook};
-pub use limits::RateLimit;
-pub use pager::{Page, paginate};
-pub use retry::RetryPolicy;
+pub use error::{
+    ApiError, AuthError, DecodeError, Error, ErrorCode, PartialFailure, Result, TransportError,
+};
+pub use paging::{ItemStream, Page, paginate};
+pub use pipeline::limits::{Limits, RateLimit};
+pub use pipeline::retry::RetryPolicy;
+pub use pipeline::{Answer, Inner, Operation};
+pub use profile::{Fault, Profile, Verdict};
+pub use response::{ByteStream, Response};
 pub use types::{CsvList, Id, Lenient};
-pub use vendor::{Fault, Vendor};
 
 /// Re-exported so the vendor crates and the facade name one version of each.
-pub use {futures_core, futures_util, progenitor_client, reqwest};
+pub use {futures_core, futures_util, reqwest};
+
+/// The traits a caller needs in scope: [`Download`] and the stream combinators.
+pub mod prelude {
+    pub use crate::Download as _;
+    pub use futures_util::{StreamExt as _, TryStreamExt as _};
+}
+
+/// Support for generated code; not part of the public API.
+#[doc(hidden)]
+pub mod __private {
+    pub use progenitor_client;
+
+    use crate::error::Error;
+
+    /// A request progenitor's builder could not make (a missing or invalid argument).
+    pub fn request_error<E>(operation: &str, err: progenitor_client::Error<E>) -> Error {
+        match err {
+            progenitor_client::Error::InvalidRequest(msg)
+            | progenitor_client::Error::Custom(msg) => {
+                Error::InvalidRequest(format!("{operation}: {msg}"))
+            }
+            progenitor_client::Error::CommunicationError(e) => {
+                Error::InvalidRequest(format!("{operation}: {e}"))
+            }
+            _ => Error::InvalidRequest(format!("{operation}: the request could not be built")),
+        }
+    }
+}
+
+/// Adds crmkit's constructors to a generated `Client` of the vendor `$profile`:
+/// `Client::builder()` and `with_retry`.
+///
+/// ```text
+/// crmkit_runtime::client!(Client, ZohoCrm);
+/// ```
+#[macro_export]
+macro_rules! client {
+    ($client:ident, $profile:ty) => {
+        impl $client {
+            /// A builder with the vendor's defaults; see [`crmkit_runtime::ClientBuilder`].
+            pub fn builder() -> $crate::ClientBuilder<$profile> {
+                $crate::ClientBuilder::new()
+            }
+
+            /// This client with another retry policy, sharing everything else (limits,
+            /// credentials, connections): for calls that need a policy of their own.
+            pub fn with_retry(&self, policy: $crate::RetryPolicy) -> Self {
+                $client {
+                    baseurl: self.baseurl.clone(),
+                    client: self.client.clone(),
+                    inner: self.inner.with_retry(policy),
+                }
+            }
+
+            /// The base URL requests go to (the spec's server URL).
+            pub fn base_url(&self) -> &str {
+                &self.baseurl
+            }
+        }
+
+        impl ::progenitor_client::ClientHooks<$crate::Inner> for $client {}
+    };
+}

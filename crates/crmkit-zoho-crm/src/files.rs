@@ -3,19 +3,18 @@
 //! writes them to any sink chunk by chunk.
 //!
 //! Uploads go to the API host (the spec says so; not the data centre's separate upload
-//! host) and run through the same executor as every generated call: credentials, limits,
+//! host) and run through the same pipeline as every generated call: credentials, limits,
 //! retries, tracing, errors. The body is encoded in memory (photos and logos are small), so
 //! a retry sends it again byte for byte. Replacing a photo or logo with the same file gives
 //! the same result, so these calls count as idempotent: a `503` or a connection lost after
 //! sending is retried under the client's [`RetryPolicy`](crmkit_runtime::RetryPolicy).
 
 use bytes::{BufMut, Bytes, BytesMut};
-use crmkit_runtime::{DecodeError, Error};
-use progenitor_client::ClientInfo;
+use crmkit_runtime::{Error, Operation, Response};
 use reqwest::header::{ACCEPT, CONTENT_TYPE};
 
+use crate::Client;
 use crate::types::ActionOutcome;
-use crate::{Client, ResponseValue};
 
 /// A file to upload: its name, media type and content.
 #[derive(Clone, PartialEq, Eq)]
@@ -98,11 +97,8 @@ fn is_api_name(s: &str) -> bool {
 impl Client {
     /// Uploads or replaces the organisation's logo (`upload_org_logo`,
     /// `POST /crm/v2/org/photo`, one multipart part `file`).
-    pub async fn upload_org_logo(
-        &self,
-        file: &FilePart,
-    ) -> Result<ResponseValue<ActionOutcome>, Error> {
-        let url = format!("{}/crm/v2/org/photo", self.baseurl());
+    pub async fn upload_org_logo(&self, file: &FilePart) -> Result<Response<ActionOutcome>, Error> {
+        let url = format!("{}/crm/v2/org/photo", self.base_url());
         self.upload(url, "upload_org_logo", file).await
     }
 
@@ -114,7 +110,7 @@ impl Client {
         module_api_name: &str,
         record_id: &str,
         file: &FilePart,
-    ) -> Result<ResponseValue<ActionOutcome>, Error> {
+    ) -> Result<Response<ActionOutcome>, Error> {
         if !is_api_name(module_api_name) {
             return Err(Error::InvalidRequest(format!(
                 "`{module_api_name}` is not a module API name"
@@ -127,7 +123,7 @@ impl Client {
         }
         let url = format!(
             "{}/crm/v2/{module_api_name}/{record_id}/photo",
-            self.baseurl()
+            self.base_url()
         );
         self.upload(url, "upload_record_photo", file).await
     }
@@ -137,10 +133,11 @@ impl Client {
         url: String,
         operation: &'static str,
         file: &FilePart,
-    ) -> Result<ResponseValue<ActionOutcome>, Error> {
+    ) -> Result<Response<ActionOutcome>, Error> {
         let (boundary, body) = multipart("file", file)?;
         let request = self
-            .client()
+            .inner
+            .http()
             .post(url)
             .header(ACCEPT, "application/json")
             .header(
@@ -150,25 +147,13 @@ impl Client {
             .body(body)
             .build()
             .map_err(|e| Error::InvalidRequest(format!("{operation}: {e}")))?;
-        let response = self.inner().execute_as(request, operation, true).await?;
-        let status = response.status();
-        let headers = response.headers().clone();
-        let bytes = response
-            .bytes()
-            .await
-            .map_err(|e| Error::from(progenitor_client::Error::<()>::ResponseBodyError(e)))?;
-        match serde_json::from_slice::<ActionOutcome>(&bytes) {
-            Ok(outcome) => Ok(ResponseValue::new(outcome, status, headers)),
-            Err(e) => Err(DecodeError::new(
-                self.inner().vendor(),
-                operation,
-                Some(status),
-                Some(headers),
-                bytes,
-                format!("not an outcome `{{code, details, message, status}}`: {e}"),
-            )
-            .into()),
-        }
+        // Replacing a photo with the same file gives the same result: safe to repeat.
+        let op = Operation {
+            id: operation,
+            idempotent: true,
+            batch: None,
+        };
+        self.inner.send_json(request, &op).await
     }
 }
 

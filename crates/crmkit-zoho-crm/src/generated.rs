@@ -2,7 +2,7 @@
 // Change the spec (or xtask/src/generate.rs) and run `cargo xtask generate`.
 
 #[allow(unused_imports)]
-pub use progenitor_client::{ByteStream, ClientInfo, Error, ResponseValue};
+use progenitor_client::{ByteStream, ClientInfo, Error, ResponseValue};
 #[allow(unused_imports)]
 use progenitor_client::{ClientHooks, OperationInfo, RequestBuilderExt, encode_path};
 /// Types used as operation parameters and responses.
@@ -23423,6 +23423,294 @@ pub mod types {
             }
         }
     }
+    impl ::std::convert::TryFrom<u64> for BulkReadQueryCvid {
+        type Error = self::error::ConversionError;
+        fn try_from(value: u64) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value <= 0 {
+                return Err("an id is a positive number".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<u32> for BulkReadQueryCvid {
+        type Error = self::error::ConversionError;
+        fn try_from(value: u32) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value <= 0 {
+                return Err("an id is a positive number".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<i64> for BulkReadQueryCvid {
+        type Error = self::error::ConversionError;
+        fn try_from(value: i64) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value <= 0 {
+                return Err("an id is a positive number".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<i32> for BulkReadQueryCvid {
+        type Error = self::error::ConversionError;
+        fn try_from(value: i32) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value <= 0 {
+                return Err("an id is a positive number".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<u64> for ConvertLeadInputAccounts {
+        type Error = self::error::ConversionError;
+        fn try_from(value: u64) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value <= 0 {
+                return Err("an id is a positive number".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<u32> for ConvertLeadInputAccounts {
+        type Error = self::error::ConversionError;
+        fn try_from(value: u32) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value <= 0 {
+                return Err("an id is a positive number".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<i64> for ConvertLeadInputAccounts {
+        type Error = self::error::ConversionError;
+        fn try_from(value: i64) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value <= 0 {
+                return Err("an id is a positive number".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<i32> for ConvertLeadInputAccounts {
+        type Error = self::error::ConversionError;
+        fn try_from(value: i32) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value <= 0 {
+                return Err("an id is a positive number".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<u64> for ConvertLeadInputAssignTo {
+        type Error = self::error::ConversionError;
+        fn try_from(value: u64) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value <= 0 {
+                return Err("an id is a positive number".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<u32> for ConvertLeadInputAssignTo {
+        type Error = self::error::ConversionError;
+        fn try_from(value: u32) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value <= 0 {
+                return Err("an id is a positive number".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<i64> for ConvertLeadInputAssignTo {
+        type Error = self::error::ConversionError;
+        fn try_from(value: i64) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value <= 0 {
+                return Err("an id is a positive number".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<i32> for ConvertLeadInputAssignTo {
+        type Error = self::error::ConversionError;
+        fn try_from(value: i32) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value <= 0 {
+                return Err("an id is a positive number".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<u64> for ConvertLeadInputContacts {
+        type Error = self::error::ConversionError;
+        fn try_from(value: u64) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value <= 0 {
+                return Err("an id is a positive number".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<u32> for ConvertLeadInputContacts {
+        type Error = self::error::ConversionError;
+        fn try_from(value: u32) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value <= 0 {
+                return Err("an id is a positive number".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<i64> for ConvertLeadInputContacts {
+        type Error = self::error::ConversionError;
+        fn try_from(value: i64) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value <= 0 {
+                return Err("an id is a positive number".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<i32> for ConvertLeadInputContacts {
+        type Error = self::error::ConversionError;
+        fn try_from(value: i32) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value <= 0 {
+                return Err("an id is a positive number".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<u64> for NoteInputParentId {
+        type Error = self::error::ConversionError;
+        fn try_from(value: u64) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value <= 0 {
+                return Err("an id is a positive number".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<u32> for NoteInputParentId {
+        type Error = self::error::ConversionError;
+        fn try_from(value: u32) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value <= 0 {
+                return Err("an id is a positive number".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<i64> for NoteInputParentId {
+        type Error = self::error::ConversionError;
+        fn try_from(value: i64) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value <= 0 {
+                return Err("an id is a positive number".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<i32> for NoteInputParentId {
+        type Error = self::error::ConversionError;
+        fn try_from(value: i32) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value <= 0 {
+                return Err("an id is a positive number".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<u64> for RecordsWriteRequestLarId {
+        type Error = self::error::ConversionError;
+        fn try_from(value: u64) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value <= 0 {
+                return Err("an id is a positive number".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<u32> for RecordsWriteRequestLarId {
+        type Error = self::error::ConversionError;
+        fn try_from(value: u32) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value <= 0 {
+                return Err("an id is a positive number".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<i64> for RecordsWriteRequestLarId {
+        type Error = self::error::ConversionError;
+        fn try_from(value: i64) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value <= 0 {
+                return Err("an id is a positive number".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<i32> for RecordsWriteRequestLarId {
+        type Error = self::error::ConversionError;
+        fn try_from(value: i32) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value <= 0 {
+                return Err("an id is a positive number".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<u64> for TagRecordCountCountString {
+        type Error = self::error::ConversionError;
+        fn try_from(value: u64) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value <= 0 {
+                return Err("an id is a positive number".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<u32> for TagRecordCountCountString {
+        type Error = self::error::ConversionError;
+        fn try_from(value: u32) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value <= 0 {
+                return Err("an id is a positive number".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<i64> for TagRecordCountCountString {
+        type Error = self::error::ConversionError;
+        fn try_from(value: i64) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value <= 0 {
+                return Err("an id is a positive number".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<i32> for TagRecordCountCountString {
+        type Error = self::error::ConversionError;
+        fn try_from(value: i32) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value <= 0 {
+                return Err("an id is a positive number".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<u64> for ZohoId {
+        type Error = self::error::ConversionError;
+        fn try_from(value: u64) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value <= 0 {
+                return Err("an id is a positive number".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<u32> for ZohoId {
+        type Error = self::error::ConversionError;
+        fn try_from(value: u32) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value <= 0 {
+                return Err("an id is a positive number".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<i64> for ZohoId {
+        type Error = self::error::ConversionError;
+        fn try_from(value: i64) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value <= 0 {
+                return Err("an id is a positive number".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<i32> for ZohoId {
+        type Error = self::error::ConversionError;
+        fn try_from(value: i32) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value <= 0 {
+                return Err("an id is a positive number".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
 }
 #[derive(Clone, Debug)]
 /// Client for Zoho CRM REST API v2
@@ -25401,6 +25689,7 @@ pub mod builder {
     ///
     /// [`ClientBulkReadExt::create_bulk_read_job`]: super::ClientBulkReadExt::create_bulk_read_job
     #[derive(Debug, Clone)]
+    #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
     pub struct CreateBulkReadJob<'a> {
         client: &'a super::Client,
         body: Result<types::builder::BulkReadRequest, String>,
@@ -25430,21 +25719,18 @@ pub mod builder {
             self.body = self.body.map(f);
             self
         }
-        ///Sends a `POST` request to `/crm/bulk/v2/read`
-        pub async fn send(
+        fn request(
             self,
-        ) -> Result<ResponseValue<types::BulkReadCreateResult>, Error<types::ErrorResponse>>
-        {
+        ) -> ::std::result::Result<
+            (&'a super::Client, ::reqwest::Request),
+            Error<types::ErrorResponse>,
+        > {
             let Self { client, body } = self;
             let body = body
                 .and_then(|v| types::BulkReadRequest::try_from(v).map_err(|e| e.to_string()))
                 .map_err(Error::InvalidRequest)?;
             let url = format!("{}/crm/bulk/v2/read", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
+            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -25456,30 +25742,53 @@ pub mod builder {
                 .json(&body)
                 .headers(header_map)
                 .build()?;
-            let info = OperationInfo {
-                operation_id: "create_bulk_read_job",
+            Ok((client, request))
+        }
+        /// Sends the request through crmkit's pipeline (limits, credentials, retries, classification) and returns the decoded answer, or `Error::PartialFailure` when any item of the batch failed (see `send_partial`).
+        pub async fn send(
+            self,
+        ) -> crmkit_runtime::Result<crmkit_runtime::Response<types::BulkReadCreateResult>> {
+            const OPERATION: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                id: "create_bulk_read_job",
+                idempotent: false,
+                batch: Some(crmkit_runtime::pipeline::Batch {
+                    items: "data",
+                    status: "status",
+                    success: "success",
+                }),
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                201u16 => ResponseValue::from_response(response).await,
-                400u16..=499u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                500u16..=599u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            let (client, request) = self
+                .request()
+                .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
+            client.inner.send_batch(request, &OPERATION).await
+        }
+        /// Like [`send`](Self::send), but a partly failed batch is not an error: the decoded answer comes with the `PartialFailure` (every failed item), if any.
+        pub async fn send_partial(
+            self,
+        ) -> crmkit_runtime::Result<(
+            crmkit_runtime::Response<types::BulkReadCreateResult>,
+            ::std::option::Option<crmkit_runtime::PartialFailure>,
+        )> {
+            const OPERATION: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                id: "create_bulk_read_job",
+                idempotent: false,
+                batch: Some(crmkit_runtime::pipeline::Batch {
+                    items: "data",
+                    status: "status",
+                    success: "success",
+                }),
+            };
+            let (client, request) = self
+                .request()
+                .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
+            client.inner.send_partial(request, &OPERATION).await
         }
     }
     /// Builder for [`ClientBulkReadExt::get_bulk_read_job`]
     ///
     /// [`ClientBulkReadExt::get_bulk_read_job`]: super::ClientBulkReadExt::get_bulk_read_job
     #[derive(Debug, Clone)]
+    #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
     pub struct GetBulkReadJob<'a> {
         client: &'a super::Client,
         job_id: Result<types::ZohoId, String>,
@@ -25500,10 +25809,12 @@ pub mod builder {
                 .map_err(|_| "conversion to `ZohoId` for job_id failed".to_string());
             self
         }
-        ///Sends a `GET` request to `/crm/bulk/v2/read/{job_id}`
-        pub async fn send(
+        fn request(
             self,
-        ) -> Result<ResponseValue<types::BulkReadJobList>, Error<types::ErrorResponse>> {
+        ) -> ::std::result::Result<
+            (&'a super::Client, ::reqwest::Request),
+            Error<types::ErrorResponse>,
+        > {
             let Self { client, job_id } = self;
             let job_id = job_id.map_err(Error::InvalidRequest)?;
             let url = format!(
@@ -25511,11 +25822,7 @@ pub mod builder {
                 client.baseurl,
                 encode_path(&job_id.to_string()),
             );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
+            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -25526,29 +25833,28 @@ pub mod builder {
                 )
                 .headers(header_map)
                 .build()?;
-            let info = OperationInfo {
-                operation_id: "get_bulk_read_job",
+            Ok((client, request))
+        }
+        /// Sends the request through crmkit's pipeline (limits, credentials, retries, classification) and returns the decoded answer.
+        pub async fn send(
+            self,
+        ) -> crmkit_runtime::Result<crmkit_runtime::Response<types::BulkReadJobList>> {
+            const OPERATION: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                id: "get_bulk_read_job",
+                idempotent: true,
+                batch: None,
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                400u16..=499u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                500u16..=599u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            let (client, request) = self
+                .request()
+                .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
+            client.inner.send_json(request, &OPERATION).await
         }
     }
     /// Builder for [`ClientBulkReadExt::download_bulk_read_result`]
     ///
     /// [`ClientBulkReadExt::download_bulk_read_result`]: super::ClientBulkReadExt::download_bulk_read_result
     #[derive(Debug, Clone)]
+    #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
     pub struct DownloadBulkReadResult<'a> {
         client: &'a super::Client,
         job_id: Result<types::ZohoId, String>,
@@ -25569,8 +25875,12 @@ pub mod builder {
                 .map_err(|_| "conversion to `ZohoId` for job_id failed".to_string());
             self
         }
-        ///Sends a `GET` request to `/crm/bulk/v2/read/{job_id}/result`
-        pub async fn send(self) -> Result<ResponseValue<ByteStream>, Error<types::ErrorResponse>> {
+        fn request(
+            self,
+        ) -> ::std::result::Result<
+            (&'a super::Client, ::reqwest::Request),
+            Error<types::ErrorResponse>,
+        > {
             let Self { client, job_id } = self;
             let job_id = job_id.map_err(Error::InvalidRequest)?;
             let url = format!(
@@ -25578,36 +25888,31 @@ pub mod builder {
                 client.baseurl,
                 encode_path(&job_id.to_string()),
             );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
+            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = client.client.get(url).headers(header_map).build()?;
-            let info = OperationInfo {
-                operation_id: "download_bulk_read_result",
+            Ok((client, request))
+        }
+        /// Sends the request through crmkit's pipeline (limits, credentials, retries, classification) and returns the download, streamed.
+        pub async fn send(
+            self,
+        ) -> crmkit_runtime::Result<crmkit_runtime::Response<crmkit_runtime::ByteStream>> {
+            const OPERATION: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                id: "download_bulk_read_result",
+                idempotent: true,
+                batch: None,
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => Ok(ResponseValue::stream(response)),
-                400u16..=499u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                500u16..=599u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            let (client, request) = self
+                .request()
+                .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
+            client.inner.send_stream(request, &OPERATION).await
         }
     }
     /// Builder for [`ClientRecordsExt::convert_lead`]
     ///
     /// [`ClientRecordsExt::convert_lead`]: super::ClientRecordsExt::convert_lead
     #[derive(Debug, Clone)]
+    #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
     pub struct ConvertLead<'a> {
         client: &'a super::Client,
         record_id: Result<types::ZohoId, String>,
@@ -25650,10 +25955,12 @@ pub mod builder {
             self.body = self.body.map(f);
             self
         }
-        ///Sends a `POST` request to `/crm/v2/Leads/{record_id}/actions/convert`
-        pub async fn send(
+        fn request(
             self,
-        ) -> Result<ResponseValue<types::ConvertLeadResult>, Error<types::ErrorResponse>> {
+        ) -> ::std::result::Result<
+            (&'a super::Client, ::reqwest::Request),
+            Error<types::ErrorResponse>,
+        > {
             let Self {
                 client,
                 record_id,
@@ -25668,11 +25975,7 @@ pub mod builder {
                 client.baseurl,
                 encode_path(&record_id.to_string()),
             );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
+            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -25684,29 +25987,28 @@ pub mod builder {
                 .json(&body)
                 .headers(header_map)
                 .build()?;
-            let info = OperationInfo {
-                operation_id: "convert_lead",
+            Ok((client, request))
+        }
+        /// Sends the request through crmkit's pipeline (limits, credentials, retries, classification) and returns the decoded answer.
+        pub async fn send(
+            self,
+        ) -> crmkit_runtime::Result<crmkit_runtime::Response<types::ConvertLeadResult>> {
+            const OPERATION: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                id: "convert_lead",
+                idempotent: false,
+                batch: None,
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                400u16..=499u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                500u16..=599u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            let (client, request) = self
+                .request()
+                .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
+            client.inner.send_json(request, &OPERATION).await
         }
     }
     /// Builder for [`ClientNotesExt::list_notes`]
     ///
     /// [`ClientNotesExt::list_notes`]: super::ClientNotesExt::list_notes
     #[derive(Debug, Clone)]
+    #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
     pub struct ListNotes<'a> {
         client: &'a super::Client,
         fields: Result<Option<crmkit_runtime::CsvList<String>>, String>,
@@ -25749,10 +26051,12 @@ pub mod builder {
             });
             self
         }
-        ///Sends a `GET` request to `/crm/v2/Notes`
-        pub async fn send(
+        fn request(
             self,
-        ) -> Result<ResponseValue<types::NoteList>, Error<types::ErrorResponse>> {
+        ) -> ::std::result::Result<
+            (&'a super::Client, ::reqwest::Request),
+            Error<types::ErrorResponse>,
+        > {
             let Self {
                 client,
                 fields,
@@ -25763,11 +26067,7 @@ pub mod builder {
             let page = page.map_err(Error::InvalidRequest)?;
             let per_page = per_page.map_err(Error::InvalidRequest)?;
             let url = format!("{}/crm/v2/Notes", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
+            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -25781,30 +26081,64 @@ pub mod builder {
                 .query(&progenitor_client::QueryParam::new("per_page", &per_page))
                 .headers(header_map)
                 .build()?;
-            let info = OperationInfo {
-                operation_id: "list_notes",
+            Ok((client, request))
+        }
+        /// Sends the request through crmkit's pipeline (limits, credentials, retries, classification) and returns the decoded answer.
+        pub async fn send(
+            self,
+        ) -> crmkit_runtime::Result<crmkit_runtime::Response<types::NoteList>> {
+            const OPERATION: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                id: "list_notes",
+                idempotent: true,
+                batch: None,
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                204u16 => ResponseValue::from_response(response).await,
-                400u16..=499u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                500u16..=599u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            let (client, request) = self
+                .request()
+                .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
+            client.inner.send_json(request, &OPERATION).await
+        }
+        /// Every item of every page of this list, fetched lazily as the stream is read (the stream sets `page` itself). It owns a clone of the client: no lifetime ties it to the caller. It ends after the last page, or after the first error, which it yields.
+        pub fn into_stream(self) -> crmkit_runtime::ItemStream<types::Note> {
+            let Self {
+                client,
+                fields,
+                page,
+                per_page,
+            } = self;
+            let client = client.clone();
+            crmkit_runtime::paging::pages(crmkit_runtime::paging::Style::Page, move |cursor| {
+                let client = client.clone();
+                let fields = fields.clone();
+                let page = page.clone();
+                let per_page = per_page.clone();
+                async move {
+                    let list = ListNotes {
+                        client: &client,
+                        fields,
+                        page,
+                        per_page,
+                    }
+                    .page(cursor)
+                    .send()
+                    .await?
+                    .into_inner();
+                    Ok(crmkit_runtime::paging::Answer {
+                        more: Some(&list)
+                            .and_then(|v| v.info.as_ref())
+                            .and_then(|v| v.more_records.as_ref())
+                            .copied(),
+                        total: None,
+                        items: list.data,
+                    })
+                }
+            })
         }
     }
     /// Builder for [`ClientNotesExt::create_notes`]
     ///
     /// [`ClientNotesExt::create_notes`]: super::ClientNotesExt::create_notes
     #[derive(Debug, Clone)]
+    #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
     pub struct CreateNotes<'a> {
         client: &'a super::Client,
         body: Result<types::builder::NotesCreateRequest, String>,
@@ -25836,20 +26170,18 @@ pub mod builder {
             self.body = self.body.map(f);
             self
         }
-        ///Sends a `POST` request to `/crm/v2/Notes`
-        pub async fn send(
+        fn request(
             self,
-        ) -> Result<ResponseValue<types::WriteResult>, Error<types::ErrorResponse>> {
+        ) -> ::std::result::Result<
+            (&'a super::Client, ::reqwest::Request),
+            Error<types::ErrorResponse>,
+        > {
             let Self { client, body } = self;
             let body = body
                 .and_then(|v| types::NotesCreateRequest::try_from(v).map_err(|e| e.to_string()))
                 .map_err(Error::InvalidRequest)?;
             let url = format!("{}/crm/v2/Notes", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
+            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -25861,31 +26193,53 @@ pub mod builder {
                 .json(&body)
                 .headers(header_map)
                 .build()?;
-            let info = OperationInfo {
-                operation_id: "create_notes",
+            Ok((client, request))
+        }
+        /// Sends the request through crmkit's pipeline (limits, credentials, retries, classification) and returns the decoded answer, or `Error::PartialFailure` when any item of the batch failed (see `send_partial`).
+        pub async fn send(
+            self,
+        ) -> crmkit_runtime::Result<crmkit_runtime::Response<types::WriteResult>> {
+            const OPERATION: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                id: "create_notes",
+                idempotent: false,
+                batch: Some(crmkit_runtime::pipeline::Batch {
+                    items: "data",
+                    status: "status",
+                    success: "success",
+                }),
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                201u16 => ResponseValue::from_response(response).await,
-                202u16 => ResponseValue::from_response(response).await,
-                400u16..=499u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                500u16..=599u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            let (client, request) = self
+                .request()
+                .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
+            client.inner.send_batch(request, &OPERATION).await
+        }
+        /// Like [`send`](Self::send), but a partly failed batch is not an error: the decoded answer comes with the `PartialFailure` (every failed item), if any.
+        pub async fn send_partial(
+            self,
+        ) -> crmkit_runtime::Result<(
+            crmkit_runtime::Response<types::WriteResult>,
+            ::std::option::Option<crmkit_runtime::PartialFailure>,
+        )> {
+            const OPERATION: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                id: "create_notes",
+                idempotent: false,
+                batch: Some(crmkit_runtime::pipeline::Batch {
+                    items: "data",
+                    status: "status",
+                    success: "success",
+                }),
+            };
+            let (client, request) = self
+                .request()
+                .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
+            client.inner.send_partial(request, &OPERATION).await
         }
     }
     /// Builder for [`ClientNotesExt::delete_notes`]
     ///
     /// [`ClientNotesExt::delete_notes`]: super::ClientNotesExt::delete_notes
     #[derive(Debug, Clone)]
+    #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
     pub struct DeleteNotes<'a> {
         client: &'a super::Client,
         ids: Result<crmkit_runtime::CsvList<String>, String>,
@@ -25906,18 +26260,16 @@ pub mod builder {
             });
             self
         }
-        ///Sends a `DELETE` request to `/crm/v2/Notes`
-        pub async fn send(
+        fn request(
             self,
-        ) -> Result<ResponseValue<types::WriteResult>, Error<types::ErrorResponse>> {
+        ) -> ::std::result::Result<
+            (&'a super::Client, ::reqwest::Request),
+            Error<types::ErrorResponse>,
+        > {
             let Self { client, ids } = self;
             let ids = ids.map_err(Error::InvalidRequest)?;
             let url = format!("{}/crm/v2/Notes", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
+            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -25929,29 +26281,53 @@ pub mod builder {
                 .query(&progenitor_client::QueryParam::new("ids", &ids))
                 .headers(header_map)
                 .build()?;
-            let info = OperationInfo {
-                operation_id: "delete_notes",
+            Ok((client, request))
+        }
+        /// Sends the request through crmkit's pipeline (limits, credentials, retries, classification) and returns the decoded answer, or `Error::PartialFailure` when any item of the batch failed (see `send_partial`).
+        pub async fn send(
+            self,
+        ) -> crmkit_runtime::Result<crmkit_runtime::Response<types::WriteResult>> {
+            const OPERATION: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                id: "delete_notes",
+                idempotent: true,
+                batch: Some(crmkit_runtime::pipeline::Batch {
+                    items: "data",
+                    status: "status",
+                    success: "success",
+                }),
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                400u16..=499u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                500u16..=599u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            let (client, request) = self
+                .request()
+                .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
+            client.inner.send_batch(request, &OPERATION).await
+        }
+        /// Like [`send`](Self::send), but a partly failed batch is not an error: the decoded answer comes with the `PartialFailure` (every failed item), if any.
+        pub async fn send_partial(
+            self,
+        ) -> crmkit_runtime::Result<(
+            crmkit_runtime::Response<types::WriteResult>,
+            ::std::option::Option<crmkit_runtime::PartialFailure>,
+        )> {
+            const OPERATION: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                id: "delete_notes",
+                idempotent: true,
+                batch: Some(crmkit_runtime::pipeline::Batch {
+                    items: "data",
+                    status: "status",
+                    success: "success",
+                }),
+            };
+            let (client, request) = self
+                .request()
+                .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
+            client.inner.send_partial(request, &OPERATION).await
         }
     }
     /// Builder for [`ClientNotificationsExt::get_notification_details`]
     ///
     /// [`ClientNotificationsExt::get_notification_details`]: super::ClientNotificationsExt::get_notification_details
     #[derive(Debug, Clone)]
+    #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
     pub struct GetNotificationDetails<'a> {
         client: &'a super::Client,
         channel_id: Result<Option<::std::num::NonZeroU64>, String>,
@@ -26005,10 +26381,12 @@ pub mod builder {
             });
             self
         }
-        ///Sends a `GET` request to `/crm/v2/actions/watch`
-        pub async fn send(
+        fn request(
             self,
-        ) -> Result<ResponseValue<types::NotificationList>, Error<types::ErrorResponse>> {
+        ) -> ::std::result::Result<
+            (&'a super::Client, ::reqwest::Request),
+            Error<types::ErrorResponse>,
+        > {
             let Self {
                 client,
                 channel_id,
@@ -26021,11 +26399,7 @@ pub mod builder {
             let page = page.map_err(Error::InvalidRequest)?;
             let per_page = per_page.map_err(Error::InvalidRequest)?;
             let url = format!("{}/crm/v2/actions/watch", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
+            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -26043,30 +26417,67 @@ pub mod builder {
                 .query(&progenitor_client::QueryParam::new("per_page", &per_page))
                 .headers(header_map)
                 .build()?;
-            let info = OperationInfo {
-                operation_id: "get_notification_details",
+            Ok((client, request))
+        }
+        /// Sends the request through crmkit's pipeline (limits, credentials, retries, classification) and returns the decoded answer.
+        pub async fn send(
+            self,
+        ) -> crmkit_runtime::Result<crmkit_runtime::Response<types::NotificationList>> {
+            const OPERATION: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                id: "get_notification_details",
+                idempotent: true,
+                batch: None,
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                204u16 => ResponseValue::from_response(response).await,
-                400u16..=499u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                500u16..=599u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            let (client, request) = self
+                .request()
+                .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
+            client.inner.send_json(request, &OPERATION).await
+        }
+        /// Every item of every page of this list, fetched lazily as the stream is read (the stream sets `page` itself). It owns a clone of the client: no lifetime ties it to the caller. It ends after the last page, or after the first error, which it yields.
+        pub fn into_stream(self) -> crmkit_runtime::ItemStream<types::NotificationSubscription> {
+            let Self {
+                client,
+                channel_id,
+                module,
+                page,
+                per_page,
+            } = self;
+            let client = client.clone();
+            crmkit_runtime::paging::pages(crmkit_runtime::paging::Style::Page, move |cursor| {
+                let client = client.clone();
+                let channel_id = channel_id.clone();
+                let module = module.clone();
+                let page = page.clone();
+                let per_page = per_page.clone();
+                async move {
+                    let list = GetNotificationDetails {
+                        client: &client,
+                        channel_id,
+                        module,
+                        page,
+                        per_page,
+                    }
+                    .page(cursor)
+                    .send()
+                    .await?
+                    .into_inner();
+                    Ok(crmkit_runtime::paging::Answer {
+                        more: Some(&list)
+                            .and_then(|v| v.info.as_ref())
+                            .and_then(|v| v.more_records.as_ref())
+                            .copied(),
+                        total: None,
+                        items: list.watch,
+                    })
+                }
+            })
         }
     }
     /// Builder for [`ClientNotificationsExt::update_notification_details`]
     ///
     /// [`ClientNotificationsExt::update_notification_details`]: super::ClientNotificationsExt::update_notification_details
     #[derive(Debug, Clone)]
+    #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
     pub struct UpdateNotificationDetails<'a> {
         client: &'a super::Client,
         body: Result<types::builder::NotificationsEnableRequest, String>,
@@ -26101,11 +26512,12 @@ pub mod builder {
             self.body = self.body.map(f);
             self
         }
-        ///Sends a `PUT` request to `/crm/v2/actions/watch`
-        pub async fn send(
+        fn request(
             self,
-        ) -> Result<ResponseValue<types::NotificationsWriteResult>, Error<types::ErrorResponse>>
-        {
+        ) -> ::std::result::Result<
+            (&'a super::Client, ::reqwest::Request),
+            Error<types::ErrorResponse>,
+        > {
             let Self { client, body } = self;
             let body = body
                 .and_then(|v| {
@@ -26113,11 +26525,7 @@ pub mod builder {
                 })
                 .map_err(Error::InvalidRequest)?;
             let url = format!("{}/crm/v2/actions/watch", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
+            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -26129,29 +26537,54 @@ pub mod builder {
                 .json(&body)
                 .headers(header_map)
                 .build()?;
-            let info = OperationInfo {
-                operation_id: "update_notification_details",
+            Ok((client, request))
+        }
+        /// Sends the request through crmkit's pipeline (limits, credentials, retries, classification) and returns the decoded answer, or `Error::PartialFailure` when any item of the batch failed (see `send_partial`).
+        pub async fn send(
+            self,
+        ) -> crmkit_runtime::Result<crmkit_runtime::Response<types::NotificationsWriteResult>>
+        {
+            const OPERATION: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                id: "update_notification_details",
+                idempotent: true,
+                batch: Some(crmkit_runtime::pipeline::Batch {
+                    items: "watch",
+                    status: "status",
+                    success: "success",
+                }),
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                400u16..=499u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                500u16..=599u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            let (client, request) = self
+                .request()
+                .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
+            client.inner.send_batch(request, &OPERATION).await
+        }
+        /// Like [`send`](Self::send), but a partly failed batch is not an error: the decoded answer comes with the `PartialFailure` (every failed item), if any.
+        pub async fn send_partial(
+            self,
+        ) -> crmkit_runtime::Result<(
+            crmkit_runtime::Response<types::NotificationsWriteResult>,
+            ::std::option::Option<crmkit_runtime::PartialFailure>,
+        )> {
+            const OPERATION: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                id: "update_notification_details",
+                idempotent: true,
+                batch: Some(crmkit_runtime::pipeline::Batch {
+                    items: "watch",
+                    status: "status",
+                    success: "success",
+                }),
+            };
+            let (client, request) = self
+                .request()
+                .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
+            client.inner.send_partial(request, &OPERATION).await
         }
     }
     /// Builder for [`ClientNotificationsExt::enable_notifications`]
     ///
     /// [`ClientNotificationsExt::enable_notifications`]: super::ClientNotificationsExt::enable_notifications
     #[derive(Debug, Clone)]
+    #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
     pub struct EnableNotifications<'a> {
         client: &'a super::Client,
         body: Result<types::builder::NotificationsEnableRequest, String>,
@@ -26186,11 +26619,12 @@ pub mod builder {
             self.body = self.body.map(f);
             self
         }
-        ///Sends a `POST` request to `/crm/v2/actions/watch`
-        pub async fn send(
+        fn request(
             self,
-        ) -> Result<ResponseValue<types::NotificationsWriteResult>, Error<types::ErrorResponse>>
-        {
+        ) -> ::std::result::Result<
+            (&'a super::Client, ::reqwest::Request),
+            Error<types::ErrorResponse>,
+        > {
             let Self { client, body } = self;
             let body = body
                 .and_then(|v| {
@@ -26198,11 +26632,7 @@ pub mod builder {
                 })
                 .map_err(Error::InvalidRequest)?;
             let url = format!("{}/crm/v2/actions/watch", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
+            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -26214,30 +26644,54 @@ pub mod builder {
                 .json(&body)
                 .headers(header_map)
                 .build()?;
-            let info = OperationInfo {
-                operation_id: "enable_notifications",
+            Ok((client, request))
+        }
+        /// Sends the request through crmkit's pipeline (limits, credentials, retries, classification) and returns the decoded answer, or `Error::PartialFailure` when any item of the batch failed (see `send_partial`).
+        pub async fn send(
+            self,
+        ) -> crmkit_runtime::Result<crmkit_runtime::Response<types::NotificationsWriteResult>>
+        {
+            const OPERATION: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                id: "enable_notifications",
+                idempotent: false,
+                batch: Some(crmkit_runtime::pipeline::Batch {
+                    items: "watch",
+                    status: "status",
+                    success: "success",
+                }),
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                201u16 => ResponseValue::from_response(response).await,
-                400u16..=499u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                500u16..=599u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            let (client, request) = self
+                .request()
+                .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
+            client.inner.send_batch(request, &OPERATION).await
+        }
+        /// Like [`send`](Self::send), but a partly failed batch is not an error: the decoded answer comes with the `PartialFailure` (every failed item), if any.
+        pub async fn send_partial(
+            self,
+        ) -> crmkit_runtime::Result<(
+            crmkit_runtime::Response<types::NotificationsWriteResult>,
+            ::std::option::Option<crmkit_runtime::PartialFailure>,
+        )> {
+            const OPERATION: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                id: "enable_notifications",
+                idempotent: false,
+                batch: Some(crmkit_runtime::pipeline::Batch {
+                    items: "watch",
+                    status: "status",
+                    success: "success",
+                }),
+            };
+            let (client, request) = self
+                .request()
+                .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
+            client.inner.send_partial(request, &OPERATION).await
         }
     }
     /// Builder for [`ClientNotificationsExt::disable_notifications`]
     ///
     /// [`ClientNotificationsExt::disable_notifications`]: super::ClientNotificationsExt::disable_notifications
     #[derive(Debug, Clone)]
+    #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
     pub struct DisableNotifications<'a> {
         client: &'a super::Client,
         channel_ids: Result<crmkit_runtime::CsvList<i64>, String>,
@@ -26259,22 +26713,19 @@ pub mod builder {
             });
             self
         }
-        ///Sends a `DELETE` request to `/crm/v2/actions/watch`
-        pub async fn send(
+        fn request(
             self,
-        ) -> Result<ResponseValue<types::NotificationsWriteResult>, Error<types::ErrorResponse>>
-        {
+        ) -> ::std::result::Result<
+            (&'a super::Client, ::reqwest::Request),
+            Error<types::ErrorResponse>,
+        > {
             let Self {
                 client,
                 channel_ids,
             } = self;
             let channel_ids = channel_ids.map_err(Error::InvalidRequest)?;
             let url = format!("{}/crm/v2/actions/watch", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
+            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -26289,29 +26740,54 @@ pub mod builder {
                 ))
                 .headers(header_map)
                 .build()?;
-            let info = OperationInfo {
-                operation_id: "disable_notifications",
+            Ok((client, request))
+        }
+        /// Sends the request through crmkit's pipeline (limits, credentials, retries, classification) and returns the decoded answer, or `Error::PartialFailure` when any item of the batch failed (see `send_partial`).
+        pub async fn send(
+            self,
+        ) -> crmkit_runtime::Result<crmkit_runtime::Response<types::NotificationsWriteResult>>
+        {
+            const OPERATION: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                id: "disable_notifications",
+                idempotent: true,
+                batch: Some(crmkit_runtime::pipeline::Batch {
+                    items: "watch",
+                    status: "status",
+                    success: "success",
+                }),
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                400u16..=499u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                500u16..=599u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            let (client, request) = self
+                .request()
+                .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
+            client.inner.send_batch(request, &OPERATION).await
+        }
+        /// Like [`send`](Self::send), but a partly failed batch is not an error: the decoded answer comes with the `PartialFailure` (every failed item), if any.
+        pub async fn send_partial(
+            self,
+        ) -> crmkit_runtime::Result<(
+            crmkit_runtime::Response<types::NotificationsWriteResult>,
+            ::std::option::Option<crmkit_runtime::PartialFailure>,
+        )> {
+            const OPERATION: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                id: "disable_notifications",
+                idempotent: true,
+                batch: Some(crmkit_runtime::pipeline::Batch {
+                    items: "watch",
+                    status: "status",
+                    success: "success",
+                }),
+            };
+            let (client, request) = self
+                .request()
+                .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
+            client.inner.send_partial(request, &OPERATION).await
         }
     }
     /// Builder for [`ClientNotificationsExt::patch_notifications`]
     ///
     /// [`ClientNotificationsExt::patch_notifications`]: super::ClientNotificationsExt::patch_notifications
     #[derive(Debug, Clone)]
+    #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
     pub struct PatchNotifications<'a> {
         client: &'a super::Client,
         body: Result<types::builder::NotificationsPatchRequest, String>,
@@ -26346,11 +26822,12 @@ pub mod builder {
             self.body = self.body.map(f);
             self
         }
-        ///Sends a `PATCH` request to `/crm/v2/actions/watch`
-        pub async fn send(
+        fn request(
             self,
-        ) -> Result<ResponseValue<types::NotificationsWriteResult>, Error<types::ErrorResponse>>
-        {
+        ) -> ::std::result::Result<
+            (&'a super::Client, ::reqwest::Request),
+            Error<types::ErrorResponse>,
+        > {
             let Self { client, body } = self;
             let body = body
                 .and_then(|v| {
@@ -26358,11 +26835,7 @@ pub mod builder {
                 })
                 .map_err(Error::InvalidRequest)?;
             let url = format!("{}/crm/v2/actions/watch", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
+            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -26374,29 +26847,54 @@ pub mod builder {
                 .json(&body)
                 .headers(header_map)
                 .build()?;
-            let info = OperationInfo {
-                operation_id: "patch_notifications",
+            Ok((client, request))
+        }
+        /// Sends the request through crmkit's pipeline (limits, credentials, retries, classification) and returns the decoded answer, or `Error::PartialFailure` when any item of the batch failed (see `send_partial`).
+        pub async fn send(
+            self,
+        ) -> crmkit_runtime::Result<crmkit_runtime::Response<types::NotificationsWriteResult>>
+        {
+            const OPERATION: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                id: "patch_notifications",
+                idempotent: false,
+                batch: Some(crmkit_runtime::pipeline::Batch {
+                    items: "watch",
+                    status: "status",
+                    success: "success",
+                }),
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                400u16..=499u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                500u16..=599u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            let (client, request) = self
+                .request()
+                .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
+            client.inner.send_batch(request, &OPERATION).await
+        }
+        /// Like [`send`](Self::send), but a partly failed batch is not an error: the decoded answer comes with the `PartialFailure` (every failed item), if any.
+        pub async fn send_partial(
+            self,
+        ) -> crmkit_runtime::Result<(
+            crmkit_runtime::Response<types::NotificationsWriteResult>,
+            ::std::option::Option<crmkit_runtime::PartialFailure>,
+        )> {
+            const OPERATION: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                id: "patch_notifications",
+                idempotent: false,
+                batch: Some(crmkit_runtime::pipeline::Batch {
+                    items: "watch",
+                    status: "status",
+                    success: "success",
+                }),
+            };
+            let (client, request) = self
+                .request()
+                .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
+            client.inner.send_partial(request, &OPERATION).await
         }
     }
     /// Builder for [`ClientOrgExt::get_org`]
     ///
     /// [`ClientOrgExt::get_org`]: super::ClientOrgExt::get_org
     #[derive(Debug, Clone)]
+    #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
     pub struct GetOrg<'a> {
         client: &'a super::Client,
     }
@@ -26404,17 +26902,15 @@ pub mod builder {
         pub fn new(client: &'a super::Client) -> Self {
             Self { client: client }
         }
-        ///Sends a `GET` request to `/crm/v2/org`
-        pub async fn send(
+        fn request(
             self,
-        ) -> Result<ResponseValue<types::OrgList>, Error<types::ErrorResponse>> {
+        ) -> ::std::result::Result<
+            (&'a super::Client, ::reqwest::Request),
+            Error<types::ErrorResponse>,
+        > {
             let Self { client } = self;
             let url = format!("{}/crm/v2/org", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
+            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -26425,29 +26921,28 @@ pub mod builder {
                 )
                 .headers(header_map)
                 .build()?;
-            let info = OperationInfo {
-                operation_id: "get_org",
+            Ok((client, request))
+        }
+        /// Sends the request through crmkit's pipeline (limits, credentials, retries, classification) and returns the decoded answer.
+        pub async fn send(
+            self,
+        ) -> crmkit_runtime::Result<crmkit_runtime::Response<types::OrgList>> {
+            const OPERATION: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                id: "get_org",
+                idempotent: true,
+                batch: None,
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                400u16..=499u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                500u16..=599u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            let (client, request) = self
+                .request()
+                .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
+            client.inner.send_json(request, &OPERATION).await
         }
     }
     /// Builder for [`ClientCustomViewsExt::list_custom_views`]
     ///
     /// [`ClientCustomViewsExt::list_custom_views`]: super::ClientCustomViewsExt::list_custom_views
     #[derive(Debug, Clone)]
+    #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
     pub struct ListCustomViews<'a> {
         client: &'a super::Client,
         module: Result<types::ListCustomViewsModule, String>,
@@ -26468,18 +26963,16 @@ pub mod builder {
                 .map_err(|_| "conversion to `ListCustomViewsModule` for module failed".to_string());
             self
         }
-        ///Sends a `GET` request to `/crm/v2/settings/custom_views`
-        pub async fn send(
+        fn request(
             self,
-        ) -> Result<ResponseValue<types::CustomViewList>, Error<types::ErrorResponse>> {
+        ) -> ::std::result::Result<
+            (&'a super::Client, ::reqwest::Request),
+            Error<types::ErrorResponse>,
+        > {
             let Self { client, module } = self;
             let module = module.map_err(Error::InvalidRequest)?;
             let url = format!("{}/crm/v2/settings/custom_views", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
+            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -26491,29 +26984,28 @@ pub mod builder {
                 .query(&progenitor_client::QueryParam::new("module", &module))
                 .headers(header_map)
                 .build()?;
-            let info = OperationInfo {
-                operation_id: "list_custom_views",
+            Ok((client, request))
+        }
+        /// Sends the request through crmkit's pipeline (limits, credentials, retries, classification) and returns the decoded answer.
+        pub async fn send(
+            self,
+        ) -> crmkit_runtime::Result<crmkit_runtime::Response<types::CustomViewList>> {
+            const OPERATION: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                id: "list_custom_views",
+                idempotent: true,
+                batch: None,
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                400u16..=499u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                500u16..=599u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            let (client, request) = self
+                .request()
+                .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
+            client.inner.send_json(request, &OPERATION).await
         }
     }
     /// Builder for [`ClientCustomViewsExt::get_custom_view`]
     ///
     /// [`ClientCustomViewsExt::get_custom_view`]: super::ClientCustomViewsExt::get_custom_view
     #[derive(Debug, Clone)]
+    #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
     pub struct GetCustomView<'a> {
         client: &'a super::Client,
         custom_view_id: Result<types::ZohoId, String>,
@@ -26545,10 +27037,12 @@ pub mod builder {
                 .map_err(|_| "conversion to `GetCustomViewModule` for module failed".to_string());
             self
         }
-        ///Sends a `GET` request to `/crm/v2/settings/custom_views/{custom_view_id}`
-        pub async fn send(
+        fn request(
             self,
-        ) -> Result<ResponseValue<types::CustomViewList>, Error<types::ErrorResponse>> {
+        ) -> ::std::result::Result<
+            (&'a super::Client, ::reqwest::Request),
+            Error<types::ErrorResponse>,
+        > {
             let Self {
                 client,
                 custom_view_id,
@@ -26561,11 +27055,7 @@ pub mod builder {
                 client.baseurl,
                 encode_path(&custom_view_id.to_string()),
             );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
+            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -26577,29 +27067,28 @@ pub mod builder {
                 .query(&progenitor_client::QueryParam::new("module", &module))
                 .headers(header_map)
                 .build()?;
-            let info = OperationInfo {
-                operation_id: "get_custom_view",
+            Ok((client, request))
+        }
+        /// Sends the request through crmkit's pipeline (limits, credentials, retries, classification) and returns the decoded answer.
+        pub async fn send(
+            self,
+        ) -> crmkit_runtime::Result<crmkit_runtime::Response<types::CustomViewList>> {
+            const OPERATION: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                id: "get_custom_view",
+                idempotent: true,
+                batch: None,
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                400u16..=499u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                500u16..=599u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            let (client, request) = self
+                .request()
+                .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
+            client.inner.send_json(request, &OPERATION).await
         }
     }
     /// Builder for [`ClientFieldsExt::list_fields`]
     ///
     /// [`ClientFieldsExt::list_fields`]: super::ClientFieldsExt::list_fields
     #[derive(Debug, Clone)]
+    #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
     pub struct ListFields<'a> {
         client: &'a super::Client,
         module: Result<types::ListFieldsModule, String>,
@@ -26620,18 +27109,16 @@ pub mod builder {
                 .map_err(|_| "conversion to `ListFieldsModule` for module failed".to_string());
             self
         }
-        ///Sends a `GET` request to `/crm/v2/settings/fields`
-        pub async fn send(
+        fn request(
             self,
-        ) -> Result<ResponseValue<types::FieldList>, Error<types::ErrorResponse>> {
+        ) -> ::std::result::Result<
+            (&'a super::Client, ::reqwest::Request),
+            Error<types::ErrorResponse>,
+        > {
             let Self { client, module } = self;
             let module = module.map_err(Error::InvalidRequest)?;
             let url = format!("{}/crm/v2/settings/fields", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
+            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -26643,29 +27130,28 @@ pub mod builder {
                 .query(&progenitor_client::QueryParam::new("module", &module))
                 .headers(header_map)
                 .build()?;
-            let info = OperationInfo {
-                operation_id: "list_fields",
+            Ok((client, request))
+        }
+        /// Sends the request through crmkit's pipeline (limits, credentials, retries, classification) and returns the decoded answer.
+        pub async fn send(
+            self,
+        ) -> crmkit_runtime::Result<crmkit_runtime::Response<types::FieldList>> {
+            const OPERATION: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                id: "list_fields",
+                idempotent: true,
+                batch: None,
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                400u16..=499u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                500u16..=599u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            let (client, request) = self
+                .request()
+                .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
+            client.inner.send_json(request, &OPERATION).await
         }
     }
     /// Builder for [`ClientLayoutsExt::list_layouts`]
     ///
     /// [`ClientLayoutsExt::list_layouts`]: super::ClientLayoutsExt::list_layouts
     #[derive(Debug, Clone)]
+    #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
     pub struct ListLayouts<'a> {
         client: &'a super::Client,
         module: Result<types::ListLayoutsModule, String>,
@@ -26686,18 +27172,16 @@ pub mod builder {
                 .map_err(|_| "conversion to `ListLayoutsModule` for module failed".to_string());
             self
         }
-        ///Sends a `GET` request to `/crm/v2/settings/layouts`
-        pub async fn send(
+        fn request(
             self,
-        ) -> Result<ResponseValue<types::LayoutList>, Error<types::ErrorResponse>> {
+        ) -> ::std::result::Result<
+            (&'a super::Client, ::reqwest::Request),
+            Error<types::ErrorResponse>,
+        > {
             let Self { client, module } = self;
             let module = module.map_err(Error::InvalidRequest)?;
             let url = format!("{}/crm/v2/settings/layouts", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
+            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -26709,29 +27193,28 @@ pub mod builder {
                 .query(&progenitor_client::QueryParam::new("module", &module))
                 .headers(header_map)
                 .build()?;
-            let info = OperationInfo {
-                operation_id: "list_layouts",
+            Ok((client, request))
+        }
+        /// Sends the request through crmkit's pipeline (limits, credentials, retries, classification) and returns the decoded answer.
+        pub async fn send(
+            self,
+        ) -> crmkit_runtime::Result<crmkit_runtime::Response<types::LayoutList>> {
+            const OPERATION: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                id: "list_layouts",
+                idempotent: true,
+                batch: None,
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                400u16..=499u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                500u16..=599u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            let (client, request) = self
+                .request()
+                .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
+            client.inner.send_json(request, &OPERATION).await
         }
     }
     /// Builder for [`ClientLayoutsExt::get_layout`]
     ///
     /// [`ClientLayoutsExt::get_layout`]: super::ClientLayoutsExt::get_layout
     #[derive(Debug, Clone)]
+    #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
     pub struct GetLayout<'a> {
         client: &'a super::Client,
         layout_id: Result<types::ZohoId, String>,
@@ -26763,10 +27246,12 @@ pub mod builder {
                 .map_err(|_| "conversion to `GetLayoutModule` for module failed".to_string());
             self
         }
-        ///Sends a `GET` request to `/crm/v2/settings/layouts/{layout_id}`
-        pub async fn send(
+        fn request(
             self,
-        ) -> Result<ResponseValue<types::LayoutList>, Error<types::ErrorResponse>> {
+        ) -> ::std::result::Result<
+            (&'a super::Client, ::reqwest::Request),
+            Error<types::ErrorResponse>,
+        > {
             let Self {
                 client,
                 layout_id,
@@ -26779,11 +27264,7 @@ pub mod builder {
                 client.baseurl,
                 encode_path(&layout_id.to_string()),
             );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
+            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -26795,29 +27276,28 @@ pub mod builder {
                 .query(&progenitor_client::QueryParam::new("module", &module))
                 .headers(header_map)
                 .build()?;
-            let info = OperationInfo {
-                operation_id: "get_layout",
+            Ok((client, request))
+        }
+        /// Sends the request through crmkit's pipeline (limits, credentials, retries, classification) and returns the decoded answer.
+        pub async fn send(
+            self,
+        ) -> crmkit_runtime::Result<crmkit_runtime::Response<types::LayoutList>> {
+            const OPERATION: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                id: "get_layout",
+                idempotent: true,
+                batch: None,
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                400u16..=499u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                500u16..=599u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            let (client, request) = self
+                .request()
+                .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
+            client.inner.send_json(request, &OPERATION).await
         }
     }
     /// Builder for [`ClientModulesExt::list_modules`]
     ///
     /// [`ClientModulesExt::list_modules`]: super::ClientModulesExt::list_modules
     #[derive(Debug, Clone)]
+    #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
     pub struct ListModules<'a> {
         client: &'a super::Client,
         if_modified_since: Result<Option<types::ListModulesIfModifiedSince>, String>,
@@ -26839,10 +27319,12 @@ pub mod builder {
             });
             self
         }
-        ///Sends a `GET` request to `/crm/v2/settings/modules`
-        pub async fn send(
+        fn request(
             self,
-        ) -> Result<ResponseValue<types::ModuleList>, Error<types::ErrorResponse>> {
+        ) -> ::std::result::Result<
+            (&'a super::Client, ::reqwest::Request),
+            Error<types::ErrorResponse>,
+        > {
             let Self {
                 client,
                 if_modified_since,
@@ -26850,10 +27332,6 @@ pub mod builder {
             let if_modified_since = if_modified_since.map_err(Error::InvalidRequest)?;
             let url = format!("{}/crm/v2/settings/modules", client.baseurl,);
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(2usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
             if let Some(value) = if_modified_since {
                 header_map.append("If-Modified-Since", value.to_string().try_into()?);
             }
@@ -26867,29 +27345,28 @@ pub mod builder {
                 )
                 .headers(header_map)
                 .build()?;
-            let info = OperationInfo {
-                operation_id: "list_modules",
+            Ok((client, request))
+        }
+        /// Sends the request through crmkit's pipeline (limits, credentials, retries, classification) and returns the decoded answer.
+        pub async fn send(
+            self,
+        ) -> crmkit_runtime::Result<crmkit_runtime::Response<types::ModuleList>> {
+            const OPERATION: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                id: "list_modules",
+                idempotent: true,
+                batch: None,
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                400u16..=499u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                500u16..=599u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            let (client, request) = self
+                .request()
+                .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
+            client.inner.send_json(request, &OPERATION).await
         }
     }
     /// Builder for [`ClientModulesExt::get_module`]
     ///
     /// [`ClientModulesExt::get_module`]: super::ClientModulesExt::get_module
     #[derive(Debug, Clone)]
+    #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
     pub struct GetModule<'a> {
         client: &'a super::Client,
         module_api_name: Result<types::GetModuleModuleApiName, String>,
@@ -26910,10 +27387,12 @@ pub mod builder {
             });
             self
         }
-        ///Sends a `GET` request to `/crm/v2/settings/modules/{module_api_name}`
-        pub async fn send(
+        fn request(
             self,
-        ) -> Result<ResponseValue<types::ModuleList>, Error<types::ErrorResponse>> {
+        ) -> ::std::result::Result<
+            (&'a super::Client, ::reqwest::Request),
+            Error<types::ErrorResponse>,
+        > {
             let Self {
                 client,
                 module_api_name,
@@ -26924,11 +27403,7 @@ pub mod builder {
                 client.baseurl,
                 encode_path(&module_api_name.to_string()),
             );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
+            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -26939,29 +27414,28 @@ pub mod builder {
                 )
                 .headers(header_map)
                 .build()?;
-            let info = OperationInfo {
-                operation_id: "get_module",
+            Ok((client, request))
+        }
+        /// Sends the request through crmkit's pipeline (limits, credentials, retries, classification) and returns the decoded answer.
+        pub async fn send(
+            self,
+        ) -> crmkit_runtime::Result<crmkit_runtime::Response<types::ModuleList>> {
+            const OPERATION: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                id: "get_module",
+                idempotent: true,
+                batch: None,
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                400u16..=499u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                500u16..=599u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            let (client, request) = self
+                .request()
+                .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
+            client.inner.send_json(request, &OPERATION).await
         }
     }
     /// Builder for [`ClientProfilesExt::list_profiles`]
     ///
     /// [`ClientProfilesExt::list_profiles`]: super::ClientProfilesExt::list_profiles
     #[derive(Debug, Clone)]
+    #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
     pub struct ListProfiles<'a> {
         client: &'a super::Client,
     }
@@ -26969,17 +27443,15 @@ pub mod builder {
         pub fn new(client: &'a super::Client) -> Self {
             Self { client: client }
         }
-        ///Sends a `GET` request to `/crm/v2/settings/profiles`
-        pub async fn send(
+        fn request(
             self,
-        ) -> Result<ResponseValue<types::ProfileList>, Error<types::ErrorResponse>> {
+        ) -> ::std::result::Result<
+            (&'a super::Client, ::reqwest::Request),
+            Error<types::ErrorResponse>,
+        > {
             let Self { client } = self;
             let url = format!("{}/crm/v2/settings/profiles", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
+            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -26990,29 +27462,28 @@ pub mod builder {
                 )
                 .headers(header_map)
                 .build()?;
-            let info = OperationInfo {
-                operation_id: "list_profiles",
+            Ok((client, request))
+        }
+        /// Sends the request through crmkit's pipeline (limits, credentials, retries, classification) and returns the decoded answer.
+        pub async fn send(
+            self,
+        ) -> crmkit_runtime::Result<crmkit_runtime::Response<types::ProfileList>> {
+            const OPERATION: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                id: "list_profiles",
+                idempotent: true,
+                batch: None,
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                400u16..=499u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                500u16..=599u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            let (client, request) = self
+                .request()
+                .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
+            client.inner.send_json(request, &OPERATION).await
         }
     }
     /// Builder for [`ClientProfilesExt::get_profile`]
     ///
     /// [`ClientProfilesExt::get_profile`]: super::ClientProfilesExt::get_profile
     #[derive(Debug, Clone)]
+    #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
     pub struct GetProfile<'a> {
         client: &'a super::Client,
         profile_id: Result<types::ZohoId, String>,
@@ -27033,10 +27504,12 @@ pub mod builder {
                 .map_err(|_| "conversion to `ZohoId` for profile_id failed".to_string());
             self
         }
-        ///Sends a `GET` request to `/crm/v2/settings/profiles/{profile_id}`
-        pub async fn send(
+        fn request(
             self,
-        ) -> Result<ResponseValue<types::ProfileList>, Error<types::ErrorResponse>> {
+        ) -> ::std::result::Result<
+            (&'a super::Client, ::reqwest::Request),
+            Error<types::ErrorResponse>,
+        > {
             let Self { client, profile_id } = self;
             let profile_id = profile_id.map_err(Error::InvalidRequest)?;
             let url = format!(
@@ -27044,11 +27517,7 @@ pub mod builder {
                 client.baseurl,
                 encode_path(&profile_id.to_string()),
             );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
+            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -27059,29 +27528,28 @@ pub mod builder {
                 )
                 .headers(header_map)
                 .build()?;
-            let info = OperationInfo {
-                operation_id: "get_profile",
+            Ok((client, request))
+        }
+        /// Sends the request through crmkit's pipeline (limits, credentials, retries, classification) and returns the decoded answer.
+        pub async fn send(
+            self,
+        ) -> crmkit_runtime::Result<crmkit_runtime::Response<types::ProfileList>> {
+            const OPERATION: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                id: "get_profile",
+                idempotent: true,
+                batch: None,
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                400u16..=499u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                500u16..=599u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            let (client, request) = self
+                .request()
+                .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
+            client.inner.send_json(request, &OPERATION).await
         }
     }
     /// Builder for [`ClientRolesExt::list_roles`]
     ///
     /// [`ClientRolesExt::list_roles`]: super::ClientRolesExt::list_roles
     #[derive(Debug, Clone)]
+    #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
     pub struct ListRoles<'a> {
         client: &'a super::Client,
     }
@@ -27089,17 +27557,15 @@ pub mod builder {
         pub fn new(client: &'a super::Client) -> Self {
             Self { client: client }
         }
-        ///Sends a `GET` request to `/crm/v2/settings/roles`
-        pub async fn send(
+        fn request(
             self,
-        ) -> Result<ResponseValue<types::RoleList>, Error<types::ErrorResponse>> {
+        ) -> ::std::result::Result<
+            (&'a super::Client, ::reqwest::Request),
+            Error<types::ErrorResponse>,
+        > {
             let Self { client } = self;
             let url = format!("{}/crm/v2/settings/roles", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
+            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -27110,29 +27576,28 @@ pub mod builder {
                 )
                 .headers(header_map)
                 .build()?;
-            let info = OperationInfo {
-                operation_id: "list_roles",
+            Ok((client, request))
+        }
+        /// Sends the request through crmkit's pipeline (limits, credentials, retries, classification) and returns the decoded answer.
+        pub async fn send(
+            self,
+        ) -> crmkit_runtime::Result<crmkit_runtime::Response<types::RoleList>> {
+            const OPERATION: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                id: "list_roles",
+                idempotent: true,
+                batch: None,
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                400u16..=499u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                500u16..=599u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            let (client, request) = self
+                .request()
+                .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
+            client.inner.send_json(request, &OPERATION).await
         }
     }
     /// Builder for [`ClientRolesExt::get_role`]
     ///
     /// [`ClientRolesExt::get_role`]: super::ClientRolesExt::get_role
     #[derive(Debug, Clone)]
+    #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
     pub struct GetRole<'a> {
         client: &'a super::Client,
         role_id: Result<types::ZohoId, String>,
@@ -27153,10 +27618,12 @@ pub mod builder {
                 .map_err(|_| "conversion to `ZohoId` for role_id failed".to_string());
             self
         }
-        ///Sends a `GET` request to `/crm/v2/settings/roles/{role_id}`
-        pub async fn send(
+        fn request(
             self,
-        ) -> Result<ResponseValue<types::RoleList>, Error<types::ErrorResponse>> {
+        ) -> ::std::result::Result<
+            (&'a super::Client, ::reqwest::Request),
+            Error<types::ErrorResponse>,
+        > {
             let Self { client, role_id } = self;
             let role_id = role_id.map_err(Error::InvalidRequest)?;
             let url = format!(
@@ -27164,11 +27631,7 @@ pub mod builder {
                 client.baseurl,
                 encode_path(&role_id.to_string()),
             );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
+            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -27179,29 +27642,28 @@ pub mod builder {
                 )
                 .headers(header_map)
                 .build()?;
-            let info = OperationInfo {
-                operation_id: "get_role",
+            Ok((client, request))
+        }
+        /// Sends the request through crmkit's pipeline (limits, credentials, retries, classification) and returns the decoded answer.
+        pub async fn send(
+            self,
+        ) -> crmkit_runtime::Result<crmkit_runtime::Response<types::RoleList>> {
+            const OPERATION: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                id: "get_role",
+                idempotent: true,
+                batch: None,
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                400u16..=499u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                500u16..=599u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            let (client, request) = self
+                .request()
+                .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
+            client.inner.send_json(request, &OPERATION).await
         }
     }
     /// Builder for [`ClientTagsExt::list_tags`]
     ///
     /// [`ClientTagsExt::list_tags`]: super::ClientTagsExt::list_tags
     #[derive(Debug, Clone)]
+    #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
     pub struct ListTags<'a> {
         client: &'a super::Client,
         module: Result<types::ListTagsModule, String>,
@@ -27234,10 +27696,12 @@ pub mod builder {
                 .map_err(|_| "conversion to `bool` for my_tags failed".to_string());
             self
         }
-        ///Sends a `GET` request to `/crm/v2/settings/tags`
-        pub async fn send(
+        fn request(
             self,
-        ) -> Result<ResponseValue<types::TagList>, Error<types::ErrorResponse>> {
+        ) -> ::std::result::Result<
+            (&'a super::Client, ::reqwest::Request),
+            Error<types::ErrorResponse>,
+        > {
             let Self {
                 client,
                 module,
@@ -27246,11 +27710,7 @@ pub mod builder {
             let module = module.map_err(Error::InvalidRequest)?;
             let my_tags = my_tags.map_err(Error::InvalidRequest)?;
             let url = format!("{}/crm/v2/settings/tags", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
+            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -27263,30 +27723,28 @@ pub mod builder {
                 .query(&progenitor_client::QueryParam::new("my_tags", &my_tags))
                 .headers(header_map)
                 .build()?;
-            let info = OperationInfo {
-                operation_id: "list_tags",
+            Ok((client, request))
+        }
+        /// Sends the request through crmkit's pipeline (limits, credentials, retries, classification) and returns the decoded answer.
+        pub async fn send(
+            self,
+        ) -> crmkit_runtime::Result<crmkit_runtime::Response<types::TagList>> {
+            const OPERATION: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                id: "list_tags",
+                idempotent: true,
+                batch: None,
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                204u16 => ResponseValue::from_response(response).await,
-                400u16..=499u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                500u16..=599u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            let (client, request) = self
+                .request()
+                .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
+            client.inner.send_json(request, &OPERATION).await
         }
     }
     /// Builder for [`ClientTagsExt::update_tags`]
     ///
     /// [`ClientTagsExt::update_tags`]: super::ClientTagsExt::update_tags
     #[derive(Debug, Clone)]
+    #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
     pub struct UpdateTags<'a> {
         client: &'a super::Client,
         module: Result<types::UpdateTagsModule, String>,
@@ -27329,10 +27787,12 @@ pub mod builder {
             self.body = self.body.map(f);
             self
         }
-        ///Sends a `PUT` request to `/crm/v2/settings/tags`
-        pub async fn send(
+        fn request(
             self,
-        ) -> Result<ResponseValue<types::TagsWriteResult>, Error<types::ErrorResponse>> {
+        ) -> ::std::result::Result<
+            (&'a super::Client, ::reqwest::Request),
+            Error<types::ErrorResponse>,
+        > {
             let Self {
                 client,
                 module,
@@ -27343,11 +27803,7 @@ pub mod builder {
                 .and_then(|v| types::TagsUpdateRequest::try_from(v).map_err(|e| e.to_string()))
                 .map_err(Error::InvalidRequest)?;
             let url = format!("{}/crm/v2/settings/tags", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
+            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -27360,29 +27816,53 @@ pub mod builder {
                 .query(&progenitor_client::QueryParam::new("module", &module))
                 .headers(header_map)
                 .build()?;
-            let info = OperationInfo {
-                operation_id: "update_tags",
+            Ok((client, request))
+        }
+        /// Sends the request through crmkit's pipeline (limits, credentials, retries, classification) and returns the decoded answer, or `Error::PartialFailure` when any item of the batch failed (see `send_partial`).
+        pub async fn send(
+            self,
+        ) -> crmkit_runtime::Result<crmkit_runtime::Response<types::TagsWriteResult>> {
+            const OPERATION: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                id: "update_tags",
+                idempotent: true,
+                batch: Some(crmkit_runtime::pipeline::Batch {
+                    items: "tags",
+                    status: "status",
+                    success: "success",
+                }),
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                400u16..=499u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                500u16..=599u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            let (client, request) = self
+                .request()
+                .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
+            client.inner.send_batch(request, &OPERATION).await
+        }
+        /// Like [`send`](Self::send), but a partly failed batch is not an error: the decoded answer comes with the `PartialFailure` (every failed item), if any.
+        pub async fn send_partial(
+            self,
+        ) -> crmkit_runtime::Result<(
+            crmkit_runtime::Response<types::TagsWriteResult>,
+            ::std::option::Option<crmkit_runtime::PartialFailure>,
+        )> {
+            const OPERATION: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                id: "update_tags",
+                idempotent: true,
+                batch: Some(crmkit_runtime::pipeline::Batch {
+                    items: "tags",
+                    status: "status",
+                    success: "success",
+                }),
+            };
+            let (client, request) = self
+                .request()
+                .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
+            client.inner.send_partial(request, &OPERATION).await
         }
     }
     /// Builder for [`ClientTagsExt::create_tags`]
     ///
     /// [`ClientTagsExt::create_tags`]: super::ClientTagsExt::create_tags
     #[derive(Debug, Clone)]
+    #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
     pub struct CreateTags<'a> {
         client: &'a super::Client,
         module: Result<types::CreateTagsModule, String>,
@@ -27425,10 +27905,12 @@ pub mod builder {
             self.body = self.body.map(f);
             self
         }
-        ///Sends a `POST` request to `/crm/v2/settings/tags`
-        pub async fn send(
+        fn request(
             self,
-        ) -> Result<ResponseValue<types::TagsWriteResult>, Error<types::ErrorResponse>> {
+        ) -> ::std::result::Result<
+            (&'a super::Client, ::reqwest::Request),
+            Error<types::ErrorResponse>,
+        > {
             let Self {
                 client,
                 module,
@@ -27439,11 +27921,7 @@ pub mod builder {
                 .and_then(|v| types::TagsCreateRequest::try_from(v).map_err(|e| e.to_string()))
                 .map_err(Error::InvalidRequest)?;
             let url = format!("{}/crm/v2/settings/tags", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
+            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -27456,30 +27934,53 @@ pub mod builder {
                 .query(&progenitor_client::QueryParam::new("module", &module))
                 .headers(header_map)
                 .build()?;
-            let info = OperationInfo {
-                operation_id: "create_tags",
+            Ok((client, request))
+        }
+        /// Sends the request through crmkit's pipeline (limits, credentials, retries, classification) and returns the decoded answer, or `Error::PartialFailure` when any item of the batch failed (see `send_partial`).
+        pub async fn send(
+            self,
+        ) -> crmkit_runtime::Result<crmkit_runtime::Response<types::TagsWriteResult>> {
+            const OPERATION: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                id: "create_tags",
+                idempotent: false,
+                batch: Some(crmkit_runtime::pipeline::Batch {
+                    items: "tags",
+                    status: "status",
+                    success: "success",
+                }),
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                201u16 => ResponseValue::from_response(response).await,
-                400u16..=499u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                500u16..=599u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            let (client, request) = self
+                .request()
+                .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
+            client.inner.send_batch(request, &OPERATION).await
+        }
+        /// Like [`send`](Self::send), but a partly failed batch is not an error: the decoded answer comes with the `PartialFailure` (every failed item), if any.
+        pub async fn send_partial(
+            self,
+        ) -> crmkit_runtime::Result<(
+            crmkit_runtime::Response<types::TagsWriteResult>,
+            ::std::option::Option<crmkit_runtime::PartialFailure>,
+        )> {
+            const OPERATION: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                id: "create_tags",
+                idempotent: false,
+                batch: Some(crmkit_runtime::pipeline::Batch {
+                    items: "tags",
+                    status: "status",
+                    success: "success",
+                }),
+            };
+            let (client, request) = self
+                .request()
+                .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
+            client.inner.send_partial(request, &OPERATION).await
         }
     }
     /// Builder for [`ClientTagsExt::update_tag`]
     ///
     /// [`ClientTagsExt::update_tag`]: super::ClientTagsExt::update_tag
     #[derive(Debug, Clone)]
+    #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
     pub struct UpdateTag<'a> {
         client: &'a super::Client,
         tag_id: Result<types::ZohoId, String>,
@@ -27533,10 +28034,12 @@ pub mod builder {
             self.body = self.body.map(f);
             self
         }
-        ///Sends a `PUT` request to `/crm/v2/settings/tags/{tag_id}`
-        pub async fn send(
+        fn request(
             self,
-        ) -> Result<ResponseValue<types::TagsWriteResult>, Error<types::ErrorResponse>> {
+        ) -> ::std::result::Result<
+            (&'a super::Client, ::reqwest::Request),
+            Error<types::ErrorResponse>,
+        > {
             let Self {
                 client,
                 tag_id,
@@ -27553,11 +28056,7 @@ pub mod builder {
                 client.baseurl,
                 encode_path(&tag_id.to_string()),
             );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
+            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -27570,29 +28069,53 @@ pub mod builder {
                 .query(&progenitor_client::QueryParam::new("module", &module))
                 .headers(header_map)
                 .build()?;
-            let info = OperationInfo {
-                operation_id: "update_tag",
+            Ok((client, request))
+        }
+        /// Sends the request through crmkit's pipeline (limits, credentials, retries, classification) and returns the decoded answer, or `Error::PartialFailure` when any item of the batch failed (see `send_partial`).
+        pub async fn send(
+            self,
+        ) -> crmkit_runtime::Result<crmkit_runtime::Response<types::TagsWriteResult>> {
+            const OPERATION: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                id: "update_tag",
+                idempotent: true,
+                batch: Some(crmkit_runtime::pipeline::Batch {
+                    items: "tags",
+                    status: "status",
+                    success: "success",
+                }),
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                400u16..=499u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                500u16..=599u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            let (client, request) = self
+                .request()
+                .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
+            client.inner.send_batch(request, &OPERATION).await
+        }
+        /// Like [`send`](Self::send), but a partly failed batch is not an error: the decoded answer comes with the `PartialFailure` (every failed item), if any.
+        pub async fn send_partial(
+            self,
+        ) -> crmkit_runtime::Result<(
+            crmkit_runtime::Response<types::TagsWriteResult>,
+            ::std::option::Option<crmkit_runtime::PartialFailure>,
+        )> {
+            const OPERATION: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                id: "update_tag",
+                idempotent: true,
+                batch: Some(crmkit_runtime::pipeline::Batch {
+                    items: "tags",
+                    status: "status",
+                    success: "success",
+                }),
+            };
+            let (client, request) = self
+                .request()
+                .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
+            client.inner.send_partial(request, &OPERATION).await
         }
     }
     /// Builder for [`ClientTagsExt::delete_tag`]
     ///
     /// [`ClientTagsExt::delete_tag`]: super::ClientTagsExt::delete_tag
     #[derive(Debug, Clone)]
+    #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
     pub struct DeleteTag<'a> {
         client: &'a super::Client,
         tag_id: Result<types::ZohoId, String>,
@@ -27613,10 +28136,12 @@ pub mod builder {
                 .map_err(|_| "conversion to `ZohoId` for tag_id failed".to_string());
             self
         }
-        ///Sends a `DELETE` request to `/crm/v2/settings/tags/{tag_id}`
-        pub async fn send(
+        fn request(
             self,
-        ) -> Result<ResponseValue<types::TagsWriteResult>, Error<types::ErrorResponse>> {
+        ) -> ::std::result::Result<
+            (&'a super::Client, ::reqwest::Request),
+            Error<types::ErrorResponse>,
+        > {
             let Self { client, tag_id } = self;
             let tag_id = tag_id.map_err(Error::InvalidRequest)?;
             let url = format!(
@@ -27624,11 +28149,7 @@ pub mod builder {
                 client.baseurl,
                 encode_path(&tag_id.to_string()),
             );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
+            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -27639,29 +28160,53 @@ pub mod builder {
                 )
                 .headers(header_map)
                 .build()?;
-            let info = OperationInfo {
-                operation_id: "delete_tag",
+            Ok((client, request))
+        }
+        /// Sends the request through crmkit's pipeline (limits, credentials, retries, classification) and returns the decoded answer, or `Error::PartialFailure` when any item of the batch failed (see `send_partial`).
+        pub async fn send(
+            self,
+        ) -> crmkit_runtime::Result<crmkit_runtime::Response<types::TagsWriteResult>> {
+            const OPERATION: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                id: "delete_tag",
+                idempotent: true,
+                batch: Some(crmkit_runtime::pipeline::Batch {
+                    items: "tags",
+                    status: "status",
+                    success: "success",
+                }),
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                400u16..=499u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                500u16..=599u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            let (client, request) = self
+                .request()
+                .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
+            client.inner.send_batch(request, &OPERATION).await
+        }
+        /// Like [`send`](Self::send), but a partly failed batch is not an error: the decoded answer comes with the `PartialFailure` (every failed item), if any.
+        pub async fn send_partial(
+            self,
+        ) -> crmkit_runtime::Result<(
+            crmkit_runtime::Response<types::TagsWriteResult>,
+            ::std::option::Option<crmkit_runtime::PartialFailure>,
+        )> {
+            const OPERATION: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                id: "delete_tag",
+                idempotent: true,
+                batch: Some(crmkit_runtime::pipeline::Batch {
+                    items: "tags",
+                    status: "status",
+                    success: "success",
+                }),
+            };
+            let (client, request) = self
+                .request()
+                .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
+            client.inner.send_partial(request, &OPERATION).await
         }
     }
     /// Builder for [`ClientTagsExt::merge_tags`]
     ///
     /// [`ClientTagsExt::merge_tags`]: super::ClientTagsExt::merge_tags
     #[derive(Debug, Clone)]
+    #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
     pub struct MergeTags<'a> {
         client: &'a super::Client,
         tag_id: Result<types::ZohoId, String>,
@@ -27704,10 +28249,12 @@ pub mod builder {
             self.body = self.body.map(f);
             self
         }
-        ///Sends a `POST` request to `/crm/v2/settings/tags/{tag_id}/actions/merge`
-        pub async fn send(
+        fn request(
             self,
-        ) -> Result<ResponseValue<types::TagsWriteResult>, Error<types::ErrorResponse>> {
+        ) -> ::std::result::Result<
+            (&'a super::Client, ::reqwest::Request),
+            Error<types::ErrorResponse>,
+        > {
             let Self {
                 client,
                 tag_id,
@@ -27722,11 +28269,7 @@ pub mod builder {
                 client.baseurl,
                 encode_path(&tag_id.to_string()),
             );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
+            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -27738,29 +28281,53 @@ pub mod builder {
                 .json(&body)
                 .headers(header_map)
                 .build()?;
-            let info = OperationInfo {
-                operation_id: "merge_tags",
+            Ok((client, request))
+        }
+        /// Sends the request through crmkit's pipeline (limits, credentials, retries, classification) and returns the decoded answer, or `Error::PartialFailure` when any item of the batch failed (see `send_partial`).
+        pub async fn send(
+            self,
+        ) -> crmkit_runtime::Result<crmkit_runtime::Response<types::TagsWriteResult>> {
+            const OPERATION: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                id: "merge_tags",
+                idempotent: false,
+                batch: Some(crmkit_runtime::pipeline::Batch {
+                    items: "tags",
+                    status: "status",
+                    success: "success",
+                }),
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                400u16..=499u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                500u16..=599u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            let (client, request) = self
+                .request()
+                .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
+            client.inner.send_batch(request, &OPERATION).await
+        }
+        /// Like [`send`](Self::send), but a partly failed batch is not an error: the decoded answer comes with the `PartialFailure` (every failed item), if any.
+        pub async fn send_partial(
+            self,
+        ) -> crmkit_runtime::Result<(
+            crmkit_runtime::Response<types::TagsWriteResult>,
+            ::std::option::Option<crmkit_runtime::PartialFailure>,
+        )> {
+            const OPERATION: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                id: "merge_tags",
+                idempotent: false,
+                batch: Some(crmkit_runtime::pipeline::Batch {
+                    items: "tags",
+                    status: "status",
+                    success: "success",
+                }),
+            };
+            let (client, request) = self
+                .request()
+                .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
+            client.inner.send_partial(request, &OPERATION).await
         }
     }
     /// Builder for [`ClientTagsExt::get_tag_records_count`]
     ///
     /// [`ClientTagsExt::get_tag_records_count`]: super::ClientTagsExt::get_tag_records_count
     #[derive(Debug, Clone)]
+    #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
     pub struct GetTagRecordsCount<'a> {
         client: &'a super::Client,
         tag_id: Result<types::ZohoId, String>,
@@ -27792,10 +28359,12 @@ pub mod builder {
             });
             self
         }
-        ///Sends a `GET` request to `/crm/v2/settings/tags/{tag_id}/actions/records_count`
-        pub async fn send(
+        fn request(
             self,
-        ) -> Result<ResponseValue<types::TagRecordCount>, Error<types::ErrorResponse>> {
+        ) -> ::std::result::Result<
+            (&'a super::Client, ::reqwest::Request),
+            Error<types::ErrorResponse>,
+        > {
             let Self {
                 client,
                 tag_id,
@@ -27808,11 +28377,7 @@ pub mod builder {
                 client.baseurl,
                 encode_path(&tag_id.to_string()),
             );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
+            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -27824,29 +28389,28 @@ pub mod builder {
                 .query(&progenitor_client::QueryParam::new("module", &module))
                 .headers(header_map)
                 .build()?;
-            let info = OperationInfo {
-                operation_id: "get_tag_records_count",
+            Ok((client, request))
+        }
+        /// Sends the request through crmkit's pipeline (limits, credentials, retries, classification) and returns the decoded answer.
+        pub async fn send(
+            self,
+        ) -> crmkit_runtime::Result<crmkit_runtime::Response<types::TagRecordCount>> {
+            const OPERATION: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                id: "get_tag_records_count",
+                idempotent: true,
+                batch: None,
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                400u16..=499u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                500u16..=599u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            let (client, request) = self
+                .request()
+                .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
+            client.inner.send_json(request, &OPERATION).await
         }
     }
     /// Builder for [`ClientVariablesExt::get_variable_group`]
     ///
     /// [`ClientVariablesExt::get_variable_group`]: super::ClientVariablesExt::get_variable_group
     #[derive(Debug, Clone)]
+    #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
     pub struct GetVariableGroup<'a> {
         client: &'a super::Client,
         variable_group: Result<types::GetVariableGroupVariableGroup, String>,
@@ -27868,10 +28432,12 @@ pub mod builder {
             });
             self
         }
-        ///Sends a `GET` request to `/crm/v2/settings/variable_groups/{variable_group}`
-        pub async fn send(
+        fn request(
             self,
-        ) -> Result<ResponseValue<types::VariableGroupList>, Error<types::ErrorResponse>> {
+        ) -> ::std::result::Result<
+            (&'a super::Client, ::reqwest::Request),
+            Error<types::ErrorResponse>,
+        > {
             let Self {
                 client,
                 variable_group,
@@ -27882,11 +28448,7 @@ pub mod builder {
                 client.baseurl,
                 encode_path(&variable_group.to_string()),
             );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
+            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -27897,29 +28459,28 @@ pub mod builder {
                 )
                 .headers(header_map)
                 .build()?;
-            let info = OperationInfo {
-                operation_id: "get_variable_group",
+            Ok((client, request))
+        }
+        /// Sends the request through crmkit's pipeline (limits, credentials, retries, classification) and returns the decoded answer.
+        pub async fn send(
+            self,
+        ) -> crmkit_runtime::Result<crmkit_runtime::Response<types::VariableGroupList>> {
+            const OPERATION: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                id: "get_variable_group",
+                idempotent: true,
+                batch: None,
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                400u16..=499u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                500u16..=599u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            let (client, request) = self
+                .request()
+                .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
+            client.inner.send_json(request, &OPERATION).await
         }
     }
     /// Builder for [`ClientVariablesExt::list_variables`]
     ///
     /// [`ClientVariablesExt::list_variables`]: super::ClientVariablesExt::list_variables
     #[derive(Debug, Clone)]
+    #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
     pub struct ListVariables<'a> {
         client: &'a super::Client,
         group: Result<Option<types::ListVariablesGroup>, String>,
@@ -27941,18 +28502,16 @@ pub mod builder {
                 .map_err(|_| "conversion to `ListVariablesGroup` for group failed".to_string());
             self
         }
-        ///Sends a `GET` request to `/crm/v2/settings/variables`
-        pub async fn send(
+        fn request(
             self,
-        ) -> Result<ResponseValue<types::VariableList>, Error<types::ErrorResponse>> {
+        ) -> ::std::result::Result<
+            (&'a super::Client, ::reqwest::Request),
+            Error<types::ErrorResponse>,
+        > {
             let Self { client, group } = self;
             let group = group.map_err(Error::InvalidRequest)?;
             let url = format!("{}/crm/v2/settings/variables", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
+            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -27964,30 +28523,28 @@ pub mod builder {
                 .query(&progenitor_client::QueryParam::new("group", &group))
                 .headers(header_map)
                 .build()?;
-            let info = OperationInfo {
-                operation_id: "list_variables",
+            Ok((client, request))
+        }
+        /// Sends the request through crmkit's pipeline (limits, credentials, retries, classification) and returns the decoded answer.
+        pub async fn send(
+            self,
+        ) -> crmkit_runtime::Result<crmkit_runtime::Response<types::VariableList>> {
+            const OPERATION: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                id: "list_variables",
+                idempotent: true,
+                batch: None,
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                204u16 => ResponseValue::from_response(response).await,
-                400u16..=499u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                500u16..=599u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            let (client, request) = self
+                .request()
+                .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
+            client.inner.send_json(request, &OPERATION).await
         }
     }
     /// Builder for [`ClientVariablesExt::update_variables`]
     ///
     /// [`ClientVariablesExt::update_variables`]: super::ClientVariablesExt::update_variables
     #[derive(Debug, Clone)]
+    #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
     pub struct UpdateVariables<'a> {
         client: &'a super::Client,
         body: Result<types::builder::VariablesUpdateRequest, String>,
@@ -28021,21 +28578,18 @@ pub mod builder {
             self.body = self.body.map(f);
             self
         }
-        ///Sends a `PUT` request to `/crm/v2/settings/variables`
-        pub async fn send(
+        fn request(
             self,
-        ) -> Result<ResponseValue<types::VariablesWriteResult>, Error<types::ErrorResponse>>
-        {
+        ) -> ::std::result::Result<
+            (&'a super::Client, ::reqwest::Request),
+            Error<types::ErrorResponse>,
+        > {
             let Self { client, body } = self;
             let body = body
                 .and_then(|v| types::VariablesUpdateRequest::try_from(v).map_err(|e| e.to_string()))
                 .map_err(Error::InvalidRequest)?;
             let url = format!("{}/crm/v2/settings/variables", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
+            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -28047,29 +28601,53 @@ pub mod builder {
                 .json(&body)
                 .headers(header_map)
                 .build()?;
-            let info = OperationInfo {
-                operation_id: "update_variables",
+            Ok((client, request))
+        }
+        /// Sends the request through crmkit's pipeline (limits, credentials, retries, classification) and returns the decoded answer, or `Error::PartialFailure` when any item of the batch failed (see `send_partial`).
+        pub async fn send(
+            self,
+        ) -> crmkit_runtime::Result<crmkit_runtime::Response<types::VariablesWriteResult>> {
+            const OPERATION: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                id: "update_variables",
+                idempotent: true,
+                batch: Some(crmkit_runtime::pipeline::Batch {
+                    items: "variables",
+                    status: "status",
+                    success: "success",
+                }),
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                400u16..=499u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                500u16..=599u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            let (client, request) = self
+                .request()
+                .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
+            client.inner.send_batch(request, &OPERATION).await
+        }
+        /// Like [`send`](Self::send), but a partly failed batch is not an error: the decoded answer comes with the `PartialFailure` (every failed item), if any.
+        pub async fn send_partial(
+            self,
+        ) -> crmkit_runtime::Result<(
+            crmkit_runtime::Response<types::VariablesWriteResult>,
+            ::std::option::Option<crmkit_runtime::PartialFailure>,
+        )> {
+            const OPERATION: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                id: "update_variables",
+                idempotent: true,
+                batch: Some(crmkit_runtime::pipeline::Batch {
+                    items: "variables",
+                    status: "status",
+                    success: "success",
+                }),
+            };
+            let (client, request) = self
+                .request()
+                .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
+            client.inner.send_partial(request, &OPERATION).await
         }
     }
     /// Builder for [`ClientVariablesExt::create_variables`]
     ///
     /// [`ClientVariablesExt::create_variables`]: super::ClientVariablesExt::create_variables
     #[derive(Debug, Clone)]
+    #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
     pub struct CreateVariables<'a> {
         client: &'a super::Client,
         body: Result<types::builder::VariablesCreateRequest, String>,
@@ -28103,21 +28681,18 @@ pub mod builder {
             self.body = self.body.map(f);
             self
         }
-        ///Sends a `POST` request to `/crm/v2/settings/variables`
-        pub async fn send(
+        fn request(
             self,
-        ) -> Result<ResponseValue<types::VariablesWriteResult>, Error<types::ErrorResponse>>
-        {
+        ) -> ::std::result::Result<
+            (&'a super::Client, ::reqwest::Request),
+            Error<types::ErrorResponse>,
+        > {
             let Self { client, body } = self;
             let body = body
                 .and_then(|v| types::VariablesCreateRequest::try_from(v).map_err(|e| e.to_string()))
                 .map_err(Error::InvalidRequest)?;
             let url = format!("{}/crm/v2/settings/variables", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
+            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -28129,29 +28704,53 @@ pub mod builder {
                 .json(&body)
                 .headers(header_map)
                 .build()?;
-            let info = OperationInfo {
-                operation_id: "create_variables",
+            Ok((client, request))
+        }
+        /// Sends the request through crmkit's pipeline (limits, credentials, retries, classification) and returns the decoded answer, or `Error::PartialFailure` when any item of the batch failed (see `send_partial`).
+        pub async fn send(
+            self,
+        ) -> crmkit_runtime::Result<crmkit_runtime::Response<types::VariablesWriteResult>> {
+            const OPERATION: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                id: "create_variables",
+                idempotent: false,
+                batch: Some(crmkit_runtime::pipeline::Batch {
+                    items: "variables",
+                    status: "status",
+                    success: "success",
+                }),
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                201u16 => ResponseValue::from_response(response).await,
-                400u16..=499u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                500u16..=599u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            let (client, request) = self
+                .request()
+                .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
+            client.inner.send_batch(request, &OPERATION).await
+        }
+        /// Like [`send`](Self::send), but a partly failed batch is not an error: the decoded answer comes with the `PartialFailure` (every failed item), if any.
+        pub async fn send_partial(
+            self,
+        ) -> crmkit_runtime::Result<(
+            crmkit_runtime::Response<types::VariablesWriteResult>,
+            ::std::option::Option<crmkit_runtime::PartialFailure>,
+        )> {
+            const OPERATION: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                id: "create_variables",
+                idempotent: false,
+                batch: Some(crmkit_runtime::pipeline::Batch {
+                    items: "variables",
+                    status: "status",
+                    success: "success",
+                }),
+            };
+            let (client, request) = self
+                .request()
+                .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
+            client.inner.send_partial(request, &OPERATION).await
         }
     }
     /// Builder for [`ClientVariablesExt::delete_variables`]
     ///
     /// [`ClientVariablesExt::delete_variables`]: super::ClientVariablesExt::delete_variables
     #[derive(Debug, Clone)]
+    #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
     pub struct DeleteVariables<'a> {
         client: &'a super::Client,
         ids: Result<crmkit_runtime::CsvList<String>, String>,
@@ -28172,19 +28771,16 @@ pub mod builder {
             });
             self
         }
-        ///Sends a `DELETE` request to `/crm/v2/settings/variables`
-        pub async fn send(
+        fn request(
             self,
-        ) -> Result<ResponseValue<types::VariablesWriteResult>, Error<types::ErrorResponse>>
-        {
+        ) -> ::std::result::Result<
+            (&'a super::Client, ::reqwest::Request),
+            Error<types::ErrorResponse>,
+        > {
             let Self { client, ids } = self;
             let ids = ids.map_err(Error::InvalidRequest)?;
             let url = format!("{}/crm/v2/settings/variables", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
+            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -28196,29 +28792,53 @@ pub mod builder {
                 .query(&progenitor_client::QueryParam::new("ids", &ids))
                 .headers(header_map)
                 .build()?;
-            let info = OperationInfo {
-                operation_id: "delete_variables",
+            Ok((client, request))
+        }
+        /// Sends the request through crmkit's pipeline (limits, credentials, retries, classification) and returns the decoded answer, or `Error::PartialFailure` when any item of the batch failed (see `send_partial`).
+        pub async fn send(
+            self,
+        ) -> crmkit_runtime::Result<crmkit_runtime::Response<types::VariablesWriteResult>> {
+            const OPERATION: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                id: "delete_variables",
+                idempotent: true,
+                batch: Some(crmkit_runtime::pipeline::Batch {
+                    items: "variables",
+                    status: "status",
+                    success: "success",
+                }),
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                400u16..=499u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                500u16..=599u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            let (client, request) = self
+                .request()
+                .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
+            client.inner.send_batch(request, &OPERATION).await
+        }
+        /// Like [`send`](Self::send), but a partly failed batch is not an error: the decoded answer comes with the `PartialFailure` (every failed item), if any.
+        pub async fn send_partial(
+            self,
+        ) -> crmkit_runtime::Result<(
+            crmkit_runtime::Response<types::VariablesWriteResult>,
+            ::std::option::Option<crmkit_runtime::PartialFailure>,
+        )> {
+            const OPERATION: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                id: "delete_variables",
+                idempotent: true,
+                batch: Some(crmkit_runtime::pipeline::Batch {
+                    items: "variables",
+                    status: "status",
+                    success: "success",
+                }),
+            };
+            let (client, request) = self
+                .request()
+                .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
+            client.inner.send_partial(request, &OPERATION).await
         }
     }
     /// Builder for [`ClientVariablesExt::get_variable`]
     ///
     /// [`ClientVariablesExt::get_variable`]: super::ClientVariablesExt::get_variable
     #[derive(Debug, Clone)]
+    #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
     pub struct GetVariable<'a> {
         client: &'a super::Client,
         variable: Result<types::GetVariableVariable, String>,
@@ -28250,10 +28870,12 @@ pub mod builder {
                 .map_err(|_| "conversion to `GetVariableGroup` for group failed".to_string());
             self
         }
-        ///Sends a `GET` request to `/crm/v2/settings/variables/{variable}`
-        pub async fn send(
+        fn request(
             self,
-        ) -> Result<ResponseValue<types::VariableList>, Error<types::ErrorResponse>> {
+        ) -> ::std::result::Result<
+            (&'a super::Client, ::reqwest::Request),
+            Error<types::ErrorResponse>,
+        > {
             let Self {
                 client,
                 variable,
@@ -28266,11 +28888,7 @@ pub mod builder {
                 client.baseurl,
                 encode_path(&variable.to_string()),
             );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
+            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -28282,29 +28900,28 @@ pub mod builder {
                 .query(&progenitor_client::QueryParam::new("group", &group))
                 .headers(header_map)
                 .build()?;
-            let info = OperationInfo {
-                operation_id: "get_variable",
+            Ok((client, request))
+        }
+        /// Sends the request through crmkit's pipeline (limits, credentials, retries, classification) and returns the decoded answer.
+        pub async fn send(
+            self,
+        ) -> crmkit_runtime::Result<crmkit_runtime::Response<types::VariableList>> {
+            const OPERATION: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                id: "get_variable",
+                idempotent: true,
+                batch: None,
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                400u16..=499u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                500u16..=599u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            let (client, request) = self
+                .request()
+                .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
+            client.inner.send_json(request, &OPERATION).await
         }
     }
     /// Builder for [`ClientVariablesExt::update_variable`]
     ///
     /// [`ClientVariablesExt::update_variable`]: super::ClientVariablesExt::update_variable
     #[derive(Debug, Clone)]
+    #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
     pub struct UpdateVariable<'a> {
         client: &'a super::Client,
         variable: Result<types::UpdateVariableVariable, String>,
@@ -28349,11 +28966,12 @@ pub mod builder {
             self.body = self.body.map(f);
             self
         }
-        ///Sends a `PUT` request to `/crm/v2/settings/variables/{variable}`
-        pub async fn send(
+        fn request(
             self,
-        ) -> Result<ResponseValue<types::VariablesWriteResult>, Error<types::ErrorResponse>>
-        {
+        ) -> ::std::result::Result<
+            (&'a super::Client, ::reqwest::Request),
+            Error<types::ErrorResponse>,
+        > {
             let Self {
                 client,
                 variable,
@@ -28370,11 +28988,7 @@ pub mod builder {
                 client.baseurl,
                 encode_path(&variable.to_string()),
             );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
+            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -28386,29 +29000,53 @@ pub mod builder {
                 .json(&body)
                 .headers(header_map)
                 .build()?;
-            let info = OperationInfo {
-                operation_id: "update_variable",
+            Ok((client, request))
+        }
+        /// Sends the request through crmkit's pipeline (limits, credentials, retries, classification) and returns the decoded answer, or `Error::PartialFailure` when any item of the batch failed (see `send_partial`).
+        pub async fn send(
+            self,
+        ) -> crmkit_runtime::Result<crmkit_runtime::Response<types::VariablesWriteResult>> {
+            const OPERATION: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                id: "update_variable",
+                idempotent: true,
+                batch: Some(crmkit_runtime::pipeline::Batch {
+                    items: "variables",
+                    status: "status",
+                    success: "success",
+                }),
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                400u16..=499u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                500u16..=599u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            let (client, request) = self
+                .request()
+                .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
+            client.inner.send_batch(request, &OPERATION).await
+        }
+        /// Like [`send`](Self::send), but a partly failed batch is not an error: the decoded answer comes with the `PartialFailure` (every failed item), if any.
+        pub async fn send_partial(
+            self,
+        ) -> crmkit_runtime::Result<(
+            crmkit_runtime::Response<types::VariablesWriteResult>,
+            ::std::option::Option<crmkit_runtime::PartialFailure>,
+        )> {
+            const OPERATION: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                id: "update_variable",
+                idempotent: true,
+                batch: Some(crmkit_runtime::pipeline::Batch {
+                    items: "variables",
+                    status: "status",
+                    success: "success",
+                }),
+            };
+            let (client, request) = self
+                .request()
+                .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
+            client.inner.send_partial(request, &OPERATION).await
         }
     }
     /// Builder for [`ClientVariablesExt::delete_variable`]
     ///
     /// [`ClientVariablesExt::delete_variable`]: super::ClientVariablesExt::delete_variable
     #[derive(Debug, Clone)]
+    #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
     pub struct DeleteVariable<'a> {
         client: &'a super::Client,
         variable: Result<types::DeleteVariableVariable, String>,
@@ -28429,11 +29067,12 @@ pub mod builder {
             });
             self
         }
-        ///Sends a `DELETE` request to `/crm/v2/settings/variables/{variable}`
-        pub async fn send(
+        fn request(
             self,
-        ) -> Result<ResponseValue<types::VariablesWriteResult>, Error<types::ErrorResponse>>
-        {
+        ) -> ::std::result::Result<
+            (&'a super::Client, ::reqwest::Request),
+            Error<types::ErrorResponse>,
+        > {
             let Self { client, variable } = self;
             let variable = variable.map_err(Error::InvalidRequest)?;
             let url = format!(
@@ -28441,11 +29080,7 @@ pub mod builder {
                 client.baseurl,
                 encode_path(&variable.to_string()),
             );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
+            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -28456,29 +29091,53 @@ pub mod builder {
                 )
                 .headers(header_map)
                 .build()?;
-            let info = OperationInfo {
-                operation_id: "delete_variable",
+            Ok((client, request))
+        }
+        /// Sends the request through crmkit's pipeline (limits, credentials, retries, classification) and returns the decoded answer, or `Error::PartialFailure` when any item of the batch failed (see `send_partial`).
+        pub async fn send(
+            self,
+        ) -> crmkit_runtime::Result<crmkit_runtime::Response<types::VariablesWriteResult>> {
+            const OPERATION: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                id: "delete_variable",
+                idempotent: true,
+                batch: Some(crmkit_runtime::pipeline::Batch {
+                    items: "variables",
+                    status: "status",
+                    success: "success",
+                }),
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                400u16..=499u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                500u16..=599u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            let (client, request) = self
+                .request()
+                .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
+            client.inner.send_batch(request, &OPERATION).await
+        }
+        /// Like [`send`](Self::send), but a partly failed batch is not an error: the decoded answer comes with the `PartialFailure` (every failed item), if any.
+        pub async fn send_partial(
+            self,
+        ) -> crmkit_runtime::Result<(
+            crmkit_runtime::Response<types::VariablesWriteResult>,
+            ::std::option::Option<crmkit_runtime::PartialFailure>,
+        )> {
+            const OPERATION: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                id: "delete_variable",
+                idempotent: true,
+                batch: Some(crmkit_runtime::pipeline::Batch {
+                    items: "variables",
+                    status: "status",
+                    success: "success",
+                }),
+            };
+            let (client, request) = self
+                .request()
+                .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
+            client.inner.send_partial(request, &OPERATION).await
         }
     }
     /// Builder for [`ClientUsersExt::list_users`]
     ///
     /// [`ClientUsersExt::list_users`]: super::ClientUsersExt::list_users
     #[derive(Debug, Clone)]
+    #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
     pub struct ListUsers<'a> {
         client: &'a super::Client,
         page: Result<Option<::std::num::NonZeroU32>, String>,
@@ -28533,10 +29192,12 @@ pub mod builder {
             });
             self
         }
-        ///Sends a `GET` request to `/crm/v2/users`
-        pub async fn send(
+        fn request(
             self,
-        ) -> Result<ResponseValue<types::UserList>, Error<types::ErrorResponse>> {
+        ) -> ::std::result::Result<
+            (&'a super::Client, ::reqwest::Request),
+            Error<types::ErrorResponse>,
+        > {
             let Self {
                 client,
                 page,
@@ -28550,10 +29211,6 @@ pub mod builder {
             let if_modified_since = if_modified_since.map_err(Error::InvalidRequest)?;
             let url = format!("{}/crm/v2/users", client.baseurl,);
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(2usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
             if let Some(value) = if_modified_since {
                 header_map.append("If-Modified-Since", value.to_string().try_into()?);
             }
@@ -28570,30 +29227,67 @@ pub mod builder {
                 .query(&progenitor_client::QueryParam::new("type", &type_))
                 .headers(header_map)
                 .build()?;
-            let info = OperationInfo {
-                operation_id: "list_users",
+            Ok((client, request))
+        }
+        /// Sends the request through crmkit's pipeline (limits, credentials, retries, classification) and returns the decoded answer.
+        pub async fn send(
+            self,
+        ) -> crmkit_runtime::Result<crmkit_runtime::Response<types::UserList>> {
+            const OPERATION: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                id: "list_users",
+                idempotent: true,
+                batch: None,
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                204u16 => ResponseValue::from_response(response).await,
-                400u16..=499u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                500u16..=599u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            let (client, request) = self
+                .request()
+                .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
+            client.inner.send_json(request, &OPERATION).await
+        }
+        /// Every item of every page of this list, fetched lazily as the stream is read (the stream sets `page` itself). It owns a clone of the client: no lifetime ties it to the caller. It ends after the last page, or after the first error, which it yields.
+        pub fn into_stream(self) -> crmkit_runtime::ItemStream<types::User> {
+            let Self {
+                client,
+                page,
+                per_page,
+                type_,
+                if_modified_since,
+            } = self;
+            let client = client.clone();
+            crmkit_runtime::paging::pages(crmkit_runtime::paging::Style::Page, move |cursor| {
+                let client = client.clone();
+                let page = page.clone();
+                let per_page = per_page.clone();
+                let type_ = type_.clone();
+                let if_modified_since = if_modified_since.clone();
+                async move {
+                    let list = ListUsers {
+                        client: &client,
+                        page,
+                        per_page,
+                        type_,
+                        if_modified_since,
+                    }
+                    .page(cursor)
+                    .send()
+                    .await?
+                    .into_inner();
+                    Ok(crmkit_runtime::paging::Answer {
+                        more: Some(&list)
+                            .and_then(|v| v.info.as_ref())
+                            .and_then(|v| v.more_records.as_ref())
+                            .copied(),
+                        total: None,
+                        items: list.users,
+                    })
+                }
+            })
         }
     }
     /// Builder for [`ClientUsersExt::get_user`]
     ///
     /// [`ClientUsersExt::get_user`]: super::ClientUsersExt::get_user
     #[derive(Debug, Clone)]
+    #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
     pub struct GetUser<'a> {
         client: &'a super::Client,
         user_id: Result<types::ZohoId, String>,
@@ -28614,10 +29308,12 @@ pub mod builder {
                 .map_err(|_| "conversion to `ZohoId` for user_id failed".to_string());
             self
         }
-        ///Sends a `GET` request to `/crm/v2/users/{user_id}`
-        pub async fn send(
+        fn request(
             self,
-        ) -> Result<ResponseValue<types::UserList>, Error<types::ErrorResponse>> {
+        ) -> ::std::result::Result<
+            (&'a super::Client, ::reqwest::Request),
+            Error<types::ErrorResponse>,
+        > {
             let Self { client, user_id } = self;
             let user_id = user_id.map_err(Error::InvalidRequest)?;
             let url = format!(
@@ -28625,11 +29321,7 @@ pub mod builder {
                 client.baseurl,
                 encode_path(&user_id.to_string()),
             );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
+            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -28640,29 +29332,28 @@ pub mod builder {
                 )
                 .headers(header_map)
                 .build()?;
-            let info = OperationInfo {
-                operation_id: "get_user",
+            Ok((client, request))
+        }
+        /// Sends the request through crmkit's pipeline (limits, credentials, retries, classification) and returns the decoded answer.
+        pub async fn send(
+            self,
+        ) -> crmkit_runtime::Result<crmkit_runtime::Response<types::UserList>> {
+            const OPERATION: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                id: "get_user",
+                idempotent: true,
+                batch: None,
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                400u16..=499u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                500u16..=599u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            let (client, request) = self
+                .request()
+                .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
+            client.inner.send_json(request, &OPERATION).await
         }
     }
     /// Builder for [`ClientRecordsExt::list_records`]
     ///
     /// [`ClientRecordsExt::list_records`]: super::ClientRecordsExt::list_records
     #[derive(Debug, Clone)]
+    #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
     pub struct ListRecords<'a> {
         client: &'a super::Client,
         module_api_name: Result<types::ListRecordsModuleApiName, String>,
@@ -28833,10 +29524,12 @@ pub mod builder {
             });
             self
         }
-        ///Sends a `GET` request to `/crm/v2/{module_api_name}`
-        pub async fn send(
+        fn request(
             self,
-        ) -> Result<ResponseValue<types::RecordList>, Error<types::ErrorResponse>> {
+        ) -> ::std::result::Result<
+            (&'a super::Client, ::reqwest::Request),
+            Error<types::ErrorResponse>,
+        > {
             let Self {
                 client,
                 module_api_name,
@@ -28874,10 +29567,6 @@ pub mod builder {
                 encode_path(&module_api_name.to_string()),
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(2usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
             if let Some(value) = if_modified_since {
                 header_map.append("If-Modified-Since", value.to_string().try_into()?);
             }
@@ -28912,30 +29601,97 @@ pub mod builder {
                 ))
                 .headers(header_map)
                 .build()?;
-            let info = OperationInfo {
-                operation_id: "list_records",
+            Ok((client, request))
+        }
+        /// Sends the request through crmkit's pipeline (limits, credentials, retries, classification) and returns the decoded answer.
+        pub async fn send(
+            self,
+        ) -> crmkit_runtime::Result<crmkit_runtime::Response<types::RecordList>> {
+            const OPERATION: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                id: "list_records",
+                idempotent: true,
+                batch: None,
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                204u16 => ResponseValue::from_response(response).await,
-                400u16..=499u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                500u16..=599u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            let (client, request) = self
+                .request()
+                .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
+            client.inner.send_json(request, &OPERATION).await
+        }
+        /// Every item of every page of this list, fetched lazily as the stream is read (the stream sets `page` itself). It owns a clone of the client: no lifetime ties it to the caller. It ends after the last page, or after the first error, which it yields.
+        pub fn into_stream(self) -> crmkit_runtime::ItemStream<types::Record> {
+            let Self {
+                client,
+                module_api_name,
+                approved,
+                converted,
+                cvid,
+                fields,
+                ids,
+                include,
+                include_child,
+                page,
+                per_page,
+                sort_by,
+                sort_order,
+                territory_id,
+                if_modified_since,
+            } = self;
+            let client = client.clone();
+            crmkit_runtime::paging::pages(crmkit_runtime::paging::Style::Page, move |cursor| {
+                let client = client.clone();
+                let module_api_name = module_api_name.clone();
+                let approved = approved.clone();
+                let converted = converted.clone();
+                let cvid = cvid.clone();
+                let fields = fields.clone();
+                let ids = ids.clone();
+                let include = include.clone();
+                let include_child = include_child.clone();
+                let page = page.clone();
+                let per_page = per_page.clone();
+                let sort_by = sort_by.clone();
+                let sort_order = sort_order.clone();
+                let territory_id = territory_id.clone();
+                let if_modified_since = if_modified_since.clone();
+                async move {
+                    let list = ListRecords {
+                        client: &client,
+                        module_api_name,
+                        approved,
+                        converted,
+                        cvid,
+                        fields,
+                        ids,
+                        include,
+                        include_child,
+                        page,
+                        per_page,
+                        sort_by,
+                        sort_order,
+                        territory_id,
+                        if_modified_since,
+                    }
+                    .page(cursor)
+                    .send()
+                    .await?
+                    .into_inner();
+                    Ok(crmkit_runtime::paging::Answer {
+                        more: Some(&list)
+                            .and_then(|v| v.info.as_ref())
+                            .and_then(|v| v.more_records.as_ref())
+                            .copied(),
+                        total: None,
+                        items: list.data,
+                    })
+                }
+            })
         }
     }
     /// Builder for [`ClientRecordsExt::update_records`]
     ///
     /// [`ClientRecordsExt::update_records`]: super::ClientRecordsExt::update_records
     #[derive(Debug, Clone)]
+    #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
     pub struct UpdateRecords<'a> {
         client: &'a super::Client,
         module_api_name: Result<types::UpdateRecordsModuleApiName, String>,
@@ -28978,10 +29734,12 @@ pub mod builder {
             self.body = self.body.map(f);
             self
         }
-        ///Sends a `PUT` request to `/crm/v2/{module_api_name}`
-        pub async fn send(
+        fn request(
             self,
-        ) -> Result<ResponseValue<types::WriteResult>, Error<types::ErrorResponse>> {
+        ) -> ::std::result::Result<
+            (&'a super::Client, ::reqwest::Request),
+            Error<types::ErrorResponse>,
+        > {
             let Self {
                 client,
                 module_api_name,
@@ -28996,11 +29754,7 @@ pub mod builder {
                 client.baseurl,
                 encode_path(&module_api_name.to_string()),
             );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
+            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -29012,30 +29766,53 @@ pub mod builder {
                 .json(&body)
                 .headers(header_map)
                 .build()?;
-            let info = OperationInfo {
-                operation_id: "update_records",
+            Ok((client, request))
+        }
+        /// Sends the request through crmkit's pipeline (limits, credentials, retries, classification) and returns the decoded answer, or `Error::PartialFailure` when any item of the batch failed (see `send_partial`).
+        pub async fn send(
+            self,
+        ) -> crmkit_runtime::Result<crmkit_runtime::Response<types::WriteResult>> {
+            const OPERATION: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                id: "update_records",
+                idempotent: true,
+                batch: Some(crmkit_runtime::pipeline::Batch {
+                    items: "data",
+                    status: "status",
+                    success: "success",
+                }),
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                202u16 => ResponseValue::from_response(response).await,
-                400u16..=499u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                500u16..=599u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            let (client, request) = self
+                .request()
+                .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
+            client.inner.send_batch(request, &OPERATION).await
+        }
+        /// Like [`send`](Self::send), but a partly failed batch is not an error: the decoded answer comes with the `PartialFailure` (every failed item), if any.
+        pub async fn send_partial(
+            self,
+        ) -> crmkit_runtime::Result<(
+            crmkit_runtime::Response<types::WriteResult>,
+            ::std::option::Option<crmkit_runtime::PartialFailure>,
+        )> {
+            const OPERATION: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                id: "update_records",
+                idempotent: true,
+                batch: Some(crmkit_runtime::pipeline::Batch {
+                    items: "data",
+                    status: "status",
+                    success: "success",
+                }),
+            };
+            let (client, request) = self
+                .request()
+                .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
+            client.inner.send_partial(request, &OPERATION).await
         }
     }
     /// Builder for [`ClientRecordsExt::insert_records`]
     ///
     /// [`ClientRecordsExt::insert_records`]: super::ClientRecordsExt::insert_records
     #[derive(Debug, Clone)]
+    #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
     pub struct InsertRecords<'a> {
         client: &'a super::Client,
         module_api_name: Result<types::InsertRecordsModuleApiName, String>,
@@ -29078,10 +29855,12 @@ pub mod builder {
             self.body = self.body.map(f);
             self
         }
-        ///Sends a `POST` request to `/crm/v2/{module_api_name}`
-        pub async fn send(
+        fn request(
             self,
-        ) -> Result<ResponseValue<types::WriteResult>, Error<types::ErrorResponse>> {
+        ) -> ::std::result::Result<
+            (&'a super::Client, ::reqwest::Request),
+            Error<types::ErrorResponse>,
+        > {
             let Self {
                 client,
                 module_api_name,
@@ -29096,11 +29875,7 @@ pub mod builder {
                 client.baseurl,
                 encode_path(&module_api_name.to_string()),
             );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
+            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -29112,31 +29887,53 @@ pub mod builder {
                 .json(&body)
                 .headers(header_map)
                 .build()?;
-            let info = OperationInfo {
-                operation_id: "insert_records",
+            Ok((client, request))
+        }
+        /// Sends the request through crmkit's pipeline (limits, credentials, retries, classification) and returns the decoded answer, or `Error::PartialFailure` when any item of the batch failed (see `send_partial`).
+        pub async fn send(
+            self,
+        ) -> crmkit_runtime::Result<crmkit_runtime::Response<types::WriteResult>> {
+            const OPERATION: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                id: "insert_records",
+                idempotent: false,
+                batch: Some(crmkit_runtime::pipeline::Batch {
+                    items: "data",
+                    status: "status",
+                    success: "success",
+                }),
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                201u16 => ResponseValue::from_response(response).await,
-                202u16 => ResponseValue::from_response(response).await,
-                400u16..=499u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                500u16..=599u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            let (client, request) = self
+                .request()
+                .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
+            client.inner.send_batch(request, &OPERATION).await
+        }
+        /// Like [`send`](Self::send), but a partly failed batch is not an error: the decoded answer comes with the `PartialFailure` (every failed item), if any.
+        pub async fn send_partial(
+            self,
+        ) -> crmkit_runtime::Result<(
+            crmkit_runtime::Response<types::WriteResult>,
+            ::std::option::Option<crmkit_runtime::PartialFailure>,
+        )> {
+            const OPERATION: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                id: "insert_records",
+                idempotent: false,
+                batch: Some(crmkit_runtime::pipeline::Batch {
+                    items: "data",
+                    status: "status",
+                    success: "success",
+                }),
+            };
+            let (client, request) = self
+                .request()
+                .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
+            client.inner.send_partial(request, &OPERATION).await
         }
     }
     /// Builder for [`ClientRecordsExt::delete_records`]
     ///
     /// [`ClientRecordsExt::delete_records`]: super::ClientRecordsExt::delete_records
     #[derive(Debug, Clone)]
+    #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
     pub struct DeleteRecords<'a> {
         client: &'a super::Client,
         module_api_name: Result<types::DeleteRecordsModuleApiName, String>,
@@ -29180,10 +29977,12 @@ pub mod builder {
                 .map_err(|_| "conversion to `bool` for wf_trigger failed".to_string());
             self
         }
-        ///Sends a `DELETE` request to `/crm/v2/{module_api_name}`
-        pub async fn send(
+        fn request(
             self,
-        ) -> Result<ResponseValue<types::WriteResult>, Error<types::ErrorResponse>> {
+        ) -> ::std::result::Result<
+            (&'a super::Client, ::reqwest::Request),
+            Error<types::ErrorResponse>,
+        > {
             let Self {
                 client,
                 module_api_name,
@@ -29198,11 +29997,7 @@ pub mod builder {
                 client.baseurl,
                 encode_path(&module_api_name.to_string()),
             );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
+            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -29218,29 +30013,53 @@ pub mod builder {
                 ))
                 .headers(header_map)
                 .build()?;
-            let info = OperationInfo {
-                operation_id: "delete_records",
+            Ok((client, request))
+        }
+        /// Sends the request through crmkit's pipeline (limits, credentials, retries, classification) and returns the decoded answer, or `Error::PartialFailure` when any item of the batch failed (see `send_partial`).
+        pub async fn send(
+            self,
+        ) -> crmkit_runtime::Result<crmkit_runtime::Response<types::WriteResult>> {
+            const OPERATION: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                id: "delete_records",
+                idempotent: true,
+                batch: Some(crmkit_runtime::pipeline::Batch {
+                    items: "data",
+                    status: "status",
+                    success: "success",
+                }),
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                400u16..=499u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                500u16..=599u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            let (client, request) = self
+                .request()
+                .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
+            client.inner.send_batch(request, &OPERATION).await
+        }
+        /// Like [`send`](Self::send), but a partly failed batch is not an error: the decoded answer comes with the `PartialFailure` (every failed item), if any.
+        pub async fn send_partial(
+            self,
+        ) -> crmkit_runtime::Result<(
+            crmkit_runtime::Response<types::WriteResult>,
+            ::std::option::Option<crmkit_runtime::PartialFailure>,
+        )> {
+            const OPERATION: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                id: "delete_records",
+                idempotent: true,
+                batch: Some(crmkit_runtime::pipeline::Batch {
+                    items: "data",
+                    status: "status",
+                    success: "success",
+                }),
+            };
+            let (client, request) = self
+                .request()
+                .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
+            client.inner.send_partial(request, &OPERATION).await
         }
     }
     /// Builder for [`ClientTagsExt::add_tags_to_records`]
     ///
     /// [`ClientTagsExt::add_tags_to_records`]: super::ClientTagsExt::add_tags_to_records
     #[derive(Debug, Clone)]
+    #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
     pub struct AddTagsToRecords<'a> {
         client: &'a super::Client,
         module_api_name: Result<types::AddTagsToRecordsModuleApiName, String>,
@@ -29297,10 +30116,12 @@ pub mod builder {
             });
             self
         }
-        ///Sends a `POST` request to `/crm/v2/{module_api_name}/actions/add_tags`
-        pub async fn send(
+        fn request(
             self,
-        ) -> Result<ResponseValue<types::WriteResult>, Error<types::ErrorResponse>> {
+        ) -> ::std::result::Result<
+            (&'a super::Client, ::reqwest::Request),
+            Error<types::ErrorResponse>,
+        > {
             let Self {
                 client,
                 module_api_name,
@@ -29317,11 +30138,7 @@ pub mod builder {
                 client.baseurl,
                 encode_path(&module_api_name.to_string()),
             );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
+            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -29338,29 +30155,53 @@ pub mod builder {
                 .query(&progenitor_client::QueryParam::new("tag_names", &tag_names))
                 .headers(header_map)
                 .build()?;
-            let info = OperationInfo {
-                operation_id: "add_tags_to_records",
+            Ok((client, request))
+        }
+        /// Sends the request through crmkit's pipeline (limits, credentials, retries, classification) and returns the decoded answer, or `Error::PartialFailure` when any item of the batch failed (see `send_partial`).
+        pub async fn send(
+            self,
+        ) -> crmkit_runtime::Result<crmkit_runtime::Response<types::WriteResult>> {
+            const OPERATION: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                id: "add_tags_to_records",
+                idempotent: false,
+                batch: Some(crmkit_runtime::pipeline::Batch {
+                    items: "data",
+                    status: "status",
+                    success: "success",
+                }),
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                400u16..=499u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                500u16..=599u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            let (client, request) = self
+                .request()
+                .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
+            client.inner.send_batch(request, &OPERATION).await
+        }
+        /// Like [`send`](Self::send), but a partly failed batch is not an error: the decoded answer comes with the `PartialFailure` (every failed item), if any.
+        pub async fn send_partial(
+            self,
+        ) -> crmkit_runtime::Result<(
+            crmkit_runtime::Response<types::WriteResult>,
+            ::std::option::Option<crmkit_runtime::PartialFailure>,
+        )> {
+            const OPERATION: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                id: "add_tags_to_records",
+                idempotent: false,
+                batch: Some(crmkit_runtime::pipeline::Batch {
+                    items: "data",
+                    status: "status",
+                    success: "success",
+                }),
+            };
+            let (client, request) = self
+                .request()
+                .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
+            client.inner.send_partial(request, &OPERATION).await
         }
     }
     /// Builder for [`ClientTagsExt::remove_tags_from_records`]
     ///
     /// [`ClientTagsExt::remove_tags_from_records`]: super::ClientTagsExt::remove_tags_from_records
     #[derive(Debug, Clone)]
+    #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
     pub struct RemoveTagsFromRecords<'a> {
         client: &'a super::Client,
         module_api_name: Result<types::RemoveTagsFromRecordsModuleApiName, String>,
@@ -29405,10 +30246,12 @@ pub mod builder {
             });
             self
         }
-        ///Sends a `POST` request to `/crm/v2/{module_api_name}/actions/remove_tags`
-        pub async fn send(
+        fn request(
             self,
-        ) -> Result<ResponseValue<types::WriteResult>, Error<types::ErrorResponse>> {
+        ) -> ::std::result::Result<
+            (&'a super::Client, ::reqwest::Request),
+            Error<types::ErrorResponse>,
+        > {
             let Self {
                 client,
                 module_api_name,
@@ -29423,11 +30266,7 @@ pub mod builder {
                 client.baseurl,
                 encode_path(&module_api_name.to_string()),
             );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
+            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -29440,29 +30279,53 @@ pub mod builder {
                 .query(&progenitor_client::QueryParam::new("tag_names", &tag_names))
                 .headers(header_map)
                 .build()?;
-            let info = OperationInfo {
-                operation_id: "remove_tags_from_records",
+            Ok((client, request))
+        }
+        /// Sends the request through crmkit's pipeline (limits, credentials, retries, classification) and returns the decoded answer, or `Error::PartialFailure` when any item of the batch failed (see `send_partial`).
+        pub async fn send(
+            self,
+        ) -> crmkit_runtime::Result<crmkit_runtime::Response<types::WriteResult>> {
+            const OPERATION: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                id: "remove_tags_from_records",
+                idempotent: false,
+                batch: Some(crmkit_runtime::pipeline::Batch {
+                    items: "data",
+                    status: "status",
+                    success: "success",
+                }),
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                400u16..=499u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                500u16..=599u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            let (client, request) = self
+                .request()
+                .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
+            client.inner.send_batch(request, &OPERATION).await
+        }
+        /// Like [`send`](Self::send), but a partly failed batch is not an error: the decoded answer comes with the `PartialFailure` (every failed item), if any.
+        pub async fn send_partial(
+            self,
+        ) -> crmkit_runtime::Result<(
+            crmkit_runtime::Response<types::WriteResult>,
+            ::std::option::Option<crmkit_runtime::PartialFailure>,
+        )> {
+            const OPERATION: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                id: "remove_tags_from_records",
+                idempotent: false,
+                batch: Some(crmkit_runtime::pipeline::Batch {
+                    items: "data",
+                    status: "status",
+                    success: "success",
+                }),
+            };
+            let (client, request) = self
+                .request()
+                .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
+            client.inner.send_partial(request, &OPERATION).await
         }
     }
     /// Builder for [`ClientRecordsExt::list_deleted_records`]
     ///
     /// [`ClientRecordsExt::list_deleted_records`]: super::ClientRecordsExt::list_deleted_records
     #[derive(Debug, Clone)]
+    #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
     pub struct ListDeletedRecords<'a> {
         client: &'a super::Client,
         module_api_name: Result<types::ListDeletedRecordsModuleApiName, String>,
@@ -29530,10 +30393,12 @@ pub mod builder {
             });
             self
         }
-        ///Sends a `GET` request to `/crm/v2/{module_api_name}/deleted`
-        pub async fn send(
+        fn request(
             self,
-        ) -> Result<ResponseValue<types::DeletedRecordList>, Error<types::ErrorResponse>> {
+        ) -> ::std::result::Result<
+            (&'a super::Client, ::reqwest::Request),
+            Error<types::ErrorResponse>,
+        > {
             let Self {
                 client,
                 module_api_name,
@@ -29553,10 +30418,6 @@ pub mod builder {
                 encode_path(&module_api_name.to_string()),
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(2usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
             if let Some(value) = if_modified_since {
                 header_map.append("If-Modified-Since", value.to_string().try_into()?);
             }
@@ -29573,30 +30434,70 @@ pub mod builder {
                 .query(&progenitor_client::QueryParam::new("type", &type_))
                 .headers(header_map)
                 .build()?;
-            let info = OperationInfo {
-                operation_id: "list_deleted_records",
+            Ok((client, request))
+        }
+        /// Sends the request through crmkit's pipeline (limits, credentials, retries, classification) and returns the decoded answer.
+        pub async fn send(
+            self,
+        ) -> crmkit_runtime::Result<crmkit_runtime::Response<types::DeletedRecordList>> {
+            const OPERATION: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                id: "list_deleted_records",
+                idempotent: true,
+                batch: None,
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                204u16 => ResponseValue::from_response(response).await,
-                400u16..=499u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                500u16..=599u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            let (client, request) = self
+                .request()
+                .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
+            client.inner.send_json(request, &OPERATION).await
+        }
+        /// Every item of every page of this list, fetched lazily as the stream is read (the stream sets `page` itself). It owns a clone of the client: no lifetime ties it to the caller. It ends after the last page, or after the first error, which it yields.
+        pub fn into_stream(self) -> crmkit_runtime::ItemStream<types::DeletedRecord> {
+            let Self {
+                client,
+                module_api_name,
+                page,
+                per_page,
+                type_,
+                if_modified_since,
+            } = self;
+            let client = client.clone();
+            crmkit_runtime::paging::pages(crmkit_runtime::paging::Style::Page, move |cursor| {
+                let client = client.clone();
+                let module_api_name = module_api_name.clone();
+                let page = page.clone();
+                let per_page = per_page.clone();
+                let type_ = type_.clone();
+                let if_modified_since = if_modified_since.clone();
+                async move {
+                    let list = ListDeletedRecords {
+                        client: &client,
+                        module_api_name,
+                        page,
+                        per_page,
+                        type_,
+                        if_modified_since,
+                    }
+                    .page(cursor)
+                    .send()
+                    .await?
+                    .into_inner();
+                    Ok(crmkit_runtime::paging::Answer {
+                        more: Some(&list)
+                            .and_then(|v| v.info.as_ref())
+                            .and_then(|v| v.more_records.as_ref())
+                            .copied(),
+                        total: None,
+                        items: list.data,
+                    })
+                }
+            })
         }
     }
     /// Builder for [`ClientRecordsExt::search_records`]
     ///
     /// [`ClientRecordsExt::search_records`]: super::ClientRecordsExt::search_records
     #[derive(Debug, Clone)]
+    #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
     pub struct SearchRecords<'a> {
         client: &'a super::Client,
         module_api_name: Result<types::SearchRecordsModuleApiName, String>,
@@ -29720,10 +30621,12 @@ pub mod builder {
                 .map_err(|_| "conversion to `SearchRecordsWord` for word failed".to_string());
             self
         }
-        ///Sends a `GET` request to `/crm/v2/{module_api_name}/search`
-        pub async fn send(
+        fn request(
             self,
-        ) -> Result<ResponseValue<types::RecordList>, Error<types::ErrorResponse>> {
+        ) -> ::std::result::Result<
+            (&'a super::Client, ::reqwest::Request),
+            Error<types::ErrorResponse>,
+        > {
             let Self {
                 client,
                 module_api_name,
@@ -29752,11 +30655,7 @@ pub mod builder {
                 client.baseurl,
                 encode_path(&module_api_name.to_string()),
             );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
+            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -29776,30 +30675,85 @@ pub mod builder {
                 .query(&progenitor_client::QueryParam::new("word", &word))
                 .headers(header_map)
                 .build()?;
-            let info = OperationInfo {
-                operation_id: "search_records",
+            Ok((client, request))
+        }
+        /// Sends the request through crmkit's pipeline (limits, credentials, retries, classification) and returns the decoded answer.
+        pub async fn send(
+            self,
+        ) -> crmkit_runtime::Result<crmkit_runtime::Response<types::RecordList>> {
+            const OPERATION: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                id: "search_records",
+                idempotent: true,
+                batch: None,
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                204u16 => ResponseValue::from_response(response).await,
-                400u16..=499u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                500u16..=599u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            let (client, request) = self
+                .request()
+                .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
+            client.inner.send_json(request, &OPERATION).await
+        }
+        /// Every item of every page of this list, fetched lazily as the stream is read (the stream sets `page` itself). It owns a clone of the client: no lifetime ties it to the caller. It ends after the last page, or after the first error, which it yields.
+        pub fn into_stream(self) -> crmkit_runtime::ItemStream<types::Record> {
+            let Self {
+                client,
+                module_api_name,
+                approved,
+                converted,
+                criteria,
+                email,
+                include,
+                page,
+                per_page,
+                phone,
+                word,
+            } = self;
+            let client = client.clone();
+            crmkit_runtime::paging::pages(crmkit_runtime::paging::Style::Page, move |cursor| {
+                let client = client.clone();
+                let module_api_name = module_api_name.clone();
+                let approved = approved.clone();
+                let converted = converted.clone();
+                let criteria = criteria.clone();
+                let email = email.clone();
+                let include = include.clone();
+                let page = page.clone();
+                let per_page = per_page.clone();
+                let phone = phone.clone();
+                let word = word.clone();
+                async move {
+                    let list = SearchRecords {
+                        client: &client,
+                        module_api_name,
+                        approved,
+                        converted,
+                        criteria,
+                        email,
+                        include,
+                        page,
+                        per_page,
+                        phone,
+                        word,
+                    }
+                    .page(cursor)
+                    .send()
+                    .await?
+                    .into_inner();
+                    Ok(crmkit_runtime::paging::Answer {
+                        more: Some(&list)
+                            .and_then(|v| v.info.as_ref())
+                            .and_then(|v| v.more_records.as_ref())
+                            .copied(),
+                        total: None,
+                        items: list.data,
+                    })
+                }
+            })
         }
     }
     /// Builder for [`ClientRecordsExt::upsert_records`]
     ///
     /// [`ClientRecordsExt::upsert_records`]: super::ClientRecordsExt::upsert_records
     #[derive(Debug, Clone)]
+    #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
     pub struct UpsertRecords<'a> {
         client: &'a super::Client,
         module_api_name: Result<types::UpsertRecordsModuleApiName, String>,
@@ -29844,10 +30798,12 @@ pub mod builder {
             self.body = self.body.map(f);
             self
         }
-        ///Sends a `POST` request to `/crm/v2/{module_api_name}/upsert`
-        pub async fn send(
+        fn request(
             self,
-        ) -> Result<ResponseValue<types::WriteResult>, Error<types::ErrorResponse>> {
+        ) -> ::std::result::Result<
+            (&'a super::Client, ::reqwest::Request),
+            Error<types::ErrorResponse>,
+        > {
             let Self {
                 client,
                 module_api_name,
@@ -29862,11 +30818,7 @@ pub mod builder {
                 client.baseurl,
                 encode_path(&module_api_name.to_string()),
             );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
+            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -29878,31 +30830,53 @@ pub mod builder {
                 .json(&body)
                 .headers(header_map)
                 .build()?;
-            let info = OperationInfo {
-                operation_id: "upsert_records",
+            Ok((client, request))
+        }
+        /// Sends the request through crmkit's pipeline (limits, credentials, retries, classification) and returns the decoded answer, or `Error::PartialFailure` when any item of the batch failed (see `send_partial`).
+        pub async fn send(
+            self,
+        ) -> crmkit_runtime::Result<crmkit_runtime::Response<types::WriteResult>> {
+            const OPERATION: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                id: "upsert_records",
+                idempotent: false,
+                batch: Some(crmkit_runtime::pipeline::Batch {
+                    items: "data",
+                    status: "status",
+                    success: "success",
+                }),
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                201u16 => ResponseValue::from_response(response).await,
-                202u16 => ResponseValue::from_response(response).await,
-                400u16..=499u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                500u16..=599u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            let (client, request) = self
+                .request()
+                .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
+            client.inner.send_batch(request, &OPERATION).await
+        }
+        /// Like [`send`](Self::send), but a partly failed batch is not an error: the decoded answer comes with the `PartialFailure` (every failed item), if any.
+        pub async fn send_partial(
+            self,
+        ) -> crmkit_runtime::Result<(
+            crmkit_runtime::Response<types::WriteResult>,
+            ::std::option::Option<crmkit_runtime::PartialFailure>,
+        )> {
+            const OPERATION: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                id: "upsert_records",
+                idempotent: false,
+                batch: Some(crmkit_runtime::pipeline::Batch {
+                    items: "data",
+                    status: "status",
+                    success: "success",
+                }),
+            };
+            let (client, request) = self
+                .request()
+                .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
+            client.inner.send_partial(request, &OPERATION).await
         }
     }
     /// Builder for [`ClientRecordsExt::get_record`]
     ///
     /// [`ClientRecordsExt::get_record`]: super::ClientRecordsExt::get_record
     #[derive(Debug, Clone)]
+    #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
     pub struct GetRecord<'a> {
         client: &'a super::Client,
         module_api_name: Result<types::GetRecordModuleApiName, String>,
@@ -29957,10 +30931,12 @@ pub mod builder {
             });
             self
         }
-        ///Sends a `GET` request to `/crm/v2/{module_api_name}/{record_id}`
-        pub async fn send(
+        fn request(
             self,
-        ) -> Result<ResponseValue<types::RecordList>, Error<types::ErrorResponse>> {
+        ) -> ::std::result::Result<
+            (&'a super::Client, ::reqwest::Request),
+            Error<types::ErrorResponse>,
+        > {
             let Self {
                 client,
                 module_api_name,
@@ -29979,10 +30955,6 @@ pub mod builder {
                 encode_path(&record_id.to_string()),
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(2usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
             if let Some(value) = if_modified_since {
                 header_map.append("If-Modified-Since", value.to_string().try_into()?);
             }
@@ -29997,30 +30969,28 @@ pub mod builder {
                 .query(&progenitor_client::QueryParam::new("include", &include))
                 .headers(header_map)
                 .build()?;
-            let info = OperationInfo {
-                operation_id: "get_record",
+            Ok((client, request))
+        }
+        /// Sends the request through crmkit's pipeline (limits, credentials, retries, classification) and returns the decoded answer.
+        pub async fn send(
+            self,
+        ) -> crmkit_runtime::Result<crmkit_runtime::Response<types::RecordList>> {
+            const OPERATION: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                id: "get_record",
+                idempotent: true,
+                batch: None,
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                204u16 => ResponseValue::from_response(response).await,
-                400u16..=499u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                500u16..=599u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            let (client, request) = self
+                .request()
+                .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
+            client.inner.send_json(request, &OPERATION).await
         }
     }
     /// Builder for [`ClientRecordsExt::update_record`]
     ///
     /// [`ClientRecordsExt::update_record`]: super::ClientRecordsExt::update_record
     #[derive(Debug, Clone)]
+    #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
     pub struct UpdateRecord<'a> {
         client: &'a super::Client,
         module_api_name: Result<types::UpdateRecordModuleApiName, String>,
@@ -30076,10 +31046,12 @@ pub mod builder {
             self.body = self.body.map(f);
             self
         }
-        ///Sends a `PUT` request to `/crm/v2/{module_api_name}/{record_id}`
-        pub async fn send(
+        fn request(
             self,
-        ) -> Result<ResponseValue<types::WriteResult>, Error<types::ErrorResponse>> {
+        ) -> ::std::result::Result<
+            (&'a super::Client, ::reqwest::Request),
+            Error<types::ErrorResponse>,
+        > {
             let Self {
                 client,
                 module_api_name,
@@ -30097,11 +31069,7 @@ pub mod builder {
                 encode_path(&module_api_name.to_string()),
                 encode_path(&record_id.to_string()),
             );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
+            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -30113,30 +31081,53 @@ pub mod builder {
                 .json(&body)
                 .headers(header_map)
                 .build()?;
-            let info = OperationInfo {
-                operation_id: "update_record",
+            Ok((client, request))
+        }
+        /// Sends the request through crmkit's pipeline (limits, credentials, retries, classification) and returns the decoded answer, or `Error::PartialFailure` when any item of the batch failed (see `send_partial`).
+        pub async fn send(
+            self,
+        ) -> crmkit_runtime::Result<crmkit_runtime::Response<types::WriteResult>> {
+            const OPERATION: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                id: "update_record",
+                idempotent: true,
+                batch: Some(crmkit_runtime::pipeline::Batch {
+                    items: "data",
+                    status: "status",
+                    success: "success",
+                }),
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                202u16 => ResponseValue::from_response(response).await,
-                400u16..=499u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                500u16..=599u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            let (client, request) = self
+                .request()
+                .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
+            client.inner.send_batch(request, &OPERATION).await
+        }
+        /// Like [`send`](Self::send), but a partly failed batch is not an error: the decoded answer comes with the `PartialFailure` (every failed item), if any.
+        pub async fn send_partial(
+            self,
+        ) -> crmkit_runtime::Result<(
+            crmkit_runtime::Response<types::WriteResult>,
+            ::std::option::Option<crmkit_runtime::PartialFailure>,
+        )> {
+            const OPERATION: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                id: "update_record",
+                idempotent: true,
+                batch: Some(crmkit_runtime::pipeline::Batch {
+                    items: "data",
+                    status: "status",
+                    success: "success",
+                }),
+            };
+            let (client, request) = self
+                .request()
+                .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
+            client.inner.send_partial(request, &OPERATION).await
         }
     }
     /// Builder for [`ClientRecordsExt::delete_record`]
     ///
     /// [`ClientRecordsExt::delete_record`]: super::ClientRecordsExt::delete_record
     #[derive(Debug, Clone)]
+    #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
     pub struct DeleteRecord<'a> {
         client: &'a super::Client,
         module_api_name: Result<types::DeleteRecordModuleApiName, String>,
@@ -30180,10 +31171,12 @@ pub mod builder {
                 .map_err(|_| "conversion to `bool` for wf_trigger failed".to_string());
             self
         }
-        ///Sends a `DELETE` request to `/crm/v2/{module_api_name}/{record_id}`
-        pub async fn send(
+        fn request(
             self,
-        ) -> Result<ResponseValue<types::WriteResult>, Error<types::ErrorResponse>> {
+        ) -> ::std::result::Result<
+            (&'a super::Client, ::reqwest::Request),
+            Error<types::ErrorResponse>,
+        > {
             let Self {
                 client,
                 module_api_name,
@@ -30199,11 +31192,7 @@ pub mod builder {
                 encode_path(&module_api_name.to_string()),
                 encode_path(&record_id.to_string()),
             );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
+            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -30218,29 +31207,53 @@ pub mod builder {
                 ))
                 .headers(header_map)
                 .build()?;
-            let info = OperationInfo {
-                operation_id: "delete_record",
+            Ok((client, request))
+        }
+        /// Sends the request through crmkit's pipeline (limits, credentials, retries, classification) and returns the decoded answer, or `Error::PartialFailure` when any item of the batch failed (see `send_partial`).
+        pub async fn send(
+            self,
+        ) -> crmkit_runtime::Result<crmkit_runtime::Response<types::WriteResult>> {
+            const OPERATION: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                id: "delete_record",
+                idempotent: true,
+                batch: Some(crmkit_runtime::pipeline::Batch {
+                    items: "data",
+                    status: "status",
+                    success: "success",
+                }),
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                400u16..=499u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                500u16..=599u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            let (client, request) = self
+                .request()
+                .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
+            client.inner.send_batch(request, &OPERATION).await
+        }
+        /// Like [`send`](Self::send), but a partly failed batch is not an error: the decoded answer comes with the `PartialFailure` (every failed item), if any.
+        pub async fn send_partial(
+            self,
+        ) -> crmkit_runtime::Result<(
+            crmkit_runtime::Response<types::WriteResult>,
+            ::std::option::Option<crmkit_runtime::PartialFailure>,
+        )> {
+            const OPERATION: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                id: "delete_record",
+                idempotent: true,
+                batch: Some(crmkit_runtime::pipeline::Batch {
+                    items: "data",
+                    status: "status",
+                    success: "success",
+                }),
+            };
+            let (client, request) = self
+                .request()
+                .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
+            client.inner.send_partial(request, &OPERATION).await
         }
     }
     /// Builder for [`ClientAttachmentsExt::list_attachments`]
     ///
     /// [`ClientAttachmentsExt::list_attachments`]: super::ClientAttachmentsExt::list_attachments
     #[derive(Debug, Clone)]
+    #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
     pub struct ListAttachments<'a> {
         client: &'a super::Client,
         module_api_name: Result<types::ListAttachmentsModuleApiName, String>,
@@ -30306,10 +31319,12 @@ pub mod builder {
             });
             self
         }
-        ///Sends a `GET` request to `/crm/v2/{module_api_name}/{record_id}/Attachments`
-        pub async fn send(
+        fn request(
             self,
-        ) -> Result<ResponseValue<types::AttachmentList>, Error<types::ErrorResponse>> {
+        ) -> ::std::result::Result<
+            (&'a super::Client, ::reqwest::Request),
+            Error<types::ErrorResponse>,
+        > {
             let Self {
                 client,
                 module_api_name,
@@ -30329,11 +31344,7 @@ pub mod builder {
                 encode_path(&module_api_name.to_string()),
                 encode_path(&record_id.to_string()),
             );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
+            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -30347,30 +31358,70 @@ pub mod builder {
                 .query(&progenitor_client::QueryParam::new("per_page", &per_page))
                 .headers(header_map)
                 .build()?;
-            let info = OperationInfo {
-                operation_id: "list_attachments",
+            Ok((client, request))
+        }
+        /// Sends the request through crmkit's pipeline (limits, credentials, retries, classification) and returns the decoded answer.
+        pub async fn send(
+            self,
+        ) -> crmkit_runtime::Result<crmkit_runtime::Response<types::AttachmentList>> {
+            const OPERATION: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                id: "list_attachments",
+                idempotent: true,
+                batch: None,
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                204u16 => ResponseValue::from_response(response).await,
-                400u16..=499u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                500u16..=599u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            let (client, request) = self
+                .request()
+                .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
+            client.inner.send_json(request, &OPERATION).await
+        }
+        /// Every item of every page of this list, fetched lazily as the stream is read (the stream sets `page` itself). It owns a clone of the client: no lifetime ties it to the caller. It ends after the last page, or after the first error, which it yields.
+        pub fn into_stream(self) -> crmkit_runtime::ItemStream<types::Attachment> {
+            let Self {
+                client,
+                module_api_name,
+                record_id,
+                fields,
+                page,
+                per_page,
+            } = self;
+            let client = client.clone();
+            crmkit_runtime::paging::pages(crmkit_runtime::paging::Style::Page, move |cursor| {
+                let client = client.clone();
+                let module_api_name = module_api_name.clone();
+                let record_id = record_id.clone();
+                let fields = fields.clone();
+                let page = page.clone();
+                let per_page = per_page.clone();
+                async move {
+                    let list = ListAttachments {
+                        client: &client,
+                        module_api_name,
+                        record_id,
+                        fields,
+                        page,
+                        per_page,
+                    }
+                    .page(cursor)
+                    .send()
+                    .await?
+                    .into_inner();
+                    Ok(crmkit_runtime::paging::Answer {
+                        more: Some(&list)
+                            .and_then(|v| v.info.as_ref())
+                            .and_then(|v| v.more_records.as_ref())
+                            .copied(),
+                        total: None,
+                        items: list.data,
+                    })
+                }
+            })
         }
     }
     /// Builder for [`ClientNotesExt::list_record_notes`]
     ///
     /// [`ClientNotesExt::list_record_notes`]: super::ClientNotesExt::list_record_notes
     #[derive(Debug, Clone)]
+    #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
     pub struct ListRecordNotes<'a> {
         client: &'a super::Client,
         module_api_name: Result<types::ListRecordNotesModuleApiName, String>,
@@ -30436,10 +31487,12 @@ pub mod builder {
             });
             self
         }
-        ///Sends a `GET` request to `/crm/v2/{module_api_name}/{record_id}/Notes`
-        pub async fn send(
+        fn request(
             self,
-        ) -> Result<ResponseValue<types::NoteList>, Error<types::ErrorResponse>> {
+        ) -> ::std::result::Result<
+            (&'a super::Client, ::reqwest::Request),
+            Error<types::ErrorResponse>,
+        > {
             let Self {
                 client,
                 module_api_name,
@@ -30459,11 +31512,7 @@ pub mod builder {
                 encode_path(&module_api_name.to_string()),
                 encode_path(&record_id.to_string()),
             );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
+            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -30477,30 +31526,70 @@ pub mod builder {
                 .query(&progenitor_client::QueryParam::new("per_page", &per_page))
                 .headers(header_map)
                 .build()?;
-            let info = OperationInfo {
-                operation_id: "list_record_notes",
+            Ok((client, request))
+        }
+        /// Sends the request through crmkit's pipeline (limits, credentials, retries, classification) and returns the decoded answer.
+        pub async fn send(
+            self,
+        ) -> crmkit_runtime::Result<crmkit_runtime::Response<types::NoteList>> {
+            const OPERATION: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                id: "list_record_notes",
+                idempotent: true,
+                batch: None,
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                204u16 => ResponseValue::from_response(response).await,
-                400u16..=499u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                500u16..=599u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            let (client, request) = self
+                .request()
+                .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
+            client.inner.send_json(request, &OPERATION).await
+        }
+        /// Every item of every page of this list, fetched lazily as the stream is read (the stream sets `page` itself). It owns a clone of the client: no lifetime ties it to the caller. It ends after the last page, or after the first error, which it yields.
+        pub fn into_stream(self) -> crmkit_runtime::ItemStream<types::Note> {
+            let Self {
+                client,
+                module_api_name,
+                record_id,
+                fields,
+                page,
+                per_page,
+            } = self;
+            let client = client.clone();
+            crmkit_runtime::paging::pages(crmkit_runtime::paging::Style::Page, move |cursor| {
+                let client = client.clone();
+                let module_api_name = module_api_name.clone();
+                let record_id = record_id.clone();
+                let fields = fields.clone();
+                let page = page.clone();
+                let per_page = per_page.clone();
+                async move {
+                    let list = ListRecordNotes {
+                        client: &client,
+                        module_api_name,
+                        record_id,
+                        fields,
+                        page,
+                        per_page,
+                    }
+                    .page(cursor)
+                    .send()
+                    .await?
+                    .into_inner();
+                    Ok(crmkit_runtime::paging::Answer {
+                        more: Some(&list)
+                            .and_then(|v| v.info.as_ref())
+                            .and_then(|v| v.more_records.as_ref())
+                            .copied(),
+                        total: None,
+                        items: list.data,
+                    })
+                }
+            })
         }
     }
     /// Builder for [`ClientNotesExt::create_record_notes`]
     ///
     /// [`ClientNotesExt::create_record_notes`]: super::ClientNotesExt::create_record_notes
     #[derive(Debug, Clone)]
+    #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
     pub struct CreateRecordNotes<'a> {
         client: &'a super::Client,
         module_api_name: Result<types::CreateRecordNotesModuleApiName, String>,
@@ -30555,10 +31644,12 @@ pub mod builder {
             self.body = self.body.map(f);
             self
         }
-        ///Sends a `POST` request to `/crm/v2/{module_api_name}/{record_id}/Notes`
-        pub async fn send(
+        fn request(
             self,
-        ) -> Result<ResponseValue<types::WriteResult>, Error<types::ErrorResponse>> {
+        ) -> ::std::result::Result<
+            (&'a super::Client, ::reqwest::Request),
+            Error<types::ErrorResponse>,
+        > {
             let Self {
                 client,
                 module_api_name,
@@ -30576,11 +31667,7 @@ pub mod builder {
                 encode_path(&module_api_name.to_string()),
                 encode_path(&record_id.to_string()),
             );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
+            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -30592,30 +31679,53 @@ pub mod builder {
                 .json(&body)
                 .headers(header_map)
                 .build()?;
-            let info = OperationInfo {
-                operation_id: "create_record_notes",
+            Ok((client, request))
+        }
+        /// Sends the request through crmkit's pipeline (limits, credentials, retries, classification) and returns the decoded answer, or `Error::PartialFailure` when any item of the batch failed (see `send_partial`).
+        pub async fn send(
+            self,
+        ) -> crmkit_runtime::Result<crmkit_runtime::Response<types::WriteResult>> {
+            const OPERATION: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                id: "create_record_notes",
+                idempotent: false,
+                batch: Some(crmkit_runtime::pipeline::Batch {
+                    items: "data",
+                    status: "status",
+                    success: "success",
+                }),
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                201u16 => ResponseValue::from_response(response).await,
-                400u16..=499u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                500u16..=599u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            let (client, request) = self
+                .request()
+                .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
+            client.inner.send_batch(request, &OPERATION).await
+        }
+        /// Like [`send`](Self::send), but a partly failed batch is not an error: the decoded answer comes with the `PartialFailure` (every failed item), if any.
+        pub async fn send_partial(
+            self,
+        ) -> crmkit_runtime::Result<(
+            crmkit_runtime::Response<types::WriteResult>,
+            ::std::option::Option<crmkit_runtime::PartialFailure>,
+        )> {
+            const OPERATION: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                id: "create_record_notes",
+                idempotent: false,
+                batch: Some(crmkit_runtime::pipeline::Batch {
+                    items: "data",
+                    status: "status",
+                    success: "success",
+                }),
+            };
+            let (client, request) = self
+                .request()
+                .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
+            client.inner.send_partial(request, &OPERATION).await
         }
     }
     /// Builder for [`ClientNotesExt::update_note`]
     ///
     /// [`ClientNotesExt::update_note`]: super::ClientNotesExt::update_note
     #[derive(Debug, Clone)]
+    #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
     pub struct UpdateNote<'a> {
         client: &'a super::Client,
         module_api_name: Result<types::UpdateNoteModuleApiName, String>,
@@ -30680,10 +31790,12 @@ pub mod builder {
             self.body = self.body.map(f);
             self
         }
-        ///Sends a `PUT` request to `/crm/v2/{module_api_name}/{record_id}/Notes/{note_id}`
-        pub async fn send(
+        fn request(
             self,
-        ) -> Result<ResponseValue<types::WriteResult>, Error<types::ErrorResponse>> {
+        ) -> ::std::result::Result<
+            (&'a super::Client, ::reqwest::Request),
+            Error<types::ErrorResponse>,
+        > {
             let Self {
                 client,
                 module_api_name,
@@ -30704,11 +31816,7 @@ pub mod builder {
                 encode_path(&record_id.to_string()),
                 encode_path(&note_id.to_string()),
             );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
+            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -30720,29 +31828,53 @@ pub mod builder {
                 .json(&body)
                 .headers(header_map)
                 .build()?;
-            let info = OperationInfo {
-                operation_id: "update_note",
+            Ok((client, request))
+        }
+        /// Sends the request through crmkit's pipeline (limits, credentials, retries, classification) and returns the decoded answer, or `Error::PartialFailure` when any item of the batch failed (see `send_partial`).
+        pub async fn send(
+            self,
+        ) -> crmkit_runtime::Result<crmkit_runtime::Response<types::WriteResult>> {
+            const OPERATION: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                id: "update_note",
+                idempotent: true,
+                batch: Some(crmkit_runtime::pipeline::Batch {
+                    items: "data",
+                    status: "status",
+                    success: "success",
+                }),
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                400u16..=499u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                500u16..=599u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            let (client, request) = self
+                .request()
+                .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
+            client.inner.send_batch(request, &OPERATION).await
+        }
+        /// Like [`send`](Self::send), but a partly failed batch is not an error: the decoded answer comes with the `PartialFailure` (every failed item), if any.
+        pub async fn send_partial(
+            self,
+        ) -> crmkit_runtime::Result<(
+            crmkit_runtime::Response<types::WriteResult>,
+            ::std::option::Option<crmkit_runtime::PartialFailure>,
+        )> {
+            const OPERATION: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                id: "update_note",
+                idempotent: true,
+                batch: Some(crmkit_runtime::pipeline::Batch {
+                    items: "data",
+                    status: "status",
+                    success: "success",
+                }),
+            };
+            let (client, request) = self
+                .request()
+                .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
+            client.inner.send_partial(request, &OPERATION).await
         }
     }
     /// Builder for [`ClientNotesExt::delete_note`]
     ///
     /// [`ClientNotesExt::delete_note`]: super::ClientNotesExt::delete_note
     #[derive(Debug, Clone)]
+    #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
     pub struct DeleteNote<'a> {
         client: &'a super::Client,
         module_api_name: Result<types::DeleteNoteModuleApiName, String>,
@@ -30785,10 +31917,12 @@ pub mod builder {
                 .map_err(|_| "conversion to `ZohoId` for note_id failed".to_string());
             self
         }
-        ///Sends a `DELETE` request to `/crm/v2/{module_api_name}/{record_id}/Notes/{note_id}`
-        pub async fn send(
+        fn request(
             self,
-        ) -> Result<ResponseValue<types::WriteResult>, Error<types::ErrorResponse>> {
+        ) -> ::std::result::Result<
+            (&'a super::Client, ::reqwest::Request),
+            Error<types::ErrorResponse>,
+        > {
             let Self {
                 client,
                 module_api_name,
@@ -30805,11 +31939,7 @@ pub mod builder {
                 encode_path(&record_id.to_string()),
                 encode_path(&note_id.to_string()),
             );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
+            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -30820,29 +31950,53 @@ pub mod builder {
                 )
                 .headers(header_map)
                 .build()?;
-            let info = OperationInfo {
-                operation_id: "delete_note",
+            Ok((client, request))
+        }
+        /// Sends the request through crmkit's pipeline (limits, credentials, retries, classification) and returns the decoded answer, or `Error::PartialFailure` when any item of the batch failed (see `send_partial`).
+        pub async fn send(
+            self,
+        ) -> crmkit_runtime::Result<crmkit_runtime::Response<types::WriteResult>> {
+            const OPERATION: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                id: "delete_note",
+                idempotent: true,
+                batch: Some(crmkit_runtime::pipeline::Batch {
+                    items: "data",
+                    status: "status",
+                    success: "success",
+                }),
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                400u16..=499u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                500u16..=599u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            let (client, request) = self
+                .request()
+                .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
+            client.inner.send_batch(request, &OPERATION).await
+        }
+        /// Like [`send`](Self::send), but a partly failed batch is not an error: the decoded answer comes with the `PartialFailure` (every failed item), if any.
+        pub async fn send_partial(
+            self,
+        ) -> crmkit_runtime::Result<(
+            crmkit_runtime::Response<types::WriteResult>,
+            ::std::option::Option<crmkit_runtime::PartialFailure>,
+        )> {
+            const OPERATION: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                id: "delete_note",
+                idempotent: true,
+                batch: Some(crmkit_runtime::pipeline::Batch {
+                    items: "data",
+                    status: "status",
+                    success: "success",
+                }),
+            };
+            let (client, request) = self
+                .request()
+                .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
+            client.inner.send_partial(request, &OPERATION).await
         }
     }
     /// Builder for [`ClientTagsExt::add_tags_to_record`]
     ///
     /// [`ClientTagsExt::add_tags_to_record`]: super::ClientTagsExt::add_tags_to_record
     #[derive(Debug, Clone)]
+    #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
     pub struct AddTagsToRecord<'a> {
         client: &'a super::Client,
         module_api_name: Result<types::AddTagsToRecordModuleApiName, String>,
@@ -30899,10 +32053,12 @@ pub mod builder {
             });
             self
         }
-        ///Sends a `POST` request to `/crm/v2/{module_api_name}/{record_id}/actions/add_tags`
-        pub async fn send(
+        fn request(
             self,
-        ) -> Result<ResponseValue<types::WriteResult>, Error<types::ErrorResponse>> {
+        ) -> ::std::result::Result<
+            (&'a super::Client, ::reqwest::Request),
+            Error<types::ErrorResponse>,
+        > {
             let Self {
                 client,
                 module_api_name,
@@ -30920,11 +32076,7 @@ pub mod builder {
                 encode_path(&module_api_name.to_string()),
                 encode_path(&record_id.to_string()),
             );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
+            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -30940,29 +32092,53 @@ pub mod builder {
                 .query(&progenitor_client::QueryParam::new("tag_names", &tag_names))
                 .headers(header_map)
                 .build()?;
-            let info = OperationInfo {
-                operation_id: "add_tags_to_record",
+            Ok((client, request))
+        }
+        /// Sends the request through crmkit's pipeline (limits, credentials, retries, classification) and returns the decoded answer, or `Error::PartialFailure` when any item of the batch failed (see `send_partial`).
+        pub async fn send(
+            self,
+        ) -> crmkit_runtime::Result<crmkit_runtime::Response<types::WriteResult>> {
+            const OPERATION: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                id: "add_tags_to_record",
+                idempotent: false,
+                batch: Some(crmkit_runtime::pipeline::Batch {
+                    items: "data",
+                    status: "status",
+                    success: "success",
+                }),
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                400u16..=499u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                500u16..=599u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            let (client, request) = self
+                .request()
+                .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
+            client.inner.send_batch(request, &OPERATION).await
+        }
+        /// Like [`send`](Self::send), but a partly failed batch is not an error: the decoded answer comes with the `PartialFailure` (every failed item), if any.
+        pub async fn send_partial(
+            self,
+        ) -> crmkit_runtime::Result<(
+            crmkit_runtime::Response<types::WriteResult>,
+            ::std::option::Option<crmkit_runtime::PartialFailure>,
+        )> {
+            const OPERATION: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                id: "add_tags_to_record",
+                idempotent: false,
+                batch: Some(crmkit_runtime::pipeline::Batch {
+                    items: "data",
+                    status: "status",
+                    success: "success",
+                }),
+            };
+            let (client, request) = self
+                .request()
+                .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
+            client.inner.send_partial(request, &OPERATION).await
         }
     }
     /// Builder for [`ClientBlueprintExt::get_blueprint`]
     ///
     /// [`ClientBlueprintExt::get_blueprint`]: super::ClientBlueprintExt::get_blueprint
     #[derive(Debug, Clone)]
+    #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
     pub struct GetBlueprint<'a> {
         client: &'a super::Client,
         module_api_name: Result<types::GetBlueprintModuleApiName, String>,
@@ -30994,10 +32170,12 @@ pub mod builder {
                 .map_err(|_| "conversion to `ZohoId` for record_id failed".to_string());
             self
         }
-        ///Sends a `GET` request to `/crm/v2/{module_api_name}/{record_id}/actions/blueprint`
-        pub async fn send(
+        fn request(
             self,
-        ) -> Result<ResponseValue<types::BlueprintResponse>, Error<types::ErrorResponse>> {
+        ) -> ::std::result::Result<
+            (&'a super::Client, ::reqwest::Request),
+            Error<types::ErrorResponse>,
+        > {
             let Self {
                 client,
                 module_api_name,
@@ -31011,11 +32189,7 @@ pub mod builder {
                 encode_path(&module_api_name.to_string()),
                 encode_path(&record_id.to_string()),
             );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
+            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -31026,29 +32200,28 @@ pub mod builder {
                 )
                 .headers(header_map)
                 .build()?;
-            let info = OperationInfo {
-                operation_id: "get_blueprint",
+            Ok((client, request))
+        }
+        /// Sends the request through crmkit's pipeline (limits, credentials, retries, classification) and returns the decoded answer.
+        pub async fn send(
+            self,
+        ) -> crmkit_runtime::Result<crmkit_runtime::Response<types::BlueprintResponse>> {
+            const OPERATION: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                id: "get_blueprint",
+                idempotent: true,
+                batch: None,
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                400u16..=499u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                500u16..=599u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            let (client, request) = self
+                .request()
+                .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
+            client.inner.send_json(request, &OPERATION).await
         }
     }
     /// Builder for [`ClientBlueprintExt::update_blueprint`]
     ///
     /// [`ClientBlueprintExt::update_blueprint`]: super::ClientBlueprintExt::update_blueprint
     #[derive(Debug, Clone)]
+    #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
     pub struct UpdateBlueprint<'a> {
         client: &'a super::Client,
         module_api_name: Result<types::UpdateBlueprintModuleApiName, String>,
@@ -31105,10 +32278,12 @@ pub mod builder {
             self.body = self.body.map(f);
             self
         }
-        ///Sends a `PUT` request to `/crm/v2/{module_api_name}/{record_id}/actions/blueprint`
-        pub async fn send(
+        fn request(
             self,
-        ) -> Result<ResponseValue<types::ActionOutcome>, Error<types::ErrorResponse>> {
+        ) -> ::std::result::Result<
+            (&'a super::Client, ::reqwest::Request),
+            Error<types::ErrorResponse>,
+        > {
             let Self {
                 client,
                 module_api_name,
@@ -31126,11 +32301,7 @@ pub mod builder {
                 encode_path(&module_api_name.to_string()),
                 encode_path(&record_id.to_string()),
             );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
+            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -31142,30 +32313,28 @@ pub mod builder {
                 .json(&body)
                 .headers(header_map)
                 .build()?;
-            let info = OperationInfo {
-                operation_id: "update_blueprint",
+            Ok((client, request))
+        }
+        /// Sends the request through crmkit's pipeline (limits, credentials, retries, classification) and returns the decoded answer.
+        pub async fn send(
+            self,
+        ) -> crmkit_runtime::Result<crmkit_runtime::Response<types::ActionOutcome>> {
+            const OPERATION: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                id: "update_blueprint",
+                idempotent: true,
+                batch: None,
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                202u16 => ResponseValue::from_response(response).await,
-                400u16..=499u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                500u16..=599u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            let (client, request) = self
+                .request()
+                .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
+            client.inner.send_json(request, &OPERATION).await
         }
     }
     /// Builder for [`ClientTagsExt::remove_tags_from_record`]
     ///
     /// [`ClientTagsExt::remove_tags_from_record`]: super::ClientTagsExt::remove_tags_from_record
     #[derive(Debug, Clone)]
+    #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
     pub struct RemoveTagsFromRecord<'a> {
         client: &'a super::Client,
         module_api_name: Result<types::RemoveTagsFromRecordModuleApiName, String>,
@@ -31210,10 +32379,12 @@ pub mod builder {
             });
             self
         }
-        ///Sends a `POST` request to `/crm/v2/{module_api_name}/{record_id}/actions/remove_tags`
-        pub async fn send(
+        fn request(
             self,
-        ) -> Result<ResponseValue<types::WriteResult>, Error<types::ErrorResponse>> {
+        ) -> ::std::result::Result<
+            (&'a super::Client, ::reqwest::Request),
+            Error<types::ErrorResponse>,
+        > {
             let Self {
                 client,
                 module_api_name,
@@ -31229,11 +32400,7 @@ pub mod builder {
                 encode_path(&module_api_name.to_string()),
                 encode_path(&record_id.to_string()),
             );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
+            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -31245,29 +32412,53 @@ pub mod builder {
                 .query(&progenitor_client::QueryParam::new("tag_names", &tag_names))
                 .headers(header_map)
                 .build()?;
-            let info = OperationInfo {
-                operation_id: "remove_tags_from_record",
+            Ok((client, request))
+        }
+        /// Sends the request through crmkit's pipeline (limits, credentials, retries, classification) and returns the decoded answer, or `Error::PartialFailure` when any item of the batch failed (see `send_partial`).
+        pub async fn send(
+            self,
+        ) -> crmkit_runtime::Result<crmkit_runtime::Response<types::WriteResult>> {
+            const OPERATION: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                id: "remove_tags_from_record",
+                idempotent: false,
+                batch: Some(crmkit_runtime::pipeline::Batch {
+                    items: "data",
+                    status: "status",
+                    success: "success",
+                }),
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                400u16..=499u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                500u16..=599u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            let (client, request) = self
+                .request()
+                .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
+            client.inner.send_batch(request, &OPERATION).await
+        }
+        /// Like [`send`](Self::send), but a partly failed batch is not an error: the decoded answer comes with the `PartialFailure` (every failed item), if any.
+        pub async fn send_partial(
+            self,
+        ) -> crmkit_runtime::Result<(
+            crmkit_runtime::Response<types::WriteResult>,
+            ::std::option::Option<crmkit_runtime::PartialFailure>,
+        )> {
+            const OPERATION: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                id: "remove_tags_from_record",
+                idempotent: false,
+                batch: Some(crmkit_runtime::pipeline::Batch {
+                    items: "data",
+                    status: "status",
+                    success: "success",
+                }),
+            };
+            let (client, request) = self
+                .request()
+                .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
+            client.inner.send_partial(request, &OPERATION).await
         }
     }
     /// Builder for [`ClientSharingExt::get_record_sharing`]
     ///
     /// [`ClientSharingExt::get_record_sharing`]: super::ClientSharingExt::get_record_sharing
     #[derive(Debug, Clone)]
+    #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
     pub struct GetRecordSharing<'a> {
         client: &'a super::Client,
         module_api_name: Result<types::GetRecordSharingModuleApiName, String>,
@@ -31324,10 +32515,12 @@ pub mod builder {
                 .map_err(|_| "conversion to `GetRecordSharingView` for view failed".to_string());
             self
         }
-        ///Sends a `GET` request to `/crm/v2/{module_api_name}/{record_id}/actions/share`
-        pub async fn send(
+        fn request(
             self,
-        ) -> Result<ResponseValue<types::SharingDetails>, Error<types::ErrorResponse>> {
+        ) -> ::std::result::Result<
+            (&'a super::Client, ::reqwest::Request),
+            Error<types::ErrorResponse>,
+        > {
             let Self {
                 client,
                 module_api_name,
@@ -31345,11 +32538,7 @@ pub mod builder {
                 encode_path(&module_api_name.to_string()),
                 encode_path(&record_id.to_string()),
             );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
+            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -31362,30 +32551,28 @@ pub mod builder {
                 .query(&progenitor_client::QueryParam::new("view", &view))
                 .headers(header_map)
                 .build()?;
-            let info = OperationInfo {
-                operation_id: "get_record_sharing",
+            Ok((client, request))
+        }
+        /// Sends the request through crmkit's pipeline (limits, credentials, retries, classification) and returns the decoded answer.
+        pub async fn send(
+            self,
+        ) -> crmkit_runtime::Result<crmkit_runtime::Response<types::SharingDetails>> {
+            const OPERATION: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                id: "get_record_sharing",
+                idempotent: true,
+                batch: None,
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                204u16 => ResponseValue::from_response(response).await,
-                400u16..=499u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                500u16..=599u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            let (client, request) = self
+                .request()
+                .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
+            client.inner.send_json(request, &OPERATION).await
         }
     }
     /// Builder for [`ClientPhotosExt::download_record_photo`]
     ///
     /// [`ClientPhotosExt::download_record_photo`]: super::ClientPhotosExt::download_record_photo
     #[derive(Debug, Clone)]
+    #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
     pub struct DownloadRecordPhoto<'a> {
         client: &'a super::Client,
         module_api_name: Result<types::DownloadRecordPhotoModuleApiName, String>,
@@ -31418,8 +32605,12 @@ pub mod builder {
                 .map_err(|_| "conversion to `ZohoId` for record_id failed".to_string());
             self
         }
-        ///Sends a `GET` request to `/crm/v2/{module_api_name}/{record_id}/photo`
-        pub async fn send(self) -> Result<ResponseValue<ByteStream>, Error<types::ErrorResponse>> {
+        fn request(
+            self,
+        ) -> ::std::result::Result<
+            (&'a super::Client, ::reqwest::Request),
+            Error<types::ErrorResponse>,
+        > {
             let Self {
                 client,
                 module_api_name,
@@ -31433,37 +32624,31 @@ pub mod builder {
                 encode_path(&module_api_name.to_string()),
                 encode_path(&record_id.to_string()),
             );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
+            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = client.client.get(url).headers(header_map).build()?;
-            let info = OperationInfo {
-                operation_id: "download_record_photo",
+            Ok((client, request))
+        }
+        /// Sends the request through crmkit's pipeline (limits, credentials, retries, classification) and returns the download, streamed.
+        pub async fn send(
+            self,
+        ) -> crmkit_runtime::Result<crmkit_runtime::Response<crmkit_runtime::ByteStream>> {
+            const OPERATION: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                id: "download_record_photo",
+                idempotent: true,
+                batch: None,
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => Ok(ResponseValue::stream(response)),
-                204u16 => Ok(ResponseValue::stream(response)),
-                400u16..=499u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                500u16..=599u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            let (client, request) = self
+                .request()
+                .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
+            client.inner.send_stream(request, &OPERATION).await
         }
     }
     /// Builder for [`ClientPhotosExt::delete_record_photo`]
     ///
     /// [`ClientPhotosExt::delete_record_photo`]: super::ClientPhotosExt::delete_record_photo
     #[derive(Debug, Clone)]
+    #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
     pub struct DeleteRecordPhoto<'a> {
         client: &'a super::Client,
         module_api_name: Result<types::DeleteRecordPhotoModuleApiName, String>,
@@ -31496,10 +32681,12 @@ pub mod builder {
                 .map_err(|_| "conversion to `ZohoId` for record_id failed".to_string());
             self
         }
-        ///Sends a `DELETE` request to `/crm/v2/{module_api_name}/{record_id}/photo`
-        pub async fn send(
+        fn request(
             self,
-        ) -> Result<ResponseValue<types::ActionOutcome>, Error<types::ErrorResponse>> {
+        ) -> ::std::result::Result<
+            (&'a super::Client, ::reqwest::Request),
+            Error<types::ErrorResponse>,
+        > {
             let Self {
                 client,
                 module_api_name,
@@ -31513,11 +32700,7 @@ pub mod builder {
                 encode_path(&module_api_name.to_string()),
                 encode_path(&record_id.to_string()),
             );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
+            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -31528,29 +32711,28 @@ pub mod builder {
                 )
                 .headers(header_map)
                 .build()?;
-            let info = OperationInfo {
-                operation_id: "delete_record_photo",
+            Ok((client, request))
+        }
+        /// Sends the request through crmkit's pipeline (limits, credentials, retries, classification) and returns the decoded answer.
+        pub async fn send(
+            self,
+        ) -> crmkit_runtime::Result<crmkit_runtime::Response<types::ActionOutcome>> {
+            const OPERATION: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                id: "delete_record_photo",
+                idempotent: true,
+                batch: None,
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                400u16..=499u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                500u16..=599u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            let (client, request) = self
+                .request()
+                .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
+            client.inner.send_json(request, &OPERATION).await
         }
     }
     /// Builder for [`ClientRelatedRecordsExt::list_related_records`]
     ///
     /// [`ClientRelatedRecordsExt::list_related_records`]: super::ClientRelatedRecordsExt::list_related_records
     #[derive(Debug, Clone)]
+    #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
     pub struct ListRelatedRecords<'a> {
         client: &'a super::Client,
         module_api_name: Result<types::ListRelatedRecordsModuleApiName, String>,
@@ -31631,10 +32813,12 @@ pub mod builder {
             });
             self
         }
-        ///Sends a `GET` request to `/crm/v2/{module_api_name}/{record_id}/{related_list_api_name}`
-        pub async fn send(
+        fn request(
             self,
-        ) -> Result<ResponseValue<types::RecordList>, Error<types::ErrorResponse>> {
+        ) -> ::std::result::Result<
+            (&'a super::Client, ::reqwest::Request),
+            Error<types::ErrorResponse>,
+        > {
             let Self {
                 client,
                 module_api_name,
@@ -31658,10 +32842,6 @@ pub mod builder {
                 encode_path(&related_list_api_name.to_string()),
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(2usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
             if let Some(value) = if_modified_since {
                 header_map.append("If-Modified-Since", value.to_string().try_into()?);
             }
@@ -31677,30 +32857,73 @@ pub mod builder {
                 .query(&progenitor_client::QueryParam::new("per_page", &per_page))
                 .headers(header_map)
                 .build()?;
-            let info = OperationInfo {
-                operation_id: "list_related_records",
+            Ok((client, request))
+        }
+        /// Sends the request through crmkit's pipeline (limits, credentials, retries, classification) and returns the decoded answer.
+        pub async fn send(
+            self,
+        ) -> crmkit_runtime::Result<crmkit_runtime::Response<types::RecordList>> {
+            const OPERATION: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                id: "list_related_records",
+                idempotent: true,
+                batch: None,
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                204u16 => ResponseValue::from_response(response).await,
-                400u16..=499u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                500u16..=599u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            let (client, request) = self
+                .request()
+                .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
+            client.inner.send_json(request, &OPERATION).await
+        }
+        /// Every item of every page of this list, fetched lazily as the stream is read (the stream sets `page` itself). It owns a clone of the client: no lifetime ties it to the caller. It ends after the last page, or after the first error, which it yields.
+        pub fn into_stream(self) -> crmkit_runtime::ItemStream<types::Record> {
+            let Self {
+                client,
+                module_api_name,
+                record_id,
+                related_list_api_name,
+                page,
+                per_page,
+                if_modified_since,
+            } = self;
+            let client = client.clone();
+            crmkit_runtime::paging::pages(crmkit_runtime::paging::Style::Page, move |cursor| {
+                let client = client.clone();
+                let module_api_name = module_api_name.clone();
+                let record_id = record_id.clone();
+                let related_list_api_name = related_list_api_name.clone();
+                let page = page.clone();
+                let per_page = per_page.clone();
+                let if_modified_since = if_modified_since.clone();
+                async move {
+                    let list = ListRelatedRecords {
+                        client: &client,
+                        module_api_name,
+                        record_id,
+                        related_list_api_name,
+                        page,
+                        per_page,
+                        if_modified_since,
+                    }
+                    .page(cursor)
+                    .send()
+                    .await?
+                    .into_inner();
+                    Ok(crmkit_runtime::paging::Answer {
+                        more: Some(&list)
+                            .and_then(|v| v.info.as_ref())
+                            .and_then(|v| v.more_records.as_ref())
+                            .copied(),
+                        total: None,
+                        items: list.data,
+                    })
+                }
+            })
         }
     }
     /// Builder for [`ClientRelatedRecordsExt::delink_related_record`]
     ///
     /// [`ClientRelatedRecordsExt::delink_related_record`]: super::ClientRelatedRecordsExt::delink_related_record
     #[derive(Debug, Clone)]
+    #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
     pub struct DelinkRelatedRecord<'a> {
         client: &'a super::Client,
         module_api_name: Result<types::DelinkRelatedRecordModuleApiName, String>,
@@ -31758,10 +32981,12 @@ pub mod builder {
                 .map_err(|_| "conversion to `ZohoId` for related_record_id failed".to_string());
             self
         }
-        ///Sends a `DELETE` request to `/crm/v2/{module_api_name}/{record_id}/{related_list_api_name}/{related_record_id}`
-        pub async fn send(
+        fn request(
             self,
-        ) -> Result<ResponseValue<types::WriteResult>, Error<types::ErrorResponse>> {
+        ) -> ::std::result::Result<
+            (&'a super::Client, ::reqwest::Request),
+            Error<types::ErrorResponse>,
+        > {
             let Self {
                 client,
                 module_api_name,
@@ -31781,11 +33006,7 @@ pub mod builder {
                 encode_path(&related_list_api_name.to_string()),
                 encode_path(&related_record_id.to_string()),
             );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
+            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -31796,48 +33017,69 @@ pub mod builder {
                 )
                 .headers(header_map)
                 .build()?;
-            let info = OperationInfo {
-                operation_id: "delink_related_record",
+            Ok((client, request))
+        }
+        /// Sends the request through crmkit's pipeline (limits, credentials, retries, classification) and returns the decoded answer, or `Error::PartialFailure` when any item of the batch failed (see `send_partial`).
+        pub async fn send(
+            self,
+        ) -> crmkit_runtime::Result<crmkit_runtime::Response<types::WriteResult>> {
+            const OPERATION: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                id: "delink_related_record",
+                idempotent: true,
+                batch: Some(crmkit_runtime::pipeline::Batch {
+                    items: "data",
+                    status: "status",
+                    success: "success",
+                }),
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                400u16..=499u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                500u16..=599u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            let (client, request) = self
+                .request()
+                .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
+            client.inner.send_batch(request, &OPERATION).await
+        }
+        /// Like [`send`](Self::send), but a partly failed batch is not an error: the decoded answer comes with the `PartialFailure` (every failed item), if any.
+        pub async fn send_partial(
+            self,
+        ) -> crmkit_runtime::Result<(
+            crmkit_runtime::Response<types::WriteResult>,
+            ::std::option::Option<crmkit_runtime::PartialFailure>,
+        )> {
+            const OPERATION: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                id: "delink_related_record",
+                idempotent: true,
+                batch: Some(crmkit_runtime::pipeline::Batch {
+                    items: "data",
+                    status: "status",
+                    success: "success",
+                }),
+            };
+            let (client, request) = self
+                .request()
+                .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
+            client.inner.send_partial(request, &OPERATION).await
         }
     }
 }
 /// Items consumers will typically use such as the Client and
 /// extension traits.
 pub mod prelude {
-    #[allow(unused_imports)]
-    pub use super::Client;
-    pub use super::ClientAttachmentsExt;
-    pub use super::ClientBlueprintExt;
-    pub use super::ClientBulkReadExt;
-    pub use super::ClientCustomViewsExt;
-    pub use super::ClientFieldsExt;
-    pub use super::ClientLayoutsExt;
-    pub use super::ClientModulesExt;
-    pub use super::ClientNotesExt;
-    pub use super::ClientNotificationsExt;
-    pub use super::ClientOrgExt;
-    pub use super::ClientPhotosExt;
-    pub use super::ClientProfilesExt;
-    pub use super::ClientRecordsExt;
-    pub use super::ClientRelatedRecordsExt;
-    pub use super::ClientRolesExt;
-    pub use super::ClientSharingExt;
-    pub use super::ClientTagsExt;
-    pub use super::ClientUsersExt;
-    pub use super::ClientVariablesExt;
+    pub use super::ClientAttachmentsExt as _;
+    pub use super::ClientBlueprintExt as _;
+    pub use super::ClientBulkReadExt as _;
+    pub use super::ClientCustomViewsExt as _;
+    pub use super::ClientFieldsExt as _;
+    pub use super::ClientLayoutsExt as _;
+    pub use super::ClientModulesExt as _;
+    pub use super::ClientNotesExt as _;
+    pub use super::ClientNotificationsExt as _;
+    pub use super::ClientOrgExt as _;
+    pub use super::ClientPhotosExt as _;
+    pub use super::ClientProfilesExt as _;
+    pub use super::ClientRecordsExt as _;
+    pub use super::ClientRelatedRecordsExt as _;
+    pub use super::ClientRolesExt as _;
+    pub use super::ClientSharingExt as _;
+    pub use super::ClientTagsExt as _;
+    pub use super::ClientUsersExt as _;
+    pub use super::ClientVariablesExt as _;
 }

@@ -9,10 +9,9 @@ use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
 use crmkit_runtime::{Config, Credentials, Error, RetryPolicy, StaticToken, ZohoOAuth};
+use crmkit_runtime::{Download, ZohoAuth};
 use crmkit_zoho_crm::types::{RecordWriteOneRequest, RecordsWriteRequest, UserRef};
-use crmkit_zoho_crm::{
-    BatchResponse, Client, ClientBulkReadExt, ClientRecordsExt, Download, FilePart,
-};
+use crmkit_zoho_crm::{Client, ClientBulkReadExt, ClientRecordsExt, FilePart};
 use futures_util::TryStreamExt;
 use serde_json::{Value, json};
 use wiremock::matchers::{header, method, path, query_param};
@@ -65,11 +64,12 @@ async fn a_stream_walks_every_page_until_more_records_is_false() {
             .await;
     }
     let client = client_at(&server.uri());
-    let mut leads = client.records_stream(|list| {
-        list.module_api_name("Leads")
-            .fields(vec!["Last_Name".to_string()])
-            .per_page(std::num::NonZeroU32::new(2).unwrap())
-    });
+    let mut leads = client
+        .list_records()
+        .module_api_name("Leads")
+        .fields(vec!["Last_Name".to_string()])
+        .per_page(std::num::NonZeroU32::new(2).unwrap())
+        .into_stream();
     let first = leads.try_next().await.unwrap().unwrap();
     assert_eq!(first.extra["Last_Name"], "Lead 0");
     assert_eq!(
@@ -102,7 +102,10 @@ async fn a_204_list_is_an_empty_result_with_status_204() {
     assert!(found.data.is_empty());
     assert_eq!(found.info.as_ref().unwrap().more_records, Some(false));
     let streamed: Vec<_> = client
-        .search_records_stream(|s| s.module_api_name("Leads").word("nobody"))
+        .search_records()
+        .module_api_name("Leads")
+        .word("nobody")
+        .into_stream()
         .try_collect()
         .await
         .unwrap();
@@ -117,15 +120,13 @@ async fn not_modified_since_is_an_error_with_status_304() {
         .respond_with(ResponseTemplate::new(304))
         .mount(&server)
         .await;
-    let err = Error::from(
-        client_at(&server.uri())
-            .list_records()
-            .module_api_name("Leads")
-            .if_modified_since("2019-07-25T15:26:49+05:30")
-            .send()
-            .await
-            .unwrap_err(),
-    );
+    let err = client_at(&server.uri())
+        .list_records()
+        .module_api_name("Leads")
+        .if_modified_since("2019-07-25T15:26:49+05:30")
+        .send()
+        .await
+        .unwrap_err();
     assert_eq!(err.status().map(|s| s.as_u16()), Some(304));
 }
 
@@ -146,7 +147,7 @@ async fn a_partly_failed_batch_shows_in_the_type_with_every_failure_kept() {
         serde_json::from_value(json!({"Company": "No name"})).unwrap(),
         serde_json::from_value(json!({"Last_Name": "Dolan", "Decimal_1": "x"})).unwrap(),
     ];
-    let answer = client_at(&server.uri())
+    let err = client_at(&server.uri())
         .insert_records()
         .module_api_name("Leads")
         .body(RecordsWriteRequest {
@@ -156,23 +157,17 @@ async fn a_partly_failed_batch_shows_in_the_type_with_every_failure_kept() {
         })
         .send()
         .await
-        .unwrap();
-    assert_eq!(answer.status(), 202, "the call itself succeeded");
-    let outcome = answer.outcome();
-    assert!(!outcome.is_complete());
-    assert_eq!(outcome.succeeded.len(), 1);
-    let err = outcome.into_result().unwrap_err();
+        .unwrap_err();
+    let Error::PartialFailure(err) = &err else {
+        panic!("{err:?}")
+    };
+    assert_eq!(err.status, 202, "the call itself succeeded");
+    assert_eq!(err.total, 3);
+    assert_eq!(err.succeeded.len(), 1);
     assert_eq!(err.succeeded[0].0, 0);
     assert_eq!(
-        err.succeeded[0]
-            .1
-            .details
-            .as_ref()
-            .unwrap()
-            .id
-            .as_ref()
-            .map(|id| id.as_str()),
-        Some("3652397000000649013")
+        err.succeeded[0].1.details.as_ref().unwrap()["details"]["id"],
+        "3652397000000649013"
     );
     let failed: Vec<_> = err
         .failed
@@ -186,10 +181,14 @@ async fn a_partly_failed_batch_shows_in_the_type_with_every_failure_kept() {
             (2, "INVALID_DATA".to_string())
         ]
     );
-    let details = err.failed[1].1.details.as_ref().unwrap();
-    assert_eq!(details.expected_data_type.as_deref(), Some("double"));
-    assert_eq!(details.api_name.as_deref(), Some("Decimal_1"));
-    assert!(err.to_string().starts_with("2 of 3 items failed"), "{err}");
+    let details = &err.failed[1].1.details.as_ref().unwrap()["details"];
+    assert_eq!(details["expected_data_type"], "double");
+    assert_eq!(details["api_name"], "Decimal_1");
+    assert!(
+        err.to_string()
+            .starts_with("zoho-crm insert_records: 2 of 3 items failed"),
+        "{err}"
+    );
 }
 
 #[tokio::test]
@@ -243,9 +242,6 @@ async fn custom_fields_survive_read_modify_write() {
         })
         .send()
         .await
-        .unwrap()
-        .outcome()
-        .into_result()
         .unwrap();
     let requests = server.received_requests().await.unwrap();
     let sent: Value = serde_json::from_slice(&requests[1].body).unwrap();
@@ -351,19 +347,17 @@ async fn a_connection_lost_after_sending_repeats_an_upload_but_never_a_batch_ins
         "every attempt"
     );
     // Inserting records twice would create duplicates: one attempt only.
-    let err = Error::from(
-        client
-            .insert_records()
-            .module_api_name("Leads")
-            .body(RecordsWriteRequest {
-                data: vec![serde_json::from_value(json!({"Last_Name": "Daly"})).unwrap()],
-                lar_id: None,
-                trigger: None,
-            })
-            .send()
-            .await
-            .unwrap_err(),
-    );
+    let err = client
+        .insert_records()
+        .module_api_name("Leads")
+        .body(RecordsWriteRequest {
+            data: vec![serde_json::from_value(json!({"Last_Name": "Daly"})).unwrap()],
+            lar_id: None,
+            trigger: None,
+        })
+        .send()
+        .await
+        .unwrap_err();
     assert!(
         matches!(&err, Error::Transport(t) if t.maybe_sent),
         "{err:?}"
@@ -474,9 +468,11 @@ async fn requests_go_to_the_api_domain_of_the_token_answer() {
         .config(Config::default().allow_insecure_http(true))
         .build()
         .unwrap();
-    // No base URL: the builder's US production host, replaced by the token's api_domain.
+    // No base URL: the builder's US production host, replaced by the token's api_domain
+    // (plain HTTP here, so the client must allow it).
     let client = Client::builder()
         .credentials(oauth.clone())
+        .allow_insecure_http(true)
         .build()
         .unwrap();
     let job = client
@@ -584,14 +580,12 @@ async fn zoho_errors_keep_code_message_and_details() {
         .respond_with(ResponseTemplate::new(400).set_body_json(json!({"code": "INVALID_MODULE", "details": {"resource_path_index": 0}, "message": "the module name given seems to be invalid", "status": "error"})))
         .mount(&server)
         .await;
-    let err = Error::from(
-        client_at(&server.uri())
-            .list_records()
-            .module_api_name("Leeds")
-            .send()
-            .await
-            .unwrap_err(),
-    );
+    let err = client_at(&server.uri())
+        .list_records()
+        .module_api_name("Leeds")
+        .send()
+        .await
+        .unwrap_err();
     let api = err.api().unwrap();
     assert_eq!(api.status, 400);
     assert_eq!(api.code.as_deref(), Some("INVALID_MODULE"));
@@ -604,13 +598,23 @@ fn any_credentials_can_be_used() {
     #[derive(Debug)]
     struct Custom;
     impl Credentials for Custom {
-        fn apply<'a>(
-            &'a self,
-            _: &'a mut reqwest::Request,
-        ) -> futures_util::future::BoxFuture<'a, Result<(), crmkit_runtime::AuthError>> {
-            Box::pin(async { Ok(()) })
+        fn resolve(
+            &self,
+        ) -> futures_util::future::BoxFuture<
+            '_,
+            Result<crmkit_runtime::Identity, crmkit_runtime::AuthError>,
+        > {
+            Box::pin(async {
+                crmkit_runtime::Identity::header(
+                    reqwest::header::AUTHORIZATION,
+                    "Zoho-oauthtoken from-a-vault",
+                )
+            })
         }
     }
-    let client = Client::builder().credentials(Custom).build().unwrap();
+    let client = Client::builder()
+        .credentials(ZohoAuth::custom(Custom))
+        .build()
+        .unwrap();
     assert!(format!("{client:?}").contains("Custom"));
 }

@@ -3,7 +3,7 @@
 //! decodes into the type of its `200`.
 #![allow(clippy::unwrap_used)] // tests fail loudly by design
 
-use crmkit_runtime::Vendor;
+use crmkit_runtime::Profile;
 use crmkit_testkit::{assert_round_trip, examples, load_spec};
 use crmkit_zoho_crm::{ZohoCrm, types};
 use serde_json::Value;
@@ -99,14 +99,18 @@ fn every_empty_204_has_an_answer_that_decodes() {
     let ops = operations_with_an_empty_204(&load_spec("zoho-crm"));
     assert_eq!(ops.len(), 13, "{ops:?}");
     for (operation, schema) in &ops {
-        let empty = ZohoCrm
+        let empty = ZohoCrm::default()
             .empty_success(operation)
             .unwrap_or_else(|| panic!("{operation}: no JSON for an empty 204"));
         let value: Value = serde_json::from_slice(empty).unwrap();
         check(schema, &format!("{operation} 204 ({schema})"), &value, true);
     }
     // The image download's 204 is not JSON: it stays an empty stream.
-    assert!(ZohoCrm.empty_success("download_record_photo").is_none());
+    assert!(
+        ZohoCrm::default()
+            .empty_success("download_record_photo")
+            .is_none()
+    );
 }
 
 #[test]

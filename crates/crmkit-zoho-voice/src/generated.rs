@@ -2,7 +2,7 @@
 // Change the spec (or xtask/src/generate.rs) and run `cargo xtask generate`.
 
 #[allow(unused_imports)]
-pub use progenitor_client::{ByteStream, ClientInfo, Error, ResponseValue};
+use progenitor_client::{ByteStream, ClientInfo, Error, ResponseValue};
 #[allow(unused_imports)]
 use progenitor_client::{ClientHooks, OperationInfo, RequestBuilderExt, encode_path};
 /// Types used as operation parameters and responses.
@@ -1954,6 +1954,114 @@ pub mod types {
             }
         }
     }
+    impl ::std::convert::TryFrom<u64> for DeleteContactContactId {
+        type Error = self::error::ConversionError;
+        fn try_from(value: u64) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value <= 0 {
+                return Err("an id is a positive number".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<u32> for DeleteContactContactId {
+        type Error = self::error::ConversionError;
+        fn try_from(value: u32) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value <= 0 {
+                return Err("an id is a positive number".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<i64> for DeleteContactContactId {
+        type Error = self::error::ConversionError;
+        fn try_from(value: i64) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value <= 0 {
+                return Err("an id is a positive number".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<i32> for DeleteContactContactId {
+        type Error = self::error::ConversionError;
+        fn try_from(value: i32) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value <= 0 {
+                return Err("an id is a positive number".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<u64> for GetContactContactId {
+        type Error = self::error::ConversionError;
+        fn try_from(value: u64) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value <= 0 {
+                return Err("an id is a positive number".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<u32> for GetContactContactId {
+        type Error = self::error::ConversionError;
+        fn try_from(value: u32) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value <= 0 {
+                return Err("an id is a positive number".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<i64> for GetContactContactId {
+        type Error = self::error::ConversionError;
+        fn try_from(value: i64) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value <= 0 {
+                return Err("an id is a positive number".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<i32> for GetContactContactId {
+        type Error = self::error::ConversionError;
+        fn try_from(value: i32) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value <= 0 {
+                return Err("an id is a positive number".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<u64> for UpdateContactContactId {
+        type Error = self::error::ConversionError;
+        fn try_from(value: u64) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value <= 0 {
+                return Err("an id is a positive number".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<u32> for UpdateContactContactId {
+        type Error = self::error::ConversionError;
+        fn try_from(value: u32) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value <= 0 {
+                return Err("an id is a positive number".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<i64> for UpdateContactContactId {
+        type Error = self::error::ConversionError;
+        fn try_from(value: i64) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value <= 0 {
+                return Err("an id is a positive number".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<i32> for UpdateContactContactId {
+        type Error = self::error::ConversionError;
+        fn try_from(value: i32) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value <= 0 {
+                return Err("an id is a positive number".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
 }
 #[derive(Clone, Debug)]
 /// Client for Zoho Voice Contacts API
@@ -2186,6 +2294,7 @@ pub mod builder {
     ///
     /// [`ClientContactsExt::list_contacts`]: super::ClientContactsExt::list_contacts
     #[derive(Debug, Clone)]
+    #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
     pub struct ListContacts<'a> {
         client: &'a super::Client,
         from: Result<Option<i32>, String>,
@@ -2230,10 +2339,12 @@ pub mod builder {
                 .map_err(|_| "conversion to `bool` for total_count failed".to_string());
             self
         }
-        ///Sends a `GET` request to `/contacts`
-        pub async fn send(
+        fn request(
             self,
-        ) -> Result<ResponseValue<types::ContactList>, Error<types::ErrorEnvelope>> {
+        ) -> ::std::result::Result<
+            (&'a super::Client, ::reqwest::Request),
+            Error<types::ErrorEnvelope>,
+        > {
             let Self {
                 client,
                 from,
@@ -2244,11 +2355,7 @@ pub mod builder {
             let size = size.map_err(Error::InvalidRequest)?;
             let total_count = total_count.map_err(Error::InvalidRequest)?;
             let url = format!("{}/contacts", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
+            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -2265,29 +2372,61 @@ pub mod builder {
                 ))
                 .headers(header_map)
                 .build()?;
-            let info = OperationInfo {
-                operation_id: "list_contacts",
+            Ok((client, request))
+        }
+        /// Sends the request through crmkit's pipeline (limits, credentials, retries, classification) and returns the decoded answer.
+        pub async fn send(
+            self,
+        ) -> crmkit_runtime::Result<crmkit_runtime::Response<types::ContactList>> {
+            const OPERATION: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                id: "list_contacts",
+                idempotent: true,
+                batch: None,
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                400u16..=499u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                500u16..=599u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            let (client, request) = self
+                .request()
+                .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
+            client.inner.send_json(request, &OPERATION).await
+        }
+        /// Every item of every page of this list, fetched lazily as the stream is read (the stream sets `from` itself). It owns a clone of the client: no lifetime ties it to the caller. It ends after the last page, or after the first error, which it yields.
+        pub fn into_stream(self) -> crmkit_runtime::ItemStream<types::Contact> {
+            let Self {
+                client,
+                from,
+                size,
+                total_count,
+            } = self;
+            let client = client.clone();
+            crmkit_runtime::paging::pages(crmkit_runtime::paging::Style::Offset, move |cursor| {
+                let client = client.clone();
+                let from = from.clone();
+                let size = size.clone();
+                let total_count = total_count.clone();
+                async move {
+                    let list = ListContacts {
+                        client: &client,
+                        from,
+                        size,
+                        total_count,
+                    }
+                    .from(cursor)
+                    .send()
+                    .await?
+                    .into_inner();
+                    Ok(crmkit_runtime::paging::Answer {
+                        more: None,
+                        total: None,
+                        items: list.contacts,
+                    })
+                }
+            })
         }
     }
     /// Builder for [`ClientContactsExt::create_contact`]
     ///
     /// [`ClientContactsExt::create_contact`]: super::ClientContactsExt::create_contact
     #[derive(Debug, Clone)]
+    #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
     pub struct CreateContact<'a> {
         client: &'a super::Client,
         contact: Result<::std::string::String, String>,
@@ -2308,18 +2447,16 @@ pub mod builder {
             });
             self
         }
-        ///Sends a `POST` request to `/contacts`
-        pub async fn send(
+        fn request(
             self,
-        ) -> Result<ResponseValue<types::ContactEnvelope>, Error<types::ErrorEnvelope>> {
+        ) -> ::std::result::Result<
+            (&'a super::Client, ::reqwest::Request),
+            Error<types::ErrorEnvelope>,
+        > {
             let Self { client, contact } = self;
             let contact = contact.map_err(Error::InvalidRequest)?;
             let url = format!("{}/contacts", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
+            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -2331,29 +2468,28 @@ pub mod builder {
                 .query(&progenitor_client::QueryParam::new("contact", &contact))
                 .headers(header_map)
                 .build()?;
-            let info = OperationInfo {
-                operation_id: "create_contact",
+            Ok((client, request))
+        }
+        /// Sends the request through crmkit's pipeline (limits, credentials, retries, classification) and returns the decoded answer.
+        pub async fn send(
+            self,
+        ) -> crmkit_runtime::Result<crmkit_runtime::Response<types::ContactEnvelope>> {
+            const OPERATION: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                id: "create_contact",
+                idempotent: false,
+                batch: None,
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                400u16..=499u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                500u16..=599u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            let (client, request) = self
+                .request()
+                .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
+            client.inner.send_json(request, &OPERATION).await
         }
     }
     /// Builder for [`ClientContactsExt::list_contact_statuses`]
     ///
     /// [`ClientContactsExt::list_contact_statuses`]: super::ClientContactsExt::list_contact_statuses
     #[derive(Debug, Clone)]
+    #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
     pub struct ListContactStatuses<'a> {
         client: &'a super::Client,
     }
@@ -2361,17 +2497,15 @@ pub mod builder {
         pub fn new(client: &'a super::Client) -> Self {
             Self { client: client }
         }
-        ///Sends a `GET` request to `/contacts/contact_status`
-        pub async fn send(
+        fn request(
             self,
-        ) -> Result<ResponseValue<types::ContactStatusList>, Error<types::ErrorEnvelope>> {
+        ) -> ::std::result::Result<
+            (&'a super::Client, ::reqwest::Request),
+            Error<types::ErrorEnvelope>,
+        > {
             let Self { client } = self;
             let url = format!("{}/contacts/contact_status", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
+            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -2382,29 +2516,28 @@ pub mod builder {
                 )
                 .headers(header_map)
                 .build()?;
-            let info = OperationInfo {
-                operation_id: "list_contact_statuses",
+            Ok((client, request))
+        }
+        /// Sends the request through crmkit's pipeline (limits, credentials, retries, classification) and returns the decoded answer.
+        pub async fn send(
+            self,
+        ) -> crmkit_runtime::Result<crmkit_runtime::Response<types::ContactStatusList>> {
+            const OPERATION: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                id: "list_contact_statuses",
+                idempotent: true,
+                batch: None,
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                400u16..=499u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                500u16..=599u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            let (client, request) = self
+                .request()
+                .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
+            client.inner.send_json(request, &OPERATION).await
         }
     }
     /// Builder for [`ClientContactsExt::get_contact`]
     ///
     /// [`ClientContactsExt::get_contact`]: super::ClientContactsExt::get_contact
     #[derive(Debug, Clone)]
+    #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
     pub struct GetContact<'a> {
         client: &'a super::Client,
         contact_id: Result<types::GetContactContactId, String>,
@@ -2425,10 +2558,12 @@ pub mod builder {
             });
             self
         }
-        ///Sends a `GET` request to `/contacts/{contact_id}`
-        pub async fn send(
+        fn request(
             self,
-        ) -> Result<ResponseValue<types::ContactEnvelope>, Error<types::ErrorEnvelope>> {
+        ) -> ::std::result::Result<
+            (&'a super::Client, ::reqwest::Request),
+            Error<types::ErrorEnvelope>,
+        > {
             let Self { client, contact_id } = self;
             let contact_id = contact_id.map_err(Error::InvalidRequest)?;
             let url = format!(
@@ -2436,11 +2571,7 @@ pub mod builder {
                 client.baseurl,
                 encode_path(&contact_id.to_string()),
             );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
+            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -2451,29 +2582,28 @@ pub mod builder {
                 )
                 .headers(header_map)
                 .build()?;
-            let info = OperationInfo {
-                operation_id: "get_contact",
+            Ok((client, request))
+        }
+        /// Sends the request through crmkit's pipeline (limits, credentials, retries, classification) and returns the decoded answer.
+        pub async fn send(
+            self,
+        ) -> crmkit_runtime::Result<crmkit_runtime::Response<types::ContactEnvelope>> {
+            const OPERATION: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                id: "get_contact",
+                idempotent: true,
+                batch: None,
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                400u16..=499u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                500u16..=599u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            let (client, request) = self
+                .request()
+                .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
+            client.inner.send_json(request, &OPERATION).await
         }
     }
     /// Builder for [`ClientContactsExt::update_contact`]
     ///
     /// [`ClientContactsExt::update_contact`]: super::ClientContactsExt::update_contact
     #[derive(Debug, Clone)]
+    #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
     pub struct UpdateContact<'a> {
         client: &'a super::Client,
         contact_id: Result<types::UpdateContactContactId, String>,
@@ -2505,10 +2635,12 @@ pub mod builder {
             });
             self
         }
-        ///Sends a `PUT` request to `/contacts/{contact_id}`
-        pub async fn send(
+        fn request(
             self,
-        ) -> Result<ResponseValue<types::ContactEnvelope>, Error<types::ErrorEnvelope>> {
+        ) -> ::std::result::Result<
+            (&'a super::Client, ::reqwest::Request),
+            Error<types::ErrorEnvelope>,
+        > {
             let Self {
                 client,
                 contact_id,
@@ -2521,11 +2653,7 @@ pub mod builder {
                 client.baseurl,
                 encode_path(&contact_id.to_string()),
             );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
+            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -2537,29 +2665,28 @@ pub mod builder {
                 .query(&progenitor_client::QueryParam::new("contact", &contact))
                 .headers(header_map)
                 .build()?;
-            let info = OperationInfo {
-                operation_id: "update_contact",
+            Ok((client, request))
+        }
+        /// Sends the request through crmkit's pipeline (limits, credentials, retries, classification) and returns the decoded answer.
+        pub async fn send(
+            self,
+        ) -> crmkit_runtime::Result<crmkit_runtime::Response<types::ContactEnvelope>> {
+            const OPERATION: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                id: "update_contact",
+                idempotent: true,
+                batch: None,
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                400u16..=499u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                500u16..=599u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            let (client, request) = self
+                .request()
+                .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
+            client.inner.send_json(request, &OPERATION).await
         }
     }
     /// Builder for [`ClientContactsExt::delete_contact`]
     ///
     /// [`ClientContactsExt::delete_contact`]: super::ClientContactsExt::delete_contact
     #[derive(Debug, Clone)]
+    #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
     pub struct DeleteContact<'a> {
         client: &'a super::Client,
         contact_id: Result<types::DeleteContactContactId, String>,
@@ -2580,10 +2707,12 @@ pub mod builder {
             });
             self
         }
-        ///Sends a `DELETE` request to `/contacts/{contact_id}`
-        pub async fn send(
+        fn request(
             self,
-        ) -> Result<ResponseValue<types::DeletedContact>, Error<types::ErrorEnvelope>> {
+        ) -> ::std::result::Result<
+            (&'a super::Client, ::reqwest::Request),
+            Error<types::ErrorEnvelope>,
+        > {
             let Self { client, contact_id } = self;
             let contact_id = contact_id.map_err(Error::InvalidRequest)?;
             let url = format!(
@@ -2591,11 +2720,7 @@ pub mod builder {
                 client.baseurl,
                 encode_path(&contact_id.to_string()),
             );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
+            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -2606,30 +2731,26 @@ pub mod builder {
                 )
                 .headers(header_map)
                 .build()?;
-            let info = OperationInfo {
-                operation_id: "delete_contact",
+            Ok((client, request))
+        }
+        /// Sends the request through crmkit's pipeline (limits, credentials, retries, classification) and returns the decoded answer.
+        pub async fn send(
+            self,
+        ) -> crmkit_runtime::Result<crmkit_runtime::Response<types::DeletedContact>> {
+            const OPERATION: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                id: "delete_contact",
+                idempotent: true,
+                batch: None,
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                400u16..=499u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                500u16..=599u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            let (client, request) = self
+                .request()
+                .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
+            client.inner.send_json(request, &OPERATION).await
         }
     }
 }
 /// Items consumers will typically use such as the Client and
 /// extension traits.
 pub mod prelude {
-    #[allow(unused_imports)]
-    pub use super::Client;
-    pub use super::ClientContactsExt;
+    pub use super::ClientContactsExt as _;
 }

@@ -29,11 +29,11 @@ fn fast_retries() -> RetryPolicy {
     }
 }
 
-fn client(server: &MockServer, creds: impl crmkit_runtime::Credentials) -> Client {
+fn client(server: &MockServer, creds: impl Into<crmkit_runtime::ZohoAuth>) -> Client {
     client_at(&server.uri(), creds)
 }
 
-fn client_at(base: &str, creds: impl crmkit_runtime::Credentials) -> Client {
+fn client_at(base: &str, creds: impl Into<crmkit_runtime::ZohoAuth>) -> Client {
     Client::builder()
         .base_url(format!("{base}/rest/json/zv"))
         .credentials(creds)
@@ -50,14 +50,12 @@ async fn create_error(client: &Client) -> Error {
         .mobile("+1")
         .try_into()
         .unwrap();
-    Error::from(
-        client
-            .create_contact()
-            .contact_input(&input)
-            .send()
-            .await
-            .unwrap_err(),
-    )
+    client
+        .create_contact()
+        .contact_input(&input)
+        .send()
+        .await
+        .unwrap_err()
 }
 
 fn oauth(server: &MockServer, initial: Option<AccessToken>) -> ZohoOAuth {
@@ -132,13 +130,7 @@ async fn hundred_concurrent_calls_with_an_expired_token_share_one_refresh() {
 
     let calls = (0..100).map(|_| {
         let client = client.clone();
-        tokio::spawn(async move {
-            client
-                .list_contact_statuses()
-                .send()
-                .await
-                .map_err(Error::from)
-        })
+        tokio::spawn(async move { client.list_contact_statuses().send().await })
     });
     let results = futures_util::future::join_all(calls).await;
     assert!(
@@ -200,7 +192,7 @@ async fn a_token_refused_again_after_refresh_fails_without_looping() {
         ),
     );
 
-    let err = Error::from(client.list_contact_statuses().send().await.unwrap_err());
+    let err = client.list_contact_statuses().send().await.unwrap_err();
     let api = err.api().expect("an API error");
     assert_eq!(api.status, 401);
     assert_eq!(api.code.as_deref(), Some("AUTHENTICATION_FAILURE"));
@@ -216,7 +208,7 @@ async fn a_refused_refresh_is_an_auth_error_naming_the_reason() {
         .mount(&server)
         .await;
     let client = client(&server, oauth(&server, None));
-    let err = Error::from(client.list_contact_statuses().send().await.unwrap_err());
+    let err = client.list_contact_statuses().send().await.unwrap_err();
     assert!(
         matches!(&err, Error::Auth(a) if a.to_string().contains("invalid_code")),
         "{err}"
@@ -302,7 +294,7 @@ async fn a_non_json_error_body_keeps_its_status_headers_and_bytes() {
         .mount(&server)
         .await;
     let client = client(&server, StaticToken::zoho("t"));
-    let err = Error::from(client.list_contact_statuses().send().await.unwrap_err());
+    let err = client.list_contact_statuses().send().await.unwrap_err();
     let api = err.api().expect("an API error");
     assert_eq!(api.status, 502);
     assert_eq!(api.body, html.as_bytes());
@@ -320,14 +312,12 @@ async fn a_200_carrying_status_error_is_an_error() {
         .mount(&server)
         .await;
     let client = client(&server, StaticToken::zoho("t"));
-    let err = Error::from(
-        client
-            .get_contact()
-            .contact_id("42")
-            .send()
-            .await
-            .unwrap_err(),
-    );
+    let err = client
+        .get_contact()
+        .contact_id("42")
+        .send()
+        .await
+        .unwrap_err();
     let api = err.api().expect("an API error");
     assert_eq!(
         (
@@ -351,7 +341,7 @@ async fn a_success_body_of_the_wrong_shape_is_a_decode_error_with_the_raw_body()
         .mount(&server)
         .await;
     let client = client(&server, StaticToken::zoho("t"));
-    let err = Error::from(client.list_contact_statuses().send().await.unwrap_err());
+    let err = client.list_contact_statuses().send().await.unwrap_err();
     assert!(
         matches!(&err, Error::Decode(d) if d.body.starts_with(b"{\"code\"")),
         "{err:?}"
@@ -368,10 +358,11 @@ async fn an_oversized_body_is_refused_not_buffered() {
     let client = Client::builder()
         .base_url(format!("{}/rest/json/zv", server.uri()))
         .max_body_bytes(1024)
+        .credentials(StaticToken::zoho("t"))
         .allow_insecure_http(true)
         .build()
         .unwrap();
-    let err = Error::from(client.list_contact_statuses().send().await.unwrap_err());
+    let err = client.list_contact_statuses().send().await.unwrap_err();
     assert!(
         matches!(&err, Error::Decode(d) if d.reason.contains("limit")),
         "{err:?}"
@@ -395,7 +386,13 @@ async fn the_stream_walks_every_page() {
             .await;
     }
     let client = client(&server, StaticToken::zoho("t"));
-    let all: Vec<_> = client.contacts_stream(2).try_collect().await.unwrap();
+    let all: Vec<_> = client
+        .list_contacts()
+        .size(2)
+        .into_stream()
+        .try_collect()
+        .await
+        .unwrap();
     let ids: Vec<_> = all.iter().map(|c| c.contact_id.to_string()).collect();
     assert_eq!(ids, ["0", "1", "2", "3", "4"]);
     assert_eq!(server.received_requests().await.unwrap().len(), 3);

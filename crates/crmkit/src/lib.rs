@@ -4,32 +4,49 @@
 //! `specs/`, with one runtime for auth, retries, rate limits, pagination and errors.
 //!
 //! Enable one feature per vendor (`zoho-voice`, …) or `full`. Every client is built the
-//! same way (`Client::builder()…build()`), every call returns something `?` turns into
-//! [`Error`], and every list has a `…_stream()`.
+//! same way (`Client::builder()…credentials(..).build()`), every operation's `send()`
+//! returns [`Result`], and every paged list has `into_stream()`. `use crmkit::prelude::*`
+//! brings every operation trait into scope.
 //!
 //! ```no_run
 //! # #[cfg(feature = "zoho-voice")]
 //! # async fn run() -> crmkit::Result<()> {
-//! use crmkit::zoho_voice::{Client, ClientContactsExt};
+//! use crmkit::prelude::*;
+//! use crmkit::zoho_voice::Client;
 //! use crmkit::{DataCentre, ZohoOAuth};
 //!
 //! let oauth = ZohoOAuth::builder("client-id", "client-secret", "refresh-token")
 //!     .data_centre(DataCentre::Eu)
 //!     .build()?;
 //! let voice = Client::builder().data_centre(DataCentre::Eu).credentials(oauth).build()?;
-//! let contact = voice.get_contact().contact_id("315000153768793").send().await?;
+//! let contact = voice.get_contact().contact_id(315000153768793u64).send().await?;
 //! println!("{:?}", contact.contacts.first_name);
 //! # Ok(()) }
 //! ```
 
 pub use crmkit_runtime::{
-    ApiError, ApiKey, AuthError, Basic, Config, Credentials, CsvList, DataCentre, DecodeError,
-    Error, Id, Lenient, Page, PartialFailure, RateLimit, Result, RetryPolicy, StaticToken,
-    TransportError, ZohoOAuth, auth, pager,
+    ApiError, ApiKey, AuthError, Basic, ByteStream, ClientBuilder, Config, Credentials, CsvList,
+    DataCentre, DecodeError, Download, Environment, Error, ErrorCode, Fault, Id, ItemStream,
+    Lenient, Limits, PartialFailure, RateLimit, Response, Result, RetryPolicy, StaticToken,
+    TransportError, ZohoAuth, ZohoOAuth, auth, paging,
 };
 
 /// The runtime every client shares (credentials, retries, limits, pagination, errors).
 pub use crmkit_runtime as runtime;
+
+/// Every trait a caller needs in scope, unnamed: the operation traits of every enabled
+/// vendor, [`Download`], and `futures`' `StreamExt`/`TryStreamExt`.
+pub mod prelude {
+    #[cfg(feature = "firstline")]
+    pub use crmkit_firstline::prelude::*;
+    #[cfg(feature = "mazrica")]
+    pub use crmkit_mazrica::prelude::*;
+    pub use crmkit_runtime::prelude::*;
+    #[cfg(feature = "zoho-crm")]
+    pub use crmkit_zoho_crm::prelude::*;
+    #[cfg(feature = "zoho-voice")]
+    pub use crmkit_zoho_voice::prelude::*;
+}
 
 /// Zoho CRM REST API v2 (`feature = "zoho-crm"`).
 #[cfg(feature = "zoho-crm")]

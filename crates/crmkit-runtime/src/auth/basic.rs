@@ -4,26 +4,35 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use futures_util::future::BoxFuture;
 use reqwest::header::AUTHORIZATION;
-use secrecy::{ExposeSecret, SecretString};
 
-use super::{Credentials, Redacted, sensitive};
+use super::Redacted;
 use crate::error::AuthError;
+use crate::pipeline::identity::{Credentials, Identity};
 
 /// HTTP Basic authentication. AcuInvoice uses the API key as the user name and ignores the
 /// password (`curl -u KEY:X`).
 #[derive(Clone)]
 pub struct Basic {
-    user: SecretString,
-    password: SecretString,
+    identity: Result<Identity, String>,
 }
 
 impl Basic {
     /// `Authorization: Basic base64(user:password)`.
     pub fn new(user: impl Into<String>, password: impl Into<String>) -> Self {
-        Basic {
-            user: SecretString::from(user.into()),
-            password: SecretString::from(password.into()),
-        }
+        let user = secrecy::SecretString::from(user.into());
+        let password = secrecy::SecretString::from(password.into());
+        use secrecy::ExposeSecret;
+        let identity = if user.expose_secret().trim().is_empty() {
+            Err("the user name (API key) is empty".to_string())
+        } else {
+            let raw = format!("{}:{}", user.expose_secret(), password.expose_secret());
+            Identity::header(
+                AUTHORIZATION,
+                &format!("Basic {}", STANDARD.encode(raw.as_bytes())),
+            )
+            .map_err(|e| e.to_string())
+        };
+        Basic { identity }
     }
 
     /// The API key as user name with the placeholder password `X`.
@@ -42,19 +51,12 @@ impl fmt::Debug for Basic {
 }
 
 impl Credentials for Basic {
-    fn apply<'a>(
-        &'a self,
-        request: &'a mut reqwest::Request,
-    ) -> BoxFuture<'a, Result<(), AuthError>> {
-        Box::pin(async move {
-            let raw = format!(
-                "{}:{}",
-                self.user.expose_secret(),
-                self.password.expose_secret()
-            );
-            let value = sensitive(&format!("Basic {}", STANDARD.encode(raw.as_bytes())))?;
-            request.headers_mut().insert(AUTHORIZATION, value);
-            Ok(())
-        })
+    fn resolve(&self) -> BoxFuture<'_, Result<Identity, AuthError>> {
+        let identity = self.identity.clone().map_err(AuthError::InvalidHeader);
+        Box::pin(async move { identity })
+    }
+
+    fn check(&self) -> Result<(), String> {
+        self.identity.as_ref().map(drop).map_err(Clone::clone)
     }
 }

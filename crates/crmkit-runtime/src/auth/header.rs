@@ -4,24 +4,35 @@ use futures_util::future::BoxFuture;
 use reqwest::header::{AUTHORIZATION, HeaderName};
 use secrecy::{ExposeSecret, SecretString};
 
-use super::{Credentials, Redacted, sensitive};
+use super::Redacted;
 use crate::error::AuthError;
+use crate::pipeline::identity::{Credentials, Identity};
 
 /// A fixed token sent as `Authorization: <scheme> <token>`, or `Authorization: <token>` when
 /// the scheme is empty (FIRST LINE).
 #[derive(Clone)]
 pub struct StaticToken {
     scheme: String,
-    token: SecretString,
+    identity: Result<Identity, String>,
 }
 
 impl StaticToken {
     /// `Authorization: <scheme> <token>`; an empty scheme sends the bare token.
     pub fn new(scheme: impl Into<String>, token: impl Into<String>) -> Self {
-        StaticToken {
-            scheme: scheme.into(),
-            token: SecretString::from(token.into()),
-        }
+        let scheme = scheme.into();
+        let token = SecretString::from(token.into());
+        let identity = if token.expose_secret().trim().is_empty() {
+            Err("the token is empty".to_string())
+        } else if scheme.is_empty() {
+            Identity::header(AUTHORIZATION, token.expose_secret()).map_err(|e| e.to_string())
+        } else {
+            Identity::header(
+                AUTHORIZATION,
+                &format!("{scheme} {}", token.expose_secret()),
+            )
+            .map_err(|e| e.to_string())
+        };
+        StaticToken { scheme, identity }
     }
 
     /// `Authorization: Zoho-oauthtoken <token>`, for a Zoho access token managed elsewhere.
@@ -50,38 +61,42 @@ impl fmt::Debug for StaticToken {
 }
 
 impl Credentials for StaticToken {
-    fn apply<'a>(
-        &'a self,
-        request: &'a mut reqwest::Request,
-    ) -> BoxFuture<'a, Result<(), AuthError>> {
-        Box::pin(async move {
-            let value = if self.scheme.is_empty() {
-                sensitive(self.token.expose_secret())?
-            } else {
-                sensitive(&format!("{} {}", self.scheme, self.token.expose_secret()))?
-            };
-            request.headers_mut().insert(AUTHORIZATION, value);
-            Ok(())
-        })
+    fn resolve(&self) -> BoxFuture<'_, Result<Identity, AuthError>> {
+        let identity = self.identity.clone().map_err(AuthError::InvalidHeader);
+        Box::pin(async move { identity })
+    }
+
+    fn check(&self) -> Result<(), String> {
+        self.identity.as_ref().map(drop).map_err(Clone::clone)
     }
 }
 
-/// An API key in a named header, e.g. `X-Api-Key: <key>`.
+/// An API key in a named header, e.g. Mazrica's `X-Api-Key: <key>`.
 #[derive(Clone)]
 pub struct ApiKey {
-    header: HeaderName,
-    key: SecretString,
+    header: String,
+    identity: Result<Identity, String>,
 }
 
 impl ApiKey {
-    /// The key sent in `header`. Fails when `header` is not a valid header name.
-    pub fn new(header: &str, key: impl Into<String>) -> Result<Self, AuthError> {
-        let header = HeaderName::from_bytes(header.as_bytes())
-            .map_err(|_| AuthError::InvalidHeader(format!("`{header}` is not a header name")))?;
-        Ok(ApiKey {
-            header,
-            key: SecretString::from(key.into()),
-        })
+    /// The key sent in `header`. An invalid header name or key fails when the client is
+    /// built.
+    pub fn new(header: &str, key: impl Into<String>) -> Self {
+        let key = SecretString::from(key.into());
+        let identity = match HeaderName::from_bytes(header.as_bytes()) {
+            Err(_) => Err(format!("`{header}` is not a header name")),
+            Ok(_) if key.expose_secret().trim().is_empty() => Err("the API key is empty".into()),
+            Ok(name) => Identity::header(name, key.expose_secret()).map_err(|e| e.to_string()),
+        };
+        ApiKey {
+            header: header.to_string(),
+            identity,
+        }
+    }
+
+    /// The key sent as `X-Api-Key: <key>` (Mazrica).
+    pub fn x_api_key(key: impl Into<String>) -> Self {
+        Self::new("X-Api-Key", key)
     }
 }
 
@@ -95,15 +110,12 @@ impl fmt::Debug for ApiKey {
 }
 
 impl Credentials for ApiKey {
-    fn apply<'a>(
-        &'a self,
-        request: &'a mut reqwest::Request,
-    ) -> BoxFuture<'a, Result<(), AuthError>> {
-        Box::pin(async move {
-            request
-                .headers_mut()
-                .insert(self.header.clone(), sensitive(self.key.expose_secret())?);
-            Ok(())
-        })
+    fn resolve(&self) -> BoxFuture<'_, Result<Identity, AuthError>> {
+        let identity = self.identity.clone().map_err(AuthError::InvalidHeader);
+        Box::pin(async move { identity })
+    }
+
+    fn check(&self) -> Result<(), String> {
+        self.identity.as_ref().map(drop).map_err(Clone::clone)
     }
 }

@@ -5,7 +5,9 @@
 //! - [`Basic`]: HTTP Basic (AcuInvoice: API key as the user name).
 //! - [`ZohoOAuth`]: Zoho OAuth 2.0 refresh, data-centre aware, with a shared [`TokenStore`].
 //!
-//! Secrets are held in [`secrecy::SecretString`]; every `Debug` prints `***`.
+//! Each kind resolves to an [`Identity`] (a sensitive header) per attempt; the pipeline
+//! applies it after the limiter wait. Secrets are held in [`secrecy::SecretString`] or a
+//! sensitive header value; every `Debug` prints `***`.
 
 mod basic;
 mod header;
@@ -13,37 +15,14 @@ mod zoho;
 
 use std::fmt;
 
-use futures_util::future::BoxFuture;
-use reqwest::StatusCode;
-
 pub use basic::Basic;
 pub use header::{ApiKey, StaticToken};
 pub use zoho::{
-    AccessToken, DataCentre, MemoryTokenStore, TokenStore, ZohoOAuth, ZohoOAuthBuilder,
+    AccessToken, DataCentre, Environment, MemoryTokenStore, TokenStore, ZohoAuth, ZohoOAuth,
+    ZohoOAuthBuilder,
 };
 
-use crate::error::AuthError;
-
-/// Adds credentials to requests and reacts when the vendor refuses them.
-pub trait Credentials: fmt::Debug + Send + Sync + 'static {
-    /// Adds the credentials to `request` (refreshing them first if needed).
-    fn apply<'a>(
-        &'a self,
-        request: &'a mut reqwest::Request,
-    ) -> BoxFuture<'a, Result<(), AuthError>>;
-
-    /// Whether a failure with this status and vendor error code means the credentials
-    /// were refused.
-    fn is_rejection(&self, status: StatusCode, _code: Option<&str>) -> bool {
-        status == StatusCode::UNAUTHORIZED
-    }
-
-    /// The vendor refused the credentials `request` carried. Returns `true` when fresh
-    /// credentials exist or can be fetched, so that the call is worth one more try.
-    fn invalidate<'a>(&'a self, _request: &'a reqwest::Request) -> BoxFuture<'a, bool> {
-        Box::pin(async { false })
-    }
-}
+pub use crate::pipeline::identity::{Credentials, Identity};
 
 /// Redacted `Debug` for secrets.
 pub(crate) struct Redacted;
@@ -52,13 +31,4 @@ impl fmt::Debug for Redacted {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("***")
     }
-}
-
-/// A header value marked sensitive (hyper and reqwest keep it out of their own logs).
-pub(crate) fn sensitive(value: &str) -> Result<reqwest::header::HeaderValue, AuthError> {
-    let mut v = reqwest::header::HeaderValue::from_str(value).map_err(|_| {
-        AuthError::InvalidHeader("contains characters not allowed in an HTTP header".into())
-    })?;
-    v.set_sensitive(true);
-    Ok(v)
 }

@@ -7,8 +7,8 @@
 //! (`INVALID_TOKEN`, or the `AUTHENTICATION_FAILURE` it sometimes sends for expired tokens) is
 //! dropped, and the executor retries the call once with a fresh one.
 //!
-//! Opt-in ([`ZohoOAuthBuilder::route_to_api_domain`]): requests go to the `api_domain` of the
-//! token answer (the API host of the user's data centre) instead of the client's base URL.
+//! The identity it resolves names the token's `api_domain` (the API host of the user's
+//! data centre); the pipeline's endpoint part sends Zoho CRM requests there.
 
 use std::fmt;
 use std::sync::{Arc, RwLock};
@@ -20,9 +20,10 @@ use reqwest::header::AUTHORIZATION;
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 
-use super::{Credentials, Redacted, sensitive};
+use super::{Redacted, StaticToken};
 use crate::config::{Config, check_url};
 use crate::error::{AuthError, Error};
+use crate::pipeline::identity::{Credentials, Identity};
 
 /// Vendor codes that mean "this access token is no good", whatever the HTTP status.
 const REJECTION_CODES: [&str; 3] = [
@@ -124,6 +125,101 @@ impl DataCentre {
     }
 }
 
+/// The Zoho CRM environment of an organisation: each has its own API host in every data
+/// centre.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum Environment {
+    /// The production organisation: `https://www.zohoapis.<dc>`.
+    #[default]
+    Production,
+    /// The organisation's sandbox: `https://sandbox.zohoapis.<dc>`.
+    Sandbox,
+    /// A developer edition account: `https://developer.zohoapis.<dc>`.
+    Developer,
+}
+
+impl Environment {
+    /// The API host of this environment in `dc`, e.g. `https://sandbox.zohoapis.eu`.
+    pub fn api_url(self, dc: DataCentre) -> String {
+        let www = dc.api_domain();
+        let prefix = match self {
+            Environment::Production => return www.to_string(),
+            Environment::Sandbox => "sandbox",
+            Environment::Developer => "developer",
+        };
+        // Every data centre's API domain is `https://www.zohoapis.<suffix>` (Canada's too:
+        // `zohoapis.ca`, not its accounts domain `zohocloud.ca`).
+        match www.strip_prefix("https://www.") {
+            Some(domain) => format!("https://{prefix}.{domain}"),
+            None => www.to_string(),
+        }
+    }
+}
+
+/// The credentials Zoho CRM and Zoho Voice accept: OAuth (refreshed as needed) or an
+/// access token managed elsewhere.
+#[derive(Clone, Debug)]
+pub enum ZohoAuth {
+    /// OAuth 2.0 with a refresh token.
+    OAuth(ZohoOAuth),
+    /// A fixed access token, sent as `Zoho-oauthtoken <token>` ([`StaticToken::zoho`]).
+    Token(StaticToken),
+    /// Credentials of the application's own (a token kept in a secrets manager, say).
+    Custom(Arc<dyn Credentials>),
+}
+
+impl ZohoAuth {
+    /// The application's own credentials.
+    pub fn custom(credentials: impl Credentials) -> Self {
+        ZohoAuth::Custom(Arc::new(credentials))
+    }
+}
+
+impl From<ZohoOAuth> for ZohoAuth {
+    fn from(oauth: ZohoOAuth) -> Self {
+        ZohoAuth::OAuth(oauth)
+    }
+}
+
+impl From<StaticToken> for ZohoAuth {
+    fn from(token: StaticToken) -> Self {
+        ZohoAuth::Token(token)
+    }
+}
+
+impl Credentials for ZohoAuth {
+    fn resolve(&self) -> BoxFuture<'_, Result<Identity, AuthError>> {
+        match self {
+            ZohoAuth::OAuth(c) => c.resolve(),
+            ZohoAuth::Token(c) => c.resolve(),
+            ZohoAuth::Custom(c) => c.resolve(),
+        }
+    }
+    fn check(&self) -> Result<(), String> {
+        match self {
+            ZohoAuth::OAuth(c) => c.check(),
+            ZohoAuth::Token(c) => c.check(),
+            ZohoAuth::Custom(c) => c.check(),
+        }
+    }
+    fn is_rejection(&self, status: StatusCode, code: Option<&str>) -> bool {
+        match self {
+            ZohoAuth::Custom(c) => c.is_rejection(status, code),
+            _ => match code {
+                Some(code) => REJECTION_CODES.contains(&code),
+                None => status == StatusCode::UNAUTHORIZED,
+            },
+        }
+    }
+    fn invalidate<'a>(&'a self, rejected: &'a Identity) -> BoxFuture<'a, bool> {
+        match self {
+            ZohoAuth::OAuth(c) => c.invalidate(rejected),
+            ZohoAuth::Token(c) => c.invalidate(rejected),
+            ZohoAuth::Custom(c) => c.invalidate(rejected),
+        }
+    }
+}
+
 /// An access token with its expiry and the API domain Zoho assigned to it.
 #[derive(Clone)]
 pub struct AccessToken {
@@ -137,7 +233,7 @@ pub struct AccessToken {
 
 impl AccessToken {
     fn usable_at(&self, now: SystemTime, margin: Duration) -> bool {
-        now + margin < self.expires_at
+        now.checked_add(margin).is_some_and(|t| t < self.expires_at)
     }
 }
 
@@ -196,8 +292,6 @@ impl TokenStore for MemoryTokenStore {
 #[derive(Clone)]
 pub struct ZohoOAuth {
     inner: Arc<Inner>,
-    /// Send each request to the token's `api_domain` (per clone: clones share the token).
-    route_to_api_domain: bool,
 }
 
 struct Inner {
@@ -209,8 +303,6 @@ struct Inner {
     store: Arc<dyn TokenStore>,
     http: reqwest::Client,
     refreshing: tokio::sync::Mutex<()>,
-    /// Whether an `http://` `api_domain` is acceptable (the builder's config allows http).
-    allow_http: bool,
 }
 
 impl fmt::Debug for ZohoOAuth {
@@ -222,7 +314,6 @@ impl fmt::Debug for ZohoOAuth {
             .field("token_url", &self.inner.token_url)
             .field("refresh_ahead", &self.inner.refresh_ahead)
             .field("store", &self.inner.store)
-            .field("route_to_api_domain", &self.route_to_api_domain)
             .finish()
     }
 }
@@ -237,7 +328,6 @@ pub struct ZohoOAuthBuilder {
     refresh_ahead: Duration,
     store: Option<Arc<dyn TokenStore>>,
     config: Config,
-    route_to_api_domain: bool,
 }
 
 impl fmt::Debug for ZohoOAuthBuilder {
@@ -268,15 +358,7 @@ impl ZohoOAuth {
             refresh_ahead: Duration::from_secs(300),
             store: None,
             config: Config::default(),
-            route_to_api_domain: false,
         }
-    }
-
-    /// The same credentials (sharing the token) with routing to the token's `api_domain`
-    /// switched on or off; see [`ZohoOAuthBuilder::route_to_api_domain`].
-    pub fn route_to_api_domain(mut self, on: bool) -> Self {
-        self.route_to_api_domain = on;
-        self
     }
 
     /// The API domain Zoho assigned with the current token (refreshing if needed).
@@ -332,48 +414,8 @@ impl ZohoOAuth {
                 url: url.clone(),
                 source,
             })?;
-        let token = parse_token(&url, status, &body, SystemTime::now())?;
-        if self.route_to_api_domain
-            && let Some(domain) = &token.api_domain
-            && let Err(reason) = api_origin(domain, inner.allow_http)
-        {
-            return Err(AuthError::Decode {
-                url,
-                status,
-                reason,
-            });
-        }
-        Ok(token)
+        parse_token(&url, status, &body, SystemTime::now())
     }
-}
-
-/// The origin (scheme, host, port) named by a token's `api_domain`, e.g.
-/// `https://www.zohoapis.eu`. Only HTTPS, unless `allow_http`.
-fn api_origin(api_domain: &str, allow_http: bool) -> Result<url::Url, String> {
-    let url = url::Url::parse(api_domain)
-        .map_err(|e| format!("api_domain `{api_domain}` is not a URL: {e}"))?;
-    match url.scheme() {
-        "https" => {}
-        "http" if allow_http => {}
-        other => {
-            return Err(format!(
-                "api_domain `{api_domain}`: scheme `{other}` refused (HTTPS only)"
-            ));
-        }
-    }
-    if url.host_str().is_none() {
-        return Err(format!("api_domain `{api_domain}` names no host"));
-    }
-    Ok(url)
-}
-
-/// Points `request` at the scheme, host and port of `origin`, keeping path and query.
-fn route(request: &mut reqwest::Request, origin: &url::Url) -> Result<(), String> {
-    let url = request.url_mut();
-    url.set_scheme(origin.scheme())
-        .and_then(|()| url.set_host(origin.host_str()).map_err(|_| ()))
-        .and_then(|()| url.set_port(origin.port()))
-        .map_err(|()| format!("cannot send `{url}` to `{origin}`"))
 }
 
 #[derive(Deserialize)]
@@ -422,7 +464,13 @@ fn parse_token(
         status,
         reason: "no access_token in the answer".into(),
     })?;
-    let seconds = answer.expires_in_sec.or(answer.expires_in).unwrap_or(3600);
+    // Zoho's tokens live an hour; a lifetime beyond a day is not one it sends, and must
+    // not overflow the clock.
+    let seconds = answer
+        .expires_in_sec
+        .or(answer.expires_in)
+        .unwrap_or(3600)
+        .min(86_400);
     Ok(AccessToken {
         token,
         expires_at: now + Duration::from_secs(seconds),
@@ -461,16 +509,6 @@ impl ZohoOAuthBuilder {
         self
     }
 
-    /// Send every request to the `api_domain` of the token answer (the API host Zoho
-    /// assigned to the user's data centre), replacing the scheme, host and port of the
-    /// client's base URL; the path is kept. Only when the token has an `api_domain`, and only
-    /// HTTPS unless [`config`](Self::config) allows insecure HTTP. Default off (Zoho Voice,
-    /// for one, is not served from the `api_domain`).
-    pub fn route_to_api_domain(mut self, on: bool) -> Self {
-        self.route_to_api_domain = on;
-        self
-    }
-
     /// Checks the settings and builds the credentials.
     pub fn build(self) -> Result<ZohoOAuth, Error> {
         let accounts = self
@@ -489,33 +527,32 @@ impl ZohoOAuthBuilder {
                     .unwrap_or_else(|| Arc::new(MemoryTokenStore::default())),
                 http: self.config.build_http_client()?,
                 refreshing: tokio::sync::Mutex::new(()),
-                allow_http: self.config.allow_insecure_http,
             }),
-            route_to_api_domain: self.route_to_api_domain,
         })
     }
 }
 
+/// The identity of an access token: `Authorization: Zoho-oauthtoken <token>`, naming the
+/// token's `api_domain`.
+fn identity(token: &AccessToken) -> Result<Identity, AuthError> {
+    let origin = match &token.api_domain {
+        None => None,
+        Some(domain) => Some(url::Url::parse(domain).map_err(|e| {
+            AuthError::Store(format!(
+                "the token's api_domain `{domain}` is not a URL: {e}"
+            ))
+        })?),
+    };
+    Ok(Identity::header(
+        AUTHORIZATION,
+        &format!("Zoho-oauthtoken {}", token.token.expose_secret()),
+    )?
+    .with_api_domain(origin))
+}
+
 impl Credentials for ZohoOAuth {
-    fn apply<'a>(
-        &'a self,
-        request: &'a mut reqwest::Request,
-    ) -> BoxFuture<'a, Result<(), AuthError>> {
-        Box::pin(async move {
-            let token = self.token().await?;
-            let value = sensitive(&format!("Zoho-oauthtoken {}", token.token.expose_secret()))?;
-            if self.route_to_api_domain
-                && let Some(domain) = &token.api_domain
-            {
-                // A token this clone refreshed was checked on arrival; one from the store
-                // (another process, another clone) may not have been.
-                api_origin(domain, self.inner.allow_http)
-                    .and_then(|origin| route(request, &origin))
-                    .map_err(|reason| AuthError::Store(format!("the stored token's {reason}")))?;
-            }
-            request.headers_mut().insert(AUTHORIZATION, value);
-            Ok(())
-        })
+    fn resolve(&self) -> BoxFuture<'_, Result<Identity, AuthError>> {
+        Box::pin(async move { identity(&self.token().await?) })
     }
 
     fn is_rejection(&self, status: StatusCode, code: Option<&str>) -> bool {
@@ -525,19 +562,15 @@ impl Credentials for ZohoOAuth {
         }
     }
 
-    fn invalidate<'a>(&'a self, request: &'a reqwest::Request) -> BoxFuture<'a, bool> {
+    fn invalidate<'a>(&'a self, rejected: &'a Identity) -> BoxFuture<'a, bool> {
         Box::pin(async move {
-            let Some(sent) = request
-                .headers()
-                .get(AUTHORIZATION)
-                .and_then(|v| v.to_str().ok())
-            else {
-                return true;
-            };
             let _guard = self.inner.refreshing.lock().await;
             match self.inner.store.get().await {
                 Ok(Some(current))
-                    if sent == format!("Zoho-oauthtoken {}", current.token.expose_secret()) =>
+                    if rejected.sends(&format!(
+                        "Zoho-oauthtoken {}",
+                        current.token.expose_secret()
+                    )) =>
                 {
                     // Zoho refused the token we hold: expire it so the next call refreshes.
                     let expired = AccessToken {
@@ -610,7 +643,7 @@ mod tests {
         );
     }
 
-    fn stored(api_domain: Option<&str>, route: bool, allow_http: bool) -> ZohoOAuth {
+    fn stored(api_domain: Option<&str>) -> ZohoOAuth {
         let token = AccessToken {
             token: SecretString::from("tok".to_string()),
             expires_at: SystemTime::now() + Duration::from_secs(3600),
@@ -618,66 +651,53 @@ mod tests {
         };
         ZohoOAuth::builder("id", "secret", "refresh")
             .token_store(MemoryTokenStore::with_token(token))
-            .config(Config::default().allow_insecure_http(allow_http))
-            .route_to_api_domain(route)
             .build()
             .unwrap()
     }
 
-    async fn applied(oauth: &ZohoOAuth) -> Result<String, AuthError> {
-        let mut request = reqwest::Request::new(
-            reqwest::Method::GET,
-            "https://www.zohoapis.com/crm/v2/Leads?page=2"
-                .parse()
-                .unwrap(),
-        );
-        oauth.apply(&mut request).await?;
-        assert_eq!(
-            request.headers()[AUTHORIZATION].to_str().unwrap(),
-            "Zoho-oauthtoken tok"
-        );
-        Ok(request.url().to_string())
-    }
-
     #[tokio::test]
-    async fn requests_go_to_the_tokens_api_domain_only_when_asked() {
-        let routed = stored(Some("https://www.zohoapis.eu"), true, false);
+    async fn the_identity_carries_the_token_and_its_api_domain() {
+        let id = stored(Some("https://www.zohoapis.eu"))
+            .resolve()
+            .await
+            .unwrap();
+        assert!(id.sends("Zoho-oauthtoken tok"));
         assert_eq!(
-            applied(&routed).await.unwrap(),
-            "https://www.zohoapis.eu/crm/v2/Leads?page=2"
+            id.api_domain().map(url::Url::as_str),
+            Some("https://www.zohoapis.eu/")
         );
-        // A clone can switch routing off and still share the token.
-        let unrouted = routed.clone().route_to_api_domain(false);
-        assert_eq!(
-            applied(&unrouted).await.unwrap(),
-            "https://www.zohoapis.com/crm/v2/Leads?page=2"
-        );
-        let off = stored(Some("https://www.zohoapis.eu"), false, false);
-        assert_eq!(
-            applied(&off).await.unwrap(),
-            "https://www.zohoapis.com/crm/v2/Leads?page=2"
-        );
-        let no_domain = stored(None, true, false);
-        assert_eq!(
-            applied(&no_domain).await.unwrap(),
-            "https://www.zohoapis.com/crm/v2/Leads?page=2"
-        );
-    }
-
-    #[tokio::test]
-    async fn an_http_api_domain_needs_insecure_http_allowed() {
-        let refused = stored(Some("http://127.0.0.1:8080"), true, false);
+        let id = stored(None).resolve().await.unwrap();
+        assert_eq!(id.api_domain(), None);
         assert!(matches!(
-            applied(&refused).await,
-            Err(AuthError::Store(ref m)) if m.contains("HTTPS only")
+            stored(Some("not a url")).resolve().await,
+            Err(AuthError::Store(_))
         ));
-        let allowed = stored(Some("http://127.0.0.1:8080"), true, true);
-        assert_eq!(
-            applied(&allowed).await.unwrap(),
-            "http://127.0.0.1:8080/crm/v2/Leads?page=2"
+    }
+
+    #[tokio::test]
+    async fn only_the_rejected_token_is_invalidated() {
+        let oauth = stored(None);
+        let stale = Identity::header(AUTHORIZATION, "Zoho-oauthtoken older").unwrap();
+        assert!(
+            oauth.invalidate(&stale).await,
+            "a newer token is worth a try"
         );
-        assert!(api_origin("not a url", true).is_err());
-        assert!(api_origin("ftp://www.zohoapis.com", true).is_err());
+        assert!(
+            oauth
+                .token()
+                .await
+                .unwrap()
+                .usable_at(SystemTime::now(), Duration::ZERO),
+            "a stale refusal leaves the current token alone"
+        );
+        let current = oauth.resolve().await.unwrap();
+        assert!(oauth.invalidate(&current).await);
+        let store = oauth.inner.store.get().await.unwrap().unwrap();
+        assert_eq!(
+            store.expires_at,
+            SystemTime::UNIX_EPOCH,
+            "the refused token is expired"
+        );
     }
 
     #[test]

@@ -5,6 +5,7 @@
 
 use std::num::{NonZeroU32, NonZeroU64};
 
+use crmkit_runtime::Download;
 use crmkit_zoho_crm::*;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
@@ -114,26 +115,23 @@ pub async fn call(c: &Client, spec: &Value, operation: &str) {
         "create_variables" => drop(
             c.create_variables()
                 .body(body::<types::VariablesCreateRequest>(spec, operation))
-                .send()
+                .send_partial()
                 .await
-                .unwrap()
-                .outcome(),
+                .unwrap(),
         ),
         "update_variables" => drop(
             c.update_variables()
                 .body(body::<types::VariablesUpdateRequest>(spec, operation))
-                .send()
+                .send_partial()
                 .await
-                .unwrap()
-                .outcome(),
+                .unwrap(),
         ),
         "delete_variables" => drop(
             c.delete_variables()
                 .ids(names(&["40000000047007", "40000000047009"]))
-                .send()
+                .send_partial()
                 .await
-                .unwrap()
-                .outcome(),
+                .unwrap(),
         ),
         "get_variable" => drop(
             c.get_variable()
@@ -147,18 +145,16 @@ pub async fn call(c: &Client, spec: &Value, operation: &str) {
             c.update_variable()
                 .variable("VariableSix")
                 .body(body::<types::VariableUpdateOneRequest>(spec, operation))
-                .send()
+                .send_partial()
                 .await
-                .unwrap()
-                .outcome(),
+                .unwrap(),
         ),
         "delete_variable" => drop(
             c.delete_variable()
                 .variable("40000000047010")
-                .send()
+                .send_partial()
                 .await
-                .unwrap()
-                .outcome(),
+                .unwrap(),
         ),
         "get_variable_group" => drop(
             c.get_variable_group()
@@ -171,10 +167,9 @@ pub async fn call(c: &Client, spec: &Value, operation: &str) {
         "enable_notifications" => drop(
             c.enable_notifications()
                 .body(body::<types::NotificationsEnableRequest>(spec, operation))
-                .send()
+                .send_partial()
                 .await
-                .unwrap()
-                .outcome(),
+                .unwrap(),
         ),
         "get_notification_details" => drop(
             c.get_notification_details()
@@ -189,26 +184,23 @@ pub async fn call(c: &Client, spec: &Value, operation: &str) {
         "update_notification_details" => drop(
             c.update_notification_details()
                 .body(body::<types::NotificationsEnableRequest>(spec, operation))
-                .send()
+                .send_partial()
                 .await
-                .unwrap()
-                .outcome(),
+                .unwrap(),
         ),
         "patch_notifications" => drop(
             c.patch_notifications()
                 .body(body::<types::NotificationsPatchRequest>(spec, operation))
-                .send()
+                .send_partial()
                 .await
-                .unwrap()
-                .outcome(),
+                .unwrap(),
         ),
         "disable_notifications" => drop(
             c.disable_notifications()
                 .channel_ids(vec![1000000068003i64, 1000000068001])
-                .send()
+                .send_partial()
                 .await
-                .unwrap()
-                .outcome(),
+                .unwrap(),
         ),
         // sharing, org
         "get_record_sharing" => drop(
@@ -256,38 +248,34 @@ pub async fn call(c: &Client, spec: &Value, operation: &str) {
             c.insert_records()
                 .module_api_name(MODULE)
                 .body(body::<types::RecordsWriteRequest>(spec, operation))
-                .send()
+                .send_partial()
                 .await
-                .unwrap()
-                .outcome(),
+                .unwrap(),
         ),
         "update_records" => drop(
             c.update_records()
                 .module_api_name(MODULE)
                 .body(body::<types::RecordsWriteRequest>(spec, operation))
-                .send()
+                .send_partial()
                 .await
-                .unwrap()
-                .outcome(),
+                .unwrap(),
         ),
         "delete_records" => drop(
             c.delete_records()
                 .module_api_name(MODULE)
                 .ids(names(&["410405000002264040", "410405000002264025"]))
                 .wf_trigger(false)
-                .send()
+                .send_partial()
                 .await
-                .unwrap()
-                .outcome(),
+                .unwrap(),
         ),
         "upsert_records" => drop(
             c.upsert_records()
                 .module_api_name(MODULE)
                 .body(body::<types::RecordsUpsertRequest>(spec, operation))
-                .send()
+                .send_partial()
                 .await
-                .unwrap()
-                .outcome(),
+                .unwrap(),
         ),
         "list_deleted_records" => drop(
             c.list_deleted_records()
@@ -327,19 +315,17 @@ pub async fn call(c: &Client, spec: &Value, operation: &str) {
                 .module_api_name(MODULE)
                 .record_id(RECORD)
                 .body(body::<types::RecordWriteOneRequest>(spec, operation))
-                .send()
+                .send_partial()
                 .await
-                .unwrap()
-                .outcome(),
+                .unwrap(),
         ),
         "delete_record" => drop(
             c.delete_record()
                 .module_api_name(MODULE)
                 .record_id(RECORD)
-                .send()
+                .send_partial()
                 .await
-                .unwrap()
-                .outcome(),
+                .unwrap(),
         ),
         "convert_lead" => drop(
             c.convert_lead()
@@ -380,37 +366,33 @@ pub async fn call(c: &Client, spec: &Value, operation: &str) {
             c.create_tags()
                 .module(MODULE)
                 .body(body::<types::TagsCreateRequest>(spec, operation))
-                .send()
+                .send_partial()
                 .await
-                .unwrap()
-                .outcome(),
+                .unwrap(),
         ),
         "update_tags" => drop(
             c.update_tags()
                 .module(MODULE)
                 .body(body::<types::TagsUpdateRequest>(spec, operation))
-                .send()
+                .send_partial()
                 .await
-                .unwrap()
-                .outcome(),
+                .unwrap(),
         ),
         "update_tag" => drop(
             c.update_tag()
                 .tag_id("2000000030444")
                 .module(MODULE)
                 .body(body::<types::TagsCreateRequest>(spec, operation))
-                .send()
+                .send_partial()
                 .await
-                .unwrap()
-                .outcome(),
+                .unwrap(),
         ),
         "delete_tag" => drop(
             c.delete_tag()
                 .tag_id("2000000035058")
-                .send()
+                .send_partial()
                 .await
-                .unwrap()
-                .outcome(),
+                .unwrap(),
         ),
         "get_tag_records_count" => drop(
             c.get_tag_records_count()
@@ -424,10 +406,9 @@ pub async fn call(c: &Client, spec: &Value, operation: &str) {
             c.merge_tags()
                 .tag_id("2000000039007")
                 .body(body::<types::TagsMergeRequest>(spec, operation))
-                .send()
+                .send_partial()
                 .await
-                .unwrap()
-                .outcome(),
+                .unwrap(),
         ),
         "add_tags_to_record" => drop(
             c.add_tags_to_record()
@@ -435,20 +416,18 @@ pub async fn call(c: &Client, spec: &Value, operation: &str) {
                 .record_id("2445013000000402006")
                 .tag_names(names(&["From Email", "High Priority"]))
                 .over_write(true)
-                .send()
+                .send_partial()
                 .await
-                .unwrap()
-                .outcome(),
+                .unwrap(),
         ),
         "remove_tags_from_record" => drop(
             c.remove_tags_from_record()
                 .module_api_name(MODULE)
                 .record_id("2445013000000402006")
                 .tag_names(names(&["From Email"]))
-                .send()
+                .send_partial()
                 .await
-                .unwrap()
-                .outcome(),
+                .unwrap(),
         ),
         "add_tags_to_records" => drop(
             c.add_tags_to_records()
@@ -456,20 +435,18 @@ pub async fn call(c: &Client, spec: &Value, operation: &str) {
                 .ids(names(&["1234567890", "123456789"]))
                 .tag_names(names(&["From Email", "High Priority"]))
                 .over_write(false)
-                .send()
+                .send_partial()
                 .await
-                .unwrap()
-                .outcome(),
+                .unwrap(),
         ),
         "remove_tags_from_records" => drop(
             c.remove_tags_from_records()
                 .module_api_name(MODULE)
                 .ids(names(&["1234567890", "123456789"]))
                 .tag_names(names(&["From Email"]))
-                .send()
+                .send_partial()
                 .await
-                .unwrap()
-                .outcome(),
+                .unwrap(),
         ),
         // related records
         "list_related_records" => drop(
@@ -489,10 +466,9 @@ pub async fn call(c: &Client, spec: &Value, operation: &str) {
                 .record_id(RECORD)
                 .related_list_api_name("Campaigns")
                 .related_record_id("100013559")
-                .send()
+                .send_partial()
                 .await
-                .unwrap()
-                .outcome(),
+                .unwrap(),
         ),
         // notes
         "list_notes" => drop(
@@ -507,18 +483,16 @@ pub async fn call(c: &Client, spec: &Value, operation: &str) {
         "create_notes" => drop(
             c.create_notes()
                 .body(body::<types::NotesCreateRequest>(spec, operation))
-                .send()
+                .send_partial()
                 .await
-                .unwrap()
-                .outcome(),
+                .unwrap(),
         ),
         "delete_notes" => drop(
             c.delete_notes()
                 .ids(names(&["2883756000000268003", "2883756000000987654"]))
-                .send()
+                .send_partial()
                 .await
-                .unwrap()
-                .outcome(),
+                .unwrap(),
         ),
         "list_record_notes" => drop(
             c.list_record_notes()
@@ -536,10 +510,9 @@ pub async fn call(c: &Client, spec: &Value, operation: &str) {
                 .module_api_name(MODULE)
                 .record_id(RECORD)
                 .body(body::<types::NotesCreateRequest>(spec, operation))
-                .send()
+                .send_partial()
                 .await
-                .unwrap()
-                .outcome(),
+                .unwrap(),
         ),
         "update_note" => drop(
             c.update_note()
@@ -547,20 +520,18 @@ pub async fn call(c: &Client, spec: &Value, operation: &str) {
                 .record_id(RECORD)
                 .note_id("410888000000643123")
                 .body(body::<types::NoteUpdateRequest>(spec, operation))
-                .send()
+                .send_partial()
                 .await
-                .unwrap()
-                .outcome(),
+                .unwrap(),
         ),
         "delete_note" => drop(
             c.delete_note()
                 .module_api_name(MODULE)
                 .record_id(RECORD)
                 .note_id("410888000000643123")
-                .send()
+                .send_partial()
                 .await
-                .unwrap()
-                .outcome(),
+                .unwrap(),
         ),
         // attachments, photos
         "list_attachments" => drop(
@@ -610,10 +581,9 @@ pub async fn call(c: &Client, spec: &Value, operation: &str) {
         "create_bulk_read_job" => drop(
             c.create_bulk_read_job()
                 .body(body::<types::BulkReadRequest>(spec, operation))
-                .send()
+                .send_partial()
                 .await
-                .unwrap()
-                .outcome(),
+                .unwrap(),
         ),
         "get_bulk_read_job" => drop(
             c.get_bulk_read_job()

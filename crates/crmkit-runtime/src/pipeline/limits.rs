@@ -1,0 +1,193 @@
+//! The limits part of the pipeline: client-side rate and concurrency limits, so a client
+//! slows down instead of collecting 429s.
+//!
+//! A [`Limits`] is shared by every clone of the client it was built for, and can be shared
+//! across clients: Zoho's concurrency limit is per user and app, so a CRM and a Voice
+//! client of one user pass the same `Limits` to their builders (`.limits(shared.clone())`).
+//!
+//! The token bucket is written here rather than taken from `governor`: it runs on tokio's
+//! clock (so tests can pause and advance time), serves waiters in arrival order, and the
+//! fleet version of the same limit is a Redis script, not an in-process crate.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::{Mutex, OwnedSemaphorePermit, Semaphore};
+use tokio::time::Instant;
+
+use crate::error::Error;
+
+/// A token bucket: `per_second` requests on average, up to `burst` at once.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct RateLimit {
+    /// Sustained rate, requests per second (finite, at least one request a day).
+    pub per_second: f64,
+    /// Bucket size: requests allowed back to back after a quiet period (≥ 1).
+    pub burst: u32,
+}
+
+impl RateLimit {
+    /// `per_second` on average, bursts of `burst`. Checked when the client is built.
+    pub fn new(per_second: f64, burst: u32) -> Self {
+        RateLimit { per_second, burst }
+    }
+
+    /// Slowest rate accepted: one request a day.
+    const MIN_PER_SECOND: f64 = 1.0 / 86_400.0;
+
+    fn check(self) -> Result<Self, Error> {
+        if !(self.per_second.is_finite() && self.per_second >= Self::MIN_PER_SECOND) {
+            return Err(Error::Config(format!(
+                "rate limit {} per second: must be a finite rate of at least one request a day",
+                self.per_second
+            )));
+        }
+        if self.burst == 0 {
+            return Err(Error::Config("rate limit burst must be at least 1".into()));
+        }
+        Ok(self)
+    }
+}
+
+/// Rate and concurrency limits, shared by everything holding a clone.
+#[derive(Clone, Debug, Default)]
+pub struct Limits {
+    inner: Arc<State>,
+}
+
+#[derive(Debug, Default)]
+struct State {
+    bucket: Option<(RateLimit, Mutex<Bucket>)>,
+    concurrency: Option<Arc<Semaphore>>,
+}
+
+#[derive(Debug)]
+struct Bucket {
+    tokens: f64,
+    updated: Instant,
+}
+
+/// Held while a call is in flight (until a streamed download is read or dropped); frees
+/// its concurrency slot when dropped.
+#[derive(Debug)]
+pub(crate) struct Permit(#[allow(dead_code)] Option<OwnedSemaphorePermit>);
+
+impl Limits {
+    /// No limits.
+    pub fn none() -> Self {
+        Self::default()
+    }
+
+    /// At most `rate` (if any) and `max_concurrency` calls in flight (if any). An invalid
+    /// rate or a concurrency of 0 is a configuration error.
+    pub fn new(rate: Option<RateLimit>, max_concurrency: Option<usize>) -> Result<Self, Error> {
+        let rate = rate.map(RateLimit::check).transpose()?;
+        if max_concurrency == Some(0) {
+            return Err(Error::Config("max_concurrency must be at least 1".into()));
+        }
+        let max_concurrency = max_concurrency.map(|n| n.min(Semaphore::MAX_PERMITS));
+        Ok(Limits {
+            inner: Arc::new(State {
+                bucket: rate.map(|r| {
+                    (
+                        r,
+                        Mutex::new(Bucket {
+                            tokens: f64::from(r.burst),
+                            updated: Instant::now(),
+                        }),
+                    )
+                }),
+                concurrency: max_concurrency.map(|n| Arc::new(Semaphore::new(n))),
+            }),
+        })
+    }
+
+    /// Waits for a concurrency slot and a rate token.
+    pub(crate) async fn acquire(&self) -> Permit {
+        let permit = match &self.inner.concurrency {
+            // The semaphore is never closed, so acquiring cannot fail.
+            Some(sem) => sem.clone().acquire_owned().await.ok(),
+            None => None,
+        };
+        if let Some((limit, bucket)) = &self.inner.bucket {
+            let wait = {
+                let mut b = bucket.lock().await;
+                let now = Instant::now();
+                let refill = now.duration_since(b.updated).as_secs_f64() * limit.per_second;
+                b.tokens = (b.tokens + refill).min(f64::from(limit.burst));
+                b.updated = now;
+                // Take a token now, even on credit: the debt is the wait, and callers are
+                // served in the order they arrived.
+                b.tokens -= 1.0;
+                if b.tokens >= 0.0 {
+                    Duration::ZERO
+                } else {
+                    Duration::try_from_secs_f64(-b.tokens / limit.per_second)
+                        .unwrap_or(Duration::from_secs(86_400))
+                }
+            };
+            if !wait.is_zero() {
+                tokio::time::sleep(wait).await;
+            }
+        }
+        Permit(permit)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test(start_paused = true)]
+    async fn bucket_allows_the_burst_then_the_rate() {
+        let limits = Limits::new(Some(RateLimit::new(3.0, 100)), None).unwrap();
+        let start = Instant::now();
+        for _ in 0..100 {
+            limits.acquire().await;
+        }
+        assert_eq!(start.elapsed(), Duration::ZERO, "the burst passes at once");
+        for _ in 0..30 {
+            limits.acquire().await;
+        }
+        let elapsed = start.elapsed().as_secs_f64();
+        assert!(
+            (elapsed - 10.0).abs() < 0.01,
+            "30 more at 3/s take 10 s, took {elapsed}"
+        );
+    }
+
+    #[tokio::test]
+    async fn concurrency_slots_are_returned_and_shared_by_clones() {
+        let limits = Limits::new(None, Some(2)).unwrap();
+        let other = limits.clone();
+        let a = limits.acquire().await;
+        let _b = other.acquire().await;
+        assert!(
+            tokio::time::timeout(Duration::from_millis(20), limits.acquire())
+                .await
+                .is_err()
+        );
+        drop(a);
+        assert!(
+            tokio::time::timeout(Duration::from_millis(20), other.acquire())
+                .await
+                .is_ok()
+        );
+    }
+
+    #[test]
+    fn invalid_limits_are_configuration_errors() {
+        for rate in [0.0, -1.0, 1e-20, f64::NAN, f64::INFINITY] {
+            assert!(
+                matches!(
+                    Limits::new(Some(RateLimit::new(rate, 1)), None),
+                    Err(Error::Config(_))
+                ),
+                "{rate}"
+            );
+        }
+        assert!(Limits::new(Some(RateLimit::new(3.0, 0)), None).is_err());
+        assert!(Limits::new(None, Some(0)).is_err());
+        assert!(Limits::new(None, Some(usize::MAX)).is_ok());
+    }
+}

@@ -1,0 +1,568 @@
+//! What xtask changes in progenitor's output so that crmkit owns the call:
+//!
+//! - every operation builder is `#[must_use]`;
+//! - progenitor's `send` is cut after the request is built: it becomes the private
+//!   `request()`, and a crmkit `send()` hands the request to the runtime's pipeline with the
+//!   operation's metadata (`x-crmkit-idempotent`, `x-crmkit-batch`) and returns
+//!   `crmkit_runtime::Result<crmkit_runtime::Response<T>>`;
+//! - batch writes (`x-crmkit-batch`) also get `send_partial()`, and paged lists
+//!   (`x-crmkit-paging`) get `into_stream()`;
+//! - the `api-version` header progenitor adds from `info.version` is not sent;
+//! - progenitor's own types (`Error`, `ResponseValue`, `ByteStream`, `ClientInfo`) are no
+//!   longer re-exported; the prelude brings the operation traits into scope unnamed.
+
+use std::collections::BTreeMap;
+
+use anyhow::{Context, Result, bail};
+use quote::ToTokens;
+use serde_json::Value;
+
+use crate::lint;
+
+/// The crmkit extensions of one operation.
+#[derive(Debug, Default)]
+struct Meta {
+    idempotent: bool,
+    batch: Option<Value>,
+    paging: Option<Value>,
+    /// `$ref` of the JSON success body.
+    success: Option<String>,
+}
+
+fn operations(spec: &Value) -> BTreeMap<String, Meta> {
+    let mut out = BTreeMap::new();
+    for item in spec["paths"]
+        .as_object()
+        .into_iter()
+        .flatten()
+        .map(|(_, v)| v)
+    {
+        for method in lint::METHODS {
+            let Some(op) = item.get(method) else { continue };
+            let Some(id) = op["operationId"].as_str() else {
+                continue;
+            };
+            let by_method = matches!(
+                method,
+                "get" | "head" | "options" | "put" | "delete" | "trace"
+            );
+            let success = op["responses"]
+                .as_object()
+                .into_iter()
+                .flatten()
+                .filter(|(code, _)| code.starts_with('2'))
+                .find_map(|(_, r)| {
+                    r.pointer("/content/application~1json/schema/$ref")
+                        .and_then(Value::as_str)
+                        .map(str::to_string)
+                });
+            out.insert(
+                id.to_string(),
+                Meta {
+                    idempotent: op
+                        .get("x-crmkit-idempotent")
+                        .and_then(Value::as_bool)
+                        .unwrap_or(by_method),
+                    batch: op.get("x-crmkit-batch").cloned(),
+                    paging: op.get("x-crmkit-paging").cloned(),
+                    success,
+                },
+            );
+        }
+    }
+    out
+}
+
+/// Applies every change above to progenitor's file.
+pub fn apply(file: &mut syn::File, spec: &Value) -> Result<()> {
+    let ops = operations(spec);
+    let mut seen = 0usize;
+    for item in &mut file.items {
+        match item {
+            syn::Item::Use(u) if is_progenitor_reexport(u) => {
+                u.vis = syn::Visibility::Inherited;
+            }
+            syn::Item::Mod(m) if m.ident == "builder" => {
+                seen += builder_module(m, &ops, spec)?;
+            }
+            syn::Item::Mod(m) if m.ident == "prelude" => prelude(m)?,
+            syn::Item::Mod(m) if m.ident == "types" => numeric_ids(m)?,
+            _ => {}
+        }
+    }
+    let expected = ops.len();
+    if seen != expected {
+        bail!("post-processing found {seen} operation builders, the spec has {expected}");
+    }
+    Ok(())
+}
+
+/// A string id checked against `^[0-9]+$` can also be given as a number: `.contact_id(42)`.
+/// Zero and negative numbers are refused (the builder's `send()` then fails with
+/// `InvalidRequest`).
+fn numeric_ids(m: &mut syn::ItemMod) -> Result<()> {
+    let Some((_, items)) = &mut m.content else {
+        return Ok(());
+    };
+    let mut names = Vec::new();
+    for item in items.iter() {
+        if let syn::Item::Impl(imp) = item
+            && imp.trait_.as_ref().is_some_and(|(p, _)| {
+                p.to_token_stream().to_string().replace(' ', "") == "::std::str::FromStr"
+            })
+            && imp.to_token_stream().to_string().contains(r#""^[0-9]+$""#)
+        {
+            names.push(imp.self_ty.to_token_stream().to_string());
+        }
+    }
+    for name in names {
+        for int in ["u64", "u32", "i64", "i32"] {
+            items.push(syn::parse_str(&format!(
+                "impl ::std::convert::TryFrom<{int}> for {name} {{                  type Error = self::error::ConversionError;                  fn try_from(value: {int}) -> ::std::result::Result<Self, self::error::ConversionError> {{                  if value <= 0 {{ return Err(\"an id is a positive number\".into()); }}                  Ok(Self(value.to_string())) }} }}"
+            ))?);
+        }
+    }
+    Ok(())
+}
+
+fn is_progenitor_reexport(u: &syn::ItemUse) -> bool {
+    matches!(u.vis, syn::Visibility::Public(_))
+        && u.tree
+            .to_token_stream()
+            .to_string()
+            .starts_with("progenitor_client")
+}
+
+/// The prelude brings the operation traits into scope without naming them (two vendors
+/// both have a `ClientUsersExt`), and no longer re-exports `Client`.
+fn prelude(m: &mut syn::ItemMod) -> Result<()> {
+    let Some((_, items)) = &mut m.content else {
+        return Ok(());
+    };
+    let mut traits = Vec::new();
+    for item in items.iter() {
+        if let syn::Item::Use(u) = item {
+            let text = u.tree.to_token_stream().to_string().replace(' ', "");
+            if let Some(name) = text.strip_prefix("super::")
+                && name.ends_with("Ext")
+            {
+                traits.push(name.to_string());
+            }
+        }
+    }
+    *items = traits
+        .iter()
+        .map(|t| syn::parse_str(&format!("pub use super::{t} as _;")))
+        .collect::<Result<_, _>>()?;
+    Ok(())
+}
+
+fn builder_module(
+    m: &mut syn::ItemMod,
+    ops: &BTreeMap<String, Meta>,
+    spec: &Value,
+) -> Result<usize> {
+    let Some((_, items)) = &mut m.content else {
+        return Ok(0);
+    };
+    let mut fields: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for item in items.iter_mut() {
+        if let syn::Item::Struct(s) = item {
+            s.attrs.push(syn::parse_quote!(
+                #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
+            ));
+            let names = s
+                .fields
+                .iter()
+                .filter_map(|f| f.ident.as_ref().map(ToString::to_string))
+                .collect();
+            fields.insert(s.ident.to_string(), names);
+        }
+    }
+    let mut count = 0;
+    for item in items.iter_mut() {
+        let syn::Item::Impl(imp) = item else { continue };
+        let builder = imp.self_ty.to_token_stream().to_string().replace(' ', "");
+        let Some(name) = builder.strip_suffix("<'a>").map(str::to_string) else {
+            continue;
+        };
+        let Some(pos) = imp
+            .items
+            .iter()
+            .position(|i| matches!(i, syn::ImplItem::Fn(f) if f.sig.ident == "send"))
+        else {
+            continue;
+        };
+        let syn::ImplItem::Fn(send) = imp.items.remove(pos) else {
+            unreachable!()
+        };
+        let new = operation(
+            &name,
+            send,
+            ops,
+            spec,
+            fields.get(&name).map_or(&[][..], Vec::as_slice),
+        )
+        .with_context(|| format!("builder {name}"))?;
+        for (i, f) in new.into_iter().enumerate() {
+            imp.items.insert(pos + i, f);
+        }
+        count += 1;
+    }
+    Ok(count)
+}
+
+/// The generated `send` split into `request()` and crmkit's methods.
+fn operation(
+    name: &str,
+    send: syn::ImplItemFn,
+    ops: &BTreeMap<String, Meta>,
+    spec: &Value,
+    fields: &[String],
+) -> Result<Vec<syn::ImplItem>> {
+    let ret = send.sig.output.to_token_stream().to_string();
+    let value = generic_arg(&ret, "ResponseValue <").context("no ResponseValue in send")?;
+    let error = generic_arg(&ret, "Error <").context("no Error in send")?;
+    let mut kept = Vec::new();
+    let mut op_id = None;
+    for stmt in send.block.stmts {
+        let text = stmt.to_token_stream().to_string();
+        if text.starts_with("let info = OperationInfo") {
+            op_id = text.split('"').nth(1).map(str::to_string);
+            break;
+        }
+        if text.contains("\"api-version\"") {
+            continue; // the runtime sends no api-version header
+        }
+        kept.push(text);
+    }
+    if !kept.iter().any(|s| s.contains("header_map . append")) {
+        for s in &mut kept {
+            if let Some(rest) = s.strip_prefix("let mut header_map") {
+                *s = format!("let header_map{rest}");
+            }
+        }
+    }
+    let op_id = op_id.context("no OperationInfo in send")?;
+    let meta = ops
+        .get(&op_id)
+        .with_context(|| format!("{op_id} is not in the spec"))?;
+    let batch = match &meta.batch {
+        None => "None".to_string(),
+        Some(b) => format!(
+            "Some(crmkit_runtime::pipeline::Batch {{ items: {:?}, status: {:?}, success: {:?} }})",
+            b["items"].as_str().context("x-crmkit-batch.items")?,
+            b.get("status").and_then(Value::as_str).unwrap_or("status"),
+            b.get("success")
+                .and_then(Value::as_str)
+                .unwrap_or("success"),
+        ),
+    };
+    let operation = format!(
+        "crmkit_runtime::Operation {{ id: {op_id:?}, idempotent: {}, batch: {batch} }}",
+        meta.idempotent
+    );
+    let (method, value_ty) = match value.as_str() {
+        "()" => ("send_empty", "()".to_string()),
+        "ByteStream" => ("send_stream", "crmkit_runtime::ByteStream".to_string()),
+        _ if meta.batch.is_some() => ("send_batch", value.clone()),
+        _ => ("send_json", value.clone()),
+    };
+    let what = match method {
+        "send_stream" => "the download, streamed",
+        "send_empty" => "the answer's status and headers",
+        "send_batch" => {
+            "the decoded answer, or `Error::PartialFailure` when any item of the batch failed \
+             (see `send_partial`)"
+        }
+        _ => "the decoded answer",
+    };
+    let mut out = vec![
+        format!(
+            "fn request(self) -> ::std::result::Result<(&'a super::Client, ::reqwest::Request), Error<{error}>> {{ {} Ok((client, request)) }}",
+            kept.join(" ")
+        ),
+        format!(
+            "/// Sends the request through crmkit's pipeline (limits, credentials, retries, \
+             classification) and returns {what}.\n\
+             pub async fn send(self) -> crmkit_runtime::Result<crmkit_runtime::Response<{value_ty}>> {{ \
+             const OPERATION: crmkit_runtime::Operation = {operation}; \
+             let (client, request) = self.request().map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?; \
+             client.inner.{method}(request, &OPERATION).await }}"
+        ),
+    ];
+    if meta.batch.is_some() {
+        out.push(format!(
+            "/// Like [`send`](Self::send), but a partly failed batch is not an error: the \
+             decoded answer comes with the `PartialFailure` (every failed item), if any.\n\
+             pub async fn send_partial(self) -> crmkit_runtime::Result<(crmkit_runtime::Response<{value_ty}>, ::std::option::Option<crmkit_runtime::PartialFailure>)> {{ \
+             const OPERATION: crmkit_runtime::Operation = {operation}; \
+             let (client, request) = self.request().map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?; \
+             client.inner.send_partial(request, &OPERATION).await }}"
+        ));
+    }
+    if let Some(paging) = &meta.paging {
+        out.push(into_stream(name, &op_id, paging, meta, spec, fields)?);
+    }
+    out.into_iter()
+        .map(|src| {
+            syn::parse_str::<syn::ImplItem>(&src)
+                .map_err(|e| anyhow::anyhow!("generated method does not parse: {e}\n{src}"))
+        })
+        .collect()
+}
+
+/// `into_stream()`: every item of every page, owning a clone of the client.
+fn into_stream(
+    name: &str,
+    op_id: &str,
+    paging: &Value,
+    meta: &Meta,
+    spec: &Value,
+    fields: &[String],
+) -> Result<String> {
+    let style = match paging["style"].as_str() {
+        Some("page") => "Page",
+        Some("offset") => "Offset",
+        other => bail!("{op_id}: x-crmkit-paging.style must be page or offset, not {other:?}"),
+    };
+    let param = paging["param"]
+        .as_str()
+        .with_context(|| format!("{op_id}: x-crmkit-paging.param"))?;
+    let in_body = paging.get("in").and_then(Value::as_str) == Some("body");
+    let items = paging["items"]
+        .as_str()
+        .with_context(|| format!("{op_id}: x-crmkit-paging.items"))?;
+    let success = meta
+        .success
+        .as_deref()
+        .with_context(|| format!("{op_id}: a paged list needs a JSON success schema"))?;
+    let (items_path, item_ty) = items_access(spec, success, items)?;
+    let more = match (
+        paging.get("more"),
+        paging.get("last-page"),
+        paging.get("current-page"),
+    ) {
+        (Some(more), _, _) => {
+            let p = access(spec, success, more.as_str().context("more")?)?;
+            format!("{p}.copied()")
+        }
+        (None, Some(last), Some(current)) => {
+            let last = access(spec, success, last.as_str().context("last-page")?)?;
+            let current = access(spec, success, current.as_str().context("current-page")?)?;
+            format!("{current}.zip({last}).map(|(c, l)| c < l)")
+        }
+        _ => "None".to_string(),
+    };
+    let total = match paging.get("total").and_then(Value::as_str) {
+        Some(path) => format!(
+            "{}.and_then(|n| u64::try_from(*n).ok())",
+            access(spec, success, path)?
+        ),
+        None => "None".to_string(),
+    };
+    let others: Vec<&String> = fields.iter().filter(|f| *f != "client").collect();
+    let destructure = fields.join(", ");
+    let clones: String = others
+        .iter()
+        .map(|f| format!("let {f} = {f}.clone(); "))
+        .collect();
+    let field = rust_field(param);
+    let (prepare, set_page, rebuild): (String, String, String) = if in_body {
+        (
+            format!(
+                "let body = body.and_then(|v| types::{}::try_from(v).map_err(|e| e.to_string()));",
+                body_type(spec, op_id)?
+            ),
+            format!(
+                "let mut body = body.map_err(|e| crmkit_runtime::Error::InvalidRequest(format!(\"{op_id}: {{e}}\")))?; \
+                 body.{field} = crmkit_runtime::paging::number(\"{op_id}\", cursor)?; \
+                 let body = Ok(body.into());"
+            ),
+            "".to_string(),
+        )
+    } else {
+        (String::new(), String::new(), format!(".{field}(cursor)"))
+    };
+    let struct_fields = fields
+        .iter()
+        .map(|f| {
+            if f == "client" {
+                "client: &client".to_string()
+            } else {
+                f.clone()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(", ");
+    Ok(format!(
+        "/// Every item of every page of this list, fetched lazily as the stream is read \
+         (the stream sets `{param}` itself). It owns a clone of the client: no lifetime ties it \
+         to the caller. It ends after the last page, or after the first error, which it yields.\n\
+         pub fn into_stream(self) -> crmkit_runtime::ItemStream<{item_ty}> {{ \
+         let Self {{ {destructure} }} = self; \
+         let client = client.clone(); {prepare} \
+         crmkit_runtime::paging::pages(crmkit_runtime::paging::Style::{style}, move |cursor| {{ \
+           let client = client.clone(); {clones} \
+           async move {{ \
+             {set_page} \
+             let list = {name} {{ {struct_fields} }}{rebuild}.send().await?.into_inner(); \
+             Ok(crmkit_runtime::paging::Answer {{ more: {more}, total: {total}, items: {items_path} }}) \
+           }} \
+         }}) }}"
+    ))
+}
+
+/// The type name of the JSON request body of `op_id`.
+fn body_type(spec: &Value, op_id: &str) -> Result<String> {
+    for item in spec["paths"]
+        .as_object()
+        .into_iter()
+        .flatten()
+        .map(|(_, v)| v)
+    {
+        for method in lint::METHODS {
+            if let Some(op) = item.get(method).filter(|op| op["operationId"] == op_id) {
+                let r = op
+                    .pointer("/requestBody/content/application~1json/schema/$ref")
+                    .and_then(Value::as_str)
+                    .context("a body-paged list needs a named JSON body schema")?;
+                return Ok(r.rsplit('/').next().unwrap_or_default().to_string());
+            }
+        }
+    }
+    bail!("{op_id} not found")
+}
+
+fn resolve<'a>(spec: &'a Value, schema: &'a Value) -> &'a Value {
+    match schema.get("$ref").and_then(Value::as_str) {
+        Some(r) => spec.pointer(r.trim_start_matches('#')).unwrap_or(schema),
+        None => schema,
+    }
+}
+
+/// Steps along `path` (dot-separated JSON names) from the schema `root`: each step's Rust
+/// field name and whether typify made it an `Option` (not required, or nullable).
+fn steps<'a>(spec: &'a Value, root: &str, path: &str) -> Result<(Vec<(String, bool)>, &'a Value)> {
+    let mut schema = spec
+        .pointer(root.trim_start_matches('#'))
+        .with_context(|| format!("{root} not found"))?;
+    let mut out = Vec::new();
+    for name in path.split('.') {
+        let object = resolve(spec, schema);
+        let prop = object
+            .pointer(&format!("/properties/{name}"))
+            .with_context(|| format!("{root}: no property `{name}` on the way to `{path}`"))?;
+        let required = object["required"]
+            .as_array()
+            .is_some_and(|r| r.iter().any(|n| n == name));
+        let nullable = prop.get("nullable") == Some(&Value::Bool(true))
+            || resolve(spec, prop).get("nullable") == Some(&Value::Bool(true));
+        let array = resolve(spec, prop)["type"] == "array";
+        // typify: an optional array is a `Vec` with `#[serde(default)]`, not an `Option`.
+        out.push((rust_field(name), nullable || (!required && !array)));
+        schema = prop;
+    }
+    Ok((out, schema))
+}
+
+/// An expression of type `Option<&T>` reading `path` from `list`.
+fn access(spec: &Value, root: &str, path: &str) -> Result<String> {
+    let (steps, _) = steps(spec, root, path)?;
+    let mut expr = "Some(&list)".to_string();
+    for (field, optional) in steps {
+        expr = if optional {
+            format!("{expr}.and_then(|v| v.{field}.as_ref())")
+        } else {
+            format!("{expr}.map(|v| &v.{field})")
+        };
+    }
+    Ok(expr)
+}
+
+/// The expression moving the items out of `list` (a `Vec`), and the item type.
+fn items_access(spec: &Value, root: &str, path: &str) -> Result<(String, String)> {
+    let (steps, schema) = steps(spec, root, path)?;
+    if steps.len() != 1 {
+        bail!("x-crmkit-paging.items must name a top-level property, not `{path}`");
+    }
+    let (field, optional) = &steps[0];
+    let item = resolve(spec, schema)
+        .pointer("/items/$ref")
+        .and_then(Value::as_str)
+        .with_context(|| format!("`{path}` must be an array of a named schema"))?;
+    let item = format!("types::{}", item.rsplit('/').next().unwrap_or_default());
+    let expr = if *optional {
+        format!("list.{field}.unwrap_or_default()")
+    } else {
+        format!("list.{field}")
+    };
+    Ok((expr, item))
+}
+
+/// typify's Rust name of a JSON property: snake case, keywords suffixed with `_`.
+fn rust_field(name: &str) -> String {
+    let mut out = String::new();
+    let mut prev_lower = false;
+    for c in name.chars() {
+        if c.is_ascii_uppercase() {
+            if prev_lower {
+                out.push('_');
+            }
+            out.push(c.to_ascii_lowercase());
+            prev_lower = false;
+        } else if c == '-' || c == ' ' {
+            out.push('_');
+            prev_lower = false;
+        } else {
+            out.push(c);
+            prev_lower = c.is_ascii_lowercase() || c.is_ascii_digit();
+        }
+    }
+    match out.as_str() {
+        "type" | "ref" | "self" | "match" | "fn" | "mod" | "use" | "move" | "in" | "as" => {
+            format!("{out}_")
+        }
+        _ => out,
+    }
+}
+
+/// The text of the generic argument after `head` in a token string, e.g. the `T` of
+/// `ResponseValue < T >`.
+fn generic_arg(text: &str, head: &str) -> Option<String> {
+    let start = text.find(head)? + head.len();
+    let mut depth = 1;
+    for (i, c) in text[start..].char_indices() {
+        match c {
+            '<' => depth += 1,
+            '>' => {
+                depth -= 1;
+                if depth == 0 {
+                    return Some(text[start..start + i].trim().replace(' ', ""));
+                }
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_follow_typify() {
+        assert_eq!(rust_field("totalCount"), "total_count");
+        assert_eq!(rust_field("more_records"), "more_records");
+        assert_eq!(rust_field("type"), "type_");
+        assert_eq!(rust_field("current_page"), "current_page");
+    }
+
+    #[test]
+    fn generic_arguments_are_found() {
+        let ret = "-> Result < ResponseValue < types :: A < B > > , Error < types :: E > >";
+        assert_eq!(generic_arg(ret, "ResponseValue <").unwrap(), "types::A<B>");
+        assert_eq!(generic_arg(ret, "Error <").unwrap(), "types::E");
+    }
+}
