@@ -60,7 +60,11 @@ async fn every_operation_passes_request_validation() -> Result<(), Error> {
 
 #[tokio::test]
 async fn the_stream_decodes_prism_pages() -> Result<(), Error> {
-    let all: Vec<_> = client().phone_numbers_stream(|s| s).try_collect().await?;
+    let all: Vec<_> = client()
+        .list_phone_numbers()
+        .into_stream()
+        .try_collect()
+        .await?;
     assert_eq!(all.len(), 1, "the documented example is one page");
     Ok(())
 }

@@ -6,6 +6,7 @@
 
 mod calls;
 
+use crmkit_mazrica::prelude::*;
 use crmkit_mazrica::{Client, Filter, Search};
 use crmkit_runtime::{Error, RetryPolicy};
 use crmkit_testkit::{load_spec, operation_ids};
@@ -47,15 +48,19 @@ async fn the_streams_decode_prism_pages() -> Result<(), Error> {
     let c = client();
     // Prism answers every page with the documented example, whose `totalCount` is the one
     // record it holds, so each stream ends after its first page.
-    let customers: Vec<_> = c.customers_stream(|list| list).try_collect().await?;
+    let customers: Vec<_> = c.list_customers().into_stream().try_collect().await?;
     assert!(!customers.is_empty());
     let found: Vec<_> = c
-        .search_contacts_stream(Search::new(Filter::field("name").eq("山田")))
+        .search_contacts()
+        .body(Search::new(Filter::field("name").eq("山田")))
+        .into_stream()
         .try_collect()
         .await?;
     assert!(!found.is_empty());
     let actions: Vec<_> = c
-        .customer_actions_stream(|list| list.customer_id("all"))
+        .list_customer_actions()
+        .customer_id("all")
+        .into_stream()
         .try_collect()
         .await?;
     assert!(!actions.is_empty());

@@ -288,3 +288,51 @@ pub fn timerless_http() -> reqwest::Client {
         .build()
         .expect("a plain HTTP client")
 }
+
+/// A local server that answers every request with `status`, a `Content-Length` larger than
+/// what it sends, the first `sent` bytes, and then closes the connection: a body that
+/// breaks mid-way. Returns its base URL and a counter of requests it answered.
+pub async fn truncating(
+    status: u16,
+    content_type: &str,
+    sent: &[u8],
+) -> (String, Arc<AtomicUsize>) {
+    let listener = match tokio::net::TcpListener::bind("127.0.0.1:0").await {
+        Ok(l) => l,
+        Err(e) => panic!("binding a local port: {e}"),
+    };
+    let addr = listener
+        .local_addr()
+        .map(|a| a.to_string())
+        .unwrap_or_default();
+    let seen = Arc::new(AtomicUsize::new(0));
+    let counter = seen.clone();
+    let head = format!(
+        "HTTP/1.1 {status} X\r\ncontent-type: {content_type}\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
+        sent.len() + 1000
+    );
+    let sent = sent.to_vec();
+    tokio::spawn(async move {
+        while let Ok((mut socket, _)) = listener.accept().await {
+            let counter = counter.clone();
+            let (head, sent) = (head.clone(), sent.clone());
+            tokio::spawn(async move {
+                use tokio::io::AsyncWriteExt;
+                let mut buf = Vec::new();
+                let mut chunk = [0u8; 4096];
+                while !buf.windows(4).any(|w| w == b"\r\n\r\n") {
+                    match socket.read(&mut chunk).await {
+                        Ok(0) | Err(_) => return,
+                        Ok(n) => buf.extend_from_slice(&chunk[..n]),
+                    }
+                }
+                counter.fetch_add(1, Ordering::SeqCst);
+                let _ = socket.write_all(head.as_bytes()).await;
+                let _ = socket.write_all(&sent).await;
+                let _ = socket.flush().await;
+                drop(socket);
+            });
+        }
+    });
+    (format!("http://{addr}"), seen)
+}

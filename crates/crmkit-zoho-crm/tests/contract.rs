@@ -14,6 +14,7 @@ mod calls;
 use crmkit_runtime::{Error, RetryPolicy, StaticToken};
 use crmkit_testkit::{load_spec, operation_ids};
 use crmkit_zoho_crm::Client;
+use crmkit_zoho_crm::prelude::*;
 use futures_util::TryStreamExt;
 
 const MODULE: &str = "Leads";
@@ -47,48 +48,64 @@ async fn the_streams_decode_prism_pages() -> Result<(), Error> {
     // Prism answers the documented single page (`more_records: false`) for every page.
     let c = client();
     let users: Vec<_> = c
-        .users_stream(|b| b.type_("ActiveUsers"))
+        .list_users()
+        .type_("ActiveUsers")
+        .into_stream()
         .try_collect()
         .await?;
     assert!(!users.is_empty());
     let subscriptions: Vec<_> = c
-        .notification_subscriptions_stream(|b| b)
+        .get_notification_details()
+        .into_stream()
         .try_collect()
         .await?;
     assert!(!subscriptions.is_empty());
     let leads: Vec<_> = c
-        .records_stream(|b| b.module_api_name(MODULE))
+        .list_records()
+        .module_api_name(MODULE)
+        .into_stream()
         .try_collect()
         .await?;
     assert!(!leads.is_empty());
     let deleted: Vec<_> = c
-        .deleted_records_stream(|b| b.module_api_name(MODULE))
+        .list_deleted_records()
+        .module_api_name(MODULE)
+        .into_stream()
         .try_collect()
         .await?;
     assert!(!deleted.is_empty());
     let found: Vec<_> = c
-        .search_records_stream(|b| b.module_api_name(MODULE).word("Zylker"))
+        .search_records()
+        .module_api_name(MODULE)
+        .word("Zylker")
+        .into_stream()
         .try_collect()
         .await?;
     assert!(!found.is_empty());
     let related: Vec<_> = c
-        .related_records_stream(|b| {
-            b.module_api_name(MODULE)
-                .record_id(RECORD)
-                .related_list_api_name("Campaigns")
-        })
+        .list_related_records()
+        .module_api_name(MODULE)
+        .record_id(RECORD)
+        .related_list_api_name("Campaigns")
+        .into_stream()
         .try_collect()
         .await?;
     assert!(!related.is_empty());
-    let notes: Vec<_> = c.notes_stream(|b| b).try_collect().await?;
+    let notes: Vec<_> = c.list_notes().into_stream().try_collect().await?;
     assert!(!notes.is_empty());
     let record_notes: Vec<_> = c
-        .record_notes_stream(|b| b.module_api_name(MODULE).record_id(RECORD))
+        .list_record_notes()
+        .module_api_name(MODULE)
+        .record_id(RECORD)
+        .into_stream()
         .try_collect()
         .await?;
     assert!(!record_notes.is_empty());
     let attachments: Vec<_> = c
-        .attachments_stream(|b| b.module_api_name(MODULE).record_id(RECORD))
+        .list_attachments()
+        .module_api_name(MODULE)
+        .record_id(RECORD)
+        .into_stream()
         .try_collect()
         .await?;
     assert!(!attachments.is_empty());

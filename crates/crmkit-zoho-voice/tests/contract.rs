@@ -65,7 +65,12 @@ async fn every_operation_passes_request_validation() -> Result<(), Error> {
 async fn the_stream_decodes_prism_pages() -> Result<(), Error> {
     // Prism repeats the two-contact example for every page; a page size of 50 makes the
     // first page short, so the stream stops after it.
-    let all: Vec<_> = client().contacts_stream(50).try_collect().await?;
+    let all: Vec<_> = client()
+        .list_contacts()
+        .size(50)
+        .into_stream()
+        .try_collect()
+        .await?;
     assert_eq!(all.len(), 2);
     Ok(())
 }
