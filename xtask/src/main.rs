@@ -21,6 +21,7 @@ commands:
   tools                             install the pinned Node and Python tools into target/tools/
   polyglot                          lint and generate other-language clients from every spec
   contract                          run every operation through the Rust clients against Prism
+  examples                          run the facade's example per vendor against local mocks
   test                              everything CI runs
 ";
 
@@ -33,6 +34,7 @@ fn main() -> ExitCode {
         Some("polyglot") => polyglot::run(&specs::root()),
         Some("contract") => contract::run(&specs::root()),
         Some("test") => test::run(&args[1..]),
+        Some("examples") => test::examples(),
         Some("-h" | "--help" | "help") => {
             print!("{USAGE}");
             Ok(())

@@ -38,6 +38,7 @@ pub fn run(args: &[String]) -> Result<()> {
             }),
         ),
         ("cargo test", Box::new(|| cargo(&["test", "--workspace"]))),
+        ("examples", Box::new(examples)),
     ];
     if !quick {
         let r1 = root.clone();
@@ -61,6 +62,32 @@ pub fn run(args: &[String]) -> Result<()> {
         }
     }
     println!("\n{}\n{} passed, 0 failed", report.join("\n"), steps.len());
+    Ok(())
+}
+
+/// The vendor examples of the facade, each run once against its local mock.
+pub const EXAMPLES: [&str; 5] = [
+    "zoho_crm",
+    "zoho_voice",
+    "mazrica",
+    "firstline",
+    "acuinvoice",
+];
+
+/// `cargo xtask examples`: runs every example; any failure fails the run.
+pub fn examples() -> Result<()> {
+    for example in EXAMPLES {
+        cargo(&[
+            "run",
+            "--quiet",
+            "-p",
+            "crmkit",
+            "--features",
+            "full",
+            "--example",
+            example,
+        ])?;
+    }
     Ok(())
 }
 

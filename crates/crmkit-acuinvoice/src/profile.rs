@@ -3,7 +3,7 @@
 //! error status or with HTTP 200.
 
 use crmkit_runtime::builder::{AccountSetting, check_host};
-use crmkit_runtime::{Basic, Error, Fault, Inner, Profile};
+use crmkit_runtime::{Basic, Error, Fault, Profile};
 
 use crate::{Client, xml};
 
@@ -49,10 +49,6 @@ impl Profile for AcuInvoice {
             )));
         }
         Ok(format!("https://{}.acuinvoice.com", check_host(account)?))
-    }
-
-    fn client(base_url: &str, inner: Inner) -> Client {
-        Client::new_with_client(base_url, inner.http().clone(), inner)
     }
 
     fn fault(&self, _status: reqwest::StatusCode, body: &[u8]) -> Option<Fault> {

@@ -3,7 +3,7 @@
 
 use crmkit_runtime::builder::{HostSetting, check_host};
 use crmkit_runtime::profile::json;
-use crmkit_runtime::{Error, Fault, Inner, Profile, StaticToken};
+use crmkit_runtime::{Error, Fault, Profile, StaticToken};
 
 use crate::Client;
 
@@ -31,10 +31,6 @@ impl Profile for FirstLine {
             Error::Config("firstline: no host; call .host(\"<customer>.firstline.cc\")".into())
         })?;
         Ok(format!("https://{}/api/v1", check_host(host)?))
-    }
-
-    fn client(base_url: &str, inner: Inner) -> Client {
-        Client::new_with_client(base_url, inner.http().clone(), inner)
     }
 
     fn fault(&self, _status: reqwest::StatusCode, body: &[u8]) -> Option<Fault> {

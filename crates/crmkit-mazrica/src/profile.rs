@@ -1,7 +1,7 @@
 //! The vendor profile of Mazrica: the public base URL, the API key, the vendor's rate
 //! limit on by default, and the `{"error": "...", "messages": ["..."]}` error body.
 
-use crmkit_runtime::{ApiKey, Config, Error, Fault, Inner, Profile, RateLimit};
+use crmkit_runtime::{ApiKey, Config, Error, Fault, Profile, RateLimit};
 
 use crate::Client;
 
@@ -37,10 +37,6 @@ impl Profile for Mazrica {
     /// [`RATE_LIMIT`]; `rate_limit(..)` on the builder replaces it, `None` turns it off.
     fn defaults(&self, config: Config) -> Config {
         config.rate_limit(Some(RATE_LIMIT))
-    }
-
-    fn client(base_url: &str, inner: Inner) -> Client {
-        Client::new_with_client(base_url, inner.http().clone(), inner)
     }
 
     fn fault(&self, _status: reqwest::StatusCode, body: &[u8]) -> Option<Fault> {

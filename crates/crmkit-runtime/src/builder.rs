@@ -28,7 +28,7 @@ use crate::pipeline::Inner;
 use crate::pipeline::identity::Credentials;
 use crate::pipeline::limits::{Limits, RateLimit};
 use crate::pipeline::retry::RetryPolicy;
-use crate::profile::Profile;
+use crate::profile::{FromInner, Profile};
 
 /// Builds a client of the vendor `P`. Start with the vendor's `Client::builder()`.
 #[derive(Debug)]
@@ -176,7 +176,10 @@ impl<P: Profile> ClientBuilder<P> {
         let routed = !explicit && self.profile.routes_to_api_domain();
         let credentials: Arc<dyn Credentials> = Arc::new(credentials);
         let inner = Inner::new(self.profile, Some(credentials), &self.config, routed)?;
-        Ok(P::client(base.as_str().trim_end_matches('/'), inner))
+        Ok(P::Client::from_inner(
+            base.as_str().trim_end_matches('/'),
+            inner,
+        ))
     }
 }
 

@@ -38,7 +38,7 @@ pub use paging::{ItemStream, Page, paginate};
 pub use pipeline::limits::{Limits, RateLimit};
 pub use pipeline::retry::RetryPolicy;
 pub use pipeline::{Answer, Inner, Operation};
-pub use profile::{Fault, Profile, Verdict};
+pub use profile::{Fault, FromInner, Profile, Verdict};
 pub use response::{ByteStream, Response};
 pub use types::{CsvList, Id, Lenient};
 
@@ -74,7 +74,7 @@ pub mod __private {
 }
 
 /// Adds crmkit's constructors to a generated `Client` of the vendor `$profile`:
-/// `Client::builder()` and `with_retry`.
+/// `Client::builder()`, `with_retry`, `base_url`, and [`FromInner`].
 ///
 /// ```text
 /// crmkit_runtime::client!(Client, ZohoCrm);
@@ -101,6 +101,12 @@ macro_rules! client {
             /// The base URL requests go to (the spec's server URL).
             pub fn base_url(&self) -> &str {
                 &self.baseurl
+            }
+        }
+
+        impl $crate::FromInner for $client {
+            fn from_inner(base_url: &str, inner: $crate::Inner) -> Self {
+                $client::new_with_client(base_url, inner.http().clone(), inner)
             }
         }
 

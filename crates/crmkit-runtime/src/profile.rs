@@ -42,8 +42,9 @@ pub trait Profile: Clone + Default + Send + Sync + 'static + std::fmt::Debug {
     /// Short name used in errors and tracing, e.g. `zoho-voice`.
     const NAME: &'static str;
 
-    /// The generated client this profile builds.
-    type Client;
+    /// The generated client this profile builds (`crmkit_runtime::client!` makes it
+    /// [`FromInner`]).
+    type Client: FromInner;
 
     /// The credentials this vendor accepts.
     type Credentials: Credentials;
@@ -66,9 +67,6 @@ pub trait Profile: Clone + Default + Send + Sync + 'static + std::fmt::Debug {
     fn routes_to_api_domain(&self) -> bool {
         false
     }
-
-    /// Wraps the pipeline in the generated client.
-    fn client(base_url: &str, inner: Inner) -> Self::Client;
 
     /// Decodes the vendor's error body. `None` when the body is not in the vendor's error
     /// shape (the error then keeps only status, headers and raw body).
@@ -98,6 +96,13 @@ pub trait Profile: Clone + Default + Send + Sync + 'static + std::fmt::Debug {
     fn empty_success(&self, _operation: &str) -> Option<&'static [u8]> {
         None
     }
+}
+
+/// A generated client made from its base URL and pipeline; implemented by
+/// [`client!`](crate::client).
+pub trait FromInner {
+    /// The client calling `base_url` through `inner`.
+    fn from_inner(base_url: &str, inner: Inner) -> Self;
 }
 
 /// Helpers for the common JSON error shapes.

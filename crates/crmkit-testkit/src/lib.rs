@@ -243,10 +243,13 @@ fn without_nulls(v: &Value) -> Value {
     }
 }
 
-/// A local server that reads one HTTP request per connection and closes the connection
-/// without answering, as a crashed upstream would after receiving a request. Returns its
-/// base URL and a counter of requests it read.
-pub async fn drop_after_request() -> (String, Arc<AtomicUsize>) {
+/// A local server that, for every connection, reads the request up to the end of its
+/// headers, counts it, and hands the socket to `answer`. Returns its base URL and the count.
+async fn raw_server<F, Fut>(answer: F) -> (String, Arc<AtomicUsize>)
+where
+    F: Fn(tokio::net::TcpStream) -> Fut + Send + Sync + 'static,
+    Fut: std::future::Future<Output = ()> + Send + 'static,
+{
     let listener = match tokio::net::TcpListener::bind("127.0.0.1:0").await {
         Ok(l) => l,
         Err(e) => panic!("binding a local port: {e}"),
@@ -257,9 +260,10 @@ pub async fn drop_after_request() -> (String, Arc<AtomicUsize>) {
         .unwrap_or_default();
     let seen = Arc::new(AtomicUsize::new(0));
     let counter = seen.clone();
+    let answer = Arc::new(answer);
     tokio::spawn(async move {
         while let Ok((mut socket, _)) = listener.accept().await {
-            let counter = counter.clone();
+            let (counter, answer) = (counter.clone(), answer.clone());
             tokio::spawn(async move {
                 let mut buf = Vec::new();
                 let mut chunk = [0u8; 4096];
@@ -271,11 +275,18 @@ pub async fn drop_after_request() -> (String, Arc<AtomicUsize>) {
                     }
                 }
                 counter.fetch_add(1, Ordering::SeqCst);
-                drop(socket);
+                answer(socket).await;
             });
         }
     });
     (format!("http://{addr}"), seen)
+}
+
+/// A local server that reads one HTTP request per connection and closes the connection
+/// without answering, as a crashed upstream would after receiving a request. Returns its
+/// base URL and a counter of requests it read.
+pub async fn drop_after_request() -> (String, Arc<AtomicUsize>) {
+    raw_server(|socket| async move { drop(socket) }).await
 }
 
 /// A plain `reqwest::Client` for tests against local `http://` servers, with no idle-pool
@@ -297,42 +308,62 @@ pub async fn truncating(
     content_type: &str,
     sent: &[u8],
 ) -> (String, Arc<AtomicUsize>) {
-    let listener = match tokio::net::TcpListener::bind("127.0.0.1:0").await {
-        Ok(l) => l,
-        Err(e) => panic!("binding a local port: {e}"),
-    };
-    let addr = listener
-        .local_addr()
-        .map(|a| a.to_string())
-        .unwrap_or_default();
-    let seen = Arc::new(AtomicUsize::new(0));
-    let counter = seen.clone();
-    let head = format!(
+    let mut answer = format!(
         "HTTP/1.1 {status} X\r\ncontent-type: {content_type}\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
         sent.len() + 1000
-    );
-    let sent = sent.to_vec();
-    tokio::spawn(async move {
-        while let Ok((mut socket, _)) = listener.accept().await {
-            let counter = counter.clone();
-            let (head, sent) = (head.clone(), sent.clone());
-            tokio::spawn(async move {
-                use tokio::io::AsyncWriteExt;
-                let mut buf = Vec::new();
-                let mut chunk = [0u8; 4096];
-                while !buf.windows(4).any(|w| w == b"\r\n\r\n") {
-                    match socket.read(&mut chunk).await {
-                        Ok(0) | Err(_) => return,
-                        Ok(n) => buf.extend_from_slice(&chunk[..n]),
-                    }
-                }
-                counter.fetch_add(1, Ordering::SeqCst);
-                let _ = socket.write_all(head.as_bytes()).await;
-                let _ = socket.write_all(&sent).await;
-                let _ = socket.flush().await;
-                drop(socket);
-            });
+    )
+    .into_bytes();
+    answer.extend_from_slice(sent);
+    let answer = Arc::new(answer);
+    raw_server(move |mut socket| {
+        let answer = answer.clone();
+        async move {
+            use tokio::io::AsyncWriteExt;
+            let _ = socket.write_all(&answer).await;
+            let _ = socket.flush().await;
         }
-    });
-    (format!("http://{addr}"), seen)
+    })
+    .await
+}
+
+/// A local server playing the vendor described by the spec `name`: every operation answers
+/// its first documented success example (method and path template matched; literal paths
+/// win over templated ones). For examples and smoke runs, not for request checks.
+pub async fn serving_examples(name: &str) -> wiremock::MockServer {
+    let spec = load_spec(name);
+    let server = wiremock::MockServer::start().await;
+    let examples = examples(&spec);
+    for (template, item) in spec["paths"].as_object().into_iter().flatten() {
+        for (method, op) in item.as_object().into_iter().flatten() {
+            let Some(id) = op.get("operationId").and_then(Value::as_str) else {
+                continue;
+            };
+            let Some(ex) = examples
+                .iter()
+                .find(|e| e.operation == id && e.status.starts_with('2'))
+            else {
+                continue;
+            };
+            let params = template.matches('{').count();
+            let pattern = template
+                .split('/')
+                .map(|seg| {
+                    if seg.starts_with('{') {
+                        "[^/]+".to_string()
+                    } else {
+                        seg.replace('.', "\\.")
+                    }
+                })
+                .collect::<Vec<_>>()
+                .join("/");
+            let status: u16 = ex.status.parse().unwrap_or(200);
+            wiremock::Mock::given(wiremock::matchers::method(method.to_uppercase().as_str()))
+                .and(wiremock::matchers::path_regex(format!("{pattern}$")))
+                .respond_with(wiremock::ResponseTemplate::new(status).set_body_json(&ex.value))
+                .with_priority(u8::try_from(10 + params).unwrap_or(u8::MAX))
+                .mount(&server)
+                .await;
+        }
+    }
+    server
 }

@@ -5,7 +5,7 @@
 //! stands for a `204 No Content` list.
 
 use crmkit_runtime::builder::{DataCentreSetting, EnvironmentSetting};
-use crmkit_runtime::{Config, DataCentre, Environment, Error, Fault, Inner, Profile, ZohoAuth};
+use crmkit_runtime::{Config, DataCentre, Environment, Error, Fault, Profile, ZohoAuth};
 
 use crate::Client;
 
@@ -85,10 +85,6 @@ impl Profile for ZohoCrm {
 
     fn routes_to_api_domain(&self) -> bool {
         self.environment == Environment::Production
-    }
-
-    fn client(base_url: &str, inner: Inner) -> Client {
-        Client::new_with_client(base_url, inner.http().clone(), inner)
     }
 
     fn fault(&self, _status: reqwest::StatusCode, body: &[u8]) -> Option<Fault> {

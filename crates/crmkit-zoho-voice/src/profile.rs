@@ -3,7 +3,7 @@
 
 use crmkit_runtime::builder::DataCentreSetting;
 use crmkit_runtime::profile::json;
-use crmkit_runtime::{DataCentre, Error, Fault, Inner, Profile, ZohoAuth};
+use crmkit_runtime::{DataCentre, Error, Fault, Profile, ZohoAuth};
 
 use crate::Client;
 
@@ -30,10 +30,6 @@ impl Profile for ZohoVoice {
             "https://voice.{}/rest/json/zv",
             self.data_centre.domain()
         ))
-    }
-
-    fn client(base_url: &str, inner: Inner) -> Client {
-        Client::new_with_client(base_url, inner.http().clone(), inner)
     }
 
     fn fault(&self, _status: reqwest::StatusCode, body: &[u8]) -> Option<Fault> {
