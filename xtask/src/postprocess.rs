@@ -361,6 +361,10 @@ fn into_stream(
         ),
         None => "None".to_string(),
     };
+    let size = match paging.get("size-param").and_then(Value::as_str) {
+        Some(param) => format!("crmkit_runtime::paging::size(&{})", rust_field(param)),
+        None => "None".to_string(),
+    };
     let others: Vec<&String> = fields.iter().filter(|f| *f != "client").collect();
     let destructure = fields.join(", ");
     let clones: String = others
@@ -402,7 +406,8 @@ fn into_stream(
          pub fn into_stream(self) -> crmkit_runtime::ItemStream<{item_ty}> {{ \
          let Self {{ {destructure} }} = self; \
          let client = client.clone(); {prepare} \
-         crmkit_runtime::paging::pages(crmkit_runtime::paging::Style::{style}, move |cursor| {{ \
+         let page_size = {size}; \
+         crmkit_runtime::paging::pages(crmkit_runtime::paging::Style::{style}, page_size, move |cursor| {{ \
            let client = client.clone(); {clones} \
            async move {{ \
              {set_page} \

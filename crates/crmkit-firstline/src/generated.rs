@@ -1666,39 +1666,44 @@ pub mod builder {
                 type_,
             } = self;
             let client = client.clone();
-            crmkit_runtime::paging::pages(crmkit_runtime::paging::Style::Page, move |cursor| {
-                let client = client.clone();
-                let contact_id = contact_id.clone();
-                let description = description.clone();
-                let extension = extension.clone();
-                let number = number.clone();
-                let page = page.clone();
-                let type_ = type_.clone();
-                async move {
-                    let list = ListPhoneNumbers {
-                        client: &client,
-                        contact_id,
-                        description,
-                        extension,
-                        number,
-                        page,
-                        type_,
+            let page_size = None;
+            crmkit_runtime::paging::pages(
+                crmkit_runtime::paging::Style::Page,
+                page_size,
+                move |cursor| {
+                    let client = client.clone();
+                    let contact_id = contact_id.clone();
+                    let description = description.clone();
+                    let extension = extension.clone();
+                    let number = number.clone();
+                    let page = page.clone();
+                    let type_ = type_.clone();
+                    async move {
+                        let list = ListPhoneNumbers {
+                            client: &client,
+                            contact_id,
+                            description,
+                            extension,
+                            number,
+                            page,
+                            type_,
+                        }
+                        .page(cursor)
+                        .send()
+                        .await?
+                        .into_inner();
+                        Ok(crmkit_runtime::paging::Answer {
+                            more: Some(&list)
+                                .map(|v| &v.meta)
+                                .map(|v| &v.current_page)
+                                .zip(Some(&list).map(|v| &v.meta).map(|v| &v.last_page))
+                                .map(|(c, l)| c < l),
+                            total: None,
+                            items: list.data,
+                        })
                     }
-                    .page(cursor)
-                    .send()
-                    .await?
-                    .into_inner();
-                    Ok(crmkit_runtime::paging::Answer {
-                        more: Some(&list)
-                            .map(|v| &v.meta)
-                            .map(|v| &v.current_page)
-                            .zip(Some(&list).map(|v| &v.meta).map(|v| &v.last_page))
-                            .map(|(c, l)| c < l),
-                        total: None,
-                        items: list.data,
-                    })
-                }
-            })
+                },
+            )
         }
     }
     /// Builder for [`ClientPhoneNumbersExt::create_phone_number`]

@@ -19798,35 +19798,40 @@ pub mod builder {
                 sort,
             } = self;
             let client = client.clone();
-            crmkit_runtime::paging::pages(crmkit_runtime::paging::Style::Page, move |cursor| {
-                let client = client.clone();
-                let action_custom_item_key = action_custom_item_key.clone();
-                let limit = limit.clone();
-                let page = page.clone();
-                let search_word = search_word.clone();
-                let sort = sort.clone();
-                async move {
-                    let list = ListActionCustomItemLabels {
-                        client: &client,
-                        action_custom_item_key,
-                        limit,
-                        page,
-                        search_word,
-                        sort,
+            let page_size = crmkit_runtime::paging::size(&limit);
+            crmkit_runtime::paging::pages(
+                crmkit_runtime::paging::Style::Page,
+                page_size,
+                move |cursor| {
+                    let client = client.clone();
+                    let action_custom_item_key = action_custom_item_key.clone();
+                    let limit = limit.clone();
+                    let page = page.clone();
+                    let search_word = search_word.clone();
+                    let sort = sort.clone();
+                    async move {
+                        let list = ListActionCustomItemLabels {
+                            client: &client,
+                            action_custom_item_key,
+                            limit,
+                            page,
+                            search_word,
+                            sort,
+                        }
+                        .page(cursor)
+                        .send()
+                        .await?
+                        .into_inner();
+                        Ok(crmkit_runtime::paging::Answer {
+                            more: None,
+                            total: Some(&list)
+                                .map(|v| &v.total_count)
+                                .and_then(|n| u64::try_from(*n).ok()),
+                            items: list.labels,
+                        })
                     }
-                    .page(cursor)
-                    .send()
-                    .await?
-                    .into_inner();
-                    Ok(crmkit_runtime::paging::Answer {
-                        more: None,
-                        total: Some(&list)
-                            .map(|v| &v.total_count)
-                            .and_then(|n| u64::try_from(*n).ok()),
-                        items: list.labels,
-                    })
-                }
-            })
+                },
+            )
         }
     }
     /// Builder for [`ClientActionSettingsExt::update_action_custom_item`]
@@ -20200,51 +20205,56 @@ pub mod builder {
                 users,
             } = self;
             let client = client.clone();
-            crmkit_runtime::paging::pages(crmkit_runtime::paging::Style::Page, move |cursor| {
-                let client = client.clone();
-                let active = active.clone();
-                let created_at_from = created_at_from.clone();
-                let created_at_to = created_at_to.clone();
-                let deal_id = deal_id.clone();
-                let end_datetime = end_datetime.clone();
-                let limit = limit.clone();
-                let page = page.clone();
-                let purpose = purpose.clone();
-                let sort = sort.clone();
-                let start_datetime = start_datetime.clone();
-                let updated_at_from = updated_at_from.clone();
-                let updated_at_to = updated_at_to.clone();
-                let users = users.clone();
-                async move {
-                    let list = ListDealActions {
-                        client: &client,
-                        active,
-                        created_at_from,
-                        created_at_to,
-                        deal_id,
-                        end_datetime,
-                        limit,
-                        page,
-                        purpose,
-                        sort,
-                        start_datetime,
-                        updated_at_from,
-                        updated_at_to,
-                        users,
+            let page_size = crmkit_runtime::paging::size(&limit);
+            crmkit_runtime::paging::pages(
+                crmkit_runtime::paging::Style::Page,
+                page_size,
+                move |cursor| {
+                    let client = client.clone();
+                    let active = active.clone();
+                    let created_at_from = created_at_from.clone();
+                    let created_at_to = created_at_to.clone();
+                    let deal_id = deal_id.clone();
+                    let end_datetime = end_datetime.clone();
+                    let limit = limit.clone();
+                    let page = page.clone();
+                    let purpose = purpose.clone();
+                    let sort = sort.clone();
+                    let start_datetime = start_datetime.clone();
+                    let updated_at_from = updated_at_from.clone();
+                    let updated_at_to = updated_at_to.clone();
+                    let users = users.clone();
+                    async move {
+                        let list = ListDealActions {
+                            client: &client,
+                            active,
+                            created_at_from,
+                            created_at_to,
+                            deal_id,
+                            end_datetime,
+                            limit,
+                            page,
+                            purpose,
+                            sort,
+                            start_datetime,
+                            updated_at_from,
+                            updated_at_to,
+                            users,
+                        }
+                        .page(cursor)
+                        .send()
+                        .await?
+                        .into_inner();
+                        Ok(crmkit_runtime::paging::Answer {
+                            more: None,
+                            total: Some(&list)
+                                .map(|v| &v.total_count)
+                                .and_then(|n| u64::try_from(*n).ok()),
+                            items: list.actions,
+                        })
                     }
-                    .page(cursor)
-                    .send()
-                    .await?
-                    .into_inner();
-                    Ok(crmkit_runtime::paging::Answer {
-                        more: None,
-                        total: Some(&list)
-                            .map(|v| &v.total_count)
-                            .and_then(|n| u64::try_from(*n).ok()),
-                        items: list.actions,
-                    })
-                }
-            })
+                },
+            )
         }
     }
     /// Builder for [`ClientDealActionsExt::create_deal_action`]
@@ -20711,35 +20721,40 @@ pub mod builder {
                 start_time,
             } = self;
             let client = client.clone();
-            crmkit_runtime::paging::pages(crmkit_runtime::paging::Style::Page, move |cursor| {
-                let client = client.clone();
-                let end_time = end_time.clone();
-                let limit = limit.clone();
-                let page = page.clone();
-                let sort = sort.clone();
-                let start_time = start_time.clone();
-                async move {
-                    let list = ListAudits {
-                        client: &client,
-                        end_time,
-                        limit,
-                        page,
-                        sort,
-                        start_time,
+            let page_size = crmkit_runtime::paging::size(&limit);
+            crmkit_runtime::paging::pages(
+                crmkit_runtime::paging::Style::Page,
+                page_size,
+                move |cursor| {
+                    let client = client.clone();
+                    let end_time = end_time.clone();
+                    let limit = limit.clone();
+                    let page = page.clone();
+                    let sort = sort.clone();
+                    let start_time = start_time.clone();
+                    async move {
+                        let list = ListAudits {
+                            client: &client,
+                            end_time,
+                            limit,
+                            page,
+                            sort,
+                            start_time,
+                        }
+                        .page(cursor)
+                        .send()
+                        .await?
+                        .into_inner();
+                        Ok(crmkit_runtime::paging::Answer {
+                            more: None,
+                            total: Some(&list)
+                                .map(|v| &v.total_count)
+                                .and_then(|n| u64::try_from(*n).ok()),
+                            items: list.audits,
+                        })
                     }
-                    .page(cursor)
-                    .send()
-                    .await?
-                    .into_inner();
-                    Ok(crmkit_runtime::paging::Answer {
-                        more: None,
-                        total: Some(&list)
-                            .map(|v| &v.total_count)
-                            .and_then(|n| u64::try_from(*n).ok()),
-                        items: list.audits,
-                    })
-                }
-            })
+                },
+            )
         }
     }
     /// Builder for [`ClientContactSettingsExt::get_contact_settings`]
@@ -21008,39 +21023,44 @@ pub mod builder {
                 updated_at_to,
             } = self;
             let client = client.clone();
-            crmkit_runtime::paging::pages(crmkit_runtime::paging::Style::Page, move |cursor| {
-                let client = client.clone();
-                let limit = limit.clone();
-                let page = page.clone();
-                let phone_number = phone_number.clone();
-                let search_word = search_word.clone();
-                let sort = sort.clone();
-                let updated_at_from = updated_at_from.clone();
-                let updated_at_to = updated_at_to.clone();
-                async move {
-                    let list = ListContacts {
-                        client: &client,
-                        limit,
-                        page,
-                        phone_number,
-                        search_word,
-                        sort,
-                        updated_at_from,
-                        updated_at_to,
+            let page_size = crmkit_runtime::paging::size(&limit);
+            crmkit_runtime::paging::pages(
+                crmkit_runtime::paging::Style::Page,
+                page_size,
+                move |cursor| {
+                    let client = client.clone();
+                    let limit = limit.clone();
+                    let page = page.clone();
+                    let phone_number = phone_number.clone();
+                    let search_word = search_word.clone();
+                    let sort = sort.clone();
+                    let updated_at_from = updated_at_from.clone();
+                    let updated_at_to = updated_at_to.clone();
+                    async move {
+                        let list = ListContacts {
+                            client: &client,
+                            limit,
+                            page,
+                            phone_number,
+                            search_word,
+                            sort,
+                            updated_at_from,
+                            updated_at_to,
+                        }
+                        .page(cursor)
+                        .send()
+                        .await?
+                        .into_inner();
+                        Ok(crmkit_runtime::paging::Answer {
+                            more: None,
+                            total: Some(&list)
+                                .map(|v| &v.total_count)
+                                .and_then(|n| u64::try_from(*n).ok()),
+                            items: list.contacts,
+                        })
                     }
-                    .page(cursor)
-                    .send()
-                    .await?
-                    .into_inner();
-                    Ok(crmkit_runtime::paging::Answer {
-                        more: None,
-                        total: Some(&list)
-                            .map(|v| &v.total_count)
-                            .and_then(|n| u64::try_from(*n).ok()),
-                        items: list.contacts,
-                    })
-                }
-            })
+                },
+            )
         }
     }
     /// Builder for [`ClientContactsExt::create_contact`]
@@ -21271,31 +21291,36 @@ pub mod builder {
             let client = client.clone();
             let body =
                 body.and_then(|v| types::SearchRequest::try_from(v).map_err(|e| e.to_string()));
-            crmkit_runtime::paging::pages(crmkit_runtime::paging::Style::Page, move |cursor| {
-                let client = client.clone();
-                let body = body.clone();
-                async move {
-                    let mut body = body.map_err(|e| {
-                        crmkit_runtime::Error::InvalidRequest(format!("search_contacts: {e}"))
-                    })?;
-                    body.page = crmkit_runtime::paging::number("search_contacts", cursor)?;
-                    let body = Ok(body.into());
-                    let list = SearchContacts {
-                        client: &client,
-                        body,
+            let page_size = None;
+            crmkit_runtime::paging::pages(
+                crmkit_runtime::paging::Style::Page,
+                page_size,
+                move |cursor| {
+                    let client = client.clone();
+                    let body = body.clone();
+                    async move {
+                        let mut body = body.map_err(|e| {
+                            crmkit_runtime::Error::InvalidRequest(format!("search_contacts: {e}"))
+                        })?;
+                        body.page = crmkit_runtime::paging::number("search_contacts", cursor)?;
+                        let body = Ok(body.into());
+                        let list = SearchContacts {
+                            client: &client,
+                            body,
+                        }
+                        .send()
+                        .await?
+                        .into_inner();
+                        Ok(crmkit_runtime::paging::Answer {
+                            more: None,
+                            total: Some(&list)
+                                .map(|v| &v.total_count)
+                                .and_then(|n| u64::try_from(*n).ok()),
+                            items: list.contacts,
+                        })
                     }
-                    .send()
-                    .await?
-                    .into_inner();
-                    Ok(crmkit_runtime::paging::Answer {
-                        more: None,
-                        total: Some(&list)
-                            .map(|v| &v.total_count)
-                            .and_then(|n| u64::try_from(*n).ok()),
-                        items: list.contacts,
-                    })
-                }
-            })
+                },
+            )
         }
     }
     /// Builder for [`ClientContactActionsExt::list_contact_actions`]
@@ -21588,53 +21613,58 @@ pub mod builder {
                 users,
             } = self;
             let client = client.clone();
-            crmkit_runtime::paging::pages(crmkit_runtime::paging::Style::Page, move |cursor| {
-                let client = client.clone();
-                let contact_id = contact_id.clone();
-                let active = active.clone();
-                let created_at_from = created_at_from.clone();
-                let created_at_to = created_at_to.clone();
-                let data_type = data_type.clone();
-                let end_datetime = end_datetime.clone();
-                let limit = limit.clone();
-                let page = page.clone();
-                let pattern = pattern.clone();
-                let sort = sort.clone();
-                let start_datetime = start_datetime.clone();
-                let updated_at_from = updated_at_from.clone();
-                let updated_at_to = updated_at_to.clone();
-                let users = users.clone();
-                async move {
-                    let list = ListContactActions {
-                        client: &client,
-                        contact_id,
-                        active,
-                        created_at_from,
-                        created_at_to,
-                        data_type,
-                        end_datetime,
-                        limit,
-                        page,
-                        pattern,
-                        sort,
-                        start_datetime,
-                        updated_at_from,
-                        updated_at_to,
-                        users,
+            let page_size = crmkit_runtime::paging::size(&limit);
+            crmkit_runtime::paging::pages(
+                crmkit_runtime::paging::Style::Page,
+                page_size,
+                move |cursor| {
+                    let client = client.clone();
+                    let contact_id = contact_id.clone();
+                    let active = active.clone();
+                    let created_at_from = created_at_from.clone();
+                    let created_at_to = created_at_to.clone();
+                    let data_type = data_type.clone();
+                    let end_datetime = end_datetime.clone();
+                    let limit = limit.clone();
+                    let page = page.clone();
+                    let pattern = pattern.clone();
+                    let sort = sort.clone();
+                    let start_datetime = start_datetime.clone();
+                    let updated_at_from = updated_at_from.clone();
+                    let updated_at_to = updated_at_to.clone();
+                    let users = users.clone();
+                    async move {
+                        let list = ListContactActions {
+                            client: &client,
+                            contact_id,
+                            active,
+                            created_at_from,
+                            created_at_to,
+                            data_type,
+                            end_datetime,
+                            limit,
+                            page,
+                            pattern,
+                            sort,
+                            start_datetime,
+                            updated_at_from,
+                            updated_at_to,
+                            users,
+                        }
+                        .page(cursor)
+                        .send()
+                        .await?
+                        .into_inner();
+                        Ok(crmkit_runtime::paging::Answer {
+                            more: None,
+                            total: Some(&list)
+                                .map(|v| &v.total_count)
+                                .and_then(|n| u64::try_from(*n).ok()),
+                            items: list.actions,
+                        })
                     }
-                    .page(cursor)
-                    .send()
-                    .await?
-                    .into_inner();
-                    Ok(crmkit_runtime::paging::Answer {
-                        more: None,
-                        total: Some(&list)
-                            .map(|v| &v.total_count)
-                            .and_then(|n| u64::try_from(*n).ok()),
-                        items: list.actions,
-                    })
-                }
-            })
+                },
+            )
         }
     }
     /// Builder for [`ClientContactActionsExt::create_contact_action`]
@@ -22298,33 +22328,38 @@ pub mod builder {
                 sort,
             } = self;
             let client = client.clone();
-            crmkit_runtime::paging::pages(crmkit_runtime::paging::Style::Page, move |cursor| {
-                let client = client.clone();
-                let limit = limit.clone();
-                let page = page.clone();
-                let search_word = search_word.clone();
-                let sort = sort.clone();
-                async move {
-                    let list = ListCustomObjectDefs {
-                        client: &client,
-                        limit,
-                        page,
-                        search_word,
-                        sort,
+            let page_size = crmkit_runtime::paging::size(&limit);
+            crmkit_runtime::paging::pages(
+                crmkit_runtime::paging::Style::Page,
+                page_size,
+                move |cursor| {
+                    let client = client.clone();
+                    let limit = limit.clone();
+                    let page = page.clone();
+                    let search_word = search_word.clone();
+                    let sort = sort.clone();
+                    async move {
+                        let list = ListCustomObjectDefs {
+                            client: &client,
+                            limit,
+                            page,
+                            search_word,
+                            sort,
+                        }
+                        .page(cursor)
+                        .send()
+                        .await?
+                        .into_inner();
+                        Ok(crmkit_runtime::paging::Answer {
+                            more: None,
+                            total: Some(&list)
+                                .map(|v| &v.total_count)
+                                .and_then(|n| u64::try_from(*n).ok()),
+                            items: list.custom_object_defs,
+                        })
                     }
-                    .page(cursor)
-                    .send()
-                    .await?
-                    .into_inner();
-                    Ok(crmkit_runtime::paging::Answer {
-                        more: None,
-                        total: Some(&list)
-                            .map(|v| &v.total_count)
-                            .and_then(|n| u64::try_from(*n).ok()),
-                        items: list.custom_object_defs,
-                    })
-                }
-            })
+                },
+            )
         }
     }
     /// Builder for [`ClientCustomObjectDefsExt::create_custom_object_def`]
@@ -23113,41 +23148,46 @@ pub mod builder {
                 updated_at_to,
             } = self;
             let client = client.clone();
-            crmkit_runtime::paging::pages(crmkit_runtime::paging::Style::Page, move |cursor| {
-                let client = client.clone();
-                let custom_object_def_key = custom_object_def_key.clone();
-                let created_at_from = created_at_from.clone();
-                let created_at_to = created_at_to.clone();
-                let limit = limit.clone();
-                let page = page.clone();
-                let sort = sort.clone();
-                let updated_at_from = updated_at_from.clone();
-                let updated_at_to = updated_at_to.clone();
-                async move {
-                    let list = ListCustomObjects {
-                        client: &client,
-                        custom_object_def_key,
-                        created_at_from,
-                        created_at_to,
-                        limit,
-                        page,
-                        sort,
-                        updated_at_from,
-                        updated_at_to,
+            let page_size = crmkit_runtime::paging::size(&limit);
+            crmkit_runtime::paging::pages(
+                crmkit_runtime::paging::Style::Page,
+                page_size,
+                move |cursor| {
+                    let client = client.clone();
+                    let custom_object_def_key = custom_object_def_key.clone();
+                    let created_at_from = created_at_from.clone();
+                    let created_at_to = created_at_to.clone();
+                    let limit = limit.clone();
+                    let page = page.clone();
+                    let sort = sort.clone();
+                    let updated_at_from = updated_at_from.clone();
+                    let updated_at_to = updated_at_to.clone();
+                    async move {
+                        let list = ListCustomObjects {
+                            client: &client,
+                            custom_object_def_key,
+                            created_at_from,
+                            created_at_to,
+                            limit,
+                            page,
+                            sort,
+                            updated_at_from,
+                            updated_at_to,
+                        }
+                        .page(cursor)
+                        .send()
+                        .await?
+                        .into_inner();
+                        Ok(crmkit_runtime::paging::Answer {
+                            more: None,
+                            total: Some(&list)
+                                .map(|v| &v.total_count)
+                                .and_then(|n| u64::try_from(*n).ok()),
+                            items: list.custom_objects,
+                        })
                     }
-                    .page(cursor)
-                    .send()
-                    .await?
-                    .into_inner();
-                    Ok(crmkit_runtime::paging::Answer {
-                        more: None,
-                        total: Some(&list)
-                            .map(|v| &v.total_count)
-                            .and_then(|n| u64::try_from(*n).ok()),
-                        items: list.custom_objects,
-                    })
-                }
-            })
+                },
+            )
         }
     }
     /// Builder for [`ClientCustomObjectsExt::create_custom_object`]
@@ -23923,37 +23963,42 @@ pub mod builder {
                 updated_at_to,
             } = self;
             let client = client.clone();
-            crmkit_runtime::paging::pages(crmkit_runtime::paging::Style::Page, move |cursor| {
-                let client = client.clone();
-                let limit = limit.clone();
-                let page = page.clone();
-                let search_word = search_word.clone();
-                let sort = sort.clone();
-                let updated_at_from = updated_at_from.clone();
-                let updated_at_to = updated_at_to.clone();
-                async move {
-                    let list = ListCustomers {
-                        client: &client,
-                        limit,
-                        page,
-                        search_word,
-                        sort,
-                        updated_at_from,
-                        updated_at_to,
+            let page_size = crmkit_runtime::paging::size(&limit);
+            crmkit_runtime::paging::pages(
+                crmkit_runtime::paging::Style::Page,
+                page_size,
+                move |cursor| {
+                    let client = client.clone();
+                    let limit = limit.clone();
+                    let page = page.clone();
+                    let search_word = search_word.clone();
+                    let sort = sort.clone();
+                    let updated_at_from = updated_at_from.clone();
+                    let updated_at_to = updated_at_to.clone();
+                    async move {
+                        let list = ListCustomers {
+                            client: &client,
+                            limit,
+                            page,
+                            search_word,
+                            sort,
+                            updated_at_from,
+                            updated_at_to,
+                        }
+                        .page(cursor)
+                        .send()
+                        .await?
+                        .into_inner();
+                        Ok(crmkit_runtime::paging::Answer {
+                            more: None,
+                            total: Some(&list)
+                                .map(|v| &v.total_count)
+                                .and_then(|n| u64::try_from(*n).ok()),
+                            items: list.customers,
+                        })
                     }
-                    .page(cursor)
-                    .send()
-                    .await?
-                    .into_inner();
-                    Ok(crmkit_runtime::paging::Answer {
-                        more: None,
-                        total: Some(&list)
-                            .map(|v| &v.total_count)
-                            .and_then(|n| u64::try_from(*n).ok()),
-                        items: list.customers,
-                    })
-                }
-            })
+                },
+            )
         }
     }
     /// Builder for [`ClientCustomersExt::create_customer`]
@@ -24260,31 +24305,36 @@ pub mod builder {
             let client = client.clone();
             let body =
                 body.and_then(|v| types::SearchRequest::try_from(v).map_err(|e| e.to_string()));
-            crmkit_runtime::paging::pages(crmkit_runtime::paging::Style::Page, move |cursor| {
-                let client = client.clone();
-                let body = body.clone();
-                async move {
-                    let mut body = body.map_err(|e| {
-                        crmkit_runtime::Error::InvalidRequest(format!("search_customers: {e}"))
-                    })?;
-                    body.page = crmkit_runtime::paging::number("search_customers", cursor)?;
-                    let body = Ok(body.into());
-                    let list = SearchCustomers {
-                        client: &client,
-                        body,
+            let page_size = None;
+            crmkit_runtime::paging::pages(
+                crmkit_runtime::paging::Style::Page,
+                page_size,
+                move |cursor| {
+                    let client = client.clone();
+                    let body = body.clone();
+                    async move {
+                        let mut body = body.map_err(|e| {
+                            crmkit_runtime::Error::InvalidRequest(format!("search_customers: {e}"))
+                        })?;
+                        body.page = crmkit_runtime::paging::number("search_customers", cursor)?;
+                        let body = Ok(body.into());
+                        let list = SearchCustomers {
+                            client: &client,
+                            body,
+                        }
+                        .send()
+                        .await?
+                        .into_inner();
+                        Ok(crmkit_runtime::paging::Answer {
+                            more: None,
+                            total: Some(&list)
+                                .map(|v| &v.total_count)
+                                .and_then(|n| u64::try_from(*n).ok()),
+                            items: list.customers,
+                        })
                     }
-                    .send()
-                    .await?
-                    .into_inner();
-                    Ok(crmkit_runtime::paging::Answer {
-                        more: None,
-                        total: Some(&list)
-                            .map(|v| &v.total_count)
-                            .and_then(|n| u64::try_from(*n).ok()),
-                        items: list.customers,
-                    })
-                }
-            })
+                },
+            )
         }
     }
     /// Builder for [`ClientCustomerActionsExt::list_customer_actions`]
@@ -24561,51 +24611,56 @@ pub mod builder {
                 users,
             } = self;
             let client = client.clone();
-            crmkit_runtime::paging::pages(crmkit_runtime::paging::Style::Page, move |cursor| {
-                let client = client.clone();
-                let customer_id = customer_id.clone();
-                let active = active.clone();
-                let created_at_from = created_at_from.clone();
-                let created_at_to = created_at_to.clone();
-                let end_datetime = end_datetime.clone();
-                let limit = limit.clone();
-                let page = page.clone();
-                let pattern = pattern.clone();
-                let sort = sort.clone();
-                let start_datetime = start_datetime.clone();
-                let updated_at_from = updated_at_from.clone();
-                let updated_at_to = updated_at_to.clone();
-                let users = users.clone();
-                async move {
-                    let list = ListCustomerActions {
-                        client: &client,
-                        customer_id,
-                        active,
-                        created_at_from,
-                        created_at_to,
-                        end_datetime,
-                        limit,
-                        page,
-                        pattern,
-                        sort,
-                        start_datetime,
-                        updated_at_from,
-                        updated_at_to,
-                        users,
+            let page_size = crmkit_runtime::paging::size(&limit);
+            crmkit_runtime::paging::pages(
+                crmkit_runtime::paging::Style::Page,
+                page_size,
+                move |cursor| {
+                    let client = client.clone();
+                    let customer_id = customer_id.clone();
+                    let active = active.clone();
+                    let created_at_from = created_at_from.clone();
+                    let created_at_to = created_at_to.clone();
+                    let end_datetime = end_datetime.clone();
+                    let limit = limit.clone();
+                    let page = page.clone();
+                    let pattern = pattern.clone();
+                    let sort = sort.clone();
+                    let start_datetime = start_datetime.clone();
+                    let updated_at_from = updated_at_from.clone();
+                    let updated_at_to = updated_at_to.clone();
+                    let users = users.clone();
+                    async move {
+                        let list = ListCustomerActions {
+                            client: &client,
+                            customer_id,
+                            active,
+                            created_at_from,
+                            created_at_to,
+                            end_datetime,
+                            limit,
+                            page,
+                            pattern,
+                            sort,
+                            start_datetime,
+                            updated_at_from,
+                            updated_at_to,
+                            users,
+                        }
+                        .page(cursor)
+                        .send()
+                        .await?
+                        .into_inner();
+                        Ok(crmkit_runtime::paging::Answer {
+                            more: None,
+                            total: Some(&list)
+                                .map(|v| &v.total_count)
+                                .and_then(|n| u64::try_from(*n).ok()),
+                            items: list.actions,
+                        })
                     }
-                    .page(cursor)
-                    .send()
-                    .await?
-                    .into_inner();
-                    Ok(crmkit_runtime::paging::Answer {
-                        more: None,
-                        total: Some(&list)
-                            .map(|v| &v.total_count)
-                            .and_then(|n| u64::try_from(*n).ok()),
-                        items: list.actions,
-                    })
-                }
-            })
+                },
+            )
         }
     }
     /// Builder for [`ClientCustomerActionsExt::create_customer_action`]
@@ -25624,39 +25679,44 @@ pub mod builder {
                 updated_at_to,
             } = self;
             let client = client.clone();
-            crmkit_runtime::paging::pages(crmkit_runtime::paging::Style::Page, move |cursor| {
-                let client = client.clone();
-                let deal_type_id = deal_type_id.clone();
-                let limit = limit.clone();
-                let page = page.clone();
-                let search_word = search_word.clone();
-                let sort = sort.clone();
-                let updated_at_from = updated_at_from.clone();
-                let updated_at_to = updated_at_to.clone();
-                async move {
-                    let list = ListDeals {
-                        client: &client,
-                        deal_type_id,
-                        limit,
-                        page,
-                        search_word,
-                        sort,
-                        updated_at_from,
-                        updated_at_to,
+            let page_size = crmkit_runtime::paging::size(&limit);
+            crmkit_runtime::paging::pages(
+                crmkit_runtime::paging::Style::Page,
+                page_size,
+                move |cursor| {
+                    let client = client.clone();
+                    let deal_type_id = deal_type_id.clone();
+                    let limit = limit.clone();
+                    let page = page.clone();
+                    let search_word = search_word.clone();
+                    let sort = sort.clone();
+                    let updated_at_from = updated_at_from.clone();
+                    let updated_at_to = updated_at_to.clone();
+                    async move {
+                        let list = ListDeals {
+                            client: &client,
+                            deal_type_id,
+                            limit,
+                            page,
+                            search_word,
+                            sort,
+                            updated_at_from,
+                            updated_at_to,
+                        }
+                        .page(cursor)
+                        .send()
+                        .await?
+                        .into_inner();
+                        Ok(crmkit_runtime::paging::Answer {
+                            more: None,
+                            total: Some(&list)
+                                .map(|v| &v.total_count)
+                                .and_then(|n| u64::try_from(*n).ok()),
+                            items: list.deals,
+                        })
                     }
-                    .page(cursor)
-                    .send()
-                    .await?
-                    .into_inner();
-                    Ok(crmkit_runtime::paging::Answer {
-                        more: None,
-                        total: Some(&list)
-                            .map(|v| &v.total_count)
-                            .and_then(|n| u64::try_from(*n).ok()),
-                        items: list.deals,
-                    })
-                }
-            })
+                },
+            )
         }
     }
     /// Builder for [`ClientDealsExt::create_deal`]
@@ -25848,33 +25908,38 @@ pub mod builder {
                 sort,
             } = self;
             let client = client.clone();
-            crmkit_runtime::paging::pages(crmkit_runtime::paging::Style::Page, move |cursor| {
-                let client = client.clone();
-                let deal_id = deal_id.clone();
-                let limit = limit.clone();
-                let page = page.clone();
-                let sort = sort.clone();
-                async move {
-                    let list = ListDealContacts {
-                        client: &client,
-                        deal_id,
-                        limit,
-                        page,
-                        sort,
+            let page_size = crmkit_runtime::paging::size(&limit);
+            crmkit_runtime::paging::pages(
+                crmkit_runtime::paging::Style::Page,
+                page_size,
+                move |cursor| {
+                    let client = client.clone();
+                    let deal_id = deal_id.clone();
+                    let limit = limit.clone();
+                    let page = page.clone();
+                    let sort = sort.clone();
+                    async move {
+                        let list = ListDealContacts {
+                            client: &client,
+                            deal_id,
+                            limit,
+                            page,
+                            sort,
+                        }
+                        .page(cursor)
+                        .send()
+                        .await?
+                        .into_inner();
+                        Ok(crmkit_runtime::paging::Answer {
+                            more: None,
+                            total: Some(&list)
+                                .map(|v| &v.total_count)
+                                .and_then(|n| u64::try_from(*n).ok()),
+                            items: list.contacts,
+                        })
                     }
-                    .page(cursor)
-                    .send()
-                    .await?
-                    .into_inner();
-                    Ok(crmkit_runtime::paging::Answer {
-                        more: None,
-                        total: Some(&list)
-                            .map(|v| &v.total_count)
-                            .and_then(|n| u64::try_from(*n).ok()),
-                        items: list.contacts,
-                    })
-                }
-            })
+                },
+            )
         }
     }
     /// Builder for [`ClientDealContactsExt::add_deal_contact`]
@@ -26322,31 +26387,36 @@ pub mod builder {
                 sort,
             } = self;
             let client = client.clone();
-            crmkit_runtime::paging::pages(crmkit_runtime::paging::Style::Page, move |cursor| {
-                let client = client.clone();
-                let limit = limit.clone();
-                let page = page.clone();
-                let sort = sort.clone();
-                async move {
-                    let list = ListRoles {
-                        client: &client,
-                        limit,
-                        page,
-                        sort,
+            let page_size = crmkit_runtime::paging::size(&limit);
+            crmkit_runtime::paging::pages(
+                crmkit_runtime::paging::Style::Page,
+                page_size,
+                move |cursor| {
+                    let client = client.clone();
+                    let limit = limit.clone();
+                    let page = page.clone();
+                    let sort = sort.clone();
+                    async move {
+                        let list = ListRoles {
+                            client: &client,
+                            limit,
+                            page,
+                            sort,
+                        }
+                        .page(cursor)
+                        .send()
+                        .await?
+                        .into_inner();
+                        Ok(crmkit_runtime::paging::Answer {
+                            more: None,
+                            total: Some(&list)
+                                .map(|v| &v.total_count)
+                                .and_then(|n| u64::try_from(*n).ok()),
+                            items: list.roles,
+                        })
                     }
-                    .page(cursor)
-                    .send()
-                    .await?
-                    .into_inner();
-                    Ok(crmkit_runtime::paging::Answer {
-                        more: None,
-                        total: Some(&list)
-                            .map(|v| &v.total_count)
-                            .and_then(|n| u64::try_from(*n).ok()),
-                        items: list.roles,
-                    })
-                }
-            })
+                },
+            )
         }
     }
     /// Builder for [`ClientUserGroupsExt::list_user_groups`]
@@ -26466,33 +26536,38 @@ pub mod builder {
                 user_id,
             } = self;
             let client = client.clone();
-            crmkit_runtime::paging::pages(crmkit_runtime::paging::Style::Page, move |cursor| {
-                let client = client.clone();
-                let limit = limit.clone();
-                let page = page.clone();
-                let sort = sort.clone();
-                let user_id = user_id.clone();
-                async move {
-                    let list = ListUserGroups {
-                        client: &client,
-                        limit,
-                        page,
-                        sort,
-                        user_id,
+            let page_size = crmkit_runtime::paging::size(&limit);
+            crmkit_runtime::paging::pages(
+                crmkit_runtime::paging::Style::Page,
+                page_size,
+                move |cursor| {
+                    let client = client.clone();
+                    let limit = limit.clone();
+                    let page = page.clone();
+                    let sort = sort.clone();
+                    let user_id = user_id.clone();
+                    async move {
+                        let list = ListUserGroups {
+                            client: &client,
+                            limit,
+                            page,
+                            sort,
+                            user_id,
+                        }
+                        .page(cursor)
+                        .send()
+                        .await?
+                        .into_inner();
+                        Ok(crmkit_runtime::paging::Answer {
+                            more: None,
+                            total: Some(&list)
+                                .map(|v| &v.total_count)
+                                .and_then(|n| u64::try_from(*n).ok()),
+                            items: list.user_groups,
+                        })
                     }
-                    .page(cursor)
-                    .send()
-                    .await?
-                    .into_inner();
-                    Ok(crmkit_runtime::paging::Answer {
-                        more: None,
-                        total: Some(&list)
-                            .map(|v| &v.total_count)
-                            .and_then(|n| u64::try_from(*n).ok()),
-                        items: list.user_groups,
-                    })
-                }
-            })
+                },
+            )
         }
     }
     /// Builder for [`ClientUserGroupsExt::update_user_group`]
@@ -26980,33 +27055,38 @@ pub mod builder {
                 sort,
             } = self;
             let client = client.clone();
-            crmkit_runtime::paging::pages(crmkit_runtime::paging::Style::Page, move |cursor| {
-                let client = client.clone();
-                let deleted = deleted.clone();
-                let email = email.clone();
-                let page = page.clone();
-                let sort = sort.clone();
-                async move {
-                    let list = ListUsers {
-                        client: &client,
-                        deleted,
-                        email,
-                        page,
-                        sort,
+            let page_size = None;
+            crmkit_runtime::paging::pages(
+                crmkit_runtime::paging::Style::Page,
+                page_size,
+                move |cursor| {
+                    let client = client.clone();
+                    let deleted = deleted.clone();
+                    let email = email.clone();
+                    let page = page.clone();
+                    let sort = sort.clone();
+                    async move {
+                        let list = ListUsers {
+                            client: &client,
+                            deleted,
+                            email,
+                            page,
+                            sort,
+                        }
+                        .page(cursor)
+                        .send()
+                        .await?
+                        .into_inner();
+                        Ok(crmkit_runtime::paging::Answer {
+                            more: None,
+                            total: Some(&list)
+                                .map(|v| &v.total_count)
+                                .and_then(|n| u64::try_from(*n).ok()),
+                            items: list.users,
+                        })
                     }
-                    .page(cursor)
-                    .send()
-                    .await?
-                    .into_inner();
-                    Ok(crmkit_runtime::paging::Answer {
-                        more: None,
-                        total: Some(&list)
-                            .map(|v| &v.total_count)
-                            .and_then(|n| u64::try_from(*n).ok()),
-                        items: list.users,
-                    })
-                }
-            })
+                },
+            )
         }
     }
 }

@@ -75,8 +75,9 @@ pub struct Answer<T> {
 /// Every item of every page: `fetch(cursor)` fetches the page at `cursor` (a page number
 /// or an offset, by `style`). The stream ends after an empty page, when the answer says
 /// no more follow, when the items seen reach the total, or — when the answer does not say
-/// whether more follow — after a page shorter than the first.
-pub fn pages<T, F, Fut>(style: Style, mut fetch: F) -> ItemStream<T>
+/// whether more follow — after a page shorter than `size` (the page size the caller asked
+/// for), or than the first page when the caller asked for none.
+pub fn pages<T, F, Fut>(style: Style, size: Option<u64>, mut fetch: F) -> ItemStream<T>
 where
     T: Send + 'static,
     F: FnMut(u32) -> Fut + Send + 'static,
@@ -101,7 +102,7 @@ where
                     (Some(false), _) => false,
                     (_, Some(total)) if seen >= total => false,
                     (Some(true), _) => true,
-                    (None, _) => got >= first_len,
+                    (None, _) => got as u64 >= size.unwrap_or(first_len as u64),
                 };
                 let step = match style {
                     Style::Page => Some(1),
@@ -142,6 +143,40 @@ impl<T: PageNumber> PageNumber for Option<T> {
     fn from_u32(n: u32) -> Option<Self> {
         T::from_u32(n).map(Some)
     }
+}
+
+/// A page size as a builder field holds it (`i32`, `NonZeroU32`, `Option<…>`), as a count.
+pub trait PageSize {
+    /// The size, when set and positive.
+    fn count(&self) -> Option<u64>;
+}
+
+macro_rules! page_sizes {
+    ($($t:ty),*) => {$(
+        impl PageSize for $t {
+            fn count(&self) -> Option<u64> {
+                u64::try_from(self.clone()).ok().filter(|n| *n > 0)
+            }
+        }
+    )*};
+}
+page_sizes!(i32, i64, u32, u64);
+
+impl PageSize for std::num::NonZeroU32 {
+    fn count(&self) -> Option<u64> {
+        Some(u64::from(self.get()))
+    }
+}
+
+impl<T: PageSize> PageSize for Option<T> {
+    fn count(&self) -> Option<u64> {
+        self.as_ref().and_then(PageSize::count)
+    }
+}
+
+/// The page size a builder's field asks for, if it was set to a valid one.
+pub fn size<T: PageSize>(field: &Result<T, String>) -> Option<u64> {
+    field.as_ref().ok().and_then(PageSize::count)
 }
 
 /// `n` as the type of a body field holding a page number; an error when it does not fit.
@@ -202,7 +237,7 @@ mod tests {
         // `more`: trusted, whatever the page sizes.
         let calls = std::sync::Arc::new(AtomicUsize::new(0));
         let c = calls.clone();
-        let all: Vec<u32> = pages(Style::Page, move |page| {
+        let all: Vec<u32> = pages(Style::Page, None, move |page| {
             c.fetch_add(1, Ordering::SeqCst);
             async move {
                 Ok(Answer {
@@ -218,7 +253,7 @@ mod tests {
         assert_eq!(all, [1, 1, 1, 2, 3]);
         assert_eq!(calls.load(Ordering::SeqCst), 3);
         // An offset list with neither `more` nor a total ends after a short page.
-        let offsets: Vec<u32> = pages(Style::Offset, |from| async move {
+        let offsets: Vec<u32> = pages(Style::Offset, None, |from| async move {
             let items: Vec<u32> = (from..(from + 2).min(5)).collect();
             Ok(Answer {
                 items,
@@ -231,7 +266,7 @@ mod tests {
         .await;
         assert_eq!(offsets, [0, 1, 2, 3, 4]);
         // A total ends the list when reached.
-        let counted: Vec<u32> = pages(Style::Page, |page| async move {
+        let counted: Vec<u32> = pages(Style::Page, None, |page| async move {
             Ok(Answer {
                 items: vec![page, page],
                 more: None,
@@ -242,6 +277,19 @@ mod tests {
         .collect()
         .await;
         assert_eq!(counted, [1, 1, 2, 2]);
+        // A server that ignores the cursor and answers fewer items than asked for ends
+        // after one page, however often it would repeat itself.
+        let one: Vec<u32> = pages(Style::Offset, Some(50), |_| async move {
+            Ok(Answer {
+                items: vec![7, 7],
+                more: None,
+                total: None,
+            })
+        })
+        .map(|r| r.unwrap())
+        .collect()
+        .await;
+        assert_eq!(one, [7, 7]);
     }
 
     #[test]

@@ -26106,32 +26106,37 @@ pub mod builder {
                 per_page,
             } = self;
             let client = client.clone();
-            crmkit_runtime::paging::pages(crmkit_runtime::paging::Style::Page, move |cursor| {
-                let client = client.clone();
-                let fields = fields.clone();
-                let page = page.clone();
-                let per_page = per_page.clone();
-                async move {
-                    let list = ListNotes {
-                        client: &client,
-                        fields,
-                        page,
-                        per_page,
+            let page_size = crmkit_runtime::paging::size(&per_page);
+            crmkit_runtime::paging::pages(
+                crmkit_runtime::paging::Style::Page,
+                page_size,
+                move |cursor| {
+                    let client = client.clone();
+                    let fields = fields.clone();
+                    let page = page.clone();
+                    let per_page = per_page.clone();
+                    async move {
+                        let list = ListNotes {
+                            client: &client,
+                            fields,
+                            page,
+                            per_page,
+                        }
+                        .page(cursor)
+                        .send()
+                        .await?
+                        .into_inner();
+                        Ok(crmkit_runtime::paging::Answer {
+                            more: Some(&list)
+                                .and_then(|v| v.info.as_ref())
+                                .and_then(|v| v.more_records.as_ref())
+                                .copied(),
+                            total: None,
+                            items: list.data,
+                        })
                     }
-                    .page(cursor)
-                    .send()
-                    .await?
-                    .into_inner();
-                    Ok(crmkit_runtime::paging::Answer {
-                        more: Some(&list)
-                            .and_then(|v| v.info.as_ref())
-                            .and_then(|v| v.more_records.as_ref())
-                            .copied(),
-                        total: None,
-                        items: list.data,
-                    })
-                }
-            })
+                },
+            )
         }
     }
     /// Builder for [`ClientNotesExt::create_notes`]
@@ -26443,34 +26448,39 @@ pub mod builder {
                 per_page,
             } = self;
             let client = client.clone();
-            crmkit_runtime::paging::pages(crmkit_runtime::paging::Style::Page, move |cursor| {
-                let client = client.clone();
-                let channel_id = channel_id.clone();
-                let module = module.clone();
-                let page = page.clone();
-                let per_page = per_page.clone();
-                async move {
-                    let list = GetNotificationDetails {
-                        client: &client,
-                        channel_id,
-                        module,
-                        page,
-                        per_page,
+            let page_size = crmkit_runtime::paging::size(&per_page);
+            crmkit_runtime::paging::pages(
+                crmkit_runtime::paging::Style::Page,
+                page_size,
+                move |cursor| {
+                    let client = client.clone();
+                    let channel_id = channel_id.clone();
+                    let module = module.clone();
+                    let page = page.clone();
+                    let per_page = per_page.clone();
+                    async move {
+                        let list = GetNotificationDetails {
+                            client: &client,
+                            channel_id,
+                            module,
+                            page,
+                            per_page,
+                        }
+                        .page(cursor)
+                        .send()
+                        .await?
+                        .into_inner();
+                        Ok(crmkit_runtime::paging::Answer {
+                            more: Some(&list)
+                                .and_then(|v| v.info.as_ref())
+                                .and_then(|v| v.more_records.as_ref())
+                                .copied(),
+                            total: None,
+                            items: list.watch,
+                        })
                     }
-                    .page(cursor)
-                    .send()
-                    .await?
-                    .into_inner();
-                    Ok(crmkit_runtime::paging::Answer {
-                        more: Some(&list)
-                            .and_then(|v| v.info.as_ref())
-                            .and_then(|v| v.more_records.as_ref())
-                            .copied(),
-                        total: None,
-                        items: list.watch,
-                    })
-                }
-            })
+                },
+            )
         }
     }
     /// Builder for [`ClientNotificationsExt::update_notification_details`]
@@ -29253,34 +29263,39 @@ pub mod builder {
                 if_modified_since,
             } = self;
             let client = client.clone();
-            crmkit_runtime::paging::pages(crmkit_runtime::paging::Style::Page, move |cursor| {
-                let client = client.clone();
-                let page = page.clone();
-                let per_page = per_page.clone();
-                let type_ = type_.clone();
-                let if_modified_since = if_modified_since.clone();
-                async move {
-                    let list = ListUsers {
-                        client: &client,
-                        page,
-                        per_page,
-                        type_,
-                        if_modified_since,
+            let page_size = crmkit_runtime::paging::size(&per_page);
+            crmkit_runtime::paging::pages(
+                crmkit_runtime::paging::Style::Page,
+                page_size,
+                move |cursor| {
+                    let client = client.clone();
+                    let page = page.clone();
+                    let per_page = per_page.clone();
+                    let type_ = type_.clone();
+                    let if_modified_since = if_modified_since.clone();
+                    async move {
+                        let list = ListUsers {
+                            client: &client,
+                            page,
+                            per_page,
+                            type_,
+                            if_modified_since,
+                        }
+                        .page(cursor)
+                        .send()
+                        .await?
+                        .into_inner();
+                        Ok(crmkit_runtime::paging::Answer {
+                            more: Some(&list)
+                                .and_then(|v| v.info.as_ref())
+                                .and_then(|v| v.more_records.as_ref())
+                                .copied(),
+                            total: None,
+                            items: list.users,
+                        })
                     }
-                    .page(cursor)
-                    .send()
-                    .await?
-                    .into_inner();
-                    Ok(crmkit_runtime::paging::Answer {
-                        more: Some(&list)
-                            .and_then(|v| v.info.as_ref())
-                            .and_then(|v| v.more_records.as_ref())
-                            .copied(),
-                        total: None,
-                        items: list.users,
-                    })
-                }
-            })
+                },
+            )
         }
     }
     /// Builder for [`ClientUsersExt::get_user`]
@@ -29637,54 +29652,59 @@ pub mod builder {
                 if_modified_since,
             } = self;
             let client = client.clone();
-            crmkit_runtime::paging::pages(crmkit_runtime::paging::Style::Page, move |cursor| {
-                let client = client.clone();
-                let module_api_name = module_api_name.clone();
-                let approved = approved.clone();
-                let converted = converted.clone();
-                let cvid = cvid.clone();
-                let fields = fields.clone();
-                let ids = ids.clone();
-                let include = include.clone();
-                let include_child = include_child.clone();
-                let page = page.clone();
-                let per_page = per_page.clone();
-                let sort_by = sort_by.clone();
-                let sort_order = sort_order.clone();
-                let territory_id = territory_id.clone();
-                let if_modified_since = if_modified_since.clone();
-                async move {
-                    let list = ListRecords {
-                        client: &client,
-                        module_api_name,
-                        approved,
-                        converted,
-                        cvid,
-                        fields,
-                        ids,
-                        include,
-                        include_child,
-                        page,
-                        per_page,
-                        sort_by,
-                        sort_order,
-                        territory_id,
-                        if_modified_since,
+            let page_size = crmkit_runtime::paging::size(&per_page);
+            crmkit_runtime::paging::pages(
+                crmkit_runtime::paging::Style::Page,
+                page_size,
+                move |cursor| {
+                    let client = client.clone();
+                    let module_api_name = module_api_name.clone();
+                    let approved = approved.clone();
+                    let converted = converted.clone();
+                    let cvid = cvid.clone();
+                    let fields = fields.clone();
+                    let ids = ids.clone();
+                    let include = include.clone();
+                    let include_child = include_child.clone();
+                    let page = page.clone();
+                    let per_page = per_page.clone();
+                    let sort_by = sort_by.clone();
+                    let sort_order = sort_order.clone();
+                    let territory_id = territory_id.clone();
+                    let if_modified_since = if_modified_since.clone();
+                    async move {
+                        let list = ListRecords {
+                            client: &client,
+                            module_api_name,
+                            approved,
+                            converted,
+                            cvid,
+                            fields,
+                            ids,
+                            include,
+                            include_child,
+                            page,
+                            per_page,
+                            sort_by,
+                            sort_order,
+                            territory_id,
+                            if_modified_since,
+                        }
+                        .page(cursor)
+                        .send()
+                        .await?
+                        .into_inner();
+                        Ok(crmkit_runtime::paging::Answer {
+                            more: Some(&list)
+                                .and_then(|v| v.info.as_ref())
+                                .and_then(|v| v.more_records.as_ref())
+                                .copied(),
+                            total: None,
+                            items: list.data,
+                        })
                     }
-                    .page(cursor)
-                    .send()
-                    .await?
-                    .into_inner();
-                    Ok(crmkit_runtime::paging::Answer {
-                        more: Some(&list)
-                            .and_then(|v| v.info.as_ref())
-                            .and_then(|v| v.more_records.as_ref())
-                            .copied(),
-                        total: None,
-                        items: list.data,
-                    })
-                }
-            })
+                },
+            )
         }
     }
     /// Builder for [`ClientRecordsExt::update_records`]
@@ -30461,36 +30481,41 @@ pub mod builder {
                 if_modified_since,
             } = self;
             let client = client.clone();
-            crmkit_runtime::paging::pages(crmkit_runtime::paging::Style::Page, move |cursor| {
-                let client = client.clone();
-                let module_api_name = module_api_name.clone();
-                let page = page.clone();
-                let per_page = per_page.clone();
-                let type_ = type_.clone();
-                let if_modified_since = if_modified_since.clone();
-                async move {
-                    let list = ListDeletedRecords {
-                        client: &client,
-                        module_api_name,
-                        page,
-                        per_page,
-                        type_,
-                        if_modified_since,
+            let page_size = crmkit_runtime::paging::size(&per_page);
+            crmkit_runtime::paging::pages(
+                crmkit_runtime::paging::Style::Page,
+                page_size,
+                move |cursor| {
+                    let client = client.clone();
+                    let module_api_name = module_api_name.clone();
+                    let page = page.clone();
+                    let per_page = per_page.clone();
+                    let type_ = type_.clone();
+                    let if_modified_since = if_modified_since.clone();
+                    async move {
+                        let list = ListDeletedRecords {
+                            client: &client,
+                            module_api_name,
+                            page,
+                            per_page,
+                            type_,
+                            if_modified_since,
+                        }
+                        .page(cursor)
+                        .send()
+                        .await?
+                        .into_inner();
+                        Ok(crmkit_runtime::paging::Answer {
+                            more: Some(&list)
+                                .and_then(|v| v.info.as_ref())
+                                .and_then(|v| v.more_records.as_ref())
+                                .copied(),
+                            total: None,
+                            items: list.data,
+                        })
                     }
-                    .page(cursor)
-                    .send()
-                    .await?
-                    .into_inner();
-                    Ok(crmkit_runtime::paging::Answer {
-                        more: Some(&list)
-                            .and_then(|v| v.info.as_ref())
-                            .and_then(|v| v.more_records.as_ref())
-                            .copied(),
-                        total: None,
-                        items: list.data,
-                    })
-                }
-            })
+                },
+            )
         }
     }
     /// Builder for [`ClientRecordsExt::search_records`]
@@ -30707,46 +30732,51 @@ pub mod builder {
                 word,
             } = self;
             let client = client.clone();
-            crmkit_runtime::paging::pages(crmkit_runtime::paging::Style::Page, move |cursor| {
-                let client = client.clone();
-                let module_api_name = module_api_name.clone();
-                let approved = approved.clone();
-                let converted = converted.clone();
-                let criteria = criteria.clone();
-                let email = email.clone();
-                let include = include.clone();
-                let page = page.clone();
-                let per_page = per_page.clone();
-                let phone = phone.clone();
-                let word = word.clone();
-                async move {
-                    let list = SearchRecords {
-                        client: &client,
-                        module_api_name,
-                        approved,
-                        converted,
-                        criteria,
-                        email,
-                        include,
-                        page,
-                        per_page,
-                        phone,
-                        word,
+            let page_size = crmkit_runtime::paging::size(&per_page);
+            crmkit_runtime::paging::pages(
+                crmkit_runtime::paging::Style::Page,
+                page_size,
+                move |cursor| {
+                    let client = client.clone();
+                    let module_api_name = module_api_name.clone();
+                    let approved = approved.clone();
+                    let converted = converted.clone();
+                    let criteria = criteria.clone();
+                    let email = email.clone();
+                    let include = include.clone();
+                    let page = page.clone();
+                    let per_page = per_page.clone();
+                    let phone = phone.clone();
+                    let word = word.clone();
+                    async move {
+                        let list = SearchRecords {
+                            client: &client,
+                            module_api_name,
+                            approved,
+                            converted,
+                            criteria,
+                            email,
+                            include,
+                            page,
+                            per_page,
+                            phone,
+                            word,
+                        }
+                        .page(cursor)
+                        .send()
+                        .await?
+                        .into_inner();
+                        Ok(crmkit_runtime::paging::Answer {
+                            more: Some(&list)
+                                .and_then(|v| v.info.as_ref())
+                                .and_then(|v| v.more_records.as_ref())
+                                .copied(),
+                            total: None,
+                            items: list.data,
+                        })
                     }
-                    .page(cursor)
-                    .send()
-                    .await?
-                    .into_inner();
-                    Ok(crmkit_runtime::paging::Answer {
-                        more: Some(&list)
-                            .and_then(|v| v.info.as_ref())
-                            .and_then(|v| v.more_records.as_ref())
-                            .copied(),
-                        total: None,
-                        items: list.data,
-                    })
-                }
-            })
+                },
+            )
         }
     }
     /// Builder for [`ClientRecordsExt::upsert_records`]
@@ -31385,36 +31415,41 @@ pub mod builder {
                 per_page,
             } = self;
             let client = client.clone();
-            crmkit_runtime::paging::pages(crmkit_runtime::paging::Style::Page, move |cursor| {
-                let client = client.clone();
-                let module_api_name = module_api_name.clone();
-                let record_id = record_id.clone();
-                let fields = fields.clone();
-                let page = page.clone();
-                let per_page = per_page.clone();
-                async move {
-                    let list = ListAttachments {
-                        client: &client,
-                        module_api_name,
-                        record_id,
-                        fields,
-                        page,
-                        per_page,
+            let page_size = crmkit_runtime::paging::size(&per_page);
+            crmkit_runtime::paging::pages(
+                crmkit_runtime::paging::Style::Page,
+                page_size,
+                move |cursor| {
+                    let client = client.clone();
+                    let module_api_name = module_api_name.clone();
+                    let record_id = record_id.clone();
+                    let fields = fields.clone();
+                    let page = page.clone();
+                    let per_page = per_page.clone();
+                    async move {
+                        let list = ListAttachments {
+                            client: &client,
+                            module_api_name,
+                            record_id,
+                            fields,
+                            page,
+                            per_page,
+                        }
+                        .page(cursor)
+                        .send()
+                        .await?
+                        .into_inner();
+                        Ok(crmkit_runtime::paging::Answer {
+                            more: Some(&list)
+                                .and_then(|v| v.info.as_ref())
+                                .and_then(|v| v.more_records.as_ref())
+                                .copied(),
+                            total: None,
+                            items: list.data,
+                        })
                     }
-                    .page(cursor)
-                    .send()
-                    .await?
-                    .into_inner();
-                    Ok(crmkit_runtime::paging::Answer {
-                        more: Some(&list)
-                            .and_then(|v| v.info.as_ref())
-                            .and_then(|v| v.more_records.as_ref())
-                            .copied(),
-                        total: None,
-                        items: list.data,
-                    })
-                }
-            })
+                },
+            )
         }
     }
     /// Builder for [`ClientNotesExt::list_record_notes`]
@@ -31553,36 +31588,41 @@ pub mod builder {
                 per_page,
             } = self;
             let client = client.clone();
-            crmkit_runtime::paging::pages(crmkit_runtime::paging::Style::Page, move |cursor| {
-                let client = client.clone();
-                let module_api_name = module_api_name.clone();
-                let record_id = record_id.clone();
-                let fields = fields.clone();
-                let page = page.clone();
-                let per_page = per_page.clone();
-                async move {
-                    let list = ListRecordNotes {
-                        client: &client,
-                        module_api_name,
-                        record_id,
-                        fields,
-                        page,
-                        per_page,
+            let page_size = crmkit_runtime::paging::size(&per_page);
+            crmkit_runtime::paging::pages(
+                crmkit_runtime::paging::Style::Page,
+                page_size,
+                move |cursor| {
+                    let client = client.clone();
+                    let module_api_name = module_api_name.clone();
+                    let record_id = record_id.clone();
+                    let fields = fields.clone();
+                    let page = page.clone();
+                    let per_page = per_page.clone();
+                    async move {
+                        let list = ListRecordNotes {
+                            client: &client,
+                            module_api_name,
+                            record_id,
+                            fields,
+                            page,
+                            per_page,
+                        }
+                        .page(cursor)
+                        .send()
+                        .await?
+                        .into_inner();
+                        Ok(crmkit_runtime::paging::Answer {
+                            more: Some(&list)
+                                .and_then(|v| v.info.as_ref())
+                                .and_then(|v| v.more_records.as_ref())
+                                .copied(),
+                            total: None,
+                            items: list.data,
+                        })
                     }
-                    .page(cursor)
-                    .send()
-                    .await?
-                    .into_inner();
-                    Ok(crmkit_runtime::paging::Answer {
-                        more: Some(&list)
-                            .and_then(|v| v.info.as_ref())
-                            .and_then(|v| v.more_records.as_ref())
-                            .copied(),
-                        total: None,
-                        items: list.data,
-                    })
-                }
-            })
+                },
+            )
         }
     }
     /// Builder for [`ClientNotesExt::create_record_notes`]
@@ -32885,38 +32925,43 @@ pub mod builder {
                 if_modified_since,
             } = self;
             let client = client.clone();
-            crmkit_runtime::paging::pages(crmkit_runtime::paging::Style::Page, move |cursor| {
-                let client = client.clone();
-                let module_api_name = module_api_name.clone();
-                let record_id = record_id.clone();
-                let related_list_api_name = related_list_api_name.clone();
-                let page = page.clone();
-                let per_page = per_page.clone();
-                let if_modified_since = if_modified_since.clone();
-                async move {
-                    let list = ListRelatedRecords {
-                        client: &client,
-                        module_api_name,
-                        record_id,
-                        related_list_api_name,
-                        page,
-                        per_page,
-                        if_modified_since,
+            let page_size = crmkit_runtime::paging::size(&per_page);
+            crmkit_runtime::paging::pages(
+                crmkit_runtime::paging::Style::Page,
+                page_size,
+                move |cursor| {
+                    let client = client.clone();
+                    let module_api_name = module_api_name.clone();
+                    let record_id = record_id.clone();
+                    let related_list_api_name = related_list_api_name.clone();
+                    let page = page.clone();
+                    let per_page = per_page.clone();
+                    let if_modified_since = if_modified_since.clone();
+                    async move {
+                        let list = ListRelatedRecords {
+                            client: &client,
+                            module_api_name,
+                            record_id,
+                            related_list_api_name,
+                            page,
+                            per_page,
+                            if_modified_since,
+                        }
+                        .page(cursor)
+                        .send()
+                        .await?
+                        .into_inner();
+                        Ok(crmkit_runtime::paging::Answer {
+                            more: Some(&list)
+                                .and_then(|v| v.info.as_ref())
+                                .and_then(|v| v.more_records.as_ref())
+                                .copied(),
+                            total: None,
+                            items: list.data,
+                        })
                     }
-                    .page(cursor)
-                    .send()
-                    .await?
-                    .into_inner();
-                    Ok(crmkit_runtime::paging::Answer {
-                        more: Some(&list)
-                            .and_then(|v| v.info.as_ref())
-                            .and_then(|v| v.more_records.as_ref())
-                            .copied(),
-                        total: None,
-                        items: list.data,
-                    })
-                }
-            })
+                },
+            )
         }
     }
     /// Builder for [`ClientRelatedRecordsExt::delink_related_record`]

@@ -2397,29 +2397,34 @@ pub mod builder {
                 total_count,
             } = self;
             let client = client.clone();
-            crmkit_runtime::paging::pages(crmkit_runtime::paging::Style::Offset, move |cursor| {
-                let client = client.clone();
-                let from = from.clone();
-                let size = size.clone();
-                let total_count = total_count.clone();
-                async move {
-                    let list = ListContacts {
-                        client: &client,
-                        from,
-                        size,
-                        total_count,
+            let page_size = crmkit_runtime::paging::size(&size);
+            crmkit_runtime::paging::pages(
+                crmkit_runtime::paging::Style::Offset,
+                page_size,
+                move |cursor| {
+                    let client = client.clone();
+                    let from = from.clone();
+                    let size = size.clone();
+                    let total_count = total_count.clone();
+                    async move {
+                        let list = ListContacts {
+                            client: &client,
+                            from,
+                            size,
+                            total_count,
+                        }
+                        .from(cursor)
+                        .send()
+                        .await?
+                        .into_inner();
+                        Ok(crmkit_runtime::paging::Answer {
+                            more: None,
+                            total: None,
+                            items: list.contacts,
+                        })
                     }
-                    .from(cursor)
-                    .send()
-                    .await?
-                    .into_inner();
-                    Ok(crmkit_runtime::paging::Answer {
-                        more: None,
-                        total: None,
-                        items: list.contacts,
-                    })
-                }
-            })
+                },
+            )
         }
     }
     /// Builder for [`ClientContactsExt::create_contact`]
