@@ -27,6 +27,8 @@ struct Meta {
     paging: Option<Value>,
     /// `$ref` of the JSON success body.
     success: Option<String>,
+    /// Schema name of the JSON request body.
+    body: Option<String>,
 }
 
 fn operations(spec: &Value) -> BTreeMap<String, Meta> {
@@ -66,6 +68,11 @@ fn operations(spec: &Value) -> BTreeMap<String, Meta> {
                     batch: op.get("x-crmkit-batch").cloned(),
                     paging: op.get("x-crmkit-paging").cloned(),
                     success,
+                    body: op
+                        .pointer("/requestBody/content/application~1json/schema/$ref")
+                        .and_then(Value::as_str)
+                        .and_then(|r| r.rsplit('/').next())
+                        .map(str::to_string),
                 },
             );
         }
@@ -376,7 +383,9 @@ fn into_stream(
         (
             format!(
                 "let body = body.and_then(|v| types::{}::try_from(v).map_err(|e| e.to_string()));",
-                body_type(spec, op_id)?
+                meta.body
+                    .as_deref()
+                    .context("a body-paged list needs a named JSON body schema")?
             ),
             format!(
                 "let mut body = body.map_err(|e| crmkit_runtime::Error::InvalidRequest(format!(\"{op_id}: {{e}}\")))?; \
@@ -416,27 +425,6 @@ fn into_stream(
            }} \
          }}) }}"
     ))
-}
-
-/// The type name of the JSON request body of `op_id`.
-fn body_type(spec: &Value, op_id: &str) -> Result<String> {
-    for item in spec["paths"]
-        .as_object()
-        .into_iter()
-        .flatten()
-        .map(|(_, v)| v)
-    {
-        for method in lint::METHODS {
-            if let Some(op) = item.get(method).filter(|op| op["operationId"] == op_id) {
-                let r = op
-                    .pointer("/requestBody/content/application~1json/schema/$ref")
-                    .and_then(Value::as_str)
-                    .context("a body-paged list needs a named JSON body schema")?;
-                return Ok(r.rsplit('/').next().unwrap_or_default().to_string());
-            }
-        }
-    }
-    bail!("{op_id} not found")
 }
 
 fn resolve<'a>(spec: &'a Value, schema: &'a Value) -> &'a Value {

@@ -2,7 +2,7 @@
 //! and the `<response status="fail"><error>message</error></response>` failure, sent with an
 //! error status or with HTTP 200.
 
-use crmkit_runtime::builder::{AccountSetting, check_host};
+use crmkit_runtime::builder::AccountSetting;
 use crmkit_runtime::{Basic, Error, Fault, Profile};
 
 use crate::{Client, xml};
@@ -48,7 +48,7 @@ impl Profile for AcuInvoice {
                 "`{account}` is not an account sub-domain (letters, digits and `-`)"
             )));
         }
-        Ok(format!("https://{}.acuinvoice.com", check_host(account)?))
+        Ok(format!("https://{account}.acuinvoice.com"))
     }
 
     fn fault(&self, _status: reqwest::StatusCode, body: &[u8]) -> Option<Fault> {
