@@ -1,5 +1,6 @@
 //! `cargo xtask` — the project's automation. See README.md for the commands.
 
+mod bench;
 mod contract;
 mod generate;
 mod lint;
@@ -22,6 +23,7 @@ commands:
   polyglot                          lint and generate other-language clients from every spec
   contract                          run every operation through the Rust clients against Prism
   examples                          run the facade's example per vendor against local mocks
+  bench                             per-call cost of crmkit against hand-written reqwest + serde
   test                              everything CI runs
 ";
 
@@ -35,6 +37,7 @@ fn main() -> ExitCode {
         Some("contract") => contract::run(&specs::root()),
         Some("test") => test::run(&args[1..]),
         Some("examples") => test::examples(),
+        Some("bench") => bench::run(),
         Some("-h" | "--help" | "help") => {
             print!("{USAGE}");
             Ok(())

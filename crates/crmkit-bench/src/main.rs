@@ -1,0 +1,197 @@
+//! Per-call client cost of crmkit against the same request written by hand with reqwest +
+//! serde, decoding into the same generated type (`cargo xtask bench` runs it).
+//!
+//! `crmkit-bench serve <case>` answers the case's documented example on a loopback port
+//! (a child process, so that its work is never counted); `crmkit-bench run <case> <variant>
+//! <calls>` makes `calls` calls against it, as `crmkit` or `baseline`, and prints the wall
+//! time. Run under `valgrind --tool=callgrind`, two call counts give the instructions of one
+//! call exactly (the difference divided by the difference of calls), setup excluded.
+
+use std::io::{BufRead, BufReader, Write};
+use std::net::TcpListener;
+use std::process::{Command, Stdio};
+use std::time::Instant;
+
+use crmkit::prelude::*;
+use crmkit::{ApiKey, StaticToken};
+
+/// The two calls measured.
+const CASES: [(&str, &str, &str); 2] = [
+    ("zoho-get-record", "zoho-crm", "get_record"),
+    ("mazrica-list-customers", "mazrica", "list_customers"),
+];
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match args
+        .iter()
+        .map(String::as_str)
+        .collect::<Vec<_>>()
+        .as_slice()
+    {
+        ["serve", case] => serve(case),
+        ["run", case, variant, calls] => run(case, variant, calls.parse()?),
+        _ => Err("usage: crmkit-bench serve <case> | run <case> crmkit|baseline <calls>".into()),
+    }
+}
+
+fn case(name: &str) -> Result<(&'static str, &'static str), Box<dyn std::error::Error>> {
+    CASES
+        .iter()
+        .find(|(n, _, _)| *n == name)
+        .map(|(_, spec, op)| (*spec, *op))
+        .ok_or_else(|| format!("unknown case {name}").into())
+}
+
+/// Answers every request on one keep-alive connection at a time with the example body;
+/// prints the port first.
+fn serve(name: &str) -> Result<(), Box<dyn std::error::Error>> {
+    let (spec, op) = case(name)?;
+    let example = crmkit_testkit::examples(&crmkit_testkit::load_spec(spec))
+        .into_iter()
+        .find(|e| e.operation == op && e.status.starts_with('2'))
+        .ok_or("no example")?;
+    let body = serde_json::to_vec(&example.value)?;
+    let mut answer = format!(
+        "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n",
+        body.len()
+    )
+    .into_bytes();
+    answer.extend_from_slice(&body);
+    let listener = TcpListener::bind("127.0.0.1:0")?;
+    println!("{}", listener.local_addr()?.port());
+    std::io::stdout().flush()?;
+    for stream in listener.incoming() {
+        let stream = stream?;
+        let answer = answer.clone();
+        std::thread::spawn(move || {
+            let mut reader = BufReader::new(stream.try_clone().expect("clone"));
+            let mut writer = stream;
+            let mut line = String::new();
+            loop {
+                // Read one request head (GETs: no body).
+                let mut blank = false;
+                while !blank {
+                    line.clear();
+                    match reader.read_line(&mut line) {
+                        Ok(0) | Err(_) => return,
+                        Ok(_) => blank = line == "\r\n",
+                    }
+                }
+                if writer.write_all(&answer).is_err() {
+                    return;
+                }
+            }
+        });
+    }
+    Ok(())
+}
+
+fn run(name: &str, variant: &str, calls: u32) -> Result<(), Box<dyn std::error::Error>> {
+    let mut server = Command::new(std::env::current_exe()?)
+        .args(["serve", name])
+        .stdout(Stdio::piped())
+        .spawn()?;
+    let mut port = String::new();
+    BufReader::new(server.stdout.take().ok_or("no stdout")?).read_line(&mut port)?;
+    let base = format!("http://127.0.0.1:{}", port.trim());
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    let result = runtime.block_on(async {
+        let started = Instant::now();
+        match (name, variant) {
+            ("zoho-get-record", "crmkit") => zoho_crmkit(&base, calls).await?,
+            ("zoho-get-record", "baseline") => zoho_baseline(&base, calls).await?,
+            ("mazrica-list-customers", "crmkit") => mazrica_crmkit(&base, calls).await?,
+            ("mazrica-list-customers", "baseline") => mazrica_baseline(&base, calls).await?,
+            _ => return Err::<_, Box<dyn std::error::Error>>("unknown variant".into()),
+        }
+        Ok(started.elapsed())
+    });
+    let _ = server.kill();
+    let elapsed = result?;
+    println!(
+        "{name} {variant} {calls} calls: {:.1} µs per call",
+        elapsed.as_secs_f64() * 1e6 / f64::from(calls.max(1))
+    );
+    Ok(())
+}
+
+/// The HTTP client both variants use: plain HTTP on loopback, no pool timer.
+fn http() -> reqwest::Client {
+    crmkit_testkit::timerless_http()
+}
+
+async fn zoho_crmkit(base: &str, calls: u32) -> crmkit::Result<()> {
+    let crm = crmkit::zoho_crm::Client::builder()
+        .base_url(base)
+        .credentials(StaticToken::zoho("bench-token"))
+        .http_client(http())
+        .allow_insecure_http(true)
+        .build()?;
+    for _ in 0..calls {
+        let r = crm
+            .get_record()
+            .module_api_name("Leads")
+            .record_id("410888000000698006")
+            .send()
+            .await?;
+        std::hint::black_box(r.into_inner());
+    }
+    Ok(())
+}
+
+async fn zoho_baseline(base: &str, calls: u32) -> Result<(), Box<dyn std::error::Error>> {
+    let http = http();
+    let url = format!("{base}/crm/v2/Leads/410888000000698006");
+    for _ in 0..calls {
+        let body = http
+            .get(&url)
+            .header("accept", "application/json")
+            .header("authorization", "Zoho-oauthtoken bench-token")
+            .send()
+            .await?
+            .error_for_status()?
+            .bytes()
+            .await?;
+        let value: crmkit::zoho_crm::types::RecordList = serde_json::from_slice(&body)?;
+        std::hint::black_box(value);
+    }
+    Ok(())
+}
+
+async fn mazrica_crmkit(base: &str, calls: u32) -> crmkit::Result<()> {
+    let mazrica = crmkit::mazrica::Client::builder()
+        .base_url(base)
+        .credentials(ApiKey::x_api_key("bench-key"))
+        .http_client(http())
+        .rate_limit(None) // the baseline has no limiter either
+        .allow_insecure_http(true)
+        .build()?;
+    for _ in 0..calls {
+        let r = mazrica.list_customers().limit(100u32).send().await?;
+        std::hint::black_box(r.into_inner());
+    }
+    Ok(())
+}
+
+async fn mazrica_baseline(base: &str, calls: u32) -> Result<(), Box<dyn std::error::Error>> {
+    let http = http();
+    let url = format!("{base}/customers");
+    for _ in 0..calls {
+        let body = http
+            .get(&url)
+            .query(&[("limit", "100")])
+            .header("accept", "application/json")
+            .header("x-api-key", "bench-key")
+            .send()
+            .await?
+            .error_for_status()?
+            .bytes()
+            .await?;
+        let value: crmkit::mazrica::types::CustomerList = serde_json::from_slice(&body)?;
+        std::hint::black_box(value);
+    }
+    Ok(())
+}
