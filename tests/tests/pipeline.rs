@@ -344,3 +344,14 @@ async fn streams_own_their_client() {
     let handle = tokio::spawn(stream.try_collect::<Vec<_>>());
     assert_eq!(handle.await.unwrap().unwrap().len(), 2);
 }
+
+#[test]
+fn clients_are_clone_send_sync_and_static() {
+    fn shareable<T: Clone + Send + Sync + 'static>() {}
+    shareable::<crmkit::zoho_crm::Client>();
+    shareable::<crmkit::zoho_voice::Client>();
+    shareable::<crmkit::mazrica::Client>();
+    shareable::<crmkit::firstline::Client>();
+    shareable::<crmkit::acuinvoice::Client>();
+    shareable::<crmkit::Limits>();
+}
