@@ -149,7 +149,9 @@ impl<P: Profile> ClientBuilder<P> {
         self
     }
 
-    /// Uses this `reqwest::Client` (its own timeouts and TLS settings apply).
+    /// Uses this `reqwest::Client` (its own timeouts and TLS settings apply). Build it with
+    /// `redirect(reqwest::redirect::Policy::none())`: a client that follows redirects itself
+    /// bypasses crmkit's redirect policy and may forward credentials to another host.
     pub fn http_client(mut self, client: reqwest::Client) -> Self {
         self.config = self.config.http_client(client);
         self

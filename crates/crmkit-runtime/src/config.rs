@@ -97,6 +97,8 @@ impl Config {
     }
 
     /// Uses this `reqwest::Client` instead of building one (its own timeouts and TLS apply).
+    /// Build it with `redirect(reqwest::redirect::Policy::none())`: a client that follows
+    /// redirects itself bypasses crmkit's redirect policy (and may forward credentials).
     pub fn http_client(mut self, client: reqwest::Client) -> Self {
         self.http = Some(client);
         self
@@ -122,6 +124,8 @@ impl Config {
         reqwest::Client::builder()
             .tls_backend_preconfigured(tls)
             .user_agent(USER_AGENT)
+            // The pipeline follows redirects itself, by crmkit's policy (pipeline/transport.rs).
+            .redirect(reqwest::redirect::Policy::none())
             .timeout(self.timeout)
             .connect_timeout(self.connect_timeout)
             .build()

@@ -38,6 +38,10 @@ pub enum Error {
     /// written).
     #[error(transparent)]
     PartialFailure(Box<PartialFailure>),
+    /// The vendor redirected the call somewhere crmkit does not follow (another origin, a
+    /// downgrade to plain HTTP, a write turned into another method, a loop).
+    #[error(transparent)]
+    Redirect(Box<RedirectError>),
     /// The call was not sent because an argument is missing or invalid.
     #[error("invalid request: {0}")]
     InvalidRequest(String),
@@ -456,6 +460,25 @@ pub struct TransportError {
     pub source: reqwest::Error,
 }
 
+/// A redirect the pipeline refused to follow; nothing was sent to its target.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{vendor} {operation}: HTTP {} redirect to {to} refused: {reason}", status.as_u16())]
+#[non_exhaustive]
+pub struct RedirectError {
+    /// Vendor name.
+    pub vendor: &'static str,
+    /// The spec's `operationId`.
+    pub operation: &'static str,
+    /// The redirect's status (`508 Loop Detected` for too many hops).
+    pub status: StatusCode,
+    /// The URL redirected from (without its query).
+    pub from: String,
+    /// The target (without its query).
+    pub to: String,
+    /// Why it is not followed.
+    pub reason: String,
+}
+
 /// Credentials could not be obtained or applied.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -500,6 +523,12 @@ pub enum AuthError {
 impl From<PartialFailure> for Error {
     fn from(e: PartialFailure) -> Self {
         Error::PartialFailure(Box::new(e))
+    }
+}
+
+impl From<RedirectError> for Error {
+    fn from(e: RedirectError) -> Self {
+        Error::Redirect(Box::new(e))
     }
 }
 

@@ -32,7 +32,8 @@ pub use builder::ClientBuilder;
 pub use config::{Config, USER_AGENT};
 pub use download::Download;
 pub use error::{
-    ApiError, AuthError, DecodeError, Error, ErrorCode, PartialFailure, Result, TransportError,
+    ApiError, AuthError, DecodeError, Error, ErrorCode, PartialFailure, RedirectError, Result,
+    TransportError,
 };
 pub use paging::{ItemStream, Page, paginate};
 pub use pipeline::limits::{Limits, RateLimit};

@@ -290,12 +290,14 @@ pub async fn drop_after_request() -> (String, Arc<AtomicUsize>) {
 }
 
 /// A plain `reqwest::Client` for tests against local `http://` servers, with no idle-pool
-/// timer (so tests with paused time do not wait on it). crmkit installs no process-wide TLS
+/// timer (so tests with paused time do not wait on it) and, as crmkit's own, following no
+/// redirect itself. crmkit installs no process-wide TLS
 /// provider; this test helper makes ring the default for the test process.
 pub fn timerless_http() -> reqwest::Client {
     let _ = rustls::crypto::ring::default_provider().install_default();
     reqwest::Client::builder()
         .pool_idle_timeout(None)
+        .redirect(reqwest::redirect::Policy::none())
         .build()
         .expect("a plain HTTP client")
 }

@@ -322,8 +322,9 @@ impl Inner {
             }
 
             // send
-            let failure = match s.http.execute(req).await {
-                Err(source) => Err(TransportError {
+            let failure = match transport::send(&s.http, req, vendor, op.id).await {
+                Err(transport::SendError::Redirect(refused)) => return Err(refused.into()),
+                Err(transport::SendError::Transport(source)) => Err(TransportError {
                     vendor,
                     operation: op.id,
                     timeout: source.is_timeout(),
