@@ -126,8 +126,7 @@ async fn the_token_endpoint_is_never_followed_elsewhere() {
         assert!(
             matches!(
                 &err,
-                crmkit::AuthError::Refused { status: s, .. } | crmkit::AuthError::Decode { status: s, .. }
-                    if s.as_u16() == status
+                crmkit::AuthError::Redirected { status: s, .. } if s.as_u16() == status
             ),
             "{err:?}"
         );

@@ -116,6 +116,9 @@ impl TokenStore for SharedStore {
     fn put(&self, token: AccessToken) -> BoxFuture<'_, Result<(), crmkit::AuthError>> {
         self.0.put(token)
     }
+    fn clear(&self) -> BoxFuture<'_, Result<(), crmkit::AuthError>> {
+        self.0.clear()
+    }
 }
 
 #[tokio::test]

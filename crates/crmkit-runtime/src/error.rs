@@ -93,6 +93,7 @@ impl Error {
                 self.is_throttled() || e.status.is_server_error() || e.status.as_u16() == 408
             }
             Error::Transport(_) => true,
+            Error::Auth(e) => e.is_retryable(),
             _ => false,
         }
     }
@@ -108,6 +109,7 @@ impl Error {
                         Some(ErrorCode::TooManyRequests | ErrorCode::LimitExceeded)
                     )
             }
+            Error::Auth(e) => matches!(**e, AuthError::Throttled(_)),
             _ => false,
         }
     }
@@ -480,18 +482,73 @@ pub struct RedirectError {
 }
 
 /// Credentials could not be obtained or applied.
-#[derive(Debug, thiserror::Error)]
+///
+/// Every answer of Zoho's accounts server that is not a token is one of the variants
+/// carrying a [`TokenFailure`] (its URL, status, `error` value and the raw body, secrets
+/// blanked), so a caller can match the cause: a used code, a wrong client secret, a
+/// redirect URI the app did not register, throttling, the refresh-token limit. The type is
+/// `Clone`: every caller that waited on one refresh receives the same error.
+#[derive(Debug, Clone, thiserror::Error)]
 #[non_exhaustive]
 pub enum AuthError {
-    /// The token endpoint refused the refresh (bad refresh token, client, or scope).
-    #[error("token endpoint {url} refused the refresh (HTTP {}): {error}", status.as_u16())]
-    Refused {
+    /// `invalid_code`: the authorization code (grant token) is wrong, expired (a code lives
+    /// a few minutes) or already used — or, on a refresh, the refresh token is not valid.
+    #[error("{0}: the code or refresh token is invalid, expired or already used")]
+    InvalidCode(TokenFailure),
+    /// `invalid_client` / `invalid_client_secret`: the client id or secret is wrong (or
+    /// belongs to another data centre's accounts server).
+    #[error("{0}: the client id or secret is not known to this accounts server")]
+    InvalidClient(TokenFailure),
+    /// `invalid_redirect_uri`: the redirect URI is not the one registered for the app.
+    #[error("{0}: the redirect URI is not the one registered for the app")]
+    InvalidRedirectUri(TokenFailure),
+    /// The accounts server is throttling this client (`Access Denied`, "too many
+    /// requests"; Zoho allows about ten token requests per ten minutes).
+    #[error("{0}: throttled by the accounts server")]
+    Throttled(TokenFailure),
+    /// The user already holds the most refresh tokens Zoho allows for this client (20).
+    #[error("{0}: the refresh-token limit of this user and client is reached")]
+    RefreshTokenLimit(TokenFailure),
+    /// Any other refusal of the accounts server.
+    #[error("{0}")]
+    Refused(TokenFailure),
+    /// The code exchange succeeded but no refresh token came with it: the authorization
+    /// URL lacked `access_type=offline`, or the user had consented before and
+    /// `prompt=consent` was not asked for.
+    #[error(
+        "the accounts server issued no refresh token (ask with access_type=offline and prompt=consent)"
+    )]
+    NoRefreshToken,
+    /// The user (or Zoho) declined the authorization: the redirect carried `error=…`.
+    #[error("authorization declined: {error}{}", description.as_deref().map(|d| format!(" ({d})")).unwrap_or_default())]
+    AccessDenied {
+        /// The redirect's `error` value (`access_denied`, …).
+        error: String,
+        /// Its `error_description`, if any.
+        description: Option<String>,
+    },
+    /// The redirect back from the authorization page is not a usable answer (no code, a
+    /// `state` that does not match, an accounts server that is not Zoho's).
+    #[error("authorization redirect: {0}")]
+    InvalidRedirect(String),
+    /// The refresh token was revoked; these credentials no longer refresh.
+    #[error("the refresh token was revoked; authorize the app again for a new one")]
+    Revoked,
+    /// The token endpoint did not answer in time (its own timeout, or the deadline of the
+    /// call that waited for it).
+    #[error("token endpoint {url} did not answer within {after:?}")]
+    Timeout {
         /// Token endpoint URL.
         url: String,
-        /// HTTP status of its answer.
-        status: StatusCode,
-        /// The endpoint's `error` value (e.g. `invalid_code`).
-        error: String,
+        /// How long was waited.
+        after: std::time::Duration,
+    },
+    /// The call's timeout passed while it waited for credentials (a slow token endpoint);
+    /// nothing was sent to the vendor.
+    #[error("no credentials within the call's timeout of {after:?}")]
+    Deadline {
+        /// The call's timeout.
+        after: std::time::Duration,
     },
     /// The token endpoint could not be reached.
     #[error("token endpoint {url} unreachable")]
@@ -500,10 +557,22 @@ pub enum AuthError {
         url: String,
         /// The underlying error.
         #[source]
-        source: reqwest::Error,
+        source: std::sync::Arc<reqwest::Error>,
     },
-    /// The token endpoint answered something that is not a token.
-    #[error("token endpoint {url} answered an undecodable body (HTTP {}): {reason}", status.as_u16())]
+    /// The token endpoint answered with a redirect; it is never followed (the form carries
+    /// the client secret and the refresh token).
+    #[error("token endpoint {url} redirected (HTTP {}) to {location}; not followed", status.as_u16())]
+    Redirected {
+        /// Token endpoint URL.
+        url: String,
+        /// The redirect's status.
+        status: StatusCode,
+        /// Its `Location` (without the query).
+        location: String,
+    },
+    /// The token endpoint answered something that is not a token (not JSON, too large, no
+    /// `access_token`, a lifetime that is no lifetime).
+    #[error("token endpoint {url} answered an unusable body (HTTP {}): {reason}", status.as_u16())]
     Decode {
         /// Token endpoint URL.
         url: String,
@@ -518,6 +587,91 @@ pub enum AuthError {
     /// The credential cannot be sent as an HTTP header value.
     #[error("credential is not a valid header value: {0}")]
     InvalidHeader(String),
+}
+
+impl AuthError {
+    /// Whether a later attempt may succeed without anyone changing the configuration: the
+    /// token endpoint was throttling, unreachable, slow, or failing (`5xx`).
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            AuthError::Throttled(_)
+            | AuthError::Timeout { .. }
+            | AuthError::Deadline { .. }
+            | AuthError::Transport { .. } => {
+                true
+            }
+            AuthError::Refused(f) => f.status.is_server_error(),
+            AuthError::Decode { status, .. } => status.is_server_error(),
+            _ => false,
+        }
+    }
+
+    /// The accounts server's answer, for the variants that carry one.
+    pub fn failure(&self) -> Option<&TokenFailure> {
+        match self {
+            AuthError::InvalidCode(f)
+            | AuthError::InvalidClient(f)
+            | AuthError::InvalidRedirectUri(f)
+            | AuthError::Throttled(f)
+            | AuthError::RefreshTokenLimit(f)
+            | AuthError::Refused(f) => Some(f),
+            _ => None,
+        }
+    }
+
+    /// The HTTP status of the token endpoint's answer, when there was one.
+    pub fn status(&self) -> Option<StatusCode> {
+        match self {
+            AuthError::Redirected { status, .. } | AuthError::Decode { status, .. } => {
+                Some(*status)
+            }
+            other => other.failure().map(|f| f.status),
+        }
+    }
+}
+
+/// A refusal by Zoho's accounts server: where, with which status, and what it said.
+#[derive(Clone)]
+pub struct TokenFailure {
+    /// Token endpoint URL.
+    pub url: String,
+    /// HTTP status of the answer (Zoho sends most refusals with `200`).
+    pub status: StatusCode,
+    /// The answer's `error` value (`invalid_code`, `Access Denied`, …), or `HTTP <status>`
+    /// when it had none.
+    pub error: String,
+    /// Its `error_description`, if any.
+    pub description: Option<String>,
+    /// The raw answer, with every secret of the request blanked out.
+    pub body: Bytes,
+}
+
+impl fmt::Debug for TokenFailure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TokenFailure")
+            .field("url", &self.url)
+            .field("status", &self.status)
+            .field("error", &self.error)
+            .field("description", &self.description)
+            .field("body", &String::from_utf8_lossy(&self.body))
+            .finish()
+    }
+}
+
+impl fmt::Display for TokenFailure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "token endpoint {} answered HTTP {} `{}`",
+            self.url,
+            self.status.as_u16(),
+            self.error
+        )?;
+        if let Some(d) = &self.description {
+            write!(f, " ({d})")?;
+        }
+        Ok(())
+    }
 }
 
 impl From<PartialFailure> for Error {

@@ -26,14 +26,15 @@ pub mod response;
 pub mod types;
 
 pub use auth::{
-    ApiKey, Basic, Credentials, DataCentre, Environment, Identity, StaticToken, ZohoAuth, ZohoOAuth,
+    ApiKey, Basic, Credentials, DataCentre, Environment, Identity, StaticToken, ZohoApp, ZohoAuth,
+    ZohoOAuth,
 };
 pub use builder::ClientBuilder;
 pub use config::{Config, USER_AGENT};
 pub use download::Download;
 pub use error::{
     ApiError, AuthError, DecodeError, Error, ErrorCode, PartialFailure, RedirectError, Result,
-    TransportError,
+    TokenFailure, TransportError,
 };
 pub use paging::{ItemStream, Page, paginate};
 pub use pipeline::limits::{Limits, RateLimit};

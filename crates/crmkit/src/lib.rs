@@ -28,7 +28,7 @@ pub use crmkit_runtime::{
     ApiError, ApiKey, AuthError, Basic, ByteStream, ClientBuilder, Config, Credentials, CsvList,
     DataCentre, DecodeError, Download, Environment, Error, ErrorCode, Fault, Id, ItemStream,
     Lenient, Limits, PartialFailure, RateLimit, Response, Result, RetryPolicy, StaticToken,
-    TransportError, ZohoAuth, ZohoOAuth, auth, paging,
+    TokenFailure, TransportError, ZohoApp, ZohoAuth, ZohoOAuth, auth, paging,
 };
 
 /// The runtime every client shares (credentials, retries, limits, pagination, errors).

@@ -3,7 +3,8 @@
 //! - [`StaticToken`]: a fixed token with a scheme (`Zoho-oauthtoken <t>`, FIRST LINE's bare `<t>`).
 //! - [`ApiKey`]: a key in a named header (Mazrica's `X-Api-Key`).
 //! - [`Basic`]: HTTP Basic (AcuInvoice: API key as the user name).
-//! - [`ZohoOAuth`]: Zoho OAuth 2.0 refresh, data-centre aware, with a shared [`TokenStore`].
+//! - [`ZohoOAuth`]: Zoho OAuth 2.0, the whole lifecycle ([`ZohoApp`], [`Scope`], the
+//!   redirect, exchange, refresh, revoke), with a [`TokenStore`] shared by processes.
 //!
 //! Each kind resolves to an [`Identity`] (a sensitive header) per attempt; the pipeline
 //! applies it after the limiter wait. Secrets are held in [`secrecy::SecretString`] or a
@@ -18,7 +19,9 @@ use std::fmt;
 pub use basic::Basic;
 pub use header::{ApiKey, StaticToken};
 pub use zoho::{
-    AccessToken, DataCentre, Environment, MemoryTokenStore, TokenStore, ZohoAuth, ZohoOAuth,
+    Access, AccessToken, AuthorizationRedirect, AuthorizationUrl, CrmModule, CrmSetting,
+    DataCentre, Environment, FileTokenStore, Grant, GrantCode, MemoryTokenStore, RefreshLease,
+    RefreshToken, Scope, TokenStore, ZohoApp, ZohoAppBuilder, ZohoAuth, ZohoOAuth,
     ZohoOAuthBuilder,
 };
 

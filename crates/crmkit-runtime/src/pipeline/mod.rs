@@ -25,7 +25,7 @@ pub mod endpoint;
 pub mod identity;
 pub mod limits;
 pub mod retry;
-mod transport;
+pub(crate) mod transport;
 
 use std::fmt;
 use std::pin::Pin;
@@ -43,7 +43,7 @@ use tracing::Instrument;
 pub use decode::Answer;
 
 use crate::config::Config;
-use crate::error::{ApiError, DecodeError, Error, PartialFailure, TransportError};
+use crate::error::{ApiError, AuthError, DecodeError, Error, PartialFailure, TransportError};
 use crate::profile::{Fault, Profile, Verdict};
 use crate::response::{ByteStream, Response};
 use endpoint::Endpoint;
@@ -108,6 +108,8 @@ struct Shared {
     limits: Limits,
     endpoint: Endpoint,
     max_body_bytes: usize,
+    /// The per-attempt timeout; it bounds the wait for credentials too.
+    timeout: std::time::Duration,
 }
 
 impl fmt::Debug for Inner {
@@ -147,6 +149,7 @@ impl Inner {
                     allow_http: config.allow_insecure_http,
                 },
                 max_body_bytes: config.max_body_bytes,
+                timeout: config.timeout,
             }),
             retry: config.retry.clone(),
         })
@@ -313,7 +316,12 @@ impl Inner {
             // limits, then identity: a token is applied after the wait, never before.
             let permit = s.limits.acquire().await;
             let identity = match &s.credentials {
-                Some(creds) => Some(creds.resolve().await?),
+                // A slow token endpoint cannot hold the call past its own timeout.
+                Some(creds) => Some(
+                    tokio::time::timeout(s.timeout, creds.resolve())
+                        .await
+                        .map_err(|_| AuthError::Deadline { after: s.timeout })??,
+                ),
                 None => None,
             };
             s.endpoint.route(&mut req, identity.as_ref())?;
