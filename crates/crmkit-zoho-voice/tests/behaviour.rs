@@ -73,6 +73,10 @@ fn oauth(server: &MockServer, initial: Option<AccessToken>) -> ZohoOAuth {
 fn token(value: &str, expires_at: SystemTime) -> AccessToken {
     AccessToken {
         token: value.to_string().into(),
+        // A Zoho token lives an hour.
+        issued_at: expires_at
+            .checked_sub(Duration::from_secs(3600))
+            .unwrap_or(SystemTime::UNIX_EPOCH),
         expires_at,
         api_domain: None,
     }
