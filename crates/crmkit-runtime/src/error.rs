@@ -597,9 +597,7 @@ impl AuthError {
             AuthError::Throttled(_)
             | AuthError::Timeout { .. }
             | AuthError::Deadline { .. }
-            | AuthError::Transport { .. } => {
-                true
-            }
+            | AuthError::Transport { .. } => true,
             AuthError::Refused(f) => f.status.is_server_error(),
             AuthError::Decode { status, .. } => status.is_server_error(),
             _ => false,

@@ -289,6 +289,35 @@ pub async fn drop_after_request() -> (String, Arc<AtomicUsize>) {
     raw_server(|socket| async move { drop(socket) }).await
 }
 
+/// A local server that reads one HTTP request per connection and then holds the
+/// connection open without ever answering (a stalled upstream). Returns its base URL and a
+/// counter of requests it read.
+pub async fn stalling() -> (String, Arc<AtomicUsize>) {
+    raw_server(|socket| async move {
+        tokio::time::sleep(std::time::Duration::from_secs(3600)).await;
+        drop(socket);
+    })
+    .await
+}
+
+/// A local server that answers every request with `status` and a chunked body that never
+/// ends (1 KiB chunks until the client hangs up): an answer of unbounded size. Returns its
+/// base URL and a counter of requests it answered.
+pub async fn endless(status: u16, content_type: &'static str) -> (String, Arc<AtomicUsize>) {
+    raw_server(move |mut socket| async move {
+        use tokio::io::AsyncWriteExt;
+        let head = format!(
+            "HTTP/1.1 {status} X\r\ncontent-type: {content_type}\r\ntransfer-encoding: chunked\r\n\r\n"
+        );
+        if socket.write_all(head.as_bytes()).await.is_err() {
+            return;
+        }
+        let chunk = format!("400\r\n{}\r\n", "a".repeat(1024));
+        while socket.write_all(chunk.as_bytes()).await.is_ok() {}
+    })
+    .await
+}
+
 /// A plain `reqwest::Client` for tests against local `http://` servers, with no idle-pool
 /// timer (so tests with paused time do not wait on it) and, as crmkit's own, following no
 /// redirect itself. crmkit installs no process-wide TLS

@@ -57,7 +57,7 @@ impl fmt::Debug for ZohoApp {
 pub struct ZohoAppBuilder {
     client_id: String,
     client_secret: SecretString,
-    data_centre: DataCentre,
+    data_centre: Option<DataCentre>,
     accounts_url: Option<String>,
     config: Config,
 }
@@ -76,11 +76,13 @@ impl fmt::Debug for ZohoAppBuilder {
 impl ZohoAppBuilder {
     /// The data centre whose accounts server serves the app's users (default US).
     pub fn data_centre(mut self, dc: DataCentre) -> Self {
-        self.data_centre = dc;
+        self.data_centre = Some(dc);
         self
     }
 
     /// An explicit accounts server instead of the data centre's (a local mock in tests).
+    /// The data centre, if also set, still names the users' data centre (for
+    /// [`ZohoApp::exchange_redirect`]'s check).
     pub fn accounts_url(mut self, url: impl Into<String>) -> Self {
         self.accounts_url = Some(url.into());
         self
@@ -98,9 +100,12 @@ impl ZohoAppBuilder {
         if self.client_id.trim().is_empty() {
             return Err(Error::Config("the Zoho client id is empty".into()));
         }
-        let (accounts, data_centre) = match self.accounts_url {
-            Some(url) => (url, None),
-            None => (self.data_centre.accounts_url(), Some(self.data_centre)),
+        let (accounts, data_centre) = match (self.accounts_url, self.data_centre) {
+            (Some(url), dc) => (url, dc),
+            (None, dc) => {
+                let dc = dc.unwrap_or_default();
+                (dc.accounts_url(), Some(dc))
+            }
         };
         let accounts = check_url(&accounts, &self.config)?;
         Ok(ZohoApp {
@@ -118,11 +123,14 @@ impl ZohoAppBuilder {
 
 impl ZohoApp {
     /// The app `client_id` / `client_secret` from Zoho's API console.
-    pub fn builder(client_id: impl Into<String>, client_secret: impl Into<String>) -> ZohoAppBuilder {
+    pub fn builder(
+        client_id: impl Into<String>,
+        client_secret: impl Into<String>,
+    ) -> ZohoAppBuilder {
         ZohoAppBuilder {
             client_id: client_id.into(),
             client_secret: SecretString::from(client_secret.into()),
-            data_centre: DataCentre::default(),
+            data_centre: None,
             accounts_url: None,
             config: Config::default(),
         }
@@ -138,7 +146,7 @@ impl ZohoApp {
         &self.endpoint.accounts
     }
 
-    /// The data centre the app was built for (`None` with an explicit accounts URL).
+    /// The data centre the app was built for (`None` with only an explicit accounts URL).
     pub fn data_centre(&self) -> Option<DataCentre> {
         self.data_centre
     }

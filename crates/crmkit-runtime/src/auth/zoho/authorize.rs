@@ -174,12 +174,13 @@ impl AuthorizationRedirect {
         let code = code
             .filter(|c| !c.is_empty())
             .ok_or_else(|| invalid("no `code` in the redirect".into()))?;
-        let by_server = match &server {
-            None => None,
-            Some(s) => Some(DataCentre::from_accounts_server(s).ok_or_else(|| {
-                invalid(format!("`{s}` is not one of Zoho's accounts servers"))
-            })?),
-        };
+        let by_server =
+            match &server {
+                None => None,
+                Some(s) => Some(DataCentre::from_accounts_server(s).ok_or_else(|| {
+                    invalid(format!("`{s}` is not one of Zoho's accounts servers"))
+                })?),
+            };
         let by_location = location.as_deref().and_then(DataCentre::from_location);
         if let (Some(a), Some(b)) = (by_server, by_location)
             && a != b
@@ -234,7 +235,10 @@ mod tests {
             url.as_str(),
             "https://accounts.zoho.eu/oauth/v2/auth?scope=ZohoCRM.modules.ALL%2CZohoCRM.modules.leads.READ&client_id=1000.ID&response_type=code&access_type=offline&redirect_uri=https%3A%2F%2Fexample.com%2Fcb%3Fx%3D1&prompt=consent&state=s+t"
         );
-        assert!(app.authorization_url("https://e.x/").build().is_err(), "no scope");
+        assert!(
+            app.authorization_url("https://e.x/").build().is_err(),
+            "no scope"
+        );
         assert!(
             app.authorization_url("not a url")
                 .scope(Scope::crm_org(Access::Read))
@@ -268,8 +272,14 @@ mod tests {
             ("https://e.x/cb?code=c&state=other", Some("xyz")),
             ("https://e.x/cb?code=c", Some("xyz")),
             ("https://e.x/cb?state=xyz", Some("xyz")),
-            ("https://e.x/cb?code=c&accounts-server=https%3A%2F%2Fevil.example", None),
-            ("https://e.x/cb?code=c&accounts-server=https%3A%2F%2Faccounts.zoho.eu&location=us", None),
+            (
+                "https://e.x/cb?code=c&accounts-server=https%3A%2F%2Fevil.example",
+                None,
+            ),
+            (
+                "https://e.x/cb?code=c&accounts-server=https%3A%2F%2Faccounts.zoho.eu&location=us",
+                None,
+            ),
             ("https://e.x/cb?code=c&code=d", None),
         ] {
             assert!(

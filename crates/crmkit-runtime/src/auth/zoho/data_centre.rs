@@ -162,10 +162,16 @@ mod tests {
 
     #[test]
     fn data_centres_know_their_hosts() {
-        assert_eq!(DataCentre::Ca.accounts_url(), "https://accounts.zohocloud.ca");
+        assert_eq!(
+            DataCentre::Ca.accounts_url(),
+            "https://accounts.zohocloud.ca"
+        );
         assert_eq!(DataCentre::Sa.upload_url(), "https://files.zoho.sa");
         for dc in DataCentre::ALL {
-            assert_eq!(DataCentre::from_accounts_server(&dc.accounts_url()), Some(dc));
+            assert_eq!(
+                DataCentre::from_accounts_server(&dc.accounts_url()),
+                Some(dc)
+            );
             assert_eq!(DataCentre::from_location(dc.location()), Some(dc));
         }
         for hostile in [

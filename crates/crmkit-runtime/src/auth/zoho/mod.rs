@@ -128,4 +128,3 @@ fn identity(token: &AccessToken) -> Result<Identity, AuthError> {
     )?
     .with_api_domain(origin))
 }
-

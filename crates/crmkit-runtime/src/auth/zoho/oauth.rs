@@ -76,7 +76,7 @@ impl fmt::Debug for ZohoOAuth {
 }
 
 enum AppSource {
-    Settings(ZohoAppBuilder),
+    Settings(Box<ZohoAppBuilder>),
     Built(ZohoApp),
 }
 
@@ -95,7 +95,7 @@ impl fmt::Debug for ZohoOAuthBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut d = f.debug_struct("ZohoOAuthBuilder");
         match &self.app {
-            AppSource::Settings(b) => d.field("app", b),
+            AppSource::Settings(b) => d.field("app", &**b),
             AppSource::Built(a) => d.field("app", a),
         };
         d.field("refresh_token", &Redacted)
@@ -112,7 +112,7 @@ impl ZohoOAuth {
         refresh_token: impl Into<String>,
     ) -> ZohoOAuthBuilder {
         ZohoOAuthBuilder::new(
-            AppSource::Settings(ZohoApp::builder(client_id, client_secret)),
+            AppSource::Settings(Box::new(ZohoApp::builder(client_id, client_secret))),
             RefreshToken::new(refresh_token),
         )
     }
@@ -180,7 +180,11 @@ impl ZohoOAuth {
     }
 
     /// The first waiter to see `flight` finish records its outcome.
-    fn land(&self, flight: &Flight, result: &Result<AccessToken, AuthError>) -> Result<(), AuthError> {
+    fn land(
+        &self,
+        flight: &Flight,
+        result: &Result<AccessToken, AuthError>,
+    ) -> Result<(), AuthError> {
         let mut state = self.state()?;
         if !state.flight.as_ref().is_some_and(|f| f.ptr_eq(flight)) {
             return Ok(());
@@ -216,7 +220,9 @@ fn pause((initial, max): (Duration, Duration), failures: u32, error: &AuthError)
     let full = if matches!(error, AuthError::Throttled(_)) {
         max
     } else {
-        let factor = 1u32.checked_shl(failures.saturating_sub(1).min(20)).unwrap_or(u32::MAX);
+        let factor = 1u32
+            .checked_shl(failures.saturating_sub(1).min(20))
+            .unwrap_or(u32::MAX);
         initial.saturating_mul(factor).min(max)
     };
     full.mul_f64(0.5 + fastrand::f64() / 2.0)
@@ -262,9 +268,11 @@ impl ZohoOAuthBuilder {
 
     fn app_setting(mut self, change: impl FnOnce(ZohoAppBuilder) -> ZohoAppBuilder) -> Self {
         self.app = match self.app {
-            AppSource::Settings(b) => AppSource::Settings(change(b)),
+            AppSource::Settings(b) => AppSource::Settings(Box::new(change(*b))),
             built => {
-                self.misuse = Some("the data centre, accounts URL and HTTP settings belong to the ZohoApp these credentials were made from");
+                self.misuse = Some(
+                    "the data centre, accounts URL and HTTP settings belong to the ZohoApp these credentials were made from",
+                );
                 built
             }
         };
@@ -414,7 +422,10 @@ mod tests {
 
     #[tokio::test]
     async fn the_identity_carries_the_token_and_its_api_domain() {
-        let id = stored(Some("https://www.zohoapis.eu")).resolve().await.unwrap();
+        let id = stored(Some("https://www.zohoapis.eu"))
+            .resolve()
+            .await
+            .unwrap();
         assert!(id.sends("Zoho-oauthtoken tok"));
         assert_eq!(
             id.api_domain().map(url::Url::as_str),
@@ -432,9 +443,16 @@ mod tests {
     async fn only_the_rejected_token_is_invalidated() {
         let oauth = stored(None);
         let stale = Identity::header(AUTHORIZATION, "Zoho-oauthtoken older").unwrap();
-        assert!(oauth.invalidate(&stale).await, "a newer token is worth a try");
         assert!(
-            oauth.token().await.unwrap().is_fresh(SystemTime::now(), Duration::ZERO),
+            oauth.invalidate(&stale).await,
+            "a newer token is worth a try"
+        );
+        assert!(
+            oauth
+                .token()
+                .await
+                .unwrap()
+                .is_fresh(SystemTime::now(), Duration::ZERO),
             "a stale refusal leaves the current token alone"
         );
         let current = oauth.resolve().await.unwrap();
@@ -453,9 +471,15 @@ mod tests {
         let e = AuthError::Store("x".into());
         for _ in 0..100 {
             let p = pause(b, 1, &e);
-            assert!(p >= Duration::from_millis(500) && p <= Duration::from_secs(1), "{p:?}");
+            assert!(
+                p >= Duration::from_millis(500) && p <= Duration::from_secs(1),
+                "{p:?}"
+            );
             let p = pause(b, u32::MAX, &e);
-            assert!(p >= Duration::from_secs(30) && p <= Duration::from_secs(60), "{p:?}");
+            assert!(
+                p >= Duration::from_secs(30) && p <= Duration::from_secs(60),
+                "{p:?}"
+            );
         }
     }
 
@@ -477,6 +501,9 @@ mod tests {
             .build()
             .unwrap();
         let text = format!("{oauth:?}");
-        assert!(!text.contains("s3cret") && !text.contains("r3fresh"), "{text}");
+        assert!(
+            !text.contains("s3cret") && !text.contains("r3fresh"),
+            "{text}"
+        );
     }
 }

@@ -177,7 +177,11 @@ impl TokenStore for MemoryTokenStore {
     }
 
     fn put(&self, token: AccessToken) -> BoxFuture<'_, Result<(), AuthError>> {
-        let result = self.0.write().map(|mut t| *t = Some(token)).map_err(poisoned);
+        let result = self
+            .0
+            .write()
+            .map(|mut t| *t = Some(token))
+            .map_err(poisoned);
         Box::pin(async move { result })
     }
 
@@ -343,7 +347,11 @@ impl FileTokenStore {
         let mut contents = self.read()?;
         change(&mut contents);
         let text = serde_json::to_vec_pretty(&contents).map_err(|e| self.error("encode", e))?;
-        let temp = self.sibling(&format!(".{}.{}.tmp", std::process::id(), fastrand::u64(..)));
+        let temp = self.sibling(&format!(
+            ".{}.{}.tmp",
+            std::process::id(),
+            fastrand::u64(..)
+        ));
         let written = (|| {
             let mut file = create_private(&temp)?;
             file.write_all(&text)?;
@@ -389,10 +397,9 @@ impl TokenStore for FileTokenStore {
 
     fn put(&self, token: AccessToken) -> BoxFuture<'_, Result<(), AuthError>> {
         let result = self.update(|c| {
-            let newer = c
-                .access_token
-                .as_ref()
-                .is_none_or(|old| old.issued_at <= unix(token.issued_at) || old.token == *token.token.expose_secret());
+            let newer = c.access_token.as_ref().is_none_or(|old| {
+                old.issued_at <= unix(token.issued_at) || old.token == *token.token.expose_secret()
+            });
             if newer {
                 c.access_token = Some(Stored::of(&token));
             }
@@ -421,18 +428,24 @@ impl TokenStore for FileTokenStore {
 
     fn lease(&self) -> BoxFuture<'_, Result<RefreshLease, AuthError>> {
         Box::pin(async move {
-            let file = open_private(&self.sibling(".lease")).map_err(|e| self.error("lease file", e))?;
+            let file =
+                open_private(&self.sibling(".lease")).map_err(|e| self.error("lease file", e))?;
             let deadline = tokio::time::Instant::now() + self.lease_wait;
             loop {
                 match file.try_lock() {
                     Ok(()) => return Ok(RefreshLease::held(file)),
                     Err(std::fs::TryLockError::WouldBlock) => {}
-                    Err(std::fs::TryLockError::Error(e)) => return Err(self.error("cannot lock", e)),
+                    Err(std::fs::TryLockError::Error(e)) => {
+                        return Err(self.error("cannot lock", e));
+                    }
                 }
                 if tokio::time::Instant::now() >= deadline {
                     return Err(self.error(
                         "refused",
-                        format!("another process held the refresh lease for over {:?}", self.lease_wait),
+                        format!(
+                            "another process held the refresh lease for over {:?}",
+                            self.lease_wait
+                        ),
                     ));
                 }
                 tokio::time::sleep(Duration::from_millis(20)).await;
@@ -463,11 +476,22 @@ mod tests {
     #[test]
     fn the_margin_adapts_to_short_lifetimes() {
         let now = SystemTime::now();
-        let short = AccessToken::issued(SecretString::from("t".to_string()), now, Duration::from_secs(120), None);
-        assert!(short.is_fresh(now, Duration::from_secs(300)), "half of 120 s remains usable");
+        let short = AccessToken::issued(
+            SecretString::from("t".to_string()),
+            now,
+            Duration::from_secs(120),
+            None,
+        );
+        assert!(
+            short.is_fresh(now, Duration::from_secs(300)),
+            "half of 120 s remains usable"
+        );
         assert!(short.is_fresh(now + Duration::from_secs(59), Duration::from_secs(300)));
         assert!(!short.is_fresh(now + Duration::from_secs(60), Duration::from_secs(300)));
-        assert!(short.is_fresh(now, Duration::MAX), "no overflow on a huge margin");
+        assert!(
+            short.is_fresh(now, Duration::MAX),
+            "no overflow on a huge margin"
+        );
         assert!(!short.expired().is_fresh(now, Duration::ZERO));
     }
 
@@ -482,17 +506,36 @@ mod tests {
         let got = store.get().await.unwrap().unwrap();
         assert!(got.is("new"), "an older token never replaces a newer one");
         assert_eq!(got.api_domain.as_deref(), Some("https://www.zohoapis.eu"));
-        assert_eq!(store.refresh_token().unwrap().unwrap().expose_secret(), "r1");
-        assert!(!store.discard(&token("old", 1_000)).await.unwrap(), "a stale refusal");
+        assert_eq!(
+            store.refresh_token().unwrap().unwrap().expose_secret(),
+            "r1"
+        );
+        assert!(
+            !store.discard(&token("old", 1_000)).await.unwrap(),
+            "a stale refusal"
+        );
         assert!(store.discard(&got).await.unwrap());
-        assert!(!store.get().await.unwrap().unwrap().is_fresh(SystemTime::now(), Duration::ZERO));
+        assert!(
+            !store
+                .get()
+                .await
+                .unwrap()
+                .unwrap()
+                .is_fresh(SystemTime::now(), Duration::ZERO)
+        );
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
-            let mode = std::fs::metadata(store.path()).unwrap().permissions().mode() & 0o777;
+            let mode = std::fs::metadata(store.path())
+                .unwrap()
+                .permissions()
+                .mode()
+                & 0o777;
             assert_eq!(mode, 0o600);
             std::fs::set_permissions(store.path(), std::fs::Permissions::from_mode(0o644)).unwrap();
-            assert!(matches!(store.get().await, Err(AuthError::Store(m)) if m.contains("chmod 600")));
+            assert!(
+                matches!(store.get().await, Err(AuthError::Store(m)) if m.contains("chmod 600"))
+            );
             std::fs::set_permissions(store.path(), std::fs::Permissions::from_mode(0o600)).unwrap();
         }
         std::fs::write(store.path(), "{not json").unwrap();

@@ -286,7 +286,10 @@ fn refusal(
     let lower = error.to_ascii_lowercase();
     let said = format!(
         "{lower} {}",
-        description.as_deref().unwrap_or_default().to_ascii_lowercase()
+        description
+            .as_deref()
+            .unwrap_or_default()
+            .to_ascii_lowercase()
     );
     let failure = TokenFailure {
         url: url.to_string(),
@@ -372,7 +375,9 @@ pub(crate) fn parse(
     }
     .ok_or_else(|| decode("expires_in is not a number of seconds".into()))?;
     if lifetime == 0 {
-        return Err(decode("expires_in is 0: the token is expired already".into()));
+        return Err(decode(
+            "expires_in is 0: the token is expired already".into(),
+        ));
     }
     let lifetime = Duration::from_secs(lifetime).min(MAX_LIFETIME);
     Ok(Grant {
@@ -444,7 +449,8 @@ mod tests {
 
     #[test]
     fn every_documented_refusal_is_its_own_variant() {
-        let cases: [(u16, &str, fn(&AuthError) -> bool); 8] = [
+        type Check = fn(&AuthError) -> bool;
+        let cases: [(u16, &str, Check); 8] = [
             (200, r#"{"error":"invalid_code"}"#, |e| {
                 matches!(e, AuthError::InvalidCode(_))
             }),
@@ -467,9 +473,11 @@ mod tests {
                 r#"{"error":"invalid_request","error_description":"Maximum refresh token limit reached"}"#,
                 |e| matches!(e, AuthError::RefreshTokenLimit(_)),
             ),
-            (500, "<html>oops</html>", |e| {
-                matches!(e, AuthError::Refused(f) if f.status == 500 && f.error == "HTTP 500")
-            }),
+            (
+                500,
+                "<html>oops</html>",
+                |e| matches!(e, AuthError::Refused(f) if f.status == 500 && f.error == "HTTP 500"),
+            ),
             (429, "", |e| matches!(e, AuthError::Throttled(_))),
         ];
         for (status, body, expected) in cases {
