@@ -24,6 +24,7 @@ use crate::lint;
 struct Meta {
     idempotent: bool,
     batch: Option<Value>,
+    credits: Option<Value>,
     paging: Option<Value>,
     /// `$ref` of the JSON success body.
     success: Option<String>,
@@ -66,6 +67,7 @@ fn operations(spec: &Value) -> BTreeMap<String, Meta> {
                         .and_then(Value::as_bool)
                         .unwrap_or(by_method),
                     batch: op.get("x-crmkit-batch").cloned(),
+                    credits: op.get("x-crmkit-credits").cloned(),
                     paging: op.get("x-crmkit-paging").cloned(),
                     success,
                     body: op
@@ -265,8 +267,12 @@ fn operation(
                 .unwrap_or("success"),
         ),
     };
+    let credits = match &meta.credits {
+        None => "crmkit_runtime::pipeline::credits::Credits::ONE".to_string(),
+        Some(c) => credits(&op_id, c)?,
+    };
     let operation = format!(
-        "crmkit_runtime::Operation {{ id: {op_id:?}, idempotent: {}, batch: {batch} }}",
+        "crmkit_runtime::Operation {{ id: {op_id:?}, idempotent: {}, batch: {batch}, credits: {credits} }}",
         meta.idempotent
     );
     let (method, value_ty) = match value.as_str() {
@@ -558,4 +564,44 @@ mod tests {
         assert_eq!(generic_arg(ret, "ResponseValue <").unwrap(), "types::A<B>");
         assert_eq!(generic_arg(ret, "Error <").unwrap(), "types::E");
     }
+}
+
+/// `x-crmkit-credits` as a `Credits` expression: `cost` (default 1), `with-query`
+/// `{param, cost}`, `per-items` `{per, body | query}`.
+fn credits(op_id: &str, c: &Value) -> Result<String> {
+    let path = "crmkit_runtime::pipeline::credits";
+    let number = |v: &Value, what: &str| -> Result<u32> {
+        v.as_u64()
+            .and_then(|n| u32::try_from(n).ok())
+            .filter(|n| *n >= 1)
+            .with_context(|| format!("{op_id}: x-crmkit-credits.{what} must be a positive integer"))
+    };
+    let base = match c.get("cost") {
+        Some(v) => number(v, "cost")?,
+        None => 1,
+    };
+    let with_query = match c.get("with-query") {
+        None => "None".to_string(),
+        Some(q) => format!(
+            "Some(({:?}, {}))",
+            q["param"]
+                .as_str()
+                .with_context(|| format!("{op_id}: x-crmkit-credits.with-query.param"))?,
+            number(&q["cost"], "with-query.cost")?
+        ),
+    };
+    let per_items = match c.get("per-items") {
+        None => "None".to_string(),
+        Some(p) => {
+            let at = match (p["body"].as_str(), p["query"].as_str()) {
+                (Some(key), None) => format!("{path}::ItemsAt::Body({key:?})"),
+                (None, Some(name)) => format!("{path}::ItemsAt::Query({name:?})"),
+                _ => bail!("{op_id}: x-crmkit-credits.per-items needs exactly one of body, query"),
+            };
+            format!("Some(({}, {at}))", number(&p["per"], "per-items.per")?)
+        }
+    };
+    Ok(format!(
+        "{path}::Credits {{ base: {base}, with_query: {with_query}, per_items: {per_items} }}"
+    ))
 }

@@ -197,6 +197,7 @@ impl Client {
             id: method,
             idempotent,
             batch: None,
+            credits: crmkit_runtime::pipeline::credits::Credits::ONE,
         };
         let answer = self.inner.execute(request, &op).await?;
         let vendor = self.inner.vendor();

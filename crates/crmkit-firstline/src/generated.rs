@@ -1648,6 +1648,7 @@ pub mod builder {
                 id: "list_phone_numbers",
                 idempotent: true,
                 batch: None,
+                credits: crmkit_runtime::pipeline::credits::Credits::ONE,
             };
             let (client, request) = self
                 .request()
@@ -1773,6 +1774,7 @@ pub mod builder {
                 id: "create_phone_number",
                 idempotent: false,
                 batch: None,
+                credits: crmkit_runtime::pipeline::credits::Credits::ONE,
             };
             let (client, request) = self
                 .request()
@@ -1840,6 +1842,7 @@ pub mod builder {
                 id: "get_phone_number",
                 idempotent: true,
                 batch: None,
+                credits: crmkit_runtime::pipeline::credits::Credits::ONE,
             };
             let (client, request) = self
                 .request()
@@ -1934,6 +1937,7 @@ pub mod builder {
                 id: "update_phone_number",
                 idempotent: true,
                 batch: None,
+                credits: crmkit_runtime::pipeline::credits::Credits::ONE,
             };
             let (client, request) = self
                 .request()
@@ -1999,6 +2003,7 @@ pub mod builder {
                 id: "delete_phone_number",
                 idempotent: true,
                 batch: None,
+                credits: crmkit_runtime::pipeline::credits::Credits::ONE,
             };
             let (client, request) = self
                 .request()

@@ -19571,6 +19571,7 @@ pub mod builder {
                 id: "list_action_custom_items",
                 idempotent: true,
                 batch: None,
+                credits: crmkit_runtime::pipeline::credits::Credits::ONE,
             };
             let (client, request) = self
                 .request()
@@ -19650,6 +19651,7 @@ pub mod builder {
                 id: "create_action_custom_item",
                 idempotent: false,
                 batch: None,
+                credits: crmkit_runtime::pipeline::credits::Credits::ONE,
             };
             let (client, request) = self
                 .request()
@@ -19781,6 +19783,7 @@ pub mod builder {
                 id: "list_action_custom_item_labels",
                 idempotent: true,
                 batch: None,
+                credits: crmkit_runtime::pipeline::credits::Credits::ONE,
             };
             let (client, request) = self
                 .request()
@@ -19926,6 +19929,7 @@ pub mod builder {
                 id: "update_action_custom_item",
                 idempotent: false,
                 batch: None,
+                credits: crmkit_runtime::pipeline::credits::Credits::ONE,
             };
             let (client, request) = self
                 .request()
@@ -20180,6 +20184,7 @@ pub mod builder {
                 id: "list_deal_actions",
                 idempotent: true,
                 batch: None,
+                credits: crmkit_runtime::pipeline::credits::Credits::ONE,
             };
             let (client, request) = self
                 .request()
@@ -20326,6 +20331,7 @@ pub mod builder {
                 id: "create_deal_action",
                 idempotent: false,
                 batch: None,
+                credits: crmkit_runtime::pipeline::credits::Credits::ONE,
             };
             let (client, request) = self
                 .request()
@@ -20403,6 +20409,7 @@ pub mod builder {
                 id: "bulk_create_deal_actions",
                 idempotent: false,
                 batch: None,
+                credits: crmkit_runtime::pipeline::credits::Credits::ONE,
             };
             let (client, request) = self
                 .request()
@@ -20488,6 +20495,7 @@ pub mod builder {
                 id: "get_deal_action",
                 idempotent: true,
                 batch: None,
+                credits: crmkit_runtime::pipeline::credits::Credits::ONE,
             };
             let (client, request) = self
                 .request()
@@ -20580,6 +20588,7 @@ pub mod builder {
                 id: "update_deal_action",
                 idempotent: false,
                 batch: None,
+                credits: crmkit_runtime::pipeline::credits::Credits::ONE,
             };
             let (client, request) = self
                 .request()
@@ -20704,6 +20713,7 @@ pub mod builder {
                 id: "list_audits",
                 idempotent: true,
                 batch: None,
+                credits: crmkit_runtime::pipeline::credits::Credits::ONE,
             };
             let (client, request) = self
                 .request()
@@ -20796,6 +20806,7 @@ pub mod builder {
                 id: "get_contact_settings",
                 idempotent: true,
                 batch: None,
+                credits: crmkit_runtime::pipeline::credits::Credits::ONE,
             };
             let (client, request) = self
                 .request()
@@ -20843,6 +20854,7 @@ pub mod builder {
                 id: "list_lifecycle_stage_types",
                 idempotent: true,
                 batch: None,
+                credits: crmkit_runtime::pipeline::credits::Credits::ONE,
             };
             let (client, request) = self
                 .request()
@@ -21004,6 +21016,7 @@ pub mod builder {
                 id: "list_contacts",
                 idempotent: true,
                 batch: None,
+                credits: crmkit_runtime::pipeline::credits::Credits::ONE,
             };
             let (client, request) = self
                 .request()
@@ -21130,6 +21143,7 @@ pub mod builder {
                 id: "create_contact",
                 idempotent: false,
                 batch: None,
+                credits: crmkit_runtime::pipeline::credits::Credits::ONE,
             };
             let (client, request) = self
                 .request()
@@ -21207,6 +21221,7 @@ pub mod builder {
                 id: "bulk_create_contact_actions",
                 idempotent: false,
                 batch: None,
+                credits: crmkit_runtime::pipeline::credits::Credits::ONE,
             };
             let (client, request) = self
                 .request()
@@ -21279,6 +21294,7 @@ pub mod builder {
                 id: "search_contacts",
                 idempotent: true,
                 batch: None,
+                credits: crmkit_runtime::pipeline::credits::Credits::ONE,
             };
             let (client, request) = self
                 .request()
@@ -21587,6 +21603,7 @@ pub mod builder {
                 id: "list_contact_actions",
                 idempotent: true,
                 batch: None,
+                credits: crmkit_runtime::pipeline::credits::Credits::ONE,
             };
             let (client, request) = self
                 .request()
@@ -21758,6 +21775,7 @@ pub mod builder {
                 id: "create_contact_action",
                 idempotent: false,
                 batch: None,
+                credits: crmkit_runtime::pipeline::credits::Credits::ONE,
             };
             let (client, request) = self
                 .request()
@@ -21857,6 +21875,7 @@ pub mod builder {
                 id: "get_contact_action",
                 idempotent: true,
                 batch: None,
+                credits: crmkit_runtime::pipeline::credits::Credits::ONE,
             };
             let (client, request) = self
                 .request()
@@ -21936,6 +21955,7 @@ pub mod builder {
                 id: "delete_contact_action",
                 idempotent: true,
                 batch: None,
+                credits: crmkit_runtime::pipeline::credits::Credits::ONE,
             };
             let (client, request) = self
                 .request()
@@ -22048,6 +22068,7 @@ pub mod builder {
                 id: "update_contact_action",
                 idempotent: false,
                 batch: None,
+                credits: crmkit_runtime::pipeline::credits::Credits::ONE,
             };
             let (client, request) = self
                 .request()
@@ -22112,6 +22133,7 @@ pub mod builder {
                 id: "get_contact",
                 idempotent: true,
                 batch: None,
+                credits: crmkit_runtime::pipeline::credits::Credits::ONE,
             };
             let (client, request) = self
                 .request()
@@ -22202,6 +22224,7 @@ pub mod builder {
                 id: "update_contact",
                 idempotent: false,
                 batch: None,
+                credits: crmkit_runtime::pipeline::credits::Credits::ONE,
             };
             let (client, request) = self
                 .request()
@@ -22312,6 +22335,7 @@ pub mod builder {
                 id: "list_custom_object_defs",
                 idempotent: true,
                 batch: None,
+                credits: crmkit_runtime::pipeline::credits::Credits::ONE,
             };
             let (client, request) = self
                 .request()
@@ -22434,6 +22458,7 @@ pub mod builder {
                 id: "create_custom_object_def",
                 idempotent: false,
                 batch: None,
+                credits: crmkit_runtime::pipeline::credits::Credits::ONE,
             };
             let (client, request) = self
                 .request()
@@ -22534,6 +22559,7 @@ pub mod builder {
                 id: "create_custom_object_item_def",
                 idempotent: false,
                 batch: None,
+                credits: crmkit_runtime::pipeline::credits::Credits::ONE,
             };
             let (client, request) = self
                 .request()
@@ -22614,6 +22640,7 @@ pub mod builder {
                 id: "delete_custom_object_item_def",
                 idempotent: true,
                 batch: None,
+                credits: crmkit_runtime::pipeline::credits::Credits::ONE,
             };
             let (client, request) = self
                 .request()
@@ -22728,6 +22755,7 @@ pub mod builder {
                 id: "update_custom_object_item_def",
                 idempotent: false,
                 batch: None,
+                credits: crmkit_runtime::pipeline::credits::Credits::ONE,
             };
             let (client, request) = self
                 .request()
@@ -22792,6 +22820,7 @@ pub mod builder {
                 id: "get_custom_object_def",
                 idempotent: true,
                 batch: None,
+                credits: crmkit_runtime::pipeline::credits::Credits::ONE,
             };
             let (client, request) = self
                 .request()
@@ -22854,6 +22883,7 @@ pub mod builder {
                 id: "delete_custom_object_def",
                 idempotent: true,
                 batch: None,
+                credits: crmkit_runtime::pipeline::credits::Credits::ONE,
             };
             let (client, request) = self
                 .request()
@@ -22949,6 +22979,7 @@ pub mod builder {
                 id: "update_custom_object_def",
                 idempotent: false,
                 batch: None,
+                credits: crmkit_runtime::pipeline::credits::Credits::ONE,
             };
             let (client, request) = self
                 .request()
@@ -23128,6 +23159,7 @@ pub mod builder {
                 id: "list_custom_objects",
                 idempotent: true,
                 batch: None,
+                credits: crmkit_runtime::pipeline::credits::Credits::ONE,
             };
             let (client, request) = self
                 .request()
@@ -23265,6 +23297,7 @@ pub mod builder {
                 id: "create_custom_object",
                 idempotent: false,
                 batch: None,
+                credits: crmkit_runtime::pipeline::credits::Credits::ONE,
             };
             let (client, request) = self
                 .request()
@@ -23363,6 +23396,7 @@ pub mod builder {
                 id: "bulk_create_custom_objects",
                 idempotent: false,
                 batch: None,
+                credits: crmkit_runtime::pipeline::credits::Credits::ONE,
             };
             let (client, request) = self
                 .request()
@@ -23497,6 +23531,7 @@ pub mod builder {
                 id: "bulk_delete_custom_objects",
                 idempotent: true,
                 batch: None,
+                credits: crmkit_runtime::pipeline::credits::Credits::ONE,
             };
             let (client, request) = self
                 .request()
@@ -23579,6 +23614,7 @@ pub mod builder {
                 id: "get_custom_object",
                 idempotent: true,
                 batch: None,
+                credits: crmkit_runtime::pipeline::credits::Credits::ONE,
             };
             let (client, request) = self
                 .request()
@@ -23659,6 +23695,7 @@ pub mod builder {
                 id: "delete_custom_object",
                 idempotent: true,
                 batch: None,
+                credits: crmkit_runtime::pipeline::credits::Credits::ONE,
             };
             let (client, request) = self
                 .request()
@@ -23755,6 +23792,7 @@ pub mod builder {
                 id: "update_custom_object",
                 idempotent: false,
                 batch: None,
+                credits: crmkit_runtime::pipeline::credits::Credits::ONE,
             };
             let (client, request) = self
                 .request()
@@ -23801,6 +23839,7 @@ pub mod builder {
                 id: "get_customer_settings",
                 idempotent: true,
                 batch: None,
+                credits: crmkit_runtime::pipeline::credits::Credits::ONE,
             };
             let (client, request) = self
                 .request()
@@ -23945,6 +23984,7 @@ pub mod builder {
                 id: "list_customers",
                 idempotent: true,
                 batch: None,
+                credits: crmkit_runtime::pipeline::credits::Credits::ONE,
             };
             let (client, request) = self
                 .request()
@@ -24068,6 +24108,7 @@ pub mod builder {
                 id: "create_customer",
                 idempotent: false,
                 batch: None,
+                credits: crmkit_runtime::pipeline::credits::Credits::ONE,
             };
             let (client, request) = self
                 .request()
@@ -24145,6 +24186,7 @@ pub mod builder {
                 id: "bulk_create_customer_actions",
                 idempotent: false,
                 batch: None,
+                credits: crmkit_runtime::pipeline::credits::Credits::ONE,
             };
             let (client, request) = self
                 .request()
@@ -24221,6 +24263,7 @@ pub mod builder {
                 id: "bulk_create_customers",
                 idempotent: false,
                 batch: None,
+                credits: crmkit_runtime::pipeline::credits::Credits::ONE,
             };
             let (client, request) = self
                 .request()
@@ -24293,6 +24336,7 @@ pub mod builder {
                 id: "search_customers",
                 idempotent: true,
                 batch: None,
+                credits: crmkit_runtime::pipeline::credits::Credits::ONE,
             };
             let (client, request) = self
                 .request()
@@ -24586,6 +24630,7 @@ pub mod builder {
                 id: "list_customer_actions",
                 idempotent: true,
                 batch: None,
+                credits: crmkit_runtime::pipeline::credits::Credits::ONE,
             };
             let (client, request) = self
                 .request()
@@ -24755,6 +24800,7 @@ pub mod builder {
                 id: "create_customer_action",
                 idempotent: false,
                 batch: None,
+                credits: crmkit_runtime::pipeline::credits::Credits::ONE,
             };
             let (client, request) = self
                 .request()
@@ -24854,6 +24900,7 @@ pub mod builder {
                 id: "get_customer_action",
                 idempotent: true,
                 batch: None,
+                credits: crmkit_runtime::pipeline::credits::Credits::ONE,
             };
             let (client, request) = self
                 .request()
@@ -24933,6 +24980,7 @@ pub mod builder {
                 id: "delete_customer_action",
                 idempotent: true,
                 batch: None,
+                credits: crmkit_runtime::pipeline::credits::Credits::ONE,
             };
             let (client, request) = self
                 .request()
@@ -25046,6 +25094,7 @@ pub mod builder {
                 id: "update_customer_action",
                 idempotent: false,
                 batch: None,
+                credits: crmkit_runtime::pipeline::credits::Credits::ONE,
             };
             let (client, request) = self
                 .request()
@@ -25110,6 +25159,7 @@ pub mod builder {
                 id: "get_customer",
                 idempotent: true,
                 batch: None,
+                credits: crmkit_runtime::pipeline::credits::Credits::ONE,
             };
             let (client, request) = self
                 .request()
@@ -25200,6 +25250,7 @@ pub mod builder {
                 id: "update_customer",
                 idempotent: false,
                 batch: None,
+                credits: crmkit_runtime::pipeline::credits::Credits::ONE,
             };
             let (client, request) = self
                 .request()
@@ -25246,6 +25297,7 @@ pub mod builder {
                 id: "list_deal_types",
                 idempotent: true,
                 batch: None,
+                credits: crmkit_runtime::pipeline::credits::Credits::ONE,
             };
             let (client, request) = self
                 .request()
@@ -25310,6 +25362,7 @@ pub mod builder {
                 id: "get_deal_type",
                 idempotent: true,
                 batch: None,
+                credits: crmkit_runtime::pipeline::credits::Credits::ONE,
             };
             let (client, request) = self
                 .request()
@@ -25404,6 +25457,7 @@ pub mod builder {
                 id: "bulk_create_deals",
                 idempotent: false,
                 batch: None,
+                credits: crmkit_runtime::pipeline::credits::Credits::ONE,
             };
             let (client, request) = self
                 .request()
@@ -25498,6 +25552,7 @@ pub mod builder {
                 id: "bulk_update_deals",
                 idempotent: false,
                 batch: None,
+                credits: crmkit_runtime::pipeline::credits::Credits::ONE,
             };
             let (client, request) = self
                 .request()
@@ -25660,6 +25715,7 @@ pub mod builder {
                 id: "list_deals",
                 idempotent: true,
                 batch: None,
+                credits: crmkit_runtime::pipeline::credits::Credits::ONE,
             };
             let (client, request) = self
                 .request()
@@ -25782,6 +25838,7 @@ pub mod builder {
                 id: "create_deal",
                 idempotent: false,
                 batch: None,
+                credits: crmkit_runtime::pipeline::credits::Credits::ONE,
             };
             let (client, request) = self
                 .request()
@@ -25892,6 +25949,7 @@ pub mod builder {
                 id: "list_deal_contacts",
                 idempotent: true,
                 batch: None,
+                credits: crmkit_runtime::pipeline::credits::Credits::ONE,
             };
             let (client, request) = self
                 .request()
@@ -26014,6 +26072,7 @@ pub mod builder {
                 id: "add_deal_contact",
                 idempotent: false,
                 batch: None,
+                credits: crmkit_runtime::pipeline::credits::Credits::ONE,
             };
             let (client, request) = self
                 .request()
@@ -26093,6 +26152,7 @@ pub mod builder {
                 id: "remove_deal_contact",
                 idempotent: true,
                 batch: None,
+                credits: crmkit_runtime::pipeline::credits::Credits::ONE,
             };
             let (client, request) = self
                 .request()
@@ -26151,6 +26211,7 @@ pub mod builder {
                 id: "get_deal",
                 idempotent: true,
                 batch: None,
+                credits: crmkit_runtime::pipeline::credits::Credits::ONE,
             };
             let (client, request) = self
                 .request()
@@ -26233,6 +26294,7 @@ pub mod builder {
                 id: "update_deal",
                 idempotent: false,
                 batch: None,
+                credits: crmkit_runtime::pipeline::credits::Credits::ONE,
             };
             let (client, request) = self
                 .request()
@@ -26279,6 +26341,7 @@ pub mod builder {
                 id: "get_domain_settings",
                 idempotent: true,
                 batch: None,
+                credits: crmkit_runtime::pipeline::credits::Credits::ONE,
             };
             let (client, request) = self
                 .request()
@@ -26372,6 +26435,7 @@ pub mod builder {
                 id: "list_roles",
                 idempotent: true,
                 batch: None,
+                credits: crmkit_runtime::pipeline::credits::Credits::ONE,
             };
             let (client, request) = self
                 .request()
@@ -26520,6 +26584,7 @@ pub mod builder {
                 id: "list_user_groups",
                 idempotent: true,
                 batch: None,
+                credits: crmkit_runtime::pipeline::credits::Credits::ONE,
             };
             let (client, request) = self
                 .request()
@@ -26655,6 +26720,7 @@ pub mod builder {
                 id: "update_user_group",
                 idempotent: false,
                 batch: None,
+                credits: crmkit_runtime::pipeline::credits::Credits::ONE,
             };
             let (client, request) = self
                 .request()
@@ -26754,6 +26820,7 @@ pub mod builder {
                 id: "replace_user_group_members",
                 idempotent: true,
                 batch: None,
+                credits: crmkit_runtime::pipeline::credits::Credits::ONE,
             };
             let (client, request) = self
                 .request()
@@ -26852,6 +26919,7 @@ pub mod builder {
                 id: "add_user_group_member",
                 idempotent: false,
                 batch: None,
+                credits: crmkit_runtime::pipeline::credits::Credits::ONE,
             };
             let (client, request) = self
                 .request()
@@ -26931,6 +26999,7 @@ pub mod builder {
                 id: "remove_user_group_member",
                 idempotent: true,
                 batch: None,
+                credits: crmkit_runtime::pipeline::credits::Credits::ONE,
             };
             let (client, request) = self
                 .request()
@@ -27039,6 +27108,7 @@ pub mod builder {
                 id: "list_users",
                 idempotent: true,
                 batch: None,
+                credits: crmkit_runtime::pipeline::credits::Credits::ONE,
             };
             let (client, request) = self
                 .request()

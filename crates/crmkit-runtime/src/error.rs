@@ -42,6 +42,11 @@ pub enum Error {
     /// downgrade to plain HTTP, a write turned into another method, a loop).
     #[error(transparent)]
     Redirect(Box<RedirectError>),
+    /// The call was not sent: a client-side limit refused it (a daily quota spent, a credit
+    /// budget that it would overspend) or could not be consulted (a fleet's Redis down,
+    /// with the fail-closed policy).
+    #[error(transparent)]
+    Limit(Box<LimitError>),
     /// The call was not sent because an argument is missing or invalid.
     #[error("invalid request: {0}")]
     InvalidRequest(String),
@@ -94,6 +99,7 @@ impl Error {
             }
             Error::Transport(_) => true,
             Error::Auth(e) => e.is_retryable(),
+            Error::Limit(e) => matches!(e.kind, LimitKind::Unavailable { .. }),
             _ => false,
         }
     }
@@ -110,6 +116,7 @@ impl Error {
                     )
             }
             Error::Auth(e) => matches!(**e, AuthError::Throttled(_)),
+            Error::Limit(e) => !matches!(e.kind, LimitKind::Unavailable { .. }),
             _ => false,
         }
     }
@@ -481,6 +488,52 @@ pub struct RedirectError {
     pub reason: String,
 }
 
+/// A client-side limit refused a call before it was sent.
+#[derive(Debug, thiserror::Error)]
+#[error("{vendor} {operation}: not sent: {kind}")]
+pub struct LimitError {
+    /// The vendor.
+    pub vendor: &'static str,
+    /// The operation id.
+    pub operation: &'static str,
+    /// Which limit, and when it frees up.
+    pub kind: LimitKind,
+}
+
+/// Which limit refused a call.
+#[derive(Debug, Clone, thiserror::Error)]
+#[non_exhaustive]
+pub enum LimitKind {
+    /// The daily request quota is spent.
+    #[error("the daily quota of {limit} requests is spent; it resets at {}", httpdate::fmt_http_date(*resets_at))]
+    DailyQuota {
+        /// Requests per day.
+        limit: u64,
+        /// When the quota resets (midnight UTC).
+        resets_at: std::time::SystemTime,
+    },
+    /// The call would spend more credits than are left in the rolling window.
+    #[error("it needs {needed} credits, {left} of {budget} are left in the rolling 24 hours")]
+    Credits {
+        /// The call's cost.
+        needed: u32,
+        /// Credits left now.
+        left: u64,
+        /// The budget per 24 hours.
+        budget: u64,
+        /// When the oldest charge leaves the window, if known.
+        frees_at: Option<std::time::SystemTime>,
+    },
+    /// The limiter could not be consulted (its store is down or slow) and fails closed.
+    #[error("the {limiter} is unavailable: {reason}")]
+    Unavailable {
+        /// Which limiter.
+        limiter: &'static str,
+        /// What went wrong.
+        reason: String,
+    },
+}
+
 /// Credentials could not be obtained or applied.
 ///
 /// Every answer of Zoho's accounts server that is not a token is one of the variants
@@ -699,6 +752,12 @@ impl From<DecodeError> for Error {
 impl From<TransportError> for Error {
     fn from(e: TransportError) -> Self {
         Error::Transport(Box::new(e))
+    }
+}
+
+impl From<LimitError> for Error {
+    fn from(e: LimitError) -> Self {
+        Error::Limit(Box::new(e))
     }
 }
 

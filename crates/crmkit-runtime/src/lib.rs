@@ -33,11 +33,12 @@ pub use builder::ClientBuilder;
 pub use config::{Config, USER_AGENT};
 pub use download::Download;
 pub use error::{
-    ApiError, AuthError, DecodeError, Error, ErrorCode, PartialFailure, RedirectError, Result,
-    TokenFailure, TransportError,
+    ApiError, AuthError, DecodeError, Error, ErrorCode, LimitError, LimitKind, PartialFailure,
+    RedirectError, Result, TokenFailure, TransportError,
 };
 pub use paging::{ItemStream, Page, paginate};
-pub use pipeline::limits::{Limits, RateLimit};
+pub use pipeline::credits::{CreditLedger, Credits, Edition};
+pub use pipeline::limits::{Call, Limiter, Limits, RateLimit, Slot};
 pub use pipeline::retry::RetryPolicy;
 pub use pipeline::{Answer, Inner, Operation};
 pub use profile::{Fault, FromInner, Profile, Verdict};

@@ -152,6 +152,7 @@ impl Client {
             id: operation,
             idempotent: true,
             batch: None,
+            credits: crmkit_runtime::pipeline::credits::Credits::ONE,
         };
         self.inner.send_json(request, &op).await
     }

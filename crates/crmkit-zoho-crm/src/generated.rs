@@ -25756,6 +25756,11 @@ pub mod builder {
                     status: "status",
                     success: "success",
                 }),
+                credits: crmkit_runtime::pipeline::credits::Credits {
+                    base: 50,
+                    with_query: None,
+                    per_items: None,
+                },
             };
             let (client, request) = self
                 .request()
@@ -25777,6 +25782,11 @@ pub mod builder {
                     status: "status",
                     success: "success",
                 }),
+                credits: crmkit_runtime::pipeline::credits::Credits {
+                    base: 50,
+                    with_query: None,
+                    per_items: None,
+                },
             };
             let (client, request) = self
                 .request()
@@ -25843,6 +25853,7 @@ pub mod builder {
                 id: "get_bulk_read_job",
                 idempotent: true,
                 batch: None,
+                credits: crmkit_runtime::pipeline::credits::Credits::ONE,
             };
             let (client, request) = self
                 .request()
@@ -25901,6 +25912,7 @@ pub mod builder {
                 id: "download_bulk_read_result",
                 idempotent: true,
                 batch: None,
+                credits: crmkit_runtime::pipeline::credits::Credits::ONE,
             };
             let (client, request) = self
                 .request()
@@ -25997,6 +26009,11 @@ pub mod builder {
                 id: "convert_lead",
                 idempotent: false,
                 batch: None,
+                credits: crmkit_runtime::pipeline::credits::Credits {
+                    base: 5,
+                    with_query: None,
+                    per_items: None,
+                },
             };
             let (client, request) = self
                 .request()
@@ -26091,6 +26108,7 @@ pub mod builder {
                 id: "list_notes",
                 idempotent: true,
                 batch: None,
+                credits: crmkit_runtime::pipeline::credits::Credits::ONE,
             };
             let (client, request) = self
                 .request()
@@ -26212,6 +26230,7 @@ pub mod builder {
                     status: "status",
                     success: "success",
                 }),
+                credits: crmkit_runtime::pipeline::credits::Credits::ONE,
             };
             let (client, request) = self
                 .request()
@@ -26233,6 +26252,7 @@ pub mod builder {
                     status: "status",
                     success: "success",
                 }),
+                credits: crmkit_runtime::pipeline::credits::Credits::ONE,
             };
             let (client, request) = self
                 .request()
@@ -26300,6 +26320,7 @@ pub mod builder {
                     status: "status",
                     success: "success",
                 }),
+                credits: crmkit_runtime::pipeline::credits::Credits::ONE,
             };
             let (client, request) = self
                 .request()
@@ -26321,6 +26342,7 @@ pub mod builder {
                     status: "status",
                     success: "success",
                 }),
+                credits: crmkit_runtime::pipeline::credits::Credits::ONE,
             };
             let (client, request) = self
                 .request()
@@ -26432,6 +26454,7 @@ pub mod builder {
                 id: "get_notification_details",
                 idempotent: true,
                 batch: None,
+                credits: crmkit_runtime::pipeline::credits::Credits::ONE,
             };
             let (client, request) = self
                 .request()
@@ -26562,6 +26585,7 @@ pub mod builder {
                     status: "status",
                     success: "success",
                 }),
+                credits: crmkit_runtime::pipeline::credits::Credits::ONE,
             };
             let (client, request) = self
                 .request()
@@ -26583,6 +26607,7 @@ pub mod builder {
                     status: "status",
                     success: "success",
                 }),
+                credits: crmkit_runtime::pipeline::credits::Credits::ONE,
             };
             let (client, request) = self
                 .request()
@@ -26669,6 +26694,7 @@ pub mod builder {
                     status: "status",
                     success: "success",
                 }),
+                credits: crmkit_runtime::pipeline::credits::Credits::ONE,
             };
             let (client, request) = self
                 .request()
@@ -26690,6 +26716,7 @@ pub mod builder {
                     status: "status",
                     success: "success",
                 }),
+                credits: crmkit_runtime::pipeline::credits::Credits::ONE,
             };
             let (client, request) = self
                 .request()
@@ -26765,6 +26792,7 @@ pub mod builder {
                     status: "status",
                     success: "success",
                 }),
+                credits: crmkit_runtime::pipeline::credits::Credits::ONE,
             };
             let (client, request) = self
                 .request()
@@ -26786,6 +26814,7 @@ pub mod builder {
                     status: "status",
                     success: "success",
                 }),
+                credits: crmkit_runtime::pipeline::credits::Credits::ONE,
             };
             let (client, request) = self
                 .request()
@@ -26872,6 +26901,7 @@ pub mod builder {
                     status: "status",
                     success: "success",
                 }),
+                credits: crmkit_runtime::pipeline::credits::Credits::ONE,
             };
             let (client, request) = self
                 .request()
@@ -26893,6 +26923,7 @@ pub mod builder {
                     status: "status",
                     success: "success",
                 }),
+                credits: crmkit_runtime::pipeline::credits::Credits::ONE,
             };
             let (client, request) = self
                 .request()
@@ -26941,6 +26972,7 @@ pub mod builder {
                 id: "get_org",
                 idempotent: true,
                 batch: None,
+                credits: crmkit_runtime::pipeline::credits::Credits::ONE,
             };
             let (client, request) = self
                 .request()
@@ -27004,6 +27036,7 @@ pub mod builder {
                 id: "list_custom_views",
                 idempotent: true,
                 batch: None,
+                credits: crmkit_runtime::pipeline::credits::Credits::ONE,
             };
             let (client, request) = self
                 .request()
@@ -27087,6 +27120,7 @@ pub mod builder {
                 id: "get_custom_view",
                 idempotent: true,
                 batch: None,
+                credits: crmkit_runtime::pipeline::credits::Credits::ONE,
             };
             let (client, request) = self
                 .request()
@@ -27150,6 +27184,7 @@ pub mod builder {
                 id: "list_fields",
                 idempotent: true,
                 batch: None,
+                credits: crmkit_runtime::pipeline::credits::Credits::ONE,
             };
             let (client, request) = self
                 .request()
@@ -27213,6 +27248,7 @@ pub mod builder {
                 id: "list_layouts",
                 idempotent: true,
                 batch: None,
+                credits: crmkit_runtime::pipeline::credits::Credits::ONE,
             };
             let (client, request) = self
                 .request()
@@ -27296,6 +27332,7 @@ pub mod builder {
                 id: "get_layout",
                 idempotent: true,
                 batch: None,
+                credits: crmkit_runtime::pipeline::credits::Credits::ONE,
             };
             let (client, request) = self
                 .request()
@@ -27365,6 +27402,7 @@ pub mod builder {
                 id: "list_modules",
                 idempotent: true,
                 batch: None,
+                credits: crmkit_runtime::pipeline::credits::Credits::ONE,
             };
             let (client, request) = self
                 .request()
@@ -27434,6 +27472,7 @@ pub mod builder {
                 id: "get_module",
                 idempotent: true,
                 batch: None,
+                credits: crmkit_runtime::pipeline::credits::Credits::ONE,
             };
             let (client, request) = self
                 .request()
@@ -27482,6 +27521,7 @@ pub mod builder {
                 id: "list_profiles",
                 idempotent: true,
                 batch: None,
+                credits: crmkit_runtime::pipeline::credits::Credits::ONE,
             };
             let (client, request) = self
                 .request()
@@ -27548,6 +27588,7 @@ pub mod builder {
                 id: "get_profile",
                 idempotent: true,
                 batch: None,
+                credits: crmkit_runtime::pipeline::credits::Credits::ONE,
             };
             let (client, request) = self
                 .request()
@@ -27596,6 +27637,7 @@ pub mod builder {
                 id: "list_roles",
                 idempotent: true,
                 batch: None,
+                credits: crmkit_runtime::pipeline::credits::Credits::ONE,
             };
             let (client, request) = self
                 .request()
@@ -27662,6 +27704,7 @@ pub mod builder {
                 id: "get_role",
                 idempotent: true,
                 batch: None,
+                credits: crmkit_runtime::pipeline::credits::Credits::ONE,
             };
             let (client, request) = self
                 .request()
@@ -27743,6 +27786,7 @@ pub mod builder {
                 id: "list_tags",
                 idempotent: true,
                 batch: None,
+                credits: crmkit_runtime::pipeline::credits::Credits::ONE,
             };
             let (client, request) = self
                 .request()
@@ -27840,6 +27884,7 @@ pub mod builder {
                     status: "status",
                     success: "success",
                 }),
+                credits: crmkit_runtime::pipeline::credits::Credits::ONE,
             };
             let (client, request) = self
                 .request()
@@ -27861,6 +27906,7 @@ pub mod builder {
                     status: "status",
                     success: "success",
                 }),
+                credits: crmkit_runtime::pipeline::credits::Credits::ONE,
             };
             let (client, request) = self
                 .request()
@@ -27958,6 +28004,7 @@ pub mod builder {
                     status: "status",
                     success: "success",
                 }),
+                credits: crmkit_runtime::pipeline::credits::Credits::ONE,
             };
             let (client, request) = self
                 .request()
@@ -27979,6 +28026,7 @@ pub mod builder {
                     status: "status",
                     success: "success",
                 }),
+                credits: crmkit_runtime::pipeline::credits::Credits::ONE,
             };
             let (client, request) = self
                 .request()
@@ -28093,6 +28141,7 @@ pub mod builder {
                     status: "status",
                     success: "success",
                 }),
+                credits: crmkit_runtime::pipeline::credits::Credits::ONE,
             };
             let (client, request) = self
                 .request()
@@ -28114,6 +28163,7 @@ pub mod builder {
                     status: "status",
                     success: "success",
                 }),
+                credits: crmkit_runtime::pipeline::credits::Credits::ONE,
             };
             let (client, request) = self
                 .request()
@@ -28184,6 +28234,7 @@ pub mod builder {
                     status: "status",
                     success: "success",
                 }),
+                credits: crmkit_runtime::pipeline::credits::Credits::ONE,
             };
             let (client, request) = self
                 .request()
@@ -28205,6 +28256,7 @@ pub mod builder {
                     status: "status",
                     success: "success",
                 }),
+                credits: crmkit_runtime::pipeline::credits::Credits::ONE,
             };
             let (client, request) = self
                 .request()
@@ -28305,6 +28357,7 @@ pub mod builder {
                     status: "status",
                     success: "success",
                 }),
+                credits: crmkit_runtime::pipeline::credits::Credits::ONE,
             };
             let (client, request) = self
                 .request()
@@ -28326,6 +28379,7 @@ pub mod builder {
                     status: "status",
                     success: "success",
                 }),
+                credits: crmkit_runtime::pipeline::credits::Credits::ONE,
             };
             let (client, request) = self
                 .request()
@@ -28409,6 +28463,7 @@ pub mod builder {
                 id: "get_tag_records_count",
                 idempotent: true,
                 batch: None,
+                credits: crmkit_runtime::pipeline::credits::Credits::ONE,
             };
             let (client, request) = self
                 .request()
@@ -28479,6 +28534,7 @@ pub mod builder {
                 id: "get_variable_group",
                 idempotent: true,
                 batch: None,
+                credits: crmkit_runtime::pipeline::credits::Credits::ONE,
             };
             let (client, request) = self
                 .request()
@@ -28543,6 +28599,7 @@ pub mod builder {
                 id: "list_variables",
                 idempotent: true,
                 batch: None,
+                credits: crmkit_runtime::pipeline::credits::Credits::ONE,
             };
             let (client, request) = self
                 .request()
@@ -28625,6 +28682,7 @@ pub mod builder {
                     status: "status",
                     success: "success",
                 }),
+                credits: crmkit_runtime::pipeline::credits::Credits::ONE,
             };
             let (client, request) = self
                 .request()
@@ -28646,6 +28704,7 @@ pub mod builder {
                     status: "status",
                     success: "success",
                 }),
+                credits: crmkit_runtime::pipeline::credits::Credits::ONE,
             };
             let (client, request) = self
                 .request()
@@ -28728,6 +28787,7 @@ pub mod builder {
                     status: "status",
                     success: "success",
                 }),
+                credits: crmkit_runtime::pipeline::credits::Credits::ONE,
             };
             let (client, request) = self
                 .request()
@@ -28749,6 +28809,7 @@ pub mod builder {
                     status: "status",
                     success: "success",
                 }),
+                credits: crmkit_runtime::pipeline::credits::Credits::ONE,
             };
             let (client, request) = self
                 .request()
@@ -28816,6 +28877,7 @@ pub mod builder {
                     status: "status",
                     success: "success",
                 }),
+                credits: crmkit_runtime::pipeline::credits::Credits::ONE,
             };
             let (client, request) = self
                 .request()
@@ -28837,6 +28899,7 @@ pub mod builder {
                     status: "status",
                     success: "success",
                 }),
+                credits: crmkit_runtime::pipeline::credits::Credits::ONE,
             };
             let (client, request) = self
                 .request()
@@ -28920,6 +28983,7 @@ pub mod builder {
                 id: "get_variable",
                 idempotent: true,
                 batch: None,
+                credits: crmkit_runtime::pipeline::credits::Credits::ONE,
             };
             let (client, request) = self
                 .request()
@@ -29024,6 +29088,7 @@ pub mod builder {
                     status: "status",
                     success: "success",
                 }),
+                credits: crmkit_runtime::pipeline::credits::Credits::ONE,
             };
             let (client, request) = self
                 .request()
@@ -29045,6 +29110,7 @@ pub mod builder {
                     status: "status",
                     success: "success",
                 }),
+                credits: crmkit_runtime::pipeline::credits::Credits::ONE,
             };
             let (client, request) = self
                 .request()
@@ -29115,6 +29181,7 @@ pub mod builder {
                     status: "status",
                     success: "success",
                 }),
+                credits: crmkit_runtime::pipeline::credits::Credits::ONE,
             };
             let (client, request) = self
                 .request()
@@ -29136,6 +29203,7 @@ pub mod builder {
                     status: "status",
                     success: "success",
                 }),
+                credits: crmkit_runtime::pipeline::credits::Credits::ONE,
             };
             let (client, request) = self
                 .request()
@@ -29247,6 +29315,7 @@ pub mod builder {
                 id: "list_users",
                 idempotent: true,
                 batch: None,
+                credits: crmkit_runtime::pipeline::credits::Credits::ONE,
             };
             let (client, request) = self
                 .request()
@@ -29357,6 +29426,7 @@ pub mod builder {
                 id: "get_user",
                 idempotent: true,
                 batch: None,
+                credits: crmkit_runtime::pipeline::credits::Credits::ONE,
             };
             let (client, request) = self
                 .request()
@@ -29626,6 +29696,11 @@ pub mod builder {
                 id: "list_records",
                 idempotent: true,
                 batch: None,
+                credits: crmkit_runtime::pipeline::credits::Credits {
+                    base: 1,
+                    with_query: Some(("cvid", 3)),
+                    per_items: None,
+                },
             };
             let (client, request) = self
                 .request()
@@ -29800,6 +29875,11 @@ pub mod builder {
                     status: "status",
                     success: "success",
                 }),
+                credits: crmkit_runtime::pipeline::credits::Credits {
+                    base: 1,
+                    with_query: None,
+                    per_items: Some((10, crmkit_runtime::pipeline::credits::ItemsAt::Body("data"))),
+                },
             };
             let (client, request) = self
                 .request()
@@ -29821,6 +29901,11 @@ pub mod builder {
                     status: "status",
                     success: "success",
                 }),
+                credits: crmkit_runtime::pipeline::credits::Credits {
+                    base: 1,
+                    with_query: None,
+                    per_items: Some((10, crmkit_runtime::pipeline::credits::ItemsAt::Body("data"))),
+                },
             };
             let (client, request) = self
                 .request()
@@ -29921,6 +30006,11 @@ pub mod builder {
                     status: "status",
                     success: "success",
                 }),
+                credits: crmkit_runtime::pipeline::credits::Credits {
+                    base: 1,
+                    with_query: None,
+                    per_items: Some((10, crmkit_runtime::pipeline::credits::ItemsAt::Body("data"))),
+                },
             };
             let (client, request) = self
                 .request()
@@ -29942,6 +30032,11 @@ pub mod builder {
                     status: "status",
                     success: "success",
                 }),
+                credits: crmkit_runtime::pipeline::credits::Credits {
+                    base: 1,
+                    with_query: None,
+                    per_items: Some((10, crmkit_runtime::pipeline::credits::ItemsAt::Body("data"))),
+                },
             };
             let (client, request) = self
                 .request()
@@ -30047,6 +30142,7 @@ pub mod builder {
                     status: "status",
                     success: "success",
                 }),
+                credits: crmkit_runtime::pipeline::credits::Credits::ONE,
             };
             let (client, request) = self
                 .request()
@@ -30068,6 +30164,7 @@ pub mod builder {
                     status: "status",
                     success: "success",
                 }),
+                credits: crmkit_runtime::pipeline::credits::Credits::ONE,
             };
             let (client, request) = self
                 .request()
@@ -30189,6 +30286,11 @@ pub mod builder {
                     status: "status",
                     success: "success",
                 }),
+                credits: crmkit_runtime::pipeline::credits::Credits {
+                    base: 1,
+                    with_query: None,
+                    per_items: Some((50, crmkit_runtime::pipeline::credits::ItemsAt::Query("ids"))),
+                },
             };
             let (client, request) = self
                 .request()
@@ -30210,6 +30312,11 @@ pub mod builder {
                     status: "status",
                     success: "success",
                 }),
+                credits: crmkit_runtime::pipeline::credits::Credits {
+                    base: 1,
+                    with_query: None,
+                    per_items: Some((50, crmkit_runtime::pipeline::credits::ItemsAt::Query("ids"))),
+                },
             };
             let (client, request) = self
                 .request()
@@ -30313,6 +30420,11 @@ pub mod builder {
                     status: "status",
                     success: "success",
                 }),
+                credits: crmkit_runtime::pipeline::credits::Credits {
+                    base: 1,
+                    with_query: None,
+                    per_items: Some((50, crmkit_runtime::pipeline::credits::ItemsAt::Query("ids"))),
+                },
             };
             let (client, request) = self
                 .request()
@@ -30334,6 +30446,11 @@ pub mod builder {
                     status: "status",
                     success: "success",
                 }),
+                credits: crmkit_runtime::pipeline::credits::Credits {
+                    base: 1,
+                    with_query: None,
+                    per_items: Some((50, crmkit_runtime::pipeline::credits::ItemsAt::Query("ids"))),
+                },
             };
             let (client, request) = self
                 .request()
@@ -30464,6 +30581,11 @@ pub mod builder {
                 id: "list_deleted_records",
                 idempotent: true,
                 batch: None,
+                credits: crmkit_runtime::pipeline::credits::Credits {
+                    base: 2,
+                    with_query: None,
+                    per_items: None,
+                },
             };
             let (client, request) = self
                 .request()
@@ -30710,6 +30832,7 @@ pub mod builder {
                 id: "search_records",
                 idempotent: true,
                 batch: None,
+                credits: crmkit_runtime::pipeline::credits::Credits::ONE,
             };
             let (client, request) = self
                 .request()
@@ -30874,6 +30997,11 @@ pub mod builder {
                     status: "status",
                     success: "success",
                 }),
+                credits: crmkit_runtime::pipeline::credits::Credits {
+                    base: 1,
+                    with_query: None,
+                    per_items: Some((10, crmkit_runtime::pipeline::credits::ItemsAt::Body("data"))),
+                },
             };
             let (client, request) = self
                 .request()
@@ -30895,6 +31023,11 @@ pub mod builder {
                     status: "status",
                     success: "success",
                 }),
+                credits: crmkit_runtime::pipeline::credits::Credits {
+                    base: 1,
+                    with_query: None,
+                    per_items: Some((10, crmkit_runtime::pipeline::credits::ItemsAt::Body("data"))),
+                },
             };
             let (client, request) = self
                 .request()
@@ -31009,6 +31142,7 @@ pub mod builder {
                 id: "get_record",
                 idempotent: true,
                 batch: None,
+                credits: crmkit_runtime::pipeline::credits::Credits::ONE,
             };
             let (client, request) = self
                 .request()
@@ -31125,6 +31259,7 @@ pub mod builder {
                     status: "status",
                     success: "success",
                 }),
+                credits: crmkit_runtime::pipeline::credits::Credits::ONE,
             };
             let (client, request) = self
                 .request()
@@ -31146,6 +31281,7 @@ pub mod builder {
                     status: "status",
                     success: "success",
                 }),
+                credits: crmkit_runtime::pipeline::credits::Credits::ONE,
             };
             let (client, request) = self
                 .request()
@@ -31251,6 +31387,7 @@ pub mod builder {
                     status: "status",
                     success: "success",
                 }),
+                credits: crmkit_runtime::pipeline::credits::Credits::ONE,
             };
             let (client, request) = self
                 .request()
@@ -31272,6 +31409,7 @@ pub mod builder {
                     status: "status",
                     success: "success",
                 }),
+                credits: crmkit_runtime::pipeline::credits::Credits::ONE,
             };
             let (client, request) = self
                 .request()
@@ -31398,6 +31536,7 @@ pub mod builder {
                 id: "list_attachments",
                 idempotent: true,
                 batch: None,
+                credits: crmkit_runtime::pipeline::credits::Credits::ONE,
             };
             let (client, request) = self
                 .request()
@@ -31571,6 +31710,7 @@ pub mod builder {
                 id: "list_record_notes",
                 idempotent: true,
                 batch: None,
+                credits: crmkit_runtime::pipeline::credits::Credits::ONE,
             };
             let (client, request) = self
                 .request()
@@ -31733,6 +31873,7 @@ pub mod builder {
                     status: "status",
                     success: "success",
                 }),
+                credits: crmkit_runtime::pipeline::credits::Credits::ONE,
             };
             let (client, request) = self
                 .request()
@@ -31754,6 +31895,7 @@ pub mod builder {
                     status: "status",
                     success: "success",
                 }),
+                credits: crmkit_runtime::pipeline::credits::Credits::ONE,
             };
             let (client, request) = self
                 .request()
@@ -31882,6 +32024,7 @@ pub mod builder {
                     status: "status",
                     success: "success",
                 }),
+                credits: crmkit_runtime::pipeline::credits::Credits::ONE,
             };
             let (client, request) = self
                 .request()
@@ -31903,6 +32046,7 @@ pub mod builder {
                     status: "status",
                     success: "success",
                 }),
+                credits: crmkit_runtime::pipeline::credits::Credits::ONE,
             };
             let (client, request) = self
                 .request()
@@ -32004,6 +32148,7 @@ pub mod builder {
                     status: "status",
                     success: "success",
                 }),
+                credits: crmkit_runtime::pipeline::credits::Credits::ONE,
             };
             let (client, request) = self
                 .request()
@@ -32025,6 +32170,7 @@ pub mod builder {
                     status: "status",
                     success: "success",
                 }),
+                credits: crmkit_runtime::pipeline::credits::Credits::ONE,
             };
             let (client, request) = self
                 .request()
@@ -32146,6 +32292,7 @@ pub mod builder {
                     status: "status",
                     success: "success",
                 }),
+                credits: crmkit_runtime::pipeline::credits::Credits::ONE,
             };
             let (client, request) = self
                 .request()
@@ -32167,6 +32314,7 @@ pub mod builder {
                     status: "status",
                     success: "success",
                 }),
+                credits: crmkit_runtime::pipeline::credits::Credits::ONE,
             };
             let (client, request) = self
                 .request()
@@ -32250,6 +32398,7 @@ pub mod builder {
                 id: "get_blueprint",
                 idempotent: true,
                 batch: None,
+                credits: crmkit_runtime::pipeline::credits::Credits::ONE,
             };
             let (client, request) = self
                 .request()
@@ -32363,6 +32512,7 @@ pub mod builder {
                 id: "update_blueprint",
                 idempotent: true,
                 batch: None,
+                credits: crmkit_runtime::pipeline::credits::Credits::ONE,
             };
             let (client, request) = self
                 .request()
@@ -32466,6 +32616,7 @@ pub mod builder {
                     status: "status",
                     success: "success",
                 }),
+                credits: crmkit_runtime::pipeline::credits::Credits::ONE,
             };
             let (client, request) = self
                 .request()
@@ -32487,6 +32638,7 @@ pub mod builder {
                     status: "status",
                     success: "success",
                 }),
+                credits: crmkit_runtime::pipeline::credits::Credits::ONE,
             };
             let (client, request) = self
                 .request()
@@ -32601,6 +32753,7 @@ pub mod builder {
                 id: "get_record_sharing",
                 idempotent: true,
                 batch: None,
+                credits: crmkit_runtime::pipeline::credits::Credits::ONE,
             };
             let (client, request) = self
                 .request()
@@ -32677,6 +32830,7 @@ pub mod builder {
                 id: "download_record_photo",
                 idempotent: true,
                 batch: None,
+                credits: crmkit_runtime::pipeline::credits::Credits::ONE,
             };
             let (client, request) = self
                 .request()
@@ -32761,6 +32915,7 @@ pub mod builder {
                 id: "delete_record_photo",
                 idempotent: true,
                 batch: None,
+                credits: crmkit_runtime::pipeline::credits::Credits::ONE,
             };
             let (client, request) = self
                 .request()
@@ -32907,6 +33062,7 @@ pub mod builder {
                 id: "list_related_records",
                 idempotent: true,
                 batch: None,
+                credits: crmkit_runtime::pipeline::credits::Credits::ONE,
             };
             let (client, request) = self
                 .request()
@@ -33076,6 +33232,7 @@ pub mod builder {
                     status: "status",
                     success: "success",
                 }),
+                credits: crmkit_runtime::pipeline::credits::Credits::ONE,
             };
             let (client, request) = self
                 .request()
@@ -33097,6 +33254,7 @@ pub mod builder {
                     status: "status",
                     success: "success",
                 }),
+                credits: crmkit_runtime::pipeline::credits::Credits::ONE,
             };
             let (client, request) = self
                 .request()

@@ -618,3 +618,89 @@ fn any_credentials_can_be_used() {
         .unwrap();
     assert!(format!("{client:?}").contains("Custom"));
 }
+
+/// The credit ledger of one process: each call is charged the seed's cost (an insert of
+/// 100 records 10, a list with `cvid` 3, deleted-record ids 2, any other call 1), and the
+/// call that would overspend the budget is refused before it is sent.
+#[tokio::test]
+async fn the_credit_ledger_charges_the_seed_costs_and_refuses_unsent() {
+    use crmkit_runtime::{CreditLedger, Limits};
+    let server = MockServer::start().await;
+    let ok: Vec<Value> = (0..100)
+        .map(|i| json!({"code": "SUCCESS", "details": {"id": format!("36523970000006{i:05}")}, "message": "record added", "status": "success"}))
+        .collect();
+    Mock::given(method("POST"))
+        .and(path("/crm/v2/Leads"))
+        .respond_with(ResponseTemplate::new(201).set_body_json(json!({"data": ok})))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/crm/v2/Leads"))
+        .respond_with(page(0..2, 1, false))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/crm/v2/Leads/deleted"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"data": [], "info": {"per_page": 200, "count": 0, "page": 1, "more_records": false}})))
+        .mount(&server)
+        .await;
+    let ledger = CreditLedger::new(16);
+    let crm = Client::builder()
+        .base_url(server.uri())
+        .credentials(StaticToken::zoho(TOKEN))
+        .limits(Limits::none().with(ledger.clone()))
+        .allow_insecure_http(true)
+        .build()
+        .unwrap();
+    let records: Vec<_> = (0..100)
+        .map(|i| serde_json::from_value(json!({"Last_Name": format!("L{i}")})).unwrap())
+        .collect();
+    crm.insert_records()
+        .module_api_name("Leads")
+        .body(RecordsWriteRequest {
+            data: records,
+            lar_id: None,
+            trigger: None,
+        })
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ledger.credits_left(), 6, "100 records cost 10");
+    crm.list_records()
+        .module_api_name("Leads")
+        .cvid("3652397000000087501")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ledger.credits_left(), 3, "a list with cvid costs 3");
+    crm.list_deleted_records()
+        .module_api_name("Leads")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ledger.credits_left(), 1, "deleted-record ids cost 2");
+    let sent = server.received_requests().await.unwrap().len();
+    let refused = crm
+        .list_records()
+        .module_api_name("Leads")
+        .cvid("3652397000000087501")
+        .send()
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&refused, Error::Limit(e) if matches!(e.kind, crmkit_runtime::LimitKind::Credits { needed: 3, left: 1, .. })),
+        "{refused:?}"
+    );
+    assert!(refused.is_throttled());
+    assert_eq!(
+        server.received_requests().await.unwrap().len(),
+        sent,
+        "refused unsent"
+    );
+    crm.list_records()
+        .module_api_name("Leads")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ledger.credits_left(), 0, "a plain list costs 1");
+}

@@ -2382,6 +2382,7 @@ pub mod builder {
                 id: "list_contacts",
                 idempotent: true,
                 batch: None,
+                credits: crmkit_runtime::pipeline::credits::Credits::ONE,
             };
             let (client, request) = self
                 .request()
@@ -2483,6 +2484,7 @@ pub mod builder {
                 id: "create_contact",
                 idempotent: false,
                 batch: None,
+                credits: crmkit_runtime::pipeline::credits::Credits::ONE,
             };
             let (client, request) = self
                 .request()
@@ -2531,6 +2533,7 @@ pub mod builder {
                 id: "list_contact_statuses",
                 idempotent: true,
                 batch: None,
+                credits: crmkit_runtime::pipeline::credits::Credits::ONE,
             };
             let (client, request) = self
                 .request()
@@ -2597,6 +2600,7 @@ pub mod builder {
                 id: "get_contact",
                 idempotent: true,
                 batch: None,
+                credits: crmkit_runtime::pipeline::credits::Credits::ONE,
             };
             let (client, request) = self
                 .request()
@@ -2680,6 +2684,7 @@ pub mod builder {
                 id: "update_contact",
                 idempotent: true,
                 batch: None,
+                credits: crmkit_runtime::pipeline::credits::Credits::ONE,
             };
             let (client, request) = self
                 .request()
@@ -2746,6 +2751,7 @@ pub mod builder {
                 id: "delete_contact",
                 idempotent: true,
                 batch: None,
+                credits: crmkit_runtime::pipeline::credits::Credits::ONE,
             };
             let (client, request) = self
                 .request()

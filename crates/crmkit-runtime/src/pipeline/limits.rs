@@ -8,14 +8,76 @@
 //! The token bucket is written here rather than taken from `governor`: it runs on tokio's
 //! clock (so tests can pause and advance time), serves waiters in arrival order, and the
 //! fleet version of the same limit is a Redis script, not an in-process crate.
+//!
+//! Limits kept elsewhere — a fleet's rate, quota, concurrency and credits on Redis, or the
+//! in-process [`CreditLedger`](super::credits::CreditLedger) — are [`Limiter`]s added with
+//! [`Limits::with`]; each is asked in turn, after the built-in ones, and may refuse a call
+//! before it is sent.
 
+use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
+use futures_util::future::BoxFuture;
 use tokio::sync::{Mutex, OwnedSemaphorePermit, Semaphore};
 use tokio::time::Instant;
 
-use crate::error::Error;
+use crate::error::{Error, LimitError, LimitKind};
+
+/// One call asking a [`Limiter`] for permission.
+#[derive(Clone, Debug)]
+pub struct Call {
+    /// The vendor (`zoho-crm`, `mazrica`, …).
+    pub vendor: &'static str,
+    /// The operation id.
+    pub operation: &'static str,
+    /// What the call costs against a credit budget ([`Credits`](super::credits::Credits)).
+    pub credits: u32,
+}
+
+impl Call {
+    /// The error refusing this call for `kind`.
+    pub fn refused(&self, kind: LimitKind) -> Error {
+        Error::from(LimitError {
+            vendor: self.vendor,
+            operation: self.operation,
+            kind,
+        })
+    }
+}
+
+/// Held while a call is in flight; dropping it gives back what the limiter lent (a
+/// concurrency slot).
+pub struct Slot(#[allow(dead_code)] Option<Box<dyn Send + Sync>>);
+
+impl Slot {
+    /// Nothing to give back.
+    pub fn free() -> Self {
+        Slot(None)
+    }
+
+    /// Gives back when `guard` is dropped.
+    pub fn held(guard: impl Send + Sync + 'static) -> Self {
+        Slot(Some(Box::new(guard)))
+    }
+}
+
+impl fmt::Debug for Slot {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(if self.0.is_some() {
+            "Slot(held)"
+        } else {
+            "Slot(free)"
+        })
+    }
+}
+
+/// A limit beside the built-in ones: waits until a call may go, or refuses it (nothing is
+/// sent).
+pub trait Limiter: fmt::Debug + Send + Sync + 'static {
+    /// Permission for `call`; the slot is held until the call's answer is read.
+    fn acquire<'a>(&'a self, call: &'a Call) -> BoxFuture<'a, Result<Slot, Error>>;
+}
 
 /// A token bucket: `per_second` requests on average, up to `burst` at once.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -53,6 +115,7 @@ impl RateLimit {
 #[derive(Clone, Debug, Default)]
 pub struct Limits {
     inner: Arc<State>,
+    others: Arc<[Arc<dyn Limiter>]>,
 }
 
 #[derive(Debug, Default)]
@@ -68,9 +131,12 @@ struct Bucket {
 }
 
 /// Held while a call is in flight (until a streamed download is read or dropped); frees
-/// its concurrency slot when dropped.
+/// its concurrency slots when dropped.
 #[derive(Debug)]
-pub(crate) struct Permit(#[allow(dead_code)] Option<OwnedSemaphorePermit>);
+pub(crate) struct Permit(
+    #[allow(dead_code)] Option<OwnedSemaphorePermit>,
+    #[allow(dead_code)] Vec<Slot>,
+);
 
 impl Limits {
     /// No limits.
@@ -99,11 +165,23 @@ impl Limits {
                 }),
                 concurrency: max_concurrency.map(|n| Arc::new(Semaphore::new(n))),
             }),
+            others: Arc::new([]),
         })
     }
 
-    /// Waits for a concurrency slot and a rate token.
-    pub(crate) async fn acquire(&self) -> Permit {
+    /// These limits and `limiter` too (asked after the others). Clones made before keep
+    /// their old set.
+    pub fn with(self, limiter: impl Limiter) -> Self {
+        let mut others: Vec<Arc<dyn Limiter>> = self.others.to_vec();
+        others.push(Arc::new(limiter));
+        Limits {
+            inner: self.inner,
+            others: others.into(),
+        }
+    }
+
+    /// Waits for a concurrency slot and a rate token, then asks every added limiter.
+    pub(crate) async fn acquire(&self, call: &Call) -> Result<Permit, Error> {
         let permit = match &self.inner.concurrency {
             // The semaphore is never closed, so acquiring cannot fail.
             Some(sem) => sem.clone().acquire_owned().await.ok(),
@@ -130,7 +208,11 @@ impl Limits {
                 tokio::time::sleep(wait).await;
             }
         }
-        Permit(permit)
+        let mut slots = Vec::with_capacity(self.others.len());
+        for limiter in self.others.iter() {
+            slots.push(limiter.acquire(call).await?);
+        }
+        Ok(Permit(permit, slots))
     }
 }
 
@@ -138,16 +220,22 @@ impl Limits {
 mod tests {
     use super::*;
 
+    const CALL: Call = Call {
+        vendor: "v",
+        operation: "op",
+        credits: 1,
+    };
+
     #[tokio::test(start_paused = true)]
     async fn bucket_allows_the_burst_then_the_rate() {
         let limits = Limits::new(Some(RateLimit::new(3.0, 100)), None).unwrap();
         let start = Instant::now();
         for _ in 0..100 {
-            limits.acquire().await;
+            limits.acquire(&CALL).await.unwrap();
         }
         assert_eq!(start.elapsed(), Duration::ZERO, "the burst passes at once");
         for _ in 0..30 {
-            limits.acquire().await;
+            limits.acquire(&CALL).await.unwrap();
         }
         let elapsed = start.elapsed().as_secs_f64();
         assert!(
@@ -160,16 +248,16 @@ mod tests {
     async fn concurrency_slots_are_returned_and_shared_by_clones() {
         let limits = Limits::new(None, Some(2)).unwrap();
         let other = limits.clone();
-        let a = limits.acquire().await;
-        let _b = other.acquire().await;
+        let a = limits.acquire(&CALL).await.unwrap();
+        let _b = other.acquire(&CALL).await.unwrap();
         assert!(
-            tokio::time::timeout(Duration::from_millis(20), limits.acquire())
+            tokio::time::timeout(Duration::from_millis(20), limits.acquire(&CALL))
                 .await
                 .is_err()
         );
         drop(a);
         assert!(
-            tokio::time::timeout(Duration::from_millis(20), other.acquire())
+            tokio::time::timeout(Duration::from_millis(20), other.acquire(&CALL))
                 .await
                 .is_ok()
         );

@@ -20,6 +20,7 @@
 //! [`Inner::send_stream`] or [`Inner::send_batch`]; hand-written ones (XML, multipart)
 //! call [`Inner::execute`] and decode the [`Answer`] themselves.
 
+pub mod credits;
 mod decode;
 pub mod endpoint;
 pub mod identity;
@@ -48,7 +49,7 @@ use crate::profile::{Fault, Profile, Verdict};
 use crate::response::{ByteStream, Response};
 use endpoint::Endpoint;
 use identity::Credentials;
-use limits::{Limits, Permit};
+use limits::{Call, Limits, Permit};
 use retry::{Failure, RetryPolicy, RetryQuota, retry_after};
 use transport::ReadError;
 
@@ -63,6 +64,8 @@ pub struct Operation {
     pub idempotent: bool,
     /// The batch outcomes of a write (`x-crmkit-batch`).
     pub batch: Option<Batch>,
+    /// What a call costs against a credit budget (`x-crmkit-credits`; one by default).
+    pub credits: credits::Credits,
 }
 
 /// Where a batch answer keeps one outcome per submitted item (`x-crmkit-batch`).
@@ -300,6 +303,11 @@ impl Inner {
         let mut refreshed = false;
         let mut spent = 0u32;
         let mut attempt = 0u32;
+        let call = Call {
+            vendor,
+            operation: op.id,
+            credits: op.credits.of(&request),
+        };
         let mut original = Some(request);
         loop {
             attempt = attempt.saturating_add(1);
@@ -314,7 +322,7 @@ impl Inner {
             let can_repeat = original.is_some();
 
             // limits, then identity: a token is applied after the wait, never before.
-            let permit = s.limits.acquire().await;
+            let permit = s.limits.acquire(&call).await?;
             let identity = match &s.credentials {
                 // A slow token endpoint cannot hold the call past its own timeout.
                 Some(creds) => Some(
