@@ -38,7 +38,7 @@ pub use error::{
 };
 pub use paging::{ItemStream, Page, paginate};
 pub use pipeline::credits::{CreditLedger, Credits, Edition};
-pub use pipeline::limits::{Call, Limiter, Limits, RateLimit, Slot};
+pub use pipeline::limits::{Call, DailyQuota, Limiter, Limits, RateLimit, Slot};
 pub use pipeline::retry::RetryPolicy;
 pub use pipeline::{Answer, Inner, Operation};
 pub use profile::{Fault, FromInner, Profile, Verdict};

@@ -216,6 +216,70 @@ impl Limits {
     }
 }
 
+/// A `Limits` is itself a limiter: a fleet limiter falls back to one when its store is
+/// down (per-process limits instead of none).
+impl Limiter for Limits {
+    fn acquire<'a>(&'a self, call: &'a Call) -> BoxFuture<'a, Result<Slot, Error>> {
+        Box::pin(async move { Limits::acquire(self, call).await.map(Slot::held) })
+    }
+}
+
+/// A daily request quota in this process, reset at midnight UTC (Mazrica: 10,000 a day).
+/// Once spent, calls fail at once with [`LimitKind::DailyQuota`]; nothing is sent.
+#[derive(Clone, Debug)]
+pub struct DailyQuota {
+    limit: u64,
+    used: Arc<std::sync::Mutex<(u64, u64)>>,
+}
+
+impl DailyQuota {
+    /// `limit` requests per UTC day.
+    pub fn new(limit: u64) -> Self {
+        DailyQuota {
+            limit,
+            used: Arc::default(),
+        }
+    }
+
+    /// The UTC day number of `now` and when the next one starts.
+    pub fn day(now: std::time::SystemTime) -> (u64, std::time::SystemTime) {
+        let secs = now
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs())
+            .unwrap_or(0);
+        let day = secs / 86_400;
+        let next = std::time::UNIX_EPOCH + Duration::from_secs((day + 1) * 86_400);
+        (day, next)
+    }
+}
+
+impl Limiter for DailyQuota {
+    fn acquire<'a>(&'a self, call: &'a Call) -> BoxFuture<'a, Result<Slot, Error>> {
+        let (day, resets_at) = Self::day(std::time::SystemTime::now());
+        let result = match self.used.lock() {
+            Ok(mut used) => {
+                if used.0 != day {
+                    *used = (day, 0);
+                }
+                if used.1 >= self.limit {
+                    Err(call.refused(LimitKind::DailyQuota {
+                        limit: self.limit,
+                        resets_at,
+                    }))
+                } else {
+                    used.1 += 1;
+                    Ok(Slot::free())
+                }
+            }
+            Err(_) => Err(call.refused(LimitKind::Unavailable {
+                limiter: "daily quota",
+                reason: "lock poisoned".into(),
+            })),
+        };
+        Box::pin(async move { result })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -260,6 +324,24 @@ mod tests {
             tokio::time::timeout(Duration::from_millis(20), other.acquire(&CALL))
                 .await
                 .is_ok()
+        );
+    }
+
+    #[tokio::test]
+    async fn a_spent_daily_quota_refuses_at_once() {
+        let limits = Limits::none().with(DailyQuota::new(3));
+        for _ in 0..3 {
+            limits.acquire(&CALL).await.unwrap();
+        }
+        let e = limits.acquire(&CALL).await.unwrap_err();
+        assert!(
+            matches!(&e, Error::Limit(l) if matches!(l.kind, LimitKind::DailyQuota { limit: 3, .. })),
+            "{e:?}"
+        );
+        let (_, next) = DailyQuota::day(std::time::UNIX_EPOCH + Duration::from_secs(86_400 + 5));
+        assert_eq!(
+            next,
+            std::time::UNIX_EPOCH + Duration::from_secs(2 * 86_400)
         );
     }
 
