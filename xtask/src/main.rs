@@ -32,7 +32,9 @@ fn main() -> ExitCode {
     let result = match args.first().map(String::as_str) {
         Some("generate") => generate::run(&args[1..]),
         Some("lint") => lint::run(&args[1..]),
-        Some("tools") => tools::Tools::install(&specs::root()).map(|_| ()),
+        Some("tools") => tools::Tools::install(&specs::root())
+            .and_then(|_| tools::redis_server(&specs::root()))
+            .map(|_| ()),
         Some("polyglot") => polyglot::run(&specs::root()),
         Some("contract") => contract::run(&specs::root()),
         Some("test") => test::run(&args[1..]),

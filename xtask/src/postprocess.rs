@@ -546,26 +546,6 @@ fn generic_arg(text: &str, head: &str) -> Option<String> {
     None
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn names_follow_typify() {
-        assert_eq!(rust_field("totalCount"), "total_count");
-        assert_eq!(rust_field("more_records"), "more_records");
-        assert_eq!(rust_field("type"), "type_");
-        assert_eq!(rust_field("current_page"), "current_page");
-    }
-
-    #[test]
-    fn generic_arguments_are_found() {
-        let ret = "-> Result < ResponseValue < types :: A < B > > , Error < types :: E > >";
-        assert_eq!(generic_arg(ret, "ResponseValue <").unwrap(), "types::A<B>");
-        assert_eq!(generic_arg(ret, "Error <").unwrap(), "types::E");
-    }
-}
-
 /// `x-crmkit-credits` as a `Credits` expression: `cost` (default 1), `with-query`
 /// `{param, cost}`, `per-items` `{per, body | query}`.
 fn credits(op_id: &str, c: &Value) -> Result<String> {
@@ -604,4 +584,24 @@ fn credits(op_id: &str, c: &Value) -> Result<String> {
     Ok(format!(
         "{path}::Credits {{ base: {base}, with_query: {with_query}, per_items: {per_items} }}"
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_follow_typify() {
+        assert_eq!(rust_field("totalCount"), "total_count");
+        assert_eq!(rust_field("more_records"), "more_records");
+        assert_eq!(rust_field("type"), "type_");
+        assert_eq!(rust_field("current_page"), "current_page");
+    }
+
+    #[test]
+    fn generic_arguments_are_found() {
+        let ret = "-> Result < ResponseValue < types :: A < B > > , Error < types :: E > >";
+        assert_eq!(generic_arg(ret, "ResponseValue <").unwrap(), "types::A<B>");
+        assert_eq!(generic_arg(ret, "Error <").unwrap(), "types::E");
+    }
 }

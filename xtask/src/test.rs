@@ -5,7 +5,7 @@ use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
 
-use crate::{contract, generate, lint, polyglot, specs};
+use crate::{contract, generate, lint, polyglot, specs, tools};
 
 /// A named step of the run.
 type Step = (&'static str, Box<dyn Fn() -> Result<()>>);
@@ -37,7 +37,23 @@ pub fn run(args: &[String]) -> Result<()> {
                 ])
             }),
         ),
-        ("cargo test", Box::new(|| cargo(&["test", "--workspace"]))),
+        (
+            "cargo test",
+            Box::new(|| {
+                // The fleet tests start their own redis-server: provision one first.
+                let redis = tools::redis_server(&specs::root())?;
+                let mut cmd =
+                    Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+                cmd.args(["test", "--workspace"]);
+                if let Some(redis) = redis {
+                    cmd.env("CRMKIT_REDIS_SERVER", &redis.binary);
+                    if let Some(libs) = &redis.libs {
+                        cmd.env("CRMKIT_REDIS_LIBS", libs);
+                    }
+                }
+                status(cmd)
+            }),
+        ),
         ("examples", Box::new(examples)),
     ];
     if !quick {
@@ -92,14 +108,20 @@ pub fn examples() -> Result<()> {
 }
 
 fn cargo(args: &[&str]) -> Result<()> {
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let status = Command::new(&cargo)
-        .args(args)
+    let mut cmd = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+    cmd.args(args);
+    status(cmd)
+}
+
+/// Runs `cmd` in the workspace root; fails unless it succeeds.
+fn status(mut cmd: Command) -> Result<()> {
+    let line = tools::command_line(&cmd);
+    let status = cmd
         .current_dir(specs::root())
         .status()
-        .with_context(|| format!("running cargo {}", args.join(" ")))?;
+        .with_context(|| format!("running {line}"))?;
     if !status.success() {
-        bail!("`cargo {}` failed ({status})", args.join(" "));
+        bail!("`{line}` failed ({status})");
     }
     Ok(())
 }

@@ -266,3 +266,84 @@ fn stamp(dir: &Path, files: &[&str], version_cmd: &[&str]) -> Result<String> {
     }
     Ok(format!("{hash:016x} {} {version}\n", version_cmd[0]))
 }
+
+/// Where the fleet tests find `redis-server`: the binary, and a library directory it needs
+/// (for one unpacked from Debian's packages).
+#[derive(Debug, Clone)]
+pub struct RedisServer {
+    pub binary: PathBuf,
+    pub libs: Option<PathBuf>,
+}
+
+/// Makes sure the fleet tests have a `redis-server`: the one on `PATH`, or one unpacked
+/// (without root, without installing anything system-wide) from Debian's `redis-server`,
+/// `redis-tools`, `libjemalloc2` and `liblzf1` packages into `target/tools/redis/`.
+/// `CRMKIT_REDIS_URL` (an external server) needs none.
+pub fn redis_server(root: &Path) -> Result<Option<RedisServer>> {
+    if std::env::var_os("CRMKIT_REDIS_URL").is_some() {
+        println!("tools: Redis is CRMKIT_REDIS_URL");
+        return Ok(None);
+    }
+    let on_path = std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default())
+        .map(|dir| dir.join("redis-server"))
+        .find(|p| p.is_file());
+    if let Some(binary) = on_path {
+        println!("tools: redis-server on PATH ({})", binary.display());
+        return Ok(Some(RedisServer { binary, libs: None }));
+    }
+    let dir = root.join("target/tools/redis");
+    let unpacked = dir.join("root");
+    let binary = unpacked.join("usr/bin/redis-server");
+    let libs = || -> Option<PathBuf> {
+        std::fs::read_dir(unpacked.join("usr/lib"))
+            .ok()?
+            .flatten()
+            .map(|e| e.path())
+            .find(|p| p.to_string_lossy().ends_with("-linux-gnu"))
+    };
+    let works = |libs: &Option<PathBuf>| {
+        let mut cmd = Command::new(&binary);
+        cmd.arg("--version");
+        if let Some(l) = libs {
+            cmd.env("LD_LIBRARY_PATH", l);
+        }
+        cmd.output().is_ok_and(|o| o.status.success())
+    };
+    if !works(&libs()) {
+        println!(
+            "tools: unpacking Debian's redis-server into {} (apt-get download + dpkg -x)",
+            rel(root, &dir)
+        );
+        reset_dir(&dir)?;
+        let debs = dir.join("debs");
+        std::fs::create_dir_all(&debs)?;
+        let mut download = Command::new("apt-get");
+        download.current_dir(&debs).args([
+            "download",
+            "redis-server",
+            "redis-tools",
+            "libjemalloc2",
+            "liblzf1",
+        ]);
+        run(download).context(
+            "no redis-server on PATH and none could be downloaded: install Debian's \
+             redis-server (apt-get install redis-server), or set CRMKIT_REDIS_URL",
+        )?;
+        for deb in std::fs::read_dir(&debs)?.flatten() {
+            let mut unpack = Command::new("dpkg");
+            unpack.arg("-x").arg(deb.path()).arg(&unpacked);
+            run(unpack)?;
+        }
+        if !works(&libs()) {
+            bail!(
+                "the unpacked redis-server does not run: {}",
+                binary.display()
+            );
+        }
+    }
+    println!("tools: redis-server {}", rel(root, &binary));
+    Ok(Some(RedisServer {
+        binary,
+        libs: libs(),
+    }))
+}

@@ -30,6 +30,9 @@ pub use crmkit_runtime::{
     Lenient, Limits, PartialFailure, RateLimit, Response, Result, RetryPolicy, StaticToken,
     TokenFailure, TransportError, ZohoApp, ZohoAuth, ZohoOAuth, auth, paging,
 };
+pub use crmkit_runtime::{
+    Call, CreditLedger, Credits, DailyQuota, Edition, LimitError, LimitKind, Limiter, Slot,
+};
 
 /// The runtime every client shares (credentials, retries, limits, pagination, errors).
 pub use crmkit_runtime as runtime;
@@ -67,3 +70,8 @@ pub use crmkit_acuinvoice as acuinvoice;
 /// Mazrica (formerly Senses) Open API v1 (`feature = "mazrica"`).
 #[cfg(feature = "mazrica")]
 pub use crmkit_mazrica as mazrica;
+
+/// Fleets on Redis: one Zoho token, one rate, quota, concurrency and credit ledger for
+/// every process (`feature = "redis"`).
+#[cfg(feature = "redis")]
+pub use crmkit_redis as redis;

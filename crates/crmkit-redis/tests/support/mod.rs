@@ -24,7 +24,10 @@ fn tools_dir() -> PathBuf {
 
 fn server_binary() -> (PathBuf, Option<PathBuf>) {
     if let Ok(path) = std::env::var("CRMKIT_REDIS_SERVER") {
-        return (PathBuf::from(path), None);
+        return (
+            PathBuf::from(path),
+            std::env::var_os("CRMKIT_REDIS_LIBS").map(PathBuf::from),
+        );
     }
     let on_path = std::env::var_os("PATH")
         .into_iter()
@@ -36,7 +39,13 @@ fn server_binary() -> (PathBuf, Option<PathBuf>) {
     }
     let unpacked = tools_dir().join("usr/bin/redis-server");
     if unpacked.exists() {
-        return (unpacked, Some(tools_dir().join("usr/lib/x86_64-linux-gnu")));
+        let libs = std::fs::read_dir(tools_dir().join("usr/lib"))
+            .into_iter()
+            .flatten()
+            .flatten()
+            .map(|e| e.path())
+            .find(|p| p.to_string_lossy().ends_with("-linux-gnu"));
+        return (unpacked, libs);
     }
     panic!(
         "no redis-server: install Debian's redis-server, run `cargo xtask tools` (it unpacks one \
