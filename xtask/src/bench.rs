@@ -8,13 +8,17 @@
 //!   does not follow;
 //! - wall time per call, median of five interleaved runs of 2,000 calls (noisy: a hint).
 //!
+//! A second table compares a fleet's limits and token on Redis (a `redis-server` this
+//! command starts on loopback) with the same in-process limits and token: client
+//! instructions and wall time per call, and the Redis commands per call.
+//!
 //! Benchmarks are not tests: nothing here asserts a time.
 
 use std::process::Command;
 
 use anyhow::{Context, Result, bail};
 
-use crate::specs;
+use crate::{specs, tools};
 
 const CASES: [&str; 2] = ["zoho-get-record", "mazrica-list-customers"];
 
@@ -36,16 +40,45 @@ pub fn run() -> Result<()> {
     );
     println!("|---|---|---|---|---|---|---|");
     for case in CASES {
+        compare(bin, case, ["crmkit", "baseline"])?;
+    }
+
+    let redis = Redis::start(&root)?;
+    println!();
+    println!(
+        "| call | Redis instr/call | in-process instr/call | ratio | Redis µs | in-process µs | ratio | Redis per call (scripts = round trips; commands incl. inside scripts) |"
+    );
+    println!("|---|---|---|---|---|---|---|---|");
+    for case in CASES {
+        let commands = fleet_commands(bin, case, &redis.url)?;
+        compare_with(bin, case, ["fleet", "memory"], &redis.url, Some(commands))?;
+    }
+    Ok(())
+}
+
+/// Prints one row: `variants[0]` against `variants[1]`.
+fn compare(bin: &str, case: &str, variants: [&str; 2]) -> Result<()> {
+    compare_with(bin, case, variants, "", None)
+}
+
+fn compare_with(
+    bin: &str,
+    case: &str,
+    variants: [&str; 2],
+    redis: &str,
+    commands: Option<String>,
+) -> Result<()> {
+    {
         let mut instr = [0u64; 2];
-        for (i, variant) in ["crmkit", "baseline"].into_iter().enumerate() {
-            let few = instructions(bin, case, variant, 100)?;
-            let many = instructions(bin, case, variant, 600)?;
+        for (i, variant) in variants.into_iter().enumerate() {
+            let few = instructions(bin, case, variant, 100, redis)?;
+            let many = instructions(bin, case, variant, 600, redis)?;
             instr[i] = many.saturating_sub(few) / 500;
         }
         let mut wall: [Vec<f64>; 2] = [Vec::new(), Vec::new()];
         for _ in 0..5 {
-            for (i, variant) in ["crmkit", "baseline"].into_iter().enumerate() {
-                wall[i].push(micros(bin, case, variant, 2000)?);
+            for (i, variant) in variants.into_iter().enumerate() {
+                wall[i].push(micros(bin, case, variant, 2000, redis)?);
             }
         }
         let median = |v: &mut Vec<f64>| {
@@ -53,8 +86,9 @@ pub fn run() -> Result<()> {
             v[v.len() / 2]
         };
         let (wc, wb) = (median(&mut wall[0]), median(&mut wall[1]));
+        let commands = commands.map(|c| format!(" {c} |")).unwrap_or_default();
         println!(
-            "| {case} | {} | {} | {:.2}× | {wc:.1} | {wb:.1} | {:.2}× |",
+            "| {case} | {} | {} | {:.2}× | {wc:.1} | {wb:.1} | {:.2}× |{commands}",
             instr[0],
             instr[1],
             instr[0] as f64 / instr[1].max(1) as f64,
@@ -64,9 +98,74 @@ pub fn run() -> Result<()> {
     Ok(())
 }
 
+/// Redis commands per call of the fleet variant (the bench binary reads `INFO commandstats`).
+fn fleet_commands(bin: &str, case: &str, redis: &str) -> Result<String> {
+    let out = Command::new(bin)
+        .args(["run", case, "fleet", "1000"])
+        .env("CRMKIT_REDIS_URL", redis)
+        .output()
+        .context("running crmkit-bench")?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    text.lines()
+        .find_map(|l| l.strip_prefix("redis per call: "))
+        .map(str::to_string)
+        .with_context(|| format!("no Redis command count: {text}"))
+}
+
+/// A throwaway `redis-server` on a free loopback port, no persistence.
+struct Redis {
+    url: String,
+    child: std::process::Child,
+}
+
+impl Redis {
+    fn start(root: &std::path::Path) -> Result<Redis> {
+        let server = tools::redis_server(root)?
+            .context("the fleet benchmark starts its own redis-server; unset CRMKIT_REDIS_URL")?;
+        let port = std::net::TcpListener::bind("127.0.0.1:0")?
+            .local_addr()?
+            .port();
+        let mut cmd = Command::new(&server.binary);
+        cmd.args([
+            "--port",
+            &port.to_string(),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+        ])
+        .stdout(std::process::Stdio::null());
+        if let Some(libs) = &server.libs {
+            cmd.env("LD_LIBRARY_PATH", libs);
+        }
+        let child = cmd.spawn().context("starting redis-server")?;
+        let started = std::time::Instant::now();
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            if started.elapsed() > std::time::Duration::from_secs(10) {
+                bail!("redis-server did not start");
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        Ok(Redis {
+            url: format!("redis://127.0.0.1:{port}/"),
+            child,
+        })
+    }
+}
+
+impl Drop for Redis {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
 /// Instructions of one run under callgrind.
-fn instructions(bin: &str, case: &str, variant: &str, calls: u32) -> Result<u64> {
+fn instructions(bin: &str, case: &str, variant: &str, calls: u32, redis: &str) -> Result<u64> {
     let out = Command::new("valgrind")
+        .env("CRMKIT_REDIS_URL", redis)
         .args([
             "--tool=callgrind",
             "--callgrind-out-file=/dev/null",
@@ -86,14 +185,16 @@ fn instructions(bin: &str, case: &str, variant: &str, calls: u32) -> Result<u64>
 }
 
 /// Wall time per call of one run.
-fn micros(bin: &str, case: &str, variant: &str, calls: u32) -> Result<f64> {
+fn micros(bin: &str, case: &str, variant: &str, calls: u32, redis: &str) -> Result<f64> {
     let out = Command::new(bin)
+        .env("CRMKIT_REDIS_URL", redis)
         .args(["run", case, variant, &calls.to_string()])
         .output()
         .context("running crmkit-bench")?;
     let text = String::from_utf8_lossy(&out.stdout);
-    text.split(": ")
-        .nth(1)
+    text.lines()
+        .find(|l| l.ends_with("µs per call"))
+        .and_then(|l| l.split(": ").nth(1))
         .and_then(|s| s.split_whitespace().next())
         .and_then(|n| n.parse().ok())
         .with_context(|| format!("unexpected output: {text}"))

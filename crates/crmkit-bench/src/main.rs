@@ -105,12 +105,25 @@ fn run(name: &str, variant: &str, calls: u32) -> Result<(), Box<dyn std::error::
             ("zoho-get-record", "baseline") => zoho_baseline(&base, calls).await?,
             ("mazrica-list-customers", "crmkit") => mazrica_crmkit(&base, calls).await?,
             ("mazrica-list-customers", "baseline") => mazrica_baseline(&base, calls).await?,
+            ("zoho-get-record", "memory" | "fleet") => zoho_oauth(&base, variant, calls).await?,
+            ("mazrica-list-customers", "memory" | "fleet") => {
+                mazrica_limited(&base, variant, calls).await?
+            }
             _ => return Err::<_, Box<dyn std::error::Error>>("unknown variant".into()),
         }
         Ok(started.elapsed())
     });
     let _ = server.kill();
     let elapsed = result?;
+    if variant == "fleet" {
+        let (scripts, all) = runtime.block_on(redis_commands())?;
+        let per = |n: f64| n / f64::from(calls.max(1));
+        println!(
+            "redis per call: {:.3} scripts, {:.3} commands",
+            per(scripts),
+            per(all)
+        );
+    }
     println!(
         "{name} {variant} {calls} calls: {:.1} µs per call",
         elapsed.as_secs_f64() * 1e6 / f64::from(calls.max(1))
@@ -192,6 +205,129 @@ async fn mazrica_baseline(base: &str, calls: u32) -> Result<(), Box<dyn std::err
             .await?;
         let value: crmkit::mazrica::types::CustomerList = serde_json::from_slice(&body)?;
         std::hint::black_box(value);
+    }
+    Ok(())
+}
+
+/// The fleet's Redis (`CRMKIT_REDIS_URL`, set by `cargo xtask bench`).
+fn redis_url() -> Result<String, Box<dyn std::error::Error>> {
+    std::env::var("CRMKIT_REDIS_URL").map_err(|_| "CRMKIT_REDIS_URL is not set".into())
+}
+
+/// Script calls (`EVALSHA`/`EVAL`: one round trip each) and all commands (those inside
+/// scripts too) the Redis server has run since the last reset; then resets the counts.
+async fn redis_commands() -> Result<(f64, f64), Box<dyn std::error::Error>> {
+    let client = redis::Client::open(redis_url()?)?;
+    let mut conn = client.get_multiplexed_async_connection().await?;
+    let info: String = redis::cmd("INFO")
+        .arg("commandstats")
+        .query_async(&mut conn)
+        .await?;
+    let (mut scripts, mut all) = (0.0, 0.0);
+    for line in info.lines() {
+        let Some((name, stats)) = line
+            .strip_prefix("cmdstat_")
+            .and_then(|l| l.split_once(':'))
+        else {
+            continue;
+        };
+        if matches!(
+            name,
+            "info" | "hello" | "client|setinfo" | "config|resetstat" | "select"
+        ) {
+            continue;
+        }
+        let calls: f64 = stats
+            .split("calls=")
+            .nth(1)
+            .and_then(|c| c.split(',').next())
+            .and_then(|c| c.parse().ok())
+            .unwrap_or(0.0);
+        all += calls;
+        if matches!(name, "evalsha" | "eval") {
+            scripts += calls;
+        }
+    }
+    let _: () = redis::cmd("CONFIG")
+        .arg("RESETSTAT")
+        .query_async(&mut conn)
+        .await?;
+    Ok((scripts, all))
+}
+
+/// Zoho `get_record` with OAuth, the token in the process (`memory`) or shared through
+/// Redis (`fleet`): once fetched, a fresh token costs no Redis round trip.
+async fn zoho_oauth(
+    base: &str,
+    variant: &str,
+    calls: u32,
+) -> Result<(), Box<dyn std::error::Error>> {
+    use crmkit::auth::{AccessToken, RefreshToken, TokenStore};
+    let refresh = RefreshToken::new("bench-refresh");
+    let token = AccessToken::issued(
+        "bench-token".to_string().into(),
+        std::time::SystemTime::now(),
+        std::time::Duration::from_secs(3600),
+        None,
+    );
+    let app = crmkit::ZohoApp::builder("1000.BENCH", "secret")
+        .accounts_url("http://127.0.0.1:9")
+        .config(crmkit::Config::default().allow_insecure_http(true))
+        .build()?;
+    let oauth = match variant {
+        "fleet" => {
+            redis_commands().await?;
+            let fleet = crmkit::redis::Fleet::connect(&redis_url()?)?;
+            let store = fleet.zoho_token_store(app.client_id(), &refresh);
+            store.put(token).await?;
+            app.oauth(refresh).token_store(store).build()?
+        }
+        _ => app.oauth(refresh).access_token(token).build()?,
+    };
+    let crm = crmkit::zoho_crm::Client::builder()
+        .base_url(base)
+        .credentials(oauth)
+        .http_client(http())
+        .allow_insecure_http(true)
+        .build()?;
+    for _ in 0..calls {
+        let r = crm
+            .get_record()
+            .module_api_name("Leads")
+            .record_id("410888000000698006")
+            .send()
+            .await?;
+        std::hint::black_box(r.into_inner());
+    }
+    Ok(())
+}
+
+/// Mazrica `list_customers` under a rate limit that never waits (10⁶/s), kept in the
+/// process (`memory`) or on Redis (`fleet`, one script per call).
+async fn mazrica_limited(
+    base: &str,
+    variant: &str,
+    calls: u32,
+) -> Result<(), Box<dyn std::error::Error>> {
+    let rate = crmkit::RateLimit::new(1e6, 1_000_000);
+    let limits = match variant {
+        "fleet" => {
+            redis_commands().await?;
+            let fleet = crmkit::redis::Fleet::connect(&redis_url()?)?;
+            crmkit::Limits::none().with(fleet.rate_limit("bench", rate))
+        }
+        _ => crmkit::Limits::new(Some(rate), None)?,
+    };
+    let mazrica = crmkit::mazrica::Client::builder()
+        .base_url(base)
+        .credentials(ApiKey::x_api_key("bench-key"))
+        .http_client(http())
+        .limits(limits)
+        .allow_insecure_http(true)
+        .build()?;
+    for _ in 0..calls {
+        let r = mazrica.list_customers().limit(100u32).send().await?;
+        std::hint::black_box(r.into_inner());
     }
     Ok(())
 }

@@ -32,6 +32,7 @@ pub struct RedisConcurrency {
     max: usize,
     lease: Duration,
     local: Limits,
+    take: redis::Script,
 }
 
 impl Fleet {
@@ -45,6 +46,7 @@ impl Fleet {
             max: max.max(1),
             lease,
             local: Limits::new(None, Some(max.max(1))).unwrap_or_default(),
+            take: redis::Script::new(TAKE),
         }
     }
 }
@@ -73,10 +75,11 @@ impl Lease {
         let renewal = tokio::runtime::Handle::try_current().ok().map(|runtime| {
             let (fleet, key, id) = (fleet.clone(), key.clone(), id.clone());
             let lease_ms = u64::try_from(lease.as_millis()).unwrap_or(u64::MAX).max(1);
+            let script = redis::Script::new(RENEW);
             runtime.spawn(async move {
                 loop {
                     tokio::time::sleep(lease / 3).await;
-                    let script = redis::Script::new(RENEW);
+                    let script = &script;
                     let renewed = fleet
                         .run(|mut conn| {
                             let (key, id) = (key.clone(), id.clone());
@@ -143,7 +146,7 @@ impl Limiter for RedisConcurrency {
                 .max(1);
             let mut pause = Duration::from_millis(5);
             loop {
-                let script = redis::Script::new(TAKE);
+                let script = &self.take;
                 let taken = self
                     .fleet
                     .run(|mut conn| {

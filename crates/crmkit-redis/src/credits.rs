@@ -4,7 +4,7 @@
 
 use std::time::{Duration, SystemTime};
 
-use crmkit_runtime::pipeline::credits::WINDOW;
+use crmkit_runtime::pipeline::credits::{WINDOW, waiting_for_credits};
 use crmkit_runtime::{Call, CreditLedger, Error, LimitKind, Limiter, Slot};
 use futures_util::future::BoxFuture;
 
@@ -51,7 +51,10 @@ pub struct RedisCreditLedger {
     charges: String,
     total: String,
     budget: u64,
+    window: Duration,
+    wait: Duration,
     local: CreditLedger,
+    script: redis::Script,
 }
 
 impl Fleet {
@@ -63,15 +66,33 @@ impl Fleet {
             charges: self.key("credits", &format!("{name}:charges")),
             total: self.key("credits", &format!("{name}:total")),
             budget,
+            window: WINDOW,
+            wait: Duration::ZERO,
             local: CreditLedger::new(budget),
+            script: redis::Script::new(CHARGE),
         }
     }
 }
 
 impl RedisCreditLedger {
+    /// The rolling window (default 24 hours, Zoho's).
+    pub fn window(mut self, window: Duration) -> Self {
+        self.window = window;
+        self.local = self.local.window(window);
+        self
+    }
+
+    /// Instead of failing at once, wait up to `max` for the credits a call needs to free
+    /// up (default: no wait).
+    pub fn wait_up_to(mut self, max: Duration) -> Self {
+        self.wait = max;
+        self.local = self.local.wait_up_to(max);
+        self
+    }
+
     async fn charge(&self, cost: u32) -> Result<(u8, i64, i64), Failure> {
-        let script = redis::Script::new(CHARGE);
-        let window = u64::try_from(WINDOW.as_millis()).unwrap_or(u64::MAX);
+        let script = &self.script;
+        let window = u64::try_from(self.window.as_millis()).unwrap_or(u64::MAX);
         let id = format!("{}-{:016x}", std::process::id(), fastrand::u64(..));
         self.fleet
             .run(|mut conn| async move {
@@ -104,30 +125,36 @@ impl RedisCreditLedger {
     }
 }
 
+impl RedisCreditLedger {
+    async fn try_acquire(&self, call: &Call) -> Result<Slot, Error> {
+        match self.charge(call.credits).await {
+            Ok((1, _, _)) => Ok(Slot::free()),
+            Ok((_, left, oldest)) => Err(call.refused(LimitKind::Credits {
+                needed: call.credits,
+                left: u64::try_from(left).unwrap_or(0),
+                budget: self.budget,
+                frees_at: u64::try_from(oldest)
+                    .ok()
+                    .map(|ms| SystemTime::UNIX_EPOCH + Duration::from_millis(ms) + self.window),
+            })),
+            Err(failure) => {
+                fall_back(
+                    &self.fleet,
+                    &self.local,
+                    call,
+                    failure,
+                    "Redis credit ledger",
+                )
+                .await
+            }
+        }
+    }
+}
+
 impl Limiter for RedisCreditLedger {
     fn acquire<'a>(&'a self, call: &'a Call) -> BoxFuture<'a, Result<Slot, Error>> {
-        Box::pin(async move {
-            match self.charge(call.credits).await {
-                Ok((1, _, _)) => Ok(Slot::free()),
-                Ok((_, left, oldest)) => Err(call.refused(LimitKind::Credits {
-                    needed: call.credits,
-                    left: u64::try_from(left).unwrap_or(0),
-                    budget: self.budget,
-                    frees_at: u64::try_from(oldest)
-                        .ok()
-                        .map(|ms| SystemTime::UNIX_EPOCH + Duration::from_millis(ms) + WINDOW),
-                })),
-                Err(failure) => {
-                    fall_back(
-                        &self.fleet,
-                        &self.local,
-                        call,
-                        failure,
-                        "Redis credit ledger",
-                    )
-                    .await
-                }
-            }
-        })
+        Box::pin(waiting_for_credits(self.wait, move || {
+            self.try_acquire(call)
+        }))
     }
 }

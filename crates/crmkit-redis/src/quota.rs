@@ -30,6 +30,7 @@ pub struct RedisDailyQuota {
     key: String,
     limit: u64,
     local: DailyQuota,
+    script: redis::Script,
 }
 
 impl Fleet {
@@ -40,6 +41,7 @@ impl Fleet {
             key: self.key("quota", name),
             limit,
             local: DailyQuota::new(limit),
+            script: redis::Script::new(COUNT),
         }
     }
 }
@@ -47,7 +49,7 @@ impl Fleet {
 impl Limiter for RedisDailyQuota {
     fn acquire<'a>(&'a self, call: &'a Call) -> BoxFuture<'a, Result<Slot, Error>> {
         Box::pin(async move {
-            let script = redis::Script::new(COUNT);
+            let script = &self.script;
             let counted = self
                 .fleet
                 .run(|mut conn| async move {

@@ -34,6 +34,7 @@ pub struct RedisRateLimit {
     key: String,
     rate: RateLimit,
     local: Limits,
+    script: redis::Script,
 }
 
 impl Fleet {
@@ -45,6 +46,7 @@ impl Fleet {
             key: self.key("rate", name),
             rate,
             local: Limits::new(Some(rate), None).unwrap_or_default(),
+            script: redis::Script::new(GCRA),
         }
     }
 }
@@ -53,7 +55,7 @@ impl Limiter for RedisRateLimit {
     fn acquire<'a>(&'a self, call: &'a Call) -> BoxFuture<'a, Result<Slot, Error>> {
         Box::pin(async move {
             let interval = (1_000_000.0 / self.rate.per_second).ceil().max(1.0) as u64;
-            let script = redis::Script::new(GCRA);
+            let script = &self.script;
             let reserved = self
                 .fleet
                 .run(|mut conn| async move {

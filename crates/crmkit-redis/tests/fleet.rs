@@ -681,3 +681,25 @@ async fn a_dead_redis_is_handled_by_policy_and_recovered_from() {
         .await
         .unwrap();
 }
+
+/// By policy, a call waits for the fleet's credits to free up instead of failing.
+#[tokio::test]
+async fn a_fleet_ledger_can_wait_for_credits() {
+    let redis = Redis::start();
+    let prefix = Redis::prefix("wait");
+    let call = crmkit_runtime::Call {
+        vendor: "zoho-crm",
+        operation: "create_bulk_read_job",
+        credits: 50,
+    };
+    let ledger = fleet(&redis.url, &prefix)
+        .credit_ledger("org", 60)
+        .window(Duration::from_millis(400));
+    ledger.acquire(&call).await.unwrap();
+    assert!(ledger.acquire(&call).await.is_err(), "no wait: refused");
+    let patient = ledger.clone().wait_up_to(Duration::from_secs(5));
+    let started = Instant::now();
+    patient.acquire(&call).await.unwrap();
+    assert!(started.elapsed() >= Duration::from_millis(300), "{:?}", started.elapsed());
+    assert_eq!(ledger.credits_left().await.unwrap(), 10);
+}

@@ -119,11 +119,47 @@ impl Edition {
 /// Zoho's credit window: a rolling 24 hours from each call.
 pub const WINDOW: Duration = Duration::from_secs(86_400);
 
-/// A rolling 24-hour credit budget in this process: a call that would overspend it is
-/// refused before it is sent ([`LimitKind::Credits`]).
+/// Runs `charge` until it succeeds; while it is refused for credits that free up within
+/// `max` from now, waits until they do and tries again. Any other refusal, or credits
+/// freeing later than that, is returned at once.
+pub async fn waiting_for_credits<F, Fut>(max: Duration, mut charge: F) -> Result<Slot, Error>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<Slot, Error>>,
+{
+    let deadline = SystemTime::now().checked_add(max);
+    loop {
+        match charge().await {
+            Err(Error::Limit(e)) => {
+                let frees_at = match e.kind {
+                    LimitKind::Credits {
+                        frees_at: Some(at), ..
+                    } if deadline.is_some_and(|d| at <= d) => at,
+                    _ => return Err(Error::Limit(e)),
+                };
+                let wait = frees_at
+                    .duration_since(SystemTime::now())
+                    .unwrap_or_default()
+                    .max(Duration::from_millis(1));
+                tracing::debug!(
+                    wait_ms = wait.as_millis() as u64,
+                    "waiting for credits to free up"
+                );
+                tokio::time::sleep(wait).await;
+            }
+            other => return other,
+        }
+    }
+}
+
+/// A rolling credit budget in this process (Zoho's: 24 hours): a call that would overspend
+/// it is refused before it is sent ([`LimitKind::Credits`]), or — with
+/// [`CreditLedger::wait_up_to`] — waits for credits that free up soon enough.
 #[derive(Clone, Debug)]
 pub struct CreditLedger {
     budget: u64,
+    window: Duration,
+    wait: Duration,
     spent: Arc<Mutex<VecDeque<(SystemTime, u32)>>>,
 }
 
@@ -132,44 +168,48 @@ impl CreditLedger {
     pub fn new(budget: u64) -> Self {
         CreditLedger {
             budget,
+            window: WINDOW,
+            wait: Duration::ZERO,
             spent: Arc::default(),
         }
+    }
+
+    /// The rolling window (default 24 hours, Zoho's).
+    pub fn window(mut self, window: Duration) -> Self {
+        self.window = window;
+        self
+    }
+
+    /// Instead of failing at once, wait up to `max` for the credits a call needs to free
+    /// up (default: no wait).
+    pub fn wait_up_to(mut self, max: Duration) -> Self {
+        self.wait = max;
+        self
     }
 
     /// Credits left in the window now.
     pub fn credits_left(&self) -> u64 {
         let now = SystemTime::now();
         match self.spent.lock() {
-            Ok(mut spent) => self.budget.saturating_sub(total(&mut spent, now)),
+            Ok(mut spent) => self
+                .budget
+                .saturating_sub(total(&mut spent, now, self.window)),
             Err(_) => 0,
         }
     }
-}
 
-/// Drops entries older than the window and sums the rest.
-fn total(spent: &mut VecDeque<(SystemTime, u32)>, now: SystemTime) -> u64 {
-    while spent
-        .front()
-        .is_some_and(|(t, _)| now.duration_since(*t).is_ok_and(|age| age >= WINDOW))
-    {
-        spent.pop_front();
-    }
-    spent.iter().map(|(_, c)| u64::from(*c)).sum()
-}
-
-impl Limiter for CreditLedger {
-    fn acquire<'a>(&'a self, call: &'a Call) -> BoxFuture<'a, Result<Slot, Error>> {
+    fn charge(&self, call: &Call) -> Result<Slot, Error> {
         let now = SystemTime::now();
-        let result = match self.spent.lock() {
+        match self.spent.lock() {
             Ok(mut spent) => {
-                let used = total(&mut spent, now);
+                let used = total(&mut spent, now, self.window);
                 let left = self.budget.saturating_sub(used);
                 if u64::from(call.credits) > left {
                     Err(call.refused(LimitKind::Credits {
                         needed: call.credits,
                         left,
                         budget: self.budget,
-                        frees_at: spent.front().map(|(t, _)| *t + WINDOW),
+                        frees_at: spent.front().map(|(t, _)| *t + self.window),
                     }))
                 } else {
                     spent.push_back((now, call.credits));
@@ -184,8 +224,27 @@ impl Limiter for CreditLedger {
                     reason: "lock poisoned".into(),
                 },
             })),
-        };
-        Box::pin(async move { result })
+        }
+    }
+}
+
+/// Drops entries older than the window and sums the rest.
+fn total(spent: &mut VecDeque<(SystemTime, u32)>, now: SystemTime, window: Duration) -> u64 {
+    while spent
+        .front()
+        .is_some_and(|(t, _)| now.duration_since(*t).is_ok_and(|age| age >= window))
+    {
+        spent.pop_front();
+    }
+    spent.iter().map(|(_, c)| u64::from(*c)).sum()
+}
+
+impl Limiter for CreditLedger {
+    fn acquire<'a>(&'a self, call: &'a Call) -> BoxFuture<'a, Result<Slot, Error>> {
+        Box::pin(waiting_for_credits(self.wait, move || {
+            let result = self.charge(call);
+            async move { result }
+        }))
     }
 }
 
@@ -194,12 +253,9 @@ mod tests {
     use super::*;
 
     fn request(url: &str, body: Option<&str>) -> Request {
-        let client = reqwest::Client::new();
-        let mut b = client.post(url);
-        if let Some(body) = body {
-            b = b.body(body.to_string());
-        }
-        b.build().unwrap()
+        let mut request = Request::new(reqwest::Method::POST, url.parse().unwrap());
+        *request.body_mut() = body.map(|b| reqwest::Body::from(b.to_string()));
+        request
     }
 
     #[test]
@@ -249,5 +305,30 @@ mod tests {
         assert_eq!(ledger.credits_left(), 2);
         ledger.acquire(&call(2)).await.unwrap();
         assert_eq!(ledger.credits_left(), 0);
+    }
+
+    #[tokio::test]
+    async fn by_policy_a_call_waits_for_credits_to_free_up() {
+        let call = Call {
+            vendor: "zoho-crm",
+            operation: "list_records",
+            credits: 2,
+        };
+        let waiting = CreditLedger::new(2)
+            .window(Duration::from_millis(300))
+            .wait_up_to(Duration::from_secs(2));
+        waiting.acquire(&call).await.unwrap();
+        let started = std::time::Instant::now();
+        waiting.acquire(&call).await.unwrap();
+        let waited = started.elapsed();
+        assert!(waited >= Duration::from_millis(250), "{waited:?}");
+        let impatient = CreditLedger::new(2)
+            .window(Duration::from_secs(60))
+            .wait_up_to(Duration::from_millis(100));
+        impatient.acquire(&call).await.unwrap();
+        assert!(
+            impatient.acquire(&call).await.is_err(),
+            "the credits free too late"
+        );
     }
 }
