@@ -324,12 +324,19 @@ impl Inner {
             // limits, then identity: a token is applied after the wait, never before.
             let permit = s.limits.acquire(&call).await?;
             let identity = match &s.credentials {
-                // A slow token endpoint cannot hold the call past its own timeout.
-                Some(creds) => Some(
-                    tokio::time::timeout(s.timeout, creds.resolve())
-                        .await
-                        .map_err(|_| AuthError::Deadline { after: s.timeout })??,
-                ),
+                Some(creds) => {
+                    // Mostly ready at once (a cached token): no timer then. A slow token
+                    // endpoint cannot hold the call past its own timeout.
+                    let mut resolving = creds.resolve();
+                    match futures_util::FutureExt::now_or_never(&mut resolving) {
+                        Some(identity) => Some(identity?),
+                        None => Some(
+                            tokio::time::timeout(s.timeout, resolving)
+                                .await
+                                .map_err(|_| AuthError::Deadline { after: s.timeout })??,
+                        ),
+                    }
+                }
                 None => None,
             };
             s.endpoint.route(&mut req, identity.as_ref())?;
