@@ -700,6 +700,10 @@ async fn a_fleet_ledger_can_wait_for_credits() {
     let patient = ledger.clone().wait_up_to(Duration::from_secs(5));
     let started = Instant::now();
     patient.acquire(&call).await.unwrap();
-    assert!(started.elapsed() >= Duration::from_millis(300), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() >= Duration::from_millis(300),
+        "{:?}",
+        started.elapsed()
+    );
     assert_eq!(ledger.credits_left().await.unwrap(), 10);
 }
