@@ -2,6 +2,7 @@
 
 mod bench;
 mod contract;
+mod fuzz;
 mod generate;
 mod lint;
 mod polyglot;
@@ -20,10 +21,13 @@ commands:
                                     (--check: regenerate in memory and fail on any drift)
   lint [SPEC.yaml ...]              run the spec rules (default: every spec in specs/)
   tools                             install the pinned Node and Python tools into target/tools/
+                                    (and a redis-server for the fleet tests, when PATH has none)
   polyglot                          lint and generate other-language clients from every spec
   contract                          run every operation through the Rust clients against Prism
   examples                          run the facade's example per vendor against local mocks
   bench                             per-call cost of crmkit against hand-written reqwest + serde
+  fuzz [--seconds N] [--target T]   run the cargo-fuzz targets of fuzz/ N s each (default 60);
+       [--seed]                     --seed only writes the seeds into fuzz/corpus/
   test                              everything CI runs
 ";
 
@@ -40,6 +44,7 @@ fn main() -> ExitCode {
         Some("test") => test::run(&args[1..]),
         Some("examples") => test::examples(),
         Some("bench") => bench::run(),
+        Some("fuzz") => fuzz::run(&args[1..]),
         Some("-h" | "--help" | "help") => {
             print!("{USAGE}");
             Ok(())

@@ -86,13 +86,14 @@ fn operations(spec: &Value) -> BTreeMap<String, Meta> {
 pub fn apply(file: &mut syn::File, spec: &Value) -> Result<()> {
     let ops = operations(spec);
     let mut seen = 0usize;
+    let mut arms = Vec::new();
     for item in &mut file.items {
         match item {
             syn::Item::Use(u) if is_progenitor_reexport(u) => {
                 u.vis = syn::Visibility::Inherited;
             }
             syn::Item::Mod(m) if m.ident == "builder" => {
-                seen += builder_module(m, &ops, spec)?;
+                seen += builder_module(m, &ops, spec, &mut arms)?;
             }
             syn::Item::Mod(m) if m.ident == "prelude" => prelude(m)?,
             syn::Item::Mod(m) if m.ident == "types" => numeric_ids(m)?,
@@ -103,7 +104,31 @@ pub fn apply(file: &mut syn::File, spec: &Value) -> Result<()> {
     if seen != expected {
         bail!("post-processing found {seen} operation builders, the spec has {expected}");
     }
+    if !arms.is_empty() {
+        file.items.push(fuzz_module(&arms)?);
+    }
     Ok(())
+}
+
+/// `__fuzz`: every operation's answer through the pipeline's decode path, picked by
+/// operation id (the fuzz targets in `fuzz/` drive it). Generic over the profile, so it
+/// costs nothing unless called.
+fn fuzz_module(arms: &[(String, String)]) -> Result<syn::Item> {
+    let ids: Vec<String> = arms.iter().map(|(id, _)| format!("{id:?}")).collect();
+    let arms: Vec<&str> = arms.iter().map(|(_, arm)| arm.as_str()).collect();
+    let src = format!(
+        "/// Every operation's answer through the pipeline's decode path, for the fuzz targets \
+         (`fuzz/`); not part of the API.\n\
+         #[doc(hidden)] pub mod __fuzz {{ #[allow(unused_imports)] use super::*; \
+         /// The operation ids, in the spec's order.\n\
+         pub const OPERATIONS: &[&str] = &[{}]; \
+         /// Classifies and decodes `body` as the answer to `operation`; `None` for an unknown id.\n\
+         pub fn decode<P: crmkit_runtime::Profile>(profile: &P, operation: &str, status: ::reqwest::StatusCode, body: &[u8]) -> ::std::option::Option<bool> {{ \
+         Some(match operation {{ {} _ => return None, }}) }} }}",
+        ids.join(", "),
+        arms.join(" ")
+    );
+    syn::parse_str(&src).map_err(|e| anyhow::anyhow!("the fuzz module does not parse: {e}"))
 }
 
 /// A string id checked against `^[0-9]+$` can also be given as a number: `.contact_id(42)`.
@@ -170,6 +195,7 @@ fn builder_module(
     m: &mut syn::ItemMod,
     ops: &BTreeMap<String, Meta>,
     spec: &Value,
+    arms: &mut Vec<(String, String)>,
 ) -> Result<usize> {
     let Some((_, items)) = &mut m.content else {
         return Ok(0);
@@ -211,6 +237,7 @@ fn builder_module(
             ops,
             spec,
             fields.get(&name).map_or(&[][..], Vec::as_slice),
+            arms,
         )
         .with_context(|| format!("builder {name}"))?;
         for (i, f) in new.into_iter().enumerate() {
@@ -228,6 +255,7 @@ fn operation(
     ops: &BTreeMap<String, Meta>,
     spec: &Value,
     fields: &[String],
+    arms: &mut Vec<(String, String)>,
 ) -> Result<Vec<syn::ImplItem>> {
     let ret = send.sig.output.to_token_stream().to_string();
     let value = generic_arg(&ret, "ResponseValue <").context("no ResponseValue in send")?;
@@ -281,6 +309,17 @@ fn operation(
         _ if meta.batch.is_some() => ("send_batch", value.clone()),
         _ => ("send_json", value.clone()),
     };
+    let (decode_ty, decode_as) = match method {
+        "send_empty" | "send_stream" => ("()".to_string(), false),
+        _ => (value.clone(), true),
+    };
+    arms.push((
+        op_id.clone(),
+        format!(
+            "{op_id:?} => {{ const OP: crmkit_runtime::Operation = {operation}; \
+             crmkit_runtime::__private::fuzz::decode::<P, {decode_ty}>(profile, &OP, status, body, {decode_as}) }}"
+        ),
+    ));
     let what = match method {
         "send_stream" => "the download, streamed",
         "send_empty" => "the answer's status and headers",

@@ -5,7 +5,7 @@ use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
 
-use crate::{contract, generate, lint, polyglot, specs, tools};
+use crate::{contract, fuzz, generate, lint, polyglot, specs, tools};
 
 /// A named step of the run.
 type Step = (&'static str, Box<dyn Fn() -> Result<()>>);
@@ -61,6 +61,11 @@ pub fn run(args: &[String]) -> Result<()> {
         let r2 = root.clone();
         steps.push(("polyglot", Box::new(move || polyglot::run(&r1))));
         steps.push(("contract", Box::new(move || contract::run(&r2))));
+        // A smoke run: the fuzz targets build and survive 10 s each on their corpora.
+        steps.push((
+            "fuzz smoke",
+            Box::new(|| fuzz::run(&["--seconds".to_string(), "10".to_string()])),
+        ));
     }
     let mut report = Vec::new();
     for (name, step) in &steps {

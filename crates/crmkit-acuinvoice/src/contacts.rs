@@ -200,30 +200,100 @@ impl Client {
             credits: crmkit_runtime::pipeline::credits::Credits::ONE,
         };
         let answer = self.inner.execute(request, &op).await?;
-        let vendor = self.inner.vendor();
-        let refuse = |reason: String| answer.refuse(vendor, method, reason);
-        let body = &answer.body;
-        let root = xml::read(body).map_err(|e| refuse(e.to_string()))?;
-        if root.name != "response" || root.attribute("status") != Some("ok") {
-            // A `fail` answer was already an `Error::Api` (the vendor profile's in-band
-            // check); anything else is not what the API describes.
-            return Err(refuse(format!(
-                "expected <response status=\"ok\">, got <{}> with status {:?}",
-                root.name,
-                root.attribute("status")
-            )));
+        read_answer(self.inner.vendor(), method, &answer, lists)
+    }
+}
+
+/// Reads `<response status="ok">` into `T` (children named in `lists` as arrays).
+pub(crate) fn read_answer<T: DeserializeOwned>(
+    vendor: &'static str,
+    method: &'static str,
+    answer: &crmkit_runtime::Answer,
+    lists: &[&str],
+) -> Result<T> {
+    let refuse = |reason: String| answer.refuse(vendor, method, reason);
+    let root = xml::read(&answer.body).map_err(|e| refuse(e.to_string()))?;
+    if root.name != "response" || root.attribute("status") != Some("ok") {
+        // A `fail` answer was already an `Error::Api` (the vendor profile's in-band
+        // check); anything else is not what the API describes.
+        return Err(refuse(format!(
+            "expected <response status=\"ok\">, got <{}> with status {:?}",
+            root.name,
+            root.attribute("status")
+        )));
+    }
+    serde_json::from_value(serde_json::Value::Object(root.to_json(lists))).map_err(|e| {
+        let mut err = DecodeError::new(
+            vendor,
+            method,
+            Some(answer.status),
+            Some(answer.headers.clone()),
+            answer.body.clone(),
+            format!("the answer to {method} does not match the API description"),
+        );
+        err.source = Some(e);
+        err.into()
+    })
+}
+
+/// Every method's answer through the client's own path, for the fuzz targets (`fuzz/`);
+/// not part of the API.
+#[doc(hidden)]
+pub mod __fuzz {
+    use crmkit_runtime::{Answer, Operation, Profile};
+
+    use super::read_answer;
+    use crate::types::{
+        ContactCreateResponse, ContactDeleteResponse, ContactGetResponse, ContactListResponse,
+        ContactUpdateResponse,
+    };
+
+    /// The methods, as the API names them.
+    pub const METHODS: &[&str] = &[
+        "contact.create",
+        "contact.update",
+        "contact.get",
+        "contact.delete",
+        "contact.list",
+    ];
+
+    /// The profile's classification (the in-band `status="fail"`), then the XML reader and
+    /// the method's type; `None` for an unknown method.
+    pub fn decode(method: &'static str, body: &[u8]) -> Option<bool> {
+        let profile = crate::AcuInvoice::default();
+        let op = Operation {
+            id: method,
+            idempotent: true,
+            batch: None,
+            credits: crmkit_runtime::pipeline::credits::Credits::ONE,
+        };
+        let answer = Answer {
+            status: reqwest::StatusCode::OK,
+            headers: reqwest::header::HeaderMap::new(),
+            body: bytes::Bytes::copy_from_slice(body),
+        };
+        if crmkit_runtime::pipeline::settle::<_, ()>(&profile, &op, answer.clone(), false).is_err()
+        {
+            return Some(false);
         }
-        serde_json::from_value(serde_json::Value::Object(root.to_json(lists))).map_err(|e| {
-            let mut err = DecodeError::new(
-                vendor,
-                method,
-                Some(answer.status),
-                Some(answer.headers.clone()),
-                answer.body.clone(),
-                format!("the answer to {method} does not match the API description"),
-            );
-            err.source = Some(e);
-            err.into()
+        let vendor = crate::AcuInvoice::NAME;
+        Some(match method {
+            "contact.create" => {
+                read_answer::<ContactCreateResponse>(vendor, method, &answer, &[]).is_ok()
+            }
+            "contact.update" => {
+                read_answer::<ContactUpdateResponse>(vendor, method, &answer, &[]).is_ok()
+            }
+            "contact.get" => {
+                read_answer::<ContactGetResponse>(vendor, method, &answer, &[]).is_ok()
+            }
+            "contact.delete" => {
+                read_answer::<ContactDeleteResponse>(vendor, method, &answer, &[]).is_ok()
+            }
+            "contact.list" => {
+                read_answer::<ContactListResponse>(vendor, method, &answer, &["contact"]).is_ok()
+            }
+            _ => return None,
         })
     }
 }

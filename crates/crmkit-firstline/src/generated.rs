@@ -2017,3 +2017,81 @@ pub mod builder {
 pub mod prelude {
     pub use super::ClientPhoneNumbersExt as _;
 }
+/// Every operation's answer through the pipeline's decode path, for the fuzz targets (`fuzz/`); not part of the API.
+#[doc(hidden)]
+pub mod __fuzz {
+    #[allow(unused_imports)]
+    use super::*;
+    /// The operation ids, in the spec's order.
+    pub const OPERATIONS: &[&str] = &[
+        "list_phone_numbers",
+        "create_phone_number",
+        "get_phone_number",
+        "update_phone_number",
+        "delete_phone_number",
+    ];
+    /// Classifies and decodes `body` as the answer to `operation`; `None` for an unknown id.
+    pub fn decode<P: crmkit_runtime::Profile>(
+        profile: &P,
+        operation: &str,
+        status: ::reqwest::StatusCode,
+        body: &[u8],
+    ) -> ::std::option::Option<bool> {
+        Some(match operation {
+            "list_phone_numbers" => {
+                const OP: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                    id: "list_phone_numbers",
+                    idempotent: true,
+                    batch: None,
+                    credits: crmkit_runtime::pipeline::credits::Credits::ONE,
+                };
+                crmkit_runtime::__private::fuzz::decode::<P, types::PhoneNumberList>(
+                    profile, &OP, status, body, true,
+                )
+            }
+            "create_phone_number" => {
+                const OP: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                    id: "create_phone_number",
+                    idempotent: false,
+                    batch: None,
+                    credits: crmkit_runtime::pipeline::credits::Credits::ONE,
+                };
+                crmkit_runtime::__private::fuzz::decode::<P, types::PhoneNumberEnvelope>(
+                    profile, &OP, status, body, true,
+                )
+            }
+            "get_phone_number" => {
+                const OP: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                    id: "get_phone_number",
+                    idempotent: true,
+                    batch: None,
+                    credits: crmkit_runtime::pipeline::credits::Credits::ONE,
+                };
+                crmkit_runtime::__private::fuzz::decode::<P, types::PhoneNumberEnvelope>(
+                    profile, &OP, status, body, true,
+                )
+            }
+            "update_phone_number" => {
+                const OP: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                    id: "update_phone_number",
+                    idempotent: true,
+                    batch: None,
+                    credits: crmkit_runtime::pipeline::credits::Credits::ONE,
+                };
+                crmkit_runtime::__private::fuzz::decode::<P, types::PhoneNumberEnvelope>(
+                    profile, &OP, status, body, true,
+                )
+            }
+            "delete_phone_number" => {
+                const OP: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                    id: "delete_phone_number",
+                    idempotent: true,
+                    batch: None,
+                    credits: crmkit_runtime::pipeline::credits::Credits::ONE,
+                };
+                crmkit_runtime::__private::fuzz::decode::<P, ()>(profile, &OP, status, body, false)
+            }
+            _ => return None,
+        })
+    }
+}

@@ -27182,3 +27182,843 @@ pub mod prelude {
     pub use super::ClientUserGroupsExt as _;
     pub use super::ClientUsersExt as _;
 }
+/// Every operation's answer through the pipeline's decode path, for the fuzz targets (`fuzz/`); not part of the API.
+#[doc(hidden)]
+pub mod __fuzz {
+    #[allow(unused_imports)]
+    use super::*;
+    /// The operation ids, in the spec's order.
+    pub const OPERATIONS: &[&str] = &[
+        "list_action_custom_items",
+        "create_action_custom_item",
+        "list_action_custom_item_labels",
+        "update_action_custom_item",
+        "list_deal_actions",
+        "create_deal_action",
+        "bulk_create_deal_actions",
+        "get_deal_action",
+        "update_deal_action",
+        "list_audits",
+        "get_contact_settings",
+        "list_lifecycle_stage_types",
+        "list_contacts",
+        "create_contact",
+        "bulk_create_contact_actions",
+        "search_contacts",
+        "list_contact_actions",
+        "create_contact_action",
+        "get_contact_action",
+        "delete_contact_action",
+        "update_contact_action",
+        "get_contact",
+        "update_contact",
+        "list_custom_object_defs",
+        "create_custom_object_def",
+        "create_custom_object_item_def",
+        "delete_custom_object_item_def",
+        "update_custom_object_item_def",
+        "get_custom_object_def",
+        "delete_custom_object_def",
+        "update_custom_object_def",
+        "list_custom_objects",
+        "create_custom_object",
+        "bulk_create_custom_objects",
+        "bulk_delete_custom_objects",
+        "get_custom_object",
+        "delete_custom_object",
+        "update_custom_object",
+        "get_customer_settings",
+        "list_customers",
+        "create_customer",
+        "bulk_create_customer_actions",
+        "bulk_create_customers",
+        "search_customers",
+        "list_customer_actions",
+        "create_customer_action",
+        "get_customer_action",
+        "delete_customer_action",
+        "update_customer_action",
+        "get_customer",
+        "update_customer",
+        "list_deal_types",
+        "get_deal_type",
+        "bulk_create_deals",
+        "bulk_update_deals",
+        "list_deals",
+        "create_deal",
+        "list_deal_contacts",
+        "add_deal_contact",
+        "remove_deal_contact",
+        "get_deal",
+        "update_deal",
+        "get_domain_settings",
+        "list_roles",
+        "list_user_groups",
+        "update_user_group",
+        "replace_user_group_members",
+        "add_user_group_member",
+        "remove_user_group_member",
+        "list_users",
+    ];
+    /// Classifies and decodes `body` as the answer to `operation`; `None` for an unknown id.
+    pub fn decode<P: crmkit_runtime::Profile>(
+        profile: &P,
+        operation: &str,
+        status: ::reqwest::StatusCode,
+        body: &[u8],
+    ) -> ::std::option::Option<bool> {
+        Some(match operation {
+            "list_action_custom_items" => {
+                const OP: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                    id: "list_action_custom_items",
+                    idempotent: true,
+                    batch: None,
+                    credits: crmkit_runtime::pipeline::credits::Credits::ONE,
+                };
+                crmkit_runtime::__private::fuzz::decode::<P, types::ActionCustomItemList>(
+                    profile, &OP, status, body, true,
+                )
+            }
+            "create_action_custom_item" => {
+                const OP: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                    id: "create_action_custom_item",
+                    idempotent: false,
+                    batch: None,
+                    credits: crmkit_runtime::pipeline::credits::Credits::ONE,
+                };
+                crmkit_runtime::__private::fuzz::decode::<P, types::ActionCustomItem>(
+                    profile, &OP, status, body, true,
+                )
+            }
+            "list_action_custom_item_labels" => {
+                const OP: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                    id: "list_action_custom_item_labels",
+                    idempotent: true,
+                    batch: None,
+                    credits: crmkit_runtime::pipeline::credits::Credits::ONE,
+                };
+                crmkit_runtime::__private::fuzz::decode::<P, types::ActionCustomItemLabelList>(
+                    profile, &OP, status, body, true,
+                )
+            }
+            "update_action_custom_item" => {
+                const OP: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                    id: "update_action_custom_item",
+                    idempotent: false,
+                    batch: None,
+                    credits: crmkit_runtime::pipeline::credits::Credits::ONE,
+                };
+                crmkit_runtime::__private::fuzz::decode::<P, types::ActionCustomItem>(
+                    profile, &OP, status, body, true,
+                )
+            }
+            "list_deal_actions" => {
+                const OP: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                    id: "list_deal_actions",
+                    idempotent: true,
+                    batch: None,
+                    credits: crmkit_runtime::pipeline::credits::Credits::ONE,
+                };
+                crmkit_runtime::__private::fuzz::decode::<P, types::DealActionList>(
+                    profile, &OP, status, body, true,
+                )
+            }
+            "create_deal_action" => {
+                const OP: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                    id: "create_deal_action",
+                    idempotent: false,
+                    batch: None,
+                    credits: crmkit_runtime::pipeline::credits::Credits::ONE,
+                };
+                crmkit_runtime::__private::fuzz::decode::<P, types::DealAction>(
+                    profile, &OP, status, body, true,
+                )
+            }
+            "bulk_create_deal_actions" => {
+                const OP: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                    id: "bulk_create_deal_actions",
+                    idempotent: false,
+                    batch: None,
+                    credits: crmkit_runtime::pipeline::credits::Credits::ONE,
+                };
+                crmkit_runtime::__private::fuzz::decode::<P, types::IdList>(
+                    profile, &OP, status, body, true,
+                )
+            }
+            "get_deal_action" => {
+                const OP: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                    id: "get_deal_action",
+                    idempotent: true,
+                    batch: None,
+                    credits: crmkit_runtime::pipeline::credits::Credits::ONE,
+                };
+                crmkit_runtime::__private::fuzz::decode::<P, types::DealAction>(
+                    profile, &OP, status, body, true,
+                )
+            }
+            "update_deal_action" => {
+                const OP: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                    id: "update_deal_action",
+                    idempotent: false,
+                    batch: None,
+                    credits: crmkit_runtime::pipeline::credits::Credits::ONE,
+                };
+                crmkit_runtime::__private::fuzz::decode::<P, types::DealAction>(
+                    profile, &OP, status, body, true,
+                )
+            }
+            "list_audits" => {
+                const OP: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                    id: "list_audits",
+                    idempotent: true,
+                    batch: None,
+                    credits: crmkit_runtime::pipeline::credits::Credits::ONE,
+                };
+                crmkit_runtime::__private::fuzz::decode::<P, types::AuditList>(
+                    profile, &OP, status, body, true,
+                )
+            }
+            "get_contact_settings" => {
+                const OP: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                    id: "get_contact_settings",
+                    idempotent: true,
+                    batch: None,
+                    credits: crmkit_runtime::pipeline::credits::Credits::ONE,
+                };
+                crmkit_runtime::__private::fuzz::decode::<P, types::ContactSettings>(
+                    profile, &OP, status, body, true,
+                )
+            }
+            "list_lifecycle_stage_types" => {
+                const OP: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                    id: "list_lifecycle_stage_types",
+                    idempotent: true,
+                    batch: None,
+                    credits: crmkit_runtime::pipeline::credits::Credits::ONE,
+                };
+                crmkit_runtime::__private::fuzz::decode::<P, types::LifecycleStageTypeList>(
+                    profile, &OP, status, body, true,
+                )
+            }
+            "list_contacts" => {
+                const OP: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                    id: "list_contacts",
+                    idempotent: true,
+                    batch: None,
+                    credits: crmkit_runtime::pipeline::credits::Credits::ONE,
+                };
+                crmkit_runtime::__private::fuzz::decode::<P, types::ContactList>(
+                    profile, &OP, status, body, true,
+                )
+            }
+            "create_contact" => {
+                const OP: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                    id: "create_contact",
+                    idempotent: false,
+                    batch: None,
+                    credits: crmkit_runtime::pipeline::credits::Credits::ONE,
+                };
+                crmkit_runtime::__private::fuzz::decode::<P, types::Contact>(
+                    profile, &OP, status, body, true,
+                )
+            }
+            "bulk_create_contact_actions" => {
+                const OP: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                    id: "bulk_create_contact_actions",
+                    idempotent: false,
+                    batch: None,
+                    credits: crmkit_runtime::pipeline::credits::Credits::ONE,
+                };
+                crmkit_runtime::__private::fuzz::decode::<P, types::IdList>(
+                    profile, &OP, status, body, true,
+                )
+            }
+            "search_contacts" => {
+                const OP: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                    id: "search_contacts",
+                    idempotent: true,
+                    batch: None,
+                    credits: crmkit_runtime::pipeline::credits::Credits::ONE,
+                };
+                crmkit_runtime::__private::fuzz::decode::<P, types::ContactList>(
+                    profile, &OP, status, body, true,
+                )
+            }
+            "list_contact_actions" => {
+                const OP: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                    id: "list_contact_actions",
+                    idempotent: true,
+                    batch: None,
+                    credits: crmkit_runtime::pipeline::credits::Credits::ONE,
+                };
+                crmkit_runtime::__private::fuzz::decode::<P, types::ContactActionList>(
+                    profile, &OP, status, body, true,
+                )
+            }
+            "create_contact_action" => {
+                const OP: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                    id: "create_contact_action",
+                    idempotent: false,
+                    batch: None,
+                    credits: crmkit_runtime::pipeline::credits::Credits::ONE,
+                };
+                crmkit_runtime::__private::fuzz::decode::<P, types::ContactAction>(
+                    profile, &OP, status, body, true,
+                )
+            }
+            "get_contact_action" => {
+                const OP: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                    id: "get_contact_action",
+                    idempotent: true,
+                    batch: None,
+                    credits: crmkit_runtime::pipeline::credits::Credits::ONE,
+                };
+                crmkit_runtime::__private::fuzz::decode::<P, types::ContactAction>(
+                    profile, &OP, status, body, true,
+                )
+            }
+            "delete_contact_action" => {
+                const OP: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                    id: "delete_contact_action",
+                    idempotent: true,
+                    batch: None,
+                    credits: crmkit_runtime::pipeline::credits::Credits::ONE,
+                };
+                crmkit_runtime::__private::fuzz::decode::<P, ()>(profile, &OP, status, body, false)
+            }
+            "update_contact_action" => {
+                const OP: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                    id: "update_contact_action",
+                    idempotent: false,
+                    batch: None,
+                    credits: crmkit_runtime::pipeline::credits::Credits::ONE,
+                };
+                crmkit_runtime::__private::fuzz::decode::<P, types::ContactAction>(
+                    profile, &OP, status, body, true,
+                )
+            }
+            "get_contact" => {
+                const OP: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                    id: "get_contact",
+                    idempotent: true,
+                    batch: None,
+                    credits: crmkit_runtime::pipeline::credits::Credits::ONE,
+                };
+                crmkit_runtime::__private::fuzz::decode::<P, types::Contact>(
+                    profile, &OP, status, body, true,
+                )
+            }
+            "update_contact" => {
+                const OP: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                    id: "update_contact",
+                    idempotent: false,
+                    batch: None,
+                    credits: crmkit_runtime::pipeline::credits::Credits::ONE,
+                };
+                crmkit_runtime::__private::fuzz::decode::<P, types::Contact>(
+                    profile, &OP, status, body, true,
+                )
+            }
+            "list_custom_object_defs" => {
+                const OP: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                    id: "list_custom_object_defs",
+                    idempotent: true,
+                    batch: None,
+                    credits: crmkit_runtime::pipeline::credits::Credits::ONE,
+                };
+                crmkit_runtime::__private::fuzz::decode::<P, types::CustomObjectDefList>(
+                    profile, &OP, status, body, true,
+                )
+            }
+            "create_custom_object_def" => {
+                const OP: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                    id: "create_custom_object_def",
+                    idempotent: false,
+                    batch: None,
+                    credits: crmkit_runtime::pipeline::credits::Credits::ONE,
+                };
+                crmkit_runtime::__private::fuzz::decode::<P, types::CustomObjectDef>(
+                    profile, &OP, status, body, true,
+                )
+            }
+            "create_custom_object_item_def" => {
+                const OP: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                    id: "create_custom_object_item_def",
+                    idempotent: false,
+                    batch: None,
+                    credits: crmkit_runtime::pipeline::credits::Credits::ONE,
+                };
+                crmkit_runtime::__private::fuzz::decode::<P, types::CustomObjectItemDef>(
+                    profile, &OP, status, body, true,
+                )
+            }
+            "delete_custom_object_item_def" => {
+                const OP: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                    id: "delete_custom_object_item_def",
+                    idempotent: true,
+                    batch: None,
+                    credits: crmkit_runtime::pipeline::credits::Credits::ONE,
+                };
+                crmkit_runtime::__private::fuzz::decode::<P, ()>(profile, &OP, status, body, false)
+            }
+            "update_custom_object_item_def" => {
+                const OP: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                    id: "update_custom_object_item_def",
+                    idempotent: false,
+                    batch: None,
+                    credits: crmkit_runtime::pipeline::credits::Credits::ONE,
+                };
+                crmkit_runtime::__private::fuzz::decode::<P, types::CustomObjectItemDef>(
+                    profile, &OP, status, body, true,
+                )
+            }
+            "get_custom_object_def" => {
+                const OP: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                    id: "get_custom_object_def",
+                    idempotent: true,
+                    batch: None,
+                    credits: crmkit_runtime::pipeline::credits::Credits::ONE,
+                };
+                crmkit_runtime::__private::fuzz::decode::<P, types::CustomObjectDef>(
+                    profile, &OP, status, body, true,
+                )
+            }
+            "delete_custom_object_def" => {
+                const OP: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                    id: "delete_custom_object_def",
+                    idempotent: true,
+                    batch: None,
+                    credits: crmkit_runtime::pipeline::credits::Credits::ONE,
+                };
+                crmkit_runtime::__private::fuzz::decode::<P, ()>(profile, &OP, status, body, false)
+            }
+            "update_custom_object_def" => {
+                const OP: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                    id: "update_custom_object_def",
+                    idempotent: false,
+                    batch: None,
+                    credits: crmkit_runtime::pipeline::credits::Credits::ONE,
+                };
+                crmkit_runtime::__private::fuzz::decode::<P, types::CustomObjectDef>(
+                    profile, &OP, status, body, true,
+                )
+            }
+            "list_custom_objects" => {
+                const OP: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                    id: "list_custom_objects",
+                    idempotent: true,
+                    batch: None,
+                    credits: crmkit_runtime::pipeline::credits::Credits::ONE,
+                };
+                crmkit_runtime::__private::fuzz::decode::<P, types::CustomObjectList>(
+                    profile, &OP, status, body, true,
+                )
+            }
+            "create_custom_object" => {
+                const OP: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                    id: "create_custom_object",
+                    idempotent: false,
+                    batch: None,
+                    credits: crmkit_runtime::pipeline::credits::Credits::ONE,
+                };
+                crmkit_runtime::__private::fuzz::decode::<P, types::CustomObject>(
+                    profile, &OP, status, body, true,
+                )
+            }
+            "bulk_create_custom_objects" => {
+                const OP: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                    id: "bulk_create_custom_objects",
+                    idempotent: false,
+                    batch: None,
+                    credits: crmkit_runtime::pipeline::credits::Credits::ONE,
+                };
+                crmkit_runtime::__private::fuzz::decode::<P, types::IdList>(
+                    profile, &OP, status, body, true,
+                )
+            }
+            "bulk_delete_custom_objects" => {
+                const OP: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                    id: "bulk_delete_custom_objects",
+                    idempotent: true,
+                    batch: None,
+                    credits: crmkit_runtime::pipeline::credits::Credits::ONE,
+                };
+                crmkit_runtime::__private::fuzz::decode::<P, ()>(profile, &OP, status, body, false)
+            }
+            "get_custom_object" => {
+                const OP: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                    id: "get_custom_object",
+                    idempotent: true,
+                    batch: None,
+                    credits: crmkit_runtime::pipeline::credits::Credits::ONE,
+                };
+                crmkit_runtime::__private::fuzz::decode::<P, types::CustomObject>(
+                    profile, &OP, status, body, true,
+                )
+            }
+            "delete_custom_object" => {
+                const OP: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                    id: "delete_custom_object",
+                    idempotent: true,
+                    batch: None,
+                    credits: crmkit_runtime::pipeline::credits::Credits::ONE,
+                };
+                crmkit_runtime::__private::fuzz::decode::<P, ()>(profile, &OP, status, body, false)
+            }
+            "update_custom_object" => {
+                const OP: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                    id: "update_custom_object",
+                    idempotent: false,
+                    batch: None,
+                    credits: crmkit_runtime::pipeline::credits::Credits::ONE,
+                };
+                crmkit_runtime::__private::fuzz::decode::<P, types::CustomObject>(
+                    profile, &OP, status, body, true,
+                )
+            }
+            "get_customer_settings" => {
+                const OP: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                    id: "get_customer_settings",
+                    idempotent: true,
+                    batch: None,
+                    credits: crmkit_runtime::pipeline::credits::Credits::ONE,
+                };
+                crmkit_runtime::__private::fuzz::decode::<P, types::CustomerSettings>(
+                    profile, &OP, status, body, true,
+                )
+            }
+            "list_customers" => {
+                const OP: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                    id: "list_customers",
+                    idempotent: true,
+                    batch: None,
+                    credits: crmkit_runtime::pipeline::credits::Credits::ONE,
+                };
+                crmkit_runtime::__private::fuzz::decode::<P, types::CustomerList>(
+                    profile, &OP, status, body, true,
+                )
+            }
+            "create_customer" => {
+                const OP: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                    id: "create_customer",
+                    idempotent: false,
+                    batch: None,
+                    credits: crmkit_runtime::pipeline::credits::Credits::ONE,
+                };
+                crmkit_runtime::__private::fuzz::decode::<P, types::Customer>(
+                    profile, &OP, status, body, true,
+                )
+            }
+            "bulk_create_customer_actions" => {
+                const OP: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                    id: "bulk_create_customer_actions",
+                    idempotent: false,
+                    batch: None,
+                    credits: crmkit_runtime::pipeline::credits::Credits::ONE,
+                };
+                crmkit_runtime::__private::fuzz::decode::<P, types::IdList>(
+                    profile, &OP, status, body, true,
+                )
+            }
+            "bulk_create_customers" => {
+                const OP: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                    id: "bulk_create_customers",
+                    idempotent: false,
+                    batch: None,
+                    credits: crmkit_runtime::pipeline::credits::Credits::ONE,
+                };
+                crmkit_runtime::__private::fuzz::decode::<P, types::IdList>(
+                    profile, &OP, status, body, true,
+                )
+            }
+            "search_customers" => {
+                const OP: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                    id: "search_customers",
+                    idempotent: true,
+                    batch: None,
+                    credits: crmkit_runtime::pipeline::credits::Credits::ONE,
+                };
+                crmkit_runtime::__private::fuzz::decode::<P, types::CustomerList>(
+                    profile, &OP, status, body, true,
+                )
+            }
+            "list_customer_actions" => {
+                const OP: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                    id: "list_customer_actions",
+                    idempotent: true,
+                    batch: None,
+                    credits: crmkit_runtime::pipeline::credits::Credits::ONE,
+                };
+                crmkit_runtime::__private::fuzz::decode::<P, types::CustomerActionList>(
+                    profile, &OP, status, body, true,
+                )
+            }
+            "create_customer_action" => {
+                const OP: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                    id: "create_customer_action",
+                    idempotent: false,
+                    batch: None,
+                    credits: crmkit_runtime::pipeline::credits::Credits::ONE,
+                };
+                crmkit_runtime::__private::fuzz::decode::<P, types::CustomerAction>(
+                    profile, &OP, status, body, true,
+                )
+            }
+            "get_customer_action" => {
+                const OP: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                    id: "get_customer_action",
+                    idempotent: true,
+                    batch: None,
+                    credits: crmkit_runtime::pipeline::credits::Credits::ONE,
+                };
+                crmkit_runtime::__private::fuzz::decode::<P, types::CustomerAction>(
+                    profile, &OP, status, body, true,
+                )
+            }
+            "delete_customer_action" => {
+                const OP: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                    id: "delete_customer_action",
+                    idempotent: true,
+                    batch: None,
+                    credits: crmkit_runtime::pipeline::credits::Credits::ONE,
+                };
+                crmkit_runtime::__private::fuzz::decode::<P, ()>(profile, &OP, status, body, false)
+            }
+            "update_customer_action" => {
+                const OP: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                    id: "update_customer_action",
+                    idempotent: false,
+                    batch: None,
+                    credits: crmkit_runtime::pipeline::credits::Credits::ONE,
+                };
+                crmkit_runtime::__private::fuzz::decode::<P, types::CustomerAction>(
+                    profile, &OP, status, body, true,
+                )
+            }
+            "get_customer" => {
+                const OP: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                    id: "get_customer",
+                    idempotent: true,
+                    batch: None,
+                    credits: crmkit_runtime::pipeline::credits::Credits::ONE,
+                };
+                crmkit_runtime::__private::fuzz::decode::<P, types::Customer>(
+                    profile, &OP, status, body, true,
+                )
+            }
+            "update_customer" => {
+                const OP: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                    id: "update_customer",
+                    idempotent: false,
+                    batch: None,
+                    credits: crmkit_runtime::pipeline::credits::Credits::ONE,
+                };
+                crmkit_runtime::__private::fuzz::decode::<P, types::Customer>(
+                    profile, &OP, status, body, true,
+                )
+            }
+            "list_deal_types" => {
+                const OP: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                    id: "list_deal_types",
+                    idempotent: true,
+                    batch: None,
+                    credits: crmkit_runtime::pipeline::credits::Credits::ONE,
+                };
+                crmkit_runtime::__private::fuzz::decode::<P, types::DealTypeList>(
+                    profile, &OP, status, body, true,
+                )
+            }
+            "get_deal_type" => {
+                const OP: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                    id: "get_deal_type",
+                    idempotent: true,
+                    batch: None,
+                    credits: crmkit_runtime::pipeline::credits::Credits::ONE,
+                };
+                crmkit_runtime::__private::fuzz::decode::<P, types::DealType>(
+                    profile, &OP, status, body, true,
+                )
+            }
+            "bulk_create_deals" => {
+                const OP: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                    id: "bulk_create_deals",
+                    idempotent: false,
+                    batch: None,
+                    credits: crmkit_runtime::pipeline::credits::Credits::ONE,
+                };
+                crmkit_runtime::__private::fuzz::decode::<P, types::IdList>(
+                    profile, &OP, status, body, true,
+                )
+            }
+            "bulk_update_deals" => {
+                const OP: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                    id: "bulk_update_deals",
+                    idempotent: false,
+                    batch: None,
+                    credits: crmkit_runtime::pipeline::credits::Credits::ONE,
+                };
+                crmkit_runtime::__private::fuzz::decode::<P, ()>(profile, &OP, status, body, false)
+            }
+            "list_deals" => {
+                const OP: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                    id: "list_deals",
+                    idempotent: true,
+                    batch: None,
+                    credits: crmkit_runtime::pipeline::credits::Credits::ONE,
+                };
+                crmkit_runtime::__private::fuzz::decode::<P, types::DealList>(
+                    profile, &OP, status, body, true,
+                )
+            }
+            "create_deal" => {
+                const OP: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                    id: "create_deal",
+                    idempotent: false,
+                    batch: None,
+                    credits: crmkit_runtime::pipeline::credits::Credits::ONE,
+                };
+                crmkit_runtime::__private::fuzz::decode::<P, types::Deal>(
+                    profile, &OP, status, body, true,
+                )
+            }
+            "list_deal_contacts" => {
+                const OP: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                    id: "list_deal_contacts",
+                    idempotent: true,
+                    batch: None,
+                    credits: crmkit_runtime::pipeline::credits::Credits::ONE,
+                };
+                crmkit_runtime::__private::fuzz::decode::<P, types::ContactList>(
+                    profile, &OP, status, body, true,
+                )
+            }
+            "add_deal_contact" => {
+                const OP: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                    id: "add_deal_contact",
+                    idempotent: false,
+                    batch: None,
+                    credits: crmkit_runtime::pipeline::credits::Credits::ONE,
+                };
+                crmkit_runtime::__private::fuzz::decode::<P, ()>(profile, &OP, status, body, false)
+            }
+            "remove_deal_contact" => {
+                const OP: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                    id: "remove_deal_contact",
+                    idempotent: true,
+                    batch: None,
+                    credits: crmkit_runtime::pipeline::credits::Credits::ONE,
+                };
+                crmkit_runtime::__private::fuzz::decode::<P, ()>(profile, &OP, status, body, false)
+            }
+            "get_deal" => {
+                const OP: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                    id: "get_deal",
+                    idempotent: true,
+                    batch: None,
+                    credits: crmkit_runtime::pipeline::credits::Credits::ONE,
+                };
+                crmkit_runtime::__private::fuzz::decode::<P, types::Deal>(
+                    profile, &OP, status, body, true,
+                )
+            }
+            "update_deal" => {
+                const OP: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                    id: "update_deal",
+                    idempotent: false,
+                    batch: None,
+                    credits: crmkit_runtime::pipeline::credits::Credits::ONE,
+                };
+                crmkit_runtime::__private::fuzz::decode::<P, types::Deal>(
+                    profile, &OP, status, body, true,
+                )
+            }
+            "get_domain_settings" => {
+                const OP: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                    id: "get_domain_settings",
+                    idempotent: true,
+                    batch: None,
+                    credits: crmkit_runtime::pipeline::credits::Credits::ONE,
+                };
+                crmkit_runtime::__private::fuzz::decode::<P, types::DomainSettings>(
+                    profile, &OP, status, body, true,
+                )
+            }
+            "list_roles" => {
+                const OP: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                    id: "list_roles",
+                    idempotent: true,
+                    batch: None,
+                    credits: crmkit_runtime::pipeline::credits::Credits::ONE,
+                };
+                crmkit_runtime::__private::fuzz::decode::<P, types::RoleList>(
+                    profile, &OP, status, body, true,
+                )
+            }
+            "list_user_groups" => {
+                const OP: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                    id: "list_user_groups",
+                    idempotent: true,
+                    batch: None,
+                    credits: crmkit_runtime::pipeline::credits::Credits::ONE,
+                };
+                crmkit_runtime::__private::fuzz::decode::<P, types::UserGroupList>(
+                    profile, &OP, status, body, true,
+                )
+            }
+            "update_user_group" => {
+                const OP: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                    id: "update_user_group",
+                    idempotent: false,
+                    batch: None,
+                    credits: crmkit_runtime::pipeline::credits::Credits::ONE,
+                };
+                crmkit_runtime::__private::fuzz::decode::<P, types::UserGroup>(
+                    profile, &OP, status, body, true,
+                )
+            }
+            "replace_user_group_members" => {
+                const OP: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                    id: "replace_user_group_members",
+                    idempotent: true,
+                    batch: None,
+                    credits: crmkit_runtime::pipeline::credits::Credits::ONE,
+                };
+                crmkit_runtime::__private::fuzz::decode::<P, types::UserGroup>(
+                    profile, &OP, status, body, true,
+                )
+            }
+            "add_user_group_member" => {
+                const OP: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                    id: "add_user_group_member",
+                    idempotent: false,
+                    batch: None,
+                    credits: crmkit_runtime::pipeline::credits::Credits::ONE,
+                };
+                crmkit_runtime::__private::fuzz::decode::<P, types::UserGroup>(
+                    profile, &OP, status, body, true,
+                )
+            }
+            "remove_user_group_member" => {
+                const OP: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                    id: "remove_user_group_member",
+                    idempotent: true,
+                    batch: None,
+                    credits: crmkit_runtime::pipeline::credits::Credits::ONE,
+                };
+                crmkit_runtime::__private::fuzz::decode::<P, ()>(profile, &OP, status, body, false)
+            }
+            "list_users" => {
+                const OP: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                    id: "list_users",
+                    idempotent: true,
+                    batch: None,
+                    credits: crmkit_runtime::pipeline::credits::Credits::ONE,
+                };
+                crmkit_runtime::__private::fuzz::decode::<P, types::UserList>(
+                    profile, &OP, status, body, true,
+                )
+            }
+            _ => return None,
+        })
+    }
+}

@@ -59,6 +59,73 @@ pub mod prelude {
 pub mod __private {
     pub use progenitor_client;
 
+    /// Entry points of the fuzz targets (`fuzz/`): the decoders a hostile server reaches.
+    pub mod fuzz {
+        use bytes::Bytes;
+        use reqwest::StatusCode;
+        use reqwest::header::HeaderMap;
+        use serde::de::DeserializeOwned;
+
+        use crate::error::{AuthError, Error};
+        use crate::pipeline::{Answer, Batch, Operation, settle};
+        use crate::profile::Profile;
+
+        /// Statuses a fuzz input picks from: successes, the empty one, and failures.
+        const STATUSES: [u16; 10] = [200, 201, 202, 204, 304, 400, 401, 404, 429, 500];
+
+        /// The first byte picks a status; the rest is the body.
+        pub fn split_status(data: &[u8]) -> (StatusCode, &[u8]) {
+            match data.split_first() {
+                Some((&pick, rest)) => (
+                    StatusCode::from_u16(STATUSES[usize::from(pick) % STATUSES.len()])
+                        .unwrap_or(StatusCode::OK),
+                    rest,
+                ),
+                None => (StatusCode::OK, data),
+            }
+        }
+
+        /// A token endpoint answer.
+        pub fn token_answer(status: StatusCode, body: &[u8]) -> Result<(), AuthError> {
+            crate::auth::zoho_token_answer(status, body).map(drop)
+        }
+
+        /// A batch write's answer, Zoho-shaped (`data[].status == "success"`).
+        pub fn batch_outcomes(status: StatusCode, body: &[u8]) -> Result<(), Error> {
+            const OP: Operation = Operation {
+                id: "fuzz_batch",
+                idempotent: false,
+                batch: Some(Batch {
+                    items: "data",
+                    status: "status",
+                    success: "success",
+                }),
+                credits: crate::pipeline::credits::Credits::ONE,
+            };
+            crate::pipeline::settle_batch(&OP, &answer(status, body))
+        }
+
+        fn answer(status: StatusCode, body: &[u8]) -> Answer {
+            Answer {
+                status,
+                headers: HeaderMap::new(),
+                body: Bytes::copy_from_slice(body),
+            }
+        }
+
+        /// The answer to `op` of `profile`'s vendor, decoded as `T` (or only classified,
+        /// for operations without a JSON body).
+        pub fn decode<P: Profile, T: DeserializeOwned>(
+            profile: &P,
+            op: &Operation,
+            status: StatusCode,
+            body: &[u8],
+            decode_as: bool,
+        ) -> bool {
+            settle::<P, T>(profile, op, answer(status, body), decode_as).is_ok()
+        }
+    }
+
     use crate::error::Error;
 
     /// A request progenitor's builder could not make (a missing or invalid argument).

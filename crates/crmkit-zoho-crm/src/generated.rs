@@ -33286,3 +33286,998 @@ pub mod prelude {
     pub use super::ClientUsersExt as _;
     pub use super::ClientVariablesExt as _;
 }
+/// Every operation's answer through the pipeline's decode path, for the fuzz targets (`fuzz/`); not part of the API.
+#[doc(hidden)]
+pub mod __fuzz {
+    #[allow(unused_imports)]
+    use super::*;
+    /// The operation ids, in the spec's order.
+    pub const OPERATIONS: &[&str] = &[
+        "create_bulk_read_job",
+        "get_bulk_read_job",
+        "download_bulk_read_result",
+        "convert_lead",
+        "list_notes",
+        "create_notes",
+        "delete_notes",
+        "get_notification_details",
+        "update_notification_details",
+        "enable_notifications",
+        "disable_notifications",
+        "patch_notifications",
+        "get_org",
+        "list_custom_views",
+        "get_custom_view",
+        "list_fields",
+        "list_layouts",
+        "get_layout",
+        "list_modules",
+        "get_module",
+        "list_profiles",
+        "get_profile",
+        "list_roles",
+        "get_role",
+        "list_tags",
+        "update_tags",
+        "create_tags",
+        "update_tag",
+        "delete_tag",
+        "merge_tags",
+        "get_tag_records_count",
+        "get_variable_group",
+        "list_variables",
+        "update_variables",
+        "create_variables",
+        "delete_variables",
+        "get_variable",
+        "update_variable",
+        "delete_variable",
+        "list_users",
+        "get_user",
+        "list_records",
+        "update_records",
+        "insert_records",
+        "delete_records",
+        "add_tags_to_records",
+        "remove_tags_from_records",
+        "list_deleted_records",
+        "search_records",
+        "upsert_records",
+        "get_record",
+        "update_record",
+        "delete_record",
+        "list_attachments",
+        "list_record_notes",
+        "create_record_notes",
+        "update_note",
+        "delete_note",
+        "add_tags_to_record",
+        "get_blueprint",
+        "update_blueprint",
+        "remove_tags_from_record",
+        "get_record_sharing",
+        "download_record_photo",
+        "delete_record_photo",
+        "list_related_records",
+        "delink_related_record",
+    ];
+    /// Classifies and decodes `body` as the answer to `operation`; `None` for an unknown id.
+    pub fn decode<P: crmkit_runtime::Profile>(
+        profile: &P,
+        operation: &str,
+        status: ::reqwest::StatusCode,
+        body: &[u8],
+    ) -> ::std::option::Option<bool> {
+        Some(match operation {
+            "create_bulk_read_job" => {
+                const OP: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                    id: "create_bulk_read_job",
+                    idempotent: false,
+                    batch: Some(crmkit_runtime::pipeline::Batch {
+                        items: "data",
+                        status: "status",
+                        success: "success",
+                    }),
+                    credits: crmkit_runtime::pipeline::credits::Credits {
+                        base: 50,
+                        with_query: None,
+                        per_items: None,
+                    },
+                };
+                crmkit_runtime::__private::fuzz::decode::<P, types::BulkReadCreateResult>(
+                    profile, &OP, status, body, true,
+                )
+            }
+            "get_bulk_read_job" => {
+                const OP: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                    id: "get_bulk_read_job",
+                    idempotent: true,
+                    batch: None,
+                    credits: crmkit_runtime::pipeline::credits::Credits::ONE,
+                };
+                crmkit_runtime::__private::fuzz::decode::<P, types::BulkReadJobList>(
+                    profile, &OP, status, body, true,
+                )
+            }
+            "download_bulk_read_result" => {
+                const OP: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                    id: "download_bulk_read_result",
+                    idempotent: true,
+                    batch: None,
+                    credits: crmkit_runtime::pipeline::credits::Credits::ONE,
+                };
+                crmkit_runtime::__private::fuzz::decode::<P, ()>(profile, &OP, status, body, false)
+            }
+            "convert_lead" => {
+                const OP: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                    id: "convert_lead",
+                    idempotent: false,
+                    batch: None,
+                    credits: crmkit_runtime::pipeline::credits::Credits {
+                        base: 5,
+                        with_query: None,
+                        per_items: None,
+                    },
+                };
+                crmkit_runtime::__private::fuzz::decode::<P, types::ConvertLeadResult>(
+                    profile, &OP, status, body, true,
+                )
+            }
+            "list_notes" => {
+                const OP: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                    id: "list_notes",
+                    idempotent: true,
+                    batch: None,
+                    credits: crmkit_runtime::pipeline::credits::Credits::ONE,
+                };
+                crmkit_runtime::__private::fuzz::decode::<P, types::NoteList>(
+                    profile, &OP, status, body, true,
+                )
+            }
+            "create_notes" => {
+                const OP: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                    id: "create_notes",
+                    idempotent: false,
+                    batch: Some(crmkit_runtime::pipeline::Batch {
+                        items: "data",
+                        status: "status",
+                        success: "success",
+                    }),
+                    credits: crmkit_runtime::pipeline::credits::Credits::ONE,
+                };
+                crmkit_runtime::__private::fuzz::decode::<P, types::WriteResult>(
+                    profile, &OP, status, body, true,
+                )
+            }
+            "delete_notes" => {
+                const OP: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                    id: "delete_notes",
+                    idempotent: true,
+                    batch: Some(crmkit_runtime::pipeline::Batch {
+                        items: "data",
+                        status: "status",
+                        success: "success",
+                    }),
+                    credits: crmkit_runtime::pipeline::credits::Credits::ONE,
+                };
+                crmkit_runtime::__private::fuzz::decode::<P, types::WriteResult>(
+                    profile, &OP, status, body, true,
+                )
+            }
+            "get_notification_details" => {
+                const OP: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                    id: "get_notification_details",
+                    idempotent: true,
+                    batch: None,
+                    credits: crmkit_runtime::pipeline::credits::Credits::ONE,
+                };
+                crmkit_runtime::__private::fuzz::decode::<P, types::NotificationList>(
+                    profile, &OP, status, body, true,
+                )
+            }
+            "update_notification_details" => {
+                const OP: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                    id: "update_notification_details",
+                    idempotent: true,
+                    batch: Some(crmkit_runtime::pipeline::Batch {
+                        items: "watch",
+                        status: "status",
+                        success: "success",
+                    }),
+                    credits: crmkit_runtime::pipeline::credits::Credits::ONE,
+                };
+                crmkit_runtime::__private::fuzz::decode::<P, types::NotificationsWriteResult>(
+                    profile, &OP, status, body, true,
+                )
+            }
+            "enable_notifications" => {
+                const OP: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                    id: "enable_notifications",
+                    idempotent: false,
+                    batch: Some(crmkit_runtime::pipeline::Batch {
+                        items: "watch",
+                        status: "status",
+                        success: "success",
+                    }),
+                    credits: crmkit_runtime::pipeline::credits::Credits::ONE,
+                };
+                crmkit_runtime::__private::fuzz::decode::<P, types::NotificationsWriteResult>(
+                    profile, &OP, status, body, true,
+                )
+            }
+            "disable_notifications" => {
+                const OP: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                    id: "disable_notifications",
+                    idempotent: true,
+                    batch: Some(crmkit_runtime::pipeline::Batch {
+                        items: "watch",
+                        status: "status",
+                        success: "success",
+                    }),
+                    credits: crmkit_runtime::pipeline::credits::Credits::ONE,
+                };
+                crmkit_runtime::__private::fuzz::decode::<P, types::NotificationsWriteResult>(
+                    profile, &OP, status, body, true,
+                )
+            }
+            "patch_notifications" => {
+                const OP: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                    id: "patch_notifications",
+                    idempotent: false,
+                    batch: Some(crmkit_runtime::pipeline::Batch {
+                        items: "watch",
+                        status: "status",
+                        success: "success",
+                    }),
+                    credits: crmkit_runtime::pipeline::credits::Credits::ONE,
+                };
+                crmkit_runtime::__private::fuzz::decode::<P, types::NotificationsWriteResult>(
+                    profile, &OP, status, body, true,
+                )
+            }
+            "get_org" => {
+                const OP: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                    id: "get_org",
+                    idempotent: true,
+                    batch: None,
+                    credits: crmkit_runtime::pipeline::credits::Credits::ONE,
+                };
+                crmkit_runtime::__private::fuzz::decode::<P, types::OrgList>(
+                    profile, &OP, status, body, true,
+                )
+            }
+            "list_custom_views" => {
+                const OP: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                    id: "list_custom_views",
+                    idempotent: true,
+                    batch: None,
+                    credits: crmkit_runtime::pipeline::credits::Credits::ONE,
+                };
+                crmkit_runtime::__private::fuzz::decode::<P, types::CustomViewList>(
+                    profile, &OP, status, body, true,
+                )
+            }
+            "get_custom_view" => {
+                const OP: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                    id: "get_custom_view",
+                    idempotent: true,
+                    batch: None,
+                    credits: crmkit_runtime::pipeline::credits::Credits::ONE,
+                };
+                crmkit_runtime::__private::fuzz::decode::<P, types::CustomViewList>(
+                    profile, &OP, status, body, true,
+                )
+            }
+            "list_fields" => {
+                const OP: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                    id: "list_fields",
+                    idempotent: true,
+                    batch: None,
+                    credits: crmkit_runtime::pipeline::credits::Credits::ONE,
+                };
+                crmkit_runtime::__private::fuzz::decode::<P, types::FieldList>(
+                    profile, &OP, status, body, true,
+                )
+            }
+            "list_layouts" => {
+                const OP: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                    id: "list_layouts",
+                    idempotent: true,
+                    batch: None,
+                    credits: crmkit_runtime::pipeline::credits::Credits::ONE,
+                };
+                crmkit_runtime::__private::fuzz::decode::<P, types::LayoutList>(
+                    profile, &OP, status, body, true,
+                )
+            }
+            "get_layout" => {
+                const OP: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                    id: "get_layout",
+                    idempotent: true,
+                    batch: None,
+                    credits: crmkit_runtime::pipeline::credits::Credits::ONE,
+                };
+                crmkit_runtime::__private::fuzz::decode::<P, types::LayoutList>(
+                    profile, &OP, status, body, true,
+                )
+            }
+            "list_modules" => {
+                const OP: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                    id: "list_modules",
+                    idempotent: true,
+                    batch: None,
+                    credits: crmkit_runtime::pipeline::credits::Credits::ONE,
+                };
+                crmkit_runtime::__private::fuzz::decode::<P, types::ModuleList>(
+                    profile, &OP, status, body, true,
+                )
+            }
+            "get_module" => {
+                const OP: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                    id: "get_module",
+                    idempotent: true,
+                    batch: None,
+                    credits: crmkit_runtime::pipeline::credits::Credits::ONE,
+                };
+                crmkit_runtime::__private::fuzz::decode::<P, types::ModuleList>(
+                    profile, &OP, status, body, true,
+                )
+            }
+            "list_profiles" => {
+                const OP: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                    id: "list_profiles",
+                    idempotent: true,
+                    batch: None,
+                    credits: crmkit_runtime::pipeline::credits::Credits::ONE,
+                };
+                crmkit_runtime::__private::fuzz::decode::<P, types::ProfileList>(
+                    profile, &OP, status, body, true,
+                )
+            }
+            "get_profile" => {
+                const OP: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                    id: "get_profile",
+                    idempotent: true,
+                    batch: None,
+                    credits: crmkit_runtime::pipeline::credits::Credits::ONE,
+                };
+                crmkit_runtime::__private::fuzz::decode::<P, types::ProfileList>(
+                    profile, &OP, status, body, true,
+                )
+            }
+            "list_roles" => {
+                const OP: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                    id: "list_roles",
+                    idempotent: true,
+                    batch: None,
+                    credits: crmkit_runtime::pipeline::credits::Credits::ONE,
+                };
+                crmkit_runtime::__private::fuzz::decode::<P, types::RoleList>(
+                    profile, &OP, status, body, true,
+                )
+            }
+            "get_role" => {
+                const OP: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                    id: "get_role",
+                    idempotent: true,
+                    batch: None,
+                    credits: crmkit_runtime::pipeline::credits::Credits::ONE,
+                };
+                crmkit_runtime::__private::fuzz::decode::<P, types::RoleList>(
+                    profile, &OP, status, body, true,
+                )
+            }
+            "list_tags" => {
+                const OP: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                    id: "list_tags",
+                    idempotent: true,
+                    batch: None,
+                    credits: crmkit_runtime::pipeline::credits::Credits::ONE,
+                };
+                crmkit_runtime::__private::fuzz::decode::<P, types::TagList>(
+                    profile, &OP, status, body, true,
+                )
+            }
+            "update_tags" => {
+                const OP: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                    id: "update_tags",
+                    idempotent: true,
+                    batch: Some(crmkit_runtime::pipeline::Batch {
+                        items: "tags",
+                        status: "status",
+                        success: "success",
+                    }),
+                    credits: crmkit_runtime::pipeline::credits::Credits::ONE,
+                };
+                crmkit_runtime::__private::fuzz::decode::<P, types::TagsWriteResult>(
+                    profile, &OP, status, body, true,
+                )
+            }
+            "create_tags" => {
+                const OP: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                    id: "create_tags",
+                    idempotent: false,
+                    batch: Some(crmkit_runtime::pipeline::Batch {
+                        items: "tags",
+                        status: "status",
+                        success: "success",
+                    }),
+                    credits: crmkit_runtime::pipeline::credits::Credits::ONE,
+                };
+                crmkit_runtime::__private::fuzz::decode::<P, types::TagsWriteResult>(
+                    profile, &OP, status, body, true,
+                )
+            }
+            "update_tag" => {
+                const OP: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                    id: "update_tag",
+                    idempotent: true,
+                    batch: Some(crmkit_runtime::pipeline::Batch {
+                        items: "tags",
+                        status: "status",
+                        success: "success",
+                    }),
+                    credits: crmkit_runtime::pipeline::credits::Credits::ONE,
+                };
+                crmkit_runtime::__private::fuzz::decode::<P, types::TagsWriteResult>(
+                    profile, &OP, status, body, true,
+                )
+            }
+            "delete_tag" => {
+                const OP: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                    id: "delete_tag",
+                    idempotent: true,
+                    batch: Some(crmkit_runtime::pipeline::Batch {
+                        items: "tags",
+                        status: "status",
+                        success: "success",
+                    }),
+                    credits: crmkit_runtime::pipeline::credits::Credits::ONE,
+                };
+                crmkit_runtime::__private::fuzz::decode::<P, types::TagsWriteResult>(
+                    profile, &OP, status, body, true,
+                )
+            }
+            "merge_tags" => {
+                const OP: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                    id: "merge_tags",
+                    idempotent: false,
+                    batch: Some(crmkit_runtime::pipeline::Batch {
+                        items: "tags",
+                        status: "status",
+                        success: "success",
+                    }),
+                    credits: crmkit_runtime::pipeline::credits::Credits::ONE,
+                };
+                crmkit_runtime::__private::fuzz::decode::<P, types::TagsWriteResult>(
+                    profile, &OP, status, body, true,
+                )
+            }
+            "get_tag_records_count" => {
+                const OP: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                    id: "get_tag_records_count",
+                    idempotent: true,
+                    batch: None,
+                    credits: crmkit_runtime::pipeline::credits::Credits::ONE,
+                };
+                crmkit_runtime::__private::fuzz::decode::<P, types::TagRecordCount>(
+                    profile, &OP, status, body, true,
+                )
+            }
+            "get_variable_group" => {
+                const OP: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                    id: "get_variable_group",
+                    idempotent: true,
+                    batch: None,
+                    credits: crmkit_runtime::pipeline::credits::Credits::ONE,
+                };
+                crmkit_runtime::__private::fuzz::decode::<P, types::VariableGroupList>(
+                    profile, &OP, status, body, true,
+                )
+            }
+            "list_variables" => {
+                const OP: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                    id: "list_variables",
+                    idempotent: true,
+                    batch: None,
+                    credits: crmkit_runtime::pipeline::credits::Credits::ONE,
+                };
+                crmkit_runtime::__private::fuzz::decode::<P, types::VariableList>(
+                    profile, &OP, status, body, true,
+                )
+            }
+            "update_variables" => {
+                const OP: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                    id: "update_variables",
+                    idempotent: true,
+                    batch: Some(crmkit_runtime::pipeline::Batch {
+                        items: "variables",
+                        status: "status",
+                        success: "success",
+                    }),
+                    credits: crmkit_runtime::pipeline::credits::Credits::ONE,
+                };
+                crmkit_runtime::__private::fuzz::decode::<P, types::VariablesWriteResult>(
+                    profile, &OP, status, body, true,
+                )
+            }
+            "create_variables" => {
+                const OP: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                    id: "create_variables",
+                    idempotent: false,
+                    batch: Some(crmkit_runtime::pipeline::Batch {
+                        items: "variables",
+                        status: "status",
+                        success: "success",
+                    }),
+                    credits: crmkit_runtime::pipeline::credits::Credits::ONE,
+                };
+                crmkit_runtime::__private::fuzz::decode::<P, types::VariablesWriteResult>(
+                    profile, &OP, status, body, true,
+                )
+            }
+            "delete_variables" => {
+                const OP: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                    id: "delete_variables",
+                    idempotent: true,
+                    batch: Some(crmkit_runtime::pipeline::Batch {
+                        items: "variables",
+                        status: "status",
+                        success: "success",
+                    }),
+                    credits: crmkit_runtime::pipeline::credits::Credits::ONE,
+                };
+                crmkit_runtime::__private::fuzz::decode::<P, types::VariablesWriteResult>(
+                    profile, &OP, status, body, true,
+                )
+            }
+            "get_variable" => {
+                const OP: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                    id: "get_variable",
+                    idempotent: true,
+                    batch: None,
+                    credits: crmkit_runtime::pipeline::credits::Credits::ONE,
+                };
+                crmkit_runtime::__private::fuzz::decode::<P, types::VariableList>(
+                    profile, &OP, status, body, true,
+                )
+            }
+            "update_variable" => {
+                const OP: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                    id: "update_variable",
+                    idempotent: true,
+                    batch: Some(crmkit_runtime::pipeline::Batch {
+                        items: "variables",
+                        status: "status",
+                        success: "success",
+                    }),
+                    credits: crmkit_runtime::pipeline::credits::Credits::ONE,
+                };
+                crmkit_runtime::__private::fuzz::decode::<P, types::VariablesWriteResult>(
+                    profile, &OP, status, body, true,
+                )
+            }
+            "delete_variable" => {
+                const OP: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                    id: "delete_variable",
+                    idempotent: true,
+                    batch: Some(crmkit_runtime::pipeline::Batch {
+                        items: "variables",
+                        status: "status",
+                        success: "success",
+                    }),
+                    credits: crmkit_runtime::pipeline::credits::Credits::ONE,
+                };
+                crmkit_runtime::__private::fuzz::decode::<P, types::VariablesWriteResult>(
+                    profile, &OP, status, body, true,
+                )
+            }
+            "list_users" => {
+                const OP: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                    id: "list_users",
+                    idempotent: true,
+                    batch: None,
+                    credits: crmkit_runtime::pipeline::credits::Credits::ONE,
+                };
+                crmkit_runtime::__private::fuzz::decode::<P, types::UserList>(
+                    profile, &OP, status, body, true,
+                )
+            }
+            "get_user" => {
+                const OP: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                    id: "get_user",
+                    idempotent: true,
+                    batch: None,
+                    credits: crmkit_runtime::pipeline::credits::Credits::ONE,
+                };
+                crmkit_runtime::__private::fuzz::decode::<P, types::UserList>(
+                    profile, &OP, status, body, true,
+                )
+            }
+            "list_records" => {
+                const OP: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                    id: "list_records",
+                    idempotent: true,
+                    batch: None,
+                    credits: crmkit_runtime::pipeline::credits::Credits {
+                        base: 1,
+                        with_query: Some(("cvid", 3)),
+                        per_items: None,
+                    },
+                };
+                crmkit_runtime::__private::fuzz::decode::<P, types::RecordList>(
+                    profile, &OP, status, body, true,
+                )
+            }
+            "update_records" => {
+                const OP: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                    id: "update_records",
+                    idempotent: true,
+                    batch: Some(crmkit_runtime::pipeline::Batch {
+                        items: "data",
+                        status: "status",
+                        success: "success",
+                    }),
+                    credits: crmkit_runtime::pipeline::credits::Credits {
+                        base: 1,
+                        with_query: None,
+                        per_items: Some((
+                            10,
+                            crmkit_runtime::pipeline::credits::ItemsAt::Body("data"),
+                        )),
+                    },
+                };
+                crmkit_runtime::__private::fuzz::decode::<P, types::WriteResult>(
+                    profile, &OP, status, body, true,
+                )
+            }
+            "insert_records" => {
+                const OP: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                    id: "insert_records",
+                    idempotent: false,
+                    batch: Some(crmkit_runtime::pipeline::Batch {
+                        items: "data",
+                        status: "status",
+                        success: "success",
+                    }),
+                    credits: crmkit_runtime::pipeline::credits::Credits {
+                        base: 1,
+                        with_query: None,
+                        per_items: Some((
+                            10,
+                            crmkit_runtime::pipeline::credits::ItemsAt::Body("data"),
+                        )),
+                    },
+                };
+                crmkit_runtime::__private::fuzz::decode::<P, types::WriteResult>(
+                    profile, &OP, status, body, true,
+                )
+            }
+            "delete_records" => {
+                const OP: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                    id: "delete_records",
+                    idempotent: true,
+                    batch: Some(crmkit_runtime::pipeline::Batch {
+                        items: "data",
+                        status: "status",
+                        success: "success",
+                    }),
+                    credits: crmkit_runtime::pipeline::credits::Credits::ONE,
+                };
+                crmkit_runtime::__private::fuzz::decode::<P, types::WriteResult>(
+                    profile, &OP, status, body, true,
+                )
+            }
+            "add_tags_to_records" => {
+                const OP: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                    id: "add_tags_to_records",
+                    idempotent: false,
+                    batch: Some(crmkit_runtime::pipeline::Batch {
+                        items: "data",
+                        status: "status",
+                        success: "success",
+                    }),
+                    credits: crmkit_runtime::pipeline::credits::Credits {
+                        base: 1,
+                        with_query: None,
+                        per_items: Some((
+                            50,
+                            crmkit_runtime::pipeline::credits::ItemsAt::Query("ids"),
+                        )),
+                    },
+                };
+                crmkit_runtime::__private::fuzz::decode::<P, types::WriteResult>(
+                    profile, &OP, status, body, true,
+                )
+            }
+            "remove_tags_from_records" => {
+                const OP: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                    id: "remove_tags_from_records",
+                    idempotent: false,
+                    batch: Some(crmkit_runtime::pipeline::Batch {
+                        items: "data",
+                        status: "status",
+                        success: "success",
+                    }),
+                    credits: crmkit_runtime::pipeline::credits::Credits {
+                        base: 1,
+                        with_query: None,
+                        per_items: Some((
+                            50,
+                            crmkit_runtime::pipeline::credits::ItemsAt::Query("ids"),
+                        )),
+                    },
+                };
+                crmkit_runtime::__private::fuzz::decode::<P, types::WriteResult>(
+                    profile, &OP, status, body, true,
+                )
+            }
+            "list_deleted_records" => {
+                const OP: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                    id: "list_deleted_records",
+                    idempotent: true,
+                    batch: None,
+                    credits: crmkit_runtime::pipeline::credits::Credits {
+                        base: 2,
+                        with_query: None,
+                        per_items: None,
+                    },
+                };
+                crmkit_runtime::__private::fuzz::decode::<P, types::DeletedRecordList>(
+                    profile, &OP, status, body, true,
+                )
+            }
+            "search_records" => {
+                const OP: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                    id: "search_records",
+                    idempotent: true,
+                    batch: None,
+                    credits: crmkit_runtime::pipeline::credits::Credits::ONE,
+                };
+                crmkit_runtime::__private::fuzz::decode::<P, types::RecordList>(
+                    profile, &OP, status, body, true,
+                )
+            }
+            "upsert_records" => {
+                const OP: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                    id: "upsert_records",
+                    idempotent: false,
+                    batch: Some(crmkit_runtime::pipeline::Batch {
+                        items: "data",
+                        status: "status",
+                        success: "success",
+                    }),
+                    credits: crmkit_runtime::pipeline::credits::Credits {
+                        base: 1,
+                        with_query: None,
+                        per_items: Some((
+                            10,
+                            crmkit_runtime::pipeline::credits::ItemsAt::Body("data"),
+                        )),
+                    },
+                };
+                crmkit_runtime::__private::fuzz::decode::<P, types::WriteResult>(
+                    profile, &OP, status, body, true,
+                )
+            }
+            "get_record" => {
+                const OP: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                    id: "get_record",
+                    idempotent: true,
+                    batch: None,
+                    credits: crmkit_runtime::pipeline::credits::Credits::ONE,
+                };
+                crmkit_runtime::__private::fuzz::decode::<P, types::RecordList>(
+                    profile, &OP, status, body, true,
+                )
+            }
+            "update_record" => {
+                const OP: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                    id: "update_record",
+                    idempotent: true,
+                    batch: Some(crmkit_runtime::pipeline::Batch {
+                        items: "data",
+                        status: "status",
+                        success: "success",
+                    }),
+                    credits: crmkit_runtime::pipeline::credits::Credits::ONE,
+                };
+                crmkit_runtime::__private::fuzz::decode::<P, types::WriteResult>(
+                    profile, &OP, status, body, true,
+                )
+            }
+            "delete_record" => {
+                const OP: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                    id: "delete_record",
+                    idempotent: true,
+                    batch: Some(crmkit_runtime::pipeline::Batch {
+                        items: "data",
+                        status: "status",
+                        success: "success",
+                    }),
+                    credits: crmkit_runtime::pipeline::credits::Credits::ONE,
+                };
+                crmkit_runtime::__private::fuzz::decode::<P, types::WriteResult>(
+                    profile, &OP, status, body, true,
+                )
+            }
+            "list_attachments" => {
+                const OP: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                    id: "list_attachments",
+                    idempotent: true,
+                    batch: None,
+                    credits: crmkit_runtime::pipeline::credits::Credits::ONE,
+                };
+                crmkit_runtime::__private::fuzz::decode::<P, types::AttachmentList>(
+                    profile, &OP, status, body, true,
+                )
+            }
+            "list_record_notes" => {
+                const OP: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                    id: "list_record_notes",
+                    idempotent: true,
+                    batch: None,
+                    credits: crmkit_runtime::pipeline::credits::Credits::ONE,
+                };
+                crmkit_runtime::__private::fuzz::decode::<P, types::NoteList>(
+                    profile, &OP, status, body, true,
+                )
+            }
+            "create_record_notes" => {
+                const OP: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                    id: "create_record_notes",
+                    idempotent: false,
+                    batch: Some(crmkit_runtime::pipeline::Batch {
+                        items: "data",
+                        status: "status",
+                        success: "success",
+                    }),
+                    credits: crmkit_runtime::pipeline::credits::Credits::ONE,
+                };
+                crmkit_runtime::__private::fuzz::decode::<P, types::WriteResult>(
+                    profile, &OP, status, body, true,
+                )
+            }
+            "update_note" => {
+                const OP: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                    id: "update_note",
+                    idempotent: true,
+                    batch: Some(crmkit_runtime::pipeline::Batch {
+                        items: "data",
+                        status: "status",
+                        success: "success",
+                    }),
+                    credits: crmkit_runtime::pipeline::credits::Credits::ONE,
+                };
+                crmkit_runtime::__private::fuzz::decode::<P, types::WriteResult>(
+                    profile, &OP, status, body, true,
+                )
+            }
+            "delete_note" => {
+                const OP: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                    id: "delete_note",
+                    idempotent: true,
+                    batch: Some(crmkit_runtime::pipeline::Batch {
+                        items: "data",
+                        status: "status",
+                        success: "success",
+                    }),
+                    credits: crmkit_runtime::pipeline::credits::Credits::ONE,
+                };
+                crmkit_runtime::__private::fuzz::decode::<P, types::WriteResult>(
+                    profile, &OP, status, body, true,
+                )
+            }
+            "add_tags_to_record" => {
+                const OP: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                    id: "add_tags_to_record",
+                    idempotent: false,
+                    batch: Some(crmkit_runtime::pipeline::Batch {
+                        items: "data",
+                        status: "status",
+                        success: "success",
+                    }),
+                    credits: crmkit_runtime::pipeline::credits::Credits::ONE,
+                };
+                crmkit_runtime::__private::fuzz::decode::<P, types::WriteResult>(
+                    profile, &OP, status, body, true,
+                )
+            }
+            "get_blueprint" => {
+                const OP: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                    id: "get_blueprint",
+                    idempotent: true,
+                    batch: None,
+                    credits: crmkit_runtime::pipeline::credits::Credits::ONE,
+                };
+                crmkit_runtime::__private::fuzz::decode::<P, types::BlueprintResponse>(
+                    profile, &OP, status, body, true,
+                )
+            }
+            "update_blueprint" => {
+                const OP: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                    id: "update_blueprint",
+                    idempotent: true,
+                    batch: None,
+                    credits: crmkit_runtime::pipeline::credits::Credits::ONE,
+                };
+                crmkit_runtime::__private::fuzz::decode::<P, types::ActionOutcome>(
+                    profile, &OP, status, body, true,
+                )
+            }
+            "remove_tags_from_record" => {
+                const OP: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                    id: "remove_tags_from_record",
+                    idempotent: false,
+                    batch: Some(crmkit_runtime::pipeline::Batch {
+                        items: "data",
+                        status: "status",
+                        success: "success",
+                    }),
+                    credits: crmkit_runtime::pipeline::credits::Credits::ONE,
+                };
+                crmkit_runtime::__private::fuzz::decode::<P, types::WriteResult>(
+                    profile, &OP, status, body, true,
+                )
+            }
+            "get_record_sharing" => {
+                const OP: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                    id: "get_record_sharing",
+                    idempotent: true,
+                    batch: None,
+                    credits: crmkit_runtime::pipeline::credits::Credits::ONE,
+                };
+                crmkit_runtime::__private::fuzz::decode::<P, types::SharingDetails>(
+                    profile, &OP, status, body, true,
+                )
+            }
+            "download_record_photo" => {
+                const OP: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                    id: "download_record_photo",
+                    idempotent: true,
+                    batch: None,
+                    credits: crmkit_runtime::pipeline::credits::Credits::ONE,
+                };
+                crmkit_runtime::__private::fuzz::decode::<P, ()>(profile, &OP, status, body, false)
+            }
+            "delete_record_photo" => {
+                const OP: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                    id: "delete_record_photo",
+                    idempotent: true,
+                    batch: None,
+                    credits: crmkit_runtime::pipeline::credits::Credits::ONE,
+                };
+                crmkit_runtime::__private::fuzz::decode::<P, types::ActionOutcome>(
+                    profile, &OP, status, body, true,
+                )
+            }
+            "list_related_records" => {
+                const OP: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                    id: "list_related_records",
+                    idempotent: true,
+                    batch: None,
+                    credits: crmkit_runtime::pipeline::credits::Credits::ONE,
+                };
+                crmkit_runtime::__private::fuzz::decode::<P, types::RecordList>(
+                    profile, &OP, status, body, true,
+                )
+            }
+            "delink_related_record" => {
+                const OP: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                    id: "delink_related_record",
+                    idempotent: true,
+                    batch: Some(crmkit_runtime::pipeline::Batch {
+                        items: "data",
+                        status: "status",
+                        success: "success",
+                    }),
+                    credits: crmkit_runtime::pipeline::credits::Credits::ONE,
+                };
+                crmkit_runtime::__private::fuzz::decode::<P, types::WriteResult>(
+                    profile, &OP, status, body, true,
+                )
+            }
+            _ => return None,
+        })
+    }
+}

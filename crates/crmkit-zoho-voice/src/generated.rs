@@ -2765,3 +2765,95 @@ pub mod builder {
 pub mod prelude {
     pub use super::ClientContactsExt as _;
 }
+/// Every operation's answer through the pipeline's decode path, for the fuzz targets (`fuzz/`); not part of the API.
+#[doc(hidden)]
+pub mod __fuzz {
+    #[allow(unused_imports)]
+    use super::*;
+    /// The operation ids, in the spec's order.
+    pub const OPERATIONS: &[&str] = &[
+        "list_contacts",
+        "create_contact",
+        "list_contact_statuses",
+        "get_contact",
+        "update_contact",
+        "delete_contact",
+    ];
+    /// Classifies and decodes `body` as the answer to `operation`; `None` for an unknown id.
+    pub fn decode<P: crmkit_runtime::Profile>(
+        profile: &P,
+        operation: &str,
+        status: ::reqwest::StatusCode,
+        body: &[u8],
+    ) -> ::std::option::Option<bool> {
+        Some(match operation {
+            "list_contacts" => {
+                const OP: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                    id: "list_contacts",
+                    idempotent: true,
+                    batch: None,
+                    credits: crmkit_runtime::pipeline::credits::Credits::ONE,
+                };
+                crmkit_runtime::__private::fuzz::decode::<P, types::ContactList>(
+                    profile, &OP, status, body, true,
+                )
+            }
+            "create_contact" => {
+                const OP: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                    id: "create_contact",
+                    idempotent: false,
+                    batch: None,
+                    credits: crmkit_runtime::pipeline::credits::Credits::ONE,
+                };
+                crmkit_runtime::__private::fuzz::decode::<P, types::ContactEnvelope>(
+                    profile, &OP, status, body, true,
+                )
+            }
+            "list_contact_statuses" => {
+                const OP: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                    id: "list_contact_statuses",
+                    idempotent: true,
+                    batch: None,
+                    credits: crmkit_runtime::pipeline::credits::Credits::ONE,
+                };
+                crmkit_runtime::__private::fuzz::decode::<P, types::ContactStatusList>(
+                    profile, &OP, status, body, true,
+                )
+            }
+            "get_contact" => {
+                const OP: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                    id: "get_contact",
+                    idempotent: true,
+                    batch: None,
+                    credits: crmkit_runtime::pipeline::credits::Credits::ONE,
+                };
+                crmkit_runtime::__private::fuzz::decode::<P, types::ContactEnvelope>(
+                    profile, &OP, status, body, true,
+                )
+            }
+            "update_contact" => {
+                const OP: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                    id: "update_contact",
+                    idempotent: true,
+                    batch: None,
+                    credits: crmkit_runtime::pipeline::credits::Credits::ONE,
+                };
+                crmkit_runtime::__private::fuzz::decode::<P, types::ContactEnvelope>(
+                    profile, &OP, status, body, true,
+                )
+            }
+            "delete_contact" => {
+                const OP: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                    id: "delete_contact",
+                    idempotent: true,
+                    batch: None,
+                    credits: crmkit_runtime::pipeline::credits::Credits::ONE,
+                };
+                crmkit_runtime::__private::fuzz::decode::<P, types::DeletedContact>(
+                    profile, &OP, status, body, true,
+                )
+            }
+            _ => return None,
+        })
+    }
+}

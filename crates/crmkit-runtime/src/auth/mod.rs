@@ -26,6 +26,8 @@ pub use zoho::{
 };
 
 pub use crate::pipeline::identity::{Credentials, Identity};
+#[doc(hidden)]
+pub use zoho::token_answer as zoho_token_answer;
 
 /// Redacted `Debug` for secrets.
 pub(crate) struct Redacted;

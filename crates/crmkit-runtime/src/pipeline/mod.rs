@@ -478,14 +478,52 @@ impl Inner {
 
     /// A body-less `204` stands for the profile's "empty" JSON, when it has one for `op`;
     /// an empty body with any other status stays empty (and fails to decode as JSON).
-    fn fill_empty(&self, op: &Operation, mut answer: Answer) -> Answer {
-        if answer.status == StatusCode::NO_CONTENT
-            && answer.body.is_empty()
-            && let Some(empty) = self.shared.profile.empty_success(op.id)
-        {
-            answer.body = Bytes::from_static(empty);
+    fn fill_empty(&self, op: &Operation, answer: Answer) -> Answer {
+        fill_empty(&*self.shared.profile, op, answer)
+    }
+}
+
+/// A body-less `204` stands for the profile's "empty" JSON, when it has one for `op`.
+fn fill_empty(profile: &dyn Classifier, op: &Operation, mut answer: Answer) -> Answer {
+    if answer.status == StatusCode::NO_CONTENT
+        && answer.body.is_empty()
+        && let Some(empty) = profile.empty_success(op.id)
+    {
+        answer.body = Bytes::from_static(empty);
+    }
+    answer
+}
+
+/// A batch answer's outcomes, for the fuzz targets.
+#[doc(hidden)]
+pub fn settle_batch(op: &Operation, answer: &Answer) -> Result<(), Error> {
+    decode::batch("fuzz", op, answer)
+}
+
+/// What the pipeline makes of an answer once it is read, for the fuzz targets: the
+/// profile's classification, the body-less `204`, batch outcomes, the typed decode — the
+/// same functions a call runs, without a network.
+#[doc(hidden)]
+pub fn settle<P: Profile, T: DeserializeOwned>(
+    profile: &P,
+    op: &Operation,
+    answer: Answer,
+    decode_as: bool,
+) -> Result<Option<T>, Error> {
+    let vendor = P::NAME;
+    match Classifier::classify(profile, answer.status, &answer.body) {
+        Verdict::Success => {
+            let answer = fill_empty(profile, op, answer);
+            decode::batch(vendor, op, &answer)?;
+            if decode_as {
+                decode::json(vendor, op, &answer).map(Some)
+            } else {
+                Ok(None)
+            }
         }
-        answer
+        Verdict::Fault(fault) | Verdict::Retryable(fault) => {
+            Err(api_error(vendor, op, answer, fault).into())
+        }
     }
 }
 

@@ -36,6 +36,12 @@ pub use scope::{Access, CrmModule, CrmSetting, Scope};
 pub use store::{AccessToken, FileTokenStore, MemoryTokenStore, RefreshLease, TokenStore};
 pub use token::{Grant, GrantCode, RefreshToken};
 
+/// Reads a token endpoint answer (for the fuzz targets).
+#[doc(hidden)]
+pub fn token_answer(status: StatusCode, body: &[u8]) -> Result<Grant, AuthError> {
+    token::parse("fuzz", status, body, std::time::SystemTime::now(), &[])
+}
+
 use super::StaticToken;
 use crate::error::AuthError;
 use crate::pipeline::identity::{Credentials, Identity};
