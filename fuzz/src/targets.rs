@@ -86,8 +86,11 @@ vendor!(
     crmkit_firstline::FirstLine::default()
 );
 
+/// What a target does with one input.
+pub type Target = fn(&[u8]);
+
 /// Every target by name, for the regression test.
-pub const TARGETS: &[(&str, fn(&[u8]))] = &[
+pub const TARGETS: &[(&str, Target)] = &[
     ("acuinvoice_xml", acuinvoice_xml),
     ("decode_acuinvoice", decode_acuinvoice),
     ("runtime_types", runtime_types),
