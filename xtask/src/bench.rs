@@ -43,6 +43,41 @@ pub fn run() -> Result<()> {
         compare(bin, case, ["crmkit", "baseline"])?;
     }
 
+    println!();
+    println!("| AcuInvoice answer of 32 MiB | peak memory over the body | outcome |");
+    println!("|---|---|---|");
+    for shape in ["empty", "names", "attributes", "contacts"] {
+        let out = Command::new(bin)
+            .args(["xml", shape])
+            .output()
+            .context("crmkit-bench xml")?;
+        let text = String::from_utf8_lossy(&out.stdout);
+        let number = |after: &str, until: &str| -> Option<f64> {
+            text.split(after)
+                .nth(1)?
+                .split(until)
+                .next()?
+                .trim()
+                .parse()
+                .ok()
+        };
+        let (Some(body), Some(before), Some(after)) = (
+            number("body ", " bytes"),
+            number("peak ", " KiB before"),
+            number("before, ", " KiB after"),
+        ) else {
+            bail!("unexpected output: {text}");
+        };
+        // The body is built before the decode: the decode's own peak is what it adds.
+        let added = (after - before).max(0.0) * 1024.0;
+        let outcome = text.split("; ").last().unwrap_or("").trim();
+        println!(
+            "| {shape} | {:.2}× (body + {:.0} MiB) | {outcome} |",
+            (body + added) / body,
+            added / 1048576.0
+        );
+    }
+
     let redis = Redis::start(&root)?;
     println!();
     println!(

@@ -212,17 +212,21 @@ pub(crate) fn read_answer<T: DeserializeOwned>(
     lists: &[&str],
 ) -> Result<T> {
     let refuse = |reason: String| answer.refuse(vendor, method, reason);
-    let root = xml::read(&answer.body).map_err(|e| refuse(e.to_string()))?;
-    if root.name != "response" || root.attribute("status") != Some("ok") {
+    let doc = xml::Document::parse(&answer.body, xml::Limits::for_answer(answer.body.len()))
+        .map_err(|e| refuse(e.to_string()))?;
+    if doc.root_name() != "response" || doc.root_attribute("status") != Some("ok") {
         // A `fail` answer was already an `Error::Api` (the vendor profile's in-band
         // check); anything else is not what the API describes.
         return Err(refuse(format!(
             "expected <response status=\"ok\">, got <{}> with status {:?}",
-            root.name,
-            root.attribute("status")
+            doc.root_name(),
+            doc.root_attribute("status")
         )));
     }
-    serde_json::from_value(serde_json::Value::Object(root.to_json(lists))).map_err(|e| {
+    // JSON text, not a `Value` tree: the tree is dropped before the typed decode.
+    let json = doc.json(lists);
+    drop(doc);
+    serde_json::from_str(&json).map_err(|e| {
         let mut err = DecodeError::new(
             vendor,
             method,

@@ -31,6 +31,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     {
         ["serve", case] => serve(case),
         ["run", case, variant, calls] => run(case, variant, calls.parse()?),
+        ["xml", shape] => xml_memory(shape),
         _ => Err("usage: crmkit-bench serve <case> | run <case> crmkit|baseline <calls>".into()),
     }
 }
@@ -330,4 +331,58 @@ async fn mazrica_limited(
         std::hint::black_box(r.into_inner());
     }
     Ok(())
+}
+
+/// Peak memory of decoding a 32 MiB AcuInvoice answer through the client's path (compact
+/// tree with the answer's limits, JSON text, typed decode), against the body's size. The
+/// shapes: `empty` (8 million `<a/>`), `names` (millions of distinct names), `attributes`
+/// (`<a b=""/>`), `contacts` (a real list answer). Prints the body size and the process's
+/// peak resident memory (`VmHWM`) before and after.
+fn xml_memory(shape: &str) -> Result<(), Box<dyn std::error::Error>> {
+    use crmkit::acuinvoice::xml::{Document, Limits};
+    let target = 32 << 20;
+    let mut body = Vec::with_capacity(target + 1024);
+    body.extend_from_slice(br#"<response status="ok">"#);
+    let mut i = 0u64;
+    while body.len() < target {
+        match shape {
+            "empty" => body.extend_from_slice(b"<a/>"),
+            "names" => {
+                body.extend_from_slice(format!("<n{i:x}/>").as_bytes());
+                i += 1;
+            }
+            "attributes" => body.extend_from_slice(br#"<a b=""/>"#),
+            "contacts" => body.extend_from_slice(b"<contact><contact_id>1</contact_id><client_id>2</client_id><first_name>Ada</first_name><last_name>Lovelace</last_name><email>ada@example.com</email></contact>"),
+            other => return Err(format!("unknown shape {other}").into()),
+        }
+    }
+    body.extend_from_slice(b"</response>");
+    let before = peak_kib()?;
+    let outcome = match Document::parse(&body, Limits::for_answer(body.len())) {
+        Ok(doc) => {
+            let json = doc.json(&["contact"]);
+            drop(doc);
+            match serde_json::from_str::<crmkit::acuinvoice::types::ContactListResponse>(&json) {
+                Ok(list) => format!("decoded {} contacts", list.contact.len()),
+                Err(e) => format!("refused by the schema: {e}"),
+            }
+        }
+        Err(e) => format!("refused: {e}"),
+    };
+    let after = peak_kib()?;
+    println!(
+        "{shape}: body {} bytes; peak {before} KiB before, {after} KiB after; {outcome}",
+        body.len()
+    );
+    Ok(())
+}
+
+/// The process's peak resident memory so far, from `/proc/self/status`.
+fn peak_kib() -> Result<u64, Box<dyn std::error::Error>> {
+    let status = std::fs::read_to_string("/proc/self/status")?;
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .ok_or_else(|| "no VmHWM".into())
 }
