@@ -97,9 +97,16 @@ impl<P: Profile> ClientBuilder<P> {
         self
     }
 
-    /// Time limit for one attempt, from sending to the end of the body (default 60 s).
+    /// Time limit for one attempt of a call read whole, from sending to the end of the
+    /// body (default 60 s); streamed downloads have none ([`Config::timeout`]).
     pub fn timeout(mut self, d: Duration) -> Self {
         self.config = self.config.timeout(d);
+        self
+    }
+
+    /// Longest wait for the next bytes of an answer (default 30 s; [`Config::read_timeout`]).
+    pub fn read_timeout(mut self, d: Duration) -> Self {
+        self.config = self.config.read_timeout(d);
         self
     }
 

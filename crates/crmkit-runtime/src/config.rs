@@ -19,6 +19,7 @@ pub const USER_AGENT: &str = concat!(
 #[derive(Clone, Debug)]
 pub struct Config {
     pub(crate) timeout: Duration,
+    pub(crate) read_timeout: Duration,
     pub(crate) connect_timeout: Duration,
     pub(crate) retry: RetryPolicy,
     pub(crate) rate_limit: Option<RateLimit>,
@@ -33,6 +34,7 @@ impl Default for Config {
     fn default() -> Self {
         Config {
             timeout: Duration::from_secs(60),
+            read_timeout: Duration::from_secs(30),
             connect_timeout: Duration::from_secs(10),
             retry: RetryPolicy::default(),
             rate_limit: None,
@@ -46,9 +48,19 @@ impl Default for Config {
 }
 
 impl Config {
-    /// Time limit for one attempt, from sending to the end of the body (default 60 s).
+    /// Time limit for one attempt of a call whose answer is read whole (JSON, XML), from
+    /// sending to the end of the body (default 60 s). A streamed download has no total
+    /// limit — a large file at a slow rate takes as long as it takes — and is guarded by
+    /// [`read_timeout`](Self::read_timeout) instead.
     pub fn timeout(mut self, d: Duration) -> Self {
         self.timeout = d;
+        self
+    }
+
+    /// Longest wait for the next bytes of an answer (default 30 s): a connection that
+    /// stalls fails with a timeout, however long the transfer has been running.
+    pub fn read_timeout(mut self, d: Duration) -> Self {
+        self.read_timeout = d;
         self
     }
 
@@ -96,7 +108,8 @@ impl Config {
         self
     }
 
-    /// Uses this `reqwest::Client` instead of building one (its own timeouts and TLS apply).
+    /// Uses this `reqwest::Client` instead of building one (its own timeouts and TLS apply;
+    /// `timeout` and `read_timeout` are not added to it).
     /// Build it with `redirect(reqwest::redirect::Policy::none())`: a client that follows
     /// redirects itself bypasses crmkit's redirect policy (and may forward credentials).
     pub fn http_client(mut self, client: reqwest::Client) -> Self {
@@ -126,7 +139,9 @@ impl Config {
             .user_agent(USER_AGENT)
             // The pipeline follows redirects itself, by crmkit's policy (pipeline/transport.rs).
             .redirect(reqwest::redirect::Policy::none())
-            .timeout(self.timeout)
+            // The total limit is set per request by the pipeline (downloads have none); a
+            // stall is caught by the idle limit between reads.
+            .read_timeout(self.read_timeout)
             .connect_timeout(self.connect_timeout)
             .build()
             .map_err(|e| Error::Config(format!("HTTP client: {e}")))

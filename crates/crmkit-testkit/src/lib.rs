@@ -318,6 +318,38 @@ pub async fn endless(status: u16, content_type: &'static str) -> (String, Arc<At
     .await
 }
 
+/// A local server that answers `200` with a chunked `content_type` body of `chunks`
+/// chunks of 1 KiB, one every `every`, then stalls forever if `stall` (else ends the body):
+/// a slow download, or one that stops mid-way. Returns its base URL and a request counter.
+pub async fn trickling(
+    content_type: &'static str,
+    chunks: usize,
+    every: std::time::Duration,
+    stall: bool,
+) -> (String, Arc<AtomicUsize>) {
+    raw_server(move |mut socket| async move {
+        use tokio::io::AsyncWriteExt;
+        let head = format!(
+            "HTTP/1.1 200 OK\r\ncontent-type: {content_type}\r\ntransfer-encoding: chunked\r\n\r\n"
+        );
+        if socket.write_all(head.as_bytes()).await.is_err() {
+            return;
+        }
+        let chunk = format!("400\r\n{}\r\n", "z".repeat(1024));
+        for _ in 0..chunks {
+            tokio::time::sleep(every).await;
+            if socket.write_all(chunk.as_bytes()).await.is_err() {
+                return;
+            }
+        }
+        if stall {
+            tokio::time::sleep(std::time::Duration::from_secs(3600)).await;
+        }
+        let _ = socket.write_all(b"0\r\n\r\n").await;
+    })
+    .await
+}
+
 /// A plain `reqwest::Client` for tests against local `http://` servers, with no idle-pool
 /// timer (so tests with paused time do not wait on it) and, as crmkit's own, following no
 /// redirect itself. crmkit installs no process-wide TLS

@@ -704,3 +704,53 @@ async fn the_credit_ledger_charges_the_seed_costs_and_refuses_unsent() {
         .unwrap();
     assert_eq!(ledger.credits_left(), 0, "a plain list costs 1");
 }
+
+/// A download slower than the call's timeout completes (the timeout bounds whole answers,
+/// not streams); a download that stalls fails after the idle read timeout.
+#[tokio::test]
+async fn a_slow_download_completes_and_a_stalled_one_times_out() {
+    let client = |base: &str| {
+        Client::builder()
+            .base_url(base)
+            .credentials(StaticToken::zoho(TOKEN))
+            .timeout(Duration::from_millis(500))
+            .read_timeout(Duration::from_millis(400))
+            .retry(fast_retries())
+            .allow_insecure_http(true)
+            .build()
+            .unwrap()
+    };
+    // 20 chunks, one every 100 ms: 2 s in all, four times the call's timeout.
+    let (slow, _) =
+        crmkit_testkit::trickling("application/zip", 20, Duration::from_millis(100), false).await;
+    let started = Instant::now();
+    let download = client(&slow)
+        .download_bulk_read_result()
+        .job_id("1000000031045")
+        .send()
+        .await
+        .unwrap();
+    let mut sink = CountingSink::default();
+    let written = download.write_to(&mut sink).await.unwrap();
+    assert_eq!(written, 20 * 1024);
+    assert!(started.elapsed() >= Duration::from_millis(1900));
+
+    // 3 chunks, then nothing: the idle limit ends it, with a typed timeout.
+    let (stalled, _) =
+        crmkit_testkit::trickling("application/zip", 3, Duration::from_millis(50), true).await;
+    let download = client(&stalled)
+        .download_bulk_read_result()
+        .job_id("1000000031045")
+        .send()
+        .await
+        .unwrap();
+    let err = download
+        .write_to(&mut CountingSink::default())
+        .await
+        .unwrap_err();
+    let inner = err.get_ref().and_then(|e| e.downcast_ref::<Error>());
+    assert!(
+        matches!(inner, Some(Error::Transport(t)) if t.timeout),
+        "{err:?}"
+    );
+}

@@ -113,6 +113,9 @@ struct Shared {
     max_body_bytes: usize,
     /// The per-attempt timeout; it bounds the wait for credentials too.
     timeout: std::time::Duration,
+    /// The total limit set on each request read whole; `None` with an HTTP client of the
+    /// caller's (its own timeouts apply).
+    request_timeout: Option<std::time::Duration>,
 }
 
 impl fmt::Debug for Inner {
@@ -153,6 +156,7 @@ impl Inner {
                 },
                 max_body_bytes: config.max_body_bytes,
                 timeout: config.timeout,
+                request_timeout: config.http.is_none().then_some(config.timeout),
             }),
             retry: config.retry.clone(),
         })
@@ -340,6 +344,10 @@ impl Inner {
                 None => None,
             };
             s.endpoint.route(&mut req, identity.as_ref())?;
+            if !streams && let Some(limit) = s.request_timeout {
+                // A whole answer has a total limit; a download only the idle one.
+                *req.timeout_mut() = Some(limit);
+            }
             if let Some(identity) = &identity {
                 identity.apply(&mut req);
             }
