@@ -168,7 +168,7 @@ pub mod types {
             rename = "Created_By",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub created_by: ::std::option::Option<UserRef>,
+        pub created_by: ::std::option::Option<AttachmentUser>,
         #[serde(
             rename = "Created_Time",
             skip_serializing_if = "::std::option::Option::is_none"
@@ -204,7 +204,7 @@ pub mod types {
             rename = "Modified_By",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub modified_by: ::std::option::Option<UserRef>,
+        pub modified_by: ::std::option::Option<AttachmentUser>,
         #[serde(
             rename = "Modified_Time",
             skip_serializing_if = "::std::option::Option::is_none"
@@ -214,12 +214,13 @@ pub mod types {
             rename = "Owner",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub owner: ::std::option::Option<UserRef>,
+        pub owner: ::std::option::Option<AttachmentUser>,
+        ///The record the file is attached to, as `{name, id}` or only its id.
         #[serde(
             rename = "Parent_Id",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub parent_id: ::std::option::Option<NamedRef>,
+        pub parent_id: ::std::option::Option<AttachmentParentId>,
         ///API name of the parent record's module.
         #[serde(
             rename = "$se_module",
@@ -264,6 +265,41 @@ pub mod types {
     impl AttachmentList {
         pub fn builder() -> builder::AttachmentList {
             Default::default()
+        }
+    }
+    ///The record the file is attached to, as `{name, id}` or only its id.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[serde(untagged)]
+    pub enum AttachmentParentId {
+        NamedRef(NamedRef),
+        ZohoId(ZohoId),
+    }
+    impl ::std::convert::From<NamedRef> for AttachmentParentId {
+        fn from(value: NamedRef) -> Self {
+            Self::NamedRef(value)
+        }
+    }
+    impl ::std::convert::From<ZohoId> for AttachmentParentId {
+        fn from(value: ZohoId) -> Self {
+            Self::ZohoId(value)
+        }
+    }
+    /// A user on an attachment: `{name, id}`, or only the user's id as a string in the
+    /// China edition's older answers (`"Owner": "1000000028468"`). Both are accepted.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[serde(untagged)]
+    pub enum AttachmentUser {
+        UserRef(UserRef),
+        ZohoId(ZohoId),
+    }
+    impl ::std::convert::From<UserRef> for AttachmentUser {
+        fn from(value: UserRef) -> Self {
+            Self::UserRef(value)
+        }
+    }
+    impl ::std::convert::From<ZohoId> for AttachmentUser {
+        fn from(value: ZohoId) -> Self {
+            Self::ZohoId(value)
         }
     }
     ///The blueprint state of a record.
@@ -631,7 +667,7 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub operation: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub query: ::std::option::Option<BulkReadQuery>,
+        pub query: ::std::option::Option<BulkReadJobQuery>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub result: ::std::option::Option<BulkReadResult>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -653,6 +689,61 @@ pub mod types {
     }
     impl BulkReadJobList {
         pub fn builder() -> builder::BulkReadJobList {
+            Default::default()
+        }
+    }
+    /// The query of a bulk read job as the job's details echo it. v2 answers give `module`
+    /// as the API name sent; later versions of the same API (Zoho's v6 and v7 references)
+    /// echo it as `{id, api_name}`. Both are accepted (see ERRATA.md).
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct BulkReadJobQuery {
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub criteria: ::std::option::Option<BulkReadCriterion>,
+        ///Id of the custom view exported, if any.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub cvid: ::std::option::Option<::std::string::String>,
+        ///API names of the fields exported, if the job named them.
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        pub fields: ::std::vec::Vec<::std::string::String>,
+        ///The module exported, as its API name or as `{id, api_name}`.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub module: ::std::option::Option<BulkReadJobQueryModule>,
+        ///Which block of 200,000 matching records the job exports.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub page: ::std::option::Option<i32>,
+        #[serde(flatten)]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    }
+    impl BulkReadJobQuery {
+        pub fn builder() -> builder::BulkReadJobQuery {
+            Default::default()
+        }
+    }
+    ///The module exported, as its API name or as `{id, api_name}`.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[serde(untagged)]
+    pub enum BulkReadJobQueryModule {
+        String(::std::string::String),
+        BulkReadModuleRef(BulkReadModuleRef),
+    }
+    impl ::std::convert::From<BulkReadModuleRef> for BulkReadJobQueryModule {
+        fn from(value: BulkReadModuleRef) -> Self {
+            Self::BulkReadModuleRef(value)
+        }
+    }
+    ///A module as later versions of the bulk read API echo it.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct BulkReadModuleRef {
+        ///API name of the module, e.g. `Contacts`.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub api_name: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub id: ::std::option::Option<ZohoId>,
+        #[serde(flatten)]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    }
+    impl BulkReadModuleRef {
+        pub fn builder() -> builder::BulkReadModuleRef {
             Default::default()
         }
     }
@@ -3137,9 +3228,10 @@ pub mod types {
         pub profiles: ::std::vec::Vec<LayoutProfile>,
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub sections: ::std::vec::Vec<LayoutSection>,
-        ///Status code of the layout.
+        /// Status of the layout: a code in v2 answers (`0`), a word in later versions of
+        /// the same API (`active`, Zoho's v7 reference). Both are accepted.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub status: ::std::option::Option<i32>,
+        pub status: ::std::option::Option<LayoutStatus>,
         ///Whether the layout is visible.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub visible: ::std::option::Option<bool>,
@@ -3211,15 +3303,58 @@ pub mod types {
         ///Position of the section.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub sequence_number: ::std::option::Option<i32>,
-        ///Tab order within the section.
+        /// Tab order within the section: a number in v2 answers (`1`), a word in later
+        /// versions of the same API (`left_to_right`, Zoho's v7 reference). Both are accepted.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub tab_traversal: ::std::option::Option<i32>,
+        pub tab_traversal: ::std::option::Option<LayoutSectionTabTraversal>,
         #[serde(flatten)]
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl LayoutSection {
         pub fn builder() -> builder::LayoutSection {
             Default::default()
+        }
+    }
+    /// Tab order within the section: a number in v2 answers (`1`), a word in later
+    /// versions of the same API (`left_to_right`, Zoho's v7 reference). Both are accepted.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[serde(untagged)]
+    pub enum LayoutSectionTabTraversal {
+        Int32(i32),
+        String(::std::string::String),
+    }
+    impl ::std::fmt::Display for LayoutSectionTabTraversal {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match self {
+                Self::Int32(x) => x.fmt(f),
+                Self::String(x) => x.fmt(f),
+            }
+        }
+    }
+    impl ::std::convert::From<i32> for LayoutSectionTabTraversal {
+        fn from(value: i32) -> Self {
+            Self::Int32(value)
+        }
+    }
+    /// Status of the layout: a code in v2 answers (`0`), a word in later versions of
+    /// the same API (`active`, Zoho's v7 reference). Both are accepted.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[serde(untagged)]
+    pub enum LayoutStatus {
+        Int32(i32),
+        String(::std::string::String),
+    }
+    impl ::std::fmt::Display for LayoutStatus {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match self {
+                Self::Int32(x) => x.fmt(f),
+                Self::String(x) => x.fmt(f),
+            }
+        }
+    }
+    impl ::std::convert::From<i32> for LayoutStatus {
+        fn from(value: i32) -> Self {
+            Self::Int32(value)
         }
     }
     ///`ListAttachmentsModuleApiName`
@@ -6961,6 +7096,38 @@ pub mod types {
             Default::default()
         }
     }
+    /// The answer of `delete_tag`: `{tags: outcome}`, one outcome object (the seed's sample
+    /// and the English v2 reference), or a list of one as the other tag writes answer.
+    /// Both are accepted.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct TagDeleteResult {
+        ///The deletion's outcome.
+        pub tags: TagDeleteResultTags,
+        #[serde(flatten)]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    }
+    impl TagDeleteResult {
+        pub fn builder() -> builder::TagDeleteResult {
+            Default::default()
+        }
+    }
+    ///The deletion's outcome.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[serde(untagged)]
+    pub enum TagDeleteResultTags {
+        TagOutcome(TagOutcome),
+        Array(::std::vec::Vec<TagOutcome>),
+    }
+    impl ::std::convert::From<TagOutcome> for TagDeleteResultTags {
+        fn from(value: TagOutcome) -> Self {
+            Self::TagOutcome(value)
+        }
+    }
+    impl ::std::convert::From<::std::vec::Vec<TagOutcome>> for TagDeleteResultTags {
+        fn from(value: ::std::vec::Vec<TagOutcome>) -> Self {
+            Self::Array(value)
+        }
+    }
     ///The answer of `list_tags`.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct TagList {
@@ -8848,8 +9015,10 @@ pub mod types {
         }
         #[derive(Clone, Debug)]
         pub struct Attachment {
-            created_by:
-                ::std::result::Result<::std::option::Option<super::UserRef>, ::std::string::String>,
+            created_by: ::std::result::Result<
+                ::std::option::Option<super::AttachmentUser>,
+                ::std::string::String,
+            >,
             created_time: ::std::result::Result<
                 ::std::option::Option<super::DateTimeString>,
                 ::std::string::String,
@@ -8868,16 +9037,20 @@ pub mod types {
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
-            modified_by:
-                ::std::result::Result<::std::option::Option<super::UserRef>, ::std::string::String>,
+            modified_by: ::std::result::Result<
+                ::std::option::Option<super::AttachmentUser>,
+                ::std::string::String,
+            >,
             modified_time: ::std::result::Result<
                 ::std::option::Option<super::DateTimeString>,
                 ::std::string::String,
             >,
-            owner:
-                ::std::result::Result<::std::option::Option<super::UserRef>, ::std::string::String>,
+            owner: ::std::result::Result<
+                ::std::option::Option<super::AttachmentUser>,
+                ::std::string::String,
+            >,
             parent_id: ::std::result::Result<
-                ::std::option::Option<super::NamedRef>,
+                ::std::option::Option<super::AttachmentParentId>,
                 ::std::string::String,
             >,
             se_module: ::std::result::Result<
@@ -8926,7 +9099,7 @@ pub mod types {
         impl Attachment {
             pub fn created_by<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::UserRef>>,
+                T: ::std::convert::TryInto<::std::option::Option<super::AttachmentUser>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.created_by = value
@@ -8996,7 +9169,7 @@ pub mod types {
             }
             pub fn modified_by<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::UserRef>>,
+                T: ::std::convert::TryInto<::std::option::Option<super::AttachmentUser>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.modified_by = value
@@ -9016,7 +9189,7 @@ pub mod types {
             }
             pub fn owner<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::UserRef>>,
+                T: ::std::convert::TryInto<::std::option::Option<super::AttachmentUser>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.owner = value
@@ -9026,7 +9199,7 @@ pub mod types {
             }
             pub fn parent_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::NamedRef>>,
+                T: ::std::convert::TryInto<::std::option::Option<super::AttachmentParentId>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.parent_id = value
@@ -10239,7 +10412,7 @@ pub mod types {
                 ::std::string::String,
             >,
             query: ::std::result::Result<
-                ::std::option::Option<super::BulkReadQuery>,
+                ::std::option::Option<super::BulkReadJobQuery>,
                 ::std::string::String,
             >,
             result: ::std::result::Result<
@@ -10323,7 +10496,7 @@ pub mod types {
             }
             pub fn query<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::BulkReadQuery>>,
+                T: ::std::convert::TryInto<::std::option::Option<super::BulkReadJobQuery>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.query = value
@@ -10456,6 +10629,209 @@ pub mod types {
             fn from(value: super::BulkReadJobList) -> Self {
                 Self {
                     data: Ok(value.data),
+                    extra: Ok(value.extra),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct BulkReadJobQuery {
+            criteria: ::std::result::Result<
+                ::std::option::Option<super::BulkReadCriterion>,
+                ::std::string::String,
+            >,
+            cvid: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            fields: ::std::result::Result<
+                ::std::vec::Vec<::std::string::String>,
+                ::std::string::String,
+            >,
+            module: ::std::result::Result<
+                ::std::option::Option<super::BulkReadJobQueryModule>,
+                ::std::string::String,
+            >,
+            page: ::std::result::Result<::std::option::Option<i32>, ::std::string::String>,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for BulkReadJobQuery {
+            fn default() -> Self {
+                Self {
+                    criteria: Ok(Default::default()),
+                    cvid: Ok(Default::default()),
+                    fields: Ok(Default::default()),
+                    module: Ok(Default::default()),
+                    page: Ok(Default::default()),
+                    extra: Err("no value supplied for extra".to_string()),
+                }
+            }
+        }
+        impl BulkReadJobQuery {
+            pub fn criteria<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::BulkReadCriterion>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.criteria = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for criteria: {e}"));
+                self
+            }
+            pub fn cvid<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.cvid = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for cvid: {e}"));
+                self
+            }
+            pub fn fields<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.fields = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for fields: {e}"));
+                self
+            }
+            pub fn module<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::BulkReadJobQueryModule>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.module = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for module: {e}"));
+                self
+            }
+            pub fn page<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i32>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.page = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for page: {e}"));
+                self
+            }
+            pub fn extra<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                    >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.extra = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for extra: {e}"));
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<BulkReadJobQuery> for super::BulkReadJobQuery {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: BulkReadJobQuery,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    criteria: value.criteria?,
+                    cvid: value.cvid?,
+                    fields: value.fields?,
+                    module: value.module?,
+                    page: value.page?,
+                    extra: value.extra?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::BulkReadJobQuery> for BulkReadJobQuery {
+            fn from(value: super::BulkReadJobQuery) -> Self {
+                Self {
+                    criteria: Ok(value.criteria),
+                    cvid: Ok(value.cvid),
+                    fields: Ok(value.fields),
+                    module: Ok(value.module),
+                    page: Ok(value.page),
+                    extra: Ok(value.extra),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct BulkReadModuleRef {
+            api_name: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            id: ::std::result::Result<::std::option::Option<super::ZohoId>, ::std::string::String>,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for BulkReadModuleRef {
+            fn default() -> Self {
+                Self {
+                    api_name: Ok(Default::default()),
+                    id: Ok(Default::default()),
+                    extra: Err("no value supplied for extra".to_string()),
+                }
+            }
+        }
+        impl BulkReadModuleRef {
+            pub fn api_name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.api_name = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for api_name: {e}"));
+                self
+            }
+            pub fn id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::ZohoId>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.id = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for id: {e}"));
+                self
+            }
+            pub fn extra<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                    >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.extra = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for extra: {e}"));
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<BulkReadModuleRef> for super::BulkReadModuleRef {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: BulkReadModuleRef,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    api_name: value.api_name?,
+                    id: value.id?,
+                    extra: value.extra?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::BulkReadModuleRef> for BulkReadModuleRef {
+            fn from(value: super::BulkReadModuleRef) -> Self {
+                Self {
+                    api_name: Ok(value.api_name),
+                    id: Ok(value.id),
                     extra: Ok(value.extra),
                 }
             }
@@ -13063,7 +13439,10 @@ pub mod types {
                 ::std::result::Result<::std::vec::Vec<super::LayoutProfile>, ::std::string::String>,
             sections:
                 ::std::result::Result<::std::vec::Vec<super::LayoutSection>, ::std::string::String>,
-            status: ::std::result::Result<::std::option::Option<i32>, ::std::string::String>,
+            status: ::std::result::Result<
+                ::std::option::Option<super::LayoutStatus>,
+                ::std::string::String,
+            >,
             visible: ::std::result::Result<::std::option::Option<bool>, ::std::string::String>,
             extra: ::std::result::Result<
                 ::serde_json::Map<::std::string::String, ::serde_json::Value>,
@@ -13194,7 +13573,7 @@ pub mod types {
             }
             pub fn status<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<i32>>,
+                T: ::std::convert::TryInto<::std::option::Option<super::LayoutStatus>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.status = value
@@ -13443,7 +13822,10 @@ pub mod types {
             >,
             sequence_number:
                 ::std::result::Result<::std::option::Option<i32>, ::std::string::String>,
-            tab_traversal: ::std::result::Result<::std::option::Option<i32>, ::std::string::String>,
+            tab_traversal: ::std::result::Result<
+                ::std::option::Option<super::LayoutSectionTabTraversal>,
+                ::std::string::String,
+            >,
             extra: ::std::result::Result<
                 ::serde_json::Map<::std::string::String, ::serde_json::Value>,
                 ::std::string::String,
@@ -13559,7 +13941,7 @@ pub mod types {
             }
             pub fn tab_traversal<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<i32>>,
+                T: ::std::convert::TryInto<::std::option::Option<super::LayoutSectionTabTraversal>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.tab_traversal = value
@@ -19770,6 +20152,65 @@ pub mod types {
                     modified_by: Ok(value.modified_by),
                     modified_time: Ok(value.modified_time),
                     name: Ok(value.name),
+                    extra: Ok(value.extra),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct TagDeleteResult {
+            tags: ::std::result::Result<super::TagDeleteResultTags, ::std::string::String>,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for TagDeleteResult {
+            fn default() -> Self {
+                Self {
+                    tags: Err("no value supplied for tags".to_string()),
+                    extra: Err("no value supplied for extra".to_string()),
+                }
+            }
+        }
+        impl TagDeleteResult {
+            pub fn tags<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::TagDeleteResultTags>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.tags = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for tags: {e}"));
+                self
+            }
+            pub fn extra<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                    >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.extra = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for extra: {e}"));
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<TagDeleteResult> for super::TagDeleteResult {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: TagDeleteResult,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    tags: value.tags?,
+                    extra: value.extra?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::TagDeleteResult> for TagDeleteResult {
+            fn from(value: super::TagDeleteResult) -> Self {
+                Self {
+                    tags: Ok(value.tags),
                     extra: Ok(value.extra),
                 }
             }
@@ -28225,7 +28666,7 @@ pub mod builder {
         /// Sends the request through crmkit's pipeline (limits, credentials, retries, classification) and returns the decoded answer, or `Error::PartialFailure` when any item of the batch failed (see `send_partial`).
         pub async fn send(
             self,
-        ) -> crmkit_runtime::Result<crmkit_runtime::Response<types::TagsWriteResult>> {
+        ) -> crmkit_runtime::Result<crmkit_runtime::Response<types::TagDeleteResult>> {
             const OPERATION: crmkit_runtime::Operation = crmkit_runtime::Operation {
                 id: "delete_tag",
                 idempotent: true,
@@ -28245,7 +28686,7 @@ pub mod builder {
         pub async fn send_partial(
             self,
         ) -> crmkit_runtime::Result<(
-            crmkit_runtime::Response<types::TagsWriteResult>,
+            crmkit_runtime::Response<types::TagDeleteResult>,
             ::std::option::Option<crmkit_runtime::PartialFailure>,
         )> {
             const OPERATION: crmkit_runtime::Operation = crmkit_runtime::Operation {
@@ -33734,7 +34175,7 @@ pub mod __fuzz {
                     }),
                     credits: crmkit_runtime::pipeline::credits::Credits::ONE,
                 };
-                crmkit_runtime::__private::fuzz::decode::<P, types::TagsWriteResult>(
+                crmkit_runtime::__private::fuzz::decode::<P, types::TagDeleteResult>(
                     profile, &OP, status, body, true,
                 )
             }

@@ -48,6 +48,7 @@ fn check(schema: &str, label: &str, value: &Value, round_trip: bool) {
         SharingDetails,
         TagList,
         TagRecordCount,
+        TagDeleteResult,
         TagsWriteResult,
         UserList,
         VariableGroupList,

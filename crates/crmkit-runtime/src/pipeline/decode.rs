@@ -86,8 +86,11 @@ pub(crate) fn batch(vendor: &'static str, op: &Operation, answer: &Answer) -> Re
     let Ok(Value::Object(mut doc)) = serde_json::from_slice::<Value>(&answer.body) else {
         return Ok(()); // the typed decode reports a body of the wrong shape
     };
-    let Some(Value::Array(items)) = doc.remove(spec.items) else {
-        return Ok(());
+    let items = match doc.remove(spec.items) {
+        Some(Value::Array(items)) => items,
+        // One outcome as an object (Zoho's `delete_tag`): a batch of one.
+        Some(one @ Value::Object(_)) => vec![one],
+        _ => return Ok(()),
     };
     let total = items.len();
     let (mut succeeded, mut failed) = (Vec::new(), Vec::new());
