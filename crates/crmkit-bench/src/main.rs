@@ -138,9 +138,18 @@ fn http() -> reqwest::Client {
 }
 
 async fn zoho_crmkit(base: &str, calls: u32) -> crmkit::Result<()> {
+    get_records(base, StaticToken::zoho("bench-token"), calls).await
+}
+
+/// `calls` Zoho `get_record` calls through crmkit with `credentials`.
+async fn get_records(
+    base: &str,
+    credentials: impl Into<crmkit::ZohoAuth>,
+    calls: u32,
+) -> crmkit::Result<()> {
     let crm = crmkit::zoho_crm::Client::builder()
         .base_url(base)
-        .credentials(StaticToken::zoho("bench-token"))
+        .credentials(credentials)
         .http_client(http())
         .allow_insecure_http(true)
         .build()?;
@@ -176,11 +185,17 @@ async fn zoho_baseline(base: &str, calls: u32) -> Result<(), Box<dyn std::error:
 }
 
 async fn mazrica_crmkit(base: &str, calls: u32) -> crmkit::Result<()> {
+    // The baseline has no limiter either.
+    list_customers(base, crmkit::Limits::none(), calls).await
+}
+
+/// `calls` Mazrica `list_customers` calls through crmkit under `limits`.
+async fn list_customers(base: &str, limits: crmkit::Limits, calls: u32) -> crmkit::Result<()> {
     let mazrica = crmkit::mazrica::Client::builder()
         .base_url(base)
         .credentials(ApiKey::x_api_key("bench-key"))
         .http_client(http())
-        .rate_limit(None) // the baseline has no limiter either
+        .limits(limits)
         .allow_insecure_http(true)
         .build()?;
     for _ in 0..calls {
@@ -285,22 +300,7 @@ async fn zoho_oauth(
         }
         _ => app.oauth(refresh).access_token(token).build()?,
     };
-    let crm = crmkit::zoho_crm::Client::builder()
-        .base_url(base)
-        .credentials(oauth)
-        .http_client(http())
-        .allow_insecure_http(true)
-        .build()?;
-    for _ in 0..calls {
-        let r = crm
-            .get_record()
-            .module_api_name("Leads")
-            .record_id("410888000000698006")
-            .send()
-            .await?;
-        std::hint::black_box(r.into_inner());
-    }
-    Ok(())
+    Ok(get_records(base, oauth, calls).await?)
 }
 
 /// Mazrica `list_customers` under a rate limit that never waits (10⁶/s), kept in the
@@ -319,18 +319,7 @@ async fn mazrica_limited(
         }
         _ => crmkit::Limits::new(Some(rate), None)?,
     };
-    let mazrica = crmkit::mazrica::Client::builder()
-        .base_url(base)
-        .credentials(ApiKey::x_api_key("bench-key"))
-        .http_client(http())
-        .limits(limits)
-        .allow_insecure_http(true)
-        .build()?;
-    for _ in 0..calls {
-        let r = mazrica.list_customers().limit(100u32).send().await?;
-        std::hint::black_box(r.into_inner());
-    }
-    Ok(())
+    Ok(list_customers(base, limits, calls).await?)
 }
 
 /// Peak memory of decoding a 32 MiB AcuInvoice answer through the client's path (compact
