@@ -1,6 +1,8 @@
-//! `cargo xtask fuzz [--seconds N] [--target T] [--seed]`: the coverage-guided fuzz targets
-//! of `fuzz/` (cargo-fuzz, libFuzzer, the nightly toolchain), each run for N seconds
-//! (default 60) on its corpus, then a table of executions, corpus sizes and crashes.
+//! `cargo xtask fuzz [--seconds N] [--runs N] [--target T] [--seed]`: the coverage-guided
+//! fuzz targets of `fuzz/` (cargo-fuzz, libFuzzer, the nightly toolchain), each run on its
+//! corpus for N seconds (default 60) or, with `--runs`, until it has made N executions (then
+//! `--seconds` bounds it only when given too), then a table of executions, corpus sizes and
+//! crashes.
 //!
 //! - cargo-fuzz is installed, pinned, under `target/tools/cargo-fuzz/`; the nightly
 //!   toolchain comes from rustup.
@@ -40,17 +42,26 @@ const CARGO_FUZZ: &str = "0.13.2";
 
 pub fn run(args: &[String]) -> Result<()> {
     let root = specs::root();
-    let mut seconds = 60u64;
+    let mut seconds = None;
+    let mut runs = None;
     let mut only = None;
     let mut seed_only = false;
     let mut it = args.iter();
     while let Some(arg) = it.next() {
         match arg.as_str() {
             "--seconds" => {
-                seconds = it
-                    .next()
-                    .and_then(|s| s.parse().ok())
-                    .context("--seconds needs a number")?
+                seconds = Some(
+                    it.next()
+                        .and_then(|s| s.parse::<u64>().ok())
+                        .context("--seconds needs a number")?,
+                )
+            }
+            "--runs" => {
+                runs = Some(
+                    it.next()
+                        .and_then(|s| s.parse::<u64>().ok())
+                        .context("--runs needs a number")?,
+                )
             }
             "--target" => only = Some(it.next().context("--target needs a name")?.clone()),
             "--seed" => seed_only = true,
@@ -103,13 +114,23 @@ pub fn run(args: &[String]) -> Result<()> {
     let mut crashed = Vec::new();
     for target in targets {
         let mut cmd = fuzz(&["run", "--fuzz-dir", "fuzz", "-O", target, "--"]);
-        cmd.arg(format!("-max_total_time={seconds}"))
-            .args([
-                "-print_final_stats=1",
-                "-rss_limit_mb=4096",
-                "-max_len=65536",
-            ])
-            .current_dir(&root);
+        match (runs, seconds) {
+            (Some(runs), seconds) => {
+                cmd.arg(format!("-runs={runs}"));
+                if let Some(seconds) = seconds {
+                    cmd.arg(format!("-max_total_time={seconds}"));
+                }
+            }
+            (None, seconds) => {
+                cmd.arg(format!("-max_total_time={}", seconds.unwrap_or(60)));
+            }
+        }
+        cmd.args([
+            "-print_final_stats=1",
+            "-rss_limit_mb=4096",
+            "-max_len=65536",
+        ])
+        .current_dir(&root);
         let out = cmd.output().with_context(|| format!("running {target}"))?;
         let text = String::from_utf8_lossy(&out.stderr);
         let stat = |name: &str| {

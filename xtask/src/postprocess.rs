@@ -110,6 +110,16 @@ pub fn apply(file: &mut syn::File, spec: &Value) -> Result<()> {
     Ok(())
 }
 
+/// typify's builder of an open object starts its `extra` map (the undeclared properties)
+/// unset, so `X::builder().field(..).try_into()` fails with "no value supplied for extra"
+/// unless the caller sets it: start it empty instead.
+pub fn open_builders(code: &str) -> String {
+    code.replace(
+        r#"extra: Err("no value supplied for extra".to_string()),"#,
+        "extra: Ok(Default::default()),",
+    )
+}
+
 /// `__fuzz`: every operation's answer through the pipeline's decode path, picked by
 /// operation id (the fuzz targets in `fuzz/` drive it). Generic over the profile, so it
 /// costs nothing unless called.

@@ -581,7 +581,7 @@ pub mod types {
                     last_name: Ok(Default::default()),
                     mobile_phone: Ok(Default::default()),
                     phone: Ok(Default::default()),
-                    extra: Err("no value supplied for extra".to_string()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -887,7 +887,7 @@ pub mod types {
                 Self {
                     contact_id: Err("no value supplied for contact_id".to_string()),
                     status: Err("no value supplied for status".to_string()),
-                    extra: Err("no value supplied for extra".to_string()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -1017,7 +1017,7 @@ pub mod types {
             fn default() -> Self {
                 Self {
                     status: Err("no value supplied for status".to_string()),
-                    extra: Err("no value supplied for extra".to_string()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -1137,7 +1137,7 @@ pub mod types {
                 Self {
                     contact: Err("no value supplied for contact".to_string()),
                     status: Err("no value supplied for status".to_string()),
-                    extra: Err("no value supplied for extra".to_string()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -1317,7 +1317,7 @@ pub mod types {
                 Self {
                     contact: Ok(Default::default()),
                     status: Err("no value supplied for status".to_string()),
-                    extra: Err("no value supplied for extra".to_string()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -1589,7 +1589,7 @@ pub mod types {
             fn default() -> Self {
                 Self {
                     status: Err("no value supplied for status".to_string()),
-                    extra: Err("no value supplied for extra".to_string()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -1655,7 +1655,7 @@ pub mod types {
                 Self {
                     error: Err("no value supplied for error".to_string()),
                     status: Err("no value supplied for status".to_string()),
-                    extra: Err("no value supplied for extra".to_string()),
+                    extra: Ok(Default::default()),
                 }
             }
         }

@@ -319,7 +319,7 @@ pub mod types {
                 Self {
                     errors: Ok(Default::default()),
                     message: Err("no value supplied for message".to_string()),
-                    extra: Err("no value supplied for extra".to_string()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -413,7 +413,7 @@ pub mod types {
                     last: Ok(Default::default()),
                     next: Ok(Default::default()),
                     prev: Ok(Default::default()),
-                    extra: Err("no value supplied for extra".to_string()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -523,7 +523,7 @@ pub mod types {
                     per_page: Err("no value supplied for per_page".to_string()),
                     to: Ok(Default::default()),
                     total: Err("no value supplied for total".to_string()),
-                    extra: Err("no value supplied for extra".to_string()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -660,7 +660,7 @@ pub mod types {
                     id: Err("no value supplied for id".to_string()),
                     is_visible: Ok(Default::default()),
                     phone_number_id: Err("no value supplied for phone_number_id".to_string()),
-                    extra: Err("no value supplied for extra".to_string()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -776,7 +776,7 @@ pub mod types {
                     phone_contact: Ok(Default::default()),
                     profile_id: Ok(Default::default()),
                     type_: Err("no value supplied for type_".to_string()),
-                    extra: Err("no value supplied for extra".to_string()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -1009,7 +1009,7 @@ pub mod types {
             fn default() -> Self {
                 Self {
                     data: Err("no value supplied for data".to_string()),
-                    extra: Err("no value supplied for extra".to_string()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -1072,7 +1072,7 @@ pub mod types {
                     data: Err("no value supplied for data".to_string()),
                     links: Err("no value supplied for links".to_string()),
                     meta: Err("no value supplied for meta".to_string()),
-                    extra: Err("no value supplied for extra".to_string()),
+                    extra: Ok(Default::default()),
                 }
             }
         }

@@ -4254,7 +4254,7 @@ pub mod types {
                     selected_values: Ok(Default::default()),
                     text: Ok(Default::default()),
                     value: Ok(Default::default()),
-                    extra: Err("no value supplied for extra".to_string()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -4515,7 +4515,7 @@ pub mod types {
                     item_key: Ok(Default::default()),
                     item_type: Ok(Default::default()),
                     name: Ok(Default::default()),
-                    extra: Err("no value supplied for extra".to_string()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -4632,7 +4632,7 @@ pub mod types {
                     created_at: Ok(Default::default()),
                     id: Err("no value supplied for id".to_string()),
                     name: Ok(Default::default()),
-                    extra: Err("no value supplied for extra".to_string()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -4727,7 +4727,7 @@ pub mod types {
                     labels: Ok(Default::default()),
                     page: Err("no value supplied for page".to_string()),
                     total_count: Err("no value supplied for total_count".to_string()),
-                    extra: Err("no value supplied for extra".to_string()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -4825,7 +4825,7 @@ pub mod types {
             fn default() -> Self {
                 Self {
                     action_custom_items: Ok(Default::default()),
-                    extra: Err("no value supplied for extra".to_string()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -5042,7 +5042,7 @@ pub mod types {
                     mime_type: Ok(Default::default()),
                     name: Ok(Default::default()),
                     url: Ok(Default::default()),
-                    extra: Err("no value supplied for extra".to_string()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -5137,7 +5137,7 @@ pub mod types {
                     name: Ok(Default::default()),
                     pattern: Ok(Default::default()),
                     pattern_name: Ok(Default::default()),
-                    extra: Err("no value supplied for extra".to_string()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -5297,7 +5297,7 @@ pub mod types {
                     operation_type: Ok(Default::default()),
                     time: Ok(Default::default()),
                     user: Ok(Default::default()),
-                    extra: Err("no value supplied for extra".to_string()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -5420,7 +5420,7 @@ pub mod types {
                     audits: Ok(Default::default()),
                     page: Err("no value supplied for page".to_string()),
                     total_count: Err("no value supplied for total_count".to_string()),
-                    extra: Err("no value supplied for extra".to_string()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -6455,7 +6455,7 @@ pub mod types {
                     index: Ok(Default::default()),
                     massages: Ok(Default::default()),
                     messages: Ok(Default::default()),
-                    extra: Err("no value supplied for extra".to_string()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -6965,7 +6965,7 @@ pub mod types {
                     position: Ok(Default::default()),
                     tel: Ok(Default::default()),
                     updated_at: Ok(Default::default()),
-                    extra: Err("no value supplied for extra".to_string()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -7262,7 +7262,7 @@ pub mod types {
                     start_datetime: Err("no value supplied for start_datetime".to_string()),
                     sync_calendar: Ok(Default::default()),
                     updated_at: Ok(Default::default()),
-                    extra: Err("no value supplied for extra".to_string()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -7530,7 +7530,7 @@ pub mod types {
                     actions: Ok(Default::default()),
                     page: Err("no value supplied for page".to_string()),
                     total_count: Err("no value supplied for total_count".to_string()),
-                    extra: Err("no value supplied for extra".to_string()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -7661,7 +7661,7 @@ pub mod types {
                     selected_values: Ok(Default::default()),
                     text: Ok(Default::default()),
                     value: Ok(Default::default()),
-                    extra: Err("no value supplied for extra".to_string()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -7933,7 +7933,7 @@ pub mod types {
                     contacts: Ok(Default::default()),
                     page: Err("no value supplied for page".to_string()),
                     total_count: Err("no value supplied for total_count".to_string()),
-                    extra: Err("no value supplied for extra".to_string()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -8019,7 +8019,7 @@ pub mod types {
             fn default() -> Self {
                 Self {
                     contact_custom_items: Ok(Default::default()),
-                    extra: Err("no value supplied for extra".to_string()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -9542,7 +9542,7 @@ pub mod types {
                     item_type: Ok(Default::default()),
                     name: Err("no value supplied for name".to_string()),
                     order_num: Ok(Default::default()),
-                    extra: Err("no value supplied for extra".to_string()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -9671,7 +9671,7 @@ pub mod types {
                     id: Ok(Default::default()),
                     label: Ok(Default::default()),
                     value: Ok(Default::default()),
-                    extra: Err("no value supplied for extra".to_string()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -9764,7 +9764,7 @@ pub mod types {
                     created_at: Ok(Default::default()),
                     id: Err("no value supplied for id".to_string()),
                     updated_at: Ok(Default::default()),
-                    extra: Err("no value supplied for extra".to_string()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -9869,7 +9869,7 @@ pub mod types {
                     key: Err("no value supplied for key".to_string()),
                     name: Ok(Default::default()),
                     updated_at: Ok(Default::default()),
-                    extra: Err("no value supplied for extra".to_string()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -9995,7 +9995,7 @@ pub mod types {
                     custom_object_defs: Ok(Default::default()),
                     page: Err("no value supplied for page".to_string()),
                     total_count: Err("no value supplied for total_count".to_string()),
-                    extra: Err("no value supplied for extra".to_string()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -10093,7 +10093,7 @@ pub mod types {
                     item_type: Ok(Default::default()),
                     key: Err("no value supplied for key".to_string()),
                     name: Ok(Default::default()),
-                    extra: Err("no value supplied for extra".to_string()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -10390,7 +10390,7 @@ pub mod types {
                     custom_objects: Ok(Default::default()),
                     page: Err("no value supplied for page".to_string()),
                     total_count: Err("no value supplied for total_count".to_string()),
-                    extra: Err("no value supplied for extra".to_string()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -10481,7 +10481,7 @@ pub mod types {
                 Self {
                     key: Ok(Default::default()),
                     name: Ok(Default::default()),
-                    extra: Err("no value supplied for extra".to_string()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -10749,7 +10749,7 @@ pub mod types {
                     tel_no: Ok(Default::default()),
                     updated_at: Ok(Default::default()),
                     web_url: Ok(Default::default()),
-                    extra: Err("no value supplied for extra".to_string()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -11005,7 +11005,7 @@ pub mod types {
                     start_datetime: Err("no value supplied for start_datetime".to_string()),
                     sync_calendar: Ok(Default::default()),
                     updated_at: Ok(Default::default()),
-                    extra: Err("no value supplied for extra".to_string()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -11263,7 +11263,7 @@ pub mod types {
                     actions: Ok(Default::default()),
                     page: Err("no value supplied for page".to_string()),
                     total_count: Err("no value supplied for total_count".to_string()),
-                    extra: Err("no value supplied for extra".to_string()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -11394,7 +11394,7 @@ pub mod types {
                     selected_values: Ok(Default::default()),
                     text: Ok(Default::default()),
                     value: Ok(Default::default()),
-                    extra: Err("no value supplied for extra".to_string()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -11667,7 +11667,7 @@ pub mod types {
                     customers: Ok(Default::default()),
                     page: Err("no value supplied for page".to_string()),
                     total_count: Err("no value supplied for total_count".to_string()),
-                    extra: Err("no value supplied for extra".to_string()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -11753,7 +11753,7 @@ pub mod types {
             fn default() -> Self {
                 Self {
                     customer_custom_items: Ok(Default::default()),
-                    extra: Err("no value supplied for extra".to_string()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -11903,7 +11903,7 @@ pub mod types {
                     reason: Ok(Default::default()),
                     updated_at: Ok(Default::default()),
                     user: Ok(Default::default()),
-                    extra: Err("no value supplied for extra".to_string()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -12282,7 +12282,7 @@ pub mod types {
                     start_datetime: Err("no value supplied for start_datetime".to_string()),
                     sync_calendar: Ok(Default::default()),
                     updated_at: Ok(Default::default()),
-                    extra: Err("no value supplied for extra".to_string()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -12550,7 +12550,7 @@ pub mod types {
                     actions: Ok(Default::default()),
                     page: Err("no value supplied for page".to_string()),
                     total_count: Err("no value supplied for total_count".to_string()),
-                    extra: Err("no value supplied for extra".to_string()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -12694,7 +12694,7 @@ pub mod types {
                     selected_values: Ok(Default::default()),
                     text: Ok(Default::default()),
                     value: Ok(Default::default()),
-                    extra: Err("no value supplied for extra".to_string()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -13004,7 +13004,7 @@ pub mod types {
                     deals: Ok(Default::default()),
                     page: Err("no value supplied for page".to_string()),
                     total_count: Err("no value supplied for total_count".to_string()),
-                    extra: Err("no value supplied for extra".to_string()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -13125,7 +13125,7 @@ pub mod types {
                     term: Ok(Default::default()),
                     unit: Ok(Default::default()),
                     unit_cost: Ok(Default::default()),
-                    extra: Err("no value supplied for extra".to_string()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -13488,7 +13488,7 @@ pub mod types {
                     price: Ok(Default::default()),
                     round_type: Ok(Default::default()),
                     unit: Ok(Default::default()),
-                    extra: Err("no value supplied for extra".to_string()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -13651,7 +13651,7 @@ pub mod types {
                     phases: Ok(Default::default()),
                     probabilities: Ok(Default::default()),
                     products: Ok(Default::default()),
-                    extra: Err("no value supplied for extra".to_string()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -13821,7 +13821,7 @@ pub mod types {
             fn default() -> Self {
                 Self {
                     deal_types: Ok(Default::default()),
-                    extra: Err("no value supplied for extra".to_string()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -13885,7 +13885,7 @@ pub mod types {
                 Self {
                     id: Err("no value supplied for id".to_string()),
                     name: Ok(Default::default()),
-                    extra: Err("no value supplied for extra".to_string()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -13962,7 +13962,7 @@ pub mod types {
                     deal_types: Ok(Default::default()),
                     roles: Ok(Default::default()),
                     users: Ok(Default::default()),
-                    extra: Err("no value supplied for extra".to_string()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -14058,7 +14058,7 @@ pub mod types {
                     bulk_errors: Ok(Default::default()),
                     error: Ok(Default::default()),
                     messages: Ok(Default::default()),
-                    extra: Err("no value supplied for extra".to_string()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -14187,7 +14187,7 @@ pub mod types {
                     id: Ok(Default::default()),
                     key: Ok(Default::default()),
                     name: Ok(Default::default()),
-                    extra: Err("no value supplied for extra".to_string()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -14278,7 +14278,7 @@ pub mod types {
                     id: Ok(Default::default()),
                     lifecycle_stage_type_id: Ok(Default::default()),
                     name: Ok(Default::default()),
-                    extra: Err("no value supplied for extra".to_string()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -14369,7 +14369,7 @@ pub mod types {
                     id: Err("no value supplied for id".to_string()),
                     lifecycle_stages: Ok(Default::default()),
                     name: Ok(Default::default()),
-                    extra: Err("no value supplied for extra".to_string()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -14455,7 +14455,7 @@ pub mod types {
             fn default() -> Self {
                 Self {
                     lifecycle_stage_types: Ok(Default::default()),
-                    extra: Err("no value supplied for extra".to_string()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -14519,7 +14519,7 @@ pub mod types {
                 Self {
                     id: Ok(Default::default()),
                     name: Ok(Default::default()),
-                    extra: Err("no value supplied for extra".to_string()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -14633,7 +14633,7 @@ pub mod types {
                     id: Ok(Default::default()),
                     name: Ok(Default::default()),
                     status: Ok(Default::default()),
-                    extra: Err("no value supplied for extra".to_string()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -14727,7 +14727,7 @@ pub mod types {
                     is_current_phase: Ok(Default::default()),
                     name: Ok(Default::default()),
                     phase_stay_days: Ok(Default::default()),
-                    extra: Err("no value supplied for extra".to_string()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -14871,7 +14871,7 @@ pub mod types {
                     page: Err("no value supplied for page".to_string()),
                     roles: Ok(Default::default()),
                     total_count: Err("no value supplied for total_count".to_string()),
-                    extra: Err("no value supplied for extra".to_string()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -15385,7 +15385,7 @@ pub mod types {
                     id: Ok(Default::default()),
                     label: Ok(Default::default()),
                     value: Ok(Default::default()),
-                    extra: Err("no value supplied for extra".to_string()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -17031,7 +17031,7 @@ pub mod types {
                     profile: Ok(Default::default()),
                     role: Ok(Default::default()),
                     user_groups: Ok(Default::default()),
-                    extra: Err("no value supplied for extra".to_string()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -17158,7 +17158,7 @@ pub mod types {
                     name: Ok(Default::default()),
                     order_num: Ok(Default::default()),
                     users: Ok(Default::default()),
-                    extra: Err("no value supplied for extra".to_string()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -17258,7 +17258,7 @@ pub mod types {
                     page: Err("no value supplied for page".to_string()),
                     total_count: Err("no value supplied for total_count".to_string()),
                     user_groups: Ok(Default::default()),
-                    extra: Err("no value supplied for extra".to_string()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -17345,7 +17345,7 @@ pub mod types {
                     page: Err("no value supplied for page".to_string()),
                     total_count: Err("no value supplied for total_count".to_string()),
                     users: Ok(Default::default()),
-                    extra: Err("no value supplied for extra".to_string()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -17438,7 +17438,7 @@ pub mod types {
                     email: Ok(Default::default()),
                     id: Ok(Default::default()),
                     name: Ok(Default::default()),
-                    extra: Err("no value supplied for extra".to_string()),
+                    extra: Ok(Default::default()),
                 }
             }
         }

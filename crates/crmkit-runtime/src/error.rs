@@ -47,6 +47,11 @@ pub enum Error {
     /// with the fail-closed policy).
     #[error(transparent)]
     Limit(Box<LimitError>),
+    /// A bulk export did not deliver every record it promised: the job failed, the result
+    /// is not the archive or CSV the job describes, or it holds fewer or more rows than the
+    /// job counted.
+    #[error(transparent)]
+    Export(Box<ExportError>),
     /// The call was not sent because an argument is missing or invalid.
     #[error("invalid request: {0}")]
     InvalidRequest(String),
@@ -100,6 +105,10 @@ impl Error {
             Error::Transport(_) => true,
             Error::Auth(e) => e.is_retryable(),
             Error::Limit(e) => matches!(e.kind, LimitKind::Unavailable { .. }),
+            Error::Export(e) => matches!(
+                e.kind,
+                ExportErrorKind::Truncated(_) | ExportErrorKind::Deadline { .. }
+            ),
             _ => false,
         }
     }
@@ -488,6 +497,99 @@ pub struct RedirectError {
     pub reason: String,
 }
 
+/// A bulk export that stopped before it delivered every record.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{vendor} export job {}{}: {kind}", job.as_deref().unwrap_or("(not created)"), page.map(|p| format!(" (page {p})")).unwrap_or_default())]
+#[non_exhaustive]
+pub struct ExportError {
+    /// Vendor name.
+    pub vendor: &'static str,
+    /// The job's id, once it was created.
+    pub job: Option<String>,
+    /// Which page of the export (each page is one job).
+    pub page: Option<u32>,
+    /// What went wrong.
+    pub kind: ExportErrorKind,
+}
+
+impl ExportError {
+    /// `kind`, for `vendor`'s job `job` (once created), exporting page `page`.
+    pub fn new(
+        vendor: &'static str,
+        job: Option<String>,
+        page: Option<u32>,
+        kind: ExportErrorKind,
+    ) -> Self {
+        ExportError {
+            vendor,
+            job,
+            page,
+            kind,
+        }
+    }
+}
+
+/// Why a bulk export stopped.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ExportErrorKind {
+    /// The vendor reports the job failed (Zoho's `FAILED` or `FAILURE`).
+    #[error("the job ended in state {state}")]
+    JobFailed {
+        /// The state as the vendor wrote it.
+        state: String,
+    },
+    /// The job did not finish within the caller's deadline.
+    #[error("the job did not finish within {waited:?}")]
+    Deadline {
+        /// How long it was waited for.
+        waited: std::time::Duration,
+    },
+    /// The job's answers are not what the API describes (no id, no result).
+    #[error("unexpected job answer: {0}")]
+    Job(String),
+    /// The result is not a readable ZIP archive (or holds no file).
+    #[error("the result is not a readable ZIP archive: {0}")]
+    Archive(String),
+    /// The CSV inside is malformed (not UTF-8, a row longer than the limit).
+    #[error("malformed CSV at row {row}: {reason}")]
+    Csv {
+        /// The 1-based row (the header is row 0).
+        row: u64,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// The CSV's header lacks fields the query asked for.
+    #[error("the CSV header lacks the requested fields {missing:?}")]
+    Header {
+        /// Requested fields missing from the header.
+        missing: Vec<String>,
+        /// The header as received.
+        header: Vec<String>,
+    },
+    /// A row has another number of fields than the header.
+    #[error("row {row} has {got} fields, the header {expected}")]
+    RowLength {
+        /// The 1-based row.
+        row: u64,
+        /// Fields in the header.
+        expected: usize,
+        /// Fields in the row.
+        got: usize,
+    },
+    /// The download ended before the archive did.
+    #[error("the download broke off: {0}")]
+    Truncated(String),
+    /// The rows read differ from the job's record count.
+    #[error("the job counted {expected} records, the file holds {got}")]
+    Count {
+        /// The job's `result.count`.
+        expected: u64,
+        /// Rows read.
+        got: u64,
+    },
+}
+
 /// A client-side limit refused a call before it was sent.
 #[derive(Debug, thiserror::Error)]
 #[error("{vendor} {operation}: not sent: {kind}")]
@@ -752,6 +854,12 @@ impl From<DecodeError> for Error {
 impl From<TransportError> for Error {
     fn from(e: TransportError) -> Self {
         Error::Transport(Box::new(e))
+    }
+}
+
+impl From<ExportError> for Error {
+    fn from(e: ExportError) -> Self {
+        Error::Export(Box::new(e))
     }
 }
 

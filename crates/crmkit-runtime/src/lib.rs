@@ -33,8 +33,8 @@ pub use builder::ClientBuilder;
 pub use config::{Config, USER_AGENT};
 pub use download::Download;
 pub use error::{
-    ApiError, AuthError, DecodeError, Error, ErrorCode, LimitError, LimitKind, PartialFailure,
-    RedirectError, Result, TokenFailure, TransportError,
+    ApiError, AuthError, DecodeError, Error, ErrorCode, ExportError, ExportErrorKind, LimitError,
+    LimitKind, PartialFailure, RedirectError, Result, TokenFailure, TransportError,
 };
 pub use paging::{ItemStream, Page, paginate};
 pub use pipeline::credits::{CreditLedger, Credits, Edition};

@@ -498,7 +498,7 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub operation: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub query: ::std::option::Option<BulkReadQuery>,
+        pub query: ::std::option::Option<BulkReadJobQuery>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub result: ::std::option::Option<BulkReadResult>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -775,8 +775,8 @@ pub mod types {
         ///Id of a custom view, to export only its records.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub cvid: ::std::option::Option<BulkReadQueryCvid>,
-        /// API names of the fields to export (lookups as `Account_Name.Account_Name`), at most
-        /// 200; without it every field is exported.
+        /// API names of the fields to export (lookups as `Account_Name.Account_Name`). Without
+        /// it, or with more than 200, every field is exported.
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub fields: ::std::vec::Vec<::std::string::String>,
         ///API name of the module to export, e.g. `Contacts`.
@@ -933,7 +933,9 @@ pub mod types {
             Default::default()
         }
     }
-    ///The values of `BulkReadState` this client knows. State of a bulk read job.
+    /// The values of `BulkReadState` this client knows. State of a bulk read job. The seed spells a failed job `FAILED`; Zoho's English
+    /// references and official OpenAPI document spell it `FAILURE`. Both mean the job ended
+    /// without a result (see ERRATA.md); a poller stops on either.
     #[derive(
         ::serde::Deserialize,
         ::serde::Serialize,
@@ -957,6 +959,8 @@ pub mod types {
         Completed,
         #[serde(rename = "FAILED")]
         Failed,
+        #[serde(rename = "FAILURE")]
+        Failure,
     }
     impl ::std::fmt::Display for BulkReadStateKnown {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
@@ -966,6 +970,7 @@ pub mod types {
                 Self::InProgress => f.write_str("IN PROGRESS"),
                 Self::Completed => f.write_str("COMPLETED"),
                 Self::Failed => f.write_str("FAILED"),
+                Self::Failure => f.write_str("FAILURE"),
             }
         }
     }
@@ -978,6 +983,7 @@ pub mod types {
                 "IN PROGRESS" => Ok(Self::InProgress),
                 "COMPLETED" => Ok(Self::Completed),
                 "FAILED" => Ok(Self::Failed),
+                "FAILURE" => Ok(Self::Failure),
                 _ => Err("invalid value".into()),
             }
         }
@@ -5132,6 +5138,12 @@ pub mod types {
     /// English v2 reference.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct NotificationCallback {
+        /// The fields an `update` changed, when the channel asked for them with
+        /// `return_affected_field_values` (Zoho's English references of later versions of the
+        /// same API; neither the seed nor the v2 sample shows it). One object per record,
+        /// mapping the record id to the API names of its changed fields; kept as sent.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub affected_fields: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub channel_id: ::std::option::Option<crmkit_runtime::Id>,
         ///Ids of the records affected.
@@ -5179,6 +5191,11 @@ pub mod types {
         pub notify_on_related_action: ::std::option::Option<bool>,
         ///URL that receives the notifications (POST).
         pub notify_url: ::std::string::String,
+        /// Whether notifications of updates list the changed fields (`affected_fields`).
+        /// From Zoho's English references of later versions of the same API; a v2 org may
+        /// ignore it.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub return_affected_field_values: ::std::option::Option<bool>,
         ///Up to 50 characters sent back in every notification so the receiver can verify it.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub token: ::std::option::Option<NotificationChannelInputToken>,
@@ -8827,7 +8844,7 @@ pub mod types {
                     details: Ok(Default::default()),
                     message: Ok(Default::default()),
                     status: Err("no value supplied for status".to_string()),
-                    extra: Err("no value supplied for extra".to_string()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -8930,7 +8947,7 @@ pub mod types {
                     delegate: Ok(Default::default()),
                     reject: Ok(Default::default()),
                     resubmit: Ok(Default::default()),
-                    extra: Err("no value supplied for extra".to_string()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -9092,7 +9109,7 @@ pub mod types {
                     size: Ok(Default::default()),
                     state: Ok(Default::default()),
                     type_: Ok(Default::default()),
-                    extra: Err("no value supplied for extra".to_string()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -9324,7 +9341,7 @@ pub mod types {
                 Self {
                     data: Err("no value supplied for data".to_string()),
                     info: Ok(Default::default()),
-                    extra: Err("no value supplied for extra".to_string()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -9403,7 +9420,7 @@ pub mod types {
                 Self {
                     process_info: Ok(Default::default()),
                     transitions: Ok(Default::default()),
-                    extra: Err("no value supplied for extra".to_string()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -9514,7 +9531,7 @@ pub mod types {
                     id: Ok(Default::default()),
                     is_continuous: Ok(Default::default()),
                     name: Ok(Default::default()),
-                    extra: Err("no value supplied for extra".to_string()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -9681,7 +9698,7 @@ pub mod types {
             fn default() -> Self {
                 Self {
                     blueprint: Err("no value supplied for blueprint".to_string()),
-                    extra: Err("no value supplied for extra".to_string()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -9768,7 +9785,7 @@ pub mod types {
                     name: Ok(Default::default()),
                     next_field_value: Ok(Default::default()),
                     percent_partial_save: Ok(Default::default()),
-                    extra: Err("no value supplied for extra".to_string()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -10067,7 +10084,7 @@ pub mod types {
                 ::std::string::String,
             >,
             query: ::std::result::Result<
-                ::std::option::Option<super::BulkReadQuery>,
+                ::std::option::Option<super::BulkReadJobQuery>,
                 ::std::string::String,
             >,
             result: ::std::result::Result<
@@ -10091,7 +10108,7 @@ pub mod types {
                     query: Ok(Default::default()),
                     result: Ok(Default::default()),
                     state: Ok(Default::default()),
-                    extra: Err("no value supplied for extra".to_string()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -10118,7 +10135,7 @@ pub mod types {
             }
             pub fn query<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::BulkReadQuery>>,
+                T: ::std::convert::TryInto<::std::option::Option<super::BulkReadJobQuery>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.query = value
@@ -10205,7 +10222,7 @@ pub mod types {
             fn default() -> Self {
                 Self {
                     data: Err("no value supplied for data".to_string()),
-                    extra: Err("no value supplied for extra".to_string()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -10289,7 +10306,7 @@ pub mod types {
                     group: Ok(Default::default()),
                     group_operator: Ok(Default::default()),
                     value: Ok(Default::default()),
-                    extra: Err("no value supplied for extra".to_string()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -10439,7 +10456,7 @@ pub mod types {
                     query: Ok(Default::default()),
                     result: Ok(Default::default()),
                     state: Ok(Default::default()),
-                    extra: Err("no value supplied for extra".to_string()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -10586,7 +10603,7 @@ pub mod types {
             fn default() -> Self {
                 Self {
                     data: Err("no value supplied for data".to_string()),
-                    extra: Err("no value supplied for extra".to_string()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -10665,7 +10682,7 @@ pub mod types {
                     fields: Ok(Default::default()),
                     module: Ok(Default::default()),
                     page: Ok(Default::default()),
-                    extra: Err("no value supplied for extra".to_string()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -10777,7 +10794,7 @@ pub mod types {
                 Self {
                     api_name: Ok(Default::default()),
                     id: Ok(Default::default()),
-                    extra: Err("no value supplied for extra".to_string()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -10866,7 +10883,7 @@ pub mod types {
                     details: Ok(Default::default()),
                     message: Ok(Default::default()),
                     status: Err("no value supplied for status".to_string()),
-                    extra: Err("no value supplied for extra".to_string()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -10980,7 +10997,7 @@ pub mod types {
                     fields: Ok(Default::default()),
                     module: Err("no value supplied for module".to_string()),
                     page: Ok(super::defaults::default_nzu64::<::std::num::NonZeroU32, 1>()),
-                    extra: Err("no value supplied for extra".to_string()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -11172,7 +11189,7 @@ pub mod types {
                     more_records: Ok(Default::default()),
                     page: Ok(Default::default()),
                     per_page: Ok(Default::default()),
-                    extra: Err("no value supplied for extra".to_string()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -11454,7 +11471,7 @@ pub mod types {
             fn default() -> Self {
                 Self {
                     data: Err("no value supplied for data".to_string()),
-                    extra: Err("no value supplied for extra".to_string()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -11526,7 +11543,7 @@ pub mod types {
                     accounts: Ok(Default::default()),
                     contacts: Ok(Default::default()),
                     deals: Ok(Default::default()),
-                    extra: Err("no value supplied for extra".to_string()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -11691,7 +11708,7 @@ pub mod types {
                     sort_order: Ok(Default::default()),
                     system_defined: Ok(Default::default()),
                     system_name: Ok(Default::default()),
-                    extra: Err("no value supplied for extra".to_string()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -11982,7 +11999,7 @@ pub mod types {
                     page: Ok(Default::default()),
                     per_page: Ok(Default::default()),
                     translation: Ok(Default::default()),
-                    extra: Err("no value supplied for extra".to_string()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -12119,7 +12136,7 @@ pub mod types {
                     other_users_views: Ok(Default::default()),
                     public_views: Ok(Default::default()),
                     shared_with_me: Ok(Default::default()),
-                    extra: Err("no value supplied for extra".to_string()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -12220,7 +12237,7 @@ pub mod types {
                 Self {
                     custom_views: Err("no value supplied for custom_views".to_string()),
                     info: Ok(Default::default()),
-                    extra: Err("no value supplied for extra".to_string()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -12316,7 +12333,7 @@ pub mod types {
                     display_name: Ok(Default::default()),
                     id: Ok(Default::default()),
                     type_: Ok(Default::default()),
-                    extra: Err("no value supplied for extra".to_string()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -12441,7 +12458,7 @@ pub mod types {
                 Self {
                     data: Err("no value supplied for data".to_string()),
                     info: Ok(Default::default()),
-                    extra: Err("no value supplied for extra".to_string()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -12533,7 +12550,7 @@ pub mod types {
                     details: Ok(Default::default()),
                     message: Ok(Default::default()),
                     status: Ok(Default::default()),
-                    extra: Err("no value supplied for extra".to_string()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -12741,7 +12758,7 @@ pub mod types {
                     view_type: Ok(Default::default()),
                     visible: Ok(Default::default()),
                     webhook: Ok(Default::default()),
-                    extra: Err("no value supplied for extra".to_string()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -13128,7 +13145,7 @@ pub mod types {
             fn default() -> Self {
                 Self {
                     fields: Err("no value supplied for fields".to_string()),
-                    extra: Err("no value supplied for extra".to_string()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -13194,7 +13211,7 @@ pub mod types {
                     export: Ok(Default::default()),
                     restricted: Ok(Default::default()),
                     type_: Ok(Default::default()),
-                    extra: Err("no value supplied for extra".to_string()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -13283,7 +13300,7 @@ pub mod types {
                     edit: Ok(Default::default()),
                     quick_create: Ok(Default::default()),
                     view: Ok(Default::default()),
-                    extra: Err("no value supplied for extra".to_string()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -13464,7 +13481,7 @@ pub mod types {
                     sections: Ok(Default::default()),
                     status: Ok(Default::default()),
                     visible: Ok(Default::default()),
-                    extra: Err("no value supplied for extra".to_string()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -13657,7 +13674,7 @@ pub mod types {
             fn default() -> Self {
                 Self {
                     layouts: Err("no value supplied for layouts".to_string()),
-                    extra: Err("no value supplied for extra".to_string()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -13723,7 +13740,7 @@ pub mod types {
                     default: Ok(Default::default()),
                     id: Ok(Default::default()),
                     name: Ok(Default::default()),
-                    extra: Err("no value supplied for extra".to_string()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -13844,7 +13861,7 @@ pub mod types {
                     properties: Ok(Default::default()),
                     sequence_number: Ok(Default::default()),
                     tab_traversal: Ok(Default::default()),
-                    extra: Err("no value supplied for extra".to_string()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -14017,7 +14034,7 @@ pub mod types {
                     more_records: Ok(Default::default()),
                     page: Ok(Default::default()),
                     per_page: Ok(Default::default()),
-                    extra: Err("no value supplied for extra".to_string()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -14241,7 +14258,7 @@ pub mod types {
                     viewable: Ok(Default::default()),
                     visibility: Ok(Default::default()),
                     web_link: Ok(Default::default()),
-                    extra: Err("no value supplied for extra".to_string()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -14743,7 +14760,7 @@ pub mod types {
                 Self {
                     api_name: Ok(Default::default()),
                     id: Ok(Default::default()),
-                    extra: Err("no value supplied for extra".to_string()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -14814,7 +14831,7 @@ pub mod types {
             fn default() -> Self {
                 Self {
                     modules: Err("no value supplied for modules".to_string()),
-                    extra: Err("no value supplied for extra".to_string()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -14886,7 +14903,7 @@ pub mod types {
                     fields: Ok(Default::default()),
                     sort_by: Ok(Default::default()),
                     sort_order: Ok(Default::default()),
-                    extra: Err("no value supplied for extra".to_string()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -14974,7 +14991,7 @@ pub mod types {
                 Self {
                     id: Ok(Default::default()),
                     name: Ok(Default::default()),
-                    extra: Err("no value supplied for extra".to_string()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -15108,7 +15125,7 @@ pub mod types {
                     size: Ok(Default::default()),
                     state: Ok(Default::default()),
                     voice_note: Ok(Default::default()),
-                    extra: Err("no value supplied for extra".to_string()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -15369,7 +15386,7 @@ pub mod types {
                     note_title: Ok(Default::default()),
                     parent_id: Ok(Default::default()),
                     se_module: Ok(Default::default()),
-                    extra: Err("no value supplied for extra".to_string()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -15469,7 +15486,7 @@ pub mod types {
                 Self {
                     data: Err("no value supplied for data".to_string()),
                     info: Ok(Default::default()),
-                    extra: Err("no value supplied for extra".to_string()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -15606,6 +15623,10 @@ pub mod types {
         }
         #[derive(Clone, Debug)]
         pub struct NotificationCallback {
+            affected_fields: ::std::result::Result<
+                ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
+                ::std::string::String,
+            >,
             channel_id: ::std::result::Result<
                 ::std::option::Option<crmkit_runtime::Id>,
                 ::std::string::String,
@@ -15640,6 +15661,7 @@ pub mod types {
         impl ::std::default::Default for NotificationCallback {
             fn default() -> Self {
                 Self {
+                    affected_fields: Ok(Default::default()),
                     channel_id: Ok(Default::default()),
                     ids: Ok(Default::default()),
                     module: Ok(Default::default()),
@@ -15648,11 +15670,23 @@ pub mod types {
                     resource_uri: Ok(Default::default()),
                     server_time: Ok(Default::default()),
                     token: Ok(Default::default()),
-                    extra: Err("no value supplied for extra".to_string()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
         impl NotificationCallback {
+            pub fn affected_fields<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                        ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
+                    >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.affected_fields = value.try_into().map_err(|e| {
+                    format!("error converting supplied value for affected_fields: {e}")
+                });
+                self
+            }
             pub fn channel_id<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<crmkit_runtime::Id>>,
@@ -15754,6 +15788,7 @@ pub mod types {
                 value: NotificationCallback,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
                 Ok(Self {
+                    affected_fields: value.affected_fields?,
                     channel_id: value.channel_id?,
                     ids: value.ids?,
                     module: value.module?,
@@ -15769,6 +15804,7 @@ pub mod types {
         impl ::std::convert::From<super::NotificationCallback> for NotificationCallback {
             fn from(value: super::NotificationCallback) -> Self {
                 Self {
+                    affected_fields: Ok(value.affected_fields),
                     channel_id: Ok(value.channel_id),
                     ids: Ok(value.ids),
                     module: Ok(value.module),
@@ -15795,6 +15831,8 @@ pub mod types {
             notify_on_related_action:
                 ::std::result::Result<::std::option::Option<bool>, ::std::string::String>,
             notify_url: ::std::result::Result<::std::string::String, ::std::string::String>,
+            return_affected_field_values:
+                ::std::result::Result<::std::option::Option<bool>, ::std::string::String>,
             token: ::std::result::Result<
                 ::std::option::Option<super::NotificationChannelInputToken>,
                 ::std::string::String,
@@ -15808,6 +15846,7 @@ pub mod types {
                     events: Err("no value supplied for events".to_string()),
                     notify_on_related_action: Ok(Default::default()),
                     notify_url: Err("no value supplied for notify_url".to_string()),
+                    return_affected_field_values: Ok(Default::default()),
                     token: Ok(Default::default()),
                 }
             }
@@ -15867,6 +15906,16 @@ pub mod types {
                     .map_err(|e| format!("error converting supplied value for notify_url: {e}"));
                 self
             }
+            pub fn return_affected_field_values<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.return_affected_field_values = value.try_into().map_err(|e| {
+                    format!("error converting supplied value for return_affected_field_values: {e}")
+                });
+                self
+            }
             pub fn token<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
@@ -15891,6 +15940,7 @@ pub mod types {
                     events: value.events?,
                     notify_on_related_action: value.notify_on_related_action?,
                     notify_url: value.notify_url?,
+                    return_affected_field_values: value.return_affected_field_values?,
                     token: value.token?,
                 })
             }
@@ -15903,6 +15953,7 @@ pub mod types {
                     events: Ok(value.events),
                     notify_on_related_action: Ok(value.notify_on_related_action),
                     notify_url: Ok(value.notify_url),
+                    return_affected_field_values: Ok(value.return_affected_field_values),
                     token: Ok(value.token),
                 }
             }
@@ -16071,7 +16122,7 @@ pub mod types {
                     resource_id: Ok(Default::default()),
                     resource_name: Ok(Default::default()),
                     resource_uri: Ok(Default::default()),
-                    extra: Err("no value supplied for extra".to_string()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -16186,7 +16237,7 @@ pub mod types {
                 Self {
                     info: Ok(Default::default()),
                     watch: Err("no value supplied for watch".to_string()),
-                    extra: Err("no value supplied for extra".to_string()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -16275,7 +16326,7 @@ pub mod types {
                     details: Ok(Default::default()),
                     message: Ok(Default::default()),
                     status: Err("no value supplied for status".to_string()),
-                    extra: Err("no value supplied for extra".to_string()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -16382,7 +16433,7 @@ pub mod types {
                 Self {
                     channel_id: Ok(Default::default()),
                     events: Ok(Default::default()),
-                    extra: Err("no value supplied for extra".to_string()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -16494,7 +16545,7 @@ pub mod types {
                     resource_name: Ok(Default::default()),
                     resource_uri: Ok(Default::default()),
                     token: Ok(Default::default()),
-                    extra: Err("no value supplied for extra".to_string()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -16738,7 +16789,7 @@ pub mod types {
             fn default() -> Self {
                 Self {
                     watch: Err("no value supplied for watch".to_string()),
-                    extra: Err("no value supplied for extra".to_string()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -16802,7 +16853,7 @@ pub mod types {
                 Self {
                     id: Ok(Default::default()),
                     name: Ok(Default::default()),
-                    extra: Err("no value supplied for extra".to_string()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -17014,7 +17065,7 @@ pub mod types {
                     zgid: Ok(Default::default()),
                     zia_portal_id: Ok(Default::default()),
                     zip: Ok(Default::default()),
-                    extra: Err("no value supplied for extra".to_string()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -17454,7 +17505,7 @@ pub mod types {
                     trial_expiry: Ok(Default::default()),
                     trial_type: Ok(Default::default()),
                     users_license_purchased: Ok(Default::default()),
-                    extra: Err("no value supplied for extra".to_string()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -17573,7 +17624,7 @@ pub mod types {
             fn default() -> Self {
                 Self {
                     org: Err("no value supplied for org".to_string()),
-                    extra: Err("no value supplied for extra".to_string()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -17632,7 +17683,7 @@ pub mod types {
             fn default() -> Self {
                 Self {
                     id: Ok(Default::default()),
-                    extra: Err("no value supplied for extra".to_string()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -17705,7 +17756,7 @@ pub mod types {
                     display_value: Ok(Default::default()),
                     maps: Ok(Default::default()),
                     sequence_number: Ok(Default::default()),
-                    extra: Err("no value supplied for extra".to_string()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -17844,7 +17895,7 @@ pub mod types {
                     name: Ok(Default::default()),
                     permissions_details: Ok(Default::default()),
                     sections: Ok(Default::default()),
-                    extra: Err("no value supplied for extra".to_string()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -18039,7 +18090,7 @@ pub mod types {
                     module: Ok(Default::default()),
                     name: Ok(Default::default()),
                     permissions_details: Ok(Default::default()),
-                    extra: Err("no value supplied for extra".to_string()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -18134,7 +18185,7 @@ pub mod types {
             fn default() -> Self {
                 Self {
                     profiles: Err("no value supplied for profiles".to_string()),
-                    extra: Err("no value supplied for extra".to_string()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -18210,7 +18261,7 @@ pub mod types {
                     id: Ok(Default::default()),
                     module: Ok(Default::default()),
                     name: Ok(Default::default()),
-                    extra: Err("no value supplied for extra".to_string()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -18325,7 +18376,7 @@ pub mod types {
                 Self {
                     categories: Ok(Default::default()),
                     name: Ok(Default::default()),
-                    extra: Err("no value supplied for extra".to_string()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -18487,7 +18538,7 @@ pub mod types {
                     state: Ok(Default::default()),
                     stop_processing: Ok(Default::default()),
                     tag: Ok(Default::default()),
-                    extra: Err("no value supplied for extra".to_string()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -18835,7 +18886,7 @@ pub mod types {
                 Self {
                     data: Err("no value supplied for data".to_string()),
                     info: Ok(Default::default()),
-                    extra: Err("no value supplied for extra".to_string()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -18932,7 +18983,7 @@ pub mod types {
                     shared_through: Ok(Default::default()),
                     shared_time: Ok(Default::default()),
                     user: Ok(Default::default()),
-                    extra: Err("no value supplied for extra".to_string()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -19056,7 +19107,7 @@ pub mod types {
                 Self {
                     id: Ok(Default::default()),
                     module: Ok(Default::default()),
-                    extra: Err("no value supplied for extra".to_string()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -19369,7 +19420,7 @@ pub mod types {
                     sequence_number: Ok(Default::default()),
                     type_: Ok(Default::default()),
                     visible: Ok(Default::default()),
-                    extra: Err("no value supplied for extra".to_string()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -19528,7 +19579,7 @@ pub mod types {
                     approve: Ok(Default::default()),
                     reject: Ok(Default::default()),
                     resubmit: Ok(Default::default()),
-                    extra: Err("no value supplied for extra".to_string()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -19641,7 +19692,7 @@ pub mod types {
                     name: Ok(Default::default()),
                     reporting_to: Ok(Default::default()),
                     share_with_peers: Ok(Default::default()),
-                    extra: Err("no value supplied for extra".to_string()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -19782,7 +19833,7 @@ pub mod types {
             fn default() -> Self {
                 Self {
                     roles: Err("no value supplied for roles".to_string()),
-                    extra: Err("no value supplied for extra".to_string()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -19856,7 +19907,7 @@ pub mod types {
                     id: Ok(Default::default()),
                     name: Ok(Default::default()),
                     zuid: Ok(Default::default()),
-                    extra: Err("no value supplied for extra".to_string()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -19955,7 +20006,7 @@ pub mod types {
                 Self {
                     share: Ok(Default::default()),
                     shareable_user: Ok(Default::default()),
-                    extra: Err("no value supplied for extra".to_string()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -20051,7 +20102,7 @@ pub mod types {
                     modified_by: Ok(Default::default()),
                     modified_time: Ok(Default::default()),
                     name: Ok(Default::default()),
-                    extra: Err("no value supplied for extra".to_string()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -20168,7 +20219,7 @@ pub mod types {
             fn default() -> Self {
                 Self {
                     tags: Err("no value supplied for tags".to_string()),
-                    extra: Err("no value supplied for extra".to_string()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -20232,7 +20283,7 @@ pub mod types {
                 Self {
                     info: Ok(Default::default()),
                     tags: Err("no value supplied for tags".to_string()),
-                    extra: Err("no value supplied for extra".to_string()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -20305,7 +20356,7 @@ pub mod types {
                 Self {
                     allowed_count: Ok(Default::default()),
                     count: Ok(Default::default()),
-                    extra: Err("no value supplied for extra".to_string()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -20472,7 +20523,7 @@ pub mod types {
                     details: Ok(Default::default()),
                     message: Ok(Default::default()),
                     status: Err("no value supplied for status".to_string()),
-                    extra: Err("no value supplied for extra".to_string()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -20589,7 +20640,7 @@ pub mod types {
                     id: Ok(Default::default()),
                     modified_by: Ok(Default::default()),
                     modified_time: Ok(Default::default()),
-                    extra: Err("no value supplied for extra".to_string()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -20696,7 +20747,7 @@ pub mod types {
             fn default() -> Self {
                 Self {
                     count: Err("no value supplied for count".to_string()),
-                    extra: Err("no value supplied for extra".to_string()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -20760,7 +20811,7 @@ pub mod types {
                 Self {
                     id: Ok(Default::default()),
                     name: Ok(Default::default()),
-                    extra: Err("no value supplied for extra".to_string()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -21003,7 +21054,7 @@ pub mod types {
             fn default() -> Self {
                 Self {
                     tags: Err("no value supplied for tags".to_string()),
-                    extra: Err("no value supplied for extra".to_string()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -21259,7 +21310,7 @@ pub mod types {
                     website: Ok(Default::default()),
                     zip: Ok(Default::default()),
                     zuid: Ok(Default::default()),
-                    extra: Err("no value supplied for extra".to_string()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -21843,7 +21894,7 @@ pub mod types {
                     show_home: Ok(Default::default()),
                     show_right_panel: Ok(Default::default()),
                     unpin_recent_item: Ok(Default::default()),
-                    extra: Err("no value supplied for extra".to_string()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -21967,7 +22018,7 @@ pub mod types {
                 Self {
                     info: Ok(Default::default()),
                     users: Err("no value supplied for users".to_string()),
-                    extra: Err("no value supplied for extra".to_string()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -22048,7 +22099,7 @@ pub mod types {
                     email: Ok(Default::default()),
                     id: Err("no value supplied for id".to_string()),
                     name: Ok(Default::default()),
-                    extra: Err("no value supplied for extra".to_string()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -22159,7 +22210,7 @@ pub mod types {
                     screen: Ok(Default::default()),
                     selected_tab: Ok(Default::default()),
                     type_: Ok(Default::default()),
-                    extra: Err("no value supplied for extra".to_string()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -22286,7 +22337,7 @@ pub mod types {
                 Self {
                     background: Ok(Default::default()),
                     font_color: Ok(Default::default()),
-                    extra: Err("no value supplied for extra".to_string()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -22387,7 +22438,7 @@ pub mod types {
                     type_: Ok(Default::default()),
                     value: Ok(Default::default()),
                     variable_group: Ok(Default::default()),
-                    extra: Err("no value supplied for extra".to_string()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -22538,7 +22589,7 @@ pub mod types {
                     display_label: Ok(Default::default()),
                     id: Ok(Default::default()),
                     name: Ok(Default::default()),
-                    extra: Err("no value supplied for extra".to_string()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -22723,7 +22774,7 @@ pub mod types {
             fn default() -> Self {
                 Self {
                     variable_groups: Err("no value supplied for variable_groups".to_string()),
-                    extra: Err("no value supplied for extra".to_string()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -22792,7 +22843,7 @@ pub mod types {
                     api_name: Ok(Default::default()),
                     id: Ok(Default::default()),
                     name: Ok(Default::default()),
-                    extra: Err("no value supplied for extra".to_string()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -22995,7 +23046,7 @@ pub mod types {
             fn default() -> Self {
                 Self {
                     variables: Err("no value supplied for variables".to_string()),
-                    extra: Err("no value supplied for extra".to_string()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -23396,7 +23447,7 @@ pub mod types {
             fn default() -> Self {
                 Self {
                     variables: Err("no value supplied for variables".to_string()),
-                    extra: Err("no value supplied for extra".to_string()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -23483,7 +23534,7 @@ pub mod types {
                     duplicate_field: Ok(Default::default()),
                     message: Ok(Default::default()),
                     status: Err("no value supplied for status".to_string()),
-                    extra: Err("no value supplied for extra".to_string()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -23636,7 +23687,7 @@ pub mod types {
                     index: Ok(Default::default()),
                     modified_by: Ok(Default::default()),
                     modified_time: Ok(Default::default()),
-                    extra: Err("no value supplied for extra".to_string()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -23780,7 +23831,7 @@ pub mod types {
             fn default() -> Self {
                 Self {
                     data: Err("no value supplied for data".to_string()),
-                    extra: Err("no value supplied for extra".to_string()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -24405,7 +24456,7 @@ pub trait ClientBulkReadExt {
     /// Get the status of a bulk read job
     ///
     /// Returns a bulk read job ("获取批量读取任务详情", Get bulk read job details): its state
-    /// (`ADDED`, `QUEUED`, `IN PROGRESS`, `COMPLETED`, `FAILED`), query and, once
+    /// (`ADDED`, `QUEUED`, `IN PROGRESS`, `COMPLETED`, and `FAILED` or `FAILURE`), query and, once
     /// completed, `result` with the record count, whether more records match beyond this
     /// page (`more_records`: create another job with the next `page`) and the
     /// `download_url`. The seed's "request JSON" table on this GET is a copy of the create

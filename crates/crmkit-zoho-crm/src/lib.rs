@@ -50,9 +50,12 @@
 //! # Ok(()) }
 //! ```
 
+#[cfg(feature = "bulk")]
+pub mod bulk;
 mod files;
 #[allow(clippy::all, clippy::unwrap_used, missing_debug_implementations)]
 mod generated;
+pub mod notifications;
 mod profile;
 
 pub use files::FilePart;

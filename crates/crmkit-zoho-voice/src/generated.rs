@@ -608,7 +608,7 @@ pub mod types {
                     phone2: Ok(Default::default()),
                     phone3: Ok(Default::default()),
                     state: Ok(Default::default()),
-                    extra: Err("no value supplied for extra".to_string()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -926,7 +926,7 @@ pub mod types {
                     code: Err("no value supplied for code".to_string()),
                     contacts: Err("no value supplied for contacts".to_string()),
                     status: Err("no value supplied for status".to_string()),
-                    extra: Err("no value supplied for extra".to_string()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -1349,7 +1349,7 @@ pub mod types {
                     contacts: Err("no value supplied for contacts".to_string()),
                     meta: Ok(Default::default()),
                     status: Err("no value supplied for status".to_string()),
-                    extra: Err("no value supplied for extra".to_string()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -1456,7 +1456,7 @@ pub mod types {
                     code: Err("no value supplied for code".to_string()),
                     contact_status: Err("no value supplied for contact_status".to_string()),
                     status: Err("no value supplied for status".to_string()),
-                    extra: Err("no value supplied for extra".to_string()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -1546,7 +1546,7 @@ pub mod types {
                 Self {
                     display_value: Ok(Default::default()),
                     id: Err("no value supplied for id".to_string()),
-                    extra: Err("no value supplied for extra".to_string()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -1624,7 +1624,7 @@ pub mod types {
                     code: Err("no value supplied for code".to_string()),
                     contacts: Err("no value supplied for contacts".to_string()),
                     status: Err("no value supplied for status".to_string()),
-                    extra: Err("no value supplied for extra".to_string()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -1719,7 +1719,7 @@ pub mod types {
                     code: Err("no value supplied for code".to_string()),
                     message: Ok(Default::default()),
                     status: Err("no value supplied for status".to_string()),
-                    extra: Err("no value supplied for extra".to_string()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -1804,7 +1804,7 @@ pub mod types {
             fn default() -> Self {
                 Self {
                     total: Err("no value supplied for total".to_string()),
-                    extra: Err("no value supplied for extra".to_string()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -1868,7 +1868,7 @@ pub mod types {
                 Self {
                     display_value: Ok(Default::default()),
                     id: Err("no value supplied for id".to_string()),
-                    extra: Err("no value supplied for extra".to_string()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
