@@ -109,6 +109,17 @@ pub fn examples() -> Result<()> {
             example,
         ])?;
     }
+    // The axum receiver (its own feature: only this example compiles axum).
+    cargo(&[
+        "run",
+        "--quiet",
+        "-p",
+        "crmkit-zoho-crm",
+        "--features",
+        "axum-example",
+        "--example",
+        "notification_receiver",
+    ])?;
     Ok(())
 }
 

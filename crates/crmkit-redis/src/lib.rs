@@ -35,6 +35,7 @@ mod concurrency;
 mod credits;
 mod quota;
 mod rate;
+mod schedule;
 mod token;
 
 use std::fmt;
@@ -47,6 +48,7 @@ pub use concurrency::RedisConcurrency;
 pub use credits::RedisCreditLedger;
 pub use quota::RedisDailyQuota;
 pub use rate::RedisRateLimit;
+pub use schedule::RedisSchedule;
 pub use token::RedisTokenStore;
 
 use crmkit_runtime::Error;

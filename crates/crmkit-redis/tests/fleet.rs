@@ -227,6 +227,23 @@ async fn child() {
             workload(&crm).await;
             "done".to_string()
         }
+        // A notification channel renewed on the fleet's schedule: [api, redis, prefix, ms]
+        "renewal" => {
+            let fleet = fleet(a(1), a(2));
+            let crm = zoho_crm(a(0), StaticToken::zoho("t"), Limits::none());
+            let channel = serde_json::from_value(json!({"channel_id": "1000000068001",
+                "events": ["Leads.all"], "notify_url": "https://app.example/notify"}))
+            .unwrap();
+            let renewal = crmkit_zoho_crm::notifications::Renewal::new(crm, channel)
+                .lifetime(Duration::from_secs(4))
+                .renew_before(Duration::from_secs(2))
+                .schedule(Arc::new(fleet.schedule()));
+            let ran = Duration::from_millis(a(3).parse().unwrap());
+            match tokio::time::timeout(ran, renewal.run()).await {
+                Ok(error) => panic!("the renewal ended: {error}"),
+                Err(_) => "ran".to_string(),
+            }
+        }
         other => panic!("unknown scenario {other}"),
     };
     println!("RESULT={result}");
@@ -427,6 +444,42 @@ async fn a_fleet_stays_within_one_rate() {
         "{} requests in 20 s; worst excess over 100 + 3t: {worst:.2}",
         at.len()
     );
+}
+
+/// Four processes renewing one channel (lifetime 4 s, renewed 2 s before expiry) for 7 s
+/// on the fleet's schedule: one subscription per 2 s period, not four.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_fleet_renews_a_channel_once_per_period() {
+    let redis = Redis::start();
+    let prefix = Redis::prefix("renewal");
+    let api = MockServer::start().await;
+    let subscribed = json!({"watch": [{"code": "SUCCESS", "status": "success",
+        "message": "subscribed", "details": {"events": []}}]});
+    let arrivals = recording(
+        &api,
+        "/crm/v2/actions/watch",
+        ResponseTemplate::new(200).set_body_json(subscribed),
+        |_| Duration::ZERO,
+    )
+    .await;
+    let children: Vec<_> = (0..4)
+        .map(|_| spawn_child("renewal", &[&api.uri(), &redis.url, &prefix, "7000"]))
+        .collect();
+    for child in children {
+        assert_eq!(result_of(child), "ran");
+    }
+    let mut at = arrivals.lock().unwrap().clone();
+    at.sort();
+    // Subscribed when the first process starts, then at 2, 4 and 6 s: four in all (five if
+    // the last process started late enough to see 8 s), never two in one period.
+    assert!((4..=5).contains(&at.len()), "{} subscriptions", at.len());
+    for pair in at.windows(2) {
+        let gap = pair[1].duration_since(pair[0]);
+        assert!(
+            gap >= Duration::from_millis(1500),
+            "two renewals {gap:?} apart"
+        );
+    }
 }
 
 /// A daily quota of 500 and 600 attempts from 3 processes: exactly 500 requests sent and

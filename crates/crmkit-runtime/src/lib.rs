@@ -23,6 +23,7 @@ pub mod paging;
 pub mod pipeline;
 pub mod profile;
 pub mod response;
+pub mod schedule;
 pub mod types;
 
 pub use auth::{
@@ -43,6 +44,7 @@ pub use pipeline::retry::RetryPolicy;
 pub use pipeline::{Answer, Inner, Operation};
 pub use profile::{Fault, FromInner, Profile, Verdict};
 pub use response::{ByteStream, Response};
+pub use schedule::{LocalSchedule, Schedule, ScheduleError};
 pub use types::{CsvList, Id, Lenient};
 
 /// Re-exported so the vendor crates and the facade name one version of each.

@@ -7,5 +7,7 @@
 //! [`ClientNotificationsExt`](crate::ClientNotificationsExt).
 
 mod receive;
+mod renew;
 
 pub use receive::{MAX_CALLBACK_BYTES, ReceiveError, parse_bulk_callback, verify_and_parse};
+pub use renew::{MAX_LIFETIME, Renewal};
