@@ -8,9 +8,10 @@
 //!   does not follow;
 //! - wall time per call, median of five interleaved runs of 2,000 calls (noisy: a hint).
 //!
-//! A second table compares a fleet's limits and token on Redis (a `redis-server` this
-//! command starts on loopback) with the same in-process limits and token: client
-//! instructions and wall time per call, and the Redis commands per call.
+//! Then the peak memory of 32 MiB AcuInvoice answers (`xml`); a bulk export of a million
+//! records against unzipping and parsing the same archive from disk (`bulk`); and a fleet's
+//! limits and token on Redis (a `redis-server` this command starts on loopback) against the
+//! same in-process limits and token (`fleet`). `--only <table>` runs one of them.
 //!
 //! Benchmarks are not tests: nothing here asserts a time.
 
@@ -22,7 +23,13 @@ use crate::{specs, tools};
 
 const CASES: [&str; 2] = ["zoho-get-record", "mazrica-list-customers"];
 
-pub fn run() -> Result<()> {
+pub fn run(args: &[String]) -> Result<()> {
+    let only = match args {
+        [] => None,
+        [flag, table] if flag == "--only" => Some(table.as_str()),
+        _ => bail!("usage: cargo xtask bench [--only calls|xml|bulk|fleet]"),
+    };
+    let wants = |table: &str| only.is_none_or(|o| o == table);
     let root = specs::root();
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let status = Command::new(&cargo)
@@ -35,14 +42,29 @@ pub fn run() -> Result<()> {
     }
     let bin = root.join("target/release/crmkit-bench");
     let bin = bin.to_str().context("path")?;
-    println!(
-        "| call | crmkit instr/call | hand-written instr/call | ratio | crmkit µs | hand-written µs | ratio |"
-    );
-    println!("|---|---|---|---|---|---|---|");
-    for case in CASES {
-        compare(bin, case, ["crmkit", "baseline"])?;
+    if wants("calls") {
+        println!(
+            "| call | crmkit instr/call | hand-written instr/call | ratio | crmkit µs | hand-written µs | ratio |"
+        );
+        println!("|---|---|---|---|---|---|---|");
+        for case in CASES {
+            compare(bin, case, ["crmkit", "baseline"])?;
+        }
     }
+    if wants("xml") {
+        xml(bin)?;
+    }
+    if wants("bulk") {
+        bulk(bin, &root)?;
+    }
+    if wants("fleet") {
+        fleet(bin, &root)?;
+    }
+    Ok(())
+}
 
+/// The memory of hostile and real AcuInvoice answers.
+fn xml(bin: &str) -> Result<()> {
     println!();
     println!("| AcuInvoice answer of 32 MiB | peak memory over the body | outcome |");
     println!("|---|---|---|");
@@ -78,7 +100,12 @@ pub fn run() -> Result<()> {
         );
     }
 
-    let redis = Redis::start(&root)?;
+    Ok(())
+}
+
+/// A fleet's limits and token on Redis against the same in process.
+fn fleet(bin: &str, root: &std::path::Path) -> Result<()> {
+    let redis = Redis::start(root)?;
     println!();
     println!(
         "| call | Redis instr/call | in-process instr/call | ratio | Redis µs | in-process µs | ratio | Redis per call (scripts = round trips; commands incl. inside scripts) |"
@@ -88,6 +115,101 @@ pub fn run() -> Result<()> {
         let commands = fleet_commands(bin, case, &redis.url)?;
         compare_with(bin, case, ["fleet", "memory"], &redis.url, Some(commands))?;
     }
+    Ok(())
+}
+
+/// The bulk export table: a million records of 40 fields (five pages of 200,000) through
+/// crmkit from a local server, against the same archive unzipped and parsed from disk by
+/// hand; instructions per record from callgrind (a page of 200,000 records less one of
+/// 10,000, over 190,000), wall time (median of three interleaved runs), and crmkit's peak
+/// memory for 10,000 records and for a million.
+fn bulk(bin: &str, root: &std::path::Path) -> Result<()> {
+    let dir = root.join("target/bench");
+    std::fs::create_dir_all(&dir)?;
+    let file = |rows: u64| -> Result<String> {
+        let path = dir.join(format!("bulk-{rows}.zip"));
+        let path = path.to_str().context("path")?.to_string();
+        if !std::path::Path::new(&path).exists() {
+            let ok = Command::new(bin)
+                .args(["bulk-file", &rows.to_string(), &path])
+                .status()?
+                .success();
+            if !ok {
+                bail!("writing {path} failed");
+            }
+        }
+        Ok(path)
+    };
+    let (small, page) = (file(10_000)?, file(200_000)?);
+    let run = |path: &str, pages: &str, variant: &str| -> Result<(f64, f64)> {
+        let out = Command::new(bin)
+            .args(["bulk", path, pages, variant])
+            .output()
+            .context("crmkit-bench bulk")?;
+        let text = String::from_utf8_lossy(&out.stdout);
+        let after = |key: &str, until: &str| -> Option<f64> {
+            text.split(key)
+                .nth(1)?
+                .split(until)
+                .next()?
+                .trim()
+                .parse()
+                .ok()
+        };
+        match (after("bytes, ", " s"), after("peak ", " KiB")) {
+            (Some(s), Some(kib)) if out.status.success() => Ok((s, kib)),
+            _ => bail!(
+                "unexpected output: {text}{}",
+                String::from_utf8_lossy(&out.stderr)
+            ),
+        }
+    };
+    let mut per_record = [0f64; 2];
+    for (i, variant) in ["crmkit", "baseline"].into_iter().enumerate() {
+        let few = callgrind(bin, &["bulk", &small, "1", variant], "")?;
+        let many = callgrind(bin, &["bulk", &page, "1", variant], "")?;
+        per_record[i] = many.saturating_sub(few) as f64 / 190_000.0;
+    }
+    let mut wall: [Vec<f64>; 2] = [Vec::new(), Vec::new()];
+    let mut peak_million = 0f64;
+    for _ in 0..3 {
+        for (i, variant) in ["crmkit", "baseline"].into_iter().enumerate() {
+            let (seconds, kib) = run(&page, "5", variant)?;
+            wall[i].push(seconds);
+            if i == 0 {
+                peak_million = peak_million.max(kib);
+            }
+        }
+    }
+    let (_, peak_small) = run(&small, "1", "crmkit")?;
+    let median = |v: &mut Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        v[v.len() / 2]
+    };
+    let (wc, wb) = (median(&mut wall[0]), median(&mut wall[1]));
+    println!();
+    println!(
+        "| bulk export, 1,000,000 records × 40 fields | crmkit | unzip + csv from disk | ratio |"
+    );
+    println!("|---|---|---|---|");
+    println!(
+        "| instructions per record | {:.0} | {:.0} | {:.2}× |",
+        per_record[0],
+        per_record[1],
+        per_record[0] / per_record[1].max(1.0)
+    );
+    println!(
+        "| records per second (wall, median of 3) | {:.0} | {:.0} | {:.2}× |",
+        1e6 / wc,
+        1e6 / wb,
+        wc / wb
+    );
+    println!(
+        "| crmkit peak memory: 10,000 records / 1,000,000 | {:.1} MiB | {:.1} MiB | +{:.1} MiB |",
+        peak_small / 1024.0,
+        peak_million / 1024.0,
+        (peak_million - peak_small) / 1024.0
+    );
     Ok(())
 }
 
@@ -199,17 +321,15 @@ impl Drop for Redis {
 
 /// Instructions of one run under callgrind.
 fn instructions(bin: &str, case: &str, variant: &str, calls: u32, redis: &str) -> Result<u64> {
+    callgrind(bin, &["run", case, variant, &calls.to_string()], redis)
+}
+
+/// Instructions of one run of the bench binary with `args`, under callgrind.
+fn callgrind(bin: &str, args: &[&str], redis: &str) -> Result<u64> {
     let out = Command::new("valgrind")
         .env("CRMKIT_REDIS_URL", redis)
-        .args([
-            "--tool=callgrind",
-            "--callgrind-out-file=/dev/null",
-            bin,
-            "run",
-            case,
-            variant,
-            &calls.to_string(),
-        ])
+        .args(["--tool=callgrind", "--callgrind-out-file=/dev/null", bin])
+        .args(args)
         .output()
         .context("running valgrind (install it: apt-get install valgrind)")?;
     let text = String::from_utf8_lossy(&out.stderr);

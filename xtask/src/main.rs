@@ -25,7 +25,7 @@ commands:
   polyglot                          lint and generate other-language clients from every spec
   contract                          run every operation through the Rust clients against Prism
   examples                          run the facade's example per vendor against local mocks
-  bench                             per-call cost of crmkit against hand-written reqwest + serde
+  bench [--only calls|xml|bulk|fleet] crmkit against hand-written reqwest + serde, zip + csv
   fuzz [--seconds N] [--target T]   run the cargo-fuzz targets of fuzz/ N s each (default 60);
        [--seed]                     --seed only writes the seeds into fuzz/corpus/
   test                              everything CI runs
@@ -43,7 +43,7 @@ fn main() -> ExitCode {
         Some("contract") => contract::run(&specs::root()),
         Some("test") => test::run(&args[1..]),
         Some("examples") => test::examples(),
-        Some("bench") => bench::run(),
+        Some("bench") => bench::run(&args[1..]),
         Some("fuzz") => fuzz::run(&args[1..]),
         Some("-h" | "--help" | "help") => {
             print!("{USAGE}");

@@ -7,6 +7,8 @@
 //! time. Run under `valgrind --tool=callgrind`, two call counts give the instructions of one
 //! call exactly (the difference divided by the difference of calls), setup excluded.
 
+mod bulk;
+
 use std::io::{BufRead, BufReader, Write};
 use std::net::TcpListener;
 use std::process::{Command, Stdio};
@@ -32,6 +34,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         ["serve", case] => serve(case),
         ["run", case, variant, calls] => run(case, variant, calls.parse()?),
         ["xml", shape] => xml_memory(shape),
+        ["bulk-file", rows, path] => bulk::write_file(rows.parse()?, path),
+        ["serve-bulk", path, pages] => bulk::serve(path, pages.parse()?),
+        ["bulk", path, pages, variant] => bulk::run(path, pages.parse()?, variant),
         _ => Err("usage: crmkit-bench serve <case> | run <case> crmkit|baseline <calls>".into()),
     }
 }
@@ -133,7 +138,7 @@ fn run(name: &str, variant: &str, calls: u32) -> Result<(), Box<dyn std::error::
 }
 
 /// The HTTP client both variants use: plain HTTP on loopback, no pool timer.
-fn http() -> reqwest::Client {
+pub(crate) fn http() -> reqwest::Client {
     crmkit_testkit::timerless_http()
 }
 
@@ -367,7 +372,7 @@ fn xml_memory(shape: &str) -> Result<(), Box<dyn std::error::Error>> {
 }
 
 /// The process's peak resident memory so far, from `/proc/self/status`.
-fn peak_kib() -> Result<u64, Box<dyn std::error::Error>> {
+pub(crate) fn peak_kib() -> Result<u64, Box<dyn std::error::Error>> {
     let status = std::fs::read_to_string("/proc/self/status")?;
     status
         .lines()

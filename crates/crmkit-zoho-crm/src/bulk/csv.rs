@@ -14,7 +14,7 @@ use super::record::{BulkRecord, Header};
 pub(crate) const MAX_ROW_BYTES: usize = 16 << 20;
 /// The most fields a row may have.
 pub(crate) const MAX_FIELDS: usize = 10_000;
-const READ_CHUNK: usize = 64 << 10;
+const READ_CHUNK: usize = 16 << 10;
 
 /// Rows of a CSV read from a source handed to each call, the first row the header.
 pub(crate) struct Rows {
@@ -26,8 +26,10 @@ pub(crate) struct Rows {
     header: Option<Arc<Header>>,
     /// Rows read after the header.
     pub(crate) rows: u64,
-    /// Bytes of the previous row, to size the next one's buffer in one allocation.
-    last_row: usize,
+    /// The row being parsed and its field ends, reused from row to row: each record gets
+    /// an exact copy.
+    out: Vec<u8>,
+    ends: Vec<usize>,
 }
 
 /// What went wrong reading a row: the CSV itself, or the bytes under it.
@@ -46,7 +48,8 @@ impl Rows {
             eof: false,
             header: None,
             rows: 0,
-            last_row: 64,
+            out: vec![0; 1024],
+            ends: vec![0; 64],
         }
     }
 
@@ -102,10 +105,6 @@ impl Rows {
         source: &mut (impl AsyncRead + Unpin),
         row: u64,
     ) -> Result<Option<(String, Vec<usize>)>, RowError> {
-        let guess = self.last_row.saturating_add(self.last_row / 4 + 16);
-        let mut out = vec![0u8; guess.min(MAX_ROW_BYTES)];
-        let fields = self.header.as_ref().map_or(64, |h| h.names().len() + 1);
-        let mut ends = vec![0usize; fields.min(MAX_FIELDS)];
         let (mut nout, mut nend) = (0usize, 0usize);
         loop {
             if self.pos == self.len && !self.eof {
@@ -116,31 +115,30 @@ impl Rows {
             let input = &self.buf[self.pos..self.len];
             let (result, nin, o, e) =
                 self.parser
-                    .read_record(input, &mut out[nout..], &mut ends[nend..]);
+                    .read_record(input, &mut self.out[nout..], &mut self.ends[nend..]);
             self.pos += nin;
             nout += o;
             nend += e;
             match result {
                 ReadRecordResult::InputEmpty => {}
                 ReadRecordResult::OutputFull => {
-                    if out.len() >= MAX_ROW_BYTES {
+                    if self.out.len() >= MAX_ROW_BYTES {
                         return Err(csv(row, format!("longer than {MAX_ROW_BYTES} bytes")));
                     }
-                    out.resize((out.len() * 2).min(MAX_ROW_BYTES), 0);
+                    let grown = (self.out.len() * 2).min(MAX_ROW_BYTES);
+                    self.out.resize(grown, 0);
                 }
                 ReadRecordResult::OutputEndsFull => {
-                    if ends.len() >= MAX_FIELDS {
+                    if self.ends.len() >= MAX_FIELDS {
                         return Err(csv(row, format!("more than {MAX_FIELDS} fields")));
                     }
-                    ends.resize((ends.len() * 2).min(MAX_FIELDS), 0);
+                    let grown = (self.ends.len() * 2).min(MAX_FIELDS);
+                    self.ends.resize(grown, 0);
                 }
                 ReadRecordResult::Record => {
-                    out.truncate(nout);
-                    ends.truncate(nend);
-                    self.last_row = nout;
-                    let text =
-                        String::from_utf8(out).map_err(|e| csv(row, format!("not UTF-8: {e}")))?;
-                    return Ok(Some((text, ends)));
+                    let text = std::str::from_utf8(&self.out[..nout])
+                        .map_err(|e| csv(row, format!("not UTF-8: {e}")))?;
+                    return Ok(Some((text.to_owned(), self.ends[..nend].to_vec())));
                 }
                 ReadRecordResult::End => return Ok(None),
             }

@@ -72,11 +72,16 @@ impl BulkRecord {
 
     /// Every `(field, value)` pair, in file order.
     pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
+        let mut start = 0;
         self.header
             .names
             .iter()
-            .enumerate()
-            .map(|(i, name)| (name.as_str(), self.at(i).unwrap_or_default()))
+            .zip(&self.ends)
+            .map(move |(name, &end)| {
+                let value = self.text.get(start..end).unwrap_or_default();
+                start = end;
+                (name.as_str(), value)
+            })
     }
 
     /// The number of fields.
