@@ -86,11 +86,36 @@ vendor!(
     crmkit_firstline::FirstLine::default()
 );
 
+/// What Zoho CRM's servers send a receiver or a bulk export (first byte: which, and the
+/// chunk size of an archive): a result archive read to its last record, a notification
+/// checked against the token `t`, a bulk read callback.
+pub fn zoho_receivers(data: &[u8]) {
+    use crmkit_zoho_crm::notifications::{parse_bulk_callback, verify_and_parse};
+    let Some((&pick, body)) = data.split_first() else {
+        return;
+    };
+    let headers = crmkit_runtime::reqwest::header::HeaderMap::new();
+    match pick % 4 {
+        0 | 1 => {
+            let chunk = 1 + usize::from(pick / 4) * 61;
+            let read = crmkit_zoho_crm::bulk::__fuzz::read_archive(body, chunk);
+            assert!(read.is_some(), "reading an archive in memory never waits");
+        }
+        2 => {
+            let _ = verify_and_parse(&headers, body, "t");
+        }
+        _ => {
+            let _ = parse_bulk_callback(&headers, body);
+        }
+    }
+}
+
 /// What a target does with one input.
 pub type Target = fn(&[u8]);
 
 /// Every target by name, for the regression test.
 pub const TARGETS: &[(&str, Target)] = &[
+    ("zoho_receivers", zoho_receivers),
     ("acuinvoice_xml", acuinvoice_xml),
     ("decode_acuinvoice", decode_acuinvoice),
     ("runtime_types", runtime_types),

@@ -1,4 +1,4 @@
-//! `cargo xtask fuzz [--seconds N] [--runs N] [--target T] [--seed]`: the coverage-guided
+//! `cargo xtask fuzz [--seconds N] [--runs N] [--target T[,T…]] [--seed]`: the coverage-guided
 //! fuzz targets of `fuzz/` (cargo-fuzz, libFuzzer, the nightly toolchain), each run on its
 //! corpus for N seconds (default 60) or, with `--runs`, until it has made N executions (then
 //! `--seconds` bounds it only when given too), then a table of executions, corpus sizes and
@@ -23,7 +23,7 @@ use serde_json::Value;
 use crate::specs;
 
 /// Every target, as `fuzz/Cargo.toml` names them.
-pub const TARGETS: [&str; 9] = [
+pub const TARGETS: [&str; 10] = [
     "acuinvoice_xml",
     "decode_acuinvoice",
     "runtime_types",
@@ -33,6 +33,7 @@ pub const TARGETS: [&str; 9] = [
     "decode_zoho_voice",
     "decode_mazrica",
     "decode_firstline",
+    "zoho_receivers",
 ];
 
 /// The statuses a target's status byte picks from (`crmkit_runtime::__private::fuzz`).
@@ -76,7 +77,10 @@ pub fn run(args: &[String]) -> Result<()> {
     let cargo_fuzz = cargo_fuzz(&root)?;
     let targets: Vec<&str> = TARGETS
         .into_iter()
-        .filter(|t| only.as_deref().is_none_or(|o| o == *t))
+        .filter(|t| {
+            only.as_deref()
+                .is_none_or(|o| o.split(',').any(|o| o == *t))
+        })
         .collect();
     if targets.is_empty() {
         bail!("no target {}", only.unwrap_or_default());
@@ -143,13 +147,16 @@ pub fn run(args: &[String]) -> Result<()> {
             .map(|d| d.count())
             .unwrap_or(0);
         let ok = out.status.success();
-        rows.push(format!(
+        let row = format!(
             "| {target} | {} | {} | {corpus} | {} | {} |",
             stat("number_of_executed_units"),
             stat("average_exec_per_sec"),
             stat("peak_rss_mb"),
             if ok { "0" } else { "CRASH" }
-        ));
+        );
+        // Each row as soon as its target is done: a long run interrupted keeps what it did.
+        println!("{row}");
+        rows.push(row);
         if !ok {
             let tail: Vec<&str> = text.lines().rev().take(30).collect();
             eprintln!(

@@ -52,6 +52,32 @@ use job::{Failure, Wait};
 
 const VENDOR: &str = "zoho-crm";
 
+/// Entry points of the fuzz targets (`fuzz/`); not part of the public API.
+#[doc(hidden)]
+pub mod __fuzz {
+    use bytes::Bytes;
+    use crmkit_runtime::{ByteStream, ExportErrorKind};
+    use futures_util::FutureExt;
+
+    /// Reads a result archive arriving in chunks of `chunk` bytes: its header and every
+    /// record, or a typed error. `None` if the read waited (it never should: the bytes are
+    /// all there).
+    pub fn read_archive(bytes: &[u8], chunk: usize) -> Option<Result<u64, ExportErrorKind>> {
+        let chunks: Vec<Result<Bytes, crmkit_runtime::Error>> = bytes
+            .chunks(chunk.max(1))
+            .map(|c| Ok(Bytes::copy_from_slice(c)))
+            .collect();
+        let body = ByteStream::new(futures_util::stream::iter(chunks));
+        async {
+            let mut archive = super::Archive::open(body).await?;
+            archive.header().await?;
+            while archive.next().await?.is_some() {}
+            Ok(archive.rows())
+        }
+        .now_or_never()
+    }
+}
+
 impl Client {
     /// A bulk export of `query`: every matching record, as a stream
     /// ([`BulkExport::into_stream`]) or, for an ICS export of Events, as bytes
