@@ -96,7 +96,10 @@ pub fn apply(file: &mut syn::File, spec: &Value) -> Result<()> {
                 seen += builder_module(m, &ops, spec, &mut arms)?;
             }
             syn::Item::Mod(m) if m.ident == "prelude" => prelude(m)?,
-            syn::Item::Mod(m) if m.ident == "types" => numeric_ids(m)?,
+            syn::Item::Mod(m) if m.ident == "types" => {
+                numeric_ids(m)?;
+                json_schemas(m);
+            }
             _ => {}
         }
     }
@@ -139,6 +142,29 @@ fn fuzz_module(arms: &[(String, String)]) -> Result<syn::Item> {
         arms.join(" ")
     );
     syn::parse_str(&src).map_err(|e| anyhow::anyhow!("the fuzz module does not parse: {e}"))
+}
+
+/// Every serde type of `types` derives `schemars::JsonSchema` when the crate's `schemars`
+/// feature is on (a `cfg_attr`, so that a build without it compiles nothing more).
+fn json_schemas(m: &mut syn::ItemMod) {
+    let Some((_, items)) = &mut m.content else {
+        return;
+    };
+    let attr: syn::Attribute =
+        syn::parse_quote!(#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]);
+    for item in items.iter_mut() {
+        let attrs = match item {
+            syn::Item::Struct(s) => &mut s.attrs,
+            syn::Item::Enum(e) => &mut e.attrs,
+            _ => continue,
+        };
+        let serde = attrs.iter().position(|a| {
+            a.path().is_ident("derive") && a.to_token_stream().to_string().contains("serde ::")
+        });
+        if let Some(at) = serde {
+            attrs.insert(at + 1, attr.clone());
+        }
+    }
 }
 
 /// A string id checked against `^[0-9]+$` can also be given as a number: `.contact_id(42)`.

@@ -12,6 +12,7 @@ pub mod types {
     /// document's responses do not show `client_id`; it is described because the contact
     /// has one (it is mandatory on create) and kept when the server sends it.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct Contact {
         ///Id of the client the contact belongs to (not shown in the document's responses).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -44,6 +45,7 @@ pub mod types {
     /// The `<contact>` element of a `contact.create` request. `client_id`, `first_name`,
     /// `last_name` and `email` are mandatory.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ContactCreateInput {
         ///Id of the client (the customer company) the contact belongs to.
         pub client_id: ::std::num::NonZeroU64,
@@ -67,6 +69,7 @@ pub mod types {
     }
     ///`contact.create` request: `<request method="contact.create"><contact>…</contact></request>`.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ContactCreateRequest {
         pub contact: ContactCreateInput,
         ///The method name, the `method` attribute of `<request>`; always `contact.create`.
@@ -90,6 +93,7 @@ pub mod types {
         PartialEq,
         PartialOrd,
     )]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub enum ContactCreateRequestMethod {
         #[serde(rename = "contact.create")]
         ContactCreate,
@@ -126,6 +130,7 @@ pub mod types {
     }
     ///`contact.create` answer: `<response status="ok"><contact_id>…</contact_id></response>`.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ContactCreateResponse {
         ///Id of the new contact.
         pub contact_id: ::std::num::NonZeroU64,
@@ -140,6 +145,7 @@ pub mod types {
     }
     ///`contact.delete` request: `<request method="contact.delete"><contact_id>…</contact_id></request>`.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ContactDeleteRequest {
         ///Id of the contact to delete.
         pub contact_id: ::std::num::NonZeroU64,
@@ -164,6 +170,7 @@ pub mod types {
         PartialEq,
         PartialOrd,
     )]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub enum ContactDeleteRequestMethod {
         #[serde(rename = "contact.delete")]
         ContactDelete,
@@ -200,6 +207,7 @@ pub mod types {
     }
     ///`contact.delete` answer: the empty `<response status="ok"/>`.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ContactDeleteResponse {
         pub status: crmkit_runtime::Lenient<crate::types::ResponseStatusKnown>,
         #[serde(flatten)]
@@ -212,6 +220,7 @@ pub mod types {
     }
     ///`contact.get` request: `<request method="contact.get"><contact_id>…</contact_id></request>`.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ContactGetRequest {
         ///Id of the contact to return.
         pub contact_id: ::std::num::NonZeroU64,
@@ -236,6 +245,7 @@ pub mod types {
         PartialEq,
         PartialOrd,
     )]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub enum ContactGetRequestMethod {
         #[serde(rename = "contact.get")]
         ContactGet,
@@ -272,6 +282,7 @@ pub mod types {
     }
     ///`contact.get` answer: `<response status="ok"><contact>…</contact></response>`.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ContactGetResponse {
         pub contact: Contact,
         pub status: crmkit_runtime::Lenient<crate::types::ResponseStatusKnown>,
@@ -286,6 +297,7 @@ pub mod types {
     /// `contact.list` request. Every child element is optional: `client_id` and `email`
     /// filter, `page` and `per_page` page the result.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ContactListRequest {
         ///Only contacts of this client.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -320,6 +332,7 @@ pub mod types {
         PartialEq,
         PartialOrd,
     )]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub enum ContactListRequestMethod {
         #[serde(rename = "contact.list")]
         ContactList,
@@ -359,6 +372,7 @@ pub mod types {
     /// information (the document shows none). A page with fewer than `per_page` contacts
     /// (or none) is the last.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ContactListResponse {
         ///The contacts of this page, as repeated `<contact>` elements (absent when the page is empty).
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
@@ -375,6 +389,7 @@ pub mod types {
     /// The `<contact>` element of a `contact.update` request: `contact_id` and any of the
     /// `contact.create` fields. Fields left out remain unchanged.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ContactUpdateInput {
         ///Id of the client the contact belongs to.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -404,6 +419,7 @@ pub mod types {
     }
     ///`contact.update` request: `<request method="contact.update"><contact>…</contact></request>`.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ContactUpdateRequest {
         pub contact: ContactUpdateInput,
         ///The method name, the `method` attribute of `<request>`; always `contact.update`.
@@ -427,6 +443,7 @@ pub mod types {
         PartialEq,
         PartialOrd,
     )]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub enum ContactUpdateRequestMethod {
         #[serde(rename = "contact.update")]
         ContactUpdate,
@@ -463,6 +480,7 @@ pub mod types {
     }
     ///`contact.update` answer: the empty `<response status="ok"/>`.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ContactUpdateResponse {
         pub status: crmkit_runtime::Lenient<crate::types::ResponseStatusKnown>,
         #[serde(flatten)]
@@ -476,6 +494,7 @@ pub mod types {
     /// The failure answer, `<response status="fail"><error>message</error></response>`.
     /// It may arrive with HTTP 200.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct Error {
         ///Human-readable error message.
         pub error: ::std::string::String,
@@ -502,6 +521,7 @@ pub mod types {
         PartialEq,
         PartialOrd,
     )]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub enum ResponseStatusKnown {
         #[serde(rename = "ok")]
         Ok,

@@ -13,6 +13,7 @@ pub mod types {
     /// to its messages on 422 validation failures. In debug mode Laravel adds
     /// `exception`, `file`, `line` and `trace`, which are kept as extra fields.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct Error {
         ///Validation messages per field (422 only).
         #[serde(
@@ -35,6 +36,7 @@ pub mod types {
     }
     ///Laravel pagination links; each is a full URL, or null where there is no such page.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct PaginationLinks {
         ///URL of the first page.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -58,6 +60,7 @@ pub mod types {
     }
     ///Laravel pagination metadata.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct PaginationMeta {
         ///This page's number, 1-based.
         pub current_page: i32,
@@ -87,6 +90,7 @@ pub mod types {
     /// Link between a phone number and a customer (`phone_contact`). Present when the
     /// server includes it (search and get do; the create and update examples omit it).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct PhoneContact {
         ///Id of the customer (客戶的 id) the number belongs to.
         pub contact_id: i64,
@@ -107,6 +111,7 @@ pub mod types {
     }
     ///A phone number (電話號碼) as the API returns it.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct PhoneNumber {
         ///Note (備註); null when none.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -135,6 +140,7 @@ pub mod types {
     }
     ///Body of `create_phone_number`.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct PhoneNumberCreate {
         ///Id of the customer (客戶的 id) the number belongs to.
         pub contact_id: ::std::num::NonZeroU64,
@@ -156,6 +162,7 @@ pub mod types {
     }
     ///One phone number wrapped as a Laravel API resource, `{"data": {...}}`.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct PhoneNumberEnvelope {
         pub data: PhoneNumber,
         #[serde(flatten)]
@@ -168,6 +175,7 @@ pub mod types {
     }
     ///One page of phone numbers, in Laravel's paginated resource envelope.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct PhoneNumberList {
         ///The phone numbers of this page.
         pub data: ::std::vec::Vec<PhoneNumber>,
@@ -184,6 +192,7 @@ pub mod types {
     /// Body of `update_phone_number`. `contact_id` is required; fields left out are not
     /// changed.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct PhoneNumberUpdate {
         ///Id of the customer (客戶的 id) the number belongs to.
         pub contact_id: ::std::num::NonZeroU64,
@@ -212,6 +221,7 @@ pub mod types {
     /// that a code the vendor adds later still decodes; the names are in
     /// `x-enum-varnames` / `x-enum-descriptions`.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
     pub struct PhoneType(pub i32);
     impl ::std::ops::Deref for PhoneType {
@@ -256,6 +266,7 @@ pub mod types {
     /// Phone type code accepted in requests: 0 home (住家), 1 company (公司), 2 mobile
     /// (手機), 3 fax (傳真), 4 other (其他).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
     pub struct PhoneTypeInput(pub i32);
     impl ::std::ops::Deref for PhoneTypeInput {

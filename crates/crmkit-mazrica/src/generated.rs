@@ -10,6 +10,7 @@ use progenitor_client::{ClientHooks, OperationInfo, RequestBuilderExt, encode_pa
 pub mod types {
     ///The value of one action custom item (アクション詳細項目); only the field matching `itemType` is filled. The document shows no `number` field here.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ActionCustom {
         ///Identifier of the action custom item definition.
         #[serde(
@@ -71,6 +72,7 @@ pub mod types {
     }
     ///One action custom item value to write, `{itemKey, value}` (the document's example value is `テキスト`).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ActionCustomInput {
         ///Key of the action custom item (項目キー).
         #[serde(
@@ -89,6 +91,7 @@ pub mod types {
     }
     ///An action custom item definition (アクション詳細項目) with its options.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ActionCustomItem {
         ///Options (選択肢) of a select-type item.
         #[serde(
@@ -124,6 +127,7 @@ pub mod types {
     }
     ///A label (ラベル) registered for an action custom item.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ActionCustomItemLabel {
         ///When the record was created, ISO 8601 with offset (e.g. `2018-04-01T10:30:00+09:00`), kept as sent.
         #[serde(
@@ -146,6 +150,7 @@ pub mod types {
     }
     ///One page of the labels of an action custom item.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ActionCustomItemLabelList {
         ///Key of the action custom item the labels belong to.
         #[serde(
@@ -171,6 +176,7 @@ pub mod types {
     }
     ///Every action custom item definition of the account (not paged).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ActionCustomItemList {
         ///The action custom items.
         #[serde(
@@ -189,6 +195,7 @@ pub mod types {
     }
     ///An option of a new select-type action custom item.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ActionCustomItemOptionInput {
         ///Display label of the option.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -204,6 +211,7 @@ pub mod types {
     }
     ///An option in an action custom item update. Options are stored in the order of the list.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ActionCustomItemOptionUpdate {
         ///`true` to delete this option.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -228,6 +236,7 @@ pub mod types {
     }
     ///A file attached to an action.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ActionFile {
         ///MIME type of the file.
         #[serde(
@@ -251,6 +260,7 @@ pub mod types {
     }
     ///An action purpose (アクションの目的) of a deal type, with the action type (`pattern`) it belongs to.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ActionPurpose {
         ///Identifier of the purpose.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -277,6 +287,7 @@ pub mod types {
     }
     ///The user to add to a group. Without `userId` nothing is added and the call still answers 200 (userId指定なし -> 何も追加されず200を返却).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct AddUserGroupMemberInput {
         ///Id of the user to add to the group (指定したユーザーグループに追加するユーザのID).
         #[serde(
@@ -292,6 +303,7 @@ pub mod types {
     }
     ///One audit log entry: who did what to which kind of data, and when.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct Audit {
         ///Kind of data changed, in Japanese (e.g. `案件`, deal).
         #[serde(
@@ -325,6 +337,7 @@ pub mod types {
     }
     ///One page of audit log entries.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct AuditList {
         ///The entries of this page.
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
@@ -344,6 +357,7 @@ pub mod types {
     }
     ///A file to attach to an action created in bulk, as `{name, path}` (the document does not explain `path`).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct BulkActionFile {
         ///File name.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -359,6 +373,7 @@ pub mod types {
     }
     ///One contact action of a bulk create: like `CreateContactActionInput` plus the `contact` it belongs to and optional `files` (required list assumed as for the single create, plus `contact`). `creator` is the user in charge (アクション担当者), as `{id}`. Custom values go in `actionCustoms` as `{itemKey, value}`.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct BulkContactAction {
         ///Action custom item values.
         #[serde(
@@ -402,6 +417,7 @@ pub mod types {
     }
     ///Contact actions to create in one request.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct BulkCreateContactActionsInput {
         ///The actions to create.
         pub actions: ::std::vec::Vec<BulkContactAction>,
@@ -413,6 +429,7 @@ pub mod types {
     }
     ///Custom object records to create in one request.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct BulkCreateCustomObjectsInput {
         ///The records to create.
         #[serde(rename = "customObjects")]
@@ -425,6 +442,7 @@ pub mod types {
     }
     ///Customer actions to create in one request.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct BulkCreateCustomerActionsInput {
         ///The actions to create.
         pub actions: ::std::vec::Vec<BulkCustomerAction>,
@@ -436,6 +454,7 @@ pub mod types {
     }
     ///Customers to create in one request.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct BulkCreateCustomersInput {
         ///The customers to create.
         pub customers: ::std::vec::Vec<CreateCustomerInput>,
@@ -447,6 +466,7 @@ pub mod types {
     }
     ///Deal actions to create in one request, all for deals of one deal type.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct BulkCreateDealActionsInput {
         ///The actions to create.
         pub actions: ::std::vec::Vec<BulkDealAction>,
@@ -464,6 +484,7 @@ pub mod types {
     }
     ///Deals to create in one request (all of the deal type in the path).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct BulkCreateDealsInput {
         ///The deals to create.
         pub deals: ::std::vec::Vec<CreateDealInput>,
@@ -475,6 +496,7 @@ pub mod types {
     }
     ///One customer action of a bulk create: like `CreateCustomerActionInput` plus the `customer` it belongs to and optional `files`. The document gives no required list for bulk elements; the single-create requirements plus `customer` are assumed. `creator` is the user in charge (アクション担当者), as `{id}`. Custom values go in `actionCustoms` as `{itemKey, value}`.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct BulkCustomerAction {
         ///Action custom item values.
         #[serde(
@@ -521,6 +543,7 @@ pub mod types {
     }
     ///One deal action of a bulk create: like `CreateDealActionInput` plus optional `files`. `creator` is the user in charge (アクション担当者), as `{id}`. Custom values go in `actionCustoms` as `{itemKey, value}`.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct BulkDealAction {
         ///Action custom item values.
         #[serde(
@@ -567,6 +590,7 @@ pub mod types {
     }
     ///The errors of one element of a bulk request.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct BulkErrorEntry {
         ///Position of the rejected element in the request array (0-based, inferred).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -587,6 +611,7 @@ pub mod types {
     }
     ///One deal of a bulk update: its `id` plus the fields to change.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct BulkUpdateDeal {
         ///Contract amount (契約金額).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -651,6 +676,7 @@ pub mod types {
     }
     ///Deals to change in one request (all of the deal type in the path).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct BulkUpdateDealsInput {
         ///The deals to change, each with its `id`.
         pub deals: ::std::vec::Vec<BulkUpdateDeal>,
@@ -662,6 +688,7 @@ pub mod types {
     }
     ///Sub-filters combined with a logical operator.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct CompositeFilter {
         ///How the sub-filters combine; the document's example shows `AND` (`OR` is the natural counterpart).
         #[serde(
@@ -695,6 +722,7 @@ pub mod types {
         PartialEq,
         PartialOrd,
     )]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub enum CompositeFilterLogicalOperator {
         #[serde(rename = "AND")]
         And,
@@ -735,6 +763,7 @@ pub mod types {
     }
     ///A contact (コンタクト), i.e. a person at a customer.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct Contact {
         ///Address (住所).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -809,6 +838,7 @@ pub mod types {
     }
     ///An action seen from a contact (コンタクト): either a contact action or a deal action the contact is attached to (`dataType`). `startDatetime` and `endDatetime` are always present and may be null.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ContactAction {
         ///Action custom item values (アクション詳細項目).
         #[serde(
@@ -897,6 +927,7 @@ pub mod types {
     }
     ///One page of contact actions.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ContactActionList {
         ///The actions of this page.
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
@@ -916,6 +947,7 @@ pub mod types {
     }
     ///The value of one contact custom item (コンタクト詳細項目); only the field matching `itemType` is filled.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ContactCustom {
         ///Identifier of the contact custom item definition.
         #[serde(
@@ -980,6 +1012,7 @@ pub mod types {
     }
     ///One contact custom item value to write. Name the item by `contactCustomItemId` or by `itemKey`; `value` takes the form the item type expects (the document's example is the string `"string"`).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ContactCustomInput {
         ///Identifier of the contact custom item definition.
         #[serde(
@@ -1004,6 +1037,7 @@ pub mod types {
     }
     ///A contact id (コンタクトID) or the literal `all` (every contact).
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
     pub struct ContactIdOrAll(::std::string::String);
     impl ::std::ops::Deref for ContactIdOrAll {
@@ -1056,6 +1090,7 @@ pub mod types {
     }
     ///One page of contacts.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ContactList {
         ///The contacts of this page.
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
@@ -1075,6 +1110,7 @@ pub mod types {
     }
     ///Contact settings: the contact custom item definitions (コンタクト詳細項目).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ContactSettings {
         ///Contact custom item definitions (コンタクト詳細項目).
         #[serde(
@@ -1093,6 +1129,7 @@ pub mod types {
     }
     ///A new action custom item definition.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct CreateActionCustomItemInput {
         ///Options (選択肢一覧) of a select-type item.
         #[serde(
@@ -1123,6 +1160,7 @@ pub mod types {
     }
     ///A new contact action; `startDatetime`, `endDatetime`, `creator` and `pattern` are required. `creator` is the user in charge (アクション担当者), as `{id}`. Custom values go in `actionCustoms` as `{itemKey, value}`.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct CreateContactActionInput {
         ///Action custom item values (アクション詳細項目一覧).
         #[serde(
@@ -1162,6 +1200,7 @@ pub mod types {
     }
     ///A new contact; only `name` is required. `customer` (取引先) is a nullable `{id}` reference.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct CreateContactInput {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub address: ::std::option::Option<CreateContactInputAddress>,
@@ -1206,6 +1245,7 @@ pub mod types {
     }
     ///Address (住所).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
     pub struct CreateContactInputAddress(pub ::std::option::Option<::std::string::String>);
     impl ::std::ops::Deref for CreateContactInputAddress {
@@ -1230,6 +1270,7 @@ pub mod types {
     }
     ///Department (部署).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
     pub struct CreateContactInputDept(pub ::std::option::Option<::std::string::String>);
     impl ::std::ops::Deref for CreateContactInputDept {
@@ -1250,6 +1291,7 @@ pub mod types {
     }
     ///E-mail address (メールアドレス).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
     pub struct CreateContactInputEmail(pub ::std::option::Option<::std::string::String>);
     impl ::std::ops::Deref for CreateContactInputEmail {
@@ -1274,6 +1316,7 @@ pub mod types {
     }
     ///Memo (メモ).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
     pub struct CreateContactInputMemo(pub ::std::option::Option<::std::string::String>);
     impl ::std::ops::Deref for CreateContactInputMemo {
@@ -1294,6 +1337,7 @@ pub mod types {
     }
     ///Mobile number (携帯電話番号).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
     pub struct CreateContactInputMobileTel(pub ::std::option::Option<::std::string::String>);
     impl ::std::ops::Deref for CreateContactInputMobileTel {
@@ -1318,6 +1362,7 @@ pub mod types {
     }
     ///Position (役職).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
     pub struct CreateContactInputPosition(pub ::std::option::Option<::std::string::String>);
     impl ::std::ops::Deref for CreateContactInputPosition {
@@ -1342,6 +1387,7 @@ pub mod types {
     }
     ///Telephone number (電話番号).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
     pub struct CreateContactInputTel(pub ::std::option::Option<::std::string::String>);
     impl ::std::ops::Deref for CreateContactInputTel {
@@ -1362,6 +1408,7 @@ pub mod types {
     }
     ///A new custom object definition. Note the snake_case `enable_bi` in requests (answers use `enableBi`).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct CreateCustomObjectDefInput {
         ///Item definitions (項目定義一覧).
         #[serde(
@@ -1385,6 +1432,7 @@ pub mod types {
     }
     ///A new item definition of a custom object.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct CreateCustomObjectItemDefInput {
         ///Insert the item before the item with this key; omitted, it is added last (指定した項目キーの手前に項目を追加します).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1409,6 +1457,7 @@ pub mod types {
     }
     ///A new customer action; `startDatetime`, `endDatetime`, `creator` and `pattern` (the action type, as `{id}`) are required. `creator` is the user in charge (アクション担当者), as `{id}`. Custom values go in `actionCustoms` as `{itemKey, value}`.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct CreateCustomerActionInput {
         ///Action custom item values (アクション詳細項目一覧).
         #[serde(
@@ -1451,6 +1500,7 @@ pub mod types {
     }
     ///A new customer; only `name` is required.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct CreateCustomerInput {
         ///Address (住所).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1502,6 +1552,7 @@ pub mod types {
     }
     ///A new deal action; `startDatetime`, `endDatetime`, `creator`, `purpose` and `deal` are required. Deal actions take a `purpose` (アクションの目的, as `{id}` from the deal type's `actionsPurposes`) instead of a `pattern`. `creator` is the user in charge (アクション担当者), as `{id}`. Custom values go in `actionCustoms` as `{itemKey, value}`.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct CreateDealActionInput {
         ///Action custom item values (アクション詳細項目一覧).
         #[serde(
@@ -1545,6 +1596,7 @@ pub mod types {
     }
     ///A new deal; `dealType`, `name`, `expectedContractDate`, `customer`, `phase`, `product`, `probability`, `channel` and `user` are required. `dealType` (案件タイプ), `customer` (取引先), `phase` (フェーズ), `product` (商品), `probability` (契約確度), `channel` (チャネル) and `user` (ユーザー, the user in charge) are `{id}` references; valid ids come from `get_deal_type` and `list_users`.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct CreateDealInput {
         ///Contract amount (契約金額).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1594,6 +1646,7 @@ pub mod types {
     }
     ///Definition of a custom item (詳細項目) of customers, contacts or deals, with its options. `name` is always present and may be null (as in the deal-type settings example).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct CustomItemDefinition {
         ///Options of a select-type item.
         #[serde(
@@ -1635,6 +1688,7 @@ pub mod types {
     }
     ///One option of a select-type custom item, `{id, value, label}`. `value` is a number in most answers and a string in the deal-type settings, so it is untyped.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct CustomItemOption {
         ///Identifier of the option.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1655,6 +1709,7 @@ pub mod types {
     }
     ///A custom object record (カスタムオブジェクト). Besides `id`, `createdAt` and `updatedAt`, a record has one property per item of its definition, named by the item's key (the document writes this as the placeholder property `カスタムオブジェクト項目`); those account-defined properties are kept as additional properties.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct CustomObject {
         ///When the record was created, ISO 8601 with offset (e.g. `2018-04-01T10:30:00+09:00`), kept as sent.
         #[serde(
@@ -1680,6 +1735,7 @@ pub mod types {
     }
     ///A custom object definition (カスタムオブジェクト定義). The list answer omits `customObjectItemDefs`.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct CustomObjectDef {
         ///When the record was created, ISO 8601 with offset (e.g. `2018-04-01T10:30:00+09:00`), kept as sent.
         #[serde(
@@ -1721,6 +1777,7 @@ pub mod types {
     }
     ///One page of custom object definitions.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct CustomObjectDefList {
         ///The definitions of this page.
         #[serde(
@@ -1744,6 +1801,7 @@ pub mod types {
     }
     ///The item values of a custom object record: one property per item, named by the item definition's key (項目キー), with the value form the item type expects (the per-type table is lost from the source).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
     pub struct CustomObjectInput(pub ::serde_json::Map<::std::string::String, ::serde_json::Value>);
     impl ::std::ops::Deref for CustomObjectInput {
@@ -1768,6 +1826,7 @@ pub mod types {
     }
     ///An item definition (項目定義) of a custom object.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct CustomObjectItemDef {
         ///Option definitions of a select-type item.
         #[serde(
@@ -1797,6 +1856,7 @@ pub mod types {
     }
     ///An item definition inside a new custom object definition.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct CustomObjectItemDefInput {
         #[serde(
             rename = "customObjectOptionDefs",
@@ -1818,6 +1878,7 @@ pub mod types {
     }
     ///An item definition change inside a custom object definition update: `key` names the item, `newKey` renames it, `delete: true` deletes it.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct CustomObjectItemDefUpdate {
         #[serde(
             rename = "customObjectOptionDefs",
@@ -1847,6 +1908,7 @@ pub mod types {
     }
     ///One page of custom object records.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct CustomObjectList {
         ///The records of this page.
         #[serde(
@@ -1870,6 +1932,7 @@ pub mod types {
     }
     ///An option definition (選択肢定義) of a select-type custom object item.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct CustomObjectOptionDef {
         ///Key of the option.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1887,6 +1950,7 @@ pub mod types {
     }
     ///An option definition to create, `{key, name}`.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct CustomObjectOptionDefInput {
         ///Key of the option.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1902,6 +1966,7 @@ pub mod types {
     }
     ///An option definition in an update: `key` names the option; `newKey` renames it; `delete: true` deletes it.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct CustomObjectOptionDefUpdate {
         ///`true` to delete the option.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1926,6 +1991,7 @@ pub mod types {
     }
     ///Option definition changes. Documented as an array of arrays of objects like `CustomObjectOptionDefsInput`; a flat element is accepted too.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
     pub struct CustomObjectOptionDefUpdatesInput(
         pub ::std::vec::Vec<CustomObjectOptionDefUpdatesInputItem>,
@@ -1952,6 +2018,7 @@ pub mod types {
     }
     ///`CustomObjectOptionDefUpdatesInputItem`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(untagged)]
     pub enum CustomObjectOptionDefUpdatesInputItem {
         CustomObjectOptionDefUpdate(CustomObjectOptionDefUpdate),
@@ -1971,6 +2038,7 @@ pub mod types {
     }
     ///Option definitions (選択肢定義一覧). The document types this as an array of arrays of objects (`[[{key, name}]]`) while every answer carries a flat array; both an option and a nested array of options are accepted here so that either reading can be sent.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
     pub struct CustomObjectOptionDefsInput(pub ::std::vec::Vec<CustomObjectOptionDefsInputItem>);
     impl ::std::ops::Deref for CustomObjectOptionDefsInput {
@@ -1995,6 +2063,7 @@ pub mod types {
     }
     ///`CustomObjectOptionDefsInputItem`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(untagged)]
     pub enum CustomObjectOptionDefsInputItem {
         CustomObjectOptionDefInput(CustomObjectOptionDefInput),
@@ -2014,6 +2083,7 @@ pub mod types {
     }
     ///A customer (取引先), i.e. a client company. `customerCustoms` holds the account-defined custom items.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct Customer {
         ///Address (住所).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -2081,6 +2151,7 @@ pub mod types {
     }
     ///An action (アクション) recorded against a customer (取引先): a visit, call, e-mail etc. `pattern` is the action type (種別). `startDatetime` and `endDatetime` are always present and may be null.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct CustomerAction {
         ///Action custom item values (アクション詳細項目).
         #[serde(
@@ -2164,6 +2235,7 @@ pub mod types {
     }
     ///One page of customer actions.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct CustomerActionList {
         ///The actions of this page.
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
@@ -2183,6 +2255,7 @@ pub mod types {
     }
     ///The value of one customer custom item (取引先詳細項目). Custom items are defined by each Mazrica account; only the field matching `itemType` is filled.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct CustomerCustom {
         ///Identifier of the customer custom item definition.
         #[serde(
@@ -2247,6 +2320,7 @@ pub mod types {
     }
     ///One customer custom item value to write. Name the item by `customerCustomItemId` or by `itemKey`; `value` takes the form the item type expects (the document's example is the string `"string"`).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct CustomerCustomInput {
         ///Identifier of the customer custom item definition.
         #[serde(
@@ -2271,6 +2345,7 @@ pub mod types {
     }
     ///A customer id (取引先ID) or the literal `all` (every customer).
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
     pub struct CustomerIdOrAll(::std::string::String);
     impl ::std::ops::Deref for CustomerIdOrAll {
@@ -2323,6 +2398,7 @@ pub mod types {
     }
     ///One page of customers.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct CustomerList {
         ///The customers of this page.
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
@@ -2342,6 +2418,7 @@ pub mod types {
     }
     ///Customer settings: the customer custom item definitions (取引先詳細項目).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct CustomerSettings {
         ///Customer custom item definitions (取引先詳細項目).
         #[serde(
@@ -2360,6 +2437,7 @@ pub mod types {
     }
     ///A deal (案件), i.e. a sales opportunity, with its master-data references, phase history, custom item values and product line items.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct Deal {
         ///Contract amount (契約金額).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -2466,6 +2544,7 @@ pub mod types {
     }
     ///An action (アクション) recorded against a deal (案件). `pattern` is the action type (種別), `purpose` the action purpose (アクションの目的) defined by the deal type. `startDatetime` and `endDatetime` are always present and may be null.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct DealAction {
         ///Action custom item values (アクション詳細項目).
         #[serde(
@@ -2551,6 +2630,7 @@ pub mod types {
     }
     ///One page of deal actions.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct DealActionList {
         ///The actions of this page.
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
@@ -2570,6 +2650,7 @@ pub mod types {
     }
     ///The value of one deal custom item (案件詳細項目); only the field matching `itemType` is filled. Deal values also carry `itemKey`, `calculationResult` and `selectedUsers`.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct DealCustom {
         ///Result of a calculated item; null for other item types.
         #[serde(
@@ -2652,6 +2733,7 @@ pub mod types {
     }
     ///One deal custom item value to write. Name the item by `dealCustomItemId` or by `itemKey`; `value` takes the form the item type expects (the document's example is the string `"string"`).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct DealCustomInput {
         ///Identifier of the deal custom item definition.
         #[serde(
@@ -2676,6 +2758,7 @@ pub mod types {
     }
     ///One page of deals.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct DealList {
         ///The deals of this page.
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
@@ -2695,6 +2778,7 @@ pub mod types {
     }
     ///A product line item of a deal (商品内訳).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct DealProductDetail {
         #[serde(
             rename = "billingType",
@@ -2753,6 +2837,7 @@ pub mod types {
     }
     ///A product line item (商品内訳) to write; `id` names an existing line item.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct DealProductDetailInput {
         ///Id of the line-item type.
         #[serde(
@@ -2795,6 +2880,7 @@ pub mod types {
     }
     ///A product line-item type (a kind of 商品内訳) that deals of the type can use.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct DealProductDetailType {
         #[serde(
             rename = "billingType",
@@ -2831,6 +2917,7 @@ pub mod types {
     }
     ///A deal type (案件タイプ) with its master data: phases, products, probabilities, channels, end-phase reasons, action purposes, custom item definitions and product line-item types. Ids from here are what `create_deal` expects.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct DealType {
         ///Action purposes (アクションの目的).
         #[serde(
@@ -2887,6 +2974,7 @@ pub mod types {
     }
     ///Every deal type as `{id, name}` (not paged). The document shows only a single `{id, name}` object here; the `dealTypes` wrapper is inferred (see the operation).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct DealTypeList {
         ///The deal types.
         #[serde(
@@ -2905,6 +2993,7 @@ pub mod types {
     }
     ///A deal type as `{id, name}`.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct DealTypeSummary {
         ///Deal type id (案件タイプID).
         pub id: i64,
@@ -2921,6 +3010,7 @@ pub mod types {
     }
     ///The account's (domain's) settings: every deal type with its master data, the users and the roles.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct DomainSettings {
         ///Every deal type with its master data.
         #[serde(
@@ -2945,6 +3035,7 @@ pub mod types {
     }
     ///The error body of the Mazrica API, `{"error": "...", "messages": ["..."]}`, used by every 4xx and 5xx answer. The bulk operations add `bulkErrors` (one entry per rejected element). Every field is optional so that answers produced in front of the API (for example a 429 from the rate limiter, whose body the document does not show) still decode; unknown fields are kept.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct Error {
         ///Per-element errors of a bulk request.
         #[serde(
@@ -2969,6 +3060,7 @@ pub mod types {
     }
     ///Identifiers of the records a bulk create made (the document's example is `[0]`).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
     pub struct IdList(pub ::std::vec::Vec<i64>);
     impl ::std::ops::Deref for IdList {
@@ -2989,6 +3081,7 @@ pub mod types {
     }
     ///A reference sent in a request body as `{id}` (for example `creator`, `pattern`, `customer`, `dealType`).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct IdRef {
         ///Identifier of the referenced record.
         pub id: i64,
@@ -3000,6 +3093,7 @@ pub mod types {
     }
     ///A fixed master value as `{id, key, name}`, e.g. billing type `{1, lump, 一括}` (one-off) or rounding `{1, round_down, 切り捨て}` (round down). The document lists no other values.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct KeyedRef {
         ///Numeric code of the value.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -3020,6 +3114,7 @@ pub mod types {
     }
     ///A lifecycle stage of a contact, with the stage type it belongs to.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct LifecycleStage {
         ///Id of the lifecycle stage.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -3043,6 +3138,7 @@ pub mod types {
     }
     ///A lifecycle stage type with its stages.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct LifecycleStageType {
         ///Id of the lifecycle stage type.
         pub id: i64,
@@ -3066,6 +3162,7 @@ pub mod types {
     }
     ///Every lifecycle stage type with its stages (not paged).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct LifecycleStageTypeList {
         ///The lifecycle stage types.
         #[serde(
@@ -3084,6 +3181,7 @@ pub mod types {
     }
     ///A reference to another record as `{id, name}` (owner role, action type, creator, customer, deal, phase-less master data such as product, probability, channel, user, role, profile, ...).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct NamedRef {
         ///Identifier of the referenced record.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -3101,6 +3199,7 @@ pub mod types {
     }
     ///A nullable `{id}` reference in a request body; `null` clears the link (used for a contact's customer, which the document marks Nullable).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
     pub struct NullableIdRef(pub ::std::option::Option<NullableIdRefInner>);
     impl ::std::ops::Deref for NullableIdRef {
@@ -3121,6 +3220,7 @@ pub mod types {
     }
     ///A nullable `{id}` reference in a request body; `null` clears the link (used for a contact's customer, which the document marks Nullable).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct NullableIdRefInner {
         ///Identifier of the referenced record.
         pub id: i64,
@@ -3132,6 +3232,7 @@ pub mod types {
     }
     ///A deal phase (フェーズ) as `{id, name, status}`.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct PhaseRef {
         ///Identifier of the phase.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -3152,6 +3253,7 @@ pub mod types {
     }
     ///How long a deal stayed in one phase.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct PhaseStay {
         ///Identifier of the phase.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -3181,6 +3283,7 @@ pub mod types {
     }
     ///The complete new member list of a group. Omitting `userIds` leaves the members unchanged (userIds指定なし -> ユーザーグループメンバーは更新されない); `[]` removes every member (userIds:[] -> 対象グループの所属ユーザーを全除外).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ReplaceUserGroupMembersInput {
         #[serde(
             rename = "userIds",
@@ -3195,6 +3298,7 @@ pub mod types {
     }
     ///User ids (ユーザーID(複数指定)).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
     pub struct ReplaceUserGroupMembersInputUserIds(pub ::std::option::Option<::std::vec::Vec<i64>>);
     impl ::std::ops::Deref for ReplaceUserGroupMembersInputUserIds {
@@ -3219,6 +3323,7 @@ pub mod types {
     }
     ///One page of roles (ロール).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct RoleList {
         ///The page returned (1-based; the document's placeholder example shows `0`).
         pub page: i32,
@@ -3238,6 +3343,7 @@ pub mod types {
     }
     ///The field a value filter compares: a standard field by `name`, or a custom item by `customItemId` or `itemKey`; `reference` names a related object (not supported by the customer search; the contact search lists allowed values, which are lost from the source).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct SearchField {
         ///Id of a custom item definition.
         #[serde(
@@ -3265,6 +3371,7 @@ pub mod types {
     }
     ///A filter node (絞り込み条件): either a `compositeFilter` combining sub-filters or a `valueFilter` comparing one field (the document's example shows both keys in one node).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct SearchFilter {
         #[serde(
             rename = "compositeFilter",
@@ -3284,6 +3391,7 @@ pub mod types {
     }
     ///A structured search (customers or contacts): a filter tree, an optional sort and a page.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct SearchRequest {
         pub filter: SearchFilter,
         ///Page to return (1-based; the document's placeholder example shows `0`).
@@ -3299,6 +3407,7 @@ pub mod types {
     }
     ///Sort order of a structured search (並び替え条件).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct SearchSort {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub field: ::std::option::Option<SearchSortField>,
@@ -3313,6 +3422,7 @@ pub mod types {
     }
     ///The field to sort a structured search by.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct SearchSortField {
         ///Name of the field.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -3336,6 +3446,7 @@ pub mod types {
         PartialEq,
         PartialOrd,
     )]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub enum SearchSortOrder {
         #[serde(rename = "ASC")]
         Asc,
@@ -3376,6 +3487,7 @@ pub mod types {
     }
     ///The value to compare with; set the member matching the field's type.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct SearchValue {
         ///Date-time value; the document's example has no offset (`2018-04-01T10:30:00`).
         #[serde(
@@ -3409,6 +3521,7 @@ pub mod types {
     }
     ///An option selected in a select-type custom item value. The key naming the option's definition depends on the record kind (`customerCustomItemOptionId`, `contactCustomItemOptionId`, `dealCustomItemOptionId`); action values are documented with `contactCustomItemOptionId`.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct SelectedOption {
         ///Option definition id (contact custom items; also shown for action custom items).
         #[serde(
@@ -3449,6 +3562,7 @@ pub mod types {
     #[derive(
         ::serde::Deserialize, ::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd,
     )]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
     pub struct SortSpec(pub ::std::string::String);
     impl ::std::ops::Deref for SortSpec {
@@ -3480,6 +3594,7 @@ pub mod types {
     }
     ///Changes to an action custom item definition; `delete: true` deletes the item.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct UpdateActionCustomItemInput {
         ///Options (選択肢一覧); registered in exactly the order given (この一覧で指定した通りの並び順で登録されます).
         #[serde(
@@ -3508,6 +3623,7 @@ pub mod types {
     }
     ///Changes to a contact action; every field is optional. `creator` is the user in charge (アクション担当者), as `{id}`. Custom values go in `actionCustoms` as `{itemKey, value}`.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct UpdateContactActionInput {
         ///Action custom item values (アクション詳細項目一覧).
         #[serde(
@@ -3555,6 +3671,7 @@ pub mod types {
     }
     ///Changes to a contact; every field is optional and nullable fields may be cleared with null.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct UpdateContactInput {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub address: ::std::option::Option<UpdateContactInputAddress>,
@@ -3600,6 +3717,7 @@ pub mod types {
     }
     ///Address (住所).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
     pub struct UpdateContactInputAddress(pub ::std::option::Option<::std::string::String>);
     impl ::std::ops::Deref for UpdateContactInputAddress {
@@ -3624,6 +3742,7 @@ pub mod types {
     }
     ///Department (部署).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
     pub struct UpdateContactInputDept(pub ::std::option::Option<::std::string::String>);
     impl ::std::ops::Deref for UpdateContactInputDept {
@@ -3644,6 +3763,7 @@ pub mod types {
     }
     ///E-mail address (メールアドレス).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
     pub struct UpdateContactInputEmail(pub ::std::option::Option<::std::string::String>);
     impl ::std::ops::Deref for UpdateContactInputEmail {
@@ -3668,6 +3788,7 @@ pub mod types {
     }
     ///Memo (メモ).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
     pub struct UpdateContactInputMemo(pub ::std::option::Option<::std::string::String>);
     impl ::std::ops::Deref for UpdateContactInputMemo {
@@ -3688,6 +3809,7 @@ pub mod types {
     }
     ///Mobile number (携帯電話番号).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
     pub struct UpdateContactInputMobileTel(pub ::std::option::Option<::std::string::String>);
     impl ::std::ops::Deref for UpdateContactInputMobileTel {
@@ -3712,6 +3834,7 @@ pub mod types {
     }
     ///Position (役職).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
     pub struct UpdateContactInputPosition(pub ::std::option::Option<::std::string::String>);
     impl ::std::ops::Deref for UpdateContactInputPosition {
@@ -3736,6 +3859,7 @@ pub mod types {
     }
     ///Telephone number (電話番号).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
     pub struct UpdateContactInputTel(pub ::std::option::Option<::std::string::String>);
     impl ::std::ops::Deref for UpdateContactInputTel {
@@ -3756,6 +3880,7 @@ pub mod types {
     }
     ///Changes to a custom object definition.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct UpdateCustomObjectDefInput {
         ///Item definition changes (項目定義一覧).
         #[serde(
@@ -3784,6 +3909,7 @@ pub mod types {
     }
     ///Changes to an item definition of a custom object; `delete: true` deletes it.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct UpdateCustomObjectItemDefInput {
         #[serde(
             rename = "customObjectOptionDefs",
@@ -3810,6 +3936,7 @@ pub mod types {
     }
     ///Changes to a customer action; every field is optional. `creator` is the user in charge (アクション担当者), as `{id}`. Custom values go in `actionCustoms` as `{itemKey, value}`.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct UpdateCustomerActionInput {
         ///Action custom item values (アクション詳細項目一覧).
         #[serde(
@@ -3860,6 +3987,7 @@ pub mod types {
     }
     ///Changes to a customer; every field is optional and only the fields sent are changed.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct UpdateCustomerInput {
         ///Address (住所).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -3912,6 +4040,7 @@ pub mod types {
     }
     ///Changes to a deal action. The document marks `deal` as required even here; every other field is optional. `creator` is the user in charge (アクション担当者), as `{id}`. Custom values go in `actionCustoms` as `{itemKey, value}`.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct UpdateDealActionInput {
         ///Action custom item values (アクション詳細項目一覧).
         #[serde(
@@ -3963,6 +4092,7 @@ pub mod types {
     }
     ///Changes to a deal; every field is optional. `dealType` (案件タイプ), `customer` (取引先), `phase` (フェーズ), `product` (商品), `probability` (契約確度), `channel` (チャネル) and `user` (ユーザー, the user in charge) are `{id}` references; valid ids come from `get_deal_type` and `list_users`.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct UpdateDealInput {
         ///Contract amount (契約金額).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -4025,6 +4155,7 @@ pub mod types {
     }
     ///Changes to a user group. Omitting `name`, or sending an empty string, leaves the name unchanged (name指定なし->ユーザーグループ名は更新されない, nameが空文字->ユーザーグループ名は更新されない).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct UpdateUserGroupInput {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub name: ::std::option::Option<UpdateUserGroupInputName>,
@@ -4036,6 +4167,7 @@ pub mod types {
     }
     ///New user group name (ユーザーグループ名).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
     pub struct UpdateUserGroupInputName(pub ::std::option::Option<::std::string::String>);
     impl ::std::ops::Deref for UpdateUserGroupInputName {
@@ -4060,6 +4192,7 @@ pub mod types {
     }
     ///A user (ユーザー) with the user groups, profile and role it belongs to.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct User {
         ///E-mail address.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -4090,6 +4223,7 @@ pub mod types {
     }
     ///A user group (ユーザーグループ). `users` is present where the document shows it (list, member changes) and absent in the answer of `update_user_group`.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct UserGroup {
         ///User group id (ユーザーグループID).
         pub id: i64,
@@ -4115,6 +4249,7 @@ pub mod types {
     }
     ///One page of user groups.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct UserGroupList {
         ///The page returned (1-based; the document's placeholder example shows `0`).
         pub page: i32,
@@ -4138,6 +4273,7 @@ pub mod types {
     }
     ///One page of users (100 per page, fixed).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct UserList {
         ///The page returned (1-based; the document's placeholder example shows `0`).
         pub page: i32,
@@ -4157,6 +4293,7 @@ pub mod types {
     }
     ///A user as `{id, name, email}`.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct UserSummary {
         ///E-mail address of the user.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -4177,6 +4314,7 @@ pub mod types {
     }
     ///A comparison of one field with a value.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ValueFilter {
         ///Comparison operator, e.g. `=` (the document's list of operators is lost from the source).
         #[serde(

@@ -12,6 +12,7 @@ pub mod types {
     /// upload and delete, organisation logo, blueprint transition) or one entry of the
     /// `variables` write envelope.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ActionOutcome {
         ///Outcome code, `SUCCESS` or an error code.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -32,6 +33,7 @@ pub mod types {
     }
     ///`AddTagsToRecordModuleApiName`
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
     pub struct AddTagsToRecordModuleApiName(::std::string::String);
     impl ::std::ops::Deref for AddTagsToRecordModuleApiName {
@@ -86,6 +88,7 @@ pub mod types {
     }
     ///`AddTagsToRecordsModuleApiName`
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
     pub struct AddTagsToRecordsModuleApiName(::std::string::String);
     impl ::std::ops::Deref for AddTagsToRecordsModuleApiName {
@@ -140,6 +143,7 @@ pub mod types {
     }
     ///What the current user may do with a record waiting for approval (`$approval`).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ApprovalFlags {
         ///Whether the user may approve.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -163,6 +167,7 @@ pub mod types {
     }
     ///An attachment of a record.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct Attachment {
         #[serde(
             rename = "Created_By",
@@ -255,6 +260,7 @@ pub mod types {
     }
     ///The answer of `list_attachments`.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct AttachmentList {
         pub data: ::std::vec::Vec<Attachment>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -269,6 +275,7 @@ pub mod types {
     }
     ///The record the file is attached to, as `{name, id}` or only its id.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(untagged)]
     pub enum AttachmentParentId {
         NamedRef(NamedRef),
@@ -287,6 +294,7 @@ pub mod types {
     /// A user on an attachment: `{name, id}`, or only the user's id as a string in the
     /// China edition's older answers (`"Owner": "1000000028468"`). Both are accepted.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(untagged)]
     pub enum AttachmentUser {
         UserRef(UserRef),
@@ -304,6 +312,7 @@ pub mod types {
     }
     ///The blueprint state of a record.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct Blueprint {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub process_info: ::std::option::Option<BlueprintProcessInfo>,
@@ -319,6 +328,7 @@ pub mod types {
     }
     ///The blueprint process a record is in and the field it drives.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct BlueprintProcessInfo {
         ///API name of that field.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -359,6 +369,7 @@ pub mod types {
     }
     ///The answer of `get_blueprint`.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct BlueprintResponse {
         pub blueprint: Blueprint,
         #[serde(flatten)]
@@ -371,6 +382,7 @@ pub mod types {
     }
     ///A transition available to a record (`next_transitions`, the transitions available after it, is kept as sent).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct BlueprintTransition {
         ///Whether the record meets the transition's criteria.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -407,6 +419,7 @@ pub mod types {
     /// values and may hold `Notes` (text), `Attachments`, `CheckLists` and related records
     /// by related-list name (e.g. `Tasks`), as the seed's sample inputs show.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct BlueprintTransitionInput {
         #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
         pub data: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
@@ -419,6 +432,7 @@ pub mod types {
     }
     ///Body of `update_blueprint`; one transition at a time.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct BlueprintUpdateRequest {
         pub blueprint: [BlueprintTransitionInput; 1usize],
     }
@@ -429,6 +443,7 @@ pub mod types {
     }
     ///Where to POST the job details when the job completes or fails.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct BulkReadCallbackConfig {
         ///Always `post`.
         pub method: BulkReadCallbackConfigMethod,
@@ -453,6 +468,7 @@ pub mod types {
         PartialEq,
         PartialOrd,
     )]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub enum BulkReadCallbackConfigMethod {
         #[serde(rename = "post")]
         Post,
@@ -491,6 +507,7 @@ pub mod types {
     /// fails (not an API response; described for receivers, shape from the English v2
     /// reference).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct BulkReadCallbackPayload {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub job_id: ::std::option::Option<ZohoId>,
@@ -526,6 +543,7 @@ pub mod types {
         PartialEq,
         PartialOrd,
     )]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub enum BulkReadComparatorKnown {
         #[serde(rename = "equal")]
         Equal,
@@ -614,6 +632,7 @@ pub mod types {
     }
     ///The answer of `create_bulk_read_job` (with an empty `info` object, kept as sent).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct BulkReadCreateResult {
         pub data: ::std::vec::Vec<BulkReadOutcome>,
         #[serde(flatten)]
@@ -628,6 +647,7 @@ pub mod types {
     /// `{group_operator, group: [criterion, ...]}`. At most 25 conditions in all; no
     /// condition on multi-line text fields.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct BulkReadCriterion {
         ///API name of the field (lookup fields as `Owner.last_name`).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -653,6 +673,7 @@ pub mod types {
     }
     ///A bulk read job.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct BulkReadJob {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub created_by: ::std::option::Option<NamedRef>,
@@ -682,6 +703,7 @@ pub mod types {
     }
     ///The answer of `get_bulk_read_job`.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct BulkReadJobList {
         pub data: ::std::vec::Vec<BulkReadJob>,
         #[serde(flatten)]
@@ -696,6 +718,7 @@ pub mod types {
     /// as the API name sent; later versions of the same API (Zoho's v6 and v7 references)
     /// echo it as `{id, api_name}`. Both are accepted (see ERRATA.md).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct BulkReadJobQuery {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub criteria: ::std::option::Option<BulkReadCriterion>,
@@ -721,6 +744,7 @@ pub mod types {
     }
     ///The module exported, as its API name or as `{id, api_name}`.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(untagged)]
     pub enum BulkReadJobQueryModule {
         String(::std::string::String),
@@ -733,6 +757,7 @@ pub mod types {
     }
     ///A module as later versions of the bulk read API echo it.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct BulkReadModuleRef {
         ///API name of the module, e.g. `Contacts`.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -749,6 +774,7 @@ pub mod types {
     }
     ///The outcome of creating a bulk read job.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct BulkReadOutcome {
         ///`ADDED_SUCCESSFULLY` or an error code.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -769,6 +795,7 @@ pub mod types {
     }
     ///What a bulk read job exports.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct BulkReadQuery {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub criteria: ::std::option::Option<BulkReadCriterion>,
@@ -795,6 +822,7 @@ pub mod types {
     }
     ///Id of a custom view, to export only its records.
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
     pub struct BulkReadQueryCvid(::std::string::String);
     impl ::std::ops::Deref for BulkReadQueryCvid {
@@ -847,6 +875,7 @@ pub mod types {
     }
     ///Body of `create_bulk_read_job`.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct BulkReadRequest {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub callback: ::std::option::Option<BulkReadCallbackConfig>,
@@ -873,6 +902,7 @@ pub mod types {
         PartialEq,
         PartialOrd,
     )]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub enum BulkReadRequestFileType {
         #[serde(rename = "ics")]
         Ics,
@@ -909,6 +939,7 @@ pub mod types {
     }
     ///The result of a completed bulk read job.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct BulkReadResult {
         ///Number of records exported.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -948,6 +979,7 @@ pub mod types {
         PartialEq,
         PartialOrd,
     )]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub enum BulkReadStateKnown {
         #[serde(rename = "ADDED")]
         Added,
@@ -1004,6 +1036,7 @@ pub mod types {
     }
     ///How to convert a lead.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ConvertLeadInput {
         ///Id of an existing account to associate.
         #[serde(
@@ -1043,6 +1076,7 @@ pub mod types {
     }
     ///Id of an existing account to associate.
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
     pub struct ConvertLeadInputAccounts(::std::string::String);
     impl ::std::ops::Deref for ConvertLeadInputAccounts {
@@ -1095,6 +1129,7 @@ pub mod types {
     }
     ///Id of the user who will own the new records (a user id only).
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
     pub struct ConvertLeadInputAssignTo(::std::string::String);
     impl ::std::ops::Deref for ConvertLeadInputAssignTo {
@@ -1147,6 +1182,7 @@ pub mod types {
     }
     ///Id of an existing contact to associate.
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
     pub struct ConvertLeadInputContacts(::std::string::String);
     impl ::std::ops::Deref for ConvertLeadInputContacts {
@@ -1199,6 +1235,7 @@ pub mod types {
     }
     ///Body of `convert_lead`, one entry.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ConvertLeadRequest {
         pub data: [ConvertLeadInput; 1usize],
     }
@@ -1209,6 +1246,7 @@ pub mod types {
     }
     ///The answer of `convert_lead`.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ConvertLeadResult {
         pub data: ::std::vec::Vec<ConvertedIds>,
         #[serde(flatten)]
@@ -1221,6 +1259,7 @@ pub mod types {
     }
     ///What a lead became: the ids of the contact, account and deal (`null` where none).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ConvertedIds {
         ///Id of the account.
         #[serde(
@@ -1250,6 +1289,7 @@ pub mod types {
     }
     ///`CreateRecordNotesModuleApiName`
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
     pub struct CreateRecordNotesModuleApiName(::std::string::String);
     impl ::std::ops::Deref for CreateRecordNotesModuleApiName {
@@ -1304,6 +1344,7 @@ pub mod types {
     }
     ///`CreateTagsModule`
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
     pub struct CreateTagsModule(::std::string::String);
     impl ::std::ops::Deref for CreateTagsModule {
@@ -1358,6 +1399,7 @@ pub mod types {
     }
     ///A custom view of a module.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct CustomView {
         ///Who can use the view, e.g. `public`, `only_to_me`, `shared`.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1425,6 +1467,7 @@ pub mod types {
     /// The `info` of custom view answers: paging, the module's default view id and the
     /// labels of the view categories.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct CustomViewInfo {
         ///Number of views.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1453,6 +1496,7 @@ pub mod types {
     }
     ///Labels of the view categories.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct CustomViewInfoTranslation {
         ///Label of the user's own views.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1476,6 +1520,7 @@ pub mod types {
     }
     ///The answer of `list_custom_views` and `get_custom_view`.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct CustomViewList {
         pub custom_views: ::std::vec::Vec<CustomView>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1494,6 +1539,7 @@ pub mod types {
     #[derive(
         ::serde::Deserialize, ::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd,
     )]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
     pub struct DateTimeString(pub ::std::string::String);
     impl ::std::ops::Deref for DateTimeString {
@@ -1525,6 +1571,7 @@ pub mod types {
     }
     ///`DeleteNoteModuleApiName`
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
     pub struct DeleteNoteModuleApiName(::std::string::String);
     impl ::std::ops::Deref for DeleteNoteModuleApiName {
@@ -1579,6 +1626,7 @@ pub mod types {
     }
     ///`DeleteRecordModuleApiName`
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
     pub struct DeleteRecordModuleApiName(::std::string::String);
     impl ::std::ops::Deref for DeleteRecordModuleApiName {
@@ -1633,6 +1681,7 @@ pub mod types {
     }
     ///`DeleteRecordPhotoModuleApiName`
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
     pub struct DeleteRecordPhotoModuleApiName(::std::string::String);
     impl ::std::ops::Deref for DeleteRecordPhotoModuleApiName {
@@ -1687,6 +1736,7 @@ pub mod types {
     }
     ///`DeleteRecordsModuleApiName`
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
     pub struct DeleteRecordsModuleApiName(::std::string::String);
     impl ::std::ops::Deref for DeleteRecordsModuleApiName {
@@ -1741,6 +1791,7 @@ pub mod types {
     }
     ///`DeleteVariableVariable`
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
     pub struct DeleteVariableVariable(::std::string::String);
     impl ::std::ops::Deref for DeleteVariableVariable {
@@ -1793,6 +1844,7 @@ pub mod types {
     }
     ///A deleted record.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct DeletedRecord {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub created_by: ::std::option::Option<NullableNamedRef>,
@@ -1821,6 +1873,7 @@ pub mod types {
     }
     ///The answer of `list_deleted_records`.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct DeletedRecordList {
         pub data: ::std::vec::Vec<DeletedRecord>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1835,6 +1888,7 @@ pub mod types {
     }
     ///`DelinkRelatedRecordModuleApiName`
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
     pub struct DelinkRelatedRecordModuleApiName(::std::string::String);
     impl ::std::ops::Deref for DelinkRelatedRecordModuleApiName {
@@ -1889,6 +1943,7 @@ pub mod types {
     }
     ///`DelinkRelatedRecordRelatedListApiName`
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
     pub struct DelinkRelatedRecordRelatedListApiName(::std::string::String);
     impl ::std::ops::Deref for DelinkRelatedRecordRelatedListApiName {
@@ -1943,6 +1998,7 @@ pub mod types {
     }
     ///`DownloadRecordPhotoModuleApiName`
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
     pub struct DownloadRecordPhotoModuleApiName(::std::string::String);
     impl ::std::ops::Deref for DownloadRecordPhotoModuleApiName {
@@ -2001,6 +2057,7 @@ pub mod types {
     /// offending item (e.g. `api_name`, `expected_data_type`, `index`,
     /// `resource_path_index`). Some calls wrap per-item errors in `data` instead.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ErrorResponse {
         ///Error code.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -2031,6 +2088,7 @@ pub mod types {
     /// (`return_type`, `expression`), `currency` (`rounding_option`, `precision`), `unique`
     /// and `convert_mapping` (lead-conversion mapping).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct Field {
         ///API name of the field, the key in records.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -2137,6 +2195,7 @@ pub mod types {
         PartialEq,
         PartialOrd,
     )]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub enum FieldDataTypeKnown {
         #[serde(rename = "text")]
         Text,
@@ -2265,6 +2324,7 @@ pub mod types {
     }
     ///The answer of `list_fields`.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct FieldList {
         pub fields: ::std::vec::Vec<Field>,
         #[serde(flatten)]
@@ -2279,6 +2339,7 @@ pub mod types {
     /// `restricted` hides the value from every record API; `type` is `high` or `low` (both
     /// shown as "sensitive" in the UI).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
     pub struct FieldPrivacy(pub ::std::option::Option<FieldPrivacyInner>);
     impl ::std::ops::Deref for FieldPrivacy {
@@ -2301,6 +2362,7 @@ pub mod types {
     /// `restricted` hides the value from every record API; `type` is `high` or `low` (both
     /// shown as "sensitive" in the UI).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct FieldPrivacyInner {
         ///Whether the value can be exported.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -2324,6 +2386,7 @@ pub mod types {
     }
     ///Where the field is shown (`view`, `edit`, `create`, `quick_create`).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct FieldViewType {
         ///Shown in the create view.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -2347,6 +2410,7 @@ pub mod types {
     }
     ///A `multipart/form-data` body with one file part named `file`.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct FileUpload {
         ///The image file.
         pub file: ::std::string::String,
@@ -2358,6 +2422,7 @@ pub mod types {
     }
     ///`GetBlueprintModuleApiName`
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
     pub struct GetBlueprintModuleApiName(::std::string::String);
     impl ::std::ops::Deref for GetBlueprintModuleApiName {
@@ -2412,6 +2477,7 @@ pub mod types {
     }
     ///`GetCustomViewModule`
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
     pub struct GetCustomViewModule(::std::string::String);
     impl ::std::ops::Deref for GetCustomViewModule {
@@ -2466,6 +2532,7 @@ pub mod types {
     }
     ///`GetLayoutModule`
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
     pub struct GetLayoutModule(::std::string::String);
     impl ::std::ops::Deref for GetLayoutModule {
@@ -2520,6 +2587,7 @@ pub mod types {
     }
     ///`GetModuleModuleApiName`
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
     pub struct GetModuleModuleApiName(::std::string::String);
     impl ::std::ops::Deref for GetModuleModuleApiName {
@@ -2574,6 +2642,7 @@ pub mod types {
     }
     ///`GetNotificationDetailsModule`
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
     pub struct GetNotificationDetailsModule(::std::string::String);
     impl ::std::ops::Deref for GetNotificationDetailsModule {
@@ -2628,6 +2697,7 @@ pub mod types {
     }
     ///`GetRecordIfModifiedSince`
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
     pub struct GetRecordIfModifiedSince(::std::string::String);
     impl ::std::ops::Deref for GetRecordIfModifiedSince {
@@ -2700,6 +2770,7 @@ pub mod types {
         PartialEq,
         PartialOrd,
     )]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub enum GetRecordInclude {
         #[serde(rename = "private_fields")]
         PrivateFields,
@@ -2736,6 +2807,7 @@ pub mod types {
     }
     ///`GetRecordModuleApiName`
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
     pub struct GetRecordModuleApiName(::std::string::String);
     impl ::std::ops::Deref for GetRecordModuleApiName {
@@ -2790,6 +2862,7 @@ pub mod types {
     }
     ///`GetRecordSharingModuleApiName`
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
     pub struct GetRecordSharingModuleApiName(::std::string::String);
     impl ::std::ops::Deref for GetRecordSharingModuleApiName {
@@ -2855,6 +2928,7 @@ pub mod types {
         PartialEq,
         PartialOrd,
     )]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub enum GetRecordSharingView {
         #[serde(rename = "summary")]
         Summary,
@@ -2895,6 +2969,7 @@ pub mod types {
     }
     ///`GetTagRecordsCountModule`
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
     pub struct GetTagRecordsCountModule(::std::string::String);
     impl ::std::ops::Deref for GetTagRecordsCountModule {
@@ -2949,6 +3024,7 @@ pub mod types {
     }
     ///`GetVariableGroup`
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
     pub struct GetVariableGroup(::std::string::String);
     impl ::std::ops::Deref for GetVariableGroup {
@@ -2999,6 +3075,7 @@ pub mod types {
     }
     ///`GetVariableGroupVariableGroup`
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
     pub struct GetVariableGroupVariableGroup(::std::string::String);
     impl ::std::ops::Deref for GetVariableGroupVariableGroup {
@@ -3051,6 +3128,7 @@ pub mod types {
     }
     ///`GetVariableVariable`
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
     pub struct GetVariableVariable(::std::string::String);
     impl ::std::ops::Deref for GetVariableVariable {
@@ -3114,6 +3192,7 @@ pub mod types {
         PartialEq,
         PartialOrd,
     )]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub enum GroupOperatorKnown {
         #[serde(rename = "and")]
         And,
@@ -3154,6 +3233,7 @@ pub mod types {
     }
     ///`InsertRecordsModuleApiName`
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
     pub struct InsertRecordsModuleApiName(::std::string::String);
     impl ::std::ops::Deref for InsertRecordsModuleApiName {
@@ -3208,6 +3288,7 @@ pub mod types {
     }
     ///A layout of a module.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct Layout {
         ///Layouts used for each module a converted lead becomes (`Contacts`, `Deals`, `Accounts`).
         #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
@@ -3251,6 +3332,7 @@ pub mod types {
     }
     ///The answer of `list_layouts` and `get_layout`.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct LayoutList {
         pub layouts: ::std::vec::Vec<Layout>,
         #[serde(flatten)]
@@ -3263,6 +3345,7 @@ pub mod types {
     }
     ///A profile that can use a layout.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct LayoutProfile {
         ///Whether the layout is this profile's default.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -3282,6 +3365,7 @@ pub mod types {
     }
     ///A section of a layout and its fields.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct LayoutSection {
         ///API name of the section.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -3324,6 +3408,7 @@ pub mod types {
     /// Tab order within the section: a number in v2 answers (`1`), a word in later
     /// versions of the same API (`left_to_right`, Zoho's v7 reference). Both are accepted.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(untagged)]
     pub enum LayoutSectionTabTraversal {
         Int32(i32),
@@ -3345,6 +3430,7 @@ pub mod types {
     /// Status of the layout: a code in v2 answers (`0`), a word in later versions of
     /// the same API (`active`, Zoho's v7 reference). Both are accepted.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(untagged)]
     pub enum LayoutStatus {
         Int32(i32),
@@ -3365,6 +3451,7 @@ pub mod types {
     }
     ///`ListAttachmentsModuleApiName`
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
     pub struct ListAttachmentsModuleApiName(::std::string::String);
     impl ::std::ops::Deref for ListAttachmentsModuleApiName {
@@ -3419,6 +3506,7 @@ pub mod types {
     }
     ///`ListCustomViewsModule`
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
     pub struct ListCustomViewsModule(::std::string::String);
     impl ::std::ops::Deref for ListCustomViewsModule {
@@ -3473,6 +3561,7 @@ pub mod types {
     }
     ///`ListDeletedRecordsIfModifiedSince`
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
     pub struct ListDeletedRecordsIfModifiedSince(::std::string::String);
     impl ::std::ops::Deref for ListDeletedRecordsIfModifiedSince {
@@ -3534,6 +3623,7 @@ pub mod types {
     }
     ///`ListDeletedRecordsModuleApiName`
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
     pub struct ListDeletedRecordsModuleApiName(::std::string::String);
     impl ::std::ops::Deref for ListDeletedRecordsModuleApiName {
@@ -3588,6 +3678,7 @@ pub mod types {
     }
     ///`ListDeletedRecordsType`
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
     pub struct ListDeletedRecordsType(::std::string::String);
     impl ::std::ops::Deref for ListDeletedRecordsType {
@@ -3647,6 +3738,7 @@ pub mod types {
     }
     ///`ListFieldsModule`
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
     pub struct ListFieldsModule(::std::string::String);
     impl ::std::ops::Deref for ListFieldsModule {
@@ -3701,6 +3793,7 @@ pub mod types {
     }
     ///Paging information of a list answer.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ListInfo {
         ///Number of entries in this answer.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -3724,6 +3817,7 @@ pub mod types {
     }
     ///`ListLayoutsModule`
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
     pub struct ListLayoutsModule(::std::string::String);
     impl ::std::ops::Deref for ListLayoutsModule {
@@ -3778,6 +3872,7 @@ pub mod types {
     }
     ///`ListModulesIfModifiedSince`
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
     pub struct ListModulesIfModifiedSince(::std::string::String);
     impl ::std::ops::Deref for ListModulesIfModifiedSince {
@@ -3839,6 +3934,7 @@ pub mod types {
     }
     ///`ListRecordNotesModuleApiName`
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
     pub struct ListRecordNotesModuleApiName(::std::string::String);
     impl ::std::ops::Deref for ListRecordNotesModuleApiName {
@@ -3904,6 +4000,7 @@ pub mod types {
         PartialEq,
         PartialOrd,
     )]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub enum ListRecordsApproved {
         #[serde(rename = "true")]
         True,
@@ -3959,6 +4056,7 @@ pub mod types {
         PartialEq,
         PartialOrd,
     )]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub enum ListRecordsConverted {
         #[serde(rename = "true")]
         True,
@@ -4003,6 +4101,7 @@ pub mod types {
     }
     ///`ListRecordsIfModifiedSince`
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
     pub struct ListRecordsIfModifiedSince(::std::string::String);
     impl ::std::ops::Deref for ListRecordsIfModifiedSince {
@@ -4075,6 +4174,7 @@ pub mod types {
         PartialEq,
         PartialOrd,
     )]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub enum ListRecordsInclude {
         #[serde(rename = "private_fields")]
         PrivateFields,
@@ -4111,6 +4211,7 @@ pub mod types {
     }
     ///`ListRecordsModuleApiName`
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
     pub struct ListRecordsModuleApiName(::std::string::String);
     impl ::std::ops::Deref for ListRecordsModuleApiName {
@@ -4165,6 +4266,7 @@ pub mod types {
     }
     ///`ListRecordsSortBy`
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
     pub struct ListRecordsSortBy(::std::string::String);
     impl ::std::ops::Deref for ListRecordsSortBy {
@@ -4230,6 +4332,7 @@ pub mod types {
         PartialEq,
         PartialOrd,
     )]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub enum ListRecordsSortOrder {
         #[serde(rename = "asc")]
         Asc,
@@ -4270,6 +4373,7 @@ pub mod types {
     }
     ///`ListRelatedRecordsIfModifiedSince`
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
     pub struct ListRelatedRecordsIfModifiedSince(::std::string::String);
     impl ::std::ops::Deref for ListRelatedRecordsIfModifiedSince {
@@ -4331,6 +4435,7 @@ pub mod types {
     }
     ///`ListRelatedRecordsModuleApiName`
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
     pub struct ListRelatedRecordsModuleApiName(::std::string::String);
     impl ::std::ops::Deref for ListRelatedRecordsModuleApiName {
@@ -4385,6 +4490,7 @@ pub mod types {
     }
     ///`ListRelatedRecordsRelatedListApiName`
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
     pub struct ListRelatedRecordsRelatedListApiName(::std::string::String);
     impl ::std::ops::Deref for ListRelatedRecordsRelatedListApiName {
@@ -4439,6 +4545,7 @@ pub mod types {
     }
     ///`ListTagsModule`
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
     pub struct ListTagsModule(::std::string::String);
     impl ::std::ops::Deref for ListTagsModule {
@@ -4493,6 +4600,7 @@ pub mod types {
     }
     ///`ListUsersIfModifiedSince`
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
     pub struct ListUsersIfModifiedSince(::std::string::String);
     impl ::std::ops::Deref for ListUsersIfModifiedSince {
@@ -4565,6 +4673,7 @@ pub mod types {
         PartialEq,
         PartialOrd,
     )]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub enum ListUsersType {
         AllUsers,
         ActiveUsers,
@@ -4627,6 +4736,7 @@ pub mod types {
     }
     ///`ListVariablesGroup`
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
     pub struct ListVariablesGroup(::std::string::String);
     impl ::std::ops::Deref for ListVariablesGroup {
@@ -4679,6 +4789,7 @@ pub mod types {
     /// Use `api_name` in every other call. Web-tab modules also carry `arguments` (an array)
     /// and sub-modules `parent_module` (`{}` otherwise); both are kept as sent.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct Module {
         ///API name, e.g. `Leads`.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -4792,6 +4903,7 @@ pub mod types {
     }
     ///The field used as the record's name.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ModuleDisplayField {
         ///API name of the field.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -4819,6 +4931,7 @@ pub mod types {
         PartialEq,
         PartialOrd,
     )]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub enum ModuleGeneratedTypeKnown {
         #[serde(rename = "default")]
         Default,
@@ -4867,6 +4980,7 @@ pub mod types {
     }
     ///The answer of `list_modules` and `get_module`.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ModuleList {
         pub modules: ::std::vec::Vec<Module>,
         #[serde(flatten)]
@@ -4879,6 +4993,7 @@ pub mod types {
     }
     ///Sort settings and fields of the module's related list view.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ModuleRelatedListProperties {
         ///API names of the fields shown.
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
@@ -4899,6 +5014,7 @@ pub mod types {
     }
     ///A reference to another entity as `{name, id}` (role, profile, layout, lookup record, ...).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct NamedRef {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub id: ::std::option::Option<ZohoId>,
@@ -4915,6 +5031,7 @@ pub mod types {
     }
     ///A note. Open-ended like records (custom note fields are kept).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct Note {
         ///Files attached to the note, `null` if none.
         #[serde(
@@ -5017,6 +5134,7 @@ pub mod types {
     /// `create_notes` (the record is in the path otherwise); `Note_Content` is required when
     /// creating.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct NoteInput {
         ///Content.
         #[serde(
@@ -5049,6 +5167,7 @@ pub mod types {
     }
     ///Id of the record the note belongs to.
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
     pub struct NoteInputParentId(::std::string::String);
     impl ::std::ops::Deref for NoteInputParentId {
@@ -5101,6 +5220,7 @@ pub mod types {
     }
     ///The answer of `list_notes` and `list_record_notes`.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct NoteList {
         pub data: ::std::vec::Vec<Note>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -5115,6 +5235,7 @@ pub mod types {
     }
     ///Body of `update_note`, one entry.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct NoteUpdateRequest {
         pub data: [NoteInput; 1usize],
     }
@@ -5125,6 +5246,7 @@ pub mod types {
     }
     ///Body of `create_notes` and `create_record_notes`, 1 to 100 notes.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct NotesCreateRequest {
         pub data: ::std::vec::Vec<NoteInput>,
     }
@@ -5137,6 +5259,7 @@ pub mod types {
     /// ("获取URL上的通知"; not an API response, described for receivers). Shape from the
     /// English v2 reference.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct NotificationCallback {
         /// The fields an `update` changed, when the channel asked for them with
         /// `return_affected_field_values` (Zoho's English references of later versions of the
@@ -5177,6 +5300,7 @@ pub mod types {
     }
     ///A channel subscription to create or replace.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct NotificationChannelInput {
         /// When the subscription ends (ISO 8601), at most one day after subscribing; omitted
         /// or further away means one hour.
@@ -5208,6 +5332,7 @@ pub mod types {
     /// When the subscription ends (ISO 8601), at most one day after subscribing; omitted
     /// or further away means one hour.
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
     pub struct NotificationChannelInputChannelExpiry(::std::string::String);
     impl ::std::ops::Deref for NotificationChannelInputChannelExpiry {
@@ -5269,6 +5394,7 @@ pub mod types {
     }
     ///`NotificationChannelInputEventsItem`
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
     pub struct NotificationChannelInputEventsItem(::std::string::String);
     impl ::std::ops::Deref for NotificationChannelInputEventsItem {
@@ -5327,6 +5453,7 @@ pub mod types {
     }
     ///Up to 50 characters sent back in every notification so the receiver can verify it.
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
     pub struct NotificationChannelInputToken(::std::string::String);
     impl ::std::ops::Deref for NotificationChannelInputToken {
@@ -5378,6 +5505,7 @@ pub mod types {
     /// Changes to one channel for `patch_notifications`. With `_delete_events: true`, the
     /// listed `events` are unsubscribed (then `events` is required).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct NotificationChannelPatch {
         ///New expiry (ISO 8601), at most one day ahead.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -5406,6 +5534,7 @@ pub mod types {
     }
     ///New expiry (ISO 8601), at most one day ahead.
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
     pub struct NotificationChannelPatchChannelExpiry(::std::string::String);
     impl ::std::ops::Deref for NotificationChannelPatchChannelExpiry {
@@ -5467,6 +5596,7 @@ pub mod types {
     }
     ///`NotificationChannelPatchEventsItem`
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
     pub struct NotificationChannelPatchEventsItem(::std::string::String);
     impl ::std::ops::Deref for NotificationChannelPatchEventsItem {
@@ -5525,6 +5655,7 @@ pub mod types {
     }
     ///New verification token, up to 50 characters.
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
     pub struct NotificationChannelPatchToken(::std::string::String);
     impl ::std::ops::Deref for NotificationChannelPatchToken {
@@ -5575,6 +5706,7 @@ pub mod types {
     }
     ///One module a channel is (or was) subscribed to, in a notification write outcome.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct NotificationEventInfo {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub channel_expiry: ::std::option::Option<DateTimeString>,
@@ -5599,6 +5731,7 @@ pub mod types {
     }
     ///The answer of `get_notification_details`.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct NotificationList {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub info: ::std::option::Option<ListInfo>,
@@ -5613,6 +5746,7 @@ pub mod types {
     }
     ///The outcome for one channel of a notification write.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct NotificationOutcome {
         ///`SUCCESS` or an error code.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -5633,6 +5767,7 @@ pub mod types {
     }
     ///The subscribed modules (`events`) or the unsubscribed `channel_id`.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct NotificationOutcomeDetails {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub channel_id: ::std::option::Option<crmkit_runtime::Id>,
@@ -5648,6 +5783,7 @@ pub mod types {
     }
     ///A channel's subscription on one module.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct NotificationSubscription {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub channel_expiry: ::std::option::Option<DateTimeString>,
@@ -5684,6 +5820,7 @@ pub mod types {
     }
     ///Body of `enable_notifications` and `update_notification_details`.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct NotificationsEnableRequest {
         pub watch: ::std::vec::Vec<NotificationChannelInput>,
     }
@@ -5694,6 +5831,7 @@ pub mod types {
     }
     ///Body of `patch_notifications`.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct NotificationsPatchRequest {
         pub watch: ::std::vec::Vec<NotificationChannelPatch>,
     }
@@ -5704,6 +5842,7 @@ pub mod types {
     }
     ///The write envelope of notifications, `{watch: [outcome, ...]}`.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct NotificationsWriteResult {
         pub watch: ::std::vec::Vec<NotificationOutcome>,
         #[serde(flatten)]
@@ -5718,6 +5857,7 @@ pub mod types {
     /// `created_by` of built-in profiles and layouts, `modified_by` of unchanged modules,
     /// `deleted_by`/`created_by` of deleted records, a record's `Layout`).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
     pub struct NullableNamedRef(pub ::std::option::Option<NullableNamedRefInner>);
     impl ::std::ops::Deref for NullableNamedRef {
@@ -5740,6 +5880,7 @@ pub mod types {
     /// `created_by` of built-in profiles and layouts, `modified_by` of unchanged modules,
     /// `deleted_by`/`created_by` of deleted records, a record's `Layout`).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct NullableNamedRefInner {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub id: ::std::option::Option<ZohoId>,
@@ -5756,6 +5897,7 @@ pub mod types {
     }
     ///The organisation.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct Org {
         ///Alias.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -5858,6 +6000,7 @@ pub mod types {
     }
     ///Licence of the organisation.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct OrgLicenseDetails {
         ///Whether the organisation pays.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -5887,6 +6030,7 @@ pub mod types {
     }
     ///The answer of `get_org`.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct OrgList {
         pub org: ::std::vec::Vec<Org>,
         #[serde(flatten)]
@@ -5899,6 +6043,7 @@ pub mod types {
     }
     ///The `details` of an outcome or error; its keys depend on the call (often `id`).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct OutcomeDetails {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub id: ::std::option::Option<ZohoId>,
@@ -5912,6 +6057,7 @@ pub mod types {
     }
     ///One value of a picklist field.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct PickListValue {
         ///Value stored and sent in records.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -5935,6 +6081,7 @@ pub mod types {
     }
     ///A profile ("角色" in the Chinese edition), with its permissions when fetched alone.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct Profile {
         ///`false` for the built-in profiles, `true` for custom ones.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -5974,6 +6121,7 @@ pub mod types {
     }
     ///A category of permissions within a profile section.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ProfileCategory {
         ///Display label.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -5997,6 +6145,7 @@ pub mod types {
     }
     ///The answer of `list_profiles` and `get_profile`.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ProfileList {
         pub profiles: ::std::vec::Vec<Profile>,
         #[serde(flatten)]
@@ -6009,6 +6158,7 @@ pub mod types {
     }
     ///One permission of a profile.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ProfilePermission {
         ///Display label.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -6034,6 +6184,7 @@ pub mod types {
     }
     ///A section of a profile's permissions.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ProfileSection {
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub categories: ::std::vec::Vec<ProfileCategory>,
@@ -6059,6 +6210,7 @@ pub mod types {
     /// `id`). Keys starting with `$` are read-only system flags. When writing, send only
     /// the fields to set; `id` names the record in bulk updates.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct Record {
         #[serde(
             rename = "$approval",
@@ -6207,6 +6359,7 @@ pub mod types {
     /// A page of records (`list_records`, `search_records`, `list_related_records`) or a
     /// one-entry list (`get_record`); `info` is absent for a single record.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct RecordList {
         pub data: ::std::vec::Vec<Record>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -6221,6 +6374,7 @@ pub mod types {
     }
     ///One sharing of a record with a user.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct RecordShare {
         ///`read_only`, `read_write` or `full_access`.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -6246,6 +6400,7 @@ pub mod types {
     }
     ///The module and record the sharing comes from.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct RecordShareSharedThrough {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub id: ::std::option::Option<ZohoId>,
@@ -6261,6 +6416,7 @@ pub mod types {
     }
     ///Body of `update_record`: exactly one record.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct RecordWriteOneRequest {
         pub data: [Record; 1usize],
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -6273,6 +6429,7 @@ pub mod types {
     }
     ///Body of `upsert_records`.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct RecordsUpsertRequest {
         pub data: ::std::vec::Vec<Record>,
         /// API names of the fields that identify a duplicate, checked in this order before
@@ -6291,6 +6448,7 @@ pub mod types {
     /// Body of `insert_records` and `update_records`: 1 to 100 records (with `id` when
     /// updating) and the automations to trigger.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct RecordsWriteRequest {
         pub data: ::std::vec::Vec<Record>,
         ///Leads — id of the lead assignment rule to apply (English reference).
@@ -6306,6 +6464,7 @@ pub mod types {
     }
     ///Leads — id of the lead assignment rule to apply (English reference).
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
     pub struct RecordsWriteRequestLarId(::std::string::String);
     impl ::std::ops::Deref for RecordsWriteRequestLarId {
@@ -6358,6 +6517,7 @@ pub mod types {
     }
     ///A related list of a module.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct RelatedList {
         ///API name of the related list, used in `list_related_records`.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -6398,6 +6558,7 @@ pub mod types {
     }
     ///`RemoveTagsFromRecordModuleApiName`
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
     pub struct RemoveTagsFromRecordModuleApiName(::std::string::String);
     impl ::std::ops::Deref for RemoveTagsFromRecordModuleApiName {
@@ -6452,6 +6613,7 @@ pub mod types {
     }
     ///`RemoveTagsFromRecordsModuleApiName`
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
     pub struct RemoveTagsFromRecordsModuleApiName(::std::string::String);
     impl ::std::ops::Deref for RemoveTagsFromRecordsModuleApiName {
@@ -6517,6 +6679,7 @@ pub mod types {
         PartialEq,
         PartialOrd,
     )]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub enum ResultStatusKnown {
         #[serde(rename = "success")]
         Success,
@@ -6557,6 +6720,7 @@ pub mod types {
     }
     ///What the current user may do with a record under review (`$review_process`); `null` when not under review.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
     pub struct ReviewProcess(pub ::std::option::Option<ReviewProcessInner>);
     impl ::std::ops::Deref for ReviewProcess {
@@ -6577,6 +6741,7 @@ pub mod types {
     }
     ///What the current user may do with a record under review (`$review_process`); `null` when not under review.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ReviewProcessInner {
         ///Whether the user may approve.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -6597,6 +6762,7 @@ pub mod types {
     }
     ///A role ("职位" in the Chinese edition).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct Role {
         ///Whether users of this role are administrators.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -6630,6 +6796,7 @@ pub mod types {
     }
     ///The answer of `list_roles` and `get_role`.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct RoleList {
         pub roles: ::std::vec::Vec<Role>,
         #[serde(flatten)]
@@ -6653,6 +6820,7 @@ pub mod types {
         PartialEq,
         PartialOrd,
     )]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub enum SearchRecordsApproved {
         #[serde(rename = "true")]
         True,
@@ -6708,6 +6876,7 @@ pub mod types {
         PartialEq,
         PartialOrd,
     )]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub enum SearchRecordsConverted {
         #[serde(rename = "true")]
         True,
@@ -6752,6 +6921,7 @@ pub mod types {
     }
     ///`SearchRecordsCriteria`
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
     pub struct SearchRecordsCriteria(::std::string::String);
     impl ::std::ops::Deref for SearchRecordsCriteria {
@@ -6802,6 +6972,7 @@ pub mod types {
     }
     ///`SearchRecordsEmail`
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
     pub struct SearchRecordsEmail(::std::string::String);
     impl ::std::ops::Deref for SearchRecordsEmail {
@@ -6863,6 +7034,7 @@ pub mod types {
         PartialEq,
         PartialOrd,
     )]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub enum SearchRecordsInclude {
         #[serde(rename = "private_fields")]
         PrivateFields,
@@ -6899,6 +7071,7 @@ pub mod types {
     }
     ///`SearchRecordsModuleApiName`
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
     pub struct SearchRecordsModuleApiName(::std::string::String);
     impl ::std::ops::Deref for SearchRecordsModuleApiName {
@@ -6953,6 +7126,7 @@ pub mod types {
     }
     ///`SearchRecordsPhone`
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
     pub struct SearchRecordsPhone(::std::string::String);
     impl ::std::ops::Deref for SearchRecordsPhone {
@@ -7003,6 +7177,7 @@ pub mod types {
     }
     ///`SearchRecordsWord`
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
     pub struct SearchRecordsWord(::std::string::String);
     impl ::std::ops::Deref for SearchRecordsWord {
@@ -7053,6 +7228,7 @@ pub mod types {
     }
     ///A user in sharing details.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ShareUser {
         ///Full name of the user.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -7075,6 +7251,7 @@ pub mod types {
     }
     ///The answer of `get_record_sharing`.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct SharingDetails {
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub share: ::std::vec::Vec<RecordShare>,
@@ -7091,6 +7268,7 @@ pub mod types {
     }
     ///A tag of a module.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct Tag {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub created_by: ::std::option::Option<NamedRef>,
@@ -7117,6 +7295,7 @@ pub mod types {
     /// and the English v2 reference), or a list of one as the other tag writes answer.
     /// Both are accepted.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct TagDeleteResult {
         ///The deletion's outcome.
         pub tags: TagDeleteResultTags,
@@ -7130,6 +7309,7 @@ pub mod types {
     }
     ///The deletion's outcome.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(untagged)]
     pub enum TagDeleteResultTags {
         TagOutcome(TagOutcome),
@@ -7147,6 +7327,7 @@ pub mod types {
     }
     ///The answer of `list_tags`.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct TagList {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub info: ::std::option::Option<TagListInfo>,
@@ -7161,6 +7342,7 @@ pub mod types {
     }
     ///`count` tags created, `allowed_count` allowed by the edition.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct TagListInfo {
         ///Number of tags the edition allows.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -7178,6 +7360,7 @@ pub mod types {
     }
     ///The tag to merge into.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct TagMergeInput {
         pub conflict_id: ZohoId,
     }
@@ -7188,6 +7371,7 @@ pub mod types {
     }
     ///A tag name to create or rename to.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct TagNameInput {
         ///Name of the tag.
         pub name: TagNameInputName,
@@ -7199,6 +7383,7 @@ pub mod types {
     }
     ///Name of the tag.
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
     pub struct TagNameInputName(::std::string::String);
     impl ::std::ops::Deref for TagNameInputName {
@@ -7249,6 +7434,7 @@ pub mod types {
     }
     ///The outcome for one tag of a tag write.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct TagOutcome {
         ///`SUCCESS` or an error code.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -7269,6 +7455,7 @@ pub mod types {
     }
     ///The tag (`id`, and after create or rename its audit fields).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct TagOutcomeDetails {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub created_by: ::std::option::Option<NamedRef>,
@@ -7291,6 +7478,7 @@ pub mod types {
     /// The answer of `get_tag_records_count`. `count` arrives as a string of digits although
     /// documented as an integer; both are accepted.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct TagRecordCount {
         ///Number of records carrying the tag.
         pub count: TagRecordCountCount,
@@ -7304,6 +7492,7 @@ pub mod types {
     }
     ///Number of records carrying the tag.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(untagged)]
     pub enum TagRecordCountCount {
         String(TagRecordCountCountString),
@@ -7355,6 +7544,7 @@ pub mod types {
     }
     ///`TagRecordCountCountString`
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
     pub struct TagRecordCountCountString(::std::string::String);
     impl ::std::ops::Deref for TagRecordCountCountString {
@@ -7407,6 +7597,7 @@ pub mod types {
     }
     ///A tag on a record, as `{name, id}`.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct TagRef {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub id: ::std::option::Option<ZohoId>,
@@ -7423,6 +7614,7 @@ pub mod types {
     }
     ///A tag to rename, by id.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct TagRenameInput {
         pub id: ZohoId,
         ///New name.
@@ -7435,6 +7627,7 @@ pub mod types {
     }
     ///New name.
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
     pub struct TagRenameInputName(::std::string::String);
     impl ::std::ops::Deref for TagRenameInputName {
@@ -7485,6 +7678,7 @@ pub mod types {
     }
     ///Body of `create_tags` and `update_tag`.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct TagsCreateRequest {
         pub tags: ::std::vec::Vec<TagNameInput>,
     }
@@ -7495,6 +7689,7 @@ pub mod types {
     }
     ///Body of `merge_tags`.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct TagsMergeRequest {
         pub tags: [TagMergeInput; 1usize],
     }
@@ -7505,6 +7700,7 @@ pub mod types {
     }
     ///Body of `update_tags`.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct TagsUpdateRequest {
         pub tags: ::std::vec::Vec<TagRenameInput>,
     }
@@ -7515,6 +7711,7 @@ pub mod types {
     }
     ///The write envelope of tags, `{tags: [outcome, ...]}`.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct TagsWriteResult {
         pub tags: ::std::vec::Vec<TagOutcome>,
         #[serde(flatten)]
@@ -7528,6 +7725,7 @@ pub mod types {
     /// Automations to run on the written records: any of `workflow`, `approval`,
     /// `blueprint`. Omitted, all of them run; `[]`, none.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
     pub struct TriggerList(pub ::std::vec::Vec<TriggerListItem>);
     impl ::std::ops::Deref for TriggerList {
@@ -7559,6 +7757,7 @@ pub mod types {
         PartialEq,
         PartialOrd,
     )]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub enum TriggerListItem {
         #[serde(rename = "workflow")]
         Workflow,
@@ -7603,6 +7802,7 @@ pub mod types {
     }
     ///`UpdateBlueprintModuleApiName`
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
     pub struct UpdateBlueprintModuleApiName(::std::string::String);
     impl ::std::ops::Deref for UpdateBlueprintModuleApiName {
@@ -7657,6 +7857,7 @@ pub mod types {
     }
     ///`UpdateNoteModuleApiName`
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
     pub struct UpdateNoteModuleApiName(::std::string::String);
     impl ::std::ops::Deref for UpdateNoteModuleApiName {
@@ -7711,6 +7912,7 @@ pub mod types {
     }
     ///`UpdateRecordModuleApiName`
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
     pub struct UpdateRecordModuleApiName(::std::string::String);
     impl ::std::ops::Deref for UpdateRecordModuleApiName {
@@ -7765,6 +7967,7 @@ pub mod types {
     }
     ///`UpdateRecordsModuleApiName`
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
     pub struct UpdateRecordsModuleApiName(::std::string::String);
     impl ::std::ops::Deref for UpdateRecordsModuleApiName {
@@ -7819,6 +8022,7 @@ pub mod types {
     }
     ///`UpdateTagModule`
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
     pub struct UpdateTagModule(::std::string::String);
     impl ::std::ops::Deref for UpdateTagModule {
@@ -7873,6 +8077,7 @@ pub mod types {
     }
     ///`UpdateTagsModule`
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
     pub struct UpdateTagsModule(::std::string::String);
     impl ::std::ops::Deref for UpdateTagsModule {
@@ -7927,6 +8132,7 @@ pub mod types {
     }
     ///`UpdateVariableVariable`
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
     pub struct UpdateVariableVariable(::std::string::String);
     impl ::std::ops::Deref for UpdateVariableVariable {
@@ -7990,6 +8196,7 @@ pub mod types {
         PartialEq,
         PartialOrd,
     )]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub enum UpsertActionKnown {
         #[serde(rename = "insert")]
         Insert,
@@ -8030,6 +8237,7 @@ pub mod types {
     }
     ///`UpsertRecordsModuleApiName`
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
     pub struct UpsertRecordsModuleApiName(::std::string::String);
     impl ::std::ops::Deref for UpsertRecordsModuleApiName {
@@ -8085,6 +8293,7 @@ pub mod types {
     /// A CRM user. Most personal fields may be `null`. `status` is `active`, `disabled`,
     /// `deleted` and the like; `confirm` whether the user accepted the invitation.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct User {
         ///Alias.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -8230,6 +8439,7 @@ pub mod types {
     }
     ///A user's display preferences (`customize_info`).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct UserCustomizeInfo {
         ///Business-card view preference.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -8259,6 +8469,7 @@ pub mod types {
     }
     ///The answer of `list_users` and `get_user`.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct UserList {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub info: ::std::option::Option<ListInfo>,
@@ -8274,6 +8485,7 @@ pub mod types {
     /// A reference to a CRM user, as `{name, id, email}` (`Owner`, `Created_By`,
     /// `Modified_By`). Only `id` is needed when writing (e.g. to set a record's owner).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct UserRef {
         ///E-mail address of the user.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -8292,6 +8504,7 @@ pub mod types {
     }
     ///A user's colour theme.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct UserTheme {
         ///Background colour.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -8322,6 +8535,7 @@ pub mod types {
     }
     ///Colours of a tab in a user's theme.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct UserThemeTab {
         ///Background colour, `#RRGGBB`.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -8339,6 +8553,7 @@ pub mod types {
     }
     ///An organisation variable.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct Variable {
         ///API name of the variable (unique), used to refer to it.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -8374,6 +8589,7 @@ pub mod types {
     }
     ///A variable group.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct VariableGroup {
         ///API name of the group.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -8400,6 +8616,7 @@ pub mod types {
     /// The group of a new variable, by id (`{"id": 40000000047005}`, number or string) or by
     /// name (`{"name": "Group2"}`); a group that does not exist is created.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct VariableGroupInput {
         ///API name of the group.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -8417,6 +8634,7 @@ pub mod types {
     }
     ///The answer of `get_variable_group`.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct VariableGroupList {
         pub variable_groups: ::std::vec::Vec<VariableGroup>,
         #[serde(flatten)]
@@ -8429,6 +8647,7 @@ pub mod types {
     }
     ///The group a variable belongs to, as `{api_name, name, id}`.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct VariableGroupRef {
         ///API name of the group.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -8448,6 +8667,7 @@ pub mod types {
     }
     ///A variable to create ("属性规范", attribute specification).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct VariableInput {
         ///API name, unique (e.g. `MainVariable`).
         pub api_name: VariableInputApiName,
@@ -8474,6 +8694,7 @@ pub mod types {
     }
     ///API name, unique (e.g. `MainVariable`).
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
     pub struct VariableInputApiName(::std::string::String);
     impl ::std::ops::Deref for VariableInputApiName {
@@ -8528,6 +8749,7 @@ pub mod types {
     }
     ///Display name, unique (e.g. `VariableName3`).
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
     pub struct VariableInputName(::std::string::String);
     impl ::std::ops::Deref for VariableInputName {
@@ -8578,6 +8800,7 @@ pub mod types {
     }
     ///The answer of `list_variables` and `get_variable`.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct VariableList {
         pub variables: ::std::vec::Vec<Variable>,
         #[serde(flatten)]
@@ -8590,6 +8813,7 @@ pub mod types {
     }
     ///Changes to one variable in `update_variables`, named by `id`.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct VariableUpdateByIdInput {
         ///New API name.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -8612,6 +8836,7 @@ pub mod types {
     }
     ///Changes to a variable; `id` names it in `update_variables`.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct VariableUpdateInput {
         ///New API name.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -8635,6 +8860,7 @@ pub mod types {
     }
     ///Body of `update_variable`, one entry.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct VariableUpdateOneRequest {
         pub variables: [VariableUpdateInput; 1usize],
     }
@@ -8645,6 +8871,7 @@ pub mod types {
     }
     ///Body of `create_variables`.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct VariablesCreateRequest {
         pub variables: ::std::vec::Vec<VariableInput>,
     }
@@ -8655,6 +8882,7 @@ pub mod types {
     }
     ///Body of `update_variables`; every entry carries `id`.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct VariablesUpdateRequest {
         pub variables: ::std::vec::Vec<VariableUpdateByIdInput>,
     }
@@ -8665,6 +8893,7 @@ pub mod types {
     }
     ///The write envelope of variables, `{variables: [outcome, ...]}`.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct VariablesWriteResult {
         pub variables: ::std::vec::Vec<ActionOutcome>,
         #[serde(flatten)]
@@ -8679,6 +8908,7 @@ pub mod types {
     /// `{code, details, message, status}`, plus `action` and `duplicate_field` for upserts.
     /// `status: error` marks a failed item inside a successful (200/201/202) call.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct WriteOutcome {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub action: ::std::option::Option<crmkit_runtime::Lenient<crate::types::UpsertActionKnown>>,
@@ -8707,6 +8937,7 @@ pub mod types {
     /// sent). On error: what failed
     /// (`api_name`, `expected_data_type`, `index`, ...).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct WriteOutcomeDetails {
         ///API name of the field (or key) at fault.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -8749,6 +8980,7 @@ pub mod types {
     }
     ///The write envelope of record writes, `{data: [outcome, ...]}`, one outcome per submitted item in order.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct WriteResult {
         pub data: ::std::vec::Vec<WriteOutcome>,
         #[serde(flatten)]
@@ -8762,6 +8994,7 @@ pub mod types {
     /// A Zoho CRM record or metadata id: a long number always sent as a string of digits,
     /// e.g. `"3652397000000624046"` (too large for a JavaScript number).
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
     pub struct ZohoId(::std::string::String);
     impl ::std::ops::Deref for ZohoId {

@@ -11,6 +11,7 @@ pub mod types {
     /// A contact as the API returns it. Empty fields come back as `""`. Fields not
     /// described here are kept (`additionalProperties`).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct Contact {
         ///Postal address.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -84,6 +85,7 @@ pub mod types {
     }
     ///Success envelope carrying one contact (create, get, update).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ContactEnvelope {
         ///Application status code, `"200"` on success.
         pub code: ::std::string::String,
@@ -101,6 +103,7 @@ pub mod types {
     /// `create_contact` and `update_contact`. `first_name` and `mobile` are required.
     /// Flags (`is_favourite`, `is_spam`) are strings in this API.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(deny_unknown_fields)]
     pub struct ContactInput {
         ///Postal address.
@@ -162,6 +165,7 @@ pub mod types {
     }
     ///Success envelope of `list_contacts`.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ContactList {
         ///Application status code, `"200"` on success.
         pub code: ::std::string::String,
@@ -180,6 +184,7 @@ pub mod types {
     /// The user who owns the contact. Sent as a bare user id by create, get and update, and
     /// as `{display_value, id}` by list.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(untagged)]
     pub enum ContactOwner {
         Id(crmkit_runtime::Id),
@@ -197,6 +202,7 @@ pub mod types {
     }
     ///Success envelope of `list_contact_statuses`.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ContactStatusList {
         ///Application status code, `"200"` on success.
         pub code: ::std::string::String,
@@ -212,6 +218,7 @@ pub mod types {
     }
     ///A contact status, as `{id, display_value}`; ids come from `list_contact_statuses`.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ContactStatusRef {
         ///The status's display name, e.g. `VIP`.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -227,6 +234,7 @@ pub mod types {
     }
     ///`DeleteContactContactId`
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
     pub struct DeleteContactContactId(::std::string::String);
     impl ::std::ops::Deref for DeleteContactContactId {
@@ -279,6 +287,7 @@ pub mod types {
     }
     ///Success envelope of `delete_contact`; `contacts` is the deleted contact's id.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct DeletedContact {
         ///Application status code, `"200"` on success.
         pub code: ::std::string::String,
@@ -294,6 +303,7 @@ pub mod types {
     }
     ///The failure envelope, `{code, message, status: "ERROR"}`.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ErrorEnvelope {
         ///Application error code.
         pub code: ::std::string::String,
@@ -311,6 +321,7 @@ pub mod types {
     }
     ///`GetContactContactId`
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
     pub struct GetContactContactId(::std::string::String);
     impl ::std::ops::Deref for GetContactContactId {
@@ -363,6 +374,7 @@ pub mod types {
     }
     ///Paging information of `list_contacts`.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ListMeta {
         ///Total number of contacts when `totalCount=true` was sent, `-1` otherwise.
         pub total: i64,
@@ -387,6 +399,7 @@ pub mod types {
         PartialEq,
         PartialOrd,
     )]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub enum ResponseStatusKnown {
         #[serde(rename = "SUCCESS")]
         Success,
@@ -427,6 +440,7 @@ pub mod types {
     }
     ///`UpdateContactContactId`
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
     pub struct UpdateContactContactId(::std::string::String);
     impl ::std::ops::Deref for UpdateContactContactId {
@@ -479,6 +493,7 @@ pub mod types {
     }
     ///A reference to a Zoho user, as `{display_value, id}`.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct UserRef {
         ///The user's display name.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]

@@ -3,6 +3,8 @@
 mod csv;
 mod id;
 mod lenient;
+#[cfg(feature = "schemars")]
+mod schema;
 
 pub use csv::CsvList;
 pub use id::Id;
