@@ -2,6 +2,7 @@
 
 mod bench;
 mod contract;
+mod diff;
 mod fuzz;
 mod generate;
 mod lint;
@@ -28,6 +29,8 @@ commands:
   bench [--only calls|xml|bulk|fleet] crmkit against hand-written reqwest + serde, zip + csv
   fuzz [--seconds N] [--target T]   run the cargo-fuzz targets of fuzz/ N s each (default 60);
        [--seed]                     --seed only writes the seeds into fuzz/corpus/
+  diff [--base REV] [--markdown]    what the spec changes since REV (default HEAD) do to each
+                                    generated crate: breaking or compatible, and the semver bump
   test                              everything CI runs
 ";
 
@@ -45,6 +48,7 @@ fn main() -> ExitCode {
         Some("examples") => test::examples(),
         Some("bench") => bench::run(&args[1..]),
         Some("fuzz") => fuzz::run(&args[1..]),
+        Some("diff") => diff::run(&args[1..]),
         Some("-h" | "--help" | "help") => {
             print!("{USAGE}");
             Ok(())
