@@ -420,6 +420,24 @@ async fn archives_that_are_not_zips_or_are_corrupt_are_typed_errors() {
         "{e}"
     );
 
+    // A local header whose extra field states more bytes than the header holds, whole or
+    // cut short (async_zip would overflow computing its error): refused, no panic.
+    let mut overrun = good.clone();
+    let name = usize::from(u16::from_le_bytes([overrun[26], overrun[27]]));
+    overrun[28..30].copy_from_slice(&8u16.to_le_bytes());
+    let at = 30 + name;
+    overrun.splice(at..at, [0x99, 0x99, 0xff, 0x7f, 0, 0, 0, 0]);
+    let server = completed_with(overrun.clone(), 2000).await;
+    let (e, _) = export_error(&server, &FIELDS).await;
+    assert!(
+        matches!(kind(&e), ExportErrorKind::Archive(r) if r.contains("extra field")),
+        "{e}"
+    );
+    overrun[28..30].copy_from_slice(&20992u16.to_le_bytes());
+    let server = completed_with(overrun[..200].to_vec(), 2000).await;
+    let (e, _) = export_error(&server, &FIELDS).await;
+    assert!(matches!(kind(&e), ExportErrorKind::Truncated(_)), "{e}");
+
     // A ZIP whose compressed bytes are damaged in the middle.
     let mut damaged = good.clone();
     let mid = damaged.len() / 2;

@@ -123,6 +123,7 @@ pub mod types {
         pub id: i64,
         ///The phone number (電話號碼), as entered.
         pub number: ::std::string::String,
+        ///The number's link to its contact; `null` for a number attached to no contact.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub phone_contact: ::std::option::Option<PhoneContact>,
         ///Id of the profile record the number is attached to.

@@ -3394,6 +3394,9 @@ pub mod types {
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct SearchRequest {
         pub filter: SearchFilter,
+        ///Items per page (1-1000, default 100), as on the lists. The document's search table leaves it out; public client code sends it with the search body (see ERRATA.md).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub limit: ::std::option::Option<::std::num::NonZeroU32>,
         ///Page to return (1-based; the document's placeholder example shows `0`).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub page: ::std::option::Option<i32>,
@@ -15235,6 +15238,10 @@ pub mod types {
         #[derive(Clone, Debug)]
         pub struct SearchRequest {
             filter: ::std::result::Result<super::SearchFilter, ::std::string::String>,
+            limit: ::std::result::Result<
+                ::std::option::Option<::std::num::NonZeroU32>,
+                ::std::string::String,
+            >,
             page: ::std::result::Result<::std::option::Option<i32>, ::std::string::String>,
             sort: ::std::result::Result<
                 ::std::option::Option<super::SearchSort>,
@@ -15245,6 +15252,7 @@ pub mod types {
             fn default() -> Self {
                 Self {
                     filter: Err("no value supplied for filter".to_string()),
+                    limit: Ok(Default::default()),
                     page: Ok(Default::default()),
                     sort: Ok(Default::default()),
                 }
@@ -15259,6 +15267,16 @@ pub mod types {
                 self.filter = value
                     .try_into()
                     .map_err(|e| format!("error converting supplied value for filter: {e}"));
+                self
+            }
+            pub fn limit<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::num::NonZeroU32>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.limit = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for limit: {e}"));
                 self
             }
             pub fn page<T>(mut self, value: T) -> Self
@@ -15289,6 +15307,7 @@ pub mod types {
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
                 Ok(Self {
                     filter: value.filter?,
+                    limit: value.limit?,
                     page: value.page?,
                     sort: value.sort?,
                 })
@@ -15298,6 +15317,7 @@ pub mod types {
             fn from(value: super::SearchRequest) -> Self {
                 Self {
                     filter: Ok(value.filter),
+                    limit: Ok(value.limit),
                     page: Ok(value.page),
                     sort: Ok(value.sort),
                 }

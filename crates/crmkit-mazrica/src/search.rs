@@ -29,6 +29,7 @@ pub struct Search {
     filter: Filter,
     sort: Option<(String, SearchSortOrder)>,
     page: Option<NonZeroU32>,
+    limit: Option<NonZeroU32>,
 }
 
 impl Search {
@@ -38,6 +39,7 @@ impl Search {
             filter,
             sort: None,
             page: None,
+            limit: None,
         }
     }
 
@@ -56,6 +58,13 @@ impl Search {
     /// The page to return (1-based; the streams set it themselves).
     pub fn page(mut self, page: NonZeroU32) -> Self {
         self.page = Some(page);
+        self
+    }
+
+    /// Items per page (the API's default is 100; at most 1000, larger values are sent as
+    /// 1000).
+    pub fn limit(mut self, limit: NonZeroU32) -> Self {
+        self.limit = NonZeroU32::new(limit.get().min(1000));
         self
     }
 
@@ -78,6 +87,7 @@ impl Search {
             page: self
                 .page
                 .map(|p| i32::try_from(p.get()).unwrap_or(i32::MAX)),
+            limit: self.limit,
         })
     }
 }

@@ -4814,6 +4814,7 @@ pub mod types {
         ///Whether the user can delete records.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub deletable: ::std::option::Option<bool>,
+        ///The field used as the record's name (`null` for modules without one).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub display_field: ::std::option::Option<ModuleDisplayField>,
         ///Whether the user can edit records.
@@ -4901,7 +4902,7 @@ pub mod types {
             Default::default()
         }
     }
-    ///The field used as the record's name.
+    ///The field used as the record's name (`null` for modules without one).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ModuleDisplayField {
@@ -5704,6 +5705,206 @@ pub mod types {
                 })
         }
     }
+    /// A channel's new details for `update_notification_details`: what is given replaces
+    /// the subscription, what is left out is removed. The seed marks no key mandatory;
+    /// `channel_id` is, since it names the channel replaced (see ERRATA.md).
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    pub struct NotificationChannelReplace {
+        ///When the subscription ends (ISO 8601), at most one day ahead.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub channel_expiry: ::std::option::Option<NotificationChannelReplaceChannelExpiry>,
+        pub channel_id: crmkit_runtime::Id,
+        ///Events as `{module_api_name}.{operation}`.
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        pub events: ::std::vec::Vec<NotificationChannelReplaceEventsItem>,
+        ///Whether actions on related records also notify (English reference).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub notify_on_related_action: ::std::option::Option<bool>,
+        ///URL that receives the notifications (POST).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub notify_url: ::std::option::Option<::std::string::String>,
+        ///Verification token, up to 50 characters.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub token: ::std::option::Option<NotificationChannelReplaceToken>,
+    }
+    impl NotificationChannelReplace {
+        pub fn builder() -> builder::NotificationChannelReplace {
+            Default::default()
+        }
+    }
+    ///When the subscription ends (ISO 8601), at most one day ahead.
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[serde(transparent)]
+    pub struct NotificationChannelReplaceChannelExpiry(::std::string::String);
+    impl ::std::ops::Deref for NotificationChannelReplaceChannelExpiry {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<NotificationChannelReplaceChannelExpiry> for ::std::string::String {
+        fn from(value: NotificationChannelReplaceChannelExpiry) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for NotificationChannelReplaceChannelExpiry {
+        type Err = self::error::ConversionError;
+        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(
+                || {
+                    ::regress::Regex::new(
+                        "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]+)?([+-][0-9]{2}:[0-9]{2}|Z)$",
+                    )
+                    .unwrap()
+                },
+            );
+            if PATTERN.find(value).is_none() {
+                return Err(
+                    "doesn't match pattern \"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]+)?([+-][0-9]{2}:[0-9]{2}|Z)$\""
+                        .into(),
+                );
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for NotificationChannelReplaceChannelExpiry {
+        type Error = self::error::ConversionError;
+        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for NotificationChannelReplaceChannelExpiry {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for NotificationChannelReplaceChannelExpiry {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///`NotificationChannelReplaceEventsItem`
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[serde(transparent)]
+    pub struct NotificationChannelReplaceEventsItem(::std::string::String);
+    impl ::std::ops::Deref for NotificationChannelReplaceEventsItem {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<NotificationChannelReplaceEventsItem> for ::std::string::String {
+        fn from(value: NotificationChannelReplaceEventsItem) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for NotificationChannelReplaceEventsItem {
+        type Err = self::error::ConversionError;
+        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> =
+                ::std::sync::LazyLock::new(|| {
+                    ::regress::Regex::new("^[A-Za-z][A-Za-z0-9_]*\\.(create|edit|delete|all)$")
+                        .unwrap()
+                });
+            if PATTERN.find(value).is_none() {
+                return Err(
+                    "doesn't match pattern \"^[A-Za-z][A-Za-z0-9_]*\\.(create|edit|delete|all)$\""
+                        .into(),
+                );
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for NotificationChannelReplaceEventsItem {
+        type Error = self::error::ConversionError;
+        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for NotificationChannelReplaceEventsItem {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for NotificationChannelReplaceEventsItem {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///Verification token, up to 50 characters.
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[serde(transparent)]
+    pub struct NotificationChannelReplaceToken(::std::string::String);
+    impl ::std::ops::Deref for NotificationChannelReplaceToken {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<NotificationChannelReplaceToken> for ::std::string::String {
+        fn from(value: NotificationChannelReplaceToken) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for NotificationChannelReplaceToken {
+        type Err = self::error::ConversionError;
+        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 50usize {
+                return Err("longer than 50 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for NotificationChannelReplaceToken {
+        type Error = self::error::ConversionError;
+        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for NotificationChannelReplaceToken {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for NotificationChannelReplaceToken {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
     ///One module a channel is (or was) subscribed to, in a notification write outcome.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
@@ -5818,7 +6019,7 @@ pub mod types {
             Default::default()
         }
     }
-    ///Body of `enable_notifications` and `update_notification_details`.
+    ///Body of `enable_notifications`.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct NotificationsEnableRequest {
@@ -5837,6 +6038,17 @@ pub mod types {
     }
     impl NotificationsPatchRequest {
         pub fn builder() -> builder::NotificationsPatchRequest {
+            Default::default()
+        }
+    }
+    ///Body of `update_notification_details`.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    pub struct NotificationsReplaceRequest {
+        pub watch: ::std::vec::Vec<NotificationChannelReplace>,
+    }
+    impl NotificationsReplaceRequest {
+        pub fn builder() -> builder::NotificationsReplaceRequest {
             Default::default()
         }
     }
@@ -16321,6 +16533,135 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        pub struct NotificationChannelReplace {
+            channel_expiry: ::std::result::Result<
+                ::std::option::Option<super::NotificationChannelReplaceChannelExpiry>,
+                ::std::string::String,
+            >,
+            channel_id: ::std::result::Result<crmkit_runtime::Id, ::std::string::String>,
+            events: ::std::result::Result<
+                ::std::vec::Vec<super::NotificationChannelReplaceEventsItem>,
+                ::std::string::String,
+            >,
+            notify_on_related_action:
+                ::std::result::Result<::std::option::Option<bool>, ::std::string::String>,
+            notify_url: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            token: ::std::result::Result<
+                ::std::option::Option<super::NotificationChannelReplaceToken>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for NotificationChannelReplace {
+            fn default() -> Self {
+                Self {
+                    channel_expiry: Ok(Default::default()),
+                    channel_id: Err("no value supplied for channel_id".to_string()),
+                    events: Ok(Default::default()),
+                    notify_on_related_action: Ok(Default::default()),
+                    notify_url: Ok(Default::default()),
+                    token: Ok(Default::default()),
+                }
+            }
+        }
+        impl NotificationChannelReplace {
+            pub fn channel_expiry<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                        ::std::option::Option<super::NotificationChannelReplaceChannelExpiry>,
+                    >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.channel_expiry = value.try_into().map_err(|e| {
+                    format!("error converting supplied value for channel_expiry: {e}")
+                });
+                self
+            }
+            pub fn channel_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<crmkit_runtime::Id>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.channel_id = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for channel_id: {e}"));
+                self
+            }
+            pub fn events<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                        ::std::vec::Vec<super::NotificationChannelReplaceEventsItem>,
+                    >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.events = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for events: {e}"));
+                self
+            }
+            pub fn notify_on_related_action<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.notify_on_related_action = value.try_into().map_err(|e| {
+                    format!("error converting supplied value for notify_on_related_action: {e}")
+                });
+                self
+            }
+            pub fn notify_url<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.notify_url = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for notify_url: {e}"));
+                self
+            }
+            pub fn token<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                        ::std::option::Option<super::NotificationChannelReplaceToken>,
+                    >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.token = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for token: {e}"));
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<NotificationChannelReplace> for super::NotificationChannelReplace {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: NotificationChannelReplace,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    channel_expiry: value.channel_expiry?,
+                    channel_id: value.channel_id?,
+                    events: value.events?,
+                    notify_on_related_action: value.notify_on_related_action?,
+                    notify_url: value.notify_url?,
+                    token: value.token?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::NotificationChannelReplace> for NotificationChannelReplace {
+            fn from(value: super::NotificationChannelReplace) -> Self {
+                Self {
+                    channel_expiry: Ok(value.channel_expiry),
+                    channel_id: Ok(value.channel_id),
+                    events: Ok(value.events),
+                    notify_on_related_action: Ok(value.notify_on_related_action),
+                    notify_url: Ok(value.notify_url),
+                    token: Ok(value.token),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
         pub struct NotificationEventInfo {
             channel_expiry: ::std::result::Result<
                 ::std::option::Option<super::DateTimeString>,
@@ -17002,6 +17343,49 @@ pub mod types {
         }
         impl ::std::convert::From<super::NotificationsPatchRequest> for NotificationsPatchRequest {
             fn from(value: super::NotificationsPatchRequest) -> Self {
+                Self {
+                    watch: Ok(value.watch),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct NotificationsReplaceRequest {
+            watch: ::std::result::Result<
+                ::std::vec::Vec<super::NotificationChannelReplace>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for NotificationsReplaceRequest {
+            fn default() -> Self {
+                Self {
+                    watch: Err("no value supplied for watch".to_string()),
+                }
+            }
+        }
+        impl NotificationsReplaceRequest {
+            pub fn watch<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::NotificationChannelReplace>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.watch = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for watch: {e}"));
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<NotificationsReplaceRequest> for super::NotificationsReplaceRequest {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: NotificationsReplaceRequest,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    watch: value.watch?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::NotificationsReplaceRequest> for NotificationsReplaceRequest {
+            fn from(value: super::NotificationsReplaceRequest) -> Self {
                 Self {
                     watch: Ok(value.watch),
                 }
@@ -24761,8 +25145,10 @@ pub trait ClientCustomViewsExt {
     /// Get a custom view
     ///
     /// Returns one custom view with its criteria, fields and sort order ("单个自定义视图",
-    /// Single custom view) as a one-entry `custom_views` list. The seed's sample request
-    /// omits `curl` before the URL.
+    /// Single custom view) as a one-entry `custom_views` list. Errors documented by the
+    /// seed: 400 `INVALID_MODULE` (an invalid module name, no tab permission, a deleted
+    /// module, or a module the API does not support, such as Documents and Projects). The
+    /// seed's sample request omits `curl` before the URL.
     ///
     ///
     /// Sends a `GET` request to `/crm/v2/settings/custom_views/{custom_view_id}`
@@ -24836,7 +25222,9 @@ pub trait ClientLayoutsExt {
     /// Get a layout
     ///
     /// Returns one layout of a module ("单个布局", Single layout) as a one-entry `layouts`
-    /// list. The seed's sample request omits `curl` before the URL.
+    /// list. Errors documented by the seed: 400 `INVALID_MODULE` (an invalid module name, no
+    /// tab permission, a deleted module, or a module the API does not support, such as
+    /// Documents and Projects). The seed's sample request omits `curl` before the URL.
     ///
     ///
     /// Sends a `GET` request to `/crm/v2/settings/layouts/{layout_id}`
@@ -24874,7 +25262,8 @@ pub trait ClientModulesExt {
     ///
     /// Arguments:
     /// - `if_modified_since`: Only entries modified after this moment (ISO 8601, e.g. `2019-07-25T15:26:49+05:30`);
-    /// `304 Not Modified` when none.
+    /// `304 Not Modified` when none. The seed documents this header on `list_records` and
+    /// `list_deleted_records` only; Zoho's English v2 reference documents it on this call.
     ///
     /// ```text
     /// let response = client.list_modules()
@@ -25557,8 +25946,12 @@ pub trait ClientRecordsExt {
     /// `Contacts`, `Deals`, `Price_Books`, `Sales_Orders`, or a custom module's API name.
     /// API names start with a letter and hold letters, digits and underscores.
     ///
-    /// - `approved`: `true` (default) for approved records only, `false` for unapproved only, `both` for all.
-    /// - `converted`: `true` for converted records only, `false` (default) for unconverted only, `both` for all.
+    /// - `approved`: `true` (default) for approved records only, `false` for unapproved only, `both` for
+    /// all. The seed documents it on `list_records`; the English v2 reference on searches too.
+    ///
+    /// - `converted`: `true` for converted records only, `false` (default) for unconverted only, `both` for
+    /// all. The seed documents it on `list_records`; the English v2 reference on searches too.
+    ///
     /// - `criteria`: Up to 10 conditions `({api_name}:{starts_with|equals}:{value})` joined with `and` /
     /// `or`, e.g. `((Last_Name:equals:Burns)and(First_Name:starts_with:M))`. Escape
     /// parentheses and commas inside values with a backslash and URL-encode the value.
@@ -25642,7 +26035,8 @@ pub trait ClientRecordsExt {
     /// on records, according to the seed's GDPR section).
     ///
     /// - `if_modified_since`: Only entries modified after this moment (ISO 8601, e.g. `2019-07-25T15:26:49+05:30`);
-    /// `304 Not Modified` when none.
+    /// `304 Not Modified` when none. The seed documents this header on `list_records` and
+    /// `list_deleted_records` only; Zoho's English v2 reference documents it on this call.
     ///
     /// ```text
     /// let response = client.get_record()
@@ -25766,7 +26160,8 @@ pub trait ClientRelatedRecordsExt {
     ///
     /// - `per_page`: Number of entries per page, at most 200 (the default).
     /// - `if_modified_since`: Only entries modified after this moment (ISO 8601, e.g. `2019-07-25T15:26:49+05:30`);
-    /// `304 Not Modified` when none.
+    /// `304 Not Modified` when none. The seed documents this header on `list_records` and
+    /// `list_deleted_records` only; Zoho's English v2 reference documents it on this call.
     ///
     /// ```text
     /// let response = client.list_related_records()
@@ -25865,8 +26260,9 @@ pub trait ClientSharingExt {
     /// Returns with whom a record is shared and with which permission ("获取记录的共享详情",
     /// Get sharing details of a record). Supported modules: Leads, Accounts, Contacts,
     /// Deals, Campaigns, Cases, Solutions, Products, Vendors, Price Books, Quotes, Sales
-    /// Orders, Purchase Orders, Invoices and custom modules. The seed names no scope; the
-    /// English v2 reference gives `ZohoCRM.share.<module>.READ`/`ALL`. `sharedTo` and `view`
+    /// Orders, Purchase Orders, Invoices and custom modules. Scope: `ZohoCRM.share.ALL` or
+    /// `ZohoCRM.share.READ` (the seed's operation types ALL and READ), or the module's own
+    /// `ZohoCRM.share.<module>.READ`/`ALL` (English v2 reference). `sharedTo` and `view`
     /// come from the English reference.
     ///
     ///
@@ -26186,7 +26582,8 @@ pub trait ClientUsersExt {
     /// user the token belongs to).
     ///
     /// - `if_modified_since`: Only entries modified after this moment (ISO 8601, e.g. `2019-07-25T15:26:49+05:30`);
-    /// `304 Not Modified` when none.
+    /// `304 Not Modified` when none. The seed documents this header on `list_records` and
+    /// `list_deleted_records` only; Zoho's English v2 reference documents it on this call.
     ///
     /// ```text
     /// let response = client.list_users()
@@ -27238,7 +27635,7 @@ pub mod builder {
     #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
     pub struct UpdateNotificationDetails<'a> {
         client: &'a super::Client,
-        body: Result<types::builder::NotificationsEnableRequest, String>,
+        body: Result<types::builder::NotificationsReplaceRequest, String>,
     }
     impl<'a> UpdateNotificationDetails<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -27249,13 +27646,13 @@ pub mod builder {
         }
         pub fn body<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::NotificationsEnableRequest>,
-            <V as std::convert::TryInto<types::NotificationsEnableRequest>>::Error:
+            V: std::convert::TryInto<types::NotificationsReplaceRequest>,
+            <V as std::convert::TryInto<types::NotificationsReplaceRequest>>::Error:
                 std::fmt::Display,
         {
             self.body = value.try_into().map(From::from).map_err(|s| {
                 format!(
-                    "conversion to `NotificationsEnableRequest` for body failed: {}",
+                    "conversion to `NotificationsReplaceRequest` for body failed: {}",
                     s
                 )
             });
@@ -27264,8 +27661,8 @@ pub mod builder {
         pub fn body_map<F>(mut self, f: F) -> Self
         where
             F: std::ops::FnOnce(
-                    types::builder::NotificationsEnableRequest,
-                ) -> types::builder::NotificationsEnableRequest,
+                    types::builder::NotificationsReplaceRequest,
+                ) -> types::builder::NotificationsReplaceRequest,
         {
             self.body = self.body.map(f);
             self
@@ -27279,7 +27676,7 @@ pub mod builder {
             let Self { client, body } = self;
             let body = body
                 .and_then(|v| {
-                    types::NotificationsEnableRequest::try_from(v).map_err(|e| e.to_string())
+                    types::NotificationsReplaceRequest::try_from(v).map_err(|e| e.to_string())
                 })
                 .map_err(Error::InvalidRequest)?;
             let url = format!("{}/crm/v2/actions/watch", client.baseurl,);

@@ -80,6 +80,7 @@ impl futures_core::Stream for Watched {
 impl Archive {
     /// Opens the first file of the archive `body`.
     pub(crate) async fn open(body: ByteStream) -> Result<Self, ExportErrorKind> {
+        let body = checked_head(body).await?;
         let to_io: fn(Error) -> std::io::Error = std::io::Error::other;
         let progress = Arc::new(Progress::new());
         let watched = Watched {
@@ -153,6 +154,61 @@ impl Archive {
             }
         })
     }
+}
+
+/// The first local file header's extra fields, checked before async_zip parses them: one
+/// whose stated size runs past the extra block makes async_zip 0.0.19 compute its error's
+/// detail with an unsigned subtraction that overflows (a panic where overflow checks are
+/// on). Such a header is refused here; the bytes read to see it are handed on unchanged.
+async fn checked_head(mut body: ByteStream) -> Result<ByteStream, ExportErrorKind> {
+    use futures_util::StreamExt;
+    const FIXED: usize = 30;
+    let mut head: Vec<Bytes> = Vec::new();
+    let mut have = 0usize;
+    let mut need = FIXED;
+    let mut bytes = Vec::new();
+    while have < need {
+        let Some(chunk) = body.next().await else {
+            break;
+        };
+        let chunk = chunk.map_err(|e| ExportErrorKind::Truncated(e.to_string()))?;
+        have += chunk.len();
+        if bytes.len() < FIXED + 2 * usize::from(u16::MAX) {
+            bytes.extend_from_slice(&chunk);
+        }
+        head.push(chunk);
+        if need == FIXED && bytes.len() >= FIXED {
+            if bytes[..4] != *b"PK\x03\x04" {
+                break; // not a local header: async_zip says what it is
+            }
+            let name = usize::from(u16::from_le_bytes([bytes[26], bytes[27]]));
+            let extra = usize::from(u16::from_le_bytes([bytes[28], bytes[29]]));
+            need = FIXED + name + extra;
+        }
+    }
+    if have < need && bytes.starts_with(b"PK\x03\x04") {
+        // async_zip would parse the short header it could read as if it were whole.
+        return Err(ExportErrorKind::Truncated(format!(
+            "the archive ends after {have} bytes, inside its first header ({need} bytes)"
+        )));
+    }
+    if need > FIXED && bytes.len() >= need {
+        let extra_start = FIXED + usize::from(u16::from_le_bytes([bytes[26], bytes[27]]));
+        let extra = &bytes[extra_start..need];
+        let mut at = 0usize;
+        while at + 4 < extra.len() {
+            let size = usize::from(u16::from_le_bytes([extra[at + 2], extra[at + 3]]));
+            if at + 4 + size > extra.len() {
+                return Err(ExportErrorKind::Archive(format!(
+                    "the local header's extra field at byte {at} states {size} bytes, {} remain",
+                    extra.len() - at - 4
+                )));
+            }
+            at += 4 + size;
+        }
+    }
+    let replay = futures_util::stream::iter(head.into_iter().map(Ok));
+    Ok(ByteStream::new(replay.chain(body)))
 }
 
 /// Closes the file read to its end: its CRC-32 checked when the local header states one

@@ -183,7 +183,7 @@ pub async fn call(c: &Client, spec: &Value, operation: &str) {
         ),
         "update_notification_details" => drop(
             c.update_notification_details()
-                .body(body::<types::NotificationsEnableRequest>(spec, operation))
+                .body(body::<types::NotificationsReplaceRequest>(spec, operation))
                 .send_partial()
                 .await
                 .unwrap(),
