@@ -88,10 +88,34 @@ pub mod types {
         }
     }
     /// Link between a phone number and a customer (`phone_contact`). Present when the
-    /// server includes it (search and get do; the create and update examples omit it).
+    /// server includes it (search and get do; the create and update examples omit it);
+    /// `null` for a number attached to no contact.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
-    pub struct PhoneContact {
+    #[serde(transparent)]
+    pub struct PhoneContact(pub ::std::option::Option<PhoneContactInner>);
+    impl ::std::ops::Deref for PhoneContact {
+        type Target = ::std::option::Option<PhoneContactInner>;
+        fn deref(&self) -> &::std::option::Option<PhoneContactInner> {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<PhoneContact> for ::std::option::Option<PhoneContactInner> {
+        fn from(value: PhoneContact) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<::std::option::Option<PhoneContactInner>> for PhoneContact {
+        fn from(value: ::std::option::Option<PhoneContactInner>) -> Self {
+            Self(value)
+        }
+    }
+    /// Link between a phone number and a customer (`phone_contact`). Present when the
+    /// server includes it (search and get do; the create and update examples omit it);
+    /// `null` for a number attached to no contact.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    pub struct PhoneContactInner {
         ///Id of the customer (客戶的 id) the number belongs to.
         pub contact_id: i64,
         ///Id of the link.
@@ -104,8 +128,8 @@ pub mod types {
         #[serde(flatten)]
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
-    impl PhoneContact {
-        pub fn builder() -> builder::PhoneContact {
+    impl PhoneContactInner {
+        pub fn builder() -> builder::PhoneContactInner {
             Default::default()
         }
     }
@@ -123,7 +147,6 @@ pub mod types {
         pub id: i64,
         ///The phone number (電話號碼), as entered.
         pub number: ::std::string::String,
-        ///The number's link to its contact; `null` for a number attached to no contact.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub phone_contact: ::std::option::Option<PhoneContact>,
         ///Id of the profile record the number is attached to.
@@ -655,7 +678,7 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
-        pub struct PhoneContact {
+        pub struct PhoneContactInner {
             contact_id: ::std::result::Result<i64, ::std::string::String>,
             id: ::std::result::Result<i64, ::std::string::String>,
             is_visible: ::std::result::Result<::std::option::Option<bool>, ::std::string::String>,
@@ -665,7 +688,7 @@ pub mod types {
                 ::std::string::String,
             >,
         }
-        impl ::std::default::Default for PhoneContact {
+        impl ::std::default::Default for PhoneContactInner {
             fn default() -> Self {
                 Self {
                     contact_id: Err("no value supplied for contact_id".to_string()),
@@ -676,7 +699,7 @@ pub mod types {
                 }
             }
         }
-        impl PhoneContact {
+        impl PhoneContactInner {
             pub fn contact_id<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<i64>,
@@ -730,10 +753,10 @@ pub mod types {
                 self
             }
         }
-        impl ::std::convert::TryFrom<PhoneContact> for super::PhoneContact {
+        impl ::std::convert::TryFrom<PhoneContactInner> for super::PhoneContactInner {
             type Error = super::error::ConversionError;
             fn try_from(
-                value: PhoneContact,
+                value: PhoneContactInner,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
                 Ok(Self {
                     contact_id: value.contact_id?,
@@ -744,8 +767,8 @@ pub mod types {
                 })
             }
         }
-        impl ::std::convert::From<super::PhoneContact> for PhoneContact {
-            fn from(value: super::PhoneContact) -> Self {
+        impl ::std::convert::From<super::PhoneContactInner> for PhoneContactInner {
+            fn from(value: super::PhoneContactInner) -> Self {
                 Self {
                     contact_id: Ok(value.contact_id),
                     id: Ok(value.id),
