@@ -75,13 +75,14 @@ pub fn run(args: &[String]) -> Result<()> {
         return Ok(());
     }
     let cargo_fuzz = cargo_fuzz(&root)?;
-    let targets: Vec<&str> = TARGETS
-        .into_iter()
-        .filter(|t| {
-            only.as_deref()
-                .is_none_or(|o| o.split(',').any(|o| o == *t))
-        })
-        .collect();
+    // Every target, or the ones named, in the order named.
+    let targets: Vec<&str> = match only.as_deref() {
+        None => TARGETS.to_vec(),
+        Some(names) => names
+            .split(',')
+            .filter_map(|n| TARGETS.into_iter().find(|t| *t == n))
+            .collect(),
+    };
     if targets.is_empty() {
         bail!("no target {}", only.unwrap_or_default());
     }
