@@ -77,6 +77,7 @@ pub fn check(spec: &Value, file: &str) -> Vec<Finding> {
     l.external_refs(spec, "");
     l.operations();
     l.schemas();
+    l.nullable_fields();
     l.out.sort();
     l.out.dedup();
     l.out
@@ -489,6 +490,104 @@ impl<'a> Linter<'a> {
                 stack.push((format!("{loc}.{key}"), child.clone()));
             }
         }
+    }
+
+    /// With `info.x-crmkit-nullable: optional-response-scalars` (Zoho CRM, which sends
+    /// `null` for empty values everywhere), every optional string, number, integer or
+    /// boolean property of a schema that only answers use must be `nullable`.
+    fn nullable_fields(&mut self) {
+        if self
+            .spec
+            .pointer("/info/x-crmkit-nullable")
+            .and_then(Value::as_str)
+            != Some("optional-response-scalars")
+        {
+            return;
+        }
+        let mut requests = Vec::new();
+        let mut responses = Vec::new();
+        for (_, item) in self.spec["paths"].as_object().into_iter().flatten() {
+            for (_, op) in item.as_object().into_iter().flatten() {
+                if let Some(body) = op.get("requestBody") {
+                    requests.push(body);
+                }
+                if let Some(r) = op.get("responses") {
+                    responses.push(r);
+                }
+                // What a callback receives is an answer for this purpose: data from Zoho.
+                if let Some(c) = op.get("callbacks") {
+                    responses.push(c);
+                }
+            }
+        }
+        let (sent, received) = (self.reachable(&requests), self.reachable(&responses));
+        let Some(schemas) = self
+            .spec
+            .pointer("/components/schemas")
+            .and_then(Value::as_object)
+        else {
+            return;
+        };
+        for (name, schema) in schemas {
+            if sent.contains(name) || !received.contains(name) {
+                continue;
+            }
+            let required: BTreeSet<&str> = schema["required"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(Value::as_str)
+                .collect();
+            for (prop, p) in schema["properties"].as_object().into_iter().flatten() {
+                let scalar = matches!(
+                    p.get("type").and_then(Value::as_str),
+                    Some("string" | "number" | "integer" | "boolean")
+                );
+                if scalar
+                    && !required.contains(prop.as_str())
+                    && p.get("enum").is_none()
+                    && p.get("nullable") != Some(&Value::Bool(true))
+                {
+                    self.report(
+                        format!("schema `{name}`.{prop}"),
+                        "nullable-fields",
+                        "Zoho sends `null` for empty values: an optional field of an answer is `nullable: true` (specs/README.md, nullability policy)",
+                    );
+                }
+            }
+        }
+    }
+
+    /// The component schemas reachable from `roots` through `$ref`s.
+    fn reachable(&self, roots: &[&Value]) -> BTreeSet<String> {
+        fn refs<'v>(v: &'v Value, out: &mut Vec<&'v str>) {
+            match v {
+                Value::Object(m) => {
+                    if let Some(r) = m.get("$ref").and_then(Value::as_str) {
+                        out.push(r);
+                    }
+                    m.values().for_each(|c| refs(c, out));
+                }
+                Value::Array(a) => a.iter().for_each(|c| refs(c, out)),
+                _ => {}
+            }
+        }
+        let mut stack = Vec::new();
+        roots.iter().for_each(|r| refs(r, &mut stack));
+        let mut seen = BTreeSet::new();
+        let mut names = BTreeSet::new();
+        while let Some(r) = stack.pop() {
+            if !seen.insert(r.to_string()) {
+                continue;
+            }
+            if let Some(name) = r.strip_prefix("#/components/schemas/") {
+                names.insert(name.to_string());
+            }
+            if let Some(target) = r.strip_prefix('#').and_then(|p| self.spec.pointer(p)) {
+                refs(target, &mut stack);
+            }
+        }
+        names
     }
 
     /// Follows a local `$ref` (one level at a time until a non-ref value).

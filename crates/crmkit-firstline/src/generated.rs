@@ -162,12 +162,15 @@ pub mod types {
             Default::default()
         }
     }
-    ///Body of `create_phone_number`.
+    /// Body of `create_phone_number`. The document's table marks `contact_id` required,
+    /// but its own request example leaves it out (a number may belong to no contact), so
+    /// it is optional here; a server that needs it answers 422.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct PhoneNumberCreate {
         ///Id of the customer (客戶的 id) the number belongs to.
-        pub contact_id: ::std::num::NonZeroU64,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub contact_id: ::std::option::Option<::std::num::NonZeroU64>,
         ///Note (備註).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub description: ::std::option::Option<::std::string::String>,
@@ -213,13 +216,15 @@ pub mod types {
             Default::default()
         }
     }
-    /// Body of `update_phone_number`. `contact_id` is required; fields left out are not
-    /// changed.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    /// Body of `update_phone_number`; fields left out are not changed. The document's
+    /// table marks `contact_id` required, but its own request example leaves it out, so it
+    /// is optional here.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct PhoneNumberUpdate {
         ///Id of the customer (客戶的 id) the number belongs to.
-        pub contact_id: ::std::num::NonZeroU64,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub contact_id: ::std::option::Option<::std::num::NonZeroU64>,
         ///Note (備註).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub description: ::std::option::Option<::std::string::String>,
@@ -932,7 +937,10 @@ pub mod types {
         }
         #[derive(Clone, Debug)]
         pub struct PhoneNumberCreate {
-            contact_id: ::std::result::Result<::std::num::NonZeroU64, ::std::string::String>,
+            contact_id: ::std::result::Result<
+                ::std::option::Option<::std::num::NonZeroU64>,
+                ::std::string::String,
+            >,
             description: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
@@ -947,7 +955,7 @@ pub mod types {
         impl ::std::default::Default for PhoneNumberCreate {
             fn default() -> Self {
                 Self {
-                    contact_id: Err("no value supplied for contact_id".to_string()),
+                    contact_id: Ok(Default::default()),
                     description: Ok(Default::default()),
                     extension: Ok(Default::default()),
                     number: Err("no value supplied for number".to_string()),
@@ -958,7 +966,7 @@ pub mod types {
         impl PhoneNumberCreate {
             pub fn contact_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::num::NonZeroU64>,
+                T: ::std::convert::TryInto<::std::option::Option<::std::num::NonZeroU64>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.contact_id = value
@@ -1180,7 +1188,10 @@ pub mod types {
         }
         #[derive(Clone, Debug)]
         pub struct PhoneNumberUpdate {
-            contact_id: ::std::result::Result<::std::num::NonZeroU64, ::std::string::String>,
+            contact_id: ::std::result::Result<
+                ::std::option::Option<::std::num::NonZeroU64>,
+                ::std::string::String,
+            >,
             description: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
@@ -1201,7 +1212,7 @@ pub mod types {
         impl ::std::default::Default for PhoneNumberUpdate {
             fn default() -> Self {
                 Self {
-                    contact_id: Err("no value supplied for contact_id".to_string()),
+                    contact_id: Ok(Default::default()),
                     description: Ok(Default::default()),
                     extension: Ok(Default::default()),
                     number: Ok(Default::default()),
@@ -1212,7 +1223,7 @@ pub mod types {
         impl PhoneNumberUpdate {
             pub fn contact_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::num::NonZeroU64>,
+                T: ::std::convert::TryInto<::std::option::Option<::std::num::NonZeroU64>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.contact_id = value
@@ -1452,7 +1463,8 @@ pub trait ClientPhoneNumbersExt {
     /// Create a phone number
     ///
     /// Adds a phone number to a customer ("新增電話號碼", Create phone number).
-    /// `contact_id`, `type` and `number` are required. The fields are sent as a JSON
+    /// `type` and `number` are required; the table also marks `contact_id`, which the
+    /// document's own example leaves out (see ERRATA.md). The fields are sent as a JSON
     /// body (the document labels them "Form Data"; Laravel also accepts them
     /// form-encoded). The document gives no success status; a Laravel API resource for a
     /// newly created model answers 201, so 201 and 200 are both described with the same
@@ -1485,8 +1497,9 @@ pub trait ClientPhoneNumbersExt {
     fn get_phone_number(&self) -> builder::GetPhoneNumber<'_>;
     /// Update a phone number
     ///
-    /// Changes a phone number ("更新電話號碼", Update phone number). `contact_id` is
-    /// required; the other fields are optional and only the fields sent are changed.
+    /// Changes a phone number ("更新電話號碼", Update phone number). Every field is
+    /// optional (the table marks `contact_id` required; the document's own example leaves
+    /// it out) and only the fields sent are changed.
     /// Clients that cannot send `PUT` may send `POST /phone-number/{phone_number}` with
     /// `_method=put` in the body (Laravel's method override); this description models the
     /// `PUT` form only.

@@ -220,7 +220,10 @@ pub mod types {
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub owner: ::std::option::Option<AttachmentUser>,
-        ///The record the file is attached to, as `{name, id}` or only its id.
+        /// The record the file is attached to, as `{name, id}` or only its id. Recorded
+        /// answers also send `null`, which OpenAPI 3.0 cannot add to a `oneOf` of an object
+        /// and a string (`nullable` needs a `type`); clients should accept it (the Rust
+        /// client does: the field is optional).
         #[serde(
             rename = "Parent_Id",
             skip_serializing_if = "::std::option::Option::is_none"
@@ -273,7 +276,10 @@ pub mod types {
             Default::default()
         }
     }
-    ///The record the file is attached to, as `{name, id}` or only its id.
+    /// The record the file is attached to, as `{name, id}` or only its id. Recorded
+    /// answers also send `null`, which OpenAPI 3.0 cannot add to a `oneOf` of an object
+    /// and a string (`nullable` needs a `type`); clients should accept it (the Rust
+    /// client does: the field is optional).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(untagged)]
@@ -2126,7 +2132,7 @@ pub mod types {
         ///Whether the field is read-only for everyone.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub field_read_only: ::std::option::Option<bool>,
-        ///Whether changes are tracked.
+        ///Whether changes are tracked (`null` where tracking does not apply).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub history_tracking: ::std::option::Option<bool>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -2181,8 +2187,9 @@ pub mod types {
     /// The values of `FieldDataType` this client knows. Data type of a field: `text`, `textarea`, `email`, `phone`, `picklist`,
     /// `multiselectpicklist`, `date`, `datetime`, `integer`, `bigint`, `double`,
     /// `currency`, `percent`, `boolean`, `website`, `lookup`, `ownerlookup`, `userlookup`,
-    /// `multiselectlookup`, `autonumber`, `formula`, `subform`, `fileupload`,
-    /// `profileimage`, `textarea` ... (new types decode as unknown values).
+    /// `multiselectlookup`, `multiuserlookup` and `widget` (seen in recorded answers), `autonumber`,
+    /// `formula`, `subform`, `fileupload`, `profileimage`, `textarea` ... (new types decode
+    /// as unknown values).
     #[derive(
         ::serde::Deserialize,
         ::serde::Serialize,
@@ -2235,6 +2242,10 @@ pub mod types {
         Userlookup,
         #[serde(rename = "multiselectlookup")]
         Multiselectlookup,
+        #[serde(rename = "multiuserlookup")]
+        Multiuserlookup,
+        #[serde(rename = "widget")]
+        Widget,
         #[serde(rename = "autonumber")]
         Autonumber,
         #[serde(rename = "formula")]
@@ -2268,6 +2279,8 @@ pub mod types {
                 Self::Ownerlookup => f.write_str("ownerlookup"),
                 Self::Userlookup => f.write_str("userlookup"),
                 Self::Multiselectlookup => f.write_str("multiselectlookup"),
+                Self::Multiuserlookup => f.write_str("multiuserlookup"),
+                Self::Widget => f.write_str("widget"),
                 Self::Autonumber => f.write_str("autonumber"),
                 Self::Formula => f.write_str("formula"),
                 Self::Subform => f.write_str("subform"),
@@ -2299,6 +2312,8 @@ pub mod types {
                 "ownerlookup" => Ok(Self::Ownerlookup),
                 "userlookup" => Ok(Self::Userlookup),
                 "multiselectlookup" => Ok(Self::Multiselectlookup),
+                "multiuserlookup" => Ok(Self::Multiuserlookup),
+                "widget" => Ok(Self::Widget),
                 "autonumber" => Ok(Self::Autonumber),
                 "formula" => Ok(Self::Formula),
                 "subform" => Ok(Self::Subform),
@@ -4919,7 +4934,9 @@ pub mod types {
             Default::default()
         }
     }
-    ///The values of `ModuleGeneratedType` this client knows. How a module came to be, `default`, `web`, `custom` or `linking` (the seed's 默认, web, 自定义, 链接).
+    /// The values of `ModuleGeneratedType` this client knows. How a module came to be, `default`, `web`, `custom` or `linking` (the seed's 默认,
+    /// web, 自定义, 链接); recorded answers also show `subform` and `field_tracker` (the
+    /// modules behind subforms and field history). Other values decode as unknown.
     #[derive(
         ::serde::Deserialize,
         ::serde::Serialize,
@@ -4942,6 +4959,10 @@ pub mod types {
         Custom,
         #[serde(rename = "linking")]
         Linking,
+        #[serde(rename = "subform")]
+        Subform,
+        #[serde(rename = "field_tracker")]
+        FieldTracker,
     }
     impl ::std::fmt::Display for ModuleGeneratedTypeKnown {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
@@ -4950,6 +4971,8 @@ pub mod types {
                 Self::Web => f.write_str("web"),
                 Self::Custom => f.write_str("custom"),
                 Self::Linking => f.write_str("linking"),
+                Self::Subform => f.write_str("subform"),
+                Self::FieldTracker => f.write_str("field_tracker"),
             }
         }
     }
@@ -4961,6 +4984,8 @@ pub mod types {
                 "web" => Ok(Self::Web),
                 "custom" => Ok(Self::Custom),
                 "linking" => Ok(Self::Linking),
+                "subform" => Ok(Self::Subform),
+                "field_tracker" => Ok(Self::FieldTracker),
                 _ => Err("invalid value".into()),
             }
         }
@@ -6117,7 +6142,7 @@ pub mod types {
         ///City.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub city: ::std::option::Option<::std::string::String>,
-        ///Company name.
+        ///Company name (`null` until the organisation sets one).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub company_name: ::std::option::Option<::std::string::String>,
         ///Country.
