@@ -2,36 +2,19 @@
 //! type, by the pipeline's own path (classification, empty 204, batch outcomes, decode).
 #![allow(clippy::unwrap_used)]
 
-use std::path::Path;
+#[path = "support/samples.rs"]
+mod support;
 
+/// Every recorded answer with a numeric status: operation, status, file name, body.
 fn answers(vendor: &str) -> Vec<(String, u16, String, Vec<u8>)> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../specs/samples")
-        .join(vendor);
-    let mut out = Vec::new();
-    for op in std::fs::read_dir(&dir).unwrap().flatten() {
-        for file in std::fs::read_dir(op.path()).unwrap().flatten() {
-            let name = file.file_name().to_string_lossy().to_string();
-            let parts: Vec<&str> = name.split('.').collect();
-            let Some(pos) = parts.iter().position(|p| *p == "response") else {
-                continue;
-            };
-            let Some(status) = pos
-                .checked_sub(1)
-                .and_then(|i| parts[i].parse::<u16>().ok())
-            else {
-                continue;
-            };
-            out.push((
-                op.file_name().to_string_lossy().to_string(),
-                status,
-                name,
-                std::fs::read(file.path()).unwrap(),
-            ));
-        }
-    }
-    out.sort();
-    out
+    support::samples(vendor)
+        .into_iter()
+        .filter(|s| !s.request)
+        .filter_map(|s| {
+            let status = s.status.as_deref()?.parse().ok()?;
+            Some((s.operation, status, s.name, s.bytes))
+        })
+        .collect()
 }
 
 #[test]

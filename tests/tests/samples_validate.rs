@@ -5,13 +5,12 @@
 //! crate. AcuInvoice's samples are XML and are read by its own tests.
 #![allow(clippy::unwrap_used)]
 
-use std::path::Path;
-
 use serde_json::{Map, Value, json};
 
-/// One sample: operation, status (answers, and requests named for an answer: `200`,
-/// `2XX` when the source states none, `error` or `unknown` for a failure), whether it is a
-/// request, its file name and its JSON.
+#[path = "support/samples.rs"]
+mod support;
+
+/// One sample with its JSON.
 struct Sample {
     operation: String,
     status: Option<String>,
@@ -21,39 +20,18 @@ struct Sample {
 }
 
 fn samples(vendor: &str) -> Vec<Sample> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../specs/samples")
-        .join(vendor);
-    let mut out = Vec::new();
-    for op in std::fs::read_dir(&dir).unwrap().flatten() {
-        for file in std::fs::read_dir(op.path()).unwrap().flatten() {
-            let name = file.file_name().to_string_lossy().to_string();
-            let parts: Vec<&str> = name.split('.').collect();
-            if parts.last() != Some(&"json") {
-                continue;
-            }
-            let Some(kind) = parts
-                .iter()
-                .position(|p| *p == "request" || *p == "response")
-            else {
-                continue;
-            };
-            let status = kind.checked_sub(1).map(|i| parts[i].to_string());
-            let bytes = std::fs::read(file.path()).unwrap();
-            let Ok(value) = serde_json::from_slice(&bytes) else {
-                panic!("{vendor}/{name} is not JSON");
-            };
-            out.push(Sample {
-                operation: op.file_name().to_string_lossy().to_string(),
-                status,
-                request: parts[kind] == "request",
-                name,
-                value,
-            });
-        }
-    }
-    out.sort_by(|a, b| (&a.operation, &a.name).cmp(&(&b.operation, &b.name)));
-    out
+    support::samples(vendor)
+        .into_iter()
+        .filter(|s| s.name.ends_with(".json"))
+        .map(|s| Sample {
+            value: serde_json::from_slice(&s.bytes)
+                .unwrap_or_else(|_| panic!("{vendor}/{} is not JSON", s.name)),
+            operation: s.operation,
+            status: s.status,
+            request: s.request,
+            name: s.name,
+        })
+        .collect()
 }
 
 /// An OpenAPI 3.0 schema as JSON Schema 2020-12.

@@ -374,11 +374,7 @@ impl<'a> Diff<'a> {
             if !old.iter().any(|o| key(o) == name) {
                 let required = n.parameter_data_ref().required;
                 self.push(
-                    if required {
-                        Class::Breaking
-                    } else {
-                        Class::Compatible
-                    },
+                    added(required),
                     format!(
                         "`{id}`: {} parameter `{name}` added ({})",
                         if required { "required" } else { "optional" },
@@ -411,11 +407,7 @@ impl<'a> Diff<'a> {
                 self.push(Class::Breaking, format!("`{id}`: request body removed"));
             }
             (None, Some(n)) => self.push(
-                if n.required {
-                    Class::Breaking
-                } else {
-                    Class::Compatible
-                },
+                added(n.required),
                 format!(
                     "`{id}`: {} request body added",
                     if n.required { "required" } else { "optional" }
@@ -615,11 +607,7 @@ impl<'a> Diff<'a> {
                     if !o.properties.contains_key(name) {
                         let required = n.required.contains(name);
                         self.push(
-                            if required {
-                                Class::Breaking
-                            } else {
-                                Class::Compatible
-                            },
+                            added(required),
                             format!(
                                 "{at}.{name} added{}",
                                 if required { " as required" } else { "" }
@@ -721,6 +709,15 @@ impl<'a> Diff<'a> {
         for v in new.difference(&old) {
             self.push(Class::Compatible, format!("{at}: enum value `{v}` added"));
         }
+    }
+}
+
+/// Something added: breaking when callers must now give it.
+fn added(required: bool) -> Class {
+    if required {
+        Class::Breaking
+    } else {
+        Class::Compatible
     }
 }
 

@@ -12,7 +12,6 @@
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
-use std::process::{Command, Stdio};
 use std::time::Instant;
 
 use crmkit::StaticToken;
@@ -195,13 +194,7 @@ pub fn run(path: &str, pages: u32, variant: &str) -> Result<(), BoxError> {
 
 /// Records, field bytes and seconds, timed from when the server is ready.
 fn through_crmkit(path: &str, pages: u32) -> Result<(u64, u64, f64), BoxError> {
-    let mut server = Command::new(std::env::current_exe()?)
-        .args(["serve-bulk", path, &pages.to_string()])
-        .stdout(Stdio::piped())
-        .spawn()?;
-    let mut port = String::new();
-    BufReader::new(server.stdout.take().ok_or("no stdout")?).read_line(&mut port)?;
-    let base = format!("http://127.0.0.1:{}", port.trim());
+    let (mut server, base) = crate::server(&["serve-bulk", path, &pages.to_string()])?;
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;

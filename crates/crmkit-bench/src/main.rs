@@ -93,14 +93,22 @@ fn serve(name: &str) -> Result<(), Box<dyn std::error::Error>> {
     Ok(())
 }
 
-fn run(name: &str, variant: &str, calls: u32) -> Result<(), Box<dyn std::error::Error>> {
+/// This binary started again as a loopback server (`args`: `serve …`), and its base URL
+/// once it printed its port.
+pub(crate) fn server(
+    args: &[&str],
+) -> Result<(std::process::Child, String), Box<dyn std::error::Error>> {
     let mut server = Command::new(std::env::current_exe()?)
-        .args(["serve", name])
+        .args(args)
         .stdout(Stdio::piped())
         .spawn()?;
     let mut port = String::new();
     BufReader::new(server.stdout.take().ok_or("no stdout")?).read_line(&mut port)?;
-    let base = format!("http://127.0.0.1:{}", port.trim());
+    Ok((server, format!("http://127.0.0.1:{}", port.trim())))
+}
+
+fn run(name: &str, variant: &str, calls: u32) -> Result<(), Box<dyn std::error::Error>> {
+    let (mut server, base) = server(&["serve", name])?;
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
