@@ -33,7 +33,7 @@ async fn every_operation_passes_request_validation() -> Result<(), Error> {
         .await?;
     assert_eq!(list.data.len(), 1);
     let body = PhoneNumberCreate {
-        contact_id: id,
+        contact_id: Some(id),
         type_: PhoneKind::Home.into(),
         number: "0928846763".into(),
         extension: None,
@@ -43,7 +43,7 @@ async fn every_operation_passes_request_validation() -> Result<(), Error> {
     let got = c.get_phone_number().phone_number(245621).send().await?;
     assert_eq!(got.data.type_.kind(), PhoneKind::Home);
     let change = PhoneNumberUpdate {
-        contact_id: id,
+        contact_id: Some(id),
         type_: Some(PhoneKind::Mobile.into()),
         number: Some("0939888999".into()),
         extension: None,

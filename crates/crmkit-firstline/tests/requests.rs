@@ -56,7 +56,7 @@ async fn list_phone_numbers() {
 async fn create_phone_number() {
     let (server, client) = recording(201, Some(one())).await;
     let body = PhoneNumberCreate {
-        contact_id: std::num::NonZeroU64::new(1935038).unwrap(),
+        contact_id: std::num::NonZeroU64::new(1935038),
         type_: PhoneKind::Mobile.into(),
         number: "0928846763".into(),
         extension: None,
@@ -88,7 +88,7 @@ async fn get_phone_number() {
 async fn update_phone_number() {
     let (server, client) = recording(200, Some(one())).await;
     let body = PhoneNumberUpdate {
-        contact_id: std::num::NonZeroU64::new(1935038).unwrap(),
+        contact_id: std::num::NonZeroU64::new(1935038),
         type_: Some(PhoneKind::Fax.into()),
         number: None,
         extension: Some(String::new()),
