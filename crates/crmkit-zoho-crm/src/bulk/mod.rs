@@ -201,14 +201,19 @@ impl Export {
         }
     }
 
+    /// The page being read: the next one started if the last ended; `None` once done.
+    async fn current(&mut self) -> Result<Option<&mut Page>, Error> {
+        if self.done {
+            return Ok(None);
+        }
+        if self.page.is_none() {
+            self.page = Some(self.start().await?);
+        }
+        Ok(self.page.as_mut())
+    }
+
     async fn next_record(&mut self) -> Result<Option<BulkRecord>, Error> {
-        while !self.done {
-            if self.page.is_none() {
-                self.page = Some(self.start().await?);
-            }
-            let Some(page) = self.page.as_mut() else {
-                continue;
-            };
+        while let Some(page) = self.current().await? {
             let Content::Csv(archive) = &mut page.content else {
                 return Err(Error::InvalidRequest("an ICS export has no records".into()));
             };
@@ -226,13 +231,7 @@ impl Export {
     }
 
     async fn next_chunk(&mut self) -> Result<Option<Bytes>, Error> {
-        while !self.done {
-            if self.page.is_none() {
-                self.page = Some(self.start().await?);
-            }
-            let Some(page) = self.page.as_mut() else {
-                continue;
-            };
+        while let Some(page) = self.current().await? {
             let Content::Bytes(bytes) = &mut page.content else {
                 return Err(Error::InvalidRequest(
                     "a CSV export is read as records".into(),
