@@ -13,6 +13,8 @@
 //!    log is printed);
 //! 3. `cargo test -p crmkit-<name> --features contract --test contract --
 //!    --test-threads=1` with `CRMKIT_PRISM_URL=http://127.0.0.1:<port>`, output passed through;
+//!    for FIRST LINE, the same against the `crmkit` binary:
+//!    `cargo test -p crmkit-cli --features contract --test contract`;
 //! 4. stop Prism (always, whatever happened);
 //! 5. scan the log. Prism 5 logs each request as a block of lines such as
 //!
@@ -42,6 +44,10 @@ use crate::specs;
 use crate::tools::{self, Tools};
 
 const STARTUP: Duration = Duration::from_secs(60);
+
+/// The vendor whose every operation is also run through the `crmkit` binary
+/// (`crates/crmkit-cli/tests/contract.rs`) against the same Prism.
+const CLI_VENDOR: &str = "firstline";
 
 pub fn run(root: &Path) -> Result<()> {
     let tools = Tools::install(root)?;
@@ -140,29 +146,38 @@ fn contract(
     wait_for_port(&mut prism.0, port, log)?;
 
     let url = format!("http://127.0.0.1:{port}");
-    let mut cargo = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
-    cargo
-        .current_dir(root)
-        .args([
-            "test",
-            "-p",
-            &format!("crmkit-{}", vendor.name),
-            "--features",
-            "contract",
-            "--test",
-            test,
-            "--",
-            "--test-threads=1",
-        ])
-        .env("CRMKIT_PRISM_URL", &url);
-    let cargo_line = tools::command_line(&cargo);
-    println!(
-        "contract: {}: CRMKIT_PRISM_URL={url} {cargo_line}",
-        vendor.name
-    );
-    let status = cargo
-        .status()
-        .with_context(|| format!("could not start `{cargo_line}`"));
+    let mut suites = vec![format!("crmkit-{}", vendor.name)];
+    if vendor.name == CLI_VENDOR {
+        suites.push("crmkit-cli".to_string());
+    }
+    let mut status = Ok(());
+    for package in suites {
+        let mut cargo = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
+        cargo
+            .current_dir(root)
+            .args([
+                "test",
+                "-p",
+                &package,
+                "--features",
+                "contract",
+                "--test",
+                test,
+                "--",
+                "--test-threads=1",
+            ])
+            .env("CRMKIT_PRISM_URL", &url);
+        let cargo_line = tools::command_line(&cargo);
+        println!(
+            "contract: {}: CRMKIT_PRISM_URL={url} {cargo_line}",
+            vendor.name
+        );
+        match cargo.status() {
+            Ok(s) if s.success() => {}
+            Ok(s) => status = Err(anyhow::anyhow!("`{cargo_line}` failed ({s})")),
+            Err(e) => status = Err(anyhow::anyhow!("could not start `{cargo_line}`: {e}")),
+        }
+    }
     drop(prism); // stops Prism, so its log is complete
 
     let violations = violations(
@@ -175,10 +190,7 @@ fn contract(
             violations.join("\n")
         );
     }
-    let status = status?;
-    if !status.success() {
-        bail!("`{cargo_line}` failed ({status})");
-    }
+    status?;
     if !violations.is_empty() {
         bail!(
             "tests passed, but Prism logged violations (see {})",

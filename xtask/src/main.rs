@@ -1,6 +1,7 @@
 //! `cargo xtask` — the project's automation. See README.md for the commands.
 
 mod bench;
+mod cli;
 mod contract;
 mod diff;
 mod fuzz;

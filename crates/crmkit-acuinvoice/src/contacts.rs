@@ -59,6 +59,50 @@ impl ContactFilter {
     }
 }
 
+/// The request document of one XML API method and the answer it gets, for
+/// [`Client::call_method`]. Implemented by the generated request types; sealed.
+pub trait Method: private::Sealed {
+    /// The `method` attribute (`contact.get`).
+    const NAME: &'static str;
+    /// Whether the method may be repeated once it may have reached the server.
+    const IDEMPOTENT: bool;
+    /// Children of the answer read as arrays even when there is one.
+    const LISTS: &'static [&'static str];
+    /// The generated type of the method's `<response status="ok">`.
+    type Answer: DeserializeOwned;
+    /// The request document.
+    fn write(&self) -> Result<String, xml::WriteError>;
+}
+
+mod private {
+    pub trait Sealed {}
+}
+
+macro_rules! methods {
+    ($($request:ty => $answer:ty: $name:literal, idempotent $idempotent:literal, lists $lists:expr, $write:path;)*) => {$(
+        impl private::Sealed for $request {}
+        impl Method for $request {
+            const NAME: &'static str = $name;
+            const IDEMPOTENT: bool = $idempotent;
+            const LISTS: &'static [&'static str] = $lists;
+            type Answer = $answer;
+            fn write(&self) -> Result<String, xml::WriteError> {
+                $write(self)
+            }
+        }
+    )*};
+}
+
+// `contact.update` sets the same fields to the same values when repeated; `create` would
+// create a second contact and `delete` answer an error the second time.
+methods! {
+    ContactCreateRequest => ContactCreateResponse: "contact.create", idempotent false, lists &[], xml::contact_create;
+    ContactUpdateRequest => ContactUpdateResponse: "contact.update", idempotent true, lists &[], xml::contact_update;
+    ContactGetRequest => ContactGetResponse: "contact.get", idempotent true, lists &[], xml::contact_get;
+    ContactDeleteRequest => ContactDeleteResponse: "contact.delete", idempotent false, lists &[], xml::contact_delete;
+    ContactListRequest => ContactListResponse: "contact.list", idempotent true, lists &["contact"], xml::contact_list;
+}
+
 /// A contact id as the methods take it: a [`NonZeroU64`], or a plain integer (`42`);
 /// zero and negative numbers are refused with [`Error::InvalidRequest`].
 pub trait ContactId {
@@ -95,10 +139,7 @@ impl Client {
             method: ContactCreateRequestMethod::ContactCreate,
             contact: contact.clone(),
         };
-        let answer: ContactCreateResponse = self
-            .call("contact.create", false, xml::contact_create(&request), &[])
-            .await?;
-        Ok(answer.contact_id)
+        Ok(self.call_method(&request).await?.contact_id)
     }
 
     /// `contact.update`: sends `contact_id` and only the fields that are `Some`; the
@@ -108,9 +149,7 @@ impl Client {
             method: ContactUpdateRequestMethod::ContactUpdate,
             contact: contact.clone(),
         };
-        let _: ContactUpdateResponse = self
-            .call("contact.update", true, xml::contact_update(&request), &[])
-            .await?;
+        self.call_method(&request).await?;
         Ok(())
     }
 
@@ -121,10 +160,7 @@ impl Client {
             method: ContactGetRequestMethod::ContactGet,
             contact_id: contact_id.contact_id()?,
         };
-        let answer: ContactGetResponse = self
-            .call("contact.get", true, xml::contact_get(&request), &[])
-            .await?;
-        Ok(answer.contact)
+        Ok(self.call_method(&request).await?.contact)
     }
 
     /// `contact.delete`: deletes the contact with this id.
@@ -133,23 +169,13 @@ impl Client {
             method: ContactDeleteRequestMethod::ContactDelete,
             contact_id: contact_id.contact_id()?,
         };
-        let _: ContactDeleteResponse = self
-            .call("contact.delete", false, xml::contact_delete(&request), &[])
-            .await?;
+        self.call_method(&request).await?;
         Ok(())
     }
 
     /// `contact.list`: one page of contacts matching `filter`.
     pub async fn list_contacts(&self, filter: &ContactFilter) -> Result<Vec<Contact>> {
-        let answer: ContactListResponse = self
-            .call(
-                "contact.list",
-                true,
-                xml::contact_list(&filter.request()),
-                &["contact"],
-            )
-            .await?;
-        Ok(answer.contact)
+        Ok(self.call_method(&filter.request()).await?.contact)
     }
 
     /// Every contact matching `filter`, page after page from `filter.page` (default 1),
@@ -170,6 +196,14 @@ impl Client {
                 Ok(Page { items, next })
             }
         })
+    }
+
+    /// Sends any method's request document (one of the generated `…Request` types, `method`
+    /// set to its one value) and reads the answer into that method's generated `…Response`.
+    /// The typed methods above are this with their request built for you.
+    pub async fn call_method<M: Method>(&self, request: &M) -> Result<M::Answer> {
+        self.call(M::NAME, M::IDEMPOTENT, request.write(), M::LISTS)
+            .await
     }
 
     /// Sends one request document and reads the `<response status="ok">` into `T`

@@ -64,7 +64,7 @@ mod generated;
 mod profile;
 pub mod xml;
 
-pub use contacts::{__fuzz, ContactFilter, ContactId, DEFAULT_PER_PAGE};
+pub use contacts::{__fuzz, ContactFilter, ContactId, DEFAULT_PER_PAGE, Method};
 pub use generated::*;
 pub use profile::AcuInvoice;
 

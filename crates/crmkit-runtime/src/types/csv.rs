@@ -55,19 +55,30 @@ impl<T: fmt::Display> Serialize for CsvList<T> {
     }
 }
 
+/// `"1,22,333"`; the empty string is the empty list. A part that does not parse fails the
+/// whole list with that part's error.
+impl<T: FromStr> FromStr for CsvList<T> {
+    type Err = T::Err;
+
+    fn from_str(raw: &str) -> Result<Self, Self::Err> {
+        if raw.is_empty() {
+            return Ok(CsvList(Vec::new()));
+        }
+        raw.split(',')
+            .map(str::parse)
+            .collect::<Result<_, _>>()
+            .map(CsvList)
+    }
+}
+
 impl<'de, T: FromStr> Deserialize<'de> for CsvList<T>
 where
     T::Err: fmt::Display,
 {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let raw = String::deserialize(d)?;
-        if raw.is_empty() {
-            return Ok(CsvList(Vec::new()));
-        }
-        raw.split(',')
-            .map(|part| part.parse().map_err(serde::de::Error::custom))
-            .collect::<Result<_, _>>()
-            .map(CsvList)
+        String::deserialize(d)?
+            .parse()
+            .map_err(serde::de::Error::custom)
     }
 }
 
@@ -85,5 +96,7 @@ mod tests {
         let back: CsvList<i64> = serde_json::from_str("\"1,22,333\"").unwrap();
         assert_eq!(back, ids);
         assert!(serde_json::from_str::<CsvList<i64>>("\"1,x\"").is_err());
+        assert_eq!("1,22,333".parse::<CsvList<i64>>().unwrap(), ids);
+        assert_eq!("".parse::<CsvList<i64>>().unwrap(), CsvList(vec![]));
     }
 }
