@@ -19294,7 +19294,7 @@ impl ClientDealContactsExt for Client {
 pub trait ClientDealSettingsExt {
     /// List deal types
     ///
-    /// Returns every deal type (案件タイプ) as `{id, name}` (not paged); `get_deal_type` gives a type's master data. The document's example is a single `{id, name}` object; the `dealTypes` wrapper used here is inferred from the API's other unpaged lists and from `get_domain_settings` (see ERRATA).
+    /// Returns every deal type (案件タイプ) as `{id, name}` (not paged); `get_deal_type` gives a type's master data. The document's example is a single `{id, name}` object; the `dealTypes` wrapper used here is inferred from the API's other unpaged lists and from `get_domain_settings`, and public client code reads `dealTypes` from this list. That code calls it as `GET /deal_types`, while other public code calls `GET /deal_setting/deal_types`: the evidence is split, and this spec keeps the latter (see ERRATA and `x-path-evidence`).
     ///
     /// Sends a `GET` request to `/deal_setting/deal_types`
     ///

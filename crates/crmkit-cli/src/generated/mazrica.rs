@@ -2083,7 +2083,7 @@ impl Cli {
         ::clap::Command::new("list-deal-types")
             .about("List deal types")
             .long_about(
-                "List deal types\n\nReturns every deal type (案件タイプ) as `{id, name}` (not paged); `get_deal_type` gives a type's master data. The document's example is a single `{id, name}` object; the `dealTypes` wrapper used here is inferred from the API's other unpaged lists and from `get_domain_settings` (see ERRATA).",
+                "List deal types\n\nReturns every deal type (案件タイプ) as `{id, name}` (not paged); `get_deal_type` gives a type's master data. The document's example is a single `{id, name}` object; the `dealTypes` wrapper used here is inferred from the API's other unpaged lists and from `get_domain_settings`, and public client code reads `dealTypes` from this list. That code calls it as `GET /deal_types`, while other public code calls `GET /deal_setting/deal_types`: the evidence is split, and this spec keeps the latter (see ERRATA and `x-path-evidence`).",
             )
     }
     pub fn cli_get_deal_type() -> ::clap::Command {
