@@ -4386,6 +4386,61 @@ pub mod types {
             value.parse()
         }
     }
+    ///`ListRelatedListsModule`
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[serde(transparent)]
+    pub struct ListRelatedListsModule(::std::string::String);
+    impl ::std::ops::Deref for ListRelatedListsModule {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<ListRelatedListsModule> for ::std::string::String {
+        fn from(value: ListRelatedListsModule) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for ListRelatedListsModule {
+        type Err = self::error::ConversionError;
+        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> =
+                ::std::sync::LazyLock::new(|| {
+                    ::regress::Regex::new("^[A-Za-z][A-Za-z0-9_]*$").unwrap()
+                });
+            if PATTERN.find(value).is_none() {
+                return Err("doesn't match pattern \"^[A-Za-z][A-Za-z0-9_]*$\"".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for ListRelatedListsModule {
+        type Error = self::error::ConversionError;
+        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for ListRelatedListsModule {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ListRelatedListsModule {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
     ///`ListRelatedRecordsIfModifiedSince`
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
@@ -6752,13 +6807,30 @@ pub mod types {
                 })
         }
     }
-    ///A related list of a module.
+    /// A related list of a module (in `get_module` and `list_related_lists`; the keys beyond
+    /// the English v2 reference's are those of recorded answers of later versions).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct RelatedList {
+        ///The action of a custom related list, `null` for the others.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub action:
+            ::std::option::Option<::serde_json::Map<::std::string::String, ::serde_json::Value>>,
         ///API name of the related list, used in `list_related_records`.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub api_name: ::std::option::Option<::std::string::String>,
+        ///For a multi-select lookup, the API name of the related module.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub connectedmodule: ::std::option::Option<::std::string::String>,
+        ///Whether the label may be changed (later versions).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub customize_display_label: ::std::option::Option<bool>,
+        ///Whether the fields shown may be changed (later versions).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub customize_fields: ::std::option::Option<bool>,
+        ///Whether the sort order may be changed (later versions).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub customize_sort: ::std::option::Option<bool>,
         ///Display label.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub display_label: ::std::option::Option<::std::string::String>,
@@ -6767,9 +6839,16 @@ pub mod types {
         pub href: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub id: ::std::option::Option<ZohoId>,
-        ///API name of the module the related list shows.
+        ///For a multi-select lookup, the API name of the linking module.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub module: ::std::option::Option<::std::string::String>,
+        pub linkingmodule: ::std::option::Option<::std::string::String>,
+        /// The module the related list shows: its API name in v2 answers (the English v2
+        /// reference's key table), an object `{api_name, id}` in recorded answers of later
+        /// versions. Both are accepted. A `null` (an answer without a module) cannot be added
+        /// to a `oneOf` in OpenAPI 3.0 (`nullable` needs a `type`); clients should accept it
+        /// (the Rust client does: the field is optional).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub module: ::std::option::Option<RelatedListModule>,
         ///Name.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub name: ::std::option::Option<::std::string::String>,
@@ -6790,6 +6869,54 @@ pub mod types {
     }
     impl RelatedList {
         pub fn builder() -> builder::RelatedList {
+            Default::default()
+        }
+    }
+    ///The answer of `list_related_lists`.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    pub struct RelatedListList {
+        pub related_lists: ::std::vec::Vec<RelatedList>,
+        #[serde(flatten)]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    }
+    impl RelatedListList {
+        pub fn builder() -> builder::RelatedListList {
+            Default::default()
+        }
+    }
+    /// The module the related list shows: its API name in v2 answers (the English v2
+    /// reference's key table), an object `{api_name, id}` in recorded answers of later
+    /// versions. Both are accepted. A `null` (an answer without a module) cannot be added
+    /// to a `oneOf` in OpenAPI 3.0 (`nullable` needs a `type`); clients should accept it
+    /// (the Rust client does: the field is optional).
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[serde(untagged)]
+    pub enum RelatedListModule {
+        String(::std::string::String),
+        RelatedModuleRef(RelatedModuleRef),
+    }
+    impl ::std::convert::From<RelatedModuleRef> for RelatedListModule {
+        fn from(value: RelatedModuleRef) -> Self {
+            Self::RelatedModuleRef(value)
+        }
+    }
+    ///The module of a related list, as later versions of the API send it.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    pub struct RelatedModuleRef {
+        ///API name of the module.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub api_name: ::std::option::Option<::std::string::String>,
+        ///Unique id of the module.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub id: ::std::option::Option<::std::string::String>,
+        #[serde(flatten)]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    }
+    impl RelatedModuleRef {
+        pub fn builder() -> builder::RelatedModuleRef {
             Default::default()
         }
     }
@@ -20015,10 +20142,26 @@ pub mod types {
         }
         #[derive(Clone, Debug)]
         pub struct RelatedList {
+            action: ::std::result::Result<
+                ::std::option::Option<
+                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                >,
+                ::std::string::String,
+            >,
             api_name: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
+            connectedmodule: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            customize_display_label:
+                ::std::result::Result<::std::option::Option<bool>, ::std::string::String>,
+            customize_fields:
+                ::std::result::Result<::std::option::Option<bool>, ::std::string::String>,
+            customize_sort:
+                ::std::result::Result<::std::option::Option<bool>, ::std::string::String>,
             display_label: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
@@ -20028,8 +20171,12 @@ pub mod types {
                 ::std::string::String,
             >,
             id: ::std::result::Result<::std::option::Option<super::ZohoId>, ::std::string::String>,
-            module: ::std::result::Result<
+            linkingmodule: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            module: ::std::result::Result<
+                ::std::option::Option<super::RelatedListModule>,
                 ::std::string::String,
             >,
             name: ::std::result::Result<
@@ -20053,10 +20200,16 @@ pub mod types {
         impl ::std::default::Default for RelatedList {
             fn default() -> Self {
                 Self {
+                    action: Ok(Default::default()),
                     api_name: Ok(Default::default()),
+                    connectedmodule: Ok(Default::default()),
+                    customize_display_label: Ok(Default::default()),
+                    customize_fields: Ok(Default::default()),
+                    customize_sort: Ok(Default::default()),
                     display_label: Ok(Default::default()),
                     href: Ok(Default::default()),
                     id: Ok(Default::default()),
+                    linkingmodule: Ok(Default::default()),
                     module: Ok(Default::default()),
                     name: Ok(Default::default()),
                     sequence_number: Ok(Default::default()),
@@ -20067,6 +20220,20 @@ pub mod types {
             }
         }
         impl RelatedList {
+            pub fn action<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                        ::std::option::Option<
+                            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                        >,
+                    >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.action = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for action: {e}"));
+                self
+            }
             pub fn api_name<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
@@ -20075,6 +20242,46 @@ pub mod types {
                 self.api_name = value
                     .try_into()
                     .map_err(|e| format!("error converting supplied value for api_name: {e}"));
+                self
+            }
+            pub fn connectedmodule<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.connectedmodule = value.try_into().map_err(|e| {
+                    format!("error converting supplied value for connectedmodule: {e}")
+                });
+                self
+            }
+            pub fn customize_display_label<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.customize_display_label = value.try_into().map_err(|e| {
+                    format!("error converting supplied value for customize_display_label: {e}")
+                });
+                self
+            }
+            pub fn customize_fields<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.customize_fields = value.try_into().map_err(|e| {
+                    format!("error converting supplied value for customize_fields: {e}")
+                });
+                self
+            }
+            pub fn customize_sort<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.customize_sort = value.try_into().map_err(|e| {
+                    format!("error converting supplied value for customize_sort: {e}")
+                });
                 self
             }
             pub fn display_label<T>(mut self, value: T) -> Self
@@ -20107,9 +20314,19 @@ pub mod types {
                     .map_err(|e| format!("error converting supplied value for id: {e}"));
                 self
             }
-            pub fn module<T>(mut self, value: T) -> Self
+            pub fn linkingmodule<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.linkingmodule = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for linkingmodule: {e}"));
+                self
+            }
+            pub fn module<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::RelatedListModule>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.module = value
@@ -20176,10 +20393,16 @@ pub mod types {
                 value: RelatedList,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
                 Ok(Self {
+                    action: value.action?,
                     api_name: value.api_name?,
+                    connectedmodule: value.connectedmodule?,
+                    customize_display_label: value.customize_display_label?,
+                    customize_fields: value.customize_fields?,
+                    customize_sort: value.customize_sort?,
                     display_label: value.display_label?,
                     href: value.href?,
                     id: value.id?,
+                    linkingmodule: value.linkingmodule?,
                     module: value.module?,
                     name: value.name?,
                     sequence_number: value.sequence_number?,
@@ -20192,15 +20415,160 @@ pub mod types {
         impl ::std::convert::From<super::RelatedList> for RelatedList {
             fn from(value: super::RelatedList) -> Self {
                 Self {
+                    action: Ok(value.action),
                     api_name: Ok(value.api_name),
+                    connectedmodule: Ok(value.connectedmodule),
+                    customize_display_label: Ok(value.customize_display_label),
+                    customize_fields: Ok(value.customize_fields),
+                    customize_sort: Ok(value.customize_sort),
                     display_label: Ok(value.display_label),
                     href: Ok(value.href),
                     id: Ok(value.id),
+                    linkingmodule: Ok(value.linkingmodule),
                     module: Ok(value.module),
                     name: Ok(value.name),
                     sequence_number: Ok(value.sequence_number),
                     type_: Ok(value.type_),
                     visible: Ok(value.visible),
+                    extra: Ok(value.extra),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct RelatedListList {
+            related_lists:
+                ::std::result::Result<::std::vec::Vec<super::RelatedList>, ::std::string::String>,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for RelatedListList {
+            fn default() -> Self {
+                Self {
+                    related_lists: Err("no value supplied for related_lists".to_string()),
+                    extra: Ok(Default::default()),
+                }
+            }
+        }
+        impl RelatedListList {
+            pub fn related_lists<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::RelatedList>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.related_lists = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for related_lists: {e}"));
+                self
+            }
+            pub fn extra<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                    >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.extra = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for extra: {e}"));
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<RelatedListList> for super::RelatedListList {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: RelatedListList,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    related_lists: value.related_lists?,
+                    extra: value.extra?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::RelatedListList> for RelatedListList {
+            fn from(value: super::RelatedListList) -> Self {
+                Self {
+                    related_lists: Ok(value.related_lists),
+                    extra: Ok(value.extra),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct RelatedModuleRef {
+            api_name: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for RelatedModuleRef {
+            fn default() -> Self {
+                Self {
+                    api_name: Ok(Default::default()),
+                    id: Ok(Default::default()),
+                    extra: Ok(Default::default()),
+                }
+            }
+        }
+        impl RelatedModuleRef {
+            pub fn api_name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.api_name = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for api_name: {e}"));
+                self
+            }
+            pub fn id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.id = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for id: {e}"));
+                self
+            }
+            pub fn extra<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                    >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.extra = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for extra: {e}"));
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<RelatedModuleRef> for super::RelatedModuleRef {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: RelatedModuleRef,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    api_name: value.api_name?,
+                    id: value.id?,
+                    extra: value.extra?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::RelatedModuleRef> for RelatedModuleRef {
+            fn from(value: super::RelatedModuleRef) -> Self {
+                Self {
+                    api_name: Ok(value.api_name),
+                    id: Ok(value.id),
                     extra: Ok(value.extra),
                 }
             }
@@ -25265,6 +25633,27 @@ pub trait ClientLayoutsExt {
     /// .await;
     /// ```
     fn get_layout(&self) -> builder::GetLayout<'_>;
+    /// List the related lists of a module
+    ///
+    /// Returns the related lists of a module (Notes, Attachments, linked modules, …) with the
+    /// `href` to call each one's records with `list_related_records` (English v2 reference,
+    /// "Related Lists Meta Data"; the seed has no section for it). `type` is `default` or
+    /// `multiselectlookup`; a multi-select lookup also names its `connectedmodule` and
+    /// `linkingmodule`. Errors documented by the reference: 400 `REQUIRED_PARAM_MISSING`
+    /// (no `module`), 400 `INVALID_MODULE`.
+    ///
+    ///
+    /// Sends a `GET` request to `/crm/v2/settings/related_lists`
+    ///
+    /// Arguments:
+    /// - `module`: API name of the module, e.g. `Leads`, `Contacts`, `Accounts`, `Deals`.
+    /// ```text
+    /// let response = client.list_related_lists()
+    /// .module(module)
+    /// .send()
+    /// .await;
+    /// ```
+    fn list_related_lists(&self) -> builder::ListRelatedLists<'_>;
 }
 impl ClientLayoutsExt for Client {
     fn list_layouts(&self) -> builder::ListLayouts<'_> {
@@ -25272,6 +25661,9 @@ impl ClientLayoutsExt for Client {
     }
     fn get_layout(&self) -> builder::GetLayout<'_> {
         builder::GetLayout::new(self)
+    }
+    fn list_related_lists(&self) -> builder::ListRelatedLists<'_> {
+        builder::ListRelatedLists::new(self)
     }
 }
 ///Module metadata ("模块 API" and "元数据 API - 模块元数据").
@@ -28733,6 +29125,70 @@ pub mod builder {
         ) -> crmkit_runtime::Result<crmkit_runtime::Response<types::ProfileList>> {
             const OPERATION: crmkit_runtime::Operation = crmkit_runtime::Operation {
                 id: "get_profile",
+                idempotent: true,
+                batch: None,
+                credits: crmkit_runtime::pipeline::credits::Credits::ONE,
+            };
+            let (client, request) = self
+                .request()
+                .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
+            client.inner.send_json(request, &OPERATION).await
+        }
+    }
+    /// Builder for [`ClientLayoutsExt::list_related_lists`]
+    ///
+    /// [`ClientLayoutsExt::list_related_lists`]: super::ClientLayoutsExt::list_related_lists
+    #[derive(Debug, Clone)]
+    #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
+    pub struct ListRelatedLists<'a> {
+        client: &'a super::Client,
+        module: Result<types::ListRelatedListsModule, String>,
+    }
+    impl<'a> ListRelatedLists<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                module: Err("module was not initialized".to_string()),
+            }
+        }
+        pub fn module<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::ListRelatedListsModule>,
+        {
+            self.module = value.try_into().map_err(|_| {
+                "conversion to `ListRelatedListsModule` for module failed".to_string()
+            });
+            self
+        }
+        fn request(
+            self,
+        ) -> ::std::result::Result<
+            (&'a super::Client, ::reqwest::Request),
+            Error<types::ErrorResponse>,
+        > {
+            let Self { client, module } = self;
+            let module = module.map_err(Error::InvalidRequest)?;
+            let url = format!("{}/crm/v2/settings/related_lists", client.baseurl,);
+            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(&progenitor_client::QueryParam::new("module", &module))
+                .headers(header_map)
+                .build()?;
+            Ok((client, request))
+        }
+        /// Sends the request through crmkit's pipeline (limits, credentials, retries, classification) and returns the decoded answer.
+        pub async fn send(
+            self,
+        ) -> crmkit_runtime::Result<crmkit_runtime::Response<types::RelatedListList>> {
+            const OPERATION: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                id: "list_related_lists",
                 idempotent: true,
                 batch: None,
                 credits: crmkit_runtime::pipeline::credits::Credits::ONE,
@@ -34462,6 +34918,7 @@ pub mod __fuzz {
         "get_module",
         "list_profiles",
         "get_profile",
+        "list_related_lists",
         "list_roles",
         "get_role",
         "list_tags",
@@ -34789,6 +35246,17 @@ pub mod __fuzz {
                     credits: crmkit_runtime::pipeline::credits::Credits::ONE,
                 };
                 crmkit_runtime::__private::fuzz::decode::<P, types::ProfileList>(
+                    profile, &OP, status, body, true,
+                )
+            }
+            "list_related_lists" => {
+                const OP: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                    id: "list_related_lists",
+                    idempotent: true,
+                    batch: None,
+                    credits: crmkit_runtime::pipeline::credits::Credits::ONE,
+                };
+                crmkit_runtime::__private::fuzz::decode::<P, types::RelatedListList>(
                     profile, &OP, status, body, true,
                 )
             }

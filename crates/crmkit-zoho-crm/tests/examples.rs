@@ -44,6 +44,7 @@ fn check(schema: &str, label: &str, value: &Value, round_trip: bool) {
         OrgList,
         ProfileList,
         RecordList,
+        RelatedListList,
         RoleList,
         SharingDetails,
         TagList,

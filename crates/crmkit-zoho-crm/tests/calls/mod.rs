@@ -93,6 +93,7 @@ pub async fn call(c: &Client, spec: &Value, operation: &str) {
         "get_module" => drop(c.get_module().module_api_name(MODULE).send().await.unwrap()),
         "list_fields" => drop(c.list_fields().module(MODULE).send().await.unwrap()),
         "list_layouts" => drop(c.list_layouts().module(MODULE).send().await.unwrap()),
+        "list_related_lists" => drop(c.list_related_lists().module(MODULE).send().await.unwrap()),
         "get_layout" => drop(
             c.get_layout()
                 .layout_id("4108880000425045")
