@@ -81,5 +81,24 @@ pub fn vendors(root: &Path, only: Option<&str>) -> Result<Vec<Vendor>> {
 pub fn load(path: &Path) -> Result<Value> {
     let text =
         std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    // A JSON map keeps the last of two equal keys; YAML's own value refuses the duplicate,
+    // which would otherwise drop a whole schema or operation in silence.
+    serde_yaml_ng::from_str::<serde_yaml_ng::Value>(&text)
+        .with_context(|| format!("{} is not valid YAML", path.display()))?;
     serde_yaml_ng::from_str(&text).with_context(|| format!("{} is not valid YAML", path.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_duplicate_key_is_refused() {
+        let path = std::env::temp_dir().join(format!("crmkit-dup-{}.yaml", std::process::id()));
+        std::fs::write(&path, "components:\n  schemas:\n    A: {type: string}\n    A: {type: integer}\n")
+            .expect("write");
+        let err = super::load(&path).expect_err("a duplicate key is refused");
+        assert!(format!("{err:#}").contains("duplicate"), "{err:#}");
+        std::fs::write(&path, "components:\n  schemas:\n    A: {type: string}\n").expect("write");
+        assert!(super::load(&path).is_ok());
+        std::fs::remove_file(&path).expect("remove");
+    }
 }
