@@ -429,12 +429,27 @@ pub fn xml_methods_cli(vendor: &str, spec: &Value) -> Result<syn::File> {
                         }
                     });
                 }
+                // A list method follows every page with `--all`, through the client's
+                // page stream (`crate::clients::Paged`, one impl per list method).
+                let (all_arg, all_run) = if name.starts_with("list-") {
+                    (
+                        quote!(.arg(crate::args::all())),
+                        quote! {
+                            if crate::args::all_pages(matches) {
+                                return self.out.stream(crate::clients::Paged::pages(request, &self.client)).await;
+                            }
+                        },
+                    )
+                } else {
+                    (quote!(), quote!())
+                };
                 variants.push(variant.clone());
                 op_ids.push(name.replace('-', "_"));
                 commands.push(quote! {
                     CliCommand::#variant => ::clap::Command::new(#name)
                         #(#args)*
                         .arg(crate::args::body_arg(false))
+                        #all_arg
                         .about(#summary)
                         .long_about(#about),
                 });
@@ -445,6 +460,7 @@ pub fn xml_methods_cli(vendor: &str, spec: &Value) -> Result<syn::File> {
                         #(#sets)*
                         crate::args::set(&mut body, "/method", ::serde_json::json!(#method));
                         let request: types::#ty = crate::args::typed(body)?;
+                        #all_run
                         self.out.value(self.client.call_method(&request).await)
                     }
                 });

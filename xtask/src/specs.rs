@@ -93,8 +93,11 @@ mod tests {
     #[test]
     fn a_duplicate_key_is_refused() {
         let path = std::env::temp_dir().join(format!("crmkit-dup-{}.yaml", std::process::id()));
-        std::fs::write(&path, "components:\n  schemas:\n    A: {type: string}\n    A: {type: integer}\n")
-            .expect("write");
+        std::fs::write(
+            &path,
+            "components:\n  schemas:\n    A: {type: string}\n    A: {type: integer}\n",
+        )
+        .expect("write");
         let err = super::load(&path).expect_err("a duplicate key is refused");
         assert!(format!("{err:#}").contains("duplicate"), "{err:#}");
         std::fs::write(&path, "components:\n  schemas:\n    A: {type: string}\n").expect("write");

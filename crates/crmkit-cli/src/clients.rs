@@ -300,6 +300,31 @@ fn zoho_auth(settings: &Settings, matches: &ArgMatches) -> Result<(ZohoAuth, Opt
     Ok((oauth.into(), dc))
 }
 
+/// A list method of AcuInvoice's XML API whose pages `--all` follows: the request, as the
+/// command line gave it, turned into the client's page stream from its `page` on.
+pub trait Paged {
+    type Item;
+    fn pages(
+        self,
+        client: &crmkit::acuinvoice::Client,
+    ) -> crmkit::runtime::futures_util::stream::BoxStream<'_, crmkit::Result<Self::Item>>;
+}
+
+impl Paged for crmkit::acuinvoice::types::ContactListRequest {
+    type Item = crmkit::acuinvoice::types::Contact;
+    fn pages(
+        self,
+        client: &crmkit::acuinvoice::Client,
+    ) -> crmkit::runtime::futures_util::stream::BoxStream<'_, crmkit::Result<Self::Item>> {
+        client.contacts_stream(crmkit::acuinvoice::ContactFilter {
+            client_id: self.client_id,
+            email: self.email,
+            page: Some(self.page),
+            per_page: Some(self.per_page),
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::is_loopback_http;

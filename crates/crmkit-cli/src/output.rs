@@ -4,8 +4,8 @@
 use std::io::{IsTerminal, Write};
 
 use anyhow::Result;
-use crmkit::runtime::futures_util::StreamExt;
-use crmkit::{ByteStream, ItemStream, Response};
+use crmkit::runtime::futures_util::{Stream, StreamExt};
+use crmkit::{ByteStream, Response};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde::Serialize;
 
@@ -44,8 +44,13 @@ impl Output {
         write_stdout(|out| writeln!(out, "{text}"))
     }
 
-    /// Prints every item of a paged list as one compact JSON line, as it arrives.
-    pub async fn stream<T: Serialize>(&self, mut items: ItemStream<T>) -> Result<()> {
+    /// Prints every item of a paged list (a client's `into_stream()` or page stream) as one
+    /// compact JSON line, as it arrives.
+    pub async fn stream<T, S>(&self, mut items: S) -> Result<()>
+    where
+        T: Serialize,
+        S: Stream<Item = crmkit::Result<T>> + Unpin,
+    {
         let bar = self.bar(None, "{spinner} {pos} items ({elapsed})");
         let stdout = std::io::stdout();
         let mut out = std::io::BufWriter::new(stdout.lock());

@@ -406,3 +406,87 @@ async fn a_download_is_copied_to_stdout_byte_for_byte() {
     assert_eq!(out.stdout.len(), photo.len());
     assert!(out.stdout == photo);
 }
+
+fn contacts_page(ids: std::ops::Range<u32>) -> ResponseTemplate {
+    let contacts: String = ids
+        .map(|i| format!("<contact><contact_id>{i}</contact_id><first_name>N{i}</first_name><email>n{i}@example.com</email></contact>"))
+        .collect();
+    ResponseTemplate::new(200).set_body_raw(
+        format!(
+            r#"<?xml version="1.0" encoding="UTF-8"?><response status="ok">{contacts}</response>"#
+        ),
+        "application/xml",
+    )
+}
+
+#[tokio::test]
+async fn an_xml_method_from_flags_and_its_list_with_all() {
+    let server = MockServer::start().await;
+    // Page 1 and 2 full (per_page 2), page 3 short: the stream ends there.
+    for (page, ids) in [(1, 1..3), (2, 3..5), (3, 5..6)] {
+        Mock::given(method("POST"))
+            .and(path("/api/xml-in"))
+            .and(wiremock::matchers::body_string_contains(format!(
+                "<page>{page}</page>"
+            )))
+            .and(wiremock::matchers::body_string_contains(
+                "<per_page>2</per_page>",
+            ))
+            .and(wiremock::matchers::body_string_contains(
+                "<client_id>77</client_id>",
+            ))
+            .respond_with(contacts_page(ids))
+            .expect(1)
+            .mount(&server)
+            .await;
+    }
+    let home = support::home("acuinvoice");
+    let base = server.uri();
+    let env = [("CRMKIT_ACUINVOICE_API_KEY", "acu-key")];
+    let run = support::crmkit(
+        &home,
+        &[
+            "acuinvoice",
+            "--base-url",
+            &base,
+            "list-contacts",
+            "--client-id",
+            "77",
+            "--per-page",
+            "2",
+            "--all",
+        ],
+        &env,
+    )
+    .await;
+    assert_eq!(run.code, 0, "{run:#?}");
+    let ids: Vec<u64> = run
+        .stdout
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<Value>(l).unwrap()["contact_id"]
+                .as_u64()
+                .unwrap()
+        })
+        .collect();
+    assert_eq!(ids, [1, 2, 3, 4, 5]);
+
+    // One page without --all: the method's whole answer.
+    server.reset().await;
+    Mock::given(method("POST"))
+        .and(path("/api/xml-in"))
+        .and(wiremock::matchers::body_string_contains(
+            r#"method="contact.list""#,
+        ))
+        .respond_with(contacts_page(1..3))
+        .mount(&server)
+        .await;
+    let run = support::crmkit(
+        &home,
+        &["acuinvoice", "--base-url", &base, "list-contacts"],
+        &env,
+    )
+    .await;
+    assert_eq!(run.code, 0, "{run:#?}");
+    assert_eq!(run.json()["contact"][1]["email"], "n2@example.com");
+}

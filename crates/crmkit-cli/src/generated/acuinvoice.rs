@@ -128,6 +128,7 @@ impl Cli {
                             ),
                     )
                     .arg(crate::args::body_arg(false))
+                    .arg(crate::args::all())
                     .about("`contact.list`")
                     .long_about(
                         "`contact.list`\n\n`contact.list` request. Every child element is optional: `client_id` and `email`\nfilter, `page` and `per_page` page the result.",
@@ -264,6 +265,12 @@ impl Cli {
                 }
                 crate::args::set(&mut body, "/method", ::serde_json::json!("contact.list"));
                 let request: types::ContactListRequest = crate::args::typed(body)?;
+                if crate::args::all_pages(matches) {
+                    return self
+                        .out
+                        .stream(crate::clients::Paged::pages(request, &self.client))
+                        .await;
+                }
                 self.out.value(self.client.call_method(&request).await)
             }
             CliCommand::UpdateContact => {
