@@ -138,7 +138,14 @@ impl Rows {
                 ReadRecordResult::Record => {
                     let text = std::str::from_utf8(&self.out[..nout])
                         .map_err(|e| csv(row, format!("not UTF-8: {e}")))?;
-                    return Ok(Some((text.to_owned(), self.ends[..nend].to_vec())));
+                    let ends = &self.ends[..nend];
+                    // The fields are stored back to back: a row can be UTF-8 as a whole
+                    // while a field is not (`\xEA,\x82\xAA` joins into one character), and
+                    // the field would end inside a character.
+                    if let Some(field) = ends.iter().position(|&end| !text.is_char_boundary(end)) {
+                        return Err(csv(row, format!("field {} is not UTF-8", field + 1)));
+                    }
+                    return Ok(Some((text.to_owned(), ends.to_vec())));
                 }
                 ReadRecordResult::End => return Ok(None),
             }
