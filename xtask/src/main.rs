@@ -7,6 +7,7 @@ mod diff;
 mod fuzz;
 mod generate;
 mod lint;
+mod open_objects;
 mod polyglot;
 mod postprocess;
 mod specs;

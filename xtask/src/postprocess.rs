@@ -7,6 +7,7 @@
 //!   `crmkit_runtime::Result<crmkit_runtime::Response<T>>`;
 //! - batch writes (`x-crmkit-batch`) also get `send_partial()`, and paged lists
 //!   (`x-crmkit-paging`) get `into_stream()`;
+//! - open objects decode in one pass and keep what they read (`open_objects`);
 //! - the `api-version` header progenitor adds from `info.version` is not sent;
 //! - progenitor's own types (`Error`, `ResponseValue`, `ByteStream`, `ClientInfo`) are no
 //!   longer re-exported; the prelude brings the operation traits into scope unnamed.
@@ -99,6 +100,17 @@ pub fn apply(file: &mut syn::File, spec: &Value) -> Result<()> {
             syn::Item::Mod(m) if m.ident == "types" => {
                 numeric_ids(m)?;
                 json_schemas(m);
+                if let Some((_, items)) = &mut m.content {
+                    let (done, kept) = crate::open_objects::apply(items)?;
+                    if !kept.is_empty() {
+                        bail!(
+                            "open objects with serde attributes the one-pass decoder does not write ({} of {}): {}",
+                            kept.len(),
+                            done + kept.len(),
+                            kept.join(", ")
+                        );
+                    }
+                }
             }
             _ => {}
         }
@@ -135,8 +147,9 @@ fn fuzz_module(arms: &[(String, String)]) -> Result<syn::Item> {
          #[doc(hidden)] pub mod __fuzz {{ #[allow(unused_imports)] use super::*; \
          /// The operation ids, in the spec's order.\n\
          pub const OPERATIONS: &[&str] = &[{}]; \
-         /// Classifies and decodes `body` as the answer to `operation`; `None` for an unknown id.\n\
-         pub fn decode<P: crmkit_runtime::Profile>(profile: &P, operation: &str, status: ::reqwest::StatusCode, body: &[u8]) -> ::std::option::Option<bool> {{ \
+         /// Classifies and decodes `body` as the answer to `operation`, and encodes the decoded \
+         value again as JSON (`Ok(None)` for an answer without a JSON body); `None` for an unknown id.\n\
+         pub fn decode<P: crmkit_runtime::Profile>(profile: &P, operation: &str, status: ::reqwest::StatusCode, body: &[u8]) -> ::std::option::Option<crmkit_runtime::Result<::std::option::Option<::serde_json::Value>>> {{ \
          Some(match operation {{ {} _ => return None, }}) }} }}",
         ids.join(", "),
         arms.join(" ")

@@ -11,30 +11,48 @@ pub mod types {
     /// A contact as `contact.get` and `contact.list` return it (`<contact>`). The
     /// document's responses do not show `client_id`; it is described because the contact
     /// has one (it is mandatory on create) and kept when the server sends it.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct Contact {
         ///Id of the client the contact belongs to (not shown in the document's responses).
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[cfg_attr(
+            feature = "schemars",
+            serde(skip_serializing_if = "::std::option::Option::is_none")
+        )]
         pub client_id: ::std::option::Option<i64>,
         ///Id of the contact.
         pub contact_id: ::std::num::NonZeroU64,
         ///E-mail address.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[cfg_attr(
+            feature = "schemars",
+            serde(skip_serializing_if = "::std::option::Option::is_none")
+        )]
         pub email: ::std::option::Option<::std::string::String>,
         ///First name.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[cfg_attr(
+            feature = "schemars",
+            serde(skip_serializing_if = "::std::option::Option::is_none")
+        )]
         pub first_name: ::std::option::Option<::std::string::String>,
         ///Last name.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[cfg_attr(
+            feature = "schemars",
+            serde(skip_serializing_if = "::std::option::Option::is_none")
+        )]
         pub last_name: ::std::option::Option<::std::string::String>,
         ///Mobile phone number, free text.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[cfg_attr(
+            feature = "schemars",
+            serde(skip_serializing_if = "::std::option::Option::is_none")
+        )]
         pub mobile_phone: ::std::option::Option<::std::string::String>,
         ///Phone number, free text.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[cfg_attr(
+            feature = "schemars",
+            serde(skip_serializing_if = "::std::option::Option::is_none")
+        )]
         pub phone: ::std::option::Option<::std::string::String>,
-        #[serde(flatten)]
+        #[cfg_attr(feature = "schemars", serde(flatten))]
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl Contact {
@@ -129,13 +147,13 @@ pub mod types {
         }
     }
     ///`contact.create` answer: `<response status="ok"><contact_id>…</contact_id></response>`.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ContactCreateResponse {
         ///Id of the new contact.
         pub contact_id: ::std::num::NonZeroU64,
         pub status: crmkit_runtime::Lenient<crate::types::ResponseStatusKnown>,
-        #[serde(flatten)]
+        #[cfg_attr(feature = "schemars", serde(flatten))]
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl ContactCreateResponse {
@@ -206,11 +224,11 @@ pub mod types {
         }
     }
     ///`contact.delete` answer: the empty `<response status="ok"/>`.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ContactDeleteResponse {
         pub status: crmkit_runtime::Lenient<crate::types::ResponseStatusKnown>,
-        #[serde(flatten)]
+        #[cfg_attr(feature = "schemars", serde(flatten))]
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl ContactDeleteResponse {
@@ -281,12 +299,12 @@ pub mod types {
         }
     }
     ///`contact.get` answer: `<response status="ok"><contact>…</contact></response>`.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ContactGetResponse {
         pub contact: Contact,
         pub status: crmkit_runtime::Lenient<crate::types::ResponseStatusKnown>,
-        #[serde(flatten)]
+        #[cfg_attr(feature = "schemars", serde(flatten))]
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl ContactGetResponse {
@@ -371,14 +389,17 @@ pub mod types {
     /// `<contact>` element per contact of the page, with no wrapper element and no paging
     /// information (the document shows none). A page with fewer than `per_page` contacts
     /// (or none) is the last.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ContactListResponse {
         ///The contacts of this page, as repeated `<contact>` elements (absent when the page is empty).
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[cfg_attr(
+            feature = "schemars",
+            serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+        )]
         pub contact: ::std::vec::Vec<Contact>,
         pub status: crmkit_runtime::Lenient<crate::types::ResponseStatusKnown>,
-        #[serde(flatten)]
+        #[cfg_attr(feature = "schemars", serde(flatten))]
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl ContactListResponse {
@@ -479,11 +500,11 @@ pub mod types {
         }
     }
     ///`contact.update` answer: the empty `<response status="ok"/>`.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ContactUpdateResponse {
         pub status: crmkit_runtime::Lenient<crate::types::ResponseStatusKnown>,
-        #[serde(flatten)]
+        #[cfg_attr(feature = "schemars", serde(flatten))]
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl ContactUpdateResponse {
@@ -493,13 +514,13 @@ pub mod types {
     }
     /// The failure answer, `<response status="fail"><error>message</error></response>`.
     /// It may arrive with HTTP 200.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct Error {
         ///Human-readable error message.
         pub error: ::std::string::String,
         pub status: crmkit_runtime::Lenient<crate::types::ResponseStatusKnown>,
-        #[serde(flatten)]
+        #[cfg_attr(feature = "schemars", serde(flatten))]
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl Error {
@@ -1771,6 +1792,735 @@ pub mod types {
             fn from(value: String) -> Self {
                 Self(value.into())
             }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for Contact {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            struct Visitor;
+            impl<'de> ::serde::de::Visitor<'de> for Visitor {
+                type Value = Contact;
+                fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                    f.write_str("an object Contact")
+                }
+                fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                    self,
+                    mut map: A,
+                ) -> ::std::result::Result<Contact, A::Error> {
+                    let mut extra = ::serde_json::Map::new();
+                    let mut f0: ::std::option::Option<::std::option::Option<i64>> = None;
+                    let mut f1: ::std::option::Option<::std::num::NonZeroU64> = None;
+                    let mut f2: ::std::option::Option<
+                        ::std::option::Option<::std::string::String>,
+                    > = None;
+                    let mut f3: ::std::option::Option<
+                        ::std::option::Option<::std::string::String>,
+                    > = None;
+                    let mut f4: ::std::option::Option<
+                        ::std::option::Option<::std::string::String>,
+                    > = None;
+                    let mut f5: ::std::option::Option<
+                        ::std::option::Option<::std::string::String>,
+                    > = None;
+                    let mut f6: ::std::option::Option<
+                        ::std::option::Option<::std::string::String>,
+                    > = None;
+                    while let Some(key) =
+                        map.next_key::<crmkit_runtime::__private::open::Key<'de>>()?
+                    {
+                        match key.as_str() {
+                            "client_id" => {
+                                if f0.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "client_id",
+                                    ));
+                                }
+                                let value: ::std::option::Option<i64> = map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra.insert("client_id".to_owned(), ::serde_json::Value::Null);
+                                }
+                                f0 = Some(value);
+                            }
+                            "contact_id" => {
+                                if f1.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "contact_id",
+                                    ));
+                                }
+                                let value: ::std::num::NonZeroU64 = map.next_value()?;
+                                f1 = Some(value);
+                            }
+                            "email" => {
+                                if f2.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "email",
+                                    ));
+                                }
+                                let value: ::std::option::Option<::std::string::String> =
+                                    map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra.insert("email".to_owned(), ::serde_json::Value::Null);
+                                }
+                                f2 = Some(value);
+                            }
+                            "first_name" => {
+                                if f3.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "first_name",
+                                    ));
+                                }
+                                let value: ::std::option::Option<::std::string::String> =
+                                    map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra
+                                        .insert("first_name".to_owned(), ::serde_json::Value::Null);
+                                }
+                                f3 = Some(value);
+                            }
+                            "last_name" => {
+                                if f4.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "last_name",
+                                    ));
+                                }
+                                let value: ::std::option::Option<::std::string::String> =
+                                    map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra.insert("last_name".to_owned(), ::serde_json::Value::Null);
+                                }
+                                f4 = Some(value);
+                            }
+                            "mobile_phone" => {
+                                if f5.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "mobile_phone",
+                                    ));
+                                }
+                                let value: ::std::option::Option<::std::string::String> =
+                                    map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra.insert(
+                                        "mobile_phone".to_owned(),
+                                        ::serde_json::Value::Null,
+                                    );
+                                }
+                                f5 = Some(value);
+                            }
+                            "phone" => {
+                                if f6.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "phone",
+                                    ));
+                                }
+                                let value: ::std::option::Option<::std::string::String> =
+                                    map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra.insert("phone".to_owned(), ::serde_json::Value::Null);
+                                }
+                                f6 = Some(value);
+                            }
+                            _ => {
+                                let value: ::serde_json::Value = map.next_value()?;
+                                extra.insert(key.into_owned(), value);
+                            }
+                        }
+                    }
+                    Ok(Contact {
+                        client_id: f0.unwrap_or_default(),
+                        contact_id: match f1 {
+                            Some(v) => v,
+                            None => {
+                                return Err(<A::Error as ::serde::de::Error>::missing_field(
+                                    "contact_id",
+                                ));
+                            }
+                        },
+                        email: f2.unwrap_or_default(),
+                        first_name: f3.unwrap_or_default(),
+                        last_name: f4.unwrap_or_default(),
+                        mobile_phone: f5.unwrap_or_default(),
+                        phone: f6.unwrap_or_default(),
+                        extra,
+                    })
+                }
+            }
+            deserializer.deserialize_map(Visitor)
+        }
+    }
+    impl ::serde::Serialize for Contact {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(None)?;
+            if !::std::option::Option::is_none(&self.client_id) {
+                map.serialize_entry("client_id", &self.client_id)?;
+            }
+            map.serialize_entry("contact_id", &self.contact_id)?;
+            if !::std::option::Option::is_none(&self.email) {
+                map.serialize_entry("email", &self.email)?;
+            }
+            if !::std::option::Option::is_none(&self.first_name) {
+                map.serialize_entry("first_name", &self.first_name)?;
+            }
+            if !::std::option::Option::is_none(&self.last_name) {
+                map.serialize_entry("last_name", &self.last_name)?;
+            }
+            if !::std::option::Option::is_none(&self.mobile_phone) {
+                map.serialize_entry("mobile_phone", &self.mobile_phone)?;
+            }
+            if !::std::option::Option::is_none(&self.phone) {
+                map.serialize_entry("phone", &self.phone)?;
+            }
+            for (key, value) in &self.extra {
+                let typed = match key.as_str() {
+                    "client_id" => !::std::option::Option::is_none(&self.client_id),
+                    "contact_id" => true,
+                    "email" => !::std::option::Option::is_none(&self.email),
+                    "first_name" => !::std::option::Option::is_none(&self.first_name),
+                    "last_name" => !::std::option::Option::is_none(&self.last_name),
+                    "mobile_phone" => !::std::option::Option::is_none(&self.mobile_phone),
+                    "phone" => !::std::option::Option::is_none(&self.phone),
+                    _ => false,
+                };
+                if !typed {
+                    map.serialize_entry(key, value)?;
+                }
+            }
+            map.end()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ContactCreateResponse {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            struct Visitor;
+            impl<'de> ::serde::de::Visitor<'de> for Visitor {
+                type Value = ContactCreateResponse;
+                fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                    f.write_str("an object ContactCreateResponse")
+                }
+                fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                    self,
+                    mut map: A,
+                ) -> ::std::result::Result<ContactCreateResponse, A::Error> {
+                    let mut extra = ::serde_json::Map::new();
+                    let mut f0: ::std::option::Option<::std::num::NonZeroU64> = None;
+                    let mut f1: ::std::option::Option<
+                        crmkit_runtime::Lenient<crate::types::ResponseStatusKnown>,
+                    > = None;
+                    while let Some(key) =
+                        map.next_key::<crmkit_runtime::__private::open::Key<'de>>()?
+                    {
+                        match key.as_str() {
+                            "contact_id" => {
+                                if f0.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "contact_id",
+                                    ));
+                                }
+                                let value: ::std::num::NonZeroU64 = map.next_value()?;
+                                f0 = Some(value);
+                            }
+                            "status" => {
+                                if f1.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "status",
+                                    ));
+                                }
+                                let value: crmkit_runtime::Lenient<
+                                    crate::types::ResponseStatusKnown,
+                                > = map.next_value()?;
+                                f1 = Some(value);
+                            }
+                            _ => {
+                                let value: ::serde_json::Value = map.next_value()?;
+                                extra.insert(key.into_owned(), value);
+                            }
+                        }
+                    }
+                    Ok(ContactCreateResponse {
+                        contact_id: match f0 {
+                            Some(v) => v,
+                            None => {
+                                return Err(<A::Error as ::serde::de::Error>::missing_field(
+                                    "contact_id",
+                                ));
+                            }
+                        },
+                        status: match f1 {
+                            Some(v) => v,
+                            None => {
+                                return Err(<A::Error as ::serde::de::Error>::missing_field(
+                                    "status",
+                                ));
+                            }
+                        },
+                        extra,
+                    })
+                }
+            }
+            deserializer.deserialize_map(Visitor)
+        }
+    }
+    impl ::serde::Serialize for ContactCreateResponse {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(None)?;
+            map.serialize_entry("contact_id", &self.contact_id)?;
+            map.serialize_entry("status", &self.status)?;
+            for (key, value) in &self.extra {
+                let typed = match key.as_str() {
+                    "contact_id" => true,
+                    "status" => true,
+                    _ => false,
+                };
+                if !typed {
+                    map.serialize_entry(key, value)?;
+                }
+            }
+            map.end()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ContactDeleteResponse {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            struct Visitor;
+            impl<'de> ::serde::de::Visitor<'de> for Visitor {
+                type Value = ContactDeleteResponse;
+                fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                    f.write_str("an object ContactDeleteResponse")
+                }
+                fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                    self,
+                    mut map: A,
+                ) -> ::std::result::Result<ContactDeleteResponse, A::Error> {
+                    let mut extra = ::serde_json::Map::new();
+                    let mut f0: ::std::option::Option<
+                        crmkit_runtime::Lenient<crate::types::ResponseStatusKnown>,
+                    > = None;
+                    while let Some(key) =
+                        map.next_key::<crmkit_runtime::__private::open::Key<'de>>()?
+                    {
+                        match key.as_str() {
+                            "status" => {
+                                if f0.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "status",
+                                    ));
+                                }
+                                let value: crmkit_runtime::Lenient<
+                                    crate::types::ResponseStatusKnown,
+                                > = map.next_value()?;
+                                f0 = Some(value);
+                            }
+                            _ => {
+                                let value: ::serde_json::Value = map.next_value()?;
+                                extra.insert(key.into_owned(), value);
+                            }
+                        }
+                    }
+                    Ok(ContactDeleteResponse {
+                        status: match f0 {
+                            Some(v) => v,
+                            None => {
+                                return Err(<A::Error as ::serde::de::Error>::missing_field(
+                                    "status",
+                                ));
+                            }
+                        },
+                        extra,
+                    })
+                }
+            }
+            deserializer.deserialize_map(Visitor)
+        }
+    }
+    impl ::serde::Serialize for ContactDeleteResponse {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(None)?;
+            map.serialize_entry("status", &self.status)?;
+            for (key, value) in &self.extra {
+                let typed = match key.as_str() {
+                    "status" => true,
+                    _ => false,
+                };
+                if !typed {
+                    map.serialize_entry(key, value)?;
+                }
+            }
+            map.end()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ContactGetResponse {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            struct Visitor;
+            impl<'de> ::serde::de::Visitor<'de> for Visitor {
+                type Value = ContactGetResponse;
+                fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                    f.write_str("an object ContactGetResponse")
+                }
+                fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                    self,
+                    mut map: A,
+                ) -> ::std::result::Result<ContactGetResponse, A::Error> {
+                    let mut extra = ::serde_json::Map::new();
+                    let mut f0: ::std::option::Option<Contact> = None;
+                    let mut f1: ::std::option::Option<
+                        crmkit_runtime::Lenient<crate::types::ResponseStatusKnown>,
+                    > = None;
+                    while let Some(key) =
+                        map.next_key::<crmkit_runtime::__private::open::Key<'de>>()?
+                    {
+                        match key.as_str() {
+                            "contact" => {
+                                if f0.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "contact",
+                                    ));
+                                }
+                                let value: Contact = map.next_value()?;
+                                f0 = Some(value);
+                            }
+                            "status" => {
+                                if f1.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "status",
+                                    ));
+                                }
+                                let value: crmkit_runtime::Lenient<
+                                    crate::types::ResponseStatusKnown,
+                                > = map.next_value()?;
+                                f1 = Some(value);
+                            }
+                            _ => {
+                                let value: ::serde_json::Value = map.next_value()?;
+                                extra.insert(key.into_owned(), value);
+                            }
+                        }
+                    }
+                    Ok(ContactGetResponse {
+                        contact: match f0 {
+                            Some(v) => v,
+                            None => {
+                                return Err(<A::Error as ::serde::de::Error>::missing_field(
+                                    "contact",
+                                ));
+                            }
+                        },
+                        status: match f1 {
+                            Some(v) => v,
+                            None => {
+                                return Err(<A::Error as ::serde::de::Error>::missing_field(
+                                    "status",
+                                ));
+                            }
+                        },
+                        extra,
+                    })
+                }
+            }
+            deserializer.deserialize_map(Visitor)
+        }
+    }
+    impl ::serde::Serialize for ContactGetResponse {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(None)?;
+            map.serialize_entry("contact", &self.contact)?;
+            map.serialize_entry("status", &self.status)?;
+            for (key, value) in &self.extra {
+                let typed = match key.as_str() {
+                    "contact" => true,
+                    "status" => true,
+                    _ => false,
+                };
+                if !typed {
+                    map.serialize_entry(key, value)?;
+                }
+            }
+            map.end()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ContactListResponse {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            struct Visitor;
+            impl<'de> ::serde::de::Visitor<'de> for Visitor {
+                type Value = ContactListResponse;
+                fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                    f.write_str("an object ContactListResponse")
+                }
+                fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                    self,
+                    mut map: A,
+                ) -> ::std::result::Result<ContactListResponse, A::Error> {
+                    let mut extra = ::serde_json::Map::new();
+                    let mut f0: ::std::option::Option<::std::vec::Vec<Contact>> = None;
+                    let mut f1: ::std::option::Option<
+                        crmkit_runtime::Lenient<crate::types::ResponseStatusKnown>,
+                    > = None;
+                    while let Some(key) =
+                        map.next_key::<crmkit_runtime::__private::open::Key<'de>>()?
+                    {
+                        match key.as_str() {
+                            "contact" => {
+                                if f0.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "contact",
+                                    ));
+                                }
+                                let value: ::std::vec::Vec<Contact> = map.next_value()?;
+                                if ::std::vec::Vec::is_empty(&value) {
+                                    extra.insert(
+                                        "contact".to_owned(),
+                                        ::serde_json::Value::Array(::std::vec::Vec::new()),
+                                    );
+                                }
+                                f0 = Some(value);
+                            }
+                            "status" => {
+                                if f1.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "status",
+                                    ));
+                                }
+                                let value: crmkit_runtime::Lenient<
+                                    crate::types::ResponseStatusKnown,
+                                > = map.next_value()?;
+                                f1 = Some(value);
+                            }
+                            _ => {
+                                let value: ::serde_json::Value = map.next_value()?;
+                                extra.insert(key.into_owned(), value);
+                            }
+                        }
+                    }
+                    Ok(ContactListResponse {
+                        contact: f0.unwrap_or_default(),
+                        status: match f1 {
+                            Some(v) => v,
+                            None => {
+                                return Err(<A::Error as ::serde::de::Error>::missing_field(
+                                    "status",
+                                ));
+                            }
+                        },
+                        extra,
+                    })
+                }
+            }
+            deserializer.deserialize_map(Visitor)
+        }
+    }
+    impl ::serde::Serialize for ContactListResponse {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(None)?;
+            if !::std::vec::Vec::is_empty(&self.contact) {
+                map.serialize_entry("contact", &self.contact)?;
+            }
+            map.serialize_entry("status", &self.status)?;
+            for (key, value) in &self.extra {
+                let typed = match key.as_str() {
+                    "contact" => !::std::vec::Vec::is_empty(&self.contact),
+                    "status" => true,
+                    _ => false,
+                };
+                if !typed {
+                    map.serialize_entry(key, value)?;
+                }
+            }
+            map.end()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ContactUpdateResponse {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            struct Visitor;
+            impl<'de> ::serde::de::Visitor<'de> for Visitor {
+                type Value = ContactUpdateResponse;
+                fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                    f.write_str("an object ContactUpdateResponse")
+                }
+                fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                    self,
+                    mut map: A,
+                ) -> ::std::result::Result<ContactUpdateResponse, A::Error> {
+                    let mut extra = ::serde_json::Map::new();
+                    let mut f0: ::std::option::Option<
+                        crmkit_runtime::Lenient<crate::types::ResponseStatusKnown>,
+                    > = None;
+                    while let Some(key) =
+                        map.next_key::<crmkit_runtime::__private::open::Key<'de>>()?
+                    {
+                        match key.as_str() {
+                            "status" => {
+                                if f0.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "status",
+                                    ));
+                                }
+                                let value: crmkit_runtime::Lenient<
+                                    crate::types::ResponseStatusKnown,
+                                > = map.next_value()?;
+                                f0 = Some(value);
+                            }
+                            _ => {
+                                let value: ::serde_json::Value = map.next_value()?;
+                                extra.insert(key.into_owned(), value);
+                            }
+                        }
+                    }
+                    Ok(ContactUpdateResponse {
+                        status: match f0 {
+                            Some(v) => v,
+                            None => {
+                                return Err(<A::Error as ::serde::de::Error>::missing_field(
+                                    "status",
+                                ));
+                            }
+                        },
+                        extra,
+                    })
+                }
+            }
+            deserializer.deserialize_map(Visitor)
+        }
+    }
+    impl ::serde::Serialize for ContactUpdateResponse {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(None)?;
+            map.serialize_entry("status", &self.status)?;
+            for (key, value) in &self.extra {
+                let typed = match key.as_str() {
+                    "status" => true,
+                    _ => false,
+                };
+                if !typed {
+                    map.serialize_entry(key, value)?;
+                }
+            }
+            map.end()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for Error {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            struct Visitor;
+            impl<'de> ::serde::de::Visitor<'de> for Visitor {
+                type Value = Error;
+                fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                    f.write_str("an object Error")
+                }
+                fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                    self,
+                    mut map: A,
+                ) -> ::std::result::Result<Error, A::Error> {
+                    let mut extra = ::serde_json::Map::new();
+                    let mut f0: ::std::option::Option<::std::string::String> = None;
+                    let mut f1: ::std::option::Option<
+                        crmkit_runtime::Lenient<crate::types::ResponseStatusKnown>,
+                    > = None;
+                    while let Some(key) =
+                        map.next_key::<crmkit_runtime::__private::open::Key<'de>>()?
+                    {
+                        match key.as_str() {
+                            "error" => {
+                                if f0.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "error",
+                                    ));
+                                }
+                                let value: ::std::string::String = map.next_value()?;
+                                f0 = Some(value);
+                            }
+                            "status" => {
+                                if f1.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "status",
+                                    ));
+                                }
+                                let value: crmkit_runtime::Lenient<
+                                    crate::types::ResponseStatusKnown,
+                                > = map.next_value()?;
+                                f1 = Some(value);
+                            }
+                            _ => {
+                                let value: ::serde_json::Value = map.next_value()?;
+                                extra.insert(key.into_owned(), value);
+                            }
+                        }
+                    }
+                    Ok(Error {
+                        error: match f0 {
+                            Some(v) => v,
+                            None => {
+                                return Err(<A::Error as ::serde::de::Error>::missing_field(
+                                    "error",
+                                ));
+                            }
+                        },
+                        status: match f1 {
+                            Some(v) => v,
+                            None => {
+                                return Err(<A::Error as ::serde::de::Error>::missing_field(
+                                    "status",
+                                ));
+                            }
+                        },
+                        extra,
+                    })
+                }
+            }
+            deserializer.deserialize_map(Visitor)
+        }
+    }
+    impl ::serde::Serialize for Error {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(None)?;
+            map.serialize_entry("error", &self.error)?;
+            map.serialize_entry("status", &self.status)?;
+            for (key, value) in &self.extra {
+                let typed = match key.as_str() {
+                    "error" => true,
+                    "status" => true,
+                    _ => false,
+                };
+                if !typed {
+                    map.serialize_entry(key, value)?;
+                }
+            }
+            map.end()
         }
     }
 }

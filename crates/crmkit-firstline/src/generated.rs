@@ -12,13 +12,16 @@ pub mod types {
     /// document shows none). `message` is always present; `errors` maps each invalid field
     /// to its messages on 422 validation failures. In debug mode Laravel adds
     /// `exception`, `file`, `line` and `trace`, which are kept as extra fields.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct Error {
         ///Validation messages per field (422 only).
-        #[serde(
-            default,
-            skip_serializing_if = ":: std :: collections :: BTreeMap::is_empty"
+        #[cfg_attr(
+            feature = "schemars",
+            serde(
+                default,
+                skip_serializing_if = ":: std :: collections :: BTreeMap::is_empty"
+            )
         )]
         pub errors: ::std::collections::BTreeMap<
             ::std::string::String,
@@ -26,7 +29,7 @@ pub mod types {
         >,
         ///Human-readable error message.
         pub message: ::std::string::String,
-        #[serde(flatten)]
+        #[cfg_attr(feature = "schemars", serde(flatten))]
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl Error {
@@ -35,22 +38,34 @@ pub mod types {
         }
     }
     ///Laravel pagination links; each is a full URL, or null where there is no such page.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct PaginationLinks {
         ///URL of the first page.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[cfg_attr(
+            feature = "schemars",
+            serde(skip_serializing_if = "::std::option::Option::is_none")
+        )]
         pub first: ::std::option::Option<::std::string::String>,
         ///URL of the last page.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[cfg_attr(
+            feature = "schemars",
+            serde(skip_serializing_if = "::std::option::Option::is_none")
+        )]
         pub last: ::std::option::Option<::std::string::String>,
         ///URL of the next page; null on the last page.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[cfg_attr(
+            feature = "schemars",
+            serde(skip_serializing_if = "::std::option::Option::is_none")
+        )]
         pub next: ::std::option::Option<::std::string::String>,
         ///URL of the previous page; null on the first page.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[cfg_attr(
+            feature = "schemars",
+            serde(skip_serializing_if = "::std::option::Option::is_none")
+        )]
         pub prev: ::std::option::Option<::std::string::String>,
-        #[serde(flatten)]
+        #[cfg_attr(feature = "schemars", serde(flatten))]
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl PaginationLinks {
@@ -59,27 +74,36 @@ pub mod types {
         }
     }
     ///Laravel pagination metadata.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct PaginationMeta {
         ///This page's number, 1-based.
         pub current_page: i32,
         ///1-based position of this page's first item in the whole result; null on an empty page.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[cfg_attr(
+            feature = "schemars",
+            serde(skip_serializing_if = "::std::option::Option::is_none")
+        )]
         pub from: ::std::option::Option<i64>,
         ///Number of the last page.
         pub last_page: i32,
         ///URL of the list without query parameters.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[cfg_attr(
+            feature = "schemars",
+            serde(skip_serializing_if = "::std::option::Option::is_none")
+        )]
         pub path: ::std::option::Option<::std::string::String>,
         ///Page size chosen by the server.
         pub per_page: i32,
         ///1-based position of this page's last item in the whole result; null on an empty page.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[cfg_attr(
+            feature = "schemars",
+            serde(skip_serializing_if = "::std::option::Option::is_none")
+        )]
         pub to: ::std::option::Option<i64>,
         ///Number of items in the whole result.
         pub total: i64,
-        #[serde(flatten)]
+        #[cfg_attr(feature = "schemars", serde(flatten))]
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl PaginationMeta {
@@ -113,7 +137,7 @@ pub mod types {
     /// Link between a phone number and a customer (`phone_contact`). Present when the
     /// server includes it (search and get do; the create and update examples omit it);
     /// `null` for a number attached to no contact.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct PhoneContactInner {
         ///Id of the customer (客戶的 id) the number belongs to.
@@ -121,11 +145,14 @@ pub mod types {
         ///Id of the link.
         pub id: i64,
         ///Whether the number is visible on the customer.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[cfg_attr(
+            feature = "schemars",
+            serde(skip_serializing_if = "::std::option::Option::is_none")
+        )]
         pub is_visible: ::std::option::Option<bool>,
         ///Id of the phone number (same as `PhoneNumber.id`).
         pub phone_number_id: i64,
-        #[serde(flatten)]
+        #[cfg_attr(feature = "schemars", serde(flatten))]
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl PhoneContactInner {
@@ -134,27 +161,39 @@ pub mod types {
         }
     }
     ///A phone number (電話號碼) as the API returns it.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct PhoneNumber {
         ///Note (備註); null when none.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[cfg_attr(
+            feature = "schemars",
+            serde(skip_serializing_if = "::std::option::Option::is_none")
+        )]
         pub description: ::std::option::Option<::std::string::String>,
         ///Extension (分機號碼); null when none.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[cfg_attr(
+            feature = "schemars",
+            serde(skip_serializing_if = "::std::option::Option::is_none")
+        )]
         pub extension: ::std::option::Option<::std::string::String>,
         ///Id of the phone number.
         pub id: i64,
         ///The phone number (電話號碼), as entered.
         pub number: ::std::string::String,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[cfg_attr(
+            feature = "schemars",
+            serde(skip_serializing_if = "::std::option::Option::is_none")
+        )]
         pub phone_contact: ::std::option::Option<PhoneContact>,
         ///Id of the profile record the number is attached to.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[cfg_attr(
+            feature = "schemars",
+            serde(skip_serializing_if = "::std::option::Option::is_none")
+        )]
         pub profile_id: ::std::option::Option<i64>,
-        #[serde(rename = "type")]
+        #[cfg_attr(feature = "schemars", serde(rename = "type"))]
         pub type_: PhoneType,
-        #[serde(flatten)]
+        #[cfg_attr(feature = "schemars", serde(flatten))]
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl PhoneNumber {
@@ -188,11 +227,11 @@ pub mod types {
         }
     }
     ///One phone number wrapped as a Laravel API resource, `{"data": {...}}`.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct PhoneNumberEnvelope {
         pub data: PhoneNumber,
-        #[serde(flatten)]
+        #[cfg_attr(feature = "schemars", serde(flatten))]
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl PhoneNumberEnvelope {
@@ -201,14 +240,14 @@ pub mod types {
         }
     }
     ///One page of phone numbers, in Laravel's paginated resource envelope.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct PhoneNumberList {
         ///The phone numbers of this page.
         pub data: ::std::vec::Vec<PhoneNumber>,
         pub links: PaginationLinks,
         pub meta: PaginationMeta,
-        #[serde(flatten)]
+        #[cfg_attr(feature = "schemars", serde(flatten))]
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl PhoneNumberList {
@@ -1324,6 +1363,934 @@ pub mod types {
             }
         }
     }
+    impl<'de> ::serde::Deserialize<'de> for Error {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            struct Visitor;
+            impl<'de> ::serde::de::Visitor<'de> for Visitor {
+                type Value = Error;
+                fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                    f.write_str("an object Error")
+                }
+                fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                    self,
+                    mut map: A,
+                ) -> ::std::result::Result<Error, A::Error> {
+                    let mut extra = ::serde_json::Map::new();
+                    let mut f0: ::std::option::Option<
+                        ::std::collections::BTreeMap<
+                            ::std::string::String,
+                            ::std::vec::Vec<::std::string::String>,
+                        >,
+                    > = None;
+                    let mut f1: ::std::option::Option<::std::string::String> = None;
+                    while let Some(key) =
+                        map.next_key::<crmkit_runtime::__private::open::Key<'de>>()?
+                    {
+                        match key.as_str() {
+                            "errors" => {
+                                if f0.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "errors",
+                                    ));
+                                }
+                                let value: ::std::collections::BTreeMap<
+                                    ::std::string::String,
+                                    ::std::vec::Vec<::std::string::String>,
+                                > = map.next_value()?;
+                                if ::std::collections::BTreeMap::is_empty(&value) {
+                                    extra.insert(
+                                        "errors".to_owned(),
+                                        ::serde_json::Value::Object(::serde_json::Map::new()),
+                                    );
+                                }
+                                f0 = Some(value);
+                            }
+                            "message" => {
+                                if f1.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "message",
+                                    ));
+                                }
+                                let value: ::std::string::String = map.next_value()?;
+                                f1 = Some(value);
+                            }
+                            _ => {
+                                let value: ::serde_json::Value = map.next_value()?;
+                                extra.insert(key.into_owned(), value);
+                            }
+                        }
+                    }
+                    Ok(Error {
+                        errors: f0.unwrap_or_default(),
+                        message: match f1 {
+                            Some(v) => v,
+                            None => {
+                                return Err(<A::Error as ::serde::de::Error>::missing_field(
+                                    "message",
+                                ));
+                            }
+                        },
+                        extra,
+                    })
+                }
+            }
+            deserializer.deserialize_map(Visitor)
+        }
+    }
+    impl ::serde::Serialize for Error {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(None)?;
+            if !::std::collections::BTreeMap::is_empty(&self.errors) {
+                map.serialize_entry("errors", &self.errors)?;
+            }
+            map.serialize_entry("message", &self.message)?;
+            for (key, value) in &self.extra {
+                let typed = match key.as_str() {
+                    "errors" => !::std::collections::BTreeMap::is_empty(&self.errors),
+                    "message" => true,
+                    _ => false,
+                };
+                if !typed {
+                    map.serialize_entry(key, value)?;
+                }
+            }
+            map.end()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for PaginationLinks {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            struct Visitor;
+            impl<'de> ::serde::de::Visitor<'de> for Visitor {
+                type Value = PaginationLinks;
+                fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                    f.write_str("an object PaginationLinks")
+                }
+                fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                    self,
+                    mut map: A,
+                ) -> ::std::result::Result<PaginationLinks, A::Error> {
+                    let mut extra = ::serde_json::Map::new();
+                    let mut f0: ::std::option::Option<
+                        ::std::option::Option<::std::string::String>,
+                    > = None;
+                    let mut f1: ::std::option::Option<
+                        ::std::option::Option<::std::string::String>,
+                    > = None;
+                    let mut f2: ::std::option::Option<
+                        ::std::option::Option<::std::string::String>,
+                    > = None;
+                    let mut f3: ::std::option::Option<
+                        ::std::option::Option<::std::string::String>,
+                    > = None;
+                    while let Some(key) =
+                        map.next_key::<crmkit_runtime::__private::open::Key<'de>>()?
+                    {
+                        match key.as_str() {
+                            "first" => {
+                                if f0.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "first",
+                                    ));
+                                }
+                                let value: ::std::option::Option<::std::string::String> =
+                                    map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra.insert("first".to_owned(), ::serde_json::Value::Null);
+                                }
+                                f0 = Some(value);
+                            }
+                            "last" => {
+                                if f1.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "last",
+                                    ));
+                                }
+                                let value: ::std::option::Option<::std::string::String> =
+                                    map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra.insert("last".to_owned(), ::serde_json::Value::Null);
+                                }
+                                f1 = Some(value);
+                            }
+                            "next" => {
+                                if f2.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "next",
+                                    ));
+                                }
+                                let value: ::std::option::Option<::std::string::String> =
+                                    map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra.insert("next".to_owned(), ::serde_json::Value::Null);
+                                }
+                                f2 = Some(value);
+                            }
+                            "prev" => {
+                                if f3.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "prev",
+                                    ));
+                                }
+                                let value: ::std::option::Option<::std::string::String> =
+                                    map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra.insert("prev".to_owned(), ::serde_json::Value::Null);
+                                }
+                                f3 = Some(value);
+                            }
+                            _ => {
+                                let value: ::serde_json::Value = map.next_value()?;
+                                extra.insert(key.into_owned(), value);
+                            }
+                        }
+                    }
+                    Ok(PaginationLinks {
+                        first: f0.unwrap_or_default(),
+                        last: f1.unwrap_or_default(),
+                        next: f2.unwrap_or_default(),
+                        prev: f3.unwrap_or_default(),
+                        extra,
+                    })
+                }
+            }
+            deserializer.deserialize_map(Visitor)
+        }
+    }
+    impl ::serde::Serialize for PaginationLinks {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(None)?;
+            if !::std::option::Option::is_none(&self.first) {
+                map.serialize_entry("first", &self.first)?;
+            }
+            if !::std::option::Option::is_none(&self.last) {
+                map.serialize_entry("last", &self.last)?;
+            }
+            if !::std::option::Option::is_none(&self.next) {
+                map.serialize_entry("next", &self.next)?;
+            }
+            if !::std::option::Option::is_none(&self.prev) {
+                map.serialize_entry("prev", &self.prev)?;
+            }
+            for (key, value) in &self.extra {
+                let typed = match key.as_str() {
+                    "first" => !::std::option::Option::is_none(&self.first),
+                    "last" => !::std::option::Option::is_none(&self.last),
+                    "next" => !::std::option::Option::is_none(&self.next),
+                    "prev" => !::std::option::Option::is_none(&self.prev),
+                    _ => false,
+                };
+                if !typed {
+                    map.serialize_entry(key, value)?;
+                }
+            }
+            map.end()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for PaginationMeta {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            struct Visitor;
+            impl<'de> ::serde::de::Visitor<'de> for Visitor {
+                type Value = PaginationMeta;
+                fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                    f.write_str("an object PaginationMeta")
+                }
+                fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                    self,
+                    mut map: A,
+                ) -> ::std::result::Result<PaginationMeta, A::Error> {
+                    let mut extra = ::serde_json::Map::new();
+                    let mut f0: ::std::option::Option<i32> = None;
+                    let mut f1: ::std::option::Option<::std::option::Option<i64>> = None;
+                    let mut f2: ::std::option::Option<i32> = None;
+                    let mut f3: ::std::option::Option<
+                        ::std::option::Option<::std::string::String>,
+                    > = None;
+                    let mut f4: ::std::option::Option<i32> = None;
+                    let mut f5: ::std::option::Option<::std::option::Option<i64>> = None;
+                    let mut f6: ::std::option::Option<i64> = None;
+                    while let Some(key) =
+                        map.next_key::<crmkit_runtime::__private::open::Key<'de>>()?
+                    {
+                        match key.as_str() {
+                            "current_page" => {
+                                if f0.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "current_page",
+                                    ));
+                                }
+                                let value: i32 = map.next_value()?;
+                                f0 = Some(value);
+                            }
+                            "from" => {
+                                if f1.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "from",
+                                    ));
+                                }
+                                let value: ::std::option::Option<i64> = map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra.insert("from".to_owned(), ::serde_json::Value::Null);
+                                }
+                                f1 = Some(value);
+                            }
+                            "last_page" => {
+                                if f2.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "last_page",
+                                    ));
+                                }
+                                let value: i32 = map.next_value()?;
+                                f2 = Some(value);
+                            }
+                            "path" => {
+                                if f3.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "path",
+                                    ));
+                                }
+                                let value: ::std::option::Option<::std::string::String> =
+                                    map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra.insert("path".to_owned(), ::serde_json::Value::Null);
+                                }
+                                f3 = Some(value);
+                            }
+                            "per_page" => {
+                                if f4.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "per_page",
+                                    ));
+                                }
+                                let value: i32 = map.next_value()?;
+                                f4 = Some(value);
+                            }
+                            "to" => {
+                                if f5.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "to",
+                                    ));
+                                }
+                                let value: ::std::option::Option<i64> = map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra.insert("to".to_owned(), ::serde_json::Value::Null);
+                                }
+                                f5 = Some(value);
+                            }
+                            "total" => {
+                                if f6.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "total",
+                                    ));
+                                }
+                                let value: i64 = map.next_value()?;
+                                f6 = Some(value);
+                            }
+                            _ => {
+                                let value: ::serde_json::Value = map.next_value()?;
+                                extra.insert(key.into_owned(), value);
+                            }
+                        }
+                    }
+                    Ok(PaginationMeta {
+                        current_page: match f0 {
+                            Some(v) => v,
+                            None => {
+                                return Err(<A::Error as ::serde::de::Error>::missing_field(
+                                    "current_page",
+                                ));
+                            }
+                        },
+                        from: f1.unwrap_or_default(),
+                        last_page: match f2 {
+                            Some(v) => v,
+                            None => {
+                                return Err(<A::Error as ::serde::de::Error>::missing_field(
+                                    "last_page",
+                                ));
+                            }
+                        },
+                        path: f3.unwrap_or_default(),
+                        per_page: match f4 {
+                            Some(v) => v,
+                            None => {
+                                return Err(<A::Error as ::serde::de::Error>::missing_field(
+                                    "per_page",
+                                ));
+                            }
+                        },
+                        to: f5.unwrap_or_default(),
+                        total: match f6 {
+                            Some(v) => v,
+                            None => {
+                                return Err(<A::Error as ::serde::de::Error>::missing_field(
+                                    "total",
+                                ));
+                            }
+                        },
+                        extra,
+                    })
+                }
+            }
+            deserializer.deserialize_map(Visitor)
+        }
+    }
+    impl ::serde::Serialize for PaginationMeta {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(None)?;
+            map.serialize_entry("current_page", &self.current_page)?;
+            if !::std::option::Option::is_none(&self.from) {
+                map.serialize_entry("from", &self.from)?;
+            }
+            map.serialize_entry("last_page", &self.last_page)?;
+            if !::std::option::Option::is_none(&self.path) {
+                map.serialize_entry("path", &self.path)?;
+            }
+            map.serialize_entry("per_page", &self.per_page)?;
+            if !::std::option::Option::is_none(&self.to) {
+                map.serialize_entry("to", &self.to)?;
+            }
+            map.serialize_entry("total", &self.total)?;
+            for (key, value) in &self.extra {
+                let typed = match key.as_str() {
+                    "current_page" => true,
+                    "from" => !::std::option::Option::is_none(&self.from),
+                    "last_page" => true,
+                    "path" => !::std::option::Option::is_none(&self.path),
+                    "per_page" => true,
+                    "to" => !::std::option::Option::is_none(&self.to),
+                    "total" => true,
+                    _ => false,
+                };
+                if !typed {
+                    map.serialize_entry(key, value)?;
+                }
+            }
+            map.end()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for PhoneContactInner {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            struct Visitor;
+            impl<'de> ::serde::de::Visitor<'de> for Visitor {
+                type Value = PhoneContactInner;
+                fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                    f.write_str("an object PhoneContactInner")
+                }
+                fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                    self,
+                    mut map: A,
+                ) -> ::std::result::Result<PhoneContactInner, A::Error> {
+                    let mut extra = ::serde_json::Map::new();
+                    let mut f0: ::std::option::Option<i64> = None;
+                    let mut f1: ::std::option::Option<i64> = None;
+                    let mut f2: ::std::option::Option<::std::option::Option<bool>> = None;
+                    let mut f3: ::std::option::Option<i64> = None;
+                    while let Some(key) =
+                        map.next_key::<crmkit_runtime::__private::open::Key<'de>>()?
+                    {
+                        match key.as_str() {
+                            "contact_id" => {
+                                if f0.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "contact_id",
+                                    ));
+                                }
+                                let value: i64 = map.next_value()?;
+                                f0 = Some(value);
+                            }
+                            "id" => {
+                                if f1.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "id",
+                                    ));
+                                }
+                                let value: i64 = map.next_value()?;
+                                f1 = Some(value);
+                            }
+                            "is_visible" => {
+                                if f2.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "is_visible",
+                                    ));
+                                }
+                                let value: ::std::option::Option<bool> = map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra
+                                        .insert("is_visible".to_owned(), ::serde_json::Value::Null);
+                                }
+                                f2 = Some(value);
+                            }
+                            "phone_number_id" => {
+                                if f3.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "phone_number_id",
+                                    ));
+                                }
+                                let value: i64 = map.next_value()?;
+                                f3 = Some(value);
+                            }
+                            _ => {
+                                let value: ::serde_json::Value = map.next_value()?;
+                                extra.insert(key.into_owned(), value);
+                            }
+                        }
+                    }
+                    Ok(PhoneContactInner {
+                        contact_id: match f0 {
+                            Some(v) => v,
+                            None => {
+                                return Err(<A::Error as ::serde::de::Error>::missing_field(
+                                    "contact_id",
+                                ));
+                            }
+                        },
+                        id: match f1 {
+                            Some(v) => v,
+                            None => {
+                                return Err(<A::Error as ::serde::de::Error>::missing_field("id"));
+                            }
+                        },
+                        is_visible: f2.unwrap_or_default(),
+                        phone_number_id: match f3 {
+                            Some(v) => v,
+                            None => {
+                                return Err(<A::Error as ::serde::de::Error>::missing_field(
+                                    "phone_number_id",
+                                ));
+                            }
+                        },
+                        extra,
+                    })
+                }
+            }
+            deserializer.deserialize_map(Visitor)
+        }
+    }
+    impl ::serde::Serialize for PhoneContactInner {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(None)?;
+            map.serialize_entry("contact_id", &self.contact_id)?;
+            map.serialize_entry("id", &self.id)?;
+            if !::std::option::Option::is_none(&self.is_visible) {
+                map.serialize_entry("is_visible", &self.is_visible)?;
+            }
+            map.serialize_entry("phone_number_id", &self.phone_number_id)?;
+            for (key, value) in &self.extra {
+                let typed = match key.as_str() {
+                    "contact_id" => true,
+                    "id" => true,
+                    "is_visible" => !::std::option::Option::is_none(&self.is_visible),
+                    "phone_number_id" => true,
+                    _ => false,
+                };
+                if !typed {
+                    map.serialize_entry(key, value)?;
+                }
+            }
+            map.end()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for PhoneNumber {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            struct Visitor;
+            impl<'de> ::serde::de::Visitor<'de> for Visitor {
+                type Value = PhoneNumber;
+                fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                    f.write_str("an object PhoneNumber")
+                }
+                fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                    self,
+                    mut map: A,
+                ) -> ::std::result::Result<PhoneNumber, A::Error> {
+                    let mut extra = ::serde_json::Map::new();
+                    let mut f0: ::std::option::Option<
+                        ::std::option::Option<::std::string::String>,
+                    > = None;
+                    let mut f1: ::std::option::Option<
+                        ::std::option::Option<::std::string::String>,
+                    > = None;
+                    let mut f2: ::std::option::Option<i64> = None;
+                    let mut f3: ::std::option::Option<::std::string::String> = None;
+                    let mut f4: ::std::option::Option<::std::option::Option<PhoneContact>> = None;
+                    let mut f5: ::std::option::Option<::std::option::Option<i64>> = None;
+                    let mut f6: ::std::option::Option<PhoneType> = None;
+                    while let Some(key) =
+                        map.next_key::<crmkit_runtime::__private::open::Key<'de>>()?
+                    {
+                        match key.as_str() {
+                            "description" => {
+                                if f0.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "description",
+                                    ));
+                                }
+                                let value: ::std::option::Option<::std::string::String> =
+                                    map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra.insert(
+                                        "description".to_owned(),
+                                        ::serde_json::Value::Null,
+                                    );
+                                }
+                                f0 = Some(value);
+                            }
+                            "extension" => {
+                                if f1.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "extension",
+                                    ));
+                                }
+                                let value: ::std::option::Option<::std::string::String> =
+                                    map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra.insert("extension".to_owned(), ::serde_json::Value::Null);
+                                }
+                                f1 = Some(value);
+                            }
+                            "id" => {
+                                if f2.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "id",
+                                    ));
+                                }
+                                let value: i64 = map.next_value()?;
+                                f2 = Some(value);
+                            }
+                            "number" => {
+                                if f3.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "number",
+                                    ));
+                                }
+                                let value: ::std::string::String = map.next_value()?;
+                                f3 = Some(value);
+                            }
+                            "phone_contact" => {
+                                if f4.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "phone_contact",
+                                    ));
+                                }
+                                let value: ::std::option::Option<PhoneContact> =
+                                    map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra.insert(
+                                        "phone_contact".to_owned(),
+                                        ::serde_json::Value::Null,
+                                    );
+                                }
+                                f4 = Some(value);
+                            }
+                            "profile_id" => {
+                                if f5.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "profile_id",
+                                    ));
+                                }
+                                let value: ::std::option::Option<i64> = map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra
+                                        .insert("profile_id".to_owned(), ::serde_json::Value::Null);
+                                }
+                                f5 = Some(value);
+                            }
+                            "type" => {
+                                if f6.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "type",
+                                    ));
+                                }
+                                let value: PhoneType = map.next_value()?;
+                                f6 = Some(value);
+                            }
+                            _ => {
+                                let value: ::serde_json::Value = map.next_value()?;
+                                extra.insert(key.into_owned(), value);
+                            }
+                        }
+                    }
+                    Ok(PhoneNumber {
+                        description: f0.unwrap_or_default(),
+                        extension: f1.unwrap_or_default(),
+                        id: match f2 {
+                            Some(v) => v,
+                            None => {
+                                return Err(<A::Error as ::serde::de::Error>::missing_field("id"));
+                            }
+                        },
+                        number: match f3 {
+                            Some(v) => v,
+                            None => {
+                                return Err(<A::Error as ::serde::de::Error>::missing_field(
+                                    "number",
+                                ));
+                            }
+                        },
+                        phone_contact: f4.unwrap_or_default(),
+                        profile_id: f5.unwrap_or_default(),
+                        type_: match f6 {
+                            Some(v) => v,
+                            None => {
+                                return Err(<A::Error as ::serde::de::Error>::missing_field(
+                                    "type",
+                                ));
+                            }
+                        },
+                        extra,
+                    })
+                }
+            }
+            deserializer.deserialize_map(Visitor)
+        }
+    }
+    impl ::serde::Serialize for PhoneNumber {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(None)?;
+            if !::std::option::Option::is_none(&self.description) {
+                map.serialize_entry("description", &self.description)?;
+            }
+            if !::std::option::Option::is_none(&self.extension) {
+                map.serialize_entry("extension", &self.extension)?;
+            }
+            map.serialize_entry("id", &self.id)?;
+            map.serialize_entry("number", &self.number)?;
+            if !::std::option::Option::is_none(&self.phone_contact) {
+                map.serialize_entry("phone_contact", &self.phone_contact)?;
+            }
+            if !::std::option::Option::is_none(&self.profile_id) {
+                map.serialize_entry("profile_id", &self.profile_id)?;
+            }
+            map.serialize_entry("type", &self.type_)?;
+            for (key, value) in &self.extra {
+                let typed = match key.as_str() {
+                    "description" => !::std::option::Option::is_none(&self.description),
+                    "extension" => !::std::option::Option::is_none(&self.extension),
+                    "id" => true,
+                    "number" => true,
+                    "phone_contact" => !::std::option::Option::is_none(&self.phone_contact),
+                    "profile_id" => !::std::option::Option::is_none(&self.profile_id),
+                    "type" => true,
+                    _ => false,
+                };
+                if !typed {
+                    map.serialize_entry(key, value)?;
+                }
+            }
+            map.end()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for PhoneNumberEnvelope {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            struct Visitor;
+            impl<'de> ::serde::de::Visitor<'de> for Visitor {
+                type Value = PhoneNumberEnvelope;
+                fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                    f.write_str("an object PhoneNumberEnvelope")
+                }
+                fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                    self,
+                    mut map: A,
+                ) -> ::std::result::Result<PhoneNumberEnvelope, A::Error> {
+                    let mut extra = ::serde_json::Map::new();
+                    let mut f0: ::std::option::Option<PhoneNumber> = None;
+                    while let Some(key) =
+                        map.next_key::<crmkit_runtime::__private::open::Key<'de>>()?
+                    {
+                        match key.as_str() {
+                            "data" => {
+                                if f0.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "data",
+                                    ));
+                                }
+                                let value: PhoneNumber = map.next_value()?;
+                                f0 = Some(value);
+                            }
+                            _ => {
+                                let value: ::serde_json::Value = map.next_value()?;
+                                extra.insert(key.into_owned(), value);
+                            }
+                        }
+                    }
+                    Ok(PhoneNumberEnvelope {
+                        data: match f0 {
+                            Some(v) => v,
+                            None => {
+                                return Err(<A::Error as ::serde::de::Error>::missing_field(
+                                    "data",
+                                ));
+                            }
+                        },
+                        extra,
+                    })
+                }
+            }
+            deserializer.deserialize_map(Visitor)
+        }
+    }
+    impl ::serde::Serialize for PhoneNumberEnvelope {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(None)?;
+            map.serialize_entry("data", &self.data)?;
+            for (key, value) in &self.extra {
+                let typed = match key.as_str() {
+                    "data" => true,
+                    _ => false,
+                };
+                if !typed {
+                    map.serialize_entry(key, value)?;
+                }
+            }
+            map.end()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for PhoneNumberList {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            struct Visitor;
+            impl<'de> ::serde::de::Visitor<'de> for Visitor {
+                type Value = PhoneNumberList;
+                fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                    f.write_str("an object PhoneNumberList")
+                }
+                fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                    self,
+                    mut map: A,
+                ) -> ::std::result::Result<PhoneNumberList, A::Error> {
+                    let mut extra = ::serde_json::Map::new();
+                    let mut f0: ::std::option::Option<::std::vec::Vec<PhoneNumber>> = None;
+                    let mut f1: ::std::option::Option<PaginationLinks> = None;
+                    let mut f2: ::std::option::Option<PaginationMeta> = None;
+                    while let Some(key) =
+                        map.next_key::<crmkit_runtime::__private::open::Key<'de>>()?
+                    {
+                        match key.as_str() {
+                            "data" => {
+                                if f0.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "data",
+                                    ));
+                                }
+                                let value: ::std::vec::Vec<PhoneNumber> = map.next_value()?;
+                                f0 = Some(value);
+                            }
+                            "links" => {
+                                if f1.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "links",
+                                    ));
+                                }
+                                let value: PaginationLinks = map.next_value()?;
+                                f1 = Some(value);
+                            }
+                            "meta" => {
+                                if f2.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "meta",
+                                    ));
+                                }
+                                let value: PaginationMeta = map.next_value()?;
+                                f2 = Some(value);
+                            }
+                            _ => {
+                                let value: ::serde_json::Value = map.next_value()?;
+                                extra.insert(key.into_owned(), value);
+                            }
+                        }
+                    }
+                    Ok(PhoneNumberList {
+                        data: match f0 {
+                            Some(v) => v,
+                            None => {
+                                return Err(<A::Error as ::serde::de::Error>::missing_field(
+                                    "data",
+                                ));
+                            }
+                        },
+                        links: match f1 {
+                            Some(v) => v,
+                            None => {
+                                return Err(<A::Error as ::serde::de::Error>::missing_field(
+                                    "links",
+                                ));
+                            }
+                        },
+                        meta: match f2 {
+                            Some(v) => v,
+                            None => {
+                                return Err(<A::Error as ::serde::de::Error>::missing_field(
+                                    "meta",
+                                ));
+                            }
+                        },
+                        extra,
+                    })
+                }
+            }
+            deserializer.deserialize_map(Visitor)
+        }
+    }
+    impl ::serde::Serialize for PhoneNumberList {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(None)?;
+            map.serialize_entry("data", &self.data)?;
+            map.serialize_entry("links", &self.links)?;
+            map.serialize_entry("meta", &self.meta)?;
+            for (key, value) in &self.extra {
+                let typed = match key.as_str() {
+                    "data" => true,
+                    "links" => true,
+                    "meta" => true,
+                    _ => false,
+                };
+                if !typed {
+                    map.serialize_entry(key, value)?;
+                }
+            }
+            map.end()
+        }
+    }
 }
 #[derive(Clone, Debug)]
 /// Client for FIRST LINE Phone Number API
@@ -2078,13 +3045,14 @@ pub mod __fuzz {
         "update_phone_number",
         "delete_phone_number",
     ];
-    /// Classifies and decodes `body` as the answer to `operation`; `None` for an unknown id.
+    /// Classifies and decodes `body` as the answer to `operation`, and encodes the decoded value again as JSON (`Ok(None)` for an answer without a JSON body); `None` for an unknown id.
     pub fn decode<P: crmkit_runtime::Profile>(
         profile: &P,
         operation: &str,
         status: ::reqwest::StatusCode,
         body: &[u8],
-    ) -> ::std::option::Option<bool> {
+    ) -> ::std::option::Option<crmkit_runtime::Result<::std::option::Option<::serde_json::Value>>>
+    {
         Some(match operation {
             "list_phone_numbers" => {
                 const OP: crmkit_runtime::Operation = crmkit_runtime::Operation {

@@ -9,60 +9,90 @@ use progenitor_client::{ClientHooks, OperationInfo, RequestBuilderExt, encode_pa
 #[allow(clippy::all)]
 pub mod types {
     ///The value of one action custom item (アクション詳細項目); only the field matching `itemType` is filled. The document shows no `number` field here.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ActionCustom {
         ///Identifier of the action custom item definition.
-        #[serde(
-            rename = "actionCustomItemId",
-            skip_serializing_if = "::std::option::Option::is_none"
+        #[cfg_attr(
+            feature = "schemars",
+            serde(
+                rename = "actionCustomItemId",
+                skip_serializing_if = "::std::option::Option::is_none"
+            )
         )]
         pub action_custom_item_id: ::std::option::Option<i64>,
         ///Date-time value (date items); null for other item types. ISO 8601 date-time with offset, kept as sent.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[cfg_attr(
+            feature = "schemars",
+            serde(skip_serializing_if = "::std::option::Option::is_none")
+        )]
         pub datetime: ::std::option::Option<::std::string::String>,
         ///Decimal value as a string to keep its precision (e.g. `"1234.56"`); null for other item types.
-        #[serde(
-            rename = "decimalNumber",
-            skip_serializing_if = "::std::option::Option::is_none"
+        #[cfg_attr(
+            feature = "schemars",
+            serde(
+                rename = "decimalNumber",
+                skip_serializing_if = "::std::option::Option::is_none"
+            )
         )]
         pub decimal_number: ::std::option::Option<::std::string::String>,
         ///Identifier of this value record.
         pub id: i64,
         ///The item's type (e.g. text, number, date, select); the document does not list the values.
-        #[serde(
-            rename = "itemType",
-            skip_serializing_if = "::std::option::Option::is_none"
+        #[cfg_attr(
+            feature = "schemars",
+            serde(
+                rename = "itemType",
+                skip_serializing_if = "::std::option::Option::is_none"
+            )
         )]
         pub item_type: ::std::option::Option<::std::string::String>,
         ///The item's display name (項目名).
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[cfg_attr(
+            feature = "schemars",
+            serde(skip_serializing_if = "::std::option::Option::is_none")
+        )]
         pub name: ::std::option::Option<::std::string::String>,
         ///The selected options with their labels.
-        #[serde(
-            rename = "selectedOptions",
-            skip_serializing_if = "::std::option::Option::is_none"
+        #[cfg_attr(
+            feature = "schemars",
+            serde(
+                rename = "selectedOptions",
+                skip_serializing_if = "::std::option::Option::is_none"
+            )
         )]
         pub selected_options: ::std::option::Option<::std::vec::Vec<SelectedOption>>,
         ///Selected option value (single-select items); null otherwise.
-        #[serde(
-            rename = "selectedValue",
-            skip_serializing_if = "::std::option::Option::is_none"
+        #[cfg_attr(
+            feature = "schemars",
+            serde(
+                rename = "selectedValue",
+                skip_serializing_if = "::std::option::Option::is_none"
+            )
         )]
         pub selected_value: ::std::option::Option<i64>,
         ///Selected option values (multi-select items); null otherwise.
-        #[serde(
-            rename = "selectedValues",
-            skip_serializing_if = "::std::option::Option::is_none"
+        #[cfg_attr(
+            feature = "schemars",
+            serde(
+                rename = "selectedValues",
+                skip_serializing_if = "::std::option::Option::is_none"
+            )
         )]
         pub selected_values: ::std::option::Option<::std::vec::Vec<i64>>,
         ///Text value (text items); null for other item types.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[cfg_attr(
+            feature = "schemars",
+            serde(skip_serializing_if = "::std::option::Option::is_none")
+        )]
         pub text: ::std::option::Option<::std::string::String>,
         ///The value in its most natural JSON form for the item type (the document's example is the text `テキスト`); untyped (any JSON value, null included) because it differs per item type.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[cfg_attr(
+            feature = "schemars",
+            serde(skip_serializing_if = "::std::option::Option::is_none")
+        )]
         pub value: ::std::option::Option<::serde_json::Value>,
-        #[serde(flatten)]
+        #[cfg_attr(feature = "schemars", serde(flatten))]
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl ActionCustom {
@@ -90,34 +120,46 @@ pub mod types {
         }
     }
     ///An action custom item definition (アクション詳細項目) with its options.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ActionCustomItem {
         ///Options (選択肢) of a select-type item.
-        #[serde(
-            rename = "actionCustomItemOptions",
-            default,
-            skip_serializing_if = "::std::vec::Vec::is_empty"
+        #[cfg_attr(
+            feature = "schemars",
+            serde(
+                rename = "actionCustomItemOptions",
+                default,
+                skip_serializing_if = "::std::vec::Vec::is_empty"
+            )
         )]
         pub action_custom_item_options: ::std::vec::Vec<CustomItemOption>,
         ///Identifier of the item.
         pub id: i64,
         ///Key of the item (項目キー).
-        #[serde(
-            rename = "itemKey",
-            skip_serializing_if = "::std::option::Option::is_none"
+        #[cfg_attr(
+            feature = "schemars",
+            serde(
+                rename = "itemKey",
+                skip_serializing_if = "::std::option::Option::is_none"
+            )
         )]
         pub item_key: ::std::option::Option<::std::string::String>,
         ///Type of the item (アクション詳細項目タイプ).
-        #[serde(
-            rename = "itemType",
-            skip_serializing_if = "::std::option::Option::is_none"
+        #[cfg_attr(
+            feature = "schemars",
+            serde(
+                rename = "itemType",
+                skip_serializing_if = "::std::option::Option::is_none"
+            )
         )]
         pub item_type: ::std::option::Option<::std::string::String>,
         ///Display name (項目名).
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[cfg_attr(
+            feature = "schemars",
+            serde(skip_serializing_if = "::std::option::Option::is_none")
+        )]
         pub name: ::std::option::Option<::std::string::String>,
-        #[serde(flatten)]
+        #[cfg_attr(feature = "schemars", serde(flatten))]
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl ActionCustomItem {
@@ -126,21 +168,27 @@ pub mod types {
         }
     }
     ///A label (ラベル) registered for an action custom item.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ActionCustomItemLabel {
         ///When the record was created, ISO 8601 with offset (e.g. `2018-04-01T10:30:00+09:00`), kept as sent.
-        #[serde(
-            rename = "createdAt",
-            skip_serializing_if = "::std::option::Option::is_none"
+        #[cfg_attr(
+            feature = "schemars",
+            serde(
+                rename = "createdAt",
+                skip_serializing_if = "::std::option::Option::is_none"
+            )
         )]
         pub created_at: ::std::option::Option<::std::string::String>,
         ///Identifier of the label.
         pub id: i64,
         ///The label text.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[cfg_attr(
+            feature = "schemars",
+            serde(skip_serializing_if = "::std::option::Option::is_none")
+        )]
         pub name: ::std::option::Option<::std::string::String>,
-        #[serde(flatten)]
+        #[cfg_attr(feature = "schemars", serde(flatten))]
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl ActionCustomItemLabel {
@@ -149,24 +197,30 @@ pub mod types {
         }
     }
     ///One page of the labels of an action custom item.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ActionCustomItemLabelList {
         ///Key of the action custom item the labels belong to.
-        #[serde(
-            rename = "actionCustomItemKey",
-            skip_serializing_if = "::std::option::Option::is_none"
+        #[cfg_attr(
+            feature = "schemars",
+            serde(
+                rename = "actionCustomItemKey",
+                skip_serializing_if = "::std::option::Option::is_none"
+            )
         )]
         pub action_custom_item_key: ::std::option::Option<::std::string::String>,
         ///The labels of this page.
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[cfg_attr(
+            feature = "schemars",
+            serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+        )]
         pub labels: ::std::vec::Vec<ActionCustomItemLabel>,
         ///The page returned (1-based).
         pub page: i32,
         ///Total number of matching labels across all pages.
-        #[serde(rename = "totalCount")]
+        #[cfg_attr(feature = "schemars", serde(rename = "totalCount"))]
         pub total_count: i64,
-        #[serde(flatten)]
+        #[cfg_attr(feature = "schemars", serde(flatten))]
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl ActionCustomItemLabelList {
@@ -175,17 +229,20 @@ pub mod types {
         }
     }
     ///Every action custom item definition of the account (not paged).
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ActionCustomItemList {
         ///The action custom items.
-        #[serde(
-            rename = "actionCustomItems",
-            default,
-            skip_serializing_if = "::std::vec::Vec::is_empty"
+        #[cfg_attr(
+            feature = "schemars",
+            serde(
+                rename = "actionCustomItems",
+                default,
+                skip_serializing_if = "::std::vec::Vec::is_empty"
+            )
         )]
         pub action_custom_items: ::std::vec::Vec<ActionCustomItem>,
-        #[serde(flatten)]
+        #[cfg_attr(feature = "schemars", serde(flatten))]
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl ActionCustomItemList {
@@ -235,22 +292,31 @@ pub mod types {
         }
     }
     ///A file attached to an action.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ActionFile {
         ///MIME type of the file.
-        #[serde(
-            rename = "mimeType",
-            skip_serializing_if = "::std::option::Option::is_none"
+        #[cfg_attr(
+            feature = "schemars",
+            serde(
+                rename = "mimeType",
+                skip_serializing_if = "::std::option::Option::is_none"
+            )
         )]
         pub mime_type: ::std::option::Option<::std::string::String>,
         ///File name.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[cfg_attr(
+            feature = "schemars",
+            serde(skip_serializing_if = "::std::option::Option::is_none")
+        )]
         pub name: ::std::option::Option<::std::string::String>,
         ///Download URL of the file.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[cfg_attr(
+            feature = "schemars",
+            serde(skip_serializing_if = "::std::option::Option::is_none")
+        )]
         pub url: ::std::option::Option<::std::string::String>,
-        #[serde(flatten)]
+        #[cfg_attr(feature = "schemars", serde(flatten))]
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl ActionFile {
@@ -259,25 +325,37 @@ pub mod types {
         }
     }
     ///An action purpose (アクションの目的) of a deal type, with the action type (`pattern`) it belongs to.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ActionPurpose {
         ///Identifier of the purpose.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[cfg_attr(
+            feature = "schemars",
+            serde(skip_serializing_if = "::std::option::Option::is_none")
+        )]
         pub id: ::std::option::Option<i64>,
         ///Name of the purpose.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[cfg_attr(
+            feature = "schemars",
+            serde(skip_serializing_if = "::std::option::Option::is_none")
+        )]
         pub name: ::std::option::Option<::std::string::String>,
         ///Identifier of the action type (種別) of the purpose.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[cfg_attr(
+            feature = "schemars",
+            serde(skip_serializing_if = "::std::option::Option::is_none")
+        )]
         pub pattern: ::std::option::Option<i32>,
         ///Name of the action type.
-        #[serde(
-            rename = "patternName",
-            skip_serializing_if = "::std::option::Option::is_none"
+        #[cfg_attr(
+            feature = "schemars",
+            serde(
+                rename = "patternName",
+                skip_serializing_if = "::std::option::Option::is_none"
+            )
         )]
         pub pattern_name: ::std::option::Option<::std::string::String>,
-        #[serde(flatten)]
+        #[cfg_attr(feature = "schemars", serde(flatten))]
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl ActionPurpose {
@@ -302,32 +380,47 @@ pub mod types {
         }
     }
     ///One audit log entry: who did what to which kind of data, and when.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct Audit {
         ///Kind of data changed, in Japanese (e.g. `案件`, deal).
-        #[serde(
-            rename = "dataType",
-            skip_serializing_if = "::std::option::Option::is_none"
+        #[cfg_attr(
+            feature = "schemars",
+            serde(
+                rename = "dataType",
+                skip_serializing_if = "::std::option::Option::is_none"
+            )
         )]
         pub data_type: ::std::option::Option<::std::string::String>,
         ///Details of the change.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[cfg_attr(
+            feature = "schemars",
+            serde(skip_serializing_if = "::std::option::Option::is_none")
+        )]
         pub details: ::std::option::Option<::std::string::String>,
         ///Identifier of the entry.
         pub id: i64,
         ///Operation, e.g. `create` (other values are not documented).
-        #[serde(
-            rename = "operationType",
-            skip_serializing_if = "::std::option::Option::is_none"
+        #[cfg_attr(
+            feature = "schemars",
+            serde(
+                rename = "operationType",
+                skip_serializing_if = "::std::option::Option::is_none"
+            )
         )]
         pub operation_type: ::std::option::Option<::std::string::String>,
         ///When the operation happened. ISO 8601 date-time with offset, kept as sent.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[cfg_attr(
+            feature = "schemars",
+            serde(skip_serializing_if = "::std::option::Option::is_none")
+        )]
         pub time: ::std::option::Option<::std::string::String>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[cfg_attr(
+            feature = "schemars",
+            serde(skip_serializing_if = "::std::option::Option::is_none")
+        )]
         pub user: ::std::option::Option<UserSummary>,
-        #[serde(flatten)]
+        #[cfg_attr(feature = "schemars", serde(flatten))]
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl Audit {
@@ -336,18 +429,21 @@ pub mod types {
         }
     }
     ///One page of audit log entries.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct AuditList {
         ///The entries of this page.
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[cfg_attr(
+            feature = "schemars",
+            serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+        )]
         pub audits: ::std::vec::Vec<Audit>,
         ///The page returned (1-based; the document's placeholder example shows `0`).
         pub page: i32,
         ///Total number of matching records across all pages.
-        #[serde(rename = "totalCount")]
+        #[cfg_attr(feature = "schemars", serde(rename = "totalCount"))]
         pub total_count: i64,
-        #[serde(flatten)]
+        #[cfg_attr(feature = "schemars", serde(flatten))]
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl AuditList {
@@ -589,19 +685,28 @@ pub mod types {
         }
     }
     ///The errors of one element of a bulk request.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct BulkErrorEntry {
         ///Position of the rejected element in the request array (0-based, inferred).
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[cfg_attr(
+            feature = "schemars",
+            serde(skip_serializing_if = "::std::option::Option::is_none")
+        )]
         pub index: ::std::option::Option<i32>,
         ///Messages for this element. The document spells the key `massages`; kept as documented.
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[cfg_attr(
+            feature = "schemars",
+            serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+        )]
         pub massages: ::std::vec::Vec<::std::string::String>,
         ///The same messages under the probable intended spelling; the document only shows `massages`.
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[cfg_attr(
+            feature = "schemars",
+            serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+        )]
         pub messages: ::std::vec::Vec<::std::string::String>,
-        #[serde(flatten)]
+        #[cfg_attr(feature = "schemars", serde(flatten))]
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl BulkErrorEntry {
@@ -762,73 +867,115 @@ pub mod types {
         }
     }
     ///A contact (コンタクト), i.e. a person at a customer.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct Contact {
         ///Address (住所).
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[cfg_attr(
+            feature = "schemars",
+            serde(skip_serializing_if = "::std::option::Option::is_none")
+        )]
         pub address: ::std::option::Option<::std::string::String>,
         ///Contact custom item values (コンタクト詳細項目).
-        #[serde(
-            rename = "contactCustoms",
-            default,
-            skip_serializing_if = "::std::vec::Vec::is_empty"
+        #[cfg_attr(
+            feature = "schemars",
+            serde(
+                rename = "contactCustoms",
+                default,
+                skip_serializing_if = "::std::vec::Vec::is_empty"
+            )
         )]
         pub contact_customs: ::std::vec::Vec<ContactCustom>,
         ///When the record was created, ISO 8601 with offset (e.g. `2018-04-01T10:30:00+09:00`), kept as sent.
-        #[serde(
-            rename = "createdAt",
-            skip_serializing_if = "::std::option::Option::is_none"
+        #[cfg_attr(
+            feature = "schemars",
+            serde(
+                rename = "createdAt",
+                skip_serializing_if = "::std::option::Option::is_none"
+            )
         )]
         pub created_at: ::std::option::Option<::std::string::String>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[cfg_attr(
+            feature = "schemars",
+            serde(skip_serializing_if = "::std::option::Option::is_none")
+        )]
         pub customer: ::std::option::Option<NamedRef>,
         ///Department (部署).
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[cfg_attr(
+            feature = "schemars",
+            serde(skip_serializing_if = "::std::option::Option::is_none")
+        )]
         pub dept: ::std::option::Option<::std::string::String>,
         ///E-mail address (メールアドレス).
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[cfg_attr(
+            feature = "schemars",
+            serde(skip_serializing_if = "::std::option::Option::is_none")
+        )]
         pub email: ::std::option::Option<::std::string::String>,
         ///Contact id (コンタクトID).
         pub id: i64,
         ///Lifecycle stages of the contact.
-        #[serde(
-            rename = "lifecycleStages",
-            default,
-            skip_serializing_if = "::std::vec::Vec::is_empty"
+        #[cfg_attr(
+            feature = "schemars",
+            serde(
+                rename = "lifecycleStages",
+                default,
+                skip_serializing_if = "::std::vec::Vec::is_empty"
+            )
         )]
         pub lifecycle_stages: ::std::vec::Vec<LifecycleStage>,
         ///Lead score synchronised from Marketo.
-        #[serde(
-            rename = "marketoLeadScore",
-            skip_serializing_if = "::std::option::Option::is_none"
+        #[cfg_attr(
+            feature = "schemars",
+            serde(
+                rename = "marketoLeadScore",
+                skip_serializing_if = "::std::option::Option::is_none"
+            )
         )]
         pub marketo_lead_score: ::std::option::Option<i64>,
         ///Memo (メモ).
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[cfg_attr(
+            feature = "schemars",
+            serde(skip_serializing_if = "::std::option::Option::is_none")
+        )]
         pub memo: ::std::option::Option<::std::string::String>,
         ///Mobile number (携帯電話番号).
-        #[serde(
-            rename = "mobileTel",
-            skip_serializing_if = "::std::option::Option::is_none"
+        #[cfg_attr(
+            feature = "schemars",
+            serde(
+                rename = "mobileTel",
+                skip_serializing_if = "::std::option::Option::is_none"
+            )
         )]
         pub mobile_tel: ::std::option::Option<::std::string::String>,
         ///Contact name (コンタクト名).
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[cfg_attr(
+            feature = "schemars",
+            serde(skip_serializing_if = "::std::option::Option::is_none")
+        )]
         pub name: ::std::option::Option<::std::string::String>,
         ///Position (役職).
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[cfg_attr(
+            feature = "schemars",
+            serde(skip_serializing_if = "::std::option::Option::is_none")
+        )]
         pub position: ::std::option::Option<::std::string::String>,
         ///Telephone number (電話番号).
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[cfg_attr(
+            feature = "schemars",
+            serde(skip_serializing_if = "::std::option::Option::is_none")
+        )]
         pub tel: ::std::option::Option<::std::string::String>,
         ///When the record was last updated (ISO 8601 with offset).
-        #[serde(
-            rename = "updatedAt",
-            skip_serializing_if = "::std::option::Option::is_none"
+        #[cfg_attr(
+            feature = "schemars",
+            serde(
+                rename = "updatedAt",
+                skip_serializing_if = "::std::option::Option::is_none"
+            )
         )]
         pub updated_at: ::std::option::Option<::std::string::String>,
-        #[serde(flatten)]
+        #[cfg_attr(feature = "schemars", serde(flatten))]
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl Contact {
@@ -837,87 +984,138 @@ pub mod types {
         }
     }
     ///An action seen from a contact (コンタクト): either a contact action or a deal action the contact is attached to (`dataType`). `startDatetime` and `endDatetime` are always present and may be null.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ContactAction {
         ///Action custom item values (アクション詳細項目).
-        #[serde(
-            rename = "actionCustoms",
-            default,
-            skip_serializing_if = "::std::vec::Vec::is_empty"
+        #[cfg_attr(
+            feature = "schemars",
+            serde(
+                rename = "actionCustoms",
+                default,
+                skip_serializing_if = "::std::vec::Vec::is_empty"
+            )
         )]
         pub action_customs: ::std::vec::Vec<ActionCustom>,
         ///`true` while planned / not done (予定), `false` once done (完了).
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[cfg_attr(
+            feature = "schemars",
+            serde(skip_serializing_if = "::std::option::Option::is_none")
+        )]
         pub active: ::std::option::Option<bool>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[cfg_attr(
+            feature = "schemars",
+            serde(skip_serializing_if = "::std::option::Option::is_none")
+        )]
         pub contact: ::std::option::Option<NamedRef>,
         ///When the record was created, ISO 8601 with offset (e.g. `2018-04-01T10:30:00+09:00`), kept as sent.
-        #[serde(
-            rename = "createdAt",
-            skip_serializing_if = "::std::option::Option::is_none"
+        #[cfg_attr(
+            feature = "schemars",
+            serde(
+                rename = "createdAt",
+                skip_serializing_if = "::std::option::Option::is_none"
+            )
         )]
         pub created_at: ::std::option::Option<::std::string::String>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[cfg_attr(
+            feature = "schemars",
+            serde(skip_serializing_if = "::std::option::Option::is_none")
+        )]
         pub creator: ::std::option::Option<NamedRef>,
         ///Kind of action: `0` = a deal action the contact is attached to (コンタクトが紐付いている案件アクション), `1` = a contact action (コンタクトアクション).
-        #[serde(
-            rename = "dataType",
-            skip_serializing_if = "::std::option::Option::is_none"
+        #[cfg_attr(
+            feature = "schemars",
+            serde(
+                rename = "dataType",
+                skip_serializing_if = "::std::option::Option::is_none"
+            )
         )]
         pub data_type: ::std::option::Option<i32>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[cfg_attr(
+            feature = "schemars",
+            serde(skip_serializing_if = "::std::option::Option::is_none")
+        )]
         pub deal: ::std::option::Option<NamedRef>,
         ///End of the action; null when not set. ISO 8601 date-time with offset, kept as sent.
-        #[serde(
-            rename = "endDatetime",
-            deserialize_with = "::std::option::Option::deserialize"
+        #[cfg_attr(
+            feature = "schemars",
+            serde(
+                rename = "endDatetime",
+                deserialize_with = "::std::option::Option::deserialize"
+            )
         )]
         pub end_datetime: ::std::option::Option<::std::string::String>,
         ///Outcome of the action imported from an external service or the like (the document's example text says so).
-        #[serde(
-            rename = "extraResult",
-            skip_serializing_if = "::std::option::Option::is_none"
+        #[cfg_attr(
+            feature = "schemars",
+            serde(
+                rename = "extraResult",
+                skip_serializing_if = "::std::option::Option::is_none"
+            )
         )]
         pub extra_result: ::std::option::Option<::std::string::String>,
         ///Attached files; only in the single-action answer when `include_files` is set.
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[cfg_attr(
+            feature = "schemars",
+            serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+        )]
         pub files: ::std::vec::Vec<ActionFile>,
         ///Identifier of the action (アクションID).
         pub id: i64,
         ///Other users in charge (他の担当者).
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[cfg_attr(
+            feature = "schemars",
+            serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+        )]
         pub invitees: ::std::vec::Vec<NamedRef>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[cfg_attr(
+            feature = "schemars",
+            serde(skip_serializing_if = "::std::option::Option::is_none")
+        )]
         pub pattern: ::std::option::Option<NamedRef>,
         ///Note written before the action (事前メモ).
-        #[serde(
-            rename = "preNote",
-            skip_serializing_if = "::std::option::Option::is_none"
+        #[cfg_attr(
+            feature = "schemars",
+            serde(
+                rename = "preNote",
+                skip_serializing_if = "::std::option::Option::is_none"
+            )
         )]
         pub pre_note: ::std::option::Option<::std::string::String>,
         ///Outcome of the action (実施結果).
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[cfg_attr(
+            feature = "schemars",
+            serde(skip_serializing_if = "::std::option::Option::is_none")
+        )]
         pub result: ::std::option::Option<::std::string::String>,
         ///Start of the action; null when not set (the document's example shows null). ISO 8601 date-time with offset, kept as sent.
-        #[serde(
-            rename = "startDatetime",
-            deserialize_with = "::std::option::Option::deserialize"
+        #[cfg_attr(
+            feature = "schemars",
+            serde(
+                rename = "startDatetime",
+                deserialize_with = "::std::option::Option::deserialize"
+            )
         )]
         pub start_datetime: ::std::option::Option<::std::string::String>,
         ///Whether the action is synchronised with a calendar.
-        #[serde(
-            rename = "syncCalendar",
-            skip_serializing_if = "::std::option::Option::is_none"
+        #[cfg_attr(
+            feature = "schemars",
+            serde(
+                rename = "syncCalendar",
+                skip_serializing_if = "::std::option::Option::is_none"
+            )
         )]
         pub sync_calendar: ::std::option::Option<bool>,
         ///When the record was last updated (ISO 8601 with offset).
-        #[serde(
-            rename = "updatedAt",
-            skip_serializing_if = "::std::option::Option::is_none"
+        #[cfg_attr(
+            feature = "schemars",
+            serde(
+                rename = "updatedAt",
+                skip_serializing_if = "::std::option::Option::is_none"
+            )
         )]
         pub updated_at: ::std::option::Option<::std::string::String>,
-        #[serde(flatten)]
+        #[cfg_attr(feature = "schemars", serde(flatten))]
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl ContactAction {
@@ -926,18 +1124,21 @@ pub mod types {
         }
     }
     ///One page of contact actions.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ContactActionList {
         ///The actions of this page.
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[cfg_attr(
+            feature = "schemars",
+            serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+        )]
         pub actions: ::std::vec::Vec<ContactAction>,
         ///The page returned (1-based; the document's placeholder example shows `0`).
         pub page: i32,
         ///Total number of matching records across all pages.
-        #[serde(rename = "totalCount")]
+        #[cfg_attr(feature = "schemars", serde(rename = "totalCount"))]
         pub total_count: i64,
-        #[serde(flatten)]
+        #[cfg_attr(feature = "schemars", serde(flatten))]
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl ContactActionList {
@@ -946,63 +1147,96 @@ pub mod types {
         }
     }
     ///The value of one contact custom item (コンタクト詳細項目); only the field matching `itemType` is filled.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ContactCustom {
         ///Identifier of the contact custom item definition.
-        #[serde(
-            rename = "contactCustomItemId",
-            skip_serializing_if = "::std::option::Option::is_none"
+        #[cfg_attr(
+            feature = "schemars",
+            serde(
+                rename = "contactCustomItemId",
+                skip_serializing_if = "::std::option::Option::is_none"
+            )
         )]
         pub contact_custom_item_id: ::std::option::Option<i64>,
         ///Date-time value (date items); null for other item types. ISO 8601 date-time with offset, kept as sent.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[cfg_attr(
+            feature = "schemars",
+            serde(skip_serializing_if = "::std::option::Option::is_none")
+        )]
         pub datetime: ::std::option::Option<::std::string::String>,
         ///Decimal value as a string to keep its precision (e.g. `"1234.56"`); null for other item types.
-        #[serde(
-            rename = "decimalNumber",
-            skip_serializing_if = "::std::option::Option::is_none"
+        #[cfg_attr(
+            feature = "schemars",
+            serde(
+                rename = "decimalNumber",
+                skip_serializing_if = "::std::option::Option::is_none"
+            )
         )]
         pub decimal_number: ::std::option::Option<::std::string::String>,
         ///Identifier of this value record.
         pub id: i64,
         ///The item's type (e.g. text, number, date, select); the document does not list the values.
-        #[serde(
-            rename = "itemType",
-            skip_serializing_if = "::std::option::Option::is_none"
+        #[cfg_attr(
+            feature = "schemars",
+            serde(
+                rename = "itemType",
+                skip_serializing_if = "::std::option::Option::is_none"
+            )
         )]
         pub item_type: ::std::option::Option<::std::string::String>,
         ///The item's display name (項目名).
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[cfg_attr(
+            feature = "schemars",
+            serde(skip_serializing_if = "::std::option::Option::is_none")
+        )]
         pub name: ::std::option::Option<::std::string::String>,
         ///Integer value (number items); null for other item types.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[cfg_attr(
+            feature = "schemars",
+            serde(skip_serializing_if = "::std::option::Option::is_none")
+        )]
         pub number: ::std::option::Option<i64>,
         ///The selected options with their labels.
-        #[serde(
-            rename = "selectedOptions",
-            skip_serializing_if = "::std::option::Option::is_none"
+        #[cfg_attr(
+            feature = "schemars",
+            serde(
+                rename = "selectedOptions",
+                skip_serializing_if = "::std::option::Option::is_none"
+            )
         )]
         pub selected_options: ::std::option::Option<::std::vec::Vec<SelectedOption>>,
         ///Selected option value (single-select items); null otherwise.
-        #[serde(
-            rename = "selectedValue",
-            skip_serializing_if = "::std::option::Option::is_none"
+        #[cfg_attr(
+            feature = "schemars",
+            serde(
+                rename = "selectedValue",
+                skip_serializing_if = "::std::option::Option::is_none"
+            )
         )]
         pub selected_value: ::std::option::Option<i64>,
         ///Selected option values (multi-select items); null otherwise.
-        #[serde(
-            rename = "selectedValues",
-            skip_serializing_if = "::std::option::Option::is_none"
+        #[cfg_attr(
+            feature = "schemars",
+            serde(
+                rename = "selectedValues",
+                skip_serializing_if = "::std::option::Option::is_none"
+            )
         )]
         pub selected_values: ::std::option::Option<::std::vec::Vec<i64>>,
         ///Text value (text items); null for other item types.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[cfg_attr(
+            feature = "schemars",
+            serde(skip_serializing_if = "::std::option::Option::is_none")
+        )]
         pub text: ::std::option::Option<::std::string::String>,
         ///The value in its most natural JSON form for the item type (the document's example is the text `テキスト`); untyped (any JSON value, null included) because it differs per item type.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[cfg_attr(
+            feature = "schemars",
+            serde(skip_serializing_if = "::std::option::Option::is_none")
+        )]
         pub value: ::std::option::Option<::serde_json::Value>,
-        #[serde(flatten)]
+        #[cfg_attr(feature = "schemars", serde(flatten))]
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl ContactCustom {
@@ -1089,18 +1323,21 @@ pub mod types {
         }
     }
     ///One page of contacts.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ContactList {
         ///The contacts of this page.
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[cfg_attr(
+            feature = "schemars",
+            serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+        )]
         pub contacts: ::std::vec::Vec<Contact>,
         ///The page returned (1-based; the document's placeholder example shows `0`).
         pub page: i32,
         ///Total number of matching records across all pages.
-        #[serde(rename = "totalCount")]
+        #[cfg_attr(feature = "schemars", serde(rename = "totalCount"))]
         pub total_count: i64,
-        #[serde(flatten)]
+        #[cfg_attr(feature = "schemars", serde(flatten))]
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl ContactList {
@@ -1109,17 +1346,20 @@ pub mod types {
         }
     }
     ///Contact settings: the contact custom item definitions (コンタクト詳細項目).
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ContactSettings {
         ///Contact custom item definitions (コンタクト詳細項目).
-        #[serde(
-            rename = "contactCustomItems",
-            default,
-            skip_serializing_if = "::std::vec::Vec::is_empty"
+        #[cfg_attr(
+            feature = "schemars",
+            serde(
+                rename = "contactCustomItems",
+                default,
+                skip_serializing_if = "::std::vec::Vec::is_empty"
+            )
         )]
         pub contact_custom_items: ::std::vec::Vec<CustomItemDefinition>,
-        #[serde(flatten)]
+        #[cfg_attr(feature = "schemars", serde(flatten))]
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl ContactSettings {
@@ -1645,40 +1885,55 @@ pub mod types {
         }
     }
     ///Definition of a custom item (詳細項目) of customers, contacts or deals, with its options. `name` is always present and may be null (as in the deal-type settings example).
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct CustomItemDefinition {
         ///Options of a select-type item.
-        #[serde(
-            rename = "customItemOptions",
-            default,
-            skip_serializing_if = "::std::vec::Vec::is_empty"
+        #[cfg_attr(
+            feature = "schemars",
+            serde(
+                rename = "customItemOptions",
+                default,
+                skip_serializing_if = "::std::vec::Vec::is_empty"
+            )
         )]
         pub custom_item_options: ::std::vec::Vec<CustomItemOption>,
         ///Identifier of the custom item definition.
         pub id: i64,
         ///Key of the item (項目キー), usable instead of the id in requests.
-        #[serde(
-            rename = "itemKey",
-            skip_serializing_if = "::std::option::Option::is_none"
+        #[cfg_attr(
+            feature = "schemars",
+            serde(
+                rename = "itemKey",
+                skip_serializing_if = "::std::option::Option::is_none"
+            )
         )]
         pub item_key: ::std::option::Option<::std::string::String>,
         ///Type of the item (text, number, date, select, ...); the document does not list the values.
-        #[serde(
-            rename = "itemType",
-            skip_serializing_if = "::std::option::Option::is_none"
+        #[cfg_attr(
+            feature = "schemars",
+            serde(
+                rename = "itemType",
+                skip_serializing_if = "::std::option::Option::is_none"
+            )
         )]
         pub item_type: ::std::option::Option<::std::string::String>,
         ///Display name of the item; the deal-type settings example shows null.
-        #[serde(deserialize_with = "::std::option::Option::deserialize")]
+        #[cfg_attr(
+            feature = "schemars",
+            serde(deserialize_with = "::std::option::Option::deserialize")
+        )]
         pub name: ::std::option::Option<::std::string::String>,
         ///Display order. A number, except in the deal-type settings example where it is a string.
-        #[serde(
-            rename = "orderNum",
-            skip_serializing_if = "::std::option::Option::is_none"
+        #[cfg_attr(
+            feature = "schemars",
+            serde(
+                rename = "orderNum",
+                skip_serializing_if = "::std::option::Option::is_none"
+            )
         )]
         pub order_num: ::std::option::Option<::serde_json::Value>,
-        #[serde(flatten)]
+        #[cfg_attr(feature = "schemars", serde(flatten))]
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl CustomItemDefinition {
@@ -1687,19 +1942,28 @@ pub mod types {
         }
     }
     ///One option of a select-type custom item, `{id, value, label}`. `value` is a number in most answers and a string in the deal-type settings, so it is untyped.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct CustomItemOption {
         ///Identifier of the option.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[cfg_attr(
+            feature = "schemars",
+            serde(skip_serializing_if = "::std::option::Option::is_none")
+        )]
         pub id: ::std::option::Option<i64>,
         ///The option's display label.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[cfg_attr(
+            feature = "schemars",
+            serde(skip_serializing_if = "::std::option::Option::is_none")
+        )]
         pub label: ::std::option::Option<::std::string::String>,
         ///The option's value (number or string).
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[cfg_attr(
+            feature = "schemars",
+            serde(skip_serializing_if = "::std::option::Option::is_none")
+        )]
         pub value: ::std::option::Option<::serde_json::Value>,
-        #[serde(flatten)]
+        #[cfg_attr(feature = "schemars", serde(flatten))]
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl CustomItemOption {
@@ -1708,24 +1972,30 @@ pub mod types {
         }
     }
     ///A custom object record (カスタムオブジェクト). Besides `id`, `createdAt` and `updatedAt`, a record has one property per item of its definition, named by the item's key (the document writes this as the placeholder property `カスタムオブジェクト項目`); those account-defined properties are kept as additional properties.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct CustomObject {
         ///When the record was created, ISO 8601 with offset (e.g. `2018-04-01T10:30:00+09:00`), kept as sent.
-        #[serde(
-            rename = "createdAt",
-            skip_serializing_if = "::std::option::Option::is_none"
+        #[cfg_attr(
+            feature = "schemars",
+            serde(
+                rename = "createdAt",
+                skip_serializing_if = "::std::option::Option::is_none"
+            )
         )]
         pub created_at: ::std::option::Option<::std::string::String>,
         ///Custom object id (カスタムオブジェクトID).
         pub id: i64,
         ///When the record was last updated (ISO 8601 with offset).
-        #[serde(
-            rename = "updatedAt",
-            skip_serializing_if = "::std::option::Option::is_none"
+        #[cfg_attr(
+            feature = "schemars",
+            serde(
+                rename = "updatedAt",
+                skip_serializing_if = "::std::option::Option::is_none"
+            )
         )]
         pub updated_at: ::std::option::Option<::std::string::String>,
-        #[serde(flatten)]
+        #[cfg_attr(feature = "schemars", serde(flatten))]
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl CustomObject {
@@ -1734,40 +2004,55 @@ pub mod types {
         }
     }
     ///A custom object definition (カスタムオブジェクト定義). The list answer omits `customObjectItemDefs`.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct CustomObjectDef {
         ///When the record was created, ISO 8601 with offset (e.g. `2018-04-01T10:30:00+09:00`), kept as sent.
-        #[serde(
-            rename = "createdAt",
-            skip_serializing_if = "::std::option::Option::is_none"
+        #[cfg_attr(
+            feature = "schemars",
+            serde(
+                rename = "createdAt",
+                skip_serializing_if = "::std::option::Option::is_none"
+            )
         )]
         pub created_at: ::std::option::Option<::std::string::String>,
         ///Item definitions (項目定義一覧).
-        #[serde(
-            rename = "customObjectItemDefs",
-            default,
-            skip_serializing_if = "::std::vec::Vec::is_empty"
+        #[cfg_attr(
+            feature = "schemars",
+            serde(
+                rename = "customObjectItemDefs",
+                default,
+                skip_serializing_if = "::std::vec::Vec::is_empty"
+            )
         )]
         pub custom_object_item_defs: ::std::vec::Vec<CustomObjectItemDef>,
         ///Whether the object is used as a BI data source (BIのデータソースとして使用するかどうか).
-        #[serde(
-            rename = "enableBi",
-            skip_serializing_if = "::std::option::Option::is_none"
+        #[cfg_attr(
+            feature = "schemars",
+            serde(
+                rename = "enableBi",
+                skip_serializing_if = "::std::option::Option::is_none"
+            )
         )]
         pub enable_bi: ::std::option::Option<bool>,
         ///Key of the definition (カスタムオブジェクト定義キー), used in paths.
         pub key: ::std::string::String,
         ///Name of the custom object (カスタムオブジェクト名).
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[cfg_attr(
+            feature = "schemars",
+            serde(skip_serializing_if = "::std::option::Option::is_none")
+        )]
         pub name: ::std::option::Option<::std::string::String>,
         ///When the record was last updated (ISO 8601 with offset).
-        #[serde(
-            rename = "updatedAt",
-            skip_serializing_if = "::std::option::Option::is_none"
+        #[cfg_attr(
+            feature = "schemars",
+            serde(
+                rename = "updatedAt",
+                skip_serializing_if = "::std::option::Option::is_none"
+            )
         )]
         pub updated_at: ::std::option::Option<::std::string::String>,
-        #[serde(flatten)]
+        #[cfg_attr(feature = "schemars", serde(flatten))]
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl CustomObjectDef {
@@ -1776,22 +2061,25 @@ pub mod types {
         }
     }
     ///One page of custom object definitions.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct CustomObjectDefList {
         ///The definitions of this page.
-        #[serde(
-            rename = "customObjectDefs",
-            default,
-            skip_serializing_if = "::std::vec::Vec::is_empty"
+        #[cfg_attr(
+            feature = "schemars",
+            serde(
+                rename = "customObjectDefs",
+                default,
+                skip_serializing_if = "::std::vec::Vec::is_empty"
+            )
         )]
         pub custom_object_defs: ::std::vec::Vec<CustomObjectDef>,
         ///The page returned (1-based; the document's placeholder example shows `0`).
         pub page: i32,
         ///Total number of matching records across all pages.
-        #[serde(rename = "totalCount")]
+        #[cfg_attr(feature = "schemars", serde(rename = "totalCount"))]
         pub total_count: i64,
-        #[serde(flatten)]
+        #[cfg_attr(feature = "schemars", serde(flatten))]
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl CustomObjectDefList {
@@ -1825,28 +2113,37 @@ pub mod types {
         }
     }
     ///An item definition (項目定義) of a custom object.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct CustomObjectItemDef {
         ///Option definitions of a select-type item.
-        #[serde(
-            rename = "customObjectOptionDefs",
-            default,
-            skip_serializing_if = "::std::vec::Vec::is_empty"
+        #[cfg_attr(
+            feature = "schemars",
+            serde(
+                rename = "customObjectOptionDefs",
+                default,
+                skip_serializing_if = "::std::vec::Vec::is_empty"
+            )
         )]
         pub custom_object_option_defs: ::std::vec::Vec<CustomObjectOptionDef>,
         ///Type of the item; the document's list of types is lost from the source.
-        #[serde(
-            rename = "itemType",
-            skip_serializing_if = "::std::option::Option::is_none"
+        #[cfg_attr(
+            feature = "schemars",
+            serde(
+                rename = "itemType",
+                skip_serializing_if = "::std::option::Option::is_none"
+            )
         )]
         pub item_type: ::std::option::Option<::std::string::String>,
         ///Key of the item (項目キー); records use it as their JSON property name.
         pub key: ::std::string::String,
         ///Display name of the item (項目名).
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[cfg_attr(
+            feature = "schemars",
+            serde(skip_serializing_if = "::std::option::Option::is_none")
+        )]
         pub name: ::std::option::Option<::std::string::String>,
-        #[serde(flatten)]
+        #[cfg_attr(feature = "schemars", serde(flatten))]
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl CustomObjectItemDef {
@@ -1907,22 +2204,25 @@ pub mod types {
         }
     }
     ///One page of custom object records.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct CustomObjectList {
         ///The records of this page.
-        #[serde(
-            rename = "customObjects",
-            default,
-            skip_serializing_if = "::std::vec::Vec::is_empty"
+        #[cfg_attr(
+            feature = "schemars",
+            serde(
+                rename = "customObjects",
+                default,
+                skip_serializing_if = "::std::vec::Vec::is_empty"
+            )
         )]
         pub custom_objects: ::std::vec::Vec<CustomObject>,
         ///The page returned (1-based; the document's placeholder example shows `0`).
         pub page: i32,
         ///Total number of matching records across all pages.
-        #[serde(rename = "totalCount")]
+        #[cfg_attr(feature = "schemars", serde(rename = "totalCount"))]
         pub total_count: i64,
-        #[serde(flatten)]
+        #[cfg_attr(feature = "schemars", serde(flatten))]
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl CustomObjectList {
@@ -1931,16 +2231,22 @@ pub mod types {
         }
     }
     ///An option definition (選択肢定義) of a select-type custom object item.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct CustomObjectOptionDef {
         ///Key of the option.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[cfg_attr(
+            feature = "schemars",
+            serde(skip_serializing_if = "::std::option::Option::is_none")
+        )]
         pub key: ::std::option::Option<::std::string::String>,
         ///Display name of the option.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[cfg_attr(
+            feature = "schemars",
+            serde(skip_serializing_if = "::std::option::Option::is_none")
+        )]
         pub name: ::std::option::Option<::std::string::String>,
-        #[serde(flatten)]
+        #[cfg_attr(feature = "schemars", serde(flatten))]
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl CustomObjectOptionDef {
@@ -2082,66 +2388,99 @@ pub mod types {
         }
     }
     ///A customer (取引先), i.e. a client company. `customerCustoms` holds the account-defined custom items.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct Customer {
         ///Address (住所).
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[cfg_attr(
+            feature = "schemars",
+            serde(skip_serializing_if = "::std::option::Option::is_none")
+        )]
         pub address: ::std::option::Option<::std::string::String>,
         ///Capital (資本金).
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[cfg_attr(
+            feature = "schemars",
+            serde(skip_serializing_if = "::std::option::Option::is_none")
+        )]
         pub capital: ::std::option::Option<i64>,
         ///Fiscal closing month, 1 to 12 (決算月).
-        #[serde(
-            rename = "closingMonth",
-            skip_serializing_if = "::std::option::Option::is_none"
+        #[cfg_attr(
+            feature = "schemars",
+            serde(
+                rename = "closingMonth",
+                skip_serializing_if = "::std::option::Option::is_none"
+            )
         )]
         pub closing_month: ::std::option::Option<i32>,
         ///When the record was created, ISO 8601 with offset (e.g. `2018-04-01T10:30:00+09:00`), kept as sent.
-        #[serde(
-            rename = "createdAt",
-            skip_serializing_if = "::std::option::Option::is_none"
+        #[cfg_attr(
+            feature = "schemars",
+            serde(
+                rename = "createdAt",
+                skip_serializing_if = "::std::option::Option::is_none"
+            )
         )]
         pub created_at: ::std::option::Option<::std::string::String>,
         ///Customer custom item values (取引先詳細項目).
-        #[serde(
-            rename = "customerCustoms",
-            default,
-            skip_serializing_if = "::std::vec::Vec::is_empty"
+        #[cfg_attr(
+            feature = "schemars",
+            serde(
+                rename = "customerCustoms",
+                default,
+                skip_serializing_if = "::std::vec::Vec::is_empty"
+            )
         )]
         pub customer_customs: ::std::vec::Vec<CustomerCustom>,
         ///Number of employees (従業員数).
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[cfg_attr(
+            feature = "schemars",
+            serde(skip_serializing_if = "::std::option::Option::is_none")
+        )]
         pub employee: ::std::option::Option<i64>,
         ///Customer id (取引先ID).
         pub id: i64,
         ///Customer name (取引先名).
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[cfg_attr(
+            feature = "schemars",
+            serde(skip_serializing_if = "::std::option::Option::is_none")
+        )]
         pub name: ::std::option::Option<::std::string::String>,
-        #[serde(
-            rename = "ownerRole",
-            skip_serializing_if = "::std::option::Option::is_none"
+        #[cfg_attr(
+            feature = "schemars",
+            serde(
+                rename = "ownerRole",
+                skip_serializing_if = "::std::option::Option::is_none"
+            )
         )]
         pub owner_role: ::std::option::Option<NamedRef>,
         ///Telephone number (電話番号).
-        #[serde(
-            rename = "telNo",
-            skip_serializing_if = "::std::option::Option::is_none"
+        #[cfg_attr(
+            feature = "schemars",
+            serde(
+                rename = "telNo",
+                skip_serializing_if = "::std::option::Option::is_none"
+            )
         )]
         pub tel_no: ::std::option::Option<::std::string::String>,
         ///When the record was last updated (ISO 8601 with offset).
-        #[serde(
-            rename = "updatedAt",
-            skip_serializing_if = "::std::option::Option::is_none"
+        #[cfg_attr(
+            feature = "schemars",
+            serde(
+                rename = "updatedAt",
+                skip_serializing_if = "::std::option::Option::is_none"
+            )
         )]
         pub updated_at: ::std::option::Option<::std::string::String>,
         ///Web site URL.
-        #[serde(
-            rename = "webUrl",
-            skip_serializing_if = "::std::option::Option::is_none"
+        #[cfg_attr(
+            feature = "schemars",
+            serde(
+                rename = "webUrl",
+                skip_serializing_if = "::std::option::Option::is_none"
+            )
         )]
         pub web_url: ::std::option::Option<::std::string::String>,
-        #[serde(flatten)]
+        #[cfg_attr(feature = "schemars", serde(flatten))]
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl Customer {
@@ -2150,82 +2489,130 @@ pub mod types {
         }
     }
     ///An action (アクション) recorded against a customer (取引先): a visit, call, e-mail etc. `pattern` is the action type (種別). `startDatetime` and `endDatetime` are always present and may be null.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct CustomerAction {
         ///Action custom item values (アクション詳細項目).
-        #[serde(
-            rename = "actionCustoms",
-            default,
-            skip_serializing_if = "::std::vec::Vec::is_empty"
+        #[cfg_attr(
+            feature = "schemars",
+            serde(
+                rename = "actionCustoms",
+                default,
+                skip_serializing_if = "::std::vec::Vec::is_empty"
+            )
         )]
         pub action_customs: ::std::vec::Vec<ActionCustom>,
         ///`true` while planned / not done (予定), `false` once done (完了).
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[cfg_attr(
+            feature = "schemars",
+            serde(skip_serializing_if = "::std::option::Option::is_none")
+        )]
         pub active: ::std::option::Option<bool>,
         ///Contacts attached to the action (アクションコンタクト).
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[cfg_attr(
+            feature = "schemars",
+            serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+        )]
         pub contacts: ::std::vec::Vec<Contact>,
         ///When the record was created, ISO 8601 with offset (e.g. `2018-04-01T10:30:00+09:00`), kept as sent.
-        #[serde(
-            rename = "createdAt",
-            skip_serializing_if = "::std::option::Option::is_none"
+        #[cfg_attr(
+            feature = "schemars",
+            serde(
+                rename = "createdAt",
+                skip_serializing_if = "::std::option::Option::is_none"
+            )
         )]
         pub created_at: ::std::option::Option<::std::string::String>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[cfg_attr(
+            feature = "schemars",
+            serde(skip_serializing_if = "::std::option::Option::is_none")
+        )]
         pub creator: ::std::option::Option<NamedRef>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[cfg_attr(
+            feature = "schemars",
+            serde(skip_serializing_if = "::std::option::Option::is_none")
+        )]
         pub customer: ::std::option::Option<NamedRef>,
         ///End of the action; null when not set. ISO 8601 date-time with offset, kept as sent.
-        #[serde(
-            rename = "endDatetime",
-            deserialize_with = "::std::option::Option::deserialize"
+        #[cfg_attr(
+            feature = "schemars",
+            serde(
+                rename = "endDatetime",
+                deserialize_with = "::std::option::Option::deserialize"
+            )
         )]
         pub end_datetime: ::std::option::Option<::std::string::String>,
         ///Outcome of the action imported from an external service or the like (the document's example text says so).
-        #[serde(
-            rename = "extraResult",
-            skip_serializing_if = "::std::option::Option::is_none"
+        #[cfg_attr(
+            feature = "schemars",
+            serde(
+                rename = "extraResult",
+                skip_serializing_if = "::std::option::Option::is_none"
+            )
         )]
         pub extra_result: ::std::option::Option<::std::string::String>,
         ///Attached files; only in the single-action answer when `include_files` is set.
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[cfg_attr(
+            feature = "schemars",
+            serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+        )]
         pub files: ::std::vec::Vec<ActionFile>,
         ///Identifier of the action (アクションID).
         pub id: i64,
         ///Other users in charge (他の担当者).
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[cfg_attr(
+            feature = "schemars",
+            serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+        )]
         pub invitees: ::std::vec::Vec<NamedRef>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[cfg_attr(
+            feature = "schemars",
+            serde(skip_serializing_if = "::std::option::Option::is_none")
+        )]
         pub pattern: ::std::option::Option<NamedRef>,
         ///Note written before the action (事前メモ).
-        #[serde(
-            rename = "preNote",
-            skip_serializing_if = "::std::option::Option::is_none"
+        #[cfg_attr(
+            feature = "schemars",
+            serde(
+                rename = "preNote",
+                skip_serializing_if = "::std::option::Option::is_none"
+            )
         )]
         pub pre_note: ::std::option::Option<::std::string::String>,
         ///Outcome of the action (実施結果).
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[cfg_attr(
+            feature = "schemars",
+            serde(skip_serializing_if = "::std::option::Option::is_none")
+        )]
         pub result: ::std::option::Option<::std::string::String>,
         ///Start of the action; null when not set (the document's example shows null). ISO 8601 date-time with offset, kept as sent.
-        #[serde(
-            rename = "startDatetime",
-            deserialize_with = "::std::option::Option::deserialize"
+        #[cfg_attr(
+            feature = "schemars",
+            serde(
+                rename = "startDatetime",
+                deserialize_with = "::std::option::Option::deserialize"
+            )
         )]
         pub start_datetime: ::std::option::Option<::std::string::String>,
         ///Whether the action is synchronised with a calendar.
-        #[serde(
-            rename = "syncCalendar",
-            skip_serializing_if = "::std::option::Option::is_none"
+        #[cfg_attr(
+            feature = "schemars",
+            serde(
+                rename = "syncCalendar",
+                skip_serializing_if = "::std::option::Option::is_none"
+            )
         )]
         pub sync_calendar: ::std::option::Option<bool>,
         ///When the record was last updated (ISO 8601 with offset).
-        #[serde(
-            rename = "updatedAt",
-            skip_serializing_if = "::std::option::Option::is_none"
+        #[cfg_attr(
+            feature = "schemars",
+            serde(
+                rename = "updatedAt",
+                skip_serializing_if = "::std::option::Option::is_none"
+            )
         )]
         pub updated_at: ::std::option::Option<::std::string::String>,
-        #[serde(flatten)]
+        #[cfg_attr(feature = "schemars", serde(flatten))]
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl CustomerAction {
@@ -2234,18 +2621,21 @@ pub mod types {
         }
     }
     ///One page of customer actions.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct CustomerActionList {
         ///The actions of this page.
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[cfg_attr(
+            feature = "schemars",
+            serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+        )]
         pub actions: ::std::vec::Vec<CustomerAction>,
         ///The page returned (1-based; the document's placeholder example shows `0`).
         pub page: i32,
         ///Total number of matching records across all pages.
-        #[serde(rename = "totalCount")]
+        #[cfg_attr(feature = "schemars", serde(rename = "totalCount"))]
         pub total_count: i64,
-        #[serde(flatten)]
+        #[cfg_attr(feature = "schemars", serde(flatten))]
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl CustomerActionList {
@@ -2254,63 +2644,96 @@ pub mod types {
         }
     }
     ///The value of one customer custom item (取引先詳細項目). Custom items are defined by each Mazrica account; only the field matching `itemType` is filled.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct CustomerCustom {
         ///Identifier of the customer custom item definition.
-        #[serde(
-            rename = "customerCustomItemId",
-            skip_serializing_if = "::std::option::Option::is_none"
+        #[cfg_attr(
+            feature = "schemars",
+            serde(
+                rename = "customerCustomItemId",
+                skip_serializing_if = "::std::option::Option::is_none"
+            )
         )]
         pub customer_custom_item_id: ::std::option::Option<i64>,
         ///Date-time value (date items); null for other item types. ISO 8601 date-time with offset, kept as sent.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[cfg_attr(
+            feature = "schemars",
+            serde(skip_serializing_if = "::std::option::Option::is_none")
+        )]
         pub datetime: ::std::option::Option<::std::string::String>,
         ///Decimal value as a string to keep its precision (e.g. `"1234.56"`); null for other item types.
-        #[serde(
-            rename = "decimalNumber",
-            skip_serializing_if = "::std::option::Option::is_none"
+        #[cfg_attr(
+            feature = "schemars",
+            serde(
+                rename = "decimalNumber",
+                skip_serializing_if = "::std::option::Option::is_none"
+            )
         )]
         pub decimal_number: ::std::option::Option<::std::string::String>,
         ///Identifier of this value record.
         pub id: i64,
         ///The item's type (e.g. text, number, date, select); the document does not list the values.
-        #[serde(
-            rename = "itemType",
-            skip_serializing_if = "::std::option::Option::is_none"
+        #[cfg_attr(
+            feature = "schemars",
+            serde(
+                rename = "itemType",
+                skip_serializing_if = "::std::option::Option::is_none"
+            )
         )]
         pub item_type: ::std::option::Option<::std::string::String>,
         ///The item's display name (項目名).
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[cfg_attr(
+            feature = "schemars",
+            serde(skip_serializing_if = "::std::option::Option::is_none")
+        )]
         pub name: ::std::option::Option<::std::string::String>,
         ///Integer value (number items); null for other item types.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[cfg_attr(
+            feature = "schemars",
+            serde(skip_serializing_if = "::std::option::Option::is_none")
+        )]
         pub number: ::std::option::Option<i64>,
         ///The selected options with their labels.
-        #[serde(
-            rename = "selectedOptions",
-            skip_serializing_if = "::std::option::Option::is_none"
+        #[cfg_attr(
+            feature = "schemars",
+            serde(
+                rename = "selectedOptions",
+                skip_serializing_if = "::std::option::Option::is_none"
+            )
         )]
         pub selected_options: ::std::option::Option<::std::vec::Vec<SelectedOption>>,
         ///Selected option value (single-select items); null otherwise.
-        #[serde(
-            rename = "selectedValue",
-            skip_serializing_if = "::std::option::Option::is_none"
+        #[cfg_attr(
+            feature = "schemars",
+            serde(
+                rename = "selectedValue",
+                skip_serializing_if = "::std::option::Option::is_none"
+            )
         )]
         pub selected_value: ::std::option::Option<i64>,
         ///Selected option values (multi-select items); null otherwise.
-        #[serde(
-            rename = "selectedValues",
-            skip_serializing_if = "::std::option::Option::is_none"
+        #[cfg_attr(
+            feature = "schemars",
+            serde(
+                rename = "selectedValues",
+                skip_serializing_if = "::std::option::Option::is_none"
+            )
         )]
         pub selected_values: ::std::option::Option<::std::vec::Vec<i64>>,
         ///Text value (text items); null for other item types.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[cfg_attr(
+            feature = "schemars",
+            serde(skip_serializing_if = "::std::option::Option::is_none")
+        )]
         pub text: ::std::option::Option<::std::string::String>,
         ///The value in its most natural JSON form for the item type (the document's example is the text `テキスト`); untyped (any JSON value, null included) because it differs per item type.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[cfg_attr(
+            feature = "schemars",
+            serde(skip_serializing_if = "::std::option::Option::is_none")
+        )]
         pub value: ::std::option::Option<::serde_json::Value>,
-        #[serde(flatten)]
+        #[cfg_attr(feature = "schemars", serde(flatten))]
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl CustomerCustom {
@@ -2397,18 +2820,21 @@ pub mod types {
         }
     }
     ///One page of customers.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct CustomerList {
         ///The customers of this page.
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[cfg_attr(
+            feature = "schemars",
+            serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+        )]
         pub customers: ::std::vec::Vec<Customer>,
         ///The page returned (1-based; the document's placeholder example shows `0`).
         pub page: i32,
         ///Total number of matching records across all pages.
-        #[serde(rename = "totalCount")]
+        #[cfg_attr(feature = "schemars", serde(rename = "totalCount"))]
         pub total_count: i64,
-        #[serde(flatten)]
+        #[cfg_attr(feature = "schemars", serde(flatten))]
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl CustomerList {
@@ -2417,17 +2843,20 @@ pub mod types {
         }
     }
     ///Customer settings: the customer custom item definitions (取引先詳細項目).
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct CustomerSettings {
         ///Customer custom item definitions (取引先詳細項目).
-        #[serde(
-            rename = "customerCustomItems",
-            default,
-            skip_serializing_if = "::std::vec::Vec::is_empty"
+        #[cfg_attr(
+            feature = "schemars",
+            serde(
+                rename = "customerCustomItems",
+                default,
+                skip_serializing_if = "::std::vec::Vec::is_empty"
+            )
         )]
         pub customer_custom_items: ::std::vec::Vec<CustomItemDefinition>,
-        #[serde(flatten)]
+        #[cfg_attr(feature = "schemars", serde(flatten))]
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl CustomerSettings {
@@ -2436,105 +2865,168 @@ pub mod types {
         }
     }
     ///A deal (案件), i.e. a sales opportunity, with its master-data references, phase history, custom item values and product line items.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct Deal {
         ///Contract amount (契約金額).
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[cfg_attr(
+            feature = "schemars",
+            serde(skip_serializing_if = "::std::option::Option::is_none")
+        )]
         pub amount: ::std::option::Option<i64>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[cfg_attr(
+            feature = "schemars",
+            serde(skip_serializing_if = "::std::option::Option::is_none")
+        )]
         pub channel: ::std::option::Option<NamedRef>,
         ///Lead time to closing, in days.
-        #[serde(
-            rename = "closingLeadtime",
-            skip_serializing_if = "::std::option::Option::is_none"
+        #[cfg_attr(
+            feature = "schemars",
+            serde(
+                rename = "closingLeadtime",
+                skip_serializing_if = "::std::option::Option::is_none"
+            )
         )]
         pub closing_leadtime: ::std::option::Option<i64>,
         ///When the record was created, ISO 8601 with offset (e.g. `2018-04-01T10:30:00+09:00`), kept as sent.
-        #[serde(
-            rename = "createdAt",
-            skip_serializing_if = "::std::option::Option::is_none"
+        #[cfg_attr(
+            feature = "schemars",
+            serde(
+                rename = "createdAt",
+                skip_serializing_if = "::std::option::Option::is_none"
+            )
         )]
         pub created_at: ::std::option::Option<::std::string::String>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[cfg_attr(
+            feature = "schemars",
+            serde(skip_serializing_if = "::std::option::Option::is_none")
+        )]
         pub customer: ::std::option::Option<NamedRef>,
         ///Deal code.
-        #[serde(
-            rename = "dealCode",
-            skip_serializing_if = "::std::option::Option::is_none"
+        #[cfg_attr(
+            feature = "schemars",
+            serde(
+                rename = "dealCode",
+                skip_serializing_if = "::std::option::Option::is_none"
+            )
         )]
         pub deal_code: ::std::option::Option<::std::string::String>,
         ///Deal custom item values (案件詳細項目).
-        #[serde(
-            rename = "dealCustoms",
-            default,
-            skip_serializing_if = "::std::vec::Vec::is_empty"
+        #[cfg_attr(
+            feature = "schemars",
+            serde(
+                rename = "dealCustoms",
+                default,
+                skip_serializing_if = "::std::vec::Vec::is_empty"
+            )
         )]
         pub deal_customs: ::std::vec::Vec<DealCustom>,
         ///Product line items (商品内訳).
-        #[serde(
-            rename = "dealProductDetails",
-            default,
-            skip_serializing_if = "::std::vec::Vec::is_empty"
+        #[cfg_attr(
+            feature = "schemars",
+            serde(
+                rename = "dealProductDetails",
+                default,
+                skip_serializing_if = "::std::vec::Vec::is_empty"
+            )
         )]
         pub deal_product_details: ::std::vec::Vec<DealProductDetail>,
-        #[serde(
-            rename = "dealType",
-            skip_serializing_if = "::std::option::Option::is_none"
+        #[cfg_attr(
+            feature = "schemars",
+            serde(
+                rename = "dealType",
+                skip_serializing_if = "::std::option::Option::is_none"
+            )
         )]
         pub deal_type: ::std::option::Option<NamedRef>,
         ///Final stop reasons (最終停止理由).
-        #[serde(
-            rename = "endPhaseReasons",
-            default,
-            skip_serializing_if = "::std::vec::Vec::is_empty"
+        #[cfg_attr(
+            feature = "schemars",
+            serde(
+                rename = "endPhaseReasons",
+                default,
+                skip_serializing_if = "::std::vec::Vec::is_empty"
+            )
         )]
         pub end_phase_reasons: ::std::vec::Vec<NamedRef>,
         ///Expected contract date (契約予定日), `yyyy-MM-dd`.
-        #[serde(
-            rename = "expectedContractDate",
-            skip_serializing_if = "::std::option::Option::is_none"
+        #[cfg_attr(
+            feature = "schemars",
+            serde(
+                rename = "expectedContractDate",
+                skip_serializing_if = "::std::option::Option::is_none"
+            )
         )]
         pub expected_contract_date: ::std::option::Option<::std::string::String>,
         ///Whether the deal was created from an e-mail.
-        #[serde(
-            rename = "fromEmail",
-            skip_serializing_if = "::std::option::Option::is_none"
+        #[cfg_attr(
+            feature = "schemars",
+            serde(
+                rename = "fromEmail",
+                skip_serializing_if = "::std::option::Option::is_none"
+            )
         )]
         pub from_email: ::std::option::Option<bool>,
         ///Deal id (案件ID).
         pub id: i64,
         ///Memo.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[cfg_attr(
+            feature = "schemars",
+            serde(skip_serializing_if = "::std::option::Option::is_none")
+        )]
         pub memo: ::std::option::Option<::std::string::String>,
         ///Deal name (案件名).
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[cfg_attr(
+            feature = "schemars",
+            serde(skip_serializing_if = "::std::option::Option::is_none")
+        )]
         pub name: ::std::option::Option<::std::string::String>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[cfg_attr(
+            feature = "schemars",
+            serde(skip_serializing_if = "::std::option::Option::is_none")
+        )]
         pub phase: ::std::option::Option<PhaseRef>,
         ///Days spent in each phase.
-        #[serde(
-            rename = "phaseStayDays",
-            default,
-            skip_serializing_if = "::std::vec::Vec::is_empty"
+        #[cfg_attr(
+            feature = "schemars",
+            serde(
+                rename = "phaseStayDays",
+                default,
+                skip_serializing_if = "::std::vec::Vec::is_empty"
+            )
         )]
         pub phase_stay_days: ::std::vec::Vec<PhaseStay>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[cfg_attr(
+            feature = "schemars",
+            serde(skip_serializing_if = "::std::option::Option::is_none")
+        )]
         pub probability: ::std::option::Option<NamedRef>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[cfg_attr(
+            feature = "schemars",
+            serde(skip_serializing_if = "::std::option::Option::is_none")
+        )]
         pub product: ::std::option::Option<NamedRef>,
         ///Final stop reason text (最終停止理由).
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[cfg_attr(
+            feature = "schemars",
+            serde(skip_serializing_if = "::std::option::Option::is_none")
+        )]
         pub reason: ::std::option::Option<::std::string::String>,
         ///When the record was last updated (ISO 8601 with offset).
-        #[serde(
-            rename = "updatedAt",
-            skip_serializing_if = "::std::option::Option::is_none"
+        #[cfg_attr(
+            feature = "schemars",
+            serde(
+                rename = "updatedAt",
+                skip_serializing_if = "::std::option::Option::is_none"
+            )
         )]
         pub updated_at: ::std::option::Option<::std::string::String>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[cfg_attr(
+            feature = "schemars",
+            serde(skip_serializing_if = "::std::option::Option::is_none")
+        )]
         pub user: ::std::option::Option<NamedRef>,
-        #[serde(flatten)]
+        #[cfg_attr(feature = "schemars", serde(flatten))]
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl Deal {
@@ -2543,84 +3035,135 @@ pub mod types {
         }
     }
     ///An action (アクション) recorded against a deal (案件). `pattern` is the action type (種別), `purpose` the action purpose (アクションの目的) defined by the deal type. `startDatetime` and `endDatetime` are always present and may be null.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct DealAction {
         ///Action custom item values (アクション詳細項目).
-        #[serde(
-            rename = "actionCustoms",
-            default,
-            skip_serializing_if = "::std::vec::Vec::is_empty"
+        #[cfg_attr(
+            feature = "schemars",
+            serde(
+                rename = "actionCustoms",
+                default,
+                skip_serializing_if = "::std::vec::Vec::is_empty"
+            )
         )]
         pub action_customs: ::std::vec::Vec<ActionCustom>,
         ///`true` while planned / not done (予定), `false` once done (完了).
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[cfg_attr(
+            feature = "schemars",
+            serde(skip_serializing_if = "::std::option::Option::is_none")
+        )]
         pub active: ::std::option::Option<bool>,
         ///Contacts attached to the action (アクションコンタクト).
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[cfg_attr(
+            feature = "schemars",
+            serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+        )]
         pub contacts: ::std::vec::Vec<Contact>,
         ///When the record was created, ISO 8601 with offset (e.g. `2018-04-01T10:30:00+09:00`), kept as sent.
-        #[serde(
-            rename = "createdAt",
-            skip_serializing_if = "::std::option::Option::is_none"
+        #[cfg_attr(
+            feature = "schemars",
+            serde(
+                rename = "createdAt",
+                skip_serializing_if = "::std::option::Option::is_none"
+            )
         )]
         pub created_at: ::std::option::Option<::std::string::String>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[cfg_attr(
+            feature = "schemars",
+            serde(skip_serializing_if = "::std::option::Option::is_none")
+        )]
         pub creator: ::std::option::Option<NamedRef>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[cfg_attr(
+            feature = "schemars",
+            serde(skip_serializing_if = "::std::option::Option::is_none")
+        )]
         pub deal: ::std::option::Option<NamedRef>,
         ///End of the action; null when not set. ISO 8601 date-time with offset, kept as sent.
-        #[serde(
-            rename = "endDatetime",
-            deserialize_with = "::std::option::Option::deserialize"
+        #[cfg_attr(
+            feature = "schemars",
+            serde(
+                rename = "endDatetime",
+                deserialize_with = "::std::option::Option::deserialize"
+            )
         )]
         pub end_datetime: ::std::option::Option<::std::string::String>,
         ///Outcome of the action imported from an external service or the like (the document's example text says so).
-        #[serde(
-            rename = "extraResult",
-            skip_serializing_if = "::std::option::Option::is_none"
+        #[cfg_attr(
+            feature = "schemars",
+            serde(
+                rename = "extraResult",
+                skip_serializing_if = "::std::option::Option::is_none"
+            )
         )]
         pub extra_result: ::std::option::Option<::std::string::String>,
         ///Attached files; only in the single-action answer when `include_files` is set.
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[cfg_attr(
+            feature = "schemars",
+            serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+        )]
         pub files: ::std::vec::Vec<ActionFile>,
         ///Identifier of the action (アクションID).
         pub id: i64,
         ///Other users in charge (他の担当者).
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[cfg_attr(
+            feature = "schemars",
+            serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+        )]
         pub invitees: ::std::vec::Vec<NamedRef>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[cfg_attr(
+            feature = "schemars",
+            serde(skip_serializing_if = "::std::option::Option::is_none")
+        )]
         pub pattern: ::std::option::Option<NamedRef>,
         ///Note written before the action (事前メモ).
-        #[serde(
-            rename = "preNote",
-            skip_serializing_if = "::std::option::Option::is_none"
+        #[cfg_attr(
+            feature = "schemars",
+            serde(
+                rename = "preNote",
+                skip_serializing_if = "::std::option::Option::is_none"
+            )
         )]
         pub pre_note: ::std::option::Option<::std::string::String>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[cfg_attr(
+            feature = "schemars",
+            serde(skip_serializing_if = "::std::option::Option::is_none")
+        )]
         pub purpose: ::std::option::Option<NamedRef>,
         ///Outcome of the action (実施結果).
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[cfg_attr(
+            feature = "schemars",
+            serde(skip_serializing_if = "::std::option::Option::is_none")
+        )]
         pub result: ::std::option::Option<::std::string::String>,
         ///Start of the action; null when not set (the document's example shows null). ISO 8601 date-time with offset, kept as sent.
-        #[serde(
-            rename = "startDatetime",
-            deserialize_with = "::std::option::Option::deserialize"
+        #[cfg_attr(
+            feature = "schemars",
+            serde(
+                rename = "startDatetime",
+                deserialize_with = "::std::option::Option::deserialize"
+            )
         )]
         pub start_datetime: ::std::option::Option<::std::string::String>,
         ///Whether the action is synchronised with a calendar.
-        #[serde(
-            rename = "syncCalendar",
-            skip_serializing_if = "::std::option::Option::is_none"
+        #[cfg_attr(
+            feature = "schemars",
+            serde(
+                rename = "syncCalendar",
+                skip_serializing_if = "::std::option::Option::is_none"
+            )
         )]
         pub sync_calendar: ::std::option::Option<bool>,
         ///When the record was last updated (ISO 8601 with offset).
-        #[serde(
-            rename = "updatedAt",
-            skip_serializing_if = "::std::option::Option::is_none"
+        #[cfg_attr(
+            feature = "schemars",
+            serde(
+                rename = "updatedAt",
+                skip_serializing_if = "::std::option::Option::is_none"
+            )
         )]
         pub updated_at: ::std::option::Option<::std::string::String>,
-        #[serde(flatten)]
+        #[cfg_attr(feature = "schemars", serde(flatten))]
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl DealAction {
@@ -2629,18 +3172,21 @@ pub mod types {
         }
     }
     ///One page of deal actions.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct DealActionList {
         ///The actions of this page.
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[cfg_attr(
+            feature = "schemars",
+            serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+        )]
         pub actions: ::std::vec::Vec<DealAction>,
         ///The page returned (1-based; the document's placeholder example shows `0`).
         pub page: i32,
         ///Total number of matching records across all pages.
-        #[serde(rename = "totalCount")]
+        #[cfg_attr(feature = "schemars", serde(rename = "totalCount"))]
         pub total_count: i64,
-        #[serde(flatten)]
+        #[cfg_attr(feature = "schemars", serde(flatten))]
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl DealActionList {
@@ -2649,81 +3195,123 @@ pub mod types {
         }
     }
     ///The value of one deal custom item (案件詳細項目); only the field matching `itemType` is filled. Deal values also carry `itemKey`, `calculationResult` and `selectedUsers`.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct DealCustom {
         ///Result of a calculated item; null for other item types.
-        #[serde(
-            rename = "calculationResult",
-            skip_serializing_if = "::std::option::Option::is_none"
+        #[cfg_attr(
+            feature = "schemars",
+            serde(
+                rename = "calculationResult",
+                skip_serializing_if = "::std::option::Option::is_none"
+            )
         )]
         pub calculation_result: ::std::option::Option<f64>,
         ///Date-time value (date items); null for other item types. ISO 8601 date-time with offset, kept as sent.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[cfg_attr(
+            feature = "schemars",
+            serde(skip_serializing_if = "::std::option::Option::is_none")
+        )]
         pub datetime: ::std::option::Option<::std::string::String>,
         ///Identifier of the deal custom item definition.
-        #[serde(
-            rename = "dealCustomItemId",
-            skip_serializing_if = "::std::option::Option::is_none"
+        #[cfg_attr(
+            feature = "schemars",
+            serde(
+                rename = "dealCustomItemId",
+                skip_serializing_if = "::std::option::Option::is_none"
+            )
         )]
         pub deal_custom_item_id: ::std::option::Option<i64>,
         ///Decimal value as a string to keep its precision (e.g. `"1234.56"`); null for other item types.
-        #[serde(
-            rename = "decimalNumber",
-            skip_serializing_if = "::std::option::Option::is_none"
+        #[cfg_attr(
+            feature = "schemars",
+            serde(
+                rename = "decimalNumber",
+                skip_serializing_if = "::std::option::Option::is_none"
+            )
         )]
         pub decimal_number: ::std::option::Option<::std::string::String>,
         ///Identifier of this value record.
         pub id: i64,
         ///The item's key (項目キー).
-        #[serde(
-            rename = "itemKey",
-            skip_serializing_if = "::std::option::Option::is_none"
+        #[cfg_attr(
+            feature = "schemars",
+            serde(
+                rename = "itemKey",
+                skip_serializing_if = "::std::option::Option::is_none"
+            )
         )]
         pub item_key: ::std::option::Option<::std::string::String>,
         ///The item's type (e.g. text, number, date, select); the document does not list the values.
-        #[serde(
-            rename = "itemType",
-            skip_serializing_if = "::std::option::Option::is_none"
+        #[cfg_attr(
+            feature = "schemars",
+            serde(
+                rename = "itemType",
+                skip_serializing_if = "::std::option::Option::is_none"
+            )
         )]
         pub item_type: ::std::option::Option<::std::string::String>,
         ///The item's display name (項目名).
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[cfg_attr(
+            feature = "schemars",
+            serde(skip_serializing_if = "::std::option::Option::is_none")
+        )]
         pub name: ::std::option::Option<::std::string::String>,
         ///Integer value (number items); null for other item types.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[cfg_attr(
+            feature = "schemars",
+            serde(skip_serializing_if = "::std::option::Option::is_none")
+        )]
         pub number: ::std::option::Option<i64>,
         ///The selected options with their labels.
-        #[serde(
-            rename = "selectedOptions",
-            skip_serializing_if = "::std::option::Option::is_none"
+        #[cfg_attr(
+            feature = "schemars",
+            serde(
+                rename = "selectedOptions",
+                skip_serializing_if = "::std::option::Option::is_none"
+            )
         )]
         pub selected_options: ::std::option::Option<::std::vec::Vec<SelectedOption>>,
         ///Users selected in a user-select item.
-        #[serde(
-            rename = "selectedUsers",
-            skip_serializing_if = "::std::option::Option::is_none"
+        #[cfg_attr(
+            feature = "schemars",
+            serde(
+                rename = "selectedUsers",
+                skip_serializing_if = "::std::option::Option::is_none"
+            )
         )]
         pub selected_users: ::std::option::Option<::std::vec::Vec<UserSummary>>,
         ///Selected option value (single-select items); null otherwise.
-        #[serde(
-            rename = "selectedValue",
-            skip_serializing_if = "::std::option::Option::is_none"
+        #[cfg_attr(
+            feature = "schemars",
+            serde(
+                rename = "selectedValue",
+                skip_serializing_if = "::std::option::Option::is_none"
+            )
         )]
         pub selected_value: ::std::option::Option<i64>,
         ///Selected option values (multi-select items); null otherwise.
-        #[serde(
-            rename = "selectedValues",
-            skip_serializing_if = "::std::option::Option::is_none"
+        #[cfg_attr(
+            feature = "schemars",
+            serde(
+                rename = "selectedValues",
+                skip_serializing_if = "::std::option::Option::is_none"
+            )
         )]
         pub selected_values: ::std::option::Option<::std::vec::Vec<i64>>,
         ///Text value (text items); null for other item types.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[cfg_attr(
+            feature = "schemars",
+            serde(skip_serializing_if = "::std::option::Option::is_none")
+        )]
         pub text: ::std::option::Option<::std::string::String>,
         ///The value in its most natural JSON form for the item type (the document's example is the text `テキスト`); untyped (any JSON value, null included) because it differs per item type.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[cfg_attr(
+            feature = "schemars",
+            serde(skip_serializing_if = "::std::option::Option::is_none")
+        )]
         pub value: ::std::option::Option<::serde_json::Value>,
-        #[serde(flatten)]
+        #[cfg_attr(feature = "schemars", serde(flatten))]
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl DealCustom {
@@ -2757,18 +3345,21 @@ pub mod types {
         }
     }
     ///One page of deals.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct DealList {
         ///The deals of this page.
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[cfg_attr(
+            feature = "schemars",
+            serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+        )]
         pub deals: ::std::vec::Vec<Deal>,
         ///The page returned (1-based; the document's placeholder example shows `0`).
         pub page: i32,
         ///Total number of matching records across all pages.
-        #[serde(rename = "totalCount")]
+        #[cfg_attr(feature = "schemars", serde(rename = "totalCount"))]
         pub total_count: i64,
-        #[serde(flatten)]
+        #[cfg_attr(feature = "schemars", serde(flatten))]
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl DealList {
@@ -2777,57 +3368,93 @@ pub mod types {
         }
     }
     ///A product line item of a deal (商品内訳).
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct DealProductDetail {
-        #[serde(
-            rename = "billingType",
-            skip_serializing_if = "::std::option::Option::is_none"
+        #[cfg_attr(
+            feature = "schemars",
+            serde(
+                rename = "billingType",
+                skip_serializing_if = "::std::option::Option::is_none"
+            )
         )]
         pub billing_type: ::std::option::Option<KeyedRef>,
         ///Id of the line-item type (`DealType.dealProductDetailTypes`).
-        #[serde(
-            rename = "dealProductDetailTypeId",
-            skip_serializing_if = "::std::option::Option::is_none"
+        #[cfg_attr(
+            feature = "schemars",
+            serde(
+                rename = "dealProductDetailTypeId",
+                skip_serializing_if = "::std::option::Option::is_none"
+            )
         )]
         pub deal_product_detail_type_id: ::std::option::Option<i64>,
         ///Date of the first sale. ISO 8601 date-time with offset, kept as sent.
-        #[serde(
-            rename = "firstSales",
-            skip_serializing_if = "::std::option::Option::is_none"
+        #[cfg_attr(
+            feature = "schemars",
+            serde(
+                rename = "firstSales",
+                skip_serializing_if = "::std::option::Option::is_none"
+            )
         )]
         pub first_sales: ::std::option::Option<::std::string::String>,
         ///Identifier of the line item.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[cfg_attr(
+            feature = "schemars",
+            serde(skip_serializing_if = "::std::option::Option::is_none")
+        )]
         pub id: ::std::option::Option<i64>,
         ///Memo.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[cfg_attr(
+            feature = "schemars",
+            serde(skip_serializing_if = "::std::option::Option::is_none")
+        )]
         pub memo: ::std::option::Option<::std::string::String>,
         ///Name of the line-item type.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[cfg_attr(
+            feature = "schemars",
+            serde(skip_serializing_if = "::std::option::Option::is_none")
+        )]
         pub name: ::std::option::Option<::std::string::String>,
         ///Unit price.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[cfg_attr(
+            feature = "schemars",
+            serde(skip_serializing_if = "::std::option::Option::is_none")
+        )]
         pub price: ::std::option::Option<f64>,
         ///Quantity.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[cfg_attr(
+            feature = "schemars",
+            serde(skip_serializing_if = "::std::option::Option::is_none")
+        )]
         pub quantity: ::std::option::Option<f64>,
         ///Subtotal of the line.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[cfg_attr(
+            feature = "schemars",
+            serde(skip_serializing_if = "::std::option::Option::is_none")
+        )]
         pub subtotal: ::std::option::Option<f64>,
         ///Term (number of billing periods).
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[cfg_attr(
+            feature = "schemars",
+            serde(skip_serializing_if = "::std::option::Option::is_none")
+        )]
         pub term: ::std::option::Option<i32>,
         ///Unit of quantity.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[cfg_attr(
+            feature = "schemars",
+            serde(skip_serializing_if = "::std::option::Option::is_none")
+        )]
         pub unit: ::std::option::Option<::std::string::String>,
         ///Unit cost.
-        #[serde(
-            rename = "unitCost",
-            skip_serializing_if = "::std::option::Option::is_none"
+        #[cfg_attr(
+            feature = "schemars",
+            serde(
+                rename = "unitCost",
+                skip_serializing_if = "::std::option::Option::is_none"
+            )
         )]
         pub unit_cost: ::std::option::Option<f64>,
-        #[serde(flatten)]
+        #[cfg_attr(feature = "schemars", serde(flatten))]
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl DealProductDetail {
@@ -2879,35 +3506,56 @@ pub mod types {
         }
     }
     ///A product line-item type (a kind of 商品内訳) that deals of the type can use.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct DealProductDetailType {
-        #[serde(
-            rename = "billingType",
-            skip_serializing_if = "::std::option::Option::is_none"
+        #[cfg_attr(
+            feature = "schemars",
+            serde(
+                rename = "billingType",
+                skip_serializing_if = "::std::option::Option::is_none"
+            )
         )]
         pub billing_type: ::std::option::Option<KeyedRef>,
         ///Identifier of the line-item type.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[cfg_attr(
+            feature = "schemars",
+            serde(skip_serializing_if = "::std::option::Option::is_none")
+        )]
         pub id: ::std::option::Option<i64>,
         ///Memo.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[cfg_attr(
+            feature = "schemars",
+            serde(skip_serializing_if = "::std::option::Option::is_none")
+        )]
         pub memo: ::std::option::Option<::std::string::String>,
         ///Name of the line-item type.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[cfg_attr(
+            feature = "schemars",
+            serde(skip_serializing_if = "::std::option::Option::is_none")
+        )]
         pub name: ::std::option::Option<::std::string::String>,
         ///Default unit price.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[cfg_attr(
+            feature = "schemars",
+            serde(skip_serializing_if = "::std::option::Option::is_none")
+        )]
         pub price: ::std::option::Option<f64>,
-        #[serde(
-            rename = "roundType",
-            skip_serializing_if = "::std::option::Option::is_none"
+        #[cfg_attr(
+            feature = "schemars",
+            serde(
+                rename = "roundType",
+                skip_serializing_if = "::std::option::Option::is_none"
+            )
         )]
         pub round_type: ::std::option::Option<KeyedRef>,
         ///Unit of quantity.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[cfg_attr(
+            feature = "schemars",
+            serde(skip_serializing_if = "::std::option::Option::is_none")
+        )]
         pub unit: ::std::option::Option<::std::string::String>,
-        #[serde(flatten)]
+        #[cfg_attr(feature = "schemars", serde(flatten))]
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl DealProductDetailType {
@@ -2916,55 +3564,82 @@ pub mod types {
         }
     }
     ///A deal type (案件タイプ) with its master data: phases, products, probabilities, channels, end-phase reasons, action purposes, custom item definitions and product line-item types. Ids from here are what `create_deal` expects.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct DealType {
         ///Action purposes (アクションの目的).
-        #[serde(
-            rename = "actionsPurposes",
-            default,
-            skip_serializing_if = "::std::vec::Vec::is_empty"
+        #[cfg_attr(
+            feature = "schemars",
+            serde(
+                rename = "actionsPurposes",
+                default,
+                skip_serializing_if = "::std::vec::Vec::is_empty"
+            )
         )]
         pub actions_purposes: ::std::vec::Vec<ActionPurpose>,
         ///Channels (チャネル).
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[cfg_attr(
+            feature = "schemars",
+            serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+        )]
         pub channels: ::std::vec::Vec<NamedRef>,
         ///Deal custom item definitions (案件詳細項目).
-        #[serde(
-            rename = "dealCustomItems",
-            default,
-            skip_serializing_if = "::std::vec::Vec::is_empty"
+        #[cfg_attr(
+            feature = "schemars",
+            serde(
+                rename = "dealCustomItems",
+                default,
+                skip_serializing_if = "::std::vec::Vec::is_empty"
+            )
         )]
         pub deal_custom_items: ::std::vec::Vec<CustomItemDefinition>,
         ///Product line-item types (商品内訳).
-        #[serde(
-            rename = "dealProductDetailTypes",
-            default,
-            skip_serializing_if = "::std::vec::Vec::is_empty"
+        #[cfg_attr(
+            feature = "schemars",
+            serde(
+                rename = "dealProductDetailTypes",
+                default,
+                skip_serializing_if = "::std::vec::Vec::is_empty"
+            )
         )]
         pub deal_product_detail_types: ::std::vec::Vec<DealProductDetailType>,
         ///Final stop reasons (最終停止理由).
-        #[serde(
-            rename = "endPhaseReasons",
-            default,
-            skip_serializing_if = "::std::vec::Vec::is_empty"
+        #[cfg_attr(
+            feature = "schemars",
+            serde(
+                rename = "endPhaseReasons",
+                default,
+                skip_serializing_if = "::std::vec::Vec::is_empty"
+            )
         )]
         pub end_phase_reasons: ::std::vec::Vec<NamedRef>,
         ///Identifier of the deal type (案件タイプID).
         pub id: i64,
         ///Name of the deal type.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[cfg_attr(
+            feature = "schemars",
+            serde(skip_serializing_if = "::std::option::Option::is_none")
+        )]
         pub name: ::std::option::Option<::std::string::String>,
         ///Phases (フェーズ).
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[cfg_attr(
+            feature = "schemars",
+            serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+        )]
         pub phases: ::std::vec::Vec<PhaseRef>,
         ///Contract probabilities (契約確度).
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[cfg_attr(
+            feature = "schemars",
+            serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+        )]
         pub probabilities: ::std::vec::Vec<NamedRef>,
         ///Products (商品).
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[cfg_attr(
+            feature = "schemars",
+            serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+        )]
         pub products: ::std::vec::Vec<NamedRef>,
-        #[serde(flatten)]
+        #[cfg_attr(feature = "schemars", serde(flatten))]
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl DealType {
@@ -2973,17 +3648,20 @@ pub mod types {
         }
     }
     ///Every deal type as `{id, name}` (not paged). The document shows only a single `{id, name}` object here; the `dealTypes` wrapper is inferred (see the operation).
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct DealTypeList {
         ///The deal types.
-        #[serde(
-            rename = "dealTypes",
-            default,
-            skip_serializing_if = "::std::vec::Vec::is_empty"
+        #[cfg_attr(
+            feature = "schemars",
+            serde(
+                rename = "dealTypes",
+                default,
+                skip_serializing_if = "::std::vec::Vec::is_empty"
+            )
         )]
         pub deal_types: ::std::vec::Vec<DealTypeSummary>,
-        #[serde(flatten)]
+        #[cfg_attr(feature = "schemars", serde(flatten))]
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl DealTypeList {
@@ -2992,15 +3670,18 @@ pub mod types {
         }
     }
     ///A deal type as `{id, name}`.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct DealTypeSummary {
         ///Deal type id (案件タイプID).
         pub id: i64,
         ///Name of the deal type.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[cfg_attr(
+            feature = "schemars",
+            serde(skip_serializing_if = "::std::option::Option::is_none")
+        )]
         pub name: ::std::option::Option<::std::string::String>,
-        #[serde(flatten)]
+        #[cfg_attr(feature = "schemars", serde(flatten))]
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl DealTypeSummary {
@@ -3009,23 +3690,32 @@ pub mod types {
         }
     }
     ///The account's (domain's) settings: every deal type with its master data, the users and the roles.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct DomainSettings {
         ///Every deal type with its master data.
-        #[serde(
-            rename = "dealTypes",
-            default,
-            skip_serializing_if = "::std::vec::Vec::is_empty"
+        #[cfg_attr(
+            feature = "schemars",
+            serde(
+                rename = "dealTypes",
+                default,
+                skip_serializing_if = "::std::vec::Vec::is_empty"
+            )
         )]
         pub deal_types: ::std::vec::Vec<DealType>,
         ///Roles (ロール) of the account.
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[cfg_attr(
+            feature = "schemars",
+            serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+        )]
         pub roles: ::std::vec::Vec<NamedRef>,
         ///Users of the account.
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[cfg_attr(
+            feature = "schemars",
+            serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+        )]
         pub users: ::std::vec::Vec<UserSummary>,
-        #[serde(flatten)]
+        #[cfg_attr(feature = "schemars", serde(flatten))]
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl DomainSettings {
@@ -3034,23 +3724,32 @@ pub mod types {
         }
     }
     ///The error body of the Mazrica API, `{"error": "...", "messages": ["..."]}`, used by every 4xx and 5xx answer. The bulk operations add `bulkErrors` (one entry per rejected element). Every field is optional so that answers produced in front of the API (for example a 429 from the rate limiter, whose body the document does not show) still decode; unknown fields are kept.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct Error {
         ///Per-element errors of a bulk request.
-        #[serde(
-            rename = "bulkErrors",
-            default,
-            skip_serializing_if = "::std::vec::Vec::is_empty"
+        #[cfg_attr(
+            feature = "schemars",
+            serde(
+                rename = "bulkErrors",
+                default,
+                skip_serializing_if = "::std::vec::Vec::is_empty"
+            )
         )]
         pub bulk_errors: ::std::vec::Vec<BulkErrorEntry>,
         ///Short error summary (e.g. the HTTP reason).
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[cfg_attr(
+            feature = "schemars",
+            serde(skip_serializing_if = "::std::option::Option::is_none")
+        )]
         pub error: ::std::option::Option<::std::string::String>,
         ///Human-readable error messages (usually Japanese).
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[cfg_attr(
+            feature = "schemars",
+            serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+        )]
         pub messages: ::std::vec::Vec<::std::string::String>,
-        #[serde(flatten)]
+        #[cfg_attr(feature = "schemars", serde(flatten))]
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl Error {
@@ -3092,19 +3791,28 @@ pub mod types {
         }
     }
     ///A fixed master value as `{id, key, name}`, e.g. billing type `{1, lump, 一括}` (one-off) or rounding `{1, round_down, 切り捨て}` (round down). The document lists no other values.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct KeyedRef {
         ///Numeric code of the value.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[cfg_attr(
+            feature = "schemars",
+            serde(skip_serializing_if = "::std::option::Option::is_none")
+        )]
         pub id: ::std::option::Option<i32>,
         ///Machine key, e.g. `lump`, `round_down`.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[cfg_attr(
+            feature = "schemars",
+            serde(skip_serializing_if = "::std::option::Option::is_none")
+        )]
         pub key: ::std::option::Option<::std::string::String>,
         ///Japanese display name, e.g. `一括`, `切り捨て`.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[cfg_attr(
+            feature = "schemars",
+            serde(skip_serializing_if = "::std::option::Option::is_none")
+        )]
         pub name: ::std::option::Option<::std::string::String>,
-        #[serde(flatten)]
+        #[cfg_attr(feature = "schemars", serde(flatten))]
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl KeyedRef {
@@ -3113,22 +3821,31 @@ pub mod types {
         }
     }
     ///A lifecycle stage of a contact, with the stage type it belongs to.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct LifecycleStage {
         ///Id of the lifecycle stage.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[cfg_attr(
+            feature = "schemars",
+            serde(skip_serializing_if = "::std::option::Option::is_none")
+        )]
         pub id: ::std::option::Option<i64>,
         ///Id of the lifecycle stage type.
-        #[serde(
-            rename = "lifecycleStageTypeId",
-            skip_serializing_if = "::std::option::Option::is_none"
+        #[cfg_attr(
+            feature = "schemars",
+            serde(
+                rename = "lifecycleStageTypeId",
+                skip_serializing_if = "::std::option::Option::is_none"
+            )
         )]
         pub lifecycle_stage_type_id: ::std::option::Option<i64>,
         ///Name of the lifecycle stage.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[cfg_attr(
+            feature = "schemars",
+            serde(skip_serializing_if = "::std::option::Option::is_none")
+        )]
         pub name: ::std::option::Option<::std::string::String>,
-        #[serde(flatten)]
+        #[cfg_attr(feature = "schemars", serde(flatten))]
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl LifecycleStage {
@@ -3137,22 +3854,28 @@ pub mod types {
         }
     }
     ///A lifecycle stage type with its stages.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct LifecycleStageType {
         ///Id of the lifecycle stage type.
         pub id: i64,
         ///The stages of this type, as `{id, name}`.
-        #[serde(
-            rename = "lifecycleStages",
-            default,
-            skip_serializing_if = "::std::vec::Vec::is_empty"
+        #[cfg_attr(
+            feature = "schemars",
+            serde(
+                rename = "lifecycleStages",
+                default,
+                skip_serializing_if = "::std::vec::Vec::is_empty"
+            )
         )]
         pub lifecycle_stages: ::std::vec::Vec<NamedRef>,
         ///Name of the lifecycle stage type.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[cfg_attr(
+            feature = "schemars",
+            serde(skip_serializing_if = "::std::option::Option::is_none")
+        )]
         pub name: ::std::option::Option<::std::string::String>,
-        #[serde(flatten)]
+        #[cfg_attr(feature = "schemars", serde(flatten))]
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl LifecycleStageType {
@@ -3161,17 +3884,20 @@ pub mod types {
         }
     }
     ///Every lifecycle stage type with its stages (not paged).
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct LifecycleStageTypeList {
         ///The lifecycle stage types.
-        #[serde(
-            rename = "lifecycleStageTypes",
-            default,
-            skip_serializing_if = "::std::vec::Vec::is_empty"
+        #[cfg_attr(
+            feature = "schemars",
+            serde(
+                rename = "lifecycleStageTypes",
+                default,
+                skip_serializing_if = "::std::vec::Vec::is_empty"
+            )
         )]
         pub lifecycle_stage_types: ::std::vec::Vec<LifecycleStageType>,
-        #[serde(flatten)]
+        #[cfg_attr(feature = "schemars", serde(flatten))]
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl LifecycleStageTypeList {
@@ -3180,16 +3906,22 @@ pub mod types {
         }
     }
     ///A reference to another record as `{id, name}` (owner role, action type, creator, customer, deal, phase-less master data such as product, probability, channel, user, role, profile, ...).
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct NamedRef {
         ///Identifier of the referenced record.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[cfg_attr(
+            feature = "schemars",
+            serde(skip_serializing_if = "::std::option::Option::is_none")
+        )]
         pub id: ::std::option::Option<i64>,
         ///Display name of the referenced record.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[cfg_attr(
+            feature = "schemars",
+            serde(skip_serializing_if = "::std::option::Option::is_none")
+        )]
         pub name: ::std::option::Option<::std::string::String>,
-        #[serde(flatten)]
+        #[cfg_attr(feature = "schemars", serde(flatten))]
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl NamedRef {
@@ -3231,19 +3963,28 @@ pub mod types {
         }
     }
     ///A deal phase (フェーズ) as `{id, name, status}`.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct PhaseRef {
         ///Identifier of the phase.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[cfg_attr(
+            feature = "schemars",
+            serde(skip_serializing_if = "::std::option::Option::is_none")
+        )]
         pub id: ::std::option::Option<i64>,
         ///Name of the phase.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[cfg_attr(
+            feature = "schemars",
+            serde(skip_serializing_if = "::std::option::Option::is_none")
+        )]
         pub name: ::std::option::Option<::std::string::String>,
         ///Status code of the phase (the document's example is `1`; the meaning of the codes is not documented).
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[cfg_attr(
+            feature = "schemars",
+            serde(skip_serializing_if = "::std::option::Option::is_none")
+        )]
         pub status: ::std::option::Option<i32>,
-        #[serde(flatten)]
+        #[cfg_attr(feature = "schemars", serde(flatten))]
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl PhaseRef {
@@ -3252,28 +3993,40 @@ pub mod types {
         }
     }
     ///How long a deal stayed in one phase.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct PhaseStay {
         ///Identifier of the phase.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[cfg_attr(
+            feature = "schemars",
+            serde(skip_serializing_if = "::std::option::Option::is_none")
+        )]
         pub id: ::std::option::Option<i64>,
         ///Whether this is the deal's current phase.
-        #[serde(
-            rename = "isCurrentPhase",
-            skip_serializing_if = "::std::option::Option::is_none"
+        #[cfg_attr(
+            feature = "schemars",
+            serde(
+                rename = "isCurrentPhase",
+                skip_serializing_if = "::std::option::Option::is_none"
+            )
         )]
         pub is_current_phase: ::std::option::Option<bool>,
         ///Name of the phase.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[cfg_attr(
+            feature = "schemars",
+            serde(skip_serializing_if = "::std::option::Option::is_none")
+        )]
         pub name: ::std::option::Option<::std::string::String>,
         ///Days the deal stayed (or has stayed) in the phase.
-        #[serde(
-            rename = "phaseStayDays",
-            skip_serializing_if = "::std::option::Option::is_none"
+        #[cfg_attr(
+            feature = "schemars",
+            serde(
+                rename = "phaseStayDays",
+                skip_serializing_if = "::std::option::Option::is_none"
+            )
         )]
         pub phase_stay_days: ::std::option::Option<i32>,
-        #[serde(flatten)]
+        #[cfg_attr(feature = "schemars", serde(flatten))]
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl PhaseStay {
@@ -3322,18 +4075,21 @@ pub mod types {
         }
     }
     ///One page of roles (ロール).
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct RoleList {
         ///The page returned (1-based; the document's placeholder example shows `0`).
         pub page: i32,
         ///The roles of this page, as `{id, name}`.
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[cfg_attr(
+            feature = "schemars",
+            serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+        )]
         pub roles: ::std::vec::Vec<NamedRef>,
         ///Total number of matching records across all pages.
-        #[serde(rename = "totalCount")]
+        #[cfg_attr(feature = "schemars", serde(rename = "totalCount"))]
         pub total_count: i64,
-        #[serde(flatten)]
+        #[cfg_attr(feature = "schemars", serde(flatten))]
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl RoleList {
@@ -3523,37 +4279,55 @@ pub mod types {
         }
     }
     ///An option selected in a select-type custom item value. The key naming the option's definition depends on the record kind (`customerCustomItemOptionId`, `contactCustomItemOptionId`, `dealCustomItemOptionId`); action values are documented with `contactCustomItemOptionId`.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct SelectedOption {
         ///Option definition id (contact custom items; also shown for action custom items).
-        #[serde(
-            rename = "contactCustomItemOptionId",
-            skip_serializing_if = "::std::option::Option::is_none"
+        #[cfg_attr(
+            feature = "schemars",
+            serde(
+                rename = "contactCustomItemOptionId",
+                skip_serializing_if = "::std::option::Option::is_none"
+            )
         )]
         pub contact_custom_item_option_id: ::std::option::Option<i64>,
         ///Option definition id (customer custom items).
-        #[serde(
-            rename = "customerCustomItemOptionId",
-            skip_serializing_if = "::std::option::Option::is_none"
+        #[cfg_attr(
+            feature = "schemars",
+            serde(
+                rename = "customerCustomItemOptionId",
+                skip_serializing_if = "::std::option::Option::is_none"
+            )
         )]
         pub customer_custom_item_option_id: ::std::option::Option<i64>,
         ///Option definition id (deal custom items).
-        #[serde(
-            rename = "dealCustomItemOptionId",
-            skip_serializing_if = "::std::option::Option::is_none"
+        #[cfg_attr(
+            feature = "schemars",
+            serde(
+                rename = "dealCustomItemOptionId",
+                skip_serializing_if = "::std::option::Option::is_none"
+            )
         )]
         pub deal_custom_item_option_id: ::std::option::Option<i64>,
         ///Identifier of the option.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[cfg_attr(
+            feature = "schemars",
+            serde(skip_serializing_if = "::std::option::Option::is_none")
+        )]
         pub id: ::std::option::Option<i64>,
         ///The option's display label.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[cfg_attr(
+            feature = "schemars",
+            serde(skip_serializing_if = "::std::option::Option::is_none")
+        )]
         pub label: ::std::option::Option<::std::string::String>,
         ///The option's value (a number in the document's examples).
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[cfg_attr(
+            feature = "schemars",
+            serde(skip_serializing_if = "::std::option::Option::is_none")
+        )]
         pub value: ::std::option::Option<::serde_json::Value>,
-        #[serde(flatten)]
+        #[cfg_attr(feature = "schemars", serde(flatten))]
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl SelectedOption {
@@ -4194,29 +4968,44 @@ pub mod types {
         }
     }
     ///A user (ユーザー) with the user groups, profile and role it belongs to.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct User {
         ///E-mail address.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[cfg_attr(
+            feature = "schemars",
+            serde(skip_serializing_if = "::std::option::Option::is_none")
+        )]
         pub email: ::std::option::Option<::std::string::String>,
         ///User id (ユーザーID).
         pub id: i64,
         ///User name.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[cfg_attr(
+            feature = "schemars",
+            serde(skip_serializing_if = "::std::option::Option::is_none")
+        )]
         pub name: ::std::option::Option<::std::string::String>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[cfg_attr(
+            feature = "schemars",
+            serde(skip_serializing_if = "::std::option::Option::is_none")
+        )]
         pub profile: ::std::option::Option<NamedRef>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[cfg_attr(
+            feature = "schemars",
+            serde(skip_serializing_if = "::std::option::Option::is_none")
+        )]
         pub role: ::std::option::Option<NamedRef>,
         ///User groups the user belongs to.
-        #[serde(
-            rename = "userGroups",
-            default,
-            skip_serializing_if = "::std::vec::Vec::is_empty"
+        #[cfg_attr(
+            feature = "schemars",
+            serde(
+                rename = "userGroups",
+                default,
+                skip_serializing_if = "::std::vec::Vec::is_empty"
+            )
         )]
         pub user_groups: ::std::vec::Vec<NamedRef>,
-        #[serde(flatten)]
+        #[cfg_attr(feature = "schemars", serde(flatten))]
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl User {
@@ -4225,24 +5014,33 @@ pub mod types {
         }
     }
     ///A user group (ユーザーグループ). `users` is present where the document shows it (list, member changes) and absent in the answer of `update_user_group`.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct UserGroup {
         ///User group id (ユーザーグループID).
         pub id: i64,
         ///User group name (ユーザーグループ名).
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[cfg_attr(
+            feature = "schemars",
+            serde(skip_serializing_if = "::std::option::Option::is_none")
+        )]
         pub name: ::std::option::Option<::std::string::String>,
         ///Display order.
-        #[serde(
-            rename = "orderNum",
-            skip_serializing_if = "::std::option::Option::is_none"
+        #[cfg_attr(
+            feature = "schemars",
+            serde(
+                rename = "orderNum",
+                skip_serializing_if = "::std::option::Option::is_none"
+            )
         )]
         pub order_num: ::std::option::Option<i32>,
         ///Members of the group.
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[cfg_attr(
+            feature = "schemars",
+            serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+        )]
         pub users: ::std::vec::Vec<UserSummary>,
-        #[serde(flatten)]
+        #[cfg_attr(feature = "schemars", serde(flatten))]
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl UserGroup {
@@ -4251,22 +5049,25 @@ pub mod types {
         }
     }
     ///One page of user groups.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct UserGroupList {
         ///The page returned (1-based; the document's placeholder example shows `0`).
         pub page: i32,
         ///Total number of matching records across all pages.
-        #[serde(rename = "totalCount")]
+        #[cfg_attr(feature = "schemars", serde(rename = "totalCount"))]
         pub total_count: i64,
         ///The user groups of this page.
-        #[serde(
-            rename = "userGroups",
-            default,
-            skip_serializing_if = "::std::vec::Vec::is_empty"
+        #[cfg_attr(
+            feature = "schemars",
+            serde(
+                rename = "userGroups",
+                default,
+                skip_serializing_if = "::std::vec::Vec::is_empty"
+            )
         )]
         pub user_groups: ::std::vec::Vec<UserGroup>,
-        #[serde(flatten)]
+        #[cfg_attr(feature = "schemars", serde(flatten))]
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl UserGroupList {
@@ -4275,18 +5076,21 @@ pub mod types {
         }
     }
     ///One page of users (100 per page, fixed).
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct UserList {
         ///The page returned (1-based; the document's placeholder example shows `0`).
         pub page: i32,
         ///Total number of matching records across all pages.
-        #[serde(rename = "totalCount")]
+        #[cfg_attr(feature = "schemars", serde(rename = "totalCount"))]
         pub total_count: i64,
         ///The users of this page.
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[cfg_attr(
+            feature = "schemars",
+            serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+        )]
         pub users: ::std::vec::Vec<User>,
-        #[serde(flatten)]
+        #[cfg_attr(feature = "schemars", serde(flatten))]
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl UserList {
@@ -4295,19 +5099,28 @@ pub mod types {
         }
     }
     ///A user as `{id, name, email}`.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct UserSummary {
         ///E-mail address of the user.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[cfg_attr(
+            feature = "schemars",
+            serde(skip_serializing_if = "::std::option::Option::is_none")
+        )]
         pub email: ::std::option::Option<::std::string::String>,
         ///User id (ユーザーID).
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[cfg_attr(
+            feature = "schemars",
+            serde(skip_serializing_if = "::std::option::Option::is_none")
+        )]
         pub id: ::std::option::Option<i64>,
         ///User name.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[cfg_attr(
+            feature = "schemars",
+            serde(skip_serializing_if = "::std::option::Option::is_none")
+        )]
         pub name: ::std::option::Option<::std::string::String>,
-        #[serde(flatten)]
+        #[cfg_attr(feature = "schemars", serde(flatten))]
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl UserSummary {
@@ -17771,6 +18584,9425 @@ pub mod types {
             }
         }
     }
+    impl<'de> ::serde::Deserialize<'de> for ActionCustom {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            struct Visitor;
+            impl<'de> ::serde::de::Visitor<'de> for Visitor {
+                type Value = ActionCustom;
+                fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                    f.write_str("an object ActionCustom")
+                }
+                fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                    self,
+                    mut map: A,
+                ) -> ::std::result::Result<ActionCustom, A::Error> {
+                    let mut extra = ::serde_json::Map::new();
+                    let mut f0: ::std::option::Option<::std::option::Option<i64>> = None;
+                    let mut f1: ::std::option::Option<
+                        ::std::option::Option<::std::string::String>,
+                    > = None;
+                    let mut f2: ::std::option::Option<
+                        ::std::option::Option<::std::string::String>,
+                    > = None;
+                    let mut f3: ::std::option::Option<i64> = None;
+                    let mut f4: ::std::option::Option<
+                        ::std::option::Option<::std::string::String>,
+                    > = None;
+                    let mut f5: ::std::option::Option<
+                        ::std::option::Option<::std::string::String>,
+                    > = None;
+                    let mut f6: ::std::option::Option<
+                        ::std::option::Option<::std::vec::Vec<SelectedOption>>,
+                    > = None;
+                    let mut f7: ::std::option::Option<::std::option::Option<i64>> = None;
+                    let mut f8: ::std::option::Option<::std::option::Option<::std::vec::Vec<i64>>> =
+                        None;
+                    let mut f9: ::std::option::Option<
+                        ::std::option::Option<::std::string::String>,
+                    > = None;
+                    let mut f10: ::std::option::Option<::std::option::Option<::serde_json::Value>> =
+                        None;
+                    while let Some(key) =
+                        map.next_key::<crmkit_runtime::__private::open::Key<'de>>()?
+                    {
+                        match key.as_str() {
+                            "actionCustomItemId" => {
+                                if f0.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "actionCustomItemId",
+                                    ));
+                                }
+                                let value: ::std::option::Option<i64> = map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra.insert(
+                                        "actionCustomItemId".to_owned(),
+                                        ::serde_json::Value::Null,
+                                    );
+                                }
+                                f0 = Some(value);
+                            }
+                            "datetime" => {
+                                if f1.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "datetime",
+                                    ));
+                                }
+                                let value: ::std::option::Option<::std::string::String> =
+                                    map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra.insert("datetime".to_owned(), ::serde_json::Value::Null);
+                                }
+                                f1 = Some(value);
+                            }
+                            "decimalNumber" => {
+                                if f2.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "decimalNumber",
+                                    ));
+                                }
+                                let value: ::std::option::Option<::std::string::String> =
+                                    map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra.insert(
+                                        "decimalNumber".to_owned(),
+                                        ::serde_json::Value::Null,
+                                    );
+                                }
+                                f2 = Some(value);
+                            }
+                            "id" => {
+                                if f3.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "id",
+                                    ));
+                                }
+                                let value: i64 = map.next_value()?;
+                                f3 = Some(value);
+                            }
+                            "itemType" => {
+                                if f4.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "itemType",
+                                    ));
+                                }
+                                let value: ::std::option::Option<::std::string::String> =
+                                    map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra.insert("itemType".to_owned(), ::serde_json::Value::Null);
+                                }
+                                f4 = Some(value);
+                            }
+                            "name" => {
+                                if f5.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "name",
+                                    ));
+                                }
+                                let value: ::std::option::Option<::std::string::String> =
+                                    map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra.insert("name".to_owned(), ::serde_json::Value::Null);
+                                }
+                                f5 = Some(value);
+                            }
+                            "selectedOptions" => {
+                                if f6.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "selectedOptions",
+                                    ));
+                                }
+                                let value: ::std::option::Option<::std::vec::Vec<SelectedOption>> =
+                                    map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra.insert(
+                                        "selectedOptions".to_owned(),
+                                        ::serde_json::Value::Null,
+                                    );
+                                }
+                                f6 = Some(value);
+                            }
+                            "selectedValue" => {
+                                if f7.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "selectedValue",
+                                    ));
+                                }
+                                let value: ::std::option::Option<i64> = map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra.insert(
+                                        "selectedValue".to_owned(),
+                                        ::serde_json::Value::Null,
+                                    );
+                                }
+                                f7 = Some(value);
+                            }
+                            "selectedValues" => {
+                                if f8.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "selectedValues",
+                                    ));
+                                }
+                                let value: ::std::option::Option<::std::vec::Vec<i64>> =
+                                    map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra.insert(
+                                        "selectedValues".to_owned(),
+                                        ::serde_json::Value::Null,
+                                    );
+                                }
+                                f8 = Some(value);
+                            }
+                            "text" => {
+                                if f9.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "text",
+                                    ));
+                                }
+                                let value: ::std::option::Option<::std::string::String> =
+                                    map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra.insert("text".to_owned(), ::serde_json::Value::Null);
+                                }
+                                f9 = Some(value);
+                            }
+                            "value" => {
+                                if f10.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "value",
+                                    ));
+                                }
+                                let value: ::std::option::Option<::serde_json::Value> =
+                                    map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra.insert("value".to_owned(), ::serde_json::Value::Null);
+                                }
+                                f10 = Some(value);
+                            }
+                            _ => {
+                                let value: ::serde_json::Value = map.next_value()?;
+                                extra.insert(key.into_owned(), value);
+                            }
+                        }
+                    }
+                    Ok(ActionCustom {
+                        action_custom_item_id: f0.unwrap_or_default(),
+                        datetime: f1.unwrap_or_default(),
+                        decimal_number: f2.unwrap_or_default(),
+                        id: match f3 {
+                            Some(v) => v,
+                            None => {
+                                return Err(<A::Error as ::serde::de::Error>::missing_field("id"));
+                            }
+                        },
+                        item_type: f4.unwrap_or_default(),
+                        name: f5.unwrap_or_default(),
+                        selected_options: f6.unwrap_or_default(),
+                        selected_value: f7.unwrap_or_default(),
+                        selected_values: f8.unwrap_or_default(),
+                        text: f9.unwrap_or_default(),
+                        value: f10.unwrap_or_default(),
+                        extra,
+                    })
+                }
+            }
+            deserializer.deserialize_map(Visitor)
+        }
+    }
+    impl ::serde::Serialize for ActionCustom {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(None)?;
+            if !::std::option::Option::is_none(&self.action_custom_item_id) {
+                map.serialize_entry("actionCustomItemId", &self.action_custom_item_id)?;
+            }
+            if !::std::option::Option::is_none(&self.datetime) {
+                map.serialize_entry("datetime", &self.datetime)?;
+            }
+            if !::std::option::Option::is_none(&self.decimal_number) {
+                map.serialize_entry("decimalNumber", &self.decimal_number)?;
+            }
+            map.serialize_entry("id", &self.id)?;
+            if !::std::option::Option::is_none(&self.item_type) {
+                map.serialize_entry("itemType", &self.item_type)?;
+            }
+            if !::std::option::Option::is_none(&self.name) {
+                map.serialize_entry("name", &self.name)?;
+            }
+            if !::std::option::Option::is_none(&self.selected_options) {
+                map.serialize_entry("selectedOptions", &self.selected_options)?;
+            }
+            if !::std::option::Option::is_none(&self.selected_value) {
+                map.serialize_entry("selectedValue", &self.selected_value)?;
+            }
+            if !::std::option::Option::is_none(&self.selected_values) {
+                map.serialize_entry("selectedValues", &self.selected_values)?;
+            }
+            if !::std::option::Option::is_none(&self.text) {
+                map.serialize_entry("text", &self.text)?;
+            }
+            if !::std::option::Option::is_none(&self.value) {
+                map.serialize_entry("value", &self.value)?;
+            }
+            for (key, value) in &self.extra {
+                let typed = match key.as_str() {
+                    "actionCustomItemId" => {
+                        !::std::option::Option::is_none(&self.action_custom_item_id)
+                    }
+                    "datetime" => !::std::option::Option::is_none(&self.datetime),
+                    "decimalNumber" => !::std::option::Option::is_none(&self.decimal_number),
+                    "id" => true,
+                    "itemType" => !::std::option::Option::is_none(&self.item_type),
+                    "name" => !::std::option::Option::is_none(&self.name),
+                    "selectedOptions" => !::std::option::Option::is_none(&self.selected_options),
+                    "selectedValue" => !::std::option::Option::is_none(&self.selected_value),
+                    "selectedValues" => !::std::option::Option::is_none(&self.selected_values),
+                    "text" => !::std::option::Option::is_none(&self.text),
+                    "value" => !::std::option::Option::is_none(&self.value),
+                    _ => false,
+                };
+                if !typed {
+                    map.serialize_entry(key, value)?;
+                }
+            }
+            map.end()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ActionCustomItem {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            struct Visitor;
+            impl<'de> ::serde::de::Visitor<'de> for Visitor {
+                type Value = ActionCustomItem;
+                fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                    f.write_str("an object ActionCustomItem")
+                }
+                fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                    self,
+                    mut map: A,
+                ) -> ::std::result::Result<ActionCustomItem, A::Error> {
+                    let mut extra = ::serde_json::Map::new();
+                    let mut f0: ::std::option::Option<::std::vec::Vec<CustomItemOption>> = None;
+                    let mut f1: ::std::option::Option<i64> = None;
+                    let mut f2: ::std::option::Option<
+                        ::std::option::Option<::std::string::String>,
+                    > = None;
+                    let mut f3: ::std::option::Option<
+                        ::std::option::Option<::std::string::String>,
+                    > = None;
+                    let mut f4: ::std::option::Option<
+                        ::std::option::Option<::std::string::String>,
+                    > = None;
+                    while let Some(key) =
+                        map.next_key::<crmkit_runtime::__private::open::Key<'de>>()?
+                    {
+                        match key.as_str() {
+                            "actionCustomItemOptions" => {
+                                if f0.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "actionCustomItemOptions",
+                                    ));
+                                }
+                                let value: ::std::vec::Vec<CustomItemOption> = map.next_value()?;
+                                if ::std::vec::Vec::is_empty(&value) {
+                                    extra.insert(
+                                        "actionCustomItemOptions".to_owned(),
+                                        ::serde_json::Value::Array(::std::vec::Vec::new()),
+                                    );
+                                }
+                                f0 = Some(value);
+                            }
+                            "id" => {
+                                if f1.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "id",
+                                    ));
+                                }
+                                let value: i64 = map.next_value()?;
+                                f1 = Some(value);
+                            }
+                            "itemKey" => {
+                                if f2.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "itemKey",
+                                    ));
+                                }
+                                let value: ::std::option::Option<::std::string::String> =
+                                    map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra.insert("itemKey".to_owned(), ::serde_json::Value::Null);
+                                }
+                                f2 = Some(value);
+                            }
+                            "itemType" => {
+                                if f3.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "itemType",
+                                    ));
+                                }
+                                let value: ::std::option::Option<::std::string::String> =
+                                    map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra.insert("itemType".to_owned(), ::serde_json::Value::Null);
+                                }
+                                f3 = Some(value);
+                            }
+                            "name" => {
+                                if f4.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "name",
+                                    ));
+                                }
+                                let value: ::std::option::Option<::std::string::String> =
+                                    map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra.insert("name".to_owned(), ::serde_json::Value::Null);
+                                }
+                                f4 = Some(value);
+                            }
+                            _ => {
+                                let value: ::serde_json::Value = map.next_value()?;
+                                extra.insert(key.into_owned(), value);
+                            }
+                        }
+                    }
+                    Ok(ActionCustomItem {
+                        action_custom_item_options: f0.unwrap_or_default(),
+                        id: match f1 {
+                            Some(v) => v,
+                            None => {
+                                return Err(<A::Error as ::serde::de::Error>::missing_field("id"));
+                            }
+                        },
+                        item_key: f2.unwrap_or_default(),
+                        item_type: f3.unwrap_or_default(),
+                        name: f4.unwrap_or_default(),
+                        extra,
+                    })
+                }
+            }
+            deserializer.deserialize_map(Visitor)
+        }
+    }
+    impl ::serde::Serialize for ActionCustomItem {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(None)?;
+            if !::std::vec::Vec::is_empty(&self.action_custom_item_options) {
+                map.serialize_entry("actionCustomItemOptions", &self.action_custom_item_options)?;
+            }
+            map.serialize_entry("id", &self.id)?;
+            if !::std::option::Option::is_none(&self.item_key) {
+                map.serialize_entry("itemKey", &self.item_key)?;
+            }
+            if !::std::option::Option::is_none(&self.item_type) {
+                map.serialize_entry("itemType", &self.item_type)?;
+            }
+            if !::std::option::Option::is_none(&self.name) {
+                map.serialize_entry("name", &self.name)?;
+            }
+            for (key, value) in &self.extra {
+                let typed = match key.as_str() {
+                    "actionCustomItemOptions" => {
+                        !::std::vec::Vec::is_empty(&self.action_custom_item_options)
+                    }
+                    "id" => true,
+                    "itemKey" => !::std::option::Option::is_none(&self.item_key),
+                    "itemType" => !::std::option::Option::is_none(&self.item_type),
+                    "name" => !::std::option::Option::is_none(&self.name),
+                    _ => false,
+                };
+                if !typed {
+                    map.serialize_entry(key, value)?;
+                }
+            }
+            map.end()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ActionCustomItemLabel {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            struct Visitor;
+            impl<'de> ::serde::de::Visitor<'de> for Visitor {
+                type Value = ActionCustomItemLabel;
+                fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                    f.write_str("an object ActionCustomItemLabel")
+                }
+                fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                    self,
+                    mut map: A,
+                ) -> ::std::result::Result<ActionCustomItemLabel, A::Error> {
+                    let mut extra = ::serde_json::Map::new();
+                    let mut f0: ::std::option::Option<
+                        ::std::option::Option<::std::string::String>,
+                    > = None;
+                    let mut f1: ::std::option::Option<i64> = None;
+                    let mut f2: ::std::option::Option<
+                        ::std::option::Option<::std::string::String>,
+                    > = None;
+                    while let Some(key) =
+                        map.next_key::<crmkit_runtime::__private::open::Key<'de>>()?
+                    {
+                        match key.as_str() {
+                            "createdAt" => {
+                                if f0.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "createdAt",
+                                    ));
+                                }
+                                let value: ::std::option::Option<::std::string::String> =
+                                    map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra.insert("createdAt".to_owned(), ::serde_json::Value::Null);
+                                }
+                                f0 = Some(value);
+                            }
+                            "id" => {
+                                if f1.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "id",
+                                    ));
+                                }
+                                let value: i64 = map.next_value()?;
+                                f1 = Some(value);
+                            }
+                            "name" => {
+                                if f2.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "name",
+                                    ));
+                                }
+                                let value: ::std::option::Option<::std::string::String> =
+                                    map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra.insert("name".to_owned(), ::serde_json::Value::Null);
+                                }
+                                f2 = Some(value);
+                            }
+                            _ => {
+                                let value: ::serde_json::Value = map.next_value()?;
+                                extra.insert(key.into_owned(), value);
+                            }
+                        }
+                    }
+                    Ok(ActionCustomItemLabel {
+                        created_at: f0.unwrap_or_default(),
+                        id: match f1 {
+                            Some(v) => v,
+                            None => {
+                                return Err(<A::Error as ::serde::de::Error>::missing_field("id"));
+                            }
+                        },
+                        name: f2.unwrap_or_default(),
+                        extra,
+                    })
+                }
+            }
+            deserializer.deserialize_map(Visitor)
+        }
+    }
+    impl ::serde::Serialize for ActionCustomItemLabel {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(None)?;
+            if !::std::option::Option::is_none(&self.created_at) {
+                map.serialize_entry("createdAt", &self.created_at)?;
+            }
+            map.serialize_entry("id", &self.id)?;
+            if !::std::option::Option::is_none(&self.name) {
+                map.serialize_entry("name", &self.name)?;
+            }
+            for (key, value) in &self.extra {
+                let typed = match key.as_str() {
+                    "createdAt" => !::std::option::Option::is_none(&self.created_at),
+                    "id" => true,
+                    "name" => !::std::option::Option::is_none(&self.name),
+                    _ => false,
+                };
+                if !typed {
+                    map.serialize_entry(key, value)?;
+                }
+            }
+            map.end()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ActionCustomItemLabelList {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            struct Visitor;
+            impl<'de> ::serde::de::Visitor<'de> for Visitor {
+                type Value = ActionCustomItemLabelList;
+                fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                    f.write_str("an object ActionCustomItemLabelList")
+                }
+                fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                    self,
+                    mut map: A,
+                ) -> ::std::result::Result<ActionCustomItemLabelList, A::Error> {
+                    let mut extra = ::serde_json::Map::new();
+                    let mut f0: ::std::option::Option<
+                        ::std::option::Option<::std::string::String>,
+                    > = None;
+                    let mut f1: ::std::option::Option<::std::vec::Vec<ActionCustomItemLabel>> =
+                        None;
+                    let mut f2: ::std::option::Option<i32> = None;
+                    let mut f3: ::std::option::Option<i64> = None;
+                    while let Some(key) =
+                        map.next_key::<crmkit_runtime::__private::open::Key<'de>>()?
+                    {
+                        match key.as_str() {
+                            "actionCustomItemKey" => {
+                                if f0.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "actionCustomItemKey",
+                                    ));
+                                }
+                                let value: ::std::option::Option<::std::string::String> =
+                                    map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra.insert(
+                                        "actionCustomItemKey".to_owned(),
+                                        ::serde_json::Value::Null,
+                                    );
+                                }
+                                f0 = Some(value);
+                            }
+                            "labels" => {
+                                if f1.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "labels",
+                                    ));
+                                }
+                                let value: ::std::vec::Vec<ActionCustomItemLabel> =
+                                    map.next_value()?;
+                                if ::std::vec::Vec::is_empty(&value) {
+                                    extra.insert(
+                                        "labels".to_owned(),
+                                        ::serde_json::Value::Array(::std::vec::Vec::new()),
+                                    );
+                                }
+                                f1 = Some(value);
+                            }
+                            "page" => {
+                                if f2.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "page",
+                                    ));
+                                }
+                                let value: i32 = map.next_value()?;
+                                f2 = Some(value);
+                            }
+                            "totalCount" => {
+                                if f3.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "totalCount",
+                                    ));
+                                }
+                                let value: i64 = map.next_value()?;
+                                f3 = Some(value);
+                            }
+                            _ => {
+                                let value: ::serde_json::Value = map.next_value()?;
+                                extra.insert(key.into_owned(), value);
+                            }
+                        }
+                    }
+                    Ok(ActionCustomItemLabelList {
+                        action_custom_item_key: f0.unwrap_or_default(),
+                        labels: f1.unwrap_or_default(),
+                        page: match f2 {
+                            Some(v) => v,
+                            None => {
+                                return Err(<A::Error as ::serde::de::Error>::missing_field(
+                                    "page",
+                                ));
+                            }
+                        },
+                        total_count: match f3 {
+                            Some(v) => v,
+                            None => {
+                                return Err(<A::Error as ::serde::de::Error>::missing_field(
+                                    "totalCount",
+                                ));
+                            }
+                        },
+                        extra,
+                    })
+                }
+            }
+            deserializer.deserialize_map(Visitor)
+        }
+    }
+    impl ::serde::Serialize for ActionCustomItemLabelList {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(None)?;
+            if !::std::option::Option::is_none(&self.action_custom_item_key) {
+                map.serialize_entry("actionCustomItemKey", &self.action_custom_item_key)?;
+            }
+            if !::std::vec::Vec::is_empty(&self.labels) {
+                map.serialize_entry("labels", &self.labels)?;
+            }
+            map.serialize_entry("page", &self.page)?;
+            map.serialize_entry("totalCount", &self.total_count)?;
+            for (key, value) in &self.extra {
+                let typed = match key.as_str() {
+                    "actionCustomItemKey" => {
+                        !::std::option::Option::is_none(&self.action_custom_item_key)
+                    }
+                    "labels" => !::std::vec::Vec::is_empty(&self.labels),
+                    "page" => true,
+                    "totalCount" => true,
+                    _ => false,
+                };
+                if !typed {
+                    map.serialize_entry(key, value)?;
+                }
+            }
+            map.end()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ActionCustomItemList {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            struct Visitor;
+            impl<'de> ::serde::de::Visitor<'de> for Visitor {
+                type Value = ActionCustomItemList;
+                fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                    f.write_str("an object ActionCustomItemList")
+                }
+                fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                    self,
+                    mut map: A,
+                ) -> ::std::result::Result<ActionCustomItemList, A::Error> {
+                    let mut extra = ::serde_json::Map::new();
+                    let mut f0: ::std::option::Option<::std::vec::Vec<ActionCustomItem>> = None;
+                    while let Some(key) =
+                        map.next_key::<crmkit_runtime::__private::open::Key<'de>>()?
+                    {
+                        match key.as_str() {
+                            "actionCustomItems" => {
+                                if f0.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "actionCustomItems",
+                                    ));
+                                }
+                                let value: ::std::vec::Vec<ActionCustomItem> = map.next_value()?;
+                                if ::std::vec::Vec::is_empty(&value) {
+                                    extra.insert(
+                                        "actionCustomItems".to_owned(),
+                                        ::serde_json::Value::Array(::std::vec::Vec::new()),
+                                    );
+                                }
+                                f0 = Some(value);
+                            }
+                            _ => {
+                                let value: ::serde_json::Value = map.next_value()?;
+                                extra.insert(key.into_owned(), value);
+                            }
+                        }
+                    }
+                    Ok(ActionCustomItemList {
+                        action_custom_items: f0.unwrap_or_default(),
+                        extra,
+                    })
+                }
+            }
+            deserializer.deserialize_map(Visitor)
+        }
+    }
+    impl ::serde::Serialize for ActionCustomItemList {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(None)?;
+            if !::std::vec::Vec::is_empty(&self.action_custom_items) {
+                map.serialize_entry("actionCustomItems", &self.action_custom_items)?;
+            }
+            for (key, value) in &self.extra {
+                let typed = match key.as_str() {
+                    "actionCustomItems" => !::std::vec::Vec::is_empty(&self.action_custom_items),
+                    _ => false,
+                };
+                if !typed {
+                    map.serialize_entry(key, value)?;
+                }
+            }
+            map.end()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ActionFile {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            struct Visitor;
+            impl<'de> ::serde::de::Visitor<'de> for Visitor {
+                type Value = ActionFile;
+                fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                    f.write_str("an object ActionFile")
+                }
+                fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                    self,
+                    mut map: A,
+                ) -> ::std::result::Result<ActionFile, A::Error> {
+                    let mut extra = ::serde_json::Map::new();
+                    let mut f0: ::std::option::Option<
+                        ::std::option::Option<::std::string::String>,
+                    > = None;
+                    let mut f1: ::std::option::Option<
+                        ::std::option::Option<::std::string::String>,
+                    > = None;
+                    let mut f2: ::std::option::Option<
+                        ::std::option::Option<::std::string::String>,
+                    > = None;
+                    while let Some(key) =
+                        map.next_key::<crmkit_runtime::__private::open::Key<'de>>()?
+                    {
+                        match key.as_str() {
+                            "mimeType" => {
+                                if f0.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "mimeType",
+                                    ));
+                                }
+                                let value: ::std::option::Option<::std::string::String> =
+                                    map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra.insert("mimeType".to_owned(), ::serde_json::Value::Null);
+                                }
+                                f0 = Some(value);
+                            }
+                            "name" => {
+                                if f1.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "name",
+                                    ));
+                                }
+                                let value: ::std::option::Option<::std::string::String> =
+                                    map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra.insert("name".to_owned(), ::serde_json::Value::Null);
+                                }
+                                f1 = Some(value);
+                            }
+                            "url" => {
+                                if f2.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "url",
+                                    ));
+                                }
+                                let value: ::std::option::Option<::std::string::String> =
+                                    map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra.insert("url".to_owned(), ::serde_json::Value::Null);
+                                }
+                                f2 = Some(value);
+                            }
+                            _ => {
+                                let value: ::serde_json::Value = map.next_value()?;
+                                extra.insert(key.into_owned(), value);
+                            }
+                        }
+                    }
+                    Ok(ActionFile {
+                        mime_type: f0.unwrap_or_default(),
+                        name: f1.unwrap_or_default(),
+                        url: f2.unwrap_or_default(),
+                        extra,
+                    })
+                }
+            }
+            deserializer.deserialize_map(Visitor)
+        }
+    }
+    impl ::serde::Serialize for ActionFile {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(None)?;
+            if !::std::option::Option::is_none(&self.mime_type) {
+                map.serialize_entry("mimeType", &self.mime_type)?;
+            }
+            if !::std::option::Option::is_none(&self.name) {
+                map.serialize_entry("name", &self.name)?;
+            }
+            if !::std::option::Option::is_none(&self.url) {
+                map.serialize_entry("url", &self.url)?;
+            }
+            for (key, value) in &self.extra {
+                let typed = match key.as_str() {
+                    "mimeType" => !::std::option::Option::is_none(&self.mime_type),
+                    "name" => !::std::option::Option::is_none(&self.name),
+                    "url" => !::std::option::Option::is_none(&self.url),
+                    _ => false,
+                };
+                if !typed {
+                    map.serialize_entry(key, value)?;
+                }
+            }
+            map.end()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ActionPurpose {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            struct Visitor;
+            impl<'de> ::serde::de::Visitor<'de> for Visitor {
+                type Value = ActionPurpose;
+                fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                    f.write_str("an object ActionPurpose")
+                }
+                fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                    self,
+                    mut map: A,
+                ) -> ::std::result::Result<ActionPurpose, A::Error> {
+                    let mut extra = ::serde_json::Map::new();
+                    let mut f0: ::std::option::Option<::std::option::Option<i64>> = None;
+                    let mut f1: ::std::option::Option<
+                        ::std::option::Option<::std::string::String>,
+                    > = None;
+                    let mut f2: ::std::option::Option<::std::option::Option<i32>> = None;
+                    let mut f3: ::std::option::Option<
+                        ::std::option::Option<::std::string::String>,
+                    > = None;
+                    while let Some(key) =
+                        map.next_key::<crmkit_runtime::__private::open::Key<'de>>()?
+                    {
+                        match key.as_str() {
+                            "id" => {
+                                if f0.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "id",
+                                    ));
+                                }
+                                let value: ::std::option::Option<i64> = map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra.insert("id".to_owned(), ::serde_json::Value::Null);
+                                }
+                                f0 = Some(value);
+                            }
+                            "name" => {
+                                if f1.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "name",
+                                    ));
+                                }
+                                let value: ::std::option::Option<::std::string::String> =
+                                    map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra.insert("name".to_owned(), ::serde_json::Value::Null);
+                                }
+                                f1 = Some(value);
+                            }
+                            "pattern" => {
+                                if f2.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "pattern",
+                                    ));
+                                }
+                                let value: ::std::option::Option<i32> = map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra.insert("pattern".to_owned(), ::serde_json::Value::Null);
+                                }
+                                f2 = Some(value);
+                            }
+                            "patternName" => {
+                                if f3.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "patternName",
+                                    ));
+                                }
+                                let value: ::std::option::Option<::std::string::String> =
+                                    map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra.insert(
+                                        "patternName".to_owned(),
+                                        ::serde_json::Value::Null,
+                                    );
+                                }
+                                f3 = Some(value);
+                            }
+                            _ => {
+                                let value: ::serde_json::Value = map.next_value()?;
+                                extra.insert(key.into_owned(), value);
+                            }
+                        }
+                    }
+                    Ok(ActionPurpose {
+                        id: f0.unwrap_or_default(),
+                        name: f1.unwrap_or_default(),
+                        pattern: f2.unwrap_or_default(),
+                        pattern_name: f3.unwrap_or_default(),
+                        extra,
+                    })
+                }
+            }
+            deserializer.deserialize_map(Visitor)
+        }
+    }
+    impl ::serde::Serialize for ActionPurpose {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(None)?;
+            if !::std::option::Option::is_none(&self.id) {
+                map.serialize_entry("id", &self.id)?;
+            }
+            if !::std::option::Option::is_none(&self.name) {
+                map.serialize_entry("name", &self.name)?;
+            }
+            if !::std::option::Option::is_none(&self.pattern) {
+                map.serialize_entry("pattern", &self.pattern)?;
+            }
+            if !::std::option::Option::is_none(&self.pattern_name) {
+                map.serialize_entry("patternName", &self.pattern_name)?;
+            }
+            for (key, value) in &self.extra {
+                let typed = match key.as_str() {
+                    "id" => !::std::option::Option::is_none(&self.id),
+                    "name" => !::std::option::Option::is_none(&self.name),
+                    "pattern" => !::std::option::Option::is_none(&self.pattern),
+                    "patternName" => !::std::option::Option::is_none(&self.pattern_name),
+                    _ => false,
+                };
+                if !typed {
+                    map.serialize_entry(key, value)?;
+                }
+            }
+            map.end()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for Audit {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            struct Visitor;
+            impl<'de> ::serde::de::Visitor<'de> for Visitor {
+                type Value = Audit;
+                fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                    f.write_str("an object Audit")
+                }
+                fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                    self,
+                    mut map: A,
+                ) -> ::std::result::Result<Audit, A::Error> {
+                    let mut extra = ::serde_json::Map::new();
+                    let mut f0: ::std::option::Option<
+                        ::std::option::Option<::std::string::String>,
+                    > = None;
+                    let mut f1: ::std::option::Option<
+                        ::std::option::Option<::std::string::String>,
+                    > = None;
+                    let mut f2: ::std::option::Option<i64> = None;
+                    let mut f3: ::std::option::Option<
+                        ::std::option::Option<::std::string::String>,
+                    > = None;
+                    let mut f4: ::std::option::Option<
+                        ::std::option::Option<::std::string::String>,
+                    > = None;
+                    let mut f5: ::std::option::Option<::std::option::Option<UserSummary>> = None;
+                    while let Some(key) =
+                        map.next_key::<crmkit_runtime::__private::open::Key<'de>>()?
+                    {
+                        match key.as_str() {
+                            "dataType" => {
+                                if f0.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "dataType",
+                                    ));
+                                }
+                                let value: ::std::option::Option<::std::string::String> =
+                                    map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra.insert("dataType".to_owned(), ::serde_json::Value::Null);
+                                }
+                                f0 = Some(value);
+                            }
+                            "details" => {
+                                if f1.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "details",
+                                    ));
+                                }
+                                let value: ::std::option::Option<::std::string::String> =
+                                    map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra.insert("details".to_owned(), ::serde_json::Value::Null);
+                                }
+                                f1 = Some(value);
+                            }
+                            "id" => {
+                                if f2.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "id",
+                                    ));
+                                }
+                                let value: i64 = map.next_value()?;
+                                f2 = Some(value);
+                            }
+                            "operationType" => {
+                                if f3.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "operationType",
+                                    ));
+                                }
+                                let value: ::std::option::Option<::std::string::String> =
+                                    map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra.insert(
+                                        "operationType".to_owned(),
+                                        ::serde_json::Value::Null,
+                                    );
+                                }
+                                f3 = Some(value);
+                            }
+                            "time" => {
+                                if f4.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "time",
+                                    ));
+                                }
+                                let value: ::std::option::Option<::std::string::String> =
+                                    map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra.insert("time".to_owned(), ::serde_json::Value::Null);
+                                }
+                                f4 = Some(value);
+                            }
+                            "user" => {
+                                if f5.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "user",
+                                    ));
+                                }
+                                let value: ::std::option::Option<UserSummary> = map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra.insert("user".to_owned(), ::serde_json::Value::Null);
+                                }
+                                f5 = Some(value);
+                            }
+                            _ => {
+                                let value: ::serde_json::Value = map.next_value()?;
+                                extra.insert(key.into_owned(), value);
+                            }
+                        }
+                    }
+                    Ok(Audit {
+                        data_type: f0.unwrap_or_default(),
+                        details: f1.unwrap_or_default(),
+                        id: match f2 {
+                            Some(v) => v,
+                            None => {
+                                return Err(<A::Error as ::serde::de::Error>::missing_field("id"));
+                            }
+                        },
+                        operation_type: f3.unwrap_or_default(),
+                        time: f4.unwrap_or_default(),
+                        user: f5.unwrap_or_default(),
+                        extra,
+                    })
+                }
+            }
+            deserializer.deserialize_map(Visitor)
+        }
+    }
+    impl ::serde::Serialize for Audit {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(None)?;
+            if !::std::option::Option::is_none(&self.data_type) {
+                map.serialize_entry("dataType", &self.data_type)?;
+            }
+            if !::std::option::Option::is_none(&self.details) {
+                map.serialize_entry("details", &self.details)?;
+            }
+            map.serialize_entry("id", &self.id)?;
+            if !::std::option::Option::is_none(&self.operation_type) {
+                map.serialize_entry("operationType", &self.operation_type)?;
+            }
+            if !::std::option::Option::is_none(&self.time) {
+                map.serialize_entry("time", &self.time)?;
+            }
+            if !::std::option::Option::is_none(&self.user) {
+                map.serialize_entry("user", &self.user)?;
+            }
+            for (key, value) in &self.extra {
+                let typed = match key.as_str() {
+                    "dataType" => !::std::option::Option::is_none(&self.data_type),
+                    "details" => !::std::option::Option::is_none(&self.details),
+                    "id" => true,
+                    "operationType" => !::std::option::Option::is_none(&self.operation_type),
+                    "time" => !::std::option::Option::is_none(&self.time),
+                    "user" => !::std::option::Option::is_none(&self.user),
+                    _ => false,
+                };
+                if !typed {
+                    map.serialize_entry(key, value)?;
+                }
+            }
+            map.end()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for AuditList {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            struct Visitor;
+            impl<'de> ::serde::de::Visitor<'de> for Visitor {
+                type Value = AuditList;
+                fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                    f.write_str("an object AuditList")
+                }
+                fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                    self,
+                    mut map: A,
+                ) -> ::std::result::Result<AuditList, A::Error> {
+                    let mut extra = ::serde_json::Map::new();
+                    let mut f0: ::std::option::Option<::std::vec::Vec<Audit>> = None;
+                    let mut f1: ::std::option::Option<i32> = None;
+                    let mut f2: ::std::option::Option<i64> = None;
+                    while let Some(key) =
+                        map.next_key::<crmkit_runtime::__private::open::Key<'de>>()?
+                    {
+                        match key.as_str() {
+                            "audits" => {
+                                if f0.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "audits",
+                                    ));
+                                }
+                                let value: ::std::vec::Vec<Audit> = map.next_value()?;
+                                if ::std::vec::Vec::is_empty(&value) {
+                                    extra.insert(
+                                        "audits".to_owned(),
+                                        ::serde_json::Value::Array(::std::vec::Vec::new()),
+                                    );
+                                }
+                                f0 = Some(value);
+                            }
+                            "page" => {
+                                if f1.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "page",
+                                    ));
+                                }
+                                let value: i32 = map.next_value()?;
+                                f1 = Some(value);
+                            }
+                            "totalCount" => {
+                                if f2.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "totalCount",
+                                    ));
+                                }
+                                let value: i64 = map.next_value()?;
+                                f2 = Some(value);
+                            }
+                            _ => {
+                                let value: ::serde_json::Value = map.next_value()?;
+                                extra.insert(key.into_owned(), value);
+                            }
+                        }
+                    }
+                    Ok(AuditList {
+                        audits: f0.unwrap_or_default(),
+                        page: match f1 {
+                            Some(v) => v,
+                            None => {
+                                return Err(<A::Error as ::serde::de::Error>::missing_field(
+                                    "page",
+                                ));
+                            }
+                        },
+                        total_count: match f2 {
+                            Some(v) => v,
+                            None => {
+                                return Err(<A::Error as ::serde::de::Error>::missing_field(
+                                    "totalCount",
+                                ));
+                            }
+                        },
+                        extra,
+                    })
+                }
+            }
+            deserializer.deserialize_map(Visitor)
+        }
+    }
+    impl ::serde::Serialize for AuditList {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(None)?;
+            if !::std::vec::Vec::is_empty(&self.audits) {
+                map.serialize_entry("audits", &self.audits)?;
+            }
+            map.serialize_entry("page", &self.page)?;
+            map.serialize_entry("totalCount", &self.total_count)?;
+            for (key, value) in &self.extra {
+                let typed = match key.as_str() {
+                    "audits" => !::std::vec::Vec::is_empty(&self.audits),
+                    "page" => true,
+                    "totalCount" => true,
+                    _ => false,
+                };
+                if !typed {
+                    map.serialize_entry(key, value)?;
+                }
+            }
+            map.end()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for BulkErrorEntry {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            struct Visitor;
+            impl<'de> ::serde::de::Visitor<'de> for Visitor {
+                type Value = BulkErrorEntry;
+                fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                    f.write_str("an object BulkErrorEntry")
+                }
+                fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                    self,
+                    mut map: A,
+                ) -> ::std::result::Result<BulkErrorEntry, A::Error> {
+                    let mut extra = ::serde_json::Map::new();
+                    let mut f0: ::std::option::Option<::std::option::Option<i32>> = None;
+                    let mut f1: ::std::option::Option<::std::vec::Vec<::std::string::String>> =
+                        None;
+                    let mut f2: ::std::option::Option<::std::vec::Vec<::std::string::String>> =
+                        None;
+                    while let Some(key) =
+                        map.next_key::<crmkit_runtime::__private::open::Key<'de>>()?
+                    {
+                        match key.as_str() {
+                            "index" => {
+                                if f0.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "index",
+                                    ));
+                                }
+                                let value: ::std::option::Option<i32> = map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra.insert("index".to_owned(), ::serde_json::Value::Null);
+                                }
+                                f0 = Some(value);
+                            }
+                            "massages" => {
+                                if f1.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "massages",
+                                    ));
+                                }
+                                let value: ::std::vec::Vec<::std::string::String> =
+                                    map.next_value()?;
+                                if ::std::vec::Vec::is_empty(&value) {
+                                    extra.insert(
+                                        "massages".to_owned(),
+                                        ::serde_json::Value::Array(::std::vec::Vec::new()),
+                                    );
+                                }
+                                f1 = Some(value);
+                            }
+                            "messages" => {
+                                if f2.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "messages",
+                                    ));
+                                }
+                                let value: ::std::vec::Vec<::std::string::String> =
+                                    map.next_value()?;
+                                if ::std::vec::Vec::is_empty(&value) {
+                                    extra.insert(
+                                        "messages".to_owned(),
+                                        ::serde_json::Value::Array(::std::vec::Vec::new()),
+                                    );
+                                }
+                                f2 = Some(value);
+                            }
+                            _ => {
+                                let value: ::serde_json::Value = map.next_value()?;
+                                extra.insert(key.into_owned(), value);
+                            }
+                        }
+                    }
+                    Ok(BulkErrorEntry {
+                        index: f0.unwrap_or_default(),
+                        massages: f1.unwrap_or_default(),
+                        messages: f2.unwrap_or_default(),
+                        extra,
+                    })
+                }
+            }
+            deserializer.deserialize_map(Visitor)
+        }
+    }
+    impl ::serde::Serialize for BulkErrorEntry {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(None)?;
+            if !::std::option::Option::is_none(&self.index) {
+                map.serialize_entry("index", &self.index)?;
+            }
+            if !::std::vec::Vec::is_empty(&self.massages) {
+                map.serialize_entry("massages", &self.massages)?;
+            }
+            if !::std::vec::Vec::is_empty(&self.messages) {
+                map.serialize_entry("messages", &self.messages)?;
+            }
+            for (key, value) in &self.extra {
+                let typed = match key.as_str() {
+                    "index" => !::std::option::Option::is_none(&self.index),
+                    "massages" => !::std::vec::Vec::is_empty(&self.massages),
+                    "messages" => !::std::vec::Vec::is_empty(&self.messages),
+                    _ => false,
+                };
+                if !typed {
+                    map.serialize_entry(key, value)?;
+                }
+            }
+            map.end()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for Contact {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            struct Visitor;
+            impl<'de> ::serde::de::Visitor<'de> for Visitor {
+                type Value = Contact;
+                fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                    f.write_str("an object Contact")
+                }
+                fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                    self,
+                    mut map: A,
+                ) -> ::std::result::Result<Contact, A::Error> {
+                    let mut extra = ::serde_json::Map::new();
+                    let mut f0: ::std::option::Option<
+                        ::std::option::Option<::std::string::String>,
+                    > = None;
+                    let mut f1: ::std::option::Option<::std::vec::Vec<ContactCustom>> = None;
+                    let mut f2: ::std::option::Option<
+                        ::std::option::Option<::std::string::String>,
+                    > = None;
+                    let mut f3: ::std::option::Option<::std::option::Option<NamedRef>> = None;
+                    let mut f4: ::std::option::Option<
+                        ::std::option::Option<::std::string::String>,
+                    > = None;
+                    let mut f5: ::std::option::Option<
+                        ::std::option::Option<::std::string::String>,
+                    > = None;
+                    let mut f6: ::std::option::Option<i64> = None;
+                    let mut f7: ::std::option::Option<::std::vec::Vec<LifecycleStage>> = None;
+                    let mut f8: ::std::option::Option<::std::option::Option<i64>> = None;
+                    let mut f9: ::std::option::Option<
+                        ::std::option::Option<::std::string::String>,
+                    > = None;
+                    let mut f10: ::std::option::Option<
+                        ::std::option::Option<::std::string::String>,
+                    > = None;
+                    let mut f11: ::std::option::Option<
+                        ::std::option::Option<::std::string::String>,
+                    > = None;
+                    let mut f12: ::std::option::Option<
+                        ::std::option::Option<::std::string::String>,
+                    > = None;
+                    let mut f13: ::std::option::Option<
+                        ::std::option::Option<::std::string::String>,
+                    > = None;
+                    let mut f14: ::std::option::Option<
+                        ::std::option::Option<::std::string::String>,
+                    > = None;
+                    while let Some(key) =
+                        map.next_key::<crmkit_runtime::__private::open::Key<'de>>()?
+                    {
+                        match key.as_str() {
+                            "address" => {
+                                if f0.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "address",
+                                    ));
+                                }
+                                let value: ::std::option::Option<::std::string::String> =
+                                    map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra.insert("address".to_owned(), ::serde_json::Value::Null);
+                                }
+                                f0 = Some(value);
+                            }
+                            "contactCustoms" => {
+                                if f1.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "contactCustoms",
+                                    ));
+                                }
+                                let value: ::std::vec::Vec<ContactCustom> = map.next_value()?;
+                                if ::std::vec::Vec::is_empty(&value) {
+                                    extra.insert(
+                                        "contactCustoms".to_owned(),
+                                        ::serde_json::Value::Array(::std::vec::Vec::new()),
+                                    );
+                                }
+                                f1 = Some(value);
+                            }
+                            "createdAt" => {
+                                if f2.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "createdAt",
+                                    ));
+                                }
+                                let value: ::std::option::Option<::std::string::String> =
+                                    map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra.insert("createdAt".to_owned(), ::serde_json::Value::Null);
+                                }
+                                f2 = Some(value);
+                            }
+                            "customer" => {
+                                if f3.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "customer",
+                                    ));
+                                }
+                                let value: ::std::option::Option<NamedRef> = map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra.insert("customer".to_owned(), ::serde_json::Value::Null);
+                                }
+                                f3 = Some(value);
+                            }
+                            "dept" => {
+                                if f4.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "dept",
+                                    ));
+                                }
+                                let value: ::std::option::Option<::std::string::String> =
+                                    map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra.insert("dept".to_owned(), ::serde_json::Value::Null);
+                                }
+                                f4 = Some(value);
+                            }
+                            "email" => {
+                                if f5.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "email",
+                                    ));
+                                }
+                                let value: ::std::option::Option<::std::string::String> =
+                                    map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra.insert("email".to_owned(), ::serde_json::Value::Null);
+                                }
+                                f5 = Some(value);
+                            }
+                            "id" => {
+                                if f6.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "id",
+                                    ));
+                                }
+                                let value: i64 = map.next_value()?;
+                                f6 = Some(value);
+                            }
+                            "lifecycleStages" => {
+                                if f7.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "lifecycleStages",
+                                    ));
+                                }
+                                let value: ::std::vec::Vec<LifecycleStage> = map.next_value()?;
+                                if ::std::vec::Vec::is_empty(&value) {
+                                    extra.insert(
+                                        "lifecycleStages".to_owned(),
+                                        ::serde_json::Value::Array(::std::vec::Vec::new()),
+                                    );
+                                }
+                                f7 = Some(value);
+                            }
+                            "marketoLeadScore" => {
+                                if f8.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "marketoLeadScore",
+                                    ));
+                                }
+                                let value: ::std::option::Option<i64> = map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra.insert(
+                                        "marketoLeadScore".to_owned(),
+                                        ::serde_json::Value::Null,
+                                    );
+                                }
+                                f8 = Some(value);
+                            }
+                            "memo" => {
+                                if f9.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "memo",
+                                    ));
+                                }
+                                let value: ::std::option::Option<::std::string::String> =
+                                    map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra.insert("memo".to_owned(), ::serde_json::Value::Null);
+                                }
+                                f9 = Some(value);
+                            }
+                            "mobileTel" => {
+                                if f10.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "mobileTel",
+                                    ));
+                                }
+                                let value: ::std::option::Option<::std::string::String> =
+                                    map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra.insert("mobileTel".to_owned(), ::serde_json::Value::Null);
+                                }
+                                f10 = Some(value);
+                            }
+                            "name" => {
+                                if f11.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "name",
+                                    ));
+                                }
+                                let value: ::std::option::Option<::std::string::String> =
+                                    map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra.insert("name".to_owned(), ::serde_json::Value::Null);
+                                }
+                                f11 = Some(value);
+                            }
+                            "position" => {
+                                if f12.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "position",
+                                    ));
+                                }
+                                let value: ::std::option::Option<::std::string::String> =
+                                    map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra.insert("position".to_owned(), ::serde_json::Value::Null);
+                                }
+                                f12 = Some(value);
+                            }
+                            "tel" => {
+                                if f13.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "tel",
+                                    ));
+                                }
+                                let value: ::std::option::Option<::std::string::String> =
+                                    map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra.insert("tel".to_owned(), ::serde_json::Value::Null);
+                                }
+                                f13 = Some(value);
+                            }
+                            "updatedAt" => {
+                                if f14.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "updatedAt",
+                                    ));
+                                }
+                                let value: ::std::option::Option<::std::string::String> =
+                                    map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra.insert("updatedAt".to_owned(), ::serde_json::Value::Null);
+                                }
+                                f14 = Some(value);
+                            }
+                            _ => {
+                                let value: ::serde_json::Value = map.next_value()?;
+                                extra.insert(key.into_owned(), value);
+                            }
+                        }
+                    }
+                    Ok(Contact {
+                        address: f0.unwrap_or_default(),
+                        contact_customs: f1.unwrap_or_default(),
+                        created_at: f2.unwrap_or_default(),
+                        customer: f3.unwrap_or_default(),
+                        dept: f4.unwrap_or_default(),
+                        email: f5.unwrap_or_default(),
+                        id: match f6 {
+                            Some(v) => v,
+                            None => {
+                                return Err(<A::Error as ::serde::de::Error>::missing_field("id"));
+                            }
+                        },
+                        lifecycle_stages: f7.unwrap_or_default(),
+                        marketo_lead_score: f8.unwrap_or_default(),
+                        memo: f9.unwrap_or_default(),
+                        mobile_tel: f10.unwrap_or_default(),
+                        name: f11.unwrap_or_default(),
+                        position: f12.unwrap_or_default(),
+                        tel: f13.unwrap_or_default(),
+                        updated_at: f14.unwrap_or_default(),
+                        extra,
+                    })
+                }
+            }
+            deserializer.deserialize_map(Visitor)
+        }
+    }
+    impl ::serde::Serialize for Contact {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(None)?;
+            if !::std::option::Option::is_none(&self.address) {
+                map.serialize_entry("address", &self.address)?;
+            }
+            if !::std::vec::Vec::is_empty(&self.contact_customs) {
+                map.serialize_entry("contactCustoms", &self.contact_customs)?;
+            }
+            if !::std::option::Option::is_none(&self.created_at) {
+                map.serialize_entry("createdAt", &self.created_at)?;
+            }
+            if !::std::option::Option::is_none(&self.customer) {
+                map.serialize_entry("customer", &self.customer)?;
+            }
+            if !::std::option::Option::is_none(&self.dept) {
+                map.serialize_entry("dept", &self.dept)?;
+            }
+            if !::std::option::Option::is_none(&self.email) {
+                map.serialize_entry("email", &self.email)?;
+            }
+            map.serialize_entry("id", &self.id)?;
+            if !::std::vec::Vec::is_empty(&self.lifecycle_stages) {
+                map.serialize_entry("lifecycleStages", &self.lifecycle_stages)?;
+            }
+            if !::std::option::Option::is_none(&self.marketo_lead_score) {
+                map.serialize_entry("marketoLeadScore", &self.marketo_lead_score)?;
+            }
+            if !::std::option::Option::is_none(&self.memo) {
+                map.serialize_entry("memo", &self.memo)?;
+            }
+            if !::std::option::Option::is_none(&self.mobile_tel) {
+                map.serialize_entry("mobileTel", &self.mobile_tel)?;
+            }
+            if !::std::option::Option::is_none(&self.name) {
+                map.serialize_entry("name", &self.name)?;
+            }
+            if !::std::option::Option::is_none(&self.position) {
+                map.serialize_entry("position", &self.position)?;
+            }
+            if !::std::option::Option::is_none(&self.tel) {
+                map.serialize_entry("tel", &self.tel)?;
+            }
+            if !::std::option::Option::is_none(&self.updated_at) {
+                map.serialize_entry("updatedAt", &self.updated_at)?;
+            }
+            for (key, value) in &self.extra {
+                let typed = match key.as_str() {
+                    "address" => !::std::option::Option::is_none(&self.address),
+                    "contactCustoms" => !::std::vec::Vec::is_empty(&self.contact_customs),
+                    "createdAt" => !::std::option::Option::is_none(&self.created_at),
+                    "customer" => !::std::option::Option::is_none(&self.customer),
+                    "dept" => !::std::option::Option::is_none(&self.dept),
+                    "email" => !::std::option::Option::is_none(&self.email),
+                    "id" => true,
+                    "lifecycleStages" => !::std::vec::Vec::is_empty(&self.lifecycle_stages),
+                    "marketoLeadScore" => !::std::option::Option::is_none(&self.marketo_lead_score),
+                    "memo" => !::std::option::Option::is_none(&self.memo),
+                    "mobileTel" => !::std::option::Option::is_none(&self.mobile_tel),
+                    "name" => !::std::option::Option::is_none(&self.name),
+                    "position" => !::std::option::Option::is_none(&self.position),
+                    "tel" => !::std::option::Option::is_none(&self.tel),
+                    "updatedAt" => !::std::option::Option::is_none(&self.updated_at),
+                    _ => false,
+                };
+                if !typed {
+                    map.serialize_entry(key, value)?;
+                }
+            }
+            map.end()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ContactAction {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            struct Visitor;
+            impl<'de> ::serde::de::Visitor<'de> for Visitor {
+                type Value = ContactAction;
+                fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                    f.write_str("an object ContactAction")
+                }
+                fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                    self,
+                    mut map: A,
+                ) -> ::std::result::Result<ContactAction, A::Error> {
+                    let mut extra = ::serde_json::Map::new();
+                    let mut f0: ::std::option::Option<::std::vec::Vec<ActionCustom>> = None;
+                    let mut f1: ::std::option::Option<::std::option::Option<bool>> = None;
+                    let mut f2: ::std::option::Option<::std::option::Option<NamedRef>> = None;
+                    let mut f3: ::std::option::Option<
+                        ::std::option::Option<::std::string::String>,
+                    > = None;
+                    let mut f4: ::std::option::Option<::std::option::Option<NamedRef>> = None;
+                    let mut f5: ::std::option::Option<::std::option::Option<i32>> = None;
+                    let mut f6: ::std::option::Option<::std::option::Option<NamedRef>> = None;
+                    let mut f7: ::std::option::Option<
+                        ::std::option::Option<::std::string::String>,
+                    > = None;
+                    let mut f8: ::std::option::Option<
+                        ::std::option::Option<::std::string::String>,
+                    > = None;
+                    let mut f9: ::std::option::Option<::std::vec::Vec<ActionFile>> = None;
+                    let mut f10: ::std::option::Option<i64> = None;
+                    let mut f11: ::std::option::Option<::std::vec::Vec<NamedRef>> = None;
+                    let mut f12: ::std::option::Option<::std::option::Option<NamedRef>> = None;
+                    let mut f13: ::std::option::Option<
+                        ::std::option::Option<::std::string::String>,
+                    > = None;
+                    let mut f14: ::std::option::Option<
+                        ::std::option::Option<::std::string::String>,
+                    > = None;
+                    let mut f15: ::std::option::Option<
+                        ::std::option::Option<::std::string::String>,
+                    > = None;
+                    let mut f16: ::std::option::Option<::std::option::Option<bool>> = None;
+                    let mut f17: ::std::option::Option<
+                        ::std::option::Option<::std::string::String>,
+                    > = None;
+                    while let Some(key) =
+                        map.next_key::<crmkit_runtime::__private::open::Key<'de>>()?
+                    {
+                        match key.as_str() {
+                            "actionCustoms" => {
+                                if f0.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "actionCustoms",
+                                    ));
+                                }
+                                let value: ::std::vec::Vec<ActionCustom> = map.next_value()?;
+                                if ::std::vec::Vec::is_empty(&value) {
+                                    extra.insert(
+                                        "actionCustoms".to_owned(),
+                                        ::serde_json::Value::Array(::std::vec::Vec::new()),
+                                    );
+                                }
+                                f0 = Some(value);
+                            }
+                            "active" => {
+                                if f1.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "active",
+                                    ));
+                                }
+                                let value: ::std::option::Option<bool> = map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra.insert("active".to_owned(), ::serde_json::Value::Null);
+                                }
+                                f1 = Some(value);
+                            }
+                            "contact" => {
+                                if f2.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "contact",
+                                    ));
+                                }
+                                let value: ::std::option::Option<NamedRef> = map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra.insert("contact".to_owned(), ::serde_json::Value::Null);
+                                }
+                                f2 = Some(value);
+                            }
+                            "createdAt" => {
+                                if f3.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "createdAt",
+                                    ));
+                                }
+                                let value: ::std::option::Option<::std::string::String> =
+                                    map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra.insert("createdAt".to_owned(), ::serde_json::Value::Null);
+                                }
+                                f3 = Some(value);
+                            }
+                            "creator" => {
+                                if f4.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "creator",
+                                    ));
+                                }
+                                let value: ::std::option::Option<NamedRef> = map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra.insert("creator".to_owned(), ::serde_json::Value::Null);
+                                }
+                                f4 = Some(value);
+                            }
+                            "dataType" => {
+                                if f5.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "dataType",
+                                    ));
+                                }
+                                let value: ::std::option::Option<i32> = map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra.insert("dataType".to_owned(), ::serde_json::Value::Null);
+                                }
+                                f5 = Some(value);
+                            }
+                            "deal" => {
+                                if f6.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "deal",
+                                    ));
+                                }
+                                let value: ::std::option::Option<NamedRef> = map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra.insert("deal".to_owned(), ::serde_json::Value::Null);
+                                }
+                                f6 = Some(value);
+                            }
+                            "endDatetime" => {
+                                if f7.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "endDatetime",
+                                    ));
+                                }
+                                let value: ::std::option::Option<::std::string::String> =
+                                    map.next_value()?;
+                                f7 = Some(value);
+                            }
+                            "extraResult" => {
+                                if f8.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "extraResult",
+                                    ));
+                                }
+                                let value: ::std::option::Option<::std::string::String> =
+                                    map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra.insert(
+                                        "extraResult".to_owned(),
+                                        ::serde_json::Value::Null,
+                                    );
+                                }
+                                f8 = Some(value);
+                            }
+                            "files" => {
+                                if f9.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "files",
+                                    ));
+                                }
+                                let value: ::std::vec::Vec<ActionFile> = map.next_value()?;
+                                if ::std::vec::Vec::is_empty(&value) {
+                                    extra.insert(
+                                        "files".to_owned(),
+                                        ::serde_json::Value::Array(::std::vec::Vec::new()),
+                                    );
+                                }
+                                f9 = Some(value);
+                            }
+                            "id" => {
+                                if f10.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "id",
+                                    ));
+                                }
+                                let value: i64 = map.next_value()?;
+                                f10 = Some(value);
+                            }
+                            "invitees" => {
+                                if f11.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "invitees",
+                                    ));
+                                }
+                                let value: ::std::vec::Vec<NamedRef> = map.next_value()?;
+                                if ::std::vec::Vec::is_empty(&value) {
+                                    extra.insert(
+                                        "invitees".to_owned(),
+                                        ::serde_json::Value::Array(::std::vec::Vec::new()),
+                                    );
+                                }
+                                f11 = Some(value);
+                            }
+                            "pattern" => {
+                                if f12.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "pattern",
+                                    ));
+                                }
+                                let value: ::std::option::Option<NamedRef> = map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra.insert("pattern".to_owned(), ::serde_json::Value::Null);
+                                }
+                                f12 = Some(value);
+                            }
+                            "preNote" => {
+                                if f13.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "preNote",
+                                    ));
+                                }
+                                let value: ::std::option::Option<::std::string::String> =
+                                    map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra.insert("preNote".to_owned(), ::serde_json::Value::Null);
+                                }
+                                f13 = Some(value);
+                            }
+                            "result" => {
+                                if f14.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "result",
+                                    ));
+                                }
+                                let value: ::std::option::Option<::std::string::String> =
+                                    map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra.insert("result".to_owned(), ::serde_json::Value::Null);
+                                }
+                                f14 = Some(value);
+                            }
+                            "startDatetime" => {
+                                if f15.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "startDatetime",
+                                    ));
+                                }
+                                let value: ::std::option::Option<::std::string::String> =
+                                    map.next_value()?;
+                                f15 = Some(value);
+                            }
+                            "syncCalendar" => {
+                                if f16.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "syncCalendar",
+                                    ));
+                                }
+                                let value: ::std::option::Option<bool> = map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra.insert(
+                                        "syncCalendar".to_owned(),
+                                        ::serde_json::Value::Null,
+                                    );
+                                }
+                                f16 = Some(value);
+                            }
+                            "updatedAt" => {
+                                if f17.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "updatedAt",
+                                    ));
+                                }
+                                let value: ::std::option::Option<::std::string::String> =
+                                    map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra.insert("updatedAt".to_owned(), ::serde_json::Value::Null);
+                                }
+                                f17 = Some(value);
+                            }
+                            _ => {
+                                let value: ::serde_json::Value = map.next_value()?;
+                                extra.insert(key.into_owned(), value);
+                            }
+                        }
+                    }
+                    Ok(ContactAction {
+                        action_customs: f0.unwrap_or_default(),
+                        active: f1.unwrap_or_default(),
+                        contact: f2.unwrap_or_default(),
+                        created_at: f3.unwrap_or_default(),
+                        creator: f4.unwrap_or_default(),
+                        data_type: f5.unwrap_or_default(),
+                        deal: f6.unwrap_or_default(),
+                        end_datetime: match f7 {
+                            Some(v) => v,
+                            None => {
+                                return Err(<A::Error as ::serde::de::Error>::missing_field(
+                                    "endDatetime",
+                                ));
+                            }
+                        },
+                        extra_result: f8.unwrap_or_default(),
+                        files: f9.unwrap_or_default(),
+                        id: match f10 {
+                            Some(v) => v,
+                            None => {
+                                return Err(<A::Error as ::serde::de::Error>::missing_field("id"));
+                            }
+                        },
+                        invitees: f11.unwrap_or_default(),
+                        pattern: f12.unwrap_or_default(),
+                        pre_note: f13.unwrap_or_default(),
+                        result: f14.unwrap_or_default(),
+                        start_datetime: match f15 {
+                            Some(v) => v,
+                            None => {
+                                return Err(<A::Error as ::serde::de::Error>::missing_field(
+                                    "startDatetime",
+                                ));
+                            }
+                        },
+                        sync_calendar: f16.unwrap_or_default(),
+                        updated_at: f17.unwrap_or_default(),
+                        extra,
+                    })
+                }
+            }
+            deserializer.deserialize_map(Visitor)
+        }
+    }
+    impl ::serde::Serialize for ContactAction {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(None)?;
+            if !::std::vec::Vec::is_empty(&self.action_customs) {
+                map.serialize_entry("actionCustoms", &self.action_customs)?;
+            }
+            if !::std::option::Option::is_none(&self.active) {
+                map.serialize_entry("active", &self.active)?;
+            }
+            if !::std::option::Option::is_none(&self.contact) {
+                map.serialize_entry("contact", &self.contact)?;
+            }
+            if !::std::option::Option::is_none(&self.created_at) {
+                map.serialize_entry("createdAt", &self.created_at)?;
+            }
+            if !::std::option::Option::is_none(&self.creator) {
+                map.serialize_entry("creator", &self.creator)?;
+            }
+            if !::std::option::Option::is_none(&self.data_type) {
+                map.serialize_entry("dataType", &self.data_type)?;
+            }
+            if !::std::option::Option::is_none(&self.deal) {
+                map.serialize_entry("deal", &self.deal)?;
+            }
+            map.serialize_entry("endDatetime", &self.end_datetime)?;
+            if !::std::option::Option::is_none(&self.extra_result) {
+                map.serialize_entry("extraResult", &self.extra_result)?;
+            }
+            if !::std::vec::Vec::is_empty(&self.files) {
+                map.serialize_entry("files", &self.files)?;
+            }
+            map.serialize_entry("id", &self.id)?;
+            if !::std::vec::Vec::is_empty(&self.invitees) {
+                map.serialize_entry("invitees", &self.invitees)?;
+            }
+            if !::std::option::Option::is_none(&self.pattern) {
+                map.serialize_entry("pattern", &self.pattern)?;
+            }
+            if !::std::option::Option::is_none(&self.pre_note) {
+                map.serialize_entry("preNote", &self.pre_note)?;
+            }
+            if !::std::option::Option::is_none(&self.result) {
+                map.serialize_entry("result", &self.result)?;
+            }
+            map.serialize_entry("startDatetime", &self.start_datetime)?;
+            if !::std::option::Option::is_none(&self.sync_calendar) {
+                map.serialize_entry("syncCalendar", &self.sync_calendar)?;
+            }
+            if !::std::option::Option::is_none(&self.updated_at) {
+                map.serialize_entry("updatedAt", &self.updated_at)?;
+            }
+            for (key, value) in &self.extra {
+                let typed = match key.as_str() {
+                    "actionCustoms" => !::std::vec::Vec::is_empty(&self.action_customs),
+                    "active" => !::std::option::Option::is_none(&self.active),
+                    "contact" => !::std::option::Option::is_none(&self.contact),
+                    "createdAt" => !::std::option::Option::is_none(&self.created_at),
+                    "creator" => !::std::option::Option::is_none(&self.creator),
+                    "dataType" => !::std::option::Option::is_none(&self.data_type),
+                    "deal" => !::std::option::Option::is_none(&self.deal),
+                    "endDatetime" => true,
+                    "extraResult" => !::std::option::Option::is_none(&self.extra_result),
+                    "files" => !::std::vec::Vec::is_empty(&self.files),
+                    "id" => true,
+                    "invitees" => !::std::vec::Vec::is_empty(&self.invitees),
+                    "pattern" => !::std::option::Option::is_none(&self.pattern),
+                    "preNote" => !::std::option::Option::is_none(&self.pre_note),
+                    "result" => !::std::option::Option::is_none(&self.result),
+                    "startDatetime" => true,
+                    "syncCalendar" => !::std::option::Option::is_none(&self.sync_calendar),
+                    "updatedAt" => !::std::option::Option::is_none(&self.updated_at),
+                    _ => false,
+                };
+                if !typed {
+                    map.serialize_entry(key, value)?;
+                }
+            }
+            map.end()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ContactActionList {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            struct Visitor;
+            impl<'de> ::serde::de::Visitor<'de> for Visitor {
+                type Value = ContactActionList;
+                fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                    f.write_str("an object ContactActionList")
+                }
+                fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                    self,
+                    mut map: A,
+                ) -> ::std::result::Result<ContactActionList, A::Error> {
+                    let mut extra = ::serde_json::Map::new();
+                    let mut f0: ::std::option::Option<::std::vec::Vec<ContactAction>> = None;
+                    let mut f1: ::std::option::Option<i32> = None;
+                    let mut f2: ::std::option::Option<i64> = None;
+                    while let Some(key) =
+                        map.next_key::<crmkit_runtime::__private::open::Key<'de>>()?
+                    {
+                        match key.as_str() {
+                            "actions" => {
+                                if f0.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "actions",
+                                    ));
+                                }
+                                let value: ::std::vec::Vec<ContactAction> = map.next_value()?;
+                                if ::std::vec::Vec::is_empty(&value) {
+                                    extra.insert(
+                                        "actions".to_owned(),
+                                        ::serde_json::Value::Array(::std::vec::Vec::new()),
+                                    );
+                                }
+                                f0 = Some(value);
+                            }
+                            "page" => {
+                                if f1.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "page",
+                                    ));
+                                }
+                                let value: i32 = map.next_value()?;
+                                f1 = Some(value);
+                            }
+                            "totalCount" => {
+                                if f2.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "totalCount",
+                                    ));
+                                }
+                                let value: i64 = map.next_value()?;
+                                f2 = Some(value);
+                            }
+                            _ => {
+                                let value: ::serde_json::Value = map.next_value()?;
+                                extra.insert(key.into_owned(), value);
+                            }
+                        }
+                    }
+                    Ok(ContactActionList {
+                        actions: f0.unwrap_or_default(),
+                        page: match f1 {
+                            Some(v) => v,
+                            None => {
+                                return Err(<A::Error as ::serde::de::Error>::missing_field(
+                                    "page",
+                                ));
+                            }
+                        },
+                        total_count: match f2 {
+                            Some(v) => v,
+                            None => {
+                                return Err(<A::Error as ::serde::de::Error>::missing_field(
+                                    "totalCount",
+                                ));
+                            }
+                        },
+                        extra,
+                    })
+                }
+            }
+            deserializer.deserialize_map(Visitor)
+        }
+    }
+    impl ::serde::Serialize for ContactActionList {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(None)?;
+            if !::std::vec::Vec::is_empty(&self.actions) {
+                map.serialize_entry("actions", &self.actions)?;
+            }
+            map.serialize_entry("page", &self.page)?;
+            map.serialize_entry("totalCount", &self.total_count)?;
+            for (key, value) in &self.extra {
+                let typed = match key.as_str() {
+                    "actions" => !::std::vec::Vec::is_empty(&self.actions),
+                    "page" => true,
+                    "totalCount" => true,
+                    _ => false,
+                };
+                if !typed {
+                    map.serialize_entry(key, value)?;
+                }
+            }
+            map.end()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ContactCustom {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            struct Visitor;
+            impl<'de> ::serde::de::Visitor<'de> for Visitor {
+                type Value = ContactCustom;
+                fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                    f.write_str("an object ContactCustom")
+                }
+                fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                    self,
+                    mut map: A,
+                ) -> ::std::result::Result<ContactCustom, A::Error> {
+                    let mut extra = ::serde_json::Map::new();
+                    let mut f0: ::std::option::Option<::std::option::Option<i64>> = None;
+                    let mut f1: ::std::option::Option<
+                        ::std::option::Option<::std::string::String>,
+                    > = None;
+                    let mut f2: ::std::option::Option<
+                        ::std::option::Option<::std::string::String>,
+                    > = None;
+                    let mut f3: ::std::option::Option<i64> = None;
+                    let mut f4: ::std::option::Option<
+                        ::std::option::Option<::std::string::String>,
+                    > = None;
+                    let mut f5: ::std::option::Option<
+                        ::std::option::Option<::std::string::String>,
+                    > = None;
+                    let mut f6: ::std::option::Option<::std::option::Option<i64>> = None;
+                    let mut f7: ::std::option::Option<
+                        ::std::option::Option<::std::vec::Vec<SelectedOption>>,
+                    > = None;
+                    let mut f8: ::std::option::Option<::std::option::Option<i64>> = None;
+                    let mut f9: ::std::option::Option<::std::option::Option<::std::vec::Vec<i64>>> =
+                        None;
+                    let mut f10: ::std::option::Option<
+                        ::std::option::Option<::std::string::String>,
+                    > = None;
+                    let mut f11: ::std::option::Option<::std::option::Option<::serde_json::Value>> =
+                        None;
+                    while let Some(key) =
+                        map.next_key::<crmkit_runtime::__private::open::Key<'de>>()?
+                    {
+                        match key.as_str() {
+                            "contactCustomItemId" => {
+                                if f0.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "contactCustomItemId",
+                                    ));
+                                }
+                                let value: ::std::option::Option<i64> = map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra.insert(
+                                        "contactCustomItemId".to_owned(),
+                                        ::serde_json::Value::Null,
+                                    );
+                                }
+                                f0 = Some(value);
+                            }
+                            "datetime" => {
+                                if f1.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "datetime",
+                                    ));
+                                }
+                                let value: ::std::option::Option<::std::string::String> =
+                                    map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra.insert("datetime".to_owned(), ::serde_json::Value::Null);
+                                }
+                                f1 = Some(value);
+                            }
+                            "decimalNumber" => {
+                                if f2.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "decimalNumber",
+                                    ));
+                                }
+                                let value: ::std::option::Option<::std::string::String> =
+                                    map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra.insert(
+                                        "decimalNumber".to_owned(),
+                                        ::serde_json::Value::Null,
+                                    );
+                                }
+                                f2 = Some(value);
+                            }
+                            "id" => {
+                                if f3.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "id",
+                                    ));
+                                }
+                                let value: i64 = map.next_value()?;
+                                f3 = Some(value);
+                            }
+                            "itemType" => {
+                                if f4.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "itemType",
+                                    ));
+                                }
+                                let value: ::std::option::Option<::std::string::String> =
+                                    map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra.insert("itemType".to_owned(), ::serde_json::Value::Null);
+                                }
+                                f4 = Some(value);
+                            }
+                            "name" => {
+                                if f5.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "name",
+                                    ));
+                                }
+                                let value: ::std::option::Option<::std::string::String> =
+                                    map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra.insert("name".to_owned(), ::serde_json::Value::Null);
+                                }
+                                f5 = Some(value);
+                            }
+                            "number" => {
+                                if f6.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "number",
+                                    ));
+                                }
+                                let value: ::std::option::Option<i64> = map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra.insert("number".to_owned(), ::serde_json::Value::Null);
+                                }
+                                f6 = Some(value);
+                            }
+                            "selectedOptions" => {
+                                if f7.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "selectedOptions",
+                                    ));
+                                }
+                                let value: ::std::option::Option<::std::vec::Vec<SelectedOption>> =
+                                    map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra.insert(
+                                        "selectedOptions".to_owned(),
+                                        ::serde_json::Value::Null,
+                                    );
+                                }
+                                f7 = Some(value);
+                            }
+                            "selectedValue" => {
+                                if f8.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "selectedValue",
+                                    ));
+                                }
+                                let value: ::std::option::Option<i64> = map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra.insert(
+                                        "selectedValue".to_owned(),
+                                        ::serde_json::Value::Null,
+                                    );
+                                }
+                                f8 = Some(value);
+                            }
+                            "selectedValues" => {
+                                if f9.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "selectedValues",
+                                    ));
+                                }
+                                let value: ::std::option::Option<::std::vec::Vec<i64>> =
+                                    map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra.insert(
+                                        "selectedValues".to_owned(),
+                                        ::serde_json::Value::Null,
+                                    );
+                                }
+                                f9 = Some(value);
+                            }
+                            "text" => {
+                                if f10.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "text",
+                                    ));
+                                }
+                                let value: ::std::option::Option<::std::string::String> =
+                                    map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra.insert("text".to_owned(), ::serde_json::Value::Null);
+                                }
+                                f10 = Some(value);
+                            }
+                            "value" => {
+                                if f11.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "value",
+                                    ));
+                                }
+                                let value: ::std::option::Option<::serde_json::Value> =
+                                    map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra.insert("value".to_owned(), ::serde_json::Value::Null);
+                                }
+                                f11 = Some(value);
+                            }
+                            _ => {
+                                let value: ::serde_json::Value = map.next_value()?;
+                                extra.insert(key.into_owned(), value);
+                            }
+                        }
+                    }
+                    Ok(ContactCustom {
+                        contact_custom_item_id: f0.unwrap_or_default(),
+                        datetime: f1.unwrap_or_default(),
+                        decimal_number: f2.unwrap_or_default(),
+                        id: match f3 {
+                            Some(v) => v,
+                            None => {
+                                return Err(<A::Error as ::serde::de::Error>::missing_field("id"));
+                            }
+                        },
+                        item_type: f4.unwrap_or_default(),
+                        name: f5.unwrap_or_default(),
+                        number: f6.unwrap_or_default(),
+                        selected_options: f7.unwrap_or_default(),
+                        selected_value: f8.unwrap_or_default(),
+                        selected_values: f9.unwrap_or_default(),
+                        text: f10.unwrap_or_default(),
+                        value: f11.unwrap_or_default(),
+                        extra,
+                    })
+                }
+            }
+            deserializer.deserialize_map(Visitor)
+        }
+    }
+    impl ::serde::Serialize for ContactCustom {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(None)?;
+            if !::std::option::Option::is_none(&self.contact_custom_item_id) {
+                map.serialize_entry("contactCustomItemId", &self.contact_custom_item_id)?;
+            }
+            if !::std::option::Option::is_none(&self.datetime) {
+                map.serialize_entry("datetime", &self.datetime)?;
+            }
+            if !::std::option::Option::is_none(&self.decimal_number) {
+                map.serialize_entry("decimalNumber", &self.decimal_number)?;
+            }
+            map.serialize_entry("id", &self.id)?;
+            if !::std::option::Option::is_none(&self.item_type) {
+                map.serialize_entry("itemType", &self.item_type)?;
+            }
+            if !::std::option::Option::is_none(&self.name) {
+                map.serialize_entry("name", &self.name)?;
+            }
+            if !::std::option::Option::is_none(&self.number) {
+                map.serialize_entry("number", &self.number)?;
+            }
+            if !::std::option::Option::is_none(&self.selected_options) {
+                map.serialize_entry("selectedOptions", &self.selected_options)?;
+            }
+            if !::std::option::Option::is_none(&self.selected_value) {
+                map.serialize_entry("selectedValue", &self.selected_value)?;
+            }
+            if !::std::option::Option::is_none(&self.selected_values) {
+                map.serialize_entry("selectedValues", &self.selected_values)?;
+            }
+            if !::std::option::Option::is_none(&self.text) {
+                map.serialize_entry("text", &self.text)?;
+            }
+            if !::std::option::Option::is_none(&self.value) {
+                map.serialize_entry("value", &self.value)?;
+            }
+            for (key, value) in &self.extra {
+                let typed = match key.as_str() {
+                    "contactCustomItemId" => {
+                        !::std::option::Option::is_none(&self.contact_custom_item_id)
+                    }
+                    "datetime" => !::std::option::Option::is_none(&self.datetime),
+                    "decimalNumber" => !::std::option::Option::is_none(&self.decimal_number),
+                    "id" => true,
+                    "itemType" => !::std::option::Option::is_none(&self.item_type),
+                    "name" => !::std::option::Option::is_none(&self.name),
+                    "number" => !::std::option::Option::is_none(&self.number),
+                    "selectedOptions" => !::std::option::Option::is_none(&self.selected_options),
+                    "selectedValue" => !::std::option::Option::is_none(&self.selected_value),
+                    "selectedValues" => !::std::option::Option::is_none(&self.selected_values),
+                    "text" => !::std::option::Option::is_none(&self.text),
+                    "value" => !::std::option::Option::is_none(&self.value),
+                    _ => false,
+                };
+                if !typed {
+                    map.serialize_entry(key, value)?;
+                }
+            }
+            map.end()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ContactList {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            struct Visitor;
+            impl<'de> ::serde::de::Visitor<'de> for Visitor {
+                type Value = ContactList;
+                fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                    f.write_str("an object ContactList")
+                }
+                fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                    self,
+                    mut map: A,
+                ) -> ::std::result::Result<ContactList, A::Error> {
+                    let mut extra = ::serde_json::Map::new();
+                    let mut f0: ::std::option::Option<::std::vec::Vec<Contact>> = None;
+                    let mut f1: ::std::option::Option<i32> = None;
+                    let mut f2: ::std::option::Option<i64> = None;
+                    while let Some(key) =
+                        map.next_key::<crmkit_runtime::__private::open::Key<'de>>()?
+                    {
+                        match key.as_str() {
+                            "contacts" => {
+                                if f0.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "contacts",
+                                    ));
+                                }
+                                let value: ::std::vec::Vec<Contact> = map.next_value()?;
+                                if ::std::vec::Vec::is_empty(&value) {
+                                    extra.insert(
+                                        "contacts".to_owned(),
+                                        ::serde_json::Value::Array(::std::vec::Vec::new()),
+                                    );
+                                }
+                                f0 = Some(value);
+                            }
+                            "page" => {
+                                if f1.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "page",
+                                    ));
+                                }
+                                let value: i32 = map.next_value()?;
+                                f1 = Some(value);
+                            }
+                            "totalCount" => {
+                                if f2.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "totalCount",
+                                    ));
+                                }
+                                let value: i64 = map.next_value()?;
+                                f2 = Some(value);
+                            }
+                            _ => {
+                                let value: ::serde_json::Value = map.next_value()?;
+                                extra.insert(key.into_owned(), value);
+                            }
+                        }
+                    }
+                    Ok(ContactList {
+                        contacts: f0.unwrap_or_default(),
+                        page: match f1 {
+                            Some(v) => v,
+                            None => {
+                                return Err(<A::Error as ::serde::de::Error>::missing_field(
+                                    "page",
+                                ));
+                            }
+                        },
+                        total_count: match f2 {
+                            Some(v) => v,
+                            None => {
+                                return Err(<A::Error as ::serde::de::Error>::missing_field(
+                                    "totalCount",
+                                ));
+                            }
+                        },
+                        extra,
+                    })
+                }
+            }
+            deserializer.deserialize_map(Visitor)
+        }
+    }
+    impl ::serde::Serialize for ContactList {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(None)?;
+            if !::std::vec::Vec::is_empty(&self.contacts) {
+                map.serialize_entry("contacts", &self.contacts)?;
+            }
+            map.serialize_entry("page", &self.page)?;
+            map.serialize_entry("totalCount", &self.total_count)?;
+            for (key, value) in &self.extra {
+                let typed = match key.as_str() {
+                    "contacts" => !::std::vec::Vec::is_empty(&self.contacts),
+                    "page" => true,
+                    "totalCount" => true,
+                    _ => false,
+                };
+                if !typed {
+                    map.serialize_entry(key, value)?;
+                }
+            }
+            map.end()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ContactSettings {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            struct Visitor;
+            impl<'de> ::serde::de::Visitor<'de> for Visitor {
+                type Value = ContactSettings;
+                fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                    f.write_str("an object ContactSettings")
+                }
+                fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                    self,
+                    mut map: A,
+                ) -> ::std::result::Result<ContactSettings, A::Error> {
+                    let mut extra = ::serde_json::Map::new();
+                    let mut f0: ::std::option::Option<::std::vec::Vec<CustomItemDefinition>> = None;
+                    while let Some(key) =
+                        map.next_key::<crmkit_runtime::__private::open::Key<'de>>()?
+                    {
+                        match key.as_str() {
+                            "contactCustomItems" => {
+                                if f0.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "contactCustomItems",
+                                    ));
+                                }
+                                let value: ::std::vec::Vec<CustomItemDefinition> =
+                                    map.next_value()?;
+                                if ::std::vec::Vec::is_empty(&value) {
+                                    extra.insert(
+                                        "contactCustomItems".to_owned(),
+                                        ::serde_json::Value::Array(::std::vec::Vec::new()),
+                                    );
+                                }
+                                f0 = Some(value);
+                            }
+                            _ => {
+                                let value: ::serde_json::Value = map.next_value()?;
+                                extra.insert(key.into_owned(), value);
+                            }
+                        }
+                    }
+                    Ok(ContactSettings {
+                        contact_custom_items: f0.unwrap_or_default(),
+                        extra,
+                    })
+                }
+            }
+            deserializer.deserialize_map(Visitor)
+        }
+    }
+    impl ::serde::Serialize for ContactSettings {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(None)?;
+            if !::std::vec::Vec::is_empty(&self.contact_custom_items) {
+                map.serialize_entry("contactCustomItems", &self.contact_custom_items)?;
+            }
+            for (key, value) in &self.extra {
+                let typed = match key.as_str() {
+                    "contactCustomItems" => !::std::vec::Vec::is_empty(&self.contact_custom_items),
+                    _ => false,
+                };
+                if !typed {
+                    map.serialize_entry(key, value)?;
+                }
+            }
+            map.end()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for CustomItemDefinition {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            struct Visitor;
+            impl<'de> ::serde::de::Visitor<'de> for Visitor {
+                type Value = CustomItemDefinition;
+                fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                    f.write_str("an object CustomItemDefinition")
+                }
+                fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                    self,
+                    mut map: A,
+                ) -> ::std::result::Result<CustomItemDefinition, A::Error> {
+                    let mut extra = ::serde_json::Map::new();
+                    let mut f0: ::std::option::Option<::std::vec::Vec<CustomItemOption>> = None;
+                    let mut f1: ::std::option::Option<i64> = None;
+                    let mut f2: ::std::option::Option<
+                        ::std::option::Option<::std::string::String>,
+                    > = None;
+                    let mut f3: ::std::option::Option<
+                        ::std::option::Option<::std::string::String>,
+                    > = None;
+                    let mut f4: ::std::option::Option<
+                        ::std::option::Option<::std::string::String>,
+                    > = None;
+                    let mut f5: ::std::option::Option<::std::option::Option<::serde_json::Value>> =
+                        None;
+                    while let Some(key) =
+                        map.next_key::<crmkit_runtime::__private::open::Key<'de>>()?
+                    {
+                        match key.as_str() {
+                            "customItemOptions" => {
+                                if f0.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "customItemOptions",
+                                    ));
+                                }
+                                let value: ::std::vec::Vec<CustomItemOption> = map.next_value()?;
+                                if ::std::vec::Vec::is_empty(&value) {
+                                    extra.insert(
+                                        "customItemOptions".to_owned(),
+                                        ::serde_json::Value::Array(::std::vec::Vec::new()),
+                                    );
+                                }
+                                f0 = Some(value);
+                            }
+                            "id" => {
+                                if f1.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "id",
+                                    ));
+                                }
+                                let value: i64 = map.next_value()?;
+                                f1 = Some(value);
+                            }
+                            "itemKey" => {
+                                if f2.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "itemKey",
+                                    ));
+                                }
+                                let value: ::std::option::Option<::std::string::String> =
+                                    map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra.insert("itemKey".to_owned(), ::serde_json::Value::Null);
+                                }
+                                f2 = Some(value);
+                            }
+                            "itemType" => {
+                                if f3.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "itemType",
+                                    ));
+                                }
+                                let value: ::std::option::Option<::std::string::String> =
+                                    map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra.insert("itemType".to_owned(), ::serde_json::Value::Null);
+                                }
+                                f3 = Some(value);
+                            }
+                            "name" => {
+                                if f4.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "name",
+                                    ));
+                                }
+                                let value: ::std::option::Option<::std::string::String> =
+                                    map.next_value()?;
+                                f4 = Some(value);
+                            }
+                            "orderNum" => {
+                                if f5.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "orderNum",
+                                    ));
+                                }
+                                let value: ::std::option::Option<::serde_json::Value> =
+                                    map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra.insert("orderNum".to_owned(), ::serde_json::Value::Null);
+                                }
+                                f5 = Some(value);
+                            }
+                            _ => {
+                                let value: ::serde_json::Value = map.next_value()?;
+                                extra.insert(key.into_owned(), value);
+                            }
+                        }
+                    }
+                    Ok(CustomItemDefinition {
+                        custom_item_options: f0.unwrap_or_default(),
+                        id: match f1 {
+                            Some(v) => v,
+                            None => {
+                                return Err(<A::Error as ::serde::de::Error>::missing_field("id"));
+                            }
+                        },
+                        item_key: f2.unwrap_or_default(),
+                        item_type: f3.unwrap_or_default(),
+                        name: match f4 {
+                            Some(v) => v,
+                            None => {
+                                return Err(<A::Error as ::serde::de::Error>::missing_field(
+                                    "name",
+                                ));
+                            }
+                        },
+                        order_num: f5.unwrap_or_default(),
+                        extra,
+                    })
+                }
+            }
+            deserializer.deserialize_map(Visitor)
+        }
+    }
+    impl ::serde::Serialize for CustomItemDefinition {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(None)?;
+            if !::std::vec::Vec::is_empty(&self.custom_item_options) {
+                map.serialize_entry("customItemOptions", &self.custom_item_options)?;
+            }
+            map.serialize_entry("id", &self.id)?;
+            if !::std::option::Option::is_none(&self.item_key) {
+                map.serialize_entry("itemKey", &self.item_key)?;
+            }
+            if !::std::option::Option::is_none(&self.item_type) {
+                map.serialize_entry("itemType", &self.item_type)?;
+            }
+            map.serialize_entry("name", &self.name)?;
+            if !::std::option::Option::is_none(&self.order_num) {
+                map.serialize_entry("orderNum", &self.order_num)?;
+            }
+            for (key, value) in &self.extra {
+                let typed = match key.as_str() {
+                    "customItemOptions" => !::std::vec::Vec::is_empty(&self.custom_item_options),
+                    "id" => true,
+                    "itemKey" => !::std::option::Option::is_none(&self.item_key),
+                    "itemType" => !::std::option::Option::is_none(&self.item_type),
+                    "name" => true,
+                    "orderNum" => !::std::option::Option::is_none(&self.order_num),
+                    _ => false,
+                };
+                if !typed {
+                    map.serialize_entry(key, value)?;
+                }
+            }
+            map.end()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for CustomItemOption {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            struct Visitor;
+            impl<'de> ::serde::de::Visitor<'de> for Visitor {
+                type Value = CustomItemOption;
+                fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                    f.write_str("an object CustomItemOption")
+                }
+                fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                    self,
+                    mut map: A,
+                ) -> ::std::result::Result<CustomItemOption, A::Error> {
+                    let mut extra = ::serde_json::Map::new();
+                    let mut f0: ::std::option::Option<::std::option::Option<i64>> = None;
+                    let mut f1: ::std::option::Option<
+                        ::std::option::Option<::std::string::String>,
+                    > = None;
+                    let mut f2: ::std::option::Option<::std::option::Option<::serde_json::Value>> =
+                        None;
+                    while let Some(key) =
+                        map.next_key::<crmkit_runtime::__private::open::Key<'de>>()?
+                    {
+                        match key.as_str() {
+                            "id" => {
+                                if f0.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "id",
+                                    ));
+                                }
+                                let value: ::std::option::Option<i64> = map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra.insert("id".to_owned(), ::serde_json::Value::Null);
+                                }
+                                f0 = Some(value);
+                            }
+                            "label" => {
+                                if f1.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "label",
+                                    ));
+                                }
+                                let value: ::std::option::Option<::std::string::String> =
+                                    map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra.insert("label".to_owned(), ::serde_json::Value::Null);
+                                }
+                                f1 = Some(value);
+                            }
+                            "value" => {
+                                if f2.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "value",
+                                    ));
+                                }
+                                let value: ::std::option::Option<::serde_json::Value> =
+                                    map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra.insert("value".to_owned(), ::serde_json::Value::Null);
+                                }
+                                f2 = Some(value);
+                            }
+                            _ => {
+                                let value: ::serde_json::Value = map.next_value()?;
+                                extra.insert(key.into_owned(), value);
+                            }
+                        }
+                    }
+                    Ok(CustomItemOption {
+                        id: f0.unwrap_or_default(),
+                        label: f1.unwrap_or_default(),
+                        value: f2.unwrap_or_default(),
+                        extra,
+                    })
+                }
+            }
+            deserializer.deserialize_map(Visitor)
+        }
+    }
+    impl ::serde::Serialize for CustomItemOption {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(None)?;
+            if !::std::option::Option::is_none(&self.id) {
+                map.serialize_entry("id", &self.id)?;
+            }
+            if !::std::option::Option::is_none(&self.label) {
+                map.serialize_entry("label", &self.label)?;
+            }
+            if !::std::option::Option::is_none(&self.value) {
+                map.serialize_entry("value", &self.value)?;
+            }
+            for (key, value) in &self.extra {
+                let typed = match key.as_str() {
+                    "id" => !::std::option::Option::is_none(&self.id),
+                    "label" => !::std::option::Option::is_none(&self.label),
+                    "value" => !::std::option::Option::is_none(&self.value),
+                    _ => false,
+                };
+                if !typed {
+                    map.serialize_entry(key, value)?;
+                }
+            }
+            map.end()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for CustomObject {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            struct Visitor;
+            impl<'de> ::serde::de::Visitor<'de> for Visitor {
+                type Value = CustomObject;
+                fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                    f.write_str("an object CustomObject")
+                }
+                fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                    self,
+                    mut map: A,
+                ) -> ::std::result::Result<CustomObject, A::Error> {
+                    let mut extra = ::serde_json::Map::new();
+                    let mut f0: ::std::option::Option<
+                        ::std::option::Option<::std::string::String>,
+                    > = None;
+                    let mut f1: ::std::option::Option<i64> = None;
+                    let mut f2: ::std::option::Option<
+                        ::std::option::Option<::std::string::String>,
+                    > = None;
+                    while let Some(key) =
+                        map.next_key::<crmkit_runtime::__private::open::Key<'de>>()?
+                    {
+                        match key.as_str() {
+                            "createdAt" => {
+                                if f0.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "createdAt",
+                                    ));
+                                }
+                                let value: ::std::option::Option<::std::string::String> =
+                                    map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra.insert("createdAt".to_owned(), ::serde_json::Value::Null);
+                                }
+                                f0 = Some(value);
+                            }
+                            "id" => {
+                                if f1.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "id",
+                                    ));
+                                }
+                                let value: i64 = map.next_value()?;
+                                f1 = Some(value);
+                            }
+                            "updatedAt" => {
+                                if f2.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "updatedAt",
+                                    ));
+                                }
+                                let value: ::std::option::Option<::std::string::String> =
+                                    map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra.insert("updatedAt".to_owned(), ::serde_json::Value::Null);
+                                }
+                                f2 = Some(value);
+                            }
+                            _ => {
+                                let value: ::serde_json::Value = map.next_value()?;
+                                extra.insert(key.into_owned(), value);
+                            }
+                        }
+                    }
+                    Ok(CustomObject {
+                        created_at: f0.unwrap_or_default(),
+                        id: match f1 {
+                            Some(v) => v,
+                            None => {
+                                return Err(<A::Error as ::serde::de::Error>::missing_field("id"));
+                            }
+                        },
+                        updated_at: f2.unwrap_or_default(),
+                        extra,
+                    })
+                }
+            }
+            deserializer.deserialize_map(Visitor)
+        }
+    }
+    impl ::serde::Serialize for CustomObject {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(None)?;
+            if !::std::option::Option::is_none(&self.created_at) {
+                map.serialize_entry("createdAt", &self.created_at)?;
+            }
+            map.serialize_entry("id", &self.id)?;
+            if !::std::option::Option::is_none(&self.updated_at) {
+                map.serialize_entry("updatedAt", &self.updated_at)?;
+            }
+            for (key, value) in &self.extra {
+                let typed = match key.as_str() {
+                    "createdAt" => !::std::option::Option::is_none(&self.created_at),
+                    "id" => true,
+                    "updatedAt" => !::std::option::Option::is_none(&self.updated_at),
+                    _ => false,
+                };
+                if !typed {
+                    map.serialize_entry(key, value)?;
+                }
+            }
+            map.end()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for CustomObjectDef {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            struct Visitor;
+            impl<'de> ::serde::de::Visitor<'de> for Visitor {
+                type Value = CustomObjectDef;
+                fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                    f.write_str("an object CustomObjectDef")
+                }
+                fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                    self,
+                    mut map: A,
+                ) -> ::std::result::Result<CustomObjectDef, A::Error> {
+                    let mut extra = ::serde_json::Map::new();
+                    let mut f0: ::std::option::Option<
+                        ::std::option::Option<::std::string::String>,
+                    > = None;
+                    let mut f1: ::std::option::Option<::std::vec::Vec<CustomObjectItemDef>> = None;
+                    let mut f2: ::std::option::Option<::std::option::Option<bool>> = None;
+                    let mut f3: ::std::option::Option<::std::string::String> = None;
+                    let mut f4: ::std::option::Option<
+                        ::std::option::Option<::std::string::String>,
+                    > = None;
+                    let mut f5: ::std::option::Option<
+                        ::std::option::Option<::std::string::String>,
+                    > = None;
+                    while let Some(key) =
+                        map.next_key::<crmkit_runtime::__private::open::Key<'de>>()?
+                    {
+                        match key.as_str() {
+                            "createdAt" => {
+                                if f0.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "createdAt",
+                                    ));
+                                }
+                                let value: ::std::option::Option<::std::string::String> =
+                                    map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra.insert("createdAt".to_owned(), ::serde_json::Value::Null);
+                                }
+                                f0 = Some(value);
+                            }
+                            "customObjectItemDefs" => {
+                                if f1.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "customObjectItemDefs",
+                                    ));
+                                }
+                                let value: ::std::vec::Vec<CustomObjectItemDef> =
+                                    map.next_value()?;
+                                if ::std::vec::Vec::is_empty(&value) {
+                                    extra.insert(
+                                        "customObjectItemDefs".to_owned(),
+                                        ::serde_json::Value::Array(::std::vec::Vec::new()),
+                                    );
+                                }
+                                f1 = Some(value);
+                            }
+                            "enableBi" => {
+                                if f2.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "enableBi",
+                                    ));
+                                }
+                                let value: ::std::option::Option<bool> = map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra.insert("enableBi".to_owned(), ::serde_json::Value::Null);
+                                }
+                                f2 = Some(value);
+                            }
+                            "key" => {
+                                if f3.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "key",
+                                    ));
+                                }
+                                let value: ::std::string::String = map.next_value()?;
+                                f3 = Some(value);
+                            }
+                            "name" => {
+                                if f4.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "name",
+                                    ));
+                                }
+                                let value: ::std::option::Option<::std::string::String> =
+                                    map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra.insert("name".to_owned(), ::serde_json::Value::Null);
+                                }
+                                f4 = Some(value);
+                            }
+                            "updatedAt" => {
+                                if f5.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "updatedAt",
+                                    ));
+                                }
+                                let value: ::std::option::Option<::std::string::String> =
+                                    map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra.insert("updatedAt".to_owned(), ::serde_json::Value::Null);
+                                }
+                                f5 = Some(value);
+                            }
+                            _ => {
+                                let value: ::serde_json::Value = map.next_value()?;
+                                extra.insert(key.into_owned(), value);
+                            }
+                        }
+                    }
+                    Ok(CustomObjectDef {
+                        created_at: f0.unwrap_or_default(),
+                        custom_object_item_defs: f1.unwrap_or_default(),
+                        enable_bi: f2.unwrap_or_default(),
+                        key: match f3 {
+                            Some(v) => v,
+                            None => {
+                                return Err(<A::Error as ::serde::de::Error>::missing_field("key"));
+                            }
+                        },
+                        name: f4.unwrap_or_default(),
+                        updated_at: f5.unwrap_or_default(),
+                        extra,
+                    })
+                }
+            }
+            deserializer.deserialize_map(Visitor)
+        }
+    }
+    impl ::serde::Serialize for CustomObjectDef {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(None)?;
+            if !::std::option::Option::is_none(&self.created_at) {
+                map.serialize_entry("createdAt", &self.created_at)?;
+            }
+            if !::std::vec::Vec::is_empty(&self.custom_object_item_defs) {
+                map.serialize_entry("customObjectItemDefs", &self.custom_object_item_defs)?;
+            }
+            if !::std::option::Option::is_none(&self.enable_bi) {
+                map.serialize_entry("enableBi", &self.enable_bi)?;
+            }
+            map.serialize_entry("key", &self.key)?;
+            if !::std::option::Option::is_none(&self.name) {
+                map.serialize_entry("name", &self.name)?;
+            }
+            if !::std::option::Option::is_none(&self.updated_at) {
+                map.serialize_entry("updatedAt", &self.updated_at)?;
+            }
+            for (key, value) in &self.extra {
+                let typed = match key.as_str() {
+                    "createdAt" => !::std::option::Option::is_none(&self.created_at),
+                    "customObjectItemDefs" => {
+                        !::std::vec::Vec::is_empty(&self.custom_object_item_defs)
+                    }
+                    "enableBi" => !::std::option::Option::is_none(&self.enable_bi),
+                    "key" => true,
+                    "name" => !::std::option::Option::is_none(&self.name),
+                    "updatedAt" => !::std::option::Option::is_none(&self.updated_at),
+                    _ => false,
+                };
+                if !typed {
+                    map.serialize_entry(key, value)?;
+                }
+            }
+            map.end()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for CustomObjectDefList {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            struct Visitor;
+            impl<'de> ::serde::de::Visitor<'de> for Visitor {
+                type Value = CustomObjectDefList;
+                fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                    f.write_str("an object CustomObjectDefList")
+                }
+                fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                    self,
+                    mut map: A,
+                ) -> ::std::result::Result<CustomObjectDefList, A::Error> {
+                    let mut extra = ::serde_json::Map::new();
+                    let mut f0: ::std::option::Option<::std::vec::Vec<CustomObjectDef>> = None;
+                    let mut f1: ::std::option::Option<i32> = None;
+                    let mut f2: ::std::option::Option<i64> = None;
+                    while let Some(key) =
+                        map.next_key::<crmkit_runtime::__private::open::Key<'de>>()?
+                    {
+                        match key.as_str() {
+                            "customObjectDefs" => {
+                                if f0.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "customObjectDefs",
+                                    ));
+                                }
+                                let value: ::std::vec::Vec<CustomObjectDef> = map.next_value()?;
+                                if ::std::vec::Vec::is_empty(&value) {
+                                    extra.insert(
+                                        "customObjectDefs".to_owned(),
+                                        ::serde_json::Value::Array(::std::vec::Vec::new()),
+                                    );
+                                }
+                                f0 = Some(value);
+                            }
+                            "page" => {
+                                if f1.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "page",
+                                    ));
+                                }
+                                let value: i32 = map.next_value()?;
+                                f1 = Some(value);
+                            }
+                            "totalCount" => {
+                                if f2.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "totalCount",
+                                    ));
+                                }
+                                let value: i64 = map.next_value()?;
+                                f2 = Some(value);
+                            }
+                            _ => {
+                                let value: ::serde_json::Value = map.next_value()?;
+                                extra.insert(key.into_owned(), value);
+                            }
+                        }
+                    }
+                    Ok(CustomObjectDefList {
+                        custom_object_defs: f0.unwrap_or_default(),
+                        page: match f1 {
+                            Some(v) => v,
+                            None => {
+                                return Err(<A::Error as ::serde::de::Error>::missing_field(
+                                    "page",
+                                ));
+                            }
+                        },
+                        total_count: match f2 {
+                            Some(v) => v,
+                            None => {
+                                return Err(<A::Error as ::serde::de::Error>::missing_field(
+                                    "totalCount",
+                                ));
+                            }
+                        },
+                        extra,
+                    })
+                }
+            }
+            deserializer.deserialize_map(Visitor)
+        }
+    }
+    impl ::serde::Serialize for CustomObjectDefList {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(None)?;
+            if !::std::vec::Vec::is_empty(&self.custom_object_defs) {
+                map.serialize_entry("customObjectDefs", &self.custom_object_defs)?;
+            }
+            map.serialize_entry("page", &self.page)?;
+            map.serialize_entry("totalCount", &self.total_count)?;
+            for (key, value) in &self.extra {
+                let typed = match key.as_str() {
+                    "customObjectDefs" => !::std::vec::Vec::is_empty(&self.custom_object_defs),
+                    "page" => true,
+                    "totalCount" => true,
+                    _ => false,
+                };
+                if !typed {
+                    map.serialize_entry(key, value)?;
+                }
+            }
+            map.end()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for CustomObjectItemDef {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            struct Visitor;
+            impl<'de> ::serde::de::Visitor<'de> for Visitor {
+                type Value = CustomObjectItemDef;
+                fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                    f.write_str("an object CustomObjectItemDef")
+                }
+                fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                    self,
+                    mut map: A,
+                ) -> ::std::result::Result<CustomObjectItemDef, A::Error> {
+                    let mut extra = ::serde_json::Map::new();
+                    let mut f0: ::std::option::Option<::std::vec::Vec<CustomObjectOptionDef>> =
+                        None;
+                    let mut f1: ::std::option::Option<
+                        ::std::option::Option<::std::string::String>,
+                    > = None;
+                    let mut f2: ::std::option::Option<::std::string::String> = None;
+                    let mut f3: ::std::option::Option<
+                        ::std::option::Option<::std::string::String>,
+                    > = None;
+                    while let Some(key) =
+                        map.next_key::<crmkit_runtime::__private::open::Key<'de>>()?
+                    {
+                        match key.as_str() {
+                            "customObjectOptionDefs" => {
+                                if f0.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "customObjectOptionDefs",
+                                    ));
+                                }
+                                let value: ::std::vec::Vec<CustomObjectOptionDef> =
+                                    map.next_value()?;
+                                if ::std::vec::Vec::is_empty(&value) {
+                                    extra.insert(
+                                        "customObjectOptionDefs".to_owned(),
+                                        ::serde_json::Value::Array(::std::vec::Vec::new()),
+                                    );
+                                }
+                                f0 = Some(value);
+                            }
+                            "itemType" => {
+                                if f1.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "itemType",
+                                    ));
+                                }
+                                let value: ::std::option::Option<::std::string::String> =
+                                    map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra.insert("itemType".to_owned(), ::serde_json::Value::Null);
+                                }
+                                f1 = Some(value);
+                            }
+                            "key" => {
+                                if f2.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "key",
+                                    ));
+                                }
+                                let value: ::std::string::String = map.next_value()?;
+                                f2 = Some(value);
+                            }
+                            "name" => {
+                                if f3.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "name",
+                                    ));
+                                }
+                                let value: ::std::option::Option<::std::string::String> =
+                                    map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra.insert("name".to_owned(), ::serde_json::Value::Null);
+                                }
+                                f3 = Some(value);
+                            }
+                            _ => {
+                                let value: ::serde_json::Value = map.next_value()?;
+                                extra.insert(key.into_owned(), value);
+                            }
+                        }
+                    }
+                    Ok(CustomObjectItemDef {
+                        custom_object_option_defs: f0.unwrap_or_default(),
+                        item_type: f1.unwrap_or_default(),
+                        key: match f2 {
+                            Some(v) => v,
+                            None => {
+                                return Err(<A::Error as ::serde::de::Error>::missing_field("key"));
+                            }
+                        },
+                        name: f3.unwrap_or_default(),
+                        extra,
+                    })
+                }
+            }
+            deserializer.deserialize_map(Visitor)
+        }
+    }
+    impl ::serde::Serialize for CustomObjectItemDef {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(None)?;
+            if !::std::vec::Vec::is_empty(&self.custom_object_option_defs) {
+                map.serialize_entry("customObjectOptionDefs", &self.custom_object_option_defs)?;
+            }
+            if !::std::option::Option::is_none(&self.item_type) {
+                map.serialize_entry("itemType", &self.item_type)?;
+            }
+            map.serialize_entry("key", &self.key)?;
+            if !::std::option::Option::is_none(&self.name) {
+                map.serialize_entry("name", &self.name)?;
+            }
+            for (key, value) in &self.extra {
+                let typed = match key.as_str() {
+                    "customObjectOptionDefs" => {
+                        !::std::vec::Vec::is_empty(&self.custom_object_option_defs)
+                    }
+                    "itemType" => !::std::option::Option::is_none(&self.item_type),
+                    "key" => true,
+                    "name" => !::std::option::Option::is_none(&self.name),
+                    _ => false,
+                };
+                if !typed {
+                    map.serialize_entry(key, value)?;
+                }
+            }
+            map.end()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for CustomObjectList {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            struct Visitor;
+            impl<'de> ::serde::de::Visitor<'de> for Visitor {
+                type Value = CustomObjectList;
+                fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                    f.write_str("an object CustomObjectList")
+                }
+                fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                    self,
+                    mut map: A,
+                ) -> ::std::result::Result<CustomObjectList, A::Error> {
+                    let mut extra = ::serde_json::Map::new();
+                    let mut f0: ::std::option::Option<::std::vec::Vec<CustomObject>> = None;
+                    let mut f1: ::std::option::Option<i32> = None;
+                    let mut f2: ::std::option::Option<i64> = None;
+                    while let Some(key) =
+                        map.next_key::<crmkit_runtime::__private::open::Key<'de>>()?
+                    {
+                        match key.as_str() {
+                            "customObjects" => {
+                                if f0.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "customObjects",
+                                    ));
+                                }
+                                let value: ::std::vec::Vec<CustomObject> = map.next_value()?;
+                                if ::std::vec::Vec::is_empty(&value) {
+                                    extra.insert(
+                                        "customObjects".to_owned(),
+                                        ::serde_json::Value::Array(::std::vec::Vec::new()),
+                                    );
+                                }
+                                f0 = Some(value);
+                            }
+                            "page" => {
+                                if f1.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "page",
+                                    ));
+                                }
+                                let value: i32 = map.next_value()?;
+                                f1 = Some(value);
+                            }
+                            "totalCount" => {
+                                if f2.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "totalCount",
+                                    ));
+                                }
+                                let value: i64 = map.next_value()?;
+                                f2 = Some(value);
+                            }
+                            _ => {
+                                let value: ::serde_json::Value = map.next_value()?;
+                                extra.insert(key.into_owned(), value);
+                            }
+                        }
+                    }
+                    Ok(CustomObjectList {
+                        custom_objects: f0.unwrap_or_default(),
+                        page: match f1 {
+                            Some(v) => v,
+                            None => {
+                                return Err(<A::Error as ::serde::de::Error>::missing_field(
+                                    "page",
+                                ));
+                            }
+                        },
+                        total_count: match f2 {
+                            Some(v) => v,
+                            None => {
+                                return Err(<A::Error as ::serde::de::Error>::missing_field(
+                                    "totalCount",
+                                ));
+                            }
+                        },
+                        extra,
+                    })
+                }
+            }
+            deserializer.deserialize_map(Visitor)
+        }
+    }
+    impl ::serde::Serialize for CustomObjectList {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(None)?;
+            if !::std::vec::Vec::is_empty(&self.custom_objects) {
+                map.serialize_entry("customObjects", &self.custom_objects)?;
+            }
+            map.serialize_entry("page", &self.page)?;
+            map.serialize_entry("totalCount", &self.total_count)?;
+            for (key, value) in &self.extra {
+                let typed = match key.as_str() {
+                    "customObjects" => !::std::vec::Vec::is_empty(&self.custom_objects),
+                    "page" => true,
+                    "totalCount" => true,
+                    _ => false,
+                };
+                if !typed {
+                    map.serialize_entry(key, value)?;
+                }
+            }
+            map.end()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for CustomObjectOptionDef {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            struct Visitor;
+            impl<'de> ::serde::de::Visitor<'de> for Visitor {
+                type Value = CustomObjectOptionDef;
+                fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                    f.write_str("an object CustomObjectOptionDef")
+                }
+                fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                    self,
+                    mut map: A,
+                ) -> ::std::result::Result<CustomObjectOptionDef, A::Error> {
+                    let mut extra = ::serde_json::Map::new();
+                    let mut f0: ::std::option::Option<
+                        ::std::option::Option<::std::string::String>,
+                    > = None;
+                    let mut f1: ::std::option::Option<
+                        ::std::option::Option<::std::string::String>,
+                    > = None;
+                    while let Some(key) =
+                        map.next_key::<crmkit_runtime::__private::open::Key<'de>>()?
+                    {
+                        match key.as_str() {
+                            "key" => {
+                                if f0.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "key",
+                                    ));
+                                }
+                                let value: ::std::option::Option<::std::string::String> =
+                                    map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra.insert("key".to_owned(), ::serde_json::Value::Null);
+                                }
+                                f0 = Some(value);
+                            }
+                            "name" => {
+                                if f1.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "name",
+                                    ));
+                                }
+                                let value: ::std::option::Option<::std::string::String> =
+                                    map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra.insert("name".to_owned(), ::serde_json::Value::Null);
+                                }
+                                f1 = Some(value);
+                            }
+                            _ => {
+                                let value: ::serde_json::Value = map.next_value()?;
+                                extra.insert(key.into_owned(), value);
+                            }
+                        }
+                    }
+                    Ok(CustomObjectOptionDef {
+                        key: f0.unwrap_or_default(),
+                        name: f1.unwrap_or_default(),
+                        extra,
+                    })
+                }
+            }
+            deserializer.deserialize_map(Visitor)
+        }
+    }
+    impl ::serde::Serialize for CustomObjectOptionDef {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(None)?;
+            if !::std::option::Option::is_none(&self.key) {
+                map.serialize_entry("key", &self.key)?;
+            }
+            if !::std::option::Option::is_none(&self.name) {
+                map.serialize_entry("name", &self.name)?;
+            }
+            for (key, value) in &self.extra {
+                let typed = match key.as_str() {
+                    "key" => !::std::option::Option::is_none(&self.key),
+                    "name" => !::std::option::Option::is_none(&self.name),
+                    _ => false,
+                };
+                if !typed {
+                    map.serialize_entry(key, value)?;
+                }
+            }
+            map.end()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for Customer {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            struct Visitor;
+            impl<'de> ::serde::de::Visitor<'de> for Visitor {
+                type Value = Customer;
+                fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                    f.write_str("an object Customer")
+                }
+                fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                    self,
+                    mut map: A,
+                ) -> ::std::result::Result<Customer, A::Error> {
+                    let mut extra = ::serde_json::Map::new();
+                    let mut f0: ::std::option::Option<
+                        ::std::option::Option<::std::string::String>,
+                    > = None;
+                    let mut f1: ::std::option::Option<::std::option::Option<i64>> = None;
+                    let mut f2: ::std::option::Option<::std::option::Option<i32>> = None;
+                    let mut f3: ::std::option::Option<
+                        ::std::option::Option<::std::string::String>,
+                    > = None;
+                    let mut f4: ::std::option::Option<::std::vec::Vec<CustomerCustom>> = None;
+                    let mut f5: ::std::option::Option<::std::option::Option<i64>> = None;
+                    let mut f6: ::std::option::Option<i64> = None;
+                    let mut f7: ::std::option::Option<
+                        ::std::option::Option<::std::string::String>,
+                    > = None;
+                    let mut f8: ::std::option::Option<::std::option::Option<NamedRef>> = None;
+                    let mut f9: ::std::option::Option<
+                        ::std::option::Option<::std::string::String>,
+                    > = None;
+                    let mut f10: ::std::option::Option<
+                        ::std::option::Option<::std::string::String>,
+                    > = None;
+                    let mut f11: ::std::option::Option<
+                        ::std::option::Option<::std::string::String>,
+                    > = None;
+                    while let Some(key) =
+                        map.next_key::<crmkit_runtime::__private::open::Key<'de>>()?
+                    {
+                        match key.as_str() {
+                            "address" => {
+                                if f0.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "address",
+                                    ));
+                                }
+                                let value: ::std::option::Option<::std::string::String> =
+                                    map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra.insert("address".to_owned(), ::serde_json::Value::Null);
+                                }
+                                f0 = Some(value);
+                            }
+                            "capital" => {
+                                if f1.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "capital",
+                                    ));
+                                }
+                                let value: ::std::option::Option<i64> = map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra.insert("capital".to_owned(), ::serde_json::Value::Null);
+                                }
+                                f1 = Some(value);
+                            }
+                            "closingMonth" => {
+                                if f2.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "closingMonth",
+                                    ));
+                                }
+                                let value: ::std::option::Option<i32> = map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra.insert(
+                                        "closingMonth".to_owned(),
+                                        ::serde_json::Value::Null,
+                                    );
+                                }
+                                f2 = Some(value);
+                            }
+                            "createdAt" => {
+                                if f3.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "createdAt",
+                                    ));
+                                }
+                                let value: ::std::option::Option<::std::string::String> =
+                                    map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra.insert("createdAt".to_owned(), ::serde_json::Value::Null);
+                                }
+                                f3 = Some(value);
+                            }
+                            "customerCustoms" => {
+                                if f4.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "customerCustoms",
+                                    ));
+                                }
+                                let value: ::std::vec::Vec<CustomerCustom> = map.next_value()?;
+                                if ::std::vec::Vec::is_empty(&value) {
+                                    extra.insert(
+                                        "customerCustoms".to_owned(),
+                                        ::serde_json::Value::Array(::std::vec::Vec::new()),
+                                    );
+                                }
+                                f4 = Some(value);
+                            }
+                            "employee" => {
+                                if f5.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "employee",
+                                    ));
+                                }
+                                let value: ::std::option::Option<i64> = map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra.insert("employee".to_owned(), ::serde_json::Value::Null);
+                                }
+                                f5 = Some(value);
+                            }
+                            "id" => {
+                                if f6.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "id",
+                                    ));
+                                }
+                                let value: i64 = map.next_value()?;
+                                f6 = Some(value);
+                            }
+                            "name" => {
+                                if f7.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "name",
+                                    ));
+                                }
+                                let value: ::std::option::Option<::std::string::String> =
+                                    map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra.insert("name".to_owned(), ::serde_json::Value::Null);
+                                }
+                                f7 = Some(value);
+                            }
+                            "ownerRole" => {
+                                if f8.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "ownerRole",
+                                    ));
+                                }
+                                let value: ::std::option::Option<NamedRef> = map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra.insert("ownerRole".to_owned(), ::serde_json::Value::Null);
+                                }
+                                f8 = Some(value);
+                            }
+                            "telNo" => {
+                                if f9.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "telNo",
+                                    ));
+                                }
+                                let value: ::std::option::Option<::std::string::String> =
+                                    map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra.insert("telNo".to_owned(), ::serde_json::Value::Null);
+                                }
+                                f9 = Some(value);
+                            }
+                            "updatedAt" => {
+                                if f10.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "updatedAt",
+                                    ));
+                                }
+                                let value: ::std::option::Option<::std::string::String> =
+                                    map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra.insert("updatedAt".to_owned(), ::serde_json::Value::Null);
+                                }
+                                f10 = Some(value);
+                            }
+                            "webUrl" => {
+                                if f11.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "webUrl",
+                                    ));
+                                }
+                                let value: ::std::option::Option<::std::string::String> =
+                                    map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra.insert("webUrl".to_owned(), ::serde_json::Value::Null);
+                                }
+                                f11 = Some(value);
+                            }
+                            _ => {
+                                let value: ::serde_json::Value = map.next_value()?;
+                                extra.insert(key.into_owned(), value);
+                            }
+                        }
+                    }
+                    Ok(Customer {
+                        address: f0.unwrap_or_default(),
+                        capital: f1.unwrap_or_default(),
+                        closing_month: f2.unwrap_or_default(),
+                        created_at: f3.unwrap_or_default(),
+                        customer_customs: f4.unwrap_or_default(),
+                        employee: f5.unwrap_or_default(),
+                        id: match f6 {
+                            Some(v) => v,
+                            None => {
+                                return Err(<A::Error as ::serde::de::Error>::missing_field("id"));
+                            }
+                        },
+                        name: f7.unwrap_or_default(),
+                        owner_role: f8.unwrap_or_default(),
+                        tel_no: f9.unwrap_or_default(),
+                        updated_at: f10.unwrap_or_default(),
+                        web_url: f11.unwrap_or_default(),
+                        extra,
+                    })
+                }
+            }
+            deserializer.deserialize_map(Visitor)
+        }
+    }
+    impl ::serde::Serialize for Customer {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(None)?;
+            if !::std::option::Option::is_none(&self.address) {
+                map.serialize_entry("address", &self.address)?;
+            }
+            if !::std::option::Option::is_none(&self.capital) {
+                map.serialize_entry("capital", &self.capital)?;
+            }
+            if !::std::option::Option::is_none(&self.closing_month) {
+                map.serialize_entry("closingMonth", &self.closing_month)?;
+            }
+            if !::std::option::Option::is_none(&self.created_at) {
+                map.serialize_entry("createdAt", &self.created_at)?;
+            }
+            if !::std::vec::Vec::is_empty(&self.customer_customs) {
+                map.serialize_entry("customerCustoms", &self.customer_customs)?;
+            }
+            if !::std::option::Option::is_none(&self.employee) {
+                map.serialize_entry("employee", &self.employee)?;
+            }
+            map.serialize_entry("id", &self.id)?;
+            if !::std::option::Option::is_none(&self.name) {
+                map.serialize_entry("name", &self.name)?;
+            }
+            if !::std::option::Option::is_none(&self.owner_role) {
+                map.serialize_entry("ownerRole", &self.owner_role)?;
+            }
+            if !::std::option::Option::is_none(&self.tel_no) {
+                map.serialize_entry("telNo", &self.tel_no)?;
+            }
+            if !::std::option::Option::is_none(&self.updated_at) {
+                map.serialize_entry("updatedAt", &self.updated_at)?;
+            }
+            if !::std::option::Option::is_none(&self.web_url) {
+                map.serialize_entry("webUrl", &self.web_url)?;
+            }
+            for (key, value) in &self.extra {
+                let typed = match key.as_str() {
+                    "address" => !::std::option::Option::is_none(&self.address),
+                    "capital" => !::std::option::Option::is_none(&self.capital),
+                    "closingMonth" => !::std::option::Option::is_none(&self.closing_month),
+                    "createdAt" => !::std::option::Option::is_none(&self.created_at),
+                    "customerCustoms" => !::std::vec::Vec::is_empty(&self.customer_customs),
+                    "employee" => !::std::option::Option::is_none(&self.employee),
+                    "id" => true,
+                    "name" => !::std::option::Option::is_none(&self.name),
+                    "ownerRole" => !::std::option::Option::is_none(&self.owner_role),
+                    "telNo" => !::std::option::Option::is_none(&self.tel_no),
+                    "updatedAt" => !::std::option::Option::is_none(&self.updated_at),
+                    "webUrl" => !::std::option::Option::is_none(&self.web_url),
+                    _ => false,
+                };
+                if !typed {
+                    map.serialize_entry(key, value)?;
+                }
+            }
+            map.end()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for CustomerAction {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            struct Visitor;
+            impl<'de> ::serde::de::Visitor<'de> for Visitor {
+                type Value = CustomerAction;
+                fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                    f.write_str("an object CustomerAction")
+                }
+                fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                    self,
+                    mut map: A,
+                ) -> ::std::result::Result<CustomerAction, A::Error> {
+                    let mut extra = ::serde_json::Map::new();
+                    let mut f0: ::std::option::Option<::std::vec::Vec<ActionCustom>> = None;
+                    let mut f1: ::std::option::Option<::std::option::Option<bool>> = None;
+                    let mut f2: ::std::option::Option<::std::vec::Vec<Contact>> = None;
+                    let mut f3: ::std::option::Option<
+                        ::std::option::Option<::std::string::String>,
+                    > = None;
+                    let mut f4: ::std::option::Option<::std::option::Option<NamedRef>> = None;
+                    let mut f5: ::std::option::Option<::std::option::Option<NamedRef>> = None;
+                    let mut f6: ::std::option::Option<
+                        ::std::option::Option<::std::string::String>,
+                    > = None;
+                    let mut f7: ::std::option::Option<
+                        ::std::option::Option<::std::string::String>,
+                    > = None;
+                    let mut f8: ::std::option::Option<::std::vec::Vec<ActionFile>> = None;
+                    let mut f9: ::std::option::Option<i64> = None;
+                    let mut f10: ::std::option::Option<::std::vec::Vec<NamedRef>> = None;
+                    let mut f11: ::std::option::Option<::std::option::Option<NamedRef>> = None;
+                    let mut f12: ::std::option::Option<
+                        ::std::option::Option<::std::string::String>,
+                    > = None;
+                    let mut f13: ::std::option::Option<
+                        ::std::option::Option<::std::string::String>,
+                    > = None;
+                    let mut f14: ::std::option::Option<
+                        ::std::option::Option<::std::string::String>,
+                    > = None;
+                    let mut f15: ::std::option::Option<::std::option::Option<bool>> = None;
+                    let mut f16: ::std::option::Option<
+                        ::std::option::Option<::std::string::String>,
+                    > = None;
+                    while let Some(key) =
+                        map.next_key::<crmkit_runtime::__private::open::Key<'de>>()?
+                    {
+                        match key.as_str() {
+                            "actionCustoms" => {
+                                if f0.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "actionCustoms",
+                                    ));
+                                }
+                                let value: ::std::vec::Vec<ActionCustom> = map.next_value()?;
+                                if ::std::vec::Vec::is_empty(&value) {
+                                    extra.insert(
+                                        "actionCustoms".to_owned(),
+                                        ::serde_json::Value::Array(::std::vec::Vec::new()),
+                                    );
+                                }
+                                f0 = Some(value);
+                            }
+                            "active" => {
+                                if f1.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "active",
+                                    ));
+                                }
+                                let value: ::std::option::Option<bool> = map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra.insert("active".to_owned(), ::serde_json::Value::Null);
+                                }
+                                f1 = Some(value);
+                            }
+                            "contacts" => {
+                                if f2.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "contacts",
+                                    ));
+                                }
+                                let value: ::std::vec::Vec<Contact> = map.next_value()?;
+                                if ::std::vec::Vec::is_empty(&value) {
+                                    extra.insert(
+                                        "contacts".to_owned(),
+                                        ::serde_json::Value::Array(::std::vec::Vec::new()),
+                                    );
+                                }
+                                f2 = Some(value);
+                            }
+                            "createdAt" => {
+                                if f3.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "createdAt",
+                                    ));
+                                }
+                                let value: ::std::option::Option<::std::string::String> =
+                                    map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra.insert("createdAt".to_owned(), ::serde_json::Value::Null);
+                                }
+                                f3 = Some(value);
+                            }
+                            "creator" => {
+                                if f4.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "creator",
+                                    ));
+                                }
+                                let value: ::std::option::Option<NamedRef> = map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra.insert("creator".to_owned(), ::serde_json::Value::Null);
+                                }
+                                f4 = Some(value);
+                            }
+                            "customer" => {
+                                if f5.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "customer",
+                                    ));
+                                }
+                                let value: ::std::option::Option<NamedRef> = map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra.insert("customer".to_owned(), ::serde_json::Value::Null);
+                                }
+                                f5 = Some(value);
+                            }
+                            "endDatetime" => {
+                                if f6.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "endDatetime",
+                                    ));
+                                }
+                                let value: ::std::option::Option<::std::string::String> =
+                                    map.next_value()?;
+                                f6 = Some(value);
+                            }
+                            "extraResult" => {
+                                if f7.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "extraResult",
+                                    ));
+                                }
+                                let value: ::std::option::Option<::std::string::String> =
+                                    map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra.insert(
+                                        "extraResult".to_owned(),
+                                        ::serde_json::Value::Null,
+                                    );
+                                }
+                                f7 = Some(value);
+                            }
+                            "files" => {
+                                if f8.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "files",
+                                    ));
+                                }
+                                let value: ::std::vec::Vec<ActionFile> = map.next_value()?;
+                                if ::std::vec::Vec::is_empty(&value) {
+                                    extra.insert(
+                                        "files".to_owned(),
+                                        ::serde_json::Value::Array(::std::vec::Vec::new()),
+                                    );
+                                }
+                                f8 = Some(value);
+                            }
+                            "id" => {
+                                if f9.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "id",
+                                    ));
+                                }
+                                let value: i64 = map.next_value()?;
+                                f9 = Some(value);
+                            }
+                            "invitees" => {
+                                if f10.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "invitees",
+                                    ));
+                                }
+                                let value: ::std::vec::Vec<NamedRef> = map.next_value()?;
+                                if ::std::vec::Vec::is_empty(&value) {
+                                    extra.insert(
+                                        "invitees".to_owned(),
+                                        ::serde_json::Value::Array(::std::vec::Vec::new()),
+                                    );
+                                }
+                                f10 = Some(value);
+                            }
+                            "pattern" => {
+                                if f11.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "pattern",
+                                    ));
+                                }
+                                let value: ::std::option::Option<NamedRef> = map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra.insert("pattern".to_owned(), ::serde_json::Value::Null);
+                                }
+                                f11 = Some(value);
+                            }
+                            "preNote" => {
+                                if f12.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "preNote",
+                                    ));
+                                }
+                                let value: ::std::option::Option<::std::string::String> =
+                                    map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra.insert("preNote".to_owned(), ::serde_json::Value::Null);
+                                }
+                                f12 = Some(value);
+                            }
+                            "result" => {
+                                if f13.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "result",
+                                    ));
+                                }
+                                let value: ::std::option::Option<::std::string::String> =
+                                    map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra.insert("result".to_owned(), ::serde_json::Value::Null);
+                                }
+                                f13 = Some(value);
+                            }
+                            "startDatetime" => {
+                                if f14.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "startDatetime",
+                                    ));
+                                }
+                                let value: ::std::option::Option<::std::string::String> =
+                                    map.next_value()?;
+                                f14 = Some(value);
+                            }
+                            "syncCalendar" => {
+                                if f15.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "syncCalendar",
+                                    ));
+                                }
+                                let value: ::std::option::Option<bool> = map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra.insert(
+                                        "syncCalendar".to_owned(),
+                                        ::serde_json::Value::Null,
+                                    );
+                                }
+                                f15 = Some(value);
+                            }
+                            "updatedAt" => {
+                                if f16.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "updatedAt",
+                                    ));
+                                }
+                                let value: ::std::option::Option<::std::string::String> =
+                                    map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra.insert("updatedAt".to_owned(), ::serde_json::Value::Null);
+                                }
+                                f16 = Some(value);
+                            }
+                            _ => {
+                                let value: ::serde_json::Value = map.next_value()?;
+                                extra.insert(key.into_owned(), value);
+                            }
+                        }
+                    }
+                    Ok(CustomerAction {
+                        action_customs: f0.unwrap_or_default(),
+                        active: f1.unwrap_or_default(),
+                        contacts: f2.unwrap_or_default(),
+                        created_at: f3.unwrap_or_default(),
+                        creator: f4.unwrap_or_default(),
+                        customer: f5.unwrap_or_default(),
+                        end_datetime: match f6 {
+                            Some(v) => v,
+                            None => {
+                                return Err(<A::Error as ::serde::de::Error>::missing_field(
+                                    "endDatetime",
+                                ));
+                            }
+                        },
+                        extra_result: f7.unwrap_or_default(),
+                        files: f8.unwrap_or_default(),
+                        id: match f9 {
+                            Some(v) => v,
+                            None => {
+                                return Err(<A::Error as ::serde::de::Error>::missing_field("id"));
+                            }
+                        },
+                        invitees: f10.unwrap_or_default(),
+                        pattern: f11.unwrap_or_default(),
+                        pre_note: f12.unwrap_or_default(),
+                        result: f13.unwrap_or_default(),
+                        start_datetime: match f14 {
+                            Some(v) => v,
+                            None => {
+                                return Err(<A::Error as ::serde::de::Error>::missing_field(
+                                    "startDatetime",
+                                ));
+                            }
+                        },
+                        sync_calendar: f15.unwrap_or_default(),
+                        updated_at: f16.unwrap_or_default(),
+                        extra,
+                    })
+                }
+            }
+            deserializer.deserialize_map(Visitor)
+        }
+    }
+    impl ::serde::Serialize for CustomerAction {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(None)?;
+            if !::std::vec::Vec::is_empty(&self.action_customs) {
+                map.serialize_entry("actionCustoms", &self.action_customs)?;
+            }
+            if !::std::option::Option::is_none(&self.active) {
+                map.serialize_entry("active", &self.active)?;
+            }
+            if !::std::vec::Vec::is_empty(&self.contacts) {
+                map.serialize_entry("contacts", &self.contacts)?;
+            }
+            if !::std::option::Option::is_none(&self.created_at) {
+                map.serialize_entry("createdAt", &self.created_at)?;
+            }
+            if !::std::option::Option::is_none(&self.creator) {
+                map.serialize_entry("creator", &self.creator)?;
+            }
+            if !::std::option::Option::is_none(&self.customer) {
+                map.serialize_entry("customer", &self.customer)?;
+            }
+            map.serialize_entry("endDatetime", &self.end_datetime)?;
+            if !::std::option::Option::is_none(&self.extra_result) {
+                map.serialize_entry("extraResult", &self.extra_result)?;
+            }
+            if !::std::vec::Vec::is_empty(&self.files) {
+                map.serialize_entry("files", &self.files)?;
+            }
+            map.serialize_entry("id", &self.id)?;
+            if !::std::vec::Vec::is_empty(&self.invitees) {
+                map.serialize_entry("invitees", &self.invitees)?;
+            }
+            if !::std::option::Option::is_none(&self.pattern) {
+                map.serialize_entry("pattern", &self.pattern)?;
+            }
+            if !::std::option::Option::is_none(&self.pre_note) {
+                map.serialize_entry("preNote", &self.pre_note)?;
+            }
+            if !::std::option::Option::is_none(&self.result) {
+                map.serialize_entry("result", &self.result)?;
+            }
+            map.serialize_entry("startDatetime", &self.start_datetime)?;
+            if !::std::option::Option::is_none(&self.sync_calendar) {
+                map.serialize_entry("syncCalendar", &self.sync_calendar)?;
+            }
+            if !::std::option::Option::is_none(&self.updated_at) {
+                map.serialize_entry("updatedAt", &self.updated_at)?;
+            }
+            for (key, value) in &self.extra {
+                let typed = match key.as_str() {
+                    "actionCustoms" => !::std::vec::Vec::is_empty(&self.action_customs),
+                    "active" => !::std::option::Option::is_none(&self.active),
+                    "contacts" => !::std::vec::Vec::is_empty(&self.contacts),
+                    "createdAt" => !::std::option::Option::is_none(&self.created_at),
+                    "creator" => !::std::option::Option::is_none(&self.creator),
+                    "customer" => !::std::option::Option::is_none(&self.customer),
+                    "endDatetime" => true,
+                    "extraResult" => !::std::option::Option::is_none(&self.extra_result),
+                    "files" => !::std::vec::Vec::is_empty(&self.files),
+                    "id" => true,
+                    "invitees" => !::std::vec::Vec::is_empty(&self.invitees),
+                    "pattern" => !::std::option::Option::is_none(&self.pattern),
+                    "preNote" => !::std::option::Option::is_none(&self.pre_note),
+                    "result" => !::std::option::Option::is_none(&self.result),
+                    "startDatetime" => true,
+                    "syncCalendar" => !::std::option::Option::is_none(&self.sync_calendar),
+                    "updatedAt" => !::std::option::Option::is_none(&self.updated_at),
+                    _ => false,
+                };
+                if !typed {
+                    map.serialize_entry(key, value)?;
+                }
+            }
+            map.end()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for CustomerActionList {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            struct Visitor;
+            impl<'de> ::serde::de::Visitor<'de> for Visitor {
+                type Value = CustomerActionList;
+                fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                    f.write_str("an object CustomerActionList")
+                }
+                fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                    self,
+                    mut map: A,
+                ) -> ::std::result::Result<CustomerActionList, A::Error> {
+                    let mut extra = ::serde_json::Map::new();
+                    let mut f0: ::std::option::Option<::std::vec::Vec<CustomerAction>> = None;
+                    let mut f1: ::std::option::Option<i32> = None;
+                    let mut f2: ::std::option::Option<i64> = None;
+                    while let Some(key) =
+                        map.next_key::<crmkit_runtime::__private::open::Key<'de>>()?
+                    {
+                        match key.as_str() {
+                            "actions" => {
+                                if f0.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "actions",
+                                    ));
+                                }
+                                let value: ::std::vec::Vec<CustomerAction> = map.next_value()?;
+                                if ::std::vec::Vec::is_empty(&value) {
+                                    extra.insert(
+                                        "actions".to_owned(),
+                                        ::serde_json::Value::Array(::std::vec::Vec::new()),
+                                    );
+                                }
+                                f0 = Some(value);
+                            }
+                            "page" => {
+                                if f1.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "page",
+                                    ));
+                                }
+                                let value: i32 = map.next_value()?;
+                                f1 = Some(value);
+                            }
+                            "totalCount" => {
+                                if f2.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "totalCount",
+                                    ));
+                                }
+                                let value: i64 = map.next_value()?;
+                                f2 = Some(value);
+                            }
+                            _ => {
+                                let value: ::serde_json::Value = map.next_value()?;
+                                extra.insert(key.into_owned(), value);
+                            }
+                        }
+                    }
+                    Ok(CustomerActionList {
+                        actions: f0.unwrap_or_default(),
+                        page: match f1 {
+                            Some(v) => v,
+                            None => {
+                                return Err(<A::Error as ::serde::de::Error>::missing_field(
+                                    "page",
+                                ));
+                            }
+                        },
+                        total_count: match f2 {
+                            Some(v) => v,
+                            None => {
+                                return Err(<A::Error as ::serde::de::Error>::missing_field(
+                                    "totalCount",
+                                ));
+                            }
+                        },
+                        extra,
+                    })
+                }
+            }
+            deserializer.deserialize_map(Visitor)
+        }
+    }
+    impl ::serde::Serialize for CustomerActionList {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(None)?;
+            if !::std::vec::Vec::is_empty(&self.actions) {
+                map.serialize_entry("actions", &self.actions)?;
+            }
+            map.serialize_entry("page", &self.page)?;
+            map.serialize_entry("totalCount", &self.total_count)?;
+            for (key, value) in &self.extra {
+                let typed = match key.as_str() {
+                    "actions" => !::std::vec::Vec::is_empty(&self.actions),
+                    "page" => true,
+                    "totalCount" => true,
+                    _ => false,
+                };
+                if !typed {
+                    map.serialize_entry(key, value)?;
+                }
+            }
+            map.end()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for CustomerCustom {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            struct Visitor;
+            impl<'de> ::serde::de::Visitor<'de> for Visitor {
+                type Value = CustomerCustom;
+                fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                    f.write_str("an object CustomerCustom")
+                }
+                fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                    self,
+                    mut map: A,
+                ) -> ::std::result::Result<CustomerCustom, A::Error> {
+                    let mut extra = ::serde_json::Map::new();
+                    let mut f0: ::std::option::Option<::std::option::Option<i64>> = None;
+                    let mut f1: ::std::option::Option<
+                        ::std::option::Option<::std::string::String>,
+                    > = None;
+                    let mut f2: ::std::option::Option<
+                        ::std::option::Option<::std::string::String>,
+                    > = None;
+                    let mut f3: ::std::option::Option<i64> = None;
+                    let mut f4: ::std::option::Option<
+                        ::std::option::Option<::std::string::String>,
+                    > = None;
+                    let mut f5: ::std::option::Option<
+                        ::std::option::Option<::std::string::String>,
+                    > = None;
+                    let mut f6: ::std::option::Option<::std::option::Option<i64>> = None;
+                    let mut f7: ::std::option::Option<
+                        ::std::option::Option<::std::vec::Vec<SelectedOption>>,
+                    > = None;
+                    let mut f8: ::std::option::Option<::std::option::Option<i64>> = None;
+                    let mut f9: ::std::option::Option<::std::option::Option<::std::vec::Vec<i64>>> =
+                        None;
+                    let mut f10: ::std::option::Option<
+                        ::std::option::Option<::std::string::String>,
+                    > = None;
+                    let mut f11: ::std::option::Option<::std::option::Option<::serde_json::Value>> =
+                        None;
+                    while let Some(key) =
+                        map.next_key::<crmkit_runtime::__private::open::Key<'de>>()?
+                    {
+                        match key.as_str() {
+                            "customerCustomItemId" => {
+                                if f0.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "customerCustomItemId",
+                                    ));
+                                }
+                                let value: ::std::option::Option<i64> = map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra.insert(
+                                        "customerCustomItemId".to_owned(),
+                                        ::serde_json::Value::Null,
+                                    );
+                                }
+                                f0 = Some(value);
+                            }
+                            "datetime" => {
+                                if f1.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "datetime",
+                                    ));
+                                }
+                                let value: ::std::option::Option<::std::string::String> =
+                                    map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra.insert("datetime".to_owned(), ::serde_json::Value::Null);
+                                }
+                                f1 = Some(value);
+                            }
+                            "decimalNumber" => {
+                                if f2.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "decimalNumber",
+                                    ));
+                                }
+                                let value: ::std::option::Option<::std::string::String> =
+                                    map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra.insert(
+                                        "decimalNumber".to_owned(),
+                                        ::serde_json::Value::Null,
+                                    );
+                                }
+                                f2 = Some(value);
+                            }
+                            "id" => {
+                                if f3.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "id",
+                                    ));
+                                }
+                                let value: i64 = map.next_value()?;
+                                f3 = Some(value);
+                            }
+                            "itemType" => {
+                                if f4.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "itemType",
+                                    ));
+                                }
+                                let value: ::std::option::Option<::std::string::String> =
+                                    map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra.insert("itemType".to_owned(), ::serde_json::Value::Null);
+                                }
+                                f4 = Some(value);
+                            }
+                            "name" => {
+                                if f5.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "name",
+                                    ));
+                                }
+                                let value: ::std::option::Option<::std::string::String> =
+                                    map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra.insert("name".to_owned(), ::serde_json::Value::Null);
+                                }
+                                f5 = Some(value);
+                            }
+                            "number" => {
+                                if f6.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "number",
+                                    ));
+                                }
+                                let value: ::std::option::Option<i64> = map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra.insert("number".to_owned(), ::serde_json::Value::Null);
+                                }
+                                f6 = Some(value);
+                            }
+                            "selectedOptions" => {
+                                if f7.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "selectedOptions",
+                                    ));
+                                }
+                                let value: ::std::option::Option<::std::vec::Vec<SelectedOption>> =
+                                    map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra.insert(
+                                        "selectedOptions".to_owned(),
+                                        ::serde_json::Value::Null,
+                                    );
+                                }
+                                f7 = Some(value);
+                            }
+                            "selectedValue" => {
+                                if f8.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "selectedValue",
+                                    ));
+                                }
+                                let value: ::std::option::Option<i64> = map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra.insert(
+                                        "selectedValue".to_owned(),
+                                        ::serde_json::Value::Null,
+                                    );
+                                }
+                                f8 = Some(value);
+                            }
+                            "selectedValues" => {
+                                if f9.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "selectedValues",
+                                    ));
+                                }
+                                let value: ::std::option::Option<::std::vec::Vec<i64>> =
+                                    map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra.insert(
+                                        "selectedValues".to_owned(),
+                                        ::serde_json::Value::Null,
+                                    );
+                                }
+                                f9 = Some(value);
+                            }
+                            "text" => {
+                                if f10.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "text",
+                                    ));
+                                }
+                                let value: ::std::option::Option<::std::string::String> =
+                                    map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra.insert("text".to_owned(), ::serde_json::Value::Null);
+                                }
+                                f10 = Some(value);
+                            }
+                            "value" => {
+                                if f11.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "value",
+                                    ));
+                                }
+                                let value: ::std::option::Option<::serde_json::Value> =
+                                    map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra.insert("value".to_owned(), ::serde_json::Value::Null);
+                                }
+                                f11 = Some(value);
+                            }
+                            _ => {
+                                let value: ::serde_json::Value = map.next_value()?;
+                                extra.insert(key.into_owned(), value);
+                            }
+                        }
+                    }
+                    Ok(CustomerCustom {
+                        customer_custom_item_id: f0.unwrap_or_default(),
+                        datetime: f1.unwrap_or_default(),
+                        decimal_number: f2.unwrap_or_default(),
+                        id: match f3 {
+                            Some(v) => v,
+                            None => {
+                                return Err(<A::Error as ::serde::de::Error>::missing_field("id"));
+                            }
+                        },
+                        item_type: f4.unwrap_or_default(),
+                        name: f5.unwrap_or_default(),
+                        number: f6.unwrap_or_default(),
+                        selected_options: f7.unwrap_or_default(),
+                        selected_value: f8.unwrap_or_default(),
+                        selected_values: f9.unwrap_or_default(),
+                        text: f10.unwrap_or_default(),
+                        value: f11.unwrap_or_default(),
+                        extra,
+                    })
+                }
+            }
+            deserializer.deserialize_map(Visitor)
+        }
+    }
+    impl ::serde::Serialize for CustomerCustom {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(None)?;
+            if !::std::option::Option::is_none(&self.customer_custom_item_id) {
+                map.serialize_entry("customerCustomItemId", &self.customer_custom_item_id)?;
+            }
+            if !::std::option::Option::is_none(&self.datetime) {
+                map.serialize_entry("datetime", &self.datetime)?;
+            }
+            if !::std::option::Option::is_none(&self.decimal_number) {
+                map.serialize_entry("decimalNumber", &self.decimal_number)?;
+            }
+            map.serialize_entry("id", &self.id)?;
+            if !::std::option::Option::is_none(&self.item_type) {
+                map.serialize_entry("itemType", &self.item_type)?;
+            }
+            if !::std::option::Option::is_none(&self.name) {
+                map.serialize_entry("name", &self.name)?;
+            }
+            if !::std::option::Option::is_none(&self.number) {
+                map.serialize_entry("number", &self.number)?;
+            }
+            if !::std::option::Option::is_none(&self.selected_options) {
+                map.serialize_entry("selectedOptions", &self.selected_options)?;
+            }
+            if !::std::option::Option::is_none(&self.selected_value) {
+                map.serialize_entry("selectedValue", &self.selected_value)?;
+            }
+            if !::std::option::Option::is_none(&self.selected_values) {
+                map.serialize_entry("selectedValues", &self.selected_values)?;
+            }
+            if !::std::option::Option::is_none(&self.text) {
+                map.serialize_entry("text", &self.text)?;
+            }
+            if !::std::option::Option::is_none(&self.value) {
+                map.serialize_entry("value", &self.value)?;
+            }
+            for (key, value) in &self.extra {
+                let typed = match key.as_str() {
+                    "customerCustomItemId" => {
+                        !::std::option::Option::is_none(&self.customer_custom_item_id)
+                    }
+                    "datetime" => !::std::option::Option::is_none(&self.datetime),
+                    "decimalNumber" => !::std::option::Option::is_none(&self.decimal_number),
+                    "id" => true,
+                    "itemType" => !::std::option::Option::is_none(&self.item_type),
+                    "name" => !::std::option::Option::is_none(&self.name),
+                    "number" => !::std::option::Option::is_none(&self.number),
+                    "selectedOptions" => !::std::option::Option::is_none(&self.selected_options),
+                    "selectedValue" => !::std::option::Option::is_none(&self.selected_value),
+                    "selectedValues" => !::std::option::Option::is_none(&self.selected_values),
+                    "text" => !::std::option::Option::is_none(&self.text),
+                    "value" => !::std::option::Option::is_none(&self.value),
+                    _ => false,
+                };
+                if !typed {
+                    map.serialize_entry(key, value)?;
+                }
+            }
+            map.end()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for CustomerList {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            struct Visitor;
+            impl<'de> ::serde::de::Visitor<'de> for Visitor {
+                type Value = CustomerList;
+                fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                    f.write_str("an object CustomerList")
+                }
+                fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                    self,
+                    mut map: A,
+                ) -> ::std::result::Result<CustomerList, A::Error> {
+                    let mut extra = ::serde_json::Map::new();
+                    let mut f0: ::std::option::Option<::std::vec::Vec<Customer>> = None;
+                    let mut f1: ::std::option::Option<i32> = None;
+                    let mut f2: ::std::option::Option<i64> = None;
+                    while let Some(key) =
+                        map.next_key::<crmkit_runtime::__private::open::Key<'de>>()?
+                    {
+                        match key.as_str() {
+                            "customers" => {
+                                if f0.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "customers",
+                                    ));
+                                }
+                                let value: ::std::vec::Vec<Customer> = map.next_value()?;
+                                if ::std::vec::Vec::is_empty(&value) {
+                                    extra.insert(
+                                        "customers".to_owned(),
+                                        ::serde_json::Value::Array(::std::vec::Vec::new()),
+                                    );
+                                }
+                                f0 = Some(value);
+                            }
+                            "page" => {
+                                if f1.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "page",
+                                    ));
+                                }
+                                let value: i32 = map.next_value()?;
+                                f1 = Some(value);
+                            }
+                            "totalCount" => {
+                                if f2.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "totalCount",
+                                    ));
+                                }
+                                let value: i64 = map.next_value()?;
+                                f2 = Some(value);
+                            }
+                            _ => {
+                                let value: ::serde_json::Value = map.next_value()?;
+                                extra.insert(key.into_owned(), value);
+                            }
+                        }
+                    }
+                    Ok(CustomerList {
+                        customers: f0.unwrap_or_default(),
+                        page: match f1 {
+                            Some(v) => v,
+                            None => {
+                                return Err(<A::Error as ::serde::de::Error>::missing_field(
+                                    "page",
+                                ));
+                            }
+                        },
+                        total_count: match f2 {
+                            Some(v) => v,
+                            None => {
+                                return Err(<A::Error as ::serde::de::Error>::missing_field(
+                                    "totalCount",
+                                ));
+                            }
+                        },
+                        extra,
+                    })
+                }
+            }
+            deserializer.deserialize_map(Visitor)
+        }
+    }
+    impl ::serde::Serialize for CustomerList {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(None)?;
+            if !::std::vec::Vec::is_empty(&self.customers) {
+                map.serialize_entry("customers", &self.customers)?;
+            }
+            map.serialize_entry("page", &self.page)?;
+            map.serialize_entry("totalCount", &self.total_count)?;
+            for (key, value) in &self.extra {
+                let typed = match key.as_str() {
+                    "customers" => !::std::vec::Vec::is_empty(&self.customers),
+                    "page" => true,
+                    "totalCount" => true,
+                    _ => false,
+                };
+                if !typed {
+                    map.serialize_entry(key, value)?;
+                }
+            }
+            map.end()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for CustomerSettings {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            struct Visitor;
+            impl<'de> ::serde::de::Visitor<'de> for Visitor {
+                type Value = CustomerSettings;
+                fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                    f.write_str("an object CustomerSettings")
+                }
+                fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                    self,
+                    mut map: A,
+                ) -> ::std::result::Result<CustomerSettings, A::Error> {
+                    let mut extra = ::serde_json::Map::new();
+                    let mut f0: ::std::option::Option<::std::vec::Vec<CustomItemDefinition>> = None;
+                    while let Some(key) =
+                        map.next_key::<crmkit_runtime::__private::open::Key<'de>>()?
+                    {
+                        match key.as_str() {
+                            "customerCustomItems" => {
+                                if f0.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "customerCustomItems",
+                                    ));
+                                }
+                                let value: ::std::vec::Vec<CustomItemDefinition> =
+                                    map.next_value()?;
+                                if ::std::vec::Vec::is_empty(&value) {
+                                    extra.insert(
+                                        "customerCustomItems".to_owned(),
+                                        ::serde_json::Value::Array(::std::vec::Vec::new()),
+                                    );
+                                }
+                                f0 = Some(value);
+                            }
+                            _ => {
+                                let value: ::serde_json::Value = map.next_value()?;
+                                extra.insert(key.into_owned(), value);
+                            }
+                        }
+                    }
+                    Ok(CustomerSettings {
+                        customer_custom_items: f0.unwrap_or_default(),
+                        extra,
+                    })
+                }
+            }
+            deserializer.deserialize_map(Visitor)
+        }
+    }
+    impl ::serde::Serialize for CustomerSettings {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(None)?;
+            if !::std::vec::Vec::is_empty(&self.customer_custom_items) {
+                map.serialize_entry("customerCustomItems", &self.customer_custom_items)?;
+            }
+            for (key, value) in &self.extra {
+                let typed = match key.as_str() {
+                    "customerCustomItems" => {
+                        !::std::vec::Vec::is_empty(&self.customer_custom_items)
+                    }
+                    _ => false,
+                };
+                if !typed {
+                    map.serialize_entry(key, value)?;
+                }
+            }
+            map.end()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for Deal {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            struct Visitor;
+            impl<'de> ::serde::de::Visitor<'de> for Visitor {
+                type Value = Deal;
+                fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                    f.write_str("an object Deal")
+                }
+                fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                    self,
+                    mut map: A,
+                ) -> ::std::result::Result<Deal, A::Error> {
+                    let mut extra = ::serde_json::Map::new();
+                    let mut f0: ::std::option::Option<::std::option::Option<i64>> = None;
+                    let mut f1: ::std::option::Option<::std::option::Option<NamedRef>> = None;
+                    let mut f2: ::std::option::Option<::std::option::Option<i64>> = None;
+                    let mut f3: ::std::option::Option<
+                        ::std::option::Option<::std::string::String>,
+                    > = None;
+                    let mut f4: ::std::option::Option<::std::option::Option<NamedRef>> = None;
+                    let mut f5: ::std::option::Option<
+                        ::std::option::Option<::std::string::String>,
+                    > = None;
+                    let mut f6: ::std::option::Option<::std::vec::Vec<DealCustom>> = None;
+                    let mut f7: ::std::option::Option<::std::vec::Vec<DealProductDetail>> = None;
+                    let mut f8: ::std::option::Option<::std::option::Option<NamedRef>> = None;
+                    let mut f9: ::std::option::Option<::std::vec::Vec<NamedRef>> = None;
+                    let mut f10: ::std::option::Option<
+                        ::std::option::Option<::std::string::String>,
+                    > = None;
+                    let mut f11: ::std::option::Option<::std::option::Option<bool>> = None;
+                    let mut f12: ::std::option::Option<i64> = None;
+                    let mut f13: ::std::option::Option<
+                        ::std::option::Option<::std::string::String>,
+                    > = None;
+                    let mut f14: ::std::option::Option<
+                        ::std::option::Option<::std::string::String>,
+                    > = None;
+                    let mut f15: ::std::option::Option<::std::option::Option<PhaseRef>> = None;
+                    let mut f16: ::std::option::Option<::std::vec::Vec<PhaseStay>> = None;
+                    let mut f17: ::std::option::Option<::std::option::Option<NamedRef>> = None;
+                    let mut f18: ::std::option::Option<::std::option::Option<NamedRef>> = None;
+                    let mut f19: ::std::option::Option<
+                        ::std::option::Option<::std::string::String>,
+                    > = None;
+                    let mut f20: ::std::option::Option<
+                        ::std::option::Option<::std::string::String>,
+                    > = None;
+                    let mut f21: ::std::option::Option<::std::option::Option<NamedRef>> = None;
+                    while let Some(key) =
+                        map.next_key::<crmkit_runtime::__private::open::Key<'de>>()?
+                    {
+                        match key.as_str() {
+                            "amount" => {
+                                if f0.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "amount",
+                                    ));
+                                }
+                                let value: ::std::option::Option<i64> = map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra.insert("amount".to_owned(), ::serde_json::Value::Null);
+                                }
+                                f0 = Some(value);
+                            }
+                            "channel" => {
+                                if f1.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "channel",
+                                    ));
+                                }
+                                let value: ::std::option::Option<NamedRef> = map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra.insert("channel".to_owned(), ::serde_json::Value::Null);
+                                }
+                                f1 = Some(value);
+                            }
+                            "closingLeadtime" => {
+                                if f2.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "closingLeadtime",
+                                    ));
+                                }
+                                let value: ::std::option::Option<i64> = map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra.insert(
+                                        "closingLeadtime".to_owned(),
+                                        ::serde_json::Value::Null,
+                                    );
+                                }
+                                f2 = Some(value);
+                            }
+                            "createdAt" => {
+                                if f3.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "createdAt",
+                                    ));
+                                }
+                                let value: ::std::option::Option<::std::string::String> =
+                                    map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra.insert("createdAt".to_owned(), ::serde_json::Value::Null);
+                                }
+                                f3 = Some(value);
+                            }
+                            "customer" => {
+                                if f4.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "customer",
+                                    ));
+                                }
+                                let value: ::std::option::Option<NamedRef> = map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra.insert("customer".to_owned(), ::serde_json::Value::Null);
+                                }
+                                f4 = Some(value);
+                            }
+                            "dealCode" => {
+                                if f5.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "dealCode",
+                                    ));
+                                }
+                                let value: ::std::option::Option<::std::string::String> =
+                                    map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra.insert("dealCode".to_owned(), ::serde_json::Value::Null);
+                                }
+                                f5 = Some(value);
+                            }
+                            "dealCustoms" => {
+                                if f6.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "dealCustoms",
+                                    ));
+                                }
+                                let value: ::std::vec::Vec<DealCustom> = map.next_value()?;
+                                if ::std::vec::Vec::is_empty(&value) {
+                                    extra.insert(
+                                        "dealCustoms".to_owned(),
+                                        ::serde_json::Value::Array(::std::vec::Vec::new()),
+                                    );
+                                }
+                                f6 = Some(value);
+                            }
+                            "dealProductDetails" => {
+                                if f7.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "dealProductDetails",
+                                    ));
+                                }
+                                let value: ::std::vec::Vec<DealProductDetail> = map.next_value()?;
+                                if ::std::vec::Vec::is_empty(&value) {
+                                    extra.insert(
+                                        "dealProductDetails".to_owned(),
+                                        ::serde_json::Value::Array(::std::vec::Vec::new()),
+                                    );
+                                }
+                                f7 = Some(value);
+                            }
+                            "dealType" => {
+                                if f8.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "dealType",
+                                    ));
+                                }
+                                let value: ::std::option::Option<NamedRef> = map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra.insert("dealType".to_owned(), ::serde_json::Value::Null);
+                                }
+                                f8 = Some(value);
+                            }
+                            "endPhaseReasons" => {
+                                if f9.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "endPhaseReasons",
+                                    ));
+                                }
+                                let value: ::std::vec::Vec<NamedRef> = map.next_value()?;
+                                if ::std::vec::Vec::is_empty(&value) {
+                                    extra.insert(
+                                        "endPhaseReasons".to_owned(),
+                                        ::serde_json::Value::Array(::std::vec::Vec::new()),
+                                    );
+                                }
+                                f9 = Some(value);
+                            }
+                            "expectedContractDate" => {
+                                if f10.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "expectedContractDate",
+                                    ));
+                                }
+                                let value: ::std::option::Option<::std::string::String> =
+                                    map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra.insert(
+                                        "expectedContractDate".to_owned(),
+                                        ::serde_json::Value::Null,
+                                    );
+                                }
+                                f10 = Some(value);
+                            }
+                            "fromEmail" => {
+                                if f11.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "fromEmail",
+                                    ));
+                                }
+                                let value: ::std::option::Option<bool> = map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra.insert("fromEmail".to_owned(), ::serde_json::Value::Null);
+                                }
+                                f11 = Some(value);
+                            }
+                            "id" => {
+                                if f12.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "id",
+                                    ));
+                                }
+                                let value: i64 = map.next_value()?;
+                                f12 = Some(value);
+                            }
+                            "memo" => {
+                                if f13.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "memo",
+                                    ));
+                                }
+                                let value: ::std::option::Option<::std::string::String> =
+                                    map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra.insert("memo".to_owned(), ::serde_json::Value::Null);
+                                }
+                                f13 = Some(value);
+                            }
+                            "name" => {
+                                if f14.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "name",
+                                    ));
+                                }
+                                let value: ::std::option::Option<::std::string::String> =
+                                    map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra.insert("name".to_owned(), ::serde_json::Value::Null);
+                                }
+                                f14 = Some(value);
+                            }
+                            "phase" => {
+                                if f15.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "phase",
+                                    ));
+                                }
+                                let value: ::std::option::Option<PhaseRef> = map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra.insert("phase".to_owned(), ::serde_json::Value::Null);
+                                }
+                                f15 = Some(value);
+                            }
+                            "phaseStayDays" => {
+                                if f16.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "phaseStayDays",
+                                    ));
+                                }
+                                let value: ::std::vec::Vec<PhaseStay> = map.next_value()?;
+                                if ::std::vec::Vec::is_empty(&value) {
+                                    extra.insert(
+                                        "phaseStayDays".to_owned(),
+                                        ::serde_json::Value::Array(::std::vec::Vec::new()),
+                                    );
+                                }
+                                f16 = Some(value);
+                            }
+                            "probability" => {
+                                if f17.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "probability",
+                                    ));
+                                }
+                                let value: ::std::option::Option<NamedRef> = map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra.insert(
+                                        "probability".to_owned(),
+                                        ::serde_json::Value::Null,
+                                    );
+                                }
+                                f17 = Some(value);
+                            }
+                            "product" => {
+                                if f18.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "product",
+                                    ));
+                                }
+                                let value: ::std::option::Option<NamedRef> = map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra.insert("product".to_owned(), ::serde_json::Value::Null);
+                                }
+                                f18 = Some(value);
+                            }
+                            "reason" => {
+                                if f19.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "reason",
+                                    ));
+                                }
+                                let value: ::std::option::Option<::std::string::String> =
+                                    map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra.insert("reason".to_owned(), ::serde_json::Value::Null);
+                                }
+                                f19 = Some(value);
+                            }
+                            "updatedAt" => {
+                                if f20.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "updatedAt",
+                                    ));
+                                }
+                                let value: ::std::option::Option<::std::string::String> =
+                                    map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra.insert("updatedAt".to_owned(), ::serde_json::Value::Null);
+                                }
+                                f20 = Some(value);
+                            }
+                            "user" => {
+                                if f21.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "user",
+                                    ));
+                                }
+                                let value: ::std::option::Option<NamedRef> = map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra.insert("user".to_owned(), ::serde_json::Value::Null);
+                                }
+                                f21 = Some(value);
+                            }
+                            _ => {
+                                let value: ::serde_json::Value = map.next_value()?;
+                                extra.insert(key.into_owned(), value);
+                            }
+                        }
+                    }
+                    Ok(Deal {
+                        amount: f0.unwrap_or_default(),
+                        channel: f1.unwrap_or_default(),
+                        closing_leadtime: f2.unwrap_or_default(),
+                        created_at: f3.unwrap_or_default(),
+                        customer: f4.unwrap_or_default(),
+                        deal_code: f5.unwrap_or_default(),
+                        deal_customs: f6.unwrap_or_default(),
+                        deal_product_details: f7.unwrap_or_default(),
+                        deal_type: f8.unwrap_or_default(),
+                        end_phase_reasons: f9.unwrap_or_default(),
+                        expected_contract_date: f10.unwrap_or_default(),
+                        from_email: f11.unwrap_or_default(),
+                        id: match f12 {
+                            Some(v) => v,
+                            None => {
+                                return Err(<A::Error as ::serde::de::Error>::missing_field("id"));
+                            }
+                        },
+                        memo: f13.unwrap_or_default(),
+                        name: f14.unwrap_or_default(),
+                        phase: f15.unwrap_or_default(),
+                        phase_stay_days: f16.unwrap_or_default(),
+                        probability: f17.unwrap_or_default(),
+                        product: f18.unwrap_or_default(),
+                        reason: f19.unwrap_or_default(),
+                        updated_at: f20.unwrap_or_default(),
+                        user: f21.unwrap_or_default(),
+                        extra,
+                    })
+                }
+            }
+            deserializer.deserialize_map(Visitor)
+        }
+    }
+    impl ::serde::Serialize for Deal {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(None)?;
+            if !::std::option::Option::is_none(&self.amount) {
+                map.serialize_entry("amount", &self.amount)?;
+            }
+            if !::std::option::Option::is_none(&self.channel) {
+                map.serialize_entry("channel", &self.channel)?;
+            }
+            if !::std::option::Option::is_none(&self.closing_leadtime) {
+                map.serialize_entry("closingLeadtime", &self.closing_leadtime)?;
+            }
+            if !::std::option::Option::is_none(&self.created_at) {
+                map.serialize_entry("createdAt", &self.created_at)?;
+            }
+            if !::std::option::Option::is_none(&self.customer) {
+                map.serialize_entry("customer", &self.customer)?;
+            }
+            if !::std::option::Option::is_none(&self.deal_code) {
+                map.serialize_entry("dealCode", &self.deal_code)?;
+            }
+            if !::std::vec::Vec::is_empty(&self.deal_customs) {
+                map.serialize_entry("dealCustoms", &self.deal_customs)?;
+            }
+            if !::std::vec::Vec::is_empty(&self.deal_product_details) {
+                map.serialize_entry("dealProductDetails", &self.deal_product_details)?;
+            }
+            if !::std::option::Option::is_none(&self.deal_type) {
+                map.serialize_entry("dealType", &self.deal_type)?;
+            }
+            if !::std::vec::Vec::is_empty(&self.end_phase_reasons) {
+                map.serialize_entry("endPhaseReasons", &self.end_phase_reasons)?;
+            }
+            if !::std::option::Option::is_none(&self.expected_contract_date) {
+                map.serialize_entry("expectedContractDate", &self.expected_contract_date)?;
+            }
+            if !::std::option::Option::is_none(&self.from_email) {
+                map.serialize_entry("fromEmail", &self.from_email)?;
+            }
+            map.serialize_entry("id", &self.id)?;
+            if !::std::option::Option::is_none(&self.memo) {
+                map.serialize_entry("memo", &self.memo)?;
+            }
+            if !::std::option::Option::is_none(&self.name) {
+                map.serialize_entry("name", &self.name)?;
+            }
+            if !::std::option::Option::is_none(&self.phase) {
+                map.serialize_entry("phase", &self.phase)?;
+            }
+            if !::std::vec::Vec::is_empty(&self.phase_stay_days) {
+                map.serialize_entry("phaseStayDays", &self.phase_stay_days)?;
+            }
+            if !::std::option::Option::is_none(&self.probability) {
+                map.serialize_entry("probability", &self.probability)?;
+            }
+            if !::std::option::Option::is_none(&self.product) {
+                map.serialize_entry("product", &self.product)?;
+            }
+            if !::std::option::Option::is_none(&self.reason) {
+                map.serialize_entry("reason", &self.reason)?;
+            }
+            if !::std::option::Option::is_none(&self.updated_at) {
+                map.serialize_entry("updatedAt", &self.updated_at)?;
+            }
+            if !::std::option::Option::is_none(&self.user) {
+                map.serialize_entry("user", &self.user)?;
+            }
+            for (key, value) in &self.extra {
+                let typed = match key.as_str() {
+                    "amount" => !::std::option::Option::is_none(&self.amount),
+                    "channel" => !::std::option::Option::is_none(&self.channel),
+                    "closingLeadtime" => !::std::option::Option::is_none(&self.closing_leadtime),
+                    "createdAt" => !::std::option::Option::is_none(&self.created_at),
+                    "customer" => !::std::option::Option::is_none(&self.customer),
+                    "dealCode" => !::std::option::Option::is_none(&self.deal_code),
+                    "dealCustoms" => !::std::vec::Vec::is_empty(&self.deal_customs),
+                    "dealProductDetails" => !::std::vec::Vec::is_empty(&self.deal_product_details),
+                    "dealType" => !::std::option::Option::is_none(&self.deal_type),
+                    "endPhaseReasons" => !::std::vec::Vec::is_empty(&self.end_phase_reasons),
+                    "expectedContractDate" => {
+                        !::std::option::Option::is_none(&self.expected_contract_date)
+                    }
+                    "fromEmail" => !::std::option::Option::is_none(&self.from_email),
+                    "id" => true,
+                    "memo" => !::std::option::Option::is_none(&self.memo),
+                    "name" => !::std::option::Option::is_none(&self.name),
+                    "phase" => !::std::option::Option::is_none(&self.phase),
+                    "phaseStayDays" => !::std::vec::Vec::is_empty(&self.phase_stay_days),
+                    "probability" => !::std::option::Option::is_none(&self.probability),
+                    "product" => !::std::option::Option::is_none(&self.product),
+                    "reason" => !::std::option::Option::is_none(&self.reason),
+                    "updatedAt" => !::std::option::Option::is_none(&self.updated_at),
+                    "user" => !::std::option::Option::is_none(&self.user),
+                    _ => false,
+                };
+                if !typed {
+                    map.serialize_entry(key, value)?;
+                }
+            }
+            map.end()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for DealAction {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            struct Visitor;
+            impl<'de> ::serde::de::Visitor<'de> for Visitor {
+                type Value = DealAction;
+                fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                    f.write_str("an object DealAction")
+                }
+                fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                    self,
+                    mut map: A,
+                ) -> ::std::result::Result<DealAction, A::Error> {
+                    let mut extra = ::serde_json::Map::new();
+                    let mut f0: ::std::option::Option<::std::vec::Vec<ActionCustom>> = None;
+                    let mut f1: ::std::option::Option<::std::option::Option<bool>> = None;
+                    let mut f2: ::std::option::Option<::std::vec::Vec<Contact>> = None;
+                    let mut f3: ::std::option::Option<
+                        ::std::option::Option<::std::string::String>,
+                    > = None;
+                    let mut f4: ::std::option::Option<::std::option::Option<NamedRef>> = None;
+                    let mut f5: ::std::option::Option<::std::option::Option<NamedRef>> = None;
+                    let mut f6: ::std::option::Option<
+                        ::std::option::Option<::std::string::String>,
+                    > = None;
+                    let mut f7: ::std::option::Option<
+                        ::std::option::Option<::std::string::String>,
+                    > = None;
+                    let mut f8: ::std::option::Option<::std::vec::Vec<ActionFile>> = None;
+                    let mut f9: ::std::option::Option<i64> = None;
+                    let mut f10: ::std::option::Option<::std::vec::Vec<NamedRef>> = None;
+                    let mut f11: ::std::option::Option<::std::option::Option<NamedRef>> = None;
+                    let mut f12: ::std::option::Option<
+                        ::std::option::Option<::std::string::String>,
+                    > = None;
+                    let mut f13: ::std::option::Option<::std::option::Option<NamedRef>> = None;
+                    let mut f14: ::std::option::Option<
+                        ::std::option::Option<::std::string::String>,
+                    > = None;
+                    let mut f15: ::std::option::Option<
+                        ::std::option::Option<::std::string::String>,
+                    > = None;
+                    let mut f16: ::std::option::Option<::std::option::Option<bool>> = None;
+                    let mut f17: ::std::option::Option<
+                        ::std::option::Option<::std::string::String>,
+                    > = None;
+                    while let Some(key) =
+                        map.next_key::<crmkit_runtime::__private::open::Key<'de>>()?
+                    {
+                        match key.as_str() {
+                            "actionCustoms" => {
+                                if f0.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "actionCustoms",
+                                    ));
+                                }
+                                let value: ::std::vec::Vec<ActionCustom> = map.next_value()?;
+                                if ::std::vec::Vec::is_empty(&value) {
+                                    extra.insert(
+                                        "actionCustoms".to_owned(),
+                                        ::serde_json::Value::Array(::std::vec::Vec::new()),
+                                    );
+                                }
+                                f0 = Some(value);
+                            }
+                            "active" => {
+                                if f1.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "active",
+                                    ));
+                                }
+                                let value: ::std::option::Option<bool> = map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra.insert("active".to_owned(), ::serde_json::Value::Null);
+                                }
+                                f1 = Some(value);
+                            }
+                            "contacts" => {
+                                if f2.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "contacts",
+                                    ));
+                                }
+                                let value: ::std::vec::Vec<Contact> = map.next_value()?;
+                                if ::std::vec::Vec::is_empty(&value) {
+                                    extra.insert(
+                                        "contacts".to_owned(),
+                                        ::serde_json::Value::Array(::std::vec::Vec::new()),
+                                    );
+                                }
+                                f2 = Some(value);
+                            }
+                            "createdAt" => {
+                                if f3.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "createdAt",
+                                    ));
+                                }
+                                let value: ::std::option::Option<::std::string::String> =
+                                    map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra.insert("createdAt".to_owned(), ::serde_json::Value::Null);
+                                }
+                                f3 = Some(value);
+                            }
+                            "creator" => {
+                                if f4.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "creator",
+                                    ));
+                                }
+                                let value: ::std::option::Option<NamedRef> = map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra.insert("creator".to_owned(), ::serde_json::Value::Null);
+                                }
+                                f4 = Some(value);
+                            }
+                            "deal" => {
+                                if f5.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "deal",
+                                    ));
+                                }
+                                let value: ::std::option::Option<NamedRef> = map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra.insert("deal".to_owned(), ::serde_json::Value::Null);
+                                }
+                                f5 = Some(value);
+                            }
+                            "endDatetime" => {
+                                if f6.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "endDatetime",
+                                    ));
+                                }
+                                let value: ::std::option::Option<::std::string::String> =
+                                    map.next_value()?;
+                                f6 = Some(value);
+                            }
+                            "extraResult" => {
+                                if f7.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "extraResult",
+                                    ));
+                                }
+                                let value: ::std::option::Option<::std::string::String> =
+                                    map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra.insert(
+                                        "extraResult".to_owned(),
+                                        ::serde_json::Value::Null,
+                                    );
+                                }
+                                f7 = Some(value);
+                            }
+                            "files" => {
+                                if f8.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "files",
+                                    ));
+                                }
+                                let value: ::std::vec::Vec<ActionFile> = map.next_value()?;
+                                if ::std::vec::Vec::is_empty(&value) {
+                                    extra.insert(
+                                        "files".to_owned(),
+                                        ::serde_json::Value::Array(::std::vec::Vec::new()),
+                                    );
+                                }
+                                f8 = Some(value);
+                            }
+                            "id" => {
+                                if f9.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "id",
+                                    ));
+                                }
+                                let value: i64 = map.next_value()?;
+                                f9 = Some(value);
+                            }
+                            "invitees" => {
+                                if f10.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "invitees",
+                                    ));
+                                }
+                                let value: ::std::vec::Vec<NamedRef> = map.next_value()?;
+                                if ::std::vec::Vec::is_empty(&value) {
+                                    extra.insert(
+                                        "invitees".to_owned(),
+                                        ::serde_json::Value::Array(::std::vec::Vec::new()),
+                                    );
+                                }
+                                f10 = Some(value);
+                            }
+                            "pattern" => {
+                                if f11.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "pattern",
+                                    ));
+                                }
+                                let value: ::std::option::Option<NamedRef> = map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra.insert("pattern".to_owned(), ::serde_json::Value::Null);
+                                }
+                                f11 = Some(value);
+                            }
+                            "preNote" => {
+                                if f12.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "preNote",
+                                    ));
+                                }
+                                let value: ::std::option::Option<::std::string::String> =
+                                    map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra.insert("preNote".to_owned(), ::serde_json::Value::Null);
+                                }
+                                f12 = Some(value);
+                            }
+                            "purpose" => {
+                                if f13.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "purpose",
+                                    ));
+                                }
+                                let value: ::std::option::Option<NamedRef> = map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra.insert("purpose".to_owned(), ::serde_json::Value::Null);
+                                }
+                                f13 = Some(value);
+                            }
+                            "result" => {
+                                if f14.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "result",
+                                    ));
+                                }
+                                let value: ::std::option::Option<::std::string::String> =
+                                    map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra.insert("result".to_owned(), ::serde_json::Value::Null);
+                                }
+                                f14 = Some(value);
+                            }
+                            "startDatetime" => {
+                                if f15.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "startDatetime",
+                                    ));
+                                }
+                                let value: ::std::option::Option<::std::string::String> =
+                                    map.next_value()?;
+                                f15 = Some(value);
+                            }
+                            "syncCalendar" => {
+                                if f16.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "syncCalendar",
+                                    ));
+                                }
+                                let value: ::std::option::Option<bool> = map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra.insert(
+                                        "syncCalendar".to_owned(),
+                                        ::serde_json::Value::Null,
+                                    );
+                                }
+                                f16 = Some(value);
+                            }
+                            "updatedAt" => {
+                                if f17.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "updatedAt",
+                                    ));
+                                }
+                                let value: ::std::option::Option<::std::string::String> =
+                                    map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra.insert("updatedAt".to_owned(), ::serde_json::Value::Null);
+                                }
+                                f17 = Some(value);
+                            }
+                            _ => {
+                                let value: ::serde_json::Value = map.next_value()?;
+                                extra.insert(key.into_owned(), value);
+                            }
+                        }
+                    }
+                    Ok(DealAction {
+                        action_customs: f0.unwrap_or_default(),
+                        active: f1.unwrap_or_default(),
+                        contacts: f2.unwrap_or_default(),
+                        created_at: f3.unwrap_or_default(),
+                        creator: f4.unwrap_or_default(),
+                        deal: f5.unwrap_or_default(),
+                        end_datetime: match f6 {
+                            Some(v) => v,
+                            None => {
+                                return Err(<A::Error as ::serde::de::Error>::missing_field(
+                                    "endDatetime",
+                                ));
+                            }
+                        },
+                        extra_result: f7.unwrap_or_default(),
+                        files: f8.unwrap_or_default(),
+                        id: match f9 {
+                            Some(v) => v,
+                            None => {
+                                return Err(<A::Error as ::serde::de::Error>::missing_field("id"));
+                            }
+                        },
+                        invitees: f10.unwrap_or_default(),
+                        pattern: f11.unwrap_or_default(),
+                        pre_note: f12.unwrap_or_default(),
+                        purpose: f13.unwrap_or_default(),
+                        result: f14.unwrap_or_default(),
+                        start_datetime: match f15 {
+                            Some(v) => v,
+                            None => {
+                                return Err(<A::Error as ::serde::de::Error>::missing_field(
+                                    "startDatetime",
+                                ));
+                            }
+                        },
+                        sync_calendar: f16.unwrap_or_default(),
+                        updated_at: f17.unwrap_or_default(),
+                        extra,
+                    })
+                }
+            }
+            deserializer.deserialize_map(Visitor)
+        }
+    }
+    impl ::serde::Serialize for DealAction {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(None)?;
+            if !::std::vec::Vec::is_empty(&self.action_customs) {
+                map.serialize_entry("actionCustoms", &self.action_customs)?;
+            }
+            if !::std::option::Option::is_none(&self.active) {
+                map.serialize_entry("active", &self.active)?;
+            }
+            if !::std::vec::Vec::is_empty(&self.contacts) {
+                map.serialize_entry("contacts", &self.contacts)?;
+            }
+            if !::std::option::Option::is_none(&self.created_at) {
+                map.serialize_entry("createdAt", &self.created_at)?;
+            }
+            if !::std::option::Option::is_none(&self.creator) {
+                map.serialize_entry("creator", &self.creator)?;
+            }
+            if !::std::option::Option::is_none(&self.deal) {
+                map.serialize_entry("deal", &self.deal)?;
+            }
+            map.serialize_entry("endDatetime", &self.end_datetime)?;
+            if !::std::option::Option::is_none(&self.extra_result) {
+                map.serialize_entry("extraResult", &self.extra_result)?;
+            }
+            if !::std::vec::Vec::is_empty(&self.files) {
+                map.serialize_entry("files", &self.files)?;
+            }
+            map.serialize_entry("id", &self.id)?;
+            if !::std::vec::Vec::is_empty(&self.invitees) {
+                map.serialize_entry("invitees", &self.invitees)?;
+            }
+            if !::std::option::Option::is_none(&self.pattern) {
+                map.serialize_entry("pattern", &self.pattern)?;
+            }
+            if !::std::option::Option::is_none(&self.pre_note) {
+                map.serialize_entry("preNote", &self.pre_note)?;
+            }
+            if !::std::option::Option::is_none(&self.purpose) {
+                map.serialize_entry("purpose", &self.purpose)?;
+            }
+            if !::std::option::Option::is_none(&self.result) {
+                map.serialize_entry("result", &self.result)?;
+            }
+            map.serialize_entry("startDatetime", &self.start_datetime)?;
+            if !::std::option::Option::is_none(&self.sync_calendar) {
+                map.serialize_entry("syncCalendar", &self.sync_calendar)?;
+            }
+            if !::std::option::Option::is_none(&self.updated_at) {
+                map.serialize_entry("updatedAt", &self.updated_at)?;
+            }
+            for (key, value) in &self.extra {
+                let typed = match key.as_str() {
+                    "actionCustoms" => !::std::vec::Vec::is_empty(&self.action_customs),
+                    "active" => !::std::option::Option::is_none(&self.active),
+                    "contacts" => !::std::vec::Vec::is_empty(&self.contacts),
+                    "createdAt" => !::std::option::Option::is_none(&self.created_at),
+                    "creator" => !::std::option::Option::is_none(&self.creator),
+                    "deal" => !::std::option::Option::is_none(&self.deal),
+                    "endDatetime" => true,
+                    "extraResult" => !::std::option::Option::is_none(&self.extra_result),
+                    "files" => !::std::vec::Vec::is_empty(&self.files),
+                    "id" => true,
+                    "invitees" => !::std::vec::Vec::is_empty(&self.invitees),
+                    "pattern" => !::std::option::Option::is_none(&self.pattern),
+                    "preNote" => !::std::option::Option::is_none(&self.pre_note),
+                    "purpose" => !::std::option::Option::is_none(&self.purpose),
+                    "result" => !::std::option::Option::is_none(&self.result),
+                    "startDatetime" => true,
+                    "syncCalendar" => !::std::option::Option::is_none(&self.sync_calendar),
+                    "updatedAt" => !::std::option::Option::is_none(&self.updated_at),
+                    _ => false,
+                };
+                if !typed {
+                    map.serialize_entry(key, value)?;
+                }
+            }
+            map.end()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for DealActionList {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            struct Visitor;
+            impl<'de> ::serde::de::Visitor<'de> for Visitor {
+                type Value = DealActionList;
+                fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                    f.write_str("an object DealActionList")
+                }
+                fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                    self,
+                    mut map: A,
+                ) -> ::std::result::Result<DealActionList, A::Error> {
+                    let mut extra = ::serde_json::Map::new();
+                    let mut f0: ::std::option::Option<::std::vec::Vec<DealAction>> = None;
+                    let mut f1: ::std::option::Option<i32> = None;
+                    let mut f2: ::std::option::Option<i64> = None;
+                    while let Some(key) =
+                        map.next_key::<crmkit_runtime::__private::open::Key<'de>>()?
+                    {
+                        match key.as_str() {
+                            "actions" => {
+                                if f0.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "actions",
+                                    ));
+                                }
+                                let value: ::std::vec::Vec<DealAction> = map.next_value()?;
+                                if ::std::vec::Vec::is_empty(&value) {
+                                    extra.insert(
+                                        "actions".to_owned(),
+                                        ::serde_json::Value::Array(::std::vec::Vec::new()),
+                                    );
+                                }
+                                f0 = Some(value);
+                            }
+                            "page" => {
+                                if f1.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "page",
+                                    ));
+                                }
+                                let value: i32 = map.next_value()?;
+                                f1 = Some(value);
+                            }
+                            "totalCount" => {
+                                if f2.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "totalCount",
+                                    ));
+                                }
+                                let value: i64 = map.next_value()?;
+                                f2 = Some(value);
+                            }
+                            _ => {
+                                let value: ::serde_json::Value = map.next_value()?;
+                                extra.insert(key.into_owned(), value);
+                            }
+                        }
+                    }
+                    Ok(DealActionList {
+                        actions: f0.unwrap_or_default(),
+                        page: match f1 {
+                            Some(v) => v,
+                            None => {
+                                return Err(<A::Error as ::serde::de::Error>::missing_field(
+                                    "page",
+                                ));
+                            }
+                        },
+                        total_count: match f2 {
+                            Some(v) => v,
+                            None => {
+                                return Err(<A::Error as ::serde::de::Error>::missing_field(
+                                    "totalCount",
+                                ));
+                            }
+                        },
+                        extra,
+                    })
+                }
+            }
+            deserializer.deserialize_map(Visitor)
+        }
+    }
+    impl ::serde::Serialize for DealActionList {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(None)?;
+            if !::std::vec::Vec::is_empty(&self.actions) {
+                map.serialize_entry("actions", &self.actions)?;
+            }
+            map.serialize_entry("page", &self.page)?;
+            map.serialize_entry("totalCount", &self.total_count)?;
+            for (key, value) in &self.extra {
+                let typed = match key.as_str() {
+                    "actions" => !::std::vec::Vec::is_empty(&self.actions),
+                    "page" => true,
+                    "totalCount" => true,
+                    _ => false,
+                };
+                if !typed {
+                    map.serialize_entry(key, value)?;
+                }
+            }
+            map.end()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for DealCustom {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            struct Visitor;
+            impl<'de> ::serde::de::Visitor<'de> for Visitor {
+                type Value = DealCustom;
+                fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                    f.write_str("an object DealCustom")
+                }
+                fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                    self,
+                    mut map: A,
+                ) -> ::std::result::Result<DealCustom, A::Error> {
+                    let mut extra = ::serde_json::Map::new();
+                    let mut f0: ::std::option::Option<::std::option::Option<f64>> = None;
+                    let mut f1: ::std::option::Option<
+                        ::std::option::Option<::std::string::String>,
+                    > = None;
+                    let mut f2: ::std::option::Option<::std::option::Option<i64>> = None;
+                    let mut f3: ::std::option::Option<
+                        ::std::option::Option<::std::string::String>,
+                    > = None;
+                    let mut f4: ::std::option::Option<i64> = None;
+                    let mut f5: ::std::option::Option<
+                        ::std::option::Option<::std::string::String>,
+                    > = None;
+                    let mut f6: ::std::option::Option<
+                        ::std::option::Option<::std::string::String>,
+                    > = None;
+                    let mut f7: ::std::option::Option<
+                        ::std::option::Option<::std::string::String>,
+                    > = None;
+                    let mut f8: ::std::option::Option<::std::option::Option<i64>> = None;
+                    let mut f9: ::std::option::Option<
+                        ::std::option::Option<::std::vec::Vec<SelectedOption>>,
+                    > = None;
+                    let mut f10: ::std::option::Option<
+                        ::std::option::Option<::std::vec::Vec<UserSummary>>,
+                    > = None;
+                    let mut f11: ::std::option::Option<::std::option::Option<i64>> = None;
+                    let mut f12: ::std::option::Option<
+                        ::std::option::Option<::std::vec::Vec<i64>>,
+                    > = None;
+                    let mut f13: ::std::option::Option<
+                        ::std::option::Option<::std::string::String>,
+                    > = None;
+                    let mut f14: ::std::option::Option<::std::option::Option<::serde_json::Value>> =
+                        None;
+                    while let Some(key) =
+                        map.next_key::<crmkit_runtime::__private::open::Key<'de>>()?
+                    {
+                        match key.as_str() {
+                            "calculationResult" => {
+                                if f0.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "calculationResult",
+                                    ));
+                                }
+                                let value: ::std::option::Option<f64> = map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra.insert(
+                                        "calculationResult".to_owned(),
+                                        ::serde_json::Value::Null,
+                                    );
+                                }
+                                f0 = Some(value);
+                            }
+                            "datetime" => {
+                                if f1.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "datetime",
+                                    ));
+                                }
+                                let value: ::std::option::Option<::std::string::String> =
+                                    map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra.insert("datetime".to_owned(), ::serde_json::Value::Null);
+                                }
+                                f1 = Some(value);
+                            }
+                            "dealCustomItemId" => {
+                                if f2.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "dealCustomItemId",
+                                    ));
+                                }
+                                let value: ::std::option::Option<i64> = map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra.insert(
+                                        "dealCustomItemId".to_owned(),
+                                        ::serde_json::Value::Null,
+                                    );
+                                }
+                                f2 = Some(value);
+                            }
+                            "decimalNumber" => {
+                                if f3.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "decimalNumber",
+                                    ));
+                                }
+                                let value: ::std::option::Option<::std::string::String> =
+                                    map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra.insert(
+                                        "decimalNumber".to_owned(),
+                                        ::serde_json::Value::Null,
+                                    );
+                                }
+                                f3 = Some(value);
+                            }
+                            "id" => {
+                                if f4.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "id",
+                                    ));
+                                }
+                                let value: i64 = map.next_value()?;
+                                f4 = Some(value);
+                            }
+                            "itemKey" => {
+                                if f5.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "itemKey",
+                                    ));
+                                }
+                                let value: ::std::option::Option<::std::string::String> =
+                                    map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra.insert("itemKey".to_owned(), ::serde_json::Value::Null);
+                                }
+                                f5 = Some(value);
+                            }
+                            "itemType" => {
+                                if f6.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "itemType",
+                                    ));
+                                }
+                                let value: ::std::option::Option<::std::string::String> =
+                                    map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra.insert("itemType".to_owned(), ::serde_json::Value::Null);
+                                }
+                                f6 = Some(value);
+                            }
+                            "name" => {
+                                if f7.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "name",
+                                    ));
+                                }
+                                let value: ::std::option::Option<::std::string::String> =
+                                    map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra.insert("name".to_owned(), ::serde_json::Value::Null);
+                                }
+                                f7 = Some(value);
+                            }
+                            "number" => {
+                                if f8.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "number",
+                                    ));
+                                }
+                                let value: ::std::option::Option<i64> = map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra.insert("number".to_owned(), ::serde_json::Value::Null);
+                                }
+                                f8 = Some(value);
+                            }
+                            "selectedOptions" => {
+                                if f9.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "selectedOptions",
+                                    ));
+                                }
+                                let value: ::std::option::Option<::std::vec::Vec<SelectedOption>> =
+                                    map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra.insert(
+                                        "selectedOptions".to_owned(),
+                                        ::serde_json::Value::Null,
+                                    );
+                                }
+                                f9 = Some(value);
+                            }
+                            "selectedUsers" => {
+                                if f10.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "selectedUsers",
+                                    ));
+                                }
+                                let value: ::std::option::Option<::std::vec::Vec<UserSummary>> =
+                                    map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra.insert(
+                                        "selectedUsers".to_owned(),
+                                        ::serde_json::Value::Null,
+                                    );
+                                }
+                                f10 = Some(value);
+                            }
+                            "selectedValue" => {
+                                if f11.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "selectedValue",
+                                    ));
+                                }
+                                let value: ::std::option::Option<i64> = map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra.insert(
+                                        "selectedValue".to_owned(),
+                                        ::serde_json::Value::Null,
+                                    );
+                                }
+                                f11 = Some(value);
+                            }
+                            "selectedValues" => {
+                                if f12.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "selectedValues",
+                                    ));
+                                }
+                                let value: ::std::option::Option<::std::vec::Vec<i64>> =
+                                    map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra.insert(
+                                        "selectedValues".to_owned(),
+                                        ::serde_json::Value::Null,
+                                    );
+                                }
+                                f12 = Some(value);
+                            }
+                            "text" => {
+                                if f13.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "text",
+                                    ));
+                                }
+                                let value: ::std::option::Option<::std::string::String> =
+                                    map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra.insert("text".to_owned(), ::serde_json::Value::Null);
+                                }
+                                f13 = Some(value);
+                            }
+                            "value" => {
+                                if f14.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "value",
+                                    ));
+                                }
+                                let value: ::std::option::Option<::serde_json::Value> =
+                                    map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra.insert("value".to_owned(), ::serde_json::Value::Null);
+                                }
+                                f14 = Some(value);
+                            }
+                            _ => {
+                                let value: ::serde_json::Value = map.next_value()?;
+                                extra.insert(key.into_owned(), value);
+                            }
+                        }
+                    }
+                    Ok(DealCustom {
+                        calculation_result: f0.unwrap_or_default(),
+                        datetime: f1.unwrap_or_default(),
+                        deal_custom_item_id: f2.unwrap_or_default(),
+                        decimal_number: f3.unwrap_or_default(),
+                        id: match f4 {
+                            Some(v) => v,
+                            None => {
+                                return Err(<A::Error as ::serde::de::Error>::missing_field("id"));
+                            }
+                        },
+                        item_key: f5.unwrap_or_default(),
+                        item_type: f6.unwrap_or_default(),
+                        name: f7.unwrap_or_default(),
+                        number: f8.unwrap_or_default(),
+                        selected_options: f9.unwrap_or_default(),
+                        selected_users: f10.unwrap_or_default(),
+                        selected_value: f11.unwrap_or_default(),
+                        selected_values: f12.unwrap_or_default(),
+                        text: f13.unwrap_or_default(),
+                        value: f14.unwrap_or_default(),
+                        extra,
+                    })
+                }
+            }
+            deserializer.deserialize_map(Visitor)
+        }
+    }
+    impl ::serde::Serialize for DealCustom {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(None)?;
+            if !::std::option::Option::is_none(&self.calculation_result) {
+                map.serialize_entry("calculationResult", &self.calculation_result)?;
+            }
+            if !::std::option::Option::is_none(&self.datetime) {
+                map.serialize_entry("datetime", &self.datetime)?;
+            }
+            if !::std::option::Option::is_none(&self.deal_custom_item_id) {
+                map.serialize_entry("dealCustomItemId", &self.deal_custom_item_id)?;
+            }
+            if !::std::option::Option::is_none(&self.decimal_number) {
+                map.serialize_entry("decimalNumber", &self.decimal_number)?;
+            }
+            map.serialize_entry("id", &self.id)?;
+            if !::std::option::Option::is_none(&self.item_key) {
+                map.serialize_entry("itemKey", &self.item_key)?;
+            }
+            if !::std::option::Option::is_none(&self.item_type) {
+                map.serialize_entry("itemType", &self.item_type)?;
+            }
+            if !::std::option::Option::is_none(&self.name) {
+                map.serialize_entry("name", &self.name)?;
+            }
+            if !::std::option::Option::is_none(&self.number) {
+                map.serialize_entry("number", &self.number)?;
+            }
+            if !::std::option::Option::is_none(&self.selected_options) {
+                map.serialize_entry("selectedOptions", &self.selected_options)?;
+            }
+            if !::std::option::Option::is_none(&self.selected_users) {
+                map.serialize_entry("selectedUsers", &self.selected_users)?;
+            }
+            if !::std::option::Option::is_none(&self.selected_value) {
+                map.serialize_entry("selectedValue", &self.selected_value)?;
+            }
+            if !::std::option::Option::is_none(&self.selected_values) {
+                map.serialize_entry("selectedValues", &self.selected_values)?;
+            }
+            if !::std::option::Option::is_none(&self.text) {
+                map.serialize_entry("text", &self.text)?;
+            }
+            if !::std::option::Option::is_none(&self.value) {
+                map.serialize_entry("value", &self.value)?;
+            }
+            for (key, value) in &self.extra {
+                let typed = match key.as_str() {
+                    "calculationResult" => {
+                        !::std::option::Option::is_none(&self.calculation_result)
+                    }
+                    "datetime" => !::std::option::Option::is_none(&self.datetime),
+                    "dealCustomItemId" => {
+                        !::std::option::Option::is_none(&self.deal_custom_item_id)
+                    }
+                    "decimalNumber" => !::std::option::Option::is_none(&self.decimal_number),
+                    "id" => true,
+                    "itemKey" => !::std::option::Option::is_none(&self.item_key),
+                    "itemType" => !::std::option::Option::is_none(&self.item_type),
+                    "name" => !::std::option::Option::is_none(&self.name),
+                    "number" => !::std::option::Option::is_none(&self.number),
+                    "selectedOptions" => !::std::option::Option::is_none(&self.selected_options),
+                    "selectedUsers" => !::std::option::Option::is_none(&self.selected_users),
+                    "selectedValue" => !::std::option::Option::is_none(&self.selected_value),
+                    "selectedValues" => !::std::option::Option::is_none(&self.selected_values),
+                    "text" => !::std::option::Option::is_none(&self.text),
+                    "value" => !::std::option::Option::is_none(&self.value),
+                    _ => false,
+                };
+                if !typed {
+                    map.serialize_entry(key, value)?;
+                }
+            }
+            map.end()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for DealList {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            struct Visitor;
+            impl<'de> ::serde::de::Visitor<'de> for Visitor {
+                type Value = DealList;
+                fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                    f.write_str("an object DealList")
+                }
+                fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                    self,
+                    mut map: A,
+                ) -> ::std::result::Result<DealList, A::Error> {
+                    let mut extra = ::serde_json::Map::new();
+                    let mut f0: ::std::option::Option<::std::vec::Vec<Deal>> = None;
+                    let mut f1: ::std::option::Option<i32> = None;
+                    let mut f2: ::std::option::Option<i64> = None;
+                    while let Some(key) =
+                        map.next_key::<crmkit_runtime::__private::open::Key<'de>>()?
+                    {
+                        match key.as_str() {
+                            "deals" => {
+                                if f0.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "deals",
+                                    ));
+                                }
+                                let value: ::std::vec::Vec<Deal> = map.next_value()?;
+                                if ::std::vec::Vec::is_empty(&value) {
+                                    extra.insert(
+                                        "deals".to_owned(),
+                                        ::serde_json::Value::Array(::std::vec::Vec::new()),
+                                    );
+                                }
+                                f0 = Some(value);
+                            }
+                            "page" => {
+                                if f1.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "page",
+                                    ));
+                                }
+                                let value: i32 = map.next_value()?;
+                                f1 = Some(value);
+                            }
+                            "totalCount" => {
+                                if f2.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "totalCount",
+                                    ));
+                                }
+                                let value: i64 = map.next_value()?;
+                                f2 = Some(value);
+                            }
+                            _ => {
+                                let value: ::serde_json::Value = map.next_value()?;
+                                extra.insert(key.into_owned(), value);
+                            }
+                        }
+                    }
+                    Ok(DealList {
+                        deals: f0.unwrap_or_default(),
+                        page: match f1 {
+                            Some(v) => v,
+                            None => {
+                                return Err(<A::Error as ::serde::de::Error>::missing_field(
+                                    "page",
+                                ));
+                            }
+                        },
+                        total_count: match f2 {
+                            Some(v) => v,
+                            None => {
+                                return Err(<A::Error as ::serde::de::Error>::missing_field(
+                                    "totalCount",
+                                ));
+                            }
+                        },
+                        extra,
+                    })
+                }
+            }
+            deserializer.deserialize_map(Visitor)
+        }
+    }
+    impl ::serde::Serialize for DealList {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(None)?;
+            if !::std::vec::Vec::is_empty(&self.deals) {
+                map.serialize_entry("deals", &self.deals)?;
+            }
+            map.serialize_entry("page", &self.page)?;
+            map.serialize_entry("totalCount", &self.total_count)?;
+            for (key, value) in &self.extra {
+                let typed = match key.as_str() {
+                    "deals" => !::std::vec::Vec::is_empty(&self.deals),
+                    "page" => true,
+                    "totalCount" => true,
+                    _ => false,
+                };
+                if !typed {
+                    map.serialize_entry(key, value)?;
+                }
+            }
+            map.end()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for DealProductDetail {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            struct Visitor;
+            impl<'de> ::serde::de::Visitor<'de> for Visitor {
+                type Value = DealProductDetail;
+                fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                    f.write_str("an object DealProductDetail")
+                }
+                fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                    self,
+                    mut map: A,
+                ) -> ::std::result::Result<DealProductDetail, A::Error> {
+                    let mut extra = ::serde_json::Map::new();
+                    let mut f0: ::std::option::Option<::std::option::Option<KeyedRef>> = None;
+                    let mut f1: ::std::option::Option<::std::option::Option<i64>> = None;
+                    let mut f2: ::std::option::Option<
+                        ::std::option::Option<::std::string::String>,
+                    > = None;
+                    let mut f3: ::std::option::Option<::std::option::Option<i64>> = None;
+                    let mut f4: ::std::option::Option<
+                        ::std::option::Option<::std::string::String>,
+                    > = None;
+                    let mut f5: ::std::option::Option<
+                        ::std::option::Option<::std::string::String>,
+                    > = None;
+                    let mut f6: ::std::option::Option<::std::option::Option<f64>> = None;
+                    let mut f7: ::std::option::Option<::std::option::Option<f64>> = None;
+                    let mut f8: ::std::option::Option<::std::option::Option<f64>> = None;
+                    let mut f9: ::std::option::Option<::std::option::Option<i32>> = None;
+                    let mut f10: ::std::option::Option<
+                        ::std::option::Option<::std::string::String>,
+                    > = None;
+                    let mut f11: ::std::option::Option<::std::option::Option<f64>> = None;
+                    while let Some(key) =
+                        map.next_key::<crmkit_runtime::__private::open::Key<'de>>()?
+                    {
+                        match key.as_str() {
+                            "billingType" => {
+                                if f0.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "billingType",
+                                    ));
+                                }
+                                let value: ::std::option::Option<KeyedRef> = map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra.insert(
+                                        "billingType".to_owned(),
+                                        ::serde_json::Value::Null,
+                                    );
+                                }
+                                f0 = Some(value);
+                            }
+                            "dealProductDetailTypeId" => {
+                                if f1.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "dealProductDetailTypeId",
+                                    ));
+                                }
+                                let value: ::std::option::Option<i64> = map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra.insert(
+                                        "dealProductDetailTypeId".to_owned(),
+                                        ::serde_json::Value::Null,
+                                    );
+                                }
+                                f1 = Some(value);
+                            }
+                            "firstSales" => {
+                                if f2.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "firstSales",
+                                    ));
+                                }
+                                let value: ::std::option::Option<::std::string::String> =
+                                    map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra
+                                        .insert("firstSales".to_owned(), ::serde_json::Value::Null);
+                                }
+                                f2 = Some(value);
+                            }
+                            "id" => {
+                                if f3.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "id",
+                                    ));
+                                }
+                                let value: ::std::option::Option<i64> = map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra.insert("id".to_owned(), ::serde_json::Value::Null);
+                                }
+                                f3 = Some(value);
+                            }
+                            "memo" => {
+                                if f4.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "memo",
+                                    ));
+                                }
+                                let value: ::std::option::Option<::std::string::String> =
+                                    map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra.insert("memo".to_owned(), ::serde_json::Value::Null);
+                                }
+                                f4 = Some(value);
+                            }
+                            "name" => {
+                                if f5.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "name",
+                                    ));
+                                }
+                                let value: ::std::option::Option<::std::string::String> =
+                                    map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra.insert("name".to_owned(), ::serde_json::Value::Null);
+                                }
+                                f5 = Some(value);
+                            }
+                            "price" => {
+                                if f6.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "price",
+                                    ));
+                                }
+                                let value: ::std::option::Option<f64> = map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra.insert("price".to_owned(), ::serde_json::Value::Null);
+                                }
+                                f6 = Some(value);
+                            }
+                            "quantity" => {
+                                if f7.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "quantity",
+                                    ));
+                                }
+                                let value: ::std::option::Option<f64> = map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra.insert("quantity".to_owned(), ::serde_json::Value::Null);
+                                }
+                                f7 = Some(value);
+                            }
+                            "subtotal" => {
+                                if f8.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "subtotal",
+                                    ));
+                                }
+                                let value: ::std::option::Option<f64> = map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra.insert("subtotal".to_owned(), ::serde_json::Value::Null);
+                                }
+                                f8 = Some(value);
+                            }
+                            "term" => {
+                                if f9.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "term",
+                                    ));
+                                }
+                                let value: ::std::option::Option<i32> = map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra.insert("term".to_owned(), ::serde_json::Value::Null);
+                                }
+                                f9 = Some(value);
+                            }
+                            "unit" => {
+                                if f10.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "unit",
+                                    ));
+                                }
+                                let value: ::std::option::Option<::std::string::String> =
+                                    map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra.insert("unit".to_owned(), ::serde_json::Value::Null);
+                                }
+                                f10 = Some(value);
+                            }
+                            "unitCost" => {
+                                if f11.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "unitCost",
+                                    ));
+                                }
+                                let value: ::std::option::Option<f64> = map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra.insert("unitCost".to_owned(), ::serde_json::Value::Null);
+                                }
+                                f11 = Some(value);
+                            }
+                            _ => {
+                                let value: ::serde_json::Value = map.next_value()?;
+                                extra.insert(key.into_owned(), value);
+                            }
+                        }
+                    }
+                    Ok(DealProductDetail {
+                        billing_type: f0.unwrap_or_default(),
+                        deal_product_detail_type_id: f1.unwrap_or_default(),
+                        first_sales: f2.unwrap_or_default(),
+                        id: f3.unwrap_or_default(),
+                        memo: f4.unwrap_or_default(),
+                        name: f5.unwrap_or_default(),
+                        price: f6.unwrap_or_default(),
+                        quantity: f7.unwrap_or_default(),
+                        subtotal: f8.unwrap_or_default(),
+                        term: f9.unwrap_or_default(),
+                        unit: f10.unwrap_or_default(),
+                        unit_cost: f11.unwrap_or_default(),
+                        extra,
+                    })
+                }
+            }
+            deserializer.deserialize_map(Visitor)
+        }
+    }
+    impl ::serde::Serialize for DealProductDetail {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(None)?;
+            if !::std::option::Option::is_none(&self.billing_type) {
+                map.serialize_entry("billingType", &self.billing_type)?;
+            }
+            if !::std::option::Option::is_none(&self.deal_product_detail_type_id) {
+                map.serialize_entry("dealProductDetailTypeId", &self.deal_product_detail_type_id)?;
+            }
+            if !::std::option::Option::is_none(&self.first_sales) {
+                map.serialize_entry("firstSales", &self.first_sales)?;
+            }
+            if !::std::option::Option::is_none(&self.id) {
+                map.serialize_entry("id", &self.id)?;
+            }
+            if !::std::option::Option::is_none(&self.memo) {
+                map.serialize_entry("memo", &self.memo)?;
+            }
+            if !::std::option::Option::is_none(&self.name) {
+                map.serialize_entry("name", &self.name)?;
+            }
+            if !::std::option::Option::is_none(&self.price) {
+                map.serialize_entry("price", &self.price)?;
+            }
+            if !::std::option::Option::is_none(&self.quantity) {
+                map.serialize_entry("quantity", &self.quantity)?;
+            }
+            if !::std::option::Option::is_none(&self.subtotal) {
+                map.serialize_entry("subtotal", &self.subtotal)?;
+            }
+            if !::std::option::Option::is_none(&self.term) {
+                map.serialize_entry("term", &self.term)?;
+            }
+            if !::std::option::Option::is_none(&self.unit) {
+                map.serialize_entry("unit", &self.unit)?;
+            }
+            if !::std::option::Option::is_none(&self.unit_cost) {
+                map.serialize_entry("unitCost", &self.unit_cost)?;
+            }
+            for (key, value) in &self.extra {
+                let typed = match key.as_str() {
+                    "billingType" => !::std::option::Option::is_none(&self.billing_type),
+                    "dealProductDetailTypeId" => {
+                        !::std::option::Option::is_none(&self.deal_product_detail_type_id)
+                    }
+                    "firstSales" => !::std::option::Option::is_none(&self.first_sales),
+                    "id" => !::std::option::Option::is_none(&self.id),
+                    "memo" => !::std::option::Option::is_none(&self.memo),
+                    "name" => !::std::option::Option::is_none(&self.name),
+                    "price" => !::std::option::Option::is_none(&self.price),
+                    "quantity" => !::std::option::Option::is_none(&self.quantity),
+                    "subtotal" => !::std::option::Option::is_none(&self.subtotal),
+                    "term" => !::std::option::Option::is_none(&self.term),
+                    "unit" => !::std::option::Option::is_none(&self.unit),
+                    "unitCost" => !::std::option::Option::is_none(&self.unit_cost),
+                    _ => false,
+                };
+                if !typed {
+                    map.serialize_entry(key, value)?;
+                }
+            }
+            map.end()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for DealProductDetailType {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            struct Visitor;
+            impl<'de> ::serde::de::Visitor<'de> for Visitor {
+                type Value = DealProductDetailType;
+                fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                    f.write_str("an object DealProductDetailType")
+                }
+                fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                    self,
+                    mut map: A,
+                ) -> ::std::result::Result<DealProductDetailType, A::Error> {
+                    let mut extra = ::serde_json::Map::new();
+                    let mut f0: ::std::option::Option<::std::option::Option<KeyedRef>> = None;
+                    let mut f1: ::std::option::Option<::std::option::Option<i64>> = None;
+                    let mut f2: ::std::option::Option<
+                        ::std::option::Option<::std::string::String>,
+                    > = None;
+                    let mut f3: ::std::option::Option<
+                        ::std::option::Option<::std::string::String>,
+                    > = None;
+                    let mut f4: ::std::option::Option<::std::option::Option<f64>> = None;
+                    let mut f5: ::std::option::Option<::std::option::Option<KeyedRef>> = None;
+                    let mut f6: ::std::option::Option<
+                        ::std::option::Option<::std::string::String>,
+                    > = None;
+                    while let Some(key) =
+                        map.next_key::<crmkit_runtime::__private::open::Key<'de>>()?
+                    {
+                        match key.as_str() {
+                            "billingType" => {
+                                if f0.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "billingType",
+                                    ));
+                                }
+                                let value: ::std::option::Option<KeyedRef> = map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra.insert(
+                                        "billingType".to_owned(),
+                                        ::serde_json::Value::Null,
+                                    );
+                                }
+                                f0 = Some(value);
+                            }
+                            "id" => {
+                                if f1.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "id",
+                                    ));
+                                }
+                                let value: ::std::option::Option<i64> = map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra.insert("id".to_owned(), ::serde_json::Value::Null);
+                                }
+                                f1 = Some(value);
+                            }
+                            "memo" => {
+                                if f2.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "memo",
+                                    ));
+                                }
+                                let value: ::std::option::Option<::std::string::String> =
+                                    map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra.insert("memo".to_owned(), ::serde_json::Value::Null);
+                                }
+                                f2 = Some(value);
+                            }
+                            "name" => {
+                                if f3.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "name",
+                                    ));
+                                }
+                                let value: ::std::option::Option<::std::string::String> =
+                                    map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra.insert("name".to_owned(), ::serde_json::Value::Null);
+                                }
+                                f3 = Some(value);
+                            }
+                            "price" => {
+                                if f4.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "price",
+                                    ));
+                                }
+                                let value: ::std::option::Option<f64> = map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra.insert("price".to_owned(), ::serde_json::Value::Null);
+                                }
+                                f4 = Some(value);
+                            }
+                            "roundType" => {
+                                if f5.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "roundType",
+                                    ));
+                                }
+                                let value: ::std::option::Option<KeyedRef> = map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra.insert("roundType".to_owned(), ::serde_json::Value::Null);
+                                }
+                                f5 = Some(value);
+                            }
+                            "unit" => {
+                                if f6.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "unit",
+                                    ));
+                                }
+                                let value: ::std::option::Option<::std::string::String> =
+                                    map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra.insert("unit".to_owned(), ::serde_json::Value::Null);
+                                }
+                                f6 = Some(value);
+                            }
+                            _ => {
+                                let value: ::serde_json::Value = map.next_value()?;
+                                extra.insert(key.into_owned(), value);
+                            }
+                        }
+                    }
+                    Ok(DealProductDetailType {
+                        billing_type: f0.unwrap_or_default(),
+                        id: f1.unwrap_or_default(),
+                        memo: f2.unwrap_or_default(),
+                        name: f3.unwrap_or_default(),
+                        price: f4.unwrap_or_default(),
+                        round_type: f5.unwrap_or_default(),
+                        unit: f6.unwrap_or_default(),
+                        extra,
+                    })
+                }
+            }
+            deserializer.deserialize_map(Visitor)
+        }
+    }
+    impl ::serde::Serialize for DealProductDetailType {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(None)?;
+            if !::std::option::Option::is_none(&self.billing_type) {
+                map.serialize_entry("billingType", &self.billing_type)?;
+            }
+            if !::std::option::Option::is_none(&self.id) {
+                map.serialize_entry("id", &self.id)?;
+            }
+            if !::std::option::Option::is_none(&self.memo) {
+                map.serialize_entry("memo", &self.memo)?;
+            }
+            if !::std::option::Option::is_none(&self.name) {
+                map.serialize_entry("name", &self.name)?;
+            }
+            if !::std::option::Option::is_none(&self.price) {
+                map.serialize_entry("price", &self.price)?;
+            }
+            if !::std::option::Option::is_none(&self.round_type) {
+                map.serialize_entry("roundType", &self.round_type)?;
+            }
+            if !::std::option::Option::is_none(&self.unit) {
+                map.serialize_entry("unit", &self.unit)?;
+            }
+            for (key, value) in &self.extra {
+                let typed = match key.as_str() {
+                    "billingType" => !::std::option::Option::is_none(&self.billing_type),
+                    "id" => !::std::option::Option::is_none(&self.id),
+                    "memo" => !::std::option::Option::is_none(&self.memo),
+                    "name" => !::std::option::Option::is_none(&self.name),
+                    "price" => !::std::option::Option::is_none(&self.price),
+                    "roundType" => !::std::option::Option::is_none(&self.round_type),
+                    "unit" => !::std::option::Option::is_none(&self.unit),
+                    _ => false,
+                };
+                if !typed {
+                    map.serialize_entry(key, value)?;
+                }
+            }
+            map.end()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for DealType {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            struct Visitor;
+            impl<'de> ::serde::de::Visitor<'de> for Visitor {
+                type Value = DealType;
+                fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                    f.write_str("an object DealType")
+                }
+                fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                    self,
+                    mut map: A,
+                ) -> ::std::result::Result<DealType, A::Error> {
+                    let mut extra = ::serde_json::Map::new();
+                    let mut f0: ::std::option::Option<::std::vec::Vec<ActionPurpose>> = None;
+                    let mut f1: ::std::option::Option<::std::vec::Vec<NamedRef>> = None;
+                    let mut f2: ::std::option::Option<::std::vec::Vec<CustomItemDefinition>> = None;
+                    let mut f3: ::std::option::Option<::std::vec::Vec<DealProductDetailType>> =
+                        None;
+                    let mut f4: ::std::option::Option<::std::vec::Vec<NamedRef>> = None;
+                    let mut f5: ::std::option::Option<i64> = None;
+                    let mut f6: ::std::option::Option<
+                        ::std::option::Option<::std::string::String>,
+                    > = None;
+                    let mut f7: ::std::option::Option<::std::vec::Vec<PhaseRef>> = None;
+                    let mut f8: ::std::option::Option<::std::vec::Vec<NamedRef>> = None;
+                    let mut f9: ::std::option::Option<::std::vec::Vec<NamedRef>> = None;
+                    while let Some(key) =
+                        map.next_key::<crmkit_runtime::__private::open::Key<'de>>()?
+                    {
+                        match key.as_str() {
+                            "actionsPurposes" => {
+                                if f0.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "actionsPurposes",
+                                    ));
+                                }
+                                let value: ::std::vec::Vec<ActionPurpose> = map.next_value()?;
+                                if ::std::vec::Vec::is_empty(&value) {
+                                    extra.insert(
+                                        "actionsPurposes".to_owned(),
+                                        ::serde_json::Value::Array(::std::vec::Vec::new()),
+                                    );
+                                }
+                                f0 = Some(value);
+                            }
+                            "channels" => {
+                                if f1.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "channels",
+                                    ));
+                                }
+                                let value: ::std::vec::Vec<NamedRef> = map.next_value()?;
+                                if ::std::vec::Vec::is_empty(&value) {
+                                    extra.insert(
+                                        "channels".to_owned(),
+                                        ::serde_json::Value::Array(::std::vec::Vec::new()),
+                                    );
+                                }
+                                f1 = Some(value);
+                            }
+                            "dealCustomItems" => {
+                                if f2.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "dealCustomItems",
+                                    ));
+                                }
+                                let value: ::std::vec::Vec<CustomItemDefinition> =
+                                    map.next_value()?;
+                                if ::std::vec::Vec::is_empty(&value) {
+                                    extra.insert(
+                                        "dealCustomItems".to_owned(),
+                                        ::serde_json::Value::Array(::std::vec::Vec::new()),
+                                    );
+                                }
+                                f2 = Some(value);
+                            }
+                            "dealProductDetailTypes" => {
+                                if f3.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "dealProductDetailTypes",
+                                    ));
+                                }
+                                let value: ::std::vec::Vec<DealProductDetailType> =
+                                    map.next_value()?;
+                                if ::std::vec::Vec::is_empty(&value) {
+                                    extra.insert(
+                                        "dealProductDetailTypes".to_owned(),
+                                        ::serde_json::Value::Array(::std::vec::Vec::new()),
+                                    );
+                                }
+                                f3 = Some(value);
+                            }
+                            "endPhaseReasons" => {
+                                if f4.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "endPhaseReasons",
+                                    ));
+                                }
+                                let value: ::std::vec::Vec<NamedRef> = map.next_value()?;
+                                if ::std::vec::Vec::is_empty(&value) {
+                                    extra.insert(
+                                        "endPhaseReasons".to_owned(),
+                                        ::serde_json::Value::Array(::std::vec::Vec::new()),
+                                    );
+                                }
+                                f4 = Some(value);
+                            }
+                            "id" => {
+                                if f5.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "id",
+                                    ));
+                                }
+                                let value: i64 = map.next_value()?;
+                                f5 = Some(value);
+                            }
+                            "name" => {
+                                if f6.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "name",
+                                    ));
+                                }
+                                let value: ::std::option::Option<::std::string::String> =
+                                    map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra.insert("name".to_owned(), ::serde_json::Value::Null);
+                                }
+                                f6 = Some(value);
+                            }
+                            "phases" => {
+                                if f7.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "phases",
+                                    ));
+                                }
+                                let value: ::std::vec::Vec<PhaseRef> = map.next_value()?;
+                                if ::std::vec::Vec::is_empty(&value) {
+                                    extra.insert(
+                                        "phases".to_owned(),
+                                        ::serde_json::Value::Array(::std::vec::Vec::new()),
+                                    );
+                                }
+                                f7 = Some(value);
+                            }
+                            "probabilities" => {
+                                if f8.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "probabilities",
+                                    ));
+                                }
+                                let value: ::std::vec::Vec<NamedRef> = map.next_value()?;
+                                if ::std::vec::Vec::is_empty(&value) {
+                                    extra.insert(
+                                        "probabilities".to_owned(),
+                                        ::serde_json::Value::Array(::std::vec::Vec::new()),
+                                    );
+                                }
+                                f8 = Some(value);
+                            }
+                            "products" => {
+                                if f9.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "products",
+                                    ));
+                                }
+                                let value: ::std::vec::Vec<NamedRef> = map.next_value()?;
+                                if ::std::vec::Vec::is_empty(&value) {
+                                    extra.insert(
+                                        "products".to_owned(),
+                                        ::serde_json::Value::Array(::std::vec::Vec::new()),
+                                    );
+                                }
+                                f9 = Some(value);
+                            }
+                            _ => {
+                                let value: ::serde_json::Value = map.next_value()?;
+                                extra.insert(key.into_owned(), value);
+                            }
+                        }
+                    }
+                    Ok(DealType {
+                        actions_purposes: f0.unwrap_or_default(),
+                        channels: f1.unwrap_or_default(),
+                        deal_custom_items: f2.unwrap_or_default(),
+                        deal_product_detail_types: f3.unwrap_or_default(),
+                        end_phase_reasons: f4.unwrap_or_default(),
+                        id: match f5 {
+                            Some(v) => v,
+                            None => {
+                                return Err(<A::Error as ::serde::de::Error>::missing_field("id"));
+                            }
+                        },
+                        name: f6.unwrap_or_default(),
+                        phases: f7.unwrap_or_default(),
+                        probabilities: f8.unwrap_or_default(),
+                        products: f9.unwrap_or_default(),
+                        extra,
+                    })
+                }
+            }
+            deserializer.deserialize_map(Visitor)
+        }
+    }
+    impl ::serde::Serialize for DealType {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(None)?;
+            if !::std::vec::Vec::is_empty(&self.actions_purposes) {
+                map.serialize_entry("actionsPurposes", &self.actions_purposes)?;
+            }
+            if !::std::vec::Vec::is_empty(&self.channels) {
+                map.serialize_entry("channels", &self.channels)?;
+            }
+            if !::std::vec::Vec::is_empty(&self.deal_custom_items) {
+                map.serialize_entry("dealCustomItems", &self.deal_custom_items)?;
+            }
+            if !::std::vec::Vec::is_empty(&self.deal_product_detail_types) {
+                map.serialize_entry("dealProductDetailTypes", &self.deal_product_detail_types)?;
+            }
+            if !::std::vec::Vec::is_empty(&self.end_phase_reasons) {
+                map.serialize_entry("endPhaseReasons", &self.end_phase_reasons)?;
+            }
+            map.serialize_entry("id", &self.id)?;
+            if !::std::option::Option::is_none(&self.name) {
+                map.serialize_entry("name", &self.name)?;
+            }
+            if !::std::vec::Vec::is_empty(&self.phases) {
+                map.serialize_entry("phases", &self.phases)?;
+            }
+            if !::std::vec::Vec::is_empty(&self.probabilities) {
+                map.serialize_entry("probabilities", &self.probabilities)?;
+            }
+            if !::std::vec::Vec::is_empty(&self.products) {
+                map.serialize_entry("products", &self.products)?;
+            }
+            for (key, value) in &self.extra {
+                let typed = match key.as_str() {
+                    "actionsPurposes" => !::std::vec::Vec::is_empty(&self.actions_purposes),
+                    "channels" => !::std::vec::Vec::is_empty(&self.channels),
+                    "dealCustomItems" => !::std::vec::Vec::is_empty(&self.deal_custom_items),
+                    "dealProductDetailTypes" => {
+                        !::std::vec::Vec::is_empty(&self.deal_product_detail_types)
+                    }
+                    "endPhaseReasons" => !::std::vec::Vec::is_empty(&self.end_phase_reasons),
+                    "id" => true,
+                    "name" => !::std::option::Option::is_none(&self.name),
+                    "phases" => !::std::vec::Vec::is_empty(&self.phases),
+                    "probabilities" => !::std::vec::Vec::is_empty(&self.probabilities),
+                    "products" => !::std::vec::Vec::is_empty(&self.products),
+                    _ => false,
+                };
+                if !typed {
+                    map.serialize_entry(key, value)?;
+                }
+            }
+            map.end()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for DealTypeList {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            struct Visitor;
+            impl<'de> ::serde::de::Visitor<'de> for Visitor {
+                type Value = DealTypeList;
+                fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                    f.write_str("an object DealTypeList")
+                }
+                fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                    self,
+                    mut map: A,
+                ) -> ::std::result::Result<DealTypeList, A::Error> {
+                    let mut extra = ::serde_json::Map::new();
+                    let mut f0: ::std::option::Option<::std::vec::Vec<DealTypeSummary>> = None;
+                    while let Some(key) =
+                        map.next_key::<crmkit_runtime::__private::open::Key<'de>>()?
+                    {
+                        match key.as_str() {
+                            "dealTypes" => {
+                                if f0.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "dealTypes",
+                                    ));
+                                }
+                                let value: ::std::vec::Vec<DealTypeSummary> = map.next_value()?;
+                                if ::std::vec::Vec::is_empty(&value) {
+                                    extra.insert(
+                                        "dealTypes".to_owned(),
+                                        ::serde_json::Value::Array(::std::vec::Vec::new()),
+                                    );
+                                }
+                                f0 = Some(value);
+                            }
+                            _ => {
+                                let value: ::serde_json::Value = map.next_value()?;
+                                extra.insert(key.into_owned(), value);
+                            }
+                        }
+                    }
+                    Ok(DealTypeList {
+                        deal_types: f0.unwrap_or_default(),
+                        extra,
+                    })
+                }
+            }
+            deserializer.deserialize_map(Visitor)
+        }
+    }
+    impl ::serde::Serialize for DealTypeList {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(None)?;
+            if !::std::vec::Vec::is_empty(&self.deal_types) {
+                map.serialize_entry("dealTypes", &self.deal_types)?;
+            }
+            for (key, value) in &self.extra {
+                let typed = match key.as_str() {
+                    "dealTypes" => !::std::vec::Vec::is_empty(&self.deal_types),
+                    _ => false,
+                };
+                if !typed {
+                    map.serialize_entry(key, value)?;
+                }
+            }
+            map.end()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for DealTypeSummary {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            struct Visitor;
+            impl<'de> ::serde::de::Visitor<'de> for Visitor {
+                type Value = DealTypeSummary;
+                fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                    f.write_str("an object DealTypeSummary")
+                }
+                fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                    self,
+                    mut map: A,
+                ) -> ::std::result::Result<DealTypeSummary, A::Error> {
+                    let mut extra = ::serde_json::Map::new();
+                    let mut f0: ::std::option::Option<i64> = None;
+                    let mut f1: ::std::option::Option<
+                        ::std::option::Option<::std::string::String>,
+                    > = None;
+                    while let Some(key) =
+                        map.next_key::<crmkit_runtime::__private::open::Key<'de>>()?
+                    {
+                        match key.as_str() {
+                            "id" => {
+                                if f0.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "id",
+                                    ));
+                                }
+                                let value: i64 = map.next_value()?;
+                                f0 = Some(value);
+                            }
+                            "name" => {
+                                if f1.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "name",
+                                    ));
+                                }
+                                let value: ::std::option::Option<::std::string::String> =
+                                    map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra.insert("name".to_owned(), ::serde_json::Value::Null);
+                                }
+                                f1 = Some(value);
+                            }
+                            _ => {
+                                let value: ::serde_json::Value = map.next_value()?;
+                                extra.insert(key.into_owned(), value);
+                            }
+                        }
+                    }
+                    Ok(DealTypeSummary {
+                        id: match f0 {
+                            Some(v) => v,
+                            None => {
+                                return Err(<A::Error as ::serde::de::Error>::missing_field("id"));
+                            }
+                        },
+                        name: f1.unwrap_or_default(),
+                        extra,
+                    })
+                }
+            }
+            deserializer.deserialize_map(Visitor)
+        }
+    }
+    impl ::serde::Serialize for DealTypeSummary {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(None)?;
+            map.serialize_entry("id", &self.id)?;
+            if !::std::option::Option::is_none(&self.name) {
+                map.serialize_entry("name", &self.name)?;
+            }
+            for (key, value) in &self.extra {
+                let typed = match key.as_str() {
+                    "id" => true,
+                    "name" => !::std::option::Option::is_none(&self.name),
+                    _ => false,
+                };
+                if !typed {
+                    map.serialize_entry(key, value)?;
+                }
+            }
+            map.end()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for DomainSettings {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            struct Visitor;
+            impl<'de> ::serde::de::Visitor<'de> for Visitor {
+                type Value = DomainSettings;
+                fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                    f.write_str("an object DomainSettings")
+                }
+                fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                    self,
+                    mut map: A,
+                ) -> ::std::result::Result<DomainSettings, A::Error> {
+                    let mut extra = ::serde_json::Map::new();
+                    let mut f0: ::std::option::Option<::std::vec::Vec<DealType>> = None;
+                    let mut f1: ::std::option::Option<::std::vec::Vec<NamedRef>> = None;
+                    let mut f2: ::std::option::Option<::std::vec::Vec<UserSummary>> = None;
+                    while let Some(key) =
+                        map.next_key::<crmkit_runtime::__private::open::Key<'de>>()?
+                    {
+                        match key.as_str() {
+                            "dealTypes" => {
+                                if f0.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "dealTypes",
+                                    ));
+                                }
+                                let value: ::std::vec::Vec<DealType> = map.next_value()?;
+                                if ::std::vec::Vec::is_empty(&value) {
+                                    extra.insert(
+                                        "dealTypes".to_owned(),
+                                        ::serde_json::Value::Array(::std::vec::Vec::new()),
+                                    );
+                                }
+                                f0 = Some(value);
+                            }
+                            "roles" => {
+                                if f1.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "roles",
+                                    ));
+                                }
+                                let value: ::std::vec::Vec<NamedRef> = map.next_value()?;
+                                if ::std::vec::Vec::is_empty(&value) {
+                                    extra.insert(
+                                        "roles".to_owned(),
+                                        ::serde_json::Value::Array(::std::vec::Vec::new()),
+                                    );
+                                }
+                                f1 = Some(value);
+                            }
+                            "users" => {
+                                if f2.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "users",
+                                    ));
+                                }
+                                let value: ::std::vec::Vec<UserSummary> = map.next_value()?;
+                                if ::std::vec::Vec::is_empty(&value) {
+                                    extra.insert(
+                                        "users".to_owned(),
+                                        ::serde_json::Value::Array(::std::vec::Vec::new()),
+                                    );
+                                }
+                                f2 = Some(value);
+                            }
+                            _ => {
+                                let value: ::serde_json::Value = map.next_value()?;
+                                extra.insert(key.into_owned(), value);
+                            }
+                        }
+                    }
+                    Ok(DomainSettings {
+                        deal_types: f0.unwrap_or_default(),
+                        roles: f1.unwrap_or_default(),
+                        users: f2.unwrap_or_default(),
+                        extra,
+                    })
+                }
+            }
+            deserializer.deserialize_map(Visitor)
+        }
+    }
+    impl ::serde::Serialize for DomainSettings {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(None)?;
+            if !::std::vec::Vec::is_empty(&self.deal_types) {
+                map.serialize_entry("dealTypes", &self.deal_types)?;
+            }
+            if !::std::vec::Vec::is_empty(&self.roles) {
+                map.serialize_entry("roles", &self.roles)?;
+            }
+            if !::std::vec::Vec::is_empty(&self.users) {
+                map.serialize_entry("users", &self.users)?;
+            }
+            for (key, value) in &self.extra {
+                let typed = match key.as_str() {
+                    "dealTypes" => !::std::vec::Vec::is_empty(&self.deal_types),
+                    "roles" => !::std::vec::Vec::is_empty(&self.roles),
+                    "users" => !::std::vec::Vec::is_empty(&self.users),
+                    _ => false,
+                };
+                if !typed {
+                    map.serialize_entry(key, value)?;
+                }
+            }
+            map.end()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for Error {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            struct Visitor;
+            impl<'de> ::serde::de::Visitor<'de> for Visitor {
+                type Value = Error;
+                fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                    f.write_str("an object Error")
+                }
+                fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                    self,
+                    mut map: A,
+                ) -> ::std::result::Result<Error, A::Error> {
+                    let mut extra = ::serde_json::Map::new();
+                    let mut f0: ::std::option::Option<::std::vec::Vec<BulkErrorEntry>> = None;
+                    let mut f1: ::std::option::Option<
+                        ::std::option::Option<::std::string::String>,
+                    > = None;
+                    let mut f2: ::std::option::Option<::std::vec::Vec<::std::string::String>> =
+                        None;
+                    while let Some(key) =
+                        map.next_key::<crmkit_runtime::__private::open::Key<'de>>()?
+                    {
+                        match key.as_str() {
+                            "bulkErrors" => {
+                                if f0.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "bulkErrors",
+                                    ));
+                                }
+                                let value: ::std::vec::Vec<BulkErrorEntry> = map.next_value()?;
+                                if ::std::vec::Vec::is_empty(&value) {
+                                    extra.insert(
+                                        "bulkErrors".to_owned(),
+                                        ::serde_json::Value::Array(::std::vec::Vec::new()),
+                                    );
+                                }
+                                f0 = Some(value);
+                            }
+                            "error" => {
+                                if f1.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "error",
+                                    ));
+                                }
+                                let value: ::std::option::Option<::std::string::String> =
+                                    map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra.insert("error".to_owned(), ::serde_json::Value::Null);
+                                }
+                                f1 = Some(value);
+                            }
+                            "messages" => {
+                                if f2.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "messages",
+                                    ));
+                                }
+                                let value: ::std::vec::Vec<::std::string::String> =
+                                    map.next_value()?;
+                                if ::std::vec::Vec::is_empty(&value) {
+                                    extra.insert(
+                                        "messages".to_owned(),
+                                        ::serde_json::Value::Array(::std::vec::Vec::new()),
+                                    );
+                                }
+                                f2 = Some(value);
+                            }
+                            _ => {
+                                let value: ::serde_json::Value = map.next_value()?;
+                                extra.insert(key.into_owned(), value);
+                            }
+                        }
+                    }
+                    Ok(Error {
+                        bulk_errors: f0.unwrap_or_default(),
+                        error: f1.unwrap_or_default(),
+                        messages: f2.unwrap_or_default(),
+                        extra,
+                    })
+                }
+            }
+            deserializer.deserialize_map(Visitor)
+        }
+    }
+    impl ::serde::Serialize for Error {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(None)?;
+            if !::std::vec::Vec::is_empty(&self.bulk_errors) {
+                map.serialize_entry("bulkErrors", &self.bulk_errors)?;
+            }
+            if !::std::option::Option::is_none(&self.error) {
+                map.serialize_entry("error", &self.error)?;
+            }
+            if !::std::vec::Vec::is_empty(&self.messages) {
+                map.serialize_entry("messages", &self.messages)?;
+            }
+            for (key, value) in &self.extra {
+                let typed = match key.as_str() {
+                    "bulkErrors" => !::std::vec::Vec::is_empty(&self.bulk_errors),
+                    "error" => !::std::option::Option::is_none(&self.error),
+                    "messages" => !::std::vec::Vec::is_empty(&self.messages),
+                    _ => false,
+                };
+                if !typed {
+                    map.serialize_entry(key, value)?;
+                }
+            }
+            map.end()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for KeyedRef {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            struct Visitor;
+            impl<'de> ::serde::de::Visitor<'de> for Visitor {
+                type Value = KeyedRef;
+                fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                    f.write_str("an object KeyedRef")
+                }
+                fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                    self,
+                    mut map: A,
+                ) -> ::std::result::Result<KeyedRef, A::Error> {
+                    let mut extra = ::serde_json::Map::new();
+                    let mut f0: ::std::option::Option<::std::option::Option<i32>> = None;
+                    let mut f1: ::std::option::Option<
+                        ::std::option::Option<::std::string::String>,
+                    > = None;
+                    let mut f2: ::std::option::Option<
+                        ::std::option::Option<::std::string::String>,
+                    > = None;
+                    while let Some(key) =
+                        map.next_key::<crmkit_runtime::__private::open::Key<'de>>()?
+                    {
+                        match key.as_str() {
+                            "id" => {
+                                if f0.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "id",
+                                    ));
+                                }
+                                let value: ::std::option::Option<i32> = map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra.insert("id".to_owned(), ::serde_json::Value::Null);
+                                }
+                                f0 = Some(value);
+                            }
+                            "key" => {
+                                if f1.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "key",
+                                    ));
+                                }
+                                let value: ::std::option::Option<::std::string::String> =
+                                    map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra.insert("key".to_owned(), ::serde_json::Value::Null);
+                                }
+                                f1 = Some(value);
+                            }
+                            "name" => {
+                                if f2.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "name",
+                                    ));
+                                }
+                                let value: ::std::option::Option<::std::string::String> =
+                                    map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra.insert("name".to_owned(), ::serde_json::Value::Null);
+                                }
+                                f2 = Some(value);
+                            }
+                            _ => {
+                                let value: ::serde_json::Value = map.next_value()?;
+                                extra.insert(key.into_owned(), value);
+                            }
+                        }
+                    }
+                    Ok(KeyedRef {
+                        id: f0.unwrap_or_default(),
+                        key: f1.unwrap_or_default(),
+                        name: f2.unwrap_or_default(),
+                        extra,
+                    })
+                }
+            }
+            deserializer.deserialize_map(Visitor)
+        }
+    }
+    impl ::serde::Serialize for KeyedRef {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(None)?;
+            if !::std::option::Option::is_none(&self.id) {
+                map.serialize_entry("id", &self.id)?;
+            }
+            if !::std::option::Option::is_none(&self.key) {
+                map.serialize_entry("key", &self.key)?;
+            }
+            if !::std::option::Option::is_none(&self.name) {
+                map.serialize_entry("name", &self.name)?;
+            }
+            for (key, value) in &self.extra {
+                let typed = match key.as_str() {
+                    "id" => !::std::option::Option::is_none(&self.id),
+                    "key" => !::std::option::Option::is_none(&self.key),
+                    "name" => !::std::option::Option::is_none(&self.name),
+                    _ => false,
+                };
+                if !typed {
+                    map.serialize_entry(key, value)?;
+                }
+            }
+            map.end()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for LifecycleStage {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            struct Visitor;
+            impl<'de> ::serde::de::Visitor<'de> for Visitor {
+                type Value = LifecycleStage;
+                fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                    f.write_str("an object LifecycleStage")
+                }
+                fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                    self,
+                    mut map: A,
+                ) -> ::std::result::Result<LifecycleStage, A::Error> {
+                    let mut extra = ::serde_json::Map::new();
+                    let mut f0: ::std::option::Option<::std::option::Option<i64>> = None;
+                    let mut f1: ::std::option::Option<::std::option::Option<i64>> = None;
+                    let mut f2: ::std::option::Option<
+                        ::std::option::Option<::std::string::String>,
+                    > = None;
+                    while let Some(key) =
+                        map.next_key::<crmkit_runtime::__private::open::Key<'de>>()?
+                    {
+                        match key.as_str() {
+                            "id" => {
+                                if f0.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "id",
+                                    ));
+                                }
+                                let value: ::std::option::Option<i64> = map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra.insert("id".to_owned(), ::serde_json::Value::Null);
+                                }
+                                f0 = Some(value);
+                            }
+                            "lifecycleStageTypeId" => {
+                                if f1.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "lifecycleStageTypeId",
+                                    ));
+                                }
+                                let value: ::std::option::Option<i64> = map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra.insert(
+                                        "lifecycleStageTypeId".to_owned(),
+                                        ::serde_json::Value::Null,
+                                    );
+                                }
+                                f1 = Some(value);
+                            }
+                            "name" => {
+                                if f2.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "name",
+                                    ));
+                                }
+                                let value: ::std::option::Option<::std::string::String> =
+                                    map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra.insert("name".to_owned(), ::serde_json::Value::Null);
+                                }
+                                f2 = Some(value);
+                            }
+                            _ => {
+                                let value: ::serde_json::Value = map.next_value()?;
+                                extra.insert(key.into_owned(), value);
+                            }
+                        }
+                    }
+                    Ok(LifecycleStage {
+                        id: f0.unwrap_or_default(),
+                        lifecycle_stage_type_id: f1.unwrap_or_default(),
+                        name: f2.unwrap_or_default(),
+                        extra,
+                    })
+                }
+            }
+            deserializer.deserialize_map(Visitor)
+        }
+    }
+    impl ::serde::Serialize for LifecycleStage {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(None)?;
+            if !::std::option::Option::is_none(&self.id) {
+                map.serialize_entry("id", &self.id)?;
+            }
+            if !::std::option::Option::is_none(&self.lifecycle_stage_type_id) {
+                map.serialize_entry("lifecycleStageTypeId", &self.lifecycle_stage_type_id)?;
+            }
+            if !::std::option::Option::is_none(&self.name) {
+                map.serialize_entry("name", &self.name)?;
+            }
+            for (key, value) in &self.extra {
+                let typed = match key.as_str() {
+                    "id" => !::std::option::Option::is_none(&self.id),
+                    "lifecycleStageTypeId" => {
+                        !::std::option::Option::is_none(&self.lifecycle_stage_type_id)
+                    }
+                    "name" => !::std::option::Option::is_none(&self.name),
+                    _ => false,
+                };
+                if !typed {
+                    map.serialize_entry(key, value)?;
+                }
+            }
+            map.end()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for LifecycleStageType {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            struct Visitor;
+            impl<'de> ::serde::de::Visitor<'de> for Visitor {
+                type Value = LifecycleStageType;
+                fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                    f.write_str("an object LifecycleStageType")
+                }
+                fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                    self,
+                    mut map: A,
+                ) -> ::std::result::Result<LifecycleStageType, A::Error> {
+                    let mut extra = ::serde_json::Map::new();
+                    let mut f0: ::std::option::Option<i64> = None;
+                    let mut f1: ::std::option::Option<::std::vec::Vec<NamedRef>> = None;
+                    let mut f2: ::std::option::Option<
+                        ::std::option::Option<::std::string::String>,
+                    > = None;
+                    while let Some(key) =
+                        map.next_key::<crmkit_runtime::__private::open::Key<'de>>()?
+                    {
+                        match key.as_str() {
+                            "id" => {
+                                if f0.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "id",
+                                    ));
+                                }
+                                let value: i64 = map.next_value()?;
+                                f0 = Some(value);
+                            }
+                            "lifecycleStages" => {
+                                if f1.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "lifecycleStages",
+                                    ));
+                                }
+                                let value: ::std::vec::Vec<NamedRef> = map.next_value()?;
+                                if ::std::vec::Vec::is_empty(&value) {
+                                    extra.insert(
+                                        "lifecycleStages".to_owned(),
+                                        ::serde_json::Value::Array(::std::vec::Vec::new()),
+                                    );
+                                }
+                                f1 = Some(value);
+                            }
+                            "name" => {
+                                if f2.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "name",
+                                    ));
+                                }
+                                let value: ::std::option::Option<::std::string::String> =
+                                    map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra.insert("name".to_owned(), ::serde_json::Value::Null);
+                                }
+                                f2 = Some(value);
+                            }
+                            _ => {
+                                let value: ::serde_json::Value = map.next_value()?;
+                                extra.insert(key.into_owned(), value);
+                            }
+                        }
+                    }
+                    Ok(LifecycleStageType {
+                        id: match f0 {
+                            Some(v) => v,
+                            None => {
+                                return Err(<A::Error as ::serde::de::Error>::missing_field("id"));
+                            }
+                        },
+                        lifecycle_stages: f1.unwrap_or_default(),
+                        name: f2.unwrap_or_default(),
+                        extra,
+                    })
+                }
+            }
+            deserializer.deserialize_map(Visitor)
+        }
+    }
+    impl ::serde::Serialize for LifecycleStageType {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(None)?;
+            map.serialize_entry("id", &self.id)?;
+            if !::std::vec::Vec::is_empty(&self.lifecycle_stages) {
+                map.serialize_entry("lifecycleStages", &self.lifecycle_stages)?;
+            }
+            if !::std::option::Option::is_none(&self.name) {
+                map.serialize_entry("name", &self.name)?;
+            }
+            for (key, value) in &self.extra {
+                let typed = match key.as_str() {
+                    "id" => true,
+                    "lifecycleStages" => !::std::vec::Vec::is_empty(&self.lifecycle_stages),
+                    "name" => !::std::option::Option::is_none(&self.name),
+                    _ => false,
+                };
+                if !typed {
+                    map.serialize_entry(key, value)?;
+                }
+            }
+            map.end()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for LifecycleStageTypeList {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            struct Visitor;
+            impl<'de> ::serde::de::Visitor<'de> for Visitor {
+                type Value = LifecycleStageTypeList;
+                fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                    f.write_str("an object LifecycleStageTypeList")
+                }
+                fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                    self,
+                    mut map: A,
+                ) -> ::std::result::Result<LifecycleStageTypeList, A::Error> {
+                    let mut extra = ::serde_json::Map::new();
+                    let mut f0: ::std::option::Option<::std::vec::Vec<LifecycleStageType>> = None;
+                    while let Some(key) =
+                        map.next_key::<crmkit_runtime::__private::open::Key<'de>>()?
+                    {
+                        match key.as_str() {
+                            "lifecycleStageTypes" => {
+                                if f0.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "lifecycleStageTypes",
+                                    ));
+                                }
+                                let value: ::std::vec::Vec<LifecycleStageType> =
+                                    map.next_value()?;
+                                if ::std::vec::Vec::is_empty(&value) {
+                                    extra.insert(
+                                        "lifecycleStageTypes".to_owned(),
+                                        ::serde_json::Value::Array(::std::vec::Vec::new()),
+                                    );
+                                }
+                                f0 = Some(value);
+                            }
+                            _ => {
+                                let value: ::serde_json::Value = map.next_value()?;
+                                extra.insert(key.into_owned(), value);
+                            }
+                        }
+                    }
+                    Ok(LifecycleStageTypeList {
+                        lifecycle_stage_types: f0.unwrap_or_default(),
+                        extra,
+                    })
+                }
+            }
+            deserializer.deserialize_map(Visitor)
+        }
+    }
+    impl ::serde::Serialize for LifecycleStageTypeList {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(None)?;
+            if !::std::vec::Vec::is_empty(&self.lifecycle_stage_types) {
+                map.serialize_entry("lifecycleStageTypes", &self.lifecycle_stage_types)?;
+            }
+            for (key, value) in &self.extra {
+                let typed = match key.as_str() {
+                    "lifecycleStageTypes" => {
+                        !::std::vec::Vec::is_empty(&self.lifecycle_stage_types)
+                    }
+                    _ => false,
+                };
+                if !typed {
+                    map.serialize_entry(key, value)?;
+                }
+            }
+            map.end()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for NamedRef {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            struct Visitor;
+            impl<'de> ::serde::de::Visitor<'de> for Visitor {
+                type Value = NamedRef;
+                fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                    f.write_str("an object NamedRef")
+                }
+                fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                    self,
+                    mut map: A,
+                ) -> ::std::result::Result<NamedRef, A::Error> {
+                    let mut extra = ::serde_json::Map::new();
+                    let mut f0: ::std::option::Option<::std::option::Option<i64>> = None;
+                    let mut f1: ::std::option::Option<
+                        ::std::option::Option<::std::string::String>,
+                    > = None;
+                    while let Some(key) =
+                        map.next_key::<crmkit_runtime::__private::open::Key<'de>>()?
+                    {
+                        match key.as_str() {
+                            "id" => {
+                                if f0.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "id",
+                                    ));
+                                }
+                                let value: ::std::option::Option<i64> = map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra.insert("id".to_owned(), ::serde_json::Value::Null);
+                                }
+                                f0 = Some(value);
+                            }
+                            "name" => {
+                                if f1.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "name",
+                                    ));
+                                }
+                                let value: ::std::option::Option<::std::string::String> =
+                                    map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra.insert("name".to_owned(), ::serde_json::Value::Null);
+                                }
+                                f1 = Some(value);
+                            }
+                            _ => {
+                                let value: ::serde_json::Value = map.next_value()?;
+                                extra.insert(key.into_owned(), value);
+                            }
+                        }
+                    }
+                    Ok(NamedRef {
+                        id: f0.unwrap_or_default(),
+                        name: f1.unwrap_or_default(),
+                        extra,
+                    })
+                }
+            }
+            deserializer.deserialize_map(Visitor)
+        }
+    }
+    impl ::serde::Serialize for NamedRef {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(None)?;
+            if !::std::option::Option::is_none(&self.id) {
+                map.serialize_entry("id", &self.id)?;
+            }
+            if !::std::option::Option::is_none(&self.name) {
+                map.serialize_entry("name", &self.name)?;
+            }
+            for (key, value) in &self.extra {
+                let typed = match key.as_str() {
+                    "id" => !::std::option::Option::is_none(&self.id),
+                    "name" => !::std::option::Option::is_none(&self.name),
+                    _ => false,
+                };
+                if !typed {
+                    map.serialize_entry(key, value)?;
+                }
+            }
+            map.end()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for PhaseRef {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            struct Visitor;
+            impl<'de> ::serde::de::Visitor<'de> for Visitor {
+                type Value = PhaseRef;
+                fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                    f.write_str("an object PhaseRef")
+                }
+                fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                    self,
+                    mut map: A,
+                ) -> ::std::result::Result<PhaseRef, A::Error> {
+                    let mut extra = ::serde_json::Map::new();
+                    let mut f0: ::std::option::Option<::std::option::Option<i64>> = None;
+                    let mut f1: ::std::option::Option<
+                        ::std::option::Option<::std::string::String>,
+                    > = None;
+                    let mut f2: ::std::option::Option<::std::option::Option<i32>> = None;
+                    while let Some(key) =
+                        map.next_key::<crmkit_runtime::__private::open::Key<'de>>()?
+                    {
+                        match key.as_str() {
+                            "id" => {
+                                if f0.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "id",
+                                    ));
+                                }
+                                let value: ::std::option::Option<i64> = map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra.insert("id".to_owned(), ::serde_json::Value::Null);
+                                }
+                                f0 = Some(value);
+                            }
+                            "name" => {
+                                if f1.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "name",
+                                    ));
+                                }
+                                let value: ::std::option::Option<::std::string::String> =
+                                    map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra.insert("name".to_owned(), ::serde_json::Value::Null);
+                                }
+                                f1 = Some(value);
+                            }
+                            "status" => {
+                                if f2.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "status",
+                                    ));
+                                }
+                                let value: ::std::option::Option<i32> = map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra.insert("status".to_owned(), ::serde_json::Value::Null);
+                                }
+                                f2 = Some(value);
+                            }
+                            _ => {
+                                let value: ::serde_json::Value = map.next_value()?;
+                                extra.insert(key.into_owned(), value);
+                            }
+                        }
+                    }
+                    Ok(PhaseRef {
+                        id: f0.unwrap_or_default(),
+                        name: f1.unwrap_or_default(),
+                        status: f2.unwrap_or_default(),
+                        extra,
+                    })
+                }
+            }
+            deserializer.deserialize_map(Visitor)
+        }
+    }
+    impl ::serde::Serialize for PhaseRef {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(None)?;
+            if !::std::option::Option::is_none(&self.id) {
+                map.serialize_entry("id", &self.id)?;
+            }
+            if !::std::option::Option::is_none(&self.name) {
+                map.serialize_entry("name", &self.name)?;
+            }
+            if !::std::option::Option::is_none(&self.status) {
+                map.serialize_entry("status", &self.status)?;
+            }
+            for (key, value) in &self.extra {
+                let typed = match key.as_str() {
+                    "id" => !::std::option::Option::is_none(&self.id),
+                    "name" => !::std::option::Option::is_none(&self.name),
+                    "status" => !::std::option::Option::is_none(&self.status),
+                    _ => false,
+                };
+                if !typed {
+                    map.serialize_entry(key, value)?;
+                }
+            }
+            map.end()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for PhaseStay {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            struct Visitor;
+            impl<'de> ::serde::de::Visitor<'de> for Visitor {
+                type Value = PhaseStay;
+                fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                    f.write_str("an object PhaseStay")
+                }
+                fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                    self,
+                    mut map: A,
+                ) -> ::std::result::Result<PhaseStay, A::Error> {
+                    let mut extra = ::serde_json::Map::new();
+                    let mut f0: ::std::option::Option<::std::option::Option<i64>> = None;
+                    let mut f1: ::std::option::Option<::std::option::Option<bool>> = None;
+                    let mut f2: ::std::option::Option<
+                        ::std::option::Option<::std::string::String>,
+                    > = None;
+                    let mut f3: ::std::option::Option<::std::option::Option<i32>> = None;
+                    while let Some(key) =
+                        map.next_key::<crmkit_runtime::__private::open::Key<'de>>()?
+                    {
+                        match key.as_str() {
+                            "id" => {
+                                if f0.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "id",
+                                    ));
+                                }
+                                let value: ::std::option::Option<i64> = map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra.insert("id".to_owned(), ::serde_json::Value::Null);
+                                }
+                                f0 = Some(value);
+                            }
+                            "isCurrentPhase" => {
+                                if f1.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "isCurrentPhase",
+                                    ));
+                                }
+                                let value: ::std::option::Option<bool> = map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra.insert(
+                                        "isCurrentPhase".to_owned(),
+                                        ::serde_json::Value::Null,
+                                    );
+                                }
+                                f1 = Some(value);
+                            }
+                            "name" => {
+                                if f2.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "name",
+                                    ));
+                                }
+                                let value: ::std::option::Option<::std::string::String> =
+                                    map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra.insert("name".to_owned(), ::serde_json::Value::Null);
+                                }
+                                f2 = Some(value);
+                            }
+                            "phaseStayDays" => {
+                                if f3.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "phaseStayDays",
+                                    ));
+                                }
+                                let value: ::std::option::Option<i32> = map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra.insert(
+                                        "phaseStayDays".to_owned(),
+                                        ::serde_json::Value::Null,
+                                    );
+                                }
+                                f3 = Some(value);
+                            }
+                            _ => {
+                                let value: ::serde_json::Value = map.next_value()?;
+                                extra.insert(key.into_owned(), value);
+                            }
+                        }
+                    }
+                    Ok(PhaseStay {
+                        id: f0.unwrap_or_default(),
+                        is_current_phase: f1.unwrap_or_default(),
+                        name: f2.unwrap_or_default(),
+                        phase_stay_days: f3.unwrap_or_default(),
+                        extra,
+                    })
+                }
+            }
+            deserializer.deserialize_map(Visitor)
+        }
+    }
+    impl ::serde::Serialize for PhaseStay {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(None)?;
+            if !::std::option::Option::is_none(&self.id) {
+                map.serialize_entry("id", &self.id)?;
+            }
+            if !::std::option::Option::is_none(&self.is_current_phase) {
+                map.serialize_entry("isCurrentPhase", &self.is_current_phase)?;
+            }
+            if !::std::option::Option::is_none(&self.name) {
+                map.serialize_entry("name", &self.name)?;
+            }
+            if !::std::option::Option::is_none(&self.phase_stay_days) {
+                map.serialize_entry("phaseStayDays", &self.phase_stay_days)?;
+            }
+            for (key, value) in &self.extra {
+                let typed = match key.as_str() {
+                    "id" => !::std::option::Option::is_none(&self.id),
+                    "isCurrentPhase" => !::std::option::Option::is_none(&self.is_current_phase),
+                    "name" => !::std::option::Option::is_none(&self.name),
+                    "phaseStayDays" => !::std::option::Option::is_none(&self.phase_stay_days),
+                    _ => false,
+                };
+                if !typed {
+                    map.serialize_entry(key, value)?;
+                }
+            }
+            map.end()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for RoleList {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            struct Visitor;
+            impl<'de> ::serde::de::Visitor<'de> for Visitor {
+                type Value = RoleList;
+                fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                    f.write_str("an object RoleList")
+                }
+                fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                    self,
+                    mut map: A,
+                ) -> ::std::result::Result<RoleList, A::Error> {
+                    let mut extra = ::serde_json::Map::new();
+                    let mut f0: ::std::option::Option<i32> = None;
+                    let mut f1: ::std::option::Option<::std::vec::Vec<NamedRef>> = None;
+                    let mut f2: ::std::option::Option<i64> = None;
+                    while let Some(key) =
+                        map.next_key::<crmkit_runtime::__private::open::Key<'de>>()?
+                    {
+                        match key.as_str() {
+                            "page" => {
+                                if f0.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "page",
+                                    ));
+                                }
+                                let value: i32 = map.next_value()?;
+                                f0 = Some(value);
+                            }
+                            "roles" => {
+                                if f1.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "roles",
+                                    ));
+                                }
+                                let value: ::std::vec::Vec<NamedRef> = map.next_value()?;
+                                if ::std::vec::Vec::is_empty(&value) {
+                                    extra.insert(
+                                        "roles".to_owned(),
+                                        ::serde_json::Value::Array(::std::vec::Vec::new()),
+                                    );
+                                }
+                                f1 = Some(value);
+                            }
+                            "totalCount" => {
+                                if f2.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "totalCount",
+                                    ));
+                                }
+                                let value: i64 = map.next_value()?;
+                                f2 = Some(value);
+                            }
+                            _ => {
+                                let value: ::serde_json::Value = map.next_value()?;
+                                extra.insert(key.into_owned(), value);
+                            }
+                        }
+                    }
+                    Ok(RoleList {
+                        page: match f0 {
+                            Some(v) => v,
+                            None => {
+                                return Err(<A::Error as ::serde::de::Error>::missing_field(
+                                    "page",
+                                ));
+                            }
+                        },
+                        roles: f1.unwrap_or_default(),
+                        total_count: match f2 {
+                            Some(v) => v,
+                            None => {
+                                return Err(<A::Error as ::serde::de::Error>::missing_field(
+                                    "totalCount",
+                                ));
+                            }
+                        },
+                        extra,
+                    })
+                }
+            }
+            deserializer.deserialize_map(Visitor)
+        }
+    }
+    impl ::serde::Serialize for RoleList {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(None)?;
+            map.serialize_entry("page", &self.page)?;
+            if !::std::vec::Vec::is_empty(&self.roles) {
+                map.serialize_entry("roles", &self.roles)?;
+            }
+            map.serialize_entry("totalCount", &self.total_count)?;
+            for (key, value) in &self.extra {
+                let typed = match key.as_str() {
+                    "page" => true,
+                    "roles" => !::std::vec::Vec::is_empty(&self.roles),
+                    "totalCount" => true,
+                    _ => false,
+                };
+                if !typed {
+                    map.serialize_entry(key, value)?;
+                }
+            }
+            map.end()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for SelectedOption {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            struct Visitor;
+            impl<'de> ::serde::de::Visitor<'de> for Visitor {
+                type Value = SelectedOption;
+                fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                    f.write_str("an object SelectedOption")
+                }
+                fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                    self,
+                    mut map: A,
+                ) -> ::std::result::Result<SelectedOption, A::Error> {
+                    let mut extra = ::serde_json::Map::new();
+                    let mut f0: ::std::option::Option<::std::option::Option<i64>> = None;
+                    let mut f1: ::std::option::Option<::std::option::Option<i64>> = None;
+                    let mut f2: ::std::option::Option<::std::option::Option<i64>> = None;
+                    let mut f3: ::std::option::Option<::std::option::Option<i64>> = None;
+                    let mut f4: ::std::option::Option<
+                        ::std::option::Option<::std::string::String>,
+                    > = None;
+                    let mut f5: ::std::option::Option<::std::option::Option<::serde_json::Value>> =
+                        None;
+                    while let Some(key) =
+                        map.next_key::<crmkit_runtime::__private::open::Key<'de>>()?
+                    {
+                        match key.as_str() {
+                            "contactCustomItemOptionId" => {
+                                if f0.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "contactCustomItemOptionId",
+                                    ));
+                                }
+                                let value: ::std::option::Option<i64> = map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra.insert(
+                                        "contactCustomItemOptionId".to_owned(),
+                                        ::serde_json::Value::Null,
+                                    );
+                                }
+                                f0 = Some(value);
+                            }
+                            "customerCustomItemOptionId" => {
+                                if f1.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "customerCustomItemOptionId",
+                                    ));
+                                }
+                                let value: ::std::option::Option<i64> = map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra.insert(
+                                        "customerCustomItemOptionId".to_owned(),
+                                        ::serde_json::Value::Null,
+                                    );
+                                }
+                                f1 = Some(value);
+                            }
+                            "dealCustomItemOptionId" => {
+                                if f2.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "dealCustomItemOptionId",
+                                    ));
+                                }
+                                let value: ::std::option::Option<i64> = map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra.insert(
+                                        "dealCustomItemOptionId".to_owned(),
+                                        ::serde_json::Value::Null,
+                                    );
+                                }
+                                f2 = Some(value);
+                            }
+                            "id" => {
+                                if f3.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "id",
+                                    ));
+                                }
+                                let value: ::std::option::Option<i64> = map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra.insert("id".to_owned(), ::serde_json::Value::Null);
+                                }
+                                f3 = Some(value);
+                            }
+                            "label" => {
+                                if f4.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "label",
+                                    ));
+                                }
+                                let value: ::std::option::Option<::std::string::String> =
+                                    map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra.insert("label".to_owned(), ::serde_json::Value::Null);
+                                }
+                                f4 = Some(value);
+                            }
+                            "value" => {
+                                if f5.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "value",
+                                    ));
+                                }
+                                let value: ::std::option::Option<::serde_json::Value> =
+                                    map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra.insert("value".to_owned(), ::serde_json::Value::Null);
+                                }
+                                f5 = Some(value);
+                            }
+                            _ => {
+                                let value: ::serde_json::Value = map.next_value()?;
+                                extra.insert(key.into_owned(), value);
+                            }
+                        }
+                    }
+                    Ok(SelectedOption {
+                        contact_custom_item_option_id: f0.unwrap_or_default(),
+                        customer_custom_item_option_id: f1.unwrap_or_default(),
+                        deal_custom_item_option_id: f2.unwrap_or_default(),
+                        id: f3.unwrap_or_default(),
+                        label: f4.unwrap_or_default(),
+                        value: f5.unwrap_or_default(),
+                        extra,
+                    })
+                }
+            }
+            deserializer.deserialize_map(Visitor)
+        }
+    }
+    impl ::serde::Serialize for SelectedOption {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(None)?;
+            if !::std::option::Option::is_none(&self.contact_custom_item_option_id) {
+                map.serialize_entry(
+                    "contactCustomItemOptionId",
+                    &self.contact_custom_item_option_id,
+                )?;
+            }
+            if !::std::option::Option::is_none(&self.customer_custom_item_option_id) {
+                map.serialize_entry(
+                    "customerCustomItemOptionId",
+                    &self.customer_custom_item_option_id,
+                )?;
+            }
+            if !::std::option::Option::is_none(&self.deal_custom_item_option_id) {
+                map.serialize_entry("dealCustomItemOptionId", &self.deal_custom_item_option_id)?;
+            }
+            if !::std::option::Option::is_none(&self.id) {
+                map.serialize_entry("id", &self.id)?;
+            }
+            if !::std::option::Option::is_none(&self.label) {
+                map.serialize_entry("label", &self.label)?;
+            }
+            if !::std::option::Option::is_none(&self.value) {
+                map.serialize_entry("value", &self.value)?;
+            }
+            for (key, value) in &self.extra {
+                let typed = match key.as_str() {
+                    "contactCustomItemOptionId" => {
+                        !::std::option::Option::is_none(&self.contact_custom_item_option_id)
+                    }
+                    "customerCustomItemOptionId" => {
+                        !::std::option::Option::is_none(&self.customer_custom_item_option_id)
+                    }
+                    "dealCustomItemOptionId" => {
+                        !::std::option::Option::is_none(&self.deal_custom_item_option_id)
+                    }
+                    "id" => !::std::option::Option::is_none(&self.id),
+                    "label" => !::std::option::Option::is_none(&self.label),
+                    "value" => !::std::option::Option::is_none(&self.value),
+                    _ => false,
+                };
+                if !typed {
+                    map.serialize_entry(key, value)?;
+                }
+            }
+            map.end()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for User {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            struct Visitor;
+            impl<'de> ::serde::de::Visitor<'de> for Visitor {
+                type Value = User;
+                fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                    f.write_str("an object User")
+                }
+                fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                    self,
+                    mut map: A,
+                ) -> ::std::result::Result<User, A::Error> {
+                    let mut extra = ::serde_json::Map::new();
+                    let mut f0: ::std::option::Option<
+                        ::std::option::Option<::std::string::String>,
+                    > = None;
+                    let mut f1: ::std::option::Option<i64> = None;
+                    let mut f2: ::std::option::Option<
+                        ::std::option::Option<::std::string::String>,
+                    > = None;
+                    let mut f3: ::std::option::Option<::std::option::Option<NamedRef>> = None;
+                    let mut f4: ::std::option::Option<::std::option::Option<NamedRef>> = None;
+                    let mut f5: ::std::option::Option<::std::vec::Vec<NamedRef>> = None;
+                    while let Some(key) =
+                        map.next_key::<crmkit_runtime::__private::open::Key<'de>>()?
+                    {
+                        match key.as_str() {
+                            "email" => {
+                                if f0.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "email",
+                                    ));
+                                }
+                                let value: ::std::option::Option<::std::string::String> =
+                                    map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra.insert("email".to_owned(), ::serde_json::Value::Null);
+                                }
+                                f0 = Some(value);
+                            }
+                            "id" => {
+                                if f1.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "id",
+                                    ));
+                                }
+                                let value: i64 = map.next_value()?;
+                                f1 = Some(value);
+                            }
+                            "name" => {
+                                if f2.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "name",
+                                    ));
+                                }
+                                let value: ::std::option::Option<::std::string::String> =
+                                    map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra.insert("name".to_owned(), ::serde_json::Value::Null);
+                                }
+                                f2 = Some(value);
+                            }
+                            "profile" => {
+                                if f3.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "profile",
+                                    ));
+                                }
+                                let value: ::std::option::Option<NamedRef> = map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra.insert("profile".to_owned(), ::serde_json::Value::Null);
+                                }
+                                f3 = Some(value);
+                            }
+                            "role" => {
+                                if f4.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "role",
+                                    ));
+                                }
+                                let value: ::std::option::Option<NamedRef> = map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra.insert("role".to_owned(), ::serde_json::Value::Null);
+                                }
+                                f4 = Some(value);
+                            }
+                            "userGroups" => {
+                                if f5.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "userGroups",
+                                    ));
+                                }
+                                let value: ::std::vec::Vec<NamedRef> = map.next_value()?;
+                                if ::std::vec::Vec::is_empty(&value) {
+                                    extra.insert(
+                                        "userGroups".to_owned(),
+                                        ::serde_json::Value::Array(::std::vec::Vec::new()),
+                                    );
+                                }
+                                f5 = Some(value);
+                            }
+                            _ => {
+                                let value: ::serde_json::Value = map.next_value()?;
+                                extra.insert(key.into_owned(), value);
+                            }
+                        }
+                    }
+                    Ok(User {
+                        email: f0.unwrap_or_default(),
+                        id: match f1 {
+                            Some(v) => v,
+                            None => {
+                                return Err(<A::Error as ::serde::de::Error>::missing_field("id"));
+                            }
+                        },
+                        name: f2.unwrap_or_default(),
+                        profile: f3.unwrap_or_default(),
+                        role: f4.unwrap_or_default(),
+                        user_groups: f5.unwrap_or_default(),
+                        extra,
+                    })
+                }
+            }
+            deserializer.deserialize_map(Visitor)
+        }
+    }
+    impl ::serde::Serialize for User {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(None)?;
+            if !::std::option::Option::is_none(&self.email) {
+                map.serialize_entry("email", &self.email)?;
+            }
+            map.serialize_entry("id", &self.id)?;
+            if !::std::option::Option::is_none(&self.name) {
+                map.serialize_entry("name", &self.name)?;
+            }
+            if !::std::option::Option::is_none(&self.profile) {
+                map.serialize_entry("profile", &self.profile)?;
+            }
+            if !::std::option::Option::is_none(&self.role) {
+                map.serialize_entry("role", &self.role)?;
+            }
+            if !::std::vec::Vec::is_empty(&self.user_groups) {
+                map.serialize_entry("userGroups", &self.user_groups)?;
+            }
+            for (key, value) in &self.extra {
+                let typed = match key.as_str() {
+                    "email" => !::std::option::Option::is_none(&self.email),
+                    "id" => true,
+                    "name" => !::std::option::Option::is_none(&self.name),
+                    "profile" => !::std::option::Option::is_none(&self.profile),
+                    "role" => !::std::option::Option::is_none(&self.role),
+                    "userGroups" => !::std::vec::Vec::is_empty(&self.user_groups),
+                    _ => false,
+                };
+                if !typed {
+                    map.serialize_entry(key, value)?;
+                }
+            }
+            map.end()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for UserGroup {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            struct Visitor;
+            impl<'de> ::serde::de::Visitor<'de> for Visitor {
+                type Value = UserGroup;
+                fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                    f.write_str("an object UserGroup")
+                }
+                fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                    self,
+                    mut map: A,
+                ) -> ::std::result::Result<UserGroup, A::Error> {
+                    let mut extra = ::serde_json::Map::new();
+                    let mut f0: ::std::option::Option<i64> = None;
+                    let mut f1: ::std::option::Option<
+                        ::std::option::Option<::std::string::String>,
+                    > = None;
+                    let mut f2: ::std::option::Option<::std::option::Option<i32>> = None;
+                    let mut f3: ::std::option::Option<::std::vec::Vec<UserSummary>> = None;
+                    while let Some(key) =
+                        map.next_key::<crmkit_runtime::__private::open::Key<'de>>()?
+                    {
+                        match key.as_str() {
+                            "id" => {
+                                if f0.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "id",
+                                    ));
+                                }
+                                let value: i64 = map.next_value()?;
+                                f0 = Some(value);
+                            }
+                            "name" => {
+                                if f1.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "name",
+                                    ));
+                                }
+                                let value: ::std::option::Option<::std::string::String> =
+                                    map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra.insert("name".to_owned(), ::serde_json::Value::Null);
+                                }
+                                f1 = Some(value);
+                            }
+                            "orderNum" => {
+                                if f2.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "orderNum",
+                                    ));
+                                }
+                                let value: ::std::option::Option<i32> = map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra.insert("orderNum".to_owned(), ::serde_json::Value::Null);
+                                }
+                                f2 = Some(value);
+                            }
+                            "users" => {
+                                if f3.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "users",
+                                    ));
+                                }
+                                let value: ::std::vec::Vec<UserSummary> = map.next_value()?;
+                                if ::std::vec::Vec::is_empty(&value) {
+                                    extra.insert(
+                                        "users".to_owned(),
+                                        ::serde_json::Value::Array(::std::vec::Vec::new()),
+                                    );
+                                }
+                                f3 = Some(value);
+                            }
+                            _ => {
+                                let value: ::serde_json::Value = map.next_value()?;
+                                extra.insert(key.into_owned(), value);
+                            }
+                        }
+                    }
+                    Ok(UserGroup {
+                        id: match f0 {
+                            Some(v) => v,
+                            None => {
+                                return Err(<A::Error as ::serde::de::Error>::missing_field("id"));
+                            }
+                        },
+                        name: f1.unwrap_or_default(),
+                        order_num: f2.unwrap_or_default(),
+                        users: f3.unwrap_or_default(),
+                        extra,
+                    })
+                }
+            }
+            deserializer.deserialize_map(Visitor)
+        }
+    }
+    impl ::serde::Serialize for UserGroup {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(None)?;
+            map.serialize_entry("id", &self.id)?;
+            if !::std::option::Option::is_none(&self.name) {
+                map.serialize_entry("name", &self.name)?;
+            }
+            if !::std::option::Option::is_none(&self.order_num) {
+                map.serialize_entry("orderNum", &self.order_num)?;
+            }
+            if !::std::vec::Vec::is_empty(&self.users) {
+                map.serialize_entry("users", &self.users)?;
+            }
+            for (key, value) in &self.extra {
+                let typed = match key.as_str() {
+                    "id" => true,
+                    "name" => !::std::option::Option::is_none(&self.name),
+                    "orderNum" => !::std::option::Option::is_none(&self.order_num),
+                    "users" => !::std::vec::Vec::is_empty(&self.users),
+                    _ => false,
+                };
+                if !typed {
+                    map.serialize_entry(key, value)?;
+                }
+            }
+            map.end()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for UserGroupList {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            struct Visitor;
+            impl<'de> ::serde::de::Visitor<'de> for Visitor {
+                type Value = UserGroupList;
+                fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                    f.write_str("an object UserGroupList")
+                }
+                fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                    self,
+                    mut map: A,
+                ) -> ::std::result::Result<UserGroupList, A::Error> {
+                    let mut extra = ::serde_json::Map::new();
+                    let mut f0: ::std::option::Option<i32> = None;
+                    let mut f1: ::std::option::Option<i64> = None;
+                    let mut f2: ::std::option::Option<::std::vec::Vec<UserGroup>> = None;
+                    while let Some(key) =
+                        map.next_key::<crmkit_runtime::__private::open::Key<'de>>()?
+                    {
+                        match key.as_str() {
+                            "page" => {
+                                if f0.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "page",
+                                    ));
+                                }
+                                let value: i32 = map.next_value()?;
+                                f0 = Some(value);
+                            }
+                            "totalCount" => {
+                                if f1.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "totalCount",
+                                    ));
+                                }
+                                let value: i64 = map.next_value()?;
+                                f1 = Some(value);
+                            }
+                            "userGroups" => {
+                                if f2.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "userGroups",
+                                    ));
+                                }
+                                let value: ::std::vec::Vec<UserGroup> = map.next_value()?;
+                                if ::std::vec::Vec::is_empty(&value) {
+                                    extra.insert(
+                                        "userGroups".to_owned(),
+                                        ::serde_json::Value::Array(::std::vec::Vec::new()),
+                                    );
+                                }
+                                f2 = Some(value);
+                            }
+                            _ => {
+                                let value: ::serde_json::Value = map.next_value()?;
+                                extra.insert(key.into_owned(), value);
+                            }
+                        }
+                    }
+                    Ok(UserGroupList {
+                        page: match f0 {
+                            Some(v) => v,
+                            None => {
+                                return Err(<A::Error as ::serde::de::Error>::missing_field(
+                                    "page",
+                                ));
+                            }
+                        },
+                        total_count: match f1 {
+                            Some(v) => v,
+                            None => {
+                                return Err(<A::Error as ::serde::de::Error>::missing_field(
+                                    "totalCount",
+                                ));
+                            }
+                        },
+                        user_groups: f2.unwrap_or_default(),
+                        extra,
+                    })
+                }
+            }
+            deserializer.deserialize_map(Visitor)
+        }
+    }
+    impl ::serde::Serialize for UserGroupList {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(None)?;
+            map.serialize_entry("page", &self.page)?;
+            map.serialize_entry("totalCount", &self.total_count)?;
+            if !::std::vec::Vec::is_empty(&self.user_groups) {
+                map.serialize_entry("userGroups", &self.user_groups)?;
+            }
+            for (key, value) in &self.extra {
+                let typed = match key.as_str() {
+                    "page" => true,
+                    "totalCount" => true,
+                    "userGroups" => !::std::vec::Vec::is_empty(&self.user_groups),
+                    _ => false,
+                };
+                if !typed {
+                    map.serialize_entry(key, value)?;
+                }
+            }
+            map.end()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for UserList {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            struct Visitor;
+            impl<'de> ::serde::de::Visitor<'de> for Visitor {
+                type Value = UserList;
+                fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                    f.write_str("an object UserList")
+                }
+                fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                    self,
+                    mut map: A,
+                ) -> ::std::result::Result<UserList, A::Error> {
+                    let mut extra = ::serde_json::Map::new();
+                    let mut f0: ::std::option::Option<i32> = None;
+                    let mut f1: ::std::option::Option<i64> = None;
+                    let mut f2: ::std::option::Option<::std::vec::Vec<User>> = None;
+                    while let Some(key) =
+                        map.next_key::<crmkit_runtime::__private::open::Key<'de>>()?
+                    {
+                        match key.as_str() {
+                            "page" => {
+                                if f0.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "page",
+                                    ));
+                                }
+                                let value: i32 = map.next_value()?;
+                                f0 = Some(value);
+                            }
+                            "totalCount" => {
+                                if f1.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "totalCount",
+                                    ));
+                                }
+                                let value: i64 = map.next_value()?;
+                                f1 = Some(value);
+                            }
+                            "users" => {
+                                if f2.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "users",
+                                    ));
+                                }
+                                let value: ::std::vec::Vec<User> = map.next_value()?;
+                                if ::std::vec::Vec::is_empty(&value) {
+                                    extra.insert(
+                                        "users".to_owned(),
+                                        ::serde_json::Value::Array(::std::vec::Vec::new()),
+                                    );
+                                }
+                                f2 = Some(value);
+                            }
+                            _ => {
+                                let value: ::serde_json::Value = map.next_value()?;
+                                extra.insert(key.into_owned(), value);
+                            }
+                        }
+                    }
+                    Ok(UserList {
+                        page: match f0 {
+                            Some(v) => v,
+                            None => {
+                                return Err(<A::Error as ::serde::de::Error>::missing_field(
+                                    "page",
+                                ));
+                            }
+                        },
+                        total_count: match f1 {
+                            Some(v) => v,
+                            None => {
+                                return Err(<A::Error as ::serde::de::Error>::missing_field(
+                                    "totalCount",
+                                ));
+                            }
+                        },
+                        users: f2.unwrap_or_default(),
+                        extra,
+                    })
+                }
+            }
+            deserializer.deserialize_map(Visitor)
+        }
+    }
+    impl ::serde::Serialize for UserList {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(None)?;
+            map.serialize_entry("page", &self.page)?;
+            map.serialize_entry("totalCount", &self.total_count)?;
+            if !::std::vec::Vec::is_empty(&self.users) {
+                map.serialize_entry("users", &self.users)?;
+            }
+            for (key, value) in &self.extra {
+                let typed = match key.as_str() {
+                    "page" => true,
+                    "totalCount" => true,
+                    "users" => !::std::vec::Vec::is_empty(&self.users),
+                    _ => false,
+                };
+                if !typed {
+                    map.serialize_entry(key, value)?;
+                }
+            }
+            map.end()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for UserSummary {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            struct Visitor;
+            impl<'de> ::serde::de::Visitor<'de> for Visitor {
+                type Value = UserSummary;
+                fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                    f.write_str("an object UserSummary")
+                }
+                fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                    self,
+                    mut map: A,
+                ) -> ::std::result::Result<UserSummary, A::Error> {
+                    let mut extra = ::serde_json::Map::new();
+                    let mut f0: ::std::option::Option<
+                        ::std::option::Option<::std::string::String>,
+                    > = None;
+                    let mut f1: ::std::option::Option<::std::option::Option<i64>> = None;
+                    let mut f2: ::std::option::Option<
+                        ::std::option::Option<::std::string::String>,
+                    > = None;
+                    while let Some(key) =
+                        map.next_key::<crmkit_runtime::__private::open::Key<'de>>()?
+                    {
+                        match key.as_str() {
+                            "email" => {
+                                if f0.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "email",
+                                    ));
+                                }
+                                let value: ::std::option::Option<::std::string::String> =
+                                    map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra.insert("email".to_owned(), ::serde_json::Value::Null);
+                                }
+                                f0 = Some(value);
+                            }
+                            "id" => {
+                                if f1.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "id",
+                                    ));
+                                }
+                                let value: ::std::option::Option<i64> = map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra.insert("id".to_owned(), ::serde_json::Value::Null);
+                                }
+                                f1 = Some(value);
+                            }
+                            "name" => {
+                                if f2.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "name",
+                                    ));
+                                }
+                                let value: ::std::option::Option<::std::string::String> =
+                                    map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra.insert("name".to_owned(), ::serde_json::Value::Null);
+                                }
+                                f2 = Some(value);
+                            }
+                            _ => {
+                                let value: ::serde_json::Value = map.next_value()?;
+                                extra.insert(key.into_owned(), value);
+                            }
+                        }
+                    }
+                    Ok(UserSummary {
+                        email: f0.unwrap_or_default(),
+                        id: f1.unwrap_or_default(),
+                        name: f2.unwrap_or_default(),
+                        extra,
+                    })
+                }
+            }
+            deserializer.deserialize_map(Visitor)
+        }
+    }
+    impl ::serde::Serialize for UserSummary {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(None)?;
+            if !::std::option::Option::is_none(&self.email) {
+                map.serialize_entry("email", &self.email)?;
+            }
+            if !::std::option::Option::is_none(&self.id) {
+                map.serialize_entry("id", &self.id)?;
+            }
+            if !::std::option::Option::is_none(&self.name) {
+                map.serialize_entry("name", &self.name)?;
+            }
+            for (key, value) in &self.extra {
+                let typed = match key.as_str() {
+                    "email" => !::std::option::Option::is_none(&self.email),
+                    "id" => !::std::option::Option::is_none(&self.id),
+                    "name" => !::std::option::Option::is_none(&self.name),
+                    _ => false,
+                };
+                if !typed {
+                    map.serialize_entry(key, value)?;
+                }
+            }
+            map.end()
+        }
+    }
 }
 #[derive(Clone, Debug)]
 /// Client for Mazrica Open API
@@ -27418,13 +37650,14 @@ pub mod __fuzz {
         "remove_user_group_member",
         "list_users",
     ];
-    /// Classifies and decodes `body` as the answer to `operation`; `None` for an unknown id.
+    /// Classifies and decodes `body` as the answer to `operation`, and encodes the decoded value again as JSON (`Ok(None)` for an answer without a JSON body); `None` for an unknown id.
     pub fn decode<P: crmkit_runtime::Profile>(
         profile: &P,
         operation: &str,
         status: ::reqwest::StatusCode,
         body: &[u8],
-    ) -> ::std::option::Option<bool> {
+    ) -> ::std::option::Option<crmkit_runtime::Result<::std::option::Option<::serde_json::Value>>>
+    {
         Some(match operation {
             "list_action_custom_items" => {
                 const OP: crmkit_runtime::Operation = crmkit_runtime::Operation {

@@ -19,6 +19,7 @@ pub mod builder;
 pub mod config;
 pub mod download;
 pub mod error;
+mod open;
 pub mod paging;
 pub mod pipeline;
 pub mod profile;
@@ -60,6 +61,11 @@ pub mod prelude {
 #[doc(hidden)]
 pub mod __private {
     pub use progenitor_client;
+
+    /// The generated open objects' one-pass decoding (`open.rs`).
+    pub mod open {
+        pub use crate::open::*;
+    }
 
     /// Entry points of the fuzz targets (`fuzz/`): the decoders a hostile server reaches.
     pub mod fuzz {
@@ -115,16 +121,21 @@ pub mod __private {
             }
         }
 
-        /// The answer to `op` of `profile`'s vendor, decoded as `T` (or only classified,
-        /// for operations without a JSON body).
-        pub fn decode<P: Profile, T: DeserializeOwned>(
+        /// The answer to `op` of `profile`'s vendor, decoded as `T` and encoded again as
+        /// JSON (`None` for operations without a JSON body, which are only classified).
+        pub fn decode<P: Profile, T: DeserializeOwned + serde::Serialize>(
             profile: &P,
             op: &Operation,
             status: StatusCode,
             body: &[u8],
             decode_as: bool,
-        ) -> bool {
-            settle::<P, T>(profile, op, answer(status, body), decode_as).is_ok()
+        ) -> Result<Option<serde_json::Value>, Error> {
+            match settle::<P, T>(profile, op, answer(status, body), decode_as)? {
+                Some(value) => serde_json::to_value(&value)
+                    .map(Some)
+                    .map_err(|e| Error::InvalidRequest(format!("{}: {e}", op.id))),
+                None => Ok(None),
+            }
         }
     }
 

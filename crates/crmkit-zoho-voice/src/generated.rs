@@ -10,72 +10,135 @@ use progenitor_client::{ClientHooks, OperationInfo, RequestBuilderExt, encode_pa
 pub mod types {
     /// A contact as the API returns it. Empty fields come back as `""`. Fields not
     /// described here are kept (`additionalProperties`).
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct Contact {
         ///Postal address.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[cfg_attr(
+            feature = "schemars",
+            serde(skip_serializing_if = "::std::option::Option::is_none")
+        )]
         pub address: ::std::option::Option<::std::string::String>,
         ///Company name.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[cfg_attr(
+            feature = "schemars",
+            serde(skip_serializing_if = "::std::option::Option::is_none")
+        )]
         pub company: ::std::option::Option<::std::string::String>,
         pub contact_id: crmkit_runtime::Id,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[cfg_attr(
+            feature = "schemars",
+            serde(skip_serializing_if = "::std::option::Option::is_none")
+        )]
         pub contact_owner: ::std::option::Option<ContactOwner>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[cfg_attr(
+            feature = "schemars",
+            serde(skip_serializing_if = "::std::option::Option::is_none")
+        )]
         pub contact_status: ::std::option::Option<ContactStatusRef>,
         ///Country.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[cfg_attr(
+            feature = "schemars",
+            serde(skip_serializing_if = "::std::option::Option::is_none")
+        )]
         pub country: ::std::option::Option<::std::string::String>,
         ///Creation time in milliseconds since the Unix epoch.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[cfg_attr(
+            feature = "schemars",
+            serde(skip_serializing_if = "::std::option::Option::is_none")
+        )]
         pub created_time: ::std::option::Option<i64>,
         ///E-mail address.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[cfg_attr(
+            feature = "schemars",
+            serde(skip_serializing_if = "::std::option::Option::is_none")
+        )]
         pub email: ::std::option::Option<::std::string::String>,
         ///First name.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[cfg_attr(
+            feature = "schemars",
+            serde(skip_serializing_if = "::std::option::Option::is_none")
+        )]
         pub first_name: ::std::option::Option<::std::string::String>,
         ///Favourite flag, as a string; `""` when unset.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[cfg_attr(
+            feature = "schemars",
+            serde(skip_serializing_if = "::std::option::Option::is_none")
+        )]
         pub is_favourite: ::std::option::Option<::std::string::String>,
         ///Spam flag, as a string; `""` when unset.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[cfg_attr(
+            feature = "schemars",
+            serde(skip_serializing_if = "::std::option::Option::is_none")
+        )]
         pub is_spam: ::std::option::Option<::std::string::String>,
         ///Last name.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[cfg_attr(
+            feature = "schemars",
+            serde(skip_serializing_if = "::std::option::Option::is_none")
+        )]
         pub last_name: ::std::option::Option<::std::string::String>,
         ///Primary mobile number.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[cfg_attr(
+            feature = "schemars",
+            serde(skip_serializing_if = "::std::option::Option::is_none")
+        )]
         pub mobile: ::std::option::Option<::std::string::String>,
         ///Second mobile number.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[cfg_attr(
+            feature = "schemars",
+            serde(skip_serializing_if = "::std::option::Option::is_none")
+        )]
         pub mobile1: ::std::option::Option<::std::string::String>,
         ///Third mobile number.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[cfg_attr(
+            feature = "schemars",
+            serde(skip_serializing_if = "::std::option::Option::is_none")
+        )]
         pub mobile2: ::std::option::Option<::std::string::String>,
         ///Fourth mobile number.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[cfg_attr(
+            feature = "schemars",
+            serde(skip_serializing_if = "::std::option::Option::is_none")
+        )]
         pub mobile3: ::std::option::Option<::std::string::String>,
         ///Phone numbers of the contact, normalised by Zoho Voice.
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[cfg_attr(
+            feature = "schemars",
+            serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")
+        )]
         pub number: ::std::vec::Vec<::std::string::String>,
         ///Primary phone number.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[cfg_attr(
+            feature = "schemars",
+            serde(skip_serializing_if = "::std::option::Option::is_none")
+        )]
         pub phone: ::std::option::Option<::std::string::String>,
         ///Second phone number.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[cfg_attr(
+            feature = "schemars",
+            serde(skip_serializing_if = "::std::option::Option::is_none")
+        )]
         pub phone1: ::std::option::Option<::std::string::String>,
         ///Third phone number.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[cfg_attr(
+            feature = "schemars",
+            serde(skip_serializing_if = "::std::option::Option::is_none")
+        )]
         pub phone2: ::std::option::Option<::std::string::String>,
         ///Fourth phone number.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[cfg_attr(
+            feature = "schemars",
+            serde(skip_serializing_if = "::std::option::Option::is_none")
+        )]
         pub phone3: ::std::option::Option<::std::string::String>,
         ///State or province.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[cfg_attr(
+            feature = "schemars",
+            serde(skip_serializing_if = "::std::option::Option::is_none")
+        )]
         pub state: ::std::option::Option<::std::string::String>,
-        #[serde(flatten)]
+        #[cfg_attr(feature = "schemars", serde(flatten))]
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl Contact {
@@ -84,14 +147,14 @@ pub mod types {
         }
     }
     ///Success envelope carrying one contact (create, get, update).
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ContactEnvelope {
         ///Application status code, `"200"` on success.
         pub code: ::std::string::String,
         pub contacts: Contact,
         pub status: crmkit_runtime::Lenient<crate::types::ResponseStatusKnown>,
-        #[serde(flatten)]
+        #[cfg_attr(feature = "schemars", serde(flatten))]
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl ContactEnvelope {
@@ -164,16 +227,19 @@ pub mod types {
         }
     }
     ///Success envelope of `list_contacts`.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ContactList {
         ///Application status code, `"200"` on success.
         pub code: ::std::string::String,
         pub contacts: ::std::vec::Vec<Contact>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[cfg_attr(
+            feature = "schemars",
+            serde(skip_serializing_if = "::std::option::Option::is_none")
+        )]
         pub meta: ::std::option::Option<ListMeta>,
         pub status: crmkit_runtime::Lenient<crate::types::ResponseStatusKnown>,
-        #[serde(flatten)]
+        #[cfg_attr(feature = "schemars", serde(flatten))]
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl ContactList {
@@ -201,14 +267,14 @@ pub mod types {
         }
     }
     ///Success envelope of `list_contact_statuses`.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ContactStatusList {
         ///Application status code, `"200"` on success.
         pub code: ::std::string::String,
         pub contact_status: ::std::vec::Vec<ContactStatusRef>,
         pub status: crmkit_runtime::Lenient<crate::types::ResponseStatusKnown>,
-        #[serde(flatten)]
+        #[cfg_attr(feature = "schemars", serde(flatten))]
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl ContactStatusList {
@@ -217,14 +283,17 @@ pub mod types {
         }
     }
     ///A contact status, as `{id, display_value}`; ids come from `list_contact_statuses`.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ContactStatusRef {
         ///The status's display name, e.g. `VIP`.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[cfg_attr(
+            feature = "schemars",
+            serde(skip_serializing_if = "::std::option::Option::is_none")
+        )]
         pub display_value: ::std::option::Option<::std::string::String>,
         pub id: crmkit_runtime::Id,
-        #[serde(flatten)]
+        #[cfg_attr(feature = "schemars", serde(flatten))]
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl ContactStatusRef {
@@ -286,14 +355,14 @@ pub mod types {
         }
     }
     ///Success envelope of `delete_contact`; `contacts` is the deleted contact's id.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct DeletedContact {
         ///Application status code, `"200"` on success.
         pub code: ::std::string::String,
         pub contacts: crmkit_runtime::Id,
         pub status: crmkit_runtime::Lenient<crate::types::ResponseStatusKnown>,
-        #[serde(flatten)]
+        #[cfg_attr(feature = "schemars", serde(flatten))]
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl DeletedContact {
@@ -302,16 +371,19 @@ pub mod types {
         }
     }
     ///The failure envelope, `{code, message, status: "ERROR"}`.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ErrorEnvelope {
         ///Application error code.
         pub code: ::std::string::String,
         ///Human-readable error message.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[cfg_attr(
+            feature = "schemars",
+            serde(skip_serializing_if = "::std::option::Option::is_none")
+        )]
         pub message: ::std::option::Option<::std::string::String>,
         pub status: crmkit_runtime::Lenient<crate::types::ResponseStatusKnown>,
-        #[serde(flatten)]
+        #[cfg_attr(feature = "schemars", serde(flatten))]
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl ErrorEnvelope {
@@ -373,12 +445,12 @@ pub mod types {
         }
     }
     ///Paging information of `list_contacts`.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ListMeta {
         ///Total number of contacts when `totalCount=true` was sent, `-1` otherwise.
         pub total: i64,
-        #[serde(flatten)]
+        #[cfg_attr(feature = "schemars", serde(flatten))]
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl ListMeta {
@@ -492,14 +564,17 @@ pub mod types {
         }
     }
     ///A reference to a Zoho user, as `{display_value, id}`.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct UserRef {
         ///The user's display name.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[cfg_attr(
+            feature = "schemars",
+            serde(skip_serializing_if = "::std::option::Option::is_none")
+        )]
         pub display_value: ::std::option::Option<::std::string::String>,
         pub id: crmkit_runtime::Id,
-        #[serde(flatten)]
+        #[cfg_attr(feature = "schemars", serde(flatten))]
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl UserRef {
@@ -2077,6 +2152,1378 @@ pub mod types {
             Ok(Self(value.to_string()))
         }
     }
+    impl<'de> ::serde::Deserialize<'de> for Contact {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            struct Visitor;
+            impl<'de> ::serde::de::Visitor<'de> for Visitor {
+                type Value = Contact;
+                fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                    f.write_str("an object Contact")
+                }
+                fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                    self,
+                    mut map: A,
+                ) -> ::std::result::Result<Contact, A::Error> {
+                    let mut extra = ::serde_json::Map::new();
+                    let mut f0: ::std::option::Option<
+                        ::std::option::Option<::std::string::String>,
+                    > = None;
+                    let mut f1: ::std::option::Option<
+                        ::std::option::Option<::std::string::String>,
+                    > = None;
+                    let mut f2: ::std::option::Option<crmkit_runtime::Id> = None;
+                    let mut f3: ::std::option::Option<::std::option::Option<ContactOwner>> = None;
+                    let mut f4: ::std::option::Option<::std::option::Option<ContactStatusRef>> =
+                        None;
+                    let mut f5: ::std::option::Option<
+                        ::std::option::Option<::std::string::String>,
+                    > = None;
+                    let mut f6: ::std::option::Option<::std::option::Option<i64>> = None;
+                    let mut f7: ::std::option::Option<
+                        ::std::option::Option<::std::string::String>,
+                    > = None;
+                    let mut f8: ::std::option::Option<
+                        ::std::option::Option<::std::string::String>,
+                    > = None;
+                    let mut f9: ::std::option::Option<
+                        ::std::option::Option<::std::string::String>,
+                    > = None;
+                    let mut f10: ::std::option::Option<
+                        ::std::option::Option<::std::string::String>,
+                    > = None;
+                    let mut f11: ::std::option::Option<
+                        ::std::option::Option<::std::string::String>,
+                    > = None;
+                    let mut f12: ::std::option::Option<
+                        ::std::option::Option<::std::string::String>,
+                    > = None;
+                    let mut f13: ::std::option::Option<
+                        ::std::option::Option<::std::string::String>,
+                    > = None;
+                    let mut f14: ::std::option::Option<
+                        ::std::option::Option<::std::string::String>,
+                    > = None;
+                    let mut f15: ::std::option::Option<
+                        ::std::option::Option<::std::string::String>,
+                    > = None;
+                    let mut f16: ::std::option::Option<::std::vec::Vec<::std::string::String>> =
+                        None;
+                    let mut f17: ::std::option::Option<
+                        ::std::option::Option<::std::string::String>,
+                    > = None;
+                    let mut f18: ::std::option::Option<
+                        ::std::option::Option<::std::string::String>,
+                    > = None;
+                    let mut f19: ::std::option::Option<
+                        ::std::option::Option<::std::string::String>,
+                    > = None;
+                    let mut f20: ::std::option::Option<
+                        ::std::option::Option<::std::string::String>,
+                    > = None;
+                    let mut f21: ::std::option::Option<
+                        ::std::option::Option<::std::string::String>,
+                    > = None;
+                    while let Some(key) =
+                        map.next_key::<crmkit_runtime::__private::open::Key<'de>>()?
+                    {
+                        match key.as_str() {
+                            "address" => {
+                                if f0.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "address",
+                                    ));
+                                }
+                                let value: ::std::option::Option<::std::string::String> =
+                                    map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra.insert("address".to_owned(), ::serde_json::Value::Null);
+                                }
+                                f0 = Some(value);
+                            }
+                            "company" => {
+                                if f1.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "company",
+                                    ));
+                                }
+                                let value: ::std::option::Option<::std::string::String> =
+                                    map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra.insert("company".to_owned(), ::serde_json::Value::Null);
+                                }
+                                f1 = Some(value);
+                            }
+                            "contact_id" => {
+                                if f2.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "contact_id",
+                                    ));
+                                }
+                                let value: crmkit_runtime::Id = map.next_value()?;
+                                f2 = Some(value);
+                            }
+                            "contact_owner" => {
+                                if f3.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "contact_owner",
+                                    ));
+                                }
+                                let value: ::std::option::Option<ContactOwner> =
+                                    map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra.insert(
+                                        "contact_owner".to_owned(),
+                                        ::serde_json::Value::Null,
+                                    );
+                                }
+                                f3 = Some(value);
+                            }
+                            "contact_status" => {
+                                if f4.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "contact_status",
+                                    ));
+                                }
+                                let value: ::std::option::Option<ContactStatusRef> =
+                                    map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra.insert(
+                                        "contact_status".to_owned(),
+                                        ::serde_json::Value::Null,
+                                    );
+                                }
+                                f4 = Some(value);
+                            }
+                            "country" => {
+                                if f5.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "country",
+                                    ));
+                                }
+                                let value: ::std::option::Option<::std::string::String> =
+                                    map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra.insert("country".to_owned(), ::serde_json::Value::Null);
+                                }
+                                f5 = Some(value);
+                            }
+                            "created_time" => {
+                                if f6.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "created_time",
+                                    ));
+                                }
+                                let value: ::std::option::Option<i64> = map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra.insert(
+                                        "created_time".to_owned(),
+                                        ::serde_json::Value::Null,
+                                    );
+                                }
+                                f6 = Some(value);
+                            }
+                            "email" => {
+                                if f7.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "email",
+                                    ));
+                                }
+                                let value: ::std::option::Option<::std::string::String> =
+                                    map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra.insert("email".to_owned(), ::serde_json::Value::Null);
+                                }
+                                f7 = Some(value);
+                            }
+                            "first_name" => {
+                                if f8.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "first_name",
+                                    ));
+                                }
+                                let value: ::std::option::Option<::std::string::String> =
+                                    map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra
+                                        .insert("first_name".to_owned(), ::serde_json::Value::Null);
+                                }
+                                f8 = Some(value);
+                            }
+                            "is_favourite" => {
+                                if f9.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "is_favourite",
+                                    ));
+                                }
+                                let value: ::std::option::Option<::std::string::String> =
+                                    map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra.insert(
+                                        "is_favourite".to_owned(),
+                                        ::serde_json::Value::Null,
+                                    );
+                                }
+                                f9 = Some(value);
+                            }
+                            "is_spam" => {
+                                if f10.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "is_spam",
+                                    ));
+                                }
+                                let value: ::std::option::Option<::std::string::String> =
+                                    map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra.insert("is_spam".to_owned(), ::serde_json::Value::Null);
+                                }
+                                f10 = Some(value);
+                            }
+                            "last_name" => {
+                                if f11.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "last_name",
+                                    ));
+                                }
+                                let value: ::std::option::Option<::std::string::String> =
+                                    map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra.insert("last_name".to_owned(), ::serde_json::Value::Null);
+                                }
+                                f11 = Some(value);
+                            }
+                            "mobile" => {
+                                if f12.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "mobile",
+                                    ));
+                                }
+                                let value: ::std::option::Option<::std::string::String> =
+                                    map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra.insert("mobile".to_owned(), ::serde_json::Value::Null);
+                                }
+                                f12 = Some(value);
+                            }
+                            "mobile1" => {
+                                if f13.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "mobile1",
+                                    ));
+                                }
+                                let value: ::std::option::Option<::std::string::String> =
+                                    map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra.insert("mobile1".to_owned(), ::serde_json::Value::Null);
+                                }
+                                f13 = Some(value);
+                            }
+                            "mobile2" => {
+                                if f14.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "mobile2",
+                                    ));
+                                }
+                                let value: ::std::option::Option<::std::string::String> =
+                                    map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra.insert("mobile2".to_owned(), ::serde_json::Value::Null);
+                                }
+                                f14 = Some(value);
+                            }
+                            "mobile3" => {
+                                if f15.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "mobile3",
+                                    ));
+                                }
+                                let value: ::std::option::Option<::std::string::String> =
+                                    map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra.insert("mobile3".to_owned(), ::serde_json::Value::Null);
+                                }
+                                f15 = Some(value);
+                            }
+                            "number" => {
+                                if f16.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "number",
+                                    ));
+                                }
+                                let value: ::std::vec::Vec<::std::string::String> =
+                                    map.next_value()?;
+                                if ::std::vec::Vec::is_empty(&value) {
+                                    extra.insert(
+                                        "number".to_owned(),
+                                        ::serde_json::Value::Array(::std::vec::Vec::new()),
+                                    );
+                                }
+                                f16 = Some(value);
+                            }
+                            "phone" => {
+                                if f17.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "phone",
+                                    ));
+                                }
+                                let value: ::std::option::Option<::std::string::String> =
+                                    map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra.insert("phone".to_owned(), ::serde_json::Value::Null);
+                                }
+                                f17 = Some(value);
+                            }
+                            "phone1" => {
+                                if f18.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "phone1",
+                                    ));
+                                }
+                                let value: ::std::option::Option<::std::string::String> =
+                                    map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra.insert("phone1".to_owned(), ::serde_json::Value::Null);
+                                }
+                                f18 = Some(value);
+                            }
+                            "phone2" => {
+                                if f19.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "phone2",
+                                    ));
+                                }
+                                let value: ::std::option::Option<::std::string::String> =
+                                    map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra.insert("phone2".to_owned(), ::serde_json::Value::Null);
+                                }
+                                f19 = Some(value);
+                            }
+                            "phone3" => {
+                                if f20.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "phone3",
+                                    ));
+                                }
+                                let value: ::std::option::Option<::std::string::String> =
+                                    map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra.insert("phone3".to_owned(), ::serde_json::Value::Null);
+                                }
+                                f20 = Some(value);
+                            }
+                            "state" => {
+                                if f21.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "state",
+                                    ));
+                                }
+                                let value: ::std::option::Option<::std::string::String> =
+                                    map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra.insert("state".to_owned(), ::serde_json::Value::Null);
+                                }
+                                f21 = Some(value);
+                            }
+                            _ => {
+                                let value: ::serde_json::Value = map.next_value()?;
+                                extra.insert(key.into_owned(), value);
+                            }
+                        }
+                    }
+                    Ok(Contact {
+                        address: f0.unwrap_or_default(),
+                        company: f1.unwrap_or_default(),
+                        contact_id: match f2 {
+                            Some(v) => v,
+                            None => {
+                                return Err(<A::Error as ::serde::de::Error>::missing_field(
+                                    "contact_id",
+                                ));
+                            }
+                        },
+                        contact_owner: f3.unwrap_or_default(),
+                        contact_status: f4.unwrap_or_default(),
+                        country: f5.unwrap_or_default(),
+                        created_time: f6.unwrap_or_default(),
+                        email: f7.unwrap_or_default(),
+                        first_name: f8.unwrap_or_default(),
+                        is_favourite: f9.unwrap_or_default(),
+                        is_spam: f10.unwrap_or_default(),
+                        last_name: f11.unwrap_or_default(),
+                        mobile: f12.unwrap_or_default(),
+                        mobile1: f13.unwrap_or_default(),
+                        mobile2: f14.unwrap_or_default(),
+                        mobile3: f15.unwrap_or_default(),
+                        number: f16.unwrap_or_default(),
+                        phone: f17.unwrap_or_default(),
+                        phone1: f18.unwrap_or_default(),
+                        phone2: f19.unwrap_or_default(),
+                        phone3: f20.unwrap_or_default(),
+                        state: f21.unwrap_or_default(),
+                        extra,
+                    })
+                }
+            }
+            deserializer.deserialize_map(Visitor)
+        }
+    }
+    impl ::serde::Serialize for Contact {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(None)?;
+            if !::std::option::Option::is_none(&self.address) {
+                map.serialize_entry("address", &self.address)?;
+            }
+            if !::std::option::Option::is_none(&self.company) {
+                map.serialize_entry("company", &self.company)?;
+            }
+            map.serialize_entry("contact_id", &self.contact_id)?;
+            if !::std::option::Option::is_none(&self.contact_owner) {
+                map.serialize_entry("contact_owner", &self.contact_owner)?;
+            }
+            if !::std::option::Option::is_none(&self.contact_status) {
+                map.serialize_entry("contact_status", &self.contact_status)?;
+            }
+            if !::std::option::Option::is_none(&self.country) {
+                map.serialize_entry("country", &self.country)?;
+            }
+            if !::std::option::Option::is_none(&self.created_time) {
+                map.serialize_entry("created_time", &self.created_time)?;
+            }
+            if !::std::option::Option::is_none(&self.email) {
+                map.serialize_entry("email", &self.email)?;
+            }
+            if !::std::option::Option::is_none(&self.first_name) {
+                map.serialize_entry("first_name", &self.first_name)?;
+            }
+            if !::std::option::Option::is_none(&self.is_favourite) {
+                map.serialize_entry("is_favourite", &self.is_favourite)?;
+            }
+            if !::std::option::Option::is_none(&self.is_spam) {
+                map.serialize_entry("is_spam", &self.is_spam)?;
+            }
+            if !::std::option::Option::is_none(&self.last_name) {
+                map.serialize_entry("last_name", &self.last_name)?;
+            }
+            if !::std::option::Option::is_none(&self.mobile) {
+                map.serialize_entry("mobile", &self.mobile)?;
+            }
+            if !::std::option::Option::is_none(&self.mobile1) {
+                map.serialize_entry("mobile1", &self.mobile1)?;
+            }
+            if !::std::option::Option::is_none(&self.mobile2) {
+                map.serialize_entry("mobile2", &self.mobile2)?;
+            }
+            if !::std::option::Option::is_none(&self.mobile3) {
+                map.serialize_entry("mobile3", &self.mobile3)?;
+            }
+            if !::std::vec::Vec::is_empty(&self.number) {
+                map.serialize_entry("number", &self.number)?;
+            }
+            if !::std::option::Option::is_none(&self.phone) {
+                map.serialize_entry("phone", &self.phone)?;
+            }
+            if !::std::option::Option::is_none(&self.phone1) {
+                map.serialize_entry("phone1", &self.phone1)?;
+            }
+            if !::std::option::Option::is_none(&self.phone2) {
+                map.serialize_entry("phone2", &self.phone2)?;
+            }
+            if !::std::option::Option::is_none(&self.phone3) {
+                map.serialize_entry("phone3", &self.phone3)?;
+            }
+            if !::std::option::Option::is_none(&self.state) {
+                map.serialize_entry("state", &self.state)?;
+            }
+            for (key, value) in &self.extra {
+                let typed = match key.as_str() {
+                    "address" => !::std::option::Option::is_none(&self.address),
+                    "company" => !::std::option::Option::is_none(&self.company),
+                    "contact_id" => true,
+                    "contact_owner" => !::std::option::Option::is_none(&self.contact_owner),
+                    "contact_status" => !::std::option::Option::is_none(&self.contact_status),
+                    "country" => !::std::option::Option::is_none(&self.country),
+                    "created_time" => !::std::option::Option::is_none(&self.created_time),
+                    "email" => !::std::option::Option::is_none(&self.email),
+                    "first_name" => !::std::option::Option::is_none(&self.first_name),
+                    "is_favourite" => !::std::option::Option::is_none(&self.is_favourite),
+                    "is_spam" => !::std::option::Option::is_none(&self.is_spam),
+                    "last_name" => !::std::option::Option::is_none(&self.last_name),
+                    "mobile" => !::std::option::Option::is_none(&self.mobile),
+                    "mobile1" => !::std::option::Option::is_none(&self.mobile1),
+                    "mobile2" => !::std::option::Option::is_none(&self.mobile2),
+                    "mobile3" => !::std::option::Option::is_none(&self.mobile3),
+                    "number" => !::std::vec::Vec::is_empty(&self.number),
+                    "phone" => !::std::option::Option::is_none(&self.phone),
+                    "phone1" => !::std::option::Option::is_none(&self.phone1),
+                    "phone2" => !::std::option::Option::is_none(&self.phone2),
+                    "phone3" => !::std::option::Option::is_none(&self.phone3),
+                    "state" => !::std::option::Option::is_none(&self.state),
+                    _ => false,
+                };
+                if !typed {
+                    map.serialize_entry(key, value)?;
+                }
+            }
+            map.end()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ContactEnvelope {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            struct Visitor;
+            impl<'de> ::serde::de::Visitor<'de> for Visitor {
+                type Value = ContactEnvelope;
+                fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                    f.write_str("an object ContactEnvelope")
+                }
+                fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                    self,
+                    mut map: A,
+                ) -> ::std::result::Result<ContactEnvelope, A::Error> {
+                    let mut extra = ::serde_json::Map::new();
+                    let mut f0: ::std::option::Option<::std::string::String> = None;
+                    let mut f1: ::std::option::Option<Contact> = None;
+                    let mut f2: ::std::option::Option<
+                        crmkit_runtime::Lenient<crate::types::ResponseStatusKnown>,
+                    > = None;
+                    while let Some(key) =
+                        map.next_key::<crmkit_runtime::__private::open::Key<'de>>()?
+                    {
+                        match key.as_str() {
+                            "code" => {
+                                if f0.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "code",
+                                    ));
+                                }
+                                let value: ::std::string::String = map.next_value()?;
+                                f0 = Some(value);
+                            }
+                            "contacts" => {
+                                if f1.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "contacts",
+                                    ));
+                                }
+                                let value: Contact = map.next_value()?;
+                                f1 = Some(value);
+                            }
+                            "status" => {
+                                if f2.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "status",
+                                    ));
+                                }
+                                let value: crmkit_runtime::Lenient<
+                                    crate::types::ResponseStatusKnown,
+                                > = map.next_value()?;
+                                f2 = Some(value);
+                            }
+                            _ => {
+                                let value: ::serde_json::Value = map.next_value()?;
+                                extra.insert(key.into_owned(), value);
+                            }
+                        }
+                    }
+                    Ok(ContactEnvelope {
+                        code: match f0 {
+                            Some(v) => v,
+                            None => {
+                                return Err(<A::Error as ::serde::de::Error>::missing_field(
+                                    "code",
+                                ));
+                            }
+                        },
+                        contacts: match f1 {
+                            Some(v) => v,
+                            None => {
+                                return Err(<A::Error as ::serde::de::Error>::missing_field(
+                                    "contacts",
+                                ));
+                            }
+                        },
+                        status: match f2 {
+                            Some(v) => v,
+                            None => {
+                                return Err(<A::Error as ::serde::de::Error>::missing_field(
+                                    "status",
+                                ));
+                            }
+                        },
+                        extra,
+                    })
+                }
+            }
+            deserializer.deserialize_map(Visitor)
+        }
+    }
+    impl ::serde::Serialize for ContactEnvelope {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(None)?;
+            map.serialize_entry("code", &self.code)?;
+            map.serialize_entry("contacts", &self.contacts)?;
+            map.serialize_entry("status", &self.status)?;
+            for (key, value) in &self.extra {
+                let typed = match key.as_str() {
+                    "code" => true,
+                    "contacts" => true,
+                    "status" => true,
+                    _ => false,
+                };
+                if !typed {
+                    map.serialize_entry(key, value)?;
+                }
+            }
+            map.end()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ContactList {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            struct Visitor;
+            impl<'de> ::serde::de::Visitor<'de> for Visitor {
+                type Value = ContactList;
+                fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                    f.write_str("an object ContactList")
+                }
+                fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                    self,
+                    mut map: A,
+                ) -> ::std::result::Result<ContactList, A::Error> {
+                    let mut extra = ::serde_json::Map::new();
+                    let mut f0: ::std::option::Option<::std::string::String> = None;
+                    let mut f1: ::std::option::Option<::std::vec::Vec<Contact>> = None;
+                    let mut f2: ::std::option::Option<::std::option::Option<ListMeta>> = None;
+                    let mut f3: ::std::option::Option<
+                        crmkit_runtime::Lenient<crate::types::ResponseStatusKnown>,
+                    > = None;
+                    while let Some(key) =
+                        map.next_key::<crmkit_runtime::__private::open::Key<'de>>()?
+                    {
+                        match key.as_str() {
+                            "code" => {
+                                if f0.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "code",
+                                    ));
+                                }
+                                let value: ::std::string::String = map.next_value()?;
+                                f0 = Some(value);
+                            }
+                            "contacts" => {
+                                if f1.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "contacts",
+                                    ));
+                                }
+                                let value: ::std::vec::Vec<Contact> = map.next_value()?;
+                                f1 = Some(value);
+                            }
+                            "meta" => {
+                                if f2.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "meta",
+                                    ));
+                                }
+                                let value: ::std::option::Option<ListMeta> = map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra.insert("meta".to_owned(), ::serde_json::Value::Null);
+                                }
+                                f2 = Some(value);
+                            }
+                            "status" => {
+                                if f3.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "status",
+                                    ));
+                                }
+                                let value: crmkit_runtime::Lenient<
+                                    crate::types::ResponseStatusKnown,
+                                > = map.next_value()?;
+                                f3 = Some(value);
+                            }
+                            _ => {
+                                let value: ::serde_json::Value = map.next_value()?;
+                                extra.insert(key.into_owned(), value);
+                            }
+                        }
+                    }
+                    Ok(ContactList {
+                        code: match f0 {
+                            Some(v) => v,
+                            None => {
+                                return Err(<A::Error as ::serde::de::Error>::missing_field(
+                                    "code",
+                                ));
+                            }
+                        },
+                        contacts: match f1 {
+                            Some(v) => v,
+                            None => {
+                                return Err(<A::Error as ::serde::de::Error>::missing_field(
+                                    "contacts",
+                                ));
+                            }
+                        },
+                        meta: f2.unwrap_or_default(),
+                        status: match f3 {
+                            Some(v) => v,
+                            None => {
+                                return Err(<A::Error as ::serde::de::Error>::missing_field(
+                                    "status",
+                                ));
+                            }
+                        },
+                        extra,
+                    })
+                }
+            }
+            deserializer.deserialize_map(Visitor)
+        }
+    }
+    impl ::serde::Serialize for ContactList {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(None)?;
+            map.serialize_entry("code", &self.code)?;
+            map.serialize_entry("contacts", &self.contacts)?;
+            if !::std::option::Option::is_none(&self.meta) {
+                map.serialize_entry("meta", &self.meta)?;
+            }
+            map.serialize_entry("status", &self.status)?;
+            for (key, value) in &self.extra {
+                let typed = match key.as_str() {
+                    "code" => true,
+                    "contacts" => true,
+                    "meta" => !::std::option::Option::is_none(&self.meta),
+                    "status" => true,
+                    _ => false,
+                };
+                if !typed {
+                    map.serialize_entry(key, value)?;
+                }
+            }
+            map.end()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ContactStatusList {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            struct Visitor;
+            impl<'de> ::serde::de::Visitor<'de> for Visitor {
+                type Value = ContactStatusList;
+                fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                    f.write_str("an object ContactStatusList")
+                }
+                fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                    self,
+                    mut map: A,
+                ) -> ::std::result::Result<ContactStatusList, A::Error> {
+                    let mut extra = ::serde_json::Map::new();
+                    let mut f0: ::std::option::Option<::std::string::String> = None;
+                    let mut f1: ::std::option::Option<::std::vec::Vec<ContactStatusRef>> = None;
+                    let mut f2: ::std::option::Option<
+                        crmkit_runtime::Lenient<crate::types::ResponseStatusKnown>,
+                    > = None;
+                    while let Some(key) =
+                        map.next_key::<crmkit_runtime::__private::open::Key<'de>>()?
+                    {
+                        match key.as_str() {
+                            "code" => {
+                                if f0.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "code",
+                                    ));
+                                }
+                                let value: ::std::string::String = map.next_value()?;
+                                f0 = Some(value);
+                            }
+                            "contact_status" => {
+                                if f1.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "contact_status",
+                                    ));
+                                }
+                                let value: ::std::vec::Vec<ContactStatusRef> = map.next_value()?;
+                                f1 = Some(value);
+                            }
+                            "status" => {
+                                if f2.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "status",
+                                    ));
+                                }
+                                let value: crmkit_runtime::Lenient<
+                                    crate::types::ResponseStatusKnown,
+                                > = map.next_value()?;
+                                f2 = Some(value);
+                            }
+                            _ => {
+                                let value: ::serde_json::Value = map.next_value()?;
+                                extra.insert(key.into_owned(), value);
+                            }
+                        }
+                    }
+                    Ok(ContactStatusList {
+                        code: match f0 {
+                            Some(v) => v,
+                            None => {
+                                return Err(<A::Error as ::serde::de::Error>::missing_field(
+                                    "code",
+                                ));
+                            }
+                        },
+                        contact_status: match f1 {
+                            Some(v) => v,
+                            None => {
+                                return Err(<A::Error as ::serde::de::Error>::missing_field(
+                                    "contact_status",
+                                ));
+                            }
+                        },
+                        status: match f2 {
+                            Some(v) => v,
+                            None => {
+                                return Err(<A::Error as ::serde::de::Error>::missing_field(
+                                    "status",
+                                ));
+                            }
+                        },
+                        extra,
+                    })
+                }
+            }
+            deserializer.deserialize_map(Visitor)
+        }
+    }
+    impl ::serde::Serialize for ContactStatusList {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(None)?;
+            map.serialize_entry("code", &self.code)?;
+            map.serialize_entry("contact_status", &self.contact_status)?;
+            map.serialize_entry("status", &self.status)?;
+            for (key, value) in &self.extra {
+                let typed = match key.as_str() {
+                    "code" => true,
+                    "contact_status" => true,
+                    "status" => true,
+                    _ => false,
+                };
+                if !typed {
+                    map.serialize_entry(key, value)?;
+                }
+            }
+            map.end()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ContactStatusRef {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            struct Visitor;
+            impl<'de> ::serde::de::Visitor<'de> for Visitor {
+                type Value = ContactStatusRef;
+                fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                    f.write_str("an object ContactStatusRef")
+                }
+                fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                    self,
+                    mut map: A,
+                ) -> ::std::result::Result<ContactStatusRef, A::Error> {
+                    let mut extra = ::serde_json::Map::new();
+                    let mut f0: ::std::option::Option<
+                        ::std::option::Option<::std::string::String>,
+                    > = None;
+                    let mut f1: ::std::option::Option<crmkit_runtime::Id> = None;
+                    while let Some(key) =
+                        map.next_key::<crmkit_runtime::__private::open::Key<'de>>()?
+                    {
+                        match key.as_str() {
+                            "display_value" => {
+                                if f0.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "display_value",
+                                    ));
+                                }
+                                let value: ::std::option::Option<::std::string::String> =
+                                    map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra.insert(
+                                        "display_value".to_owned(),
+                                        ::serde_json::Value::Null,
+                                    );
+                                }
+                                f0 = Some(value);
+                            }
+                            "id" => {
+                                if f1.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "id",
+                                    ));
+                                }
+                                let value: crmkit_runtime::Id = map.next_value()?;
+                                f1 = Some(value);
+                            }
+                            _ => {
+                                let value: ::serde_json::Value = map.next_value()?;
+                                extra.insert(key.into_owned(), value);
+                            }
+                        }
+                    }
+                    Ok(ContactStatusRef {
+                        display_value: f0.unwrap_or_default(),
+                        id: match f1 {
+                            Some(v) => v,
+                            None => {
+                                return Err(<A::Error as ::serde::de::Error>::missing_field("id"));
+                            }
+                        },
+                        extra,
+                    })
+                }
+            }
+            deserializer.deserialize_map(Visitor)
+        }
+    }
+    impl ::serde::Serialize for ContactStatusRef {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(None)?;
+            if !::std::option::Option::is_none(&self.display_value) {
+                map.serialize_entry("display_value", &self.display_value)?;
+            }
+            map.serialize_entry("id", &self.id)?;
+            for (key, value) in &self.extra {
+                let typed = match key.as_str() {
+                    "display_value" => !::std::option::Option::is_none(&self.display_value),
+                    "id" => true,
+                    _ => false,
+                };
+                if !typed {
+                    map.serialize_entry(key, value)?;
+                }
+            }
+            map.end()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for DeletedContact {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            struct Visitor;
+            impl<'de> ::serde::de::Visitor<'de> for Visitor {
+                type Value = DeletedContact;
+                fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                    f.write_str("an object DeletedContact")
+                }
+                fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                    self,
+                    mut map: A,
+                ) -> ::std::result::Result<DeletedContact, A::Error> {
+                    let mut extra = ::serde_json::Map::new();
+                    let mut f0: ::std::option::Option<::std::string::String> = None;
+                    let mut f1: ::std::option::Option<crmkit_runtime::Id> = None;
+                    let mut f2: ::std::option::Option<
+                        crmkit_runtime::Lenient<crate::types::ResponseStatusKnown>,
+                    > = None;
+                    while let Some(key) =
+                        map.next_key::<crmkit_runtime::__private::open::Key<'de>>()?
+                    {
+                        match key.as_str() {
+                            "code" => {
+                                if f0.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "code",
+                                    ));
+                                }
+                                let value: ::std::string::String = map.next_value()?;
+                                f0 = Some(value);
+                            }
+                            "contacts" => {
+                                if f1.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "contacts",
+                                    ));
+                                }
+                                let value: crmkit_runtime::Id = map.next_value()?;
+                                f1 = Some(value);
+                            }
+                            "status" => {
+                                if f2.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "status",
+                                    ));
+                                }
+                                let value: crmkit_runtime::Lenient<
+                                    crate::types::ResponseStatusKnown,
+                                > = map.next_value()?;
+                                f2 = Some(value);
+                            }
+                            _ => {
+                                let value: ::serde_json::Value = map.next_value()?;
+                                extra.insert(key.into_owned(), value);
+                            }
+                        }
+                    }
+                    Ok(DeletedContact {
+                        code: match f0 {
+                            Some(v) => v,
+                            None => {
+                                return Err(<A::Error as ::serde::de::Error>::missing_field(
+                                    "code",
+                                ));
+                            }
+                        },
+                        contacts: match f1 {
+                            Some(v) => v,
+                            None => {
+                                return Err(<A::Error as ::serde::de::Error>::missing_field(
+                                    "contacts",
+                                ));
+                            }
+                        },
+                        status: match f2 {
+                            Some(v) => v,
+                            None => {
+                                return Err(<A::Error as ::serde::de::Error>::missing_field(
+                                    "status",
+                                ));
+                            }
+                        },
+                        extra,
+                    })
+                }
+            }
+            deserializer.deserialize_map(Visitor)
+        }
+    }
+    impl ::serde::Serialize for DeletedContact {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(None)?;
+            map.serialize_entry("code", &self.code)?;
+            map.serialize_entry("contacts", &self.contacts)?;
+            map.serialize_entry("status", &self.status)?;
+            for (key, value) in &self.extra {
+                let typed = match key.as_str() {
+                    "code" => true,
+                    "contacts" => true,
+                    "status" => true,
+                    _ => false,
+                };
+                if !typed {
+                    map.serialize_entry(key, value)?;
+                }
+            }
+            map.end()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ErrorEnvelope {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            struct Visitor;
+            impl<'de> ::serde::de::Visitor<'de> for Visitor {
+                type Value = ErrorEnvelope;
+                fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                    f.write_str("an object ErrorEnvelope")
+                }
+                fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                    self,
+                    mut map: A,
+                ) -> ::std::result::Result<ErrorEnvelope, A::Error> {
+                    let mut extra = ::serde_json::Map::new();
+                    let mut f0: ::std::option::Option<::std::string::String> = None;
+                    let mut f1: ::std::option::Option<
+                        ::std::option::Option<::std::string::String>,
+                    > = None;
+                    let mut f2: ::std::option::Option<
+                        crmkit_runtime::Lenient<crate::types::ResponseStatusKnown>,
+                    > = None;
+                    while let Some(key) =
+                        map.next_key::<crmkit_runtime::__private::open::Key<'de>>()?
+                    {
+                        match key.as_str() {
+                            "code" => {
+                                if f0.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "code",
+                                    ));
+                                }
+                                let value: ::std::string::String = map.next_value()?;
+                                f0 = Some(value);
+                            }
+                            "message" => {
+                                if f1.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "message",
+                                    ));
+                                }
+                                let value: ::std::option::Option<::std::string::String> =
+                                    map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra.insert("message".to_owned(), ::serde_json::Value::Null);
+                                }
+                                f1 = Some(value);
+                            }
+                            "status" => {
+                                if f2.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "status",
+                                    ));
+                                }
+                                let value: crmkit_runtime::Lenient<
+                                    crate::types::ResponseStatusKnown,
+                                > = map.next_value()?;
+                                f2 = Some(value);
+                            }
+                            _ => {
+                                let value: ::serde_json::Value = map.next_value()?;
+                                extra.insert(key.into_owned(), value);
+                            }
+                        }
+                    }
+                    Ok(ErrorEnvelope {
+                        code: match f0 {
+                            Some(v) => v,
+                            None => {
+                                return Err(<A::Error as ::serde::de::Error>::missing_field(
+                                    "code",
+                                ));
+                            }
+                        },
+                        message: f1.unwrap_or_default(),
+                        status: match f2 {
+                            Some(v) => v,
+                            None => {
+                                return Err(<A::Error as ::serde::de::Error>::missing_field(
+                                    "status",
+                                ));
+                            }
+                        },
+                        extra,
+                    })
+                }
+            }
+            deserializer.deserialize_map(Visitor)
+        }
+    }
+    impl ::serde::Serialize for ErrorEnvelope {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(None)?;
+            map.serialize_entry("code", &self.code)?;
+            if !::std::option::Option::is_none(&self.message) {
+                map.serialize_entry("message", &self.message)?;
+            }
+            map.serialize_entry("status", &self.status)?;
+            for (key, value) in &self.extra {
+                let typed = match key.as_str() {
+                    "code" => true,
+                    "message" => !::std::option::Option::is_none(&self.message),
+                    "status" => true,
+                    _ => false,
+                };
+                if !typed {
+                    map.serialize_entry(key, value)?;
+                }
+            }
+            map.end()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ListMeta {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            struct Visitor;
+            impl<'de> ::serde::de::Visitor<'de> for Visitor {
+                type Value = ListMeta;
+                fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                    f.write_str("an object ListMeta")
+                }
+                fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                    self,
+                    mut map: A,
+                ) -> ::std::result::Result<ListMeta, A::Error> {
+                    let mut extra = ::serde_json::Map::new();
+                    let mut f0: ::std::option::Option<i64> = None;
+                    while let Some(key) =
+                        map.next_key::<crmkit_runtime::__private::open::Key<'de>>()?
+                    {
+                        match key.as_str() {
+                            "total" => {
+                                if f0.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "total",
+                                    ));
+                                }
+                                let value: i64 = map.next_value()?;
+                                f0 = Some(value);
+                            }
+                            _ => {
+                                let value: ::serde_json::Value = map.next_value()?;
+                                extra.insert(key.into_owned(), value);
+                            }
+                        }
+                    }
+                    Ok(ListMeta {
+                        total: match f0 {
+                            Some(v) => v,
+                            None => {
+                                return Err(<A::Error as ::serde::de::Error>::missing_field(
+                                    "total",
+                                ));
+                            }
+                        },
+                        extra,
+                    })
+                }
+            }
+            deserializer.deserialize_map(Visitor)
+        }
+    }
+    impl ::serde::Serialize for ListMeta {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(None)?;
+            map.serialize_entry("total", &self.total)?;
+            for (key, value) in &self.extra {
+                let typed = match key.as_str() {
+                    "total" => true,
+                    _ => false,
+                };
+                if !typed {
+                    map.serialize_entry(key, value)?;
+                }
+            }
+            map.end()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for UserRef {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            struct Visitor;
+            impl<'de> ::serde::de::Visitor<'de> for Visitor {
+                type Value = UserRef;
+                fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                    f.write_str("an object UserRef")
+                }
+                fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                    self,
+                    mut map: A,
+                ) -> ::std::result::Result<UserRef, A::Error> {
+                    let mut extra = ::serde_json::Map::new();
+                    let mut f0: ::std::option::Option<
+                        ::std::option::Option<::std::string::String>,
+                    > = None;
+                    let mut f1: ::std::option::Option<crmkit_runtime::Id> = None;
+                    while let Some(key) =
+                        map.next_key::<crmkit_runtime::__private::open::Key<'de>>()?
+                    {
+                        match key.as_str() {
+                            "display_value" => {
+                                if f0.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "display_value",
+                                    ));
+                                }
+                                let value: ::std::option::Option<::std::string::String> =
+                                    map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra.insert(
+                                        "display_value".to_owned(),
+                                        ::serde_json::Value::Null,
+                                    );
+                                }
+                                f0 = Some(value);
+                            }
+                            "id" => {
+                                if f1.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "id",
+                                    ));
+                                }
+                                let value: crmkit_runtime::Id = map.next_value()?;
+                                f1 = Some(value);
+                            }
+                            _ => {
+                                let value: ::serde_json::Value = map.next_value()?;
+                                extra.insert(key.into_owned(), value);
+                            }
+                        }
+                    }
+                    Ok(UserRef {
+                        display_value: f0.unwrap_or_default(),
+                        id: match f1 {
+                            Some(v) => v,
+                            None => {
+                                return Err(<A::Error as ::serde::de::Error>::missing_field("id"));
+                            }
+                        },
+                        extra,
+                    })
+                }
+            }
+            deserializer.deserialize_map(Visitor)
+        }
+    }
+    impl ::serde::Serialize for UserRef {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(None)?;
+            if !::std::option::Option::is_none(&self.display_value) {
+                map.serialize_entry("display_value", &self.display_value)?;
+            }
+            map.serialize_entry("id", &self.id)?;
+            for (key, value) in &self.extra {
+                let typed = match key.as_str() {
+                    "display_value" => !::std::option::Option::is_none(&self.display_value),
+                    "id" => true,
+                    _ => false,
+                };
+                if !typed {
+                    map.serialize_entry(key, value)?;
+                }
+            }
+            map.end()
+        }
+    }
 }
 #[derive(Clone, Debug)]
 /// Client for Zoho Voice Contacts API
@@ -2794,13 +4241,14 @@ pub mod __fuzz {
         "update_contact",
         "delete_contact",
     ];
-    /// Classifies and decodes `body` as the answer to `operation`; `None` for an unknown id.
+    /// Classifies and decodes `body` as the answer to `operation`, and encodes the decoded value again as JSON (`Ok(None)` for an answer without a JSON body); `None` for an unknown id.
     pub fn decode<P: crmkit_runtime::Profile>(
         profile: &P,
         operation: &str,
         status: ::reqwest::StatusCode,
         body: &[u8],
-    ) -> ::std::option::Option<bool> {
+    ) -> ::std::option::Option<crmkit_runtime::Result<::std::option::Option<::serde_json::Value>>>
+    {
         Some(match operation {
             "list_contacts" => {
                 const OP: crmkit_runtime::Operation = crmkit_runtime::Operation {
