@@ -8,7 +8,9 @@
 //!   does not follow;
 //! - wall time per call, median of five interleaved runs of 2,000 calls (noisy: a hint).
 //!
-//! Then the peak memory of 32 MiB AcuInvoice answers (`xml`); a bulk export of a million
+//! Then decoding a 200-record Zoho CRM page into the generated types against a
+//! `serde_json::Value` and a minimal hand-written struct (`decode`: instructions and
+//! allocations per record under valgrind, wall time); the peak memory of 32 MiB AcuInvoice answers (`xml`); a bulk export of a million
 //! records against unzipping and parsing the same archive from disk (`bulk`); and a fleet's
 //! limits and token on Redis (a `redis-server` this command starts on loopback) against the
 //! same in-process limits and token (`fleet`). `--only <table>` runs one of them.
@@ -27,7 +29,7 @@ pub fn run(args: &[String]) -> Result<()> {
     let only = match args {
         [] => None,
         [flag, table] if flag == "--only" => Some(table.as_str()),
-        _ => bail!("usage: cargo xtask bench [--only calls|xml|bulk|fleet]"),
+        _ => bail!("usage: cargo xtask bench [--only calls|decode|xml|bulk|fleet]"),
     };
     let wants = |table: &str| only.is_none_or(|o| o == table);
     let root = specs::root();
@@ -50,6 +52,9 @@ pub fn run(args: &[String]) -> Result<()> {
         for case in CASES {
             compare(bin, case, ["crmkit", "baseline"])?;
         }
+    }
+    if wants("decode") {
+        decode(bin)?;
     }
     if wants("xml") {
         xml(bin)?;
@@ -317,6 +322,75 @@ impl Drop for Redis {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// The page decode table: per record, instructions (callgrind) and allocations (memcheck's
+/// heap summary), each a run of 12 pages less one of 2, over 2,000 records; wall time the
+/// median of five interleaved runs of 50 pages.
+fn decode(bin: &str) -> Result<()> {
+    const VARIANTS: [&str; 3] = ["generated", "value", "minimal"];
+    let mut instr = [0f64; 3];
+    let mut allocs = [0f64; 3];
+    for (i, variant) in VARIANTS.into_iter().enumerate() {
+        let run = |pages: &'static str| ["decode", variant, pages];
+        instr[i] = callgrind(bin, &run("12"), "")?.saturating_sub(callgrind(bin, &run("2"), "")?)
+            as f64
+            / 2000.0;
+        allocs[i] = heap_allocations(bin, &run("12"))?
+            .saturating_sub(heap_allocations(bin, &run("2"))?) as f64
+            / 2000.0;
+    }
+    let mut wall: [Vec<f64>; 3] = Default::default();
+    for _ in 0..5 {
+        for (i, variant) in VARIANTS.into_iter().enumerate() {
+            let out = Command::new(bin).args(["decode", variant, "50"]).output()?;
+            let text = String::from_utf8_lossy(&out.stdout);
+            let micros = text
+                .split(": ")
+                .nth(1)
+                .and_then(|t| t.split_whitespace().next())
+                .and_then(|n| n.parse::<f64>().ok())
+                .with_context(|| format!("unexpected output: {text}"))?;
+            wall[i].push(micros);
+        }
+    }
+    println!();
+    println!(
+        "| decoding a 200-record Zoho page, per record | instructions | × minimal | × Value | allocations | µs (median of 5) |"
+    );
+    println!("|---|---|---|---|---|---|");
+    for (i, variant) in VARIANTS.into_iter().enumerate() {
+        wall[i].sort_by(f64::total_cmp);
+        println!(
+            "| {variant} | {:.0} | {:.2}× | {:.2}× | {:.1} | {:.2} |",
+            instr[i],
+            instr[i] / instr[2].max(1.0),
+            instr[i] / instr[1].max(1.0),
+            allocs[i],
+            wall[i][2]
+        );
+    }
+    Ok(())
+}
+
+/// Heap allocations of one run of the bench binary with `args` (memcheck's heap summary).
+fn heap_allocations(bin: &str, args: &[&str]) -> Result<u64> {
+    let out = Command::new("valgrind")
+        .args(["--tool=memcheck", "--leak-check=no", bin])
+        .args(args)
+        .output()
+        .context("running valgrind (install it: apt-get install valgrind)")?;
+    let text = String::from_utf8_lossy(&out.stderr);
+    text.lines()
+        .find_map(|l| l.split("total heap usage: ").nth(1))
+        .and_then(|n| n.split(" allocs").next())
+        .and_then(|n| n.replace(',', "").parse().ok())
+        .with_context(|| {
+            format!(
+                "no heap summary from memcheck:
+{text}"
+            )
+        })
 }
 
 /// Instructions of one run under callgrind.

@@ -8,6 +8,7 @@
 //! call exactly (the difference divided by the difference of calls), setup excluded.
 
 mod bulk;
+mod decode;
 
 use std::io::{BufRead, BufReader, Write};
 use std::net::TcpListener;
@@ -34,6 +35,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         ["serve", case] => serve(case),
         ["run", case, variant, calls] => run(case, variant, calls.parse()?),
         ["xml", shape] => xml_memory(shape),
+        ["decode", variant, pages] => decode::run(variant, pages.parse()?),
         ["bulk-file", rows, path] => bulk::write_file(rows.parse()?, path),
         ["serve-bulk", path, pages] => bulk::serve(path, pages.parse()?),
         ["bulk", path, pages, variant] => bulk::run(path, pages.parse()?, variant),
