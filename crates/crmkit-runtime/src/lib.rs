@@ -122,7 +122,8 @@ pub mod __private {
         }
 
         /// The answer to `op` of `profile`'s vendor, decoded as `T` and encoded again as
-        /// JSON (`None` for operations without a JSON body, which are only classified).
+        /// JSON (`None` for operations without a JSON body, which are only classified). A
+        /// batch answer with failed items is decoded too, as `send_partial` decodes it.
         pub fn decode<P: Profile, T: DeserializeOwned + serde::Serialize>(
             profile: &P,
             op: &Operation,
@@ -130,7 +131,8 @@ pub mod __private {
             body: &[u8],
             decode_as: bool,
         ) -> Result<Option<serde_json::Value>, Error> {
-            match settle::<P, T>(profile, op, answer(status, body), decode_as)? {
+            // A partial failure of a batch is a decoded answer too (`send_partial`).
+            match settle::<P, T>(profile, op, answer(status, body), decode_as)?.0 {
                 Some(value) => serde_json::to_value(&value)
                     .map(Some)
                     .map_err(|e| Error::InvalidRequest(format!("{}: {e}", op.id))),

@@ -143,11 +143,16 @@ pub mod json {
         })
     }
 
-    /// Whether the JSON object `body` has `key` equal to the string `value` at its top
-    /// level (an error envelope's `status: "ERROR"`), without building the document.
-    pub fn has_str(body: &[u8], key: &str, value: &str) -> bool {
-        use serde::de::{Deserializer, IgnoredAny, MapAccess, Visitor};
+    /// Whether `body` is an error envelope: a JSON object with no member but `members`,
+    /// whose `key` is the string `value` (Zoho's `{code, details, message, status: "error"}`).
+    ///
+    /// The object is read no further than its first other member, so a success
+    /// (`{"data": [...], "info": {...}}`) is answered after its first key, without reading
+    /// what it holds: the probe costs next to nothing beside the decode that follows.
+    pub fn is_envelope(body: &[u8], members: &[&str], key: &str, value: &str) -> bool {
+        use serde::de::{Deserializer, MapAccess, Visitor};
         struct Probe<'k> {
+            members: &'k [&'k str],
             key: &'k str,
             value: &'k str,
         }
@@ -159,36 +164,62 @@ pub mod json {
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<bool, A::Error> {
                 let mut found = false;
                 while let Some(k) = map.next_key::<std::borrow::Cow<'de, str>>()? {
-                    if k == self.key {
-                        let v: Value = map.next_value()?;
-                        found |= v.as_str() == Some(self.value);
-                    } else {
-                        map.next_value::<IgnoredAny>()?;
+                    if !self.members.contains(&k.as_ref()) {
+                        return Ok(false);
                     }
+                    let v: Value = map.next_value()?;
+                    found |= k == self.key && v.as_str() == Some(self.value);
                 }
                 Ok(found)
             }
         }
         let mut de = serde_json::Deserializer::from_slice(body);
-        de.deserialize_map(Probe { key, value }).unwrap_or(false)
+        de.deserialize_map(Probe {
+            members,
+            key,
+            value,
+        })
+        .unwrap_or(false)
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use super::json::is_envelope;
+
+    const ENVELOPE: &[&str] = &["code", "details", "message", "status"];
+
     #[test]
-    fn has_str_reads_only_the_top_level() {
-        assert!(super::json::has_str(
-            br#"{"a":{"status":"x"},"status":"ERROR"}"#,
+    fn an_envelope_has_only_its_members_and_the_value_at_the_top_level() {
+        assert!(is_envelope(
+            br#"{"code":"X","details":{"status":"ok"},"status":"error"}"#,
+            ENVELOPE,
             "status",
-            "ERROR"
+            "error"
         ));
-        assert!(!super::json::has_str(
-            br#"{"a":{"status":"ERROR"}}"#,
+        // Escaped, the value is still the value.
+        assert!(is_envelope(
+            br#"{"status":"\u0065rror"}"#,
+            ENVELOPE,
             "status",
-            "ERROR"
+            "error"
         ));
-        assert!(!super::json::has_str(b"[1]", "status", "ERROR"));
-        assert!(!super::json::has_str(b"not json", "status", "ERROR"));
+        for not in [
+            &br#"{"details":{"status":"error"}}"#[..],
+            br#"{"status":"errors"}"#,
+            br#"{"data":[{"status":"error"}]}"#,
+            // Another member: a success or a batch, whatever follows.
+            br#"{"data":[],"status":"error"}"#,
+            br#"{"status":"error","data":[]}"#,
+            b"[1]",
+            b"not json",
+            br#"{"status":"error""#,
+        ] {
+            assert!(
+                !is_envelope(not, ENVELOPE, "status", "error"),
+                "{}",
+                String::from_utf8_lossy(not)
+            );
+        }
     }
 }

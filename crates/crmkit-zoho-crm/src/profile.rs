@@ -119,8 +119,10 @@ impl Profile for ZohoCrm {
     fn in_band_fault(&self, body: &[u8]) -> Option<Fault> {
         // A single outcome `{code, details, message, status: "error"}` in a success status is a
         // failure. Batch envelopes (`{"data": [...]}`) are not: their outcomes are per record
-        // (`x-crmkit-batch`: `send()` fails with `PartialFailure`).
-        if crmkit_runtime::profile::json::has_str(body, "status", "error") {
+        // (`x-crmkit-batch`: `send()` fails with `PartialFailure`). A body with any other
+        // member is read no further than that member.
+        const ENVELOPE: &[&str] = &["code", "details", "message", "status"];
+        if crmkit_runtime::profile::json::is_envelope(body, ENVELOPE, "status", "error") {
             self.fault(reqwest::StatusCode::OK, body)
         } else {
             None

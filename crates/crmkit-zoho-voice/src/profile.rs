@@ -37,7 +37,9 @@ impl Profile for ZohoVoice {
     }
 
     fn in_band_fault(&self, body: &[u8]) -> Option<Fault> {
-        if json::has_str(body, "status", "ERROR") {
+        // `{code, message, status: "ERROR"}`; a body with any other member is no failure
+        // (and is read no further than that member).
+        if json::is_envelope(body, &["code", "message", "status"], "status", "ERROR") {
             self.fault(reqwest::StatusCode::OK, body)
         } else {
             None

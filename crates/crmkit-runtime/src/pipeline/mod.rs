@@ -508,25 +508,30 @@ pub fn settle_batch(op: &Operation, answer: &Answer) -> Result<(), Error> {
     decode::batch("fuzz", op, answer)
 }
 
-/// What the pipeline makes of an answer once it is read, for the fuzz targets: the
-/// profile's classification, the body-less `204`, batch outcomes, the typed decode — the
-/// same functions a call runs, without a network.
+/// What the pipeline makes of an answer once it is read, for the fuzz targets and the
+/// sample tests: the profile's classification, the body-less `204`, the typed decode, then
+/// the batch outcomes — the same functions, in the same order, as [`Inner::send_partial`],
+/// without a network. A partial failure comes beside the decoded value, as there.
 #[doc(hidden)]
 pub fn settle<P: Profile, T: DeserializeOwned>(
     profile: &P,
     op: &Operation,
     answer: Answer,
     decode_as: bool,
-) -> Result<Option<T>, Error> {
+) -> Result<(Option<T>, Option<PartialFailure>), Error> {
     let vendor = P::NAME;
     match Classifier::classify(profile, answer.status, &answer.body) {
         Verdict::Success => {
             let answer = fill_empty(profile, op, answer);
-            decode::batch(vendor, op, &answer)?;
-            if decode_as {
-                decode::json(vendor, op, &answer).map(Some)
+            let value = if decode_as {
+                Some(decode::json(vendor, op, &answer)?)
             } else {
-                Ok(None)
+                None
+            };
+            match decode::batch(vendor, op, &answer) {
+                Ok(()) => Ok((value, None)),
+                Err(Error::PartialFailure(p)) => Ok((value, Some(*p))),
+                Err(other) => Err(other),
             }
         }
         Verdict::Fault(fault) | Verdict::Retryable(fault) => {
