@@ -8,6 +8,8 @@
 //! - batch writes (`x-crmkit-batch`) also get `send_partial()`, and paged lists
 //!   (`x-crmkit-paging`) get `into_stream()`;
 //! - open objects decode in one pass and keep what they read (`open_objects`);
+//! - the simplest string patterns ([`PATTERNS`]) are checked by `crmkit-runtime` functions
+//!   instead of a `regress` regular expression compiled and run on every conversion;
 //! - the `api-version` header progenitor adds from `info.version` is not sent;
 //! - progenitor's own types (`Error`, `ResponseValue`, `ByteStream`, `ClientInfo`) are no
 //!   longer re-exported; the prelude brings the operation traits into scope unnamed.
@@ -99,6 +101,7 @@ pub fn apply(file: &mut syn::File, spec: &Value) -> Result<()> {
             syn::Item::Mod(m) if m.ident == "prelude" => prelude(m)?,
             syn::Item::Mod(m) if m.ident == "types" => {
                 numeric_ids(m)?;
+                plain_patterns(m);
                 json_schemas(m);
                 if let Some((_, items)) = &mut m.content {
                     let (done, kept) = crate::open_objects::apply(items)?;
@@ -176,6 +179,51 @@ fn json_schemas(m: &mut syn::ItemMod) {
         });
         if let Some(at) = serde {
             attrs.insert(at + 1, attr.clone());
+        }
+    }
+}
+
+/// The patterns `crmkit_runtime::__private::pattern` checks without a regular expression,
+/// with the function that does it (each is compared with `regress` in the runtime's tests).
+pub const PATTERNS: [(&str, &str); 3] = [
+    ("^[0-9]+$", "digits"),
+    ("^[A-Za-z][A-Za-z0-9_]*$", "identifier"),
+    ("^[A-Za-z0-9_]+$", "word"),
+];
+
+/// typify's `FromStr` of a string with a `pattern` compiles a `regress::Regex` once and runs
+/// it on every conversion: for a pattern of [`PATTERNS`], the `static PATTERN` goes and the
+/// check calls the runtime's function (the error message stays the same).
+fn plain_patterns(m: &mut syn::ItemMod) {
+    let Some((_, items)) = &mut m.content else {
+        return;
+    };
+    for item in items.iter_mut() {
+        let syn::Item::Impl(imp) = item else { continue };
+        for f in imp.items.iter_mut() {
+            let syn::ImplItem::Fn(f) = f else { continue };
+            if f.sig.ident != "from_str" {
+                continue;
+            }
+            let stmts = &mut f.block.stmts;
+            let Some(at) = stmts.iter().position(
+                |s| matches!(s, syn::Stmt::Item(syn::Item::Static(st)) if st.ident == "PATTERN"),
+            ) else {
+                continue;
+            };
+            let text = stmts[at].to_token_stream().to_string();
+            let Some((_, check)) = PATTERNS
+                .iter()
+                .find(|(p, _)| text.contains(&format!("{p:?}")))
+            else {
+                continue;
+            };
+            let Some(syn::Stmt::Expr(syn::Expr::If(cond), _)) = stmts.get_mut(at + 1) else {
+                continue;
+            };
+            let check = syn::Ident::new(check, proc_macro2::Span::call_site());
+            *cond.cond = syn::parse_quote!(!crmkit_runtime::__private::pattern::#check(value));
+            stmts.remove(at);
         }
     }
 }

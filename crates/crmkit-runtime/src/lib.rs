@@ -21,6 +21,7 @@ pub mod download;
 pub mod error;
 mod open;
 pub mod paging;
+mod pattern;
 pub mod pipeline;
 pub mod profile;
 pub mod response;
@@ -65,6 +66,11 @@ pub mod __private {
     /// The generated open objects' one-pass decoding (`open.rs`).
     pub mod open {
         pub use crate::open::*;
+    }
+
+    /// The specs' simplest patterns, checked without a regular expression (`pattern.rs`).
+    pub mod pattern {
+        pub use crate::pattern::*;
     }
 
     /// Entry points of the fuzz targets (`fuzz/`): the decoders a hostile server reaches.

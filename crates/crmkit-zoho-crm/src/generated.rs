@@ -59,11 +59,7 @@ pub mod types {
     impl ::std::str::FromStr for AddTagsToRecordModuleApiName {
         type Err = self::error::ConversionError;
         fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            static PATTERN: ::std::sync::LazyLock<::regress::Regex> =
-                ::std::sync::LazyLock::new(|| {
-                    ::regress::Regex::new("^[A-Za-z][A-Za-z0-9_]*$").unwrap()
-                });
-            if PATTERN.find(value).is_none() {
+            if !crmkit_runtime::__private::pattern::identifier(value) {
                 return Err("doesn't match pattern \"^[A-Za-z][A-Za-z0-9_]*$\"".into());
             }
             Ok(Self(value.to_string()))
@@ -114,11 +110,7 @@ pub mod types {
     impl ::std::str::FromStr for AddTagsToRecordsModuleApiName {
         type Err = self::error::ConversionError;
         fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            static PATTERN: ::std::sync::LazyLock<::regress::Regex> =
-                ::std::sync::LazyLock::new(|| {
-                    ::regress::Regex::new("^[A-Za-z][A-Za-z0-9_]*$").unwrap()
-                });
-            if PATTERN.find(value).is_none() {
+            if !crmkit_runtime::__private::pattern::identifier(value) {
                 return Err("doesn't match pattern \"^[A-Za-z][A-Za-z0-9_]*$\"".into());
             }
             Ok(Self(value.to_string()))
@@ -1070,9 +1062,7 @@ pub mod types {
     impl ::std::str::FromStr for BulkReadQueryCvid {
         type Err = self::error::ConversionError;
         fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            static PATTERN: ::std::sync::LazyLock<::regress::Regex> =
-                ::std::sync::LazyLock::new(|| ::regress::Regex::new("^[0-9]+$").unwrap());
-            if PATTERN.find(value).is_none() {
+            if !crmkit_runtime::__private::pattern::digits(value) {
                 return Err("doesn't match pattern \"^[0-9]+$\"".into());
             }
             Ok(Self(value.to_string()))
@@ -1339,9 +1329,7 @@ pub mod types {
     impl ::std::str::FromStr for ConvertLeadInputAccounts {
         type Err = self::error::ConversionError;
         fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            static PATTERN: ::std::sync::LazyLock<::regress::Regex> =
-                ::std::sync::LazyLock::new(|| ::regress::Regex::new("^[0-9]+$").unwrap());
-            if PATTERN.find(value).is_none() {
+            if !crmkit_runtime::__private::pattern::digits(value) {
                 return Err("doesn't match pattern \"^[0-9]+$\"".into());
             }
             Ok(Self(value.to_string()))
@@ -1392,9 +1380,7 @@ pub mod types {
     impl ::std::str::FromStr for ConvertLeadInputAssignTo {
         type Err = self::error::ConversionError;
         fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            static PATTERN: ::std::sync::LazyLock<::regress::Regex> =
-                ::std::sync::LazyLock::new(|| ::regress::Regex::new("^[0-9]+$").unwrap());
-            if PATTERN.find(value).is_none() {
+            if !crmkit_runtime::__private::pattern::digits(value) {
                 return Err("doesn't match pattern \"^[0-9]+$\"".into());
             }
             Ok(Self(value.to_string()))
@@ -1445,9 +1431,7 @@ pub mod types {
     impl ::std::str::FromStr for ConvertLeadInputContacts {
         type Err = self::error::ConversionError;
         fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            static PATTERN: ::std::sync::LazyLock<::regress::Regex> =
-                ::std::sync::LazyLock::new(|| ::regress::Regex::new("^[0-9]+$").unwrap());
-            if PATTERN.find(value).is_none() {
+            if !crmkit_runtime::__private::pattern::digits(value) {
                 return Err("doesn't match pattern \"^[0-9]+$\"".into());
             }
             Ok(Self(value.to_string()))
@@ -1561,11 +1545,7 @@ pub mod types {
     impl ::std::str::FromStr for CreateRecordNotesModuleApiName {
         type Err = self::error::ConversionError;
         fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            static PATTERN: ::std::sync::LazyLock<::regress::Regex> =
-                ::std::sync::LazyLock::new(|| {
-                    ::regress::Regex::new("^[A-Za-z][A-Za-z0-9_]*$").unwrap()
-                });
-            if PATTERN.find(value).is_none() {
+            if !crmkit_runtime::__private::pattern::identifier(value) {
                 return Err("doesn't match pattern \"^[A-Za-z][A-Za-z0-9_]*$\"".into());
             }
             Ok(Self(value.to_string()))
@@ -1616,11 +1596,7 @@ pub mod types {
     impl ::std::str::FromStr for CreateTagsModule {
         type Err = self::error::ConversionError;
         fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            static PATTERN: ::std::sync::LazyLock<::regress::Regex> =
-                ::std::sync::LazyLock::new(|| {
-                    ::regress::Regex::new("^[A-Za-z][A-Za-z0-9_]*$").unwrap()
-                });
-            if PATTERN.find(value).is_none() {
+            if !crmkit_runtime::__private::pattern::identifier(value) {
                 return Err("doesn't match pattern \"^[A-Za-z][A-Za-z0-9_]*$\"".into());
             }
             Ok(Self(value.to_string()))
@@ -1914,6 +1890,57 @@ pub mod types {
             Ok(Self(value.to_string()))
         }
     }
+    ///`DeleteAttachmentModuleApiName`
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[serde(transparent)]
+    pub struct DeleteAttachmentModuleApiName(::std::string::String);
+    impl ::std::ops::Deref for DeleteAttachmentModuleApiName {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<DeleteAttachmentModuleApiName> for ::std::string::String {
+        fn from(value: DeleteAttachmentModuleApiName) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for DeleteAttachmentModuleApiName {
+        type Err = self::error::ConversionError;
+        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if !crmkit_runtime::__private::pattern::identifier(value) {
+                return Err("doesn't match pattern \"^[A-Za-z][A-Za-z0-9_]*$\"".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for DeleteAttachmentModuleApiName {
+        type Error = self::error::ConversionError;
+        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for DeleteAttachmentModuleApiName {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for DeleteAttachmentModuleApiName {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
     ///`DeleteNoteModuleApiName`
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
@@ -1933,11 +1960,7 @@ pub mod types {
     impl ::std::str::FromStr for DeleteNoteModuleApiName {
         type Err = self::error::ConversionError;
         fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            static PATTERN: ::std::sync::LazyLock<::regress::Regex> =
-                ::std::sync::LazyLock::new(|| {
-                    ::regress::Regex::new("^[A-Za-z][A-Za-z0-9_]*$").unwrap()
-                });
-            if PATTERN.find(value).is_none() {
+            if !crmkit_runtime::__private::pattern::identifier(value) {
                 return Err("doesn't match pattern \"^[A-Za-z][A-Za-z0-9_]*$\"".into());
             }
             Ok(Self(value.to_string()))
@@ -1988,11 +2011,7 @@ pub mod types {
     impl ::std::str::FromStr for DeleteRecordModuleApiName {
         type Err = self::error::ConversionError;
         fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            static PATTERN: ::std::sync::LazyLock<::regress::Regex> =
-                ::std::sync::LazyLock::new(|| {
-                    ::regress::Regex::new("^[A-Za-z][A-Za-z0-9_]*$").unwrap()
-                });
-            if PATTERN.find(value).is_none() {
+            if !crmkit_runtime::__private::pattern::identifier(value) {
                 return Err("doesn't match pattern \"^[A-Za-z][A-Za-z0-9_]*$\"".into());
             }
             Ok(Self(value.to_string()))
@@ -2043,11 +2062,7 @@ pub mod types {
     impl ::std::str::FromStr for DeleteRecordPhotoModuleApiName {
         type Err = self::error::ConversionError;
         fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            static PATTERN: ::std::sync::LazyLock<::regress::Regex> =
-                ::std::sync::LazyLock::new(|| {
-                    ::regress::Regex::new("^[A-Za-z][A-Za-z0-9_]*$").unwrap()
-                });
-            if PATTERN.find(value).is_none() {
+            if !crmkit_runtime::__private::pattern::identifier(value) {
                 return Err("doesn't match pattern \"^[A-Za-z][A-Za-z0-9_]*$\"".into());
             }
             Ok(Self(value.to_string()))
@@ -2098,11 +2113,7 @@ pub mod types {
     impl ::std::str::FromStr for DeleteRecordsModuleApiName {
         type Err = self::error::ConversionError;
         fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            static PATTERN: ::std::sync::LazyLock<::regress::Regex> =
-                ::std::sync::LazyLock::new(|| {
-                    ::regress::Regex::new("^[A-Za-z][A-Za-z0-9_]*$").unwrap()
-                });
-            if PATTERN.find(value).is_none() {
+            if !crmkit_runtime::__private::pattern::identifier(value) {
                 return Err("doesn't match pattern \"^[A-Za-z][A-Za-z0-9_]*$\"".into());
             }
             Ok(Self(value.to_string()))
@@ -2153,9 +2164,7 @@ pub mod types {
     impl ::std::str::FromStr for DeleteVariableVariable {
         type Err = self::error::ConversionError;
         fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            static PATTERN: ::std::sync::LazyLock<::regress::Regex> =
-                ::std::sync::LazyLock::new(|| ::regress::Regex::new("^[A-Za-z0-9_]+$").unwrap());
-            if PATTERN.find(value).is_none() {
+            if !crmkit_runtime::__private::pattern::word(value) {
                 return Err("doesn't match pattern \"^[A-Za-z0-9_]+$\"".into());
             }
             Ok(Self(value.to_string()))
@@ -2271,11 +2280,7 @@ pub mod types {
     impl ::std::str::FromStr for DelinkRelatedRecordModuleApiName {
         type Err = self::error::ConversionError;
         fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            static PATTERN: ::std::sync::LazyLock<::regress::Regex> =
-                ::std::sync::LazyLock::new(|| {
-                    ::regress::Regex::new("^[A-Za-z][A-Za-z0-9_]*$").unwrap()
-                });
-            if PATTERN.find(value).is_none() {
+            if !crmkit_runtime::__private::pattern::identifier(value) {
                 return Err("doesn't match pattern \"^[A-Za-z][A-Za-z0-9_]*$\"".into());
             }
             Ok(Self(value.to_string()))
@@ -2326,11 +2331,7 @@ pub mod types {
     impl ::std::str::FromStr for DelinkRelatedRecordRelatedListApiName {
         type Err = self::error::ConversionError;
         fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            static PATTERN: ::std::sync::LazyLock<::regress::Regex> =
-                ::std::sync::LazyLock::new(|| {
-                    ::regress::Regex::new("^[A-Za-z][A-Za-z0-9_]*$").unwrap()
-                });
-            if PATTERN.find(value).is_none() {
+            if !crmkit_runtime::__private::pattern::identifier(value) {
                 return Err("doesn't match pattern \"^[A-Za-z][A-Za-z0-9_]*$\"".into());
             }
             Ok(Self(value.to_string()))
@@ -2362,6 +2363,57 @@ pub mod types {
                 })
         }
     }
+    ///`DownloadAttachmentModuleApiName`
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[serde(transparent)]
+    pub struct DownloadAttachmentModuleApiName(::std::string::String);
+    impl ::std::ops::Deref for DownloadAttachmentModuleApiName {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<DownloadAttachmentModuleApiName> for ::std::string::String {
+        fn from(value: DownloadAttachmentModuleApiName) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for DownloadAttachmentModuleApiName {
+        type Err = self::error::ConversionError;
+        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if !crmkit_runtime::__private::pattern::identifier(value) {
+                return Err("doesn't match pattern \"^[A-Za-z][A-Za-z0-9_]*$\"".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for DownloadAttachmentModuleApiName {
+        type Error = self::error::ConversionError;
+        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for DownloadAttachmentModuleApiName {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for DownloadAttachmentModuleApiName {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
     ///`DownloadRecordPhotoModuleApiName`
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
@@ -2381,11 +2433,7 @@ pub mod types {
     impl ::std::str::FromStr for DownloadRecordPhotoModuleApiName {
         type Err = self::error::ConversionError;
         fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            static PATTERN: ::std::sync::LazyLock<::regress::Regex> =
-                ::std::sync::LazyLock::new(|| {
-                    ::regress::Regex::new("^[A-Za-z][A-Za-z0-9_]*$").unwrap()
-                });
-            if PATTERN.find(value).is_none() {
+            if !crmkit_runtime::__private::pattern::identifier(value) {
                 return Err("doesn't match pattern \"^[A-Za-z][A-Za-z0-9_]*$\"".into());
             }
             Ok(Self(value.to_string()))
@@ -2934,11 +2982,7 @@ pub mod types {
     impl ::std::str::FromStr for GetBlueprintModuleApiName {
         type Err = self::error::ConversionError;
         fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            static PATTERN: ::std::sync::LazyLock<::regress::Regex> =
-                ::std::sync::LazyLock::new(|| {
-                    ::regress::Regex::new("^[A-Za-z][A-Za-z0-9_]*$").unwrap()
-                });
-            if PATTERN.find(value).is_none() {
+            if !crmkit_runtime::__private::pattern::identifier(value) {
                 return Err("doesn't match pattern \"^[A-Za-z][A-Za-z0-9_]*$\"".into());
             }
             Ok(Self(value.to_string()))
@@ -2989,11 +3033,7 @@ pub mod types {
     impl ::std::str::FromStr for GetCustomViewModule {
         type Err = self::error::ConversionError;
         fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            static PATTERN: ::std::sync::LazyLock<::regress::Regex> =
-                ::std::sync::LazyLock::new(|| {
-                    ::regress::Regex::new("^[A-Za-z][A-Za-z0-9_]*$").unwrap()
-                });
-            if PATTERN.find(value).is_none() {
+            if !crmkit_runtime::__private::pattern::identifier(value) {
                 return Err("doesn't match pattern \"^[A-Za-z][A-Za-z0-9_]*$\"".into());
             }
             Ok(Self(value.to_string()))
@@ -3025,6 +3065,57 @@ pub mod types {
                 })
         }
     }
+    ///`GetFieldModule`
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[serde(transparent)]
+    pub struct GetFieldModule(::std::string::String);
+    impl ::std::ops::Deref for GetFieldModule {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<GetFieldModule> for ::std::string::String {
+        fn from(value: GetFieldModule) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for GetFieldModule {
+        type Err = self::error::ConversionError;
+        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if !crmkit_runtime::__private::pattern::identifier(value) {
+                return Err("doesn't match pattern \"^[A-Za-z][A-Za-z0-9_]*$\"".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for GetFieldModule {
+        type Error = self::error::ConversionError;
+        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for GetFieldModule {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for GetFieldModule {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
     ///`GetLayoutModule`
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
@@ -3044,11 +3135,7 @@ pub mod types {
     impl ::std::str::FromStr for GetLayoutModule {
         type Err = self::error::ConversionError;
         fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            static PATTERN: ::std::sync::LazyLock<::regress::Regex> =
-                ::std::sync::LazyLock::new(|| {
-                    ::regress::Regex::new("^[A-Za-z][A-Za-z0-9_]*$").unwrap()
-                });
-            if PATTERN.find(value).is_none() {
+            if !crmkit_runtime::__private::pattern::identifier(value) {
                 return Err("doesn't match pattern \"^[A-Za-z][A-Za-z0-9_]*$\"".into());
             }
             Ok(Self(value.to_string()))
@@ -3080,6 +3167,57 @@ pub mod types {
                 })
         }
     }
+    ///`GetMassUpdateStatusModuleApiName`
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[serde(transparent)]
+    pub struct GetMassUpdateStatusModuleApiName(::std::string::String);
+    impl ::std::ops::Deref for GetMassUpdateStatusModuleApiName {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<GetMassUpdateStatusModuleApiName> for ::std::string::String {
+        fn from(value: GetMassUpdateStatusModuleApiName) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for GetMassUpdateStatusModuleApiName {
+        type Err = self::error::ConversionError;
+        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if !crmkit_runtime::__private::pattern::identifier(value) {
+                return Err("doesn't match pattern \"^[A-Za-z][A-Za-z0-9_]*$\"".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for GetMassUpdateStatusModuleApiName {
+        type Error = self::error::ConversionError;
+        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for GetMassUpdateStatusModuleApiName {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for GetMassUpdateStatusModuleApiName {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
     ///`GetModuleModuleApiName`
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
@@ -3099,11 +3237,7 @@ pub mod types {
     impl ::std::str::FromStr for GetModuleModuleApiName {
         type Err = self::error::ConversionError;
         fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            static PATTERN: ::std::sync::LazyLock<::regress::Regex> =
-                ::std::sync::LazyLock::new(|| {
-                    ::regress::Regex::new("^[A-Za-z][A-Za-z0-9_]*$").unwrap()
-                });
-            if PATTERN.find(value).is_none() {
+            if !crmkit_runtime::__private::pattern::identifier(value) {
                 return Err("doesn't match pattern \"^[A-Za-z][A-Za-z0-9_]*$\"".into());
             }
             Ok(Self(value.to_string()))
@@ -3154,11 +3288,7 @@ pub mod types {
     impl ::std::str::FromStr for GetNotificationDetailsModule {
         type Err = self::error::ConversionError;
         fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            static PATTERN: ::std::sync::LazyLock<::regress::Regex> =
-                ::std::sync::LazyLock::new(|| {
-                    ::regress::Regex::new("^[A-Za-z][A-Za-z0-9_]*$").unwrap()
-                });
-            if PATTERN.find(value).is_none() {
+            if !crmkit_runtime::__private::pattern::identifier(value) {
                 return Err("doesn't match pattern \"^[A-Za-z][A-Za-z0-9_]*$\"".into());
             }
             Ok(Self(value.to_string()))
@@ -3319,11 +3449,7 @@ pub mod types {
     impl ::std::str::FromStr for GetRecordModuleApiName {
         type Err = self::error::ConversionError;
         fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            static PATTERN: ::std::sync::LazyLock<::regress::Regex> =
-                ::std::sync::LazyLock::new(|| {
-                    ::regress::Regex::new("^[A-Za-z][A-Za-z0-9_]*$").unwrap()
-                });
-            if PATTERN.find(value).is_none() {
+            if !crmkit_runtime::__private::pattern::identifier(value) {
                 return Err("doesn't match pattern \"^[A-Za-z][A-Za-z0-9_]*$\"".into());
             }
             Ok(Self(value.to_string()))
@@ -3374,11 +3500,7 @@ pub mod types {
     impl ::std::str::FromStr for GetRecordSharingModuleApiName {
         type Err = self::error::ConversionError;
         fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            static PATTERN: ::std::sync::LazyLock<::regress::Regex> =
-                ::std::sync::LazyLock::new(|| {
-                    ::regress::Regex::new("^[A-Za-z][A-Za-z0-9_]*$").unwrap()
-                });
-            if PATTERN.find(value).is_none() {
+            if !crmkit_runtime::__private::pattern::identifier(value) {
                 return Err("doesn't match pattern \"^[A-Za-z][A-Za-z0-9_]*$\"".into());
             }
             Ok(Self(value.to_string()))
@@ -3481,11 +3603,7 @@ pub mod types {
     impl ::std::str::FromStr for GetTagRecordsCountModule {
         type Err = self::error::ConversionError;
         fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            static PATTERN: ::std::sync::LazyLock<::regress::Regex> =
-                ::std::sync::LazyLock::new(|| {
-                    ::regress::Regex::new("^[A-Za-z][A-Za-z0-9_]*$").unwrap()
-                });
-            if PATTERN.find(value).is_none() {
+            if !crmkit_runtime::__private::pattern::identifier(value) {
                 return Err("doesn't match pattern \"^[A-Za-z][A-Za-z0-9_]*$\"".into());
             }
             Ok(Self(value.to_string()))
@@ -3587,9 +3705,7 @@ pub mod types {
     impl ::std::str::FromStr for GetVariableGroupVariableGroup {
         type Err = self::error::ConversionError;
         fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            static PATTERN: ::std::sync::LazyLock<::regress::Regex> =
-                ::std::sync::LazyLock::new(|| ::regress::Regex::new("^[A-Za-z0-9_]+$").unwrap());
-            if PATTERN.find(value).is_none() {
+            if !crmkit_runtime::__private::pattern::word(value) {
                 return Err("doesn't match pattern \"^[A-Za-z0-9_]+$\"".into());
             }
             Ok(Self(value.to_string()))
@@ -3640,9 +3756,7 @@ pub mod types {
     impl ::std::str::FromStr for GetVariableVariable {
         type Err = self::error::ConversionError;
         fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            static PATTERN: ::std::sync::LazyLock<::regress::Regex> =
-                ::std::sync::LazyLock::new(|| ::regress::Regex::new("^[A-Za-z0-9_]+$").unwrap());
-            if PATTERN.find(value).is_none() {
+            if !crmkit_runtime::__private::pattern::word(value) {
                 return Err("doesn't match pattern \"^[A-Za-z0-9_]+$\"".into());
             }
             Ok(Self(value.to_string()))
@@ -3745,11 +3859,7 @@ pub mod types {
     impl ::std::str::FromStr for InsertRecordsModuleApiName {
         type Err = self::error::ConversionError;
         fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            static PATTERN: ::std::sync::LazyLock<::regress::Regex> =
-                ::std::sync::LazyLock::new(|| {
-                    ::regress::Regex::new("^[A-Za-z][A-Za-z0-9_]*$").unwrap()
-                });
-            if PATTERN.find(value).is_none() {
+            if !crmkit_runtime::__private::pattern::identifier(value) {
                 return Err("doesn't match pattern \"^[A-Za-z][A-Za-z0-9_]*$\"".into());
             }
             Ok(Self(value.to_string()))
@@ -4038,11 +4148,7 @@ pub mod types {
     impl ::std::str::FromStr for ListAttachmentsModuleApiName {
         type Err = self::error::ConversionError;
         fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            static PATTERN: ::std::sync::LazyLock<::regress::Regex> =
-                ::std::sync::LazyLock::new(|| {
-                    ::regress::Regex::new("^[A-Za-z][A-Za-z0-9_]*$").unwrap()
-                });
-            if PATTERN.find(value).is_none() {
+            if !crmkit_runtime::__private::pattern::identifier(value) {
                 return Err("doesn't match pattern \"^[A-Za-z][A-Za-z0-9_]*$\"".into());
             }
             Ok(Self(value.to_string()))
@@ -4093,11 +4199,7 @@ pub mod types {
     impl ::std::str::FromStr for ListCustomViewsModule {
         type Err = self::error::ConversionError;
         fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            static PATTERN: ::std::sync::LazyLock<::regress::Regex> =
-                ::std::sync::LazyLock::new(|| {
-                    ::regress::Regex::new("^[A-Za-z][A-Za-z0-9_]*$").unwrap()
-                });
-            if PATTERN.find(value).is_none() {
+            if !crmkit_runtime::__private::pattern::identifier(value) {
                 return Err("doesn't match pattern \"^[A-Za-z][A-Za-z0-9_]*$\"".into());
             }
             Ok(Self(value.to_string()))
@@ -4210,11 +4312,7 @@ pub mod types {
     impl ::std::str::FromStr for ListDeletedRecordsModuleApiName {
         type Err = self::error::ConversionError;
         fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            static PATTERN: ::std::sync::LazyLock<::regress::Regex> =
-                ::std::sync::LazyLock::new(|| {
-                    ::regress::Regex::new("^[A-Za-z][A-Za-z0-9_]*$").unwrap()
-                });
-            if PATTERN.find(value).is_none() {
+            if !crmkit_runtime::__private::pattern::identifier(value) {
                 return Err("doesn't match pattern \"^[A-Za-z][A-Za-z0-9_]*$\"".into());
             }
             Ok(Self(value.to_string()))
@@ -4325,11 +4423,7 @@ pub mod types {
     impl ::std::str::FromStr for ListFieldsModule {
         type Err = self::error::ConversionError;
         fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            static PATTERN: ::std::sync::LazyLock<::regress::Regex> =
-                ::std::sync::LazyLock::new(|| {
-                    ::regress::Regex::new("^[A-Za-z][A-Za-z0-9_]*$").unwrap()
-                });
-            if PATTERN.find(value).is_none() {
+            if !crmkit_runtime::__private::pattern::identifier(value) {
                 return Err("doesn't match pattern \"^[A-Za-z][A-Za-z0-9_]*$\"".into());
             }
             Ok(Self(value.to_string()))
@@ -4416,11 +4510,7 @@ pub mod types {
     impl ::std::str::FromStr for ListLayoutsModule {
         type Err = self::error::ConversionError;
         fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            static PATTERN: ::std::sync::LazyLock<::regress::Regex> =
-                ::std::sync::LazyLock::new(|| {
-                    ::regress::Regex::new("^[A-Za-z][A-Za-z0-9_]*$").unwrap()
-                });
-            if PATTERN.find(value).is_none() {
+            if !crmkit_runtime::__private::pattern::identifier(value) {
                 return Err("doesn't match pattern \"^[A-Za-z][A-Za-z0-9_]*$\"".into());
             }
             Ok(Self(value.to_string()))
@@ -4533,11 +4623,7 @@ pub mod types {
     impl ::std::str::FromStr for ListRecordNotesModuleApiName {
         type Err = self::error::ConversionError;
         fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            static PATTERN: ::std::sync::LazyLock<::regress::Regex> =
-                ::std::sync::LazyLock::new(|| {
-                    ::regress::Regex::new("^[A-Za-z][A-Za-z0-9_]*$").unwrap()
-                });
-            if PATTERN.find(value).is_none() {
+            if !crmkit_runtime::__private::pattern::identifier(value) {
                 return Err("doesn't match pattern \"^[A-Za-z][A-Za-z0-9_]*$\"".into());
             }
             Ok(Self(value.to_string()))
@@ -4810,11 +4896,7 @@ pub mod types {
     impl ::std::str::FromStr for ListRecordsModuleApiName {
         type Err = self::error::ConversionError;
         fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            static PATTERN: ::std::sync::LazyLock<::regress::Regex> =
-                ::std::sync::LazyLock::new(|| {
-                    ::regress::Regex::new("^[A-Za-z][A-Za-z0-9_]*$").unwrap()
-                });
-            if PATTERN.find(value).is_none() {
+            if !crmkit_runtime::__private::pattern::identifier(value) {
                 return Err("doesn't match pattern \"^[A-Za-z][A-Za-z0-9_]*$\"".into());
             }
             Ok(Self(value.to_string()))
@@ -4865,11 +4947,7 @@ pub mod types {
     impl ::std::str::FromStr for ListRecordsSortBy {
         type Err = self::error::ConversionError;
         fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            static PATTERN: ::std::sync::LazyLock<::regress::Regex> =
-                ::std::sync::LazyLock::new(|| {
-                    ::regress::Regex::new("^[A-Za-z][A-Za-z0-9_]*$").unwrap()
-                });
-            if PATTERN.find(value).is_none() {
+            if !crmkit_runtime::__private::pattern::identifier(value) {
                 return Err("doesn't match pattern \"^[A-Za-z][A-Za-z0-9_]*$\"".into());
             }
             Ok(Self(value.to_string()))
@@ -4972,11 +5050,7 @@ pub mod types {
     impl ::std::str::FromStr for ListRelatedListsModule {
         type Err = self::error::ConversionError;
         fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            static PATTERN: ::std::sync::LazyLock<::regress::Regex> =
-                ::std::sync::LazyLock::new(|| {
-                    ::regress::Regex::new("^[A-Za-z][A-Za-z0-9_]*$").unwrap()
-                });
-            if PATTERN.find(value).is_none() {
+            if !crmkit_runtime::__private::pattern::identifier(value) {
                 return Err("doesn't match pattern \"^[A-Za-z][A-Za-z0-9_]*$\"".into());
             }
             Ok(Self(value.to_string()))
@@ -5089,11 +5163,7 @@ pub mod types {
     impl ::std::str::FromStr for ListRelatedRecordsModuleApiName {
         type Err = self::error::ConversionError;
         fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            static PATTERN: ::std::sync::LazyLock<::regress::Regex> =
-                ::std::sync::LazyLock::new(|| {
-                    ::regress::Regex::new("^[A-Za-z][A-Za-z0-9_]*$").unwrap()
-                });
-            if PATTERN.find(value).is_none() {
+            if !crmkit_runtime::__private::pattern::identifier(value) {
                 return Err("doesn't match pattern \"^[A-Za-z][A-Za-z0-9_]*$\"".into());
             }
             Ok(Self(value.to_string()))
@@ -5144,11 +5214,7 @@ pub mod types {
     impl ::std::str::FromStr for ListRelatedRecordsRelatedListApiName {
         type Err = self::error::ConversionError;
         fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            static PATTERN: ::std::sync::LazyLock<::regress::Regex> =
-                ::std::sync::LazyLock::new(|| {
-                    ::regress::Regex::new("^[A-Za-z][A-Za-z0-9_]*$").unwrap()
-                });
-            if PATTERN.find(value).is_none() {
+            if !crmkit_runtime::__private::pattern::identifier(value) {
                 return Err("doesn't match pattern \"^[A-Za-z][A-Za-z0-9_]*$\"".into());
             }
             Ok(Self(value.to_string()))
@@ -5199,11 +5265,7 @@ pub mod types {
     impl ::std::str::FromStr for ListTagsModule {
         type Err = self::error::ConversionError;
         fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            static PATTERN: ::std::sync::LazyLock<::regress::Regex> =
-                ::std::sync::LazyLock::new(|| {
-                    ::regress::Regex::new("^[A-Za-z][A-Za-z0-9_]*$").unwrap()
-                });
-            if PATTERN.find(value).is_none() {
+            if !crmkit_runtime::__private::pattern::identifier(value) {
                 return Err("doesn't match pattern \"^[A-Za-z][A-Za-z0-9_]*$\"".into());
             }
             Ok(Self(value.to_string()))
@@ -5420,6 +5482,330 @@ pub mod types {
                 .map_err(|e: self::error::ConversionError| {
                     <D::Error as ::serde::de::Error>::custom(e.to_string())
                 })
+        }
+    }
+    ///`MassUpdateRecordsModuleApiName`
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[serde(transparent)]
+    pub struct MassUpdateRecordsModuleApiName(::std::string::String);
+    impl ::std::ops::Deref for MassUpdateRecordsModuleApiName {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<MassUpdateRecordsModuleApiName> for ::std::string::String {
+        fn from(value: MassUpdateRecordsModuleApiName) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for MassUpdateRecordsModuleApiName {
+        type Err = self::error::ConversionError;
+        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if !crmkit_runtime::__private::pattern::identifier(value) {
+                return Err("doesn't match pattern \"^[A-Za-z][A-Za-z0-9_]*$\"".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for MassUpdateRecordsModuleApiName {
+        type Error = self::error::ConversionError;
+        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for MassUpdateRecordsModuleApiName {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for MassUpdateRecordsModuleApiName {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    /// Body of `mass_update_records`: the values to set (`data`, one object of field API
+    /// names and values) and the records, by custom view (`cvid`, with `territory` for a
+    /// territory's records) or by `ids`; one of `cvid` and `ids` is mandatory.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    pub struct MassUpdateRequest {
+        ///Id of the custom view whose records to update (a scheduled job).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub cvid: ::std::option::Option<MassUpdateRequestCvid>,
+        ///One object of the field API names to set and their values (one field; three in Deals).
+        pub data: ::std::vec::Vec<Record>,
+        ///Ids of the records to update at once, at most 500.
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        pub ids: ::std::vec::Vec<MassUpdateRequestIdsItem>,
+        ///For multi-select picklists, `true` replaces the values and `false` (the default) adds to them.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub over_write: ::std::option::Option<bool>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub territory: ::std::option::Option<MassUpdateTerritory>,
+    }
+    impl MassUpdateRequest {
+        pub fn builder() -> builder::MassUpdateRequest {
+            Default::default()
+        }
+    }
+    ///Id of the custom view whose records to update (a scheduled job).
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[serde(transparent)]
+    pub struct MassUpdateRequestCvid(::std::string::String);
+    impl ::std::ops::Deref for MassUpdateRequestCvid {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<MassUpdateRequestCvid> for ::std::string::String {
+        fn from(value: MassUpdateRequestCvid) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for MassUpdateRequestCvid {
+        type Err = self::error::ConversionError;
+        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if !crmkit_runtime::__private::pattern::digits(value) {
+                return Err("doesn't match pattern \"^[0-9]+$\"".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for MassUpdateRequestCvid {
+        type Error = self::error::ConversionError;
+        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for MassUpdateRequestCvid {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for MassUpdateRequestCvid {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///`MassUpdateRequestIdsItem`
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[serde(transparent)]
+    pub struct MassUpdateRequestIdsItem(::std::string::String);
+    impl ::std::ops::Deref for MassUpdateRequestIdsItem {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<MassUpdateRequestIdsItem> for ::std::string::String {
+        fn from(value: MassUpdateRequestIdsItem) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for MassUpdateRequestIdsItem {
+        type Err = self::error::ConversionError;
+        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if !crmkit_runtime::__private::pattern::digits(value) {
+                return Err("doesn't match pattern \"^[0-9]+$\"".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for MassUpdateRequestIdsItem {
+        type Error = self::error::ConversionError;
+        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for MassUpdateRequestIdsItem {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for MassUpdateRequestIdsItem {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    /// The values of `MassUpdateState` this client knows. State of a mass update job: `COMPLETED`, `SCHEDULED`, `RUNNING` or `FAILED` (the v7
+    /// reference and the v2 SDKs' `record.MassUpdate`). Clients must accept other values.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+    )]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    pub enum MassUpdateStateKnown {
+        #[serde(rename = "COMPLETED")]
+        Completed,
+        #[serde(rename = "SCHEDULED")]
+        Scheduled,
+        #[serde(rename = "RUNNING")]
+        Running,
+        #[serde(rename = "FAILED")]
+        Failed,
+    }
+    impl ::std::fmt::Display for MassUpdateStateKnown {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::Completed => f.write_str("COMPLETED"),
+                Self::Scheduled => f.write_str("SCHEDULED"),
+                Self::Running => f.write_str("RUNNING"),
+                Self::Failed => f.write_str("FAILED"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for MassUpdateStateKnown {
+        type Err = self::error::ConversionError;
+        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "COMPLETED" => Ok(Self::Completed),
+                "SCHEDULED" => Ok(Self::Scheduled),
+                "RUNNING" => Ok(Self::Running),
+                "FAILED" => Ok(Self::Failed),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for MassUpdateStateKnown {
+        type Error = self::error::ConversionError;
+        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for MassUpdateStateKnown {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    ///The state and counts of a mass update job.
+    #[derive(Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    pub struct MassUpdateStatus {
+        ///Number of records whose update failed.
+        #[cfg_attr(
+            feature = "schemars",
+            serde(
+                rename = "Failed_Count",
+                skip_serializing_if = "::std::option::Option::is_none"
+            )
+        )]
+        pub failed_count: ::std::option::Option<i64>,
+        ///Number of records not updated yet.
+        #[cfg_attr(
+            feature = "schemars",
+            serde(
+                rename = "Not_Updated_Count",
+                skip_serializing_if = "::std::option::Option::is_none"
+            )
+        )]
+        pub not_updated_count: ::std::option::Option<i64>,
+        #[cfg_attr(
+            feature = "schemars",
+            serde(
+                rename = "Status",
+                skip_serializing_if = "::std::option::Option::is_none"
+            )
+        )]
+        pub status:
+            ::std::option::Option<crmkit_runtime::Lenient<crate::types::MassUpdateStateKnown>>,
+        ///Number of records scheduled.
+        #[cfg_attr(
+            feature = "schemars",
+            serde(
+                rename = "Total_Count",
+                skip_serializing_if = "::std::option::Option::is_none"
+            )
+        )]
+        pub total_count: ::std::option::Option<i64>,
+        ///Number of records updated.
+        #[cfg_attr(
+            feature = "schemars",
+            serde(
+                rename = "Updated_Count",
+                skip_serializing_if = "::std::option::Option::is_none"
+            )
+        )]
+        pub updated_count: ::std::option::Option<i64>,
+        #[cfg_attr(feature = "schemars", serde(flatten))]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    }
+    impl MassUpdateStatus {
+        pub fn builder() -> builder::MassUpdateStatus {
+            Default::default()
+        }
+    }
+    ///The answer of `get_mass_update_status`.
+    #[derive(Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    pub struct MassUpdateStatusList {
+        pub data: ::std::vec::Vec<MassUpdateStatus>,
+        #[cfg_attr(feature = "schemars", serde(flatten))]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    }
+    impl MassUpdateStatusList {
+        pub fn builder() -> builder::MassUpdateStatusList {
+            Default::default()
+        }
+    }
+    ///The territory whose records of the custom view a mass update covers (v7 reference's keys).
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    pub struct MassUpdateTerritory {
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub id: ::std::option::Option<ZohoId>,
+        ///`true` to include the records of the child territories (default `false`).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub include_child: ::std::option::Option<bool>,
+    }
+    impl MassUpdateTerritory {
+        pub fn builder() -> builder::MassUpdateTerritory {
+            Default::default()
         }
     }
     /// A module and, when fetched alone, its related lists, layouts, fields and properties.
@@ -6024,9 +6410,7 @@ pub mod types {
     impl ::std::str::FromStr for NoteInputParentId {
         type Err = self::error::ConversionError;
         fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            static PATTERN: ::std::sync::LazyLock<::regress::Regex> =
-                ::std::sync::LazyLock::new(|| ::regress::Regex::new("^[0-9]+$").unwrap());
-            if PATTERN.find(value).is_none() {
+            if !crmkit_runtime::__private::pattern::digits(value) {
                 return Err("doesn't match pattern \"^[0-9]+$\"".into());
             }
             Ok(Self(value.to_string()))
@@ -6076,6 +6460,38 @@ pub mod types {
             Default::default()
         }
     }
+    /// Changes to a note in `update_notes`, named by `id`: only `Note_Title` and
+    /// `Note_Content` can be changed (v7 reference).
+    #[derive(Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    pub struct NoteUpdateByIdInput {
+        pub id: ZohoId,
+        ///New content.
+        #[cfg_attr(
+            feature = "schemars",
+            serde(
+                rename = "Note_Content",
+                skip_serializing_if = "::std::option::Option::is_none"
+            )
+        )]
+        pub note_content: ::std::option::Option<::std::string::String>,
+        ///New title.
+        #[cfg_attr(
+            feature = "schemars",
+            serde(
+                rename = "Note_Title",
+                skip_serializing_if = "::std::option::Option::is_none"
+            )
+        )]
+        pub note_title: ::std::option::Option<::std::string::String>,
+        #[cfg_attr(feature = "schemars", serde(flatten))]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    }
+    impl NoteUpdateByIdInput {
+        pub fn builder() -> builder::NoteUpdateByIdInput {
+            Default::default()
+        }
+    }
     ///Body of `update_note`, one entry.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
@@ -6095,6 +6511,17 @@ pub mod types {
     }
     impl NotesCreateRequest {
         pub fn builder() -> builder::NotesCreateRequest {
+            Default::default()
+        }
+    }
+    ///Body of `update_notes`: 1 to 100 notes, each with its `id`.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    pub struct NotesUpdateRequest {
+        pub data: ::std::vec::Vec<NoteUpdateByIdInput>,
+    }
+    impl NotesUpdateRequest {
+        pub fn builder() -> builder::NotesUpdateRequest {
             Default::default()
         }
     }
@@ -7919,9 +8346,7 @@ pub mod types {
     impl ::std::str::FromStr for RecordsWriteRequestLarId {
         type Err = self::error::ConversionError;
         fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            static PATTERN: ::std::sync::LazyLock<::regress::Regex> =
-                ::std::sync::LazyLock::new(|| ::regress::Regex::new("^[0-9]+$").unwrap());
-            if PATTERN.find(value).is_none() {
+            if !crmkit_runtime::__private::pattern::digits(value) {
                 return Err("doesn't match pattern \"^[0-9]+$\"".into());
             }
             Ok(Self(value.to_string()))
@@ -8117,6 +8542,71 @@ pub mod types {
             Default::default()
         }
     }
+    /// A related record to relate (`update_related_records`), named by `id` (mandatory), with
+    /// the relation's data (e.g. `Member_Status`) under its field API names, kept as sent.
+    #[derive(Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    pub struct RelatedRecordByIdInput {
+        pub id: ZohoId,
+        #[cfg_attr(feature = "schemars", serde(flatten))]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    }
+    impl RelatedRecordByIdInput {
+        pub fn builder() -> builder::RelatedRecordByIdInput {
+            Default::default()
+        }
+    }
+    /// The relation's data of a related record (`update_related_record`, where the path names
+    /// the related record), e.g. a campaign member's `Member_Status` or a contact's
+    /// `Contact_Role` in a deal: the relation's field API names and values, kept as sent.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[serde(transparent)]
+    pub struct RelatedRecordInput(
+        pub ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    );
+    impl ::std::ops::Deref for RelatedRecordInput {
+        type Target = ::serde_json::Map<::std::string::String, ::serde_json::Value>;
+        fn deref(&self) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<RelatedRecordInput>
+        for ::serde_json::Map<::std::string::String, ::serde_json::Value>
+    {
+        fn from(value: RelatedRecordInput) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<::serde_json::Map<::std::string::String, ::serde_json::Value>>
+        for RelatedRecordInput
+    {
+        fn from(value: ::serde_json::Map<::std::string::String, ::serde_json::Value>) -> Self {
+            Self(value)
+        }
+    }
+    ///Body of `update_related_record`: one entry with the relation's fields.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    pub struct RelatedRecordUpdateOneRequest {
+        pub data: [RelatedRecordInput; 1usize],
+    }
+    impl RelatedRecordUpdateOneRequest {
+        pub fn builder() -> builder::RelatedRecordUpdateOneRequest {
+            Default::default()
+        }
+    }
+    ///Body of `update_related_records`: 1 to 100 related records, each with its `id`.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    pub struct RelatedRecordsUpdateRequest {
+        pub data: ::std::vec::Vec<RelatedRecordByIdInput>,
+    }
+    impl RelatedRecordsUpdateRequest {
+        pub fn builder() -> builder::RelatedRecordsUpdateRequest {
+            Default::default()
+        }
+    }
     ///`RemoveTagsFromRecordModuleApiName`
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
@@ -8136,11 +8626,7 @@ pub mod types {
     impl ::std::str::FromStr for RemoveTagsFromRecordModuleApiName {
         type Err = self::error::ConversionError;
         fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            static PATTERN: ::std::sync::LazyLock<::regress::Regex> =
-                ::std::sync::LazyLock::new(|| {
-                    ::regress::Regex::new("^[A-Za-z][A-Za-z0-9_]*$").unwrap()
-                });
-            if PATTERN.find(value).is_none() {
+            if !crmkit_runtime::__private::pattern::identifier(value) {
                 return Err("doesn't match pattern \"^[A-Za-z][A-Za-z0-9_]*$\"".into());
             }
             Ok(Self(value.to_string()))
@@ -8191,11 +8677,7 @@ pub mod types {
     impl ::std::str::FromStr for RemoveTagsFromRecordsModuleApiName {
         type Err = self::error::ConversionError;
         fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            static PATTERN: ::std::sync::LazyLock<::regress::Regex> =
-                ::std::sync::LazyLock::new(|| {
-                    ::regress::Regex::new("^[A-Za-z][A-Za-z0-9_]*$").unwrap()
-                });
-            if PATTERN.find(value).is_none() {
+            if !crmkit_runtime::__private::pattern::identifier(value) {
                 return Err("doesn't match pattern \"^[A-Za-z][A-Za-z0-9_]*$\"".into());
             }
             Ok(Self(value.to_string()))
@@ -8682,11 +9164,7 @@ pub mod types {
     impl ::std::str::FromStr for SearchRecordsModuleApiName {
         type Err = self::error::ConversionError;
         fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            static PATTERN: ::std::sync::LazyLock<::regress::Regex> =
-                ::std::sync::LazyLock::new(|| {
-                    ::regress::Regex::new("^[A-Za-z][A-Za-z0-9_]*$").unwrap()
-                });
-            if PATTERN.find(value).is_none() {
+            if !crmkit_runtime::__private::pattern::identifier(value) {
                 return Err("doesn't match pattern \"^[A-Za-z][A-Za-z0-9_]*$\"".into());
             }
             Ok(Self(value.to_string()))
@@ -9224,9 +9702,7 @@ pub mod types {
     impl ::std::str::FromStr for TagRecordCountCountString {
         type Err = self::error::ConversionError;
         fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            static PATTERN: ::std::sync::LazyLock<::regress::Regex> =
-                ::std::sync::LazyLock::new(|| ::regress::Regex::new("^[0-9]+$").unwrap());
-            if PATTERN.find(value).is_none() {
+            if !crmkit_runtime::__private::pattern::digits(value) {
                 return Err("doesn't match pattern \"^[0-9]+$\"".into());
             }
             Ok(Self(value.to_string()))
@@ -9488,11 +9964,7 @@ pub mod types {
     impl ::std::str::FromStr for UpdateBlueprintModuleApiName {
         type Err = self::error::ConversionError;
         fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            static PATTERN: ::std::sync::LazyLock<::regress::Regex> =
-                ::std::sync::LazyLock::new(|| {
-                    ::regress::Regex::new("^[A-Za-z][A-Za-z0-9_]*$").unwrap()
-                });
-            if PATTERN.find(value).is_none() {
+            if !crmkit_runtime::__private::pattern::identifier(value) {
                 return Err("doesn't match pattern \"^[A-Za-z][A-Za-z0-9_]*$\"".into());
             }
             Ok(Self(value.to_string()))
@@ -9543,11 +10015,7 @@ pub mod types {
     impl ::std::str::FromStr for UpdateNoteModuleApiName {
         type Err = self::error::ConversionError;
         fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            static PATTERN: ::std::sync::LazyLock<::regress::Regex> =
-                ::std::sync::LazyLock::new(|| {
-                    ::regress::Regex::new("^[A-Za-z][A-Za-z0-9_]*$").unwrap()
-                });
-            if PATTERN.find(value).is_none() {
+            if !crmkit_runtime::__private::pattern::identifier(value) {
                 return Err("doesn't match pattern \"^[A-Za-z][A-Za-z0-9_]*$\"".into());
             }
             Ok(Self(value.to_string()))
@@ -9598,11 +10066,7 @@ pub mod types {
     impl ::std::str::FromStr for UpdateRecordModuleApiName {
         type Err = self::error::ConversionError;
         fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            static PATTERN: ::std::sync::LazyLock<::regress::Regex> =
-                ::std::sync::LazyLock::new(|| {
-                    ::regress::Regex::new("^[A-Za-z][A-Za-z0-9_]*$").unwrap()
-                });
-            if PATTERN.find(value).is_none() {
+            if !crmkit_runtime::__private::pattern::identifier(value) {
                 return Err("doesn't match pattern \"^[A-Za-z][A-Za-z0-9_]*$\"".into());
             }
             Ok(Self(value.to_string()))
@@ -9653,11 +10117,7 @@ pub mod types {
     impl ::std::str::FromStr for UpdateRecordsModuleApiName {
         type Err = self::error::ConversionError;
         fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            static PATTERN: ::std::sync::LazyLock<::regress::Regex> =
-                ::std::sync::LazyLock::new(|| {
-                    ::regress::Regex::new("^[A-Za-z][A-Za-z0-9_]*$").unwrap()
-                });
-            if PATTERN.find(value).is_none() {
+            if !crmkit_runtime::__private::pattern::identifier(value) {
                 return Err("doesn't match pattern \"^[A-Za-z][A-Za-z0-9_]*$\"".into());
             }
             Ok(Self(value.to_string()))
@@ -9689,6 +10149,210 @@ pub mod types {
                 })
         }
     }
+    ///`UpdateRelatedRecordModuleApiName`
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[serde(transparent)]
+    pub struct UpdateRelatedRecordModuleApiName(::std::string::String);
+    impl ::std::ops::Deref for UpdateRelatedRecordModuleApiName {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<UpdateRelatedRecordModuleApiName> for ::std::string::String {
+        fn from(value: UpdateRelatedRecordModuleApiName) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for UpdateRelatedRecordModuleApiName {
+        type Err = self::error::ConversionError;
+        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if !crmkit_runtime::__private::pattern::identifier(value) {
+                return Err("doesn't match pattern \"^[A-Za-z][A-Za-z0-9_]*$\"".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for UpdateRelatedRecordModuleApiName {
+        type Error = self::error::ConversionError;
+        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for UpdateRelatedRecordModuleApiName {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for UpdateRelatedRecordModuleApiName {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///`UpdateRelatedRecordRelatedListApiName`
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[serde(transparent)]
+    pub struct UpdateRelatedRecordRelatedListApiName(::std::string::String);
+    impl ::std::ops::Deref for UpdateRelatedRecordRelatedListApiName {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<UpdateRelatedRecordRelatedListApiName> for ::std::string::String {
+        fn from(value: UpdateRelatedRecordRelatedListApiName) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for UpdateRelatedRecordRelatedListApiName {
+        type Err = self::error::ConversionError;
+        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if !crmkit_runtime::__private::pattern::identifier(value) {
+                return Err("doesn't match pattern \"^[A-Za-z][A-Za-z0-9_]*$\"".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for UpdateRelatedRecordRelatedListApiName {
+        type Error = self::error::ConversionError;
+        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for UpdateRelatedRecordRelatedListApiName {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for UpdateRelatedRecordRelatedListApiName {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///`UpdateRelatedRecordsModuleApiName`
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[serde(transparent)]
+    pub struct UpdateRelatedRecordsModuleApiName(::std::string::String);
+    impl ::std::ops::Deref for UpdateRelatedRecordsModuleApiName {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<UpdateRelatedRecordsModuleApiName> for ::std::string::String {
+        fn from(value: UpdateRelatedRecordsModuleApiName) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for UpdateRelatedRecordsModuleApiName {
+        type Err = self::error::ConversionError;
+        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if !crmkit_runtime::__private::pattern::identifier(value) {
+                return Err("doesn't match pattern \"^[A-Za-z][A-Za-z0-9_]*$\"".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for UpdateRelatedRecordsModuleApiName {
+        type Error = self::error::ConversionError;
+        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for UpdateRelatedRecordsModuleApiName {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for UpdateRelatedRecordsModuleApiName {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///`UpdateRelatedRecordsRelatedListApiName`
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[serde(transparent)]
+    pub struct UpdateRelatedRecordsRelatedListApiName(::std::string::String);
+    impl ::std::ops::Deref for UpdateRelatedRecordsRelatedListApiName {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<UpdateRelatedRecordsRelatedListApiName> for ::std::string::String {
+        fn from(value: UpdateRelatedRecordsRelatedListApiName) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for UpdateRelatedRecordsRelatedListApiName {
+        type Err = self::error::ConversionError;
+        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if !crmkit_runtime::__private::pattern::identifier(value) {
+                return Err("doesn't match pattern \"^[A-Za-z][A-Za-z0-9_]*$\"".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for UpdateRelatedRecordsRelatedListApiName {
+        type Error = self::error::ConversionError;
+        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for UpdateRelatedRecordsRelatedListApiName {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for UpdateRelatedRecordsRelatedListApiName {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
     ///`UpdateTagModule`
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
@@ -9708,11 +10372,7 @@ pub mod types {
     impl ::std::str::FromStr for UpdateTagModule {
         type Err = self::error::ConversionError;
         fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            static PATTERN: ::std::sync::LazyLock<::regress::Regex> =
-                ::std::sync::LazyLock::new(|| {
-                    ::regress::Regex::new("^[A-Za-z][A-Za-z0-9_]*$").unwrap()
-                });
-            if PATTERN.find(value).is_none() {
+            if !crmkit_runtime::__private::pattern::identifier(value) {
                 return Err("doesn't match pattern \"^[A-Za-z][A-Za-z0-9_]*$\"".into());
             }
             Ok(Self(value.to_string()))
@@ -9763,11 +10423,7 @@ pub mod types {
     impl ::std::str::FromStr for UpdateTagsModule {
         type Err = self::error::ConversionError;
         fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            static PATTERN: ::std::sync::LazyLock<::regress::Regex> =
-                ::std::sync::LazyLock::new(|| {
-                    ::regress::Regex::new("^[A-Za-z][A-Za-z0-9_]*$").unwrap()
-                });
-            if PATTERN.find(value).is_none() {
+            if !crmkit_runtime::__private::pattern::identifier(value) {
                 return Err("doesn't match pattern \"^[A-Za-z][A-Za-z0-9_]*$\"".into());
             }
             Ok(Self(value.to_string()))
@@ -9818,9 +10474,7 @@ pub mod types {
     impl ::std::str::FromStr for UpdateVariableVariable {
         type Err = self::error::ConversionError;
         fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            static PATTERN: ::std::sync::LazyLock<::regress::Regex> =
-                ::std::sync::LazyLock::new(|| ::regress::Regex::new("^[A-Za-z0-9_]+$").unwrap());
-            if PATTERN.find(value).is_none() {
+            if !crmkit_runtime::__private::pattern::word(value) {
                 return Err("doesn't match pattern \"^[A-Za-z0-9_]+$\"".into());
             }
             Ok(Self(value.to_string()))
@@ -9923,11 +10577,7 @@ pub mod types {
     impl ::std::str::FromStr for UpsertRecordsModuleApiName {
         type Err = self::error::ConversionError;
         fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            static PATTERN: ::std::sync::LazyLock<::regress::Regex> =
-                ::std::sync::LazyLock::new(|| {
-                    ::regress::Regex::new("^[A-Za-z][A-Za-z0-9_]*$").unwrap()
-                });
-            if PATTERN.find(value).is_none() {
+            if !crmkit_runtime::__private::pattern::identifier(value) {
                 return Err("doesn't match pattern \"^[A-Za-z][A-Za-z0-9_]*$\"".into());
             }
             Ok(Self(value.to_string()))
@@ -10235,6 +10885,141 @@ pub mod types {
             Default::default()
         }
     }
+    /// A user to add (`add_users`). `last_name`, `email`, `role` and `profile` are mandatory
+    /// (the copy of the v2 reference in Zoho's Recruit developer guide and the v2 SDKs; the v7
+    /// reference marks `first_name` instead of `last_name`). Any other system or custom field
+    /// of users may be sent under its API name and is kept.
+    #[derive(Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    pub struct UserAddInput {
+        ///E-mail address of the user.
+        pub email: ::std::string::String,
+        ///First name.
+        #[cfg_attr(
+            feature = "schemars",
+            serde(skip_serializing_if = "::std::option::Option::is_none")
+        )]
+        pub first_name: ::std::option::Option<::std::string::String>,
+        ///Last name.
+        pub last_name: ::std::string::String,
+        /// Id of the user's profile (`list_profiles`), as a string of digits as the samples
+        /// send it (the v2 SDKs write it as `{"id": ...}`).
+        pub profile: UserAddInputProfile,
+        /// Id of the user's role (`list_roles`), as a string of digits as the samples send it
+        /// (the v2 SDKs write it as `{"id": ...}`).
+        pub role: UserAddInputRole,
+        #[cfg_attr(feature = "schemars", serde(flatten))]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    }
+    impl UserAddInput {
+        pub fn builder() -> builder::UserAddInput {
+            Default::default()
+        }
+    }
+    /// Id of the user's profile (`list_profiles`), as a string of digits as the samples
+    /// send it (the v2 SDKs write it as `{"id": ...}`).
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[serde(transparent)]
+    pub struct UserAddInputProfile(::std::string::String);
+    impl ::std::ops::Deref for UserAddInputProfile {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<UserAddInputProfile> for ::std::string::String {
+        fn from(value: UserAddInputProfile) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for UserAddInputProfile {
+        type Err = self::error::ConversionError;
+        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if !crmkit_runtime::__private::pattern::digits(value) {
+                return Err("doesn't match pattern \"^[0-9]+$\"".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for UserAddInputProfile {
+        type Error = self::error::ConversionError;
+        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for UserAddInputProfile {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for UserAddInputProfile {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    /// Id of the user's role (`list_roles`), as a string of digits as the samples send it
+    /// (the v2 SDKs write it as `{"id": ...}`).
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[serde(transparent)]
+    pub struct UserAddInputRole(::std::string::String);
+    impl ::std::ops::Deref for UserAddInputRole {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<UserAddInputRole> for ::std::string::String {
+        fn from(value: UserAddInputRole) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for UserAddInputRole {
+        type Err = self::error::ConversionError;
+        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if !crmkit_runtime::__private::pattern::digits(value) {
+                return Err("doesn't match pattern \"^[0-9]+$\"".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for UserAddInputRole {
+        type Error = self::error::ConversionError;
+        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for UserAddInputRole {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for UserAddInputRole {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
     ///A user's display preferences (`customize_info`).
     #[derive(Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
@@ -10397,6 +11182,425 @@ pub mod types {
     }
     impl UserThemeTab {
         pub fn builder() -> builder::UserThemeTab {
+            Default::default()
+        }
+    }
+    /// Changes to a user in `update_users`, named by `id` (mandatory): send only the keys to
+    /// change, as in `UserUpdateInput`. Any other system or custom field of users may be
+    /// sent under its API name and is kept.
+    #[derive(Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    pub struct UserUpdateByIdInput {
+        ///Country locale, e.g. `en_US`.
+        #[cfg_attr(
+            feature = "schemars",
+            serde(skip_serializing_if = "::std::option::Option::is_none")
+        )]
+        pub country_locale: ::std::option::Option<::std::string::String>,
+        ///Date of birth, `yyyy-MM-dd`.
+        #[cfg_attr(
+            feature = "schemars",
+            serde(skip_serializing_if = "::std::option::Option::is_none")
+        )]
+        pub dob: ::std::option::Option<::std::string::String>,
+        ///New e-mail address (not of a confirmed user).
+        #[cfg_attr(
+            feature = "schemars",
+            serde(skip_serializing_if = "::std::option::Option::is_none")
+        )]
+        pub email: ::std::option::Option<::std::string::String>,
+        ///New first name.
+        #[cfg_attr(
+            feature = "schemars",
+            serde(skip_serializing_if = "::std::option::Option::is_none")
+        )]
+        pub first_name: ::std::option::Option<::std::string::String>,
+        pub id: ZohoId,
+        ///New last name.
+        #[cfg_attr(
+            feature = "schemars",
+            serde(skip_serializing_if = "::std::option::Option::is_none")
+        )]
+        pub last_name: ::std::option::Option<::std::string::String>,
+        ///Phone number.
+        #[cfg_attr(
+            feature = "schemars",
+            serde(skip_serializing_if = "::std::option::Option::is_none")
+        )]
+        pub phone: ::std::option::Option<::std::string::String>,
+        ///Id of the new profile, as a string of digits.
+        #[cfg_attr(
+            feature = "schemars",
+            serde(skip_serializing_if = "::std::option::Option::is_none")
+        )]
+        pub profile: ::std::option::Option<UserUpdateByIdInputProfile>,
+        ///Id of the new role, as a string of digits.
+        #[cfg_attr(
+            feature = "schemars",
+            serde(skip_serializing_if = "::std::option::Option::is_none")
+        )]
+        pub role: ::std::option::Option<UserUpdateByIdInputRole>,
+        ///`active`, or `deactive` (v2) / `inactive` (v7).
+        #[cfg_attr(
+            feature = "schemars",
+            serde(skip_serializing_if = "::std::option::Option::is_none")
+        )]
+        pub status: ::std::option::Option<::std::string::String>,
+        ///Time format, e.g. `HH:mm`.
+        #[cfg_attr(
+            feature = "schemars",
+            serde(skip_serializing_if = "::std::option::Option::is_none")
+        )]
+        pub time_format: ::std::option::Option<::std::string::String>,
+        ///Time zone, e.g. `US/Samoa` (not of another user).
+        #[cfg_attr(
+            feature = "schemars",
+            serde(skip_serializing_if = "::std::option::Option::is_none")
+        )]
+        pub time_zone: ::std::option::Option<::std::string::String>,
+        #[cfg_attr(feature = "schemars", serde(flatten))]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    }
+    impl UserUpdateByIdInput {
+        pub fn builder() -> builder::UserUpdateByIdInput {
+            Default::default()
+        }
+    }
+    ///Id of the new profile, as a string of digits.
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[serde(transparent)]
+    pub struct UserUpdateByIdInputProfile(::std::string::String);
+    impl ::std::ops::Deref for UserUpdateByIdInputProfile {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<UserUpdateByIdInputProfile> for ::std::string::String {
+        fn from(value: UserUpdateByIdInputProfile) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for UserUpdateByIdInputProfile {
+        type Err = self::error::ConversionError;
+        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if !crmkit_runtime::__private::pattern::digits(value) {
+                return Err("doesn't match pattern \"^[0-9]+$\"".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for UserUpdateByIdInputProfile {
+        type Error = self::error::ConversionError;
+        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for UserUpdateByIdInputProfile {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for UserUpdateByIdInputProfile {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///Id of the new role, as a string of digits.
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[serde(transparent)]
+    pub struct UserUpdateByIdInputRole(::std::string::String);
+    impl ::std::ops::Deref for UserUpdateByIdInputRole {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<UserUpdateByIdInputRole> for ::std::string::String {
+        fn from(value: UserUpdateByIdInputRole) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for UserUpdateByIdInputRole {
+        type Err = self::error::ConversionError;
+        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if !crmkit_runtime::__private::pattern::digits(value) {
+                return Err("doesn't match pattern \"^[0-9]+$\"".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for UserUpdateByIdInputRole {
+        type Error = self::error::ConversionError;
+        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for UserUpdateByIdInputRole {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for UserUpdateByIdInputRole {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    /// Changes to a user (`update_user`, where the path names the user): send only the keys
+    /// to change. `status` `active` activates the user, `deactive` (v2) or `inactive` (v7)
+    /// deactivates them. Any other system or custom field of users may be sent under its
+    /// API name and is kept.
+    #[derive(Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    pub struct UserUpdateInput {
+        ///Country locale, e.g. `en_US`.
+        #[cfg_attr(
+            feature = "schemars",
+            serde(skip_serializing_if = "::std::option::Option::is_none")
+        )]
+        pub country_locale: ::std::option::Option<::std::string::String>,
+        ///Date of birth, `yyyy-MM-dd`.
+        #[cfg_attr(
+            feature = "schemars",
+            serde(skip_serializing_if = "::std::option::Option::is_none")
+        )]
+        pub dob: ::std::option::Option<::std::string::String>,
+        ///New e-mail address (not of a confirmed user).
+        #[cfg_attr(
+            feature = "schemars",
+            serde(skip_serializing_if = "::std::option::Option::is_none")
+        )]
+        pub email: ::std::option::Option<::std::string::String>,
+        ///New first name.
+        #[cfg_attr(
+            feature = "schemars",
+            serde(skip_serializing_if = "::std::option::Option::is_none")
+        )]
+        pub first_name: ::std::option::Option<::std::string::String>,
+        #[cfg_attr(
+            feature = "schemars",
+            serde(skip_serializing_if = "::std::option::Option::is_none")
+        )]
+        pub id: ::std::option::Option<ZohoId>,
+        ///New last name.
+        #[cfg_attr(
+            feature = "schemars",
+            serde(skip_serializing_if = "::std::option::Option::is_none")
+        )]
+        pub last_name: ::std::option::Option<::std::string::String>,
+        ///Phone number.
+        #[cfg_attr(
+            feature = "schemars",
+            serde(skip_serializing_if = "::std::option::Option::is_none")
+        )]
+        pub phone: ::std::option::Option<::std::string::String>,
+        ///Id of the new profile, as a string of digits.
+        #[cfg_attr(
+            feature = "schemars",
+            serde(skip_serializing_if = "::std::option::Option::is_none")
+        )]
+        pub profile: ::std::option::Option<UserUpdateInputProfile>,
+        ///Id of the new role, as a string of digits.
+        #[cfg_attr(
+            feature = "schemars",
+            serde(skip_serializing_if = "::std::option::Option::is_none")
+        )]
+        pub role: ::std::option::Option<UserUpdateInputRole>,
+        ///`active`, or `deactive` (v2) / `inactive` (v7).
+        #[cfg_attr(
+            feature = "schemars",
+            serde(skip_serializing_if = "::std::option::Option::is_none")
+        )]
+        pub status: ::std::option::Option<::std::string::String>,
+        ///Time format, e.g. `HH:mm`.
+        #[cfg_attr(
+            feature = "schemars",
+            serde(skip_serializing_if = "::std::option::Option::is_none")
+        )]
+        pub time_format: ::std::option::Option<::std::string::String>,
+        ///Time zone, e.g. `US/Samoa` (not of another user).
+        #[cfg_attr(
+            feature = "schemars",
+            serde(skip_serializing_if = "::std::option::Option::is_none")
+        )]
+        pub time_zone: ::std::option::Option<::std::string::String>,
+        #[cfg_attr(feature = "schemars", serde(flatten))]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    }
+    impl UserUpdateInput {
+        pub fn builder() -> builder::UserUpdateInput {
+            Default::default()
+        }
+    }
+    ///Id of the new profile, as a string of digits.
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[serde(transparent)]
+    pub struct UserUpdateInputProfile(::std::string::String);
+    impl ::std::ops::Deref for UserUpdateInputProfile {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<UserUpdateInputProfile> for ::std::string::String {
+        fn from(value: UserUpdateInputProfile) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for UserUpdateInputProfile {
+        type Err = self::error::ConversionError;
+        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if !crmkit_runtime::__private::pattern::digits(value) {
+                return Err("doesn't match pattern \"^[0-9]+$\"".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for UserUpdateInputProfile {
+        type Error = self::error::ConversionError;
+        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for UserUpdateInputProfile {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for UserUpdateInputProfile {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///Id of the new role, as a string of digits.
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[serde(transparent)]
+    pub struct UserUpdateInputRole(::std::string::String);
+    impl ::std::ops::Deref for UserUpdateInputRole {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<UserUpdateInputRole> for ::std::string::String {
+        fn from(value: UserUpdateInputRole) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for UserUpdateInputRole {
+        type Err = self::error::ConversionError;
+        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if !crmkit_runtime::__private::pattern::digits(value) {
+                return Err("doesn't match pattern \"^[0-9]+$\"".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for UserUpdateInputRole {
+        type Error = self::error::ConversionError;
+        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for UserUpdateInputRole {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for UserUpdateInputRole {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///Body of `update_user`: one entry, the changes to the user the path names.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    pub struct UserUpdateOneRequest {
+        pub users: [UserUpdateInput; 1usize],
+    }
+    impl UserUpdateOneRequest {
+        pub fn builder() -> builder::UserUpdateOneRequest {
+            Default::default()
+        }
+    }
+    ///Body of `add_users`: exactly one user (the v2 reference; the v2 SDKs' `max-length: 1`).
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    pub struct UsersAddRequest {
+        pub users: [UserAddInput; 1usize],
+    }
+    impl UsersAddRequest {
+        pub fn builder() -> builder::UsersAddRequest {
+            Default::default()
+        }
+    }
+    /// Body of `update_users`: the user to change, named by `id`. The v2 reference allows
+    /// one user per request; the v2 SDKs accept up to 100 (see ERRATA.md).
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    pub struct UsersUpdateRequest {
+        pub users: [UserUpdateByIdInput; 1usize],
+    }
+    impl UsersUpdateRequest {
+        pub fn builder() -> builder::UsersUpdateRequest {
+            Default::default()
+        }
+    }
+    /// The write envelope of users, `{users: [outcome, ...]}` (`add_users`, `update_users`,
+    /// `update_user`, `delete_user`): one outcome per submitted user, in order.
+    #[derive(Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    pub struct UsersWriteResult {
+        pub users: ::std::vec::Vec<WriteOutcome>,
+        #[cfg_attr(feature = "schemars", serde(flatten))]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    }
+    impl UsersWriteResult {
+        pub fn builder() -> builder::UsersWriteResult {
             Default::default()
         }
     }
@@ -10605,11 +11809,7 @@ pub mod types {
     impl ::std::str::FromStr for VariableInputApiName {
         type Err = self::error::ConversionError;
         fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            static PATTERN: ::std::sync::LazyLock<::regress::Regex> =
-                ::std::sync::LazyLock::new(|| {
-                    ::regress::Regex::new("^[A-Za-z][A-Za-z0-9_]*$").unwrap()
-                });
-            if PATTERN.find(value).is_none() {
+            if !crmkit_runtime::__private::pattern::identifier(value) {
                 return Err("doesn't match pattern \"^[A-Za-z][A-Za-z0-9_]*$\"".into());
             }
             Ok(Self(value.to_string()))
@@ -10798,8 +11998,9 @@ pub mod types {
             Default::default()
         }
     }
-    /// The outcome of one submitted item of a write (a record outcome):
-    /// `{code, details, message, status}`, plus `action` and `duplicate_field` for upserts.
+    /// The outcome of one submitted item of a write (a record, note, relation, attachment or
+    /// user outcome): `{code, details, message, status}`, plus `action` and
+    /// `duplicate_field` for upserts.
     /// `status: error` marks a failed item inside a successful (200/201/202) call.
     #[derive(Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
@@ -10842,8 +12043,9 @@ pub mod types {
         }
     }
     /// The `details` of a record write outcome. On success: the record's `id` and audit
-    /// fields (and, for tag actions, `tags`: the tag names left on the record, kept as
-    /// sent). On error: what failed
+    /// fields (for tag actions, `tags`: the tag names left on the record, kept as sent; for
+    /// a mass update by custom view, `job_id`: the scheduled job, for
+    /// `get_mass_update_status`). On error: what failed
     /// (`api_name`, `expected_data_type`, `index`, ...).
     #[derive(Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
@@ -10887,6 +12089,11 @@ pub mod types {
             serde(skip_serializing_if = "::std::option::Option::is_none")
         )]
         pub index: ::std::option::Option<i32>,
+        #[cfg_attr(
+            feature = "schemars",
+            serde(skip_serializing_if = "::std::option::Option::is_none")
+        )]
+        pub job_id: ::std::option::Option<ZohoId>,
         #[cfg_attr(
             feature = "schemars",
             serde(
@@ -10944,9 +12151,7 @@ pub mod types {
     impl ::std::str::FromStr for ZohoId {
         type Err = self::error::ConversionError;
         fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            static PATTERN: ::std::sync::LazyLock<::regress::Regex> =
-                ::std::sync::LazyLock::new(|| ::regress::Regex::new("^[0-9]+$").unwrap());
-            if PATTERN.find(value).is_none() {
+            if !crmkit_runtime::__private::pattern::digits(value) {
                 return Err("doesn't match pattern \"^[0-9]+$\"".into());
             }
             Ok(Self(value.to_string()))
@@ -16284,6 +17489,351 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        pub struct MassUpdateRequest {
+            cvid: ::std::result::Result<
+                ::std::option::Option<super::MassUpdateRequestCvid>,
+                ::std::string::String,
+            >,
+            data: ::std::result::Result<::std::vec::Vec<super::Record>, ::std::string::String>,
+            ids: ::std::result::Result<
+                ::std::vec::Vec<super::MassUpdateRequestIdsItem>,
+                ::std::string::String,
+            >,
+            over_write: ::std::result::Result<::std::option::Option<bool>, ::std::string::String>,
+            territory: ::std::result::Result<
+                ::std::option::Option<super::MassUpdateTerritory>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for MassUpdateRequest {
+            fn default() -> Self {
+                Self {
+                    cvid: Ok(Default::default()),
+                    data: Err("no value supplied for data".to_string()),
+                    ids: Ok(Default::default()),
+                    over_write: Ok(Default::default()),
+                    territory: Ok(Default::default()),
+                }
+            }
+        }
+        impl MassUpdateRequest {
+            pub fn cvid<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::MassUpdateRequestCvid>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.cvid = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for cvid: {e}"));
+                self
+            }
+            pub fn data<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::Record>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.data = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for data: {e}"));
+                self
+            }
+            pub fn ids<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::MassUpdateRequestIdsItem>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.ids = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for ids: {e}"));
+                self
+            }
+            pub fn over_write<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.over_write = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for over_write: {e}"));
+                self
+            }
+            pub fn territory<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::MassUpdateTerritory>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.territory = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for territory: {e}"));
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<MassUpdateRequest> for super::MassUpdateRequest {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: MassUpdateRequest,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    cvid: value.cvid?,
+                    data: value.data?,
+                    ids: value.ids?,
+                    over_write: value.over_write?,
+                    territory: value.territory?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::MassUpdateRequest> for MassUpdateRequest {
+            fn from(value: super::MassUpdateRequest) -> Self {
+                Self {
+                    cvid: Ok(value.cvid),
+                    data: Ok(value.data),
+                    ids: Ok(value.ids),
+                    over_write: Ok(value.over_write),
+                    territory: Ok(value.territory),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct MassUpdateStatus {
+            failed_count: ::std::result::Result<::std::option::Option<i64>, ::std::string::String>,
+            not_updated_count:
+                ::std::result::Result<::std::option::Option<i64>, ::std::string::String>,
+            status: ::std::result::Result<
+                ::std::option::Option<crmkit_runtime::Lenient<crate::types::MassUpdateStateKnown>>,
+                ::std::string::String,
+            >,
+            total_count: ::std::result::Result<::std::option::Option<i64>, ::std::string::String>,
+            updated_count: ::std::result::Result<::std::option::Option<i64>, ::std::string::String>,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for MassUpdateStatus {
+            fn default() -> Self {
+                Self {
+                    failed_count: Ok(Default::default()),
+                    not_updated_count: Ok(Default::default()),
+                    status: Ok(Default::default()),
+                    total_count: Ok(Default::default()),
+                    updated_count: Ok(Default::default()),
+                    extra: Ok(Default::default()),
+                }
+            }
+        }
+        impl MassUpdateStatus {
+            pub fn failed_count<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.failed_count = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for failed_count: {e}"));
+                self
+            }
+            pub fn not_updated_count<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.not_updated_count = value.try_into().map_err(|e| {
+                    format!("error converting supplied value for not_updated_count: {e}")
+                });
+                self
+            }
+            pub fn status<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                        ::std::option::Option<
+                            crmkit_runtime::Lenient<crate::types::MassUpdateStateKnown>,
+                        >,
+                    >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.status = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for status: {e}"));
+                self
+            }
+            pub fn total_count<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.total_count = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for total_count: {e}"));
+                self
+            }
+            pub fn updated_count<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.updated_count = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for updated_count: {e}"));
+                self
+            }
+            pub fn extra<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                    >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.extra = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for extra: {e}"));
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<MassUpdateStatus> for super::MassUpdateStatus {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: MassUpdateStatus,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    failed_count: value.failed_count?,
+                    not_updated_count: value.not_updated_count?,
+                    status: value.status?,
+                    total_count: value.total_count?,
+                    updated_count: value.updated_count?,
+                    extra: value.extra?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::MassUpdateStatus> for MassUpdateStatus {
+            fn from(value: super::MassUpdateStatus) -> Self {
+                Self {
+                    failed_count: Ok(value.failed_count),
+                    not_updated_count: Ok(value.not_updated_count),
+                    status: Ok(value.status),
+                    total_count: Ok(value.total_count),
+                    updated_count: Ok(value.updated_count),
+                    extra: Ok(value.extra),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct MassUpdateStatusList {
+            data: ::std::result::Result<
+                ::std::vec::Vec<super::MassUpdateStatus>,
+                ::std::string::String,
+            >,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for MassUpdateStatusList {
+            fn default() -> Self {
+                Self {
+                    data: Err("no value supplied for data".to_string()),
+                    extra: Ok(Default::default()),
+                }
+            }
+        }
+        impl MassUpdateStatusList {
+            pub fn data<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::MassUpdateStatus>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.data = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for data: {e}"));
+                self
+            }
+            pub fn extra<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                    >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.extra = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for extra: {e}"));
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<MassUpdateStatusList> for super::MassUpdateStatusList {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: MassUpdateStatusList,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    data: value.data?,
+                    extra: value.extra?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::MassUpdateStatusList> for MassUpdateStatusList {
+            fn from(value: super::MassUpdateStatusList) -> Self {
+                Self {
+                    data: Ok(value.data),
+                    extra: Ok(value.extra),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct MassUpdateTerritory {
+            id: ::std::result::Result<::std::option::Option<super::ZohoId>, ::std::string::String>,
+            include_child:
+                ::std::result::Result<::std::option::Option<bool>, ::std::string::String>,
+        }
+        impl ::std::default::Default for MassUpdateTerritory {
+            fn default() -> Self {
+                Self {
+                    id: Ok(Default::default()),
+                    include_child: Ok(Default::default()),
+                }
+            }
+        }
+        impl MassUpdateTerritory {
+            pub fn id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::ZohoId>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.id = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for id: {e}"));
+                self
+            }
+            pub fn include_child<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.include_child = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for include_child: {e}"));
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<MassUpdateTerritory> for super::MassUpdateTerritory {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: MassUpdateTerritory,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    id: value.id?,
+                    include_child: value.include_child?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::MassUpdateTerritory> for MassUpdateTerritory {
+            fn from(value: super::MassUpdateTerritory) -> Self {
+                Self {
+                    id: Ok(value.id),
+                    include_child: Ok(value.include_child),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
         pub struct Module {
             api_name: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
@@ -17712,6 +19262,99 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        pub struct NoteUpdateByIdInput {
+            id: ::std::result::Result<super::ZohoId, ::std::string::String>,
+            note_content: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            note_title: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for NoteUpdateByIdInput {
+            fn default() -> Self {
+                Self {
+                    id: Err("no value supplied for id".to_string()),
+                    note_content: Ok(Default::default()),
+                    note_title: Ok(Default::default()),
+                    extra: Ok(Default::default()),
+                }
+            }
+        }
+        impl NoteUpdateByIdInput {
+            pub fn id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::ZohoId>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.id = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for id: {e}"));
+                self
+            }
+            pub fn note_content<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.note_content = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for note_content: {e}"));
+                self
+            }
+            pub fn note_title<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.note_title = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for note_title: {e}"));
+                self
+            }
+            pub fn extra<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                    >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.extra = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for extra: {e}"));
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<NoteUpdateByIdInput> for super::NoteUpdateByIdInput {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: NoteUpdateByIdInput,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    id: value.id?,
+                    note_content: value.note_content?,
+                    note_title: value.note_title?,
+                    extra: value.extra?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::NoteUpdateByIdInput> for NoteUpdateByIdInput {
+            fn from(value: super::NoteUpdateByIdInput) -> Self {
+                Self {
+                    id: Ok(value.id),
+                    note_content: Ok(value.note_content),
+                    note_title: Ok(value.note_title),
+                    extra: Ok(value.extra),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
         pub struct NoteUpdateRequest {
             data: ::std::result::Result<[super::NoteInput; 1usize], ::std::string::String>,
         }
@@ -17782,6 +19425,47 @@ pub mod types {
         }
         impl ::std::convert::From<super::NotesCreateRequest> for NotesCreateRequest {
             fn from(value: super::NotesCreateRequest) -> Self {
+                Self {
+                    data: Ok(value.data),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct NotesUpdateRequest {
+            data: ::std::result::Result<
+                ::std::vec::Vec<super::NoteUpdateByIdInput>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for NotesUpdateRequest {
+            fn default() -> Self {
+                Self {
+                    data: Err("no value supplied for data".to_string()),
+                }
+            }
+        }
+        impl NotesUpdateRequest {
+            pub fn data<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::NoteUpdateByIdInput>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.data = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for data: {e}"));
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<NotesUpdateRequest> for super::NotesUpdateRequest {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: NotesUpdateRequest,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self { data: value.data? })
+            }
+        }
+        impl ::std::convert::From<super::NotesUpdateRequest> for NotesUpdateRequest {
+            fn from(value: super::NotesUpdateRequest) -> Self {
                 Self {
                     data: Ok(value.data),
                 }
@@ -22143,6 +23827,146 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        pub struct RelatedRecordByIdInput {
+            id: ::std::result::Result<super::ZohoId, ::std::string::String>,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for RelatedRecordByIdInput {
+            fn default() -> Self {
+                Self {
+                    id: Err("no value supplied for id".to_string()),
+                    extra: Ok(Default::default()),
+                }
+            }
+        }
+        impl RelatedRecordByIdInput {
+            pub fn id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::ZohoId>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.id = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for id: {e}"));
+                self
+            }
+            pub fn extra<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                    >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.extra = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for extra: {e}"));
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<RelatedRecordByIdInput> for super::RelatedRecordByIdInput {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: RelatedRecordByIdInput,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    id: value.id?,
+                    extra: value.extra?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::RelatedRecordByIdInput> for RelatedRecordByIdInput {
+            fn from(value: super::RelatedRecordByIdInput) -> Self {
+                Self {
+                    id: Ok(value.id),
+                    extra: Ok(value.extra),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct RelatedRecordUpdateOneRequest {
+            data: ::std::result::Result<[super::RelatedRecordInput; 1usize], ::std::string::String>,
+        }
+        impl ::std::default::Default for RelatedRecordUpdateOneRequest {
+            fn default() -> Self {
+                Self {
+                    data: Err("no value supplied for data".to_string()),
+                }
+            }
+        }
+        impl RelatedRecordUpdateOneRequest {
+            pub fn data<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<[super::RelatedRecordInput; 1usize]>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.data = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for data: {e}"));
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<RelatedRecordUpdateOneRequest>
+            for super::RelatedRecordUpdateOneRequest
+        {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: RelatedRecordUpdateOneRequest,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self { data: value.data? })
+            }
+        }
+        impl ::std::convert::From<super::RelatedRecordUpdateOneRequest> for RelatedRecordUpdateOneRequest {
+            fn from(value: super::RelatedRecordUpdateOneRequest) -> Self {
+                Self {
+                    data: Ok(value.data),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct RelatedRecordsUpdateRequest {
+            data: ::std::result::Result<
+                ::std::vec::Vec<super::RelatedRecordByIdInput>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for RelatedRecordsUpdateRequest {
+            fn default() -> Self {
+                Self {
+                    data: Err("no value supplied for data".to_string()),
+                }
+            }
+        }
+        impl RelatedRecordsUpdateRequest {
+            pub fn data<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::RelatedRecordByIdInput>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.data = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for data: {e}"));
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<RelatedRecordsUpdateRequest> for super::RelatedRecordsUpdateRequest {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: RelatedRecordsUpdateRequest,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self { data: value.data? })
+            }
+        }
+        impl ::std::convert::From<super::RelatedRecordsUpdateRequest> for RelatedRecordsUpdateRequest {
+            fn from(value: super::RelatedRecordsUpdateRequest) -> Self {
+                Self {
+                    data: Ok(value.data),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
         pub struct ReviewProcessInner {
             approve: ::std::result::Result<::std::option::Option<bool>, ::std::string::String>,
             reject: ::std::result::Result<::std::option::Option<bool>, ::std::string::String>,
@@ -24439,6 +26263,124 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        pub struct UserAddInput {
+            email: ::std::result::Result<::std::string::String, ::std::string::String>,
+            first_name: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            last_name: ::std::result::Result<::std::string::String, ::std::string::String>,
+            profile: ::std::result::Result<super::UserAddInputProfile, ::std::string::String>,
+            role: ::std::result::Result<super::UserAddInputRole, ::std::string::String>,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for UserAddInput {
+            fn default() -> Self {
+                Self {
+                    email: Err("no value supplied for email".to_string()),
+                    first_name: Ok(Default::default()),
+                    last_name: Err("no value supplied for last_name".to_string()),
+                    profile: Err("no value supplied for profile".to_string()),
+                    role: Err("no value supplied for role".to_string()),
+                    extra: Ok(Default::default()),
+                }
+            }
+        }
+        impl UserAddInput {
+            pub fn email<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.email = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for email: {e}"));
+                self
+            }
+            pub fn first_name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.first_name = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for first_name: {e}"));
+                self
+            }
+            pub fn last_name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.last_name = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for last_name: {e}"));
+                self
+            }
+            pub fn profile<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::UserAddInputProfile>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.profile = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for profile: {e}"));
+                self
+            }
+            pub fn role<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::UserAddInputRole>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.role = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for role: {e}"));
+                self
+            }
+            pub fn extra<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                    >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.extra = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for extra: {e}"));
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<UserAddInput> for super::UserAddInput {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: UserAddInput,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    email: value.email?,
+                    first_name: value.first_name?,
+                    last_name: value.last_name?,
+                    profile: value.profile?,
+                    role: value.role?,
+                    extra: value.extra?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::UserAddInput> for UserAddInput {
+            fn from(value: super::UserAddInput) -> Self {
+                Self {
+                    email: Ok(value.email),
+                    first_name: Ok(value.first_name),
+                    last_name: Ok(value.last_name),
+                    profile: Ok(value.profile),
+                    role: Ok(value.role),
+                    extra: Ok(value.extra),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
         pub struct UserCustomizeInfo {
             bc_view: ::std::result::Result<
                 ::std::option::Option<::serde_json::Value>,
@@ -24971,6 +26913,681 @@ pub mod types {
                 Self {
                     background: Ok(value.background),
                     font_color: Ok(value.font_color),
+                    extra: Ok(value.extra),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct UserUpdateByIdInput {
+            country_locale: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            dob: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            email: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            first_name: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            id: ::std::result::Result<super::ZohoId, ::std::string::String>,
+            last_name: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            phone: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            profile: ::std::result::Result<
+                ::std::option::Option<super::UserUpdateByIdInputProfile>,
+                ::std::string::String,
+            >,
+            role: ::std::result::Result<
+                ::std::option::Option<super::UserUpdateByIdInputRole>,
+                ::std::string::String,
+            >,
+            status: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            time_format: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            time_zone: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for UserUpdateByIdInput {
+            fn default() -> Self {
+                Self {
+                    country_locale: Ok(Default::default()),
+                    dob: Ok(Default::default()),
+                    email: Ok(Default::default()),
+                    first_name: Ok(Default::default()),
+                    id: Err("no value supplied for id".to_string()),
+                    last_name: Ok(Default::default()),
+                    phone: Ok(Default::default()),
+                    profile: Ok(Default::default()),
+                    role: Ok(Default::default()),
+                    status: Ok(Default::default()),
+                    time_format: Ok(Default::default()),
+                    time_zone: Ok(Default::default()),
+                    extra: Ok(Default::default()),
+                }
+            }
+        }
+        impl UserUpdateByIdInput {
+            pub fn country_locale<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.country_locale = value.try_into().map_err(|e| {
+                    format!("error converting supplied value for country_locale: {e}")
+                });
+                self
+            }
+            pub fn dob<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.dob = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for dob: {e}"));
+                self
+            }
+            pub fn email<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.email = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for email: {e}"));
+                self
+            }
+            pub fn first_name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.first_name = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for first_name: {e}"));
+                self
+            }
+            pub fn id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::ZohoId>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.id = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for id: {e}"));
+                self
+            }
+            pub fn last_name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.last_name = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for last_name: {e}"));
+                self
+            }
+            pub fn phone<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.phone = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for phone: {e}"));
+                self
+            }
+            pub fn profile<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                        ::std::option::Option<super::UserUpdateByIdInputProfile>,
+                    >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.profile = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for profile: {e}"));
+                self
+            }
+            pub fn role<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::UserUpdateByIdInputRole>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.role = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for role: {e}"));
+                self
+            }
+            pub fn status<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.status = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for status: {e}"));
+                self
+            }
+            pub fn time_format<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.time_format = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for time_format: {e}"));
+                self
+            }
+            pub fn time_zone<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.time_zone = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for time_zone: {e}"));
+                self
+            }
+            pub fn extra<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                    >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.extra = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for extra: {e}"));
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<UserUpdateByIdInput> for super::UserUpdateByIdInput {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: UserUpdateByIdInput,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    country_locale: value.country_locale?,
+                    dob: value.dob?,
+                    email: value.email?,
+                    first_name: value.first_name?,
+                    id: value.id?,
+                    last_name: value.last_name?,
+                    phone: value.phone?,
+                    profile: value.profile?,
+                    role: value.role?,
+                    status: value.status?,
+                    time_format: value.time_format?,
+                    time_zone: value.time_zone?,
+                    extra: value.extra?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::UserUpdateByIdInput> for UserUpdateByIdInput {
+            fn from(value: super::UserUpdateByIdInput) -> Self {
+                Self {
+                    country_locale: Ok(value.country_locale),
+                    dob: Ok(value.dob),
+                    email: Ok(value.email),
+                    first_name: Ok(value.first_name),
+                    id: Ok(value.id),
+                    last_name: Ok(value.last_name),
+                    phone: Ok(value.phone),
+                    profile: Ok(value.profile),
+                    role: Ok(value.role),
+                    status: Ok(value.status),
+                    time_format: Ok(value.time_format),
+                    time_zone: Ok(value.time_zone),
+                    extra: Ok(value.extra),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct UserUpdateInput {
+            country_locale: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            dob: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            email: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            first_name: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            id: ::std::result::Result<::std::option::Option<super::ZohoId>, ::std::string::String>,
+            last_name: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            phone: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            profile: ::std::result::Result<
+                ::std::option::Option<super::UserUpdateInputProfile>,
+                ::std::string::String,
+            >,
+            role: ::std::result::Result<
+                ::std::option::Option<super::UserUpdateInputRole>,
+                ::std::string::String,
+            >,
+            status: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            time_format: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            time_zone: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for UserUpdateInput {
+            fn default() -> Self {
+                Self {
+                    country_locale: Ok(Default::default()),
+                    dob: Ok(Default::default()),
+                    email: Ok(Default::default()),
+                    first_name: Ok(Default::default()),
+                    id: Ok(Default::default()),
+                    last_name: Ok(Default::default()),
+                    phone: Ok(Default::default()),
+                    profile: Ok(Default::default()),
+                    role: Ok(Default::default()),
+                    status: Ok(Default::default()),
+                    time_format: Ok(Default::default()),
+                    time_zone: Ok(Default::default()),
+                    extra: Ok(Default::default()),
+                }
+            }
+        }
+        impl UserUpdateInput {
+            pub fn country_locale<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.country_locale = value.try_into().map_err(|e| {
+                    format!("error converting supplied value for country_locale: {e}")
+                });
+                self
+            }
+            pub fn dob<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.dob = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for dob: {e}"));
+                self
+            }
+            pub fn email<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.email = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for email: {e}"));
+                self
+            }
+            pub fn first_name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.first_name = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for first_name: {e}"));
+                self
+            }
+            pub fn id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::ZohoId>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.id = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for id: {e}"));
+                self
+            }
+            pub fn last_name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.last_name = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for last_name: {e}"));
+                self
+            }
+            pub fn phone<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.phone = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for phone: {e}"));
+                self
+            }
+            pub fn profile<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::UserUpdateInputProfile>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.profile = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for profile: {e}"));
+                self
+            }
+            pub fn role<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::UserUpdateInputRole>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.role = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for role: {e}"));
+                self
+            }
+            pub fn status<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.status = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for status: {e}"));
+                self
+            }
+            pub fn time_format<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.time_format = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for time_format: {e}"));
+                self
+            }
+            pub fn time_zone<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.time_zone = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for time_zone: {e}"));
+                self
+            }
+            pub fn extra<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                    >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.extra = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for extra: {e}"));
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<UserUpdateInput> for super::UserUpdateInput {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: UserUpdateInput,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    country_locale: value.country_locale?,
+                    dob: value.dob?,
+                    email: value.email?,
+                    first_name: value.first_name?,
+                    id: value.id?,
+                    last_name: value.last_name?,
+                    phone: value.phone?,
+                    profile: value.profile?,
+                    role: value.role?,
+                    status: value.status?,
+                    time_format: value.time_format?,
+                    time_zone: value.time_zone?,
+                    extra: value.extra?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::UserUpdateInput> for UserUpdateInput {
+            fn from(value: super::UserUpdateInput) -> Self {
+                Self {
+                    country_locale: Ok(value.country_locale),
+                    dob: Ok(value.dob),
+                    email: Ok(value.email),
+                    first_name: Ok(value.first_name),
+                    id: Ok(value.id),
+                    last_name: Ok(value.last_name),
+                    phone: Ok(value.phone),
+                    profile: Ok(value.profile),
+                    role: Ok(value.role),
+                    status: Ok(value.status),
+                    time_format: Ok(value.time_format),
+                    time_zone: Ok(value.time_zone),
+                    extra: Ok(value.extra),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct UserUpdateOneRequest {
+            users: ::std::result::Result<[super::UserUpdateInput; 1usize], ::std::string::String>,
+        }
+        impl ::std::default::Default for UserUpdateOneRequest {
+            fn default() -> Self {
+                Self {
+                    users: Err("no value supplied for users".to_string()),
+                }
+            }
+        }
+        impl UserUpdateOneRequest {
+            pub fn users<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<[super::UserUpdateInput; 1usize]>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.users = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for users: {e}"));
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<UserUpdateOneRequest> for super::UserUpdateOneRequest {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: UserUpdateOneRequest,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    users: value.users?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::UserUpdateOneRequest> for UserUpdateOneRequest {
+            fn from(value: super::UserUpdateOneRequest) -> Self {
+                Self {
+                    users: Ok(value.users),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct UsersAddRequest {
+            users: ::std::result::Result<[super::UserAddInput; 1usize], ::std::string::String>,
+        }
+        impl ::std::default::Default for UsersAddRequest {
+            fn default() -> Self {
+                Self {
+                    users: Err("no value supplied for users".to_string()),
+                }
+            }
+        }
+        impl UsersAddRequest {
+            pub fn users<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<[super::UserAddInput; 1usize]>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.users = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for users: {e}"));
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<UsersAddRequest> for super::UsersAddRequest {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: UsersAddRequest,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    users: value.users?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::UsersAddRequest> for UsersAddRequest {
+            fn from(value: super::UsersAddRequest) -> Self {
+                Self {
+                    users: Ok(value.users),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct UsersUpdateRequest {
+            users:
+                ::std::result::Result<[super::UserUpdateByIdInput; 1usize], ::std::string::String>,
+        }
+        impl ::std::default::Default for UsersUpdateRequest {
+            fn default() -> Self {
+                Self {
+                    users: Err("no value supplied for users".to_string()),
+                }
+            }
+        }
+        impl UsersUpdateRequest {
+            pub fn users<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<[super::UserUpdateByIdInput; 1usize]>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.users = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for users: {e}"));
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<UsersUpdateRequest> for super::UsersUpdateRequest {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: UsersUpdateRequest,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    users: value.users?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::UsersUpdateRequest> for UsersUpdateRequest {
+            fn from(value: super::UsersUpdateRequest) -> Self {
+                Self {
+                    users: Ok(value.users),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct UsersWriteResult {
+            users:
+                ::std::result::Result<::std::vec::Vec<super::WriteOutcome>, ::std::string::String>,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for UsersWriteResult {
+            fn default() -> Self {
+                Self {
+                    users: Err("no value supplied for users".to_string()),
+                    extra: Ok(Default::default()),
+                }
+            }
+        }
+        impl UsersWriteResult {
+            pub fn users<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::WriteOutcome>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.users = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for users: {e}"));
+                self
+            }
+            pub fn extra<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                    >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.extra = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for extra: {e}"));
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<UsersWriteResult> for super::UsersWriteResult {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: UsersWriteResult,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    users: value.users?,
+                    extra: value.extra?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::UsersWriteResult> for UsersWriteResult {
+            fn from(value: super::UsersWriteResult) -> Self {
+                Self {
+                    users: Ok(value.users),
                     extra: Ok(value.extra),
                 }
             }
@@ -26244,6 +28861,8 @@ pub mod types {
             >,
             id: ::std::result::Result<::std::option::Option<super::ZohoId>, ::std::string::String>,
             index: ::std::result::Result<::std::option::Option<i32>, ::std::string::String>,
+            job_id:
+                ::std::result::Result<::std::option::Option<super::ZohoId>, ::std::string::String>,
             modified_by:
                 ::std::result::Result<::std::option::Option<super::UserRef>, ::std::string::String>,
             modified_time: ::std::result::Result<
@@ -26264,6 +28883,7 @@ pub mod types {
                     expected_data_type: Ok(Default::default()),
                     id: Ok(Default::default()),
                     index: Ok(Default::default()),
+                    job_id: Ok(Default::default()),
                     modified_by: Ok(Default::default()),
                     modified_time: Ok(Default::default()),
                     extra: Ok(Default::default()),
@@ -26331,6 +28951,16 @@ pub mod types {
                     .map_err(|e| format!("error converting supplied value for index: {e}"));
                 self
             }
+            pub fn job_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::ZohoId>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.job_id = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for job_id: {e}"));
+                self
+            }
             pub fn modified_by<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<super::UserRef>>,
@@ -26376,6 +29006,7 @@ pub mod types {
                     expected_data_type: value.expected_data_type?,
                     id: value.id?,
                     index: value.index?,
+                    job_id: value.job_id?,
                     modified_by: value.modified_by?,
                     modified_time: value.modified_time?,
                     extra: value.extra?,
@@ -26391,6 +29022,7 @@ pub mod types {
                     expected_data_type: Ok(value.expected_data_type),
                     id: Ok(value.id),
                     index: Ok(value.index),
+                    job_id: Ok(value.job_id),
                     modified_by: Ok(value.modified_by),
                     modified_time: Ok(value.modified_time),
                     extra: Ok(value.extra),
@@ -26638,6 +29270,78 @@ pub mod types {
             Ok(Self(value.to_string()))
         }
     }
+    impl ::std::convert::TryFrom<u64> for MassUpdateRequestCvid {
+        type Error = self::error::ConversionError;
+        fn try_from(value: u64) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value <= 0 {
+                return Err("an id is a positive number".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<u32> for MassUpdateRequestCvid {
+        type Error = self::error::ConversionError;
+        fn try_from(value: u32) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value <= 0 {
+                return Err("an id is a positive number".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<i64> for MassUpdateRequestCvid {
+        type Error = self::error::ConversionError;
+        fn try_from(value: i64) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value <= 0 {
+                return Err("an id is a positive number".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<i32> for MassUpdateRequestCvid {
+        type Error = self::error::ConversionError;
+        fn try_from(value: i32) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value <= 0 {
+                return Err("an id is a positive number".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<u64> for MassUpdateRequestIdsItem {
+        type Error = self::error::ConversionError;
+        fn try_from(value: u64) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value <= 0 {
+                return Err("an id is a positive number".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<u32> for MassUpdateRequestIdsItem {
+        type Error = self::error::ConversionError;
+        fn try_from(value: u32) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value <= 0 {
+                return Err("an id is a positive number".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<i64> for MassUpdateRequestIdsItem {
+        type Error = self::error::ConversionError;
+        fn try_from(value: i64) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value <= 0 {
+                return Err("an id is a positive number".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<i32> for MassUpdateRequestIdsItem {
+        type Error = self::error::ConversionError;
+        fn try_from(value: i32) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value <= 0 {
+                return Err("an id is a positive number".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
     impl ::std::convert::TryFrom<u64> for NoteInputParentId {
         type Error = self::error::ConversionError;
         fn try_from(value: u64) -> ::std::result::Result<Self, self::error::ConversionError> {
@@ -26738,6 +29442,222 @@ pub mod types {
         }
     }
     impl ::std::convert::TryFrom<i32> for TagRecordCountCountString {
+        type Error = self::error::ConversionError;
+        fn try_from(value: i32) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value <= 0 {
+                return Err("an id is a positive number".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<u64> for UserAddInputProfile {
+        type Error = self::error::ConversionError;
+        fn try_from(value: u64) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value <= 0 {
+                return Err("an id is a positive number".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<u32> for UserAddInputProfile {
+        type Error = self::error::ConversionError;
+        fn try_from(value: u32) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value <= 0 {
+                return Err("an id is a positive number".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<i64> for UserAddInputProfile {
+        type Error = self::error::ConversionError;
+        fn try_from(value: i64) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value <= 0 {
+                return Err("an id is a positive number".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<i32> for UserAddInputProfile {
+        type Error = self::error::ConversionError;
+        fn try_from(value: i32) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value <= 0 {
+                return Err("an id is a positive number".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<u64> for UserAddInputRole {
+        type Error = self::error::ConversionError;
+        fn try_from(value: u64) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value <= 0 {
+                return Err("an id is a positive number".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<u32> for UserAddInputRole {
+        type Error = self::error::ConversionError;
+        fn try_from(value: u32) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value <= 0 {
+                return Err("an id is a positive number".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<i64> for UserAddInputRole {
+        type Error = self::error::ConversionError;
+        fn try_from(value: i64) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value <= 0 {
+                return Err("an id is a positive number".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<i32> for UserAddInputRole {
+        type Error = self::error::ConversionError;
+        fn try_from(value: i32) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value <= 0 {
+                return Err("an id is a positive number".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<u64> for UserUpdateByIdInputProfile {
+        type Error = self::error::ConversionError;
+        fn try_from(value: u64) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value <= 0 {
+                return Err("an id is a positive number".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<u32> for UserUpdateByIdInputProfile {
+        type Error = self::error::ConversionError;
+        fn try_from(value: u32) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value <= 0 {
+                return Err("an id is a positive number".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<i64> for UserUpdateByIdInputProfile {
+        type Error = self::error::ConversionError;
+        fn try_from(value: i64) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value <= 0 {
+                return Err("an id is a positive number".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<i32> for UserUpdateByIdInputProfile {
+        type Error = self::error::ConversionError;
+        fn try_from(value: i32) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value <= 0 {
+                return Err("an id is a positive number".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<u64> for UserUpdateByIdInputRole {
+        type Error = self::error::ConversionError;
+        fn try_from(value: u64) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value <= 0 {
+                return Err("an id is a positive number".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<u32> for UserUpdateByIdInputRole {
+        type Error = self::error::ConversionError;
+        fn try_from(value: u32) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value <= 0 {
+                return Err("an id is a positive number".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<i64> for UserUpdateByIdInputRole {
+        type Error = self::error::ConversionError;
+        fn try_from(value: i64) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value <= 0 {
+                return Err("an id is a positive number".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<i32> for UserUpdateByIdInputRole {
+        type Error = self::error::ConversionError;
+        fn try_from(value: i32) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value <= 0 {
+                return Err("an id is a positive number".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<u64> for UserUpdateInputProfile {
+        type Error = self::error::ConversionError;
+        fn try_from(value: u64) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value <= 0 {
+                return Err("an id is a positive number".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<u32> for UserUpdateInputProfile {
+        type Error = self::error::ConversionError;
+        fn try_from(value: u32) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value <= 0 {
+                return Err("an id is a positive number".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<i64> for UserUpdateInputProfile {
+        type Error = self::error::ConversionError;
+        fn try_from(value: i64) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value <= 0 {
+                return Err("an id is a positive number".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<i32> for UserUpdateInputProfile {
+        type Error = self::error::ConversionError;
+        fn try_from(value: i32) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value <= 0 {
+                return Err("an id is a positive number".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<u64> for UserUpdateInputRole {
+        type Error = self::error::ConversionError;
+        fn try_from(value: u64) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value <= 0 {
+                return Err("an id is a positive number".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<u32> for UserUpdateInputRole {
+        type Error = self::error::ConversionError;
+        fn try_from(value: u32) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value <= 0 {
+                return Err("an id is a positive number".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<i64> for UserUpdateInputRole {
+        type Error = self::error::ConversionError;
+        fn try_from(value: i64) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value <= 0 {
+                return Err("an id is a positive number".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<i32> for UserUpdateInputRole {
         type Error = self::error::ConversionError;
         fn try_from(value: i32) -> ::std::result::Result<Self, self::error::ConversionError> {
             if value <= 0 {
@@ -32804,6 +35724,236 @@ pub mod types {
             map.end()
         }
     }
+    impl<'de> ::serde::Deserialize<'de> for MassUpdateStatus {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            struct Visitor;
+            impl<'de> ::serde::de::Visitor<'de> for Visitor {
+                type Value = MassUpdateStatus;
+                fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                    f.write_str("an object MassUpdateStatus")
+                }
+                fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                    self,
+                    mut map: A,
+                ) -> ::std::result::Result<MassUpdateStatus, A::Error> {
+                    let mut extra = ::serde_json::Map::new();
+                    let mut f0: ::std::option::Option<::std::option::Option<i64>> = None;
+                    let mut f1: ::std::option::Option<::std::option::Option<i64>> = None;
+                    let mut f2: ::std::option::Option<
+                        ::std::option::Option<
+                            crmkit_runtime::Lenient<crate::types::MassUpdateStateKnown>,
+                        >,
+                    > = None;
+                    let mut f3: ::std::option::Option<::std::option::Option<i64>> = None;
+                    let mut f4: ::std::option::Option<::std::option::Option<i64>> = None;
+                    while let Some(key) =
+                        map.next_key::<crmkit_runtime::__private::open::Key<'de>>()?
+                    {
+                        match key.as_str() {
+                            "Failed_Count" => {
+                                if f0.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "Failed_Count",
+                                    ));
+                                }
+                                let value: ::std::option::Option<i64> = map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra.insert(
+                                        "Failed_Count".to_owned(),
+                                        ::serde_json::Value::Null,
+                                    );
+                                }
+                                f0 = Some(value);
+                            }
+                            "Not_Updated_Count" => {
+                                if f1.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "Not_Updated_Count",
+                                    ));
+                                }
+                                let value: ::std::option::Option<i64> = map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra.insert(
+                                        "Not_Updated_Count".to_owned(),
+                                        ::serde_json::Value::Null,
+                                    );
+                                }
+                                f1 = Some(value);
+                            }
+                            "Status" => {
+                                if f2.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "Status",
+                                    ));
+                                }
+                                let value: ::std::option::Option<
+                                    crmkit_runtime::Lenient<crate::types::MassUpdateStateKnown>,
+                                > = map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra.insert("Status".to_owned(), ::serde_json::Value::Null);
+                                }
+                                f2 = Some(value);
+                            }
+                            "Total_Count" => {
+                                if f3.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "Total_Count",
+                                    ));
+                                }
+                                let value: ::std::option::Option<i64> = map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra.insert(
+                                        "Total_Count".to_owned(),
+                                        ::serde_json::Value::Null,
+                                    );
+                                }
+                                f3 = Some(value);
+                            }
+                            "Updated_Count" => {
+                                if f4.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "Updated_Count",
+                                    ));
+                                }
+                                let value: ::std::option::Option<i64> = map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra.insert(
+                                        "Updated_Count".to_owned(),
+                                        ::serde_json::Value::Null,
+                                    );
+                                }
+                                f4 = Some(value);
+                            }
+                            _ => {
+                                let value: ::serde_json::Value = map.next_value()?;
+                                extra.insert(key.into_owned(), value);
+                            }
+                        }
+                    }
+                    Ok(MassUpdateStatus {
+                        failed_count: f0.unwrap_or_default(),
+                        not_updated_count: f1.unwrap_or_default(),
+                        status: f2.unwrap_or_default(),
+                        total_count: f3.unwrap_or_default(),
+                        updated_count: f4.unwrap_or_default(),
+                        extra,
+                    })
+                }
+            }
+            deserializer.deserialize_map(Visitor)
+        }
+    }
+    impl ::serde::Serialize for MassUpdateStatus {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(None)?;
+            if !::std::option::Option::is_none(&self.failed_count) {
+                map.serialize_entry("Failed_Count", &self.failed_count)?;
+            }
+            if !::std::option::Option::is_none(&self.not_updated_count) {
+                map.serialize_entry("Not_Updated_Count", &self.not_updated_count)?;
+            }
+            if !::std::option::Option::is_none(&self.status) {
+                map.serialize_entry("Status", &self.status)?;
+            }
+            if !::std::option::Option::is_none(&self.total_count) {
+                map.serialize_entry("Total_Count", &self.total_count)?;
+            }
+            if !::std::option::Option::is_none(&self.updated_count) {
+                map.serialize_entry("Updated_Count", &self.updated_count)?;
+            }
+            for (key, value) in &self.extra {
+                let typed = match key.as_str() {
+                    "Failed_Count" => !::std::option::Option::is_none(&self.failed_count),
+                    "Not_Updated_Count" => !::std::option::Option::is_none(&self.not_updated_count),
+                    "Status" => !::std::option::Option::is_none(&self.status),
+                    "Total_Count" => !::std::option::Option::is_none(&self.total_count),
+                    "Updated_Count" => !::std::option::Option::is_none(&self.updated_count),
+                    _ => false,
+                };
+                if !typed {
+                    map.serialize_entry(key, value)?;
+                }
+            }
+            map.end()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for MassUpdateStatusList {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            struct Visitor;
+            impl<'de> ::serde::de::Visitor<'de> for Visitor {
+                type Value = MassUpdateStatusList;
+                fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                    f.write_str("an object MassUpdateStatusList")
+                }
+                fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                    self,
+                    mut map: A,
+                ) -> ::std::result::Result<MassUpdateStatusList, A::Error> {
+                    let mut extra = ::serde_json::Map::new();
+                    let mut f0: ::std::option::Option<::std::vec::Vec<MassUpdateStatus>> = None;
+                    while let Some(key) =
+                        map.next_key::<crmkit_runtime::__private::open::Key<'de>>()?
+                    {
+                        match key.as_str() {
+                            "data" => {
+                                if f0.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "data",
+                                    ));
+                                }
+                                let value: ::std::vec::Vec<MassUpdateStatus> = map.next_value()?;
+                                f0 = Some(value);
+                            }
+                            _ => {
+                                let value: ::serde_json::Value = map.next_value()?;
+                                extra.insert(key.into_owned(), value);
+                            }
+                        }
+                    }
+                    Ok(MassUpdateStatusList {
+                        data: match f0 {
+                            Some(v) => v,
+                            None => {
+                                return Err(<A::Error as ::serde::de::Error>::missing_field(
+                                    "data",
+                                ));
+                            }
+                        },
+                        extra,
+                    })
+                }
+            }
+            deserializer.deserialize_map(Visitor)
+        }
+    }
+    impl ::serde::Serialize for MassUpdateStatusList {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(None)?;
+            map.serialize_entry("data", &self.data)?;
+            for (key, value) in &self.extra {
+                let typed = match key.as_str() {
+                    "data" => true,
+                    _ => false,
+                };
+                if !typed {
+                    map.serialize_entry(key, value)?;
+                }
+            }
+            map.end()
+        }
+    }
     impl<'de> ::serde::Deserialize<'de> for Module {
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
@@ -34632,6 +37782,121 @@ pub mod types {
                 let typed = match key.as_str() {
                     "data" => true,
                     "info" => !::std::option::Option::is_none(&self.info),
+                    _ => false,
+                };
+                if !typed {
+                    map.serialize_entry(key, value)?;
+                }
+            }
+            map.end()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for NoteUpdateByIdInput {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            struct Visitor;
+            impl<'de> ::serde::de::Visitor<'de> for Visitor {
+                type Value = NoteUpdateByIdInput;
+                fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                    f.write_str("an object NoteUpdateByIdInput")
+                }
+                fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                    self,
+                    mut map: A,
+                ) -> ::std::result::Result<NoteUpdateByIdInput, A::Error> {
+                    let mut extra = ::serde_json::Map::new();
+                    let mut f0: ::std::option::Option<ZohoId> = None;
+                    let mut f1: ::std::option::Option<
+                        ::std::option::Option<::std::string::String>,
+                    > = None;
+                    let mut f2: ::std::option::Option<
+                        ::std::option::Option<::std::string::String>,
+                    > = None;
+                    while let Some(key) =
+                        map.next_key::<crmkit_runtime::__private::open::Key<'de>>()?
+                    {
+                        match key.as_str() {
+                            "id" => {
+                                if f0.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "id",
+                                    ));
+                                }
+                                let value: ZohoId = map.next_value()?;
+                                f0 = Some(value);
+                            }
+                            "Note_Content" => {
+                                if f1.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "Note_Content",
+                                    ));
+                                }
+                                let value: ::std::option::Option<::std::string::String> =
+                                    map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra.insert(
+                                        "Note_Content".to_owned(),
+                                        ::serde_json::Value::Null,
+                                    );
+                                }
+                                f1 = Some(value);
+                            }
+                            "Note_Title" => {
+                                if f2.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "Note_Title",
+                                    ));
+                                }
+                                let value: ::std::option::Option<::std::string::String> =
+                                    map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra
+                                        .insert("Note_Title".to_owned(), ::serde_json::Value::Null);
+                                }
+                                f2 = Some(value);
+                            }
+                            _ => {
+                                let value: ::serde_json::Value = map.next_value()?;
+                                extra.insert(key.into_owned(), value);
+                            }
+                        }
+                    }
+                    Ok(NoteUpdateByIdInput {
+                        id: match f0 {
+                            Some(v) => v,
+                            None => {
+                                return Err(<A::Error as ::serde::de::Error>::missing_field("id"));
+                            }
+                        },
+                        note_content: f1.unwrap_or_default(),
+                        note_title: f2.unwrap_or_default(),
+                        extra,
+                    })
+                }
+            }
+            deserializer.deserialize_map(Visitor)
+        }
+    }
+    impl ::serde::Serialize for NoteUpdateByIdInput {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(None)?;
+            map.serialize_entry("id", &self.id)?;
+            if !::std::option::Option::is_none(&self.note_content) {
+                map.serialize_entry("Note_Content", &self.note_content)?;
+            }
+            if !::std::option::Option::is_none(&self.note_title) {
+                map.serialize_entry("Note_Title", &self.note_title)?;
+            }
+            for (key, value) in &self.extra {
+                let typed = match key.as_str() {
+                    "id" => true,
+                    "Note_Content" => !::std::option::Option::is_none(&self.note_content),
+                    "Note_Title" => !::std::option::Option::is_none(&self.note_title),
                     _ => false,
                 };
                 if !typed {
@@ -39190,6 +42455,75 @@ pub mod types {
             map.end()
         }
     }
+    impl<'de> ::serde::Deserialize<'de> for RelatedRecordByIdInput {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            struct Visitor;
+            impl<'de> ::serde::de::Visitor<'de> for Visitor {
+                type Value = RelatedRecordByIdInput;
+                fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                    f.write_str("an object RelatedRecordByIdInput")
+                }
+                fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                    self,
+                    mut map: A,
+                ) -> ::std::result::Result<RelatedRecordByIdInput, A::Error> {
+                    let mut extra = ::serde_json::Map::new();
+                    let mut f0: ::std::option::Option<ZohoId> = None;
+                    while let Some(key) =
+                        map.next_key::<crmkit_runtime::__private::open::Key<'de>>()?
+                    {
+                        match key.as_str() {
+                            "id" => {
+                                if f0.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "id",
+                                    ));
+                                }
+                                let value: ZohoId = map.next_value()?;
+                                f0 = Some(value);
+                            }
+                            _ => {
+                                let value: ::serde_json::Value = map.next_value()?;
+                                extra.insert(key.into_owned(), value);
+                            }
+                        }
+                    }
+                    Ok(RelatedRecordByIdInput {
+                        id: match f0 {
+                            Some(v) => v,
+                            None => {
+                                return Err(<A::Error as ::serde::de::Error>::missing_field("id"));
+                            }
+                        },
+                        extra,
+                    })
+                }
+            }
+            deserializer.deserialize_map(Visitor)
+        }
+    }
+    impl ::serde::Serialize for RelatedRecordByIdInput {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(None)?;
+            map.serialize_entry("id", &self.id)?;
+            for (key, value) in &self.extra {
+                let typed = match key.as_str() {
+                    "id" => true,
+                    _ => false,
+                };
+                if !typed {
+                    map.serialize_entry(key, value)?;
+                }
+            }
+            map.end()
+        }
+    }
     impl<'de> ::serde::Deserialize<'de> for ReviewProcessInner {
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
@@ -41718,6 +45052,159 @@ pub mod types {
             map.end()
         }
     }
+    impl<'de> ::serde::Deserialize<'de> for UserAddInput {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            struct Visitor;
+            impl<'de> ::serde::de::Visitor<'de> for Visitor {
+                type Value = UserAddInput;
+                fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                    f.write_str("an object UserAddInput")
+                }
+                fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                    self,
+                    mut map: A,
+                ) -> ::std::result::Result<UserAddInput, A::Error> {
+                    let mut extra = ::serde_json::Map::new();
+                    let mut f0: ::std::option::Option<::std::string::String> = None;
+                    let mut f1: ::std::option::Option<
+                        ::std::option::Option<::std::string::String>,
+                    > = None;
+                    let mut f2: ::std::option::Option<::std::string::String> = None;
+                    let mut f3: ::std::option::Option<UserAddInputProfile> = None;
+                    let mut f4: ::std::option::Option<UserAddInputRole> = None;
+                    while let Some(key) =
+                        map.next_key::<crmkit_runtime::__private::open::Key<'de>>()?
+                    {
+                        match key.as_str() {
+                            "email" => {
+                                if f0.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "email",
+                                    ));
+                                }
+                                let value: ::std::string::String = map.next_value()?;
+                                f0 = Some(value);
+                            }
+                            "first_name" => {
+                                if f1.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "first_name",
+                                    ));
+                                }
+                                let value: ::std::option::Option<::std::string::String> =
+                                    map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra
+                                        .insert("first_name".to_owned(), ::serde_json::Value::Null);
+                                }
+                                f1 = Some(value);
+                            }
+                            "last_name" => {
+                                if f2.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "last_name",
+                                    ));
+                                }
+                                let value: ::std::string::String = map.next_value()?;
+                                f2 = Some(value);
+                            }
+                            "profile" => {
+                                if f3.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "profile",
+                                    ));
+                                }
+                                let value: UserAddInputProfile = map.next_value()?;
+                                f3 = Some(value);
+                            }
+                            "role" => {
+                                if f4.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "role",
+                                    ));
+                                }
+                                let value: UserAddInputRole = map.next_value()?;
+                                f4 = Some(value);
+                            }
+                            _ => {
+                                let value: ::serde_json::Value = map.next_value()?;
+                                extra.insert(key.into_owned(), value);
+                            }
+                        }
+                    }
+                    Ok(UserAddInput {
+                        email: match f0 {
+                            Some(v) => v,
+                            None => {
+                                return Err(<A::Error as ::serde::de::Error>::missing_field(
+                                    "email",
+                                ));
+                            }
+                        },
+                        first_name: f1.unwrap_or_default(),
+                        last_name: match f2 {
+                            Some(v) => v,
+                            None => {
+                                return Err(<A::Error as ::serde::de::Error>::missing_field(
+                                    "last_name",
+                                ));
+                            }
+                        },
+                        profile: match f3 {
+                            Some(v) => v,
+                            None => {
+                                return Err(<A::Error as ::serde::de::Error>::missing_field(
+                                    "profile",
+                                ));
+                            }
+                        },
+                        role: match f4 {
+                            Some(v) => v,
+                            None => {
+                                return Err(<A::Error as ::serde::de::Error>::missing_field(
+                                    "role",
+                                ));
+                            }
+                        },
+                        extra,
+                    })
+                }
+            }
+            deserializer.deserialize_map(Visitor)
+        }
+    }
+    impl ::serde::Serialize for UserAddInput {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(None)?;
+            map.serialize_entry("email", &self.email)?;
+            if !::std::option::Option::is_none(&self.first_name) {
+                map.serialize_entry("first_name", &self.first_name)?;
+            }
+            map.serialize_entry("last_name", &self.last_name)?;
+            map.serialize_entry("profile", &self.profile)?;
+            map.serialize_entry("role", &self.role)?;
+            for (key, value) in &self.extra {
+                let typed = match key.as_str() {
+                    "email" => true,
+                    "first_name" => !::std::option::Option::is_none(&self.first_name),
+                    "last_name" => true,
+                    "profile" => true,
+                    "role" => true,
+                    _ => false,
+                };
+                if !typed {
+                    map.serialize_entry(key, value)?;
+                }
+            }
+            map.end()
+        }
+    }
     impl<'de> ::serde::Deserialize<'de> for UserCustomizeInfo {
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
@@ -42362,6 +45849,690 @@ pub mod types {
                 let typed = match key.as_str() {
                     "background" => !::std::option::Option::is_none(&self.background),
                     "font_color" => !::std::option::Option::is_none(&self.font_color),
+                    _ => false,
+                };
+                if !typed {
+                    map.serialize_entry(key, value)?;
+                }
+            }
+            map.end()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for UserUpdateByIdInput {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            struct Visitor;
+            impl<'de> ::serde::de::Visitor<'de> for Visitor {
+                type Value = UserUpdateByIdInput;
+                fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                    f.write_str("an object UserUpdateByIdInput")
+                }
+                fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                    self,
+                    mut map: A,
+                ) -> ::std::result::Result<UserUpdateByIdInput, A::Error> {
+                    let mut extra = ::serde_json::Map::new();
+                    let mut f0: ::std::option::Option<
+                        ::std::option::Option<::std::string::String>,
+                    > = None;
+                    let mut f1: ::std::option::Option<
+                        ::std::option::Option<::std::string::String>,
+                    > = None;
+                    let mut f2: ::std::option::Option<
+                        ::std::option::Option<::std::string::String>,
+                    > = None;
+                    let mut f3: ::std::option::Option<
+                        ::std::option::Option<::std::string::String>,
+                    > = None;
+                    let mut f4: ::std::option::Option<ZohoId> = None;
+                    let mut f5: ::std::option::Option<
+                        ::std::option::Option<::std::string::String>,
+                    > = None;
+                    let mut f6: ::std::option::Option<
+                        ::std::option::Option<::std::string::String>,
+                    > = None;
+                    let mut f7: ::std::option::Option<
+                        ::std::option::Option<UserUpdateByIdInputProfile>,
+                    > = None;
+                    let mut f8: ::std::option::Option<
+                        ::std::option::Option<UserUpdateByIdInputRole>,
+                    > = None;
+                    let mut f9: ::std::option::Option<
+                        ::std::option::Option<::std::string::String>,
+                    > = None;
+                    let mut f10: ::std::option::Option<
+                        ::std::option::Option<::std::string::String>,
+                    > = None;
+                    let mut f11: ::std::option::Option<
+                        ::std::option::Option<::std::string::String>,
+                    > = None;
+                    while let Some(key) =
+                        map.next_key::<crmkit_runtime::__private::open::Key<'de>>()?
+                    {
+                        match key.as_str() {
+                            "country_locale" => {
+                                if f0.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "country_locale",
+                                    ));
+                                }
+                                let value: ::std::option::Option<::std::string::String> =
+                                    map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra.insert(
+                                        "country_locale".to_owned(),
+                                        ::serde_json::Value::Null,
+                                    );
+                                }
+                                f0 = Some(value);
+                            }
+                            "dob" => {
+                                if f1.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "dob",
+                                    ));
+                                }
+                                let value: ::std::option::Option<::std::string::String> =
+                                    map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra.insert("dob".to_owned(), ::serde_json::Value::Null);
+                                }
+                                f1 = Some(value);
+                            }
+                            "email" => {
+                                if f2.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "email",
+                                    ));
+                                }
+                                let value: ::std::option::Option<::std::string::String> =
+                                    map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra.insert("email".to_owned(), ::serde_json::Value::Null);
+                                }
+                                f2 = Some(value);
+                            }
+                            "first_name" => {
+                                if f3.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "first_name",
+                                    ));
+                                }
+                                let value: ::std::option::Option<::std::string::String> =
+                                    map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra
+                                        .insert("first_name".to_owned(), ::serde_json::Value::Null);
+                                }
+                                f3 = Some(value);
+                            }
+                            "id" => {
+                                if f4.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "id",
+                                    ));
+                                }
+                                let value: ZohoId = map.next_value()?;
+                                f4 = Some(value);
+                            }
+                            "last_name" => {
+                                if f5.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "last_name",
+                                    ));
+                                }
+                                let value: ::std::option::Option<::std::string::String> =
+                                    map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra.insert("last_name".to_owned(), ::serde_json::Value::Null);
+                                }
+                                f5 = Some(value);
+                            }
+                            "phone" => {
+                                if f6.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "phone",
+                                    ));
+                                }
+                                let value: ::std::option::Option<::std::string::String> =
+                                    map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra.insert("phone".to_owned(), ::serde_json::Value::Null);
+                                }
+                                f6 = Some(value);
+                            }
+                            "profile" => {
+                                if f7.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "profile",
+                                    ));
+                                }
+                                let value: ::std::option::Option<UserUpdateByIdInputProfile> =
+                                    map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra.insert("profile".to_owned(), ::serde_json::Value::Null);
+                                }
+                                f7 = Some(value);
+                            }
+                            "role" => {
+                                if f8.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "role",
+                                    ));
+                                }
+                                let value: ::std::option::Option<UserUpdateByIdInputRole> =
+                                    map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra.insert("role".to_owned(), ::serde_json::Value::Null);
+                                }
+                                f8 = Some(value);
+                            }
+                            "status" => {
+                                if f9.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "status",
+                                    ));
+                                }
+                                let value: ::std::option::Option<::std::string::String> =
+                                    map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra.insert("status".to_owned(), ::serde_json::Value::Null);
+                                }
+                                f9 = Some(value);
+                            }
+                            "time_format" => {
+                                if f10.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "time_format",
+                                    ));
+                                }
+                                let value: ::std::option::Option<::std::string::String> =
+                                    map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra.insert(
+                                        "time_format".to_owned(),
+                                        ::serde_json::Value::Null,
+                                    );
+                                }
+                                f10 = Some(value);
+                            }
+                            "time_zone" => {
+                                if f11.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "time_zone",
+                                    ));
+                                }
+                                let value: ::std::option::Option<::std::string::String> =
+                                    map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra.insert("time_zone".to_owned(), ::serde_json::Value::Null);
+                                }
+                                f11 = Some(value);
+                            }
+                            _ => {
+                                let value: ::serde_json::Value = map.next_value()?;
+                                extra.insert(key.into_owned(), value);
+                            }
+                        }
+                    }
+                    Ok(UserUpdateByIdInput {
+                        country_locale: f0.unwrap_or_default(),
+                        dob: f1.unwrap_or_default(),
+                        email: f2.unwrap_or_default(),
+                        first_name: f3.unwrap_or_default(),
+                        id: match f4 {
+                            Some(v) => v,
+                            None => {
+                                return Err(<A::Error as ::serde::de::Error>::missing_field("id"));
+                            }
+                        },
+                        last_name: f5.unwrap_or_default(),
+                        phone: f6.unwrap_or_default(),
+                        profile: f7.unwrap_or_default(),
+                        role: f8.unwrap_or_default(),
+                        status: f9.unwrap_or_default(),
+                        time_format: f10.unwrap_or_default(),
+                        time_zone: f11.unwrap_or_default(),
+                        extra,
+                    })
+                }
+            }
+            deserializer.deserialize_map(Visitor)
+        }
+    }
+    impl ::serde::Serialize for UserUpdateByIdInput {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(None)?;
+            if !::std::option::Option::is_none(&self.country_locale) {
+                map.serialize_entry("country_locale", &self.country_locale)?;
+            }
+            if !::std::option::Option::is_none(&self.dob) {
+                map.serialize_entry("dob", &self.dob)?;
+            }
+            if !::std::option::Option::is_none(&self.email) {
+                map.serialize_entry("email", &self.email)?;
+            }
+            if !::std::option::Option::is_none(&self.first_name) {
+                map.serialize_entry("first_name", &self.first_name)?;
+            }
+            map.serialize_entry("id", &self.id)?;
+            if !::std::option::Option::is_none(&self.last_name) {
+                map.serialize_entry("last_name", &self.last_name)?;
+            }
+            if !::std::option::Option::is_none(&self.phone) {
+                map.serialize_entry("phone", &self.phone)?;
+            }
+            if !::std::option::Option::is_none(&self.profile) {
+                map.serialize_entry("profile", &self.profile)?;
+            }
+            if !::std::option::Option::is_none(&self.role) {
+                map.serialize_entry("role", &self.role)?;
+            }
+            if !::std::option::Option::is_none(&self.status) {
+                map.serialize_entry("status", &self.status)?;
+            }
+            if !::std::option::Option::is_none(&self.time_format) {
+                map.serialize_entry("time_format", &self.time_format)?;
+            }
+            if !::std::option::Option::is_none(&self.time_zone) {
+                map.serialize_entry("time_zone", &self.time_zone)?;
+            }
+            for (key, value) in &self.extra {
+                let typed = match key.as_str() {
+                    "country_locale" => !::std::option::Option::is_none(&self.country_locale),
+                    "dob" => !::std::option::Option::is_none(&self.dob),
+                    "email" => !::std::option::Option::is_none(&self.email),
+                    "first_name" => !::std::option::Option::is_none(&self.first_name),
+                    "id" => true,
+                    "last_name" => !::std::option::Option::is_none(&self.last_name),
+                    "phone" => !::std::option::Option::is_none(&self.phone),
+                    "profile" => !::std::option::Option::is_none(&self.profile),
+                    "role" => !::std::option::Option::is_none(&self.role),
+                    "status" => !::std::option::Option::is_none(&self.status),
+                    "time_format" => !::std::option::Option::is_none(&self.time_format),
+                    "time_zone" => !::std::option::Option::is_none(&self.time_zone),
+                    _ => false,
+                };
+                if !typed {
+                    map.serialize_entry(key, value)?;
+                }
+            }
+            map.end()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for UserUpdateInput {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            struct Visitor;
+            impl<'de> ::serde::de::Visitor<'de> for Visitor {
+                type Value = UserUpdateInput;
+                fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                    f.write_str("an object UserUpdateInput")
+                }
+                fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                    self,
+                    mut map: A,
+                ) -> ::std::result::Result<UserUpdateInput, A::Error> {
+                    let mut extra = ::serde_json::Map::new();
+                    let mut f0: ::std::option::Option<
+                        ::std::option::Option<::std::string::String>,
+                    > = None;
+                    let mut f1: ::std::option::Option<
+                        ::std::option::Option<::std::string::String>,
+                    > = None;
+                    let mut f2: ::std::option::Option<
+                        ::std::option::Option<::std::string::String>,
+                    > = None;
+                    let mut f3: ::std::option::Option<
+                        ::std::option::Option<::std::string::String>,
+                    > = None;
+                    let mut f4: ::std::option::Option<::std::option::Option<ZohoId>> = None;
+                    let mut f5: ::std::option::Option<
+                        ::std::option::Option<::std::string::String>,
+                    > = None;
+                    let mut f6: ::std::option::Option<
+                        ::std::option::Option<::std::string::String>,
+                    > = None;
+                    let mut f7: ::std::option::Option<
+                        ::std::option::Option<UserUpdateInputProfile>,
+                    > = None;
+                    let mut f8: ::std::option::Option<::std::option::Option<UserUpdateInputRole>> =
+                        None;
+                    let mut f9: ::std::option::Option<
+                        ::std::option::Option<::std::string::String>,
+                    > = None;
+                    let mut f10: ::std::option::Option<
+                        ::std::option::Option<::std::string::String>,
+                    > = None;
+                    let mut f11: ::std::option::Option<
+                        ::std::option::Option<::std::string::String>,
+                    > = None;
+                    while let Some(key) =
+                        map.next_key::<crmkit_runtime::__private::open::Key<'de>>()?
+                    {
+                        match key.as_str() {
+                            "country_locale" => {
+                                if f0.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "country_locale",
+                                    ));
+                                }
+                                let value: ::std::option::Option<::std::string::String> =
+                                    map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra.insert(
+                                        "country_locale".to_owned(),
+                                        ::serde_json::Value::Null,
+                                    );
+                                }
+                                f0 = Some(value);
+                            }
+                            "dob" => {
+                                if f1.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "dob",
+                                    ));
+                                }
+                                let value: ::std::option::Option<::std::string::String> =
+                                    map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra.insert("dob".to_owned(), ::serde_json::Value::Null);
+                                }
+                                f1 = Some(value);
+                            }
+                            "email" => {
+                                if f2.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "email",
+                                    ));
+                                }
+                                let value: ::std::option::Option<::std::string::String> =
+                                    map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra.insert("email".to_owned(), ::serde_json::Value::Null);
+                                }
+                                f2 = Some(value);
+                            }
+                            "first_name" => {
+                                if f3.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "first_name",
+                                    ));
+                                }
+                                let value: ::std::option::Option<::std::string::String> =
+                                    map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra
+                                        .insert("first_name".to_owned(), ::serde_json::Value::Null);
+                                }
+                                f3 = Some(value);
+                            }
+                            "id" => {
+                                if f4.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "id",
+                                    ));
+                                }
+                                let value: ::std::option::Option<ZohoId> = map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra.insert("id".to_owned(), ::serde_json::Value::Null);
+                                }
+                                f4 = Some(value);
+                            }
+                            "last_name" => {
+                                if f5.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "last_name",
+                                    ));
+                                }
+                                let value: ::std::option::Option<::std::string::String> =
+                                    map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra.insert("last_name".to_owned(), ::serde_json::Value::Null);
+                                }
+                                f5 = Some(value);
+                            }
+                            "phone" => {
+                                if f6.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "phone",
+                                    ));
+                                }
+                                let value: ::std::option::Option<::std::string::String> =
+                                    map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra.insert("phone".to_owned(), ::serde_json::Value::Null);
+                                }
+                                f6 = Some(value);
+                            }
+                            "profile" => {
+                                if f7.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "profile",
+                                    ));
+                                }
+                                let value: ::std::option::Option<UserUpdateInputProfile> =
+                                    map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra.insert("profile".to_owned(), ::serde_json::Value::Null);
+                                }
+                                f7 = Some(value);
+                            }
+                            "role" => {
+                                if f8.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "role",
+                                    ));
+                                }
+                                let value: ::std::option::Option<UserUpdateInputRole> =
+                                    map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra.insert("role".to_owned(), ::serde_json::Value::Null);
+                                }
+                                f8 = Some(value);
+                            }
+                            "status" => {
+                                if f9.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "status",
+                                    ));
+                                }
+                                let value: ::std::option::Option<::std::string::String> =
+                                    map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra.insert("status".to_owned(), ::serde_json::Value::Null);
+                                }
+                                f9 = Some(value);
+                            }
+                            "time_format" => {
+                                if f10.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "time_format",
+                                    ));
+                                }
+                                let value: ::std::option::Option<::std::string::String> =
+                                    map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra.insert(
+                                        "time_format".to_owned(),
+                                        ::serde_json::Value::Null,
+                                    );
+                                }
+                                f10 = Some(value);
+                            }
+                            "time_zone" => {
+                                if f11.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "time_zone",
+                                    ));
+                                }
+                                let value: ::std::option::Option<::std::string::String> =
+                                    map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra.insert("time_zone".to_owned(), ::serde_json::Value::Null);
+                                }
+                                f11 = Some(value);
+                            }
+                            _ => {
+                                let value: ::serde_json::Value = map.next_value()?;
+                                extra.insert(key.into_owned(), value);
+                            }
+                        }
+                    }
+                    Ok(UserUpdateInput {
+                        country_locale: f0.unwrap_or_default(),
+                        dob: f1.unwrap_or_default(),
+                        email: f2.unwrap_or_default(),
+                        first_name: f3.unwrap_or_default(),
+                        id: f4.unwrap_or_default(),
+                        last_name: f5.unwrap_or_default(),
+                        phone: f6.unwrap_or_default(),
+                        profile: f7.unwrap_or_default(),
+                        role: f8.unwrap_or_default(),
+                        status: f9.unwrap_or_default(),
+                        time_format: f10.unwrap_or_default(),
+                        time_zone: f11.unwrap_or_default(),
+                        extra,
+                    })
+                }
+            }
+            deserializer.deserialize_map(Visitor)
+        }
+    }
+    impl ::serde::Serialize for UserUpdateInput {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(None)?;
+            if !::std::option::Option::is_none(&self.country_locale) {
+                map.serialize_entry("country_locale", &self.country_locale)?;
+            }
+            if !::std::option::Option::is_none(&self.dob) {
+                map.serialize_entry("dob", &self.dob)?;
+            }
+            if !::std::option::Option::is_none(&self.email) {
+                map.serialize_entry("email", &self.email)?;
+            }
+            if !::std::option::Option::is_none(&self.first_name) {
+                map.serialize_entry("first_name", &self.first_name)?;
+            }
+            if !::std::option::Option::is_none(&self.id) {
+                map.serialize_entry("id", &self.id)?;
+            }
+            if !::std::option::Option::is_none(&self.last_name) {
+                map.serialize_entry("last_name", &self.last_name)?;
+            }
+            if !::std::option::Option::is_none(&self.phone) {
+                map.serialize_entry("phone", &self.phone)?;
+            }
+            if !::std::option::Option::is_none(&self.profile) {
+                map.serialize_entry("profile", &self.profile)?;
+            }
+            if !::std::option::Option::is_none(&self.role) {
+                map.serialize_entry("role", &self.role)?;
+            }
+            if !::std::option::Option::is_none(&self.status) {
+                map.serialize_entry("status", &self.status)?;
+            }
+            if !::std::option::Option::is_none(&self.time_format) {
+                map.serialize_entry("time_format", &self.time_format)?;
+            }
+            if !::std::option::Option::is_none(&self.time_zone) {
+                map.serialize_entry("time_zone", &self.time_zone)?;
+            }
+            for (key, value) in &self.extra {
+                let typed = match key.as_str() {
+                    "country_locale" => !::std::option::Option::is_none(&self.country_locale),
+                    "dob" => !::std::option::Option::is_none(&self.dob),
+                    "email" => !::std::option::Option::is_none(&self.email),
+                    "first_name" => !::std::option::Option::is_none(&self.first_name),
+                    "id" => !::std::option::Option::is_none(&self.id),
+                    "last_name" => !::std::option::Option::is_none(&self.last_name),
+                    "phone" => !::std::option::Option::is_none(&self.phone),
+                    "profile" => !::std::option::Option::is_none(&self.profile),
+                    "role" => !::std::option::Option::is_none(&self.role),
+                    "status" => !::std::option::Option::is_none(&self.status),
+                    "time_format" => !::std::option::Option::is_none(&self.time_format),
+                    "time_zone" => !::std::option::Option::is_none(&self.time_zone),
+                    _ => false,
+                };
+                if !typed {
+                    map.serialize_entry(key, value)?;
+                }
+            }
+            map.end()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for UsersWriteResult {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            struct Visitor;
+            impl<'de> ::serde::de::Visitor<'de> for Visitor {
+                type Value = UsersWriteResult;
+                fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                    f.write_str("an object UsersWriteResult")
+                }
+                fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                    self,
+                    mut map: A,
+                ) -> ::std::result::Result<UsersWriteResult, A::Error> {
+                    let mut extra = ::serde_json::Map::new();
+                    let mut f0: ::std::option::Option<::std::vec::Vec<WriteOutcome>> = None;
+                    while let Some(key) =
+                        map.next_key::<crmkit_runtime::__private::open::Key<'de>>()?
+                    {
+                        match key.as_str() {
+                            "users" => {
+                                if f0.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "users",
+                                    ));
+                                }
+                                let value: ::std::vec::Vec<WriteOutcome> = map.next_value()?;
+                                f0 = Some(value);
+                            }
+                            _ => {
+                                let value: ::serde_json::Value = map.next_value()?;
+                                extra.insert(key.into_owned(), value);
+                            }
+                        }
+                    }
+                    Ok(UsersWriteResult {
+                        users: match f0 {
+                            Some(v) => v,
+                            None => {
+                                return Err(<A::Error as ::serde::de::Error>::missing_field(
+                                    "users",
+                                ));
+                            }
+                        },
+                        extra,
+                    })
+                }
+            }
+            deserializer.deserialize_map(Visitor)
+        }
+    }
+    impl ::serde::Serialize for UsersWriteResult {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(None)?;
+            map.serialize_entry("users", &self.users)?;
+            for (key, value) in &self.extra {
+                let typed = match key.as_str() {
+                    "users" => true,
                     _ => false,
                 };
                 if !typed {
@@ -43263,8 +47434,9 @@ pub mod types {
                     > = None;
                     let mut f4: ::std::option::Option<::std::option::Option<ZohoId>> = None;
                     let mut f5: ::std::option::Option<::std::option::Option<i32>> = None;
-                    let mut f6: ::std::option::Option<::std::option::Option<UserRef>> = None;
-                    let mut f7: ::std::option::Option<::std::option::Option<DateTimeString>> = None;
+                    let mut f6: ::std::option::Option<::std::option::Option<ZohoId>> = None;
+                    let mut f7: ::std::option::Option<::std::option::Option<UserRef>> = None;
+                    let mut f8: ::std::option::Option<::std::option::Option<DateTimeString>> = None;
                     while let Some(key) =
                         map.next_key::<crmkit_runtime::__private::open::Key<'de>>()?
                     {
@@ -43351,8 +47523,20 @@ pub mod types {
                                 }
                                 f5 = Some(value);
                             }
-                            "Modified_By" => {
+                            "job_id" => {
                                 if f6.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "job_id",
+                                    ));
+                                }
+                                let value: ::std::option::Option<ZohoId> = map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra.insert("job_id".to_owned(), ::serde_json::Value::Null);
+                                }
+                                f6 = Some(value);
+                            }
+                            "Modified_By" => {
+                                if f7.is_some() {
                                     return Err(<A::Error as ::serde::de::Error>::duplicate_field(
                                         "Modified_By",
                                     ));
@@ -43364,10 +47548,10 @@ pub mod types {
                                         ::serde_json::Value::Null,
                                     );
                                 }
-                                f6 = Some(value);
+                                f7 = Some(value);
                             }
                             "Modified_Time" => {
-                                if f7.is_some() {
+                                if f8.is_some() {
                                     return Err(<A::Error as ::serde::de::Error>::duplicate_field(
                                         "Modified_Time",
                                     ));
@@ -43380,7 +47564,7 @@ pub mod types {
                                         ::serde_json::Value::Null,
                                     );
                                 }
-                                f7 = Some(value);
+                                f8 = Some(value);
                             }
                             _ => {
                                 let value: ::serde_json::Value = map.next_value()?;
@@ -43395,8 +47579,9 @@ pub mod types {
                         expected_data_type: f3.unwrap_or_default(),
                         id: f4.unwrap_or_default(),
                         index: f5.unwrap_or_default(),
-                        modified_by: f6.unwrap_or_default(),
-                        modified_time: f7.unwrap_or_default(),
+                        job_id: f6.unwrap_or_default(),
+                        modified_by: f7.unwrap_or_default(),
+                        modified_time: f8.unwrap_or_default(),
                         extra,
                     })
                 }
@@ -43429,6 +47614,9 @@ pub mod types {
             if !::std::option::Option::is_none(&self.index) {
                 map.serialize_entry("index", &self.index)?;
             }
+            if !::std::option::Option::is_none(&self.job_id) {
+                map.serialize_entry("job_id", &self.job_id)?;
+            }
             if !::std::option::Option::is_none(&self.modified_by) {
                 map.serialize_entry("Modified_By", &self.modified_by)?;
             }
@@ -43445,6 +47633,7 @@ pub mod types {
                     }
                     "id" => !::std::option::Option::is_none(&self.id),
                     "index" => !::std::option::Option::is_none(&self.index),
+                    "job_id" => !::std::option::Option::is_none(&self.job_id),
                     "Modified_By" => !::std::option::Option::is_none(&self.modified_by),
                     "Modified_Time" => !::std::option::Option::is_none(&self.modified_time),
                     _ => false,
@@ -43534,7 +47723,8 @@ pub mod types {
 /// The Zoho CRM REST API, version 2: users, roles, profiles, module and field metadata,
 /// organisation variables, instant notifications, records (list, search, insert, update,
 /// upsert, delete, convert, blueprint transitions, tags, notes, attachments, photos,
-/// related records) and bulk read (export) jobs, in one document for every data centre.
+/// related records, mass update) and bulk read (export) jobs, in one document for every data
+/// centre.
 ///
 /// **Hosts.** Every path is the full path on the API host: `/crm/v2/...` for the REST API
 /// and `/crm/bulk/v2/read...` for bulk read. The API host depends on the data centre the
@@ -43563,9 +47753,9 @@ pub mod types {
 /// - `204 No Content` (no body) answers a list with nothing in it; `304 Not Modified` (no
 ///   body) answers a GET sent with `If-Modified-Since` when nothing changed since.
 /// - Writes answer one outcome per submitted item, in order:
-///   `{"data": [{"code", "details", "message", "status"}]}` (`variables`, `tags` or `watch`
-///   instead of `data` for those resources). A batch can partly fail under HTTP 200, 201 or
-///   202: every entry must be checked (`status` is `success` or `error`; see
+///   `{"data": [{"code", "details", "message", "status"}]}` (`variables`, `tags`, `watch` or
+///   `users` instead of `data` for those resources). A batch can partly fail under HTTP 200,
+///   201 or 202: every entry must be checked (`status` is `success` or `error`; see
 ///   `x-crmkit-batch-outcomes`).
 /// - Errors (4xx/5xx): `{"code", "details", "message", "status": "error"}`.
 ///
@@ -43680,10 +47870,92 @@ pub trait ClientAttachmentsExt {
     /// .await;
     /// ```
     fn list_attachments(&self) -> builder::ListAttachments<'_>;
+    /// Download an attachment
+    ///
+    /// Downloads a file attached to a record, as the file itself. The v2 reference's page
+    /// for it was not reachable; the call is the v2 SDKs' `download_attachment` (`GET
+    /// /crm/v2/{module}/{record_id}/Attachments/{id}`, read as a file stream;
+    /// zoho/zohocrm-python-sdk-2.0, zoho/zohocrm-java-sdk-2.0, zoho/zohocrm-nodejs-sdk-2.0)
+    /// and the v7 reference's "Download an Attachment"
+    /// (https://www.zoho.com/crm/developer/docs/api/v7/download-attachments.html: "The
+    /// required file will be downloaded"); the seed only names the family. Supported modules
+    /// (v7): Leads, Accounts, Contacts, Deals, Campaigns, Tasks, Cases, Events, Calls,
+    /// Solutions, Products, Vendors, Price Books, Quotes, Sales Orders, Purchase Orders,
+    /// Invoices, custom modules, Appointments, Services and Notes. Scope (v7): a module scope
+    /// and an attachments scope together, with the operation type `ALL` or `READ`. A link
+    /// attachment cannot be downloaded (the v2 SDKs' message "As it is a linked attachment,
+    /// you can not download it"). Errors the v7 reference lists: 400 `INVALID_MODULE`,
+    /// `INVALID_REQUEST_METHOD`, `AUTHORIZATION_FAILED`; 401 `OAUTH_SCOPE_MISMATCH`; 403
+    /// `NO_PERMISSION` ("Permission denied to download attachment"); 404
+    /// `INVALID_URL_PATTERN`; 500 `INTERNAL_ERROR`.
+    ///
+    ///
+    /// Sends a `GET` request to `/crm/v2/{module_api_name}/{record_id}/Attachments/{attachment_id}`
+    ///
+    /// Arguments:
+    /// - `module_api_name`: API name of the module (`api_name` from `list_modules`), e.g. `Leads`, `Accounts`,
+    /// `Contacts`, `Deals`, `Price_Books`, `Sales_Orders`, or a custom module's API name.
+    /// API names start with a letter and hold letters, digits and underscores.
+    ///
+    /// - `record_id`: Unique id of the record.
+    /// - `attachment_id`: Unique id of the attachment (`id` from `list_attachments`).
+    /// ```text
+    /// let response = client.download_attachment()
+    /// .module_api_name(module_api_name)
+    /// .record_id(record_id)
+    /// .attachment_id(attachment_id)
+    /// .send()
+    /// .await;
+    /// ```
+    fn download_attachment(&self) -> builder::DownloadAttachment<'_>;
+    /// Delete an attachment
+    ///
+    /// Deletes one attachment of a record (English v2 reference, "Delete an Attachment",
+    /// https://www.zoho.com/crm/developer/docs/api/v2/delete-attachments.html; the seed only
+    /// names the family). Supported modules (v2): Leads, Accounts, Contacts, Deals,
+    /// Campaigns, Tasks, Cases, Events, Solutions, Products, Vendors, Price Books, Quotes,
+    /// Sales Orders, Purchase Orders, Invoices, custom modules and Notes. Scope (v2): a
+    /// module scope and an attachments scope together, with the operation type `ALL` or
+    /// `DELETE`. The v2 SDKs also delete several attachments in one call (`DELETE
+    /// /crm/v2/{module}/{record_id}/Attachments?ids=`), which no reference page documents
+    /// (the v2, v2.1, v5, v7 and v8 pages describe only this URL); it is not described here.
+    ///
+    /// Answers one outcome in `data` (`record deleted`); the reference states no success
+    /// status. Errors the v7 reference lists (the v2 page's table was not reachable): 400
+    /// `INVALID_MODULE`, `INVALID_REQUEST_METHOD`, `AUTHORIZATION_FAILED`, `INVALID_DATA`
+    /// ("the related id given seems to be invalid"); 401 `OAUTH_SCOPE_MISMATCH`; 403
+    /// `NO_PERMISSION` ("Permission denied to delete attachment"); 404
+    /// `INVALID_URL_PATTERN`; 500 `INTERNAL_ERROR`.
+    ///
+    ///
+    /// Sends a `DELETE` request to `/crm/v2/{module_api_name}/{record_id}/Attachments/{attachment_id}`
+    ///
+    /// Arguments:
+    /// - `module_api_name`: API name of the module (`api_name` from `list_modules`), e.g. `Leads`, `Accounts`,
+    /// `Contacts`, `Deals`, `Price_Books`, `Sales_Orders`, or a custom module's API name.
+    /// API names start with a letter and hold letters, digits and underscores.
+    ///
+    /// - `record_id`: Unique id of the record.
+    /// - `attachment_id`: Unique id of the attachment (`id` from `list_attachments`).
+    /// ```text
+    /// let response = client.delete_attachment()
+    /// .module_api_name(module_api_name)
+    /// .record_id(record_id)
+    /// .attachment_id(attachment_id)
+    /// .send()
+    /// .await;
+    /// ```
+    fn delete_attachment(&self) -> builder::DeleteAttachment<'_>;
 }
 impl ClientAttachmentsExt for Client {
     fn list_attachments(&self) -> builder::ListAttachments<'_> {
         builder::ListAttachments::new(self)
+    }
+    fn download_attachment(&self) -> builder::DownloadAttachment<'_> {
+        builder::DownloadAttachment::new(self)
+    }
+    fn delete_attachment(&self) -> builder::DeleteAttachment<'_> {
+        builder::DeleteAttachment::new(self)
     }
 }
 ///Blueprint transitions of a record ("蓝图 API").
@@ -43901,10 +48173,43 @@ pub trait ClientFieldsExt {
     /// .await;
     /// ```
     fn list_fields(&self) -> builder::ListFields<'_>;
+    /// Get a field
+    ///
+    /// Returns the metadata of one field of a module, in the envelope of `list_fields`
+    /// (`fields`). The v2 reference's page for it was not reachable, and the v2 and v2.1
+    /// "Fields Meta Data" pages document only the list URL; the call is the v2 SDKs'
+    /// `get_field` (`GET /crm/v2/settings/fields/{id}` with the query parameter `module`,
+    /// answered by the same `fields.ResponseWrapper` as the list; zoho/zohocrm-python-sdk-2.0,
+    /// zoho/zohocrm-java-sdk-2.0, zoho/zohocrm-nodejs-sdk-2.0), and the v7 reference lists it
+    /// as `GET /settings/fields/{field_unique_ID}?module={module_API_name}`; the seed has
+    /// nothing for it. `module` is required here as on the list call (the v7 URL carries it;
+    /// the SDKs send it when their operations object was given a module). Whether the list's
+    /// `type` or `include` apply to this call is not documented; they are not described.
+    /// Scope as `list_fields` (v2.1 and v7 pages). Errors the v2 SDKs model (without HTTP
+    /// statuses): `INVALID_TOKEN`, `INVALID_URL_PATTERN`, `INVALID_REQUEST_METHOD`,
+    /// `INVALID_MODULE`, `INTERNAL_ERROR`, `REQUIRED_PARAM_MISSING`.
+    ///
+    ///
+    /// Sends a `GET` request to `/crm/v2/settings/fields/{field_id}`
+    ///
+    /// Arguments:
+    /// - `field_id`: Unique id of the field (`id` from `list_fields`).
+    /// - `module`: API name of the module, e.g. `Leads`, `Contacts`, `Accounts`, `Deals`.
+    /// ```text
+    /// let response = client.get_field()
+    /// .field_id(field_id)
+    /// .module(module)
+    /// .send()
+    /// .await;
+    /// ```
+    fn get_field(&self) -> builder::GetField<'_>;
 }
 impl ClientFieldsExt for Client {
     fn list_fields(&self) -> builder::ListFields<'_> {
         builder::ListFields::new(self)
+    }
+    fn get_field(&self) -> builder::GetField<'_> {
+        builder::GetField::new(self)
     }
 }
 ///Layouts of a module ("布局").
@@ -44061,6 +48366,34 @@ pub trait ClientNotesExt {
     /// .await;
     /// ```
     fn list_notes(&self) -> builder::ListNotes<'_>;
+    /// Update notes
+    ///
+    /// Changes the title and/or content of several notes at once, each named by `id`, at
+    /// most 100 per call (English v2 reference, "Update Notes",
+    /// https://www.zoho.com/crm/developer/docs/api/v2/update-notes.html, whose request URL is
+    /// `/crm/v2/Notes` and whose Java sample puts several notes with their ids in one body;
+    /// the v2 SDKs' `update_notes`, `PUT /crm/v2/Notes` with at most 100 notes; the limit is
+    /// also the v7 reference's; the seed has only the one-note `update_note`). Only
+    /// `Note_Title` and `Note_Content` can be changed (v7 reference). Scope (v2): a module
+    /// scope and a notes scope together, with the operation type `ALL`, `WRITE` or `UPDATE`.
+    ///
+    /// Answers one outcome per note; the reference states no success status. Errors the v7
+    /// reference lists (the v2 page's table was not reachable): 400 `INVALID_MODULE`,
+    /// `INVALID_REQUEST_METHOD`, `AUTHORIZATION_FAILED`, `INVALID_DATA` ("the related id given
+    /// seems to be invalid"), `MANDATORY_NOT_FOUND`; 401 `OAUTH_SCOPE_MISMATCH`; 403
+    /// `NO_PERMISSION`; 404 `INVALID_URL_PATTERN`; 500 `INTERNAL_ERROR`. The v2 SDKs' codes
+    /// add `INVALID_TOKEN`, `NOT_SUPPORTED` and `REQUIRED_PARAM_MISSING`.
+    ///
+    ///
+    /// Sends a `PUT` request to `/crm/v2/Notes`
+    ///
+    /// ```text
+    /// let response = client.update_notes()
+    /// .body(body)
+    /// .send()
+    /// .await;
+    /// ```
+    fn update_notes(&self) -> builder::UpdateNotes<'_>;
     /// Create notes
     ///
     /// Creates notes on any records ("创建备注", Create notes), up to 100 per call; each
@@ -44197,6 +48530,9 @@ pub trait ClientNotesExt {
 impl ClientNotesExt for Client {
     fn list_notes(&self) -> builder::ListNotes<'_> {
         builder::ListNotes::new(self)
+    }
+    fn update_notes(&self) -> builder::UpdateNotes<'_> {
+        builder::UpdateNotes::new(self)
     }
     fn create_notes(&self) -> builder::CreateNotes<'_> {
         builder::CreateNotes::new(self)
@@ -44624,6 +48960,96 @@ pub trait ClientRecordsExt {
     /// .await;
     /// ```
     fn delete_records(&self) -> builder::DeleteRecords<'_>;
+    /// Get the status of a mass update job
+    ///
+    /// Returns the state of a scheduled mass update job and its counts: `Status`
+    /// (`SCHEDULED`, `RUNNING`, `COMPLETED` or `FAILED`; clients must accept others),
+    /// `Total_Count` (records scheduled), `Updated_Count`, `Not_Updated_Count` (not updated
+    /// yet) and `Failed_Count`. The v2 reference's page for it was not reachable; the call is
+    /// the v2 SDKs' `get_mass_update_status` (`GET /crm/v2/{module}/actions/mass_update` with
+    /// `job_id`; `Status` and the counts in `record.MassUpdate`), Zoho's "Kaizen #57" post
+    /// (https://help.zoho.com/portal/en/community/topic/kaizen-57-mass-update-api-in-zoho-crm,
+    /// with v2 URLs: "Use this job_id in the GET request to get the result") and the v7
+    /// reference (https://www.zoho.com/crm/developer/docs/api/v7/mass-update-status.html; the
+    /// same on the v2.1 and v6 pages); the seed has nothing for it. Scope:
+    /// `ZohoCRM.mass_update.READ` or the module's `ZohoCRM.mass_update.{module_name}.READ`
+    /// (v6 and v7; older pages name only the module's). Errors the v7 reference lists: 400
+    /// `MANDATORY_NOT_FOUND` (no `job_id`), `INVALID_REQUEST_METHOD`, `AUTHORIZATION_FAILED`,
+    /// `INVALID_MODULE`; 401 `OAUTH_SCOPE_MISMATCH`; 403 `NO_PERMISSION`; 404 `NOT_FOUND`
+    /// ("Empty response": no such job), `INVALID_URL_PATTERN`; 500 `INTERNAL_ERROR`.
+    ///
+    ///
+    /// Sends a `GET` request to `/crm/v2/{module_api_name}/actions/mass_update`
+    ///
+    /// Arguments:
+    /// - `module_api_name`: API name of the module (`api_name` from `list_modules`), e.g. `Leads`, `Accounts`,
+    /// `Contacts`, `Deals`, `Price_Books`, `Sales_Orders`, or a custom module's API name.
+    /// API names start with a letter and hold letters, digits and underscores.
+    ///
+    /// - `job_id`: Id of the mass update job: the `job_id` in the answer of `mass_update_records`
+    /// (mandatory on the v2.1 and v7 pages; the v2 SDKs do not enforce it).
+    ///
+    /// ```text
+    /// let response = client.get_mass_update_status()
+    /// .module_api_name(module_api_name)
+    /// .job_id(job_id)
+    /// .send()
+    /// .await;
+    /// ```
+    fn get_mass_update_status(&self) -> builder::GetMassUpdateStatus<'_>;
+    /// Mass update records
+    ///
+    /// Sets the same value of one field (of up to three in Deals) on many records of a
+    /// module, up to 50,000 in all (English v2 reference, "Mass Update Records",
+    /// https://www.zoho.com/crm/developer/docs/api/v2/mass-update-records.html; the seed has
+    /// nothing for it). Either the records of a custom view (`cvid`, narrowed to a
+    /// `territory` if given): a job is scheduled and its `job_id` returned, for
+    /// `get_mass_update_status`; or records named by `ids`, updated at once, at most 500 per
+    /// call. One of `cvid` and `ids` is mandatory, and `cvid` is mandatory with `territory`
+    /// (v7 reference). E-mail, lookup, layout and multi-line fields and line items cannot be
+    /// mass updated (v7). `over_write` replaces (`true`) or adds to (`false`, the default)
+    /// a multi-select picklist's values. Automation rules run for updates by ids, and for a
+    /// scheduled job only when it covers fewer than 1,000 records (v7). Supported modules
+    /// (v2): Leads, Accounts, Contacts, Deals, Campaigns, Activities, Solutions, Products,
+    /// Vendors, Price Books, Quotes, Sales Orders, Purchase Orders, Invoices and custom
+    /// modules. Scope: `ZohoCRM.mass_update.UPDATE` or the module's
+    /// `ZohoCRM.mass_update.{module_name}.UPDATE`. The v2 SDKs' body
+    /// (`record.MassUpdateBodyWrapper`) also has `criteria` (`comparator`, `field`, `value`,
+    /// `group_operator`, `group`), which no reference page read describes; it is not
+    /// described here.
+    ///
+    /// Answers one outcome per submitted item in `data`: for a scheduled job, one outcome
+    /// whose `details` hold the `job_id` ("mass update scheduled successfully"); for records
+    /// by ids, one outcome per id ("record updated", or `INVALID_DATA` for an unknown id, the
+    /// others being updated). The reference states no success status (200 is assumed); the
+    /// v7 reference answers `ALREADY_SCHEDULED` (a job already runs for the `cvid`) with HTTP
+    /// 202, in a body it does not show. Errors the v7 reference lists (the v2 page's table
+    /// was not reachable): 400 `INVALID_DATA` (no field, too many fields, a field that cannot
+    /// be mass updated, is tied to a layout or validation rule or is not visible, an invalid
+    /// record, view or territory id), `CANNOT_PROCESS`, `RECORD_IN_BLUEPRINT`,
+    /// `MANDATORY_NOT_FOUND` (neither `cvid` nor ids), `CANNOT_PERFORM_ACTION`,
+    /// `LIMIT_EXCEEDED` (more than 50,000 records), `NOT_APPROVED`, `NO_RECORDS_FOUND` (an
+    /// empty view), `RECORD_LOCKED`, `INVALID_MODULE`, `INVALID_REQUEST_METHOD`,
+    /// `AUTHORIZATION_FAILED`; 401 `OAUTH_SCOPE_MISMATCH`; 403 `NO_PERMISSION`; 404
+    /// `INVALID_URL_PATTERN`; 500 `INTERNAL_ERROR`.
+    ///
+    ///
+    /// Sends a `POST` request to `/crm/v2/{module_api_name}/actions/mass_update`
+    ///
+    /// Arguments:
+    /// - `module_api_name`: API name of the module (`api_name` from `list_modules`), e.g. `Leads`, `Accounts`,
+    /// `Contacts`, `Deals`, `Price_Books`, `Sales_Orders`, or a custom module's API name.
+    /// API names start with a letter and hold letters, digits and underscores.
+    ///
+    /// - `body`
+    /// ```text
+    /// let response = client.mass_update_records()
+    /// .module_api_name(module_api_name)
+    /// .body(body)
+    /// .send()
+    /// .await;
+    /// ```
+    fn mass_update_records(&self) -> builder::MassUpdateRecords<'_>;
     /// List deleted records
     ///
     /// Returns the ids and deletion details of deleted records ("获取删除的记录列表", Get
@@ -44845,6 +49271,12 @@ impl ClientRecordsExt for Client {
     fn delete_records(&self) -> builder::DeleteRecords<'_> {
         builder::DeleteRecords::new(self)
     }
+    fn get_mass_update_status(&self) -> builder::GetMassUpdateStatus<'_> {
+        builder::GetMassUpdateStatus::new(self)
+    }
+    fn mass_update_records(&self) -> builder::MassUpdateRecords<'_> {
+        builder::MassUpdateRecords::new(self)
+    }
     fn list_deleted_records(&self) -> builder::ListDeletedRecords<'_> {
         builder::ListDeletedRecords::new(self)
     }
@@ -44906,6 +49338,95 @@ pub trait ClientRelatedRecordsExt {
     /// .await;
     /// ```
     fn list_related_records(&self) -> builder::ListRelatedRecords<'_>;
+    /// Update related records
+    ///
+    /// Relates records of a related list to the record, or changes the relation's own fields
+    /// (a campaign member's `Member_Status`), up to 100 related records per call, each named
+    /// by `id` (English v2 reference, "Update Related Records", in its older edition whose
+    /// URLs are `/crm/v2/`: https://www.zoho.com/crm/developer/docs/api/update-related-records.html;
+    /// the v2 SDKs' `update_related_records` sends the same body to this path; the seed only
+    /// names the family). The relation's data must be sent; to relate several records, send
+    /// one object each. Supported relations: Campaigns to Leads and Contacts; Products to
+    /// Leads, Accounts, Contacts, Potentials and Price Books.
+    ///
+    /// Scope: the v2 text (that edition, its China edition and the copy in Zoho's Recruit
+    /// developer guide) lists the operation types `ALL`, `WRITE` and `DELETE` ("DELETE -
+    /// Delete related records"); the v2.1 page
+    /// (https://zoho.com/crm/developer/docs/api/v2.1/update-related-records.html) and the v7
+    /// page list `ALL`, `WRITE` and `UPDATE`. The v2 list looks like a copy error: the spec
+    /// accepts `UPDATE`, `WRITE` and `ALL`. The v2 SDKs can send an optional `X-EXTERNAL`
+    /// header, which no reference page read describes; it is not described here.
+    ///
+    /// Answers one outcome per related record (`relation added`); the reference states no
+    /// success status. Errors the v7 reference lists (the v2 page's table was not
+    /// reachable): 400 `INVALID_MODULE`, `INVALID_REQUEST_METHOD`, `AUTHORIZATION_FAILED`,
+    /// `INVALID_DATA` ("the related id given seems to be invalid", "invalid data"),
+    /// `MANDATORY_NOT_FOUND`; 401 `OAUTH_SCOPE_MISMATCH`; 403 `NO_PERMISSION`; 404
+    /// `INVALID_URL_PATTERN`; 500 `INTERNAL_ERROR`. The v2 SDKs' codes add
+    /// `CANNOT_BE_UPDATED` and `INVALID_TOKEN`, and the message "The relation name given
+    /// seems to be invalid".
+    ///
+    ///
+    /// Sends a `PUT` request to `/crm/v2/{module_api_name}/{record_id}/{related_list_api_name}`
+    ///
+    /// Arguments:
+    /// - `module_api_name`: API name of the module (`api_name` from `list_modules`), e.g. `Leads`, `Accounts`,
+    /// `Contacts`, `Deals`, `Price_Books`, `Sales_Orders`, or a custom module's API name.
+    /// API names start with a letter and hold letters, digits and underscores.
+    ///
+    /// - `record_id`: Unique id of the record.
+    /// - `related_list_api_name`: API name of the related list (`related_lists[].api_name` from `get_module`), e.g.
+    /// `Campaigns`, `Products`, `Contacts`.
+    ///
+    /// - `body`
+    /// ```text
+    /// let response = client.update_related_records()
+    /// .module_api_name(module_api_name)
+    /// .record_id(record_id)
+    /// .related_list_api_name(related_list_api_name)
+    /// .body(body)
+    /// .send()
+    /// .await;
+    /// ```
+    fn update_related_records(&self) -> builder::UpdateRelatedRecords<'_>;
+    /// Update a related record
+    ///
+    /// Relates the record named in the path to the record, or changes the relation's own
+    /// fields; the body is a one-entry `data` list of the relation's fields, without `id`
+    /// (English v2 reference, "Update Related Records", in its older edition:
+    /// https://www.zoho.com/crm/developer/docs/api/update-related-records.html, and its China
+    /// edition: https://zoho.com.cn/crm/help/developer/api/update-related-records.html; the v2
+    /// SDKs' `update_related_record` sends it to this path; the seed only names the family).
+    /// Relations, scope and errors as `update_related_records`. Zoho's v1-to-v2 comparison
+    /// page (https://zoho.com/nl/crm/help/api-diff/updateRelatedRecords.html, and its
+    /// Japanese copy) gives the v2 method as `GET`; every other source says `PUT`, and that
+    /// page's own request carries a body.
+    ///
+    ///
+    /// Sends a `PUT` request to `/crm/v2/{module_api_name}/{record_id}/{related_list_api_name}/{related_record_id}`
+    ///
+    /// Arguments:
+    /// - `module_api_name`: API name of the module (`api_name` from `list_modules`), e.g. `Leads`, `Accounts`,
+    /// `Contacts`, `Deals`, `Price_Books`, `Sales_Orders`, or a custom module's API name.
+    /// API names start with a letter and hold letters, digits and underscores.
+    ///
+    /// - `record_id`: Unique id of the record.
+    /// - `related_list_api_name`: API name of the related list (`related_lists[].api_name` from `get_module`), e.g.
+    /// `Campaigns`, `Products`, `Contacts`.
+    ///
+    /// - `related_record_id`: Unique id of the related record.
+    /// - `body`
+    /// ```text
+    /// let response = client.update_related_record()
+    /// .module_api_name(module_api_name)
+    /// .record_id(record_id)
+    /// .related_list_api_name(related_list_api_name)
+    /// .related_record_id(related_record_id)
+    /// .body(body)
+    /// .send()
+    /// .await;
+    /// ```
+    fn update_related_record(&self) -> builder::UpdateRelatedRecord<'_>;
     /// Delink a related record
     ///
     /// Removes the association between a record and a record of one of its related lists
@@ -44924,7 +49445,7 @@ pub trait ClientRelatedRecordsExt {
     /// - `related_list_api_name`: API name of the related list (`related_lists[].api_name` from `get_module`), e.g.
     /// `Campaigns`, `Products`, `Contacts`.
     ///
-    /// - `related_record_id`: Unique id of the related record to delink.
+    /// - `related_record_id`: Unique id of the related record.
     /// ```text
     /// let response = client.delink_related_record()
     /// .module_api_name(module_api_name)
@@ -44939,6 +49460,12 @@ pub trait ClientRelatedRecordsExt {
 impl ClientRelatedRecordsExt for Client {
     fn list_related_records(&self) -> builder::ListRelatedRecords<'_> {
         builder::ListRelatedRecords::new(self)
+    }
+    fn update_related_records(&self) -> builder::UpdateRelatedRecords<'_> {
+        builder::UpdateRelatedRecords::new(self)
+    }
+    fn update_related_record(&self) -> builder::UpdateRelatedRecord<'_> {
+        builder::UpdateRelatedRecord::new(self)
     }
     fn delink_related_record(&self) -> builder::DelinkRelatedRecord<'_> {
         builder::DelinkRelatedRecord::new(self)
@@ -45326,6 +49853,81 @@ pub trait ClientUsersExt {
     /// .await;
     /// ```
     fn list_users(&self) -> builder::ListUsers<'_>;
+    /// Update users
+    ///
+    /// Changes a user named by `id` in the body (English v2 reference, "Update User",
+    /// https://www.zoho.com/crm/developer/docs/api/v2/update-user.html; the seed has nothing
+    /// for it); the same call on `/users/{user_id}` is `update_user`. The reference allows
+    /// one user per request ("You can update only one user's details per PUT request"), but
+    /// its own Java sample puts two users in one body and the v2 SDKs accept up to 100
+    /// (`users.BodyWrapper.users`, `max-length: 100`); the spec keeps the documented one.
+    /// `id` is mandatory (the copy of the v2 reference in Zoho's Recruit developer guide,
+    /// https://www.zoho.com/recruit/developer-guide/apiv2/update-user.html). A deactivated
+    /// user cannot be updated and the primary contact cannot be deactivated; `status`
+    /// `active` activates a user and `deactive` (that copy of v2) or `inactive` (v7)
+    /// deactivates one; another user's `time_zone` cannot be changed. Use field API names.
+    ///
+    /// Answers one outcome per user in `users`; the reference states no success status.
+    /// Errors: the Recruit copy of the v2 reference lists 200 `INVALID_DATA` (another
+    /// user's time zone), 400 `authorization_failed` (trial expired or no privilege), 400
+    /// `internal_error` (a CRM Plus user), 400 `invalid_data` (invalid data, unclosed script
+    /// tags in the signature); the v7 reference
+    /// (https://www.zoho.com/crm/developer/docs/api/v7/update-user.html) gives other
+    /// statuses for some of them (415 `INVALID_DATA`, 403 `AUTHORIZATION_FAILED`) and adds
+    /// 400 `CANNOT_UPDATE_DELETED_USER`, `INVALID_REQUEST` (re-inviting a confirmed user,
+    /// deactivating the primary contact), `NOT_ALLOWED` (another user's name format or sort
+    /// order), `EMAIL_UPDATE_NOT_ALLOWED`, `DUPLICATE_DATA`, `ID_ALREADY_DEACTIVATED`,
+    /// `ID_ALREADY_ACTIVE`, `FEATURE_PERMISSION`, `INVALID_REQUEST_METHOD`,
+    /// `MANDATORY_NOT_FOUND` (no user id); 401 `OAUTH_SCOPE_MISMATCH`; 404
+    /// `INVALID_URL_PATTERN`.
+    ///
+    ///
+    /// Sends a `PUT` request to `/crm/v2/users`
+    ///
+    /// ```text
+    /// let response = client.update_users()
+    /// .body(body)
+    /// .send()
+    /// .await;
+    /// ```
+    fn update_users(&self) -> builder::UpdateUsers<'_>;
+    /// Add a user
+    ///
+    /// Adds a user to the organisation (English v2 reference, "Add User",
+    /// https://www.zoho.com/crm/developer/docs/api/v2/add-user.html; the seed has nothing
+    /// for it). One user per request (the reference; the v2 SDKs' `users` list has
+    /// `max-length: 1`). A CRM Plus user cannot be added through the API, only in the UI.
+    /// Mandatory keys: `last_name`, `email`, `role` (a role id, from `list_roles`) and
+    /// `profile` (a profile id, from `list_profiles`), as the copy of the v2 reference in
+    /// Zoho's Recruit developer guide
+    /// (https://www.zoho.com/recruit/developer-guide/apiv2/add-user.html) and the v2 SDKs
+    /// (zoho/zohocrm-python-sdk-2.0 `users.User`) say; the v7 reference
+    /// (https://www.zoho.com/crm/developer/docs/api/v7/add-user.html) marks `first_name`
+    /// mandatory instead of `last_name`, yet lists "Last Name is required" among its errors.
+    /// Any other system or custom field of users may be sent under its API name.
+    ///
+    /// Answers one outcome per user in `users`. The reference states no success status:
+    /// Zoho's Postman collection shows a per-user `INVALID_DATA` under HTTP 200 for v2 and
+    /// the success as 201 ("Created") for v3; both are described. Errors the v7 reference
+    /// lists (the v2 page's table was not reachable): 400 `INVALID_REQUEST` (a CRM Plus
+    /// account), `LICENSE_LIMIT_EXCEEDED`, `DUPLICATE_DATA` (the e-mail address is already
+    /// present), `MANDATORY_NOT_FOUND` ("Last Name is required"), `INVALID_DATA` (special
+    /// characters; a user who rejected the invitation), `INVALID_REQUEST_METHOD`,
+    /// `AUTHORIZATION_FAILED`; 401 `OAUTH_SCOPE_MISMATCH`; 403 `FORBIDDEN` (only users of the
+    /// administrator profile add users), `NO_PERMISSION`; 404 `INVALID_URL_PATTERN`; 500
+    /// `INTERNAL_ERROR`. The v2 SDKs' error messages add "Invalid Email Id", e-mail ids of
+    /// `@skydesk.jp` and "Company Name is required".
+    ///
+    ///
+    /// Sends a `POST` request to `/crm/v2/users`
+    ///
+    /// ```text
+    /// let response = client.add_users()
+    /// .body(body)
+    /// .send()
+    /// .await;
+    /// ```
+    fn add_users(&self) -> builder::AddUsers<'_>;
     /// Get a user
     ///
     /// Returns one user ("获取单个用户数据", Get single user data), in the same envelope as
@@ -45343,13 +49945,73 @@ pub trait ClientUsersExt {
     /// .await;
     /// ```
     fn get_user(&self) -> builder::GetUser<'_>;
+    /// Update a user
+    ///
+    /// Changes the user named in the path (English v2 reference, "Update User": "To update a
+    /// specific user", https://www.zoho.com/crm/developer/docs/api/v2/update-user.html; the
+    /// v2 SDKs' `update_user` sends the same `users` body to `PUT /crm/v2/users/{id}`; the
+    /// seed has nothing for it). Rules, the one-user limit and errors as `update_users`.
+    /// Whether the body's `id` may be left out when the path names the user is not
+    /// documented; the v2 SDKs do not require it here, and the spec does not either.
+    ///
+    ///
+    /// Sends a `PUT` request to `/crm/v2/users/{user_id}`
+    ///
+    /// Arguments:
+    /// - `user_id`: Unique id of the user.
+    /// - `body`
+    /// ```text
+    /// let response = client.update_user()
+    /// .user_id(user_id)
+    /// .body(body)
+    /// .send()
+    /// .await;
+    /// ```
+    fn update_user(&self) -> builder::UpdateUser<'_>;
+    /// Delete a user
+    ///
+    /// Deletes the user named in the path, one user per request (English v2 reference,
+    /// "Delete User", https://www.zoho.com/crm/developer/docs/api/v2/delete-user.html; the
+    /// seed has nothing for it). Answers `{"users": [outcome]}`; the reference states no
+    /// success status. Errors the v7 reference lists
+    /// (https://www.zoho.com/crm/developer/docs/api/v7/delete-user.html; the same table is
+    /// on the v3, v6 and v8 pages; the v2 page's was not reachable): 400 `INVALID_DATA` (an
+    /// invalid user id), `INVALID_REQUEST` ("Primary contact cannot be deleted"),
+    /// `ID_ALREADY_DELETED`, `AUTHORIZATION_FAILED`, `INVALID_REQUEST_METHOD`; 401
+    /// `OAUTH_SCOPE_MISMATCH`; 403 `NO_PERMISSION`; 404 `INVALID_URL_PATTERN`; 500
+    /// `INTERNAL_ERROR`.
+    ///
+    ///
+    /// Sends a `DELETE` request to `/crm/v2/users/{user_id}`
+    ///
+    /// Arguments:
+    /// - `user_id`: Unique id of the user.
+    /// ```text
+    /// let response = client.delete_user()
+    /// .user_id(user_id)
+    /// .send()
+    /// .await;
+    /// ```
+    fn delete_user(&self) -> builder::DeleteUser<'_>;
 }
 impl ClientUsersExt for Client {
     fn list_users(&self) -> builder::ListUsers<'_> {
         builder::ListUsers::new(self)
     }
+    fn update_users(&self) -> builder::UpdateUsers<'_> {
+        builder::UpdateUsers::new(self)
+    }
+    fn add_users(&self) -> builder::AddUsers<'_> {
+        builder::AddUsers::new(self)
+    }
     fn get_user(&self) -> builder::GetUser<'_> {
         builder::GetUser::new(self)
+    }
+    fn update_user(&self) -> builder::UpdateUser<'_> {
+        builder::UpdateUser::new(self)
+    }
+    fn delete_user(&self) -> builder::DeleteUser<'_> {
+        builder::DeleteUser::new(self)
     }
 }
 ///Organisation variables and variable groups ("变量 API").
@@ -46008,6 +50670,109 @@ pub mod builder {
                     }
                 },
             )
+        }
+    }
+    /// Builder for [`ClientNotesExt::update_notes`]
+    ///
+    /// [`ClientNotesExt::update_notes`]: super::ClientNotesExt::update_notes
+    #[derive(Debug, Clone)]
+    #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
+    pub struct UpdateNotes<'a> {
+        client: &'a super::Client,
+        body: Result<types::builder::NotesUpdateRequest, String>,
+    }
+    impl<'a> UpdateNotes<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::NotesUpdateRequest>,
+            <V as std::convert::TryInto<types::NotesUpdateRequest>>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| format!("conversion to `NotesUpdateRequest` for body failed: {}", s));
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                    types::builder::NotesUpdateRequest,
+                ) -> types::builder::NotesUpdateRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        fn request(
+            self,
+        ) -> ::std::result::Result<
+            (&'a super::Client, ::reqwest::Request),
+            Error<types::ErrorResponse>,
+        > {
+            let Self { client, body } = self;
+            let body = body
+                .and_then(|v| types::NotesUpdateRequest::try_from(v).map_err(|e| e.to_string()))
+                .map_err(Error::InvalidRequest)?;
+            let url = format!("{}/crm/v2/Notes", client.baseurl,);
+            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .put(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            Ok((client, request))
+        }
+        /// Sends the request through crmkit's pipeline (limits, credentials, retries, classification) and returns the decoded answer, or `Error::PartialFailure` when any item of the batch failed (see `send_partial`).
+        pub async fn send(
+            self,
+        ) -> crmkit_runtime::Result<crmkit_runtime::Response<types::WriteResult>> {
+            const OPERATION: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                id: "update_notes",
+                idempotent: true,
+                batch: Some(crmkit_runtime::pipeline::Batch {
+                    items: "data",
+                    status: "status",
+                    success: "success",
+                }),
+                credits: crmkit_runtime::pipeline::credits::Credits::ONE,
+            };
+            let (client, request) = self
+                .request()
+                .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
+            client.inner.send_batch(request, &OPERATION).await
+        }
+        /// Like [`send`](Self::send), but a partly failed batch is not an error: the decoded answer comes with the `PartialFailure` (every failed item), if any.
+        pub async fn send_partial(
+            self,
+        ) -> crmkit_runtime::Result<(
+            crmkit_runtime::Response<types::WriteResult>,
+            ::std::option::Option<crmkit_runtime::PartialFailure>,
+        )> {
+            const OPERATION: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                id: "update_notes",
+                idempotent: true,
+                batch: Some(crmkit_runtime::pipeline::Batch {
+                    items: "data",
+                    status: "status",
+                    success: "success",
+                }),
+                credits: crmkit_runtime::pipeline::credits::Credits::ONE,
+            };
+            let (client, request) = self
+                .request()
+                .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
+            client.inner.send_partial(request, &OPERATION).await
         }
     }
     /// Builder for [`ClientNotesExt::create_notes`]
@@ -47035,6 +51800,90 @@ pub mod builder {
         ) -> crmkit_runtime::Result<crmkit_runtime::Response<types::FieldList>> {
             const OPERATION: crmkit_runtime::Operation = crmkit_runtime::Operation {
                 id: "list_fields",
+                idempotent: true,
+                batch: None,
+                credits: crmkit_runtime::pipeline::credits::Credits::ONE,
+            };
+            let (client, request) = self
+                .request()
+                .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
+            client.inner.send_json(request, &OPERATION).await
+        }
+    }
+    /// Builder for [`ClientFieldsExt::get_field`]
+    ///
+    /// [`ClientFieldsExt::get_field`]: super::ClientFieldsExt::get_field
+    #[derive(Debug, Clone)]
+    #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
+    pub struct GetField<'a> {
+        client: &'a super::Client,
+        field_id: Result<types::ZohoId, String>,
+        module: Result<types::GetFieldModule, String>,
+    }
+    impl<'a> GetField<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                field_id: Err("field_id was not initialized".to_string()),
+                module: Err("module was not initialized".to_string()),
+            }
+        }
+        pub fn field_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::ZohoId>,
+        {
+            self.field_id = value
+                .try_into()
+                .map_err(|_| "conversion to `ZohoId` for field_id failed".to_string());
+            self
+        }
+        pub fn module<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::GetFieldModule>,
+        {
+            self.module = value
+                .try_into()
+                .map_err(|_| "conversion to `GetFieldModule` for module failed".to_string());
+            self
+        }
+        fn request(
+            self,
+        ) -> ::std::result::Result<
+            (&'a super::Client, ::reqwest::Request),
+            Error<types::ErrorResponse>,
+        > {
+            let Self {
+                client,
+                field_id,
+                module,
+            } = self;
+            let field_id = field_id.map_err(Error::InvalidRequest)?;
+            let module = module.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/crm/v2/settings/fields/{}",
+                client.baseurl,
+                encode_path(&field_id.to_string()),
+            );
+            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(&progenitor_client::QueryParam::new("module", &module))
+                .headers(header_map)
+                .build()?;
+            Ok((client, request))
+        }
+        /// Sends the request through crmkit's pipeline (limits, credentials, retries, classification) and returns the decoded answer.
+        pub async fn send(
+            self,
+        ) -> crmkit_runtime::Result<crmkit_runtime::Response<types::FieldList>> {
+            const OPERATION: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                id: "get_field",
                 idempotent: true,
                 batch: None,
                 credits: crmkit_runtime::pipeline::credits::Credits::ONE,
@@ -49284,6 +54133,210 @@ pub mod builder {
             )
         }
     }
+    /// Builder for [`ClientUsersExt::update_users`]
+    ///
+    /// [`ClientUsersExt::update_users`]: super::ClientUsersExt::update_users
+    #[derive(Debug, Clone)]
+    #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
+    pub struct UpdateUsers<'a> {
+        client: &'a super::Client,
+        body: Result<types::builder::UsersUpdateRequest, String>,
+    }
+    impl<'a> UpdateUsers<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::UsersUpdateRequest>,
+            <V as std::convert::TryInto<types::UsersUpdateRequest>>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| format!("conversion to `UsersUpdateRequest` for body failed: {}", s));
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                    types::builder::UsersUpdateRequest,
+                ) -> types::builder::UsersUpdateRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        fn request(
+            self,
+        ) -> ::std::result::Result<
+            (&'a super::Client, ::reqwest::Request),
+            Error<types::ErrorResponse>,
+        > {
+            let Self { client, body } = self;
+            let body = body
+                .and_then(|v| types::UsersUpdateRequest::try_from(v).map_err(|e| e.to_string()))
+                .map_err(Error::InvalidRequest)?;
+            let url = format!("{}/crm/v2/users", client.baseurl,);
+            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .put(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            Ok((client, request))
+        }
+        /// Sends the request through crmkit's pipeline (limits, credentials, retries, classification) and returns the decoded answer, or `Error::PartialFailure` when any item of the batch failed (see `send_partial`).
+        pub async fn send(
+            self,
+        ) -> crmkit_runtime::Result<crmkit_runtime::Response<types::UsersWriteResult>> {
+            const OPERATION: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                id: "update_users",
+                idempotent: true,
+                batch: Some(crmkit_runtime::pipeline::Batch {
+                    items: "users",
+                    status: "status",
+                    success: "success",
+                }),
+                credits: crmkit_runtime::pipeline::credits::Credits::ONE,
+            };
+            let (client, request) = self
+                .request()
+                .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
+            client.inner.send_batch(request, &OPERATION).await
+        }
+        /// Like [`send`](Self::send), but a partly failed batch is not an error: the decoded answer comes with the `PartialFailure` (every failed item), if any.
+        pub async fn send_partial(
+            self,
+        ) -> crmkit_runtime::Result<(
+            crmkit_runtime::Response<types::UsersWriteResult>,
+            ::std::option::Option<crmkit_runtime::PartialFailure>,
+        )> {
+            const OPERATION: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                id: "update_users",
+                idempotent: true,
+                batch: Some(crmkit_runtime::pipeline::Batch {
+                    items: "users",
+                    status: "status",
+                    success: "success",
+                }),
+                credits: crmkit_runtime::pipeline::credits::Credits::ONE,
+            };
+            let (client, request) = self
+                .request()
+                .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
+            client.inner.send_partial(request, &OPERATION).await
+        }
+    }
+    /// Builder for [`ClientUsersExt::add_users`]
+    ///
+    /// [`ClientUsersExt::add_users`]: super::ClientUsersExt::add_users
+    #[derive(Debug, Clone)]
+    #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
+    pub struct AddUsers<'a> {
+        client: &'a super::Client,
+        body: Result<types::builder::UsersAddRequest, String>,
+    }
+    impl<'a> AddUsers<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::UsersAddRequest>,
+            <V as std::convert::TryInto<types::UsersAddRequest>>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| format!("conversion to `UsersAddRequest` for body failed: {}", s));
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(types::builder::UsersAddRequest) -> types::builder::UsersAddRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        fn request(
+            self,
+        ) -> ::std::result::Result<
+            (&'a super::Client, ::reqwest::Request),
+            Error<types::ErrorResponse>,
+        > {
+            let Self { client, body } = self;
+            let body = body
+                .and_then(|v| types::UsersAddRequest::try_from(v).map_err(|e| e.to_string()))
+                .map_err(Error::InvalidRequest)?;
+            let url = format!("{}/crm/v2/users", client.baseurl,);
+            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            Ok((client, request))
+        }
+        /// Sends the request through crmkit's pipeline (limits, credentials, retries, classification) and returns the decoded answer, or `Error::PartialFailure` when any item of the batch failed (see `send_partial`).
+        pub async fn send(
+            self,
+        ) -> crmkit_runtime::Result<crmkit_runtime::Response<types::UsersWriteResult>> {
+            const OPERATION: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                id: "add_users",
+                idempotent: false,
+                batch: Some(crmkit_runtime::pipeline::Batch {
+                    items: "users",
+                    status: "status",
+                    success: "success",
+                }),
+                credits: crmkit_runtime::pipeline::credits::Credits::ONE,
+            };
+            let (client, request) = self
+                .request()
+                .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
+            client.inner.send_batch(request, &OPERATION).await
+        }
+        /// Like [`send`](Self::send), but a partly failed batch is not an error: the decoded answer comes with the `PartialFailure` (every failed item), if any.
+        pub async fn send_partial(
+            self,
+        ) -> crmkit_runtime::Result<(
+            crmkit_runtime::Response<types::UsersWriteResult>,
+            ::std::option::Option<crmkit_runtime::PartialFailure>,
+        )> {
+            const OPERATION: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                id: "add_users",
+                idempotent: false,
+                batch: Some(crmkit_runtime::pipeline::Batch {
+                    items: "users",
+                    status: "status",
+                    success: "success",
+                }),
+                credits: crmkit_runtime::pipeline::credits::Credits::ONE,
+            };
+            let (client, request) = self
+                .request()
+                .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
+            client.inner.send_partial(request, &OPERATION).await
+        }
+    }
     /// Builder for [`ClientUsersExt::get_user`]
     ///
     /// [`ClientUsersExt::get_user`]: super::ClientUsersExt::get_user
@@ -49349,6 +54402,224 @@ pub mod builder {
                 .request()
                 .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
             client.inner.send_json(request, &OPERATION).await
+        }
+    }
+    /// Builder for [`ClientUsersExt::update_user`]
+    ///
+    /// [`ClientUsersExt::update_user`]: super::ClientUsersExt::update_user
+    #[derive(Debug, Clone)]
+    #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
+    pub struct UpdateUser<'a> {
+        client: &'a super::Client,
+        user_id: Result<types::ZohoId, String>,
+        body: Result<types::builder::UserUpdateOneRequest, String>,
+    }
+    impl<'a> UpdateUser<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                user_id: Err("user_id was not initialized".to_string()),
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn user_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::ZohoId>,
+        {
+            self.user_id = value
+                .try_into()
+                .map_err(|_| "conversion to `ZohoId` for user_id failed".to_string());
+            self
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::UserUpdateOneRequest>,
+            <V as std::convert::TryInto<types::UserUpdateOneRequest>>::Error: std::fmt::Display,
+        {
+            self.body = value.try_into().map(From::from).map_err(|s| {
+                format!(
+                    "conversion to `UserUpdateOneRequest` for body failed: {}",
+                    s
+                )
+            });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                    types::builder::UserUpdateOneRequest,
+                ) -> types::builder::UserUpdateOneRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        fn request(
+            self,
+        ) -> ::std::result::Result<
+            (&'a super::Client, ::reqwest::Request),
+            Error<types::ErrorResponse>,
+        > {
+            let Self {
+                client,
+                user_id,
+                body,
+            } = self;
+            let user_id = user_id.map_err(Error::InvalidRequest)?;
+            let body = body
+                .and_then(|v| types::UserUpdateOneRequest::try_from(v).map_err(|e| e.to_string()))
+                .map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/crm/v2/users/{}",
+                client.baseurl,
+                encode_path(&user_id.to_string()),
+            );
+            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .put(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            Ok((client, request))
+        }
+        /// Sends the request through crmkit's pipeline (limits, credentials, retries, classification) and returns the decoded answer, or `Error::PartialFailure` when any item of the batch failed (see `send_partial`).
+        pub async fn send(
+            self,
+        ) -> crmkit_runtime::Result<crmkit_runtime::Response<types::UsersWriteResult>> {
+            const OPERATION: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                id: "update_user",
+                idempotent: true,
+                batch: Some(crmkit_runtime::pipeline::Batch {
+                    items: "users",
+                    status: "status",
+                    success: "success",
+                }),
+                credits: crmkit_runtime::pipeline::credits::Credits::ONE,
+            };
+            let (client, request) = self
+                .request()
+                .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
+            client.inner.send_batch(request, &OPERATION).await
+        }
+        /// Like [`send`](Self::send), but a partly failed batch is not an error: the decoded answer comes with the `PartialFailure` (every failed item), if any.
+        pub async fn send_partial(
+            self,
+        ) -> crmkit_runtime::Result<(
+            crmkit_runtime::Response<types::UsersWriteResult>,
+            ::std::option::Option<crmkit_runtime::PartialFailure>,
+        )> {
+            const OPERATION: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                id: "update_user",
+                idempotent: true,
+                batch: Some(crmkit_runtime::pipeline::Batch {
+                    items: "users",
+                    status: "status",
+                    success: "success",
+                }),
+                credits: crmkit_runtime::pipeline::credits::Credits::ONE,
+            };
+            let (client, request) = self
+                .request()
+                .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
+            client.inner.send_partial(request, &OPERATION).await
+        }
+    }
+    /// Builder for [`ClientUsersExt::delete_user`]
+    ///
+    /// [`ClientUsersExt::delete_user`]: super::ClientUsersExt::delete_user
+    #[derive(Debug, Clone)]
+    #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
+    pub struct DeleteUser<'a> {
+        client: &'a super::Client,
+        user_id: Result<types::ZohoId, String>,
+    }
+    impl<'a> DeleteUser<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                user_id: Err("user_id was not initialized".to_string()),
+            }
+        }
+        pub fn user_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::ZohoId>,
+        {
+            self.user_id = value
+                .try_into()
+                .map_err(|_| "conversion to `ZohoId` for user_id failed".to_string());
+            self
+        }
+        fn request(
+            self,
+        ) -> ::std::result::Result<
+            (&'a super::Client, ::reqwest::Request),
+            Error<types::ErrorResponse>,
+        > {
+            let Self { client, user_id } = self;
+            let user_id = user_id.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/crm/v2/users/{}",
+                client.baseurl,
+                encode_path(&user_id.to_string()),
+            );
+            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .delete(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .headers(header_map)
+                .build()?;
+            Ok((client, request))
+        }
+        /// Sends the request through crmkit's pipeline (limits, credentials, retries, classification) and returns the decoded answer, or `Error::PartialFailure` when any item of the batch failed (see `send_partial`).
+        pub async fn send(
+            self,
+        ) -> crmkit_runtime::Result<crmkit_runtime::Response<types::UsersWriteResult>> {
+            const OPERATION: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                id: "delete_user",
+                idempotent: true,
+                batch: Some(crmkit_runtime::pipeline::Batch {
+                    items: "users",
+                    status: "status",
+                    success: "success",
+                }),
+                credits: crmkit_runtime::pipeline::credits::Credits::ONE,
+            };
+            let (client, request) = self
+                .request()
+                .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
+            client.inner.send_batch(request, &OPERATION).await
+        }
+        /// Like [`send`](Self::send), but a partly failed batch is not an error: the decoded answer comes with the `PartialFailure` (every failed item), if any.
+        pub async fn send_partial(
+            self,
+        ) -> crmkit_runtime::Result<(
+            crmkit_runtime::Response<types::UsersWriteResult>,
+            ::std::option::Option<crmkit_runtime::PartialFailure>,
+        )> {
+            const OPERATION: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                id: "delete_user",
+                idempotent: true,
+                batch: Some(crmkit_runtime::pipeline::Batch {
+                    items: "users",
+                    status: "status",
+                    success: "success",
+                }),
+                credits: crmkit_runtime::pipeline::credits::Credits::ONE,
+            };
+            let (client, request) = self
+                .request()
+                .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
+            client.inner.send_partial(request, &OPERATION).await
         }
     }
     /// Builder for [`ClientRecordsExt::list_records`]
@@ -50234,6 +55505,215 @@ pub mod builder {
                     with_query: None,
                     per_items: Some((50, crmkit_runtime::pipeline::credits::ItemsAt::Query("ids"))),
                 },
+            };
+            let (client, request) = self
+                .request()
+                .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
+            client.inner.send_partial(request, &OPERATION).await
+        }
+    }
+    /// Builder for [`ClientRecordsExt::get_mass_update_status`]
+    ///
+    /// [`ClientRecordsExt::get_mass_update_status`]: super::ClientRecordsExt::get_mass_update_status
+    #[derive(Debug, Clone)]
+    #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
+    pub struct GetMassUpdateStatus<'a> {
+        client: &'a super::Client,
+        module_api_name: Result<types::GetMassUpdateStatusModuleApiName, String>,
+        job_id: Result<types::ZohoId, String>,
+    }
+    impl<'a> GetMassUpdateStatus<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                module_api_name: Err("module_api_name was not initialized".to_string()),
+                job_id: Err("job_id was not initialized".to_string()),
+            }
+        }
+        pub fn module_api_name<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::GetMassUpdateStatusModuleApiName>,
+        {
+            self.module_api_name = value.try_into().map_err(|_| {
+                "conversion to `GetMassUpdateStatusModuleApiName` for module_api_name failed"
+                    .to_string()
+            });
+            self
+        }
+        pub fn job_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::ZohoId>,
+        {
+            self.job_id = value
+                .try_into()
+                .map_err(|_| "conversion to `ZohoId` for job_id failed".to_string());
+            self
+        }
+        fn request(
+            self,
+        ) -> ::std::result::Result<
+            (&'a super::Client, ::reqwest::Request),
+            Error<types::ErrorResponse>,
+        > {
+            let Self {
+                client,
+                module_api_name,
+                job_id,
+            } = self;
+            let module_api_name = module_api_name.map_err(Error::InvalidRequest)?;
+            let job_id = job_id.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/crm/v2/{}/actions/mass_update",
+                client.baseurl,
+                encode_path(&module_api_name.to_string()),
+            );
+            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(&progenitor_client::QueryParam::new("job_id", &job_id))
+                .headers(header_map)
+                .build()?;
+            Ok((client, request))
+        }
+        /// Sends the request through crmkit's pipeline (limits, credentials, retries, classification) and returns the decoded answer.
+        pub async fn send(
+            self,
+        ) -> crmkit_runtime::Result<crmkit_runtime::Response<types::MassUpdateStatusList>> {
+            const OPERATION: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                id: "get_mass_update_status",
+                idempotent: true,
+                batch: None,
+                credits: crmkit_runtime::pipeline::credits::Credits::ONE,
+            };
+            let (client, request) = self
+                .request()
+                .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
+            client.inner.send_json(request, &OPERATION).await
+        }
+    }
+    /// Builder for [`ClientRecordsExt::mass_update_records`]
+    ///
+    /// [`ClientRecordsExt::mass_update_records`]: super::ClientRecordsExt::mass_update_records
+    #[derive(Debug, Clone)]
+    #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
+    pub struct MassUpdateRecords<'a> {
+        client: &'a super::Client,
+        module_api_name: Result<types::MassUpdateRecordsModuleApiName, String>,
+        body: Result<types::builder::MassUpdateRequest, String>,
+    }
+    impl<'a> MassUpdateRecords<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                module_api_name: Err("module_api_name was not initialized".to_string()),
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn module_api_name<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::MassUpdateRecordsModuleApiName>,
+        {
+            self.module_api_name = value.try_into().map_err(|_| {
+                "conversion to `MassUpdateRecordsModuleApiName` for module_api_name failed"
+                    .to_string()
+            });
+            self
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::MassUpdateRequest>,
+            <V as std::convert::TryInto<types::MassUpdateRequest>>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| format!("conversion to `MassUpdateRequest` for body failed: {}", s));
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                    types::builder::MassUpdateRequest,
+                ) -> types::builder::MassUpdateRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        fn request(
+            self,
+        ) -> ::std::result::Result<
+            (&'a super::Client, ::reqwest::Request),
+            Error<types::ErrorResponse>,
+        > {
+            let Self {
+                client,
+                module_api_name,
+                body,
+            } = self;
+            let module_api_name = module_api_name.map_err(Error::InvalidRequest)?;
+            let body = body
+                .and_then(|v| types::MassUpdateRequest::try_from(v).map_err(|e| e.to_string()))
+                .map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/crm/v2/{}/actions/mass_update",
+                client.baseurl,
+                encode_path(&module_api_name.to_string()),
+            );
+            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            Ok((client, request))
+        }
+        /// Sends the request through crmkit's pipeline (limits, credentials, retries, classification) and returns the decoded answer, or `Error::PartialFailure` when any item of the batch failed (see `send_partial`).
+        pub async fn send(
+            self,
+        ) -> crmkit_runtime::Result<crmkit_runtime::Response<types::WriteResult>> {
+            const OPERATION: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                id: "mass_update_records",
+                idempotent: false,
+                batch: Some(crmkit_runtime::pipeline::Batch {
+                    items: "data",
+                    status: "status",
+                    success: "success",
+                }),
+                credits: crmkit_runtime::pipeline::credits::Credits::ONE,
+            };
+            let (client, request) = self
+                .request()
+                .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
+            client.inner.send_batch(request, &OPERATION).await
+        }
+        /// Like [`send`](Self::send), but a partly failed batch is not an error: the decoded answer comes with the `PartialFailure` (every failed item), if any.
+        pub async fn send_partial(
+            self,
+        ) -> crmkit_runtime::Result<(
+            crmkit_runtime::Response<types::WriteResult>,
+            ::std::option::Option<crmkit_runtime::PartialFailure>,
+        )> {
+            const OPERATION: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                id: "mass_update_records",
+                idempotent: false,
+                batch: Some(crmkit_runtime::pipeline::Batch {
+                    items: "data",
+                    status: "status",
+                    success: "success",
+                }),
+                credits: crmkit_runtime::pipeline::credits::Credits::ONE,
             };
             let (client, request) = self
                 .request()
@@ -51506,6 +56986,222 @@ pub mod builder {
                     }
                 },
             )
+        }
+    }
+    /// Builder for [`ClientAttachmentsExt::download_attachment`]
+    ///
+    /// [`ClientAttachmentsExt::download_attachment`]: super::ClientAttachmentsExt::download_attachment
+    #[derive(Debug, Clone)]
+    #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
+    pub struct DownloadAttachment<'a> {
+        client: &'a super::Client,
+        module_api_name: Result<types::DownloadAttachmentModuleApiName, String>,
+        record_id: Result<types::ZohoId, String>,
+        attachment_id: Result<types::ZohoId, String>,
+    }
+    impl<'a> DownloadAttachment<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                module_api_name: Err("module_api_name was not initialized".to_string()),
+                record_id: Err("record_id was not initialized".to_string()),
+                attachment_id: Err("attachment_id was not initialized".to_string()),
+            }
+        }
+        pub fn module_api_name<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::DownloadAttachmentModuleApiName>,
+        {
+            self.module_api_name = value.try_into().map_err(|_| {
+                "conversion to `DownloadAttachmentModuleApiName` for module_api_name failed"
+                    .to_string()
+            });
+            self
+        }
+        pub fn record_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::ZohoId>,
+        {
+            self.record_id = value
+                .try_into()
+                .map_err(|_| "conversion to `ZohoId` for record_id failed".to_string());
+            self
+        }
+        pub fn attachment_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::ZohoId>,
+        {
+            self.attachment_id = value
+                .try_into()
+                .map_err(|_| "conversion to `ZohoId` for attachment_id failed".to_string());
+            self
+        }
+        fn request(
+            self,
+        ) -> ::std::result::Result<
+            (&'a super::Client, ::reqwest::Request),
+            Error<types::ErrorResponse>,
+        > {
+            let Self {
+                client,
+                module_api_name,
+                record_id,
+                attachment_id,
+            } = self;
+            let module_api_name = module_api_name.map_err(Error::InvalidRequest)?;
+            let record_id = record_id.map_err(Error::InvalidRequest)?;
+            let attachment_id = attachment_id.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/crm/v2/{}/{}/Attachments/{}",
+                client.baseurl,
+                encode_path(&module_api_name.to_string()),
+                encode_path(&record_id.to_string()),
+                encode_path(&attachment_id.to_string()),
+            );
+            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            #[allow(unused_mut)]
+            let mut request = client.client.get(url).headers(header_map).build()?;
+            Ok((client, request))
+        }
+        /// Sends the request through crmkit's pipeline (limits, credentials, retries, classification) and returns the download, streamed.
+        pub async fn send(
+            self,
+        ) -> crmkit_runtime::Result<crmkit_runtime::Response<crmkit_runtime::ByteStream>> {
+            const OPERATION: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                id: "download_attachment",
+                idempotent: true,
+                batch: None,
+                credits: crmkit_runtime::pipeline::credits::Credits::ONE,
+            };
+            let (client, request) = self
+                .request()
+                .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
+            client.inner.send_stream(request, &OPERATION).await
+        }
+    }
+    /// Builder for [`ClientAttachmentsExt::delete_attachment`]
+    ///
+    /// [`ClientAttachmentsExt::delete_attachment`]: super::ClientAttachmentsExt::delete_attachment
+    #[derive(Debug, Clone)]
+    #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
+    pub struct DeleteAttachment<'a> {
+        client: &'a super::Client,
+        module_api_name: Result<types::DeleteAttachmentModuleApiName, String>,
+        record_id: Result<types::ZohoId, String>,
+        attachment_id: Result<types::ZohoId, String>,
+    }
+    impl<'a> DeleteAttachment<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                module_api_name: Err("module_api_name was not initialized".to_string()),
+                record_id: Err("record_id was not initialized".to_string()),
+                attachment_id: Err("attachment_id was not initialized".to_string()),
+            }
+        }
+        pub fn module_api_name<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::DeleteAttachmentModuleApiName>,
+        {
+            self.module_api_name = value.try_into().map_err(|_| {
+                "conversion to `DeleteAttachmentModuleApiName` for module_api_name failed"
+                    .to_string()
+            });
+            self
+        }
+        pub fn record_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::ZohoId>,
+        {
+            self.record_id = value
+                .try_into()
+                .map_err(|_| "conversion to `ZohoId` for record_id failed".to_string());
+            self
+        }
+        pub fn attachment_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::ZohoId>,
+        {
+            self.attachment_id = value
+                .try_into()
+                .map_err(|_| "conversion to `ZohoId` for attachment_id failed".to_string());
+            self
+        }
+        fn request(
+            self,
+        ) -> ::std::result::Result<
+            (&'a super::Client, ::reqwest::Request),
+            Error<types::ErrorResponse>,
+        > {
+            let Self {
+                client,
+                module_api_name,
+                record_id,
+                attachment_id,
+            } = self;
+            let module_api_name = module_api_name.map_err(Error::InvalidRequest)?;
+            let record_id = record_id.map_err(Error::InvalidRequest)?;
+            let attachment_id = attachment_id.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/crm/v2/{}/{}/Attachments/{}",
+                client.baseurl,
+                encode_path(&module_api_name.to_string()),
+                encode_path(&record_id.to_string()),
+                encode_path(&attachment_id.to_string()),
+            );
+            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .delete(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .headers(header_map)
+                .build()?;
+            Ok((client, request))
+        }
+        /// Sends the request through crmkit's pipeline (limits, credentials, retries, classification) and returns the decoded answer, or `Error::PartialFailure` when any item of the batch failed (see `send_partial`).
+        pub async fn send(
+            self,
+        ) -> crmkit_runtime::Result<crmkit_runtime::Response<types::WriteResult>> {
+            const OPERATION: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                id: "delete_attachment",
+                idempotent: true,
+                batch: Some(crmkit_runtime::pipeline::Batch {
+                    items: "data",
+                    status: "status",
+                    success: "success",
+                }),
+                credits: crmkit_runtime::pipeline::credits::Credits::ONE,
+            };
+            let (client, request) = self
+                .request()
+                .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
+            client.inner.send_batch(request, &OPERATION).await
+        }
+        /// Like [`send`](Self::send), but a partly failed batch is not an error: the decoded answer comes with the `PartialFailure` (every failed item), if any.
+        pub async fn send_partial(
+            self,
+        ) -> crmkit_runtime::Result<(
+            crmkit_runtime::Response<types::WriteResult>,
+            ::std::option::Option<crmkit_runtime::PartialFailure>,
+        )> {
+            const OPERATION: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                id: "delete_attachment",
+                idempotent: true,
+                batch: Some(crmkit_runtime::pipeline::Batch {
+                    items: "data",
+                    status: "status",
+                    success: "success",
+                }),
+                credits: crmkit_runtime::pipeline::credits::Credits::ONE,
+            };
+            let (client, request) = self
+                .request()
+                .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
+            client.inner.send_partial(request, &OPERATION).await
         }
     }
     /// Builder for [`ClientNotesExt::list_record_notes`]
@@ -53037,6 +58733,340 @@ pub mod builder {
             )
         }
     }
+    /// Builder for [`ClientRelatedRecordsExt::update_related_records`]
+    ///
+    /// [`ClientRelatedRecordsExt::update_related_records`]: super::ClientRelatedRecordsExt::update_related_records
+    #[derive(Debug, Clone)]
+    #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
+    pub struct UpdateRelatedRecords<'a> {
+        client: &'a super::Client,
+        module_api_name: Result<types::UpdateRelatedRecordsModuleApiName, String>,
+        record_id: Result<types::ZohoId, String>,
+        related_list_api_name: Result<types::UpdateRelatedRecordsRelatedListApiName, String>,
+        body: Result<types::builder::RelatedRecordsUpdateRequest, String>,
+    }
+    impl<'a> UpdateRelatedRecords<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                module_api_name: Err("module_api_name was not initialized".to_string()),
+                record_id: Err("record_id was not initialized".to_string()),
+                related_list_api_name: Err("related_list_api_name was not initialized".to_string()),
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn module_api_name<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::UpdateRelatedRecordsModuleApiName>,
+        {
+            self.module_api_name = value.try_into().map_err(|_| {
+                "conversion to `UpdateRelatedRecordsModuleApiName` for module_api_name failed"
+                    .to_string()
+            });
+            self
+        }
+        pub fn record_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::ZohoId>,
+        {
+            self.record_id = value
+                .try_into()
+                .map_err(|_| "conversion to `ZohoId` for record_id failed".to_string());
+            self
+        }
+        pub fn related_list_api_name<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::UpdateRelatedRecordsRelatedListApiName>,
+        {
+            self.related_list_api_name = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `UpdateRelatedRecordsRelatedListApiName` for related_list_api_name failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::RelatedRecordsUpdateRequest>,
+            <V as std::convert::TryInto<types::RelatedRecordsUpdateRequest>>::Error:
+                std::fmt::Display,
+        {
+            self.body = value.try_into().map(From::from).map_err(|s| {
+                format!(
+                    "conversion to `RelatedRecordsUpdateRequest` for body failed: {}",
+                    s
+                )
+            });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                    types::builder::RelatedRecordsUpdateRequest,
+                ) -> types::builder::RelatedRecordsUpdateRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        fn request(
+            self,
+        ) -> ::std::result::Result<
+            (&'a super::Client, ::reqwest::Request),
+            Error<types::ErrorResponse>,
+        > {
+            let Self {
+                client,
+                module_api_name,
+                record_id,
+                related_list_api_name,
+                body,
+            } = self;
+            let module_api_name = module_api_name.map_err(Error::InvalidRequest)?;
+            let record_id = record_id.map_err(Error::InvalidRequest)?;
+            let related_list_api_name = related_list_api_name.map_err(Error::InvalidRequest)?;
+            let body = body
+                .and_then(|v| {
+                    types::RelatedRecordsUpdateRequest::try_from(v).map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/crm/v2/{}/{}/{}",
+                client.baseurl,
+                encode_path(&module_api_name.to_string()),
+                encode_path(&record_id.to_string()),
+                encode_path(&related_list_api_name.to_string()),
+            );
+            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .put(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            Ok((client, request))
+        }
+        /// Sends the request through crmkit's pipeline (limits, credentials, retries, classification) and returns the decoded answer, or `Error::PartialFailure` when any item of the batch failed (see `send_partial`).
+        pub async fn send(
+            self,
+        ) -> crmkit_runtime::Result<crmkit_runtime::Response<types::WriteResult>> {
+            const OPERATION: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                id: "update_related_records",
+                idempotent: true,
+                batch: Some(crmkit_runtime::pipeline::Batch {
+                    items: "data",
+                    status: "status",
+                    success: "success",
+                }),
+                credits: crmkit_runtime::pipeline::credits::Credits::ONE,
+            };
+            let (client, request) = self
+                .request()
+                .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
+            client.inner.send_batch(request, &OPERATION).await
+        }
+        /// Like [`send`](Self::send), but a partly failed batch is not an error: the decoded answer comes with the `PartialFailure` (every failed item), if any.
+        pub async fn send_partial(
+            self,
+        ) -> crmkit_runtime::Result<(
+            crmkit_runtime::Response<types::WriteResult>,
+            ::std::option::Option<crmkit_runtime::PartialFailure>,
+        )> {
+            const OPERATION: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                id: "update_related_records",
+                idempotent: true,
+                batch: Some(crmkit_runtime::pipeline::Batch {
+                    items: "data",
+                    status: "status",
+                    success: "success",
+                }),
+                credits: crmkit_runtime::pipeline::credits::Credits::ONE,
+            };
+            let (client, request) = self
+                .request()
+                .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
+            client.inner.send_partial(request, &OPERATION).await
+        }
+    }
+    /// Builder for [`ClientRelatedRecordsExt::update_related_record`]
+    ///
+    /// [`ClientRelatedRecordsExt::update_related_record`]: super::ClientRelatedRecordsExt::update_related_record
+    #[derive(Debug, Clone)]
+    #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
+    pub struct UpdateRelatedRecord<'a> {
+        client: &'a super::Client,
+        module_api_name: Result<types::UpdateRelatedRecordModuleApiName, String>,
+        record_id: Result<types::ZohoId, String>,
+        related_list_api_name: Result<types::UpdateRelatedRecordRelatedListApiName, String>,
+        related_record_id: Result<types::ZohoId, String>,
+        body: Result<types::builder::RelatedRecordUpdateOneRequest, String>,
+    }
+    impl<'a> UpdateRelatedRecord<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                module_api_name: Err("module_api_name was not initialized".to_string()),
+                record_id: Err("record_id was not initialized".to_string()),
+                related_list_api_name: Err("related_list_api_name was not initialized".to_string()),
+                related_record_id: Err("related_record_id was not initialized".to_string()),
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn module_api_name<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::UpdateRelatedRecordModuleApiName>,
+        {
+            self.module_api_name = value.try_into().map_err(|_| {
+                "conversion to `UpdateRelatedRecordModuleApiName` for module_api_name failed"
+                    .to_string()
+            });
+            self
+        }
+        pub fn record_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::ZohoId>,
+        {
+            self.record_id = value
+                .try_into()
+                .map_err(|_| "conversion to `ZohoId` for record_id failed".to_string());
+            self
+        }
+        pub fn related_list_api_name<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::UpdateRelatedRecordRelatedListApiName>,
+        {
+            self.related_list_api_name = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `UpdateRelatedRecordRelatedListApiName` for related_list_api_name failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn related_record_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::ZohoId>,
+        {
+            self.related_record_id = value
+                .try_into()
+                .map_err(|_| "conversion to `ZohoId` for related_record_id failed".to_string());
+            self
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::RelatedRecordUpdateOneRequest>,
+            <V as std::convert::TryInto<types::RelatedRecordUpdateOneRequest>>::Error:
+                std::fmt::Display,
+        {
+            self.body = value.try_into().map(From::from).map_err(|s| {
+                format!(
+                    "conversion to `RelatedRecordUpdateOneRequest` for body failed: {}",
+                    s
+                )
+            });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                    types::builder::RelatedRecordUpdateOneRequest,
+                ) -> types::builder::RelatedRecordUpdateOneRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        fn request(
+            self,
+        ) -> ::std::result::Result<
+            (&'a super::Client, ::reqwest::Request),
+            Error<types::ErrorResponse>,
+        > {
+            let Self {
+                client,
+                module_api_name,
+                record_id,
+                related_list_api_name,
+                related_record_id,
+                body,
+            } = self;
+            let module_api_name = module_api_name.map_err(Error::InvalidRequest)?;
+            let record_id = record_id.map_err(Error::InvalidRequest)?;
+            let related_list_api_name = related_list_api_name.map_err(Error::InvalidRequest)?;
+            let related_record_id = related_record_id.map_err(Error::InvalidRequest)?;
+            let body = body
+                .and_then(|v| {
+                    types::RelatedRecordUpdateOneRequest::try_from(v).map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/crm/v2/{}/{}/{}/{}",
+                client.baseurl,
+                encode_path(&module_api_name.to_string()),
+                encode_path(&record_id.to_string()),
+                encode_path(&related_list_api_name.to_string()),
+                encode_path(&related_record_id.to_string()),
+            );
+            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .put(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            Ok((client, request))
+        }
+        /// Sends the request through crmkit's pipeline (limits, credentials, retries, classification) and returns the decoded answer, or `Error::PartialFailure` when any item of the batch failed (see `send_partial`).
+        pub async fn send(
+            self,
+        ) -> crmkit_runtime::Result<crmkit_runtime::Response<types::WriteResult>> {
+            const OPERATION: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                id: "update_related_record",
+                idempotent: true,
+                batch: Some(crmkit_runtime::pipeline::Batch {
+                    items: "data",
+                    status: "status",
+                    success: "success",
+                }),
+                credits: crmkit_runtime::pipeline::credits::Credits::ONE,
+            };
+            let (client, request) = self
+                .request()
+                .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
+            client.inner.send_batch(request, &OPERATION).await
+        }
+        /// Like [`send`](Self::send), but a partly failed batch is not an error: the decoded answer comes with the `PartialFailure` (every failed item), if any.
+        pub async fn send_partial(
+            self,
+        ) -> crmkit_runtime::Result<(
+            crmkit_runtime::Response<types::WriteResult>,
+            ::std::option::Option<crmkit_runtime::PartialFailure>,
+        )> {
+            const OPERATION: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                id: "update_related_record",
+                idempotent: true,
+                batch: Some(crmkit_runtime::pipeline::Batch {
+                    items: "data",
+                    status: "status",
+                    success: "success",
+                }),
+                credits: crmkit_runtime::pipeline::credits::Credits::ONE,
+            };
+            let (client, request) = self
+                .request()
+                .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
+            client.inner.send_partial(request, &OPERATION).await
+        }
+    }
     /// Builder for [`ClientRelatedRecordsExt::delink_related_record`]
     ///
     /// [`ClientRelatedRecordsExt::delink_related_record`]: super::ClientRelatedRecordsExt::delink_related_record
@@ -53215,6 +59245,7 @@ pub mod __fuzz {
         "download_bulk_read_result",
         "convert_lead",
         "list_notes",
+        "update_notes",
         "create_notes",
         "delete_notes",
         "get_notification_details",
@@ -53226,6 +59257,7 @@ pub mod __fuzz {
         "list_custom_views",
         "get_custom_view",
         "list_fields",
+        "get_field",
         "list_layouts",
         "get_layout",
         "list_modules",
@@ -53251,12 +59283,18 @@ pub mod __fuzz {
         "update_variable",
         "delete_variable",
         "list_users",
+        "update_users",
+        "add_users",
         "get_user",
+        "update_user",
+        "delete_user",
         "list_records",
         "update_records",
         "insert_records",
         "delete_records",
         "add_tags_to_records",
+        "get_mass_update_status",
+        "mass_update_records",
         "remove_tags_from_records",
         "list_deleted_records",
         "search_records",
@@ -53265,6 +59303,8 @@ pub mod __fuzz {
         "update_record",
         "delete_record",
         "list_attachments",
+        "download_attachment",
+        "delete_attachment",
         "list_record_notes",
         "create_record_notes",
         "update_note",
@@ -53277,6 +59317,8 @@ pub mod __fuzz {
         "download_record_photo",
         "delete_record_photo",
         "list_related_records",
+        "update_related_records",
+        "update_related_record",
         "delink_related_record",
     ];
     /// Classifies and decodes `body` as the answer to `operation`, and encodes the decoded value again as JSON (`Ok(None)` for an answer without a JSON body); `None` for an unknown id.
@@ -53350,6 +59392,21 @@ pub mod __fuzz {
                     credits: crmkit_runtime::pipeline::credits::Credits::ONE,
                 };
                 crmkit_runtime::__private::fuzz::decode::<P, types::NoteList>(
+                    profile, &OP, status, body, true,
+                )
+            }
+            "update_notes" => {
+                const OP: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                    id: "update_notes",
+                    idempotent: true,
+                    batch: Some(crmkit_runtime::pipeline::Batch {
+                        items: "data",
+                        status: "status",
+                        success: "success",
+                    }),
+                    credits: crmkit_runtime::pipeline::credits::Credits::ONE,
+                };
+                crmkit_runtime::__private::fuzz::decode::<P, types::WriteResult>(
                     profile, &OP, status, body, true,
                 )
             }
@@ -53490,6 +59547,17 @@ pub mod __fuzz {
             "list_fields" => {
                 const OP: crmkit_runtime::Operation = crmkit_runtime::Operation {
                     id: "list_fields",
+                    idempotent: true,
+                    batch: None,
+                    credits: crmkit_runtime::pipeline::credits::Credits::ONE,
+                };
+                crmkit_runtime::__private::fuzz::decode::<P, types::FieldList>(
+                    profile, &OP, status, body, true,
+                )
+            }
+            "get_field" => {
+                const OP: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                    id: "get_field",
                     idempotent: true,
                     batch: None,
                     credits: crmkit_runtime::pipeline::credits::Credits::ONE,
@@ -53813,6 +59881,36 @@ pub mod __fuzz {
                     profile, &OP, status, body, true,
                 )
             }
+            "update_users" => {
+                const OP: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                    id: "update_users",
+                    idempotent: true,
+                    batch: Some(crmkit_runtime::pipeline::Batch {
+                        items: "users",
+                        status: "status",
+                        success: "success",
+                    }),
+                    credits: crmkit_runtime::pipeline::credits::Credits::ONE,
+                };
+                crmkit_runtime::__private::fuzz::decode::<P, types::UsersWriteResult>(
+                    profile, &OP, status, body, true,
+                )
+            }
+            "add_users" => {
+                const OP: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                    id: "add_users",
+                    idempotent: false,
+                    batch: Some(crmkit_runtime::pipeline::Batch {
+                        items: "users",
+                        status: "status",
+                        success: "success",
+                    }),
+                    credits: crmkit_runtime::pipeline::credits::Credits::ONE,
+                };
+                crmkit_runtime::__private::fuzz::decode::<P, types::UsersWriteResult>(
+                    profile, &OP, status, body, true,
+                )
+            }
             "get_user" => {
                 const OP: crmkit_runtime::Operation = crmkit_runtime::Operation {
                     id: "get_user",
@@ -53821,6 +59919,36 @@ pub mod __fuzz {
                     credits: crmkit_runtime::pipeline::credits::Credits::ONE,
                 };
                 crmkit_runtime::__private::fuzz::decode::<P, types::UserList>(
+                    profile, &OP, status, body, true,
+                )
+            }
+            "update_user" => {
+                const OP: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                    id: "update_user",
+                    idempotent: true,
+                    batch: Some(crmkit_runtime::pipeline::Batch {
+                        items: "users",
+                        status: "status",
+                        success: "success",
+                    }),
+                    credits: crmkit_runtime::pipeline::credits::Credits::ONE,
+                };
+                crmkit_runtime::__private::fuzz::decode::<P, types::UsersWriteResult>(
+                    profile, &OP, status, body, true,
+                )
+            }
+            "delete_user" => {
+                const OP: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                    id: "delete_user",
+                    idempotent: true,
+                    batch: Some(crmkit_runtime::pipeline::Batch {
+                        items: "users",
+                        status: "status",
+                        success: "success",
+                    }),
+                    credits: crmkit_runtime::pipeline::credits::Credits::ONE,
+                };
+                crmkit_runtime::__private::fuzz::decode::<P, types::UsersWriteResult>(
                     profile, &OP, status, body, true,
                 )
             }
@@ -53915,6 +60043,32 @@ pub mod __fuzz {
                             crmkit_runtime::pipeline::credits::ItemsAt::Query("ids"),
                         )),
                     },
+                };
+                crmkit_runtime::__private::fuzz::decode::<P, types::WriteResult>(
+                    profile, &OP, status, body, true,
+                )
+            }
+            "get_mass_update_status" => {
+                const OP: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                    id: "get_mass_update_status",
+                    idempotent: true,
+                    batch: None,
+                    credits: crmkit_runtime::pipeline::credits::Credits::ONE,
+                };
+                crmkit_runtime::__private::fuzz::decode::<P, types::MassUpdateStatusList>(
+                    profile, &OP, status, body, true,
+                )
+            }
+            "mass_update_records" => {
+                const OP: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                    id: "mass_update_records",
+                    idempotent: false,
+                    batch: Some(crmkit_runtime::pipeline::Batch {
+                        items: "data",
+                        status: "status",
+                        success: "success",
+                    }),
+                    credits: crmkit_runtime::pipeline::credits::Credits::ONE,
                 };
                 crmkit_runtime::__private::fuzz::decode::<P, types::WriteResult>(
                     profile, &OP, status, body, true,
@@ -54039,6 +60193,30 @@ pub mod __fuzz {
                     credits: crmkit_runtime::pipeline::credits::Credits::ONE,
                 };
                 crmkit_runtime::__private::fuzz::decode::<P, types::AttachmentList>(
+                    profile, &OP, status, body, true,
+                )
+            }
+            "download_attachment" => {
+                const OP: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                    id: "download_attachment",
+                    idempotent: true,
+                    batch: None,
+                    credits: crmkit_runtime::pipeline::credits::Credits::ONE,
+                };
+                crmkit_runtime::__private::fuzz::decode::<P, ()>(profile, &OP, status, body, false)
+            }
+            "delete_attachment" => {
+                const OP: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                    id: "delete_attachment",
+                    idempotent: true,
+                    batch: Some(crmkit_runtime::pipeline::Batch {
+                        items: "data",
+                        status: "status",
+                        success: "success",
+                    }),
+                    credits: crmkit_runtime::pipeline::credits::Credits::ONE,
+                };
+                crmkit_runtime::__private::fuzz::decode::<P, types::WriteResult>(
                     profile, &OP, status, body, true,
                 )
             }
@@ -54189,6 +60367,36 @@ pub mod __fuzz {
                     credits: crmkit_runtime::pipeline::credits::Credits::ONE,
                 };
                 crmkit_runtime::__private::fuzz::decode::<P, types::RecordList>(
+                    profile, &OP, status, body, true,
+                )
+            }
+            "update_related_records" => {
+                const OP: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                    id: "update_related_records",
+                    idempotent: true,
+                    batch: Some(crmkit_runtime::pipeline::Batch {
+                        items: "data",
+                        status: "status",
+                        success: "success",
+                    }),
+                    credits: crmkit_runtime::pipeline::credits::Credits::ONE,
+                };
+                crmkit_runtime::__private::fuzz::decode::<P, types::WriteResult>(
+                    profile, &OP, status, body, true,
+                )
+            }
+            "update_related_record" => {
+                const OP: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                    id: "update_related_record",
+                    idempotent: true,
+                    batch: Some(crmkit_runtime::pipeline::Batch {
+                        items: "data",
+                        status: "status",
+                        success: "success",
+                    }),
+                    credits: crmkit_runtime::pipeline::credits::Credits::ONE,
+                };
+                crmkit_runtime::__private::fuzz::decode::<P, types::WriteResult>(
                     profile, &OP, status, body, true,
                 )
             }

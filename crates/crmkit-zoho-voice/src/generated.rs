@@ -320,9 +320,7 @@ pub mod types {
     impl ::std::str::FromStr for DeleteContactContactId {
         type Err = self::error::ConversionError;
         fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            static PATTERN: ::std::sync::LazyLock<::regress::Regex> =
-                ::std::sync::LazyLock::new(|| ::regress::Regex::new("^[0-9]+$").unwrap());
-            if PATTERN.find(value).is_none() {
+            if !crmkit_runtime::__private::pattern::digits(value) {
                 return Err("doesn't match pattern \"^[0-9]+$\"".into());
             }
             Ok(Self(value.to_string()))
@@ -410,9 +408,7 @@ pub mod types {
     impl ::std::str::FromStr for GetContactContactId {
         type Err = self::error::ConversionError;
         fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            static PATTERN: ::std::sync::LazyLock<::regress::Regex> =
-                ::std::sync::LazyLock::new(|| ::regress::Regex::new("^[0-9]+$").unwrap());
-            if PATTERN.find(value).is_none() {
+            if !crmkit_runtime::__private::pattern::digits(value) {
                 return Err("doesn't match pattern \"^[0-9]+$\"".into());
             }
             Ok(Self(value.to_string()))
@@ -529,9 +525,7 @@ pub mod types {
     impl ::std::str::FromStr for UpdateContactContactId {
         type Err = self::error::ConversionError;
         fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            static PATTERN: ::std::sync::LazyLock<::regress::Regex> =
-                ::std::sync::LazyLock::new(|| ::regress::Regex::new("^[0-9]+$").unwrap());
-            if PATTERN.find(value).is_none() {
+            if !crmkit_runtime::__private::pattern::digits(value) {
                 return Err("doesn't match pattern \"^[0-9]+$\"".into());
             }
             Ok(Self(value.to_string()))

@@ -18,6 +18,7 @@ impl Cli {
             CliCommand::DownloadBulkReadResult => Self::cli_download_bulk_read_result(),
             CliCommand::ConvertLead => Self::cli_convert_lead(),
             CliCommand::ListNotes => Self::cli_list_notes(),
+            CliCommand::UpdateNotes => Self::cli_update_notes(),
             CliCommand::CreateNotes => Self::cli_create_notes(),
             CliCommand::DeleteNotes => Self::cli_delete_notes(),
             CliCommand::GetNotificationDetails => Self::cli_get_notification_details(),
@@ -29,6 +30,7 @@ impl Cli {
             CliCommand::ListCustomViews => Self::cli_list_custom_views(),
             CliCommand::GetCustomView => Self::cli_get_custom_view(),
             CliCommand::ListFields => Self::cli_list_fields(),
+            CliCommand::GetField => Self::cli_get_field(),
             CliCommand::ListLayouts => Self::cli_list_layouts(),
             CliCommand::GetLayout => Self::cli_get_layout(),
             CliCommand::ListModules => Self::cli_list_modules(),
@@ -54,12 +56,18 @@ impl Cli {
             CliCommand::UpdateVariable => Self::cli_update_variable(),
             CliCommand::DeleteVariable => Self::cli_delete_variable(),
             CliCommand::ListUsers => Self::cli_list_users(),
+            CliCommand::UpdateUsers => Self::cli_update_users(),
+            CliCommand::AddUsers => Self::cli_add_users(),
             CliCommand::GetUser => Self::cli_get_user(),
+            CliCommand::UpdateUser => Self::cli_update_user(),
+            CliCommand::DeleteUser => Self::cli_delete_user(),
             CliCommand::ListRecords => Self::cli_list_records(),
             CliCommand::UpdateRecords => Self::cli_update_records(),
             CliCommand::InsertRecords => Self::cli_insert_records(),
             CliCommand::DeleteRecords => Self::cli_delete_records(),
             CliCommand::AddTagsToRecords => Self::cli_add_tags_to_records(),
+            CliCommand::GetMassUpdateStatus => Self::cli_get_mass_update_status(),
+            CliCommand::MassUpdateRecords => Self::cli_mass_update_records(),
             CliCommand::RemoveTagsFromRecords => Self::cli_remove_tags_from_records(),
             CliCommand::ListDeletedRecords => Self::cli_list_deleted_records(),
             CliCommand::SearchRecords => Self::cli_search_records(),
@@ -68,6 +76,8 @@ impl Cli {
             CliCommand::UpdateRecord => Self::cli_update_record(),
             CliCommand::DeleteRecord => Self::cli_delete_record(),
             CliCommand::ListAttachments => Self::cli_list_attachments(),
+            CliCommand::DownloadAttachment => Self::cli_download_attachment(),
+            CliCommand::DeleteAttachment => Self::cli_delete_attachment(),
             CliCommand::ListRecordNotes => Self::cli_list_record_notes(),
             CliCommand::CreateRecordNotes => Self::cli_create_record_notes(),
             CliCommand::UpdateNote => Self::cli_update_note(),
@@ -80,6 +90,8 @@ impl Cli {
             CliCommand::DownloadRecordPhoto => Self::cli_download_record_photo(),
             CliCommand::DeleteRecordPhoto => Self::cli_delete_record_photo(),
             CliCommand::ListRelatedRecords => Self::cli_list_related_records(),
+            CliCommand::UpdateRelatedRecords => Self::cli_update_related_records(),
+            CliCommand::UpdateRelatedRecord => Self::cli_update_related_record(),
             CliCommand::DelinkRelatedRecord => Self::cli_delink_related_record(),
         }
     }
@@ -184,6 +196,14 @@ impl Cli {
                 "List notes\n\nReturns one page of every note of the organisation (\"获取备注\", Get notes). Scope:\n`ZohoCRM.modules.notes.{ALL,READ}`. `fields` comes from the English reference.",
             )
             .arg(crate::args::all())
+    }
+    pub fn cli_update_notes() -> ::clap::Command {
+        ::clap::Command::new("update-notes")
+            .arg(crate::args::body_arg(true))
+            .about("Update notes")
+            .long_about(
+                "Update notes\n\nChanges the title and/or content of several notes at once, each named by `id`, at\nmost 100 per call (English v2 reference, \"Update Notes\",\nhttps://www.zoho.com/crm/developer/docs/api/v2/update-notes.html, whose request URL is\n`/crm/v2/Notes` and whose Java sample puts several notes with their ids in one body;\nthe v2 SDKs' `update_notes`, `PUT /crm/v2/Notes` with at most 100 notes; the limit is\nalso the v7 reference's; the seed has only the one-note `update_note`). Only\n`Note_Title` and `Note_Content` can be changed (v7 reference). Scope (v2): a module\nscope and a notes scope together, with the operation type `ALL`, `WRITE` or `UPDATE`.\n\nAnswers one outcome per note; the reference states no success status. Errors the v7\nreference lists (the v2 page's table was not reachable): 400 `INVALID_MODULE`,\n`INVALID_REQUEST_METHOD`, `AUTHORIZATION_FAILED`, `INVALID_DATA` (\"the related id given\nseems to be invalid\"), `MANDATORY_NOT_FOUND`; 401 `OAUTH_SCOPE_MISMATCH`; 403\n`NO_PERMISSION`; 404 `INVALID_URL_PATTERN`; 500 `INTERNAL_ERROR`. The v2 SDKs' codes\nadd `INVALID_TOKEN`, `NOT_SUPPORTED` and `REQUIRED_PARAM_MISSING`.",
+            )
     }
     pub fn cli_create_notes() -> ::clap::Command {
         ::clap::Command::new("create-notes")
@@ -351,6 +371,29 @@ impl Cli {
             .about("List the fields of a module")
             .long_about(
                 "List the fields of a module\n\nReturns the field metadata of a module (\"字段\", Fields). GDPR: when the organisation\nenabled privacy settings each field carries `private` (`null` or `{restricted,\nexport, type}` where `type` is `high` or `low`), and the `Data_Processing_Basis_Details`\nfield exists in Leads, Contacts, Vendors and custom modules. Credit cost: 1.",
+            )
+    }
+    pub fn cli_get_field() -> ::clap::Command {
+        ::clap::Command::new("get-field")
+            .arg(
+                ::clap::Arg::new("field-id")
+                    .long("field-id")
+                    .value_parser(::clap::value_parser!(types::ZohoId))
+                    .required(true)
+                    .help("Unique id of the field (`id` from `list_fields`)."),
+            )
+            .arg(
+                ::clap::Arg::new("module")
+                    .long("module")
+                    .value_parser(::clap::value_parser!(types::GetFieldModule))
+                    .required(true)
+                    .help(
+                        "API name of the module, e.g. `Leads`, `Contacts`, `Accounts`, `Deals`.",
+                    ),
+            )
+            .about("Get a field")
+            .long_about(
+                "Get a field\n\nReturns the metadata of one field of a module, in the envelope of `list_fields`\n(`fields`). The v2 reference's page for it was not reachable, and the v2 and v2.1\n\"Fields Meta Data\" pages document only the list URL; the call is the v2 SDKs'\n`get_field` (`GET /crm/v2/settings/fields/{id}` with the query parameter `module`,\nanswered by the same `fields.ResponseWrapper` as the list; zoho/zohocrm-python-sdk-2.0,\nzoho/zohocrm-java-sdk-2.0, zoho/zohocrm-nodejs-sdk-2.0), and the v7 reference lists it\nas `GET /settings/fields/{field_unique_ID}?module={module_API_name}`; the seed has\nnothing for it. `module` is required here as on the list call (the v7 URL carries it;\nthe SDKs send it when their operations object was given a module). Whether the list's\n`type` or `include` apply to this call is not documented; they are not described.\nScope as `list_fields` (v2.1 and v7 pages). Errors the v2 SDKs model (without HTTP\nstatuses): `INVALID_TOKEN`, `INVALID_URL_PATTERN`, `INVALID_REQUEST_METHOD`,\n`INVALID_MODULE`, `INTERNAL_ERROR`, `REQUIRED_PARAM_MISSING`.",
             )
     }
     pub fn cli_list_layouts() -> ::clap::Command {
@@ -799,6 +842,22 @@ impl Cli {
             )
             .arg(crate::args::all())
     }
+    pub fn cli_update_users() -> ::clap::Command {
+        ::clap::Command::new("update-users")
+            .arg(crate::args::body_arg(true))
+            .about("Update users")
+            .long_about(
+                "Update users\n\nChanges a user named by `id` in the body (English v2 reference, \"Update User\",\nhttps://www.zoho.com/crm/developer/docs/api/v2/update-user.html; the seed has nothing\nfor it); the same call on `/users/{user_id}` is `update_user`. The reference allows\none user per request (\"You can update only one user's details per PUT request\"), but\nits own Java sample puts two users in one body and the v2 SDKs accept up to 100\n(`users.BodyWrapper.users`, `max-length: 100`); the spec keeps the documented one.\n`id` is mandatory (the copy of the v2 reference in Zoho's Recruit developer guide,\nhttps://www.zoho.com/recruit/developer-guide/apiv2/update-user.html). A deactivated\nuser cannot be updated and the primary contact cannot be deactivated; `status`\n`active` activates a user and `deactive` (that copy of v2) or `inactive` (v7)\ndeactivates one; another user's `time_zone` cannot be changed. Use field API names.\n\nAnswers one outcome per user in `users`; the reference states no success status.\nErrors: the Recruit copy of the v2 reference lists 200 `INVALID_DATA` (another\nuser's time zone), 400 `authorization_failed` (trial expired or no privilege), 400\n`internal_error` (a CRM Plus user), 400 `invalid_data` (invalid data, unclosed script\ntags in the signature); the v7 reference\n(https://www.zoho.com/crm/developer/docs/api/v7/update-user.html) gives other\nstatuses for some of them (415 `INVALID_DATA`, 403 `AUTHORIZATION_FAILED`) and adds\n400 `CANNOT_UPDATE_DELETED_USER`, `INVALID_REQUEST` (re-inviting a confirmed user,\ndeactivating the primary contact), `NOT_ALLOWED` (another user's name format or sort\norder), `EMAIL_UPDATE_NOT_ALLOWED`, `DUPLICATE_DATA`, `ID_ALREADY_DEACTIVATED`,\n`ID_ALREADY_ACTIVE`, `FEATURE_PERMISSION`, `INVALID_REQUEST_METHOD`,\n`MANDATORY_NOT_FOUND` (no user id); 401 `OAUTH_SCOPE_MISMATCH`; 404\n`INVALID_URL_PATTERN`.",
+            )
+    }
+    pub fn cli_add_users() -> ::clap::Command {
+        ::clap::Command::new("add-users")
+            .arg(crate::args::body_arg(true))
+            .about("Add a user")
+            .long_about(
+                "Add a user\n\nAdds a user to the organisation (English v2 reference, \"Add User\",\nhttps://www.zoho.com/crm/developer/docs/api/v2/add-user.html; the seed has nothing\nfor it). One user per request (the reference; the v2 SDKs' `users` list has\n`max-length: 1`). A CRM Plus user cannot be added through the API, only in the UI.\nMandatory keys: `last_name`, `email`, `role` (a role id, from `list_roles`) and\n`profile` (a profile id, from `list_profiles`), as the copy of the v2 reference in\nZoho's Recruit developer guide\n(https://www.zoho.com/recruit/developer-guide/apiv2/add-user.html) and the v2 SDKs\n(zoho/zohocrm-python-sdk-2.0 `users.User`) say; the v7 reference\n(https://www.zoho.com/crm/developer/docs/api/v7/add-user.html) marks `first_name`\nmandatory instead of `last_name`, yet lists \"Last Name is required\" among its errors.\nAny other system or custom field of users may be sent under its API name.\n\nAnswers one outcome per user in `users`. The reference states no success status:\nZoho's Postman collection shows a per-user `INVALID_DATA` under HTTP 200 for v2 and\nthe success as 201 (\"Created\") for v3; both are described. Errors the v7 reference\nlists (the v2 page's table was not reachable): 400 `INVALID_REQUEST` (a CRM Plus\naccount), `LICENSE_LIMIT_EXCEEDED`, `DUPLICATE_DATA` (the e-mail address is already\npresent), `MANDATORY_NOT_FOUND` (\"Last Name is required\"), `INVALID_DATA` (special\ncharacters; a user who rejected the invitation), `INVALID_REQUEST_METHOD`,\n`AUTHORIZATION_FAILED`; 401 `OAUTH_SCOPE_MISMATCH`; 403 `FORBIDDEN` (only users of the\nadministrator profile add users), `NO_PERMISSION`; 404 `INVALID_URL_PATTERN`; 500\n`INTERNAL_ERROR`. The v2 SDKs' error messages add \"Invalid Email Id\", e-mail ids of\n`@skydesk.jp` and \"Company Name is required\".",
+            )
+    }
     pub fn cli_get_user() -> ::clap::Command {
         ::clap::Command::new("get-user")
             .arg(
@@ -811,6 +870,35 @@ impl Cli {
             .about("Get a user")
             .long_about(
                 "Get a user\n\nReturns one user (\"获取单个用户数据\", Get single user data), in the same envelope as\n`list_users` (`users` holds one entry).",
+            )
+    }
+    pub fn cli_update_user() -> ::clap::Command {
+        ::clap::Command::new("update-user")
+            .arg(
+                ::clap::Arg::new("user-id")
+                    .long("user-id")
+                    .value_parser(::clap::value_parser!(types::ZohoId))
+                    .required(true)
+                    .help("Unique id of the user."),
+            )
+            .arg(crate::args::body_arg(true))
+            .about("Update a user")
+            .long_about(
+                "Update a user\n\nChanges the user named in the path (English v2 reference, \"Update User\": \"To update a\nspecific user\", https://www.zoho.com/crm/developer/docs/api/v2/update-user.html; the\nv2 SDKs' `update_user` sends the same `users` body to `PUT /crm/v2/users/{id}`; the\nseed has nothing for it). Rules, the one-user limit and errors as `update_users`.\nWhether the body's `id` may be left out when the path names the user is not\ndocumented; the v2 SDKs do not require it here, and the spec does not either.",
+            )
+    }
+    pub fn cli_delete_user() -> ::clap::Command {
+        ::clap::Command::new("delete-user")
+            .arg(
+                ::clap::Arg::new("user-id")
+                    .long("user-id")
+                    .value_parser(::clap::value_parser!(types::ZohoId))
+                    .required(true)
+                    .help("Unique id of the user."),
+            )
+            .about("Delete a user")
+            .long_about(
+                "Delete a user\n\nDeletes the user named in the path, one user per request (English v2 reference,\n\"Delete User\", https://www.zoho.com/crm/developer/docs/api/v2/delete-user.html; the\nseed has nothing for it). Answers `{\"users\": [outcome]}`; the reference states no\nsuccess status. Errors the v7 reference lists\n(https://www.zoho.com/crm/developer/docs/api/v7/delete-user.html; the same table is\non the v3, v6 and v8 pages; the v2 page's was not reachable): 400 `INVALID_DATA` (an\ninvalid user id), `INVALID_REQUEST` (\"Primary contact cannot be deleted\"),\n`ID_ALREADY_DELETED`, `AUTHORIZATION_FAILED`, `INVALID_REQUEST_METHOD`; 401\n`OAUTH_SCOPE_MISMATCH`; 403 `NO_PERMISSION`; 404 `INVALID_URL_PATTERN`; 500\n`INTERNAL_ERROR`.",
             )
     }
     pub fn cli_list_records() -> ::clap::Command {
@@ -1119,6 +1207,70 @@ impl Cli {
             .about("Add tags to several records")
             .long_about(
                 "Add tags to several records\n\nAdds tags to up to 500 records at once (\"将标签添加到多个记录\", Add tags to multiple\nrecords); `over_write=true` replaces their existing tags. The seed marks only `ids`\nas required, but the call is meaningless without `tag_names`. Credit cost: 1 per 50\nrecords.",
+            )
+    }
+    pub fn cli_get_mass_update_status() -> ::clap::Command {
+        ::clap::Command::new("get-mass-update-status")
+            .arg(
+                ::clap::Arg::new("job-id")
+                    .long("job-id")
+                    .value_parser(::clap::value_parser!(types::ZohoId))
+                    .required(true)
+                    .help(
+                        "Id of the mass update job: the `job_id` in the answer of `mass_update_records`\n(mandatory on the v2.1 and v7 pages; the v2 SDKs do not enforce it).\n",
+                    ),
+            )
+            .arg(
+                ::clap::Arg::new("module-api-name")
+                    .long("module-api-name")
+                    .value_parser(
+                        ::clap::value_parser!(types::GetMassUpdateStatusModuleApiName),
+                    )
+                    .required(true)
+                    .help(
+                        "API name of the module (`api_name` from `list_modules`), e.g. `Leads`, `Accounts`,\n`Contacts`, `Deals`, `Price_Books`, `Sales_Orders`, or a custom module's API name.\nAPI names start with a letter and hold letters, digits and underscores.\n",
+                    ),
+            )
+            .about("Get the status of a mass update job")
+            .long_about(
+                "Get the status of a mass update job\n\nReturns the state of a scheduled mass update job and its counts: `Status`\n(`SCHEDULED`, `RUNNING`, `COMPLETED` or `FAILED`; clients must accept others),\n`Total_Count` (records scheduled), `Updated_Count`, `Not_Updated_Count` (not updated\nyet) and `Failed_Count`. The v2 reference's page for it was not reachable; the call is\nthe v2 SDKs' `get_mass_update_status` (`GET /crm/v2/{module}/actions/mass_update` with\n`job_id`; `Status` and the counts in `record.MassUpdate`), Zoho's \"Kaizen #57\" post\n(https://help.zoho.com/portal/en/community/topic/kaizen-57-mass-update-api-in-zoho-crm,\nwith v2 URLs: \"Use this job_id in the GET request to get the result\") and the v7\nreference (https://www.zoho.com/crm/developer/docs/api/v7/mass-update-status.html; the\nsame on the v2.1 and v6 pages); the seed has nothing for it. Scope:\n`ZohoCRM.mass_update.READ` or the module's `ZohoCRM.mass_update.{module_name}.READ`\n(v6 and v7; older pages name only the module's). Errors the v7 reference lists: 400\n`MANDATORY_NOT_FOUND` (no `job_id`), `INVALID_REQUEST_METHOD`, `AUTHORIZATION_FAILED`,\n`INVALID_MODULE`; 401 `OAUTH_SCOPE_MISMATCH`; 403 `NO_PERMISSION`; 404 `NOT_FOUND`\n(\"Empty response\": no such job), `INVALID_URL_PATTERN`; 500 `INTERNAL_ERROR`.",
+            )
+    }
+    pub fn cli_mass_update_records() -> ::clap::Command {
+        ::clap::Command::new("mass-update-records")
+            .arg(
+                ::clap::Arg::new("cvid")
+                    .long("cvid")
+                    .value_parser(::clap::value_parser!(types::MassUpdateRequestCvid))
+                    .required(false)
+                    .help(
+                        "Id of the custom view whose records to update (a scheduled job).",
+                    ),
+            )
+            .arg(
+                ::clap::Arg::new("module-api-name")
+                    .long("module-api-name")
+                    .value_parser(
+                        ::clap::value_parser!(types::MassUpdateRecordsModuleApiName),
+                    )
+                    .required(true)
+                    .help(
+                        "API name of the module (`api_name` from `list_modules`), e.g. `Leads`, `Accounts`,\n`Contacts`, `Deals`, `Price_Books`, `Sales_Orders`, or a custom module's API name.\nAPI names start with a letter and hold letters, digits and underscores.\n",
+                    ),
+            )
+            .arg(
+                ::clap::Arg::new("over-write")
+                    .long("over-write")
+                    .value_parser(::clap::value_parser!(bool))
+                    .required(false)
+                    .help(
+                        "For multi-select picklists, `true` replaces the values and `false` (the default) adds to them.",
+                    ),
+            )
+            .arg(crate::args::body_arg(true))
+            .about("Mass update records")
+            .long_about(
+                "Mass update records\n\nSets the same value of one field (of up to three in Deals) on many records of a\nmodule, up to 50,000 in all (English v2 reference, \"Mass Update Records\",\nhttps://www.zoho.com/crm/developer/docs/api/v2/mass-update-records.html; the seed has\nnothing for it). Either the records of a custom view (`cvid`, narrowed to a\n`territory` if given): a job is scheduled and its `job_id` returned, for\n`get_mass_update_status`; or records named by `ids`, updated at once, at most 500 per\ncall. One of `cvid` and `ids` is mandatory, and `cvid` is mandatory with `territory`\n(v7 reference). E-mail, lookup, layout and multi-line fields and line items cannot be\nmass updated (v7). `over_write` replaces (`true`) or adds to (`false`, the default)\na multi-select picklist's values. Automation rules run for updates by ids, and for a\nscheduled job only when it covers fewer than 1,000 records (v7). Supported modules\n(v2): Leads, Accounts, Contacts, Deals, Campaigns, Activities, Solutions, Products,\nVendors, Price Books, Quotes, Sales Orders, Purchase Orders, Invoices and custom\nmodules. Scope: `ZohoCRM.mass_update.UPDATE` or the module's\n`ZohoCRM.mass_update.{module_name}.UPDATE`. The v2 SDKs' body\n(`record.MassUpdateBodyWrapper`) also has `criteria` (`comparator`, `field`, `value`,\n`group_operator`, `group`), which no reference page read describes; it is not\ndescribed here.\n\nAnswers one outcome per submitted item in `data`: for a scheduled job, one outcome\nwhose `details` hold the `job_id` (\"mass update scheduled successfully\"); for records\nby ids, one outcome per id (\"record updated\", or `INVALID_DATA` for an unknown id, the\nothers being updated). The reference states no success status (200 is assumed); the\nv7 reference answers `ALREADY_SCHEDULED` (a job already runs for the `cvid`) with HTTP\n202, in a body it does not show. Errors the v7 reference lists (the v2 page's table\nwas not reachable): 400 `INVALID_DATA` (no field, too many fields, a field that cannot\nbe mass updated, is tied to a layout or validation rule or is not visible, an invalid\nrecord, view or territory id), `CANNOT_PROCESS`, `RECORD_IN_BLUEPRINT`,\n`MANDATORY_NOT_FOUND` (neither `cvid` nor ids), `CANNOT_PERFORM_ACTION`,\n`LIMIT_EXCEEDED` (more than 50,000 records), `NOT_APPROVED`, `NO_RECORDS_FOUND` (an\nempty view), `RECORD_LOCKED`, `INVALID_MODULE`, `INVALID_REQUEST_METHOD`,\n`AUTHORIZATION_FAILED`; 401 `OAUTH_SCOPE_MISMATCH`; 403 `NO_PERMISSION`; 404\n`INVALID_URL_PATTERN`; 500 `INTERNAL_ERROR`.",
             )
     }
     pub fn cli_remove_tags_from_records() -> ::clap::Command {
@@ -1510,6 +1662,70 @@ impl Cli {
                 "List the attachments of a record\n\nReturns the attachments of one record (\"获取附件列表\", Get the list of attachments):\nfile name, size, owner and the ids needed to download them. The seed only names this\ncall in its contents; path, parameters and answer follow the English v2 reference.",
             )
             .arg(crate::args::all())
+    }
+    pub fn cli_download_attachment() -> ::clap::Command {
+        ::clap::Command::new("download-attachment")
+            .arg(
+                ::clap::Arg::new("attachment-id")
+                    .long("attachment-id")
+                    .value_parser(::clap::value_parser!(types::ZohoId))
+                    .required(true)
+                    .help("Unique id of the attachment (`id` from `list_attachments`)."),
+            )
+            .arg(
+                ::clap::Arg::new("module-api-name")
+                    .long("module-api-name")
+                    .value_parser(
+                        ::clap::value_parser!(types::DownloadAttachmentModuleApiName),
+                    )
+                    .required(true)
+                    .help(
+                        "API name of the module (`api_name` from `list_modules`), e.g. `Leads`, `Accounts`,\n`Contacts`, `Deals`, `Price_Books`, `Sales_Orders`, or a custom module's API name.\nAPI names start with a letter and hold letters, digits and underscores.\n",
+                    ),
+            )
+            .arg(
+                ::clap::Arg::new("record-id")
+                    .long("record-id")
+                    .value_parser(::clap::value_parser!(types::ZohoId))
+                    .required(true)
+                    .help("Unique id of the record."),
+            )
+            .about("Download an attachment")
+            .long_about(
+                "Download an attachment\n\nDownloads a file attached to a record, as the file itself. The v2 reference's page\nfor it was not reachable; the call is the v2 SDKs' `download_attachment` (`GET\n/crm/v2/{module}/{record_id}/Attachments/{id}`, read as a file stream;\nzoho/zohocrm-python-sdk-2.0, zoho/zohocrm-java-sdk-2.0, zoho/zohocrm-nodejs-sdk-2.0)\nand the v7 reference's \"Download an Attachment\"\n(https://www.zoho.com/crm/developer/docs/api/v7/download-attachments.html: \"The\nrequired file will be downloaded\"); the seed only names the family. Supported modules\n(v7): Leads, Accounts, Contacts, Deals, Campaigns, Tasks, Cases, Events, Calls,\nSolutions, Products, Vendors, Price Books, Quotes, Sales Orders, Purchase Orders,\nInvoices, custom modules, Appointments, Services and Notes. Scope (v7): a module scope\nand an attachments scope together, with the operation type `ALL` or `READ`. A link\nattachment cannot be downloaded (the v2 SDKs' message \"As it is a linked attachment,\nyou can not download it\"). Errors the v7 reference lists: 400 `INVALID_MODULE`,\n`INVALID_REQUEST_METHOD`, `AUTHORIZATION_FAILED`; 401 `OAUTH_SCOPE_MISMATCH`; 403\n`NO_PERMISSION` (\"Permission denied to download attachment\"); 404\n`INVALID_URL_PATTERN`; 500 `INTERNAL_ERROR`.",
+            )
+    }
+    pub fn cli_delete_attachment() -> ::clap::Command {
+        ::clap::Command::new("delete-attachment")
+            .arg(
+                ::clap::Arg::new("attachment-id")
+                    .long("attachment-id")
+                    .value_parser(::clap::value_parser!(types::ZohoId))
+                    .required(true)
+                    .help("Unique id of the attachment (`id` from `list_attachments`)."),
+            )
+            .arg(
+                ::clap::Arg::new("module-api-name")
+                    .long("module-api-name")
+                    .value_parser(
+                        ::clap::value_parser!(types::DeleteAttachmentModuleApiName),
+                    )
+                    .required(true)
+                    .help(
+                        "API name of the module (`api_name` from `list_modules`), e.g. `Leads`, `Accounts`,\n`Contacts`, `Deals`, `Price_Books`, `Sales_Orders`, or a custom module's API name.\nAPI names start with a letter and hold letters, digits and underscores.\n",
+                    ),
+            )
+            .arg(
+                ::clap::Arg::new("record-id")
+                    .long("record-id")
+                    .value_parser(::clap::value_parser!(types::ZohoId))
+                    .required(true)
+                    .help("Unique id of the record."),
+            )
+            .about("Delete an attachment")
+            .long_about(
+                "Delete an attachment\n\nDeletes one attachment of a record (English v2 reference, \"Delete an Attachment\",\nhttps://www.zoho.com/crm/developer/docs/api/v2/delete-attachments.html; the seed only\nnames the family). Supported modules (v2): Leads, Accounts, Contacts, Deals,\nCampaigns, Tasks, Cases, Events, Solutions, Products, Vendors, Price Books, Quotes,\nSales Orders, Purchase Orders, Invoices, custom modules and Notes. Scope (v2): a\nmodule scope and an attachments scope together, with the operation type `ALL` or\n`DELETE`. The v2 SDKs also delete several attachments in one call (`DELETE\n/crm/v2/{module}/{record_id}/Attachments?ids=`), which no reference page documents\n(the v2, v2.1, v5, v7 and v8 pages describe only this URL); it is not described here.\n\nAnswers one outcome in `data` (`record deleted`); the reference states no success\nstatus. Errors the v7 reference lists (the v2 page's table was not reachable): 400\n`INVALID_MODULE`, `INVALID_REQUEST_METHOD`, `AUTHORIZATION_FAILED`, `INVALID_DATA`\n(\"the related id given seems to be invalid\"); 401 `OAUTH_SCOPE_MISMATCH`; 403\n`NO_PERMISSION` (\"Permission denied to delete attachment\"); 404\n`INVALID_URL_PATTERN`; 500 `INTERNAL_ERROR`.",
+            )
     }
     pub fn cli_list_record_notes() -> ::clap::Command {
         ::clap::Command::new("list-record-notes")
@@ -1950,6 +2166,91 @@ impl Cli {
             )
             .arg(crate::args::all())
     }
+    pub fn cli_update_related_records() -> ::clap::Command {
+        ::clap::Command::new("update-related-records")
+            .arg(
+                ::clap::Arg::new("module-api-name")
+                    .long("module-api-name")
+                    .value_parser(
+                        ::clap::value_parser!(types::UpdateRelatedRecordsModuleApiName),
+                    )
+                    .required(true)
+                    .help(
+                        "API name of the module (`api_name` from `list_modules`), e.g. `Leads`, `Accounts`,\n`Contacts`, `Deals`, `Price_Books`, `Sales_Orders`, or a custom module's API name.\nAPI names start with a letter and hold letters, digits and underscores.\n",
+                    ),
+            )
+            .arg(
+                ::clap::Arg::new("record-id")
+                    .long("record-id")
+                    .value_parser(::clap::value_parser!(types::ZohoId))
+                    .required(true)
+                    .help("Unique id of the record."),
+            )
+            .arg(
+                ::clap::Arg::new("related-list-api-name")
+                    .long("related-list-api-name")
+                    .value_parser(
+                        ::clap::value_parser!(
+                            types::UpdateRelatedRecordsRelatedListApiName
+                        ),
+                    )
+                    .required(true)
+                    .help(
+                        "API name of the related list (`related_lists[].api_name` from `get_module`), e.g.\n`Campaigns`, `Products`, `Contacts`.\n",
+                    ),
+            )
+            .arg(crate::args::body_arg(true))
+            .about("Update related records")
+            .long_about(
+                "Update related records\n\nRelates records of a related list to the record, or changes the relation's own fields\n(a campaign member's `Member_Status`), up to 100 related records per call, each named\nby `id` (English v2 reference, \"Update Related Records\", in its older edition whose\nURLs are `/crm/v2/`: https://www.zoho.com/crm/developer/docs/api/update-related-records.html;\nthe v2 SDKs' `update_related_records` sends the same body to this path; the seed only\nnames the family). The relation's data must be sent; to relate several records, send\none object each. Supported relations: Campaigns to Leads and Contacts; Products to\nLeads, Accounts, Contacts, Potentials and Price Books.\n\nScope: the v2 text (that edition, its China edition and the copy in Zoho's Recruit\ndeveloper guide) lists the operation types `ALL`, `WRITE` and `DELETE` (\"DELETE -\nDelete related records\"); the v2.1 page\n(https://zoho.com/crm/developer/docs/api/v2.1/update-related-records.html) and the v7\npage list `ALL`, `WRITE` and `UPDATE`. The v2 list looks like a copy error: the spec\naccepts `UPDATE`, `WRITE` and `ALL`. The v2 SDKs can send an optional `X-EXTERNAL`\nheader, which no reference page read describes; it is not described here.\n\nAnswers one outcome per related record (`relation added`); the reference states no\nsuccess status. Errors the v7 reference lists (the v2 page's table was not\nreachable): 400 `INVALID_MODULE`, `INVALID_REQUEST_METHOD`, `AUTHORIZATION_FAILED`,\n`INVALID_DATA` (\"the related id given seems to be invalid\", \"invalid data\"),\n`MANDATORY_NOT_FOUND`; 401 `OAUTH_SCOPE_MISMATCH`; 403 `NO_PERMISSION`; 404\n`INVALID_URL_PATTERN`; 500 `INTERNAL_ERROR`. The v2 SDKs' codes add\n`CANNOT_BE_UPDATED` and `INVALID_TOKEN`, and the message \"The relation name given\nseems to be invalid\".",
+            )
+    }
+    pub fn cli_update_related_record() -> ::clap::Command {
+        ::clap::Command::new("update-related-record")
+            .arg(
+                ::clap::Arg::new("module-api-name")
+                    .long("module-api-name")
+                    .value_parser(
+                        ::clap::value_parser!(types::UpdateRelatedRecordModuleApiName),
+                    )
+                    .required(true)
+                    .help(
+                        "API name of the module (`api_name` from `list_modules`), e.g. `Leads`, `Accounts`,\n`Contacts`, `Deals`, `Price_Books`, `Sales_Orders`, or a custom module's API name.\nAPI names start with a letter and hold letters, digits and underscores.\n",
+                    ),
+            )
+            .arg(
+                ::clap::Arg::new("record-id")
+                    .long("record-id")
+                    .value_parser(::clap::value_parser!(types::ZohoId))
+                    .required(true)
+                    .help("Unique id of the record."),
+            )
+            .arg(
+                ::clap::Arg::new("related-list-api-name")
+                    .long("related-list-api-name")
+                    .value_parser(
+                        ::clap::value_parser!(
+                            types::UpdateRelatedRecordRelatedListApiName
+                        ),
+                    )
+                    .required(true)
+                    .help(
+                        "API name of the related list (`related_lists[].api_name` from `get_module`), e.g.\n`Campaigns`, `Products`, `Contacts`.\n",
+                    ),
+            )
+            .arg(
+                ::clap::Arg::new("related-record-id")
+                    .long("related-record-id")
+                    .value_parser(::clap::value_parser!(types::ZohoId))
+                    .required(true)
+                    .help("Unique id of the related record."),
+            )
+            .arg(crate::args::body_arg(true))
+            .about("Update a related record")
+            .long_about(
+                "Update a related record\n\nRelates the record named in the path to the record, or changes the relation's own\nfields; the body is a one-entry `data` list of the relation's fields, without `id`\n(English v2 reference, \"Update Related Records\", in its older edition:\nhttps://www.zoho.com/crm/developer/docs/api/update-related-records.html, and its China\nedition: https://zoho.com.cn/crm/help/developer/api/update-related-records.html; the v2\nSDKs' `update_related_record` sends it to this path; the seed only names the family).\nRelations, scope and errors as `update_related_records`. Zoho's v1-to-v2 comparison\npage (https://zoho.com/nl/crm/help/api-diff/updateRelatedRecords.html, and its\nJapanese copy) gives the v2 method as `GET`; every other source says `PUT`, and that\npage's own request carries a body.",
+            )
+    }
     pub fn cli_delink_related_record() -> ::clap::Command {
         ::clap::Command::new("delink-related-record")
             .arg(
@@ -1988,7 +2289,7 @@ impl Cli {
                     .long("related-record-id")
                     .value_parser(::clap::value_parser!(types::ZohoId))
                     .required(true)
-                    .help("Unique id of the related record to delink."),
+                    .help("Unique id of the related record."),
             )
             .about("Delink a related record")
             .long_about(
@@ -2008,6 +2309,7 @@ impl Cli {
             }
             CliCommand::ConvertLead => self.execute_convert_lead(matches).await,
             CliCommand::ListNotes => self.execute_list_notes(matches).await,
+            CliCommand::UpdateNotes => self.execute_update_notes(matches).await,
             CliCommand::CreateNotes => self.execute_create_notes(matches).await,
             CliCommand::DeleteNotes => self.execute_delete_notes(matches).await,
             CliCommand::GetNotificationDetails => {
@@ -2023,6 +2325,7 @@ impl Cli {
             CliCommand::ListCustomViews => self.execute_list_custom_views(matches).await,
             CliCommand::GetCustomView => self.execute_get_custom_view(matches).await,
             CliCommand::ListFields => self.execute_list_fields(matches).await,
+            CliCommand::GetField => self.execute_get_field(matches).await,
             CliCommand::ListLayouts => self.execute_list_layouts(matches).await,
             CliCommand::GetLayout => self.execute_get_layout(matches).await,
             CliCommand::ListModules => self.execute_list_modules(matches).await,
@@ -2048,12 +2351,18 @@ impl Cli {
             CliCommand::UpdateVariable => self.execute_update_variable(matches).await,
             CliCommand::DeleteVariable => self.execute_delete_variable(matches).await,
             CliCommand::ListUsers => self.execute_list_users(matches).await,
+            CliCommand::UpdateUsers => self.execute_update_users(matches).await,
+            CliCommand::AddUsers => self.execute_add_users(matches).await,
             CliCommand::GetUser => self.execute_get_user(matches).await,
+            CliCommand::UpdateUser => self.execute_update_user(matches).await,
+            CliCommand::DeleteUser => self.execute_delete_user(matches).await,
             CliCommand::ListRecords => self.execute_list_records(matches).await,
             CliCommand::UpdateRecords => self.execute_update_records(matches).await,
             CliCommand::InsertRecords => self.execute_insert_records(matches).await,
             CliCommand::DeleteRecords => self.execute_delete_records(matches).await,
             CliCommand::AddTagsToRecords => self.execute_add_tags_to_records(matches).await,
+            CliCommand::GetMassUpdateStatus => self.execute_get_mass_update_status(matches).await,
+            CliCommand::MassUpdateRecords => self.execute_mass_update_records(matches).await,
             CliCommand::RemoveTagsFromRecords => {
                 self.execute_remove_tags_from_records(matches).await
             }
@@ -2064,6 +2373,8 @@ impl Cli {
             CliCommand::UpdateRecord => self.execute_update_record(matches).await,
             CliCommand::DeleteRecord => self.execute_delete_record(matches).await,
             CliCommand::ListAttachments => self.execute_list_attachments(matches).await,
+            CliCommand::DownloadAttachment => self.execute_download_attachment(matches).await,
+            CliCommand::DeleteAttachment => self.execute_delete_attachment(matches).await,
             CliCommand::ListRecordNotes => self.execute_list_record_notes(matches).await,
             CliCommand::CreateRecordNotes => self.execute_create_record_notes(matches).await,
             CliCommand::UpdateNote => self.execute_update_note(matches).await,
@@ -2076,6 +2387,8 @@ impl Cli {
             CliCommand::DownloadRecordPhoto => self.execute_download_record_photo(matches).await,
             CliCommand::DeleteRecordPhoto => self.execute_delete_record_photo(matches).await,
             CliCommand::ListRelatedRecords => self.execute_list_related_records(matches).await,
+            CliCommand::UpdateRelatedRecords => self.execute_update_related_records(matches).await,
+            CliCommand::UpdateRelatedRecord => self.execute_update_related_record(matches).await,
             CliCommand::DelinkRelatedRecord => self.execute_delink_related_record(matches).await,
         }
     }
@@ -2138,6 +2451,13 @@ impl Cli {
         } else {
             self.out.one(request.send().await)
         }
+    }
+    pub async fn execute_update_notes(&self, matches: &::clap::ArgMatches) -> anyhow::Result<()> {
+        let mut request = self.client.update_notes();
+        if let Some(value) = crate::args::body::<types::NotesUpdateRequest>(matches)? {
+            request = request.body(value);
+        }
+        self.out.one(request.send().await)
     }
     pub async fn execute_create_notes(&self, matches: &::clap::ArgMatches) -> anyhow::Result<()> {
         let mut request = self.client.create_notes();
@@ -2246,6 +2566,16 @@ impl Cli {
     pub async fn execute_list_fields(&self, matches: &::clap::ArgMatches) -> anyhow::Result<()> {
         let mut request = self.client.list_fields();
         if let Some(value) = matches.get_one::<types::ListFieldsModule>("module") {
+            request = request.module(value.clone());
+        }
+        self.out.one(request.send().await)
+    }
+    pub async fn execute_get_field(&self, matches: &::clap::ArgMatches) -> anyhow::Result<()> {
+        let mut request = self.client.get_field();
+        if let Some(value) = matches.get_one::<types::ZohoId>("field-id") {
+            request = request.field_id(value.clone());
+        }
+        if let Some(value) = matches.get_one::<types::GetFieldModule>("module") {
             request = request.module(value.clone());
         }
         self.out.one(request.send().await)
@@ -2491,8 +2821,39 @@ impl Cli {
             self.out.one(request.send().await)
         }
     }
+    pub async fn execute_update_users(&self, matches: &::clap::ArgMatches) -> anyhow::Result<()> {
+        let mut request = self.client.update_users();
+        if let Some(value) = crate::args::body::<types::UsersUpdateRequest>(matches)? {
+            request = request.body(value);
+        }
+        self.out.one(request.send().await)
+    }
+    pub async fn execute_add_users(&self, matches: &::clap::ArgMatches) -> anyhow::Result<()> {
+        let mut request = self.client.add_users();
+        if let Some(value) = crate::args::body::<types::UsersAddRequest>(matches)? {
+            request = request.body(value);
+        }
+        self.out.one(request.send().await)
+    }
     pub async fn execute_get_user(&self, matches: &::clap::ArgMatches) -> anyhow::Result<()> {
         let mut request = self.client.get_user();
+        if let Some(value) = matches.get_one::<types::ZohoId>("user-id") {
+            request = request.user_id(value.clone());
+        }
+        self.out.one(request.send().await)
+    }
+    pub async fn execute_update_user(&self, matches: &::clap::ArgMatches) -> anyhow::Result<()> {
+        let mut request = self.client.update_user();
+        if let Some(value) = crate::args::body::<types::UserUpdateOneRequest>(matches)? {
+            request = request.body(value);
+        }
+        if let Some(value) = matches.get_one::<types::ZohoId>("user-id") {
+            request = request.user_id(value.clone());
+        }
+        self.out.one(request.send().await)
+    }
+    pub async fn execute_delete_user(&self, matches: &::clap::ArgMatches) -> anyhow::Result<()> {
+        let mut request = self.client.delete_user();
         if let Some(value) = matches.get_one::<types::ZohoId>("user-id") {
             request = request.user_id(value.clone());
         }
@@ -2610,6 +2971,42 @@ impl Cli {
         }
         if let Some(value) = matches.get_one::<crmkit_runtime::CsvList<String>>("tag-names") {
             request = request.tag_names(value.clone());
+        }
+        self.out.one(request.send().await)
+    }
+    pub async fn execute_get_mass_update_status(
+        &self,
+        matches: &::clap::ArgMatches,
+    ) -> anyhow::Result<()> {
+        let mut request = self.client.get_mass_update_status();
+        if let Some(value) = matches.get_one::<types::ZohoId>("job-id") {
+            request = request.job_id(value.clone());
+        }
+        if let Some(value) =
+            matches.get_one::<types::GetMassUpdateStatusModuleApiName>("module-api-name")
+        {
+            request = request.module_api_name(value.clone());
+        }
+        self.out.one(request.send().await)
+    }
+    pub async fn execute_mass_update_records(
+        &self,
+        matches: &::clap::ArgMatches,
+    ) -> anyhow::Result<()> {
+        let mut request = self.client.mass_update_records();
+        if let Some(value) = crate::args::body::<types::MassUpdateRequest>(matches)? {
+            request = request.body(value);
+        }
+        if let Some(value) = matches.get_one::<types::MassUpdateRequestCvid>("cvid") {
+            request = request.body_map(|body| body.cvid(value.clone()));
+        }
+        if let Some(value) =
+            matches.get_one::<types::MassUpdateRecordsModuleApiName>("module-api-name")
+        {
+            request = request.module_api_name(value.clone());
+        }
+        if let Some(value) = matches.get_one::<bool>("over-write") {
+            request = request.body_map(|body| body.over_write(value.clone()));
         }
         self.out.one(request.send().await)
     }
@@ -2783,6 +3180,42 @@ impl Cli {
         } else {
             self.out.one(request.send().await)
         }
+    }
+    pub async fn execute_download_attachment(
+        &self,
+        matches: &::clap::ArgMatches,
+    ) -> anyhow::Result<()> {
+        let mut request = self.client.download_attachment();
+        if let Some(value) = matches.get_one::<types::ZohoId>("attachment-id") {
+            request = request.attachment_id(value.clone());
+        }
+        if let Some(value) =
+            matches.get_one::<types::DownloadAttachmentModuleApiName>("module-api-name")
+        {
+            request = request.module_api_name(value.clone());
+        }
+        if let Some(value) = matches.get_one::<types::ZohoId>("record-id") {
+            request = request.record_id(value.clone());
+        }
+        self.out.download(request.send().await).await
+    }
+    pub async fn execute_delete_attachment(
+        &self,
+        matches: &::clap::ArgMatches,
+    ) -> anyhow::Result<()> {
+        let mut request = self.client.delete_attachment();
+        if let Some(value) = matches.get_one::<types::ZohoId>("attachment-id") {
+            request = request.attachment_id(value.clone());
+        }
+        if let Some(value) =
+            matches.get_one::<types::DeleteAttachmentModuleApiName>("module-api-name")
+        {
+            request = request.module_api_name(value.clone());
+        }
+        if let Some(value) = matches.get_one::<types::ZohoId>("record-id") {
+            request = request.record_id(value.clone());
+        }
+        self.out.one(request.send().await)
     }
     pub async fn execute_list_record_notes(
         &self,
@@ -3013,6 +3446,55 @@ impl Cli {
             self.out.one(request.send().await)
         }
     }
+    pub async fn execute_update_related_records(
+        &self,
+        matches: &::clap::ArgMatches,
+    ) -> anyhow::Result<()> {
+        let mut request = self.client.update_related_records();
+        if let Some(value) = crate::args::body::<types::RelatedRecordsUpdateRequest>(matches)? {
+            request = request.body(value);
+        }
+        if let Some(value) =
+            matches.get_one::<types::UpdateRelatedRecordsModuleApiName>("module-api-name")
+        {
+            request = request.module_api_name(value.clone());
+        }
+        if let Some(value) = matches.get_one::<types::ZohoId>("record-id") {
+            request = request.record_id(value.clone());
+        }
+        if let Some(value) = matches
+            .get_one::<types::UpdateRelatedRecordsRelatedListApiName>("related-list-api-name")
+        {
+            request = request.related_list_api_name(value.clone());
+        }
+        self.out.one(request.send().await)
+    }
+    pub async fn execute_update_related_record(
+        &self,
+        matches: &::clap::ArgMatches,
+    ) -> anyhow::Result<()> {
+        let mut request = self.client.update_related_record();
+        if let Some(value) = crate::args::body::<types::RelatedRecordUpdateOneRequest>(matches)? {
+            request = request.body(value);
+        }
+        if let Some(value) =
+            matches.get_one::<types::UpdateRelatedRecordModuleApiName>("module-api-name")
+        {
+            request = request.module_api_name(value.clone());
+        }
+        if let Some(value) = matches.get_one::<types::ZohoId>("record-id") {
+            request = request.record_id(value.clone());
+        }
+        if let Some(value) =
+            matches.get_one::<types::UpdateRelatedRecordRelatedListApiName>("related-list-api-name")
+        {
+            request = request.related_list_api_name(value.clone());
+        }
+        if let Some(value) = matches.get_one::<types::ZohoId>("related-record-id") {
+            request = request.related_record_id(value.clone());
+        }
+        self.out.one(request.send().await)
+    }
     pub async fn execute_delink_related_record(
         &self,
         matches: &::clap::ArgMatches,
@@ -3044,6 +3526,7 @@ pub enum CliCommand {
     DownloadBulkReadResult,
     ConvertLead,
     ListNotes,
+    UpdateNotes,
     CreateNotes,
     DeleteNotes,
     GetNotificationDetails,
@@ -3055,6 +3538,7 @@ pub enum CliCommand {
     ListCustomViews,
     GetCustomView,
     ListFields,
+    GetField,
     ListLayouts,
     GetLayout,
     ListModules,
@@ -3080,12 +3564,18 @@ pub enum CliCommand {
     UpdateVariable,
     DeleteVariable,
     ListUsers,
+    UpdateUsers,
+    AddUsers,
     GetUser,
+    UpdateUser,
+    DeleteUser,
     ListRecords,
     UpdateRecords,
     InsertRecords,
     DeleteRecords,
     AddTagsToRecords,
+    GetMassUpdateStatus,
+    MassUpdateRecords,
     RemoveTagsFromRecords,
     ListDeletedRecords,
     SearchRecords,
@@ -3094,6 +3584,8 @@ pub enum CliCommand {
     UpdateRecord,
     DeleteRecord,
     ListAttachments,
+    DownloadAttachment,
+    DeleteAttachment,
     ListRecordNotes,
     CreateRecordNotes,
     UpdateNote,
@@ -3106,6 +3598,8 @@ pub enum CliCommand {
     DownloadRecordPhoto,
     DeleteRecordPhoto,
     ListRelatedRecords,
+    UpdateRelatedRecords,
+    UpdateRelatedRecord,
     DelinkRelatedRecord,
 }
 impl CliCommand {
@@ -3116,6 +3610,7 @@ impl CliCommand {
             CliCommand::DownloadBulkReadResult,
             CliCommand::ConvertLead,
             CliCommand::ListNotes,
+            CliCommand::UpdateNotes,
             CliCommand::CreateNotes,
             CliCommand::DeleteNotes,
             CliCommand::GetNotificationDetails,
@@ -3127,6 +3622,7 @@ impl CliCommand {
             CliCommand::ListCustomViews,
             CliCommand::GetCustomView,
             CliCommand::ListFields,
+            CliCommand::GetField,
             CliCommand::ListLayouts,
             CliCommand::GetLayout,
             CliCommand::ListModules,
@@ -3152,12 +3648,18 @@ impl CliCommand {
             CliCommand::UpdateVariable,
             CliCommand::DeleteVariable,
             CliCommand::ListUsers,
+            CliCommand::UpdateUsers,
+            CliCommand::AddUsers,
             CliCommand::GetUser,
+            CliCommand::UpdateUser,
+            CliCommand::DeleteUser,
             CliCommand::ListRecords,
             CliCommand::UpdateRecords,
             CliCommand::InsertRecords,
             CliCommand::DeleteRecords,
             CliCommand::AddTagsToRecords,
+            CliCommand::GetMassUpdateStatus,
+            CliCommand::MassUpdateRecords,
             CliCommand::RemoveTagsFromRecords,
             CliCommand::ListDeletedRecords,
             CliCommand::SearchRecords,
@@ -3166,6 +3668,8 @@ impl CliCommand {
             CliCommand::UpdateRecord,
             CliCommand::DeleteRecord,
             CliCommand::ListAttachments,
+            CliCommand::DownloadAttachment,
+            CliCommand::DeleteAttachment,
             CliCommand::ListRecordNotes,
             CliCommand::CreateRecordNotes,
             CliCommand::UpdateNote,
@@ -3178,6 +3682,8 @@ impl CliCommand {
             CliCommand::DownloadRecordPhoto,
             CliCommand::DeleteRecordPhoto,
             CliCommand::ListRelatedRecords,
+            CliCommand::UpdateRelatedRecords,
+            CliCommand::UpdateRelatedRecord,
             CliCommand::DelinkRelatedRecord,
         ]
         .into_iter()
@@ -3189,6 +3695,7 @@ impl CliCommand {
             CliCommand::DownloadBulkReadResult => "download_bulk_read_result",
             CliCommand::ConvertLead => "convert_lead",
             CliCommand::ListNotes => "list_notes",
+            CliCommand::UpdateNotes => "update_notes",
             CliCommand::CreateNotes => "create_notes",
             CliCommand::DeleteNotes => "delete_notes",
             CliCommand::GetNotificationDetails => "get_notification_details",
@@ -3200,6 +3707,7 @@ impl CliCommand {
             CliCommand::ListCustomViews => "list_custom_views",
             CliCommand::GetCustomView => "get_custom_view",
             CliCommand::ListFields => "list_fields",
+            CliCommand::GetField => "get_field",
             CliCommand::ListLayouts => "list_layouts",
             CliCommand::GetLayout => "get_layout",
             CliCommand::ListModules => "list_modules",
@@ -3225,12 +3733,18 @@ impl CliCommand {
             CliCommand::UpdateVariable => "update_variable",
             CliCommand::DeleteVariable => "delete_variable",
             CliCommand::ListUsers => "list_users",
+            CliCommand::UpdateUsers => "update_users",
+            CliCommand::AddUsers => "add_users",
             CliCommand::GetUser => "get_user",
+            CliCommand::UpdateUser => "update_user",
+            CliCommand::DeleteUser => "delete_user",
             CliCommand::ListRecords => "list_records",
             CliCommand::UpdateRecords => "update_records",
             CliCommand::InsertRecords => "insert_records",
             CliCommand::DeleteRecords => "delete_records",
             CliCommand::AddTagsToRecords => "add_tags_to_records",
+            CliCommand::GetMassUpdateStatus => "get_mass_update_status",
+            CliCommand::MassUpdateRecords => "mass_update_records",
             CliCommand::RemoveTagsFromRecords => "remove_tags_from_records",
             CliCommand::ListDeletedRecords => "list_deleted_records",
             CliCommand::SearchRecords => "search_records",
@@ -3239,6 +3753,8 @@ impl CliCommand {
             CliCommand::UpdateRecord => "update_record",
             CliCommand::DeleteRecord => "delete_record",
             CliCommand::ListAttachments => "list_attachments",
+            CliCommand::DownloadAttachment => "download_attachment",
+            CliCommand::DeleteAttachment => "delete_attachment",
             CliCommand::ListRecordNotes => "list_record_notes",
             CliCommand::CreateRecordNotes => "create_record_notes",
             CliCommand::UpdateNote => "update_note",
@@ -3251,6 +3767,8 @@ impl CliCommand {
             CliCommand::DownloadRecordPhoto => "download_record_photo",
             CliCommand::DeleteRecordPhoto => "delete_record_photo",
             CliCommand::ListRelatedRecords => "list_related_records",
+            CliCommand::UpdateRelatedRecords => "update_related_records",
+            CliCommand::UpdateRelatedRecord => "update_related_record",
             CliCommand::DelinkRelatedRecord => "delink_related_record",
         }
     }

@@ -65,6 +65,35 @@ pub async fn call(c: &Client, spec: &Value, operation: &str) {
                 .await
                 .unwrap(),
         ),
+        "add_users" => drop(
+            c.add_users()
+                .body(body::<types::UsersAddRequest>(spec, operation))
+                .send_partial()
+                .await
+                .unwrap(),
+        ),
+        "update_users" => drop(
+            c.update_users()
+                .body(body::<types::UsersUpdateRequest>(spec, operation))
+                .send_partial()
+                .await
+                .unwrap(),
+        ),
+        "update_user" => drop(
+            c.update_user()
+                .user_id("554023000000691003")
+                .body(body::<types::UserUpdateOneRequest>(spec, operation))
+                .send_partial()
+                .await
+                .unwrap(),
+        ),
+        "delete_user" => drop(
+            c.delete_user()
+                .user_id("554023000000691003")
+                .send_partial()
+                .await
+                .unwrap(),
+        ),
         // roles, profiles
         "list_roles" => drop(c.list_roles().send().await.unwrap()),
         "get_role" => drop(
@@ -92,6 +121,14 @@ pub async fn call(c: &Client, spec: &Value, operation: &str) {
         ),
         "get_module" => drop(c.get_module().module_api_name(MODULE).send().await.unwrap()),
         "list_fields" => drop(c.list_fields().module(MODULE).send().await.unwrap()),
+        "get_field" => drop(
+            c.get_field()
+                .field_id("2883756000000002599")
+                .module(MODULE)
+                .send()
+                .await
+                .unwrap(),
+        ),
         "list_layouts" => drop(c.list_layouts().module(MODULE).send().await.unwrap()),
         "list_related_lists" => drop(c.list_related_lists().module(MODULE).send().await.unwrap()),
         "get_layout" => drop(
@@ -449,6 +486,23 @@ pub async fn call(c: &Client, spec: &Value, operation: &str) {
                 .await
                 .unwrap(),
         ),
+        // mass update
+        "mass_update_records" => drop(
+            c.mass_update_records()
+                .module_api_name(MODULE)
+                .body(body::<types::MassUpdateRequest>(spec, operation))
+                .send_partial()
+                .await
+                .unwrap(),
+        ),
+        "get_mass_update_status" => drop(
+            c.get_mass_update_status()
+                .module_api_name(MODULE)
+                .job_id("554023000000506003")
+                .send()
+                .await
+                .unwrap(),
+        ),
         // related records
         "list_related_records" => drop(
             c.list_related_records()
@@ -467,6 +521,29 @@ pub async fn call(c: &Client, spec: &Value, operation: &str) {
                 .record_id(RECORD)
                 .related_list_api_name("Campaigns")
                 .related_record_id("100013559")
+                .send_partial()
+                .await
+                .unwrap(),
+        ),
+        "update_related_records" => drop(
+            c.update_related_records()
+                .module_api_name(MODULE)
+                .record_id("3652397000001829002")
+                .related_list_api_name("Campaigns")
+                .body(body::<types::RelatedRecordsUpdateRequest>(spec, operation))
+                .send_partial()
+                .await
+                .unwrap(),
+        ),
+        "update_related_record" => drop(
+            c.update_related_record()
+                .module_api_name(MODULE)
+                .record_id("1000017063")
+                .related_list_api_name("Campaigns")
+                .related_record_id("1000013559")
+                .body(body::<types::RelatedRecordUpdateOneRequest>(
+                    spec, operation,
+                ))
                 .send_partial()
                 .await
                 .unwrap(),
@@ -491,6 +568,13 @@ pub async fn call(c: &Client, spec: &Value, operation: &str) {
         "delete_notes" => drop(
             c.delete_notes()
                 .ids(names(&["2883756000000268003", "2883756000000987654"]))
+                .send_partial()
+                .await
+                .unwrap(),
+        ),
+        "update_notes" => drop(
+            c.update_notes()
+                .body(body::<types::NotesUpdateRequest>(spec, operation))
                 .send_partial()
                 .await
                 .unwrap(),
@@ -543,6 +627,27 @@ pub async fn call(c: &Client, spec: &Value, operation: &str) {
                 .page(nz(1))
                 .per_page(nz(50))
                 .send()
+                .await
+                .unwrap(),
+        ),
+        "download_attachment" => {
+            let file = c
+                .download_attachment()
+                .module_api_name(MODULE)
+                .record_id("2883756000000261075")
+                .attachment_id("2883756000000261017")
+                .send()
+                .await
+                .unwrap();
+            let mut sink = Vec::new();
+            assert!(file.write_to(&mut sink).await.unwrap() > 0);
+        }
+        "delete_attachment" => drop(
+            c.delete_attachment()
+                .module_api_name(MODULE)
+                .record_id("2883756000000261075")
+                .attachment_id("2883756000000261017")
+                .send_partial()
                 .await
                 .unwrap(),
         ),
