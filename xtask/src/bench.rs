@@ -10,7 +10,10 @@
 //!
 //! Then decoding a 200-record Zoho CRM page into the generated types against a
 //! `serde_json::Value` and a minimal hand-written struct (`decode`: instructions and
-//! allocations per record under valgrind, wall time); the peak memory of 32 MiB AcuInvoice answers (`xml`); a bulk export of a million
+//! allocations per record under valgrind, wall time); a stream of 100,000 Zoho records
+//! through `into_stream()` against a hand-written page loop into the same types (`stream`:
+//! instructions per record from 12 pages less 2 under callgrind, wall time and peak memory
+//! of the whole stream); the peak memory of 32 MiB AcuInvoice answers (`xml`); a bulk export of a million
 //! records against unzipping and parsing the same archive from disk (`bulk`); and a fleet's
 //! limits and token on Redis (a `redis-server` this command starts on loopback) against the
 //! same in-process limits and token (`fleet`). `--only <table>` runs one of them.
@@ -29,7 +32,7 @@ pub fn run(args: &[String]) -> Result<()> {
     let only = match args {
         [] => None,
         [flag, table] if flag == "--only" => Some(table.as_str()),
-        _ => bail!("usage: cargo xtask bench [--only calls|decode|xml|bulk|fleet]"),
+        _ => bail!("usage: cargo xtask bench [--only calls|decode|stream|xml|bulk|fleet]"),
     };
     let wants = |table: &str| only.is_none_or(|o| o == table);
     let root = specs::root();
@@ -55,6 +58,9 @@ pub fn run(args: &[String]) -> Result<()> {
     }
     if wants("decode") {
         decode(bin)?;
+    }
+    if wants("stream") {
+        stream(bin)?;
     }
     if wants("xml") {
         xml(bin)?;
@@ -370,6 +376,77 @@ fn decode(bin: &str) -> Result<()> {
             wall[i][2]
         );
     }
+    Ok(())
+}
+
+/// 500 pages of 200 records through `into_stream()` against a hand-written page loop.
+fn stream(bin: &str) -> Result<()> {
+    const VARIANTS: [&str; 2] = ["crmkit", "baseline"];
+    let mut instr = [0f64; 2];
+    for (i, variant) in VARIANTS.into_iter().enumerate() {
+        let run = |pages: &'static str| ["stream", pages, variant];
+        instr[i] = callgrind(bin, &run("12"), "")?.saturating_sub(callgrind(bin, &run("2"), "")?)
+            as f64
+            / 2000.0;
+    }
+    // (seconds, peak KiB) of one run over `pages` pages.
+    let run = |pages: &str, variant: &str| -> Result<(f64, f64)> {
+        let out = Command::new(bin)
+            .args(["stream", pages, variant])
+            .output()?;
+        let text = String::from_utf8_lossy(&out.stdout);
+        let after = |key: &str, until: &str| -> Option<f64> {
+            text.split(key)
+                .nth(1)?
+                .split(until)
+                .next()?
+                .trim()
+                .parse()
+                .ok()
+        };
+        match (after("records, ", " s"), after("peak ", " KiB")) {
+            (Some(s), Some(kib)) if out.status.success() => Ok((s, kib)),
+            _ => bail!(
+                "unexpected output: {text}{}",
+                String::from_utf8_lossy(&out.stderr)
+            ),
+        }
+    };
+    let mut wall: [Vec<f64>; 2] = Default::default();
+    let mut peak = [0f64; 2];
+    for _ in 0..5 {
+        for (i, variant) in VARIANTS.into_iter().enumerate() {
+            let (seconds, kib) = run("500", variant)?;
+            wall[i].push(seconds);
+            peak[i] = peak[i].max(kib);
+        }
+    }
+    let (_, small) = run("5", "crmkit")?;
+    for w in &mut wall {
+        w.sort_by(f64::total_cmp);
+    }
+    let (wc, wb) = (wall[0][2], wall[1][2]);
+    println!();
+    println!(
+        "| stream of 100,000 Zoho records (500 pages) | crmkit `into_stream()` | hand-written page loop | ratio |"
+    );
+    println!("|---|---|---|---|");
+    println!(
+        "| instructions per record | {:.0} | {:.0} | {:.2}× |",
+        instr[0],
+        instr[1],
+        instr[0] / instr[1].max(1.0)
+    );
+    println!(
+        "| seconds (wall, median of 5) | {wc:.3} | {wb:.3} | {:.2}× |",
+        wc / wb
+    );
+    println!(
+        "| peak memory: 1,000 records / 100,000 | {:.1} MiB / {:.1} MiB | — / {:.1} MiB | |",
+        small / 1024.0,
+        peak[0] / 1024.0,
+        peak[1] / 1024.0
+    );
     Ok(())
 }
 

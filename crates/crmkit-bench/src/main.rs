@@ -9,6 +9,7 @@
 
 mod bulk;
 mod decode;
+mod stream;
 
 use std::io::{BufRead, BufReader, Write};
 use std::net::TcpListener;
@@ -39,6 +40,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         ["bulk-file", rows, path] => bulk::write_file(rows.parse()?, path),
         ["serve-bulk", path, pages] => bulk::serve(path, pages.parse()?),
         ["bulk", path, pages, variant] => bulk::run(path, pages.parse()?, variant),
+        ["serve-pages", pages] => stream::serve(pages.parse()?),
+        ["stream", pages, variant] => stream::run(pages.parse()?, variant),
         _ => Err("usage: crmkit-bench serve <case> | run <case> crmkit|baseline <calls>".into()),
     }
 }
