@@ -261,6 +261,14 @@ const KNOWN: &[(&str, &str)] = &[
         "`Parent_Id: null`: OpenAPI 3.0 cannot make a oneOf of an object and a string nullable",
     ),
     (
+        "zoho-crm/share_record/zoho-v7-doc.request.json",
+        "a v7 request (`shared_with: {id, type}` for users, groups and roles, `type`); v2 takes `user: {id}`",
+    ),
+    (
+        "zoho-crm/update_record_sharing/zoho-v7-doc.request.json",
+        "a v7 request (`shared_with: {id, type}`, `type`, `notify`); v2 takes `user: {id}`",
+    ),
+    (
         "zoho-voice/create_contact/json-schema-template.na.request.json",
         "the vendor's template: `<id of status>` placeholders stand where ids go",
     ),

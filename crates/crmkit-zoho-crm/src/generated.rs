@@ -8812,6 +8812,57 @@ pub mod types {
             Default::default()
         }
     }
+    ///`RevokeRecordSharingModuleApiName`
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[serde(transparent)]
+    pub struct RevokeRecordSharingModuleApiName(::std::string::String);
+    impl ::std::ops::Deref for RevokeRecordSharingModuleApiName {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<RevokeRecordSharingModuleApiName> for ::std::string::String {
+        fn from(value: RevokeRecordSharingModuleApiName) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for RevokeRecordSharingModuleApiName {
+        type Err = self::error::ConversionError;
+        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if !crmkit_runtime::__private::pattern::identifier(value) {
+                return Err("doesn't match pattern \"^[A-Za-z][A-Za-z0-9_]*$\"".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for RevokeRecordSharingModuleApiName {
+        type Error = self::error::ConversionError;
+        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for RevokeRecordSharingModuleApiName {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for RevokeRecordSharingModuleApiName {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
     ///A role ("职位" in the Chinese edition).
     #[derive(Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
@@ -9298,6 +9349,155 @@ pub mod types {
                 })
         }
     }
+    /// One user to share a record with and how (`share_record`, `update_record_sharing`):
+    /// `user` (mandatory), `share_related_records` (default `false`) and `permission`
+    /// (`full_access`, the default, `read_only` or `read_write`; optional in Zoho's Kaizen #49
+    /// post, required by the v2 SDKs). The v7 reference's `shared_with`, `type` and
+    /// notification keys are later versions' and not described.
+    #[derive(Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    pub struct ShareInput {
+        ///`full_access` (the default), `read_only` or `read_write`.
+        #[cfg_attr(
+            feature = "schemars",
+            serde(skip_serializing_if = "::std::option::Option::is_none")
+        )]
+        pub permission: ::std::option::Option<ShareInputPermission>,
+        ///Whether the related records are shared too (default `false`).
+        #[cfg_attr(
+            feature = "schemars",
+            serde(skip_serializing_if = "::std::option::Option::is_none")
+        )]
+        pub share_related_records: ::std::option::Option<bool>,
+        pub user: ShareUserRef,
+        #[cfg_attr(feature = "schemars", serde(flatten))]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    }
+    impl ShareInput {
+        pub fn builder() -> builder::ShareInput {
+            Default::default()
+        }
+    }
+    ///`full_access` (the default), `read_only` or `read_write`.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+    )]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    pub enum ShareInputPermission {
+        #[serde(rename = "full_access")]
+        FullAccess,
+        #[serde(rename = "read_only")]
+        ReadOnly,
+        #[serde(rename = "read_write")]
+        ReadWrite,
+    }
+    impl ::std::fmt::Display for ShareInputPermission {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::FullAccess => f.write_str("full_access"),
+                Self::ReadOnly => f.write_str("read_only"),
+                Self::ReadWrite => f.write_str("read_write"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for ShareInputPermission {
+        type Err = self::error::ConversionError;
+        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "full_access" => Ok(Self::FullAccess),
+                "read_only" => Ok(Self::ReadOnly),
+                "read_write" => Ok(Self::ReadWrite),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for ShareInputPermission {
+        type Error = self::error::ConversionError;
+        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for ShareInputPermission {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    ///`ShareRecordModuleApiName`
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[serde(transparent)]
+    pub struct ShareRecordModuleApiName(::std::string::String);
+    impl ::std::ops::Deref for ShareRecordModuleApiName {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<ShareRecordModuleApiName> for ::std::string::String {
+        fn from(value: ShareRecordModuleApiName) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for ShareRecordModuleApiName {
+        type Err = self::error::ConversionError;
+        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if !crmkit_runtime::__private::pattern::identifier(value) {
+                return Err("doesn't match pattern \"^[A-Za-z][A-Za-z0-9_]*$\"".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for ShareRecordModuleApiName {
+        type Error = self::error::ConversionError;
+        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for ShareRecordModuleApiName {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ShareRecordModuleApiName {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    /// Body of `share_record` and `update_record_sharing`: 1 to 10 users (the v2 reference's
+    /// limit of 10 users per record; the v2 SDKs' `min-length: 1`, `max-length: 10`). In an
+    /// update, users left out lose the record.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    pub struct ShareRequest {
+        pub share: ::std::vec::Vec<ShareInput>,
+    }
+    impl ShareRequest {
+        pub fn builder() -> builder::ShareRequest {
+            Default::default()
+        }
+    }
     ///A user in sharing details.
     #[derive(Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
@@ -9333,6 +9533,19 @@ pub mod types {
             Default::default()
         }
     }
+    ///The user to share a record with (`share_record`, `update_record_sharing`), by id.
+    #[derive(Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    pub struct ShareUserRef {
+        pub id: ZohoId,
+        #[cfg_attr(feature = "schemars", serde(flatten))]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    }
+    impl ShareUserRef {
+        pub fn builder() -> builder::ShareUserRef {
+            Default::default()
+        }
+    }
     ///The answer of `get_record_sharing`.
     #[derive(Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
@@ -9353,6 +9566,35 @@ pub mod types {
     }
     impl SharingDetails {
         pub fn builder() -> builder::SharingDetails {
+            Default::default()
+        }
+    }
+    /// The answer of `revoke_record_sharing`: one outcome as an object, not a list,
+    /// `{share: {code, details: {id}, message, status}}` (the v2 SDKs'
+    /// `share_records.DeleteActionWrapper`).
+    #[derive(Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    pub struct SharingRevokeResult {
+        pub share: WriteOutcome,
+        #[cfg_attr(feature = "schemars", serde(flatten))]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    }
+    impl SharingRevokeResult {
+        pub fn builder() -> builder::SharingRevokeResult {
+            Default::default()
+        }
+    }
+    /// The write envelope of record sharing, `{share: [outcome, ...]}` (`share_record`,
+    /// `update_record_sharing`): one outcome per submitted user, in order.
+    #[derive(Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    pub struct SharingWriteResult {
+        pub share: ::std::vec::Vec<WriteOutcome>,
+        #[cfg_attr(feature = "schemars", serde(flatten))]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    }
+    impl SharingWriteResult {
+        pub fn builder() -> builder::SharingWriteResult {
             Default::default()
         }
     }
@@ -10087,6 +10329,57 @@ pub mod types {
         }
     }
     impl<'de> ::serde::Deserialize<'de> for UpdateRecordModuleApiName {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///`UpdateRecordSharingModuleApiName`
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[serde(transparent)]
+    pub struct UpdateRecordSharingModuleApiName(::std::string::String);
+    impl ::std::ops::Deref for UpdateRecordSharingModuleApiName {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<UpdateRecordSharingModuleApiName> for ::std::string::String {
+        fn from(value: UpdateRecordSharingModuleApiName) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for UpdateRecordSharingModuleApiName {
+        type Err = self::error::ConversionError;
+        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if !crmkit_runtime::__private::pattern::identifier(value) {
+                return Err("doesn't match pattern \"^[A-Za-z][A-Za-z0-9_]*$\"".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for UpdateRecordSharingModuleApiName {
+        type Error = self::error::ConversionError;
+        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for UpdateRecordSharingModuleApiName {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for UpdateRecordSharingModuleApiName {
         fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
         where
             D: ::serde::Deserializer<'de>,
@@ -24284,6 +24577,137 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        pub struct ShareInput {
+            permission: ::std::result::Result<
+                ::std::option::Option<super::ShareInputPermission>,
+                ::std::string::String,
+            >,
+            share_related_records:
+                ::std::result::Result<::std::option::Option<bool>, ::std::string::String>,
+            user: ::std::result::Result<super::ShareUserRef, ::std::string::String>,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for ShareInput {
+            fn default() -> Self {
+                Self {
+                    permission: Ok(Default::default()),
+                    share_related_records: Ok(Default::default()),
+                    user: Err("no value supplied for user".to_string()),
+                    extra: Ok(Default::default()),
+                }
+            }
+        }
+        impl ShareInput {
+            pub fn permission<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::ShareInputPermission>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.permission = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for permission: {e}"));
+                self
+            }
+            pub fn share_related_records<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.share_related_records = value.try_into().map_err(|e| {
+                    format!("error converting supplied value for share_related_records: {e}")
+                });
+                self
+            }
+            pub fn user<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::ShareUserRef>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.user = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for user: {e}"));
+                self
+            }
+            pub fn extra<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                    >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.extra = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for extra: {e}"));
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<ShareInput> for super::ShareInput {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: ShareInput,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    permission: value.permission?,
+                    share_related_records: value.share_related_records?,
+                    user: value.user?,
+                    extra: value.extra?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::ShareInput> for ShareInput {
+            fn from(value: super::ShareInput) -> Self {
+                Self {
+                    permission: Ok(value.permission),
+                    share_related_records: Ok(value.share_related_records),
+                    user: Ok(value.user),
+                    extra: Ok(value.extra),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct ShareRequest {
+            share: ::std::result::Result<::std::vec::Vec<super::ShareInput>, ::std::string::String>,
+        }
+        impl ::std::default::Default for ShareRequest {
+            fn default() -> Self {
+                Self {
+                    share: Err("no value supplied for share".to_string()),
+                }
+            }
+        }
+        impl ShareRequest {
+            pub fn share<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::ShareInput>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.share = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for share: {e}"));
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<ShareRequest> for super::ShareRequest {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: ShareRequest,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    share: value.share?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::ShareRequest> for ShareRequest {
+            fn from(value: super::ShareRequest) -> Self {
+                Self {
+                    share: Ok(value.share),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
         pub struct ShareUser {
             full_name: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
@@ -24394,6 +24818,65 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        pub struct ShareUserRef {
+            id: ::std::result::Result<super::ZohoId, ::std::string::String>,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for ShareUserRef {
+            fn default() -> Self {
+                Self {
+                    id: Err("no value supplied for id".to_string()),
+                    extra: Ok(Default::default()),
+                }
+            }
+        }
+        impl ShareUserRef {
+            pub fn id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::ZohoId>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.id = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for id: {e}"));
+                self
+            }
+            pub fn extra<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                    >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.extra = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for extra: {e}"));
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<ShareUserRef> for super::ShareUserRef {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: ShareUserRef,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    id: value.id?,
+                    extra: value.extra?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::ShareUserRef> for ShareUserRef {
+            fn from(value: super::ShareUserRef) -> Self {
+                Self {
+                    id: Ok(value.id),
+                    extra: Ok(value.extra),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
         pub struct SharingDetails {
             share:
                 ::std::result::Result<::std::vec::Vec<super::RecordShare>, ::std::string::String>,
@@ -24464,6 +24947,125 @@ pub mod types {
                 Self {
                     share: Ok(value.share),
                     shareable_user: Ok(value.shareable_user),
+                    extra: Ok(value.extra),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct SharingRevokeResult {
+            share: ::std::result::Result<super::WriteOutcome, ::std::string::String>,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for SharingRevokeResult {
+            fn default() -> Self {
+                Self {
+                    share: Err("no value supplied for share".to_string()),
+                    extra: Ok(Default::default()),
+                }
+            }
+        }
+        impl SharingRevokeResult {
+            pub fn share<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::WriteOutcome>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.share = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for share: {e}"));
+                self
+            }
+            pub fn extra<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                    >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.extra = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for extra: {e}"));
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<SharingRevokeResult> for super::SharingRevokeResult {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: SharingRevokeResult,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    share: value.share?,
+                    extra: value.extra?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::SharingRevokeResult> for SharingRevokeResult {
+            fn from(value: super::SharingRevokeResult) -> Self {
+                Self {
+                    share: Ok(value.share),
+                    extra: Ok(value.extra),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct SharingWriteResult {
+            share:
+                ::std::result::Result<::std::vec::Vec<super::WriteOutcome>, ::std::string::String>,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for SharingWriteResult {
+            fn default() -> Self {
+                Self {
+                    share: Err("no value supplied for share".to_string()),
+                    extra: Ok(Default::default()),
+                }
+            }
+        }
+        impl SharingWriteResult {
+            pub fn share<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::WriteOutcome>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.share = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for share: {e}"));
+                self
+            }
+            pub fn extra<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                    >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.extra = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for extra: {e}"));
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<SharingWriteResult> for super::SharingWriteResult {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: SharingWriteResult,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    share: value.share?,
+                    extra: value.extra?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::SharingWriteResult> for SharingWriteResult {
+            fn from(value: super::SharingWriteResult) -> Self {
+                Self {
+                    share: Ok(value.share),
                     extra: Ok(value.extra),
                 }
             }
@@ -42924,6 +43526,121 @@ pub mod types {
             map.end()
         }
     }
+    impl<'de> ::serde::Deserialize<'de> for ShareInput {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            struct Visitor;
+            impl<'de> ::serde::de::Visitor<'de> for Visitor {
+                type Value = ShareInput;
+                fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                    f.write_str("an object ShareInput")
+                }
+                fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                    self,
+                    mut map: A,
+                ) -> ::std::result::Result<ShareInput, A::Error> {
+                    let mut extra = ::serde_json::Map::new();
+                    let mut f0: ::std::option::Option<::std::option::Option<ShareInputPermission>> =
+                        None;
+                    let mut f1: ::std::option::Option<::std::option::Option<bool>> = None;
+                    let mut f2: ::std::option::Option<ShareUserRef> = None;
+                    while let Some(key) =
+                        map.next_key::<crmkit_runtime::__private::open::Key<'de>>()?
+                    {
+                        match key.as_str() {
+                            "permission" => {
+                                if f0.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "permission",
+                                    ));
+                                }
+                                let value: ::std::option::Option<ShareInputPermission> =
+                                    map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra
+                                        .insert("permission".to_owned(), ::serde_json::Value::Null);
+                                }
+                                f0 = Some(value);
+                            }
+                            "share_related_records" => {
+                                if f1.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "share_related_records",
+                                    ));
+                                }
+                                let value: ::std::option::Option<bool> = map.next_value()?;
+                                if ::std::option::Option::is_none(&value) {
+                                    extra.insert(
+                                        "share_related_records".to_owned(),
+                                        ::serde_json::Value::Null,
+                                    );
+                                }
+                                f1 = Some(value);
+                            }
+                            "user" => {
+                                if f2.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "user",
+                                    ));
+                                }
+                                let value: ShareUserRef = map.next_value()?;
+                                f2 = Some(value);
+                            }
+                            _ => {
+                                let value: ::serde_json::Value = map.next_value()?;
+                                extra.insert(key.into_owned(), value);
+                            }
+                        }
+                    }
+                    Ok(ShareInput {
+                        permission: f0.unwrap_or_default(),
+                        share_related_records: f1.unwrap_or_default(),
+                        user: match f2 {
+                            Some(v) => v,
+                            None => {
+                                return Err(<A::Error as ::serde::de::Error>::missing_field(
+                                    "user",
+                                ));
+                            }
+                        },
+                        extra,
+                    })
+                }
+            }
+            deserializer.deserialize_map(Visitor)
+        }
+    }
+    impl ::serde::Serialize for ShareInput {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(None)?;
+            if !::std::option::Option::is_none(&self.permission) {
+                map.serialize_entry("permission", &self.permission)?;
+            }
+            if !::std::option::Option::is_none(&self.share_related_records) {
+                map.serialize_entry("share_related_records", &self.share_related_records)?;
+            }
+            map.serialize_entry("user", &self.user)?;
+            for (key, value) in &self.extra {
+                let typed = match key.as_str() {
+                    "permission" => !::std::option::Option::is_none(&self.permission),
+                    "share_related_records" => {
+                        !::std::option::Option::is_none(&self.share_related_records)
+                    }
+                    "user" => true,
+                    _ => false,
+                };
+                if !typed {
+                    map.serialize_entry(key, value)?;
+                }
+            }
+            map.end()
+        }
+    }
     impl<'de> ::serde::Deserialize<'de> for ShareUser {
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
@@ -43056,6 +43773,75 @@ pub mod types {
             map.end()
         }
     }
+    impl<'de> ::serde::Deserialize<'de> for ShareUserRef {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            struct Visitor;
+            impl<'de> ::serde::de::Visitor<'de> for Visitor {
+                type Value = ShareUserRef;
+                fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                    f.write_str("an object ShareUserRef")
+                }
+                fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                    self,
+                    mut map: A,
+                ) -> ::std::result::Result<ShareUserRef, A::Error> {
+                    let mut extra = ::serde_json::Map::new();
+                    let mut f0: ::std::option::Option<ZohoId> = None;
+                    while let Some(key) =
+                        map.next_key::<crmkit_runtime::__private::open::Key<'de>>()?
+                    {
+                        match key.as_str() {
+                            "id" => {
+                                if f0.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "id",
+                                    ));
+                                }
+                                let value: ZohoId = map.next_value()?;
+                                f0 = Some(value);
+                            }
+                            _ => {
+                                let value: ::serde_json::Value = map.next_value()?;
+                                extra.insert(key.into_owned(), value);
+                            }
+                        }
+                    }
+                    Ok(ShareUserRef {
+                        id: match f0 {
+                            Some(v) => v,
+                            None => {
+                                return Err(<A::Error as ::serde::de::Error>::missing_field("id"));
+                            }
+                        },
+                        extra,
+                    })
+                }
+            }
+            deserializer.deserialize_map(Visitor)
+        }
+    }
+    impl ::serde::Serialize for ShareUserRef {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(None)?;
+            map.serialize_entry("id", &self.id)?;
+            for (key, value) in &self.extra {
+                let typed = match key.as_str() {
+                    "id" => true,
+                    _ => false,
+                };
+                if !typed {
+                    map.serialize_entry(key, value)?;
+                }
+            }
+            map.end()
+        }
+    }
     impl<'de> ::serde::Deserialize<'de> for SharingDetails {
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
@@ -43140,6 +43926,148 @@ pub mod types {
                 let typed = match key.as_str() {
                     "share" => !::std::vec::Vec::is_empty(&self.share),
                     "shareable_user" => !::std::vec::Vec::is_empty(&self.shareable_user),
+                    _ => false,
+                };
+                if !typed {
+                    map.serialize_entry(key, value)?;
+                }
+            }
+            map.end()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for SharingRevokeResult {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            struct Visitor;
+            impl<'de> ::serde::de::Visitor<'de> for Visitor {
+                type Value = SharingRevokeResult;
+                fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                    f.write_str("an object SharingRevokeResult")
+                }
+                fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                    self,
+                    mut map: A,
+                ) -> ::std::result::Result<SharingRevokeResult, A::Error> {
+                    let mut extra = ::serde_json::Map::new();
+                    let mut f0: ::std::option::Option<WriteOutcome> = None;
+                    while let Some(key) =
+                        map.next_key::<crmkit_runtime::__private::open::Key<'de>>()?
+                    {
+                        match key.as_str() {
+                            "share" => {
+                                if f0.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "share",
+                                    ));
+                                }
+                                let value: WriteOutcome = map.next_value()?;
+                                f0 = Some(value);
+                            }
+                            _ => {
+                                let value: ::serde_json::Value = map.next_value()?;
+                                extra.insert(key.into_owned(), value);
+                            }
+                        }
+                    }
+                    Ok(SharingRevokeResult {
+                        share: match f0 {
+                            Some(v) => v,
+                            None => {
+                                return Err(<A::Error as ::serde::de::Error>::missing_field(
+                                    "share",
+                                ));
+                            }
+                        },
+                        extra,
+                    })
+                }
+            }
+            deserializer.deserialize_map(Visitor)
+        }
+    }
+    impl ::serde::Serialize for SharingRevokeResult {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(None)?;
+            map.serialize_entry("share", &self.share)?;
+            for (key, value) in &self.extra {
+                let typed = match key.as_str() {
+                    "share" => true,
+                    _ => false,
+                };
+                if !typed {
+                    map.serialize_entry(key, value)?;
+                }
+            }
+            map.end()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for SharingWriteResult {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            struct Visitor;
+            impl<'de> ::serde::de::Visitor<'de> for Visitor {
+                type Value = SharingWriteResult;
+                fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                    f.write_str("an object SharingWriteResult")
+                }
+                fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                    self,
+                    mut map: A,
+                ) -> ::std::result::Result<SharingWriteResult, A::Error> {
+                    let mut extra = ::serde_json::Map::new();
+                    let mut f0: ::std::option::Option<::std::vec::Vec<WriteOutcome>> = None;
+                    while let Some(key) =
+                        map.next_key::<crmkit_runtime::__private::open::Key<'de>>()?
+                    {
+                        match key.as_str() {
+                            "share" => {
+                                if f0.is_some() {
+                                    return Err(<A::Error as ::serde::de::Error>::duplicate_field(
+                                        "share",
+                                    ));
+                                }
+                                let value: ::std::vec::Vec<WriteOutcome> = map.next_value()?;
+                                f0 = Some(value);
+                            }
+                            _ => {
+                                let value: ::serde_json::Value = map.next_value()?;
+                                extra.insert(key.into_owned(), value);
+                            }
+                        }
+                    }
+                    Ok(SharingWriteResult {
+                        share: match f0 {
+                            Some(v) => v,
+                            None => {
+                                return Err(<A::Error as ::serde::de::Error>::missing_field(
+                                    "share",
+                                ));
+                            }
+                        },
+                        extra,
+                    })
+                }
+            }
+            deserializer.deserialize_map(Visitor)
+        }
+    }
+    impl ::serde::Serialize for SharingWriteResult {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            use ::serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(None)?;
+            map.serialize_entry("share", &self.share)?;
+            for (key, value) in &self.extra {
+                let typed = match key.as_str() {
+                    "share" => true,
                     _ => false,
                 };
                 if !typed {
@@ -47753,8 +48681,8 @@ pub mod types {
 /// - `204 No Content` (no body) answers a list with nothing in it; `304 Not Modified` (no
 ///   body) answers a GET sent with `If-Modified-Since` when nothing changed since.
 /// - Writes answer one outcome per submitted item, in order:
-///   `{"data": [{"code", "details", "message", "status"}]}` (`variables`, `tags`, `watch` or
-///   `users` instead of `data` for those resources). A batch can partly fail under HTTP 200,
+///   `{"data": [{"code", "details", "message", "status"}]}` (`variables`, `tags`, `watch`,
+///   `users` or `share` instead of `data` for those resources). A batch can partly fail under HTTP 200,
 ///   201 or 202: every entry must be checked (`status` is `success` or `error`; see
 ///   `x-crmkit-batch-outcomes`).
 /// - Errors (4xx/5xx): `{"code", "details", "message", "status": "error"}`.
@@ -48428,6 +49356,62 @@ pub trait ClientNotesExt {
     /// .await;
     /// ```
     fn delete_notes(&self) -> builder::DeleteNotes<'_>;
+    /// Update a note by its id
+    ///
+    /// Changes the title and/or content of the note named in the path, without its parent
+    /// record in the path (English v2 reference, "Update Notes": "To update a specific note:
+    /// https://www.zohoapis.com/crm/v2/Notes/{note_id}", whose curl sample is `PUT
+    /// /crm/v2/Notes/4150868000002975099`,
+    /// https://www.zoho.com/crm/developer/docs/api/v2/update-notes.html; the v2 SDKs'
+    /// `update_note`, `PUT /crm/v2/Notes/{id}`; the seed has only the record-scoped
+    /// `update_note`). Body as `update_note`: one entry; only `Note_Title` and `Note_Content`
+    /// can be changed (v7 reference). Supported modules (v2): the parent record may be of
+    /// Leads, Accounts, Contacts, Deals, Campaigns, Tasks, Cases, Events, Calls, Solutions,
+    /// Products, Vendors, Price Books, Quotes, Sales Orders, Purchase Orders, Invoices or a
+    /// custom module. Scope (v2): a module scope and a notes scope together, with the
+    /// operation type `ALL`, `WRITE` or `UPDATE`. Errors as `update_notes`.
+    ///
+    ///
+    /// Sends a `PUT` request to `/crm/v2/Notes/{note_id}`
+    ///
+    /// Arguments:
+    /// - `note_id`: Unique id of the note.
+    /// - `body`
+    /// ```text
+    /// let response = client.update_note_by_id()
+    /// .note_id(note_id)
+    /// .body(body)
+    /// .send()
+    /// .await;
+    /// ```
+    fn update_note_by_id(&self) -> builder::UpdateNoteById<'_>;
+    /// Delete a note by its id
+    ///
+    /// Deletes the note named in the path, without its parent record in the path (English v2
+    /// reference, "Delete Notes", whose first request URL is
+    /// `https://www.zohoapis.com/crm/v2/Notes/{note_id}`,
+    /// https://www.zoho.com/crm/developer/docs/api/v2/delete-notes.html; the v2 SDKs'
+    /// `delete_note`, `DELETE /crm/v2/Notes/{id}`; the seed has only the record-scoped
+    /// `delete_note` and `delete_notes`). Scope (v2): a module scope and a notes scope
+    /// together, with the operation type `ALL`, `WRITE` or `DELETE`. Answers one outcome in
+    /// `data` ("record deleted"); the reference states no success status (200 is assumed).
+    /// Errors the v7 reference lists (the v2 page's table was not reachable): 400
+    /// `INVALID_MODULE`, `INVALID_REQUEST_METHOD`, `AUTHORIZATION_FAILED`, `INVALID_DATA`
+    /// ("record not deleted": an invalid note id); 401 `OAUTH_SCOPE_MISMATCH`; 403
+    /// `NO_PERMISSION`; 404 `INVALID_URL_PATTERN`; 500 `INTERNAL_ERROR`.
+    ///
+    ///
+    /// Sends a `DELETE` request to `/crm/v2/Notes/{note_id}`
+    ///
+    /// Arguments:
+    /// - `note_id`: Unique id of the note.
+    /// ```text
+    /// let response = client.delete_note_by_id()
+    /// .note_id(note_id)
+    /// .send()
+    /// .await;
+    /// ```
+    fn delete_note_by_id(&self) -> builder::DeleteNoteById<'_>;
     /// List the notes of a record
     ///
     /// Returns the notes of one record ("获取指定备注数据", Get the notes of a specific
@@ -48539,6 +49523,12 @@ impl ClientNotesExt for Client {
     }
     fn delete_notes(&self) -> builder::DeleteNotes<'_> {
         builder::DeleteNotes::new(self)
+    }
+    fn update_note_by_id(&self) -> builder::UpdateNoteById<'_> {
+        builder::UpdateNoteById::new(self)
+    }
+    fn delete_note_by_id(&self) -> builder::DeleteNoteById<'_> {
+        builder::DeleteNoteById::new(self)
     }
     fn list_record_notes(&self) -> builder::ListRecordNotes<'_> {
         builder::ListRecordNotes::new(self)
@@ -49544,10 +50534,155 @@ pub trait ClientSharingExt {
     /// .await;
     /// ```
     fn get_record_sharing(&self) -> builder::GetRecordSharing<'_>;
+    /// Update the sharing of a record
+    ///
+    /// Replaces the sharing of a record: changes the permission and the sharing of related
+    /// records of the users in the body, and revokes the record from every user it was
+    /// shared with who is left out ("The system automatically revokes access to the record
+    /// for the users who are not mentioned in the JSON request body"; English v2 reference,
+    /// "Update Share Permissions",
+    /// https://www.zoho.com/crm/developer/docs/api/v2/update-share-permissions.html; the v2
+    /// SDKs' `update_share_permissions`, `PUT /crm/v2/{module}/{record_id}/actions/share`;
+    /// the seed has only `get_record_sharing`). The body is `share_record`'s (`user` and
+    /// `permission` are required in an update by the v2 SDKs). Supported modules as
+    /// `get_record_sharing`. Scope (v2): the module's `ZohoCRM.share.<module>.UPDATE` or
+    /// `ALL`. The v7 reference
+    /// (https://www.zoho.com/crm/developer/docs/api/v7/update-share-permissions.html) uses
+    /// `shared_with` and adds `type` and `notify`: later versions, not described here.
+    ///
+    /// Answers one outcome per entry in `share`; the reference states no success status (200
+    /// is assumed). Errors the copy of the v2 reference in Zoho's Recruit developer guide
+    /// lists (https://www.zoho.com/recruit/developer-guide/apiv2/update-share-permissions.html):
+    /// 401 `OAUTH_SCOPE_MISMATCH`, 404 `INVALID_URL_PATTERN`, 403 `INVALID_DATA`
+    /// (`ENTITY_ID_INVALID`), 200 `INVALID_DATA` ("Permission is invalid"); the v7 reference
+    /// answers the last two with 400 and adds 403 `SHARE_LIMIT_EXCEEDED`, `NO_PERMISSION`,
+    /// 400 `INVALID_REQUEST_METHOD`, `AUTHORIZATION_FAILED`, `INVALID_MODULE` and 500
+    /// `INTERNAL_ERROR`.
+    ///
+    ///
+    /// Sends a `PUT` request to `/crm/v2/{module_api_name}/{record_id}/actions/share`
+    ///
+    /// Arguments:
+    /// - `module_api_name`: API name of the module (`api_name` from `list_modules`), e.g. `Leads`, `Accounts`,
+    /// `Contacts`, `Deals`, `Price_Books`, `Sales_Orders`, or a custom module's API name.
+    /// API names start with a letter and hold letters, digits and underscores.
+    ///
+    /// - `record_id`: Unique id of the record.
+    /// - `body`
+    /// ```text
+    /// let response = client.update_record_sharing()
+    /// .module_api_name(module_api_name)
+    /// .record_id(record_id)
+    /// .body(body)
+    /// .send()
+    /// .await;
+    /// ```
+    fn update_record_sharing(&self) -> builder::UpdateRecordSharing<'_>;
+    /// Share a record
+    ///
+    /// Shares a record with other users of the organisation, each with a permission
+    /// (English v2 reference, "Share Records",
+    /// https://www.zoho.com/crm/developer/docs/api/v2/share-record.html; Zoho's "Kaizen #49 -
+    /// Share Records #API" post,
+    /// https://help.zoho.com/portal/en/community/topic/kaizen-49-share-records-api, with v2
+    /// URLs; the v2 SDKs' `share_record`, `POST /crm/v2/{module}/{record_id}/actions/share`;
+    /// the seed has only `get_record_sharing`). Body: `share`, one entry per user, at most 10
+    /// (the v2 page: "A record can be shared only with 10 users"; the v2 SDKs'
+    /// `share_records.BodyWrapper.share`, `min-length: 1`, `max-length: 10`): `user` (`{id}`,
+    /// mandatory), `share_related_records` (default `false`) and `permission`
+    /// (`full_access`, the default, `read_only` or `read_write`; optional in Kaizen #49,
+    /// required by the v2 SDKs). A user can be given a record only if they are a confirmed,
+    /// active user, cannot see the record yet and can access the module; records of
+    /// Activities and linking modules cannot be shared directly (v2 page). Supported modules
+    /// as `get_record_sharing`. Scope (v2): the module's `ZohoCRM.share.<module>.CREATE` or
+    /// `ALL`, or `ZohoCRM.share.ALL`. The v7 reference
+    /// (https://www.zoho.com/crm/developer/docs/api/v7/share-record.html) shares with users,
+    /// groups and roles through `shared_with: {id, type}` and adds `type` (`public` or
+    /// `private`), `notify_shared_members` and `notify_on_completion`: later versions, not
+    /// described here.
+    ///
+    /// Answers one outcome per entry in `share` ("record will be shared successfully"); the
+    /// reference states no success status (200 is assumed). Errors the v7 reference lists
+    /// (the v2 page's table was not reachable): 400 `INVALID_DATA` (`ENTITY_ID_INVALID`: a
+    /// record id of another module; an invalid `permission`; "record is already visible to
+    /// the user"; "cannot share to the user"), `INVALID_REQUEST_METHOD`,
+    /// `AUTHORIZATION_FAILED`, `INVALID_MODULE`, `CANNOT_PROCESS` ("Scheduler is running"),
+    /// `MANDATORY_NOT_FOUND`; 401 `OAUTH_SCOPE_MISMATCH` (also for Events, Calls, Tasks and
+    /// linking modules); 403 `LIMIT_EXCEEDED` (the sharing limit), `NO_PERMISSION`; 404
+    /// `INVALID_URL_PATTERN`; 500 `INTERNAL_ERROR`. The v2 SDKs' codes add
+    /// `SHARE_LIMIT_EXCEEDED` ("Cannot share a record to more than 10 users.") and
+    /// `DUPLICATE_DATA`.
+    ///
+    ///
+    /// Sends a `POST` request to `/crm/v2/{module_api_name}/{record_id}/actions/share`
+    ///
+    /// Arguments:
+    /// - `module_api_name`: API name of the module (`api_name` from `list_modules`), e.g. `Leads`, `Accounts`,
+    /// `Contacts`, `Deals`, `Price_Books`, `Sales_Orders`, or a custom module's API name.
+    /// API names start with a letter and hold letters, digits and underscores.
+    ///
+    /// - `record_id`: Unique id of the record.
+    /// - `body`
+    /// ```text
+    /// let response = client.share_record()
+    /// .module_api_name(module_api_name)
+    /// .record_id(record_id)
+    /// .body(body)
+    /// .send()
+    /// .await;
+    /// ```
+    fn share_record(&self) -> builder::ShareRecord<'_>;
+    /// Revoke the sharing of a record
+    ///
+    /// Revokes a record from every user it was shared with, one record per call (the copy of
+    /// the English v2 reference's "Revoke Shared Records" in Zoho's Recruit developer guide,
+    /// https://www.zoho.com/recruit/developer-guide/apiv2/revoke-shared-record.html, with v2
+    /// URLs; the CRM v2 page itself was not reachable; the v2 SDKs' `revoke_shared_record`,
+    /// `DELETE /crm/v2/{module}/{record_id}/actions/share`; the v7 reference,
+    /// https://www.zoho.com/crm/developer/docs/api/v7/revoke-shared-record.html; the seed has
+    /// only `get_record_sharing`). Supported modules as `get_record_sharing`. Scope: the
+    /// module's `ZohoCRM.share.<module>.DELETE` or `ALL`.
+    ///
+    /// Answers one outcome, as an object (not a list) in `share`: `{"share": {"code":
+    /// "SUCCESS", "details": {"id"}, "message": "Sharing Revoked", "status": "success"}}`
+    /// (the v2 SDKs' `share_records.DeleteActionWrapper`); the reference states no success
+    /// status (200 is assumed). As the answer is no list of outcomes, the operation has no
+    /// `x-crmkit-batch`. Errors the Recruit copy lists: 401 `OAUTH_SCOPE_MISMATCH`, 404
+    /// `INVALID_URL_PATTERN`, 403 `INVALID_DATA` (`ENTITY_ID_INVALID`), 400 `BAD_REQUEST`
+    /// ("No sharing through this record is available to revoke."); the v7 reference answers
+    /// `INVALID_DATA` with 400 and adds 403 `NO_PERMISSION`, 400 `INVALID_REQUEST_METHOD`,
+    /// `AUTHORIZATION_FAILED`, `INVALID_MODULE` and 500 `INTERNAL_ERROR`.
+    ///
+    ///
+    /// Sends a `DELETE` request to `/crm/v2/{module_api_name}/{record_id}/actions/share`
+    ///
+    /// Arguments:
+    /// - `module_api_name`: API name of the module (`api_name` from `list_modules`), e.g. `Leads`, `Accounts`,
+    /// `Contacts`, `Deals`, `Price_Books`, `Sales_Orders`, or a custom module's API name.
+    /// API names start with a letter and hold letters, digits and underscores.
+    ///
+    /// - `record_id`: Unique id of the record.
+    /// ```text
+    /// let response = client.revoke_record_sharing()
+    /// .module_api_name(module_api_name)
+    /// .record_id(record_id)
+    /// .send()
+    /// .await;
+    /// ```
+    fn revoke_record_sharing(&self) -> builder::RevokeRecordSharing<'_>;
 }
 impl ClientSharingExt for Client {
     fn get_record_sharing(&self) -> builder::GetRecordSharing<'_> {
         builder::GetRecordSharing::new(self)
+    }
+    fn update_record_sharing(&self) -> builder::UpdateRecordSharing<'_> {
+        builder::UpdateRecordSharing::new(self)
+    }
+    fn share_record(&self) -> builder::ShareRecord<'_> {
+        builder::ShareRecord::new(self)
+    }
+    fn revoke_record_sharing(&self) -> builder::RevokeRecordSharing<'_> {
+        builder::RevokeRecordSharing::new(self)
     }
 }
 ///Tags of a module and the tags on records ("标签 API").
@@ -50016,6 +51151,30 @@ impl ClientUsersExt for Client {
 }
 ///Organisation variables and variable groups ("变量 API").
 pub trait ClientVariablesExt {
+    /// List variable groups
+    ///
+    /// Returns every variable group of the organisation as a `variable_groups` list, each
+    /// with `display_label`, `api_name`, `name`, `description` and `id` (the v2 SDKs'
+    /// `get_variable_groups`, `GET /crm/v2/settings/variable_groups`, answered by the same
+    /// `variable_groups.ResponseWrapper` as one group; their sample "Get All Variable
+    /// Groups", https://www.zoho.com/crm/developer/docs/nodejs-sdk/variable-groups-samples.html;
+    /// the China edition's v2 table of contents lists it as "获取变量组",
+    /// https://zoho.com.cn/crm/help/api/v2/index.html; the v7 reference,
+    /// https://www.zoho.com/crm/developer/docs/api/v7/get-variable-group.html, documents both
+    /// URLs on one page, "Get Variable Groups"). The seed has only `get_variable_group`. Scope
+    /// as `get_variable_group`. Errors the v7 reference lists: 400 `INVALID_REQUEST_METHOD`,
+    /// `AUTHORIZATION_FAILED`; 401 `OAUTH_SCOPE_MISMATCH`; 403 `NO_PERMISSION`; 404
+    /// `INVALID_URL_PATTERN`; 500 `INTERNAL_ERROR`.
+    ///
+    ///
+    /// Sends a `GET` request to `/crm/v2/settings/variable_groups`
+    ///
+    /// ```text
+    /// let response = client.list_variable_groups()
+    /// .send()
+    /// .await;
+    /// ```
+    fn list_variable_groups(&self) -> builder::ListVariableGroups<'_>;
     /// Get a variable group
     ///
     /// Returns one variable group ("获取变量组数据", Get variable group data) as a one-entry
@@ -50166,6 +51325,9 @@ pub trait ClientVariablesExt {
     fn delete_variable(&self) -> builder::DeleteVariable<'_>;
 }
 impl ClientVariablesExt for Client {
+    fn list_variable_groups(&self) -> builder::ListVariableGroups<'_> {
+        builder::ListVariableGroups::new(self)
+    }
     fn get_variable_group(&self) -> builder::GetVariableGroup<'_> {
         builder::GetVariableGroup::new(self)
     }
@@ -50954,6 +52116,222 @@ pub mod builder {
         )> {
             const OPERATION: crmkit_runtime::Operation = crmkit_runtime::Operation {
                 id: "delete_notes",
+                idempotent: true,
+                batch: Some(crmkit_runtime::pipeline::Batch {
+                    items: "data",
+                    status: "status",
+                    success: "success",
+                }),
+                credits: crmkit_runtime::pipeline::credits::Credits::ONE,
+            };
+            let (client, request) = self
+                .request()
+                .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
+            client.inner.send_partial(request, &OPERATION).await
+        }
+    }
+    /// Builder for [`ClientNotesExt::update_note_by_id`]
+    ///
+    /// [`ClientNotesExt::update_note_by_id`]: super::ClientNotesExt::update_note_by_id
+    #[derive(Debug, Clone)]
+    #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
+    pub struct UpdateNoteById<'a> {
+        client: &'a super::Client,
+        note_id: Result<types::ZohoId, String>,
+        body: Result<types::builder::NoteUpdateRequest, String>,
+    }
+    impl<'a> UpdateNoteById<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                note_id: Err("note_id was not initialized".to_string()),
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn note_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::ZohoId>,
+        {
+            self.note_id = value
+                .try_into()
+                .map_err(|_| "conversion to `ZohoId` for note_id failed".to_string());
+            self
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::NoteUpdateRequest>,
+            <V as std::convert::TryInto<types::NoteUpdateRequest>>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| format!("conversion to `NoteUpdateRequest` for body failed: {}", s));
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                    types::builder::NoteUpdateRequest,
+                ) -> types::builder::NoteUpdateRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        fn request(
+            self,
+        ) -> ::std::result::Result<
+            (&'a super::Client, ::reqwest::Request),
+            Error<types::ErrorResponse>,
+        > {
+            let Self {
+                client,
+                note_id,
+                body,
+            } = self;
+            let note_id = note_id.map_err(Error::InvalidRequest)?;
+            let body = body
+                .and_then(|v| types::NoteUpdateRequest::try_from(v).map_err(|e| e.to_string()))
+                .map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/crm/v2/Notes/{}",
+                client.baseurl,
+                encode_path(&note_id.to_string()),
+            );
+            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .put(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            Ok((client, request))
+        }
+        /// Sends the request through crmkit's pipeline (limits, credentials, retries, classification) and returns the decoded answer, or `Error::PartialFailure` when any item of the batch failed (see `send_partial`).
+        pub async fn send(
+            self,
+        ) -> crmkit_runtime::Result<crmkit_runtime::Response<types::WriteResult>> {
+            const OPERATION: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                id: "update_note_by_id",
+                idempotent: true,
+                batch: Some(crmkit_runtime::pipeline::Batch {
+                    items: "data",
+                    status: "status",
+                    success: "success",
+                }),
+                credits: crmkit_runtime::pipeline::credits::Credits::ONE,
+            };
+            let (client, request) = self
+                .request()
+                .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
+            client.inner.send_batch(request, &OPERATION).await
+        }
+        /// Like [`send`](Self::send), but a partly failed batch is not an error: the decoded answer comes with the `PartialFailure` (every failed item), if any.
+        pub async fn send_partial(
+            self,
+        ) -> crmkit_runtime::Result<(
+            crmkit_runtime::Response<types::WriteResult>,
+            ::std::option::Option<crmkit_runtime::PartialFailure>,
+        )> {
+            const OPERATION: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                id: "update_note_by_id",
+                idempotent: true,
+                batch: Some(crmkit_runtime::pipeline::Batch {
+                    items: "data",
+                    status: "status",
+                    success: "success",
+                }),
+                credits: crmkit_runtime::pipeline::credits::Credits::ONE,
+            };
+            let (client, request) = self
+                .request()
+                .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
+            client.inner.send_partial(request, &OPERATION).await
+        }
+    }
+    /// Builder for [`ClientNotesExt::delete_note_by_id`]
+    ///
+    /// [`ClientNotesExt::delete_note_by_id`]: super::ClientNotesExt::delete_note_by_id
+    #[derive(Debug, Clone)]
+    #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
+    pub struct DeleteNoteById<'a> {
+        client: &'a super::Client,
+        note_id: Result<types::ZohoId, String>,
+    }
+    impl<'a> DeleteNoteById<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                note_id: Err("note_id was not initialized".to_string()),
+            }
+        }
+        pub fn note_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::ZohoId>,
+        {
+            self.note_id = value
+                .try_into()
+                .map_err(|_| "conversion to `ZohoId` for note_id failed".to_string());
+            self
+        }
+        fn request(
+            self,
+        ) -> ::std::result::Result<
+            (&'a super::Client, ::reqwest::Request),
+            Error<types::ErrorResponse>,
+        > {
+            let Self { client, note_id } = self;
+            let note_id = note_id.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/crm/v2/Notes/{}",
+                client.baseurl,
+                encode_path(&note_id.to_string()),
+            );
+            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .delete(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .headers(header_map)
+                .build()?;
+            Ok((client, request))
+        }
+        /// Sends the request through crmkit's pipeline (limits, credentials, retries, classification) and returns the decoded answer, or `Error::PartialFailure` when any item of the batch failed (see `send_partial`).
+        pub async fn send(
+            self,
+        ) -> crmkit_runtime::Result<crmkit_runtime::Response<types::WriteResult>> {
+            const OPERATION: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                id: "delete_note_by_id",
+                idempotent: true,
+                batch: Some(crmkit_runtime::pipeline::Batch {
+                    items: "data",
+                    status: "status",
+                    success: "success",
+                }),
+                credits: crmkit_runtime::pipeline::credits::Credits::ONE,
+            };
+            let (client, request) = self
+                .request()
+                .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
+            client.inner.send_batch(request, &OPERATION).await
+        }
+        /// Like [`send`](Self::send), but a partly failed batch is not an error: the decoded answer comes with the `PartialFailure` (every failed item), if any.
+        pub async fn send_partial(
+            self,
+        ) -> crmkit_runtime::Result<(
+            crmkit_runtime::Response<types::WriteResult>,
+            ::std::option::Option<crmkit_runtime::PartialFailure>,
+        )> {
+            const OPERATION: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                id: "delete_note_by_id",
                 idempotent: true,
                 batch: Some(crmkit_runtime::pipeline::Batch {
                     items: "data",
@@ -53227,6 +54605,55 @@ pub mod builder {
         ) -> crmkit_runtime::Result<crmkit_runtime::Response<types::TagRecordCount>> {
             const OPERATION: crmkit_runtime::Operation = crmkit_runtime::Operation {
                 id: "get_tag_records_count",
+                idempotent: true,
+                batch: None,
+                credits: crmkit_runtime::pipeline::credits::Credits::ONE,
+            };
+            let (client, request) = self
+                .request()
+                .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
+            client.inner.send_json(request, &OPERATION).await
+        }
+    }
+    /// Builder for [`ClientVariablesExt::list_variable_groups`]
+    ///
+    /// [`ClientVariablesExt::list_variable_groups`]: super::ClientVariablesExt::list_variable_groups
+    #[derive(Debug, Clone)]
+    #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
+    pub struct ListVariableGroups<'a> {
+        client: &'a super::Client,
+    }
+    impl<'a> ListVariableGroups<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self { client: client }
+        }
+        fn request(
+            self,
+        ) -> ::std::result::Result<
+            (&'a super::Client, ::reqwest::Request),
+            Error<types::ErrorResponse>,
+        > {
+            let Self { client } = self;
+            let url = format!("{}/crm/v2/settings/variable_groups", client.baseurl,);
+            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .headers(header_map)
+                .build()?;
+            Ok((client, request))
+        }
+        /// Sends the request through crmkit's pipeline (limits, credentials, retries, classification) and returns the decoded answer.
+        pub async fn send(
+            self,
+        ) -> crmkit_runtime::Result<crmkit_runtime::Response<types::VariableGroupList>> {
+            const OPERATION: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                id: "list_variable_groups",
                 idempotent: true,
                 batch: None,
                 credits: crmkit_runtime::pipeline::credits::Credits::ONE,
@@ -58374,6 +59801,362 @@ pub mod builder {
             client.inner.send_json(request, &OPERATION).await
         }
     }
+    /// Builder for [`ClientSharingExt::update_record_sharing`]
+    ///
+    /// [`ClientSharingExt::update_record_sharing`]: super::ClientSharingExt::update_record_sharing
+    #[derive(Debug, Clone)]
+    #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
+    pub struct UpdateRecordSharing<'a> {
+        client: &'a super::Client,
+        module_api_name: Result<types::UpdateRecordSharingModuleApiName, String>,
+        record_id: Result<types::ZohoId, String>,
+        body: Result<types::builder::ShareRequest, String>,
+    }
+    impl<'a> UpdateRecordSharing<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                module_api_name: Err("module_api_name was not initialized".to_string()),
+                record_id: Err("record_id was not initialized".to_string()),
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn module_api_name<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::UpdateRecordSharingModuleApiName>,
+        {
+            self.module_api_name = value.try_into().map_err(|_| {
+                "conversion to `UpdateRecordSharingModuleApiName` for module_api_name failed"
+                    .to_string()
+            });
+            self
+        }
+        pub fn record_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::ZohoId>,
+        {
+            self.record_id = value
+                .try_into()
+                .map_err(|_| "conversion to `ZohoId` for record_id failed".to_string());
+            self
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::ShareRequest>,
+            <V as std::convert::TryInto<types::ShareRequest>>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| format!("conversion to `ShareRequest` for body failed: {}", s));
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(types::builder::ShareRequest) -> types::builder::ShareRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        fn request(
+            self,
+        ) -> ::std::result::Result<
+            (&'a super::Client, ::reqwest::Request),
+            Error<types::ErrorResponse>,
+        > {
+            let Self {
+                client,
+                module_api_name,
+                record_id,
+                body,
+            } = self;
+            let module_api_name = module_api_name.map_err(Error::InvalidRequest)?;
+            let record_id = record_id.map_err(Error::InvalidRequest)?;
+            let body = body
+                .and_then(|v| types::ShareRequest::try_from(v).map_err(|e| e.to_string()))
+                .map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/crm/v2/{}/{}/actions/share",
+                client.baseurl,
+                encode_path(&module_api_name.to_string()),
+                encode_path(&record_id.to_string()),
+            );
+            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .put(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            Ok((client, request))
+        }
+        /// Sends the request through crmkit's pipeline (limits, credentials, retries, classification) and returns the decoded answer, or `Error::PartialFailure` when any item of the batch failed (see `send_partial`).
+        pub async fn send(
+            self,
+        ) -> crmkit_runtime::Result<crmkit_runtime::Response<types::SharingWriteResult>> {
+            const OPERATION: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                id: "update_record_sharing",
+                idempotent: true,
+                batch: Some(crmkit_runtime::pipeline::Batch {
+                    items: "share",
+                    status: "status",
+                    success: "success",
+                }),
+                credits: crmkit_runtime::pipeline::credits::Credits::ONE,
+            };
+            let (client, request) = self
+                .request()
+                .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
+            client.inner.send_batch(request, &OPERATION).await
+        }
+        /// Like [`send`](Self::send), but a partly failed batch is not an error: the decoded answer comes with the `PartialFailure` (every failed item), if any.
+        pub async fn send_partial(
+            self,
+        ) -> crmkit_runtime::Result<(
+            crmkit_runtime::Response<types::SharingWriteResult>,
+            ::std::option::Option<crmkit_runtime::PartialFailure>,
+        )> {
+            const OPERATION: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                id: "update_record_sharing",
+                idempotent: true,
+                batch: Some(crmkit_runtime::pipeline::Batch {
+                    items: "share",
+                    status: "status",
+                    success: "success",
+                }),
+                credits: crmkit_runtime::pipeline::credits::Credits::ONE,
+            };
+            let (client, request) = self
+                .request()
+                .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
+            client.inner.send_partial(request, &OPERATION).await
+        }
+    }
+    /// Builder for [`ClientSharingExt::share_record`]
+    ///
+    /// [`ClientSharingExt::share_record`]: super::ClientSharingExt::share_record
+    #[derive(Debug, Clone)]
+    #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
+    pub struct ShareRecord<'a> {
+        client: &'a super::Client,
+        module_api_name: Result<types::ShareRecordModuleApiName, String>,
+        record_id: Result<types::ZohoId, String>,
+        body: Result<types::builder::ShareRequest, String>,
+    }
+    impl<'a> ShareRecord<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                module_api_name: Err("module_api_name was not initialized".to_string()),
+                record_id: Err("record_id was not initialized".to_string()),
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn module_api_name<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::ShareRecordModuleApiName>,
+        {
+            self.module_api_name = value.try_into().map_err(|_| {
+                "conversion to `ShareRecordModuleApiName` for module_api_name failed".to_string()
+            });
+            self
+        }
+        pub fn record_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::ZohoId>,
+        {
+            self.record_id = value
+                .try_into()
+                .map_err(|_| "conversion to `ZohoId` for record_id failed".to_string());
+            self
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::ShareRequest>,
+            <V as std::convert::TryInto<types::ShareRequest>>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| format!("conversion to `ShareRequest` for body failed: {}", s));
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(types::builder::ShareRequest) -> types::builder::ShareRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        fn request(
+            self,
+        ) -> ::std::result::Result<
+            (&'a super::Client, ::reqwest::Request),
+            Error<types::ErrorResponse>,
+        > {
+            let Self {
+                client,
+                module_api_name,
+                record_id,
+                body,
+            } = self;
+            let module_api_name = module_api_name.map_err(Error::InvalidRequest)?;
+            let record_id = record_id.map_err(Error::InvalidRequest)?;
+            let body = body
+                .and_then(|v| types::ShareRequest::try_from(v).map_err(|e| e.to_string()))
+                .map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/crm/v2/{}/{}/actions/share",
+                client.baseurl,
+                encode_path(&module_api_name.to_string()),
+                encode_path(&record_id.to_string()),
+            );
+            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            Ok((client, request))
+        }
+        /// Sends the request through crmkit's pipeline (limits, credentials, retries, classification) and returns the decoded answer, or `Error::PartialFailure` when any item of the batch failed (see `send_partial`).
+        pub async fn send(
+            self,
+        ) -> crmkit_runtime::Result<crmkit_runtime::Response<types::SharingWriteResult>> {
+            const OPERATION: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                id: "share_record",
+                idempotent: false,
+                batch: Some(crmkit_runtime::pipeline::Batch {
+                    items: "share",
+                    status: "status",
+                    success: "success",
+                }),
+                credits: crmkit_runtime::pipeline::credits::Credits::ONE,
+            };
+            let (client, request) = self
+                .request()
+                .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
+            client.inner.send_batch(request, &OPERATION).await
+        }
+        /// Like [`send`](Self::send), but a partly failed batch is not an error: the decoded answer comes with the `PartialFailure` (every failed item), if any.
+        pub async fn send_partial(
+            self,
+        ) -> crmkit_runtime::Result<(
+            crmkit_runtime::Response<types::SharingWriteResult>,
+            ::std::option::Option<crmkit_runtime::PartialFailure>,
+        )> {
+            const OPERATION: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                id: "share_record",
+                idempotent: false,
+                batch: Some(crmkit_runtime::pipeline::Batch {
+                    items: "share",
+                    status: "status",
+                    success: "success",
+                }),
+                credits: crmkit_runtime::pipeline::credits::Credits::ONE,
+            };
+            let (client, request) = self
+                .request()
+                .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
+            client.inner.send_partial(request, &OPERATION).await
+        }
+    }
+    /// Builder for [`ClientSharingExt::revoke_record_sharing`]
+    ///
+    /// [`ClientSharingExt::revoke_record_sharing`]: super::ClientSharingExt::revoke_record_sharing
+    #[derive(Debug, Clone)]
+    #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
+    pub struct RevokeRecordSharing<'a> {
+        client: &'a super::Client,
+        module_api_name: Result<types::RevokeRecordSharingModuleApiName, String>,
+        record_id: Result<types::ZohoId, String>,
+    }
+    impl<'a> RevokeRecordSharing<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                module_api_name: Err("module_api_name was not initialized".to_string()),
+                record_id: Err("record_id was not initialized".to_string()),
+            }
+        }
+        pub fn module_api_name<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::RevokeRecordSharingModuleApiName>,
+        {
+            self.module_api_name = value.try_into().map_err(|_| {
+                "conversion to `RevokeRecordSharingModuleApiName` for module_api_name failed"
+                    .to_string()
+            });
+            self
+        }
+        pub fn record_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::ZohoId>,
+        {
+            self.record_id = value
+                .try_into()
+                .map_err(|_| "conversion to `ZohoId` for record_id failed".to_string());
+            self
+        }
+        fn request(
+            self,
+        ) -> ::std::result::Result<
+            (&'a super::Client, ::reqwest::Request),
+            Error<types::ErrorResponse>,
+        > {
+            let Self {
+                client,
+                module_api_name,
+                record_id,
+            } = self;
+            let module_api_name = module_api_name.map_err(Error::InvalidRequest)?;
+            let record_id = record_id.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/crm/v2/{}/{}/actions/share",
+                client.baseurl,
+                encode_path(&module_api_name.to_string()),
+                encode_path(&record_id.to_string()),
+            );
+            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .delete(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .headers(header_map)
+                .build()?;
+            Ok((client, request))
+        }
+        /// Sends the request through crmkit's pipeline (limits, credentials, retries, classification) and returns the decoded answer.
+        pub async fn send(
+            self,
+        ) -> crmkit_runtime::Result<crmkit_runtime::Response<types::SharingRevokeResult>> {
+            const OPERATION: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                id: "revoke_record_sharing",
+                idempotent: true,
+                batch: None,
+                credits: crmkit_runtime::pipeline::credits::Credits::ONE,
+            };
+            let (client, request) = self
+                .request()
+                .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
+            client.inner.send_json(request, &OPERATION).await
+        }
+    }
     /// Builder for [`ClientPhotosExt::download_record_photo`]
     ///
     /// [`ClientPhotosExt::download_record_photo`]: super::ClientPhotosExt::download_record_photo
@@ -59248,6 +61031,8 @@ pub mod __fuzz {
         "update_notes",
         "create_notes",
         "delete_notes",
+        "update_note_by_id",
+        "delete_note_by_id",
         "get_notification_details",
         "update_notification_details",
         "enable_notifications",
@@ -59274,6 +61059,7 @@ pub mod __fuzz {
         "delete_tag",
         "merge_tags",
         "get_tag_records_count",
+        "list_variable_groups",
         "get_variable_group",
         "list_variables",
         "update_variables",
@@ -59314,6 +61100,9 @@ pub mod __fuzz {
         "update_blueprint",
         "remove_tags_from_record",
         "get_record_sharing",
+        "update_record_sharing",
+        "share_record",
+        "revoke_record_sharing",
         "download_record_photo",
         "delete_record_photo",
         "list_related_records",
@@ -59428,6 +61217,36 @@ pub mod __fuzz {
             "delete_notes" => {
                 const OP: crmkit_runtime::Operation = crmkit_runtime::Operation {
                     id: "delete_notes",
+                    idempotent: true,
+                    batch: Some(crmkit_runtime::pipeline::Batch {
+                        items: "data",
+                        status: "status",
+                        success: "success",
+                    }),
+                    credits: crmkit_runtime::pipeline::credits::Credits::ONE,
+                };
+                crmkit_runtime::__private::fuzz::decode::<P, types::WriteResult>(
+                    profile, &OP, status, body, true,
+                )
+            }
+            "update_note_by_id" => {
+                const OP: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                    id: "update_note_by_id",
+                    idempotent: true,
+                    batch: Some(crmkit_runtime::pipeline::Batch {
+                        items: "data",
+                        status: "status",
+                        success: "success",
+                    }),
+                    credits: crmkit_runtime::pipeline::credits::Credits::ONE,
+                };
+                crmkit_runtime::__private::fuzz::decode::<P, types::WriteResult>(
+                    profile, &OP, status, body, true,
+                )
+            }
+            "delete_note_by_id" => {
+                const OP: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                    id: "delete_note_by_id",
                     idempotent: true,
                     batch: Some(crmkit_runtime::pipeline::Batch {
                         items: "data",
@@ -59759,6 +61578,17 @@ pub mod __fuzz {
                     credits: crmkit_runtime::pipeline::credits::Credits::ONE,
                 };
                 crmkit_runtime::__private::fuzz::decode::<P, types::TagRecordCount>(
+                    profile, &OP, status, body, true,
+                )
+            }
+            "list_variable_groups" => {
+                const OP: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                    id: "list_variable_groups",
+                    idempotent: true,
+                    batch: None,
+                    credits: crmkit_runtime::pipeline::credits::Credits::ONE,
+                };
+                crmkit_runtime::__private::fuzz::decode::<P, types::VariableGroupList>(
                     profile, &OP, status, body, true,
                 )
             }
@@ -60336,6 +62166,47 @@ pub mod __fuzz {
                     credits: crmkit_runtime::pipeline::credits::Credits::ONE,
                 };
                 crmkit_runtime::__private::fuzz::decode::<P, types::SharingDetails>(
+                    profile, &OP, status, body, true,
+                )
+            }
+            "update_record_sharing" => {
+                const OP: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                    id: "update_record_sharing",
+                    idempotent: true,
+                    batch: Some(crmkit_runtime::pipeline::Batch {
+                        items: "share",
+                        status: "status",
+                        success: "success",
+                    }),
+                    credits: crmkit_runtime::pipeline::credits::Credits::ONE,
+                };
+                crmkit_runtime::__private::fuzz::decode::<P, types::SharingWriteResult>(
+                    profile, &OP, status, body, true,
+                )
+            }
+            "share_record" => {
+                const OP: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                    id: "share_record",
+                    idempotent: false,
+                    batch: Some(crmkit_runtime::pipeline::Batch {
+                        items: "share",
+                        status: "status",
+                        success: "success",
+                    }),
+                    credits: crmkit_runtime::pipeline::credits::Credits::ONE,
+                };
+                crmkit_runtime::__private::fuzz::decode::<P, types::SharingWriteResult>(
+                    profile, &OP, status, body, true,
+                )
+            }
+            "revoke_record_sharing" => {
+                const OP: crmkit_runtime::Operation = crmkit_runtime::Operation {
+                    id: "revoke_record_sharing",
+                    idempotent: true,
+                    batch: None,
+                    credits: crmkit_runtime::pipeline::credits::Credits::ONE,
+                };
+                crmkit_runtime::__private::fuzz::decode::<P, types::SharingRevokeResult>(
                     profile, &OP, status, body, true,
                 )
             }

@@ -48,6 +48,8 @@ fn check(schema: &str, label: &str, value: &Value, round_trip: bool) {
         RelatedListList,
         RoleList,
         SharingDetails,
+        SharingRevokeResult,
+        SharingWriteResult,
         TagList,
         TagRecordCount,
         TagDeleteResult,

@@ -21,6 +21,8 @@ impl Cli {
             CliCommand::UpdateNotes => Self::cli_update_notes(),
             CliCommand::CreateNotes => Self::cli_create_notes(),
             CliCommand::DeleteNotes => Self::cli_delete_notes(),
+            CliCommand::UpdateNoteById => Self::cli_update_note_by_id(),
+            CliCommand::DeleteNoteById => Self::cli_delete_note_by_id(),
             CliCommand::GetNotificationDetails => Self::cli_get_notification_details(),
             CliCommand::UpdateNotificationDetails => Self::cli_update_notification_details(),
             CliCommand::EnableNotifications => Self::cli_enable_notifications(),
@@ -47,6 +49,7 @@ impl Cli {
             CliCommand::DeleteTag => Self::cli_delete_tag(),
             CliCommand::MergeTags => Self::cli_merge_tags(),
             CliCommand::GetTagRecordsCount => Self::cli_get_tag_records_count(),
+            CliCommand::ListVariableGroups => Self::cli_list_variable_groups(),
             CliCommand::GetVariableGroup => Self::cli_get_variable_group(),
             CliCommand::ListVariables => Self::cli_list_variables(),
             CliCommand::UpdateVariables => Self::cli_update_variables(),
@@ -87,6 +90,9 @@ impl Cli {
             CliCommand::UpdateBlueprint => Self::cli_update_blueprint(),
             CliCommand::RemoveTagsFromRecord => Self::cli_remove_tags_from_record(),
             CliCommand::GetRecordSharing => Self::cli_get_record_sharing(),
+            CliCommand::UpdateRecordSharing => Self::cli_update_record_sharing(),
+            CliCommand::ShareRecord => Self::cli_share_record(),
+            CliCommand::RevokeRecordSharing => Self::cli_revoke_record_sharing(),
             CliCommand::DownloadRecordPhoto => Self::cli_download_record_photo(),
             CliCommand::DeleteRecordPhoto => Self::cli_delete_record_photo(),
             CliCommand::ListRelatedRecords => Self::cli_list_related_records(),
@@ -227,6 +233,35 @@ impl Cli {
             .about("Delete notes")
             .long_about(
                 "Delete notes\n\nDeletes several notes at once (\"删除备注\", Delete notes), named by `ids`. The seed\nlabels the method `POST` but its sample request sends `-X DELETE`, as the English\nreference does; `DELETE` is right. At most 100 ids per call (as for records; the\nseed gives no number).",
+            )
+    }
+    pub fn cli_update_note_by_id() -> ::clap::Command {
+        ::clap::Command::new("update-note-by-id")
+            .arg(
+                ::clap::Arg::new("note-id")
+                    .long("note-id")
+                    .value_parser(::clap::value_parser!(types::ZohoId))
+                    .required(true)
+                    .help("Unique id of the note."),
+            )
+            .arg(crate::args::body_arg(true))
+            .about("Update a note by its id")
+            .long_about(
+                "Update a note by its id\n\nChanges the title and/or content of the note named in the path, without its parent\nrecord in the path (English v2 reference, \"Update Notes\": \"To update a specific note:\nhttps://www.zohoapis.com/crm/v2/Notes/{note_id}\", whose curl sample is `PUT\n/crm/v2/Notes/4150868000002975099`,\nhttps://www.zoho.com/crm/developer/docs/api/v2/update-notes.html; the v2 SDKs'\n`update_note`, `PUT /crm/v2/Notes/{id}`; the seed has only the record-scoped\n`update_note`). Body as `update_note`: one entry; only `Note_Title` and `Note_Content`\ncan be changed (v7 reference). Supported modules (v2): the parent record may be of\nLeads, Accounts, Contacts, Deals, Campaigns, Tasks, Cases, Events, Calls, Solutions,\nProducts, Vendors, Price Books, Quotes, Sales Orders, Purchase Orders, Invoices or a\ncustom module. Scope (v2): a module scope and a notes scope together, with the\noperation type `ALL`, `WRITE` or `UPDATE`. Errors as `update_notes`.",
+            )
+    }
+    pub fn cli_delete_note_by_id() -> ::clap::Command {
+        ::clap::Command::new("delete-note-by-id")
+            .arg(
+                ::clap::Arg::new("note-id")
+                    .long("note-id")
+                    .value_parser(::clap::value_parser!(types::ZohoId))
+                    .required(true)
+                    .help("Unique id of the note."),
+            )
+            .about("Delete a note by its id")
+            .long_about(
+                "Delete a note by its id\n\nDeletes the note named in the path, without its parent record in the path (English v2\nreference, \"Delete Notes\", whose first request URL is\n`https://www.zohoapis.com/crm/v2/Notes/{note_id}`,\nhttps://www.zoho.com/crm/developer/docs/api/v2/delete-notes.html; the v2 SDKs'\n`delete_note`, `DELETE /crm/v2/Notes/{id}`; the seed has only the record-scoped\n`delete_note` and `delete_notes`). Scope (v2): a module scope and a notes scope\ntogether, with the operation type `ALL`, `WRITE` or `DELETE`. Answers one outcome in\n`data` (\"record deleted\"); the reference states no success status (200 is assumed).\nErrors the v7 reference lists (the v2 page's table was not reachable): 400\n`INVALID_MODULE`, `INVALID_REQUEST_METHOD`, `AUTHORIZATION_FAILED`, `INVALID_DATA`\n(\"record not deleted\": an invalid note id); 401 `OAUTH_SCOPE_MISMATCH`; 403\n`NO_PERMISSION`; 404 `INVALID_URL_PATTERN`; 500 `INTERNAL_ERROR`.",
             )
     }
     pub fn cli_get_notification_details() -> ::clap::Command {
@@ -658,6 +693,13 @@ impl Cli {
             .about("Count the records carrying a tag")
             .long_about(
                 "Count the records carrying a tag\n\nReturns how many records of a module carry the tag (\"获取指定标签的记录数\", Get the\nrecord count of a tag). The count arrives as a string of digits (`\"3\"`) although the\nEnglish reference documents an integer; `TagRecordCount.count` accepts both.",
+            )
+    }
+    pub fn cli_list_variable_groups() -> ::clap::Command {
+        ::clap::Command::new("list-variable-groups")
+            .about("List variable groups")
+            .long_about(
+                "List variable groups\n\nReturns every variable group of the organisation as a `variable_groups` list, each\nwith `display_label`, `api_name`, `name`, `description` and `id` (the v2 SDKs'\n`get_variable_groups`, `GET /crm/v2/settings/variable_groups`, answered by the same\n`variable_groups.ResponseWrapper` as one group; their sample \"Get All Variable\nGroups\", https://www.zoho.com/crm/developer/docs/nodejs-sdk/variable-groups-samples.html;\nthe China edition's v2 table of contents lists it as \"获取变量组\",\nhttps://zoho.com.cn/crm/help/api/v2/index.html; the v7 reference,\nhttps://www.zoho.com/crm/developer/docs/api/v7/get-variable-group.html, documents both\nURLs on one page, \"Get Variable Groups\"). The seed has only `get_variable_group`. Scope\nas `get_variable_group`. Errors the v7 reference lists: 400 `INVALID_REQUEST_METHOD`,\n`AUTHORIZATION_FAILED`; 401 `OAUTH_SCOPE_MISMATCH`; 403 `NO_PERMISSION`; 404\n`INVALID_URL_PATTERN`; 500 `INTERNAL_ERROR`.",
             )
     }
     pub fn cli_get_variable_group() -> ::clap::Command {
@@ -2050,6 +2092,81 @@ impl Cli {
                 "Get the sharing details of a record\n\nReturns with whom a record is shared and with which permission (\"获取记录的共享详情\",\nGet sharing details of a record). Supported modules: Leads, Accounts, Contacts,\nDeals, Campaigns, Cases, Solutions, Products, Vendors, Price Books, Quotes, Sales\nOrders, Purchase Orders, Invoices and custom modules. Scope: `ZohoCRM.share.ALL` or\n`ZohoCRM.share.READ` (the seed's operation types ALL and READ), or the module's own\n`ZohoCRM.share.<module>.READ`/`ALL` (English v2 reference). `sharedTo` and `view`\ncome from the English reference.",
             )
     }
+    pub fn cli_update_record_sharing() -> ::clap::Command {
+        ::clap::Command::new("update-record-sharing")
+            .arg(
+                ::clap::Arg::new("module-api-name")
+                    .long("module-api-name")
+                    .value_parser(
+                        ::clap::value_parser!(types::UpdateRecordSharingModuleApiName),
+                    )
+                    .required(true)
+                    .help(
+                        "API name of the module (`api_name` from `list_modules`), e.g. `Leads`, `Accounts`,\n`Contacts`, `Deals`, `Price_Books`, `Sales_Orders`, or a custom module's API name.\nAPI names start with a letter and hold letters, digits and underscores.\n",
+                    ),
+            )
+            .arg(
+                ::clap::Arg::new("record-id")
+                    .long("record-id")
+                    .value_parser(::clap::value_parser!(types::ZohoId))
+                    .required(true)
+                    .help("Unique id of the record."),
+            )
+            .arg(crate::args::body_arg(true))
+            .about("Update the sharing of a record")
+            .long_about(
+                "Update the sharing of a record\n\nReplaces the sharing of a record: changes the permission and the sharing of related\nrecords of the users in the body, and revokes the record from every user it was\nshared with who is left out (\"The system automatically revokes access to the record\nfor the users who are not mentioned in the JSON request body\"; English v2 reference,\n\"Update Share Permissions\",\nhttps://www.zoho.com/crm/developer/docs/api/v2/update-share-permissions.html; the v2\nSDKs' `update_share_permissions`, `PUT /crm/v2/{module}/{record_id}/actions/share`;\nthe seed has only `get_record_sharing`). The body is `share_record`'s (`user` and\n`permission` are required in an update by the v2 SDKs). Supported modules as\n`get_record_sharing`. Scope (v2): the module's `ZohoCRM.share.<module>.UPDATE` or\n`ALL`. The v7 reference\n(https://www.zoho.com/crm/developer/docs/api/v7/update-share-permissions.html) uses\n`shared_with` and adds `type` and `notify`: later versions, not described here.\n\nAnswers one outcome per entry in `share`; the reference states no success status (200\nis assumed). Errors the copy of the v2 reference in Zoho's Recruit developer guide\nlists (https://www.zoho.com/recruit/developer-guide/apiv2/update-share-permissions.html):\n401 `OAUTH_SCOPE_MISMATCH`, 404 `INVALID_URL_PATTERN`, 403 `INVALID_DATA`\n(`ENTITY_ID_INVALID`), 200 `INVALID_DATA` (\"Permission is invalid\"); the v7 reference\nanswers the last two with 400 and adds 403 `SHARE_LIMIT_EXCEEDED`, `NO_PERMISSION`,\n400 `INVALID_REQUEST_METHOD`, `AUTHORIZATION_FAILED`, `INVALID_MODULE` and 500\n`INTERNAL_ERROR`.",
+            )
+    }
+    pub fn cli_share_record() -> ::clap::Command {
+        ::clap::Command::new("share-record")
+            .arg(
+                ::clap::Arg::new("module-api-name")
+                    .long("module-api-name")
+                    .value_parser(::clap::value_parser!(types::ShareRecordModuleApiName))
+                    .required(true)
+                    .help(
+                        "API name of the module (`api_name` from `list_modules`), e.g. `Leads`, `Accounts`,\n`Contacts`, `Deals`, `Price_Books`, `Sales_Orders`, or a custom module's API name.\nAPI names start with a letter and hold letters, digits and underscores.\n",
+                    ),
+            )
+            .arg(
+                ::clap::Arg::new("record-id")
+                    .long("record-id")
+                    .value_parser(::clap::value_parser!(types::ZohoId))
+                    .required(true)
+                    .help("Unique id of the record."),
+            )
+            .arg(crate::args::body_arg(true))
+            .about("Share a record")
+            .long_about(
+                "Share a record\n\nShares a record with other users of the organisation, each with a permission\n(English v2 reference, \"Share Records\",\nhttps://www.zoho.com/crm/developer/docs/api/v2/share-record.html; Zoho's \"Kaizen #49 -\nShare Records #API\" post,\nhttps://help.zoho.com/portal/en/community/topic/kaizen-49-share-records-api, with v2\nURLs; the v2 SDKs' `share_record`, `POST /crm/v2/{module}/{record_id}/actions/share`;\nthe seed has only `get_record_sharing`). Body: `share`, one entry per user, at most 10\n(the v2 page: \"A record can be shared only with 10 users\"; the v2 SDKs'\n`share_records.BodyWrapper.share`, `min-length: 1`, `max-length: 10`): `user` (`{id}`,\nmandatory), `share_related_records` (default `false`) and `permission`\n(`full_access`, the default, `read_only` or `read_write`; optional in Kaizen #49,\nrequired by the v2 SDKs). A user can be given a record only if they are a confirmed,\nactive user, cannot see the record yet and can access the module; records of\nActivities and linking modules cannot be shared directly (v2 page). Supported modules\nas `get_record_sharing`. Scope (v2): the module's `ZohoCRM.share.<module>.CREATE` or\n`ALL`, or `ZohoCRM.share.ALL`. The v7 reference\n(https://www.zoho.com/crm/developer/docs/api/v7/share-record.html) shares with users,\ngroups and roles through `shared_with: {id, type}` and adds `type` (`public` or\n`private`), `notify_shared_members` and `notify_on_completion`: later versions, not\ndescribed here.\n\nAnswers one outcome per entry in `share` (\"record will be shared successfully\"); the\nreference states no success status (200 is assumed). Errors the v7 reference lists\n(the v2 page's table was not reachable): 400 `INVALID_DATA` (`ENTITY_ID_INVALID`: a\nrecord id of another module; an invalid `permission`; \"record is already visible to\nthe user\"; \"cannot share to the user\"), `INVALID_REQUEST_METHOD`,\n`AUTHORIZATION_FAILED`, `INVALID_MODULE`, `CANNOT_PROCESS` (\"Scheduler is running\"),\n`MANDATORY_NOT_FOUND`; 401 `OAUTH_SCOPE_MISMATCH` (also for Events, Calls, Tasks and\nlinking modules); 403 `LIMIT_EXCEEDED` (the sharing limit), `NO_PERMISSION`; 404\n`INVALID_URL_PATTERN`; 500 `INTERNAL_ERROR`. The v2 SDKs' codes add\n`SHARE_LIMIT_EXCEEDED` (\"Cannot share a record to more than 10 users.\") and\n`DUPLICATE_DATA`.",
+            )
+    }
+    pub fn cli_revoke_record_sharing() -> ::clap::Command {
+        ::clap::Command::new("revoke-record-sharing")
+            .arg(
+                ::clap::Arg::new("module-api-name")
+                    .long("module-api-name")
+                    .value_parser(
+                        ::clap::value_parser!(types::RevokeRecordSharingModuleApiName),
+                    )
+                    .required(true)
+                    .help(
+                        "API name of the module (`api_name` from `list_modules`), e.g. `Leads`, `Accounts`,\n`Contacts`, `Deals`, `Price_Books`, `Sales_Orders`, or a custom module's API name.\nAPI names start with a letter and hold letters, digits and underscores.\n",
+                    ),
+            )
+            .arg(
+                ::clap::Arg::new("record-id")
+                    .long("record-id")
+                    .value_parser(::clap::value_parser!(types::ZohoId))
+                    .required(true)
+                    .help("Unique id of the record."),
+            )
+            .about("Revoke the sharing of a record")
+            .long_about(
+                "Revoke the sharing of a record\n\nRevokes a record from every user it was shared with, one record per call (the copy of\nthe English v2 reference's \"Revoke Shared Records\" in Zoho's Recruit developer guide,\nhttps://www.zoho.com/recruit/developer-guide/apiv2/revoke-shared-record.html, with v2\nURLs; the CRM v2 page itself was not reachable; the v2 SDKs' `revoke_shared_record`,\n`DELETE /crm/v2/{module}/{record_id}/actions/share`; the v7 reference,\nhttps://www.zoho.com/crm/developer/docs/api/v7/revoke-shared-record.html; the seed has\nonly `get_record_sharing`). Supported modules as `get_record_sharing`. Scope: the\nmodule's `ZohoCRM.share.<module>.DELETE` or `ALL`.\n\nAnswers one outcome, as an object (not a list) in `share`: `{\"share\": {\"code\":\n\"SUCCESS\", \"details\": {\"id\"}, \"message\": \"Sharing Revoked\", \"status\": \"success\"}}`\n(the v2 SDKs' `share_records.DeleteActionWrapper`); the reference states no success\nstatus (200 is assumed). As the answer is no list of outcomes, the operation has no\n`x-crmkit-batch`. Errors the Recruit copy lists: 401 `OAUTH_SCOPE_MISMATCH`, 404\n`INVALID_URL_PATTERN`, 403 `INVALID_DATA` (`ENTITY_ID_INVALID`), 400 `BAD_REQUEST`\n(\"No sharing through this record is available to revoke.\"); the v7 reference answers\n`INVALID_DATA` with 400 and adds 403 `NO_PERMISSION`, 400 `INVALID_REQUEST_METHOD`,\n`AUTHORIZATION_FAILED`, `INVALID_MODULE` and 500 `INTERNAL_ERROR`.",
+            )
+    }
     pub fn cli_download_record_photo() -> ::clap::Command {
         ::clap::Command::new("download-record-photo")
             .arg(
@@ -2312,6 +2429,8 @@ impl Cli {
             CliCommand::UpdateNotes => self.execute_update_notes(matches).await,
             CliCommand::CreateNotes => self.execute_create_notes(matches).await,
             CliCommand::DeleteNotes => self.execute_delete_notes(matches).await,
+            CliCommand::UpdateNoteById => self.execute_update_note_by_id(matches).await,
+            CliCommand::DeleteNoteById => self.execute_delete_note_by_id(matches).await,
             CliCommand::GetNotificationDetails => {
                 self.execute_get_notification_details(matches).await
             }
@@ -2342,6 +2461,7 @@ impl Cli {
             CliCommand::DeleteTag => self.execute_delete_tag(matches).await,
             CliCommand::MergeTags => self.execute_merge_tags(matches).await,
             CliCommand::GetTagRecordsCount => self.execute_get_tag_records_count(matches).await,
+            CliCommand::ListVariableGroups => self.execute_list_variable_groups(matches).await,
             CliCommand::GetVariableGroup => self.execute_get_variable_group(matches).await,
             CliCommand::ListVariables => self.execute_list_variables(matches).await,
             CliCommand::UpdateVariables => self.execute_update_variables(matches).await,
@@ -2384,6 +2504,9 @@ impl Cli {
             CliCommand::UpdateBlueprint => self.execute_update_blueprint(matches).await,
             CliCommand::RemoveTagsFromRecord => self.execute_remove_tags_from_record(matches).await,
             CliCommand::GetRecordSharing => self.execute_get_record_sharing(matches).await,
+            CliCommand::UpdateRecordSharing => self.execute_update_record_sharing(matches).await,
+            CliCommand::ShareRecord => self.execute_share_record(matches).await,
+            CliCommand::RevokeRecordSharing => self.execute_revoke_record_sharing(matches).await,
             CliCommand::DownloadRecordPhoto => self.execute_download_record_photo(matches).await,
             CliCommand::DeleteRecordPhoto => self.execute_delete_record_photo(matches).await,
             CliCommand::ListRelatedRecords => self.execute_list_related_records(matches).await,
@@ -2470,6 +2593,29 @@ impl Cli {
         let mut request = self.client.delete_notes();
         if let Some(value) = matches.get_one::<crmkit_runtime::CsvList<String>>("ids") {
             request = request.ids(value.clone());
+        }
+        self.out.one(request.send().await)
+    }
+    pub async fn execute_update_note_by_id(
+        &self,
+        matches: &::clap::ArgMatches,
+    ) -> anyhow::Result<()> {
+        let mut request = self.client.update_note_by_id();
+        if let Some(value) = crate::args::body::<types::NoteUpdateRequest>(matches)? {
+            request = request.body(value);
+        }
+        if let Some(value) = matches.get_one::<types::ZohoId>("note-id") {
+            request = request.note_id(value.clone());
+        }
+        self.out.one(request.send().await)
+    }
+    pub async fn execute_delete_note_by_id(
+        &self,
+        matches: &::clap::ArgMatches,
+    ) -> anyhow::Result<()> {
+        let mut request = self.client.delete_note_by_id();
+        if let Some(value) = matches.get_one::<types::ZohoId>("note-id") {
+            request = request.note_id(value.clone());
         }
         self.out.one(request.send().await)
     }
@@ -2716,6 +2862,13 @@ impl Cli {
         if let Some(value) = matches.get_one::<types::ZohoId>("tag-id") {
             request = request.tag_id(value.clone());
         }
+        self.out.one(request.send().await)
+    }
+    pub async fn execute_list_variable_groups(
+        &self,
+        _matches: &::clap::ArgMatches,
+    ) -> anyhow::Result<()> {
+        let request = self.client.list_variable_groups();
         self.out.one(request.send().await)
     }
     pub async fn execute_get_variable_group(
@@ -3381,6 +3534,52 @@ impl Cli {
         }
         self.out.one(request.send().await)
     }
+    pub async fn execute_update_record_sharing(
+        &self,
+        matches: &::clap::ArgMatches,
+    ) -> anyhow::Result<()> {
+        let mut request = self.client.update_record_sharing();
+        if let Some(value) = crate::args::body::<types::ShareRequest>(matches)? {
+            request = request.body(value);
+        }
+        if let Some(value) =
+            matches.get_one::<types::UpdateRecordSharingModuleApiName>("module-api-name")
+        {
+            request = request.module_api_name(value.clone());
+        }
+        if let Some(value) = matches.get_one::<types::ZohoId>("record-id") {
+            request = request.record_id(value.clone());
+        }
+        self.out.one(request.send().await)
+    }
+    pub async fn execute_share_record(&self, matches: &::clap::ArgMatches) -> anyhow::Result<()> {
+        let mut request = self.client.share_record();
+        if let Some(value) = crate::args::body::<types::ShareRequest>(matches)? {
+            request = request.body(value);
+        }
+        if let Some(value) = matches.get_one::<types::ShareRecordModuleApiName>("module-api-name") {
+            request = request.module_api_name(value.clone());
+        }
+        if let Some(value) = matches.get_one::<types::ZohoId>("record-id") {
+            request = request.record_id(value.clone());
+        }
+        self.out.one(request.send().await)
+    }
+    pub async fn execute_revoke_record_sharing(
+        &self,
+        matches: &::clap::ArgMatches,
+    ) -> anyhow::Result<()> {
+        let mut request = self.client.revoke_record_sharing();
+        if let Some(value) =
+            matches.get_one::<types::RevokeRecordSharingModuleApiName>("module-api-name")
+        {
+            request = request.module_api_name(value.clone());
+        }
+        if let Some(value) = matches.get_one::<types::ZohoId>("record-id") {
+            request = request.record_id(value.clone());
+        }
+        self.out.one(request.send().await)
+    }
     pub async fn execute_download_record_photo(
         &self,
         matches: &::clap::ArgMatches,
@@ -3529,6 +3728,8 @@ pub enum CliCommand {
     UpdateNotes,
     CreateNotes,
     DeleteNotes,
+    UpdateNoteById,
+    DeleteNoteById,
     GetNotificationDetails,
     UpdateNotificationDetails,
     EnableNotifications,
@@ -3555,6 +3756,7 @@ pub enum CliCommand {
     DeleteTag,
     MergeTags,
     GetTagRecordsCount,
+    ListVariableGroups,
     GetVariableGroup,
     ListVariables,
     UpdateVariables,
@@ -3595,6 +3797,9 @@ pub enum CliCommand {
     UpdateBlueprint,
     RemoveTagsFromRecord,
     GetRecordSharing,
+    UpdateRecordSharing,
+    ShareRecord,
+    RevokeRecordSharing,
     DownloadRecordPhoto,
     DeleteRecordPhoto,
     ListRelatedRecords,
@@ -3613,6 +3818,8 @@ impl CliCommand {
             CliCommand::UpdateNotes,
             CliCommand::CreateNotes,
             CliCommand::DeleteNotes,
+            CliCommand::UpdateNoteById,
+            CliCommand::DeleteNoteById,
             CliCommand::GetNotificationDetails,
             CliCommand::UpdateNotificationDetails,
             CliCommand::EnableNotifications,
@@ -3639,6 +3846,7 @@ impl CliCommand {
             CliCommand::DeleteTag,
             CliCommand::MergeTags,
             CliCommand::GetTagRecordsCount,
+            CliCommand::ListVariableGroups,
             CliCommand::GetVariableGroup,
             CliCommand::ListVariables,
             CliCommand::UpdateVariables,
@@ -3679,6 +3887,9 @@ impl CliCommand {
             CliCommand::UpdateBlueprint,
             CliCommand::RemoveTagsFromRecord,
             CliCommand::GetRecordSharing,
+            CliCommand::UpdateRecordSharing,
+            CliCommand::ShareRecord,
+            CliCommand::RevokeRecordSharing,
             CliCommand::DownloadRecordPhoto,
             CliCommand::DeleteRecordPhoto,
             CliCommand::ListRelatedRecords,
@@ -3698,6 +3909,8 @@ impl CliCommand {
             CliCommand::UpdateNotes => "update_notes",
             CliCommand::CreateNotes => "create_notes",
             CliCommand::DeleteNotes => "delete_notes",
+            CliCommand::UpdateNoteById => "update_note_by_id",
+            CliCommand::DeleteNoteById => "delete_note_by_id",
             CliCommand::GetNotificationDetails => "get_notification_details",
             CliCommand::UpdateNotificationDetails => "update_notification_details",
             CliCommand::EnableNotifications => "enable_notifications",
@@ -3724,6 +3937,7 @@ impl CliCommand {
             CliCommand::DeleteTag => "delete_tag",
             CliCommand::MergeTags => "merge_tags",
             CliCommand::GetTagRecordsCount => "get_tag_records_count",
+            CliCommand::ListVariableGroups => "list_variable_groups",
             CliCommand::GetVariableGroup => "get_variable_group",
             CliCommand::ListVariables => "list_variables",
             CliCommand::UpdateVariables => "update_variables",
@@ -3764,6 +3978,9 @@ impl CliCommand {
             CliCommand::UpdateBlueprint => "update_blueprint",
             CliCommand::RemoveTagsFromRecord => "remove_tags_from_record",
             CliCommand::GetRecordSharing => "get_record_sharing",
+            CliCommand::UpdateRecordSharing => "update_record_sharing",
+            CliCommand::ShareRecord => "share_record",
+            CliCommand::RevokeRecordSharing => "revoke_record_sharing",
             CliCommand::DownloadRecordPhoto => "download_record_photo",
             CliCommand::DeleteRecordPhoto => "delete_record_photo",
             CliCommand::ListRelatedRecords => "list_related_records",

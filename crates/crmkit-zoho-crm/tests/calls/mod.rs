@@ -201,6 +201,7 @@ pub async fn call(c: &Client, spec: &Value, operation: &str) {
                 .await
                 .unwrap(),
         ),
+        "list_variable_groups" => drop(c.list_variable_groups().send().await.unwrap()),
         // notifications
         "enable_notifications" => drop(
             c.enable_notifications()
@@ -247,6 +248,32 @@ pub async fn call(c: &Client, spec: &Value, operation: &str) {
                 .record_id(RECORD)
                 .shared_to("2883756000000302001")
                 .view("summary")
+                .send()
+                .await
+                .unwrap(),
+        ),
+        "share_record" => drop(
+            c.share_record()
+                .module_api_name("Quotes")
+                .record_id("4150868000002515001")
+                .body(body::<types::ShareRequest>(spec, operation))
+                .send_partial()
+                .await
+                .unwrap(),
+        ),
+        "update_record_sharing" => drop(
+            c.update_record_sharing()
+                .module_api_name("Contacts")
+                .record_id("4150868000001148347")
+                .body(body::<types::ShareRequest>(spec, operation))
+                .send_partial()
+                .await
+                .unwrap(),
+        ),
+        "revoke_record_sharing" => drop(
+            c.revoke_record_sharing()
+                .module_api_name("Contacts")
+                .record_id("4150868000001148212")
                 .send()
                 .await
                 .unwrap(),
@@ -575,6 +602,21 @@ pub async fn call(c: &Client, spec: &Value, operation: &str) {
         "update_notes" => drop(
             c.update_notes()
                 .body(body::<types::NotesUpdateRequest>(spec, operation))
+                .send_partial()
+                .await
+                .unwrap(),
+        ),
+        "update_note_by_id" => drop(
+            c.update_note_by_id()
+                .note_id("4150868000002975099")
+                .body(body::<types::NoteUpdateRequest>(spec, operation))
+                .send_partial()
+                .await
+                .unwrap(),
+        ),
+        "delete_note_by_id" => drop(
+            c.delete_note_by_id()
+                .note_id("4876876000001236198")
                 .send_partial()
                 .await
                 .unwrap(),
