@@ -31,7 +31,8 @@ mod tests {
 
     #[test]
     fn each_check_answers_what_its_pattern_answers() {
-        let checks: [(&str, fn(&str) -> bool); 3] = [
+        type Check = fn(&str) -> bool;
+        let checks: [(&str, Check); 3] = [
             ("^[0-9]+$", digits),
             ("^[A-Za-z][A-Za-z0-9_]*$", identifier),
             ("^[A-Za-z0-9_]+$", word),
