@@ -49356,62 +49356,6 @@ pub trait ClientNotesExt {
     /// .await;
     /// ```
     fn delete_notes(&self) -> builder::DeleteNotes<'_>;
-    /// Update a note by its id
-    ///
-    /// Changes the title and/or content of the note named in the path, without its parent
-    /// record in the path (English v2 reference, "Update Notes": "To update a specific note:
-    /// https://www.zohoapis.com/crm/v2/Notes/{note_id}", whose curl sample is `PUT
-    /// /crm/v2/Notes/4150868000002975099`,
-    /// https://www.zoho.com/crm/developer/docs/api/v2/update-notes.html; the v2 SDKs'
-    /// `update_note`, `PUT /crm/v2/Notes/{id}`; the seed has only the record-scoped
-    /// `update_note`). Body as `update_note`: one entry; only `Note_Title` and `Note_Content`
-    /// can be changed (v7 reference). Supported modules (v2): the parent record may be of
-    /// Leads, Accounts, Contacts, Deals, Campaigns, Tasks, Cases, Events, Calls, Solutions,
-    /// Products, Vendors, Price Books, Quotes, Sales Orders, Purchase Orders, Invoices or a
-    /// custom module. Scope (v2): a module scope and a notes scope together, with the
-    /// operation type `ALL`, `WRITE` or `UPDATE`. Errors as `update_notes`.
-    ///
-    ///
-    /// Sends a `PUT` request to `/crm/v2/Notes/{note_id}`
-    ///
-    /// Arguments:
-    /// - `note_id`: Unique id of the note.
-    /// - `body`
-    /// ```text
-    /// let response = client.update_note_by_id()
-    /// .note_id(note_id)
-    /// .body(body)
-    /// .send()
-    /// .await;
-    /// ```
-    fn update_note_by_id(&self) -> builder::UpdateNoteById<'_>;
-    /// Delete a note by its id
-    ///
-    /// Deletes the note named in the path, without its parent record in the path (English v2
-    /// reference, "Delete Notes", whose first request URL is
-    /// `https://www.zohoapis.com/crm/v2/Notes/{note_id}`,
-    /// https://www.zoho.com/crm/developer/docs/api/v2/delete-notes.html; the v2 SDKs'
-    /// `delete_note`, `DELETE /crm/v2/Notes/{id}`; the seed has only the record-scoped
-    /// `delete_note` and `delete_notes`). Scope (v2): a module scope and a notes scope
-    /// together, with the operation type `ALL`, `WRITE` or `DELETE`. Answers one outcome in
-    /// `data` ("record deleted"); the reference states no success status (200 is assumed).
-    /// Errors the v7 reference lists (the v2 page's table was not reachable): 400
-    /// `INVALID_MODULE`, `INVALID_REQUEST_METHOD`, `AUTHORIZATION_FAILED`, `INVALID_DATA`
-    /// ("record not deleted": an invalid note id); 401 `OAUTH_SCOPE_MISMATCH`; 403
-    /// `NO_PERMISSION`; 404 `INVALID_URL_PATTERN`; 500 `INTERNAL_ERROR`.
-    ///
-    ///
-    /// Sends a `DELETE` request to `/crm/v2/Notes/{note_id}`
-    ///
-    /// Arguments:
-    /// - `note_id`: Unique id of the note.
-    /// ```text
-    /// let response = client.delete_note_by_id()
-    /// .note_id(note_id)
-    /// .send()
-    /// .await;
-    /// ```
-    fn delete_note_by_id(&self) -> builder::DeleteNoteById<'_>;
     /// List the notes of a record
     ///
     /// Returns the notes of one record ("获取指定备注数据", Get the notes of a specific
@@ -49523,12 +49467,6 @@ impl ClientNotesExt for Client {
     }
     fn delete_notes(&self) -> builder::DeleteNotes<'_> {
         builder::DeleteNotes::new(self)
-    }
-    fn update_note_by_id(&self) -> builder::UpdateNoteById<'_> {
-        builder::UpdateNoteById::new(self)
-    }
-    fn delete_note_by_id(&self) -> builder::DeleteNoteById<'_> {
-        builder::DeleteNoteById::new(self)
     }
     fn list_record_notes(&self) -> builder::ListRecordNotes<'_> {
         builder::ListRecordNotes::new(self)
@@ -50199,7 +50137,11 @@ pub trait ClientRecordsExt {
     ///
     /// Updates one record ("更新指定记录", Update a specific record); the body is a
     /// one-entry `data` list with the fields to change. `trigger` works as in
-    /// `insert_records`; subform rows as in `update_records`.
+    /// `insert_records`; subform rows as in `update_records`. A note is a record of the
+    /// `Notes` module: the English v2 reference's top-level `PUT /crm/v2/Notes/{note_id}`
+    /// (update-notes.html) is this call with `module_api_name` `Notes` (its v7 sample is in
+    /// `specs/samples/zoho-crm/update_record/`); only `Note_Title` and `Note_Content` can
+    /// change, and the notes scopes of `update_notes` apply.
     ///
     ///
     /// Sends a `PUT` request to `/crm/v2/{module_api_name}/{record_id}`
@@ -50223,7 +50165,9 @@ pub trait ClientRecordsExt {
     /// Delete a record
     ///
     /// Deletes one record with its subform rows ("删除指定记录", Delete a specific record).
-    /// Workflows tied to deletion run unless `wf_trigger=false`.
+    /// Workflows tied to deletion run unless `wf_trigger=false`. A note is a record of the
+    /// `Notes` module: the English v2 reference's top-level `DELETE /crm/v2/Notes/{note_id}`
+    /// (delete-notes.html) is this call with `module_api_name` `Notes`.
     ///
     ///
     /// Sends a `DELETE` request to `/crm/v2/{module_api_name}/{record_id}`
@@ -52116,222 +52060,6 @@ pub mod builder {
         )> {
             const OPERATION: crmkit_runtime::Operation = crmkit_runtime::Operation {
                 id: "delete_notes",
-                idempotent: true,
-                batch: Some(crmkit_runtime::pipeline::Batch {
-                    items: "data",
-                    status: "status",
-                    success: "success",
-                }),
-                credits: crmkit_runtime::pipeline::credits::Credits::ONE,
-            };
-            let (client, request) = self
-                .request()
-                .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
-            client.inner.send_partial(request, &OPERATION).await
-        }
-    }
-    /// Builder for [`ClientNotesExt::update_note_by_id`]
-    ///
-    /// [`ClientNotesExt::update_note_by_id`]: super::ClientNotesExt::update_note_by_id
-    #[derive(Debug, Clone)]
-    #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
-    pub struct UpdateNoteById<'a> {
-        client: &'a super::Client,
-        note_id: Result<types::ZohoId, String>,
-        body: Result<types::builder::NoteUpdateRequest, String>,
-    }
-    impl<'a> UpdateNoteById<'a> {
-        pub fn new(client: &'a super::Client) -> Self {
-            Self {
-                client: client,
-                note_id: Err("note_id was not initialized".to_string()),
-                body: Ok(::std::default::Default::default()),
-            }
-        }
-        pub fn note_id<V>(mut self, value: V) -> Self
-        where
-            V: std::convert::TryInto<types::ZohoId>,
-        {
-            self.note_id = value
-                .try_into()
-                .map_err(|_| "conversion to `ZohoId` for note_id failed".to_string());
-            self
-        }
-        pub fn body<V>(mut self, value: V) -> Self
-        where
-            V: std::convert::TryInto<types::NoteUpdateRequest>,
-            <V as std::convert::TryInto<types::NoteUpdateRequest>>::Error: std::fmt::Display,
-        {
-            self.body = value
-                .try_into()
-                .map(From::from)
-                .map_err(|s| format!("conversion to `NoteUpdateRequest` for body failed: {}", s));
-            self
-        }
-        pub fn body_map<F>(mut self, f: F) -> Self
-        where
-            F: std::ops::FnOnce(
-                    types::builder::NoteUpdateRequest,
-                ) -> types::builder::NoteUpdateRequest,
-        {
-            self.body = self.body.map(f);
-            self
-        }
-        fn request(
-            self,
-        ) -> ::std::result::Result<
-            (&'a super::Client, ::reqwest::Request),
-            Error<types::ErrorResponse>,
-        > {
-            let Self {
-                client,
-                note_id,
-                body,
-            } = self;
-            let note_id = note_id.map_err(Error::InvalidRequest)?;
-            let body = body
-                .and_then(|v| types::NoteUpdateRequest::try_from(v).map_err(|e| e.to_string()))
-                .map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/crm/v2/Notes/{}",
-                client.baseurl,
-                encode_path(&note_id.to_string()),
-            );
-            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .put(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body)
-                .headers(header_map)
-                .build()?;
-            Ok((client, request))
-        }
-        /// Sends the request through crmkit's pipeline (limits, credentials, retries, classification) and returns the decoded answer, or `Error::PartialFailure` when any item of the batch failed (see `send_partial`).
-        pub async fn send(
-            self,
-        ) -> crmkit_runtime::Result<crmkit_runtime::Response<types::WriteResult>> {
-            const OPERATION: crmkit_runtime::Operation = crmkit_runtime::Operation {
-                id: "update_note_by_id",
-                idempotent: true,
-                batch: Some(crmkit_runtime::pipeline::Batch {
-                    items: "data",
-                    status: "status",
-                    success: "success",
-                }),
-                credits: crmkit_runtime::pipeline::credits::Credits::ONE,
-            };
-            let (client, request) = self
-                .request()
-                .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
-            client.inner.send_batch(request, &OPERATION).await
-        }
-        /// Like [`send`](Self::send), but a partly failed batch is not an error: the decoded answer comes with the `PartialFailure` (every failed item), if any.
-        pub async fn send_partial(
-            self,
-        ) -> crmkit_runtime::Result<(
-            crmkit_runtime::Response<types::WriteResult>,
-            ::std::option::Option<crmkit_runtime::PartialFailure>,
-        )> {
-            const OPERATION: crmkit_runtime::Operation = crmkit_runtime::Operation {
-                id: "update_note_by_id",
-                idempotent: true,
-                batch: Some(crmkit_runtime::pipeline::Batch {
-                    items: "data",
-                    status: "status",
-                    success: "success",
-                }),
-                credits: crmkit_runtime::pipeline::credits::Credits::ONE,
-            };
-            let (client, request) = self
-                .request()
-                .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
-            client.inner.send_partial(request, &OPERATION).await
-        }
-    }
-    /// Builder for [`ClientNotesExt::delete_note_by_id`]
-    ///
-    /// [`ClientNotesExt::delete_note_by_id`]: super::ClientNotesExt::delete_note_by_id
-    #[derive(Debug, Clone)]
-    #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
-    pub struct DeleteNoteById<'a> {
-        client: &'a super::Client,
-        note_id: Result<types::ZohoId, String>,
-    }
-    impl<'a> DeleteNoteById<'a> {
-        pub fn new(client: &'a super::Client) -> Self {
-            Self {
-                client: client,
-                note_id: Err("note_id was not initialized".to_string()),
-            }
-        }
-        pub fn note_id<V>(mut self, value: V) -> Self
-        where
-            V: std::convert::TryInto<types::ZohoId>,
-        {
-            self.note_id = value
-                .try_into()
-                .map_err(|_| "conversion to `ZohoId` for note_id failed".to_string());
-            self
-        }
-        fn request(
-            self,
-        ) -> ::std::result::Result<
-            (&'a super::Client, ::reqwest::Request),
-            Error<types::ErrorResponse>,
-        > {
-            let Self { client, note_id } = self;
-            let note_id = note_id.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/crm/v2/Notes/{}",
-                client.baseurl,
-                encode_path(&note_id.to_string()),
-            );
-            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .delete(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .headers(header_map)
-                .build()?;
-            Ok((client, request))
-        }
-        /// Sends the request through crmkit's pipeline (limits, credentials, retries, classification) and returns the decoded answer, or `Error::PartialFailure` when any item of the batch failed (see `send_partial`).
-        pub async fn send(
-            self,
-        ) -> crmkit_runtime::Result<crmkit_runtime::Response<types::WriteResult>> {
-            const OPERATION: crmkit_runtime::Operation = crmkit_runtime::Operation {
-                id: "delete_note_by_id",
-                idempotent: true,
-                batch: Some(crmkit_runtime::pipeline::Batch {
-                    items: "data",
-                    status: "status",
-                    success: "success",
-                }),
-                credits: crmkit_runtime::pipeline::credits::Credits::ONE,
-            };
-            let (client, request) = self
-                .request()
-                .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
-            client.inner.send_batch(request, &OPERATION).await
-        }
-        /// Like [`send`](Self::send), but a partly failed batch is not an error: the decoded answer comes with the `PartialFailure` (every failed item), if any.
-        pub async fn send_partial(
-            self,
-        ) -> crmkit_runtime::Result<(
-            crmkit_runtime::Response<types::WriteResult>,
-            ::std::option::Option<crmkit_runtime::PartialFailure>,
-        )> {
-            const OPERATION: crmkit_runtime::Operation = crmkit_runtime::Operation {
-                id: "delete_note_by_id",
                 idempotent: true,
                 batch: Some(crmkit_runtime::pipeline::Batch {
                     items: "data",
@@ -61031,8 +60759,6 @@ pub mod __fuzz {
         "update_notes",
         "create_notes",
         "delete_notes",
-        "update_note_by_id",
-        "delete_note_by_id",
         "get_notification_details",
         "update_notification_details",
         "enable_notifications",
@@ -61217,36 +60943,6 @@ pub mod __fuzz {
             "delete_notes" => {
                 const OP: crmkit_runtime::Operation = crmkit_runtime::Operation {
                     id: "delete_notes",
-                    idempotent: true,
-                    batch: Some(crmkit_runtime::pipeline::Batch {
-                        items: "data",
-                        status: "status",
-                        success: "success",
-                    }),
-                    credits: crmkit_runtime::pipeline::credits::Credits::ONE,
-                };
-                crmkit_runtime::__private::fuzz::decode::<P, types::WriteResult>(
-                    profile, &OP, status, body, true,
-                )
-            }
-            "update_note_by_id" => {
-                const OP: crmkit_runtime::Operation = crmkit_runtime::Operation {
-                    id: "update_note_by_id",
-                    idempotent: true,
-                    batch: Some(crmkit_runtime::pipeline::Batch {
-                        items: "data",
-                        status: "status",
-                        success: "success",
-                    }),
-                    credits: crmkit_runtime::pipeline::credits::Credits::ONE,
-                };
-                crmkit_runtime::__private::fuzz::decode::<P, types::WriteResult>(
-                    profile, &OP, status, body, true,
-                )
-            }
-            "delete_note_by_id" => {
-                const OP: crmkit_runtime::Operation = crmkit_runtime::Operation {
-                    id: "delete_note_by_id",
                     idempotent: true,
                     batch: Some(crmkit_runtime::pipeline::Batch {
                         items: "data",

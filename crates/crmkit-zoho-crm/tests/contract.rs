@@ -40,7 +40,7 @@ async fn every_operation_passes_request_validation() {
         calls::call(&c, &spec, id).await;
     }
     let called = ids.len();
-    assert_eq!(called, 88);
+    assert_eq!(called, 86);
 }
 
 #[tokio::test]

@@ -21,8 +21,6 @@ impl Cli {
             CliCommand::UpdateNotes => Self::cli_update_notes(),
             CliCommand::CreateNotes => Self::cli_create_notes(),
             CliCommand::DeleteNotes => Self::cli_delete_notes(),
-            CliCommand::UpdateNoteById => Self::cli_update_note_by_id(),
-            CliCommand::DeleteNoteById => Self::cli_delete_note_by_id(),
             CliCommand::GetNotificationDetails => Self::cli_get_notification_details(),
             CliCommand::UpdateNotificationDetails => Self::cli_update_notification_details(),
             CliCommand::EnableNotifications => Self::cli_enable_notifications(),
@@ -233,35 +231,6 @@ impl Cli {
             .about("Delete notes")
             .long_about(
                 "Delete notes\n\nDeletes several notes at once (\"删除备注\", Delete notes), named by `ids`. The seed\nlabels the method `POST` but its sample request sends `-X DELETE`, as the English\nreference does; `DELETE` is right. At most 100 ids per call (as for records; the\nseed gives no number).",
-            )
-    }
-    pub fn cli_update_note_by_id() -> ::clap::Command {
-        ::clap::Command::new("update-note-by-id")
-            .arg(
-                ::clap::Arg::new("note-id")
-                    .long("note-id")
-                    .value_parser(::clap::value_parser!(types::ZohoId))
-                    .required(true)
-                    .help("Unique id of the note."),
-            )
-            .arg(crate::args::body_arg(true))
-            .about("Update a note by its id")
-            .long_about(
-                "Update a note by its id\n\nChanges the title and/or content of the note named in the path, without its parent\nrecord in the path (English v2 reference, \"Update Notes\": \"To update a specific note:\nhttps://www.zohoapis.com/crm/v2/Notes/{note_id}\", whose curl sample is `PUT\n/crm/v2/Notes/4150868000002975099`,\nhttps://www.zoho.com/crm/developer/docs/api/v2/update-notes.html; the v2 SDKs'\n`update_note`, `PUT /crm/v2/Notes/{id}`; the seed has only the record-scoped\n`update_note`). Body as `update_note`: one entry; only `Note_Title` and `Note_Content`\ncan be changed (v7 reference). Supported modules (v2): the parent record may be of\nLeads, Accounts, Contacts, Deals, Campaigns, Tasks, Cases, Events, Calls, Solutions,\nProducts, Vendors, Price Books, Quotes, Sales Orders, Purchase Orders, Invoices or a\ncustom module. Scope (v2): a module scope and a notes scope together, with the\noperation type `ALL`, `WRITE` or `UPDATE`. Errors as `update_notes`.",
-            )
-    }
-    pub fn cli_delete_note_by_id() -> ::clap::Command {
-        ::clap::Command::new("delete-note-by-id")
-            .arg(
-                ::clap::Arg::new("note-id")
-                    .long("note-id")
-                    .value_parser(::clap::value_parser!(types::ZohoId))
-                    .required(true)
-                    .help("Unique id of the note."),
-            )
-            .about("Delete a note by its id")
-            .long_about(
-                "Delete a note by its id\n\nDeletes the note named in the path, without its parent record in the path (English v2\nreference, \"Delete Notes\", whose first request URL is\n`https://www.zohoapis.com/crm/v2/Notes/{note_id}`,\nhttps://www.zoho.com/crm/developer/docs/api/v2/delete-notes.html; the v2 SDKs'\n`delete_note`, `DELETE /crm/v2/Notes/{id}`; the seed has only the record-scoped\n`delete_note` and `delete_notes`). Scope (v2): a module scope and a notes scope\ntogether, with the operation type `ALL`, `WRITE` or `DELETE`. Answers one outcome in\n`data` (\"record deleted\"); the reference states no success status (200 is assumed).\nErrors the v7 reference lists (the v2 page's table was not reachable): 400\n`INVALID_MODULE`, `INVALID_REQUEST_METHOD`, `AUTHORIZATION_FAILED`, `INVALID_DATA`\n(\"record not deleted\": an invalid note id); 401 `OAUTH_SCOPE_MISMATCH`; 403\n`NO_PERMISSION`; 404 `INVALID_URL_PATTERN`; 500 `INTERNAL_ERROR`.",
             )
     }
     pub fn cli_get_notification_details() -> ::clap::Command {
@@ -1615,7 +1584,7 @@ impl Cli {
             .arg(crate::args::body_arg(true))
             .about("Update a record")
             .long_about(
-                "Update a record\n\nUpdates one record (\"更新指定记录\", Update a specific record); the body is a\none-entry `data` list with the fields to change. `trigger` works as in\n`insert_records`; subform rows as in `update_records`.",
+                "Update a record\n\nUpdates one record (\"更新指定记录\", Update a specific record); the body is a\none-entry `data` list with the fields to change. `trigger` works as in\n`insert_records`; subform rows as in `update_records`. A note is a record of the\n`Notes` module: the English v2 reference's top-level `PUT /crm/v2/Notes/{note_id}`\n(update-notes.html) is this call with `module_api_name` `Notes` (its v7 sample is in\n`specs/samples/zoho-crm/update_record/`); only `Note_Title` and `Note_Content` can\nchange, and the notes scopes of `update_notes` apply.",
             )
     }
     pub fn cli_delete_record() -> ::clap::Command {
@@ -1649,7 +1618,7 @@ impl Cli {
             )
             .about("Delete a record")
             .long_about(
-                "Delete a record\n\nDeletes one record with its subform rows (\"删除指定记录\", Delete a specific record).\nWorkflows tied to deletion run unless `wf_trigger=false`.",
+                "Delete a record\n\nDeletes one record with its subform rows (\"删除指定记录\", Delete a specific record).\nWorkflows tied to deletion run unless `wf_trigger=false`. A note is a record of the\n`Notes` module: the English v2 reference's top-level `DELETE /crm/v2/Notes/{note_id}`\n(delete-notes.html) is this call with `module_api_name` `Notes`.",
             )
     }
     pub fn cli_list_attachments() -> ::clap::Command {
@@ -2429,8 +2398,6 @@ impl Cli {
             CliCommand::UpdateNotes => self.execute_update_notes(matches).await,
             CliCommand::CreateNotes => self.execute_create_notes(matches).await,
             CliCommand::DeleteNotes => self.execute_delete_notes(matches).await,
-            CliCommand::UpdateNoteById => self.execute_update_note_by_id(matches).await,
-            CliCommand::DeleteNoteById => self.execute_delete_note_by_id(matches).await,
             CliCommand::GetNotificationDetails => {
                 self.execute_get_notification_details(matches).await
             }
@@ -2593,29 +2560,6 @@ impl Cli {
         let mut request = self.client.delete_notes();
         if let Some(value) = matches.get_one::<crmkit_runtime::CsvList<String>>("ids") {
             request = request.ids(value.clone());
-        }
-        self.out.one(request.send().await)
-    }
-    pub async fn execute_update_note_by_id(
-        &self,
-        matches: &::clap::ArgMatches,
-    ) -> anyhow::Result<()> {
-        let mut request = self.client.update_note_by_id();
-        if let Some(value) = crate::args::body::<types::NoteUpdateRequest>(matches)? {
-            request = request.body(value);
-        }
-        if let Some(value) = matches.get_one::<types::ZohoId>("note-id") {
-            request = request.note_id(value.clone());
-        }
-        self.out.one(request.send().await)
-    }
-    pub async fn execute_delete_note_by_id(
-        &self,
-        matches: &::clap::ArgMatches,
-    ) -> anyhow::Result<()> {
-        let mut request = self.client.delete_note_by_id();
-        if let Some(value) = matches.get_one::<types::ZohoId>("note-id") {
-            request = request.note_id(value.clone());
         }
         self.out.one(request.send().await)
     }
@@ -3728,8 +3672,6 @@ pub enum CliCommand {
     UpdateNotes,
     CreateNotes,
     DeleteNotes,
-    UpdateNoteById,
-    DeleteNoteById,
     GetNotificationDetails,
     UpdateNotificationDetails,
     EnableNotifications,
@@ -3818,8 +3760,6 @@ impl CliCommand {
             CliCommand::UpdateNotes,
             CliCommand::CreateNotes,
             CliCommand::DeleteNotes,
-            CliCommand::UpdateNoteById,
-            CliCommand::DeleteNoteById,
             CliCommand::GetNotificationDetails,
             CliCommand::UpdateNotificationDetails,
             CliCommand::EnableNotifications,
@@ -3909,8 +3849,6 @@ impl CliCommand {
             CliCommand::UpdateNotes => "update_notes",
             CliCommand::CreateNotes => "create_notes",
             CliCommand::DeleteNotes => "delete_notes",
-            CliCommand::UpdateNoteById => "update_note_by_id",
-            CliCommand::DeleteNoteById => "delete_note_by_id",
             CliCommand::GetNotificationDetails => "get_notification_details",
             CliCommand::UpdateNotificationDetails => "update_notification_details",
             CliCommand::EnableNotifications => "enable_notifications",

@@ -606,21 +606,6 @@ pub async fn call(c: &Client, spec: &Value, operation: &str) {
                 .await
                 .unwrap(),
         ),
-        "update_note_by_id" => drop(
-            c.update_note_by_id()
-                .note_id("4150868000002975099")
-                .body(body::<types::NoteUpdateRequest>(spec, operation))
-                .send_partial()
-                .await
-                .unwrap(),
-        ),
-        "delete_note_by_id" => drop(
-            c.delete_note_by_id()
-                .note_id("4876876000001236198")
-                .send_partial()
-                .await
-                .unwrap(),
-        ),
         "list_record_notes" => drop(
             c.list_record_notes()
                 .module_api_name(MODULE)
