@@ -153,27 +153,7 @@ fn bulk(bin: &str, root: &std::path::Path) -> Result<()> {
     };
     let (small, page) = (file(10_000)?, file(200_000)?);
     let run = |path: &str, pages: &str, variant: &str| -> Result<(f64, f64)> {
-        let out = Command::new(bin)
-            .args(["bulk", path, pages, variant])
-            .output()
-            .context("crmkit-bench bulk")?;
-        let text = String::from_utf8_lossy(&out.stdout);
-        let after = |key: &str, until: &str| -> Option<f64> {
-            text.split(key)
-                .nth(1)?
-                .split(until)
-                .next()?
-                .trim()
-                .parse()
-                .ok()
-        };
-        match (after("bytes, ", " s"), after("peak ", " KiB")) {
-            (Some(s), Some(kib)) if out.status.success() => Ok((s, kib)),
-            _ => bail!(
-                "unexpected output: {text}{}",
-                String::from_utf8_lossy(&out.stderr)
-            ),
-        }
+        seconds_and_peak(bin, &["bulk", path, pages, variant], "bytes, ")
     };
     let mut per_record = [0f64; 2];
     for (i, variant) in ["crmkit", "baseline"].into_iter().enumerate() {
@@ -391,26 +371,7 @@ fn stream(bin: &str) -> Result<()> {
     }
     // (seconds, peak KiB) of one run over `pages` pages.
     let run = |pages: &str, variant: &str| -> Result<(f64, f64)> {
-        let out = Command::new(bin)
-            .args(["stream", pages, variant])
-            .output()?;
-        let text = String::from_utf8_lossy(&out.stdout);
-        let after = |key: &str, until: &str| -> Option<f64> {
-            text.split(key)
-                .nth(1)?
-                .split(until)
-                .next()?
-                .trim()
-                .parse()
-                .ok()
-        };
-        match (after("records, ", " s"), after("peak ", " KiB")) {
-            (Some(s), Some(kib)) if out.status.success() => Ok((s, kib)),
-            _ => bail!(
-                "unexpected output: {text}{}",
-                String::from_utf8_lossy(&out.stderr)
-            ),
-        }
+        seconds_and_peak(bin, &["stream", pages, variant], "records, ")
     };
     let mut wall: [Vec<f64>; 2] = Default::default();
     let mut peak = [0f64; 2];
@@ -448,6 +409,32 @@ fn stream(bin: &str) -> Result<()> {
         peak[1] / 1024.0
     );
     Ok(())
+}
+
+/// (seconds, peak KiB) a run of the bench binary with `args` prints as
+/// `… <seconds_after><seconds> s, peak <KiB> KiB`.
+fn seconds_and_peak(bin: &str, args: &[&str], seconds_after: &str) -> Result<(f64, f64)> {
+    let out = Command::new(bin)
+        .args(args)
+        .output()
+        .with_context(|| format!("crmkit-bench {}", args.join(" ")))?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    let after = |key: &str, until: &str| -> Option<f64> {
+        text.split(key)
+            .nth(1)?
+            .split(until)
+            .next()?
+            .trim()
+            .parse()
+            .ok()
+    };
+    match (after(seconds_after, " s"), after("peak ", " KiB")) {
+        (Some(s), Some(kib)) if out.status.success() => Ok((s, kib)),
+        _ => bail!(
+            "unexpected output: {text}{}",
+            String::from_utf8_lossy(&out.stderr)
+        ),
+    }
 }
 
 /// Heap allocations of one run of the bench binary with `args` (memcheck's heap summary).

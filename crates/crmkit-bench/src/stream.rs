@@ -123,17 +123,8 @@ async fn baseline(base: &str) -> Result<u64, BoxError> {
     let url = format!("{base}/crm/v2/Leads");
     let mut n = 0u64;
     for page in 1u32.. {
-        let body = http
-            .get(&url)
-            .query(&[("page", page), ("per_page", 200)])
-            .header("accept", "application/json")
-            .header("authorization", "Zoho-oauthtoken bench-token")
-            .send()
-            .await?
-            .error_for_status()?
-            .bytes()
-            .await?;
-        let list: crmkit::zoho_crm::types::RecordList = serde_json::from_slice(&body)?;
+        let list =
+            crate::zoho_by_hand(http.get(&url).query(&[("page", page), ("per_page", 200)])).await?;
         let more = list
             .info
             .as_ref()
