@@ -14,7 +14,7 @@
 //! - progenitor's own types (`Error`, `ResponseValue`, `ByteStream`, `ClientInfo`) are no
 //!   longer re-exported; the prelude brings the operation traits into scope unnamed.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use anyhow::{Context, Result, bail};
 use quote::ToTokens;
@@ -90,16 +90,19 @@ pub fn apply(file: &mut syn::File, spec: &Value) -> Result<()> {
     let ops = operations(spec);
     let mut seen = 0usize;
     let mut arms = Vec::new();
+    // `types` comes before `builder` in progenitor's file.
+    let mut displayed = BTreeSet::new();
     for item in &mut file.items {
         match item {
             syn::Item::Use(u) if is_progenitor_reexport(u) => {
                 u.vis = syn::Visibility::Inherited;
             }
             syn::Item::Mod(m) if m.ident == "builder" => {
-                seen += builder_module(m, &ops, spec, &mut arms)?;
+                seen += builder_module(m, &displayed, &ops, spec, &mut arms)?;
             }
             syn::Item::Mod(m) if m.ident == "prelude" => prelude(m)?,
             syn::Item::Mod(m) if m.ident == "types" => {
+                displayed = displayed_types(m);
                 numeric_ids(m)?;
                 plain_patterns(m);
                 json_schemas(m);
@@ -290,6 +293,7 @@ fn prelude(m: &mut syn::ItemMod) -> Result<()> {
 
 fn builder_module(
     m: &mut syn::ItemMod,
+    displayed: &BTreeSet<String>,
     ops: &BTreeMap<String, Meta>,
     spec: &Value,
     arms: &mut Vec<(String, String)>,
@@ -298,6 +302,7 @@ fn builder_module(
         return Ok(0);
     };
     let mut fields: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    let mut field_types: BTreeMap<String, Vec<(String, String)>> = BTreeMap::new();
     for item in items.iter_mut() {
         if let syn::Item::Struct(s) = item {
             s.attrs.push(syn::parse_quote!(
@@ -309,6 +314,15 @@ fn builder_module(
                 .filter_map(|f| f.ident.as_ref().map(ToString::to_string))
                 .collect();
             fields.insert(s.ident.to_string(), names);
+            let types = s
+                .fields
+                .iter()
+                .filter_map(|f| {
+                    let ty = f.ty.to_token_stream().to_string().replace(' ', "");
+                    Some((f.ident.as_ref()?.to_string(), ty))
+                })
+                .collect();
+            field_types.insert(s.ident.to_string(), types);
         }
     }
     let mut count = 0;
@@ -328,6 +342,16 @@ fn builder_module(
         let syn::ImplItem::Fn(send) = imp.items.remove(pos) else {
             unreachable!()
         };
+        let mut required = Vec::new();
+        for item in &mut imp.items {
+            if let syn::ImplItem::Fn(f) = item
+                && f.sig.ident == "new"
+            {
+                (*f, required) = unset_required(f)?;
+            }
+        }
+        let types = field_types.get(&name).map_or(&[][..], Vec::as_slice);
+        let send = cheaper_request(send, types, &required, displayed)?;
         let new = operation(
             &name,
             send,
@@ -343,6 +367,194 @@ fn builder_module(
         count += 1;
     }
     Ok(count)
+}
+
+/// A builder starts a required parameter as an empty error message (no allocation) instead
+/// of "… was not initialized"; `request()` names it (`required`, in [`cheaper_request`]).
+/// Answers the new `new` and the required parameters' names.
+fn unset_required(new: &syn::ImplItemFn) -> Result<(syn::ImplItemFn, Vec<String>)> {
+    let mut text = new.to_token_stream().to_string();
+    let mut names = Vec::new();
+    while let Some(at) = text.find(" was not initialized\" . to_string ()") {
+        let open = text[..at]
+            .rfind("Err (\"")
+            .context("an unset parameter without Err")?;
+        names.push(text[open + "Err (\"".len()..at].to_string());
+        let close = at + " was not initialized\" . to_string ()".len();
+        text.replace_range(open..close, "Err (String :: new ()");
+    }
+    let new = syn::parse_str(&text).map_err(|e| anyhow::anyhow!("`new` does not parse: {e}"))?;
+    Ok((new, names))
+}
+
+/// progenitor's `send` building the request with less work per call (the helpers of
+/// `crmkit_runtime::__private::request`, each tested against what it replaces):
+/// - the URL is written in one `String` (`url`), each path parameter percent-encoded as it
+///   goes, not `format!`ted through two intermediate `String`s per parameter;
+/// - an optional query parameter (a builder field of type `Result<Option<_>, _>` in
+///   `types`) is added only when set (`query_opt`);
+/// - the header map starts empty, not with room for every header parameter;
+/// - a required parameter (in `required`) never set is named from the empty message `new`
+///   starts it with.
+fn cheaper_request(
+    send: syn::ImplItemFn,
+    types: &[(String, String)],
+    required: &[String],
+    displayed: &BTreeSet<String>,
+) -> Result<syn::ImplItemFn> {
+    let ty = |field: &str| {
+        types
+            .iter()
+            .find(|(f, _)| f == field)
+            .map(|(_, t)| t.as_str())
+    };
+    let mut text = send.to_token_stream().to_string();
+    text = url_statement(&text, |arg| {
+        // A string newtype of `types` without `Display` is the `String` it derefs to.
+        let generated = ty(arg)
+            .and_then(|t| t.strip_prefix("Result<types::"))
+            .and_then(|t| t.strip_suffix(",String>"));
+        if generated.is_some_and(|t| !displayed.contains(t)) {
+            format!("crmkit_runtime :: __private :: request :: Piece :: Str (& {arg})")
+        } else {
+            format!("crmkit_runtime :: __private :: request :: Piece :: Display (& {arg})")
+        }
+    })?;
+    let optional = |field: &str| ty(field).is_some_and(|t| t.starts_with("Result<Option<"));
+    let query = ". query (& progenitor_client :: QueryParam :: new (";
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text.as_str();
+    let mut uses_query_opt = false;
+    while let Some(at) = rest.find(query) {
+        out.push_str(&rest[..at]);
+        let args = &rest[at + query.len()..];
+        let end = args
+            .find("))")
+            .context("a query parameter without its end")?;
+        let (name, value) = args[..end]
+            .split_once(" , & ")
+            .context("a query parameter that is not `name, &value`")?;
+        if optional(value.trim()) {
+            out.push_str(&format!(". query_opt ({name} , & {value})"));
+            uses_query_opt = true;
+        } else {
+            out.push_str(&rest[at..at + query.len() + end + 2]);
+        }
+        rest = &args[end + 2..];
+    }
+    out.push_str(rest);
+    text = out;
+    let capacity = ":: reqwest :: header :: HeaderMap :: with_capacity (";
+    while let Some(at) = text.find(capacity) {
+        let end = text[at..]
+            .find(')')
+            .context("with_capacity without its end")?
+            + at;
+        text.replace_range(at..=end, ":: reqwest :: header :: HeaderMap :: new ()");
+    }
+    text = text.replace(". map_err (Error :: InvalidRequest) ?", "@@REQUIRED@@");
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text.as_str();
+    while let Some(at) = rest.find("@@REQUIRED@@") {
+        let before = &rest[..at];
+        // `let name = name@@REQUIRED@@`
+        let name = before
+            .rsplit(' ')
+            .find(|w| !w.is_empty())
+            .unwrap_or_default();
+        out.push_str(before);
+        if required.iter().any(|r| r == name) {
+            out.push_str(&format!(
+                ". map_err (| e | Error :: InvalidRequest (crmkit_runtime :: __private :: request :: required (e , {name:?}))) ?"
+            ));
+        } else {
+            out.push_str(". map_err (Error :: InvalidRequest) ?");
+        }
+        rest = &rest[at + "@@REQUIRED@@".len()..];
+    }
+    out.push_str(rest);
+    let mut send: syn::ImplItemFn =
+        syn::parse_str(&out).map_err(|e| anyhow::anyhow!("`send` does not parse: {e}"))?;
+    if uses_query_opt {
+        send.block.stmts.insert(
+            0,
+            syn::parse_quote!(
+                use crmkit_runtime::__private::request::OptionalQuery as _;
+            ),
+        );
+    }
+    Ok(send)
+}
+
+/// The types of `types` that implement `Display`.
+fn displayed_types(m: &syn::ItemMod) -> BTreeSet<String> {
+    let Some((_, items)) = &m.content else {
+        return BTreeSet::new();
+    };
+    items
+        .iter()
+        .filter_map(|item| {
+            let syn::Item::Impl(imp) = item else {
+                return None;
+            };
+            let (trait_path, _) = imp.trait_.as_ref()?;
+            let name = trait_path.segments.last()?.ident.to_string();
+            (name == "Display").then(|| imp.self_ty.to_token_stream().to_string())
+        })
+        .collect()
+}
+
+/// progenitor's `let url = format!("{}/path/{}", client.baseurl, encode_path(&p.to_string()));`
+/// as `crmkit_runtime::__private::request::url(&client.baseurl, &[pieces])`, each parameter
+/// a piece written by `param`.
+fn url_statement(text: &str, param: impl Fn(&str) -> String) -> Result<String> {
+    let head = "let url = format ! (\"";
+    let Some(at) = text.find(head) else {
+        bail!("no `let url = format!` in send");
+    };
+    let rest = &text[at + head.len()..];
+    let lit_end = rest.find('"').context("the URL format without its end")?;
+    let lit = &rest[..lit_end];
+    let end = rest
+        .find(") ;")
+        .context("the URL statement without its end")?;
+    let args: Vec<&str> = rest[lit_end + 1..end]
+        .split(" , ")
+        .map(|a| a.trim_matches(|c| c == ',' || c == ' '))
+        .filter(|a| !a.is_empty())
+        .collect();
+    let Some(("", path)) = lit.split_once("{}") else {
+        bail!("the URL format {lit:?} does not start with the base URL");
+    };
+    if args.first() != Some(&"client . baseurl") {
+        bail!("the URL's first argument is not client.baseurl: {args:?}");
+    }
+    let mut pieces = Vec::new();
+    let mut params = args[1..].iter();
+    for (i, lit) in path.split("{}").enumerate() {
+        if i > 0 {
+            let arg = params.next().context("fewer URL arguments than `{}`")?;
+            let name = arg
+                .strip_prefix("encode_path (& ")
+                .and_then(|a| a.strip_suffix(" . to_string ())"))
+                .with_context(|| format!("a URL argument that is not encode_path: {arg}"))?;
+            pieces.push(param(name));
+        }
+        if !lit.is_empty() {
+            pieces.push(format!(
+                "crmkit_runtime :: __private :: request :: Piece :: Lit ({lit:?})"
+            ));
+        }
+    }
+    if params.next().is_some() {
+        bail!("more URL arguments than `{{}}` in {lit:?}");
+    }
+    Ok(format!(
+        "{}let url = crmkit_runtime :: __private :: request :: url (& client . baseurl , & [{}]) ;{}",
+        &text[..at],
+        pieces.join(" , "),
+        &rest[end + ") ;".len()..]
+    ))
 }
 
 /// The generated `send` split into `request()` and crmkit's methods.
@@ -371,10 +583,10 @@ fn operation(
         kept.push(text);
     }
     if !kept.iter().any(|s| s.contains("header_map . append")) {
+        // No header parameter: no header map to build and merge.
+        kept.retain(|s| !s.starts_with("let mut header_map"));
         for s in &mut kept {
-            if let Some(rest) = s.strip_prefix("let mut header_map") {
-                *s = format!("let header_map{rest}");
-            }
+            *s = s.replace(" . headers (header_map)", "");
         }
     }
     let op_id = op_id.context("no OperationInfo in send")?;
@@ -426,6 +638,17 @@ fn operation(
         }
         _ => "the decoded answer",
     };
+    // Without a body, a copy of the builder rebuilds the request for a retry: cheaper than
+    // the pipeline's copy of every request (a body, perhaps large, is copied as bytes).
+    let (rebuild, outgoing) = if fields.iter().any(|f| f == "body") {
+        ("", "request")
+    } else {
+        (
+            "let again = self.clone(); \
+             let rebuild = move || again.clone().request().ok().map(|(_, request)| request); ",
+            "crmkit_runtime::Outgoing::rebuild(request, &rebuild)",
+        )
+    };
     let mut out = vec![
         format!(
             "fn request(self) -> ::std::result::Result<(&'a super::Client, ::reqwest::Request), Error<{error}>> {{ {} Ok((client, request)) }}",
@@ -435,9 +658,9 @@ fn operation(
             "/// Sends the request through crmkit's pipeline (limits, credentials, retries, \
              classification) and returns {what}.\n\
              pub async fn send(self) -> crmkit_runtime::Result<crmkit_runtime::Response<{value_ty}>> {{ \
-             const OPERATION: crmkit_runtime::Operation = {operation}; \
+             const OPERATION: crmkit_runtime::Operation = {operation}; {rebuild}\
              let (client, request) = self.request().map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?; \
-             client.inner.{method}(request, &OPERATION).await }}"
+             client.inner.{method}({outgoing}, &OPERATION).await }}"
         ),
     ];
     if meta.batch.is_some() {
@@ -445,9 +668,9 @@ fn operation(
             "/// Like [`send`](Self::send), but a partly failed batch is not an error: the \
              decoded answer comes with the `PartialFailure` (every failed item), if any.\n\
              pub async fn send_partial(self) -> crmkit_runtime::Result<(crmkit_runtime::Response<{value_ty}>, ::std::option::Option<crmkit_runtime::PartialFailure>)> {{ \
-             const OPERATION: crmkit_runtime::Operation = {operation}; \
+             const OPERATION: crmkit_runtime::Operation = {operation}; {rebuild}\
              let (client, request) = self.request().map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?; \
-             client.inner.send_partial(request, &OPERATION).await }}"
+             client.inner.send_partial({outgoing}, &OPERATION).await }}"
         ));
     }
     if let Some(paging) = &meta.paging {

@@ -2614,6 +2614,7 @@ pub mod builder {
             self,
         ) -> ::std::result::Result<(&'a super::Client, ::reqwest::Request), Error<types::Error>>
         {
+            use crmkit_runtime::__private::request::OptionalQuery as _;
             let Self {
                 client,
                 contact_id,
@@ -2629,8 +2630,12 @@ pub mod builder {
             let number = number.map_err(Error::InvalidRequest)?;
             let page = page.map_err(Error::InvalidRequest)?;
             let type_ = type_.map_err(Error::InvalidRequest)?;
-            let url = format!("{}/phone-number", client.baseurl,);
-            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            let url = crmkit_runtime::__private::request::url(
+                &client.baseurl,
+                &[crmkit_runtime::__private::request::Piece::Lit(
+                    "/phone-number",
+                )],
+            );
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -2639,19 +2644,12 @@ pub mod builder {
                     ::reqwest::header::ACCEPT,
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
-                .query(&progenitor_client::QueryParam::new(
-                    "contact_id",
-                    &contact_id,
-                ))
-                .query(&progenitor_client::QueryParam::new(
-                    "description",
-                    &description,
-                ))
-                .query(&progenitor_client::QueryParam::new("extension", &extension))
-                .query(&progenitor_client::QueryParam::new("number", &number))
-                .query(&progenitor_client::QueryParam::new("page", &page))
-                .query(&progenitor_client::QueryParam::new("type", &type_))
-                .headers(header_map)
+                .query_opt("contact_id", &contact_id)
+                .query_opt("description", &description)
+                .query_opt("extension", &extension)
+                .query_opt("number", &number)
+                .query_opt("page", &page)
+                .query_opt("type", &type_)
                 .build()?;
             Ok((client, request))
         }
@@ -2665,10 +2663,18 @@ pub mod builder {
                 batch: None,
                 credits: crmkit_runtime::pipeline::credits::Credits::ONE,
             };
+            let again = self.clone();
+            let rebuild = move || again.clone().request().ok().map(|(_, request)| request);
             let (client, request) = self
                 .request()
                 .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
-            client.inner.send_json(request, &OPERATION).await
+            client
+                .inner
+                .send_json(
+                    crmkit_runtime::Outgoing::rebuild(request, &rebuild),
+                    &OPERATION,
+                )
+                .await
         }
         /// Every item of every page of this list, fetched lazily as the stream is read (the stream sets `page` itself). It owns a clone of the client: no lifetime ties it to the caller. It ends after the last page, or after the first error, which it yields.
         pub fn into_stream(self) -> crmkit_runtime::ItemStream<types::PhoneNumber> {
@@ -2766,8 +2772,12 @@ pub mod builder {
             let body = body
                 .and_then(|v| types::PhoneNumberCreate::try_from(v).map_err(|e| e.to_string()))
                 .map_err(Error::InvalidRequest)?;
-            let url = format!("{}/phone-number", client.baseurl,);
-            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            let url = crmkit_runtime::__private::request::url(
+                &client.baseurl,
+                &[crmkit_runtime::__private::request::Piece::Lit(
+                    "/phone-number",
+                )],
+            );
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -2777,7 +2787,6 @@ pub mod builder {
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
                 .json(&body)
-                .headers(header_map)
                 .build()?;
             Ok((client, request))
         }
@@ -2810,7 +2819,7 @@ pub mod builder {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
-                phone_number: Err("phone_number was not initialized".to_string()),
+                phone_number: Err(String::new()),
             }
         }
         pub fn phone_number<V>(mut self, value: V) -> Self
@@ -2830,13 +2839,19 @@ pub mod builder {
                 client,
                 phone_number,
             } = self;
-            let phone_number = phone_number.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/phone-number/{}",
-                client.baseurl,
-                encode_path(&phone_number.to_string()),
+            let phone_number = phone_number.map_err(|e| {
+                Error::InvalidRequest(crmkit_runtime::__private::request::required(
+                    e,
+                    "phone_number",
+                ))
+            })?;
+            let url = crmkit_runtime::__private::request::url(
+                &client.baseurl,
+                &[
+                    crmkit_runtime::__private::request::Piece::Lit("/phone-number/"),
+                    crmkit_runtime::__private::request::Piece::Display(&phone_number),
+                ],
             );
-            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -2845,7 +2860,6 @@ pub mod builder {
                     ::reqwest::header::ACCEPT,
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
-                .headers(header_map)
                 .build()?;
             Ok((client, request))
         }
@@ -2859,10 +2873,18 @@ pub mod builder {
                 batch: None,
                 credits: crmkit_runtime::pipeline::credits::Credits::ONE,
             };
+            let again = self.clone();
+            let rebuild = move || again.clone().request().ok().map(|(_, request)| request);
             let (client, request) = self
                 .request()
                 .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
-            client.inner.send_json(request, &OPERATION).await
+            client
+                .inner
+                .send_json(
+                    crmkit_runtime::Outgoing::rebuild(request, &rebuild),
+                    &OPERATION,
+                )
+                .await
         }
     }
     /// Builder for [`ClientPhoneNumbersExt::update_phone_number`]
@@ -2879,7 +2901,7 @@ pub mod builder {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
-                phone_number: Err("phone_number was not initialized".to_string()),
+                phone_number: Err(String::new()),
                 body: Ok(::std::default::Default::default()),
             }
         }
@@ -2921,16 +2943,22 @@ pub mod builder {
                 phone_number,
                 body,
             } = self;
-            let phone_number = phone_number.map_err(Error::InvalidRequest)?;
+            let phone_number = phone_number.map_err(|e| {
+                Error::InvalidRequest(crmkit_runtime::__private::request::required(
+                    e,
+                    "phone_number",
+                ))
+            })?;
             let body = body
                 .and_then(|v| types::PhoneNumberUpdate::try_from(v).map_err(|e| e.to_string()))
                 .map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/phone-number/{}",
-                client.baseurl,
-                encode_path(&phone_number.to_string()),
+            let url = crmkit_runtime::__private::request::url(
+                &client.baseurl,
+                &[
+                    crmkit_runtime::__private::request::Piece::Lit("/phone-number/"),
+                    crmkit_runtime::__private::request::Piece::Display(&phone_number),
+                ],
             );
-            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -2940,7 +2968,6 @@ pub mod builder {
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
                 .json(&body)
-                .headers(header_map)
                 .build()?;
             Ok((client, request))
         }
@@ -2973,7 +3000,7 @@ pub mod builder {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
-                phone_number: Err("phone_number was not initialized".to_string()),
+                phone_number: Err(String::new()),
             }
         }
         pub fn phone_number<V>(mut self, value: V) -> Self
@@ -2993,13 +3020,19 @@ pub mod builder {
                 client,
                 phone_number,
             } = self;
-            let phone_number = phone_number.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/phone-number/{}",
-                client.baseurl,
-                encode_path(&phone_number.to_string()),
+            let phone_number = phone_number.map_err(|e| {
+                Error::InvalidRequest(crmkit_runtime::__private::request::required(
+                    e,
+                    "phone_number",
+                ))
+            })?;
+            let url = crmkit_runtime::__private::request::url(
+                &client.baseurl,
+                &[
+                    crmkit_runtime::__private::request::Piece::Lit("/phone-number/"),
+                    crmkit_runtime::__private::request::Piece::Display(&phone_number),
+                ],
             );
-            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -3008,7 +3041,6 @@ pub mod builder {
                     ::reqwest::header::ACCEPT,
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
-                .headers(header_map)
                 .build()?;
             Ok((client, request))
         }
@@ -3020,10 +3052,18 @@ pub mod builder {
                 batch: None,
                 credits: crmkit_runtime::pipeline::credits::Credits::ONE,
             };
+            let again = self.clone();
+            let rebuild = move || again.clone().request().ok().map(|(_, request)| request);
             let (client, request) = self
                 .request()
                 .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
-            client.inner.send_empty(request, &OPERATION).await
+            client
+                .inner
+                .send_empty(
+                    crmkit_runtime::Outgoing::rebuild(request, &rebuild),
+                    &OPERATION,
+                )
+                .await
         }
     }
 }

@@ -29939,8 +29939,12 @@ pub mod builder {
         ) -> ::std::result::Result<(&'a super::Client, ::reqwest::Request), Error<types::Error>>
         {
             let Self { client } = self;
-            let url = format!("{}/action_setting/action_custom_items", client.baseurl,);
-            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            let url = crmkit_runtime::__private::request::url(
+                &client.baseurl,
+                &[crmkit_runtime::__private::request::Piece::Lit(
+                    "/action_setting/action_custom_items",
+                )],
+            );
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -29949,7 +29953,6 @@ pub mod builder {
                     ::reqwest::header::ACCEPT,
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
-                .headers(header_map)
                 .build()?;
             Ok((client, request))
         }
@@ -29963,10 +29966,18 @@ pub mod builder {
                 batch: None,
                 credits: crmkit_runtime::pipeline::credits::Credits::ONE,
             };
+            let again = self.clone();
+            let rebuild = move || again.clone().request().ok().map(|(_, request)| request);
             let (client, request) = self
                 .request()
                 .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
-            client.inner.send_json(request, &OPERATION).await
+            client
+                .inner
+                .send_json(
+                    crmkit_runtime::Outgoing::rebuild(request, &rebuild),
+                    &OPERATION,
+                )
+                .await
         }
     }
     /// Builder for [`ClientActionSettingsExt::create_action_custom_item`]
@@ -30018,8 +30029,12 @@ pub mod builder {
                     types::CreateActionCustomItemInput::try_from(v).map_err(|e| e.to_string())
                 })
                 .map_err(Error::InvalidRequest)?;
-            let url = format!("{}/action_setting/action_custom_items", client.baseurl,);
-            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            let url = crmkit_runtime::__private::request::url(
+                &client.baseurl,
+                &[crmkit_runtime::__private::request::Piece::Lit(
+                    "/action_setting/action_custom_items",
+                )],
+            );
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -30029,7 +30044,6 @@ pub mod builder {
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
                 .json(&body)
-                .headers(header_map)
                 .build()?;
             Ok((client, request))
         }
@@ -30066,9 +30080,7 @@ pub mod builder {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
-                action_custom_item_key: Err(
-                    "action_custom_item_key was not initialized".to_string()
-                ),
+                action_custom_item_key: Err(String::new()),
                 limit: Ok(None),
                 page: Ok(None),
                 search_word: Ok(None),
@@ -30126,6 +30138,7 @@ pub mod builder {
             self,
         ) -> ::std::result::Result<(&'a super::Client, ::reqwest::Request), Error<types::Error>>
         {
+            use crmkit_runtime::__private::request::OptionalQuery as _;
             let Self {
                 client,
                 action_custom_item_key,
@@ -30134,17 +30147,26 @@ pub mod builder {
                 search_word,
                 sort,
             } = self;
-            let action_custom_item_key = action_custom_item_key.map_err(Error::InvalidRequest)?;
+            let action_custom_item_key = action_custom_item_key.map_err(|e| {
+                Error::InvalidRequest(crmkit_runtime::__private::request::required(
+                    e,
+                    "action_custom_item_key",
+                ))
+            })?;
             let limit = limit.map_err(Error::InvalidRequest)?;
             let page = page.map_err(Error::InvalidRequest)?;
             let search_word = search_word.map_err(Error::InvalidRequest)?;
             let sort = sort.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/action_setting/action_custom_items/{}/labels",
-                client.baseurl,
-                encode_path(&action_custom_item_key.to_string()),
+            let url = crmkit_runtime::__private::request::url(
+                &client.baseurl,
+                &[
+                    crmkit_runtime::__private::request::Piece::Lit(
+                        "/action_setting/action_custom_items/",
+                    ),
+                    crmkit_runtime::__private::request::Piece::Display(&action_custom_item_key),
+                    crmkit_runtime::__private::request::Piece::Lit("/labels"),
+                ],
             );
-            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -30153,14 +30175,10 @@ pub mod builder {
                     ::reqwest::header::ACCEPT,
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
-                .query(&progenitor_client::QueryParam::new("limit", &limit))
-                .query(&progenitor_client::QueryParam::new("page", &page))
-                .query(&progenitor_client::QueryParam::new(
-                    "searchWord",
-                    &search_word,
-                ))
-                .query(&progenitor_client::QueryParam::new("sort", &sort))
-                .headers(header_map)
+                .query_opt("limit", &limit)
+                .query_opt("page", &page)
+                .query_opt("searchWord", &search_word)
+                .query_opt("sort", &sort)
                 .build()?;
             Ok((client, request))
         }
@@ -30175,10 +30193,18 @@ pub mod builder {
                 batch: None,
                 credits: crmkit_runtime::pipeline::credits::Credits::ONE,
             };
+            let again = self.clone();
+            let rebuild = move || again.clone().request().ok().map(|(_, request)| request);
             let (client, request) = self
                 .request()
                 .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
-            client.inner.send_json(request, &OPERATION).await
+            client
+                .inner
+                .send_json(
+                    crmkit_runtime::Outgoing::rebuild(request, &rebuild),
+                    &OPERATION,
+                )
+                .await
         }
         /// Every item of every page of this list, fetched lazily as the stream is read (the stream sets `page` itself). It owns a clone of the client: no lifetime ties it to the caller. It ends after the last page, or after the first error, which it yields.
         pub fn into_stream(self) -> crmkit_runtime::ItemStream<types::ActionCustomItemLabel> {
@@ -30241,7 +30267,7 @@ pub mod builder {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
-                item_key: Err("item_key was not initialized".to_string()),
+                item_key: Err(String::new()),
                 body: Ok(::std::default::Default::default()),
             }
         }
@@ -30286,18 +30312,23 @@ pub mod builder {
                 item_key,
                 body,
             } = self;
-            let item_key = item_key.map_err(Error::InvalidRequest)?;
+            let item_key = item_key.map_err(|e| {
+                Error::InvalidRequest(crmkit_runtime::__private::request::required(e, "item_key"))
+            })?;
             let body = body
                 .and_then(|v| {
                     types::UpdateActionCustomItemInput::try_from(v).map_err(|e| e.to_string())
                 })
                 .map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/action_setting/action_custom_items/{}",
-                client.baseurl,
-                encode_path(&item_key.to_string()),
+            let url = crmkit_runtime::__private::request::url(
+                &client.baseurl,
+                &[
+                    crmkit_runtime::__private::request::Piece::Lit(
+                        "/action_setting/action_custom_items/",
+                    ),
+                    crmkit_runtime::__private::request::Piece::Display(&item_key),
+                ],
             );
-            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -30307,7 +30338,6 @@ pub mod builder {
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
                 .json(&body)
-                .headers(header_map)
                 .build()?;
             Ok((client, request))
         }
@@ -30492,6 +30522,7 @@ pub mod builder {
             self,
         ) -> ::std::result::Result<(&'a super::Client, ::reqwest::Request), Error<types::Error>>
         {
+            use crmkit_runtime::__private::request::OptionalQuery as _;
             let Self {
                 client,
                 active,
@@ -30521,8 +30552,10 @@ pub mod builder {
             let updated_at_from = updated_at_from.map_err(Error::InvalidRequest)?;
             let updated_at_to = updated_at_to.map_err(Error::InvalidRequest)?;
             let users = users.map_err(Error::InvalidRequest)?;
-            let url = format!("{}/actions", client.baseurl,);
-            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            let url = crmkit_runtime::__private::request::url(
+                &client.baseurl,
+                &[crmkit_runtime::__private::request::Piece::Lit("/actions")],
+            );
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -30531,38 +30564,19 @@ pub mod builder {
                     ::reqwest::header::ACCEPT,
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
-                .query(&progenitor_client::QueryParam::new("active", &active))
-                .query(&progenitor_client::QueryParam::new(
-                    "createdAtFrom",
-                    &created_at_from,
-                ))
-                .query(&progenitor_client::QueryParam::new(
-                    "createdAtTo",
-                    &created_at_to,
-                ))
-                .query(&progenitor_client::QueryParam::new("dealId", &deal_id))
-                .query(&progenitor_client::QueryParam::new(
-                    "endDatetime",
-                    &end_datetime,
-                ))
-                .query(&progenitor_client::QueryParam::new("limit", &limit))
-                .query(&progenitor_client::QueryParam::new("page", &page))
-                .query(&progenitor_client::QueryParam::new("purpose", &purpose))
-                .query(&progenitor_client::QueryParam::new("sort", &sort))
-                .query(&progenitor_client::QueryParam::new(
-                    "startDatetime",
-                    &start_datetime,
-                ))
-                .query(&progenitor_client::QueryParam::new(
-                    "updatedAtFrom",
-                    &updated_at_from,
-                ))
-                .query(&progenitor_client::QueryParam::new(
-                    "updatedAtTo",
-                    &updated_at_to,
-                ))
-                .query(&progenitor_client::QueryParam::new("users", &users))
-                .headers(header_map)
+                .query_opt("active", &active)
+                .query_opt("createdAtFrom", &created_at_from)
+                .query_opt("createdAtTo", &created_at_to)
+                .query_opt("dealId", &deal_id)
+                .query_opt("endDatetime", &end_datetime)
+                .query_opt("limit", &limit)
+                .query_opt("page", &page)
+                .query_opt("purpose", &purpose)
+                .query_opt("sort", &sort)
+                .query_opt("startDatetime", &start_datetime)
+                .query_opt("updatedAtFrom", &updated_at_from)
+                .query_opt("updatedAtTo", &updated_at_to)
+                .query_opt("users", &users)
                 .build()?;
             Ok((client, request))
         }
@@ -30576,10 +30590,18 @@ pub mod builder {
                 batch: None,
                 credits: crmkit_runtime::pipeline::credits::Credits::ONE,
             };
+            let again = self.clone();
+            let rebuild = move || again.clone().request().ok().map(|(_, request)| request);
             let (client, request) = self
                 .request()
                 .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
-            client.inner.send_json(request, &OPERATION).await
+            client
+                .inner
+                .send_json(
+                    crmkit_runtime::Outgoing::rebuild(request, &rebuild),
+                    &OPERATION,
+                )
+                .await
         }
         /// Every item of every page of this list, fetched lazily as the stream is read (the stream sets `page` itself). It owns a clone of the client: no lifetime ties it to the caller. It ends after the last page, or after the first error, which it yields.
         pub fn into_stream(self) -> crmkit_runtime::ItemStream<types::DealAction> {
@@ -30698,8 +30720,10 @@ pub mod builder {
             let body = body
                 .and_then(|v| types::CreateDealActionInput::try_from(v).map_err(|e| e.to_string()))
                 .map_err(Error::InvalidRequest)?;
-            let url = format!("{}/actions", client.baseurl,);
-            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            let url = crmkit_runtime::__private::request::url(
+                &client.baseurl,
+                &[crmkit_runtime::__private::request::Piece::Lit("/actions")],
+            );
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -30709,7 +30733,6 @@ pub mod builder {
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
                 .json(&body)
-                .headers(header_map)
                 .build()?;
             Ok((client, request))
         }
@@ -30778,8 +30801,12 @@ pub mod builder {
                     types::BulkCreateDealActionsInput::try_from(v).map_err(|e| e.to_string())
                 })
                 .map_err(Error::InvalidRequest)?;
-            let url = format!("{}/actions/bulk", client.baseurl,);
-            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            let url = crmkit_runtime::__private::request::url(
+                &client.baseurl,
+                &[crmkit_runtime::__private::request::Piece::Lit(
+                    "/actions/bulk",
+                )],
+            );
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -30789,7 +30816,6 @@ pub mod builder {
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
                 .json(&body)
-                .headers(header_map)
                 .build()?;
             Ok((client, request))
         }
@@ -30821,7 +30847,7 @@ pub mod builder {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
-                id: Err("id was not initialized".to_string()),
+                id: Err(String::new()),
                 include_files: Ok(None),
             }
         }
@@ -30848,19 +30874,23 @@ pub mod builder {
             self,
         ) -> ::std::result::Result<(&'a super::Client, ::reqwest::Request), Error<types::Error>>
         {
+            use crmkit_runtime::__private::request::OptionalQuery as _;
             let Self {
                 client,
                 id,
                 include_files,
             } = self;
-            let id = id.map_err(Error::InvalidRequest)?;
+            let id = id.map_err(|e| {
+                Error::InvalidRequest(crmkit_runtime::__private::request::required(e, "id"))
+            })?;
             let include_files = include_files.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/actions/{}",
-                client.baseurl,
-                encode_path(&id.to_string()),
+            let url = crmkit_runtime::__private::request::url(
+                &client.baseurl,
+                &[
+                    crmkit_runtime::__private::request::Piece::Lit("/actions/"),
+                    crmkit_runtime::__private::request::Piece::Display(&id),
+                ],
             );
-            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -30869,11 +30899,7 @@ pub mod builder {
                     ::reqwest::header::ACCEPT,
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
-                .query(&progenitor_client::QueryParam::new(
-                    "include_files",
-                    &include_files,
-                ))
-                .headers(header_map)
+                .query_opt("include_files", &include_files)
                 .build()?;
             Ok((client, request))
         }
@@ -30887,10 +30913,18 @@ pub mod builder {
                 batch: None,
                 credits: crmkit_runtime::pipeline::credits::Credits::ONE,
             };
+            let again = self.clone();
+            let rebuild = move || again.clone().request().ok().map(|(_, request)| request);
             let (client, request) = self
                 .request()
                 .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
-            client.inner.send_json(request, &OPERATION).await
+            client
+                .inner
+                .send_json(
+                    crmkit_runtime::Outgoing::rebuild(request, &rebuild),
+                    &OPERATION,
+                )
+                .await
         }
     }
     /// Builder for [`ClientDealActionsExt::update_deal_action`]
@@ -30907,7 +30941,7 @@ pub mod builder {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
-                id: Err("id was not initialized".to_string()),
+                id: Err(String::new()),
                 body: Ok(::std::default::Default::default()),
             }
         }
@@ -30947,16 +30981,19 @@ pub mod builder {
         ) -> ::std::result::Result<(&'a super::Client, ::reqwest::Request), Error<types::Error>>
         {
             let Self { client, id, body } = self;
-            let id = id.map_err(Error::InvalidRequest)?;
+            let id = id.map_err(|e| {
+                Error::InvalidRequest(crmkit_runtime::__private::request::required(e, "id"))
+            })?;
             let body = body
                 .and_then(|v| types::UpdateDealActionInput::try_from(v).map_err(|e| e.to_string()))
                 .map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/actions/{}",
-                client.baseurl,
-                encode_path(&id.to_string()),
+            let url = crmkit_runtime::__private::request::url(
+                &client.baseurl,
+                &[
+                    crmkit_runtime::__private::request::Piece::Lit("/actions/"),
+                    crmkit_runtime::__private::request::Piece::Display(&id),
+                ],
             );
-            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -30966,7 +31003,6 @@ pub mod builder {
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
                 .json(&body)
-                .headers(header_map)
                 .build()?;
             Ok((client, request))
         }
@@ -31060,6 +31096,7 @@ pub mod builder {
             self,
         ) -> ::std::result::Result<(&'a super::Client, ::reqwest::Request), Error<types::Error>>
         {
+            use crmkit_runtime::__private::request::OptionalQuery as _;
             let Self {
                 client,
                 end_time,
@@ -31073,8 +31110,10 @@ pub mod builder {
             let page = page.map_err(Error::InvalidRequest)?;
             let sort = sort.map_err(Error::InvalidRequest)?;
             let start_time = start_time.map_err(Error::InvalidRequest)?;
-            let url = format!("{}/audits", client.baseurl,);
-            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            let url = crmkit_runtime::__private::request::url(
+                &client.baseurl,
+                &[crmkit_runtime::__private::request::Piece::Lit("/audits")],
+            );
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -31083,15 +31122,11 @@ pub mod builder {
                     ::reqwest::header::ACCEPT,
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
-                .query(&progenitor_client::QueryParam::new("endTime", &end_time))
-                .query(&progenitor_client::QueryParam::new("limit", &limit))
-                .query(&progenitor_client::QueryParam::new("page", &page))
-                .query(&progenitor_client::QueryParam::new("sort", &sort))
-                .query(&progenitor_client::QueryParam::new(
-                    "startTime",
-                    &start_time,
-                ))
-                .headers(header_map)
+                .query_opt("endTime", &end_time)
+                .query_opt("limit", &limit)
+                .query_opt("page", &page)
+                .query_opt("sort", &sort)
+                .query_opt("startTime", &start_time)
                 .build()?;
             Ok((client, request))
         }
@@ -31105,10 +31140,18 @@ pub mod builder {
                 batch: None,
                 credits: crmkit_runtime::pipeline::credits::Credits::ONE,
             };
+            let again = self.clone();
+            let rebuild = move || again.clone().request().ok().map(|(_, request)| request);
             let (client, request) = self
                 .request()
                 .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
-            client.inner.send_json(request, &OPERATION).await
+            client
+                .inner
+                .send_json(
+                    crmkit_runtime::Outgoing::rebuild(request, &rebuild),
+                    &OPERATION,
+                )
+                .await
         }
         /// Every item of every page of this list, fetched lazily as the stream is read (the stream sets `page` itself). It owns a clone of the client: no lifetime ties it to the caller. It ends after the last page, or after the first error, which it yields.
         pub fn into_stream(self) -> crmkit_runtime::ItemStream<types::Audit> {
@@ -31174,8 +31217,12 @@ pub mod builder {
         ) -> ::std::result::Result<(&'a super::Client, ::reqwest::Request), Error<types::Error>>
         {
             let Self { client } = self;
-            let url = format!("{}/contact_setting", client.baseurl,);
-            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            let url = crmkit_runtime::__private::request::url(
+                &client.baseurl,
+                &[crmkit_runtime::__private::request::Piece::Lit(
+                    "/contact_setting",
+                )],
+            );
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -31184,7 +31231,6 @@ pub mod builder {
                     ::reqwest::header::ACCEPT,
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
-                .headers(header_map)
                 .build()?;
             Ok((client, request))
         }
@@ -31198,10 +31244,18 @@ pub mod builder {
                 batch: None,
                 credits: crmkit_runtime::pipeline::credits::Credits::ONE,
             };
+            let again = self.clone();
+            let rebuild = move || again.clone().request().ok().map(|(_, request)| request);
             let (client, request) = self
                 .request()
                 .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
-            client.inner.send_json(request, &OPERATION).await
+            client
+                .inner
+                .send_json(
+                    crmkit_runtime::Outgoing::rebuild(request, &rebuild),
+                    &OPERATION,
+                )
+                .await
         }
     }
     /// Builder for [`ClientContactSettingsExt::list_lifecycle_stage_types`]
@@ -31221,8 +31275,12 @@ pub mod builder {
         ) -> ::std::result::Result<(&'a super::Client, ::reqwest::Request), Error<types::Error>>
         {
             let Self { client } = self;
-            let url = format!("{}/contact_setting/lifecycle_stage_types", client.baseurl,);
-            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            let url = crmkit_runtime::__private::request::url(
+                &client.baseurl,
+                &[crmkit_runtime::__private::request::Piece::Lit(
+                    "/contact_setting/lifecycle_stage_types",
+                )],
+            );
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -31231,7 +31289,6 @@ pub mod builder {
                     ::reqwest::header::ACCEPT,
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
-                .headers(header_map)
                 .build()?;
             Ok((client, request))
         }
@@ -31246,10 +31303,18 @@ pub mod builder {
                 batch: None,
                 credits: crmkit_runtime::pipeline::credits::Credits::ONE,
             };
+            let again = self.clone();
+            let rebuild = move || again.clone().request().ok().map(|(_, request)| request);
             let (client, request) = self
                 .request()
                 .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
-            client.inner.send_json(request, &OPERATION).await
+            client
+                .inner
+                .send_json(
+                    crmkit_runtime::Outgoing::rebuild(request, &rebuild),
+                    &OPERATION,
+                )
+                .await
         }
     }
     /// Builder for [`ClientContactsExt::list_contacts`]
@@ -31348,6 +31413,7 @@ pub mod builder {
             self,
         ) -> ::std::result::Result<(&'a super::Client, ::reqwest::Request), Error<types::Error>>
         {
+            use crmkit_runtime::__private::request::OptionalQuery as _;
             let Self {
                 client,
                 limit,
@@ -31365,8 +31431,10 @@ pub mod builder {
             let sort = sort.map_err(Error::InvalidRequest)?;
             let updated_at_from = updated_at_from.map_err(Error::InvalidRequest)?;
             let updated_at_to = updated_at_to.map_err(Error::InvalidRequest)?;
-            let url = format!("{}/contacts", client.baseurl,);
-            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            let url = crmkit_runtime::__private::request::url(
+                &client.baseurl,
+                &[crmkit_runtime::__private::request::Piece::Lit("/contacts")],
+            );
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -31375,26 +31443,13 @@ pub mod builder {
                     ::reqwest::header::ACCEPT,
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
-                .query(&progenitor_client::QueryParam::new("limit", &limit))
-                .query(&progenitor_client::QueryParam::new("page", &page))
-                .query(&progenitor_client::QueryParam::new(
-                    "phoneNumber",
-                    &phone_number,
-                ))
-                .query(&progenitor_client::QueryParam::new(
-                    "searchWord",
-                    &search_word,
-                ))
-                .query(&progenitor_client::QueryParam::new("sort", &sort))
-                .query(&progenitor_client::QueryParam::new(
-                    "updatedAtFrom",
-                    &updated_at_from,
-                ))
-                .query(&progenitor_client::QueryParam::new(
-                    "updatedAtTo",
-                    &updated_at_to,
-                ))
-                .headers(header_map)
+                .query_opt("limit", &limit)
+                .query_opt("page", &page)
+                .query_opt("phoneNumber", &phone_number)
+                .query_opt("searchWord", &search_word)
+                .query_opt("sort", &sort)
+                .query_opt("updatedAtFrom", &updated_at_from)
+                .query_opt("updatedAtTo", &updated_at_to)
                 .build()?;
             Ok((client, request))
         }
@@ -31408,10 +31463,18 @@ pub mod builder {
                 batch: None,
                 credits: crmkit_runtime::pipeline::credits::Credits::ONE,
             };
+            let again = self.clone();
+            let rebuild = move || again.clone().request().ok().map(|(_, request)| request);
             let (client, request) = self
                 .request()
                 .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
-            client.inner.send_json(request, &OPERATION).await
+            client
+                .inner
+                .send_json(
+                    crmkit_runtime::Outgoing::rebuild(request, &rebuild),
+                    &OPERATION,
+                )
+                .await
         }
         /// Every item of every page of this list, fetched lazily as the stream is read (the stream sets `page` itself). It owns a clone of the client: no lifetime ties it to the caller. It ends after the last page, or after the first error, which it yields.
         pub fn into_stream(self) -> crmkit_runtime::ItemStream<types::Contact> {
@@ -31510,8 +31573,10 @@ pub mod builder {
             let body = body
                 .and_then(|v| types::CreateContactInput::try_from(v).map_err(|e| e.to_string()))
                 .map_err(Error::InvalidRequest)?;
-            let url = format!("{}/contacts", client.baseurl,);
-            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            let url = crmkit_runtime::__private::request::url(
+                &client.baseurl,
+                &[crmkit_runtime::__private::request::Piece::Lit("/contacts")],
+            );
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -31521,7 +31586,6 @@ pub mod builder {
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
                 .json(&body)
-                .headers(header_map)
                 .build()?;
             Ok((client, request))
         }
@@ -31590,8 +31654,12 @@ pub mod builder {
                     types::BulkCreateContactActionsInput::try_from(v).map_err(|e| e.to_string())
                 })
                 .map_err(Error::InvalidRequest)?;
-            let url = format!("{}/contacts/actions/bulk", client.baseurl,);
-            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            let url = crmkit_runtime::__private::request::url(
+                &client.baseurl,
+                &[crmkit_runtime::__private::request::Piece::Lit(
+                    "/contacts/actions/bulk",
+                )],
+            );
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -31601,7 +31669,6 @@ pub mod builder {
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
                 .json(&body)
-                .headers(header_map)
                 .build()?;
             Ok((client, request))
         }
@@ -31661,8 +31728,12 @@ pub mod builder {
             let body = body
                 .and_then(|v| types::SearchRequest::try_from(v).map_err(|e| e.to_string()))
                 .map_err(Error::InvalidRequest)?;
-            let url = format!("{}/contacts/search", client.baseurl,);
-            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            let url = crmkit_runtime::__private::request::url(
+                &client.baseurl,
+                &[crmkit_runtime::__private::request::Piece::Lit(
+                    "/contacts/search",
+                )],
+            );
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -31672,7 +31743,6 @@ pub mod builder {
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
                 .json(&body)
-                .headers(header_map)
                 .build()?;
             Ok((client, request))
         }
@@ -31755,7 +31825,7 @@ pub mod builder {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
-                contact_id: Err("contact_id was not initialized".to_string()),
+                contact_id: Err(String::new()),
                 active: Ok(None),
                 created_at_from: Ok(None),
                 created_at_to: Ok(None),
@@ -31905,6 +31975,7 @@ pub mod builder {
             self,
         ) -> ::std::result::Result<(&'a super::Client, ::reqwest::Request), Error<types::Error>>
         {
+            use crmkit_runtime::__private::request::OptionalQuery as _;
             let Self {
                 client,
                 contact_id,
@@ -31922,7 +31993,12 @@ pub mod builder {
                 updated_at_to,
                 users,
             } = self;
-            let contact_id = contact_id.map_err(Error::InvalidRequest)?;
+            let contact_id = contact_id.map_err(|e| {
+                Error::InvalidRequest(crmkit_runtime::__private::request::required(
+                    e,
+                    "contact_id",
+                ))
+            })?;
             let active = active.map_err(Error::InvalidRequest)?;
             let created_at_from = created_at_from.map_err(Error::InvalidRequest)?;
             let created_at_to = created_at_to.map_err(Error::InvalidRequest)?;
@@ -31936,12 +32012,14 @@ pub mod builder {
             let updated_at_from = updated_at_from.map_err(Error::InvalidRequest)?;
             let updated_at_to = updated_at_to.map_err(Error::InvalidRequest)?;
             let users = users.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/contacts/{}/actions",
-                client.baseurl,
-                encode_path(&contact_id.to_string()),
+            let url = crmkit_runtime::__private::request::url(
+                &client.baseurl,
+                &[
+                    crmkit_runtime::__private::request::Piece::Lit("/contacts/"),
+                    crmkit_runtime::__private::request::Piece::Str(&contact_id),
+                    crmkit_runtime::__private::request::Piece::Lit("/actions"),
+                ],
             );
-            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -31950,38 +32028,19 @@ pub mod builder {
                     ::reqwest::header::ACCEPT,
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
-                .query(&progenitor_client::QueryParam::new("active", &active))
-                .query(&progenitor_client::QueryParam::new(
-                    "createdAtFrom",
-                    &created_at_from,
-                ))
-                .query(&progenitor_client::QueryParam::new(
-                    "createdAtTo",
-                    &created_at_to,
-                ))
-                .query(&progenitor_client::QueryParam::new("dataType", &data_type))
-                .query(&progenitor_client::QueryParam::new(
-                    "endDatetime",
-                    &end_datetime,
-                ))
-                .query(&progenitor_client::QueryParam::new("limit", &limit))
-                .query(&progenitor_client::QueryParam::new("page", &page))
-                .query(&progenitor_client::QueryParam::new("pattern", &pattern))
-                .query(&progenitor_client::QueryParam::new("sort", &sort))
-                .query(&progenitor_client::QueryParam::new(
-                    "startDatetime",
-                    &start_datetime,
-                ))
-                .query(&progenitor_client::QueryParam::new(
-                    "updatedAtFrom",
-                    &updated_at_from,
-                ))
-                .query(&progenitor_client::QueryParam::new(
-                    "updatedAtTo",
-                    &updated_at_to,
-                ))
-                .query(&progenitor_client::QueryParam::new("users", &users))
-                .headers(header_map)
+                .query_opt("active", &active)
+                .query_opt("createdAtFrom", &created_at_from)
+                .query_opt("createdAtTo", &created_at_to)
+                .query_opt("dataType", &data_type)
+                .query_opt("endDatetime", &end_datetime)
+                .query_opt("limit", &limit)
+                .query_opt("page", &page)
+                .query_opt("pattern", &pattern)
+                .query_opt("sort", &sort)
+                .query_opt("startDatetime", &start_datetime)
+                .query_opt("updatedAtFrom", &updated_at_from)
+                .query_opt("updatedAtTo", &updated_at_to)
+                .query_opt("users", &users)
                 .build()?;
             Ok((client, request))
         }
@@ -31995,10 +32054,18 @@ pub mod builder {
                 batch: None,
                 credits: crmkit_runtime::pipeline::credits::Credits::ONE,
             };
+            let again = self.clone();
+            let rebuild = move || again.clone().request().ok().map(|(_, request)| request);
             let (client, request) = self
                 .request()
                 .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
-            client.inner.send_json(request, &OPERATION).await
+            client
+                .inner
+                .send_json(
+                    crmkit_runtime::Outgoing::rebuild(request, &rebuild),
+                    &OPERATION,
+                )
+                .await
         }
         /// Every item of every page of this list, fetched lazily as the stream is read (the stream sets `page` itself). It owns a clone of the client: no lifetime ties it to the caller. It ends after the last page, or after the first error, which it yields.
         pub fn into_stream(self) -> crmkit_runtime::ItemStream<types::ContactAction> {
@@ -32088,7 +32155,7 @@ pub mod builder {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
-                contact_id: Err("contact_id was not initialized".to_string()),
+                contact_id: Err(String::new()),
                 body: Ok(::std::default::Default::default()),
             }
         }
@@ -32132,18 +32199,25 @@ pub mod builder {
                 contact_id,
                 body,
             } = self;
-            let contact_id = contact_id.map_err(Error::InvalidRequest)?;
+            let contact_id = contact_id.map_err(|e| {
+                Error::InvalidRequest(crmkit_runtime::__private::request::required(
+                    e,
+                    "contact_id",
+                ))
+            })?;
             let body = body
                 .and_then(|v| {
                     types::CreateContactActionInput::try_from(v).map_err(|e| e.to_string())
                 })
                 .map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/contacts/{}/actions",
-                client.baseurl,
-                encode_path(&contact_id.to_string()),
+            let url = crmkit_runtime::__private::request::url(
+                &client.baseurl,
+                &[
+                    crmkit_runtime::__private::request::Piece::Lit("/contacts/"),
+                    crmkit_runtime::__private::request::Piece::Display(&contact_id),
+                    crmkit_runtime::__private::request::Piece::Lit("/actions"),
+                ],
             );
-            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -32153,7 +32227,6 @@ pub mod builder {
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
                 .json(&body)
-                .headers(header_map)
                 .build()?;
             Ok((client, request))
         }
@@ -32188,8 +32261,8 @@ pub mod builder {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
-                contact_id: Err("contact_id was not initialized".to_string()),
-                id: Err("id was not initialized".to_string()),
+                contact_id: Err(String::new()),
+                id: Err(String::new()),
                 include_files: Ok(None),
             }
         }
@@ -32225,22 +32298,32 @@ pub mod builder {
             self,
         ) -> ::std::result::Result<(&'a super::Client, ::reqwest::Request), Error<types::Error>>
         {
+            use crmkit_runtime::__private::request::OptionalQuery as _;
             let Self {
                 client,
                 contact_id,
                 id,
                 include_files,
             } = self;
-            let contact_id = contact_id.map_err(Error::InvalidRequest)?;
-            let id = id.map_err(Error::InvalidRequest)?;
+            let contact_id = contact_id.map_err(|e| {
+                Error::InvalidRequest(crmkit_runtime::__private::request::required(
+                    e,
+                    "contact_id",
+                ))
+            })?;
+            let id = id.map_err(|e| {
+                Error::InvalidRequest(crmkit_runtime::__private::request::required(e, "id"))
+            })?;
             let include_files = include_files.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/contacts/{}/actions/{}",
-                client.baseurl,
-                encode_path(&contact_id.to_string()),
-                encode_path(&id.to_string()),
+            let url = crmkit_runtime::__private::request::url(
+                &client.baseurl,
+                &[
+                    crmkit_runtime::__private::request::Piece::Lit("/contacts/"),
+                    crmkit_runtime::__private::request::Piece::Display(&contact_id),
+                    crmkit_runtime::__private::request::Piece::Lit("/actions/"),
+                    crmkit_runtime::__private::request::Piece::Display(&id),
+                ],
             );
-            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -32249,11 +32332,7 @@ pub mod builder {
                     ::reqwest::header::ACCEPT,
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
-                .query(&progenitor_client::QueryParam::new(
-                    "include_files",
-                    &include_files,
-                ))
-                .headers(header_map)
+                .query_opt("include_files", &include_files)
                 .build()?;
             Ok((client, request))
         }
@@ -32267,10 +32346,18 @@ pub mod builder {
                 batch: None,
                 credits: crmkit_runtime::pipeline::credits::Credits::ONE,
             };
+            let again = self.clone();
+            let rebuild = move || again.clone().request().ok().map(|(_, request)| request);
             let (client, request) = self
                 .request()
                 .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
-            client.inner.send_json(request, &OPERATION).await
+            client
+                .inner
+                .send_json(
+                    crmkit_runtime::Outgoing::rebuild(request, &rebuild),
+                    &OPERATION,
+                )
+                .await
         }
     }
     /// Builder for [`ClientContactActionsExt::delete_contact_action`]
@@ -32287,8 +32374,8 @@ pub mod builder {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
-                contact_id: Err("contact_id was not initialized".to_string()),
-                id: Err("id was not initialized".to_string()),
+                contact_id: Err(String::new()),
+                id: Err(String::new()),
             }
         }
         pub fn contact_id<V>(mut self, value: V) -> Self
@@ -32318,15 +32405,24 @@ pub mod builder {
                 contact_id,
                 id,
             } = self;
-            let contact_id = contact_id.map_err(Error::InvalidRequest)?;
-            let id = id.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/contacts/{}/actions/{}",
-                client.baseurl,
-                encode_path(&contact_id.to_string()),
-                encode_path(&id.to_string()),
+            let contact_id = contact_id.map_err(|e| {
+                Error::InvalidRequest(crmkit_runtime::__private::request::required(
+                    e,
+                    "contact_id",
+                ))
+            })?;
+            let id = id.map_err(|e| {
+                Error::InvalidRequest(crmkit_runtime::__private::request::required(e, "id"))
+            })?;
+            let url = crmkit_runtime::__private::request::url(
+                &client.baseurl,
+                &[
+                    crmkit_runtime::__private::request::Piece::Lit("/contacts/"),
+                    crmkit_runtime::__private::request::Piece::Display(&contact_id),
+                    crmkit_runtime::__private::request::Piece::Lit("/actions/"),
+                    crmkit_runtime::__private::request::Piece::Display(&id),
+                ],
             );
-            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -32335,7 +32431,6 @@ pub mod builder {
                     ::reqwest::header::ACCEPT,
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
-                .headers(header_map)
                 .build()?;
             Ok((client, request))
         }
@@ -32347,10 +32442,18 @@ pub mod builder {
                 batch: None,
                 credits: crmkit_runtime::pipeline::credits::Credits::ONE,
             };
+            let again = self.clone();
+            let rebuild = move || again.clone().request().ok().map(|(_, request)| request);
             let (client, request) = self
                 .request()
                 .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
-            client.inner.send_empty(request, &OPERATION).await
+            client
+                .inner
+                .send_empty(
+                    crmkit_runtime::Outgoing::rebuild(request, &rebuild),
+                    &OPERATION,
+                )
+                .await
         }
     }
     /// Builder for [`ClientContactActionsExt::update_contact_action`]
@@ -32368,8 +32471,8 @@ pub mod builder {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
-                contact_id: Err("contact_id was not initialized".to_string()),
-                id: Err("id was not initialized".to_string()),
+                contact_id: Err(String::new()),
+                id: Err(String::new()),
                 body: Ok(::std::default::Default::default()),
             }
         }
@@ -32423,20 +32526,29 @@ pub mod builder {
                 id,
                 body,
             } = self;
-            let contact_id = contact_id.map_err(Error::InvalidRequest)?;
-            let id = id.map_err(Error::InvalidRequest)?;
+            let contact_id = contact_id.map_err(|e| {
+                Error::InvalidRequest(crmkit_runtime::__private::request::required(
+                    e,
+                    "contact_id",
+                ))
+            })?;
+            let id = id.map_err(|e| {
+                Error::InvalidRequest(crmkit_runtime::__private::request::required(e, "id"))
+            })?;
             let body = body
                 .and_then(|v| {
                     types::UpdateContactActionInput::try_from(v).map_err(|e| e.to_string())
                 })
                 .map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/contacts/{}/actions/{}",
-                client.baseurl,
-                encode_path(&contact_id.to_string()),
-                encode_path(&id.to_string()),
+            let url = crmkit_runtime::__private::request::url(
+                &client.baseurl,
+                &[
+                    crmkit_runtime::__private::request::Piece::Lit("/contacts/"),
+                    crmkit_runtime::__private::request::Piece::Display(&contact_id),
+                    crmkit_runtime::__private::request::Piece::Lit("/actions/"),
+                    crmkit_runtime::__private::request::Piece::Display(&id),
+                ],
             );
-            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -32446,7 +32558,6 @@ pub mod builder {
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
                 .json(&body)
-                .headers(header_map)
                 .build()?;
             Ok((client, request))
         }
@@ -32479,7 +32590,7 @@ pub mod builder {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
-                id: Err("id was not initialized".to_string()),
+                id: Err(String::new()),
             }
         }
         pub fn id<V>(mut self, value: V) -> Self
@@ -32496,13 +32607,16 @@ pub mod builder {
         ) -> ::std::result::Result<(&'a super::Client, ::reqwest::Request), Error<types::Error>>
         {
             let Self { client, id } = self;
-            let id = id.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/contacts/{}",
-                client.baseurl,
-                encode_path(&id.to_string()),
+            let id = id.map_err(|e| {
+                Error::InvalidRequest(crmkit_runtime::__private::request::required(e, "id"))
+            })?;
+            let url = crmkit_runtime::__private::request::url(
+                &client.baseurl,
+                &[
+                    crmkit_runtime::__private::request::Piece::Lit("/contacts/"),
+                    crmkit_runtime::__private::request::Piece::Display(&id),
+                ],
             );
-            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -32511,7 +32625,6 @@ pub mod builder {
                     ::reqwest::header::ACCEPT,
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
-                .headers(header_map)
                 .build()?;
             Ok((client, request))
         }
@@ -32525,10 +32638,18 @@ pub mod builder {
                 batch: None,
                 credits: crmkit_runtime::pipeline::credits::Credits::ONE,
             };
+            let again = self.clone();
+            let rebuild = move || again.clone().request().ok().map(|(_, request)| request);
             let (client, request) = self
                 .request()
                 .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
-            client.inner.send_json(request, &OPERATION).await
+            client
+                .inner
+                .send_json(
+                    crmkit_runtime::Outgoing::rebuild(request, &rebuild),
+                    &OPERATION,
+                )
+                .await
         }
     }
     /// Builder for [`ClientContactsExt::update_contact`]
@@ -32545,7 +32666,7 @@ pub mod builder {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
-                id: Err("id was not initialized".to_string()),
+                id: Err(String::new()),
                 body: Ok(::std::default::Default::default()),
             }
         }
@@ -32583,16 +32704,19 @@ pub mod builder {
         ) -> ::std::result::Result<(&'a super::Client, ::reqwest::Request), Error<types::Error>>
         {
             let Self { client, id, body } = self;
-            let id = id.map_err(Error::InvalidRequest)?;
+            let id = id.map_err(|e| {
+                Error::InvalidRequest(crmkit_runtime::__private::request::required(e, "id"))
+            })?;
             let body = body
                 .and_then(|v| types::UpdateContactInput::try_from(v).map_err(|e| e.to_string()))
                 .map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/contacts/{}",
-                client.baseurl,
-                encode_path(&id.to_string()),
+            let url = crmkit_runtime::__private::request::url(
+                &client.baseurl,
+                &[
+                    crmkit_runtime::__private::request::Piece::Lit("/contacts/"),
+                    crmkit_runtime::__private::request::Piece::Display(&id),
+                ],
             );
-            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -32602,7 +32726,6 @@ pub mod builder {
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
                 .json(&body)
-                .headers(header_map)
                 .build()?;
             Ok((client, request))
         }
@@ -32685,6 +32808,7 @@ pub mod builder {
             self,
         ) -> ::std::result::Result<(&'a super::Client, ::reqwest::Request), Error<types::Error>>
         {
+            use crmkit_runtime::__private::request::OptionalQuery as _;
             let Self {
                 client,
                 limit,
@@ -32696,8 +32820,12 @@ pub mod builder {
             let page = page.map_err(Error::InvalidRequest)?;
             let search_word = search_word.map_err(Error::InvalidRequest)?;
             let sort = sort.map_err(Error::InvalidRequest)?;
-            let url = format!("{}/custom_object_defs", client.baseurl,);
-            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            let url = crmkit_runtime::__private::request::url(
+                &client.baseurl,
+                &[crmkit_runtime::__private::request::Piece::Lit(
+                    "/custom_object_defs",
+                )],
+            );
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -32706,14 +32834,10 @@ pub mod builder {
                     ::reqwest::header::ACCEPT,
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
-                .query(&progenitor_client::QueryParam::new("limit", &limit))
-                .query(&progenitor_client::QueryParam::new("page", &page))
-                .query(&progenitor_client::QueryParam::new(
-                    "searchWord",
-                    &search_word,
-                ))
-                .query(&progenitor_client::QueryParam::new("sort", &sort))
-                .headers(header_map)
+                .query_opt("limit", &limit)
+                .query_opt("page", &page)
+                .query_opt("searchWord", &search_word)
+                .query_opt("sort", &sort)
                 .build()?;
             Ok((client, request))
         }
@@ -32727,10 +32851,18 @@ pub mod builder {
                 batch: None,
                 credits: crmkit_runtime::pipeline::credits::Credits::ONE,
             };
+            let again = self.clone();
+            let rebuild = move || again.clone().request().ok().map(|(_, request)| request);
             let (client, request) = self
                 .request()
                 .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
-            client.inner.send_json(request, &OPERATION).await
+            client
+                .inner
+                .send_json(
+                    crmkit_runtime::Outgoing::rebuild(request, &rebuild),
+                    &OPERATION,
+                )
+                .await
         }
         /// Every item of every page of this list, fetched lazily as the stream is read (the stream sets `page` itself). It owns a clone of the client: no lifetime ties it to the caller. It ends after the last page, or after the first error, which it yields.
         pub fn into_stream(self) -> crmkit_runtime::ItemStream<types::CustomObjectDef> {
@@ -32825,8 +32957,12 @@ pub mod builder {
                     types::CreateCustomObjectDefInput::try_from(v).map_err(|e| e.to_string())
                 })
                 .map_err(Error::InvalidRequest)?;
-            let url = format!("{}/custom_object_defs", client.baseurl,);
-            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            let url = crmkit_runtime::__private::request::url(
+                &client.baseurl,
+                &[crmkit_runtime::__private::request::Piece::Lit(
+                    "/custom_object_defs",
+                )],
+            );
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -32836,7 +32972,6 @@ pub mod builder {
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
                 .json(&body)
-                .headers(header_map)
                 .build()?;
             Ok((client, request))
         }
@@ -32870,7 +33005,7 @@ pub mod builder {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
-                custom_object_def_key: Err("custom_object_def_key was not initialized".to_string()),
+                custom_object_def_key: Err(String::new()),
                 body: Ok(::std::default::Default::default()),
             }
         }
@@ -32916,18 +33051,25 @@ pub mod builder {
                 custom_object_def_key,
                 body,
             } = self;
-            let custom_object_def_key = custom_object_def_key.map_err(Error::InvalidRequest)?;
+            let custom_object_def_key = custom_object_def_key.map_err(|e| {
+                Error::InvalidRequest(crmkit_runtime::__private::request::required(
+                    e,
+                    "custom_object_def_key",
+                ))
+            })?;
             let body = body
                 .and_then(|v| {
                     types::CreateCustomObjectItemDefInput::try_from(v).map_err(|e| e.to_string())
                 })
                 .map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/custom_object_defs/{}/custom_object_item_defs",
-                client.baseurl,
-                encode_path(&custom_object_def_key.to_string()),
+            let url = crmkit_runtime::__private::request::url(
+                &client.baseurl,
+                &[
+                    crmkit_runtime::__private::request::Piece::Lit("/custom_object_defs/"),
+                    crmkit_runtime::__private::request::Piece::Display(&custom_object_def_key),
+                    crmkit_runtime::__private::request::Piece::Lit("/custom_object_item_defs"),
+                ],
             );
-            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -32937,7 +33079,6 @@ pub mod builder {
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
                 .json(&body)
-                .headers(header_map)
                 .build()?;
             Ok((client, request))
         }
@@ -32971,8 +33112,8 @@ pub mod builder {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
-                custom_object_def_key: Err("custom_object_def_key was not initialized".to_string()),
-                key: Err("key was not initialized".to_string()),
+                custom_object_def_key: Err(String::new()),
+                key: Err(String::new()),
             }
         }
         pub fn custom_object_def_key<V>(mut self, value: V) -> Self
@@ -33003,15 +33144,24 @@ pub mod builder {
                 custom_object_def_key,
                 key,
             } = self;
-            let custom_object_def_key = custom_object_def_key.map_err(Error::InvalidRequest)?;
-            let key = key.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/custom_object_defs/{}/custom_object_item_defs/{}",
-                client.baseurl,
-                encode_path(&custom_object_def_key.to_string()),
-                encode_path(&key.to_string()),
+            let custom_object_def_key = custom_object_def_key.map_err(|e| {
+                Error::InvalidRequest(crmkit_runtime::__private::request::required(
+                    e,
+                    "custom_object_def_key",
+                ))
+            })?;
+            let key = key.map_err(|e| {
+                Error::InvalidRequest(crmkit_runtime::__private::request::required(e, "key"))
+            })?;
+            let url = crmkit_runtime::__private::request::url(
+                &client.baseurl,
+                &[
+                    crmkit_runtime::__private::request::Piece::Lit("/custom_object_defs/"),
+                    crmkit_runtime::__private::request::Piece::Display(&custom_object_def_key),
+                    crmkit_runtime::__private::request::Piece::Lit("/custom_object_item_defs/"),
+                    crmkit_runtime::__private::request::Piece::Display(&key),
+                ],
             );
-            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -33020,7 +33170,6 @@ pub mod builder {
                     ::reqwest::header::ACCEPT,
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
-                .headers(header_map)
                 .build()?;
             Ok((client, request))
         }
@@ -33032,10 +33181,18 @@ pub mod builder {
                 batch: None,
                 credits: crmkit_runtime::pipeline::credits::Credits::ONE,
             };
+            let again = self.clone();
+            let rebuild = move || again.clone().request().ok().map(|(_, request)| request);
             let (client, request) = self
                 .request()
                 .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
-            client.inner.send_empty(request, &OPERATION).await
+            client
+                .inner
+                .send_empty(
+                    crmkit_runtime::Outgoing::rebuild(request, &rebuild),
+                    &OPERATION,
+                )
+                .await
         }
     }
     /// Builder for [`ClientCustomObjectDefsExt::update_custom_object_item_def`]
@@ -33053,8 +33210,8 @@ pub mod builder {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
-                custom_object_def_key: Err("custom_object_def_key was not initialized".to_string()),
-                key: Err("key was not initialized".to_string()),
+                custom_object_def_key: Err(String::new()),
+                key: Err(String::new()),
                 body: Ok(::std::default::Default::default()),
             }
         }
@@ -33110,20 +33267,29 @@ pub mod builder {
                 key,
                 body,
             } = self;
-            let custom_object_def_key = custom_object_def_key.map_err(Error::InvalidRequest)?;
-            let key = key.map_err(Error::InvalidRequest)?;
+            let custom_object_def_key = custom_object_def_key.map_err(|e| {
+                Error::InvalidRequest(crmkit_runtime::__private::request::required(
+                    e,
+                    "custom_object_def_key",
+                ))
+            })?;
+            let key = key.map_err(|e| {
+                Error::InvalidRequest(crmkit_runtime::__private::request::required(e, "key"))
+            })?;
             let body = body
                 .and_then(|v| {
                     types::UpdateCustomObjectItemDefInput::try_from(v).map_err(|e| e.to_string())
                 })
                 .map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/custom_object_defs/{}/custom_object_item_defs/{}",
-                client.baseurl,
-                encode_path(&custom_object_def_key.to_string()),
-                encode_path(&key.to_string()),
+            let url = crmkit_runtime::__private::request::url(
+                &client.baseurl,
+                &[
+                    crmkit_runtime::__private::request::Piece::Lit("/custom_object_defs/"),
+                    crmkit_runtime::__private::request::Piece::Display(&custom_object_def_key),
+                    crmkit_runtime::__private::request::Piece::Lit("/custom_object_item_defs/"),
+                    crmkit_runtime::__private::request::Piece::Display(&key),
+                ],
             );
-            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -33133,7 +33299,6 @@ pub mod builder {
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
                 .json(&body)
-                .headers(header_map)
                 .build()?;
             Ok((client, request))
         }
@@ -33166,7 +33331,7 @@ pub mod builder {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
-                key: Err("key was not initialized".to_string()),
+                key: Err(String::new()),
             }
         }
         pub fn key<V>(mut self, value: V) -> Self
@@ -33183,13 +33348,16 @@ pub mod builder {
         ) -> ::std::result::Result<(&'a super::Client, ::reqwest::Request), Error<types::Error>>
         {
             let Self { client, key } = self;
-            let key = key.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/custom_object_defs/{}",
-                client.baseurl,
-                encode_path(&key.to_string()),
+            let key = key.map_err(|e| {
+                Error::InvalidRequest(crmkit_runtime::__private::request::required(e, "key"))
+            })?;
+            let url = crmkit_runtime::__private::request::url(
+                &client.baseurl,
+                &[
+                    crmkit_runtime::__private::request::Piece::Lit("/custom_object_defs/"),
+                    crmkit_runtime::__private::request::Piece::Display(&key),
+                ],
             );
-            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -33198,7 +33366,6 @@ pub mod builder {
                     ::reqwest::header::ACCEPT,
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
-                .headers(header_map)
                 .build()?;
             Ok((client, request))
         }
@@ -33212,10 +33379,18 @@ pub mod builder {
                 batch: None,
                 credits: crmkit_runtime::pipeline::credits::Credits::ONE,
             };
+            let again = self.clone();
+            let rebuild = move || again.clone().request().ok().map(|(_, request)| request);
             let (client, request) = self
                 .request()
                 .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
-            client.inner.send_json(request, &OPERATION).await
+            client
+                .inner
+                .send_json(
+                    crmkit_runtime::Outgoing::rebuild(request, &rebuild),
+                    &OPERATION,
+                )
+                .await
         }
     }
     /// Builder for [`ClientCustomObjectDefsExt::delete_custom_object_def`]
@@ -33231,7 +33406,7 @@ pub mod builder {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
-                key: Err("key was not initialized".to_string()),
+                key: Err(String::new()),
             }
         }
         pub fn key<V>(mut self, value: V) -> Self
@@ -33248,13 +33423,16 @@ pub mod builder {
         ) -> ::std::result::Result<(&'a super::Client, ::reqwest::Request), Error<types::Error>>
         {
             let Self { client, key } = self;
-            let key = key.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/custom_object_defs/{}",
-                client.baseurl,
-                encode_path(&key.to_string()),
+            let key = key.map_err(|e| {
+                Error::InvalidRequest(crmkit_runtime::__private::request::required(e, "key"))
+            })?;
+            let url = crmkit_runtime::__private::request::url(
+                &client.baseurl,
+                &[
+                    crmkit_runtime::__private::request::Piece::Lit("/custom_object_defs/"),
+                    crmkit_runtime::__private::request::Piece::Display(&key),
+                ],
             );
-            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -33263,7 +33441,6 @@ pub mod builder {
                     ::reqwest::header::ACCEPT,
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
-                .headers(header_map)
                 .build()?;
             Ok((client, request))
         }
@@ -33275,10 +33452,18 @@ pub mod builder {
                 batch: None,
                 credits: crmkit_runtime::pipeline::credits::Credits::ONE,
             };
+            let again = self.clone();
+            let rebuild = move || again.clone().request().ok().map(|(_, request)| request);
             let (client, request) = self
                 .request()
                 .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
-            client.inner.send_empty(request, &OPERATION).await
+            client
+                .inner
+                .send_empty(
+                    crmkit_runtime::Outgoing::rebuild(request, &rebuild),
+                    &OPERATION,
+                )
+                .await
         }
     }
     /// Builder for [`ClientCustomObjectDefsExt::update_custom_object_def`]
@@ -33295,7 +33480,7 @@ pub mod builder {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
-                key: Err("key was not initialized".to_string()),
+                key: Err(String::new()),
                 body: Ok(::std::default::Default::default()),
             }
         }
@@ -33336,18 +33521,21 @@ pub mod builder {
         ) -> ::std::result::Result<(&'a super::Client, ::reqwest::Request), Error<types::Error>>
         {
             let Self { client, key, body } = self;
-            let key = key.map_err(Error::InvalidRequest)?;
+            let key = key.map_err(|e| {
+                Error::InvalidRequest(crmkit_runtime::__private::request::required(e, "key"))
+            })?;
             let body = body
                 .and_then(|v| {
                     types::UpdateCustomObjectDefInput::try_from(v).map_err(|e| e.to_string())
                 })
                 .map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/custom_object_defs/{}",
-                client.baseurl,
-                encode_path(&key.to_string()),
+            let url = crmkit_runtime::__private::request::url(
+                &client.baseurl,
+                &[
+                    crmkit_runtime::__private::request::Piece::Lit("/custom_object_defs/"),
+                    crmkit_runtime::__private::request::Piece::Display(&key),
+                ],
             );
-            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -33357,7 +33545,6 @@ pub mod builder {
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
                 .json(&body)
-                .headers(header_map)
                 .build()?;
             Ok((client, request))
         }
@@ -33397,7 +33584,7 @@ pub mod builder {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
-                custom_object_def_key: Err("custom_object_def_key was not initialized".to_string()),
+                custom_object_def_key: Err(String::new()),
                 created_at_from: Ok(None),
                 created_at_to: Ok(None),
                 limit: Ok(None),
@@ -33485,6 +33672,7 @@ pub mod builder {
             self,
         ) -> ::std::result::Result<(&'a super::Client, ::reqwest::Request), Error<types::Error>>
         {
+            use crmkit_runtime::__private::request::OptionalQuery as _;
             let Self {
                 client,
                 custom_object_def_key,
@@ -33496,7 +33684,12 @@ pub mod builder {
                 updated_at_from,
                 updated_at_to,
             } = self;
-            let custom_object_def_key = custom_object_def_key.map_err(Error::InvalidRequest)?;
+            let custom_object_def_key = custom_object_def_key.map_err(|e| {
+                Error::InvalidRequest(crmkit_runtime::__private::request::required(
+                    e,
+                    "custom_object_def_key",
+                ))
+            })?;
             let created_at_from = created_at_from.map_err(Error::InvalidRequest)?;
             let created_at_to = created_at_to.map_err(Error::InvalidRequest)?;
             let limit = limit.map_err(Error::InvalidRequest)?;
@@ -33504,12 +33697,13 @@ pub mod builder {
             let sort = sort.map_err(Error::InvalidRequest)?;
             let updated_at_from = updated_at_from.map_err(Error::InvalidRequest)?;
             let updated_at_to = updated_at_to.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/custom_objects/{}",
-                client.baseurl,
-                encode_path(&custom_object_def_key.to_string()),
+            let url = crmkit_runtime::__private::request::url(
+                &client.baseurl,
+                &[
+                    crmkit_runtime::__private::request::Piece::Lit("/custom_objects/"),
+                    crmkit_runtime::__private::request::Piece::Display(&custom_object_def_key),
+                ],
             );
-            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -33518,26 +33712,13 @@ pub mod builder {
                     ::reqwest::header::ACCEPT,
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
-                .query(&progenitor_client::QueryParam::new(
-                    "createdAtFrom",
-                    &created_at_from,
-                ))
-                .query(&progenitor_client::QueryParam::new(
-                    "createdAtTo",
-                    &created_at_to,
-                ))
-                .query(&progenitor_client::QueryParam::new("limit", &limit))
-                .query(&progenitor_client::QueryParam::new("page", &page))
-                .query(&progenitor_client::QueryParam::new("sort", &sort))
-                .query(&progenitor_client::QueryParam::new(
-                    "updatedAtFrom",
-                    &updated_at_from,
-                ))
-                .query(&progenitor_client::QueryParam::new(
-                    "updatedAtTo",
-                    &updated_at_to,
-                ))
-                .headers(header_map)
+                .query_opt("createdAtFrom", &created_at_from)
+                .query_opt("createdAtTo", &created_at_to)
+                .query_opt("limit", &limit)
+                .query_opt("page", &page)
+                .query_opt("sort", &sort)
+                .query_opt("updatedAtFrom", &updated_at_from)
+                .query_opt("updatedAtTo", &updated_at_to)
                 .build()?;
             Ok((client, request))
         }
@@ -33551,10 +33732,18 @@ pub mod builder {
                 batch: None,
                 credits: crmkit_runtime::pipeline::credits::Credits::ONE,
             };
+            let again = self.clone();
+            let rebuild = move || again.clone().request().ok().map(|(_, request)| request);
             let (client, request) = self
                 .request()
                 .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
-            client.inner.send_json(request, &OPERATION).await
+            client
+                .inner
+                .send_json(
+                    crmkit_runtime::Outgoing::rebuild(request, &rebuild),
+                    &OPERATION,
+                )
+                .await
         }
         /// Every item of every page of this list, fetched lazily as the stream is read (the stream sets `page` itself). It owns a clone of the client: no lifetime ties it to the caller. It ends after the last page, or after the first error, which it yields.
         pub fn into_stream(self) -> crmkit_runtime::ItemStream<types::CustomObject> {
@@ -33626,8 +33815,8 @@ pub mod builder {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
-                custom_object_def_key: Err("custom_object_def_key was not initialized".to_string()),
-                body: Err("body was not initialized".to_string()),
+                custom_object_def_key: Err(String::new()),
+                body: Err(String::new()),
             }
         }
         pub fn custom_object_def_key<V>(mut self, value: V) -> Self
@@ -33658,14 +33847,22 @@ pub mod builder {
                 custom_object_def_key,
                 body,
             } = self;
-            let custom_object_def_key = custom_object_def_key.map_err(Error::InvalidRequest)?;
-            let body = body.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/custom_objects/{}",
-                client.baseurl,
-                encode_path(&custom_object_def_key.to_string()),
+            let custom_object_def_key = custom_object_def_key.map_err(|e| {
+                Error::InvalidRequest(crmkit_runtime::__private::request::required(
+                    e,
+                    "custom_object_def_key",
+                ))
+            })?;
+            let body = body.map_err(|e| {
+                Error::InvalidRequest(crmkit_runtime::__private::request::required(e, "body"))
+            })?;
+            let url = crmkit_runtime::__private::request::url(
+                &client.baseurl,
+                &[
+                    crmkit_runtime::__private::request::Piece::Lit("/custom_objects/"),
+                    crmkit_runtime::__private::request::Piece::Display(&custom_object_def_key),
+                ],
             );
-            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -33675,7 +33872,6 @@ pub mod builder {
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
                 .json(&body)
-                .headers(header_map)
                 .build()?;
             Ok((client, request))
         }
@@ -33709,7 +33905,7 @@ pub mod builder {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
-                custom_object_def_key: Err("custom_object_def_key was not initialized".to_string()),
+                custom_object_def_key: Err(String::new()),
                 body: Ok(::std::default::Default::default()),
             }
         }
@@ -33755,18 +33951,25 @@ pub mod builder {
                 custom_object_def_key,
                 body,
             } = self;
-            let custom_object_def_key = custom_object_def_key.map_err(Error::InvalidRequest)?;
+            let custom_object_def_key = custom_object_def_key.map_err(|e| {
+                Error::InvalidRequest(crmkit_runtime::__private::request::required(
+                    e,
+                    "custom_object_def_key",
+                ))
+            })?;
             let body = body
                 .and_then(|v| {
                     types::BulkCreateCustomObjectsInput::try_from(v).map_err(|e| e.to_string())
                 })
                 .map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/custom_objects/{}/bulk",
-                client.baseurl,
-                encode_path(&custom_object_def_key.to_string()),
+            let url = crmkit_runtime::__private::request::url(
+                &client.baseurl,
+                &[
+                    crmkit_runtime::__private::request::Piece::Lit("/custom_objects/"),
+                    crmkit_runtime::__private::request::Piece::Display(&custom_object_def_key),
+                    crmkit_runtime::__private::request::Piece::Lit("/bulk"),
+                ],
             );
-            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -33776,7 +33979,6 @@ pub mod builder {
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
                 .json(&body)
-                .headers(header_map)
                 .build()?;
             Ok((client, request))
         }
@@ -33811,7 +34013,7 @@ pub mod builder {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
-                custom_object_def_key: Err("custom_object_def_key was not initialized".to_string()),
+                custom_object_def_key: Err(String::new()),
                 created_at_from: Ok(None),
                 created_at_to: Ok(None),
                 updated_at_from: Ok(None),
@@ -33868,6 +34070,7 @@ pub mod builder {
             self,
         ) -> ::std::result::Result<(&'a super::Client, ::reqwest::Request), Error<types::Error>>
         {
+            use crmkit_runtime::__private::request::OptionalQuery as _;
             let Self {
                 client,
                 custom_object_def_key,
@@ -33876,17 +34079,24 @@ pub mod builder {
                 updated_at_from,
                 updated_at_to,
             } = self;
-            let custom_object_def_key = custom_object_def_key.map_err(Error::InvalidRequest)?;
+            let custom_object_def_key = custom_object_def_key.map_err(|e| {
+                Error::InvalidRequest(crmkit_runtime::__private::request::required(
+                    e,
+                    "custom_object_def_key",
+                ))
+            })?;
             let created_at_from = created_at_from.map_err(Error::InvalidRequest)?;
             let created_at_to = created_at_to.map_err(Error::InvalidRequest)?;
             let updated_at_from = updated_at_from.map_err(Error::InvalidRequest)?;
             let updated_at_to = updated_at_to.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/custom_objects/{}/bulk",
-                client.baseurl,
-                encode_path(&custom_object_def_key.to_string()),
+            let url = crmkit_runtime::__private::request::url(
+                &client.baseurl,
+                &[
+                    crmkit_runtime::__private::request::Piece::Lit("/custom_objects/"),
+                    crmkit_runtime::__private::request::Piece::Display(&custom_object_def_key),
+                    crmkit_runtime::__private::request::Piece::Lit("/bulk"),
+                ],
             );
-            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -33895,23 +34105,10 @@ pub mod builder {
                     ::reqwest::header::ACCEPT,
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
-                .query(&progenitor_client::QueryParam::new(
-                    "createdAtFrom",
-                    &created_at_from,
-                ))
-                .query(&progenitor_client::QueryParam::new(
-                    "createdAtTo",
-                    &created_at_to,
-                ))
-                .query(&progenitor_client::QueryParam::new(
-                    "updatedAtFrom",
-                    &updated_at_from,
-                ))
-                .query(&progenitor_client::QueryParam::new(
-                    "updatedAtTo",
-                    &updated_at_to,
-                ))
-                .headers(header_map)
+                .query_opt("createdAtFrom", &created_at_from)
+                .query_opt("createdAtTo", &created_at_to)
+                .query_opt("updatedAtFrom", &updated_at_from)
+                .query_opt("updatedAtTo", &updated_at_to)
                 .build()?;
             Ok((client, request))
         }
@@ -33923,10 +34120,18 @@ pub mod builder {
                 batch: None,
                 credits: crmkit_runtime::pipeline::credits::Credits::ONE,
             };
+            let again = self.clone();
+            let rebuild = move || again.clone().request().ok().map(|(_, request)| request);
             let (client, request) = self
                 .request()
                 .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
-            client.inner.send_empty(request, &OPERATION).await
+            client
+                .inner
+                .send_empty(
+                    crmkit_runtime::Outgoing::rebuild(request, &rebuild),
+                    &OPERATION,
+                )
+                .await
         }
     }
     /// Builder for [`ClientCustomObjectsExt::get_custom_object`]
@@ -33943,8 +34148,8 @@ pub mod builder {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
-                custom_object_def_key: Err("custom_object_def_key was not initialized".to_string()),
-                id: Err("id was not initialized".to_string()),
+                custom_object_def_key: Err(String::new()),
+                id: Err(String::new()),
             }
         }
         pub fn custom_object_def_key<V>(mut self, value: V) -> Self
@@ -33975,15 +34180,24 @@ pub mod builder {
                 custom_object_def_key,
                 id,
             } = self;
-            let custom_object_def_key = custom_object_def_key.map_err(Error::InvalidRequest)?;
-            let id = id.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/custom_objects/{}/{}",
-                client.baseurl,
-                encode_path(&custom_object_def_key.to_string()),
-                encode_path(&id.to_string()),
+            let custom_object_def_key = custom_object_def_key.map_err(|e| {
+                Error::InvalidRequest(crmkit_runtime::__private::request::required(
+                    e,
+                    "custom_object_def_key",
+                ))
+            })?;
+            let id = id.map_err(|e| {
+                Error::InvalidRequest(crmkit_runtime::__private::request::required(e, "id"))
+            })?;
+            let url = crmkit_runtime::__private::request::url(
+                &client.baseurl,
+                &[
+                    crmkit_runtime::__private::request::Piece::Lit("/custom_objects/"),
+                    crmkit_runtime::__private::request::Piece::Display(&custom_object_def_key),
+                    crmkit_runtime::__private::request::Piece::Lit("/"),
+                    crmkit_runtime::__private::request::Piece::Display(&id),
+                ],
             );
-            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -33992,7 +34206,6 @@ pub mod builder {
                     ::reqwest::header::ACCEPT,
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
-                .headers(header_map)
                 .build()?;
             Ok((client, request))
         }
@@ -34006,10 +34219,18 @@ pub mod builder {
                 batch: None,
                 credits: crmkit_runtime::pipeline::credits::Credits::ONE,
             };
+            let again = self.clone();
+            let rebuild = move || again.clone().request().ok().map(|(_, request)| request);
             let (client, request) = self
                 .request()
                 .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
-            client.inner.send_json(request, &OPERATION).await
+            client
+                .inner
+                .send_json(
+                    crmkit_runtime::Outgoing::rebuild(request, &rebuild),
+                    &OPERATION,
+                )
+                .await
         }
     }
     /// Builder for [`ClientCustomObjectsExt::delete_custom_object`]
@@ -34026,8 +34247,8 @@ pub mod builder {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
-                custom_object_def_key: Err("custom_object_def_key was not initialized".to_string()),
-                id: Err("id was not initialized".to_string()),
+                custom_object_def_key: Err(String::new()),
+                id: Err(String::new()),
             }
         }
         pub fn custom_object_def_key<V>(mut self, value: V) -> Self
@@ -34058,15 +34279,24 @@ pub mod builder {
                 custom_object_def_key,
                 id,
             } = self;
-            let custom_object_def_key = custom_object_def_key.map_err(Error::InvalidRequest)?;
-            let id = id.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/custom_objects/{}/{}",
-                client.baseurl,
-                encode_path(&custom_object_def_key.to_string()),
-                encode_path(&id.to_string()),
+            let custom_object_def_key = custom_object_def_key.map_err(|e| {
+                Error::InvalidRequest(crmkit_runtime::__private::request::required(
+                    e,
+                    "custom_object_def_key",
+                ))
+            })?;
+            let id = id.map_err(|e| {
+                Error::InvalidRequest(crmkit_runtime::__private::request::required(e, "id"))
+            })?;
+            let url = crmkit_runtime::__private::request::url(
+                &client.baseurl,
+                &[
+                    crmkit_runtime::__private::request::Piece::Lit("/custom_objects/"),
+                    crmkit_runtime::__private::request::Piece::Display(&custom_object_def_key),
+                    crmkit_runtime::__private::request::Piece::Lit("/"),
+                    crmkit_runtime::__private::request::Piece::Display(&id),
+                ],
             );
-            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -34075,7 +34305,6 @@ pub mod builder {
                     ::reqwest::header::ACCEPT,
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
-                .headers(header_map)
                 .build()?;
             Ok((client, request))
         }
@@ -34087,10 +34316,18 @@ pub mod builder {
                 batch: None,
                 credits: crmkit_runtime::pipeline::credits::Credits::ONE,
             };
+            let again = self.clone();
+            let rebuild = move || again.clone().request().ok().map(|(_, request)| request);
             let (client, request) = self
                 .request()
                 .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
-            client.inner.send_empty(request, &OPERATION).await
+            client
+                .inner
+                .send_empty(
+                    crmkit_runtime::Outgoing::rebuild(request, &rebuild),
+                    &OPERATION,
+                )
+                .await
         }
     }
     /// Builder for [`ClientCustomObjectsExt::update_custom_object`]
@@ -34108,9 +34345,9 @@ pub mod builder {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
-                custom_object_def_key: Err("custom_object_def_key was not initialized".to_string()),
-                id: Err("id was not initialized".to_string()),
-                body: Err("body was not initialized".to_string()),
+                custom_object_def_key: Err(String::new()),
+                id: Err(String::new()),
+                body: Err(String::new()),
             }
         }
         pub fn custom_object_def_key<V>(mut self, value: V) -> Self
@@ -34151,16 +34388,27 @@ pub mod builder {
                 id,
                 body,
             } = self;
-            let custom_object_def_key = custom_object_def_key.map_err(Error::InvalidRequest)?;
-            let id = id.map_err(Error::InvalidRequest)?;
-            let body = body.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/custom_objects/{}/{}",
-                client.baseurl,
-                encode_path(&custom_object_def_key.to_string()),
-                encode_path(&id.to_string()),
+            let custom_object_def_key = custom_object_def_key.map_err(|e| {
+                Error::InvalidRequest(crmkit_runtime::__private::request::required(
+                    e,
+                    "custom_object_def_key",
+                ))
+            })?;
+            let id = id.map_err(|e| {
+                Error::InvalidRequest(crmkit_runtime::__private::request::required(e, "id"))
+            })?;
+            let body = body.map_err(|e| {
+                Error::InvalidRequest(crmkit_runtime::__private::request::required(e, "body"))
+            })?;
+            let url = crmkit_runtime::__private::request::url(
+                &client.baseurl,
+                &[
+                    crmkit_runtime::__private::request::Piece::Lit("/custom_objects/"),
+                    crmkit_runtime::__private::request::Piece::Display(&custom_object_def_key),
+                    crmkit_runtime::__private::request::Piece::Lit("/"),
+                    crmkit_runtime::__private::request::Piece::Display(&id),
+                ],
             );
-            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -34170,7 +34418,6 @@ pub mod builder {
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
                 .json(&body)
-                .headers(header_map)
                 .build()?;
             Ok((client, request))
         }
@@ -34207,8 +34454,12 @@ pub mod builder {
         ) -> ::std::result::Result<(&'a super::Client, ::reqwest::Request), Error<types::Error>>
         {
             let Self { client } = self;
-            let url = format!("{}/customer_setting", client.baseurl,);
-            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            let url = crmkit_runtime::__private::request::url(
+                &client.baseurl,
+                &[crmkit_runtime::__private::request::Piece::Lit(
+                    "/customer_setting",
+                )],
+            );
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -34217,7 +34468,6 @@ pub mod builder {
                     ::reqwest::header::ACCEPT,
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
-                .headers(header_map)
                 .build()?;
             Ok((client, request))
         }
@@ -34231,10 +34481,18 @@ pub mod builder {
                 batch: None,
                 credits: crmkit_runtime::pipeline::credits::Credits::ONE,
             };
+            let again = self.clone();
+            let rebuild = move || again.clone().request().ok().map(|(_, request)| request);
             let (client, request) = self
                 .request()
                 .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
-            client.inner.send_json(request, &OPERATION).await
+            client
+                .inner
+                .send_json(
+                    crmkit_runtime::Outgoing::rebuild(request, &rebuild),
+                    &OPERATION,
+                )
+                .await
         }
     }
     /// Builder for [`ClientCustomersExt::list_customers`]
@@ -34322,6 +34580,7 @@ pub mod builder {
             self,
         ) -> ::std::result::Result<(&'a super::Client, ::reqwest::Request), Error<types::Error>>
         {
+            use crmkit_runtime::__private::request::OptionalQuery as _;
             let Self {
                 client,
                 limit,
@@ -34337,8 +34596,10 @@ pub mod builder {
             let sort = sort.map_err(Error::InvalidRequest)?;
             let updated_at_from = updated_at_from.map_err(Error::InvalidRequest)?;
             let updated_at_to = updated_at_to.map_err(Error::InvalidRequest)?;
-            let url = format!("{}/customers", client.baseurl,);
-            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            let url = crmkit_runtime::__private::request::url(
+                &client.baseurl,
+                &[crmkit_runtime::__private::request::Piece::Lit("/customers")],
+            );
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -34347,22 +34608,12 @@ pub mod builder {
                     ::reqwest::header::ACCEPT,
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
-                .query(&progenitor_client::QueryParam::new("limit", &limit))
-                .query(&progenitor_client::QueryParam::new("page", &page))
-                .query(&progenitor_client::QueryParam::new(
-                    "searchWord",
-                    &search_word,
-                ))
-                .query(&progenitor_client::QueryParam::new("sort", &sort))
-                .query(&progenitor_client::QueryParam::new(
-                    "updatedAtFrom",
-                    &updated_at_from,
-                ))
-                .query(&progenitor_client::QueryParam::new(
-                    "updatedAtTo",
-                    &updated_at_to,
-                ))
-                .headers(header_map)
+                .query_opt("limit", &limit)
+                .query_opt("page", &page)
+                .query_opt("searchWord", &search_word)
+                .query_opt("sort", &sort)
+                .query_opt("updatedAtFrom", &updated_at_from)
+                .query_opt("updatedAtTo", &updated_at_to)
                 .build()?;
             Ok((client, request))
         }
@@ -34376,10 +34627,18 @@ pub mod builder {
                 batch: None,
                 credits: crmkit_runtime::pipeline::credits::Credits::ONE,
             };
+            let again = self.clone();
+            let rebuild = move || again.clone().request().ok().map(|(_, request)| request);
             let (client, request) = self
                 .request()
                 .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
-            client.inner.send_json(request, &OPERATION).await
+            client
+                .inner
+                .send_json(
+                    crmkit_runtime::Outgoing::rebuild(request, &rebuild),
+                    &OPERATION,
+                )
+                .await
         }
         /// Every item of every page of this list, fetched lazily as the stream is read (the stream sets `page` itself). It owns a clone of the client: no lifetime ties it to the caller. It ends after the last page, or after the first error, which it yields.
         pub fn into_stream(self) -> crmkit_runtime::ItemStream<types::Customer> {
@@ -34475,8 +34734,10 @@ pub mod builder {
             let body = body
                 .and_then(|v| types::CreateCustomerInput::try_from(v).map_err(|e| e.to_string()))
                 .map_err(Error::InvalidRequest)?;
-            let url = format!("{}/customers", client.baseurl,);
-            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            let url = crmkit_runtime::__private::request::url(
+                &client.baseurl,
+                &[crmkit_runtime::__private::request::Piece::Lit("/customers")],
+            );
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -34486,7 +34747,6 @@ pub mod builder {
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
                 .json(&body)
-                .headers(header_map)
                 .build()?;
             Ok((client, request))
         }
@@ -34555,8 +34815,12 @@ pub mod builder {
                     types::BulkCreateCustomerActionsInput::try_from(v).map_err(|e| e.to_string())
                 })
                 .map_err(Error::InvalidRequest)?;
-            let url = format!("{}/customers/actions/bulk", client.baseurl,);
-            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            let url = crmkit_runtime::__private::request::url(
+                &client.baseurl,
+                &[crmkit_runtime::__private::request::Piece::Lit(
+                    "/customers/actions/bulk",
+                )],
+            );
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -34566,7 +34830,6 @@ pub mod builder {
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
                 .json(&body)
-                .headers(header_map)
                 .build()?;
             Ok((client, request))
         }
@@ -34632,8 +34895,12 @@ pub mod builder {
                     types::BulkCreateCustomersInput::try_from(v).map_err(|e| e.to_string())
                 })
                 .map_err(Error::InvalidRequest)?;
-            let url = format!("{}/customers/bulk", client.baseurl,);
-            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            let url = crmkit_runtime::__private::request::url(
+                &client.baseurl,
+                &[crmkit_runtime::__private::request::Piece::Lit(
+                    "/customers/bulk",
+                )],
+            );
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -34643,7 +34910,6 @@ pub mod builder {
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
                 .json(&body)
-                .headers(header_map)
                 .build()?;
             Ok((client, request))
         }
@@ -34703,8 +34969,12 @@ pub mod builder {
             let body = body
                 .and_then(|v| types::SearchRequest::try_from(v).map_err(|e| e.to_string()))
                 .map_err(Error::InvalidRequest)?;
-            let url = format!("{}/customers/search", client.baseurl,);
-            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            let url = crmkit_runtime::__private::request::url(
+                &client.baseurl,
+                &[crmkit_runtime::__private::request::Piece::Lit(
+                    "/customers/search",
+                )],
+            );
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -34714,7 +34984,6 @@ pub mod builder {
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
                 .json(&body)
-                .headers(header_map)
                 .build()?;
             Ok((client, request))
         }
@@ -34796,7 +35065,7 @@ pub mod builder {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
-                customer_id: Err("customer_id was not initialized".to_string()),
+                customer_id: Err(String::new()),
                 active: Ok(None),
                 created_at_from: Ok(None),
                 created_at_to: Ok(None),
@@ -34935,6 +35204,7 @@ pub mod builder {
             self,
         ) -> ::std::result::Result<(&'a super::Client, ::reqwest::Request), Error<types::Error>>
         {
+            use crmkit_runtime::__private::request::OptionalQuery as _;
             let Self {
                 client,
                 customer_id,
@@ -34951,7 +35221,12 @@ pub mod builder {
                 updated_at_to,
                 users,
             } = self;
-            let customer_id = customer_id.map_err(Error::InvalidRequest)?;
+            let customer_id = customer_id.map_err(|e| {
+                Error::InvalidRequest(crmkit_runtime::__private::request::required(
+                    e,
+                    "customer_id",
+                ))
+            })?;
             let active = active.map_err(Error::InvalidRequest)?;
             let created_at_from = created_at_from.map_err(Error::InvalidRequest)?;
             let created_at_to = created_at_to.map_err(Error::InvalidRequest)?;
@@ -34964,12 +35239,14 @@ pub mod builder {
             let updated_at_from = updated_at_from.map_err(Error::InvalidRequest)?;
             let updated_at_to = updated_at_to.map_err(Error::InvalidRequest)?;
             let users = users.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/customers/{}/actions",
-                client.baseurl,
-                encode_path(&customer_id.to_string()),
+            let url = crmkit_runtime::__private::request::url(
+                &client.baseurl,
+                &[
+                    crmkit_runtime::__private::request::Piece::Lit("/customers/"),
+                    crmkit_runtime::__private::request::Piece::Str(&customer_id),
+                    crmkit_runtime::__private::request::Piece::Lit("/actions"),
+                ],
             );
-            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -34978,37 +35255,18 @@ pub mod builder {
                     ::reqwest::header::ACCEPT,
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
-                .query(&progenitor_client::QueryParam::new("active", &active))
-                .query(&progenitor_client::QueryParam::new(
-                    "createdAtFrom",
-                    &created_at_from,
-                ))
-                .query(&progenitor_client::QueryParam::new(
-                    "createdAtTo",
-                    &created_at_to,
-                ))
-                .query(&progenitor_client::QueryParam::new(
-                    "endDatetime",
-                    &end_datetime,
-                ))
-                .query(&progenitor_client::QueryParam::new("limit", &limit))
-                .query(&progenitor_client::QueryParam::new("page", &page))
-                .query(&progenitor_client::QueryParam::new("pattern", &pattern))
-                .query(&progenitor_client::QueryParam::new("sort", &sort))
-                .query(&progenitor_client::QueryParam::new(
-                    "startDatetime",
-                    &start_datetime,
-                ))
-                .query(&progenitor_client::QueryParam::new(
-                    "updatedAtFrom",
-                    &updated_at_from,
-                ))
-                .query(&progenitor_client::QueryParam::new(
-                    "updatedAtTo",
-                    &updated_at_to,
-                ))
-                .query(&progenitor_client::QueryParam::new("users", &users))
-                .headers(header_map)
+                .query_opt("active", &active)
+                .query_opt("createdAtFrom", &created_at_from)
+                .query_opt("createdAtTo", &created_at_to)
+                .query_opt("endDatetime", &end_datetime)
+                .query_opt("limit", &limit)
+                .query_opt("page", &page)
+                .query_opt("pattern", &pattern)
+                .query_opt("sort", &sort)
+                .query_opt("startDatetime", &start_datetime)
+                .query_opt("updatedAtFrom", &updated_at_from)
+                .query_opt("updatedAtTo", &updated_at_to)
+                .query_opt("users", &users)
                 .build()?;
             Ok((client, request))
         }
@@ -35022,10 +35280,18 @@ pub mod builder {
                 batch: None,
                 credits: crmkit_runtime::pipeline::credits::Credits::ONE,
             };
+            let again = self.clone();
+            let rebuild = move || again.clone().request().ok().map(|(_, request)| request);
             let (client, request) = self
                 .request()
                 .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
-            client.inner.send_json(request, &OPERATION).await
+            client
+                .inner
+                .send_json(
+                    crmkit_runtime::Outgoing::rebuild(request, &rebuild),
+                    &OPERATION,
+                )
+                .await
         }
         /// Every item of every page of this list, fetched lazily as the stream is read (the stream sets `page` itself). It owns a clone of the client: no lifetime ties it to the caller. It ends after the last page, or after the first error, which it yields.
         pub fn into_stream(self) -> crmkit_runtime::ItemStream<types::CustomerAction> {
@@ -35112,7 +35378,7 @@ pub mod builder {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
-                customer_id: Err("customer_id was not initialized".to_string()),
+                customer_id: Err(String::new()),
                 body: Ok(::std::default::Default::default()),
             }
         }
@@ -35157,18 +35423,25 @@ pub mod builder {
                 customer_id,
                 body,
             } = self;
-            let customer_id = customer_id.map_err(Error::InvalidRequest)?;
+            let customer_id = customer_id.map_err(|e| {
+                Error::InvalidRequest(crmkit_runtime::__private::request::required(
+                    e,
+                    "customer_id",
+                ))
+            })?;
             let body = body
                 .and_then(|v| {
                     types::CreateCustomerActionInput::try_from(v).map_err(|e| e.to_string())
                 })
                 .map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/customers/{}/actions",
-                client.baseurl,
-                encode_path(&customer_id.to_string()),
+            let url = crmkit_runtime::__private::request::url(
+                &client.baseurl,
+                &[
+                    crmkit_runtime::__private::request::Piece::Lit("/customers/"),
+                    crmkit_runtime::__private::request::Piece::Display(&customer_id),
+                    crmkit_runtime::__private::request::Piece::Lit("/actions"),
+                ],
             );
-            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -35178,7 +35451,6 @@ pub mod builder {
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
                 .json(&body)
-                .headers(header_map)
                 .build()?;
             Ok((client, request))
         }
@@ -35213,8 +35485,8 @@ pub mod builder {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
-                customer_id: Err("customer_id was not initialized".to_string()),
-                id: Err("id was not initialized".to_string()),
+                customer_id: Err(String::new()),
+                id: Err(String::new()),
                 include_files: Ok(None),
             }
         }
@@ -35250,22 +35522,32 @@ pub mod builder {
             self,
         ) -> ::std::result::Result<(&'a super::Client, ::reqwest::Request), Error<types::Error>>
         {
+            use crmkit_runtime::__private::request::OptionalQuery as _;
             let Self {
                 client,
                 customer_id,
                 id,
                 include_files,
             } = self;
-            let customer_id = customer_id.map_err(Error::InvalidRequest)?;
-            let id = id.map_err(Error::InvalidRequest)?;
+            let customer_id = customer_id.map_err(|e| {
+                Error::InvalidRequest(crmkit_runtime::__private::request::required(
+                    e,
+                    "customer_id",
+                ))
+            })?;
+            let id = id.map_err(|e| {
+                Error::InvalidRequest(crmkit_runtime::__private::request::required(e, "id"))
+            })?;
             let include_files = include_files.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/customers/{}/actions/{}",
-                client.baseurl,
-                encode_path(&customer_id.to_string()),
-                encode_path(&id.to_string()),
+            let url = crmkit_runtime::__private::request::url(
+                &client.baseurl,
+                &[
+                    crmkit_runtime::__private::request::Piece::Lit("/customers/"),
+                    crmkit_runtime::__private::request::Piece::Display(&customer_id),
+                    crmkit_runtime::__private::request::Piece::Lit("/actions/"),
+                    crmkit_runtime::__private::request::Piece::Display(&id),
+                ],
             );
-            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -35274,11 +35556,7 @@ pub mod builder {
                     ::reqwest::header::ACCEPT,
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
-                .query(&progenitor_client::QueryParam::new(
-                    "include_files",
-                    &include_files,
-                ))
-                .headers(header_map)
+                .query_opt("include_files", &include_files)
                 .build()?;
             Ok((client, request))
         }
@@ -35292,10 +35570,18 @@ pub mod builder {
                 batch: None,
                 credits: crmkit_runtime::pipeline::credits::Credits::ONE,
             };
+            let again = self.clone();
+            let rebuild = move || again.clone().request().ok().map(|(_, request)| request);
             let (client, request) = self
                 .request()
                 .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
-            client.inner.send_json(request, &OPERATION).await
+            client
+                .inner
+                .send_json(
+                    crmkit_runtime::Outgoing::rebuild(request, &rebuild),
+                    &OPERATION,
+                )
+                .await
         }
     }
     /// Builder for [`ClientCustomerActionsExt::delete_customer_action`]
@@ -35312,8 +35598,8 @@ pub mod builder {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
-                customer_id: Err("customer_id was not initialized".to_string()),
-                id: Err("id was not initialized".to_string()),
+                customer_id: Err(String::new()),
+                id: Err(String::new()),
             }
         }
         pub fn customer_id<V>(mut self, value: V) -> Self
@@ -35343,15 +35629,24 @@ pub mod builder {
                 customer_id,
                 id,
             } = self;
-            let customer_id = customer_id.map_err(Error::InvalidRequest)?;
-            let id = id.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/customers/{}/actions/{}",
-                client.baseurl,
-                encode_path(&customer_id.to_string()),
-                encode_path(&id.to_string()),
+            let customer_id = customer_id.map_err(|e| {
+                Error::InvalidRequest(crmkit_runtime::__private::request::required(
+                    e,
+                    "customer_id",
+                ))
+            })?;
+            let id = id.map_err(|e| {
+                Error::InvalidRequest(crmkit_runtime::__private::request::required(e, "id"))
+            })?;
+            let url = crmkit_runtime::__private::request::url(
+                &client.baseurl,
+                &[
+                    crmkit_runtime::__private::request::Piece::Lit("/customers/"),
+                    crmkit_runtime::__private::request::Piece::Display(&customer_id),
+                    crmkit_runtime::__private::request::Piece::Lit("/actions/"),
+                    crmkit_runtime::__private::request::Piece::Display(&id),
+                ],
             );
-            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -35360,7 +35655,6 @@ pub mod builder {
                     ::reqwest::header::ACCEPT,
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
-                .headers(header_map)
                 .build()?;
             Ok((client, request))
         }
@@ -35372,10 +35666,18 @@ pub mod builder {
                 batch: None,
                 credits: crmkit_runtime::pipeline::credits::Credits::ONE,
             };
+            let again = self.clone();
+            let rebuild = move || again.clone().request().ok().map(|(_, request)| request);
             let (client, request) = self
                 .request()
                 .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
-            client.inner.send_empty(request, &OPERATION).await
+            client
+                .inner
+                .send_empty(
+                    crmkit_runtime::Outgoing::rebuild(request, &rebuild),
+                    &OPERATION,
+                )
+                .await
         }
     }
     /// Builder for [`ClientCustomerActionsExt::update_customer_action`]
@@ -35393,8 +35695,8 @@ pub mod builder {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
-                customer_id: Err("customer_id was not initialized".to_string()),
-                id: Err("id was not initialized".to_string()),
+                customer_id: Err(String::new()),
+                id: Err(String::new()),
                 body: Ok(::std::default::Default::default()),
             }
         }
@@ -35449,20 +35751,29 @@ pub mod builder {
                 id,
                 body,
             } = self;
-            let customer_id = customer_id.map_err(Error::InvalidRequest)?;
-            let id = id.map_err(Error::InvalidRequest)?;
+            let customer_id = customer_id.map_err(|e| {
+                Error::InvalidRequest(crmkit_runtime::__private::request::required(
+                    e,
+                    "customer_id",
+                ))
+            })?;
+            let id = id.map_err(|e| {
+                Error::InvalidRequest(crmkit_runtime::__private::request::required(e, "id"))
+            })?;
             let body = body
                 .and_then(|v| {
                     types::UpdateCustomerActionInput::try_from(v).map_err(|e| e.to_string())
                 })
                 .map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/customers/{}/actions/{}",
-                client.baseurl,
-                encode_path(&customer_id.to_string()),
-                encode_path(&id.to_string()),
+            let url = crmkit_runtime::__private::request::url(
+                &client.baseurl,
+                &[
+                    crmkit_runtime::__private::request::Piece::Lit("/customers/"),
+                    crmkit_runtime::__private::request::Piece::Display(&customer_id),
+                    crmkit_runtime::__private::request::Piece::Lit("/actions/"),
+                    crmkit_runtime::__private::request::Piece::Display(&id),
+                ],
             );
-            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -35472,7 +35783,6 @@ pub mod builder {
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
                 .json(&body)
-                .headers(header_map)
                 .build()?;
             Ok((client, request))
         }
@@ -35505,7 +35815,7 @@ pub mod builder {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
-                id: Err("id was not initialized".to_string()),
+                id: Err(String::new()),
             }
         }
         pub fn id<V>(mut self, value: V) -> Self
@@ -35522,13 +35832,16 @@ pub mod builder {
         ) -> ::std::result::Result<(&'a super::Client, ::reqwest::Request), Error<types::Error>>
         {
             let Self { client, id } = self;
-            let id = id.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/customers/{}",
-                client.baseurl,
-                encode_path(&id.to_string()),
+            let id = id.map_err(|e| {
+                Error::InvalidRequest(crmkit_runtime::__private::request::required(e, "id"))
+            })?;
+            let url = crmkit_runtime::__private::request::url(
+                &client.baseurl,
+                &[
+                    crmkit_runtime::__private::request::Piece::Lit("/customers/"),
+                    crmkit_runtime::__private::request::Piece::Display(&id),
+                ],
             );
-            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -35537,7 +35850,6 @@ pub mod builder {
                     ::reqwest::header::ACCEPT,
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
-                .headers(header_map)
                 .build()?;
             Ok((client, request))
         }
@@ -35551,10 +35863,18 @@ pub mod builder {
                 batch: None,
                 credits: crmkit_runtime::pipeline::credits::Credits::ONE,
             };
+            let again = self.clone();
+            let rebuild = move || again.clone().request().ok().map(|(_, request)| request);
             let (client, request) = self
                 .request()
                 .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
-            client.inner.send_json(request, &OPERATION).await
+            client
+                .inner
+                .send_json(
+                    crmkit_runtime::Outgoing::rebuild(request, &rebuild),
+                    &OPERATION,
+                )
+                .await
         }
     }
     /// Builder for [`ClientCustomersExt::update_customer`]
@@ -35571,7 +35891,7 @@ pub mod builder {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
-                id: Err("id was not initialized".to_string()),
+                id: Err(String::new()),
                 body: Ok(::std::default::Default::default()),
             }
         }
@@ -35609,16 +35929,19 @@ pub mod builder {
         ) -> ::std::result::Result<(&'a super::Client, ::reqwest::Request), Error<types::Error>>
         {
             let Self { client, id, body } = self;
-            let id = id.map_err(Error::InvalidRequest)?;
+            let id = id.map_err(|e| {
+                Error::InvalidRequest(crmkit_runtime::__private::request::required(e, "id"))
+            })?;
             let body = body
                 .and_then(|v| types::UpdateCustomerInput::try_from(v).map_err(|e| e.to_string()))
                 .map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/customers/{}",
-                client.baseurl,
-                encode_path(&id.to_string()),
+            let url = crmkit_runtime::__private::request::url(
+                &client.baseurl,
+                &[
+                    crmkit_runtime::__private::request::Piece::Lit("/customers/"),
+                    crmkit_runtime::__private::request::Piece::Display(&id),
+                ],
             );
-            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -35628,7 +35951,6 @@ pub mod builder {
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
                 .json(&body)
-                .headers(header_map)
                 .build()?;
             Ok((client, request))
         }
@@ -35665,8 +35987,12 @@ pub mod builder {
         ) -> ::std::result::Result<(&'a super::Client, ::reqwest::Request), Error<types::Error>>
         {
             let Self { client } = self;
-            let url = format!("{}/deal_setting/deal_types", client.baseurl,);
-            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            let url = crmkit_runtime::__private::request::url(
+                &client.baseurl,
+                &[crmkit_runtime::__private::request::Piece::Lit(
+                    "/deal_setting/deal_types",
+                )],
+            );
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -35675,7 +36001,6 @@ pub mod builder {
                     ::reqwest::header::ACCEPT,
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
-                .headers(header_map)
                 .build()?;
             Ok((client, request))
         }
@@ -35689,10 +36014,18 @@ pub mod builder {
                 batch: None,
                 credits: crmkit_runtime::pipeline::credits::Credits::ONE,
             };
+            let again = self.clone();
+            let rebuild = move || again.clone().request().ok().map(|(_, request)| request);
             let (client, request) = self
                 .request()
                 .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
-            client.inner.send_json(request, &OPERATION).await
+            client
+                .inner
+                .send_json(
+                    crmkit_runtime::Outgoing::rebuild(request, &rebuild),
+                    &OPERATION,
+                )
+                .await
         }
     }
     /// Builder for [`ClientDealSettingsExt::get_deal_type`]
@@ -35708,7 +36041,7 @@ pub mod builder {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
-                id: Err("id was not initialized".to_string()),
+                id: Err(String::new()),
             }
         }
         pub fn id<V>(mut self, value: V) -> Self
@@ -35725,13 +36058,16 @@ pub mod builder {
         ) -> ::std::result::Result<(&'a super::Client, ::reqwest::Request), Error<types::Error>>
         {
             let Self { client, id } = self;
-            let id = id.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/deal_setting/deal_types/{}",
-                client.baseurl,
-                encode_path(&id.to_string()),
+            let id = id.map_err(|e| {
+                Error::InvalidRequest(crmkit_runtime::__private::request::required(e, "id"))
+            })?;
+            let url = crmkit_runtime::__private::request::url(
+                &client.baseurl,
+                &[
+                    crmkit_runtime::__private::request::Piece::Lit("/deal_setting/deal_types/"),
+                    crmkit_runtime::__private::request::Piece::Display(&id),
+                ],
             );
-            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -35740,7 +36076,6 @@ pub mod builder {
                     ::reqwest::header::ACCEPT,
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
-                .headers(header_map)
                 .build()?;
             Ok((client, request))
         }
@@ -35754,10 +36089,18 @@ pub mod builder {
                 batch: None,
                 credits: crmkit_runtime::pipeline::credits::Credits::ONE,
             };
+            let again = self.clone();
+            let rebuild = move || again.clone().request().ok().map(|(_, request)| request);
             let (client, request) = self
                 .request()
                 .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
-            client.inner.send_json(request, &OPERATION).await
+            client
+                .inner
+                .send_json(
+                    crmkit_runtime::Outgoing::rebuild(request, &rebuild),
+                    &OPERATION,
+                )
+                .await
         }
     }
     /// Builder for [`ClientDealsExt::bulk_create_deals`]
@@ -35774,7 +36117,7 @@ pub mod builder {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
-                deal_type_id: Err("deal_type_id was not initialized".to_string()),
+                deal_type_id: Err(String::new()),
                 body: Ok(::std::default::Default::default()),
             }
         }
@@ -35818,16 +36161,23 @@ pub mod builder {
                 deal_type_id,
                 body,
             } = self;
-            let deal_type_id = deal_type_id.map_err(Error::InvalidRequest)?;
+            let deal_type_id = deal_type_id.map_err(|e| {
+                Error::InvalidRequest(crmkit_runtime::__private::request::required(
+                    e,
+                    "deal_type_id",
+                ))
+            })?;
             let body = body
                 .and_then(|v| types::BulkCreateDealsInput::try_from(v).map_err(|e| e.to_string()))
                 .map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/deal_types/{}/deals/bulk",
-                client.baseurl,
-                encode_path(&deal_type_id.to_string()),
+            let url = crmkit_runtime::__private::request::url(
+                &client.baseurl,
+                &[
+                    crmkit_runtime::__private::request::Piece::Lit("/deal_types/"),
+                    crmkit_runtime::__private::request::Piece::Display(&deal_type_id),
+                    crmkit_runtime::__private::request::Piece::Lit("/deals/bulk"),
+                ],
             );
-            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -35837,7 +36187,6 @@ pub mod builder {
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
                 .json(&body)
-                .headers(header_map)
                 .build()?;
             Ok((client, request))
         }
@@ -35869,7 +36218,7 @@ pub mod builder {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
-                deal_type_id: Err("deal_type_id was not initialized".to_string()),
+                deal_type_id: Err(String::new()),
                 body: Ok(::std::default::Default::default()),
             }
         }
@@ -35913,16 +36262,23 @@ pub mod builder {
                 deal_type_id,
                 body,
             } = self;
-            let deal_type_id = deal_type_id.map_err(Error::InvalidRequest)?;
+            let deal_type_id = deal_type_id.map_err(|e| {
+                Error::InvalidRequest(crmkit_runtime::__private::request::required(
+                    e,
+                    "deal_type_id",
+                ))
+            })?;
             let body = body
                 .and_then(|v| types::BulkUpdateDealsInput::try_from(v).map_err(|e| e.to_string()))
                 .map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/deal_types/{}/deals/bulk",
-                client.baseurl,
-                encode_path(&deal_type_id.to_string()),
+            let url = crmkit_runtime::__private::request::url(
+                &client.baseurl,
+                &[
+                    crmkit_runtime::__private::request::Piece::Lit("/deal_types/"),
+                    crmkit_runtime::__private::request::Piece::Display(&deal_type_id),
+                    crmkit_runtime::__private::request::Piece::Lit("/deals/bulk"),
+                ],
             );
-            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -35932,7 +36288,6 @@ pub mod builder {
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
                 .json(&body)
-                .headers(header_map)
                 .build()?;
             Ok((client, request))
         }
@@ -36047,6 +36402,7 @@ pub mod builder {
             self,
         ) -> ::std::result::Result<(&'a super::Client, ::reqwest::Request), Error<types::Error>>
         {
+            use crmkit_runtime::__private::request::OptionalQuery as _;
             let Self {
                 client,
                 deal_type_id,
@@ -36064,8 +36420,10 @@ pub mod builder {
             let sort = sort.map_err(Error::InvalidRequest)?;
             let updated_at_from = updated_at_from.map_err(Error::InvalidRequest)?;
             let updated_at_to = updated_at_to.map_err(Error::InvalidRequest)?;
-            let url = format!("{}/deals", client.baseurl,);
-            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            let url = crmkit_runtime::__private::request::url(
+                &client.baseurl,
+                &[crmkit_runtime::__private::request::Piece::Lit("/deals")],
+            );
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -36074,26 +36432,13 @@ pub mod builder {
                     ::reqwest::header::ACCEPT,
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
-                .query(&progenitor_client::QueryParam::new(
-                    "dealTypeId",
-                    &deal_type_id,
-                ))
-                .query(&progenitor_client::QueryParam::new("limit", &limit))
-                .query(&progenitor_client::QueryParam::new("page", &page))
-                .query(&progenitor_client::QueryParam::new(
-                    "searchWord",
-                    &search_word,
-                ))
-                .query(&progenitor_client::QueryParam::new("sort", &sort))
-                .query(&progenitor_client::QueryParam::new(
-                    "updatedAtFrom",
-                    &updated_at_from,
-                ))
-                .query(&progenitor_client::QueryParam::new(
-                    "updatedAtTo",
-                    &updated_at_to,
-                ))
-                .headers(header_map)
+                .query_opt("dealTypeId", &deal_type_id)
+                .query_opt("limit", &limit)
+                .query_opt("page", &page)
+                .query_opt("searchWord", &search_word)
+                .query_opt("sort", &sort)
+                .query_opt("updatedAtFrom", &updated_at_from)
+                .query_opt("updatedAtTo", &updated_at_to)
                 .build()?;
             Ok((client, request))
         }
@@ -36107,10 +36452,18 @@ pub mod builder {
                 batch: None,
                 credits: crmkit_runtime::pipeline::credits::Credits::ONE,
             };
+            let again = self.clone();
+            let rebuild = move || again.clone().request().ok().map(|(_, request)| request);
             let (client, request) = self
                 .request()
                 .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
-            client.inner.send_json(request, &OPERATION).await
+            client
+                .inner
+                .send_json(
+                    crmkit_runtime::Outgoing::rebuild(request, &rebuild),
+                    &OPERATION,
+                )
+                .await
         }
         /// Every item of every page of this list, fetched lazily as the stream is read (the stream sets `page` itself). It owns a clone of the client: no lifetime ties it to the caller. It ends after the last page, or after the first error, which it yields.
         pub fn into_stream(self) -> crmkit_runtime::ItemStream<types::Deal> {
@@ -36207,8 +36560,10 @@ pub mod builder {
             let body = body
                 .and_then(|v| types::CreateDealInput::try_from(v).map_err(|e| e.to_string()))
                 .map_err(Error::InvalidRequest)?;
-            let url = format!("{}/deals", client.baseurl,);
-            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            let url = crmkit_runtime::__private::request::url(
+                &client.baseurl,
+                &[crmkit_runtime::__private::request::Piece::Lit("/deals")],
+            );
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -36218,7 +36573,6 @@ pub mod builder {
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
                 .json(&body)
-                .headers(header_map)
                 .build()?;
             Ok((client, request))
         }
@@ -36252,7 +36606,7 @@ pub mod builder {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
-                deal_id: Err("deal_id was not initialized".to_string()),
+                deal_id: Err(String::new()),
                 limit: Ok(None),
                 page: Ok(None),
                 sort: Ok(None),
@@ -36299,6 +36653,7 @@ pub mod builder {
             self,
         ) -> ::std::result::Result<(&'a super::Client, ::reqwest::Request), Error<types::Error>>
         {
+            use crmkit_runtime::__private::request::OptionalQuery as _;
             let Self {
                 client,
                 deal_id,
@@ -36306,16 +36661,20 @@ pub mod builder {
                 page,
                 sort,
             } = self;
-            let deal_id = deal_id.map_err(Error::InvalidRequest)?;
+            let deal_id = deal_id.map_err(|e| {
+                Error::InvalidRequest(crmkit_runtime::__private::request::required(e, "deal_id"))
+            })?;
             let limit = limit.map_err(Error::InvalidRequest)?;
             let page = page.map_err(Error::InvalidRequest)?;
             let sort = sort.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/deals/{}/contacts",
-                client.baseurl,
-                encode_path(&deal_id.to_string()),
+            let url = crmkit_runtime::__private::request::url(
+                &client.baseurl,
+                &[
+                    crmkit_runtime::__private::request::Piece::Lit("/deals/"),
+                    crmkit_runtime::__private::request::Piece::Display(&deal_id),
+                    crmkit_runtime::__private::request::Piece::Lit("/contacts"),
+                ],
             );
-            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -36324,10 +36683,9 @@ pub mod builder {
                     ::reqwest::header::ACCEPT,
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
-                .query(&progenitor_client::QueryParam::new("limit", &limit))
-                .query(&progenitor_client::QueryParam::new("page", &page))
-                .query(&progenitor_client::QueryParam::new("sort", &sort))
-                .headers(header_map)
+                .query_opt("limit", &limit)
+                .query_opt("page", &page)
+                .query_opt("sort", &sort)
                 .build()?;
             Ok((client, request))
         }
@@ -36341,10 +36699,18 @@ pub mod builder {
                 batch: None,
                 credits: crmkit_runtime::pipeline::credits::Credits::ONE,
             };
+            let again = self.clone();
+            let rebuild = move || again.clone().request().ok().map(|(_, request)| request);
             let (client, request) = self
                 .request()
                 .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
-            client.inner.send_json(request, &OPERATION).await
+            client
+                .inner
+                .send_json(
+                    crmkit_runtime::Outgoing::rebuild(request, &rebuild),
+                    &OPERATION,
+                )
+                .await
         }
         /// Every item of every page of this list, fetched lazily as the stream is read (the stream sets `page` itself). It owns a clone of the client: no lifetime ties it to the caller. It ends after the last page, or after the first error, which it yields.
         pub fn into_stream(self) -> crmkit_runtime::ItemStream<types::Contact> {
@@ -36404,8 +36770,8 @@ pub mod builder {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
-                deal_id: Err("deal_id was not initialized".to_string()),
-                id: Err("id was not initialized".to_string()),
+                deal_id: Err(String::new()),
+                id: Err(String::new()),
             }
         }
         pub fn deal_id<V>(mut self, value: V) -> Self
@@ -36435,15 +36801,21 @@ pub mod builder {
                 deal_id,
                 id,
             } = self;
-            let deal_id = deal_id.map_err(Error::InvalidRequest)?;
-            let id = id.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/deals/{}/contacts/{}",
-                client.baseurl,
-                encode_path(&deal_id.to_string()),
-                encode_path(&id.to_string()),
+            let deal_id = deal_id.map_err(|e| {
+                Error::InvalidRequest(crmkit_runtime::__private::request::required(e, "deal_id"))
+            })?;
+            let id = id.map_err(|e| {
+                Error::InvalidRequest(crmkit_runtime::__private::request::required(e, "id"))
+            })?;
+            let url = crmkit_runtime::__private::request::url(
+                &client.baseurl,
+                &[
+                    crmkit_runtime::__private::request::Piece::Lit("/deals/"),
+                    crmkit_runtime::__private::request::Piece::Display(&deal_id),
+                    crmkit_runtime::__private::request::Piece::Lit("/contacts/"),
+                    crmkit_runtime::__private::request::Piece::Display(&id),
+                ],
             );
-            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -36452,7 +36824,6 @@ pub mod builder {
                     ::reqwest::header::ACCEPT,
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
-                .headers(header_map)
                 .build()?;
             Ok((client, request))
         }
@@ -36464,10 +36835,18 @@ pub mod builder {
                 batch: None,
                 credits: crmkit_runtime::pipeline::credits::Credits::ONE,
             };
+            let again = self.clone();
+            let rebuild = move || again.clone().request().ok().map(|(_, request)| request);
             let (client, request) = self
                 .request()
                 .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
-            client.inner.send_empty(request, &OPERATION).await
+            client
+                .inner
+                .send_empty(
+                    crmkit_runtime::Outgoing::rebuild(request, &rebuild),
+                    &OPERATION,
+                )
+                .await
         }
     }
     /// Builder for [`ClientDealContactsExt::remove_deal_contact`]
@@ -36484,8 +36863,8 @@ pub mod builder {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
-                deal_id: Err("deal_id was not initialized".to_string()),
-                id: Err("id was not initialized".to_string()),
+                deal_id: Err(String::new()),
+                id: Err(String::new()),
             }
         }
         pub fn deal_id<V>(mut self, value: V) -> Self
@@ -36515,15 +36894,21 @@ pub mod builder {
                 deal_id,
                 id,
             } = self;
-            let deal_id = deal_id.map_err(Error::InvalidRequest)?;
-            let id = id.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/deals/{}/contacts/{}",
-                client.baseurl,
-                encode_path(&deal_id.to_string()),
-                encode_path(&id.to_string()),
+            let deal_id = deal_id.map_err(|e| {
+                Error::InvalidRequest(crmkit_runtime::__private::request::required(e, "deal_id"))
+            })?;
+            let id = id.map_err(|e| {
+                Error::InvalidRequest(crmkit_runtime::__private::request::required(e, "id"))
+            })?;
+            let url = crmkit_runtime::__private::request::url(
+                &client.baseurl,
+                &[
+                    crmkit_runtime::__private::request::Piece::Lit("/deals/"),
+                    crmkit_runtime::__private::request::Piece::Display(&deal_id),
+                    crmkit_runtime::__private::request::Piece::Lit("/contacts/"),
+                    crmkit_runtime::__private::request::Piece::Display(&id),
+                ],
             );
-            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -36532,7 +36917,6 @@ pub mod builder {
                     ::reqwest::header::ACCEPT,
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
-                .headers(header_map)
                 .build()?;
             Ok((client, request))
         }
@@ -36544,10 +36928,18 @@ pub mod builder {
                 batch: None,
                 credits: crmkit_runtime::pipeline::credits::Credits::ONE,
             };
+            let again = self.clone();
+            let rebuild = move || again.clone().request().ok().map(|(_, request)| request);
             let (client, request) = self
                 .request()
                 .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
-            client.inner.send_empty(request, &OPERATION).await
+            client
+                .inner
+                .send_empty(
+                    crmkit_runtime::Outgoing::rebuild(request, &rebuild),
+                    &OPERATION,
+                )
+                .await
         }
     }
     /// Builder for [`ClientDealsExt::get_deal`]
@@ -36563,7 +36955,7 @@ pub mod builder {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
-                id: Err("id was not initialized".to_string()),
+                id: Err(String::new()),
             }
         }
         pub fn id<V>(mut self, value: V) -> Self
@@ -36580,9 +36972,16 @@ pub mod builder {
         ) -> ::std::result::Result<(&'a super::Client, ::reqwest::Request), Error<types::Error>>
         {
             let Self { client, id } = self;
-            let id = id.map_err(Error::InvalidRequest)?;
-            let url = format!("{}/deals/{}", client.baseurl, encode_path(&id.to_string()),);
-            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            let id = id.map_err(|e| {
+                Error::InvalidRequest(crmkit_runtime::__private::request::required(e, "id"))
+            })?;
+            let url = crmkit_runtime::__private::request::url(
+                &client.baseurl,
+                &[
+                    crmkit_runtime::__private::request::Piece::Lit("/deals/"),
+                    crmkit_runtime::__private::request::Piece::Display(&id),
+                ],
+            );
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -36591,7 +36990,6 @@ pub mod builder {
                     ::reqwest::header::ACCEPT,
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
-                .headers(header_map)
                 .build()?;
             Ok((client, request))
         }
@@ -36603,10 +37001,18 @@ pub mod builder {
                 batch: None,
                 credits: crmkit_runtime::pipeline::credits::Credits::ONE,
             };
+            let again = self.clone();
+            let rebuild = move || again.clone().request().ok().map(|(_, request)| request);
             let (client, request) = self
                 .request()
                 .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
-            client.inner.send_json(request, &OPERATION).await
+            client
+                .inner
+                .send_json(
+                    crmkit_runtime::Outgoing::rebuild(request, &rebuild),
+                    &OPERATION,
+                )
+                .await
         }
     }
     /// Builder for [`ClientDealsExt::update_deal`]
@@ -36623,7 +37029,7 @@ pub mod builder {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
-                id: Err("id was not initialized".to_string()),
+                id: Err(String::new()),
                 body: Ok(::std::default::Default::default()),
             }
         }
@@ -36659,12 +37065,19 @@ pub mod builder {
         ) -> ::std::result::Result<(&'a super::Client, ::reqwest::Request), Error<types::Error>>
         {
             let Self { client, id, body } = self;
-            let id = id.map_err(Error::InvalidRequest)?;
+            let id = id.map_err(|e| {
+                Error::InvalidRequest(crmkit_runtime::__private::request::required(e, "id"))
+            })?;
             let body = body
                 .and_then(|v| types::UpdateDealInput::try_from(v).map_err(|e| e.to_string()))
                 .map_err(Error::InvalidRequest)?;
-            let url = format!("{}/deals/{}", client.baseurl, encode_path(&id.to_string()),);
-            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            let url = crmkit_runtime::__private::request::url(
+                &client.baseurl,
+                &[
+                    crmkit_runtime::__private::request::Piece::Lit("/deals/"),
+                    crmkit_runtime::__private::request::Piece::Display(&id),
+                ],
+            );
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -36674,7 +37087,6 @@ pub mod builder {
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
                 .json(&body)
-                .headers(header_map)
                 .build()?;
             Ok((client, request))
         }
@@ -36709,8 +37121,12 @@ pub mod builder {
         ) -> ::std::result::Result<(&'a super::Client, ::reqwest::Request), Error<types::Error>>
         {
             let Self { client } = self;
-            let url = format!("{}/domains/settings", client.baseurl,);
-            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            let url = crmkit_runtime::__private::request::url(
+                &client.baseurl,
+                &[crmkit_runtime::__private::request::Piece::Lit(
+                    "/domains/settings",
+                )],
+            );
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -36719,7 +37135,6 @@ pub mod builder {
                     ::reqwest::header::ACCEPT,
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
-                .headers(header_map)
                 .build()?;
             Ok((client, request))
         }
@@ -36733,10 +37148,18 @@ pub mod builder {
                 batch: None,
                 credits: crmkit_runtime::pipeline::credits::Credits::ONE,
             };
+            let again = self.clone();
+            let rebuild = move || again.clone().request().ok().map(|(_, request)| request);
             let (client, request) = self
                 .request()
                 .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
-            client.inner.send_json(request, &OPERATION).await
+            client
+                .inner
+                .send_json(
+                    crmkit_runtime::Outgoing::rebuild(request, &rebuild),
+                    &OPERATION,
+                )
+                .await
         }
     }
     /// Builder for [`ClientRolesExt::list_roles`]
@@ -36791,6 +37214,7 @@ pub mod builder {
             self,
         ) -> ::std::result::Result<(&'a super::Client, ::reqwest::Request), Error<types::Error>>
         {
+            use crmkit_runtime::__private::request::OptionalQuery as _;
             let Self {
                 client,
                 limit,
@@ -36800,8 +37224,10 @@ pub mod builder {
             let limit = limit.map_err(Error::InvalidRequest)?;
             let page = page.map_err(Error::InvalidRequest)?;
             let sort = sort.map_err(Error::InvalidRequest)?;
-            let url = format!("{}/roles", client.baseurl,);
-            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            let url = crmkit_runtime::__private::request::url(
+                &client.baseurl,
+                &[crmkit_runtime::__private::request::Piece::Lit("/roles")],
+            );
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -36810,10 +37236,9 @@ pub mod builder {
                     ::reqwest::header::ACCEPT,
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
-                .query(&progenitor_client::QueryParam::new("limit", &limit))
-                .query(&progenitor_client::QueryParam::new("page", &page))
-                .query(&progenitor_client::QueryParam::new("sort", &sort))
-                .headers(header_map)
+                .query_opt("limit", &limit)
+                .query_opt("page", &page)
+                .query_opt("sort", &sort)
                 .build()?;
             Ok((client, request))
         }
@@ -36827,10 +37252,18 @@ pub mod builder {
                 batch: None,
                 credits: crmkit_runtime::pipeline::credits::Credits::ONE,
             };
+            let again = self.clone();
+            let rebuild = move || again.clone().request().ok().map(|(_, request)| request);
             let (client, request) = self
                 .request()
                 .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
-            client.inner.send_json(request, &OPERATION).await
+            client
+                .inner
+                .send_json(
+                    crmkit_runtime::Outgoing::rebuild(request, &rebuild),
+                    &OPERATION,
+                )
+                .await
         }
         /// Every item of every page of this list, fetched lazily as the stream is read (the stream sets `page` itself). It owns a clone of the client: no lifetime ties it to the caller. It ends after the last page, or after the first error, which it yields.
         pub fn into_stream(self) -> crmkit_runtime::ItemStream<types::NamedRef> {
@@ -36937,6 +37370,7 @@ pub mod builder {
             self,
         ) -> ::std::result::Result<(&'a super::Client, ::reqwest::Request), Error<types::Error>>
         {
+            use crmkit_runtime::__private::request::OptionalQuery as _;
             let Self {
                 client,
                 limit,
@@ -36948,8 +37382,12 @@ pub mod builder {
             let page = page.map_err(Error::InvalidRequest)?;
             let sort = sort.map_err(Error::InvalidRequest)?;
             let user_id = user_id.map_err(Error::InvalidRequest)?;
-            let url = format!("{}/user_groups", client.baseurl,);
-            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            let url = crmkit_runtime::__private::request::url(
+                &client.baseurl,
+                &[crmkit_runtime::__private::request::Piece::Lit(
+                    "/user_groups",
+                )],
+            );
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -36958,11 +37396,10 @@ pub mod builder {
                     ::reqwest::header::ACCEPT,
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
-                .query(&progenitor_client::QueryParam::new("limit", &limit))
-                .query(&progenitor_client::QueryParam::new("page", &page))
-                .query(&progenitor_client::QueryParam::new("sort", &sort))
-                .query(&progenitor_client::QueryParam::new("userId", &user_id))
-                .headers(header_map)
+                .query_opt("limit", &limit)
+                .query_opt("page", &page)
+                .query_opt("sort", &sort)
+                .query_opt("userId", &user_id)
                 .build()?;
             Ok((client, request))
         }
@@ -36976,10 +37413,18 @@ pub mod builder {
                 batch: None,
                 credits: crmkit_runtime::pipeline::credits::Credits::ONE,
             };
+            let again = self.clone();
+            let rebuild = move || again.clone().request().ok().map(|(_, request)| request);
             let (client, request) = self
                 .request()
                 .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
-            client.inner.send_json(request, &OPERATION).await
+            client
+                .inner
+                .send_json(
+                    crmkit_runtime::Outgoing::rebuild(request, &rebuild),
+                    &OPERATION,
+                )
+                .await
         }
         /// Every item of every page of this list, fetched lazily as the stream is read (the stream sets `page` itself). It owns a clone of the client: no lifetime ties it to the caller. It ends after the last page, or after the first error, which it yields.
         pub fn into_stream(self) -> crmkit_runtime::ItemStream<types::UserGroup> {
@@ -37039,7 +37484,7 @@ pub mod builder {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
-                id: Err("id was not initialized".to_string()),
+                id: Err(String::new()),
                 body: Ok(::std::default::Default::default()),
             }
         }
@@ -37079,16 +37524,19 @@ pub mod builder {
         ) -> ::std::result::Result<(&'a super::Client, ::reqwest::Request), Error<types::Error>>
         {
             let Self { client, id, body } = self;
-            let id = id.map_err(Error::InvalidRequest)?;
+            let id = id.map_err(|e| {
+                Error::InvalidRequest(crmkit_runtime::__private::request::required(e, "id"))
+            })?;
             let body = body
                 .and_then(|v| types::UpdateUserGroupInput::try_from(v).map_err(|e| e.to_string()))
                 .map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/user_groups/{}",
-                client.baseurl,
-                encode_path(&id.to_string()),
+            let url = crmkit_runtime::__private::request::url(
+                &client.baseurl,
+                &[
+                    crmkit_runtime::__private::request::Piece::Lit("/user_groups/"),
+                    crmkit_runtime::__private::request::Piece::Display(&id),
+                ],
             );
-            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -37098,7 +37546,6 @@ pub mod builder {
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
                 .json(&body)
-                .headers(header_map)
                 .build()?;
             Ok((client, request))
         }
@@ -37132,7 +37579,7 @@ pub mod builder {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
-                user_group_id: Err("user_group_id was not initialized".to_string()),
+                user_group_id: Err(String::new()),
                 body: Ok(::std::default::Default::default()),
             }
         }
@@ -37177,18 +37624,25 @@ pub mod builder {
                 user_group_id,
                 body,
             } = self;
-            let user_group_id = user_group_id.map_err(Error::InvalidRequest)?;
+            let user_group_id = user_group_id.map_err(|e| {
+                Error::InvalidRequest(crmkit_runtime::__private::request::required(
+                    e,
+                    "user_group_id",
+                ))
+            })?;
             let body = body
                 .and_then(|v| {
                     types::ReplaceUserGroupMembersInput::try_from(v).map_err(|e| e.to_string())
                 })
                 .map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/user_groups/{}/users",
-                client.baseurl,
-                encode_path(&user_group_id.to_string()),
+            let url = crmkit_runtime::__private::request::url(
+                &client.baseurl,
+                &[
+                    crmkit_runtime::__private::request::Piece::Lit("/user_groups/"),
+                    crmkit_runtime::__private::request::Piece::Display(&user_group_id),
+                    crmkit_runtime::__private::request::Piece::Lit("/users"),
+                ],
             );
-            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -37198,7 +37652,6 @@ pub mod builder {
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
                 .json(&body)
-                .headers(header_map)
                 .build()?;
             Ok((client, request))
         }
@@ -37232,7 +37685,7 @@ pub mod builder {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
-                user_group_id: Err("user_group_id was not initialized".to_string()),
+                user_group_id: Err(String::new()),
                 body: Ok(::std::default::Default::default()),
             }
         }
@@ -37276,18 +37729,25 @@ pub mod builder {
                 user_group_id,
                 body,
             } = self;
-            let user_group_id = user_group_id.map_err(Error::InvalidRequest)?;
+            let user_group_id = user_group_id.map_err(|e| {
+                Error::InvalidRequest(crmkit_runtime::__private::request::required(
+                    e,
+                    "user_group_id",
+                ))
+            })?;
             let body = body
                 .and_then(|v| {
                     types::AddUserGroupMemberInput::try_from(v).map_err(|e| e.to_string())
                 })
                 .map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/user_groups/{}/users",
-                client.baseurl,
-                encode_path(&user_group_id.to_string()),
+            let url = crmkit_runtime::__private::request::url(
+                &client.baseurl,
+                &[
+                    crmkit_runtime::__private::request::Piece::Lit("/user_groups/"),
+                    crmkit_runtime::__private::request::Piece::Display(&user_group_id),
+                    crmkit_runtime::__private::request::Piece::Lit("/users"),
+                ],
             );
-            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -37297,7 +37757,6 @@ pub mod builder {
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
                 .json(&body)
-                .headers(header_map)
                 .build()?;
             Ok((client, request))
         }
@@ -37331,8 +37790,8 @@ pub mod builder {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
-                user_group_id: Err("user_group_id was not initialized".to_string()),
-                user_id: Err("user_id was not initialized".to_string()),
+                user_group_id: Err(String::new()),
+                user_id: Err(String::new()),
             }
         }
         pub fn user_group_id<V>(mut self, value: V) -> Self
@@ -37362,15 +37821,24 @@ pub mod builder {
                 user_group_id,
                 user_id,
             } = self;
-            let user_group_id = user_group_id.map_err(Error::InvalidRequest)?;
-            let user_id = user_id.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/user_groups/{}/users/{}",
-                client.baseurl,
-                encode_path(&user_group_id.to_string()),
-                encode_path(&user_id.to_string()),
+            let user_group_id = user_group_id.map_err(|e| {
+                Error::InvalidRequest(crmkit_runtime::__private::request::required(
+                    e,
+                    "user_group_id",
+                ))
+            })?;
+            let user_id = user_id.map_err(|e| {
+                Error::InvalidRequest(crmkit_runtime::__private::request::required(e, "user_id"))
+            })?;
+            let url = crmkit_runtime::__private::request::url(
+                &client.baseurl,
+                &[
+                    crmkit_runtime::__private::request::Piece::Lit("/user_groups/"),
+                    crmkit_runtime::__private::request::Piece::Display(&user_group_id),
+                    crmkit_runtime::__private::request::Piece::Lit("/users/"),
+                    crmkit_runtime::__private::request::Piece::Display(&user_id),
+                ],
             );
-            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -37379,7 +37847,6 @@ pub mod builder {
                     ::reqwest::header::ACCEPT,
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
-                .headers(header_map)
                 .build()?;
             Ok((client, request))
         }
@@ -37391,10 +37858,18 @@ pub mod builder {
                 batch: None,
                 credits: crmkit_runtime::pipeline::credits::Credits::ONE,
             };
+            let again = self.clone();
+            let rebuild = move || again.clone().request().ok().map(|(_, request)| request);
             let (client, request) = self
                 .request()
                 .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
-            client.inner.send_empty(request, &OPERATION).await
+            client
+                .inner
+                .send_empty(
+                    crmkit_runtime::Outgoing::rebuild(request, &rebuild),
+                    &OPERATION,
+                )
+                .await
         }
     }
     /// Builder for [`ClientUsersExt::list_users`]
@@ -37461,6 +37936,7 @@ pub mod builder {
             self,
         ) -> ::std::result::Result<(&'a super::Client, ::reqwest::Request), Error<types::Error>>
         {
+            use crmkit_runtime::__private::request::OptionalQuery as _;
             let Self {
                 client,
                 deleted,
@@ -37472,8 +37948,10 @@ pub mod builder {
             let email = email.map_err(Error::InvalidRequest)?;
             let page = page.map_err(Error::InvalidRequest)?;
             let sort = sort.map_err(Error::InvalidRequest)?;
-            let url = format!("{}/users", client.baseurl,);
-            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            let url = crmkit_runtime::__private::request::url(
+                &client.baseurl,
+                &[crmkit_runtime::__private::request::Piece::Lit("/users")],
+            );
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -37482,11 +37960,10 @@ pub mod builder {
                     ::reqwest::header::ACCEPT,
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
-                .query(&progenitor_client::QueryParam::new("deleted", &deleted))
-                .query(&progenitor_client::QueryParam::new("email", &email))
-                .query(&progenitor_client::QueryParam::new("page", &page))
-                .query(&progenitor_client::QueryParam::new("sort", &sort))
-                .headers(header_map)
+                .query_opt("deleted", &deleted)
+                .query_opt("email", &email)
+                .query_opt("page", &page)
+                .query_opt("sort", &sort)
                 .build()?;
             Ok((client, request))
         }
@@ -37500,10 +37977,18 @@ pub mod builder {
                 batch: None,
                 credits: crmkit_runtime::pipeline::credits::Credits::ONE,
             };
+            let again = self.clone();
+            let rebuild = move || again.clone().request().ok().map(|(_, request)| request);
             let (client, request) = self
                 .request()
                 .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
-            client.inner.send_json(request, &OPERATION).await
+            client
+                .inner
+                .send_json(
+                    crmkit_runtime::Outgoing::rebuild(request, &rebuild),
+                    &OPERATION,
+                )
+                .await
         }
         /// Every item of every page of this list, fetched lazily as the stream is read (the stream sets `page` itself). It owns a clone of the client: no lifetime ties it to the caller. It ends after the last page, or after the first error, which it yields.
         pub fn into_stream(self) -> crmkit_runtime::ItemStream<types::User> {

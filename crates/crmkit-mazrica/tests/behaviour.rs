@@ -444,6 +444,23 @@ async fn an_invalid_sort_is_refused_before_sending() {
     assert!(server.received_requests().await.unwrap().is_empty());
 }
 
+#[tokio::test]
+async fn a_missing_or_invalid_path_parameter_is_refused_before_sending() {
+    let server = MockServer::start().await;
+    let client = builder(&server).build().unwrap();
+    let err = client.get_customer().send().await.unwrap_err();
+    assert!(
+        matches!(&err, Error::InvalidRequest(m) if m.contains("id was not initialized")),
+        "{err}"
+    );
+    let err = client.get_customer().id(u64::MAX).send().await.unwrap_err();
+    assert!(
+        matches!(&err, Error::InvalidRequest(m) if m.contains("conversion to")),
+        "{err}"
+    );
+    assert!(server.received_requests().await.unwrap().is_empty());
+}
+
 #[test]
 fn search_builds_the_documented_filter_tree() {
     let body = Search::new(Filter::all([

@@ -24,6 +24,7 @@ pub mod paging;
 mod pattern;
 pub mod pipeline;
 pub mod profile;
+mod request;
 pub mod response;
 pub mod schedule;
 pub mod types;
@@ -43,7 +44,7 @@ pub use paging::{ItemStream, Page, paginate};
 pub use pipeline::credits::{CreditLedger, Credits, Edition};
 pub use pipeline::limits::{Call, DailyQuota, Limiter, Limits, RateLimit, Slot};
 pub use pipeline::retry::RetryPolicy;
-pub use pipeline::{Answer, Inner, Operation};
+pub use pipeline::{Answer, Inner, Operation, Outgoing};
 pub use profile::{Fault, FromInner, Profile, Verdict};
 pub use response::{ByteStream, Response};
 pub use schedule::{LocalSchedule, Schedule, ScheduleError};
@@ -66,6 +67,11 @@ pub mod __private {
     /// The generated open objects' one-pass decoding (`open.rs`).
     pub mod open {
         pub use crate::open::*;
+    }
+
+    /// What the generated operation builders call to build a request (`request.rs`).
+    pub mod request {
+        pub use crate::request::*;
     }
 
     /// The specs' simplest patterns, checked without a regular expression (`pattern.rs`).

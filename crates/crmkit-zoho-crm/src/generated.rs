@@ -51350,8 +51350,12 @@ pub mod builder {
             let body = body
                 .and_then(|v| types::BulkReadRequest::try_from(v).map_err(|e| e.to_string()))
                 .map_err(Error::InvalidRequest)?;
-            let url = format!("{}/crm/bulk/v2/read", client.baseurl,);
-            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            let url = crmkit_runtime::__private::request::url(
+                &client.baseurl,
+                &[crmkit_runtime::__private::request::Piece::Lit(
+                    "/crm/bulk/v2/read",
+                )],
+            );
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -51361,7 +51365,6 @@ pub mod builder {
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
                 .json(&body)
-                .headers(header_map)
                 .build()?;
             Ok((client, request))
         }
@@ -51428,7 +51431,7 @@ pub mod builder {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
-                job_id: Err("job_id was not initialized".to_string()),
+                job_id: Err(String::new()),
             }
         }
         pub fn job_id<V>(mut self, value: V) -> Self
@@ -51447,13 +51450,16 @@ pub mod builder {
             Error<types::ErrorResponse>,
         > {
             let Self { client, job_id } = self;
-            let job_id = job_id.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/crm/bulk/v2/read/{}",
-                client.baseurl,
-                encode_path(&job_id.to_string()),
+            let job_id = job_id.map_err(|e| {
+                Error::InvalidRequest(crmkit_runtime::__private::request::required(e, "job_id"))
+            })?;
+            let url = crmkit_runtime::__private::request::url(
+                &client.baseurl,
+                &[
+                    crmkit_runtime::__private::request::Piece::Lit("/crm/bulk/v2/read/"),
+                    crmkit_runtime::__private::request::Piece::Str(&job_id),
+                ],
             );
-            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -51462,7 +51468,6 @@ pub mod builder {
                     ::reqwest::header::ACCEPT,
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
-                .headers(header_map)
                 .build()?;
             Ok((client, request))
         }
@@ -51476,10 +51481,18 @@ pub mod builder {
                 batch: None,
                 credits: crmkit_runtime::pipeline::credits::Credits::ONE,
             };
+            let again = self.clone();
+            let rebuild = move || again.clone().request().ok().map(|(_, request)| request);
             let (client, request) = self
                 .request()
                 .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
-            client.inner.send_json(request, &OPERATION).await
+            client
+                .inner
+                .send_json(
+                    crmkit_runtime::Outgoing::rebuild(request, &rebuild),
+                    &OPERATION,
+                )
+                .await
         }
     }
     /// Builder for [`ClientBulkReadExt::download_bulk_read_result`]
@@ -51495,7 +51508,7 @@ pub mod builder {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
-                job_id: Err("job_id was not initialized".to_string()),
+                job_id: Err(String::new()),
             }
         }
         pub fn job_id<V>(mut self, value: V) -> Self
@@ -51514,15 +51527,19 @@ pub mod builder {
             Error<types::ErrorResponse>,
         > {
             let Self { client, job_id } = self;
-            let job_id = job_id.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/crm/bulk/v2/read/{}/result",
-                client.baseurl,
-                encode_path(&job_id.to_string()),
+            let job_id = job_id.map_err(|e| {
+                Error::InvalidRequest(crmkit_runtime::__private::request::required(e, "job_id"))
+            })?;
+            let url = crmkit_runtime::__private::request::url(
+                &client.baseurl,
+                &[
+                    crmkit_runtime::__private::request::Piece::Lit("/crm/bulk/v2/read/"),
+                    crmkit_runtime::__private::request::Piece::Str(&job_id),
+                    crmkit_runtime::__private::request::Piece::Lit("/result"),
+                ],
             );
-            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
-            let mut request = client.client.get(url).headers(header_map).build()?;
+            let mut request = client.client.get(url).build()?;
             Ok((client, request))
         }
         /// Sends the request through crmkit's pipeline (limits, credentials, retries, classification) and returns the download, streamed.
@@ -51535,10 +51552,18 @@ pub mod builder {
                 batch: None,
                 credits: crmkit_runtime::pipeline::credits::Credits::ONE,
             };
+            let again = self.clone();
+            let rebuild = move || again.clone().request().ok().map(|(_, request)| request);
             let (client, request) = self
                 .request()
                 .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
-            client.inner.send_stream(request, &OPERATION).await
+            client
+                .inner
+                .send_stream(
+                    crmkit_runtime::Outgoing::rebuild(request, &rebuild),
+                    &OPERATION,
+                )
+                .await
         }
     }
     /// Builder for [`ClientRecordsExt::convert_lead`]
@@ -51555,7 +51580,7 @@ pub mod builder {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
-                record_id: Err("record_id was not initialized".to_string()),
+                record_id: Err(String::new()),
                 body: Ok(::std::default::Default::default()),
             }
         }
@@ -51599,16 +51624,20 @@ pub mod builder {
                 record_id,
                 body,
             } = self;
-            let record_id = record_id.map_err(Error::InvalidRequest)?;
+            let record_id = record_id.map_err(|e| {
+                Error::InvalidRequest(crmkit_runtime::__private::request::required(e, "record_id"))
+            })?;
             let body = body
                 .and_then(|v| types::ConvertLeadRequest::try_from(v).map_err(|e| e.to_string()))
                 .map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/crm/v2/Leads/{}/actions/convert",
-                client.baseurl,
-                encode_path(&record_id.to_string()),
+            let url = crmkit_runtime::__private::request::url(
+                &client.baseurl,
+                &[
+                    crmkit_runtime::__private::request::Piece::Lit("/crm/v2/Leads/"),
+                    crmkit_runtime::__private::request::Piece::Str(&record_id),
+                    crmkit_runtime::__private::request::Piece::Lit("/actions/convert"),
+                ],
             );
-            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -51618,7 +51647,6 @@ pub mod builder {
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
                 .json(&body)
-                .headers(header_map)
                 .build()?;
             Ok((client, request))
         }
@@ -51695,6 +51723,7 @@ pub mod builder {
             (&'a super::Client, ::reqwest::Request),
             Error<types::ErrorResponse>,
         > {
+            use crmkit_runtime::__private::request::OptionalQuery as _;
             let Self {
                 client,
                 fields,
@@ -51704,8 +51733,12 @@ pub mod builder {
             let fields = fields.map_err(Error::InvalidRequest)?;
             let page = page.map_err(Error::InvalidRequest)?;
             let per_page = per_page.map_err(Error::InvalidRequest)?;
-            let url = format!("{}/crm/v2/Notes", client.baseurl,);
-            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            let url = crmkit_runtime::__private::request::url(
+                &client.baseurl,
+                &[crmkit_runtime::__private::request::Piece::Lit(
+                    "/crm/v2/Notes",
+                )],
+            );
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -51714,10 +51747,9 @@ pub mod builder {
                     ::reqwest::header::ACCEPT,
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
-                .query(&progenitor_client::QueryParam::new("fields", &fields))
-                .query(&progenitor_client::QueryParam::new("page", &page))
-                .query(&progenitor_client::QueryParam::new("per_page", &per_page))
-                .headers(header_map)
+                .query_opt("fields", &fields)
+                .query_opt("page", &page)
+                .query_opt("per_page", &per_page)
                 .build()?;
             Ok((client, request))
         }
@@ -51731,10 +51763,18 @@ pub mod builder {
                 batch: None,
                 credits: crmkit_runtime::pipeline::credits::Credits::ONE,
             };
+            let again = self.clone();
+            let rebuild = move || again.clone().request().ok().map(|(_, request)| request);
             let (client, request) = self
                 .request()
                 .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
-            client.inner.send_json(request, &OPERATION).await
+            client
+                .inner
+                .send_json(
+                    crmkit_runtime::Outgoing::rebuild(request, &rebuild),
+                    &OPERATION,
+                )
+                .await
         }
         /// Every item of every page of this list, fetched lazily as the stream is read (the stream sets `page` itself). It owns a clone of the client: no lifetime ties it to the caller. It ends after the last page, or after the first error, which it yields.
         pub fn into_stream(self) -> crmkit_runtime::ItemStream<types::Note> {
@@ -51824,8 +51864,12 @@ pub mod builder {
             let body = body
                 .and_then(|v| types::NotesUpdateRequest::try_from(v).map_err(|e| e.to_string()))
                 .map_err(Error::InvalidRequest)?;
-            let url = format!("{}/crm/v2/Notes", client.baseurl,);
-            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            let url = crmkit_runtime::__private::request::url(
+                &client.baseurl,
+                &[crmkit_runtime::__private::request::Piece::Lit(
+                    "/crm/v2/Notes",
+                )],
+            );
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -51835,7 +51879,6 @@ pub mod builder {
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
                 .json(&body)
-                .headers(header_map)
                 .build()?;
             Ok((client, request))
         }
@@ -51927,8 +51970,12 @@ pub mod builder {
             let body = body
                 .and_then(|v| types::NotesCreateRequest::try_from(v).map_err(|e| e.to_string()))
                 .map_err(Error::InvalidRequest)?;
-            let url = format!("{}/crm/v2/Notes", client.baseurl,);
-            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            let url = crmkit_runtime::__private::request::url(
+                &client.baseurl,
+                &[crmkit_runtime::__private::request::Piece::Lit(
+                    "/crm/v2/Notes",
+                )],
+            );
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -51938,7 +51985,6 @@ pub mod builder {
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
                 .json(&body)
-                .headers(header_map)
                 .build()?;
             Ok((client, request))
         }
@@ -51997,7 +52043,7 @@ pub mod builder {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
-                ids: Err("ids was not initialized".to_string()),
+                ids: Err(String::new()),
             }
         }
         pub fn ids<V>(mut self, value: V) -> Self
@@ -52016,9 +52062,15 @@ pub mod builder {
             Error<types::ErrorResponse>,
         > {
             let Self { client, ids } = self;
-            let ids = ids.map_err(Error::InvalidRequest)?;
-            let url = format!("{}/crm/v2/Notes", client.baseurl,);
-            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            let ids = ids.map_err(|e| {
+                Error::InvalidRequest(crmkit_runtime::__private::request::required(e, "ids"))
+            })?;
+            let url = crmkit_runtime::__private::request::url(
+                &client.baseurl,
+                &[crmkit_runtime::__private::request::Piece::Lit(
+                    "/crm/v2/Notes",
+                )],
+            );
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -52028,7 +52080,6 @@ pub mod builder {
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
                 .query(&progenitor_client::QueryParam::new("ids", &ids))
-                .headers(header_map)
                 .build()?;
             Ok((client, request))
         }
@@ -52046,10 +52097,18 @@ pub mod builder {
                 }),
                 credits: crmkit_runtime::pipeline::credits::Credits::ONE,
             };
+            let again = self.clone();
+            let rebuild = move || again.clone().request().ok().map(|(_, request)| request);
             let (client, request) = self
                 .request()
                 .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
-            client.inner.send_batch(request, &OPERATION).await
+            client
+                .inner
+                .send_batch(
+                    crmkit_runtime::Outgoing::rebuild(request, &rebuild),
+                    &OPERATION,
+                )
+                .await
         }
         /// Like [`send`](Self::send), but a partly failed batch is not an error: the decoded answer comes with the `PartialFailure` (every failed item), if any.
         pub async fn send_partial(
@@ -52068,10 +52127,18 @@ pub mod builder {
                 }),
                 credits: crmkit_runtime::pipeline::credits::Credits::ONE,
             };
+            let again = self.clone();
+            let rebuild = move || again.clone().request().ok().map(|(_, request)| request);
             let (client, request) = self
                 .request()
                 .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
-            client.inner.send_partial(request, &OPERATION).await
+            client
+                .inner
+                .send_partial(
+                    crmkit_runtime::Outgoing::rebuild(request, &rebuild),
+                    &OPERATION,
+                )
+                .await
         }
     }
     /// Builder for [`ClientNotificationsExt::get_notification_details`]
@@ -52138,6 +52205,7 @@ pub mod builder {
             (&'a super::Client, ::reqwest::Request),
             Error<types::ErrorResponse>,
         > {
+            use crmkit_runtime::__private::request::OptionalQuery as _;
             let Self {
                 client,
                 channel_id,
@@ -52149,8 +52217,12 @@ pub mod builder {
             let module = module.map_err(Error::InvalidRequest)?;
             let page = page.map_err(Error::InvalidRequest)?;
             let per_page = per_page.map_err(Error::InvalidRequest)?;
-            let url = format!("{}/crm/v2/actions/watch", client.baseurl,);
-            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            let url = crmkit_runtime::__private::request::url(
+                &client.baseurl,
+                &[crmkit_runtime::__private::request::Piece::Lit(
+                    "/crm/v2/actions/watch",
+                )],
+            );
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -52159,14 +52231,10 @@ pub mod builder {
                     ::reqwest::header::ACCEPT,
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
-                .query(&progenitor_client::QueryParam::new(
-                    "channel_id",
-                    &channel_id,
-                ))
-                .query(&progenitor_client::QueryParam::new("module", &module))
-                .query(&progenitor_client::QueryParam::new("page", &page))
-                .query(&progenitor_client::QueryParam::new("per_page", &per_page))
-                .headers(header_map)
+                .query_opt("channel_id", &channel_id)
+                .query_opt("module", &module)
+                .query_opt("page", &page)
+                .query_opt("per_page", &per_page)
                 .build()?;
             Ok((client, request))
         }
@@ -52180,10 +52248,18 @@ pub mod builder {
                 batch: None,
                 credits: crmkit_runtime::pipeline::credits::Credits::ONE,
             };
+            let again = self.clone();
+            let rebuild = move || again.clone().request().ok().map(|(_, request)| request);
             let (client, request) = self
                 .request()
                 .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
-            client.inner.send_json(request, &OPERATION).await
+            client
+                .inner
+                .send_json(
+                    crmkit_runtime::Outgoing::rebuild(request, &rebuild),
+                    &OPERATION,
+                )
+                .await
         }
         /// Every item of every page of this list, fetched lazily as the stream is read (the stream sets `page` itself). It owns a clone of the client: no lifetime ties it to the caller. It ends after the last page, or after the first error, which it yields.
         pub fn into_stream(self) -> crmkit_runtime::ItemStream<types::NotificationSubscription> {
@@ -52281,8 +52357,12 @@ pub mod builder {
                     types::NotificationsReplaceRequest::try_from(v).map_err(|e| e.to_string())
                 })
                 .map_err(Error::InvalidRequest)?;
-            let url = format!("{}/crm/v2/actions/watch", client.baseurl,);
-            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            let url = crmkit_runtime::__private::request::url(
+                &client.baseurl,
+                &[crmkit_runtime::__private::request::Piece::Lit(
+                    "/crm/v2/actions/watch",
+                )],
+            );
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -52292,7 +52372,6 @@ pub mod builder {
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
                 .json(&body)
-                .headers(header_map)
                 .build()?;
             Ok((client, request))
         }
@@ -52390,8 +52469,12 @@ pub mod builder {
                     types::NotificationsEnableRequest::try_from(v).map_err(|e| e.to_string())
                 })
                 .map_err(Error::InvalidRequest)?;
-            let url = format!("{}/crm/v2/actions/watch", client.baseurl,);
-            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            let url = crmkit_runtime::__private::request::url(
+                &client.baseurl,
+                &[crmkit_runtime::__private::request::Piece::Lit(
+                    "/crm/v2/actions/watch",
+                )],
+            );
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -52401,7 +52484,6 @@ pub mod builder {
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
                 .json(&body)
-                .headers(header_map)
                 .build()?;
             Ok((client, request))
         }
@@ -52461,7 +52543,7 @@ pub mod builder {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
-                channel_ids: Err("channel_ids was not initialized".to_string()),
+                channel_ids: Err(String::new()),
             }
         }
         pub fn channel_ids<V>(mut self, value: V) -> Self
@@ -52484,9 +52566,18 @@ pub mod builder {
                 client,
                 channel_ids,
             } = self;
-            let channel_ids = channel_ids.map_err(Error::InvalidRequest)?;
-            let url = format!("{}/crm/v2/actions/watch", client.baseurl,);
-            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            let channel_ids = channel_ids.map_err(|e| {
+                Error::InvalidRequest(crmkit_runtime::__private::request::required(
+                    e,
+                    "channel_ids",
+                ))
+            })?;
+            let url = crmkit_runtime::__private::request::url(
+                &client.baseurl,
+                &[crmkit_runtime::__private::request::Piece::Lit(
+                    "/crm/v2/actions/watch",
+                )],
+            );
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -52499,7 +52590,6 @@ pub mod builder {
                     "channel_ids",
                     &channel_ids,
                 ))
-                .headers(header_map)
                 .build()?;
             Ok((client, request))
         }
@@ -52518,10 +52608,18 @@ pub mod builder {
                 }),
                 credits: crmkit_runtime::pipeline::credits::Credits::ONE,
             };
+            let again = self.clone();
+            let rebuild = move || again.clone().request().ok().map(|(_, request)| request);
             let (client, request) = self
                 .request()
                 .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
-            client.inner.send_batch(request, &OPERATION).await
+            client
+                .inner
+                .send_batch(
+                    crmkit_runtime::Outgoing::rebuild(request, &rebuild),
+                    &OPERATION,
+                )
+                .await
         }
         /// Like [`send`](Self::send), but a partly failed batch is not an error: the decoded answer comes with the `PartialFailure` (every failed item), if any.
         pub async fn send_partial(
@@ -52540,10 +52638,18 @@ pub mod builder {
                 }),
                 credits: crmkit_runtime::pipeline::credits::Credits::ONE,
             };
+            let again = self.clone();
+            let rebuild = move || again.clone().request().ok().map(|(_, request)| request);
             let (client, request) = self
                 .request()
                 .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
-            client.inner.send_partial(request, &OPERATION).await
+            client
+                .inner
+                .send_partial(
+                    crmkit_runtime::Outgoing::rebuild(request, &rebuild),
+                    &OPERATION,
+                )
+                .await
         }
     }
     /// Builder for [`ClientNotificationsExt::patch_notifications`]
@@ -52597,8 +52703,12 @@ pub mod builder {
                     types::NotificationsPatchRequest::try_from(v).map_err(|e| e.to_string())
                 })
                 .map_err(Error::InvalidRequest)?;
-            let url = format!("{}/crm/v2/actions/watch", client.baseurl,);
-            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            let url = crmkit_runtime::__private::request::url(
+                &client.baseurl,
+                &[crmkit_runtime::__private::request::Piece::Lit(
+                    "/crm/v2/actions/watch",
+                )],
+            );
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -52608,7 +52718,6 @@ pub mod builder {
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
                 .json(&body)
-                .headers(header_map)
                 .build()?;
             Ok((client, request))
         }
@@ -52674,8 +52783,12 @@ pub mod builder {
             Error<types::ErrorResponse>,
         > {
             let Self { client } = self;
-            let url = format!("{}/crm/v2/org", client.baseurl,);
-            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            let url = crmkit_runtime::__private::request::url(
+                &client.baseurl,
+                &[crmkit_runtime::__private::request::Piece::Lit(
+                    "/crm/v2/org",
+                )],
+            );
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -52684,7 +52797,6 @@ pub mod builder {
                     ::reqwest::header::ACCEPT,
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
-                .headers(header_map)
                 .build()?;
             Ok((client, request))
         }
@@ -52698,10 +52810,18 @@ pub mod builder {
                 batch: None,
                 credits: crmkit_runtime::pipeline::credits::Credits::ONE,
             };
+            let again = self.clone();
+            let rebuild = move || again.clone().request().ok().map(|(_, request)| request);
             let (client, request) = self
                 .request()
                 .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
-            client.inner.send_json(request, &OPERATION).await
+            client
+                .inner
+                .send_json(
+                    crmkit_runtime::Outgoing::rebuild(request, &rebuild),
+                    &OPERATION,
+                )
+                .await
         }
     }
     /// Builder for [`ClientCustomViewsExt::list_custom_views`]
@@ -52717,7 +52837,7 @@ pub mod builder {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
-                module: Err("module was not initialized".to_string()),
+                module: Err(String::new()),
             }
         }
         pub fn module<V>(mut self, value: V) -> Self
@@ -52736,9 +52856,15 @@ pub mod builder {
             Error<types::ErrorResponse>,
         > {
             let Self { client, module } = self;
-            let module = module.map_err(Error::InvalidRequest)?;
-            let url = format!("{}/crm/v2/settings/custom_views", client.baseurl,);
-            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            let module = module.map_err(|e| {
+                Error::InvalidRequest(crmkit_runtime::__private::request::required(e, "module"))
+            })?;
+            let url = crmkit_runtime::__private::request::url(
+                &client.baseurl,
+                &[crmkit_runtime::__private::request::Piece::Lit(
+                    "/crm/v2/settings/custom_views",
+                )],
+            );
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -52748,7 +52874,6 @@ pub mod builder {
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
                 .query(&progenitor_client::QueryParam::new("module", &module))
-                .headers(header_map)
                 .build()?;
             Ok((client, request))
         }
@@ -52762,10 +52887,18 @@ pub mod builder {
                 batch: None,
                 credits: crmkit_runtime::pipeline::credits::Credits::ONE,
             };
+            let again = self.clone();
+            let rebuild = move || again.clone().request().ok().map(|(_, request)| request);
             let (client, request) = self
                 .request()
                 .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
-            client.inner.send_json(request, &OPERATION).await
+            client
+                .inner
+                .send_json(
+                    crmkit_runtime::Outgoing::rebuild(request, &rebuild),
+                    &OPERATION,
+                )
+                .await
         }
     }
     /// Builder for [`ClientCustomViewsExt::get_custom_view`]
@@ -52782,8 +52915,8 @@ pub mod builder {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
-                custom_view_id: Err("custom_view_id was not initialized".to_string()),
-                module: Err("module was not initialized".to_string()),
+                custom_view_id: Err(String::new()),
+                module: Err(String::new()),
             }
         }
         pub fn custom_view_id<V>(mut self, value: V) -> Self
@@ -52815,14 +52948,24 @@ pub mod builder {
                 custom_view_id,
                 module,
             } = self;
-            let custom_view_id = custom_view_id.map_err(Error::InvalidRequest)?;
-            let module = module.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/crm/v2/settings/custom_views/{}",
-                client.baseurl,
-                encode_path(&custom_view_id.to_string()),
+            let custom_view_id = custom_view_id.map_err(|e| {
+                Error::InvalidRequest(crmkit_runtime::__private::request::required(
+                    e,
+                    "custom_view_id",
+                ))
+            })?;
+            let module = module.map_err(|e| {
+                Error::InvalidRequest(crmkit_runtime::__private::request::required(e, "module"))
+            })?;
+            let url = crmkit_runtime::__private::request::url(
+                &client.baseurl,
+                &[
+                    crmkit_runtime::__private::request::Piece::Lit(
+                        "/crm/v2/settings/custom_views/",
+                    ),
+                    crmkit_runtime::__private::request::Piece::Str(&custom_view_id),
+                ],
             );
-            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -52832,7 +52975,6 @@ pub mod builder {
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
                 .query(&progenitor_client::QueryParam::new("module", &module))
-                .headers(header_map)
                 .build()?;
             Ok((client, request))
         }
@@ -52846,10 +52988,18 @@ pub mod builder {
                 batch: None,
                 credits: crmkit_runtime::pipeline::credits::Credits::ONE,
             };
+            let again = self.clone();
+            let rebuild = move || again.clone().request().ok().map(|(_, request)| request);
             let (client, request) = self
                 .request()
                 .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
-            client.inner.send_json(request, &OPERATION).await
+            client
+                .inner
+                .send_json(
+                    crmkit_runtime::Outgoing::rebuild(request, &rebuild),
+                    &OPERATION,
+                )
+                .await
         }
     }
     /// Builder for [`ClientFieldsExt::list_fields`]
@@ -52865,7 +53015,7 @@ pub mod builder {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
-                module: Err("module was not initialized".to_string()),
+                module: Err(String::new()),
             }
         }
         pub fn module<V>(mut self, value: V) -> Self
@@ -52884,9 +53034,15 @@ pub mod builder {
             Error<types::ErrorResponse>,
         > {
             let Self { client, module } = self;
-            let module = module.map_err(Error::InvalidRequest)?;
-            let url = format!("{}/crm/v2/settings/fields", client.baseurl,);
-            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            let module = module.map_err(|e| {
+                Error::InvalidRequest(crmkit_runtime::__private::request::required(e, "module"))
+            })?;
+            let url = crmkit_runtime::__private::request::url(
+                &client.baseurl,
+                &[crmkit_runtime::__private::request::Piece::Lit(
+                    "/crm/v2/settings/fields",
+                )],
+            );
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -52896,7 +53052,6 @@ pub mod builder {
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
                 .query(&progenitor_client::QueryParam::new("module", &module))
-                .headers(header_map)
                 .build()?;
             Ok((client, request))
         }
@@ -52910,10 +53065,18 @@ pub mod builder {
                 batch: None,
                 credits: crmkit_runtime::pipeline::credits::Credits::ONE,
             };
+            let again = self.clone();
+            let rebuild = move || again.clone().request().ok().map(|(_, request)| request);
             let (client, request) = self
                 .request()
                 .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
-            client.inner.send_json(request, &OPERATION).await
+            client
+                .inner
+                .send_json(
+                    crmkit_runtime::Outgoing::rebuild(request, &rebuild),
+                    &OPERATION,
+                )
+                .await
         }
     }
     /// Builder for [`ClientFieldsExt::get_field`]
@@ -52930,8 +53093,8 @@ pub mod builder {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
-                field_id: Err("field_id was not initialized".to_string()),
-                module: Err("module was not initialized".to_string()),
+                field_id: Err(String::new()),
+                module: Err(String::new()),
             }
         }
         pub fn field_id<V>(mut self, value: V) -> Self
@@ -52963,14 +53126,19 @@ pub mod builder {
                 field_id,
                 module,
             } = self;
-            let field_id = field_id.map_err(Error::InvalidRequest)?;
-            let module = module.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/crm/v2/settings/fields/{}",
-                client.baseurl,
-                encode_path(&field_id.to_string()),
+            let field_id = field_id.map_err(|e| {
+                Error::InvalidRequest(crmkit_runtime::__private::request::required(e, "field_id"))
+            })?;
+            let module = module.map_err(|e| {
+                Error::InvalidRequest(crmkit_runtime::__private::request::required(e, "module"))
+            })?;
+            let url = crmkit_runtime::__private::request::url(
+                &client.baseurl,
+                &[
+                    crmkit_runtime::__private::request::Piece::Lit("/crm/v2/settings/fields/"),
+                    crmkit_runtime::__private::request::Piece::Str(&field_id),
+                ],
             );
-            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -52980,7 +53148,6 @@ pub mod builder {
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
                 .query(&progenitor_client::QueryParam::new("module", &module))
-                .headers(header_map)
                 .build()?;
             Ok((client, request))
         }
@@ -52994,10 +53161,18 @@ pub mod builder {
                 batch: None,
                 credits: crmkit_runtime::pipeline::credits::Credits::ONE,
             };
+            let again = self.clone();
+            let rebuild = move || again.clone().request().ok().map(|(_, request)| request);
             let (client, request) = self
                 .request()
                 .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
-            client.inner.send_json(request, &OPERATION).await
+            client
+                .inner
+                .send_json(
+                    crmkit_runtime::Outgoing::rebuild(request, &rebuild),
+                    &OPERATION,
+                )
+                .await
         }
     }
     /// Builder for [`ClientLayoutsExt::list_layouts`]
@@ -53013,7 +53188,7 @@ pub mod builder {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
-                module: Err("module was not initialized".to_string()),
+                module: Err(String::new()),
             }
         }
         pub fn module<V>(mut self, value: V) -> Self
@@ -53032,9 +53207,15 @@ pub mod builder {
             Error<types::ErrorResponse>,
         > {
             let Self { client, module } = self;
-            let module = module.map_err(Error::InvalidRequest)?;
-            let url = format!("{}/crm/v2/settings/layouts", client.baseurl,);
-            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            let module = module.map_err(|e| {
+                Error::InvalidRequest(crmkit_runtime::__private::request::required(e, "module"))
+            })?;
+            let url = crmkit_runtime::__private::request::url(
+                &client.baseurl,
+                &[crmkit_runtime::__private::request::Piece::Lit(
+                    "/crm/v2/settings/layouts",
+                )],
+            );
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -53044,7 +53225,6 @@ pub mod builder {
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
                 .query(&progenitor_client::QueryParam::new("module", &module))
-                .headers(header_map)
                 .build()?;
             Ok((client, request))
         }
@@ -53058,10 +53238,18 @@ pub mod builder {
                 batch: None,
                 credits: crmkit_runtime::pipeline::credits::Credits::ONE,
             };
+            let again = self.clone();
+            let rebuild = move || again.clone().request().ok().map(|(_, request)| request);
             let (client, request) = self
                 .request()
                 .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
-            client.inner.send_json(request, &OPERATION).await
+            client
+                .inner
+                .send_json(
+                    crmkit_runtime::Outgoing::rebuild(request, &rebuild),
+                    &OPERATION,
+                )
+                .await
         }
     }
     /// Builder for [`ClientLayoutsExt::get_layout`]
@@ -53078,8 +53266,8 @@ pub mod builder {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
-                layout_id: Err("layout_id was not initialized".to_string()),
-                module: Err("module was not initialized".to_string()),
+                layout_id: Err(String::new()),
+                module: Err(String::new()),
             }
         }
         pub fn layout_id<V>(mut self, value: V) -> Self
@@ -53111,14 +53299,19 @@ pub mod builder {
                 layout_id,
                 module,
             } = self;
-            let layout_id = layout_id.map_err(Error::InvalidRequest)?;
-            let module = module.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/crm/v2/settings/layouts/{}",
-                client.baseurl,
-                encode_path(&layout_id.to_string()),
+            let layout_id = layout_id.map_err(|e| {
+                Error::InvalidRequest(crmkit_runtime::__private::request::required(e, "layout_id"))
+            })?;
+            let module = module.map_err(|e| {
+                Error::InvalidRequest(crmkit_runtime::__private::request::required(e, "module"))
+            })?;
+            let url = crmkit_runtime::__private::request::url(
+                &client.baseurl,
+                &[
+                    crmkit_runtime::__private::request::Piece::Lit("/crm/v2/settings/layouts/"),
+                    crmkit_runtime::__private::request::Piece::Str(&layout_id),
+                ],
             );
-            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -53128,7 +53321,6 @@ pub mod builder {
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
                 .query(&progenitor_client::QueryParam::new("module", &module))
-                .headers(header_map)
                 .build()?;
             Ok((client, request))
         }
@@ -53142,10 +53334,18 @@ pub mod builder {
                 batch: None,
                 credits: crmkit_runtime::pipeline::credits::Credits::ONE,
             };
+            let again = self.clone();
+            let rebuild = move || again.clone().request().ok().map(|(_, request)| request);
             let (client, request) = self
                 .request()
                 .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
-            client.inner.send_json(request, &OPERATION).await
+            client
+                .inner
+                .send_json(
+                    crmkit_runtime::Outgoing::rebuild(request, &rebuild),
+                    &OPERATION,
+                )
+                .await
         }
     }
     /// Builder for [`ClientModulesExt::list_modules`]
@@ -53185,8 +53385,13 @@ pub mod builder {
                 if_modified_since,
             } = self;
             let if_modified_since = if_modified_since.map_err(Error::InvalidRequest)?;
-            let url = format!("{}/crm/v2/settings/modules", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(2usize);
+            let url = crmkit_runtime::__private::request::url(
+                &client.baseurl,
+                &[crmkit_runtime::__private::request::Piece::Lit(
+                    "/crm/v2/settings/modules",
+                )],
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::new();
             if let Some(value) = if_modified_since {
                 header_map.append("If-Modified-Since", value.to_string().try_into()?);
             }
@@ -53212,10 +53417,18 @@ pub mod builder {
                 batch: None,
                 credits: crmkit_runtime::pipeline::credits::Credits::ONE,
             };
+            let again = self.clone();
+            let rebuild = move || again.clone().request().ok().map(|(_, request)| request);
             let (client, request) = self
                 .request()
                 .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
-            client.inner.send_json(request, &OPERATION).await
+            client
+                .inner
+                .send_json(
+                    crmkit_runtime::Outgoing::rebuild(request, &rebuild),
+                    &OPERATION,
+                )
+                .await
         }
     }
     /// Builder for [`ClientModulesExt::get_module`]
@@ -53231,7 +53444,7 @@ pub mod builder {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
-                module_api_name: Err("module_api_name was not initialized".to_string()),
+                module_api_name: Err(String::new()),
             }
         }
         pub fn module_api_name<V>(mut self, value: V) -> Self
@@ -53253,13 +53466,19 @@ pub mod builder {
                 client,
                 module_api_name,
             } = self;
-            let module_api_name = module_api_name.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/crm/v2/settings/modules/{}",
-                client.baseurl,
-                encode_path(&module_api_name.to_string()),
+            let module_api_name = module_api_name.map_err(|e| {
+                Error::InvalidRequest(crmkit_runtime::__private::request::required(
+                    e,
+                    "module_api_name",
+                ))
+            })?;
+            let url = crmkit_runtime::__private::request::url(
+                &client.baseurl,
+                &[
+                    crmkit_runtime::__private::request::Piece::Lit("/crm/v2/settings/modules/"),
+                    crmkit_runtime::__private::request::Piece::Str(&module_api_name),
+                ],
             );
-            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -53268,7 +53487,6 @@ pub mod builder {
                     ::reqwest::header::ACCEPT,
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
-                .headers(header_map)
                 .build()?;
             Ok((client, request))
         }
@@ -53282,10 +53500,18 @@ pub mod builder {
                 batch: None,
                 credits: crmkit_runtime::pipeline::credits::Credits::ONE,
             };
+            let again = self.clone();
+            let rebuild = move || again.clone().request().ok().map(|(_, request)| request);
             let (client, request) = self
                 .request()
                 .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
-            client.inner.send_json(request, &OPERATION).await
+            client
+                .inner
+                .send_json(
+                    crmkit_runtime::Outgoing::rebuild(request, &rebuild),
+                    &OPERATION,
+                )
+                .await
         }
     }
     /// Builder for [`ClientProfilesExt::list_profiles`]
@@ -53307,8 +53533,12 @@ pub mod builder {
             Error<types::ErrorResponse>,
         > {
             let Self { client } = self;
-            let url = format!("{}/crm/v2/settings/profiles", client.baseurl,);
-            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            let url = crmkit_runtime::__private::request::url(
+                &client.baseurl,
+                &[crmkit_runtime::__private::request::Piece::Lit(
+                    "/crm/v2/settings/profiles",
+                )],
+            );
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -53317,7 +53547,6 @@ pub mod builder {
                     ::reqwest::header::ACCEPT,
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
-                .headers(header_map)
                 .build()?;
             Ok((client, request))
         }
@@ -53331,10 +53560,18 @@ pub mod builder {
                 batch: None,
                 credits: crmkit_runtime::pipeline::credits::Credits::ONE,
             };
+            let again = self.clone();
+            let rebuild = move || again.clone().request().ok().map(|(_, request)| request);
             let (client, request) = self
                 .request()
                 .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
-            client.inner.send_json(request, &OPERATION).await
+            client
+                .inner
+                .send_json(
+                    crmkit_runtime::Outgoing::rebuild(request, &rebuild),
+                    &OPERATION,
+                )
+                .await
         }
     }
     /// Builder for [`ClientProfilesExt::get_profile`]
@@ -53350,7 +53587,7 @@ pub mod builder {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
-                profile_id: Err("profile_id was not initialized".to_string()),
+                profile_id: Err(String::new()),
             }
         }
         pub fn profile_id<V>(mut self, value: V) -> Self
@@ -53369,13 +53606,19 @@ pub mod builder {
             Error<types::ErrorResponse>,
         > {
             let Self { client, profile_id } = self;
-            let profile_id = profile_id.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/crm/v2/settings/profiles/{}",
-                client.baseurl,
-                encode_path(&profile_id.to_string()),
+            let profile_id = profile_id.map_err(|e| {
+                Error::InvalidRequest(crmkit_runtime::__private::request::required(
+                    e,
+                    "profile_id",
+                ))
+            })?;
+            let url = crmkit_runtime::__private::request::url(
+                &client.baseurl,
+                &[
+                    crmkit_runtime::__private::request::Piece::Lit("/crm/v2/settings/profiles/"),
+                    crmkit_runtime::__private::request::Piece::Str(&profile_id),
+                ],
             );
-            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -53384,7 +53627,6 @@ pub mod builder {
                     ::reqwest::header::ACCEPT,
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
-                .headers(header_map)
                 .build()?;
             Ok((client, request))
         }
@@ -53398,10 +53640,18 @@ pub mod builder {
                 batch: None,
                 credits: crmkit_runtime::pipeline::credits::Credits::ONE,
             };
+            let again = self.clone();
+            let rebuild = move || again.clone().request().ok().map(|(_, request)| request);
             let (client, request) = self
                 .request()
                 .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
-            client.inner.send_json(request, &OPERATION).await
+            client
+                .inner
+                .send_json(
+                    crmkit_runtime::Outgoing::rebuild(request, &rebuild),
+                    &OPERATION,
+                )
+                .await
         }
     }
     /// Builder for [`ClientLayoutsExt::list_related_lists`]
@@ -53417,7 +53667,7 @@ pub mod builder {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
-                module: Err("module was not initialized".to_string()),
+                module: Err(String::new()),
             }
         }
         pub fn module<V>(mut self, value: V) -> Self
@@ -53436,9 +53686,15 @@ pub mod builder {
             Error<types::ErrorResponse>,
         > {
             let Self { client, module } = self;
-            let module = module.map_err(Error::InvalidRequest)?;
-            let url = format!("{}/crm/v2/settings/related_lists", client.baseurl,);
-            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            let module = module.map_err(|e| {
+                Error::InvalidRequest(crmkit_runtime::__private::request::required(e, "module"))
+            })?;
+            let url = crmkit_runtime::__private::request::url(
+                &client.baseurl,
+                &[crmkit_runtime::__private::request::Piece::Lit(
+                    "/crm/v2/settings/related_lists",
+                )],
+            );
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -53448,7 +53704,6 @@ pub mod builder {
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
                 .query(&progenitor_client::QueryParam::new("module", &module))
-                .headers(header_map)
                 .build()?;
             Ok((client, request))
         }
@@ -53462,10 +53717,18 @@ pub mod builder {
                 batch: None,
                 credits: crmkit_runtime::pipeline::credits::Credits::ONE,
             };
+            let again = self.clone();
+            let rebuild = move || again.clone().request().ok().map(|(_, request)| request);
             let (client, request) = self
                 .request()
                 .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
-            client.inner.send_json(request, &OPERATION).await
+            client
+                .inner
+                .send_json(
+                    crmkit_runtime::Outgoing::rebuild(request, &rebuild),
+                    &OPERATION,
+                )
+                .await
         }
     }
     /// Builder for [`ClientRolesExt::list_roles`]
@@ -53487,8 +53750,12 @@ pub mod builder {
             Error<types::ErrorResponse>,
         > {
             let Self { client } = self;
-            let url = format!("{}/crm/v2/settings/roles", client.baseurl,);
-            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            let url = crmkit_runtime::__private::request::url(
+                &client.baseurl,
+                &[crmkit_runtime::__private::request::Piece::Lit(
+                    "/crm/v2/settings/roles",
+                )],
+            );
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -53497,7 +53764,6 @@ pub mod builder {
                     ::reqwest::header::ACCEPT,
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
-                .headers(header_map)
                 .build()?;
             Ok((client, request))
         }
@@ -53511,10 +53777,18 @@ pub mod builder {
                 batch: None,
                 credits: crmkit_runtime::pipeline::credits::Credits::ONE,
             };
+            let again = self.clone();
+            let rebuild = move || again.clone().request().ok().map(|(_, request)| request);
             let (client, request) = self
                 .request()
                 .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
-            client.inner.send_json(request, &OPERATION).await
+            client
+                .inner
+                .send_json(
+                    crmkit_runtime::Outgoing::rebuild(request, &rebuild),
+                    &OPERATION,
+                )
+                .await
         }
     }
     /// Builder for [`ClientRolesExt::get_role`]
@@ -53530,7 +53804,7 @@ pub mod builder {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
-                role_id: Err("role_id was not initialized".to_string()),
+                role_id: Err(String::new()),
             }
         }
         pub fn role_id<V>(mut self, value: V) -> Self
@@ -53549,13 +53823,16 @@ pub mod builder {
             Error<types::ErrorResponse>,
         > {
             let Self { client, role_id } = self;
-            let role_id = role_id.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/crm/v2/settings/roles/{}",
-                client.baseurl,
-                encode_path(&role_id.to_string()),
+            let role_id = role_id.map_err(|e| {
+                Error::InvalidRequest(crmkit_runtime::__private::request::required(e, "role_id"))
+            })?;
+            let url = crmkit_runtime::__private::request::url(
+                &client.baseurl,
+                &[
+                    crmkit_runtime::__private::request::Piece::Lit("/crm/v2/settings/roles/"),
+                    crmkit_runtime::__private::request::Piece::Str(&role_id),
+                ],
             );
-            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -53564,7 +53841,6 @@ pub mod builder {
                     ::reqwest::header::ACCEPT,
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
-                .headers(header_map)
                 .build()?;
             Ok((client, request))
         }
@@ -53578,10 +53854,18 @@ pub mod builder {
                 batch: None,
                 credits: crmkit_runtime::pipeline::credits::Credits::ONE,
             };
+            let again = self.clone();
+            let rebuild = move || again.clone().request().ok().map(|(_, request)| request);
             let (client, request) = self
                 .request()
                 .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
-            client.inner.send_json(request, &OPERATION).await
+            client
+                .inner
+                .send_json(
+                    crmkit_runtime::Outgoing::rebuild(request, &rebuild),
+                    &OPERATION,
+                )
+                .await
         }
     }
     /// Builder for [`ClientTagsExt::list_tags`]
@@ -53598,7 +53882,7 @@ pub mod builder {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
-                module: Err("module was not initialized".to_string()),
+                module: Err(String::new()),
                 my_tags: Ok(None),
             }
         }
@@ -53627,15 +53911,22 @@ pub mod builder {
             (&'a super::Client, ::reqwest::Request),
             Error<types::ErrorResponse>,
         > {
+            use crmkit_runtime::__private::request::OptionalQuery as _;
             let Self {
                 client,
                 module,
                 my_tags,
             } = self;
-            let module = module.map_err(Error::InvalidRequest)?;
+            let module = module.map_err(|e| {
+                Error::InvalidRequest(crmkit_runtime::__private::request::required(e, "module"))
+            })?;
             let my_tags = my_tags.map_err(Error::InvalidRequest)?;
-            let url = format!("{}/crm/v2/settings/tags", client.baseurl,);
-            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            let url = crmkit_runtime::__private::request::url(
+                &client.baseurl,
+                &[crmkit_runtime::__private::request::Piece::Lit(
+                    "/crm/v2/settings/tags",
+                )],
+            );
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -53645,8 +53936,7 @@ pub mod builder {
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
                 .query(&progenitor_client::QueryParam::new("module", &module))
-                .query(&progenitor_client::QueryParam::new("my_tags", &my_tags))
-                .headers(header_map)
+                .query_opt("my_tags", &my_tags)
                 .build()?;
             Ok((client, request))
         }
@@ -53660,10 +53950,18 @@ pub mod builder {
                 batch: None,
                 credits: crmkit_runtime::pipeline::credits::Credits::ONE,
             };
+            let again = self.clone();
+            let rebuild = move || again.clone().request().ok().map(|(_, request)| request);
             let (client, request) = self
                 .request()
                 .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
-            client.inner.send_json(request, &OPERATION).await
+            client
+                .inner
+                .send_json(
+                    crmkit_runtime::Outgoing::rebuild(request, &rebuild),
+                    &OPERATION,
+                )
+                .await
         }
     }
     /// Builder for [`ClientTagsExt::update_tags`]
@@ -53680,7 +53978,7 @@ pub mod builder {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
-                module: Err("module was not initialized".to_string()),
+                module: Err(String::new()),
                 body: Ok(::std::default::Default::default()),
             }
         }
@@ -53724,12 +54022,18 @@ pub mod builder {
                 module,
                 body,
             } = self;
-            let module = module.map_err(Error::InvalidRequest)?;
+            let module = module.map_err(|e| {
+                Error::InvalidRequest(crmkit_runtime::__private::request::required(e, "module"))
+            })?;
             let body = body
                 .and_then(|v| types::TagsUpdateRequest::try_from(v).map_err(|e| e.to_string()))
                 .map_err(Error::InvalidRequest)?;
-            let url = format!("{}/crm/v2/settings/tags", client.baseurl,);
-            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            let url = crmkit_runtime::__private::request::url(
+                &client.baseurl,
+                &[crmkit_runtime::__private::request::Piece::Lit(
+                    "/crm/v2/settings/tags",
+                )],
+            );
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -53740,7 +54044,6 @@ pub mod builder {
                 )
                 .json(&body)
                 .query(&progenitor_client::QueryParam::new("module", &module))
-                .headers(header_map)
                 .build()?;
             Ok((client, request))
         }
@@ -53800,7 +54103,7 @@ pub mod builder {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
-                module: Err("module was not initialized".to_string()),
+                module: Err(String::new()),
                 body: Ok(::std::default::Default::default()),
             }
         }
@@ -53844,12 +54147,18 @@ pub mod builder {
                 module,
                 body,
             } = self;
-            let module = module.map_err(Error::InvalidRequest)?;
+            let module = module.map_err(|e| {
+                Error::InvalidRequest(crmkit_runtime::__private::request::required(e, "module"))
+            })?;
             let body = body
                 .and_then(|v| types::TagsCreateRequest::try_from(v).map_err(|e| e.to_string()))
                 .map_err(Error::InvalidRequest)?;
-            let url = format!("{}/crm/v2/settings/tags", client.baseurl,);
-            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            let url = crmkit_runtime::__private::request::url(
+                &client.baseurl,
+                &[crmkit_runtime::__private::request::Piece::Lit(
+                    "/crm/v2/settings/tags",
+                )],
+            );
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -53860,7 +54169,6 @@ pub mod builder {
                 )
                 .json(&body)
                 .query(&progenitor_client::QueryParam::new("module", &module))
-                .headers(header_map)
                 .build()?;
             Ok((client, request))
         }
@@ -53921,8 +54229,8 @@ pub mod builder {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
-                tag_id: Err("tag_id was not initialized".to_string()),
-                module: Err("module was not initialized".to_string()),
+                tag_id: Err(String::new()),
+                module: Err(String::new()),
                 body: Ok(::std::default::Default::default()),
             }
         }
@@ -53976,17 +54284,22 @@ pub mod builder {
                 module,
                 body,
             } = self;
-            let tag_id = tag_id.map_err(Error::InvalidRequest)?;
-            let module = module.map_err(Error::InvalidRequest)?;
+            let tag_id = tag_id.map_err(|e| {
+                Error::InvalidRequest(crmkit_runtime::__private::request::required(e, "tag_id"))
+            })?;
+            let module = module.map_err(|e| {
+                Error::InvalidRequest(crmkit_runtime::__private::request::required(e, "module"))
+            })?;
             let body = body
                 .and_then(|v| types::TagsCreateRequest::try_from(v).map_err(|e| e.to_string()))
                 .map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/crm/v2/settings/tags/{}",
-                client.baseurl,
-                encode_path(&tag_id.to_string()),
+            let url = crmkit_runtime::__private::request::url(
+                &client.baseurl,
+                &[
+                    crmkit_runtime::__private::request::Piece::Lit("/crm/v2/settings/tags/"),
+                    crmkit_runtime::__private::request::Piece::Str(&tag_id),
+                ],
             );
-            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -53997,7 +54310,6 @@ pub mod builder {
                 )
                 .json(&body)
                 .query(&progenitor_client::QueryParam::new("module", &module))
-                .headers(header_map)
                 .build()?;
             Ok((client, request))
         }
@@ -54056,7 +54368,7 @@ pub mod builder {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
-                tag_id: Err("tag_id was not initialized".to_string()),
+                tag_id: Err(String::new()),
             }
         }
         pub fn tag_id<V>(mut self, value: V) -> Self
@@ -54075,13 +54387,16 @@ pub mod builder {
             Error<types::ErrorResponse>,
         > {
             let Self { client, tag_id } = self;
-            let tag_id = tag_id.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/crm/v2/settings/tags/{}",
-                client.baseurl,
-                encode_path(&tag_id.to_string()),
+            let tag_id = tag_id.map_err(|e| {
+                Error::InvalidRequest(crmkit_runtime::__private::request::required(e, "tag_id"))
+            })?;
+            let url = crmkit_runtime::__private::request::url(
+                &client.baseurl,
+                &[
+                    crmkit_runtime::__private::request::Piece::Lit("/crm/v2/settings/tags/"),
+                    crmkit_runtime::__private::request::Piece::Str(&tag_id),
+                ],
             );
-            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -54090,7 +54405,6 @@ pub mod builder {
                     ::reqwest::header::ACCEPT,
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
-                .headers(header_map)
                 .build()?;
             Ok((client, request))
         }
@@ -54108,10 +54422,18 @@ pub mod builder {
                 }),
                 credits: crmkit_runtime::pipeline::credits::Credits::ONE,
             };
+            let again = self.clone();
+            let rebuild = move || again.clone().request().ok().map(|(_, request)| request);
             let (client, request) = self
                 .request()
                 .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
-            client.inner.send_batch(request, &OPERATION).await
+            client
+                .inner
+                .send_batch(
+                    crmkit_runtime::Outgoing::rebuild(request, &rebuild),
+                    &OPERATION,
+                )
+                .await
         }
         /// Like [`send`](Self::send), but a partly failed batch is not an error: the decoded answer comes with the `PartialFailure` (every failed item), if any.
         pub async fn send_partial(
@@ -54130,10 +54452,18 @@ pub mod builder {
                 }),
                 credits: crmkit_runtime::pipeline::credits::Credits::ONE,
             };
+            let again = self.clone();
+            let rebuild = move || again.clone().request().ok().map(|(_, request)| request);
             let (client, request) = self
                 .request()
                 .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
-            client.inner.send_partial(request, &OPERATION).await
+            client
+                .inner
+                .send_partial(
+                    crmkit_runtime::Outgoing::rebuild(request, &rebuild),
+                    &OPERATION,
+                )
+                .await
         }
     }
     /// Builder for [`ClientTagsExt::merge_tags`]
@@ -54150,7 +54480,7 @@ pub mod builder {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
-                tag_id: Err("tag_id was not initialized".to_string()),
+                tag_id: Err(String::new()),
                 body: Ok(::std::default::Default::default()),
             }
         }
@@ -54194,16 +54524,20 @@ pub mod builder {
                 tag_id,
                 body,
             } = self;
-            let tag_id = tag_id.map_err(Error::InvalidRequest)?;
+            let tag_id = tag_id.map_err(|e| {
+                Error::InvalidRequest(crmkit_runtime::__private::request::required(e, "tag_id"))
+            })?;
             let body = body
                 .and_then(|v| types::TagsMergeRequest::try_from(v).map_err(|e| e.to_string()))
                 .map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/crm/v2/settings/tags/{}/actions/merge",
-                client.baseurl,
-                encode_path(&tag_id.to_string()),
+            let url = crmkit_runtime::__private::request::url(
+                &client.baseurl,
+                &[
+                    crmkit_runtime::__private::request::Piece::Lit("/crm/v2/settings/tags/"),
+                    crmkit_runtime::__private::request::Piece::Str(&tag_id),
+                    crmkit_runtime::__private::request::Piece::Lit("/actions/merge"),
+                ],
             );
-            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -54213,7 +54547,6 @@ pub mod builder {
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
                 .json(&body)
-                .headers(header_map)
                 .build()?;
             Ok((client, request))
         }
@@ -54273,8 +54606,8 @@ pub mod builder {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
-                tag_id: Err("tag_id was not initialized".to_string()),
-                module: Err("module was not initialized".to_string()),
+                tag_id: Err(String::new()),
+                module: Err(String::new()),
             }
         }
         pub fn tag_id<V>(mut self, value: V) -> Self
@@ -54306,14 +54639,20 @@ pub mod builder {
                 tag_id,
                 module,
             } = self;
-            let tag_id = tag_id.map_err(Error::InvalidRequest)?;
-            let module = module.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/crm/v2/settings/tags/{}/actions/records_count",
-                client.baseurl,
-                encode_path(&tag_id.to_string()),
+            let tag_id = tag_id.map_err(|e| {
+                Error::InvalidRequest(crmkit_runtime::__private::request::required(e, "tag_id"))
+            })?;
+            let module = module.map_err(|e| {
+                Error::InvalidRequest(crmkit_runtime::__private::request::required(e, "module"))
+            })?;
+            let url = crmkit_runtime::__private::request::url(
+                &client.baseurl,
+                &[
+                    crmkit_runtime::__private::request::Piece::Lit("/crm/v2/settings/tags/"),
+                    crmkit_runtime::__private::request::Piece::Str(&tag_id),
+                    crmkit_runtime::__private::request::Piece::Lit("/actions/records_count"),
+                ],
             );
-            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -54323,7 +54662,6 @@ pub mod builder {
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
                 .query(&progenitor_client::QueryParam::new("module", &module))
-                .headers(header_map)
                 .build()?;
             Ok((client, request))
         }
@@ -54337,10 +54675,18 @@ pub mod builder {
                 batch: None,
                 credits: crmkit_runtime::pipeline::credits::Credits::ONE,
             };
+            let again = self.clone();
+            let rebuild = move || again.clone().request().ok().map(|(_, request)| request);
             let (client, request) = self
                 .request()
                 .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
-            client.inner.send_json(request, &OPERATION).await
+            client
+                .inner
+                .send_json(
+                    crmkit_runtime::Outgoing::rebuild(request, &rebuild),
+                    &OPERATION,
+                )
+                .await
         }
     }
     /// Builder for [`ClientVariablesExt::list_variable_groups`]
@@ -54362,8 +54708,12 @@ pub mod builder {
             Error<types::ErrorResponse>,
         > {
             let Self { client } = self;
-            let url = format!("{}/crm/v2/settings/variable_groups", client.baseurl,);
-            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            let url = crmkit_runtime::__private::request::url(
+                &client.baseurl,
+                &[crmkit_runtime::__private::request::Piece::Lit(
+                    "/crm/v2/settings/variable_groups",
+                )],
+            );
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -54372,7 +54722,6 @@ pub mod builder {
                     ::reqwest::header::ACCEPT,
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
-                .headers(header_map)
                 .build()?;
             Ok((client, request))
         }
@@ -54386,10 +54735,18 @@ pub mod builder {
                 batch: None,
                 credits: crmkit_runtime::pipeline::credits::Credits::ONE,
             };
+            let again = self.clone();
+            let rebuild = move || again.clone().request().ok().map(|(_, request)| request);
             let (client, request) = self
                 .request()
                 .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
-            client.inner.send_json(request, &OPERATION).await
+            client
+                .inner
+                .send_json(
+                    crmkit_runtime::Outgoing::rebuild(request, &rebuild),
+                    &OPERATION,
+                )
+                .await
         }
     }
     /// Builder for [`ClientVariablesExt::get_variable_group`]
@@ -54405,7 +54762,7 @@ pub mod builder {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
-                variable_group: Err("variable_group was not initialized".to_string()),
+                variable_group: Err(String::new()),
             }
         }
         pub fn variable_group<V>(mut self, value: V) -> Self
@@ -54428,13 +54785,21 @@ pub mod builder {
                 client,
                 variable_group,
             } = self;
-            let variable_group = variable_group.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/crm/v2/settings/variable_groups/{}",
-                client.baseurl,
-                encode_path(&variable_group.to_string()),
+            let variable_group = variable_group.map_err(|e| {
+                Error::InvalidRequest(crmkit_runtime::__private::request::required(
+                    e,
+                    "variable_group",
+                ))
+            })?;
+            let url = crmkit_runtime::__private::request::url(
+                &client.baseurl,
+                &[
+                    crmkit_runtime::__private::request::Piece::Lit(
+                        "/crm/v2/settings/variable_groups/",
+                    ),
+                    crmkit_runtime::__private::request::Piece::Str(&variable_group),
+                ],
             );
-            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -54443,7 +54808,6 @@ pub mod builder {
                     ::reqwest::header::ACCEPT,
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
-                .headers(header_map)
                 .build()?;
             Ok((client, request))
         }
@@ -54457,10 +54821,18 @@ pub mod builder {
                 batch: None,
                 credits: crmkit_runtime::pipeline::credits::Credits::ONE,
             };
+            let again = self.clone();
+            let rebuild = move || again.clone().request().ok().map(|(_, request)| request);
             let (client, request) = self
                 .request()
                 .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
-            client.inner.send_json(request, &OPERATION).await
+            client
+                .inner
+                .send_json(
+                    crmkit_runtime::Outgoing::rebuild(request, &rebuild),
+                    &OPERATION,
+                )
+                .await
         }
     }
     /// Builder for [`ClientVariablesExt::list_variables`]
@@ -54495,10 +54867,15 @@ pub mod builder {
             (&'a super::Client, ::reqwest::Request),
             Error<types::ErrorResponse>,
         > {
+            use crmkit_runtime::__private::request::OptionalQuery as _;
             let Self { client, group } = self;
             let group = group.map_err(Error::InvalidRequest)?;
-            let url = format!("{}/crm/v2/settings/variables", client.baseurl,);
-            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            let url = crmkit_runtime::__private::request::url(
+                &client.baseurl,
+                &[crmkit_runtime::__private::request::Piece::Lit(
+                    "/crm/v2/settings/variables",
+                )],
+            );
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -54507,8 +54884,7 @@ pub mod builder {
                     ::reqwest::header::ACCEPT,
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
-                .query(&progenitor_client::QueryParam::new("group", &group))
-                .headers(header_map)
+                .query_opt("group", &group)
                 .build()?;
             Ok((client, request))
         }
@@ -54522,10 +54898,18 @@ pub mod builder {
                 batch: None,
                 credits: crmkit_runtime::pipeline::credits::Credits::ONE,
             };
+            let again = self.clone();
+            let rebuild = move || again.clone().request().ok().map(|(_, request)| request);
             let (client, request) = self
                 .request()
                 .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
-            client.inner.send_json(request, &OPERATION).await
+            client
+                .inner
+                .send_json(
+                    crmkit_runtime::Outgoing::rebuild(request, &rebuild),
+                    &OPERATION,
+                )
+                .await
         }
     }
     /// Builder for [`ClientVariablesExt::update_variables`]
@@ -54576,8 +54960,12 @@ pub mod builder {
             let body = body
                 .and_then(|v| types::VariablesUpdateRequest::try_from(v).map_err(|e| e.to_string()))
                 .map_err(Error::InvalidRequest)?;
-            let url = format!("{}/crm/v2/settings/variables", client.baseurl,);
-            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            let url = crmkit_runtime::__private::request::url(
+                &client.baseurl,
+                &[crmkit_runtime::__private::request::Piece::Lit(
+                    "/crm/v2/settings/variables",
+                )],
+            );
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -54587,7 +54975,6 @@ pub mod builder {
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
                 .json(&body)
-                .headers(header_map)
                 .build()?;
             Ok((client, request))
         }
@@ -54681,8 +55068,12 @@ pub mod builder {
             let body = body
                 .and_then(|v| types::VariablesCreateRequest::try_from(v).map_err(|e| e.to_string()))
                 .map_err(Error::InvalidRequest)?;
-            let url = format!("{}/crm/v2/settings/variables", client.baseurl,);
-            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            let url = crmkit_runtime::__private::request::url(
+                &client.baseurl,
+                &[crmkit_runtime::__private::request::Piece::Lit(
+                    "/crm/v2/settings/variables",
+                )],
+            );
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -54692,7 +55083,6 @@ pub mod builder {
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
                 .json(&body)
-                .headers(header_map)
                 .build()?;
             Ok((client, request))
         }
@@ -54751,7 +55141,7 @@ pub mod builder {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
-                ids: Err("ids was not initialized".to_string()),
+                ids: Err(String::new()),
             }
         }
         pub fn ids<V>(mut self, value: V) -> Self
@@ -54770,9 +55160,15 @@ pub mod builder {
             Error<types::ErrorResponse>,
         > {
             let Self { client, ids } = self;
-            let ids = ids.map_err(Error::InvalidRequest)?;
-            let url = format!("{}/crm/v2/settings/variables", client.baseurl,);
-            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            let ids = ids.map_err(|e| {
+                Error::InvalidRequest(crmkit_runtime::__private::request::required(e, "ids"))
+            })?;
+            let url = crmkit_runtime::__private::request::url(
+                &client.baseurl,
+                &[crmkit_runtime::__private::request::Piece::Lit(
+                    "/crm/v2/settings/variables",
+                )],
+            );
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -54782,7 +55178,6 @@ pub mod builder {
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
                 .query(&progenitor_client::QueryParam::new("ids", &ids))
-                .headers(header_map)
                 .build()?;
             Ok((client, request))
         }
@@ -54800,10 +55195,18 @@ pub mod builder {
                 }),
                 credits: crmkit_runtime::pipeline::credits::Credits::ONE,
             };
+            let again = self.clone();
+            let rebuild = move || again.clone().request().ok().map(|(_, request)| request);
             let (client, request) = self
                 .request()
                 .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
-            client.inner.send_batch(request, &OPERATION).await
+            client
+                .inner
+                .send_batch(
+                    crmkit_runtime::Outgoing::rebuild(request, &rebuild),
+                    &OPERATION,
+                )
+                .await
         }
         /// Like [`send`](Self::send), but a partly failed batch is not an error: the decoded answer comes with the `PartialFailure` (every failed item), if any.
         pub async fn send_partial(
@@ -54822,10 +55225,18 @@ pub mod builder {
                 }),
                 credits: crmkit_runtime::pipeline::credits::Credits::ONE,
             };
+            let again = self.clone();
+            let rebuild = move || again.clone().request().ok().map(|(_, request)| request);
             let (client, request) = self
                 .request()
                 .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
-            client.inner.send_partial(request, &OPERATION).await
+            client
+                .inner
+                .send_partial(
+                    crmkit_runtime::Outgoing::rebuild(request, &rebuild),
+                    &OPERATION,
+                )
+                .await
         }
     }
     /// Builder for [`ClientVariablesExt::get_variable`]
@@ -54842,8 +55253,8 @@ pub mod builder {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
-                variable: Err("variable was not initialized".to_string()),
-                group: Err("group was not initialized".to_string()),
+                variable: Err(String::new()),
+                group: Err(String::new()),
             }
         }
         pub fn variable<V>(mut self, value: V) -> Self
@@ -54875,14 +55286,19 @@ pub mod builder {
                 variable,
                 group,
             } = self;
-            let variable = variable.map_err(Error::InvalidRequest)?;
-            let group = group.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/crm/v2/settings/variables/{}",
-                client.baseurl,
-                encode_path(&variable.to_string()),
+            let variable = variable.map_err(|e| {
+                Error::InvalidRequest(crmkit_runtime::__private::request::required(e, "variable"))
+            })?;
+            let group = group.map_err(|e| {
+                Error::InvalidRequest(crmkit_runtime::__private::request::required(e, "group"))
+            })?;
+            let url = crmkit_runtime::__private::request::url(
+                &client.baseurl,
+                &[
+                    crmkit_runtime::__private::request::Piece::Lit("/crm/v2/settings/variables/"),
+                    crmkit_runtime::__private::request::Piece::Str(&variable),
+                ],
             );
-            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -54892,7 +55308,6 @@ pub mod builder {
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
                 .query(&progenitor_client::QueryParam::new("group", &group))
-                .headers(header_map)
                 .build()?;
             Ok((client, request))
         }
@@ -54906,10 +55321,18 @@ pub mod builder {
                 batch: None,
                 credits: crmkit_runtime::pipeline::credits::Credits::ONE,
             };
+            let again = self.clone();
+            let rebuild = move || again.clone().request().ok().map(|(_, request)| request);
             let (client, request) = self
                 .request()
                 .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
-            client.inner.send_json(request, &OPERATION).await
+            client
+                .inner
+                .send_json(
+                    crmkit_runtime::Outgoing::rebuild(request, &rebuild),
+                    &OPERATION,
+                )
+                .await
         }
     }
     /// Builder for [`ClientVariablesExt::update_variable`]
@@ -54926,7 +55349,7 @@ pub mod builder {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
-                variable: Err("variable was not initialized".to_string()),
+                variable: Err(String::new()),
                 body: Ok(::std::default::Default::default()),
             }
         }
@@ -54972,18 +55395,21 @@ pub mod builder {
                 variable,
                 body,
             } = self;
-            let variable = variable.map_err(Error::InvalidRequest)?;
+            let variable = variable.map_err(|e| {
+                Error::InvalidRequest(crmkit_runtime::__private::request::required(e, "variable"))
+            })?;
             let body = body
                 .and_then(|v| {
                     types::VariableUpdateOneRequest::try_from(v).map_err(|e| e.to_string())
                 })
                 .map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/crm/v2/settings/variables/{}",
-                client.baseurl,
-                encode_path(&variable.to_string()),
+            let url = crmkit_runtime::__private::request::url(
+                &client.baseurl,
+                &[
+                    crmkit_runtime::__private::request::Piece::Lit("/crm/v2/settings/variables/"),
+                    crmkit_runtime::__private::request::Piece::Str(&variable),
+                ],
             );
-            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -54993,7 +55419,6 @@ pub mod builder {
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
                 .json(&body)
-                .headers(header_map)
                 .build()?;
             Ok((client, request))
         }
@@ -55052,7 +55477,7 @@ pub mod builder {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
-                variable: Err("variable was not initialized".to_string()),
+                variable: Err(String::new()),
             }
         }
         pub fn variable<V>(mut self, value: V) -> Self
@@ -55071,13 +55496,16 @@ pub mod builder {
             Error<types::ErrorResponse>,
         > {
             let Self { client, variable } = self;
-            let variable = variable.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/crm/v2/settings/variables/{}",
-                client.baseurl,
-                encode_path(&variable.to_string()),
+            let variable = variable.map_err(|e| {
+                Error::InvalidRequest(crmkit_runtime::__private::request::required(e, "variable"))
+            })?;
+            let url = crmkit_runtime::__private::request::url(
+                &client.baseurl,
+                &[
+                    crmkit_runtime::__private::request::Piece::Lit("/crm/v2/settings/variables/"),
+                    crmkit_runtime::__private::request::Piece::Str(&variable),
+                ],
             );
-            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -55086,7 +55514,6 @@ pub mod builder {
                     ::reqwest::header::ACCEPT,
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
-                .headers(header_map)
                 .build()?;
             Ok((client, request))
         }
@@ -55104,10 +55531,18 @@ pub mod builder {
                 }),
                 credits: crmkit_runtime::pipeline::credits::Credits::ONE,
             };
+            let again = self.clone();
+            let rebuild = move || again.clone().request().ok().map(|(_, request)| request);
             let (client, request) = self
                 .request()
                 .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
-            client.inner.send_batch(request, &OPERATION).await
+            client
+                .inner
+                .send_batch(
+                    crmkit_runtime::Outgoing::rebuild(request, &rebuild),
+                    &OPERATION,
+                )
+                .await
         }
         /// Like [`send`](Self::send), but a partly failed batch is not an error: the decoded answer comes with the `PartialFailure` (every failed item), if any.
         pub async fn send_partial(
@@ -55126,10 +55561,18 @@ pub mod builder {
                 }),
                 credits: crmkit_runtime::pipeline::credits::Credits::ONE,
             };
+            let again = self.clone();
+            let rebuild = move || again.clone().request().ok().map(|(_, request)| request);
             let (client, request) = self
                 .request()
                 .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
-            client.inner.send_partial(request, &OPERATION).await
+            client
+                .inner
+                .send_partial(
+                    crmkit_runtime::Outgoing::rebuild(request, &rebuild),
+                    &OPERATION,
+                )
+                .await
         }
     }
     /// Builder for [`ClientUsersExt::list_users`]
@@ -55197,6 +55640,7 @@ pub mod builder {
             (&'a super::Client, ::reqwest::Request),
             Error<types::ErrorResponse>,
         > {
+            use crmkit_runtime::__private::request::OptionalQuery as _;
             let Self {
                 client,
                 page,
@@ -55208,8 +55652,13 @@ pub mod builder {
             let per_page = per_page.map_err(Error::InvalidRequest)?;
             let type_ = type_.map_err(Error::InvalidRequest)?;
             let if_modified_since = if_modified_since.map_err(Error::InvalidRequest)?;
-            let url = format!("{}/crm/v2/users", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(2usize);
+            let url = crmkit_runtime::__private::request::url(
+                &client.baseurl,
+                &[crmkit_runtime::__private::request::Piece::Lit(
+                    "/crm/v2/users",
+                )],
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::new();
             if let Some(value) = if_modified_since {
                 header_map.append("If-Modified-Since", value.to_string().try_into()?);
             }
@@ -55221,9 +55670,9 @@ pub mod builder {
                     ::reqwest::header::ACCEPT,
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
-                .query(&progenitor_client::QueryParam::new("page", &page))
-                .query(&progenitor_client::QueryParam::new("per_page", &per_page))
-                .query(&progenitor_client::QueryParam::new("type", &type_))
+                .query_opt("page", &page)
+                .query_opt("per_page", &per_page)
+                .query_opt("type", &type_)
                 .headers(header_map)
                 .build()?;
             Ok((client, request))
@@ -55238,10 +55687,18 @@ pub mod builder {
                 batch: None,
                 credits: crmkit_runtime::pipeline::credits::Credits::ONE,
             };
+            let again = self.clone();
+            let rebuild = move || again.clone().request().ok().map(|(_, request)| request);
             let (client, request) = self
                 .request()
                 .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
-            client.inner.send_json(request, &OPERATION).await
+            client
+                .inner
+                .send_json(
+                    crmkit_runtime::Outgoing::rebuild(request, &rebuild),
+                    &OPERATION,
+                )
+                .await
         }
         /// Every item of every page of this list, fetched lazily as the stream is read (the stream sets `page` itself). It owns a clone of the client: no lifetime ties it to the caller. It ends after the last page, or after the first error, which it yields.
         pub fn into_stream(self) -> crmkit_runtime::ItemStream<types::User> {
@@ -55334,8 +55791,12 @@ pub mod builder {
             let body = body
                 .and_then(|v| types::UsersUpdateRequest::try_from(v).map_err(|e| e.to_string()))
                 .map_err(Error::InvalidRequest)?;
-            let url = format!("{}/crm/v2/users", client.baseurl,);
-            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            let url = crmkit_runtime::__private::request::url(
+                &client.baseurl,
+                &[crmkit_runtime::__private::request::Piece::Lit(
+                    "/crm/v2/users",
+                )],
+            );
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -55345,7 +55806,6 @@ pub mod builder {
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
                 .json(&body)
-                .headers(header_map)
                 .build()?;
             Ok((client, request))
         }
@@ -55435,8 +55895,12 @@ pub mod builder {
             let body = body
                 .and_then(|v| types::UsersAddRequest::try_from(v).map_err(|e| e.to_string()))
                 .map_err(Error::InvalidRequest)?;
-            let url = format!("{}/crm/v2/users", client.baseurl,);
-            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            let url = crmkit_runtime::__private::request::url(
+                &client.baseurl,
+                &[crmkit_runtime::__private::request::Piece::Lit(
+                    "/crm/v2/users",
+                )],
+            );
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -55446,7 +55910,6 @@ pub mod builder {
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
                 .json(&body)
-                .headers(header_map)
                 .build()?;
             Ok((client, request))
         }
@@ -55505,7 +55968,7 @@ pub mod builder {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
-                user_id: Err("user_id was not initialized".to_string()),
+                user_id: Err(String::new()),
             }
         }
         pub fn user_id<V>(mut self, value: V) -> Self
@@ -55524,13 +55987,16 @@ pub mod builder {
             Error<types::ErrorResponse>,
         > {
             let Self { client, user_id } = self;
-            let user_id = user_id.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/crm/v2/users/{}",
-                client.baseurl,
-                encode_path(&user_id.to_string()),
+            let user_id = user_id.map_err(|e| {
+                Error::InvalidRequest(crmkit_runtime::__private::request::required(e, "user_id"))
+            })?;
+            let url = crmkit_runtime::__private::request::url(
+                &client.baseurl,
+                &[
+                    crmkit_runtime::__private::request::Piece::Lit("/crm/v2/users/"),
+                    crmkit_runtime::__private::request::Piece::Str(&user_id),
+                ],
             );
-            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -55539,7 +56005,6 @@ pub mod builder {
                     ::reqwest::header::ACCEPT,
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
-                .headers(header_map)
                 .build()?;
             Ok((client, request))
         }
@@ -55553,10 +56018,18 @@ pub mod builder {
                 batch: None,
                 credits: crmkit_runtime::pipeline::credits::Credits::ONE,
             };
+            let again = self.clone();
+            let rebuild = move || again.clone().request().ok().map(|(_, request)| request);
             let (client, request) = self
                 .request()
                 .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
-            client.inner.send_json(request, &OPERATION).await
+            client
+                .inner
+                .send_json(
+                    crmkit_runtime::Outgoing::rebuild(request, &rebuild),
+                    &OPERATION,
+                )
+                .await
         }
     }
     /// Builder for [`ClientUsersExt::update_user`]
@@ -55573,7 +56046,7 @@ pub mod builder {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
-                user_id: Err("user_id was not initialized".to_string()),
+                user_id: Err(String::new()),
                 body: Ok(::std::default::Default::default()),
             }
         }
@@ -55619,16 +56092,19 @@ pub mod builder {
                 user_id,
                 body,
             } = self;
-            let user_id = user_id.map_err(Error::InvalidRequest)?;
+            let user_id = user_id.map_err(|e| {
+                Error::InvalidRequest(crmkit_runtime::__private::request::required(e, "user_id"))
+            })?;
             let body = body
                 .and_then(|v| types::UserUpdateOneRequest::try_from(v).map_err(|e| e.to_string()))
                 .map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/crm/v2/users/{}",
-                client.baseurl,
-                encode_path(&user_id.to_string()),
+            let url = crmkit_runtime::__private::request::url(
+                &client.baseurl,
+                &[
+                    crmkit_runtime::__private::request::Piece::Lit("/crm/v2/users/"),
+                    crmkit_runtime::__private::request::Piece::Str(&user_id),
+                ],
             );
-            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -55638,7 +56114,6 @@ pub mod builder {
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
                 .json(&body)
-                .headers(header_map)
                 .build()?;
             Ok((client, request))
         }
@@ -55697,7 +56172,7 @@ pub mod builder {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
-                user_id: Err("user_id was not initialized".to_string()),
+                user_id: Err(String::new()),
             }
         }
         pub fn user_id<V>(mut self, value: V) -> Self
@@ -55716,13 +56191,16 @@ pub mod builder {
             Error<types::ErrorResponse>,
         > {
             let Self { client, user_id } = self;
-            let user_id = user_id.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/crm/v2/users/{}",
-                client.baseurl,
-                encode_path(&user_id.to_string()),
+            let user_id = user_id.map_err(|e| {
+                Error::InvalidRequest(crmkit_runtime::__private::request::required(e, "user_id"))
+            })?;
+            let url = crmkit_runtime::__private::request::url(
+                &client.baseurl,
+                &[
+                    crmkit_runtime::__private::request::Piece::Lit("/crm/v2/users/"),
+                    crmkit_runtime::__private::request::Piece::Str(&user_id),
+                ],
             );
-            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -55731,7 +56209,6 @@ pub mod builder {
                     ::reqwest::header::ACCEPT,
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
-                .headers(header_map)
                 .build()?;
             Ok((client, request))
         }
@@ -55749,10 +56226,18 @@ pub mod builder {
                 }),
                 credits: crmkit_runtime::pipeline::credits::Credits::ONE,
             };
+            let again = self.clone();
+            let rebuild = move || again.clone().request().ok().map(|(_, request)| request);
             let (client, request) = self
                 .request()
                 .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
-            client.inner.send_batch(request, &OPERATION).await
+            client
+                .inner
+                .send_batch(
+                    crmkit_runtime::Outgoing::rebuild(request, &rebuild),
+                    &OPERATION,
+                )
+                .await
         }
         /// Like [`send`](Self::send), but a partly failed batch is not an error: the decoded answer comes with the `PartialFailure` (every failed item), if any.
         pub async fn send_partial(
@@ -55771,10 +56256,18 @@ pub mod builder {
                 }),
                 credits: crmkit_runtime::pipeline::credits::Credits::ONE,
             };
+            let again = self.clone();
+            let rebuild = move || again.clone().request().ok().map(|(_, request)| request);
             let (client, request) = self
                 .request()
                 .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
-            client.inner.send_partial(request, &OPERATION).await
+            client
+                .inner
+                .send_partial(
+                    crmkit_runtime::Outgoing::rebuild(request, &rebuild),
+                    &OPERATION,
+                )
+                .await
         }
     }
     /// Builder for [`ClientRecordsExt::list_records`]
@@ -55803,7 +56296,7 @@ pub mod builder {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
-                module_api_name: Err("module_api_name was not initialized".to_string()),
+                module_api_name: Err(String::new()),
                 approved: Ok(None),
                 converted: Ok(None),
                 cvid: Ok(None),
@@ -55958,6 +56451,7 @@ pub mod builder {
             (&'a super::Client, ::reqwest::Request),
             Error<types::ErrorResponse>,
         > {
+            use crmkit_runtime::__private::request::OptionalQuery as _;
             let Self {
                 client,
                 module_api_name,
@@ -55975,7 +56469,12 @@ pub mod builder {
                 territory_id,
                 if_modified_since,
             } = self;
-            let module_api_name = module_api_name.map_err(Error::InvalidRequest)?;
+            let module_api_name = module_api_name.map_err(|e| {
+                Error::InvalidRequest(crmkit_runtime::__private::request::required(
+                    e,
+                    "module_api_name",
+                ))
+            })?;
             let approved = approved.map_err(Error::InvalidRequest)?;
             let converted = converted.map_err(Error::InvalidRequest)?;
             let cvid = cvid.map_err(Error::InvalidRequest)?;
@@ -55989,12 +56488,14 @@ pub mod builder {
             let sort_order = sort_order.map_err(Error::InvalidRequest)?;
             let territory_id = territory_id.map_err(Error::InvalidRequest)?;
             let if_modified_since = if_modified_since.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/crm/v2/{}",
-                client.baseurl,
-                encode_path(&module_api_name.to_string()),
+            let url = crmkit_runtime::__private::request::url(
+                &client.baseurl,
+                &[
+                    crmkit_runtime::__private::request::Piece::Lit("/crm/v2/"),
+                    crmkit_runtime::__private::request::Piece::Str(&module_api_name),
+                ],
             );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(2usize);
+            let mut header_map = ::reqwest::header::HeaderMap::new();
             if let Some(value) = if_modified_since {
                 header_map.append("If-Modified-Since", value.to_string().try_into()?);
             }
@@ -56006,27 +56507,18 @@ pub mod builder {
                     ::reqwest::header::ACCEPT,
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
-                .query(&progenitor_client::QueryParam::new("approved", &approved))
-                .query(&progenitor_client::QueryParam::new("converted", &converted))
-                .query(&progenitor_client::QueryParam::new("cvid", &cvid))
-                .query(&progenitor_client::QueryParam::new("fields", &fields))
-                .query(&progenitor_client::QueryParam::new("ids", &ids))
-                .query(&progenitor_client::QueryParam::new("include", &include))
-                .query(&progenitor_client::QueryParam::new(
-                    "include_child",
-                    &include_child,
-                ))
-                .query(&progenitor_client::QueryParam::new("page", &page))
-                .query(&progenitor_client::QueryParam::new("per_page", &per_page))
-                .query(&progenitor_client::QueryParam::new("sort_by", &sort_by))
-                .query(&progenitor_client::QueryParam::new(
-                    "sort_order",
-                    &sort_order,
-                ))
-                .query(&progenitor_client::QueryParam::new(
-                    "territory_id",
-                    &territory_id,
-                ))
+                .query_opt("approved", &approved)
+                .query_opt("converted", &converted)
+                .query_opt("cvid", &cvid)
+                .query_opt("fields", &fields)
+                .query_opt("ids", &ids)
+                .query_opt("include", &include)
+                .query_opt("include_child", &include_child)
+                .query_opt("page", &page)
+                .query_opt("per_page", &per_page)
+                .query_opt("sort_by", &sort_by)
+                .query_opt("sort_order", &sort_order)
+                .query_opt("territory_id", &territory_id)
                 .headers(header_map)
                 .build()?;
             Ok((client, request))
@@ -56045,10 +56537,18 @@ pub mod builder {
                     per_items: None,
                 },
             };
+            let again = self.clone();
+            let rebuild = move || again.clone().request().ok().map(|(_, request)| request);
             let (client, request) = self
                 .request()
                 .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
-            client.inner.send_json(request, &OPERATION).await
+            client
+                .inner
+                .send_json(
+                    crmkit_runtime::Outgoing::rebuild(request, &rebuild),
+                    &OPERATION,
+                )
+                .await
         }
         /// Every item of every page of this list, fetched lazily as the stream is read (the stream sets `page` itself). It owns a clone of the client: no lifetime ties it to the caller. It ends after the last page, or after the first error, which it yields.
         pub fn into_stream(self) -> crmkit_runtime::ItemStream<types::Record> {
@@ -56139,7 +56639,7 @@ pub mod builder {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
-                module_api_name: Err("module_api_name was not initialized".to_string()),
+                module_api_name: Err(String::new()),
                 body: Ok(::std::default::Default::default()),
             }
         }
@@ -56183,16 +56683,22 @@ pub mod builder {
                 module_api_name,
                 body,
             } = self;
-            let module_api_name = module_api_name.map_err(Error::InvalidRequest)?;
+            let module_api_name = module_api_name.map_err(|e| {
+                Error::InvalidRequest(crmkit_runtime::__private::request::required(
+                    e,
+                    "module_api_name",
+                ))
+            })?;
             let body = body
                 .and_then(|v| types::RecordsWriteRequest::try_from(v).map_err(|e| e.to_string()))
                 .map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/crm/v2/{}",
-                client.baseurl,
-                encode_path(&module_api_name.to_string()),
+            let url = crmkit_runtime::__private::request::url(
+                &client.baseurl,
+                &[
+                    crmkit_runtime::__private::request::Piece::Lit("/crm/v2/"),
+                    crmkit_runtime::__private::request::Piece::Str(&module_api_name),
+                ],
             );
-            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -56202,7 +56708,6 @@ pub mod builder {
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
                 .json(&body)
-                .headers(header_map)
                 .build()?;
             Ok((client, request))
         }
@@ -56270,7 +56775,7 @@ pub mod builder {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
-                module_api_name: Err("module_api_name was not initialized".to_string()),
+                module_api_name: Err(String::new()),
                 body: Ok(::std::default::Default::default()),
             }
         }
@@ -56314,16 +56819,22 @@ pub mod builder {
                 module_api_name,
                 body,
             } = self;
-            let module_api_name = module_api_name.map_err(Error::InvalidRequest)?;
+            let module_api_name = module_api_name.map_err(|e| {
+                Error::InvalidRequest(crmkit_runtime::__private::request::required(
+                    e,
+                    "module_api_name",
+                ))
+            })?;
             let body = body
                 .and_then(|v| types::RecordsWriteRequest::try_from(v).map_err(|e| e.to_string()))
                 .map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/crm/v2/{}",
-                client.baseurl,
-                encode_path(&module_api_name.to_string()),
+            let url = crmkit_runtime::__private::request::url(
+                &client.baseurl,
+                &[
+                    crmkit_runtime::__private::request::Piece::Lit("/crm/v2/"),
+                    crmkit_runtime::__private::request::Piece::Str(&module_api_name),
+                ],
             );
-            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -56333,7 +56844,6 @@ pub mod builder {
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
                 .json(&body)
-                .headers(header_map)
                 .build()?;
             Ok((client, request))
         }
@@ -56402,8 +56912,8 @@ pub mod builder {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
-                module_api_name: Err("module_api_name was not initialized".to_string()),
-                ids: Err("ids was not initialized".to_string()),
+                module_api_name: Err(String::new()),
+                ids: Err(String::new()),
                 wf_trigger: Ok(None),
             }
         }
@@ -56441,21 +56951,30 @@ pub mod builder {
             (&'a super::Client, ::reqwest::Request),
             Error<types::ErrorResponse>,
         > {
+            use crmkit_runtime::__private::request::OptionalQuery as _;
             let Self {
                 client,
                 module_api_name,
                 ids,
                 wf_trigger,
             } = self;
-            let module_api_name = module_api_name.map_err(Error::InvalidRequest)?;
-            let ids = ids.map_err(Error::InvalidRequest)?;
+            let module_api_name = module_api_name.map_err(|e| {
+                Error::InvalidRequest(crmkit_runtime::__private::request::required(
+                    e,
+                    "module_api_name",
+                ))
+            })?;
+            let ids = ids.map_err(|e| {
+                Error::InvalidRequest(crmkit_runtime::__private::request::required(e, "ids"))
+            })?;
             let wf_trigger = wf_trigger.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/crm/v2/{}",
-                client.baseurl,
-                encode_path(&module_api_name.to_string()),
+            let url = crmkit_runtime::__private::request::url(
+                &client.baseurl,
+                &[
+                    crmkit_runtime::__private::request::Piece::Lit("/crm/v2/"),
+                    crmkit_runtime::__private::request::Piece::Str(&module_api_name),
+                ],
             );
-            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -56465,11 +56984,7 @@ pub mod builder {
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
                 .query(&progenitor_client::QueryParam::new("ids", &ids))
-                .query(&progenitor_client::QueryParam::new(
-                    "wf_trigger",
-                    &wf_trigger,
-                ))
-                .headers(header_map)
+                .query_opt("wf_trigger", &wf_trigger)
                 .build()?;
             Ok((client, request))
         }
@@ -56487,10 +57002,18 @@ pub mod builder {
                 }),
                 credits: crmkit_runtime::pipeline::credits::Credits::ONE,
             };
+            let again = self.clone();
+            let rebuild = move || again.clone().request().ok().map(|(_, request)| request);
             let (client, request) = self
                 .request()
                 .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
-            client.inner.send_batch(request, &OPERATION).await
+            client
+                .inner
+                .send_batch(
+                    crmkit_runtime::Outgoing::rebuild(request, &rebuild),
+                    &OPERATION,
+                )
+                .await
         }
         /// Like [`send`](Self::send), but a partly failed batch is not an error: the decoded answer comes with the `PartialFailure` (every failed item), if any.
         pub async fn send_partial(
@@ -56509,10 +57032,18 @@ pub mod builder {
                 }),
                 credits: crmkit_runtime::pipeline::credits::Credits::ONE,
             };
+            let again = self.clone();
+            let rebuild = move || again.clone().request().ok().map(|(_, request)| request);
             let (client, request) = self
                 .request()
                 .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
-            client.inner.send_partial(request, &OPERATION).await
+            client
+                .inner
+                .send_partial(
+                    crmkit_runtime::Outgoing::rebuild(request, &rebuild),
+                    &OPERATION,
+                )
+                .await
         }
     }
     /// Builder for [`ClientTagsExt::add_tags_to_records`]
@@ -56531,10 +57062,10 @@ pub mod builder {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
-                module_api_name: Err("module_api_name was not initialized".to_string()),
-                ids: Err("ids was not initialized".to_string()),
+                module_api_name: Err(String::new()),
+                ids: Err(String::new()),
                 over_write: Ok(None),
-                tag_names: Err("tag_names was not initialized".to_string()),
+                tag_names: Err(String::new()),
             }
         }
         pub fn module_api_name<V>(mut self, value: V) -> Self
@@ -56582,6 +57113,7 @@ pub mod builder {
             (&'a super::Client, ::reqwest::Request),
             Error<types::ErrorResponse>,
         > {
+            use crmkit_runtime::__private::request::OptionalQuery as _;
             let Self {
                 client,
                 module_api_name,
@@ -56589,16 +57121,27 @@ pub mod builder {
                 over_write,
                 tag_names,
             } = self;
-            let module_api_name = module_api_name.map_err(Error::InvalidRequest)?;
-            let ids = ids.map_err(Error::InvalidRequest)?;
+            let module_api_name = module_api_name.map_err(|e| {
+                Error::InvalidRequest(crmkit_runtime::__private::request::required(
+                    e,
+                    "module_api_name",
+                ))
+            })?;
+            let ids = ids.map_err(|e| {
+                Error::InvalidRequest(crmkit_runtime::__private::request::required(e, "ids"))
+            })?;
             let over_write = over_write.map_err(Error::InvalidRequest)?;
-            let tag_names = tag_names.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/crm/v2/{}/actions/add_tags",
-                client.baseurl,
-                encode_path(&module_api_name.to_string()),
+            let tag_names = tag_names.map_err(|e| {
+                Error::InvalidRequest(crmkit_runtime::__private::request::required(e, "tag_names"))
+            })?;
+            let url = crmkit_runtime::__private::request::url(
+                &client.baseurl,
+                &[
+                    crmkit_runtime::__private::request::Piece::Lit("/crm/v2/"),
+                    crmkit_runtime::__private::request::Piece::Str(&module_api_name),
+                    crmkit_runtime::__private::request::Piece::Lit("/actions/add_tags"),
+                ],
             );
-            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -56608,12 +57151,8 @@ pub mod builder {
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
                 .query(&progenitor_client::QueryParam::new("ids", &ids))
-                .query(&progenitor_client::QueryParam::new(
-                    "over_write",
-                    &over_write,
-                ))
+                .query_opt("over_write", &over_write)
                 .query(&progenitor_client::QueryParam::new("tag_names", &tag_names))
-                .headers(header_map)
                 .build()?;
             Ok((client, request))
         }
@@ -56635,10 +57174,18 @@ pub mod builder {
                     per_items: Some((50, crmkit_runtime::pipeline::credits::ItemsAt::Query("ids"))),
                 },
             };
+            let again = self.clone();
+            let rebuild = move || again.clone().request().ok().map(|(_, request)| request);
             let (client, request) = self
                 .request()
                 .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
-            client.inner.send_batch(request, &OPERATION).await
+            client
+                .inner
+                .send_batch(
+                    crmkit_runtime::Outgoing::rebuild(request, &rebuild),
+                    &OPERATION,
+                )
+                .await
         }
         /// Like [`send`](Self::send), but a partly failed batch is not an error: the decoded answer comes with the `PartialFailure` (every failed item), if any.
         pub async fn send_partial(
@@ -56661,10 +57208,18 @@ pub mod builder {
                     per_items: Some((50, crmkit_runtime::pipeline::credits::ItemsAt::Query("ids"))),
                 },
             };
+            let again = self.clone();
+            let rebuild = move || again.clone().request().ok().map(|(_, request)| request);
             let (client, request) = self
                 .request()
                 .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
-            client.inner.send_partial(request, &OPERATION).await
+            client
+                .inner
+                .send_partial(
+                    crmkit_runtime::Outgoing::rebuild(request, &rebuild),
+                    &OPERATION,
+                )
+                .await
         }
     }
     /// Builder for [`ClientRecordsExt::get_mass_update_status`]
@@ -56681,8 +57236,8 @@ pub mod builder {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
-                module_api_name: Err("module_api_name was not initialized".to_string()),
-                job_id: Err("job_id was not initialized".to_string()),
+                module_api_name: Err(String::new()),
+                job_id: Err(String::new()),
             }
         }
         pub fn module_api_name<V>(mut self, value: V) -> Self
@@ -56715,14 +57270,23 @@ pub mod builder {
                 module_api_name,
                 job_id,
             } = self;
-            let module_api_name = module_api_name.map_err(Error::InvalidRequest)?;
-            let job_id = job_id.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/crm/v2/{}/actions/mass_update",
-                client.baseurl,
-                encode_path(&module_api_name.to_string()),
+            let module_api_name = module_api_name.map_err(|e| {
+                Error::InvalidRequest(crmkit_runtime::__private::request::required(
+                    e,
+                    "module_api_name",
+                ))
+            })?;
+            let job_id = job_id.map_err(|e| {
+                Error::InvalidRequest(crmkit_runtime::__private::request::required(e, "job_id"))
+            })?;
+            let url = crmkit_runtime::__private::request::url(
+                &client.baseurl,
+                &[
+                    crmkit_runtime::__private::request::Piece::Lit("/crm/v2/"),
+                    crmkit_runtime::__private::request::Piece::Str(&module_api_name),
+                    crmkit_runtime::__private::request::Piece::Lit("/actions/mass_update"),
+                ],
             );
-            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -56732,7 +57296,6 @@ pub mod builder {
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
                 .query(&progenitor_client::QueryParam::new("job_id", &job_id))
-                .headers(header_map)
                 .build()?;
             Ok((client, request))
         }
@@ -56746,10 +57309,18 @@ pub mod builder {
                 batch: None,
                 credits: crmkit_runtime::pipeline::credits::Credits::ONE,
             };
+            let again = self.clone();
+            let rebuild = move || again.clone().request().ok().map(|(_, request)| request);
             let (client, request) = self
                 .request()
                 .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
-            client.inner.send_json(request, &OPERATION).await
+            client
+                .inner
+                .send_json(
+                    crmkit_runtime::Outgoing::rebuild(request, &rebuild),
+                    &OPERATION,
+                )
+                .await
         }
     }
     /// Builder for [`ClientRecordsExt::mass_update_records`]
@@ -56766,7 +57337,7 @@ pub mod builder {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
-                module_api_name: Err("module_api_name was not initialized".to_string()),
+                module_api_name: Err(String::new()),
                 body: Ok(::std::default::Default::default()),
             }
         }
@@ -56811,16 +57382,23 @@ pub mod builder {
                 module_api_name,
                 body,
             } = self;
-            let module_api_name = module_api_name.map_err(Error::InvalidRequest)?;
+            let module_api_name = module_api_name.map_err(|e| {
+                Error::InvalidRequest(crmkit_runtime::__private::request::required(
+                    e,
+                    "module_api_name",
+                ))
+            })?;
             let body = body
                 .and_then(|v| types::MassUpdateRequest::try_from(v).map_err(|e| e.to_string()))
                 .map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/crm/v2/{}/actions/mass_update",
-                client.baseurl,
-                encode_path(&module_api_name.to_string()),
+            let url = crmkit_runtime::__private::request::url(
+                &client.baseurl,
+                &[
+                    crmkit_runtime::__private::request::Piece::Lit("/crm/v2/"),
+                    crmkit_runtime::__private::request::Piece::Str(&module_api_name),
+                    crmkit_runtime::__private::request::Piece::Lit("/actions/mass_update"),
+                ],
             );
-            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -56830,7 +57408,6 @@ pub mod builder {
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
                 .json(&body)
-                .headers(header_map)
                 .build()?;
             Ok((client, request))
         }
@@ -56891,9 +57468,9 @@ pub mod builder {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
-                module_api_name: Err("module_api_name was not initialized".to_string()),
-                ids: Err("ids was not initialized".to_string()),
-                tag_names: Err("tag_names was not initialized".to_string()),
+                module_api_name: Err(String::new()),
+                ids: Err(String::new()),
+                tag_names: Err(String::new()),
             }
         }
         pub fn module_api_name<V>(mut self, value: V) -> Self
@@ -56937,15 +57514,26 @@ pub mod builder {
                 ids,
                 tag_names,
             } = self;
-            let module_api_name = module_api_name.map_err(Error::InvalidRequest)?;
-            let ids = ids.map_err(Error::InvalidRequest)?;
-            let tag_names = tag_names.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/crm/v2/{}/actions/remove_tags",
-                client.baseurl,
-                encode_path(&module_api_name.to_string()),
+            let module_api_name = module_api_name.map_err(|e| {
+                Error::InvalidRequest(crmkit_runtime::__private::request::required(
+                    e,
+                    "module_api_name",
+                ))
+            })?;
+            let ids = ids.map_err(|e| {
+                Error::InvalidRequest(crmkit_runtime::__private::request::required(e, "ids"))
+            })?;
+            let tag_names = tag_names.map_err(|e| {
+                Error::InvalidRequest(crmkit_runtime::__private::request::required(e, "tag_names"))
+            })?;
+            let url = crmkit_runtime::__private::request::url(
+                &client.baseurl,
+                &[
+                    crmkit_runtime::__private::request::Piece::Lit("/crm/v2/"),
+                    crmkit_runtime::__private::request::Piece::Str(&module_api_name),
+                    crmkit_runtime::__private::request::Piece::Lit("/actions/remove_tags"),
+                ],
             );
-            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -56956,7 +57544,6 @@ pub mod builder {
                 )
                 .query(&progenitor_client::QueryParam::new("ids", &ids))
                 .query(&progenitor_client::QueryParam::new("tag_names", &tag_names))
-                .headers(header_map)
                 .build()?;
             Ok((client, request))
         }
@@ -56978,10 +57565,18 @@ pub mod builder {
                     per_items: Some((50, crmkit_runtime::pipeline::credits::ItemsAt::Query("ids"))),
                 },
             };
+            let again = self.clone();
+            let rebuild = move || again.clone().request().ok().map(|(_, request)| request);
             let (client, request) = self
                 .request()
                 .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
-            client.inner.send_batch(request, &OPERATION).await
+            client
+                .inner
+                .send_batch(
+                    crmkit_runtime::Outgoing::rebuild(request, &rebuild),
+                    &OPERATION,
+                )
+                .await
         }
         /// Like [`send`](Self::send), but a partly failed batch is not an error: the decoded answer comes with the `PartialFailure` (every failed item), if any.
         pub async fn send_partial(
@@ -57004,10 +57599,18 @@ pub mod builder {
                     per_items: Some((50, crmkit_runtime::pipeline::credits::ItemsAt::Query("ids"))),
                 },
             };
+            let again = self.clone();
+            let rebuild = move || again.clone().request().ok().map(|(_, request)| request);
             let (client, request) = self
                 .request()
                 .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
-            client.inner.send_partial(request, &OPERATION).await
+            client
+                .inner
+                .send_partial(
+                    crmkit_runtime::Outgoing::rebuild(request, &rebuild),
+                    &OPERATION,
+                )
+                .await
         }
     }
     /// Builder for [`ClientRecordsExt::list_deleted_records`]
@@ -57027,7 +57630,7 @@ pub mod builder {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
-                module_api_name: Err("module_api_name was not initialized".to_string()),
+                module_api_name: Err(String::new()),
                 page: Ok(None),
                 per_page: Ok(None),
                 type_: Ok(None),
@@ -57088,6 +57691,7 @@ pub mod builder {
             (&'a super::Client, ::reqwest::Request),
             Error<types::ErrorResponse>,
         > {
+            use crmkit_runtime::__private::request::OptionalQuery as _;
             let Self {
                 client,
                 module_api_name,
@@ -57096,17 +57700,25 @@ pub mod builder {
                 type_,
                 if_modified_since,
             } = self;
-            let module_api_name = module_api_name.map_err(Error::InvalidRequest)?;
+            let module_api_name = module_api_name.map_err(|e| {
+                Error::InvalidRequest(crmkit_runtime::__private::request::required(
+                    e,
+                    "module_api_name",
+                ))
+            })?;
             let page = page.map_err(Error::InvalidRequest)?;
             let per_page = per_page.map_err(Error::InvalidRequest)?;
             let type_ = type_.map_err(Error::InvalidRequest)?;
             let if_modified_since = if_modified_since.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/crm/v2/{}/deleted",
-                client.baseurl,
-                encode_path(&module_api_name.to_string()),
+            let url = crmkit_runtime::__private::request::url(
+                &client.baseurl,
+                &[
+                    crmkit_runtime::__private::request::Piece::Lit("/crm/v2/"),
+                    crmkit_runtime::__private::request::Piece::Str(&module_api_name),
+                    crmkit_runtime::__private::request::Piece::Lit("/deleted"),
+                ],
             );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(2usize);
+            let mut header_map = ::reqwest::header::HeaderMap::new();
             if let Some(value) = if_modified_since {
                 header_map.append("If-Modified-Since", value.to_string().try_into()?);
             }
@@ -57118,9 +57730,9 @@ pub mod builder {
                     ::reqwest::header::ACCEPT,
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
-                .query(&progenitor_client::QueryParam::new("page", &page))
-                .query(&progenitor_client::QueryParam::new("per_page", &per_page))
-                .query(&progenitor_client::QueryParam::new("type", &type_))
+                .query_opt("page", &page)
+                .query_opt("per_page", &per_page)
+                .query_opt("type", &type_)
                 .headers(header_map)
                 .build()?;
             Ok((client, request))
@@ -57139,10 +57751,18 @@ pub mod builder {
                     per_items: None,
                 },
             };
+            let again = self.clone();
+            let rebuild = move || again.clone().request().ok().map(|(_, request)| request);
             let (client, request) = self
                 .request()
                 .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
-            client.inner.send_json(request, &OPERATION).await
+            client
+                .inner
+                .send_json(
+                    crmkit_runtime::Outgoing::rebuild(request, &rebuild),
+                    &OPERATION,
+                )
+                .await
         }
         /// Every item of every page of this list, fetched lazily as the stream is read (the stream sets `page` itself). It owns a clone of the client: no lifetime ties it to the caller. It ends after the last page, or after the first error, which it yields.
         pub fn into_stream(self) -> crmkit_runtime::ItemStream<types::DeletedRecord> {
@@ -57214,7 +57834,7 @@ pub mod builder {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
-                module_api_name: Err("module_api_name was not initialized".to_string()),
+                module_api_name: Err(String::new()),
                 approved: Ok(None),
                 converted: Ok(None),
                 criteria: Ok(None),
@@ -57326,6 +57946,7 @@ pub mod builder {
             (&'a super::Client, ::reqwest::Request),
             Error<types::ErrorResponse>,
         > {
+            use crmkit_runtime::__private::request::OptionalQuery as _;
             let Self {
                 client,
                 module_api_name,
@@ -57339,7 +57960,12 @@ pub mod builder {
                 phone,
                 word,
             } = self;
-            let module_api_name = module_api_name.map_err(Error::InvalidRequest)?;
+            let module_api_name = module_api_name.map_err(|e| {
+                Error::InvalidRequest(crmkit_runtime::__private::request::required(
+                    e,
+                    "module_api_name",
+                ))
+            })?;
             let approved = approved.map_err(Error::InvalidRequest)?;
             let converted = converted.map_err(Error::InvalidRequest)?;
             let criteria = criteria.map_err(Error::InvalidRequest)?;
@@ -57349,12 +57975,14 @@ pub mod builder {
             let per_page = per_page.map_err(Error::InvalidRequest)?;
             let phone = phone.map_err(Error::InvalidRequest)?;
             let word = word.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/crm/v2/{}/search",
-                client.baseurl,
-                encode_path(&module_api_name.to_string()),
+            let url = crmkit_runtime::__private::request::url(
+                &client.baseurl,
+                &[
+                    crmkit_runtime::__private::request::Piece::Lit("/crm/v2/"),
+                    crmkit_runtime::__private::request::Piece::Str(&module_api_name),
+                    crmkit_runtime::__private::request::Piece::Lit("/search"),
+                ],
             );
-            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -57363,16 +57991,15 @@ pub mod builder {
                     ::reqwest::header::ACCEPT,
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
-                .query(&progenitor_client::QueryParam::new("approved", &approved))
-                .query(&progenitor_client::QueryParam::new("converted", &converted))
-                .query(&progenitor_client::QueryParam::new("criteria", &criteria))
-                .query(&progenitor_client::QueryParam::new("email", &email))
-                .query(&progenitor_client::QueryParam::new("include", &include))
-                .query(&progenitor_client::QueryParam::new("page", &page))
-                .query(&progenitor_client::QueryParam::new("per_page", &per_page))
-                .query(&progenitor_client::QueryParam::new("phone", &phone))
-                .query(&progenitor_client::QueryParam::new("word", &word))
-                .headers(header_map)
+                .query_opt("approved", &approved)
+                .query_opt("converted", &converted)
+                .query_opt("criteria", &criteria)
+                .query_opt("email", &email)
+                .query_opt("include", &include)
+                .query_opt("page", &page)
+                .query_opt("per_page", &per_page)
+                .query_opt("phone", &phone)
+                .query_opt("word", &word)
                 .build()?;
             Ok((client, request))
         }
@@ -57386,10 +58013,18 @@ pub mod builder {
                 batch: None,
                 credits: crmkit_runtime::pipeline::credits::Credits::ONE,
             };
+            let again = self.clone();
+            let rebuild = move || again.clone().request().ok().map(|(_, request)| request);
             let (client, request) = self
                 .request()
                 .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
-            client.inner.send_json(request, &OPERATION).await
+            client
+                .inner
+                .send_json(
+                    crmkit_runtime::Outgoing::rebuild(request, &rebuild),
+                    &OPERATION,
+                )
+                .await
         }
         /// Every item of every page of this list, fetched lazily as the stream is read (the stream sets `page` itself). It owns a clone of the client: no lifetime ties it to the caller. It ends after the last page, or after the first error, which it yields.
         pub fn into_stream(self) -> crmkit_runtime::ItemStream<types::Record> {
@@ -57468,7 +58103,7 @@ pub mod builder {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
-                module_api_name: Err("module_api_name was not initialized".to_string()),
+                module_api_name: Err(String::new()),
                 body: Ok(::std::default::Default::default()),
             }
         }
@@ -57514,16 +58149,23 @@ pub mod builder {
                 module_api_name,
                 body,
             } = self;
-            let module_api_name = module_api_name.map_err(Error::InvalidRequest)?;
+            let module_api_name = module_api_name.map_err(|e| {
+                Error::InvalidRequest(crmkit_runtime::__private::request::required(
+                    e,
+                    "module_api_name",
+                ))
+            })?;
             let body = body
                 .and_then(|v| types::RecordsUpsertRequest::try_from(v).map_err(|e| e.to_string()))
                 .map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/crm/v2/{}/upsert",
-                client.baseurl,
-                encode_path(&module_api_name.to_string()),
+            let url = crmkit_runtime::__private::request::url(
+                &client.baseurl,
+                &[
+                    crmkit_runtime::__private::request::Piece::Lit("/crm/v2/"),
+                    crmkit_runtime::__private::request::Piece::Str(&module_api_name),
+                    crmkit_runtime::__private::request::Piece::Lit("/upsert"),
+                ],
             );
-            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -57533,7 +58175,6 @@ pub mod builder {
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
                 .json(&body)
-                .headers(header_map)
                 .build()?;
             Ok((client, request))
         }
@@ -57603,8 +58244,8 @@ pub mod builder {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
-                module_api_name: Err("module_api_name was not initialized".to_string()),
-                record_id: Err("record_id was not initialized".to_string()),
+                module_api_name: Err(String::new()),
+                record_id: Err(String::new()),
                 include: Ok(None),
                 if_modified_since: Ok(None),
             }
@@ -57652,6 +58293,7 @@ pub mod builder {
             (&'a super::Client, ::reqwest::Request),
             Error<types::ErrorResponse>,
         > {
+            use crmkit_runtime::__private::request::OptionalQuery as _;
             let Self {
                 client,
                 module_api_name,
@@ -57659,17 +58301,27 @@ pub mod builder {
                 include,
                 if_modified_since,
             } = self;
-            let module_api_name = module_api_name.map_err(Error::InvalidRequest)?;
-            let record_id = record_id.map_err(Error::InvalidRequest)?;
+            let module_api_name = module_api_name.map_err(|e| {
+                Error::InvalidRequest(crmkit_runtime::__private::request::required(
+                    e,
+                    "module_api_name",
+                ))
+            })?;
+            let record_id = record_id.map_err(|e| {
+                Error::InvalidRequest(crmkit_runtime::__private::request::required(e, "record_id"))
+            })?;
             let include = include.map_err(Error::InvalidRequest)?;
             let if_modified_since = if_modified_since.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/crm/v2/{}/{}",
-                client.baseurl,
-                encode_path(&module_api_name.to_string()),
-                encode_path(&record_id.to_string()),
+            let url = crmkit_runtime::__private::request::url(
+                &client.baseurl,
+                &[
+                    crmkit_runtime::__private::request::Piece::Lit("/crm/v2/"),
+                    crmkit_runtime::__private::request::Piece::Str(&module_api_name),
+                    crmkit_runtime::__private::request::Piece::Lit("/"),
+                    crmkit_runtime::__private::request::Piece::Str(&record_id),
+                ],
             );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(2usize);
+            let mut header_map = ::reqwest::header::HeaderMap::new();
             if let Some(value) = if_modified_since {
                 header_map.append("If-Modified-Since", value.to_string().try_into()?);
             }
@@ -57681,7 +58333,7 @@ pub mod builder {
                     ::reqwest::header::ACCEPT,
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
-                .query(&progenitor_client::QueryParam::new("include", &include))
+                .query_opt("include", &include)
                 .headers(header_map)
                 .build()?;
             Ok((client, request))
@@ -57696,10 +58348,18 @@ pub mod builder {
                 batch: None,
                 credits: crmkit_runtime::pipeline::credits::Credits::ONE,
             };
+            let again = self.clone();
+            let rebuild = move || again.clone().request().ok().map(|(_, request)| request);
             let (client, request) = self
                 .request()
                 .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
-            client.inner.send_json(request, &OPERATION).await
+            client
+                .inner
+                .send_json(
+                    crmkit_runtime::Outgoing::rebuild(request, &rebuild),
+                    &OPERATION,
+                )
+                .await
         }
     }
     /// Builder for [`ClientRecordsExt::update_record`]
@@ -57717,8 +58377,8 @@ pub mod builder {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
-                module_api_name: Err("module_api_name was not initialized".to_string()),
-                record_id: Err("record_id was not initialized".to_string()),
+                module_api_name: Err(String::new()),
+                record_id: Err(String::new()),
                 body: Ok(::std::default::Default::default()),
             }
         }
@@ -57774,18 +58434,27 @@ pub mod builder {
                 record_id,
                 body,
             } = self;
-            let module_api_name = module_api_name.map_err(Error::InvalidRequest)?;
-            let record_id = record_id.map_err(Error::InvalidRequest)?;
+            let module_api_name = module_api_name.map_err(|e| {
+                Error::InvalidRequest(crmkit_runtime::__private::request::required(
+                    e,
+                    "module_api_name",
+                ))
+            })?;
+            let record_id = record_id.map_err(|e| {
+                Error::InvalidRequest(crmkit_runtime::__private::request::required(e, "record_id"))
+            })?;
             let body = body
                 .and_then(|v| types::RecordWriteOneRequest::try_from(v).map_err(|e| e.to_string()))
                 .map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/crm/v2/{}/{}",
-                client.baseurl,
-                encode_path(&module_api_name.to_string()),
-                encode_path(&record_id.to_string()),
+            let url = crmkit_runtime::__private::request::url(
+                &client.baseurl,
+                &[
+                    crmkit_runtime::__private::request::Piece::Lit("/crm/v2/"),
+                    crmkit_runtime::__private::request::Piece::Str(&module_api_name),
+                    crmkit_runtime::__private::request::Piece::Lit("/"),
+                    crmkit_runtime::__private::request::Piece::Str(&record_id),
+                ],
             );
-            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -57795,7 +58464,6 @@ pub mod builder {
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
                 .json(&body)
-                .headers(header_map)
                 .build()?;
             Ok((client, request))
         }
@@ -57856,8 +58524,8 @@ pub mod builder {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
-                module_api_name: Err("module_api_name was not initialized".to_string()),
-                record_id: Err("record_id was not initialized".to_string()),
+                module_api_name: Err(String::new()),
+                record_id: Err(String::new()),
                 wf_trigger: Ok(None),
             }
         }
@@ -57895,22 +58563,32 @@ pub mod builder {
             (&'a super::Client, ::reqwest::Request),
             Error<types::ErrorResponse>,
         > {
+            use crmkit_runtime::__private::request::OptionalQuery as _;
             let Self {
                 client,
                 module_api_name,
                 record_id,
                 wf_trigger,
             } = self;
-            let module_api_name = module_api_name.map_err(Error::InvalidRequest)?;
-            let record_id = record_id.map_err(Error::InvalidRequest)?;
+            let module_api_name = module_api_name.map_err(|e| {
+                Error::InvalidRequest(crmkit_runtime::__private::request::required(
+                    e,
+                    "module_api_name",
+                ))
+            })?;
+            let record_id = record_id.map_err(|e| {
+                Error::InvalidRequest(crmkit_runtime::__private::request::required(e, "record_id"))
+            })?;
             let wf_trigger = wf_trigger.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/crm/v2/{}/{}",
-                client.baseurl,
-                encode_path(&module_api_name.to_string()),
-                encode_path(&record_id.to_string()),
+            let url = crmkit_runtime::__private::request::url(
+                &client.baseurl,
+                &[
+                    crmkit_runtime::__private::request::Piece::Lit("/crm/v2/"),
+                    crmkit_runtime::__private::request::Piece::Str(&module_api_name),
+                    crmkit_runtime::__private::request::Piece::Lit("/"),
+                    crmkit_runtime::__private::request::Piece::Str(&record_id),
+                ],
             );
-            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -57919,11 +58597,7 @@ pub mod builder {
                     ::reqwest::header::ACCEPT,
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
-                .query(&progenitor_client::QueryParam::new(
-                    "wf_trigger",
-                    &wf_trigger,
-                ))
-                .headers(header_map)
+                .query_opt("wf_trigger", &wf_trigger)
                 .build()?;
             Ok((client, request))
         }
@@ -57941,10 +58615,18 @@ pub mod builder {
                 }),
                 credits: crmkit_runtime::pipeline::credits::Credits::ONE,
             };
+            let again = self.clone();
+            let rebuild = move || again.clone().request().ok().map(|(_, request)| request);
             let (client, request) = self
                 .request()
                 .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
-            client.inner.send_batch(request, &OPERATION).await
+            client
+                .inner
+                .send_batch(
+                    crmkit_runtime::Outgoing::rebuild(request, &rebuild),
+                    &OPERATION,
+                )
+                .await
         }
         /// Like [`send`](Self::send), but a partly failed batch is not an error: the decoded answer comes with the `PartialFailure` (every failed item), if any.
         pub async fn send_partial(
@@ -57963,10 +58645,18 @@ pub mod builder {
                 }),
                 credits: crmkit_runtime::pipeline::credits::Credits::ONE,
             };
+            let again = self.clone();
+            let rebuild = move || again.clone().request().ok().map(|(_, request)| request);
             let (client, request) = self
                 .request()
                 .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
-            client.inner.send_partial(request, &OPERATION).await
+            client
+                .inner
+                .send_partial(
+                    crmkit_runtime::Outgoing::rebuild(request, &rebuild),
+                    &OPERATION,
+                )
+                .await
         }
     }
     /// Builder for [`ClientAttachmentsExt::list_attachments`]
@@ -57986,8 +58676,8 @@ pub mod builder {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
-                module_api_name: Err("module_api_name was not initialized".to_string()),
-                record_id: Err("record_id was not initialized".to_string()),
+                module_api_name: Err(String::new()),
+                record_id: Err(String::new()),
                 fields: Ok(None),
                 page: Ok(None),
                 per_page: Ok(None),
@@ -58045,6 +58735,7 @@ pub mod builder {
             (&'a super::Client, ::reqwest::Request),
             Error<types::ErrorResponse>,
         > {
+            use crmkit_runtime::__private::request::OptionalQuery as _;
             let Self {
                 client,
                 module_api_name,
@@ -58053,18 +58744,28 @@ pub mod builder {
                 page,
                 per_page,
             } = self;
-            let module_api_name = module_api_name.map_err(Error::InvalidRequest)?;
-            let record_id = record_id.map_err(Error::InvalidRequest)?;
+            let module_api_name = module_api_name.map_err(|e| {
+                Error::InvalidRequest(crmkit_runtime::__private::request::required(
+                    e,
+                    "module_api_name",
+                ))
+            })?;
+            let record_id = record_id.map_err(|e| {
+                Error::InvalidRequest(crmkit_runtime::__private::request::required(e, "record_id"))
+            })?;
             let fields = fields.map_err(Error::InvalidRequest)?;
             let page = page.map_err(Error::InvalidRequest)?;
             let per_page = per_page.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/crm/v2/{}/{}/Attachments",
-                client.baseurl,
-                encode_path(&module_api_name.to_string()),
-                encode_path(&record_id.to_string()),
+            let url = crmkit_runtime::__private::request::url(
+                &client.baseurl,
+                &[
+                    crmkit_runtime::__private::request::Piece::Lit("/crm/v2/"),
+                    crmkit_runtime::__private::request::Piece::Str(&module_api_name),
+                    crmkit_runtime::__private::request::Piece::Lit("/"),
+                    crmkit_runtime::__private::request::Piece::Str(&record_id),
+                    crmkit_runtime::__private::request::Piece::Lit("/Attachments"),
+                ],
             );
-            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -58073,10 +58774,9 @@ pub mod builder {
                     ::reqwest::header::ACCEPT,
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
-                .query(&progenitor_client::QueryParam::new("fields", &fields))
-                .query(&progenitor_client::QueryParam::new("page", &page))
-                .query(&progenitor_client::QueryParam::new("per_page", &per_page))
-                .headers(header_map)
+                .query_opt("fields", &fields)
+                .query_opt("page", &page)
+                .query_opt("per_page", &per_page)
                 .build()?;
             Ok((client, request))
         }
@@ -58090,10 +58790,18 @@ pub mod builder {
                 batch: None,
                 credits: crmkit_runtime::pipeline::credits::Credits::ONE,
             };
+            let again = self.clone();
+            let rebuild = move || again.clone().request().ok().map(|(_, request)| request);
             let (client, request) = self
                 .request()
                 .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
-            client.inner.send_json(request, &OPERATION).await
+            client
+                .inner
+                .send_json(
+                    crmkit_runtime::Outgoing::rebuild(request, &rebuild),
+                    &OPERATION,
+                )
+                .await
         }
         /// Every item of every page of this list, fetched lazily as the stream is read (the stream sets `page` itself). It owns a clone of the client: no lifetime ties it to the caller. It ends after the last page, or after the first error, which it yields.
         pub fn into_stream(self) -> crmkit_runtime::ItemStream<types::Attachment> {
@@ -58158,9 +58866,9 @@ pub mod builder {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
-                module_api_name: Err("module_api_name was not initialized".to_string()),
-                record_id: Err("record_id was not initialized".to_string()),
-                attachment_id: Err("attachment_id was not initialized".to_string()),
+                module_api_name: Err(String::new()),
+                record_id: Err(String::new()),
+                attachment_id: Err(String::new()),
             }
         }
         pub fn module_api_name<V>(mut self, value: V) -> Self
@@ -58203,19 +58911,34 @@ pub mod builder {
                 record_id,
                 attachment_id,
             } = self;
-            let module_api_name = module_api_name.map_err(Error::InvalidRequest)?;
-            let record_id = record_id.map_err(Error::InvalidRequest)?;
-            let attachment_id = attachment_id.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/crm/v2/{}/{}/Attachments/{}",
-                client.baseurl,
-                encode_path(&module_api_name.to_string()),
-                encode_path(&record_id.to_string()),
-                encode_path(&attachment_id.to_string()),
+            let module_api_name = module_api_name.map_err(|e| {
+                Error::InvalidRequest(crmkit_runtime::__private::request::required(
+                    e,
+                    "module_api_name",
+                ))
+            })?;
+            let record_id = record_id.map_err(|e| {
+                Error::InvalidRequest(crmkit_runtime::__private::request::required(e, "record_id"))
+            })?;
+            let attachment_id = attachment_id.map_err(|e| {
+                Error::InvalidRequest(crmkit_runtime::__private::request::required(
+                    e,
+                    "attachment_id",
+                ))
+            })?;
+            let url = crmkit_runtime::__private::request::url(
+                &client.baseurl,
+                &[
+                    crmkit_runtime::__private::request::Piece::Lit("/crm/v2/"),
+                    crmkit_runtime::__private::request::Piece::Str(&module_api_name),
+                    crmkit_runtime::__private::request::Piece::Lit("/"),
+                    crmkit_runtime::__private::request::Piece::Str(&record_id),
+                    crmkit_runtime::__private::request::Piece::Lit("/Attachments/"),
+                    crmkit_runtime::__private::request::Piece::Str(&attachment_id),
+                ],
             );
-            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
-            let mut request = client.client.get(url).headers(header_map).build()?;
+            let mut request = client.client.get(url).build()?;
             Ok((client, request))
         }
         /// Sends the request through crmkit's pipeline (limits, credentials, retries, classification) and returns the download, streamed.
@@ -58228,10 +58951,18 @@ pub mod builder {
                 batch: None,
                 credits: crmkit_runtime::pipeline::credits::Credits::ONE,
             };
+            let again = self.clone();
+            let rebuild = move || again.clone().request().ok().map(|(_, request)| request);
             let (client, request) = self
                 .request()
                 .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
-            client.inner.send_stream(request, &OPERATION).await
+            client
+                .inner
+                .send_stream(
+                    crmkit_runtime::Outgoing::rebuild(request, &rebuild),
+                    &OPERATION,
+                )
+                .await
         }
     }
     /// Builder for [`ClientAttachmentsExt::delete_attachment`]
@@ -58249,9 +58980,9 @@ pub mod builder {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
-                module_api_name: Err("module_api_name was not initialized".to_string()),
-                record_id: Err("record_id was not initialized".to_string()),
-                attachment_id: Err("attachment_id was not initialized".to_string()),
+                module_api_name: Err(String::new()),
+                record_id: Err(String::new()),
+                attachment_id: Err(String::new()),
             }
         }
         pub fn module_api_name<V>(mut self, value: V) -> Self
@@ -58294,17 +59025,32 @@ pub mod builder {
                 record_id,
                 attachment_id,
             } = self;
-            let module_api_name = module_api_name.map_err(Error::InvalidRequest)?;
-            let record_id = record_id.map_err(Error::InvalidRequest)?;
-            let attachment_id = attachment_id.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/crm/v2/{}/{}/Attachments/{}",
-                client.baseurl,
-                encode_path(&module_api_name.to_string()),
-                encode_path(&record_id.to_string()),
-                encode_path(&attachment_id.to_string()),
+            let module_api_name = module_api_name.map_err(|e| {
+                Error::InvalidRequest(crmkit_runtime::__private::request::required(
+                    e,
+                    "module_api_name",
+                ))
+            })?;
+            let record_id = record_id.map_err(|e| {
+                Error::InvalidRequest(crmkit_runtime::__private::request::required(e, "record_id"))
+            })?;
+            let attachment_id = attachment_id.map_err(|e| {
+                Error::InvalidRequest(crmkit_runtime::__private::request::required(
+                    e,
+                    "attachment_id",
+                ))
+            })?;
+            let url = crmkit_runtime::__private::request::url(
+                &client.baseurl,
+                &[
+                    crmkit_runtime::__private::request::Piece::Lit("/crm/v2/"),
+                    crmkit_runtime::__private::request::Piece::Str(&module_api_name),
+                    crmkit_runtime::__private::request::Piece::Lit("/"),
+                    crmkit_runtime::__private::request::Piece::Str(&record_id),
+                    crmkit_runtime::__private::request::Piece::Lit("/Attachments/"),
+                    crmkit_runtime::__private::request::Piece::Str(&attachment_id),
+                ],
             );
-            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -58313,7 +59059,6 @@ pub mod builder {
                     ::reqwest::header::ACCEPT,
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
-                .headers(header_map)
                 .build()?;
             Ok((client, request))
         }
@@ -58331,10 +59076,18 @@ pub mod builder {
                 }),
                 credits: crmkit_runtime::pipeline::credits::Credits::ONE,
             };
+            let again = self.clone();
+            let rebuild = move || again.clone().request().ok().map(|(_, request)| request);
             let (client, request) = self
                 .request()
                 .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
-            client.inner.send_batch(request, &OPERATION).await
+            client
+                .inner
+                .send_batch(
+                    crmkit_runtime::Outgoing::rebuild(request, &rebuild),
+                    &OPERATION,
+                )
+                .await
         }
         /// Like [`send`](Self::send), but a partly failed batch is not an error: the decoded answer comes with the `PartialFailure` (every failed item), if any.
         pub async fn send_partial(
@@ -58353,10 +59106,18 @@ pub mod builder {
                 }),
                 credits: crmkit_runtime::pipeline::credits::Credits::ONE,
             };
+            let again = self.clone();
+            let rebuild = move || again.clone().request().ok().map(|(_, request)| request);
             let (client, request) = self
                 .request()
                 .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
-            client.inner.send_partial(request, &OPERATION).await
+            client
+                .inner
+                .send_partial(
+                    crmkit_runtime::Outgoing::rebuild(request, &rebuild),
+                    &OPERATION,
+                )
+                .await
         }
     }
     /// Builder for [`ClientNotesExt::list_record_notes`]
@@ -58376,8 +59137,8 @@ pub mod builder {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
-                module_api_name: Err("module_api_name was not initialized".to_string()),
-                record_id: Err("record_id was not initialized".to_string()),
+                module_api_name: Err(String::new()),
+                record_id: Err(String::new()),
                 fields: Ok(None),
                 page: Ok(None),
                 per_page: Ok(None),
@@ -58435,6 +59196,7 @@ pub mod builder {
             (&'a super::Client, ::reqwest::Request),
             Error<types::ErrorResponse>,
         > {
+            use crmkit_runtime::__private::request::OptionalQuery as _;
             let Self {
                 client,
                 module_api_name,
@@ -58443,18 +59205,28 @@ pub mod builder {
                 page,
                 per_page,
             } = self;
-            let module_api_name = module_api_name.map_err(Error::InvalidRequest)?;
-            let record_id = record_id.map_err(Error::InvalidRequest)?;
+            let module_api_name = module_api_name.map_err(|e| {
+                Error::InvalidRequest(crmkit_runtime::__private::request::required(
+                    e,
+                    "module_api_name",
+                ))
+            })?;
+            let record_id = record_id.map_err(|e| {
+                Error::InvalidRequest(crmkit_runtime::__private::request::required(e, "record_id"))
+            })?;
             let fields = fields.map_err(Error::InvalidRequest)?;
             let page = page.map_err(Error::InvalidRequest)?;
             let per_page = per_page.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/crm/v2/{}/{}/Notes",
-                client.baseurl,
-                encode_path(&module_api_name.to_string()),
-                encode_path(&record_id.to_string()),
+            let url = crmkit_runtime::__private::request::url(
+                &client.baseurl,
+                &[
+                    crmkit_runtime::__private::request::Piece::Lit("/crm/v2/"),
+                    crmkit_runtime::__private::request::Piece::Str(&module_api_name),
+                    crmkit_runtime::__private::request::Piece::Lit("/"),
+                    crmkit_runtime::__private::request::Piece::Str(&record_id),
+                    crmkit_runtime::__private::request::Piece::Lit("/Notes"),
+                ],
             );
-            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -58463,10 +59235,9 @@ pub mod builder {
                     ::reqwest::header::ACCEPT,
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
-                .query(&progenitor_client::QueryParam::new("fields", &fields))
-                .query(&progenitor_client::QueryParam::new("page", &page))
-                .query(&progenitor_client::QueryParam::new("per_page", &per_page))
-                .headers(header_map)
+                .query_opt("fields", &fields)
+                .query_opt("page", &page)
+                .query_opt("per_page", &per_page)
                 .build()?;
             Ok((client, request))
         }
@@ -58480,10 +59251,18 @@ pub mod builder {
                 batch: None,
                 credits: crmkit_runtime::pipeline::credits::Credits::ONE,
             };
+            let again = self.clone();
+            let rebuild = move || again.clone().request().ok().map(|(_, request)| request);
             let (client, request) = self
                 .request()
                 .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
-            client.inner.send_json(request, &OPERATION).await
+            client
+                .inner
+                .send_json(
+                    crmkit_runtime::Outgoing::rebuild(request, &rebuild),
+                    &OPERATION,
+                )
+                .await
         }
         /// Every item of every page of this list, fetched lazily as the stream is read (the stream sets `page` itself). It owns a clone of the client: no lifetime ties it to the caller. It ends after the last page, or after the first error, which it yields.
         pub fn into_stream(self) -> crmkit_runtime::ItemStream<types::Note> {
@@ -58548,8 +59327,8 @@ pub mod builder {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
-                module_api_name: Err("module_api_name was not initialized".to_string()),
-                record_id: Err("record_id was not initialized".to_string()),
+                module_api_name: Err(String::new()),
+                record_id: Err(String::new()),
                 body: Ok(::std::default::Default::default()),
             }
         }
@@ -58604,18 +59383,28 @@ pub mod builder {
                 record_id,
                 body,
             } = self;
-            let module_api_name = module_api_name.map_err(Error::InvalidRequest)?;
-            let record_id = record_id.map_err(Error::InvalidRequest)?;
+            let module_api_name = module_api_name.map_err(|e| {
+                Error::InvalidRequest(crmkit_runtime::__private::request::required(
+                    e,
+                    "module_api_name",
+                ))
+            })?;
+            let record_id = record_id.map_err(|e| {
+                Error::InvalidRequest(crmkit_runtime::__private::request::required(e, "record_id"))
+            })?;
             let body = body
                 .and_then(|v| types::NotesCreateRequest::try_from(v).map_err(|e| e.to_string()))
                 .map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/crm/v2/{}/{}/Notes",
-                client.baseurl,
-                encode_path(&module_api_name.to_string()),
-                encode_path(&record_id.to_string()),
+            let url = crmkit_runtime::__private::request::url(
+                &client.baseurl,
+                &[
+                    crmkit_runtime::__private::request::Piece::Lit("/crm/v2/"),
+                    crmkit_runtime::__private::request::Piece::Str(&module_api_name),
+                    crmkit_runtime::__private::request::Piece::Lit("/"),
+                    crmkit_runtime::__private::request::Piece::Str(&record_id),
+                    crmkit_runtime::__private::request::Piece::Lit("/Notes"),
+                ],
             );
-            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -58625,7 +59414,6 @@ pub mod builder {
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
                 .json(&body)
-                .headers(header_map)
                 .build()?;
             Ok((client, request))
         }
@@ -58687,9 +59475,9 @@ pub mod builder {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
-                module_api_name: Err("module_api_name was not initialized".to_string()),
-                record_id: Err("record_id was not initialized".to_string()),
-                note_id: Err("note_id was not initialized".to_string()),
+                module_api_name: Err(String::new()),
+                record_id: Err(String::new()),
+                note_id: Err(String::new()),
                 body: Ok(::std::default::Default::default()),
             }
         }
@@ -58753,20 +59541,32 @@ pub mod builder {
                 note_id,
                 body,
             } = self;
-            let module_api_name = module_api_name.map_err(Error::InvalidRequest)?;
-            let record_id = record_id.map_err(Error::InvalidRequest)?;
-            let note_id = note_id.map_err(Error::InvalidRequest)?;
+            let module_api_name = module_api_name.map_err(|e| {
+                Error::InvalidRequest(crmkit_runtime::__private::request::required(
+                    e,
+                    "module_api_name",
+                ))
+            })?;
+            let record_id = record_id.map_err(|e| {
+                Error::InvalidRequest(crmkit_runtime::__private::request::required(e, "record_id"))
+            })?;
+            let note_id = note_id.map_err(|e| {
+                Error::InvalidRequest(crmkit_runtime::__private::request::required(e, "note_id"))
+            })?;
             let body = body
                 .and_then(|v| types::NoteUpdateRequest::try_from(v).map_err(|e| e.to_string()))
                 .map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/crm/v2/{}/{}/Notes/{}",
-                client.baseurl,
-                encode_path(&module_api_name.to_string()),
-                encode_path(&record_id.to_string()),
-                encode_path(&note_id.to_string()),
+            let url = crmkit_runtime::__private::request::url(
+                &client.baseurl,
+                &[
+                    crmkit_runtime::__private::request::Piece::Lit("/crm/v2/"),
+                    crmkit_runtime::__private::request::Piece::Str(&module_api_name),
+                    crmkit_runtime::__private::request::Piece::Lit("/"),
+                    crmkit_runtime::__private::request::Piece::Str(&record_id),
+                    crmkit_runtime::__private::request::Piece::Lit("/Notes/"),
+                    crmkit_runtime::__private::request::Piece::Str(&note_id),
+                ],
             );
-            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -58776,7 +59576,6 @@ pub mod builder {
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
                 .json(&body)
-                .headers(header_map)
                 .build()?;
             Ok((client, request))
         }
@@ -58837,9 +59636,9 @@ pub mod builder {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
-                module_api_name: Err("module_api_name was not initialized".to_string()),
-                record_id: Err("record_id was not initialized".to_string()),
-                note_id: Err("note_id was not initialized".to_string()),
+                module_api_name: Err(String::new()),
+                record_id: Err(String::new()),
+                note_id: Err(String::new()),
             }
         }
         pub fn module_api_name<V>(mut self, value: V) -> Self
@@ -58881,17 +59680,29 @@ pub mod builder {
                 record_id,
                 note_id,
             } = self;
-            let module_api_name = module_api_name.map_err(Error::InvalidRequest)?;
-            let record_id = record_id.map_err(Error::InvalidRequest)?;
-            let note_id = note_id.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/crm/v2/{}/{}/Notes/{}",
-                client.baseurl,
-                encode_path(&module_api_name.to_string()),
-                encode_path(&record_id.to_string()),
-                encode_path(&note_id.to_string()),
+            let module_api_name = module_api_name.map_err(|e| {
+                Error::InvalidRequest(crmkit_runtime::__private::request::required(
+                    e,
+                    "module_api_name",
+                ))
+            })?;
+            let record_id = record_id.map_err(|e| {
+                Error::InvalidRequest(crmkit_runtime::__private::request::required(e, "record_id"))
+            })?;
+            let note_id = note_id.map_err(|e| {
+                Error::InvalidRequest(crmkit_runtime::__private::request::required(e, "note_id"))
+            })?;
+            let url = crmkit_runtime::__private::request::url(
+                &client.baseurl,
+                &[
+                    crmkit_runtime::__private::request::Piece::Lit("/crm/v2/"),
+                    crmkit_runtime::__private::request::Piece::Str(&module_api_name),
+                    crmkit_runtime::__private::request::Piece::Lit("/"),
+                    crmkit_runtime::__private::request::Piece::Str(&record_id),
+                    crmkit_runtime::__private::request::Piece::Lit("/Notes/"),
+                    crmkit_runtime::__private::request::Piece::Str(&note_id),
+                ],
             );
-            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -58900,7 +59711,6 @@ pub mod builder {
                     ::reqwest::header::ACCEPT,
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
-                .headers(header_map)
                 .build()?;
             Ok((client, request))
         }
@@ -58918,10 +59728,18 @@ pub mod builder {
                 }),
                 credits: crmkit_runtime::pipeline::credits::Credits::ONE,
             };
+            let again = self.clone();
+            let rebuild = move || again.clone().request().ok().map(|(_, request)| request);
             let (client, request) = self
                 .request()
                 .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
-            client.inner.send_batch(request, &OPERATION).await
+            client
+                .inner
+                .send_batch(
+                    crmkit_runtime::Outgoing::rebuild(request, &rebuild),
+                    &OPERATION,
+                )
+                .await
         }
         /// Like [`send`](Self::send), but a partly failed batch is not an error: the decoded answer comes with the `PartialFailure` (every failed item), if any.
         pub async fn send_partial(
@@ -58940,10 +59758,18 @@ pub mod builder {
                 }),
                 credits: crmkit_runtime::pipeline::credits::Credits::ONE,
             };
+            let again = self.clone();
+            let rebuild = move || again.clone().request().ok().map(|(_, request)| request);
             let (client, request) = self
                 .request()
                 .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
-            client.inner.send_partial(request, &OPERATION).await
+            client
+                .inner
+                .send_partial(
+                    crmkit_runtime::Outgoing::rebuild(request, &rebuild),
+                    &OPERATION,
+                )
+                .await
         }
     }
     /// Builder for [`ClientTagsExt::add_tags_to_record`]
@@ -58962,10 +59788,10 @@ pub mod builder {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
-                module_api_name: Err("module_api_name was not initialized".to_string()),
-                record_id: Err("record_id was not initialized".to_string()),
+                module_api_name: Err(String::new()),
+                record_id: Err(String::new()),
                 over_write: Ok(None),
-                tag_names: Err("tag_names was not initialized".to_string()),
+                tag_names: Err(String::new()),
             }
         }
         pub fn module_api_name<V>(mut self, value: V) -> Self
@@ -59013,6 +59839,7 @@ pub mod builder {
             (&'a super::Client, ::reqwest::Request),
             Error<types::ErrorResponse>,
         > {
+            use crmkit_runtime::__private::request::OptionalQuery as _;
             let Self {
                 client,
                 module_api_name,
@@ -59020,17 +59847,29 @@ pub mod builder {
                 over_write,
                 tag_names,
             } = self;
-            let module_api_name = module_api_name.map_err(Error::InvalidRequest)?;
-            let record_id = record_id.map_err(Error::InvalidRequest)?;
+            let module_api_name = module_api_name.map_err(|e| {
+                Error::InvalidRequest(crmkit_runtime::__private::request::required(
+                    e,
+                    "module_api_name",
+                ))
+            })?;
+            let record_id = record_id.map_err(|e| {
+                Error::InvalidRequest(crmkit_runtime::__private::request::required(e, "record_id"))
+            })?;
             let over_write = over_write.map_err(Error::InvalidRequest)?;
-            let tag_names = tag_names.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/crm/v2/{}/{}/actions/add_tags",
-                client.baseurl,
-                encode_path(&module_api_name.to_string()),
-                encode_path(&record_id.to_string()),
+            let tag_names = tag_names.map_err(|e| {
+                Error::InvalidRequest(crmkit_runtime::__private::request::required(e, "tag_names"))
+            })?;
+            let url = crmkit_runtime::__private::request::url(
+                &client.baseurl,
+                &[
+                    crmkit_runtime::__private::request::Piece::Lit("/crm/v2/"),
+                    crmkit_runtime::__private::request::Piece::Str(&module_api_name),
+                    crmkit_runtime::__private::request::Piece::Lit("/"),
+                    crmkit_runtime::__private::request::Piece::Str(&record_id),
+                    crmkit_runtime::__private::request::Piece::Lit("/actions/add_tags"),
+                ],
             );
-            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -59039,12 +59878,8 @@ pub mod builder {
                     ::reqwest::header::ACCEPT,
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
-                .query(&progenitor_client::QueryParam::new(
-                    "over_write",
-                    &over_write,
-                ))
+                .query_opt("over_write", &over_write)
                 .query(&progenitor_client::QueryParam::new("tag_names", &tag_names))
-                .headers(header_map)
                 .build()?;
             Ok((client, request))
         }
@@ -59062,10 +59897,18 @@ pub mod builder {
                 }),
                 credits: crmkit_runtime::pipeline::credits::Credits::ONE,
             };
+            let again = self.clone();
+            let rebuild = move || again.clone().request().ok().map(|(_, request)| request);
             let (client, request) = self
                 .request()
                 .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
-            client.inner.send_batch(request, &OPERATION).await
+            client
+                .inner
+                .send_batch(
+                    crmkit_runtime::Outgoing::rebuild(request, &rebuild),
+                    &OPERATION,
+                )
+                .await
         }
         /// Like [`send`](Self::send), but a partly failed batch is not an error: the decoded answer comes with the `PartialFailure` (every failed item), if any.
         pub async fn send_partial(
@@ -59084,10 +59927,18 @@ pub mod builder {
                 }),
                 credits: crmkit_runtime::pipeline::credits::Credits::ONE,
             };
+            let again = self.clone();
+            let rebuild = move || again.clone().request().ok().map(|(_, request)| request);
             let (client, request) = self
                 .request()
                 .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
-            client.inner.send_partial(request, &OPERATION).await
+            client
+                .inner
+                .send_partial(
+                    crmkit_runtime::Outgoing::rebuild(request, &rebuild),
+                    &OPERATION,
+                )
+                .await
         }
     }
     /// Builder for [`ClientBlueprintExt::get_blueprint`]
@@ -59104,8 +59955,8 @@ pub mod builder {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
-                module_api_name: Err("module_api_name was not initialized".to_string()),
-                record_id: Err("record_id was not initialized".to_string()),
+                module_api_name: Err(String::new()),
+                record_id: Err(String::new()),
             }
         }
         pub fn module_api_name<V>(mut self, value: V) -> Self
@@ -59137,15 +59988,25 @@ pub mod builder {
                 module_api_name,
                 record_id,
             } = self;
-            let module_api_name = module_api_name.map_err(Error::InvalidRequest)?;
-            let record_id = record_id.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/crm/v2/{}/{}/actions/blueprint",
-                client.baseurl,
-                encode_path(&module_api_name.to_string()),
-                encode_path(&record_id.to_string()),
+            let module_api_name = module_api_name.map_err(|e| {
+                Error::InvalidRequest(crmkit_runtime::__private::request::required(
+                    e,
+                    "module_api_name",
+                ))
+            })?;
+            let record_id = record_id.map_err(|e| {
+                Error::InvalidRequest(crmkit_runtime::__private::request::required(e, "record_id"))
+            })?;
+            let url = crmkit_runtime::__private::request::url(
+                &client.baseurl,
+                &[
+                    crmkit_runtime::__private::request::Piece::Lit("/crm/v2/"),
+                    crmkit_runtime::__private::request::Piece::Str(&module_api_name),
+                    crmkit_runtime::__private::request::Piece::Lit("/"),
+                    crmkit_runtime::__private::request::Piece::Str(&record_id),
+                    crmkit_runtime::__private::request::Piece::Lit("/actions/blueprint"),
+                ],
             );
-            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -59154,7 +60015,6 @@ pub mod builder {
                     ::reqwest::header::ACCEPT,
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
-                .headers(header_map)
                 .build()?;
             Ok((client, request))
         }
@@ -59168,10 +60028,18 @@ pub mod builder {
                 batch: None,
                 credits: crmkit_runtime::pipeline::credits::Credits::ONE,
             };
+            let again = self.clone();
+            let rebuild = move || again.clone().request().ok().map(|(_, request)| request);
             let (client, request) = self
                 .request()
                 .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
-            client.inner.send_json(request, &OPERATION).await
+            client
+                .inner
+                .send_json(
+                    crmkit_runtime::Outgoing::rebuild(request, &rebuild),
+                    &OPERATION,
+                )
+                .await
         }
     }
     /// Builder for [`ClientBlueprintExt::update_blueprint`]
@@ -59189,8 +60057,8 @@ pub mod builder {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
-                module_api_name: Err("module_api_name was not initialized".to_string()),
-                record_id: Err("record_id was not initialized".to_string()),
+                module_api_name: Err(String::new()),
+                record_id: Err(String::new()),
                 body: Ok(::std::default::Default::default()),
             }
         }
@@ -59247,18 +60115,28 @@ pub mod builder {
                 record_id,
                 body,
             } = self;
-            let module_api_name = module_api_name.map_err(Error::InvalidRequest)?;
-            let record_id = record_id.map_err(Error::InvalidRequest)?;
+            let module_api_name = module_api_name.map_err(|e| {
+                Error::InvalidRequest(crmkit_runtime::__private::request::required(
+                    e,
+                    "module_api_name",
+                ))
+            })?;
+            let record_id = record_id.map_err(|e| {
+                Error::InvalidRequest(crmkit_runtime::__private::request::required(e, "record_id"))
+            })?;
             let body = body
                 .and_then(|v| types::BlueprintUpdateRequest::try_from(v).map_err(|e| e.to_string()))
                 .map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/crm/v2/{}/{}/actions/blueprint",
-                client.baseurl,
-                encode_path(&module_api_name.to_string()),
-                encode_path(&record_id.to_string()),
+            let url = crmkit_runtime::__private::request::url(
+                &client.baseurl,
+                &[
+                    crmkit_runtime::__private::request::Piece::Lit("/crm/v2/"),
+                    crmkit_runtime::__private::request::Piece::Str(&module_api_name),
+                    crmkit_runtime::__private::request::Piece::Lit("/"),
+                    crmkit_runtime::__private::request::Piece::Str(&record_id),
+                    crmkit_runtime::__private::request::Piece::Lit("/actions/blueprint"),
+                ],
             );
-            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -59268,7 +60146,6 @@ pub mod builder {
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
                 .json(&body)
-                .headers(header_map)
                 .build()?;
             Ok((client, request))
         }
@@ -59303,9 +60180,9 @@ pub mod builder {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
-                module_api_name: Err("module_api_name was not initialized".to_string()),
-                record_id: Err("record_id was not initialized".to_string()),
-                tag_names: Err("tag_names was not initialized".to_string()),
+                module_api_name: Err(String::new()),
+                record_id: Err(String::new()),
+                tag_names: Err(String::new()),
             }
         }
         pub fn module_api_name<V>(mut self, value: V) -> Self
@@ -59349,16 +60226,28 @@ pub mod builder {
                 record_id,
                 tag_names,
             } = self;
-            let module_api_name = module_api_name.map_err(Error::InvalidRequest)?;
-            let record_id = record_id.map_err(Error::InvalidRequest)?;
-            let tag_names = tag_names.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/crm/v2/{}/{}/actions/remove_tags",
-                client.baseurl,
-                encode_path(&module_api_name.to_string()),
-                encode_path(&record_id.to_string()),
+            let module_api_name = module_api_name.map_err(|e| {
+                Error::InvalidRequest(crmkit_runtime::__private::request::required(
+                    e,
+                    "module_api_name",
+                ))
+            })?;
+            let record_id = record_id.map_err(|e| {
+                Error::InvalidRequest(crmkit_runtime::__private::request::required(e, "record_id"))
+            })?;
+            let tag_names = tag_names.map_err(|e| {
+                Error::InvalidRequest(crmkit_runtime::__private::request::required(e, "tag_names"))
+            })?;
+            let url = crmkit_runtime::__private::request::url(
+                &client.baseurl,
+                &[
+                    crmkit_runtime::__private::request::Piece::Lit("/crm/v2/"),
+                    crmkit_runtime::__private::request::Piece::Str(&module_api_name),
+                    crmkit_runtime::__private::request::Piece::Lit("/"),
+                    crmkit_runtime::__private::request::Piece::Str(&record_id),
+                    crmkit_runtime::__private::request::Piece::Lit("/actions/remove_tags"),
+                ],
             );
-            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -59368,7 +60257,6 @@ pub mod builder {
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
                 .query(&progenitor_client::QueryParam::new("tag_names", &tag_names))
-                .headers(header_map)
                 .build()?;
             Ok((client, request))
         }
@@ -59386,10 +60274,18 @@ pub mod builder {
                 }),
                 credits: crmkit_runtime::pipeline::credits::Credits::ONE,
             };
+            let again = self.clone();
+            let rebuild = move || again.clone().request().ok().map(|(_, request)| request);
             let (client, request) = self
                 .request()
                 .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
-            client.inner.send_batch(request, &OPERATION).await
+            client
+                .inner
+                .send_batch(
+                    crmkit_runtime::Outgoing::rebuild(request, &rebuild),
+                    &OPERATION,
+                )
+                .await
         }
         /// Like [`send`](Self::send), but a partly failed batch is not an error: the decoded answer comes with the `PartialFailure` (every failed item), if any.
         pub async fn send_partial(
@@ -59408,10 +60304,18 @@ pub mod builder {
                 }),
                 credits: crmkit_runtime::pipeline::credits::Credits::ONE,
             };
+            let again = self.clone();
+            let rebuild = move || again.clone().request().ok().map(|(_, request)| request);
             let (client, request) = self
                 .request()
                 .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
-            client.inner.send_partial(request, &OPERATION).await
+            client
+                .inner
+                .send_partial(
+                    crmkit_runtime::Outgoing::rebuild(request, &rebuild),
+                    &OPERATION,
+                )
+                .await
         }
     }
     /// Builder for [`ClientSharingExt::get_record_sharing`]
@@ -59430,8 +60334,8 @@ pub mod builder {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
-                module_api_name: Err("module_api_name was not initialized".to_string()),
-                record_id: Err("record_id was not initialized".to_string()),
+                module_api_name: Err(String::new()),
+                record_id: Err(String::new()),
                 shared_to: Ok(None),
                 view: Ok(None),
             }
@@ -59481,6 +60385,7 @@ pub mod builder {
             (&'a super::Client, ::reqwest::Request),
             Error<types::ErrorResponse>,
         > {
+            use crmkit_runtime::__private::request::OptionalQuery as _;
             let Self {
                 client,
                 module_api_name,
@@ -59488,17 +60393,27 @@ pub mod builder {
                 shared_to,
                 view,
             } = self;
-            let module_api_name = module_api_name.map_err(Error::InvalidRequest)?;
-            let record_id = record_id.map_err(Error::InvalidRequest)?;
+            let module_api_name = module_api_name.map_err(|e| {
+                Error::InvalidRequest(crmkit_runtime::__private::request::required(
+                    e,
+                    "module_api_name",
+                ))
+            })?;
+            let record_id = record_id.map_err(|e| {
+                Error::InvalidRequest(crmkit_runtime::__private::request::required(e, "record_id"))
+            })?;
             let shared_to = shared_to.map_err(Error::InvalidRequest)?;
             let view = view.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/crm/v2/{}/{}/actions/share",
-                client.baseurl,
-                encode_path(&module_api_name.to_string()),
-                encode_path(&record_id.to_string()),
+            let url = crmkit_runtime::__private::request::url(
+                &client.baseurl,
+                &[
+                    crmkit_runtime::__private::request::Piece::Lit("/crm/v2/"),
+                    crmkit_runtime::__private::request::Piece::Str(&module_api_name),
+                    crmkit_runtime::__private::request::Piece::Lit("/"),
+                    crmkit_runtime::__private::request::Piece::Str(&record_id),
+                    crmkit_runtime::__private::request::Piece::Lit("/actions/share"),
+                ],
             );
-            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -59507,9 +60422,8 @@ pub mod builder {
                     ::reqwest::header::ACCEPT,
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
-                .query(&progenitor_client::QueryParam::new("sharedTo", &shared_to))
-                .query(&progenitor_client::QueryParam::new("view", &view))
-                .headers(header_map)
+                .query_opt("sharedTo", &shared_to)
+                .query_opt("view", &view)
                 .build()?;
             Ok((client, request))
         }
@@ -59523,10 +60437,18 @@ pub mod builder {
                 batch: None,
                 credits: crmkit_runtime::pipeline::credits::Credits::ONE,
             };
+            let again = self.clone();
+            let rebuild = move || again.clone().request().ok().map(|(_, request)| request);
             let (client, request) = self
                 .request()
                 .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
-            client.inner.send_json(request, &OPERATION).await
+            client
+                .inner
+                .send_json(
+                    crmkit_runtime::Outgoing::rebuild(request, &rebuild),
+                    &OPERATION,
+                )
+                .await
         }
     }
     /// Builder for [`ClientSharingExt::update_record_sharing`]
@@ -59544,8 +60466,8 @@ pub mod builder {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
-                module_api_name: Err("module_api_name was not initialized".to_string()),
-                record_id: Err("record_id was not initialized".to_string()),
+                module_api_name: Err(String::new()),
+                record_id: Err(String::new()),
                 body: Ok(::std::default::Default::default()),
             }
         }
@@ -59598,18 +60520,28 @@ pub mod builder {
                 record_id,
                 body,
             } = self;
-            let module_api_name = module_api_name.map_err(Error::InvalidRequest)?;
-            let record_id = record_id.map_err(Error::InvalidRequest)?;
+            let module_api_name = module_api_name.map_err(|e| {
+                Error::InvalidRequest(crmkit_runtime::__private::request::required(
+                    e,
+                    "module_api_name",
+                ))
+            })?;
+            let record_id = record_id.map_err(|e| {
+                Error::InvalidRequest(crmkit_runtime::__private::request::required(e, "record_id"))
+            })?;
             let body = body
                 .and_then(|v| types::ShareRequest::try_from(v).map_err(|e| e.to_string()))
                 .map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/crm/v2/{}/{}/actions/share",
-                client.baseurl,
-                encode_path(&module_api_name.to_string()),
-                encode_path(&record_id.to_string()),
+            let url = crmkit_runtime::__private::request::url(
+                &client.baseurl,
+                &[
+                    crmkit_runtime::__private::request::Piece::Lit("/crm/v2/"),
+                    crmkit_runtime::__private::request::Piece::Str(&module_api_name),
+                    crmkit_runtime::__private::request::Piece::Lit("/"),
+                    crmkit_runtime::__private::request::Piece::Str(&record_id),
+                    crmkit_runtime::__private::request::Piece::Lit("/actions/share"),
+                ],
             );
-            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -59619,7 +60551,6 @@ pub mod builder {
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
                 .json(&body)
-                .headers(header_map)
                 .build()?;
             Ok((client, request))
         }
@@ -59680,8 +60611,8 @@ pub mod builder {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
-                module_api_name: Err("module_api_name was not initialized".to_string()),
-                record_id: Err("record_id was not initialized".to_string()),
+                module_api_name: Err(String::new()),
+                record_id: Err(String::new()),
                 body: Ok(::std::default::Default::default()),
             }
         }
@@ -59733,18 +60664,28 @@ pub mod builder {
                 record_id,
                 body,
             } = self;
-            let module_api_name = module_api_name.map_err(Error::InvalidRequest)?;
-            let record_id = record_id.map_err(Error::InvalidRequest)?;
+            let module_api_name = module_api_name.map_err(|e| {
+                Error::InvalidRequest(crmkit_runtime::__private::request::required(
+                    e,
+                    "module_api_name",
+                ))
+            })?;
+            let record_id = record_id.map_err(|e| {
+                Error::InvalidRequest(crmkit_runtime::__private::request::required(e, "record_id"))
+            })?;
             let body = body
                 .and_then(|v| types::ShareRequest::try_from(v).map_err(|e| e.to_string()))
                 .map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/crm/v2/{}/{}/actions/share",
-                client.baseurl,
-                encode_path(&module_api_name.to_string()),
-                encode_path(&record_id.to_string()),
+            let url = crmkit_runtime::__private::request::url(
+                &client.baseurl,
+                &[
+                    crmkit_runtime::__private::request::Piece::Lit("/crm/v2/"),
+                    crmkit_runtime::__private::request::Piece::Str(&module_api_name),
+                    crmkit_runtime::__private::request::Piece::Lit("/"),
+                    crmkit_runtime::__private::request::Piece::Str(&record_id),
+                    crmkit_runtime::__private::request::Piece::Lit("/actions/share"),
+                ],
             );
-            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -59754,7 +60695,6 @@ pub mod builder {
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
                 .json(&body)
-                .headers(header_map)
                 .build()?;
             Ok((client, request))
         }
@@ -59814,8 +60754,8 @@ pub mod builder {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
-                module_api_name: Err("module_api_name was not initialized".to_string()),
-                record_id: Err("record_id was not initialized".to_string()),
+                module_api_name: Err(String::new()),
+                record_id: Err(String::new()),
             }
         }
         pub fn module_api_name<V>(mut self, value: V) -> Self
@@ -59848,15 +60788,25 @@ pub mod builder {
                 module_api_name,
                 record_id,
             } = self;
-            let module_api_name = module_api_name.map_err(Error::InvalidRequest)?;
-            let record_id = record_id.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/crm/v2/{}/{}/actions/share",
-                client.baseurl,
-                encode_path(&module_api_name.to_string()),
-                encode_path(&record_id.to_string()),
+            let module_api_name = module_api_name.map_err(|e| {
+                Error::InvalidRequest(crmkit_runtime::__private::request::required(
+                    e,
+                    "module_api_name",
+                ))
+            })?;
+            let record_id = record_id.map_err(|e| {
+                Error::InvalidRequest(crmkit_runtime::__private::request::required(e, "record_id"))
+            })?;
+            let url = crmkit_runtime::__private::request::url(
+                &client.baseurl,
+                &[
+                    crmkit_runtime::__private::request::Piece::Lit("/crm/v2/"),
+                    crmkit_runtime::__private::request::Piece::Str(&module_api_name),
+                    crmkit_runtime::__private::request::Piece::Lit("/"),
+                    crmkit_runtime::__private::request::Piece::Str(&record_id),
+                    crmkit_runtime::__private::request::Piece::Lit("/actions/share"),
+                ],
             );
-            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -59865,7 +60815,6 @@ pub mod builder {
                     ::reqwest::header::ACCEPT,
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
-                .headers(header_map)
                 .build()?;
             Ok((client, request))
         }
@@ -59879,10 +60828,18 @@ pub mod builder {
                 batch: None,
                 credits: crmkit_runtime::pipeline::credits::Credits::ONE,
             };
+            let again = self.clone();
+            let rebuild = move || again.clone().request().ok().map(|(_, request)| request);
             let (client, request) = self
                 .request()
                 .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
-            client.inner.send_json(request, &OPERATION).await
+            client
+                .inner
+                .send_json(
+                    crmkit_runtime::Outgoing::rebuild(request, &rebuild),
+                    &OPERATION,
+                )
+                .await
         }
     }
     /// Builder for [`ClientPhotosExt::download_record_photo`]
@@ -59899,8 +60856,8 @@ pub mod builder {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
-                module_api_name: Err("module_api_name was not initialized".to_string()),
-                record_id: Err("record_id was not initialized".to_string()),
+                module_api_name: Err(String::new()),
+                record_id: Err(String::new()),
             }
         }
         pub fn module_api_name<V>(mut self, value: V) -> Self
@@ -59933,17 +60890,27 @@ pub mod builder {
                 module_api_name,
                 record_id,
             } = self;
-            let module_api_name = module_api_name.map_err(Error::InvalidRequest)?;
-            let record_id = record_id.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/crm/v2/{}/{}/photo",
-                client.baseurl,
-                encode_path(&module_api_name.to_string()),
-                encode_path(&record_id.to_string()),
+            let module_api_name = module_api_name.map_err(|e| {
+                Error::InvalidRequest(crmkit_runtime::__private::request::required(
+                    e,
+                    "module_api_name",
+                ))
+            })?;
+            let record_id = record_id.map_err(|e| {
+                Error::InvalidRequest(crmkit_runtime::__private::request::required(e, "record_id"))
+            })?;
+            let url = crmkit_runtime::__private::request::url(
+                &client.baseurl,
+                &[
+                    crmkit_runtime::__private::request::Piece::Lit("/crm/v2/"),
+                    crmkit_runtime::__private::request::Piece::Str(&module_api_name),
+                    crmkit_runtime::__private::request::Piece::Lit("/"),
+                    crmkit_runtime::__private::request::Piece::Str(&record_id),
+                    crmkit_runtime::__private::request::Piece::Lit("/photo"),
+                ],
             );
-            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
-            let mut request = client.client.get(url).headers(header_map).build()?;
+            let mut request = client.client.get(url).build()?;
             Ok((client, request))
         }
         /// Sends the request through crmkit's pipeline (limits, credentials, retries, classification) and returns the download, streamed.
@@ -59956,10 +60923,18 @@ pub mod builder {
                 batch: None,
                 credits: crmkit_runtime::pipeline::credits::Credits::ONE,
             };
+            let again = self.clone();
+            let rebuild = move || again.clone().request().ok().map(|(_, request)| request);
             let (client, request) = self
                 .request()
                 .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
-            client.inner.send_stream(request, &OPERATION).await
+            client
+                .inner
+                .send_stream(
+                    crmkit_runtime::Outgoing::rebuild(request, &rebuild),
+                    &OPERATION,
+                )
+                .await
         }
     }
     /// Builder for [`ClientPhotosExt::delete_record_photo`]
@@ -59976,8 +60951,8 @@ pub mod builder {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
-                module_api_name: Err("module_api_name was not initialized".to_string()),
-                record_id: Err("record_id was not initialized".to_string()),
+                module_api_name: Err(String::new()),
+                record_id: Err(String::new()),
             }
         }
         pub fn module_api_name<V>(mut self, value: V) -> Self
@@ -60010,15 +60985,25 @@ pub mod builder {
                 module_api_name,
                 record_id,
             } = self;
-            let module_api_name = module_api_name.map_err(Error::InvalidRequest)?;
-            let record_id = record_id.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/crm/v2/{}/{}/photo",
-                client.baseurl,
-                encode_path(&module_api_name.to_string()),
-                encode_path(&record_id.to_string()),
+            let module_api_name = module_api_name.map_err(|e| {
+                Error::InvalidRequest(crmkit_runtime::__private::request::required(
+                    e,
+                    "module_api_name",
+                ))
+            })?;
+            let record_id = record_id.map_err(|e| {
+                Error::InvalidRequest(crmkit_runtime::__private::request::required(e, "record_id"))
+            })?;
+            let url = crmkit_runtime::__private::request::url(
+                &client.baseurl,
+                &[
+                    crmkit_runtime::__private::request::Piece::Lit("/crm/v2/"),
+                    crmkit_runtime::__private::request::Piece::Str(&module_api_name),
+                    crmkit_runtime::__private::request::Piece::Lit("/"),
+                    crmkit_runtime::__private::request::Piece::Str(&record_id),
+                    crmkit_runtime::__private::request::Piece::Lit("/photo"),
+                ],
             );
-            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -60027,7 +61012,6 @@ pub mod builder {
                     ::reqwest::header::ACCEPT,
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
-                .headers(header_map)
                 .build()?;
             Ok((client, request))
         }
@@ -60041,10 +61025,18 @@ pub mod builder {
                 batch: None,
                 credits: crmkit_runtime::pipeline::credits::Credits::ONE,
             };
+            let again = self.clone();
+            let rebuild = move || again.clone().request().ok().map(|(_, request)| request);
             let (client, request) = self
                 .request()
                 .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
-            client.inner.send_json(request, &OPERATION).await
+            client
+                .inner
+                .send_json(
+                    crmkit_runtime::Outgoing::rebuild(request, &rebuild),
+                    &OPERATION,
+                )
+                .await
         }
     }
     /// Builder for [`ClientRelatedRecordsExt::list_related_records`]
@@ -60065,9 +61057,9 @@ pub mod builder {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
-                module_api_name: Err("module_api_name was not initialized".to_string()),
-                record_id: Err("record_id was not initialized".to_string()),
-                related_list_api_name: Err("related_list_api_name was not initialized".to_string()),
+                module_api_name: Err(String::new()),
+                record_id: Err(String::new()),
+                related_list_api_name: Err(String::new()),
                 page: Ok(None),
                 per_page: Ok(None),
                 if_modified_since: Ok(None),
@@ -60138,6 +61130,7 @@ pub mod builder {
             (&'a super::Client, ::reqwest::Request),
             Error<types::ErrorResponse>,
         > {
+            use crmkit_runtime::__private::request::OptionalQuery as _;
             let Self {
                 client,
                 module_api_name,
@@ -60147,20 +61140,36 @@ pub mod builder {
                 per_page,
                 if_modified_since,
             } = self;
-            let module_api_name = module_api_name.map_err(Error::InvalidRequest)?;
-            let record_id = record_id.map_err(Error::InvalidRequest)?;
-            let related_list_api_name = related_list_api_name.map_err(Error::InvalidRequest)?;
+            let module_api_name = module_api_name.map_err(|e| {
+                Error::InvalidRequest(crmkit_runtime::__private::request::required(
+                    e,
+                    "module_api_name",
+                ))
+            })?;
+            let record_id = record_id.map_err(|e| {
+                Error::InvalidRequest(crmkit_runtime::__private::request::required(e, "record_id"))
+            })?;
+            let related_list_api_name = related_list_api_name.map_err(|e| {
+                Error::InvalidRequest(crmkit_runtime::__private::request::required(
+                    e,
+                    "related_list_api_name",
+                ))
+            })?;
             let page = page.map_err(Error::InvalidRequest)?;
             let per_page = per_page.map_err(Error::InvalidRequest)?;
             let if_modified_since = if_modified_since.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/crm/v2/{}/{}/{}",
-                client.baseurl,
-                encode_path(&module_api_name.to_string()),
-                encode_path(&record_id.to_string()),
-                encode_path(&related_list_api_name.to_string()),
+            let url = crmkit_runtime::__private::request::url(
+                &client.baseurl,
+                &[
+                    crmkit_runtime::__private::request::Piece::Lit("/crm/v2/"),
+                    crmkit_runtime::__private::request::Piece::Str(&module_api_name),
+                    crmkit_runtime::__private::request::Piece::Lit("/"),
+                    crmkit_runtime::__private::request::Piece::Str(&record_id),
+                    crmkit_runtime::__private::request::Piece::Lit("/"),
+                    crmkit_runtime::__private::request::Piece::Str(&related_list_api_name),
+                ],
             );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(2usize);
+            let mut header_map = ::reqwest::header::HeaderMap::new();
             if let Some(value) = if_modified_since {
                 header_map.append("If-Modified-Since", value.to_string().try_into()?);
             }
@@ -60172,8 +61181,8 @@ pub mod builder {
                     ::reqwest::header::ACCEPT,
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
-                .query(&progenitor_client::QueryParam::new("page", &page))
-                .query(&progenitor_client::QueryParam::new("per_page", &per_page))
+                .query_opt("page", &page)
+                .query_opt("per_page", &per_page)
                 .headers(header_map)
                 .build()?;
             Ok((client, request))
@@ -60188,10 +61197,18 @@ pub mod builder {
                 batch: None,
                 credits: crmkit_runtime::pipeline::credits::Credits::ONE,
             };
+            let again = self.clone();
+            let rebuild = move || again.clone().request().ok().map(|(_, request)| request);
             let (client, request) = self
                 .request()
                 .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
-            client.inner.send_json(request, &OPERATION).await
+            client
+                .inner
+                .send_json(
+                    crmkit_runtime::Outgoing::rebuild(request, &rebuild),
+                    &OPERATION,
+                )
+                .await
         }
         /// Every item of every page of this list, fetched lazily as the stream is read (the stream sets `page` itself). It owns a clone of the client: no lifetime ties it to the caller. It ends after the last page, or after the first error, which it yields.
         pub fn into_stream(self) -> crmkit_runtime::ItemStream<types::Record> {
@@ -60260,9 +61277,9 @@ pub mod builder {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
-                module_api_name: Err("module_api_name was not initialized".to_string()),
-                record_id: Err("record_id was not initialized".to_string()),
-                related_list_api_name: Err("related_list_api_name was not initialized".to_string()),
+                module_api_name: Err(String::new()),
+                record_id: Err(String::new()),
+                related_list_api_name: Err(String::new()),
                 body: Ok(::std::default::Default::default()),
             }
         }
@@ -60333,22 +61350,37 @@ pub mod builder {
                 related_list_api_name,
                 body,
             } = self;
-            let module_api_name = module_api_name.map_err(Error::InvalidRequest)?;
-            let record_id = record_id.map_err(Error::InvalidRequest)?;
-            let related_list_api_name = related_list_api_name.map_err(Error::InvalidRequest)?;
+            let module_api_name = module_api_name.map_err(|e| {
+                Error::InvalidRequest(crmkit_runtime::__private::request::required(
+                    e,
+                    "module_api_name",
+                ))
+            })?;
+            let record_id = record_id.map_err(|e| {
+                Error::InvalidRequest(crmkit_runtime::__private::request::required(e, "record_id"))
+            })?;
+            let related_list_api_name = related_list_api_name.map_err(|e| {
+                Error::InvalidRequest(crmkit_runtime::__private::request::required(
+                    e,
+                    "related_list_api_name",
+                ))
+            })?;
             let body = body
                 .and_then(|v| {
                     types::RelatedRecordsUpdateRequest::try_from(v).map_err(|e| e.to_string())
                 })
                 .map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/crm/v2/{}/{}/{}",
-                client.baseurl,
-                encode_path(&module_api_name.to_string()),
-                encode_path(&record_id.to_string()),
-                encode_path(&related_list_api_name.to_string()),
+            let url = crmkit_runtime::__private::request::url(
+                &client.baseurl,
+                &[
+                    crmkit_runtime::__private::request::Piece::Lit("/crm/v2/"),
+                    crmkit_runtime::__private::request::Piece::Str(&module_api_name),
+                    crmkit_runtime::__private::request::Piece::Lit("/"),
+                    crmkit_runtime::__private::request::Piece::Str(&record_id),
+                    crmkit_runtime::__private::request::Piece::Lit("/"),
+                    crmkit_runtime::__private::request::Piece::Str(&related_list_api_name),
+                ],
             );
-            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -60358,7 +61390,6 @@ pub mod builder {
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
                 .json(&body)
-                .headers(header_map)
                 .build()?;
             Ok((client, request))
         }
@@ -60421,10 +61452,10 @@ pub mod builder {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
-                module_api_name: Err("module_api_name was not initialized".to_string()),
-                record_id: Err("record_id was not initialized".to_string()),
-                related_list_api_name: Err("related_list_api_name was not initialized".to_string()),
-                related_record_id: Err("related_record_id was not initialized".to_string()),
+                module_api_name: Err(String::new()),
+                record_id: Err(String::new()),
+                related_list_api_name: Err(String::new()),
+                related_record_id: Err(String::new()),
                 body: Ok(::std::default::Default::default()),
             }
         }
@@ -60505,24 +61536,45 @@ pub mod builder {
                 related_record_id,
                 body,
             } = self;
-            let module_api_name = module_api_name.map_err(Error::InvalidRequest)?;
-            let record_id = record_id.map_err(Error::InvalidRequest)?;
-            let related_list_api_name = related_list_api_name.map_err(Error::InvalidRequest)?;
-            let related_record_id = related_record_id.map_err(Error::InvalidRequest)?;
+            let module_api_name = module_api_name.map_err(|e| {
+                Error::InvalidRequest(crmkit_runtime::__private::request::required(
+                    e,
+                    "module_api_name",
+                ))
+            })?;
+            let record_id = record_id.map_err(|e| {
+                Error::InvalidRequest(crmkit_runtime::__private::request::required(e, "record_id"))
+            })?;
+            let related_list_api_name = related_list_api_name.map_err(|e| {
+                Error::InvalidRequest(crmkit_runtime::__private::request::required(
+                    e,
+                    "related_list_api_name",
+                ))
+            })?;
+            let related_record_id = related_record_id.map_err(|e| {
+                Error::InvalidRequest(crmkit_runtime::__private::request::required(
+                    e,
+                    "related_record_id",
+                ))
+            })?;
             let body = body
                 .and_then(|v| {
                     types::RelatedRecordUpdateOneRequest::try_from(v).map_err(|e| e.to_string())
                 })
                 .map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/crm/v2/{}/{}/{}/{}",
-                client.baseurl,
-                encode_path(&module_api_name.to_string()),
-                encode_path(&record_id.to_string()),
-                encode_path(&related_list_api_name.to_string()),
-                encode_path(&related_record_id.to_string()),
+            let url = crmkit_runtime::__private::request::url(
+                &client.baseurl,
+                &[
+                    crmkit_runtime::__private::request::Piece::Lit("/crm/v2/"),
+                    crmkit_runtime::__private::request::Piece::Str(&module_api_name),
+                    crmkit_runtime::__private::request::Piece::Lit("/"),
+                    crmkit_runtime::__private::request::Piece::Str(&record_id),
+                    crmkit_runtime::__private::request::Piece::Lit("/"),
+                    crmkit_runtime::__private::request::Piece::Str(&related_list_api_name),
+                    crmkit_runtime::__private::request::Piece::Lit("/"),
+                    crmkit_runtime::__private::request::Piece::Str(&related_record_id),
+                ],
             );
-            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -60532,7 +61584,6 @@ pub mod builder {
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
                 .json(&body)
-                .headers(header_map)
                 .build()?;
             Ok((client, request))
         }
@@ -60594,10 +61645,10 @@ pub mod builder {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
-                module_api_name: Err("module_api_name was not initialized".to_string()),
-                record_id: Err("record_id was not initialized".to_string()),
-                related_list_api_name: Err("related_list_api_name was not initialized".to_string()),
-                related_record_id: Err("related_record_id was not initialized".to_string()),
+                module_api_name: Err(String::new()),
+                record_id: Err(String::new()),
+                related_list_api_name: Err(String::new()),
+                related_record_id: Err(String::new()),
             }
         }
         pub fn module_api_name<V>(mut self, value: V) -> Self
@@ -60653,19 +61704,40 @@ pub mod builder {
                 related_list_api_name,
                 related_record_id,
             } = self;
-            let module_api_name = module_api_name.map_err(Error::InvalidRequest)?;
-            let record_id = record_id.map_err(Error::InvalidRequest)?;
-            let related_list_api_name = related_list_api_name.map_err(Error::InvalidRequest)?;
-            let related_record_id = related_record_id.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/crm/v2/{}/{}/{}/{}",
-                client.baseurl,
-                encode_path(&module_api_name.to_string()),
-                encode_path(&record_id.to_string()),
-                encode_path(&related_list_api_name.to_string()),
-                encode_path(&related_record_id.to_string()),
+            let module_api_name = module_api_name.map_err(|e| {
+                Error::InvalidRequest(crmkit_runtime::__private::request::required(
+                    e,
+                    "module_api_name",
+                ))
+            })?;
+            let record_id = record_id.map_err(|e| {
+                Error::InvalidRequest(crmkit_runtime::__private::request::required(e, "record_id"))
+            })?;
+            let related_list_api_name = related_list_api_name.map_err(|e| {
+                Error::InvalidRequest(crmkit_runtime::__private::request::required(
+                    e,
+                    "related_list_api_name",
+                ))
+            })?;
+            let related_record_id = related_record_id.map_err(|e| {
+                Error::InvalidRequest(crmkit_runtime::__private::request::required(
+                    e,
+                    "related_record_id",
+                ))
+            })?;
+            let url = crmkit_runtime::__private::request::url(
+                &client.baseurl,
+                &[
+                    crmkit_runtime::__private::request::Piece::Lit("/crm/v2/"),
+                    crmkit_runtime::__private::request::Piece::Str(&module_api_name),
+                    crmkit_runtime::__private::request::Piece::Lit("/"),
+                    crmkit_runtime::__private::request::Piece::Str(&record_id),
+                    crmkit_runtime::__private::request::Piece::Lit("/"),
+                    crmkit_runtime::__private::request::Piece::Str(&related_list_api_name),
+                    crmkit_runtime::__private::request::Piece::Lit("/"),
+                    crmkit_runtime::__private::request::Piece::Str(&related_record_id),
+                ],
             );
-            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -60674,7 +61746,6 @@ pub mod builder {
                     ::reqwest::header::ACCEPT,
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
-                .headers(header_map)
                 .build()?;
             Ok((client, request))
         }
@@ -60692,10 +61763,18 @@ pub mod builder {
                 }),
                 credits: crmkit_runtime::pipeline::credits::Credits::ONE,
             };
+            let again = self.clone();
+            let rebuild = move || again.clone().request().ok().map(|(_, request)| request);
             let (client, request) = self
                 .request()
                 .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
-            client.inner.send_batch(request, &OPERATION).await
+            client
+                .inner
+                .send_batch(
+                    crmkit_runtime::Outgoing::rebuild(request, &rebuild),
+                    &OPERATION,
+                )
+                .await
         }
         /// Like [`send`](Self::send), but a partly failed batch is not an error: the decoded answer comes with the `PartialFailure` (every failed item), if any.
         pub async fn send_partial(
@@ -60714,10 +61793,18 @@ pub mod builder {
                 }),
                 credits: crmkit_runtime::pipeline::credits::Credits::ONE,
             };
+            let again = self.clone();
+            let rebuild = move || again.clone().request().ok().map(|(_, request)| request);
             let (client, request) = self
                 .request()
                 .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
-            client.inner.send_partial(request, &OPERATION).await
+            client
+                .inner
+                .send_partial(
+                    crmkit_runtime::Outgoing::rebuild(request, &rebuild),
+                    &OPERATION,
+                )
+                .await
         }
     }
 }

@@ -754,3 +754,100 @@ async fn a_slow_download_completes_and_a_stalled_one_times_out() {
         "{err:?}"
     );
 }
+
+/// The request of a retry and of a followed redirect: the same method, query and headers
+/// (parameters and credentials) as the first one; a redirect only changes the path.
+#[tokio::test]
+async fn a_retry_and_a_followed_redirect_send_the_same_request_again() {
+    let server = MockServer::start().await;
+    Mock::given(path("/crm/v2/Leads/1"))
+        .respond_with(ResponseTemplate::new(503))
+        .up_to_n_times(1)
+        .mount(&server)
+        .await;
+    Mock::given(path("/crm/v2/Leads/1"))
+        .respond_with(
+            ResponseTemplate::new(307)
+                .insert_header("location", "/crm/v2/Leads/2?include=private_fields"),
+        )
+        .mount(&server)
+        .await;
+    Mock::given(path("/crm/v2/Leads/2"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"data": [lead(2)]})))
+        .mount(&server)
+        .await;
+    let client = client_at(&server.uri());
+    let got = client
+        .get_record()
+        .module_api_name("Leads")
+        .record_id(1u64)
+        .include(crmkit_zoho_crm::types::GetRecordInclude::PrivateFields)
+        .if_modified_since("2026-12-01T10:00:00+09:00")
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(
+        got.data[0].id.as_ref().unwrap().to_string(),
+        "410888000000690002"
+    );
+
+    let sent = server.received_requests().await.unwrap();
+    let seen: Vec<(String, String, Option<String>)> = sent
+        .iter()
+        .map(|r| {
+            (
+                r.method.to_string(),
+                r.url.path().to_string(),
+                r.url.query().map(str::to_string),
+            )
+        })
+        .collect();
+    let query = Some("include=private_fields".to_string());
+    assert_eq!(
+        seen,
+        [
+            ("GET".into(), "/crm/v2/Leads/1".into(), query.clone()),
+            ("GET".into(), "/crm/v2/Leads/1".into(), query.clone()),
+            ("GET".into(), "/crm/v2/Leads/2".into(), query),
+        ]
+    );
+    for r in &sent {
+        for (name, value) in [
+            ("authorization", "Zoho-oauthtoken tok-123"),
+            ("accept", "application/json"),
+            ("if-modified-since", "2026-12-01T10:00:00+09:00"),
+        ] {
+            assert_eq!(
+                r.headers.get(name).and_then(|v| v.to_str().ok()),
+                Some(value),
+                "{name} of {}",
+                r.url
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_redirect_to_another_origin_is_refused_and_not_followed() {
+    let server = MockServer::start().await;
+    Mock::given(path("/crm/v2/Leads/1"))
+        .respond_with(ResponseTemplate::new(302).insert_header(
+            "location",
+            "https://elsewhere.example/crm/v2/Leads/1?token=x",
+        ))
+        .mount(&server)
+        .await;
+    let err = client_at(&server.uri())
+        .get_record()
+        .module_api_name("Leads")
+        .record_id(1u64)
+        .send()
+        .await
+        .unwrap_err();
+    let Error::Redirect(refused) = &err else {
+        panic!("{err:?}")
+    };
+    assert_eq!(refused.to, "https://elsewhere.example/crm/v2/Leads/1");
+    assert_eq!(server.received_requests().await.unwrap().len(), 1);
+}

@@ -3801,6 +3801,7 @@ pub mod builder {
             (&'a super::Client, ::reqwest::Request),
             Error<types::ErrorEnvelope>,
         > {
+            use crmkit_runtime::__private::request::OptionalQuery as _;
             let Self {
                 client,
                 from,
@@ -3810,8 +3811,10 @@ pub mod builder {
             let from = from.map_err(Error::InvalidRequest)?;
             let size = size.map_err(Error::InvalidRequest)?;
             let total_count = total_count.map_err(Error::InvalidRequest)?;
-            let url = format!("{}/contacts", client.baseurl,);
-            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            let url = crmkit_runtime::__private::request::url(
+                &client.baseurl,
+                &[crmkit_runtime::__private::request::Piece::Lit("/contacts")],
+            );
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -3820,13 +3823,9 @@ pub mod builder {
                     ::reqwest::header::ACCEPT,
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
-                .query(&progenitor_client::QueryParam::new("from", &from))
-                .query(&progenitor_client::QueryParam::new("size", &size))
-                .query(&progenitor_client::QueryParam::new(
-                    "totalCount",
-                    &total_count,
-                ))
-                .headers(header_map)
+                .query_opt("from", &from)
+                .query_opt("size", &size)
+                .query_opt("totalCount", &total_count)
                 .build()?;
             Ok((client, request))
         }
@@ -3840,10 +3839,18 @@ pub mod builder {
                 batch: None,
                 credits: crmkit_runtime::pipeline::credits::Credits::ONE,
             };
+            let again = self.clone();
+            let rebuild = move || again.clone().request().ok().map(|(_, request)| request);
             let (client, request) = self
                 .request()
                 .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
-            client.inner.send_json(request, &OPERATION).await
+            client
+                .inner
+                .send_json(
+                    crmkit_runtime::Outgoing::rebuild(request, &rebuild),
+                    &OPERATION,
+                )
+                .await
         }
         /// Every item of every page of this list, fetched lazily as the stream is read (the stream sets `from` itself). It owns a clone of the client: no lifetime ties it to the caller. It ends after the last page, or after the first error, which it yields.
         pub fn into_stream(self) -> crmkit_runtime::ItemStream<types::Contact> {
@@ -3897,7 +3904,7 @@ pub mod builder {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
-                contact: Err("contact was not initialized".to_string()),
+                contact: Err(String::new()),
             }
         }
         pub fn contact<V>(mut self, value: V) -> Self
@@ -3916,9 +3923,13 @@ pub mod builder {
             Error<types::ErrorEnvelope>,
         > {
             let Self { client, contact } = self;
-            let contact = contact.map_err(Error::InvalidRequest)?;
-            let url = format!("{}/contacts", client.baseurl,);
-            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            let contact = contact.map_err(|e| {
+                Error::InvalidRequest(crmkit_runtime::__private::request::required(e, "contact"))
+            })?;
+            let url = crmkit_runtime::__private::request::url(
+                &client.baseurl,
+                &[crmkit_runtime::__private::request::Piece::Lit("/contacts")],
+            );
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -3928,7 +3939,6 @@ pub mod builder {
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
                 .query(&progenitor_client::QueryParam::new("contact", &contact))
-                .headers(header_map)
                 .build()?;
             Ok((client, request))
         }
@@ -3942,10 +3952,18 @@ pub mod builder {
                 batch: None,
                 credits: crmkit_runtime::pipeline::credits::Credits::ONE,
             };
+            let again = self.clone();
+            let rebuild = move || again.clone().request().ok().map(|(_, request)| request);
             let (client, request) = self
                 .request()
                 .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
-            client.inner.send_json(request, &OPERATION).await
+            client
+                .inner
+                .send_json(
+                    crmkit_runtime::Outgoing::rebuild(request, &rebuild),
+                    &OPERATION,
+                )
+                .await
         }
     }
     /// Builder for [`ClientContactsExt::list_contact_statuses`]
@@ -3967,8 +3985,12 @@ pub mod builder {
             Error<types::ErrorEnvelope>,
         > {
             let Self { client } = self;
-            let url = format!("{}/contacts/contact_status", client.baseurl,);
-            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            let url = crmkit_runtime::__private::request::url(
+                &client.baseurl,
+                &[crmkit_runtime::__private::request::Piece::Lit(
+                    "/contacts/contact_status",
+                )],
+            );
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -3977,7 +3999,6 @@ pub mod builder {
                     ::reqwest::header::ACCEPT,
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
-                .headers(header_map)
                 .build()?;
             Ok((client, request))
         }
@@ -3991,10 +4012,18 @@ pub mod builder {
                 batch: None,
                 credits: crmkit_runtime::pipeline::credits::Credits::ONE,
             };
+            let again = self.clone();
+            let rebuild = move || again.clone().request().ok().map(|(_, request)| request);
             let (client, request) = self
                 .request()
                 .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
-            client.inner.send_json(request, &OPERATION).await
+            client
+                .inner
+                .send_json(
+                    crmkit_runtime::Outgoing::rebuild(request, &rebuild),
+                    &OPERATION,
+                )
+                .await
         }
     }
     /// Builder for [`ClientContactsExt::get_contact`]
@@ -4010,7 +4039,7 @@ pub mod builder {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
-                contact_id: Err("contact_id was not initialized".to_string()),
+                contact_id: Err(String::new()),
             }
         }
         pub fn contact_id<V>(mut self, value: V) -> Self
@@ -4029,13 +4058,19 @@ pub mod builder {
             Error<types::ErrorEnvelope>,
         > {
             let Self { client, contact_id } = self;
-            let contact_id = contact_id.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/contacts/{}",
-                client.baseurl,
-                encode_path(&contact_id.to_string()),
+            let contact_id = contact_id.map_err(|e| {
+                Error::InvalidRequest(crmkit_runtime::__private::request::required(
+                    e,
+                    "contact_id",
+                ))
+            })?;
+            let url = crmkit_runtime::__private::request::url(
+                &client.baseurl,
+                &[
+                    crmkit_runtime::__private::request::Piece::Lit("/contacts/"),
+                    crmkit_runtime::__private::request::Piece::Str(&contact_id),
+                ],
             );
-            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -4044,7 +4079,6 @@ pub mod builder {
                     ::reqwest::header::ACCEPT,
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
-                .headers(header_map)
                 .build()?;
             Ok((client, request))
         }
@@ -4058,10 +4092,18 @@ pub mod builder {
                 batch: None,
                 credits: crmkit_runtime::pipeline::credits::Credits::ONE,
             };
+            let again = self.clone();
+            let rebuild = move || again.clone().request().ok().map(|(_, request)| request);
             let (client, request) = self
                 .request()
                 .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
-            client.inner.send_json(request, &OPERATION).await
+            client
+                .inner
+                .send_json(
+                    crmkit_runtime::Outgoing::rebuild(request, &rebuild),
+                    &OPERATION,
+                )
+                .await
         }
     }
     /// Builder for [`ClientContactsExt::update_contact`]
@@ -4078,8 +4120,8 @@ pub mod builder {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
-                contact_id: Err("contact_id was not initialized".to_string()),
-                contact: Err("contact was not initialized".to_string()),
+                contact_id: Err(String::new()),
+                contact: Err(String::new()),
             }
         }
         pub fn contact_id<V>(mut self, value: V) -> Self
@@ -4111,14 +4153,22 @@ pub mod builder {
                 contact_id,
                 contact,
             } = self;
-            let contact_id = contact_id.map_err(Error::InvalidRequest)?;
-            let contact = contact.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/contacts/{}",
-                client.baseurl,
-                encode_path(&contact_id.to_string()),
+            let contact_id = contact_id.map_err(|e| {
+                Error::InvalidRequest(crmkit_runtime::__private::request::required(
+                    e,
+                    "contact_id",
+                ))
+            })?;
+            let contact = contact.map_err(|e| {
+                Error::InvalidRequest(crmkit_runtime::__private::request::required(e, "contact"))
+            })?;
+            let url = crmkit_runtime::__private::request::url(
+                &client.baseurl,
+                &[
+                    crmkit_runtime::__private::request::Piece::Lit("/contacts/"),
+                    crmkit_runtime::__private::request::Piece::Str(&contact_id),
+                ],
             );
-            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -4128,7 +4178,6 @@ pub mod builder {
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
                 .query(&progenitor_client::QueryParam::new("contact", &contact))
-                .headers(header_map)
                 .build()?;
             Ok((client, request))
         }
@@ -4142,10 +4191,18 @@ pub mod builder {
                 batch: None,
                 credits: crmkit_runtime::pipeline::credits::Credits::ONE,
             };
+            let again = self.clone();
+            let rebuild = move || again.clone().request().ok().map(|(_, request)| request);
             let (client, request) = self
                 .request()
                 .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
-            client.inner.send_json(request, &OPERATION).await
+            client
+                .inner
+                .send_json(
+                    crmkit_runtime::Outgoing::rebuild(request, &rebuild),
+                    &OPERATION,
+                )
+                .await
         }
     }
     /// Builder for [`ClientContactsExt::delete_contact`]
@@ -4161,7 +4218,7 @@ pub mod builder {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
-                contact_id: Err("contact_id was not initialized".to_string()),
+                contact_id: Err(String::new()),
             }
         }
         pub fn contact_id<V>(mut self, value: V) -> Self
@@ -4180,13 +4237,19 @@ pub mod builder {
             Error<types::ErrorEnvelope>,
         > {
             let Self { client, contact_id } = self;
-            let contact_id = contact_id.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/contacts/{}",
-                client.baseurl,
-                encode_path(&contact_id.to_string()),
+            let contact_id = contact_id.map_err(|e| {
+                Error::InvalidRequest(crmkit_runtime::__private::request::required(
+                    e,
+                    "contact_id",
+                ))
+            })?;
+            let url = crmkit_runtime::__private::request::url(
+                &client.baseurl,
+                &[
+                    crmkit_runtime::__private::request::Piece::Lit("/contacts/"),
+                    crmkit_runtime::__private::request::Piece::Str(&contact_id),
+                ],
             );
-            let header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -4195,7 +4258,6 @@ pub mod builder {
                     ::reqwest::header::ACCEPT,
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
-                .headers(header_map)
                 .build()?;
             Ok((client, request))
         }
@@ -4209,10 +4271,18 @@ pub mod builder {
                 batch: None,
                 credits: crmkit_runtime::pipeline::credits::Credits::ONE,
             };
+            let again = self.clone();
+            let rebuild = move || again.clone().request().ok().map(|(_, request)| request);
             let (client, request) = self
                 .request()
                 .map_err(|e| crmkit_runtime::__private::request_error(OPERATION.id, e))?;
-            client.inner.send_json(request, &OPERATION).await
+            client
+                .inner
+                .send_json(
+                    crmkit_runtime::Outgoing::rebuild(request, &rebuild),
+                    &OPERATION,
+                )
+                .await
         }
     }
 }

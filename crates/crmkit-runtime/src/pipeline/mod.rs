@@ -79,6 +79,53 @@ pub struct Batch {
     pub success: &'static str,
 }
 
+/// A request handed to the pipeline, and how to make it again for another attempt (a
+/// retry, a followed redirect).
+///
+/// From a bare [`Request`] (`request.into()`), every attempt sends a copy
+/// (`Request::try_clone`) and the original stays for the next one; a body that cannot be
+/// copied (a stream) gets one attempt. With [`rebuild`](Self::rebuild), the first attempt
+/// sends the request itself and a later one sends what `rebuild` makes: the generated
+/// builders of operations without a body rebuild from a copy of themselves, which costs
+/// less than a copy of the request on every call.
+pub struct Outgoing<'a> {
+    request: Request,
+    rebuild: Option<&'a (dyn Fn() -> Option<Request> + Send + Sync)>,
+}
+
+impl<'a> Outgoing<'a> {
+    /// `request`, made again by `rebuild` for any attempt after the first (`None`: it
+    /// cannot be made again, and the call is not repeated).
+    pub fn rebuild(
+        request: Request,
+        rebuild: &'a (dyn Fn() -> Option<Request> + Send + Sync),
+    ) -> Self {
+        Outgoing {
+            request,
+            rebuild: Some(rebuild),
+        }
+    }
+}
+
+impl From<Request> for Outgoing<'_> {
+    fn from(request: Request) -> Self {
+        Outgoing {
+            request,
+            rebuild: None,
+        }
+    }
+}
+
+impl fmt::Debug for Outgoing<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Outgoing")
+            .field("method", self.request.method())
+            .field("path", &self.request.url().path())
+            .field("rebuild", &self.rebuild.is_some())
+            .finish()
+    }
+}
+
 /// The object-safe part of a [`Profile`] the pipeline consults on every answer.
 trait Classifier: Send + Sync + 'static {
     fn classify(&self, status: StatusCode, body: &[u8]) -> Verdict;
@@ -183,7 +230,7 @@ impl Inner {
     /// Runs a call whose success body is JSON of type `T`.
     pub async fn send_json<T: DeserializeOwned>(
         &self,
-        request: Request,
+        request: impl Into<Outgoing<'_>>,
         op: &Operation,
     ) -> Result<Response<T>, Error> {
         let answer = self.execute(request, op).await?;
@@ -194,7 +241,7 @@ impl Inner {
     /// Runs a batch write: `Err(PartialFailure)` when any item failed, whatever the status.
     pub async fn send_batch<T: DeserializeOwned>(
         &self,
-        request: Request,
+        request: impl Into<Outgoing<'_>>,
         op: &Operation,
     ) -> Result<Response<T>, Error> {
         let (response, failure) = self.send_partial(request, op).await?;
@@ -208,7 +255,7 @@ impl Inner {
     /// beside it (for callers that handle per-item outcomes themselves).
     pub async fn send_partial<T: DeserializeOwned>(
         &self,
-        request: Request,
+        request: impl Into<Outgoing<'_>>,
         op: &Operation,
     ) -> Result<(Response<T>, Option<PartialFailure>), Error> {
         let answer = self.execute(request, op).await?;
@@ -224,7 +271,7 @@ impl Inner {
     /// Runs a call whose success has no body (a body sent anyway is ignored).
     pub async fn send_empty(
         &self,
-        request: Request,
+        request: impl Into<Outgoing<'_>>,
         op: &Operation,
     ) -> Result<Response<()>, Error> {
         let answer = self.execute(request, op).await?;
@@ -235,10 +282,10 @@ impl Inner {
     /// call's concurrency slot is held until the stream ends or is dropped.
     pub async fn send_stream(
         &self,
-        request: Request,
+        request: impl Into<Outgoing<'_>>,
         op: &Operation,
     ) -> Result<Response<ByteStream>, Error> {
-        match self.run(request, op, Read::Stream).await? {
+        match self.run(request.into(), op, Read::Stream).await? {
             Received::Stream(response) => Ok(response),
             Received::Whole(answer) => {
                 let stream = ByteStream::new(futures_util::stream::iter(
@@ -251,8 +298,12 @@ impl Inner {
 
     /// Runs `request` through the pipeline and answers the success read whole; for
     /// hand-written operations, which decode the body themselves.
-    pub async fn execute(&self, request: Request, op: &Operation) -> Result<Answer, Error> {
-        match self.run(request, op, Read::Whole).await? {
+    pub async fn execute(
+        &self,
+        request: impl Into<Outgoing<'_>>,
+        op: &Operation,
+    ) -> Result<Answer, Error> {
+        match self.run(request.into(), op, Read::Whole).await? {
             Received::Whole(answer) => Ok(answer),
             Received::Stream(_) => Err(Error::InvalidRequest(format!(
                 "{}: a streamed answer where a whole body was expected",
@@ -261,7 +312,13 @@ impl Inner {
         }
     }
 
-    async fn run(&self, request: Request, op: &Operation, read: Read) -> Result<Received, Error> {
+    async fn run(
+        &self,
+        outgoing: Outgoing<'_>,
+        op: &Operation,
+        read: Read,
+    ) -> Result<Received, Error> {
+        let request = &outgoing.request;
         let span = tracing::info_span!(
             "crmkit.request",
             vendor = self.vendor(),
@@ -274,7 +331,7 @@ impl Inner {
         );
         let started = tokio::time::Instant::now();
         let result = self
-            .attempts(request, op, read)
+            .attempts(outgoing, op, read)
             .instrument(span.clone())
             .await;
         span.record(
@@ -290,12 +347,13 @@ impl Inner {
     /// The orchestrator: one loop over attempts, each passing through the named parts.
     async fn attempts(
         &self,
-        request: Request,
+        outgoing: Outgoing<'_>,
         op: &Operation,
         read: Read,
     ) -> Result<Received, Error> {
         let s = &*self.shared;
         let vendor = s.vendor;
+        let Outgoing { request, rebuild } = outgoing;
         // JSON and XML answers are read whole (to classify them); a download is streamed.
         let accept = request
             .headers()
@@ -312,18 +370,27 @@ impl Inner {
             operation: op.id,
             credits: op.credits.of(&request),
         };
-        let mut original = Some(request);
+        // With a `rebuild`, the first attempt sends `request` itself; without one, a copy,
+        // the original kept for the next attempt.
+        let (mut first, mut original) = match rebuild {
+            Some(_) => (Some(request), None),
+            None => (None, Some(request)),
+        };
+        let copy = |original: &Option<Request>| match rebuild {
+            Some(rebuild) => rebuild(),
+            None => original.as_ref().and_then(Request::try_clone),
+        };
         loop {
             attempt = attempt.saturating_add(1);
             tracing::Span::current().record("attempts", attempt);
             // A body that cannot be cloned (a stream) gets exactly one attempt.
-            let mut req = match original.as_ref().and_then(Request::try_clone) {
-                Some(copy) => copy,
+            let mut req = match first.take().or_else(|| copy(&original)) {
+                Some(req) => req,
                 None => original.take().ok_or_else(|| {
                     Error::InvalidRequest(format!("{}: the request body cannot be replayed", op.id))
                 })?,
             };
-            let can_repeat = original.is_some();
+            let can_repeat = rebuild.is_some() || original.is_some();
 
             // limits, then identity: a token is applied after the wait, never before.
             let permit = s.limits.acquire(&call).await?;
@@ -344,16 +411,26 @@ impl Inner {
                 None => None,
             };
             s.endpoint.route(&mut req, identity.as_ref())?;
-            if !streams && let Some(limit) = s.request_timeout {
-                // A whole answer has a total limit; a download only the idle one.
-                *req.timeout_mut() = Some(limit);
-            }
-            if let Some(identity) = &identity {
-                identity.apply(&mut req);
-            }
+            // The timeout and the credentials; again on the copy a followed redirect sends
+            // (its URL is the redirect's, so it needs no routing).
+            let finish = |req: &mut Request| {
+                if !streams && let Some(limit) = s.request_timeout {
+                    // A whole answer has a total limit; a download only the idle one.
+                    *req.timeout_mut() = Some(limit);
+                }
+                if let Some(identity) = &identity {
+                    identity.apply(req);
+                }
+            };
+            finish(&mut req);
+            let again = || {
+                let mut copy = copy(&original)?;
+                finish(&mut copy);
+                Some(copy)
+            };
 
             // send
-            let failure = match transport::send(&s.http, req, vendor, op.id).await {
+            let failure = match transport::send(&s.http, req, again, vendor, op.id).await {
                 Err(transport::SendError::Redirect(refused)) => return Err(refused.into()),
                 Err(transport::SendError::Transport(source)) => Err(TransportError {
                     vendor,
@@ -369,8 +446,8 @@ impl Inner {
                         s.quota.success(spent);
                         return Ok(Received::Stream(stream(vendor, op, response, permit)));
                     }
-                    let headers = response.headers().clone();
-                    match transport::read_body(response, s.max_body_bytes).await {
+                    let (headers, body) = transport::read_body(response, s.max_body_bytes).await;
+                    match body {
                         Err(ReadError::TooLarge) => {
                             return Err(DecodeError::new(
                                 vendor,

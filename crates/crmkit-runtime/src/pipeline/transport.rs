@@ -14,7 +14,7 @@
 //!   retried: one attempt's hops are never multiplied by the retry policy.
 
 use bytes::{Bytes, BytesMut};
-use reqwest::header::{CONTENT_LENGTH, LOCATION};
+use reqwest::header::{CONTENT_LENGTH, HeaderMap, LOCATION};
 use reqwest::{Method, Request, Response, StatusCode};
 
 use crate::error::RedirectError;
@@ -31,22 +31,24 @@ pub(crate) enum SendError {
     Redirect(RedirectError),
 }
 
-/// Sends `request`, following the redirects the policy allows.
+/// Sends `request`, following the redirects the policy allows. `again` makes a copy of the
+/// request for the next hop (`None` when its body cannot be sent twice); it is called only
+/// when a redirect is followed, so an answer that is not a redirect costs no copy.
 pub(crate) async fn send(
     http: &reqwest::Client,
     mut request: Request,
+    mut again: impl FnMut() -> Option<Request>,
     vendor: &'static str,
     operation: &'static str,
 ) -> Result<Response, SendError> {
     for _ in 0..=MAX_HOPS {
-        let again = request.try_clone();
-        let from = request.url().clone();
         let method = request.method().clone();
         let response = http.execute(request).await.map_err(SendError::Transport)?;
         let status = response.status();
         if !matches!(status.as_u16(), 301 | 302 | 303 | 307 | 308) {
             return Ok(response);
         }
+        let from = response.url().clone();
         let refuse = |to: String, reason: &str| {
             SendError::Redirect(RedirectError {
                 vendor,
@@ -70,7 +72,7 @@ pub(crate) async fn send(
         if let Err(reason) = allowed(&from, &to, status, &method) {
             return Err(refuse(without_query(&to), reason));
         }
-        let Some(mut next) = again else {
+        let Some(mut next) = again() else {
             return Err(refuse(
                 without_query(&to),
                 "the request body cannot be sent again",
@@ -131,41 +133,61 @@ pub(crate) enum ReadError {
 }
 
 /// Reads the whole body, refusing more than `limit` bytes (checked against
-/// `Content-Length` first, then as the chunks arrive).
-pub(crate) async fn read_body(mut response: Response, limit: usize) -> Result<Bytes, ReadError> {
-    let declared = response
-        .headers()
+/// `Content-Length` first, then as the chunks arrive). The answer is taken apart, so its
+/// headers come back moved, not copied.
+pub(crate) async fn read_body(
+    response: Response,
+    limit: usize,
+) -> (HeaderMap, Result<Bytes, ReadError>) {
+    let (parts, mut body) = http::Response::<reqwest::Body>::from(response).into_parts();
+    let read = read_chunks(&mut body, &parts.headers, limit).await;
+    (parts.headers, read)
+}
+
+async fn read_chunks(
+    body: &mut reqwest::Body,
+    headers: &HeaderMap,
+    limit: usize,
+) -> Result<Bytes, ReadError> {
+    let declared = headers
         .get(CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<usize>().ok());
     if declared.is_some_and(|n| n > limit) {
         return Err(ReadError::TooLarge);
     }
-    let first = match response.chunk().await {
-        Ok(Some(chunk)) => chunk,
-        Ok(None) => return Ok(Bytes::new()),
-        Err(e) => return Err(ReadError::Broken(e)),
+    let Some(first) = chunk(body).await? else {
+        return Ok(Bytes::new());
     };
     if first.len() > limit {
         return Err(ReadError::TooLarge);
     }
     // Most answers arrive in one chunk: no copy at all.
-    let second = match response.chunk().await {
-        Ok(Some(chunk)) => chunk,
-        Ok(None) => return Ok(first),
-        Err(e) => return Err(ReadError::Broken(e)),
+    let Some(second) = chunk(body).await? else {
+        return Ok(first);
     };
     let mut buf = BytesMut::with_capacity(declared.unwrap_or(0).min(limit));
     buf.extend_from_slice(&first);
     let mut next = Some(second);
-    while let Some(chunk) = next {
-        if buf.len() + chunk.len() > limit {
+    while let Some(chunk_) = next {
+        if buf.len() + chunk_.len() > limit {
             return Err(ReadError::TooLarge);
         }
-        buf.extend_from_slice(&chunk);
-        next = response.chunk().await.map_err(ReadError::Broken)?;
+        buf.extend_from_slice(&chunk_);
+        next = chunk(body).await?;
     }
     Ok(buf.freeze())
+}
+
+/// The next data of `body` (frames of other kinds, trailers, are skipped).
+async fn chunk(body: &mut reqwest::Body) -> Result<Option<Bytes>, ReadError> {
+    use http_body_util::BodyExt as _;
+    while let Some(frame) = body.frame().await {
+        if let Ok(data) = frame.map_err(ReadError::Broken)?.into_data() {
+            return Ok(Some(data));
+        }
+    }
+    Ok(None)
 }
 
 #[cfg(test)]

@@ -216,7 +216,7 @@ impl TokenEndpoint {
                     location,
                 });
             }
-            match read_body(response, MAX_ANSWER_BYTES).await {
+            match read_body(response, MAX_ANSWER_BYTES).await.1 {
                 Ok(body) => Ok((status, body)),
                 Err(ReadError::TooLarge) => Err(AuthError::Decode {
                     url: url.clone(),
