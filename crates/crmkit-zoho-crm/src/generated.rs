@@ -40,23 +40,25 @@ pub mod types {
             Default::default()
         }
     }
-    ///`AddTagsToRecordModuleApiName`
+    /// The API name of a module, a field or a related list (`api_name` in the metadata),
+    /// e.g. `Leads`, `Last_Name`, `Campaigns`: a letter, then letters, digits and underscores.
+    /// One type for every parameter that names one, whichever operation it belongs to.
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
-    pub struct AddTagsToRecordModuleApiName(::std::string::String);
-    impl ::std::ops::Deref for AddTagsToRecordModuleApiName {
+    pub struct ApiName(::std::string::String);
+    impl ::std::ops::Deref for ApiName {
         type Target = ::std::string::String;
         fn deref(&self) -> &::std::string::String {
             &self.0
         }
     }
-    impl ::std::convert::From<AddTagsToRecordModuleApiName> for ::std::string::String {
-        fn from(value: AddTagsToRecordModuleApiName) -> Self {
+    impl ::std::convert::From<ApiName> for ::std::string::String {
+        fn from(value: ApiName) -> Self {
             value.0
         }
     }
-    impl ::std::str::FromStr for AddTagsToRecordModuleApiName {
+    impl ::std::str::FromStr for ApiName {
         type Err = self::error::ConversionError;
         fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
             if !crmkit_runtime::__private::pattern::identifier(value) {
@@ -65,13 +67,13 @@ pub mod types {
             Ok(Self(value.to_string()))
         }
     }
-    impl ::std::convert::TryFrom<&str> for AddTagsToRecordModuleApiName {
+    impl ::std::convert::TryFrom<&str> for ApiName {
         type Error = self::error::ConversionError;
         fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
             value.parse()
         }
     }
-    impl ::std::convert::TryFrom<::std::string::String> for AddTagsToRecordModuleApiName {
+    impl ::std::convert::TryFrom<::std::string::String> for ApiName {
         type Error = self::error::ConversionError;
         fn try_from(
             value: ::std::string::String,
@@ -79,58 +81,7 @@ pub mod types {
             value.parse()
         }
     }
-    impl<'de> ::serde::Deserialize<'de> for AddTagsToRecordModuleApiName {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
-    }
-    ///`AddTagsToRecordsModuleApiName`
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
-    #[serde(transparent)]
-    pub struct AddTagsToRecordsModuleApiName(::std::string::String);
-    impl ::std::ops::Deref for AddTagsToRecordsModuleApiName {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<AddTagsToRecordsModuleApiName> for ::std::string::String {
-        fn from(value: AddTagsToRecordsModuleApiName) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for AddTagsToRecordsModuleApiName {
-        type Err = self::error::ConversionError;
-        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            if !crmkit_runtime::__private::pattern::identifier(value) {
-                return Err("doesn't match pattern \"^[A-Za-z][A-Za-z0-9_]*$\"".into());
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for AddTagsToRecordsModuleApiName {
-        type Error = self::error::ConversionError;
-        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for AddTagsToRecordsModuleApiName {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for AddTagsToRecordsModuleApiName {
+    impl<'de> ::serde::Deserialize<'de> for ApiName {
         fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
         where
             D: ::serde::Deserializer<'de>,
@@ -1526,108 +1477,6 @@ pub mod types {
             Default::default()
         }
     }
-    ///`CreateRecordNotesModuleApiName`
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
-    #[serde(transparent)]
-    pub struct CreateRecordNotesModuleApiName(::std::string::String);
-    impl ::std::ops::Deref for CreateRecordNotesModuleApiName {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<CreateRecordNotesModuleApiName> for ::std::string::String {
-        fn from(value: CreateRecordNotesModuleApiName) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for CreateRecordNotesModuleApiName {
-        type Err = self::error::ConversionError;
-        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            if !crmkit_runtime::__private::pattern::identifier(value) {
-                return Err("doesn't match pattern \"^[A-Za-z][A-Za-z0-9_]*$\"".into());
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for CreateRecordNotesModuleApiName {
-        type Error = self::error::ConversionError;
-        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for CreateRecordNotesModuleApiName {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for CreateRecordNotesModuleApiName {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
-    }
-    ///`CreateTagsModule`
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
-    #[serde(transparent)]
-    pub struct CreateTagsModule(::std::string::String);
-    impl ::std::ops::Deref for CreateTagsModule {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<CreateTagsModule> for ::std::string::String {
-        fn from(value: CreateTagsModule) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for CreateTagsModule {
-        type Err = self::error::ConversionError;
-        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            if !crmkit_runtime::__private::pattern::identifier(value) {
-                return Err("doesn't match pattern \"^[A-Za-z][A-Za-z0-9_]*$\"".into());
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for CreateTagsModule {
-        type Error = self::error::ConversionError;
-        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for CreateTagsModule {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for CreateTagsModule {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
-    }
     ///A custom view of a module.
     #[derive(Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
@@ -1890,261 +1739,6 @@ pub mod types {
             Ok(Self(value.to_string()))
         }
     }
-    ///`DeleteAttachmentModuleApiName`
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
-    #[serde(transparent)]
-    pub struct DeleteAttachmentModuleApiName(::std::string::String);
-    impl ::std::ops::Deref for DeleteAttachmentModuleApiName {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<DeleteAttachmentModuleApiName> for ::std::string::String {
-        fn from(value: DeleteAttachmentModuleApiName) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for DeleteAttachmentModuleApiName {
-        type Err = self::error::ConversionError;
-        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            if !crmkit_runtime::__private::pattern::identifier(value) {
-                return Err("doesn't match pattern \"^[A-Za-z][A-Za-z0-9_]*$\"".into());
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for DeleteAttachmentModuleApiName {
-        type Error = self::error::ConversionError;
-        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for DeleteAttachmentModuleApiName {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for DeleteAttachmentModuleApiName {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
-    }
-    ///`DeleteNoteModuleApiName`
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
-    #[serde(transparent)]
-    pub struct DeleteNoteModuleApiName(::std::string::String);
-    impl ::std::ops::Deref for DeleteNoteModuleApiName {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<DeleteNoteModuleApiName> for ::std::string::String {
-        fn from(value: DeleteNoteModuleApiName) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for DeleteNoteModuleApiName {
-        type Err = self::error::ConversionError;
-        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            if !crmkit_runtime::__private::pattern::identifier(value) {
-                return Err("doesn't match pattern \"^[A-Za-z][A-Za-z0-9_]*$\"".into());
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for DeleteNoteModuleApiName {
-        type Error = self::error::ConversionError;
-        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for DeleteNoteModuleApiName {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for DeleteNoteModuleApiName {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
-    }
-    ///`DeleteRecordModuleApiName`
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
-    #[serde(transparent)]
-    pub struct DeleteRecordModuleApiName(::std::string::String);
-    impl ::std::ops::Deref for DeleteRecordModuleApiName {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<DeleteRecordModuleApiName> for ::std::string::String {
-        fn from(value: DeleteRecordModuleApiName) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for DeleteRecordModuleApiName {
-        type Err = self::error::ConversionError;
-        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            if !crmkit_runtime::__private::pattern::identifier(value) {
-                return Err("doesn't match pattern \"^[A-Za-z][A-Za-z0-9_]*$\"".into());
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for DeleteRecordModuleApiName {
-        type Error = self::error::ConversionError;
-        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for DeleteRecordModuleApiName {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for DeleteRecordModuleApiName {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
-    }
-    ///`DeleteRecordPhotoModuleApiName`
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
-    #[serde(transparent)]
-    pub struct DeleteRecordPhotoModuleApiName(::std::string::String);
-    impl ::std::ops::Deref for DeleteRecordPhotoModuleApiName {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<DeleteRecordPhotoModuleApiName> for ::std::string::String {
-        fn from(value: DeleteRecordPhotoModuleApiName) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for DeleteRecordPhotoModuleApiName {
-        type Err = self::error::ConversionError;
-        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            if !crmkit_runtime::__private::pattern::identifier(value) {
-                return Err("doesn't match pattern \"^[A-Za-z][A-Za-z0-9_]*$\"".into());
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for DeleteRecordPhotoModuleApiName {
-        type Error = self::error::ConversionError;
-        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for DeleteRecordPhotoModuleApiName {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for DeleteRecordPhotoModuleApiName {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
-    }
-    ///`DeleteRecordsModuleApiName`
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
-    #[serde(transparent)]
-    pub struct DeleteRecordsModuleApiName(::std::string::String);
-    impl ::std::ops::Deref for DeleteRecordsModuleApiName {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<DeleteRecordsModuleApiName> for ::std::string::String {
-        fn from(value: DeleteRecordsModuleApiName) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for DeleteRecordsModuleApiName {
-        type Err = self::error::ConversionError;
-        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            if !crmkit_runtime::__private::pattern::identifier(value) {
-                return Err("doesn't match pattern \"^[A-Za-z][A-Za-z0-9_]*$\"".into());
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for DeleteRecordsModuleApiName {
-        type Error = self::error::ConversionError;
-        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for DeleteRecordsModuleApiName {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for DeleteRecordsModuleApiName {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
-    }
     ///`DeleteVariableVariable`
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
@@ -2259,210 +1853,6 @@ pub mod types {
     impl DeletedRecordList {
         pub fn builder() -> builder::DeletedRecordList {
             Default::default()
-        }
-    }
-    ///`DelinkRelatedRecordModuleApiName`
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
-    #[serde(transparent)]
-    pub struct DelinkRelatedRecordModuleApiName(::std::string::String);
-    impl ::std::ops::Deref for DelinkRelatedRecordModuleApiName {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<DelinkRelatedRecordModuleApiName> for ::std::string::String {
-        fn from(value: DelinkRelatedRecordModuleApiName) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for DelinkRelatedRecordModuleApiName {
-        type Err = self::error::ConversionError;
-        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            if !crmkit_runtime::__private::pattern::identifier(value) {
-                return Err("doesn't match pattern \"^[A-Za-z][A-Za-z0-9_]*$\"".into());
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for DelinkRelatedRecordModuleApiName {
-        type Error = self::error::ConversionError;
-        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for DelinkRelatedRecordModuleApiName {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for DelinkRelatedRecordModuleApiName {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
-    }
-    ///`DelinkRelatedRecordRelatedListApiName`
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
-    #[serde(transparent)]
-    pub struct DelinkRelatedRecordRelatedListApiName(::std::string::String);
-    impl ::std::ops::Deref for DelinkRelatedRecordRelatedListApiName {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<DelinkRelatedRecordRelatedListApiName> for ::std::string::String {
-        fn from(value: DelinkRelatedRecordRelatedListApiName) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for DelinkRelatedRecordRelatedListApiName {
-        type Err = self::error::ConversionError;
-        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            if !crmkit_runtime::__private::pattern::identifier(value) {
-                return Err("doesn't match pattern \"^[A-Za-z][A-Za-z0-9_]*$\"".into());
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for DelinkRelatedRecordRelatedListApiName {
-        type Error = self::error::ConversionError;
-        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for DelinkRelatedRecordRelatedListApiName {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for DelinkRelatedRecordRelatedListApiName {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
-    }
-    ///`DownloadAttachmentModuleApiName`
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
-    #[serde(transparent)]
-    pub struct DownloadAttachmentModuleApiName(::std::string::String);
-    impl ::std::ops::Deref for DownloadAttachmentModuleApiName {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<DownloadAttachmentModuleApiName> for ::std::string::String {
-        fn from(value: DownloadAttachmentModuleApiName) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for DownloadAttachmentModuleApiName {
-        type Err = self::error::ConversionError;
-        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            if !crmkit_runtime::__private::pattern::identifier(value) {
-                return Err("doesn't match pattern \"^[A-Za-z][A-Za-z0-9_]*$\"".into());
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for DownloadAttachmentModuleApiName {
-        type Error = self::error::ConversionError;
-        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for DownloadAttachmentModuleApiName {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for DownloadAttachmentModuleApiName {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
-    }
-    ///`DownloadRecordPhotoModuleApiName`
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
-    #[serde(transparent)]
-    pub struct DownloadRecordPhotoModuleApiName(::std::string::String);
-    impl ::std::ops::Deref for DownloadRecordPhotoModuleApiName {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<DownloadRecordPhotoModuleApiName> for ::std::string::String {
-        fn from(value: DownloadRecordPhotoModuleApiName) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for DownloadRecordPhotoModuleApiName {
-        type Err = self::error::ConversionError;
-        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            if !crmkit_runtime::__private::pattern::identifier(value) {
-                return Err("doesn't match pattern \"^[A-Za-z][A-Za-z0-9_]*$\"".into());
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for DownloadRecordPhotoModuleApiName {
-        type Error = self::error::ConversionError;
-        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for DownloadRecordPhotoModuleApiName {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for DownloadRecordPhotoModuleApiName {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
         }
     }
     /// The error envelope `{code, details, message, status: "error"}`. `code` is a
@@ -2963,312 +2353,6 @@ pub mod types {
             Default::default()
         }
     }
-    ///`GetBlueprintModuleApiName`
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
-    #[serde(transparent)]
-    pub struct GetBlueprintModuleApiName(::std::string::String);
-    impl ::std::ops::Deref for GetBlueprintModuleApiName {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<GetBlueprintModuleApiName> for ::std::string::String {
-        fn from(value: GetBlueprintModuleApiName) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for GetBlueprintModuleApiName {
-        type Err = self::error::ConversionError;
-        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            if !crmkit_runtime::__private::pattern::identifier(value) {
-                return Err("doesn't match pattern \"^[A-Za-z][A-Za-z0-9_]*$\"".into());
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for GetBlueprintModuleApiName {
-        type Error = self::error::ConversionError;
-        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for GetBlueprintModuleApiName {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for GetBlueprintModuleApiName {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
-    }
-    ///`GetCustomViewModule`
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
-    #[serde(transparent)]
-    pub struct GetCustomViewModule(::std::string::String);
-    impl ::std::ops::Deref for GetCustomViewModule {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<GetCustomViewModule> for ::std::string::String {
-        fn from(value: GetCustomViewModule) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for GetCustomViewModule {
-        type Err = self::error::ConversionError;
-        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            if !crmkit_runtime::__private::pattern::identifier(value) {
-                return Err("doesn't match pattern \"^[A-Za-z][A-Za-z0-9_]*$\"".into());
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for GetCustomViewModule {
-        type Error = self::error::ConversionError;
-        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for GetCustomViewModule {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for GetCustomViewModule {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
-    }
-    ///`GetFieldModule`
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
-    #[serde(transparent)]
-    pub struct GetFieldModule(::std::string::String);
-    impl ::std::ops::Deref for GetFieldModule {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<GetFieldModule> for ::std::string::String {
-        fn from(value: GetFieldModule) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for GetFieldModule {
-        type Err = self::error::ConversionError;
-        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            if !crmkit_runtime::__private::pattern::identifier(value) {
-                return Err("doesn't match pattern \"^[A-Za-z][A-Za-z0-9_]*$\"".into());
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for GetFieldModule {
-        type Error = self::error::ConversionError;
-        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for GetFieldModule {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for GetFieldModule {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
-    }
-    ///`GetLayoutModule`
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
-    #[serde(transparent)]
-    pub struct GetLayoutModule(::std::string::String);
-    impl ::std::ops::Deref for GetLayoutModule {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<GetLayoutModule> for ::std::string::String {
-        fn from(value: GetLayoutModule) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for GetLayoutModule {
-        type Err = self::error::ConversionError;
-        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            if !crmkit_runtime::__private::pattern::identifier(value) {
-                return Err("doesn't match pattern \"^[A-Za-z][A-Za-z0-9_]*$\"".into());
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for GetLayoutModule {
-        type Error = self::error::ConversionError;
-        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for GetLayoutModule {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for GetLayoutModule {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
-    }
-    ///`GetMassUpdateStatusModuleApiName`
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
-    #[serde(transparent)]
-    pub struct GetMassUpdateStatusModuleApiName(::std::string::String);
-    impl ::std::ops::Deref for GetMassUpdateStatusModuleApiName {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<GetMassUpdateStatusModuleApiName> for ::std::string::String {
-        fn from(value: GetMassUpdateStatusModuleApiName) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for GetMassUpdateStatusModuleApiName {
-        type Err = self::error::ConversionError;
-        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            if !crmkit_runtime::__private::pattern::identifier(value) {
-                return Err("doesn't match pattern \"^[A-Za-z][A-Za-z0-9_]*$\"".into());
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for GetMassUpdateStatusModuleApiName {
-        type Error = self::error::ConversionError;
-        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for GetMassUpdateStatusModuleApiName {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for GetMassUpdateStatusModuleApiName {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
-    }
-    ///`GetModuleModuleApiName`
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
-    #[serde(transparent)]
-    pub struct GetModuleModuleApiName(::std::string::String);
-    impl ::std::ops::Deref for GetModuleModuleApiName {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<GetModuleModuleApiName> for ::std::string::String {
-        fn from(value: GetModuleModuleApiName) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for GetModuleModuleApiName {
-        type Err = self::error::ConversionError;
-        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            if !crmkit_runtime::__private::pattern::identifier(value) {
-                return Err("doesn't match pattern \"^[A-Za-z][A-Za-z0-9_]*$\"".into());
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for GetModuleModuleApiName {
-        type Error = self::error::ConversionError;
-        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for GetModuleModuleApiName {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for GetModuleModuleApiName {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
-    }
     ///`GetNotificationDetailsModule`
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
@@ -3309,68 +2393,6 @@ pub mod types {
         }
     }
     impl<'de> ::serde::Deserialize<'de> for GetNotificationDetailsModule {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
-    }
-    ///`GetRecordIfModifiedSince`
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
-    #[serde(transparent)]
-    pub struct GetRecordIfModifiedSince(::std::string::String);
-    impl ::std::ops::Deref for GetRecordIfModifiedSince {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<GetRecordIfModifiedSince> for ::std::string::String {
-        fn from(value: GetRecordIfModifiedSince) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for GetRecordIfModifiedSince {
-        type Err = self::error::ConversionError;
-        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(
-                || {
-                    ::regress::Regex::new(
-                        "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]+)?([+-][0-9]{2}:[0-9]{2}|Z)$",
-                    )
-                    .unwrap()
-                },
-            );
-            if PATTERN.find(value).is_none() {
-                return Err(
-                    "doesn't match pattern \"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]+)?([+-][0-9]{2}:[0-9]{2}|Z)$\""
-                        .into(),
-                );
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for GetRecordIfModifiedSince {
-        type Error = self::error::ConversionError;
-        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for GetRecordIfModifiedSince {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for GetRecordIfModifiedSince {
         fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
         where
             D: ::serde::Deserializer<'de>,
@@ -3430,108 +2452,6 @@ pub mod types {
             value.parse()
         }
     }
-    ///`GetRecordModuleApiName`
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
-    #[serde(transparent)]
-    pub struct GetRecordModuleApiName(::std::string::String);
-    impl ::std::ops::Deref for GetRecordModuleApiName {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<GetRecordModuleApiName> for ::std::string::String {
-        fn from(value: GetRecordModuleApiName) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for GetRecordModuleApiName {
-        type Err = self::error::ConversionError;
-        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            if !crmkit_runtime::__private::pattern::identifier(value) {
-                return Err("doesn't match pattern \"^[A-Za-z][A-Za-z0-9_]*$\"".into());
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for GetRecordModuleApiName {
-        type Error = self::error::ConversionError;
-        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for GetRecordModuleApiName {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for GetRecordModuleApiName {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
-    }
-    ///`GetRecordSharingModuleApiName`
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
-    #[serde(transparent)]
-    pub struct GetRecordSharingModuleApiName(::std::string::String);
-    impl ::std::ops::Deref for GetRecordSharingModuleApiName {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<GetRecordSharingModuleApiName> for ::std::string::String {
-        fn from(value: GetRecordSharingModuleApiName) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for GetRecordSharingModuleApiName {
-        type Err = self::error::ConversionError;
-        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            if !crmkit_runtime::__private::pattern::identifier(value) {
-                return Err("doesn't match pattern \"^[A-Za-z][A-Za-z0-9_]*$\"".into());
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for GetRecordSharingModuleApiName {
-        type Error = self::error::ConversionError;
-        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for GetRecordSharingModuleApiName {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for GetRecordSharingModuleApiName {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
-    }
     ///`GetRecordSharingView`
     #[derive(
         ::serde::Deserialize,
@@ -3582,57 +2502,6 @@ pub mod types {
             value: ::std::string::String,
         ) -> ::std::result::Result<Self, self::error::ConversionError> {
             value.parse()
-        }
-    }
-    ///`GetTagRecordsCountModule`
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
-    #[serde(transparent)]
-    pub struct GetTagRecordsCountModule(::std::string::String);
-    impl ::std::ops::Deref for GetTagRecordsCountModule {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<GetTagRecordsCountModule> for ::std::string::String {
-        fn from(value: GetTagRecordsCountModule) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for GetTagRecordsCountModule {
-        type Err = self::error::ConversionError;
-        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            if !crmkit_runtime::__private::pattern::identifier(value) {
-                return Err("doesn't match pattern \"^[A-Za-z][A-Za-z0-9_]*$\"".into());
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for GetTagRecordsCountModule {
-        type Error = self::error::ConversionError;
-        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for GetTagRecordsCountModule {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for GetTagRecordsCountModule {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
         }
     }
     ///`GetVariableGroup`
@@ -3838,57 +2707,6 @@ pub mod types {
             value: ::std::string::String,
         ) -> ::std::result::Result<Self, self::error::ConversionError> {
             value.parse()
-        }
-    }
-    ///`InsertRecordsModuleApiName`
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
-    #[serde(transparent)]
-    pub struct InsertRecordsModuleApiName(::std::string::String);
-    impl ::std::ops::Deref for InsertRecordsModuleApiName {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<InsertRecordsModuleApiName> for ::std::string::String {
-        fn from(value: InsertRecordsModuleApiName) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for InsertRecordsModuleApiName {
-        type Err = self::error::ConversionError;
-        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            if !crmkit_runtime::__private::pattern::identifier(value) {
-                return Err("doesn't match pattern \"^[A-Za-z][A-Za-z0-9_]*$\"".into());
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for InsertRecordsModuleApiName {
-        type Error = self::error::ConversionError;
-        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for InsertRecordsModuleApiName {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for InsertRecordsModuleApiName {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
         }
     }
     ///A layout of a module.
@@ -4129,221 +2947,6 @@ pub mod types {
             Self::Int32(value)
         }
     }
-    ///`ListAttachmentsModuleApiName`
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
-    #[serde(transparent)]
-    pub struct ListAttachmentsModuleApiName(::std::string::String);
-    impl ::std::ops::Deref for ListAttachmentsModuleApiName {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<ListAttachmentsModuleApiName> for ::std::string::String {
-        fn from(value: ListAttachmentsModuleApiName) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for ListAttachmentsModuleApiName {
-        type Err = self::error::ConversionError;
-        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            if !crmkit_runtime::__private::pattern::identifier(value) {
-                return Err("doesn't match pattern \"^[A-Za-z][A-Za-z0-9_]*$\"".into());
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for ListAttachmentsModuleApiName {
-        type Error = self::error::ConversionError;
-        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for ListAttachmentsModuleApiName {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for ListAttachmentsModuleApiName {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
-    }
-    ///`ListCustomViewsModule`
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
-    #[serde(transparent)]
-    pub struct ListCustomViewsModule(::std::string::String);
-    impl ::std::ops::Deref for ListCustomViewsModule {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<ListCustomViewsModule> for ::std::string::String {
-        fn from(value: ListCustomViewsModule) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for ListCustomViewsModule {
-        type Err = self::error::ConversionError;
-        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            if !crmkit_runtime::__private::pattern::identifier(value) {
-                return Err("doesn't match pattern \"^[A-Za-z][A-Za-z0-9_]*$\"".into());
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for ListCustomViewsModule {
-        type Error = self::error::ConversionError;
-        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for ListCustomViewsModule {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for ListCustomViewsModule {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
-    }
-    ///`ListDeletedRecordsIfModifiedSince`
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
-    #[serde(transparent)]
-    pub struct ListDeletedRecordsIfModifiedSince(::std::string::String);
-    impl ::std::ops::Deref for ListDeletedRecordsIfModifiedSince {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<ListDeletedRecordsIfModifiedSince> for ::std::string::String {
-        fn from(value: ListDeletedRecordsIfModifiedSince) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for ListDeletedRecordsIfModifiedSince {
-        type Err = self::error::ConversionError;
-        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(
-                || {
-                    ::regress::Regex::new(
-                        "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]+)?([+-][0-9]{2}:[0-9]{2}|Z)$",
-                    )
-                    .unwrap()
-                },
-            );
-            if PATTERN.find(value).is_none() {
-                return Err(
-                    "doesn't match pattern \"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]+)?([+-][0-9]{2}:[0-9]{2}|Z)$\""
-                        .into(),
-                );
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for ListDeletedRecordsIfModifiedSince {
-        type Error = self::error::ConversionError;
-        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for ListDeletedRecordsIfModifiedSince {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for ListDeletedRecordsIfModifiedSince {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
-    }
-    ///`ListDeletedRecordsModuleApiName`
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
-    #[serde(transparent)]
-    pub struct ListDeletedRecordsModuleApiName(::std::string::String);
-    impl ::std::ops::Deref for ListDeletedRecordsModuleApiName {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<ListDeletedRecordsModuleApiName> for ::std::string::String {
-        fn from(value: ListDeletedRecordsModuleApiName) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for ListDeletedRecordsModuleApiName {
-        type Err = self::error::ConversionError;
-        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            if !crmkit_runtime::__private::pattern::identifier(value) {
-                return Err("doesn't match pattern \"^[A-Za-z][A-Za-z0-9_]*$\"".into());
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for ListDeletedRecordsModuleApiName {
-        type Error = self::error::ConversionError;
-        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for ListDeletedRecordsModuleApiName {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for ListDeletedRecordsModuleApiName {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
-    }
     ///`ListDeletedRecordsType`
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
@@ -4404,57 +3007,6 @@ pub mod types {
                 })
         }
     }
-    ///`ListFieldsModule`
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
-    #[serde(transparent)]
-    pub struct ListFieldsModule(::std::string::String);
-    impl ::std::ops::Deref for ListFieldsModule {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<ListFieldsModule> for ::std::string::String {
-        fn from(value: ListFieldsModule) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for ListFieldsModule {
-        type Err = self::error::ConversionError;
-        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            if !crmkit_runtime::__private::pattern::identifier(value) {
-                return Err("doesn't match pattern \"^[A-Za-z][A-Za-z0-9_]*$\"".into());
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for ListFieldsModule {
-        type Error = self::error::ConversionError;
-        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for ListFieldsModule {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for ListFieldsModule {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
-    }
     ///Paging information of a list answer.
     #[derive(Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
@@ -4489,170 +3041,6 @@ pub mod types {
     impl ListInfo {
         pub fn builder() -> builder::ListInfo {
             Default::default()
-        }
-    }
-    ///`ListLayoutsModule`
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
-    #[serde(transparent)]
-    pub struct ListLayoutsModule(::std::string::String);
-    impl ::std::ops::Deref for ListLayoutsModule {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<ListLayoutsModule> for ::std::string::String {
-        fn from(value: ListLayoutsModule) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for ListLayoutsModule {
-        type Err = self::error::ConversionError;
-        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            if !crmkit_runtime::__private::pattern::identifier(value) {
-                return Err("doesn't match pattern \"^[A-Za-z][A-Za-z0-9_]*$\"".into());
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for ListLayoutsModule {
-        type Error = self::error::ConversionError;
-        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for ListLayoutsModule {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for ListLayoutsModule {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
-    }
-    ///`ListModulesIfModifiedSince`
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
-    #[serde(transparent)]
-    pub struct ListModulesIfModifiedSince(::std::string::String);
-    impl ::std::ops::Deref for ListModulesIfModifiedSince {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<ListModulesIfModifiedSince> for ::std::string::String {
-        fn from(value: ListModulesIfModifiedSince) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for ListModulesIfModifiedSince {
-        type Err = self::error::ConversionError;
-        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(
-                || {
-                    ::regress::Regex::new(
-                        "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]+)?([+-][0-9]{2}:[0-9]{2}|Z)$",
-                    )
-                    .unwrap()
-                },
-            );
-            if PATTERN.find(value).is_none() {
-                return Err(
-                    "doesn't match pattern \"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]+)?([+-][0-9]{2}:[0-9]{2}|Z)$\""
-                        .into(),
-                );
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for ListModulesIfModifiedSince {
-        type Error = self::error::ConversionError;
-        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for ListModulesIfModifiedSince {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for ListModulesIfModifiedSince {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
-    }
-    ///`ListRecordNotesModuleApiName`
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
-    #[serde(transparent)]
-    pub struct ListRecordNotesModuleApiName(::std::string::String);
-    impl ::std::ops::Deref for ListRecordNotesModuleApiName {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<ListRecordNotesModuleApiName> for ::std::string::String {
-        fn from(value: ListRecordNotesModuleApiName) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for ListRecordNotesModuleApiName {
-        type Err = self::error::ConversionError;
-        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            if !crmkit_runtime::__private::pattern::identifier(value) {
-                return Err("doesn't match pattern \"^[A-Za-z][A-Za-z0-9_]*$\"".into());
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for ListRecordNotesModuleApiName {
-        type Error = self::error::ConversionError;
-        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for ListRecordNotesModuleApiName {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for ListRecordNotesModuleApiName {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
         }
     }
     ///`ListRecordsApproved`
@@ -4767,68 +3155,6 @@ pub mod types {
             value.parse()
         }
     }
-    ///`ListRecordsIfModifiedSince`
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
-    #[serde(transparent)]
-    pub struct ListRecordsIfModifiedSince(::std::string::String);
-    impl ::std::ops::Deref for ListRecordsIfModifiedSince {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<ListRecordsIfModifiedSince> for ::std::string::String {
-        fn from(value: ListRecordsIfModifiedSince) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for ListRecordsIfModifiedSince {
-        type Err = self::error::ConversionError;
-        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(
-                || {
-                    ::regress::Regex::new(
-                        "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]+)?([+-][0-9]{2}:[0-9]{2}|Z)$",
-                    )
-                    .unwrap()
-                },
-            );
-            if PATTERN.find(value).is_none() {
-                return Err(
-                    "doesn't match pattern \"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]+)?([+-][0-9]{2}:[0-9]{2}|Z)$\""
-                        .into(),
-                );
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for ListRecordsIfModifiedSince {
-        type Error = self::error::ConversionError;
-        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for ListRecordsIfModifiedSince {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for ListRecordsIfModifiedSince {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
-    }
     ///`ListRecordsInclude`
     #[derive(
         ::serde::Deserialize,
@@ -4875,108 +3201,6 @@ pub mod types {
             value: ::std::string::String,
         ) -> ::std::result::Result<Self, self::error::ConversionError> {
             value.parse()
-        }
-    }
-    ///`ListRecordsModuleApiName`
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
-    #[serde(transparent)]
-    pub struct ListRecordsModuleApiName(::std::string::String);
-    impl ::std::ops::Deref for ListRecordsModuleApiName {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<ListRecordsModuleApiName> for ::std::string::String {
-        fn from(value: ListRecordsModuleApiName) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for ListRecordsModuleApiName {
-        type Err = self::error::ConversionError;
-        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            if !crmkit_runtime::__private::pattern::identifier(value) {
-                return Err("doesn't match pattern \"^[A-Za-z][A-Za-z0-9_]*$\"".into());
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for ListRecordsModuleApiName {
-        type Error = self::error::ConversionError;
-        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for ListRecordsModuleApiName {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for ListRecordsModuleApiName {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
-    }
-    ///`ListRecordsSortBy`
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
-    #[serde(transparent)]
-    pub struct ListRecordsSortBy(::std::string::String);
-    impl ::std::ops::Deref for ListRecordsSortBy {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<ListRecordsSortBy> for ::std::string::String {
-        fn from(value: ListRecordsSortBy) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for ListRecordsSortBy {
-        type Err = self::error::ConversionError;
-        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            if !crmkit_runtime::__private::pattern::identifier(value) {
-                return Err("doesn't match pattern \"^[A-Za-z][A-Za-z0-9_]*$\"".into());
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for ListRecordsSortBy {
-        type Error = self::error::ConversionError;
-        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for ListRecordsSortBy {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for ListRecordsSortBy {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
         }
     }
     ///`ListRecordsSortOrder`
@@ -5029,334 +3253,6 @@ pub mod types {
             value: ::std::string::String,
         ) -> ::std::result::Result<Self, self::error::ConversionError> {
             value.parse()
-        }
-    }
-    ///`ListRelatedListsModule`
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
-    #[serde(transparent)]
-    pub struct ListRelatedListsModule(::std::string::String);
-    impl ::std::ops::Deref for ListRelatedListsModule {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<ListRelatedListsModule> for ::std::string::String {
-        fn from(value: ListRelatedListsModule) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for ListRelatedListsModule {
-        type Err = self::error::ConversionError;
-        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            if !crmkit_runtime::__private::pattern::identifier(value) {
-                return Err("doesn't match pattern \"^[A-Za-z][A-Za-z0-9_]*$\"".into());
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for ListRelatedListsModule {
-        type Error = self::error::ConversionError;
-        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for ListRelatedListsModule {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for ListRelatedListsModule {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
-    }
-    ///`ListRelatedRecordsIfModifiedSince`
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
-    #[serde(transparent)]
-    pub struct ListRelatedRecordsIfModifiedSince(::std::string::String);
-    impl ::std::ops::Deref for ListRelatedRecordsIfModifiedSince {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<ListRelatedRecordsIfModifiedSince> for ::std::string::String {
-        fn from(value: ListRelatedRecordsIfModifiedSince) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for ListRelatedRecordsIfModifiedSince {
-        type Err = self::error::ConversionError;
-        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(
-                || {
-                    ::regress::Regex::new(
-                        "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]+)?([+-][0-9]{2}:[0-9]{2}|Z)$",
-                    )
-                    .unwrap()
-                },
-            );
-            if PATTERN.find(value).is_none() {
-                return Err(
-                    "doesn't match pattern \"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]+)?([+-][0-9]{2}:[0-9]{2}|Z)$\""
-                        .into(),
-                );
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for ListRelatedRecordsIfModifiedSince {
-        type Error = self::error::ConversionError;
-        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for ListRelatedRecordsIfModifiedSince {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for ListRelatedRecordsIfModifiedSince {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
-    }
-    ///`ListRelatedRecordsModuleApiName`
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
-    #[serde(transparent)]
-    pub struct ListRelatedRecordsModuleApiName(::std::string::String);
-    impl ::std::ops::Deref for ListRelatedRecordsModuleApiName {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<ListRelatedRecordsModuleApiName> for ::std::string::String {
-        fn from(value: ListRelatedRecordsModuleApiName) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for ListRelatedRecordsModuleApiName {
-        type Err = self::error::ConversionError;
-        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            if !crmkit_runtime::__private::pattern::identifier(value) {
-                return Err("doesn't match pattern \"^[A-Za-z][A-Za-z0-9_]*$\"".into());
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for ListRelatedRecordsModuleApiName {
-        type Error = self::error::ConversionError;
-        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for ListRelatedRecordsModuleApiName {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for ListRelatedRecordsModuleApiName {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
-    }
-    ///`ListRelatedRecordsRelatedListApiName`
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
-    #[serde(transparent)]
-    pub struct ListRelatedRecordsRelatedListApiName(::std::string::String);
-    impl ::std::ops::Deref for ListRelatedRecordsRelatedListApiName {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<ListRelatedRecordsRelatedListApiName> for ::std::string::String {
-        fn from(value: ListRelatedRecordsRelatedListApiName) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for ListRelatedRecordsRelatedListApiName {
-        type Err = self::error::ConversionError;
-        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            if !crmkit_runtime::__private::pattern::identifier(value) {
-                return Err("doesn't match pattern \"^[A-Za-z][A-Za-z0-9_]*$\"".into());
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for ListRelatedRecordsRelatedListApiName {
-        type Error = self::error::ConversionError;
-        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for ListRelatedRecordsRelatedListApiName {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for ListRelatedRecordsRelatedListApiName {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
-    }
-    ///`ListTagsModule`
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
-    #[serde(transparent)]
-    pub struct ListTagsModule(::std::string::String);
-    impl ::std::ops::Deref for ListTagsModule {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<ListTagsModule> for ::std::string::String {
-        fn from(value: ListTagsModule) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for ListTagsModule {
-        type Err = self::error::ConversionError;
-        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            if !crmkit_runtime::__private::pattern::identifier(value) {
-                return Err("doesn't match pattern \"^[A-Za-z][A-Za-z0-9_]*$\"".into());
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for ListTagsModule {
-        type Error = self::error::ConversionError;
-        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for ListTagsModule {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for ListTagsModule {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
-    }
-    ///`ListUsersIfModifiedSince`
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
-    #[serde(transparent)]
-    pub struct ListUsersIfModifiedSince(::std::string::String);
-    impl ::std::ops::Deref for ListUsersIfModifiedSince {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<ListUsersIfModifiedSince> for ::std::string::String {
-        fn from(value: ListUsersIfModifiedSince) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for ListUsersIfModifiedSince {
-        type Err = self::error::ConversionError;
-        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(
-                || {
-                    ::regress::Regex::new(
-                        "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]+)?([+-][0-9]{2}:[0-9]{2}|Z)$",
-                    )
-                    .unwrap()
-                },
-            );
-            if PATTERN.find(value).is_none() {
-                return Err(
-                    "doesn't match pattern \"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]+)?([+-][0-9]{2}:[0-9]{2}|Z)$\""
-                        .into(),
-                );
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for ListUsersIfModifiedSince {
-        type Error = self::error::ConversionError;
-        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for ListUsersIfModifiedSince {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for ListUsersIfModifiedSince {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
         }
     }
     ///`ListUsersType`
@@ -5473,57 +3369,6 @@ pub mod types {
         }
     }
     impl<'de> ::serde::Deserialize<'de> for ListVariablesGroup {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
-    }
-    ///`MassUpdateRecordsModuleApiName`
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
-    #[serde(transparent)]
-    pub struct MassUpdateRecordsModuleApiName(::std::string::String);
-    impl ::std::ops::Deref for MassUpdateRecordsModuleApiName {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<MassUpdateRecordsModuleApiName> for ::std::string::String {
-        fn from(value: MassUpdateRecordsModuleApiName) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for MassUpdateRecordsModuleApiName {
-        type Err = self::error::ConversionError;
-        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            if !crmkit_runtime::__private::pattern::identifier(value) {
-                return Err("doesn't match pattern \"^[A-Za-z][A-Za-z0-9_]*$\"".into());
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for MassUpdateRecordsModuleApiName {
-        type Error = self::error::ConversionError;
-        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for MassUpdateRecordsModuleApiName {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for MassUpdateRecordsModuleApiName {
         fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
         where
             D: ::serde::Deserializer<'de>,
@@ -5806,6 +3651,69 @@ pub mod types {
     impl MassUpdateTerritory {
         pub fn builder() -> builder::MassUpdateTerritory {
             Default::default()
+        }
+    }
+    /// The moment of an `If-Modified-Since` header: ISO 8601 with an offset or `Z`, e.g.
+    /// `2019-07-25T15:26:49+05:30`.
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[serde(transparent)]
+    pub struct ModifiedSince(::std::string::String);
+    impl ::std::ops::Deref for ModifiedSince {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<ModifiedSince> for ::std::string::String {
+        fn from(value: ModifiedSince) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for ModifiedSince {
+        type Err = self::error::ConversionError;
+        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(
+                || {
+                    ::regress::Regex::new(
+                        "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]+)?([+-][0-9]{2}:[0-9]{2}|Z)$",
+                    )
+                    .unwrap()
+                },
+            );
+            if PATTERN.find(value).is_none() {
+                return Err(
+                    "doesn't match pattern \"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]+)?([+-][0-9]{2}:[0-9]{2}|Z)$\""
+                        .into(),
+                );
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for ModifiedSince {
+        type Error = self::error::ConversionError;
+        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for ModifiedSince {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ModifiedSince {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
         }
     }
     /// A module and, when fetched alone, its related lists, layouts, fields and properties.
@@ -8607,108 +6515,6 @@ pub mod types {
             Default::default()
         }
     }
-    ///`RemoveTagsFromRecordModuleApiName`
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
-    #[serde(transparent)]
-    pub struct RemoveTagsFromRecordModuleApiName(::std::string::String);
-    impl ::std::ops::Deref for RemoveTagsFromRecordModuleApiName {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<RemoveTagsFromRecordModuleApiName> for ::std::string::String {
-        fn from(value: RemoveTagsFromRecordModuleApiName) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for RemoveTagsFromRecordModuleApiName {
-        type Err = self::error::ConversionError;
-        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            if !crmkit_runtime::__private::pattern::identifier(value) {
-                return Err("doesn't match pattern \"^[A-Za-z][A-Za-z0-9_]*$\"".into());
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for RemoveTagsFromRecordModuleApiName {
-        type Error = self::error::ConversionError;
-        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for RemoveTagsFromRecordModuleApiName {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for RemoveTagsFromRecordModuleApiName {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
-    }
-    ///`RemoveTagsFromRecordsModuleApiName`
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
-    #[serde(transparent)]
-    pub struct RemoveTagsFromRecordsModuleApiName(::std::string::String);
-    impl ::std::ops::Deref for RemoveTagsFromRecordsModuleApiName {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<RemoveTagsFromRecordsModuleApiName> for ::std::string::String {
-        fn from(value: RemoveTagsFromRecordsModuleApiName) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for RemoveTagsFromRecordsModuleApiName {
-        type Err = self::error::ConversionError;
-        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            if !crmkit_runtime::__private::pattern::identifier(value) {
-                return Err("doesn't match pattern \"^[A-Za-z][A-Za-z0-9_]*$\"".into());
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for RemoveTagsFromRecordsModuleApiName {
-        type Error = self::error::ConversionError;
-        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for RemoveTagsFromRecordsModuleApiName {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for RemoveTagsFromRecordsModuleApiName {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
-    }
     ///The values of `ResultStatus` this client knows. Outcome of one write (or of an error envelope), `success` or `error`.
     #[derive(
         ::serde::Deserialize,
@@ -8810,57 +6616,6 @@ pub mod types {
     impl ReviewProcessInner {
         pub fn builder() -> builder::ReviewProcessInner {
             Default::default()
-        }
-    }
-    ///`RevokeRecordSharingModuleApiName`
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
-    #[serde(transparent)]
-    pub struct RevokeRecordSharingModuleApiName(::std::string::String);
-    impl ::std::ops::Deref for RevokeRecordSharingModuleApiName {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<RevokeRecordSharingModuleApiName> for ::std::string::String {
-        fn from(value: RevokeRecordSharingModuleApiName) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for RevokeRecordSharingModuleApiName {
-        type Err = self::error::ConversionError;
-        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            if !crmkit_runtime::__private::pattern::identifier(value) {
-                return Err("doesn't match pattern \"^[A-Za-z][A-Za-z0-9_]*$\"".into());
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for RevokeRecordSharingModuleApiName {
-        type Error = self::error::ConversionError;
-        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for RevokeRecordSharingModuleApiName {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for RevokeRecordSharingModuleApiName {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
         }
     }
     ///A role ("职位" in the Chinese edition).
@@ -9196,57 +6951,6 @@ pub mod types {
             value.parse()
         }
     }
-    ///`SearchRecordsModuleApiName`
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
-    #[serde(transparent)]
-    pub struct SearchRecordsModuleApiName(::std::string::String);
-    impl ::std::ops::Deref for SearchRecordsModuleApiName {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<SearchRecordsModuleApiName> for ::std::string::String {
-        fn from(value: SearchRecordsModuleApiName) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for SearchRecordsModuleApiName {
-        type Err = self::error::ConversionError;
-        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            if !crmkit_runtime::__private::pattern::identifier(value) {
-                return Err("doesn't match pattern \"^[A-Za-z][A-Za-z0-9_]*$\"".into());
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for SearchRecordsModuleApiName {
-        type Error = self::error::ConversionError;
-        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for SearchRecordsModuleApiName {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for SearchRecordsModuleApiName {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
-    }
     ///`SearchRecordsPhone`
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
@@ -9432,57 +7136,6 @@ pub mod types {
             value: ::std::string::String,
         ) -> ::std::result::Result<Self, self::error::ConversionError> {
             value.parse()
-        }
-    }
-    ///`ShareRecordModuleApiName`
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
-    #[serde(transparent)]
-    pub struct ShareRecordModuleApiName(::std::string::String);
-    impl ::std::ops::Deref for ShareRecordModuleApiName {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<ShareRecordModuleApiName> for ::std::string::String {
-        fn from(value: ShareRecordModuleApiName) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for ShareRecordModuleApiName {
-        type Err = self::error::ConversionError;
-        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            if !crmkit_runtime::__private::pattern::identifier(value) {
-                return Err("doesn't match pattern \"^[A-Za-z][A-Za-z0-9_]*$\"".into());
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for ShareRecordModuleApiName {
-        type Error = self::error::ConversionError;
-        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for ShareRecordModuleApiName {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for ShareRecordModuleApiName {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
         }
     }
     /// Body of `share_record` and `update_record_sharing`: 1 to 10 users (the v2 reference's
@@ -10187,567 +7840,6 @@ pub mod types {
             value.parse()
         }
     }
-    ///`UpdateBlueprintModuleApiName`
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
-    #[serde(transparent)]
-    pub struct UpdateBlueprintModuleApiName(::std::string::String);
-    impl ::std::ops::Deref for UpdateBlueprintModuleApiName {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<UpdateBlueprintModuleApiName> for ::std::string::String {
-        fn from(value: UpdateBlueprintModuleApiName) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for UpdateBlueprintModuleApiName {
-        type Err = self::error::ConversionError;
-        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            if !crmkit_runtime::__private::pattern::identifier(value) {
-                return Err("doesn't match pattern \"^[A-Za-z][A-Za-z0-9_]*$\"".into());
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for UpdateBlueprintModuleApiName {
-        type Error = self::error::ConversionError;
-        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for UpdateBlueprintModuleApiName {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for UpdateBlueprintModuleApiName {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
-    }
-    ///`UpdateNoteModuleApiName`
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
-    #[serde(transparent)]
-    pub struct UpdateNoteModuleApiName(::std::string::String);
-    impl ::std::ops::Deref for UpdateNoteModuleApiName {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<UpdateNoteModuleApiName> for ::std::string::String {
-        fn from(value: UpdateNoteModuleApiName) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for UpdateNoteModuleApiName {
-        type Err = self::error::ConversionError;
-        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            if !crmkit_runtime::__private::pattern::identifier(value) {
-                return Err("doesn't match pattern \"^[A-Za-z][A-Za-z0-9_]*$\"".into());
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for UpdateNoteModuleApiName {
-        type Error = self::error::ConversionError;
-        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for UpdateNoteModuleApiName {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for UpdateNoteModuleApiName {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
-    }
-    ///`UpdateRecordModuleApiName`
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
-    #[serde(transparent)]
-    pub struct UpdateRecordModuleApiName(::std::string::String);
-    impl ::std::ops::Deref for UpdateRecordModuleApiName {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<UpdateRecordModuleApiName> for ::std::string::String {
-        fn from(value: UpdateRecordModuleApiName) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for UpdateRecordModuleApiName {
-        type Err = self::error::ConversionError;
-        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            if !crmkit_runtime::__private::pattern::identifier(value) {
-                return Err("doesn't match pattern \"^[A-Za-z][A-Za-z0-9_]*$\"".into());
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for UpdateRecordModuleApiName {
-        type Error = self::error::ConversionError;
-        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for UpdateRecordModuleApiName {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for UpdateRecordModuleApiName {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
-    }
-    ///`UpdateRecordSharingModuleApiName`
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
-    #[serde(transparent)]
-    pub struct UpdateRecordSharingModuleApiName(::std::string::String);
-    impl ::std::ops::Deref for UpdateRecordSharingModuleApiName {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<UpdateRecordSharingModuleApiName> for ::std::string::String {
-        fn from(value: UpdateRecordSharingModuleApiName) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for UpdateRecordSharingModuleApiName {
-        type Err = self::error::ConversionError;
-        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            if !crmkit_runtime::__private::pattern::identifier(value) {
-                return Err("doesn't match pattern \"^[A-Za-z][A-Za-z0-9_]*$\"".into());
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for UpdateRecordSharingModuleApiName {
-        type Error = self::error::ConversionError;
-        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for UpdateRecordSharingModuleApiName {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for UpdateRecordSharingModuleApiName {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
-    }
-    ///`UpdateRecordsModuleApiName`
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
-    #[serde(transparent)]
-    pub struct UpdateRecordsModuleApiName(::std::string::String);
-    impl ::std::ops::Deref for UpdateRecordsModuleApiName {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<UpdateRecordsModuleApiName> for ::std::string::String {
-        fn from(value: UpdateRecordsModuleApiName) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for UpdateRecordsModuleApiName {
-        type Err = self::error::ConversionError;
-        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            if !crmkit_runtime::__private::pattern::identifier(value) {
-                return Err("doesn't match pattern \"^[A-Za-z][A-Za-z0-9_]*$\"".into());
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for UpdateRecordsModuleApiName {
-        type Error = self::error::ConversionError;
-        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for UpdateRecordsModuleApiName {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for UpdateRecordsModuleApiName {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
-    }
-    ///`UpdateRelatedRecordModuleApiName`
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
-    #[serde(transparent)]
-    pub struct UpdateRelatedRecordModuleApiName(::std::string::String);
-    impl ::std::ops::Deref for UpdateRelatedRecordModuleApiName {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<UpdateRelatedRecordModuleApiName> for ::std::string::String {
-        fn from(value: UpdateRelatedRecordModuleApiName) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for UpdateRelatedRecordModuleApiName {
-        type Err = self::error::ConversionError;
-        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            if !crmkit_runtime::__private::pattern::identifier(value) {
-                return Err("doesn't match pattern \"^[A-Za-z][A-Za-z0-9_]*$\"".into());
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for UpdateRelatedRecordModuleApiName {
-        type Error = self::error::ConversionError;
-        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for UpdateRelatedRecordModuleApiName {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for UpdateRelatedRecordModuleApiName {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
-    }
-    ///`UpdateRelatedRecordRelatedListApiName`
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
-    #[serde(transparent)]
-    pub struct UpdateRelatedRecordRelatedListApiName(::std::string::String);
-    impl ::std::ops::Deref for UpdateRelatedRecordRelatedListApiName {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<UpdateRelatedRecordRelatedListApiName> for ::std::string::String {
-        fn from(value: UpdateRelatedRecordRelatedListApiName) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for UpdateRelatedRecordRelatedListApiName {
-        type Err = self::error::ConversionError;
-        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            if !crmkit_runtime::__private::pattern::identifier(value) {
-                return Err("doesn't match pattern \"^[A-Za-z][A-Za-z0-9_]*$\"".into());
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for UpdateRelatedRecordRelatedListApiName {
-        type Error = self::error::ConversionError;
-        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for UpdateRelatedRecordRelatedListApiName {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for UpdateRelatedRecordRelatedListApiName {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
-    }
-    ///`UpdateRelatedRecordsModuleApiName`
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
-    #[serde(transparent)]
-    pub struct UpdateRelatedRecordsModuleApiName(::std::string::String);
-    impl ::std::ops::Deref for UpdateRelatedRecordsModuleApiName {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<UpdateRelatedRecordsModuleApiName> for ::std::string::String {
-        fn from(value: UpdateRelatedRecordsModuleApiName) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for UpdateRelatedRecordsModuleApiName {
-        type Err = self::error::ConversionError;
-        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            if !crmkit_runtime::__private::pattern::identifier(value) {
-                return Err("doesn't match pattern \"^[A-Za-z][A-Za-z0-9_]*$\"".into());
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for UpdateRelatedRecordsModuleApiName {
-        type Error = self::error::ConversionError;
-        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for UpdateRelatedRecordsModuleApiName {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for UpdateRelatedRecordsModuleApiName {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
-    }
-    ///`UpdateRelatedRecordsRelatedListApiName`
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
-    #[serde(transparent)]
-    pub struct UpdateRelatedRecordsRelatedListApiName(::std::string::String);
-    impl ::std::ops::Deref for UpdateRelatedRecordsRelatedListApiName {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<UpdateRelatedRecordsRelatedListApiName> for ::std::string::String {
-        fn from(value: UpdateRelatedRecordsRelatedListApiName) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for UpdateRelatedRecordsRelatedListApiName {
-        type Err = self::error::ConversionError;
-        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            if !crmkit_runtime::__private::pattern::identifier(value) {
-                return Err("doesn't match pattern \"^[A-Za-z][A-Za-z0-9_]*$\"".into());
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for UpdateRelatedRecordsRelatedListApiName {
-        type Error = self::error::ConversionError;
-        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for UpdateRelatedRecordsRelatedListApiName {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for UpdateRelatedRecordsRelatedListApiName {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
-    }
-    ///`UpdateTagModule`
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
-    #[serde(transparent)]
-    pub struct UpdateTagModule(::std::string::String);
-    impl ::std::ops::Deref for UpdateTagModule {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<UpdateTagModule> for ::std::string::String {
-        fn from(value: UpdateTagModule) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for UpdateTagModule {
-        type Err = self::error::ConversionError;
-        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            if !crmkit_runtime::__private::pattern::identifier(value) {
-                return Err("doesn't match pattern \"^[A-Za-z][A-Za-z0-9_]*$\"".into());
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for UpdateTagModule {
-        type Error = self::error::ConversionError;
-        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for UpdateTagModule {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for UpdateTagModule {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
-    }
-    ///`UpdateTagsModule`
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
-    #[serde(transparent)]
-    pub struct UpdateTagsModule(::std::string::String);
-    impl ::std::ops::Deref for UpdateTagsModule {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<UpdateTagsModule> for ::std::string::String {
-        fn from(value: UpdateTagsModule) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for UpdateTagsModule {
-        type Err = self::error::ConversionError;
-        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            if !crmkit_runtime::__private::pattern::identifier(value) {
-                return Err("doesn't match pattern \"^[A-Za-z][A-Za-z0-9_]*$\"".into());
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for UpdateTagsModule {
-        type Error = self::error::ConversionError;
-        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for UpdateTagsModule {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for UpdateTagsModule {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
-    }
     ///`UpdateVariableVariable`
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
@@ -10849,57 +7941,6 @@ pub mod types {
             value: ::std::string::String,
         ) -> ::std::result::Result<Self, self::error::ConversionError> {
             value.parse()
-        }
-    }
-    ///`UpsertRecordsModuleApiName`
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
-    #[serde(transparent)]
-    pub struct UpsertRecordsModuleApiName(::std::string::String);
-    impl ::std::ops::Deref for UpsertRecordsModuleApiName {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<UpsertRecordsModuleApiName> for ::std::string::String {
-        fn from(value: UpsertRecordsModuleApiName) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for UpsertRecordsModuleApiName {
-        type Err = self::error::ConversionError;
-        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            if !crmkit_runtime::__private::pattern::identifier(value) {
-                return Err("doesn't match pattern \"^[A-Za-z][A-Za-z0-9_]*$\"".into());
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for UpsertRecordsModuleApiName {
-        type Error = self::error::ConversionError;
-        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for UpsertRecordsModuleApiName {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for UpsertRecordsModuleApiName {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
         }
     }
     /// A CRM user. Most personal fields may be `null`. `status` is `active`, `disabled`,
@@ -52831,7 +49872,7 @@ pub mod builder {
     #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
     pub struct ListCustomViews<'a> {
         client: &'a super::Client,
-        module: Result<types::ListCustomViewsModule, String>,
+        module: Result<types::ApiName, String>,
     }
     impl<'a> ListCustomViews<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -52842,11 +49883,11 @@ pub mod builder {
         }
         pub fn module<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::ListCustomViewsModule>,
+            V: std::convert::TryInto<types::ApiName>,
         {
             self.module = value
                 .try_into()
-                .map_err(|_| "conversion to `ListCustomViewsModule` for module failed".to_string());
+                .map_err(|_| "conversion to `ApiName` for module failed".to_string());
             self
         }
         fn request(
@@ -52909,7 +49950,7 @@ pub mod builder {
     pub struct GetCustomView<'a> {
         client: &'a super::Client,
         custom_view_id: Result<types::ZohoId, String>,
-        module: Result<types::GetCustomViewModule, String>,
+        module: Result<types::ApiName, String>,
     }
     impl<'a> GetCustomView<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -52930,11 +49971,11 @@ pub mod builder {
         }
         pub fn module<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::GetCustomViewModule>,
+            V: std::convert::TryInto<types::ApiName>,
         {
             self.module = value
                 .try_into()
-                .map_err(|_| "conversion to `GetCustomViewModule` for module failed".to_string());
+                .map_err(|_| "conversion to `ApiName` for module failed".to_string());
             self
         }
         fn request(
@@ -53009,7 +50050,7 @@ pub mod builder {
     #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
     pub struct ListFields<'a> {
         client: &'a super::Client,
-        module: Result<types::ListFieldsModule, String>,
+        module: Result<types::ApiName, String>,
     }
     impl<'a> ListFields<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -53020,11 +50061,11 @@ pub mod builder {
         }
         pub fn module<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::ListFieldsModule>,
+            V: std::convert::TryInto<types::ApiName>,
         {
             self.module = value
                 .try_into()
-                .map_err(|_| "conversion to `ListFieldsModule` for module failed".to_string());
+                .map_err(|_| "conversion to `ApiName` for module failed".to_string());
             self
         }
         fn request(
@@ -53087,7 +50128,7 @@ pub mod builder {
     pub struct GetField<'a> {
         client: &'a super::Client,
         field_id: Result<types::ZohoId, String>,
-        module: Result<types::GetFieldModule, String>,
+        module: Result<types::ApiName, String>,
     }
     impl<'a> GetField<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -53108,11 +50149,11 @@ pub mod builder {
         }
         pub fn module<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::GetFieldModule>,
+            V: std::convert::TryInto<types::ApiName>,
         {
             self.module = value
                 .try_into()
-                .map_err(|_| "conversion to `GetFieldModule` for module failed".to_string());
+                .map_err(|_| "conversion to `ApiName` for module failed".to_string());
             self
         }
         fn request(
@@ -53182,7 +50223,7 @@ pub mod builder {
     #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
     pub struct ListLayouts<'a> {
         client: &'a super::Client,
-        module: Result<types::ListLayoutsModule, String>,
+        module: Result<types::ApiName, String>,
     }
     impl<'a> ListLayouts<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -53193,11 +50234,11 @@ pub mod builder {
         }
         pub fn module<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::ListLayoutsModule>,
+            V: std::convert::TryInto<types::ApiName>,
         {
             self.module = value
                 .try_into()
-                .map_err(|_| "conversion to `ListLayoutsModule` for module failed".to_string());
+                .map_err(|_| "conversion to `ApiName` for module failed".to_string());
             self
         }
         fn request(
@@ -53260,7 +50301,7 @@ pub mod builder {
     pub struct GetLayout<'a> {
         client: &'a super::Client,
         layout_id: Result<types::ZohoId, String>,
-        module: Result<types::GetLayoutModule, String>,
+        module: Result<types::ApiName, String>,
     }
     impl<'a> GetLayout<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -53281,11 +50322,11 @@ pub mod builder {
         }
         pub fn module<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::GetLayoutModule>,
+            V: std::convert::TryInto<types::ApiName>,
         {
             self.module = value
                 .try_into()
-                .map_err(|_| "conversion to `GetLayoutModule` for module failed".to_string());
+                .map_err(|_| "conversion to `ApiName` for module failed".to_string());
             self
         }
         fn request(
@@ -53355,7 +50396,7 @@ pub mod builder {
     #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
     pub struct ListModules<'a> {
         client: &'a super::Client,
-        if_modified_since: Result<Option<types::ListModulesIfModifiedSince>, String>,
+        if_modified_since: Result<Option<types::ModifiedSince>, String>,
     }
     impl<'a> ListModules<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -53366,11 +50407,10 @@ pub mod builder {
         }
         pub fn if_modified_since<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::ListModulesIfModifiedSince>,
+            V: std::convert::TryInto<types::ModifiedSince>,
         {
             self.if_modified_since = value.try_into().map(Some).map_err(|_| {
-                "conversion to `ListModulesIfModifiedSince` for if_modified_since failed"
-                    .to_string()
+                "conversion to `ModifiedSince` for if_modified_since failed".to_string()
             });
             self
         }
@@ -53438,7 +50478,7 @@ pub mod builder {
     #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
     pub struct GetModule<'a> {
         client: &'a super::Client,
-        module_api_name: Result<types::GetModuleModuleApiName, String>,
+        module_api_name: Result<types::ApiName, String>,
     }
     impl<'a> GetModule<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -53449,11 +50489,11 @@ pub mod builder {
         }
         pub fn module_api_name<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::GetModuleModuleApiName>,
+            V: std::convert::TryInto<types::ApiName>,
         {
-            self.module_api_name = value.try_into().map_err(|_| {
-                "conversion to `GetModuleModuleApiName` for module_api_name failed".to_string()
-            });
+            self.module_api_name = value
+                .try_into()
+                .map_err(|_| "conversion to `ApiName` for module_api_name failed".to_string());
             self
         }
         fn request(
@@ -53661,7 +50701,7 @@ pub mod builder {
     #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
     pub struct ListRelatedLists<'a> {
         client: &'a super::Client,
-        module: Result<types::ListRelatedListsModule, String>,
+        module: Result<types::ApiName, String>,
     }
     impl<'a> ListRelatedLists<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -53672,11 +50712,11 @@ pub mod builder {
         }
         pub fn module<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::ListRelatedListsModule>,
+            V: std::convert::TryInto<types::ApiName>,
         {
-            self.module = value.try_into().map_err(|_| {
-                "conversion to `ListRelatedListsModule` for module failed".to_string()
-            });
+            self.module = value
+                .try_into()
+                .map_err(|_| "conversion to `ApiName` for module failed".to_string());
             self
         }
         fn request(
@@ -53875,7 +50915,7 @@ pub mod builder {
     #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
     pub struct ListTags<'a> {
         client: &'a super::Client,
-        module: Result<types::ListTagsModule, String>,
+        module: Result<types::ApiName, String>,
         my_tags: Result<Option<bool>, String>,
     }
     impl<'a> ListTags<'a> {
@@ -53888,11 +50928,11 @@ pub mod builder {
         }
         pub fn module<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::ListTagsModule>,
+            V: std::convert::TryInto<types::ApiName>,
         {
             self.module = value
                 .try_into()
-                .map_err(|_| "conversion to `ListTagsModule` for module failed".to_string());
+                .map_err(|_| "conversion to `ApiName` for module failed".to_string());
             self
         }
         pub fn my_tags<V>(mut self, value: V) -> Self
@@ -53971,7 +51011,7 @@ pub mod builder {
     #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
     pub struct UpdateTags<'a> {
         client: &'a super::Client,
-        module: Result<types::UpdateTagsModule, String>,
+        module: Result<types::ApiName, String>,
         body: Result<types::builder::TagsUpdateRequest, String>,
     }
     impl<'a> UpdateTags<'a> {
@@ -53984,11 +51024,11 @@ pub mod builder {
         }
         pub fn module<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::UpdateTagsModule>,
+            V: std::convert::TryInto<types::ApiName>,
         {
             self.module = value
                 .try_into()
-                .map_err(|_| "conversion to `UpdateTagsModule` for module failed".to_string());
+                .map_err(|_| "conversion to `ApiName` for module failed".to_string());
             self
         }
         pub fn body<V>(mut self, value: V) -> Self
@@ -54096,7 +51136,7 @@ pub mod builder {
     #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
     pub struct CreateTags<'a> {
         client: &'a super::Client,
-        module: Result<types::CreateTagsModule, String>,
+        module: Result<types::ApiName, String>,
         body: Result<types::builder::TagsCreateRequest, String>,
     }
     impl<'a> CreateTags<'a> {
@@ -54109,11 +51149,11 @@ pub mod builder {
         }
         pub fn module<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::CreateTagsModule>,
+            V: std::convert::TryInto<types::ApiName>,
         {
             self.module = value
                 .try_into()
-                .map_err(|_| "conversion to `CreateTagsModule` for module failed".to_string());
+                .map_err(|_| "conversion to `ApiName` for module failed".to_string());
             self
         }
         pub fn body<V>(mut self, value: V) -> Self
@@ -54222,7 +51262,7 @@ pub mod builder {
     pub struct UpdateTag<'a> {
         client: &'a super::Client,
         tag_id: Result<types::ZohoId, String>,
-        module: Result<types::UpdateTagModule, String>,
+        module: Result<types::ApiName, String>,
         body: Result<types::builder::TagsCreateRequest, String>,
     }
     impl<'a> UpdateTag<'a> {
@@ -54245,11 +51285,11 @@ pub mod builder {
         }
         pub fn module<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::UpdateTagModule>,
+            V: std::convert::TryInto<types::ApiName>,
         {
             self.module = value
                 .try_into()
-                .map_err(|_| "conversion to `UpdateTagModule` for module failed".to_string());
+                .map_err(|_| "conversion to `ApiName` for module failed".to_string());
             self
         }
         pub fn body<V>(mut self, value: V) -> Self
@@ -54600,7 +51640,7 @@ pub mod builder {
     pub struct GetTagRecordsCount<'a> {
         client: &'a super::Client,
         tag_id: Result<types::ZohoId, String>,
-        module: Result<types::GetTagRecordsCountModule, String>,
+        module: Result<types::ApiName, String>,
     }
     impl<'a> GetTagRecordsCount<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -54621,11 +51661,11 @@ pub mod builder {
         }
         pub fn module<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::GetTagRecordsCountModule>,
+            V: std::convert::TryInto<types::ApiName>,
         {
-            self.module = value.try_into().map_err(|_| {
-                "conversion to `GetTagRecordsCountModule` for module failed".to_string()
-            });
+            self.module = value
+                .try_into()
+                .map_err(|_| "conversion to `ApiName` for module failed".to_string());
             self
         }
         fn request(
@@ -55585,7 +52625,7 @@ pub mod builder {
         page: Result<Option<::std::num::NonZeroU32>, String>,
         per_page: Result<Option<::std::num::NonZeroU32>, String>,
         type_: Result<Option<types::ListUsersType>, String>,
-        if_modified_since: Result<Option<types::ListUsersIfModifiedSince>, String>,
+        if_modified_since: Result<Option<types::ModifiedSince>, String>,
     }
     impl<'a> ListUsers<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -55627,10 +52667,10 @@ pub mod builder {
         }
         pub fn if_modified_since<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::ListUsersIfModifiedSince>,
+            V: std::convert::TryInto<types::ModifiedSince>,
         {
             self.if_modified_since = value.try_into().map(Some).map_err(|_| {
-                "conversion to `ListUsersIfModifiedSince` for if_modified_since failed".to_string()
+                "conversion to `ModifiedSince` for if_modified_since failed".to_string()
             });
             self
         }
@@ -56277,7 +53317,7 @@ pub mod builder {
     #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
     pub struct ListRecords<'a> {
         client: &'a super::Client,
-        module_api_name: Result<types::ListRecordsModuleApiName, String>,
+        module_api_name: Result<types::ApiName, String>,
         approved: Result<Option<types::ListRecordsApproved>, String>,
         converted: Result<Option<types::ListRecordsConverted>, String>,
         cvid: Result<Option<types::ZohoId>, String>,
@@ -56287,10 +53327,10 @@ pub mod builder {
         include_child: Result<Option<bool>, String>,
         page: Result<Option<::std::num::NonZeroU32>, String>,
         per_page: Result<Option<::std::num::NonZeroU32>, String>,
-        sort_by: Result<Option<types::ListRecordsSortBy>, String>,
+        sort_by: Result<Option<types::ApiName>, String>,
         sort_order: Result<Option<types::ListRecordsSortOrder>, String>,
         territory_id: Result<Option<types::ZohoId>, String>,
-        if_modified_since: Result<Option<types::ListRecordsIfModifiedSince>, String>,
+        if_modified_since: Result<Option<types::ModifiedSince>, String>,
     }
     impl<'a> ListRecords<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -56314,11 +53354,11 @@ pub mod builder {
         }
         pub fn module_api_name<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::ListRecordsModuleApiName>,
+            V: std::convert::TryInto<types::ApiName>,
         {
-            self.module_api_name = value.try_into().map_err(|_| {
-                "conversion to `ListRecordsModuleApiName` for module_api_name failed".to_string()
-            });
+            self.module_api_name = value
+                .try_into()
+                .map_err(|_| "conversion to `ApiName` for module_api_name failed".to_string());
             self
         }
         pub fn approved<V>(mut self, value: V) -> Self
@@ -56408,12 +53448,12 @@ pub mod builder {
         }
         pub fn sort_by<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::ListRecordsSortBy>,
+            V: std::convert::TryInto<types::ApiName>,
         {
             self.sort_by = value
                 .try_into()
                 .map(Some)
-                .map_err(|_| "conversion to `ListRecordsSortBy` for sort_by failed".to_string());
+                .map_err(|_| "conversion to `ApiName` for sort_by failed".to_string());
             self
         }
         pub fn sort_order<V>(mut self, value: V) -> Self
@@ -56437,11 +53477,10 @@ pub mod builder {
         }
         pub fn if_modified_since<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::ListRecordsIfModifiedSince>,
+            V: std::convert::TryInto<types::ModifiedSince>,
         {
             self.if_modified_since = value.try_into().map(Some).map_err(|_| {
-                "conversion to `ListRecordsIfModifiedSince` for if_modified_since failed"
-                    .to_string()
+                "conversion to `ModifiedSince` for if_modified_since failed".to_string()
             });
             self
         }
@@ -56632,7 +53671,7 @@ pub mod builder {
     #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
     pub struct UpdateRecords<'a> {
         client: &'a super::Client,
-        module_api_name: Result<types::UpdateRecordsModuleApiName, String>,
+        module_api_name: Result<types::ApiName, String>,
         body: Result<types::builder::RecordsWriteRequest, String>,
     }
     impl<'a> UpdateRecords<'a> {
@@ -56645,11 +53684,11 @@ pub mod builder {
         }
         pub fn module_api_name<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::UpdateRecordsModuleApiName>,
+            V: std::convert::TryInto<types::ApiName>,
         {
-            self.module_api_name = value.try_into().map_err(|_| {
-                "conversion to `UpdateRecordsModuleApiName` for module_api_name failed".to_string()
-            });
+            self.module_api_name = value
+                .try_into()
+                .map_err(|_| "conversion to `ApiName` for module_api_name failed".to_string());
             self
         }
         pub fn body<V>(mut self, value: V) -> Self
@@ -56768,7 +53807,7 @@ pub mod builder {
     #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
     pub struct InsertRecords<'a> {
         client: &'a super::Client,
-        module_api_name: Result<types::InsertRecordsModuleApiName, String>,
+        module_api_name: Result<types::ApiName, String>,
         body: Result<types::builder::RecordsWriteRequest, String>,
     }
     impl<'a> InsertRecords<'a> {
@@ -56781,11 +53820,11 @@ pub mod builder {
         }
         pub fn module_api_name<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::InsertRecordsModuleApiName>,
+            V: std::convert::TryInto<types::ApiName>,
         {
-            self.module_api_name = value.try_into().map_err(|_| {
-                "conversion to `InsertRecordsModuleApiName` for module_api_name failed".to_string()
-            });
+            self.module_api_name = value
+                .try_into()
+                .map_err(|_| "conversion to `ApiName` for module_api_name failed".to_string());
             self
         }
         pub fn body<V>(mut self, value: V) -> Self
@@ -56904,7 +53943,7 @@ pub mod builder {
     #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
     pub struct DeleteRecords<'a> {
         client: &'a super::Client,
-        module_api_name: Result<types::DeleteRecordsModuleApiName, String>,
+        module_api_name: Result<types::ApiName, String>,
         ids: Result<crmkit_runtime::CsvList<String>, String>,
         wf_trigger: Result<Option<bool>, String>,
     }
@@ -56919,11 +53958,11 @@ pub mod builder {
         }
         pub fn module_api_name<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::DeleteRecordsModuleApiName>,
+            V: std::convert::TryInto<types::ApiName>,
         {
-            self.module_api_name = value.try_into().map_err(|_| {
-                "conversion to `DeleteRecordsModuleApiName` for module_api_name failed".to_string()
-            });
+            self.module_api_name = value
+                .try_into()
+                .map_err(|_| "conversion to `ApiName` for module_api_name failed".to_string());
             self
         }
         pub fn ids<V>(mut self, value: V) -> Self
@@ -57053,7 +54092,7 @@ pub mod builder {
     #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
     pub struct AddTagsToRecords<'a> {
         client: &'a super::Client,
-        module_api_name: Result<types::AddTagsToRecordsModuleApiName, String>,
+        module_api_name: Result<types::ApiName, String>,
         ids: Result<crmkit_runtime::CsvList<String>, String>,
         over_write: Result<Option<bool>, String>,
         tag_names: Result<crmkit_runtime::CsvList<String>, String>,
@@ -57070,12 +54109,11 @@ pub mod builder {
         }
         pub fn module_api_name<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::AddTagsToRecordsModuleApiName>,
+            V: std::convert::TryInto<types::ApiName>,
         {
-            self.module_api_name = value.try_into().map_err(|_| {
-                "conversion to `AddTagsToRecordsModuleApiName` for module_api_name failed"
-                    .to_string()
-            });
+            self.module_api_name = value
+                .try_into()
+                .map_err(|_| "conversion to `ApiName` for module_api_name failed".to_string());
             self
         }
         pub fn ids<V>(mut self, value: V) -> Self
@@ -57229,7 +54267,7 @@ pub mod builder {
     #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
     pub struct GetMassUpdateStatus<'a> {
         client: &'a super::Client,
-        module_api_name: Result<types::GetMassUpdateStatusModuleApiName, String>,
+        module_api_name: Result<types::ApiName, String>,
         job_id: Result<types::ZohoId, String>,
     }
     impl<'a> GetMassUpdateStatus<'a> {
@@ -57242,12 +54280,11 @@ pub mod builder {
         }
         pub fn module_api_name<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::GetMassUpdateStatusModuleApiName>,
+            V: std::convert::TryInto<types::ApiName>,
         {
-            self.module_api_name = value.try_into().map_err(|_| {
-                "conversion to `GetMassUpdateStatusModuleApiName` for module_api_name failed"
-                    .to_string()
-            });
+            self.module_api_name = value
+                .try_into()
+                .map_err(|_| "conversion to `ApiName` for module_api_name failed".to_string());
             self
         }
         pub fn job_id<V>(mut self, value: V) -> Self
@@ -57330,7 +54367,7 @@ pub mod builder {
     #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
     pub struct MassUpdateRecords<'a> {
         client: &'a super::Client,
-        module_api_name: Result<types::MassUpdateRecordsModuleApiName, String>,
+        module_api_name: Result<types::ApiName, String>,
         body: Result<types::builder::MassUpdateRequest, String>,
     }
     impl<'a> MassUpdateRecords<'a> {
@@ -57343,12 +54380,11 @@ pub mod builder {
         }
         pub fn module_api_name<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::MassUpdateRecordsModuleApiName>,
+            V: std::convert::TryInto<types::ApiName>,
         {
-            self.module_api_name = value.try_into().map_err(|_| {
-                "conversion to `MassUpdateRecordsModuleApiName` for module_api_name failed"
-                    .to_string()
-            });
+            self.module_api_name = value
+                .try_into()
+                .map_err(|_| "conversion to `ApiName` for module_api_name failed".to_string());
             self
         }
         pub fn body<V>(mut self, value: V) -> Self
@@ -57460,7 +54496,7 @@ pub mod builder {
     #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
     pub struct RemoveTagsFromRecords<'a> {
         client: &'a super::Client,
-        module_api_name: Result<types::RemoveTagsFromRecordsModuleApiName, String>,
+        module_api_name: Result<types::ApiName, String>,
         ids: Result<crmkit_runtime::CsvList<String>, String>,
         tag_names: Result<crmkit_runtime::CsvList<String>, String>,
     }
@@ -57475,12 +54511,11 @@ pub mod builder {
         }
         pub fn module_api_name<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::RemoveTagsFromRecordsModuleApiName>,
+            V: std::convert::TryInto<types::ApiName>,
         {
-            self.module_api_name = value.try_into().map_err(|_| {
-                "conversion to `RemoveTagsFromRecordsModuleApiName` for module_api_name failed"
-                    .to_string()
-            });
+            self.module_api_name = value
+                .try_into()
+                .map_err(|_| "conversion to `ApiName` for module_api_name failed".to_string());
             self
         }
         pub fn ids<V>(mut self, value: V) -> Self
@@ -57620,11 +54655,11 @@ pub mod builder {
     #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
     pub struct ListDeletedRecords<'a> {
         client: &'a super::Client,
-        module_api_name: Result<types::ListDeletedRecordsModuleApiName, String>,
+        module_api_name: Result<types::ApiName, String>,
         page: Result<Option<::std::num::NonZeroU32>, String>,
         per_page: Result<Option<::std::num::NonZeroU32>, String>,
         type_: Result<Option<types::ListDeletedRecordsType>, String>,
-        if_modified_since: Result<Option<types::ListDeletedRecordsIfModifiedSince>, String>,
+        if_modified_since: Result<Option<types::ModifiedSince>, String>,
     }
     impl<'a> ListDeletedRecords<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -57639,12 +54674,11 @@ pub mod builder {
         }
         pub fn module_api_name<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::ListDeletedRecordsModuleApiName>,
+            V: std::convert::TryInto<types::ApiName>,
         {
-            self.module_api_name = value.try_into().map_err(|_| {
-                "conversion to `ListDeletedRecordsModuleApiName` for module_api_name failed"
-                    .to_string()
-            });
+            self.module_api_name = value
+                .try_into()
+                .map_err(|_| "conversion to `ApiName` for module_api_name failed".to_string());
             self
         }
         pub fn page<V>(mut self, value: V) -> Self
@@ -57677,11 +54711,10 @@ pub mod builder {
         }
         pub fn if_modified_since<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::ListDeletedRecordsIfModifiedSince>,
+            V: std::convert::TryInto<types::ModifiedSince>,
         {
             self.if_modified_since = value.try_into().map(Some).map_err(|_| {
-                "conversion to `ListDeletedRecordsIfModifiedSince` for if_modified_since failed"
-                    .to_string()
+                "conversion to `ModifiedSince` for if_modified_since failed".to_string()
             });
             self
         }
@@ -57819,7 +54852,7 @@ pub mod builder {
     #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
     pub struct SearchRecords<'a> {
         client: &'a super::Client,
-        module_api_name: Result<types::SearchRecordsModuleApiName, String>,
+        module_api_name: Result<types::ApiName, String>,
         approved: Result<Option<types::SearchRecordsApproved>, String>,
         converted: Result<Option<types::SearchRecordsConverted>, String>,
         criteria: Result<Option<types::SearchRecordsCriteria>, String>,
@@ -57848,11 +54881,11 @@ pub mod builder {
         }
         pub fn module_api_name<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::SearchRecordsModuleApiName>,
+            V: std::convert::TryInto<types::ApiName>,
         {
-            self.module_api_name = value.try_into().map_err(|_| {
-                "conversion to `SearchRecordsModuleApiName` for module_api_name failed".to_string()
-            });
+            self.module_api_name = value
+                .try_into()
+                .map_err(|_| "conversion to `ApiName` for module_api_name failed".to_string());
             self
         }
         pub fn approved<V>(mut self, value: V) -> Self
@@ -58096,7 +55129,7 @@ pub mod builder {
     #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
     pub struct UpsertRecords<'a> {
         client: &'a super::Client,
-        module_api_name: Result<types::UpsertRecordsModuleApiName, String>,
+        module_api_name: Result<types::ApiName, String>,
         body: Result<types::builder::RecordsUpsertRequest, String>,
     }
     impl<'a> UpsertRecords<'a> {
@@ -58109,11 +55142,11 @@ pub mod builder {
         }
         pub fn module_api_name<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::UpsertRecordsModuleApiName>,
+            V: std::convert::TryInto<types::ApiName>,
         {
-            self.module_api_name = value.try_into().map_err(|_| {
-                "conversion to `UpsertRecordsModuleApiName` for module_api_name failed".to_string()
-            });
+            self.module_api_name = value
+                .try_into()
+                .map_err(|_| "conversion to `ApiName` for module_api_name failed".to_string());
             self
         }
         pub fn body<V>(mut self, value: V) -> Self
@@ -58235,10 +55268,10 @@ pub mod builder {
     #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
     pub struct GetRecord<'a> {
         client: &'a super::Client,
-        module_api_name: Result<types::GetRecordModuleApiName, String>,
+        module_api_name: Result<types::ApiName, String>,
         record_id: Result<types::ZohoId, String>,
         include: Result<Option<types::GetRecordInclude>, String>,
-        if_modified_since: Result<Option<types::GetRecordIfModifiedSince>, String>,
+        if_modified_since: Result<Option<types::ModifiedSince>, String>,
     }
     impl<'a> GetRecord<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -58252,11 +55285,11 @@ pub mod builder {
         }
         pub fn module_api_name<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::GetRecordModuleApiName>,
+            V: std::convert::TryInto<types::ApiName>,
         {
-            self.module_api_name = value.try_into().map_err(|_| {
-                "conversion to `GetRecordModuleApiName` for module_api_name failed".to_string()
-            });
+            self.module_api_name = value
+                .try_into()
+                .map_err(|_| "conversion to `ApiName` for module_api_name failed".to_string());
             self
         }
         pub fn record_id<V>(mut self, value: V) -> Self
@@ -58280,10 +55313,10 @@ pub mod builder {
         }
         pub fn if_modified_since<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::GetRecordIfModifiedSince>,
+            V: std::convert::TryInto<types::ModifiedSince>,
         {
             self.if_modified_since = value.try_into().map(Some).map_err(|_| {
-                "conversion to `GetRecordIfModifiedSince` for if_modified_since failed".to_string()
+                "conversion to `ModifiedSince` for if_modified_since failed".to_string()
             });
             self
         }
@@ -58369,7 +55402,7 @@ pub mod builder {
     #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
     pub struct UpdateRecord<'a> {
         client: &'a super::Client,
-        module_api_name: Result<types::UpdateRecordModuleApiName, String>,
+        module_api_name: Result<types::ApiName, String>,
         record_id: Result<types::ZohoId, String>,
         body: Result<types::builder::RecordWriteOneRequest, String>,
     }
@@ -58384,11 +55417,11 @@ pub mod builder {
         }
         pub fn module_api_name<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::UpdateRecordModuleApiName>,
+            V: std::convert::TryInto<types::ApiName>,
         {
-            self.module_api_name = value.try_into().map_err(|_| {
-                "conversion to `UpdateRecordModuleApiName` for module_api_name failed".to_string()
-            });
+            self.module_api_name = value
+                .try_into()
+                .map_err(|_| "conversion to `ApiName` for module_api_name failed".to_string());
             self
         }
         pub fn record_id<V>(mut self, value: V) -> Self
@@ -58516,7 +55549,7 @@ pub mod builder {
     #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
     pub struct DeleteRecord<'a> {
         client: &'a super::Client,
-        module_api_name: Result<types::DeleteRecordModuleApiName, String>,
+        module_api_name: Result<types::ApiName, String>,
         record_id: Result<types::ZohoId, String>,
         wf_trigger: Result<Option<bool>, String>,
     }
@@ -58531,11 +55564,11 @@ pub mod builder {
         }
         pub fn module_api_name<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::DeleteRecordModuleApiName>,
+            V: std::convert::TryInto<types::ApiName>,
         {
-            self.module_api_name = value.try_into().map_err(|_| {
-                "conversion to `DeleteRecordModuleApiName` for module_api_name failed".to_string()
-            });
+            self.module_api_name = value
+                .try_into()
+                .map_err(|_| "conversion to `ApiName` for module_api_name failed".to_string());
             self
         }
         pub fn record_id<V>(mut self, value: V) -> Self
@@ -58666,7 +55699,7 @@ pub mod builder {
     #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
     pub struct ListAttachments<'a> {
         client: &'a super::Client,
-        module_api_name: Result<types::ListAttachmentsModuleApiName, String>,
+        module_api_name: Result<types::ApiName, String>,
         record_id: Result<types::ZohoId, String>,
         fields: Result<Option<crmkit_runtime::CsvList<String>>, String>,
         page: Result<Option<::std::num::NonZeroU32>, String>,
@@ -58685,12 +55718,11 @@ pub mod builder {
         }
         pub fn module_api_name<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::ListAttachmentsModuleApiName>,
+            V: std::convert::TryInto<types::ApiName>,
         {
-            self.module_api_name = value.try_into().map_err(|_| {
-                "conversion to `ListAttachmentsModuleApiName` for module_api_name failed"
-                    .to_string()
-            });
+            self.module_api_name = value
+                .try_into()
+                .map_err(|_| "conversion to `ApiName` for module_api_name failed".to_string());
             self
         }
         pub fn record_id<V>(mut self, value: V) -> Self
@@ -58858,7 +55890,7 @@ pub mod builder {
     #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
     pub struct DownloadAttachment<'a> {
         client: &'a super::Client,
-        module_api_name: Result<types::DownloadAttachmentModuleApiName, String>,
+        module_api_name: Result<types::ApiName, String>,
         record_id: Result<types::ZohoId, String>,
         attachment_id: Result<types::ZohoId, String>,
     }
@@ -58873,12 +55905,11 @@ pub mod builder {
         }
         pub fn module_api_name<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::DownloadAttachmentModuleApiName>,
+            V: std::convert::TryInto<types::ApiName>,
         {
-            self.module_api_name = value.try_into().map_err(|_| {
-                "conversion to `DownloadAttachmentModuleApiName` for module_api_name failed"
-                    .to_string()
-            });
+            self.module_api_name = value
+                .try_into()
+                .map_err(|_| "conversion to `ApiName` for module_api_name failed".to_string());
             self
         }
         pub fn record_id<V>(mut self, value: V) -> Self
@@ -58972,7 +56003,7 @@ pub mod builder {
     #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
     pub struct DeleteAttachment<'a> {
         client: &'a super::Client,
-        module_api_name: Result<types::DeleteAttachmentModuleApiName, String>,
+        module_api_name: Result<types::ApiName, String>,
         record_id: Result<types::ZohoId, String>,
         attachment_id: Result<types::ZohoId, String>,
     }
@@ -58987,12 +56018,11 @@ pub mod builder {
         }
         pub fn module_api_name<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::DeleteAttachmentModuleApiName>,
+            V: std::convert::TryInto<types::ApiName>,
         {
-            self.module_api_name = value.try_into().map_err(|_| {
-                "conversion to `DeleteAttachmentModuleApiName` for module_api_name failed"
-                    .to_string()
-            });
+            self.module_api_name = value
+                .try_into()
+                .map_err(|_| "conversion to `ApiName` for module_api_name failed".to_string());
             self
         }
         pub fn record_id<V>(mut self, value: V) -> Self
@@ -59127,7 +56157,7 @@ pub mod builder {
     #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
     pub struct ListRecordNotes<'a> {
         client: &'a super::Client,
-        module_api_name: Result<types::ListRecordNotesModuleApiName, String>,
+        module_api_name: Result<types::ApiName, String>,
         record_id: Result<types::ZohoId, String>,
         fields: Result<Option<crmkit_runtime::CsvList<String>>, String>,
         page: Result<Option<::std::num::NonZeroU32>, String>,
@@ -59146,12 +56176,11 @@ pub mod builder {
         }
         pub fn module_api_name<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::ListRecordNotesModuleApiName>,
+            V: std::convert::TryInto<types::ApiName>,
         {
-            self.module_api_name = value.try_into().map_err(|_| {
-                "conversion to `ListRecordNotesModuleApiName` for module_api_name failed"
-                    .to_string()
-            });
+            self.module_api_name = value
+                .try_into()
+                .map_err(|_| "conversion to `ApiName` for module_api_name failed".to_string());
             self
         }
         pub fn record_id<V>(mut self, value: V) -> Self
@@ -59319,7 +56348,7 @@ pub mod builder {
     #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
     pub struct CreateRecordNotes<'a> {
         client: &'a super::Client,
-        module_api_name: Result<types::CreateRecordNotesModuleApiName, String>,
+        module_api_name: Result<types::ApiName, String>,
         record_id: Result<types::ZohoId, String>,
         body: Result<types::builder::NotesCreateRequest, String>,
     }
@@ -59334,12 +56363,11 @@ pub mod builder {
         }
         pub fn module_api_name<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::CreateRecordNotesModuleApiName>,
+            V: std::convert::TryInto<types::ApiName>,
         {
-            self.module_api_name = value.try_into().map_err(|_| {
-                "conversion to `CreateRecordNotesModuleApiName` for module_api_name failed"
-                    .to_string()
-            });
+            self.module_api_name = value
+                .try_into()
+                .map_err(|_| "conversion to `ApiName` for module_api_name failed".to_string());
             self
         }
         pub fn record_id<V>(mut self, value: V) -> Self
@@ -59466,7 +56494,7 @@ pub mod builder {
     #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
     pub struct UpdateNote<'a> {
         client: &'a super::Client,
-        module_api_name: Result<types::UpdateNoteModuleApiName, String>,
+        module_api_name: Result<types::ApiName, String>,
         record_id: Result<types::ZohoId, String>,
         note_id: Result<types::ZohoId, String>,
         body: Result<types::builder::NoteUpdateRequest, String>,
@@ -59483,11 +56511,11 @@ pub mod builder {
         }
         pub fn module_api_name<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::UpdateNoteModuleApiName>,
+            V: std::convert::TryInto<types::ApiName>,
         {
-            self.module_api_name = value.try_into().map_err(|_| {
-                "conversion to `UpdateNoteModuleApiName` for module_api_name failed".to_string()
-            });
+            self.module_api_name = value
+                .try_into()
+                .map_err(|_| "conversion to `ApiName` for module_api_name failed".to_string());
             self
         }
         pub fn record_id<V>(mut self, value: V) -> Self
@@ -59628,7 +56656,7 @@ pub mod builder {
     #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
     pub struct DeleteNote<'a> {
         client: &'a super::Client,
-        module_api_name: Result<types::DeleteNoteModuleApiName, String>,
+        module_api_name: Result<types::ApiName, String>,
         record_id: Result<types::ZohoId, String>,
         note_id: Result<types::ZohoId, String>,
     }
@@ -59643,11 +56671,11 @@ pub mod builder {
         }
         pub fn module_api_name<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::DeleteNoteModuleApiName>,
+            V: std::convert::TryInto<types::ApiName>,
         {
-            self.module_api_name = value.try_into().map_err(|_| {
-                "conversion to `DeleteNoteModuleApiName` for module_api_name failed".to_string()
-            });
+            self.module_api_name = value
+                .try_into()
+                .map_err(|_| "conversion to `ApiName` for module_api_name failed".to_string());
             self
         }
         pub fn record_id<V>(mut self, value: V) -> Self
@@ -59779,7 +56807,7 @@ pub mod builder {
     #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
     pub struct AddTagsToRecord<'a> {
         client: &'a super::Client,
-        module_api_name: Result<types::AddTagsToRecordModuleApiName, String>,
+        module_api_name: Result<types::ApiName, String>,
         record_id: Result<types::ZohoId, String>,
         over_write: Result<Option<bool>, String>,
         tag_names: Result<crmkit_runtime::CsvList<String>, String>,
@@ -59796,12 +56824,11 @@ pub mod builder {
         }
         pub fn module_api_name<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::AddTagsToRecordModuleApiName>,
+            V: std::convert::TryInto<types::ApiName>,
         {
-            self.module_api_name = value.try_into().map_err(|_| {
-                "conversion to `AddTagsToRecordModuleApiName` for module_api_name failed"
-                    .to_string()
-            });
+            self.module_api_name = value
+                .try_into()
+                .map_err(|_| "conversion to `ApiName` for module_api_name failed".to_string());
             self
         }
         pub fn record_id<V>(mut self, value: V) -> Self
@@ -59948,7 +56975,7 @@ pub mod builder {
     #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
     pub struct GetBlueprint<'a> {
         client: &'a super::Client,
-        module_api_name: Result<types::GetBlueprintModuleApiName, String>,
+        module_api_name: Result<types::ApiName, String>,
         record_id: Result<types::ZohoId, String>,
     }
     impl<'a> GetBlueprint<'a> {
@@ -59961,11 +56988,11 @@ pub mod builder {
         }
         pub fn module_api_name<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::GetBlueprintModuleApiName>,
+            V: std::convert::TryInto<types::ApiName>,
         {
-            self.module_api_name = value.try_into().map_err(|_| {
-                "conversion to `GetBlueprintModuleApiName` for module_api_name failed".to_string()
-            });
+            self.module_api_name = value
+                .try_into()
+                .map_err(|_| "conversion to `ApiName` for module_api_name failed".to_string());
             self
         }
         pub fn record_id<V>(mut self, value: V) -> Self
@@ -60049,7 +57076,7 @@ pub mod builder {
     #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
     pub struct UpdateBlueprint<'a> {
         client: &'a super::Client,
-        module_api_name: Result<types::UpdateBlueprintModuleApiName, String>,
+        module_api_name: Result<types::ApiName, String>,
         record_id: Result<types::ZohoId, String>,
         body: Result<types::builder::BlueprintUpdateRequest, String>,
     }
@@ -60064,12 +57091,11 @@ pub mod builder {
         }
         pub fn module_api_name<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::UpdateBlueprintModuleApiName>,
+            V: std::convert::TryInto<types::ApiName>,
         {
-            self.module_api_name = value.try_into().map_err(|_| {
-                "conversion to `UpdateBlueprintModuleApiName` for module_api_name failed"
-                    .to_string()
-            });
+            self.module_api_name = value
+                .try_into()
+                .map_err(|_| "conversion to `ApiName` for module_api_name failed".to_string());
             self
         }
         pub fn record_id<V>(mut self, value: V) -> Self
@@ -60172,7 +57198,7 @@ pub mod builder {
     #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
     pub struct RemoveTagsFromRecord<'a> {
         client: &'a super::Client,
-        module_api_name: Result<types::RemoveTagsFromRecordModuleApiName, String>,
+        module_api_name: Result<types::ApiName, String>,
         record_id: Result<types::ZohoId, String>,
         tag_names: Result<crmkit_runtime::CsvList<String>, String>,
     }
@@ -60187,12 +57213,11 @@ pub mod builder {
         }
         pub fn module_api_name<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::RemoveTagsFromRecordModuleApiName>,
+            V: std::convert::TryInto<types::ApiName>,
         {
-            self.module_api_name = value.try_into().map_err(|_| {
-                "conversion to `RemoveTagsFromRecordModuleApiName` for module_api_name failed"
-                    .to_string()
-            });
+            self.module_api_name = value
+                .try_into()
+                .map_err(|_| "conversion to `ApiName` for module_api_name failed".to_string());
             self
         }
         pub fn record_id<V>(mut self, value: V) -> Self
@@ -60325,7 +57350,7 @@ pub mod builder {
     #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
     pub struct GetRecordSharing<'a> {
         client: &'a super::Client,
-        module_api_name: Result<types::GetRecordSharingModuleApiName, String>,
+        module_api_name: Result<types::ApiName, String>,
         record_id: Result<types::ZohoId, String>,
         shared_to: Result<Option<types::ZohoId>, String>,
         view: Result<Option<types::GetRecordSharingView>, String>,
@@ -60342,12 +57367,11 @@ pub mod builder {
         }
         pub fn module_api_name<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::GetRecordSharingModuleApiName>,
+            V: std::convert::TryInto<types::ApiName>,
         {
-            self.module_api_name = value.try_into().map_err(|_| {
-                "conversion to `GetRecordSharingModuleApiName` for module_api_name failed"
-                    .to_string()
-            });
+            self.module_api_name = value
+                .try_into()
+                .map_err(|_| "conversion to `ApiName` for module_api_name failed".to_string());
             self
         }
         pub fn record_id<V>(mut self, value: V) -> Self
@@ -60458,7 +57482,7 @@ pub mod builder {
     #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
     pub struct UpdateRecordSharing<'a> {
         client: &'a super::Client,
-        module_api_name: Result<types::UpdateRecordSharingModuleApiName, String>,
+        module_api_name: Result<types::ApiName, String>,
         record_id: Result<types::ZohoId, String>,
         body: Result<types::builder::ShareRequest, String>,
     }
@@ -60473,12 +57497,11 @@ pub mod builder {
         }
         pub fn module_api_name<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::UpdateRecordSharingModuleApiName>,
+            V: std::convert::TryInto<types::ApiName>,
         {
-            self.module_api_name = value.try_into().map_err(|_| {
-                "conversion to `UpdateRecordSharingModuleApiName` for module_api_name failed"
-                    .to_string()
-            });
+            self.module_api_name = value
+                .try_into()
+                .map_err(|_| "conversion to `ApiName` for module_api_name failed".to_string());
             self
         }
         pub fn record_id<V>(mut self, value: V) -> Self
@@ -60603,7 +57626,7 @@ pub mod builder {
     #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
     pub struct ShareRecord<'a> {
         client: &'a super::Client,
-        module_api_name: Result<types::ShareRecordModuleApiName, String>,
+        module_api_name: Result<types::ApiName, String>,
         record_id: Result<types::ZohoId, String>,
         body: Result<types::builder::ShareRequest, String>,
     }
@@ -60618,11 +57641,11 @@ pub mod builder {
         }
         pub fn module_api_name<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::ShareRecordModuleApiName>,
+            V: std::convert::TryInto<types::ApiName>,
         {
-            self.module_api_name = value.try_into().map_err(|_| {
-                "conversion to `ShareRecordModuleApiName` for module_api_name failed".to_string()
-            });
+            self.module_api_name = value
+                .try_into()
+                .map_err(|_| "conversion to `ApiName` for module_api_name failed".to_string());
             self
         }
         pub fn record_id<V>(mut self, value: V) -> Self
@@ -60747,7 +57770,7 @@ pub mod builder {
     #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
     pub struct RevokeRecordSharing<'a> {
         client: &'a super::Client,
-        module_api_name: Result<types::RevokeRecordSharingModuleApiName, String>,
+        module_api_name: Result<types::ApiName, String>,
         record_id: Result<types::ZohoId, String>,
     }
     impl<'a> RevokeRecordSharing<'a> {
@@ -60760,12 +57783,11 @@ pub mod builder {
         }
         pub fn module_api_name<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::RevokeRecordSharingModuleApiName>,
+            V: std::convert::TryInto<types::ApiName>,
         {
-            self.module_api_name = value.try_into().map_err(|_| {
-                "conversion to `RevokeRecordSharingModuleApiName` for module_api_name failed"
-                    .to_string()
-            });
+            self.module_api_name = value
+                .try_into()
+                .map_err(|_| "conversion to `ApiName` for module_api_name failed".to_string());
             self
         }
         pub fn record_id<V>(mut self, value: V) -> Self
@@ -60849,7 +57871,7 @@ pub mod builder {
     #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
     pub struct DownloadRecordPhoto<'a> {
         client: &'a super::Client,
-        module_api_name: Result<types::DownloadRecordPhotoModuleApiName, String>,
+        module_api_name: Result<types::ApiName, String>,
         record_id: Result<types::ZohoId, String>,
     }
     impl<'a> DownloadRecordPhoto<'a> {
@@ -60862,12 +57884,11 @@ pub mod builder {
         }
         pub fn module_api_name<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::DownloadRecordPhotoModuleApiName>,
+            V: std::convert::TryInto<types::ApiName>,
         {
-            self.module_api_name = value.try_into().map_err(|_| {
-                "conversion to `DownloadRecordPhotoModuleApiName` for module_api_name failed"
-                    .to_string()
-            });
+            self.module_api_name = value
+                .try_into()
+                .map_err(|_| "conversion to `ApiName` for module_api_name failed".to_string());
             self
         }
         pub fn record_id<V>(mut self, value: V) -> Self
@@ -60944,7 +57965,7 @@ pub mod builder {
     #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
     pub struct DeleteRecordPhoto<'a> {
         client: &'a super::Client,
-        module_api_name: Result<types::DeleteRecordPhotoModuleApiName, String>,
+        module_api_name: Result<types::ApiName, String>,
         record_id: Result<types::ZohoId, String>,
     }
     impl<'a> DeleteRecordPhoto<'a> {
@@ -60957,12 +57978,11 @@ pub mod builder {
         }
         pub fn module_api_name<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::DeleteRecordPhotoModuleApiName>,
+            V: std::convert::TryInto<types::ApiName>,
         {
-            self.module_api_name = value.try_into().map_err(|_| {
-                "conversion to `DeleteRecordPhotoModuleApiName` for module_api_name failed"
-                    .to_string()
-            });
+            self.module_api_name = value
+                .try_into()
+                .map_err(|_| "conversion to `ApiName` for module_api_name failed".to_string());
             self
         }
         pub fn record_id<V>(mut self, value: V) -> Self
@@ -61046,12 +58066,12 @@ pub mod builder {
     #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
     pub struct ListRelatedRecords<'a> {
         client: &'a super::Client,
-        module_api_name: Result<types::ListRelatedRecordsModuleApiName, String>,
+        module_api_name: Result<types::ApiName, String>,
         record_id: Result<types::ZohoId, String>,
-        related_list_api_name: Result<types::ListRelatedRecordsRelatedListApiName, String>,
+        related_list_api_name: Result<types::ApiName, String>,
         page: Result<Option<::std::num::NonZeroU32>, String>,
         per_page: Result<Option<::std::num::NonZeroU32>, String>,
-        if_modified_since: Result<Option<types::ListRelatedRecordsIfModifiedSince>, String>,
+        if_modified_since: Result<Option<types::ModifiedSince>, String>,
     }
     impl<'a> ListRelatedRecords<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -61067,12 +58087,11 @@ pub mod builder {
         }
         pub fn module_api_name<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::ListRelatedRecordsModuleApiName>,
+            V: std::convert::TryInto<types::ApiName>,
         {
-            self.module_api_name = value.try_into().map_err(|_| {
-                "conversion to `ListRelatedRecordsModuleApiName` for module_api_name failed"
-                    .to_string()
-            });
+            self.module_api_name = value
+                .try_into()
+                .map_err(|_| "conversion to `ApiName` for module_api_name failed".to_string());
             self
         }
         pub fn record_id<V>(mut self, value: V) -> Self
@@ -61086,14 +58105,11 @@ pub mod builder {
         }
         pub fn related_list_api_name<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::ListRelatedRecordsRelatedListApiName>,
+            V: std::convert::TryInto<types::ApiName>,
         {
-            self.related_list_api_name = value
-                .try_into()
-                .map_err(|_| {
-                    "conversion to `ListRelatedRecordsRelatedListApiName` for related_list_api_name failed"
-                        .to_string()
-                });
+            self.related_list_api_name = value.try_into().map_err(|_| {
+                "conversion to `ApiName` for related_list_api_name failed".to_string()
+            });
             self
         }
         pub fn page<V>(mut self, value: V) -> Self
@@ -61116,11 +58132,10 @@ pub mod builder {
         }
         pub fn if_modified_since<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::ListRelatedRecordsIfModifiedSince>,
+            V: std::convert::TryInto<types::ModifiedSince>,
         {
             self.if_modified_since = value.try_into().map(Some).map_err(|_| {
-                "conversion to `ListRelatedRecordsIfModifiedSince` for if_modified_since failed"
-                    .to_string()
+                "conversion to `ModifiedSince` for if_modified_since failed".to_string()
             });
             self
         }
@@ -61268,9 +58283,9 @@ pub mod builder {
     #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
     pub struct UpdateRelatedRecords<'a> {
         client: &'a super::Client,
-        module_api_name: Result<types::UpdateRelatedRecordsModuleApiName, String>,
+        module_api_name: Result<types::ApiName, String>,
         record_id: Result<types::ZohoId, String>,
-        related_list_api_name: Result<types::UpdateRelatedRecordsRelatedListApiName, String>,
+        related_list_api_name: Result<types::ApiName, String>,
         body: Result<types::builder::RelatedRecordsUpdateRequest, String>,
     }
     impl<'a> UpdateRelatedRecords<'a> {
@@ -61285,12 +58300,11 @@ pub mod builder {
         }
         pub fn module_api_name<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::UpdateRelatedRecordsModuleApiName>,
+            V: std::convert::TryInto<types::ApiName>,
         {
-            self.module_api_name = value.try_into().map_err(|_| {
-                "conversion to `UpdateRelatedRecordsModuleApiName` for module_api_name failed"
-                    .to_string()
-            });
+            self.module_api_name = value
+                .try_into()
+                .map_err(|_| "conversion to `ApiName` for module_api_name failed".to_string());
             self
         }
         pub fn record_id<V>(mut self, value: V) -> Self
@@ -61304,14 +58318,11 @@ pub mod builder {
         }
         pub fn related_list_api_name<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::UpdateRelatedRecordsRelatedListApiName>,
+            V: std::convert::TryInto<types::ApiName>,
         {
-            self.related_list_api_name = value
-                .try_into()
-                .map_err(|_| {
-                    "conversion to `UpdateRelatedRecordsRelatedListApiName` for related_list_api_name failed"
-                        .to_string()
-                });
+            self.related_list_api_name = value.try_into().map_err(|_| {
+                "conversion to `ApiName` for related_list_api_name failed".to_string()
+            });
             self
         }
         pub fn body<V>(mut self, value: V) -> Self
@@ -61442,9 +58453,9 @@ pub mod builder {
     #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
     pub struct UpdateRelatedRecord<'a> {
         client: &'a super::Client,
-        module_api_name: Result<types::UpdateRelatedRecordModuleApiName, String>,
+        module_api_name: Result<types::ApiName, String>,
         record_id: Result<types::ZohoId, String>,
-        related_list_api_name: Result<types::UpdateRelatedRecordRelatedListApiName, String>,
+        related_list_api_name: Result<types::ApiName, String>,
         related_record_id: Result<types::ZohoId, String>,
         body: Result<types::builder::RelatedRecordUpdateOneRequest, String>,
     }
@@ -61461,12 +58472,11 @@ pub mod builder {
         }
         pub fn module_api_name<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::UpdateRelatedRecordModuleApiName>,
+            V: std::convert::TryInto<types::ApiName>,
         {
-            self.module_api_name = value.try_into().map_err(|_| {
-                "conversion to `UpdateRelatedRecordModuleApiName` for module_api_name failed"
-                    .to_string()
-            });
+            self.module_api_name = value
+                .try_into()
+                .map_err(|_| "conversion to `ApiName` for module_api_name failed".to_string());
             self
         }
         pub fn record_id<V>(mut self, value: V) -> Self
@@ -61480,14 +58490,11 @@ pub mod builder {
         }
         pub fn related_list_api_name<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::UpdateRelatedRecordRelatedListApiName>,
+            V: std::convert::TryInto<types::ApiName>,
         {
-            self.related_list_api_name = value
-                .try_into()
-                .map_err(|_| {
-                    "conversion to `UpdateRelatedRecordRelatedListApiName` for related_list_api_name failed"
-                        .to_string()
-                });
+            self.related_list_api_name = value.try_into().map_err(|_| {
+                "conversion to `ApiName` for related_list_api_name failed".to_string()
+            });
             self
         }
         pub fn related_record_id<V>(mut self, value: V) -> Self
@@ -61636,9 +58643,9 @@ pub mod builder {
     #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
     pub struct DelinkRelatedRecord<'a> {
         client: &'a super::Client,
-        module_api_name: Result<types::DelinkRelatedRecordModuleApiName, String>,
+        module_api_name: Result<types::ApiName, String>,
         record_id: Result<types::ZohoId, String>,
-        related_list_api_name: Result<types::DelinkRelatedRecordRelatedListApiName, String>,
+        related_list_api_name: Result<types::ApiName, String>,
         related_record_id: Result<types::ZohoId, String>,
     }
     impl<'a> DelinkRelatedRecord<'a> {
@@ -61653,12 +58660,11 @@ pub mod builder {
         }
         pub fn module_api_name<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::DelinkRelatedRecordModuleApiName>,
+            V: std::convert::TryInto<types::ApiName>,
         {
-            self.module_api_name = value.try_into().map_err(|_| {
-                "conversion to `DelinkRelatedRecordModuleApiName` for module_api_name failed"
-                    .to_string()
-            });
+            self.module_api_name = value
+                .try_into()
+                .map_err(|_| "conversion to `ApiName` for module_api_name failed".to_string());
             self
         }
         pub fn record_id<V>(mut self, value: V) -> Self
@@ -61672,14 +58678,11 @@ pub mod builder {
         }
         pub fn related_list_api_name<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::DelinkRelatedRecordRelatedListApiName>,
+            V: std::convert::TryInto<types::ApiName>,
         {
-            self.related_list_api_name = value
-                .try_into()
-                .map_err(|_| {
-                    "conversion to `DelinkRelatedRecordRelatedListApiName` for related_list_api_name failed"
-                        .to_string()
-                });
+            self.related_list_api_name = value.try_into().map_err(|_| {
+                "conversion to `ApiName` for related_list_api_name failed".to_string()
+            });
             self
         }
         pub fn related_record_id<V>(mut self, value: V) -> Self

@@ -327,7 +327,7 @@ impl Cli {
             .arg(
                 ::clap::Arg::new("module")
                     .long("module")
-                    .value_parser(::clap::value_parser!(types::ListCustomViewsModule))
+                    .value_parser(::clap::value_parser!(types::ApiName))
                     .required(true)
                     .help(
                         "API name of the module, e.g. `Leads`, `Contacts`, `Accounts`, `Deals`.",
@@ -350,7 +350,7 @@ impl Cli {
             .arg(
                 ::clap::Arg::new("module")
                     .long("module")
-                    .value_parser(::clap::value_parser!(types::GetCustomViewModule))
+                    .value_parser(::clap::value_parser!(types::ApiName))
                     .required(true)
                     .help(
                         "API name of the module, e.g. `Leads`, `Contacts`, `Accounts`, `Deals`.",
@@ -366,7 +366,7 @@ impl Cli {
             .arg(
                 ::clap::Arg::new("module")
                     .long("module")
-                    .value_parser(::clap::value_parser!(types::ListFieldsModule))
+                    .value_parser(::clap::value_parser!(types::ApiName))
                     .required(true)
                     .help(
                         "API name of the module, e.g. `Leads`, `Contacts`, `Accounts`, `Deals`.",
@@ -389,7 +389,7 @@ impl Cli {
             .arg(
                 ::clap::Arg::new("module")
                     .long("module")
-                    .value_parser(::clap::value_parser!(types::GetFieldModule))
+                    .value_parser(::clap::value_parser!(types::ApiName))
                     .required(true)
                     .help(
                         "API name of the module, e.g. `Leads`, `Contacts`, `Accounts`, `Deals`.",
@@ -405,7 +405,7 @@ impl Cli {
             .arg(
                 ::clap::Arg::new("module")
                     .long("module")
-                    .value_parser(::clap::value_parser!(types::ListLayoutsModule))
+                    .value_parser(::clap::value_parser!(types::ApiName))
                     .required(true)
                     .help(
                         "API name of the module, e.g. `Leads`, `Contacts`, `Accounts`, `Deals`.",
@@ -428,7 +428,7 @@ impl Cli {
             .arg(
                 ::clap::Arg::new("module")
                     .long("module")
-                    .value_parser(::clap::value_parser!(types::GetLayoutModule))
+                    .value_parser(::clap::value_parser!(types::ApiName))
                     .required(true)
                     .help(
                         "API name of the module, e.g. `Leads`, `Contacts`, `Accounts`, `Deals`.",
@@ -444,9 +444,7 @@ impl Cli {
             .arg(
                 ::clap::Arg::new("if-modified-since")
                     .long("if-modified-since")
-                    .value_parser(
-                        ::clap::value_parser!(types::ListModulesIfModifiedSince),
-                    )
+                    .value_parser(::clap::value_parser!(types::ModifiedSince))
                     .required(false)
                     .help(
                         "Only entries modified after this moment (ISO 8601, e.g. `2019-07-25T15:26:49+05:30`);\n`304 Not Modified` when none. The seed documents this header on `list_records` and\n`list_deleted_records` only; Zoho's English v2 reference documents it on this call.\n",
@@ -462,7 +460,7 @@ impl Cli {
             .arg(
                 ::clap::Arg::new("module-api-name")
                     .long("module-api-name")
-                    .value_parser(::clap::value_parser!(types::GetModuleModuleApiName))
+                    .value_parser(::clap::value_parser!(types::ApiName))
                     .required(true)
                     .help(
                         "API name of the module (`api_name` from `list_modules`), e.g. `Leads`, `Accounts`,\n`Contacts`, `Deals`, `Price_Books`, `Sales_Orders`, or a custom module's API name.\nAPI names start with a letter and hold letters, digits and underscores.\n",
@@ -499,7 +497,7 @@ impl Cli {
             .arg(
                 ::clap::Arg::new("module")
                     .long("module")
-                    .value_parser(::clap::value_parser!(types::ListRelatedListsModule))
+                    .value_parser(::clap::value_parser!(types::ApiName))
                     .required(true)
                     .help(
                         "API name of the module, e.g. `Leads`, `Contacts`, `Accounts`, `Deals`.",
@@ -536,7 +534,7 @@ impl Cli {
             .arg(
                 ::clap::Arg::new("module")
                     .long("module")
-                    .value_parser(::clap::value_parser!(types::ListTagsModule))
+                    .value_parser(::clap::value_parser!(types::ApiName))
                     .required(true)
                     .help(
                         "API name of the module, e.g. `Leads`, `Contacts`, `Accounts`, `Deals`.",
@@ -559,7 +557,7 @@ impl Cli {
             .arg(
                 ::clap::Arg::new("module")
                     .long("module")
-                    .value_parser(::clap::value_parser!(types::UpdateTagsModule))
+                    .value_parser(::clap::value_parser!(types::ApiName))
                     .required(true)
                     .help(
                         "API name of the module, e.g. `Leads`, `Contacts`, `Accounts`, `Deals`.",
@@ -576,7 +574,7 @@ impl Cli {
             .arg(
                 ::clap::Arg::new("module")
                     .long("module")
-                    .value_parser(::clap::value_parser!(types::CreateTagsModule))
+                    .value_parser(::clap::value_parser!(types::ApiName))
                     .required(true)
                     .help(
                         "API name of the module, e.g. `Leads`, `Contacts`, `Accounts`, `Deals`.",
@@ -593,7 +591,7 @@ impl Cli {
             .arg(
                 ::clap::Arg::new("module")
                     .long("module")
-                    .value_parser(::clap::value_parser!(types::UpdateTagModule))
+                    .value_parser(::clap::value_parser!(types::ApiName))
                     .required(true)
                     .help(
                         "API name of the module, e.g. `Leads`, `Contacts`, `Accounts`, `Deals`.",
@@ -646,7 +644,7 @@ impl Cli {
             .arg(
                 ::clap::Arg::new("module")
                     .long("module")
-                    .value_parser(::clap::value_parser!(types::GetTagRecordsCountModule))
+                    .value_parser(::clap::value_parser!(types::ApiName))
                     .required(true)
                     .help(
                         "API name of the module, e.g. `Leads`, `Contacts`, `Accounts`, `Deals`.",
@@ -800,7 +798,7 @@ impl Cli {
             .arg(
                 ::clap::Arg::new("if-modified-since")
                     .long("if-modified-since")
-                    .value_parser(::clap::value_parser!(types::ListUsersIfModifiedSince))
+                    .value_parser(::clap::value_parser!(types::ModifiedSince))
                     .required(false)
                     .help(
                         "Only entries modified after this moment (ISO 8601, e.g. `2019-07-25T15:26:49+05:30`);\n`304 Not Modified` when none. The seed documents this header on `list_records` and\n`list_deleted_records` only; Zoho's English v2 reference documents it on this call.\n",
@@ -984,9 +982,7 @@ impl Cli {
             .arg(
                 ::clap::Arg::new("if-modified-since")
                     .long("if-modified-since")
-                    .value_parser(
-                        ::clap::value_parser!(types::ListRecordsIfModifiedSince),
-                    )
+                    .value_parser(::clap::value_parser!(types::ModifiedSince))
                     .required(false)
                     .help(
                         "Only entries modified after this moment (ISO 8601, e.g. `2019-07-25T15:26:49+05:30`);\n`304 Not Modified` when none.\n",
@@ -1020,7 +1016,7 @@ impl Cli {
             .arg(
                 ::clap::Arg::new("module-api-name")
                     .long("module-api-name")
-                    .value_parser(::clap::value_parser!(types::ListRecordsModuleApiName))
+                    .value_parser(::clap::value_parser!(types::ApiName))
                     .required(true)
                     .help(
                         "API name of the module (`api_name` from `list_modules`), e.g. `Leads`, `Accounts`,\n`Contacts`, `Deals`, `Price_Books`, `Sales_Orders`, or a custom module's API name.\nAPI names start with a letter and hold letters, digits and underscores.\n",
@@ -1045,7 +1041,7 @@ impl Cli {
             .arg(
                 ::clap::Arg::new("sort-by")
                     .long("sort-by")
-                    .value_parser(::clap::value_parser!(types::ListRecordsSortBy))
+                    .value_parser(::clap::value_parser!(types::ApiName))
                     .required(false)
                     .help("API name of the field to sort by, e.g. `Email`."),
             )
@@ -1095,9 +1091,7 @@ impl Cli {
             .arg(
                 ::clap::Arg::new("module-api-name")
                     .long("module-api-name")
-                    .value_parser(
-                        ::clap::value_parser!(types::UpdateRecordsModuleApiName),
-                    )
+                    .value_parser(::clap::value_parser!(types::ApiName))
                     .required(true)
                     .help(
                         "API name of the module (`api_name` from `list_modules`), e.g. `Leads`, `Accounts`,\n`Contacts`, `Deals`, `Price_Books`, `Sales_Orders`, or a custom module's API name.\nAPI names start with a letter and hold letters, digits and underscores.\n",
@@ -1123,9 +1117,7 @@ impl Cli {
             .arg(
                 ::clap::Arg::new("module-api-name")
                     .long("module-api-name")
-                    .value_parser(
-                        ::clap::value_parser!(types::InsertRecordsModuleApiName),
-                    )
+                    .value_parser(::clap::value_parser!(types::ApiName))
                     .required(true)
                     .help(
                         "API name of the module (`api_name` from `list_modules`), e.g. `Leads`, `Accounts`,\n`Contacts`, `Deals`, `Price_Books`, `Sales_Orders`, or a custom module's API name.\nAPI names start with a letter and hold letters, digits and underscores.\n",
@@ -1151,9 +1143,7 @@ impl Cli {
             .arg(
                 ::clap::Arg::new("module-api-name")
                     .long("module-api-name")
-                    .value_parser(
-                        ::clap::value_parser!(types::DeleteRecordsModuleApiName),
-                    )
+                    .value_parser(::clap::value_parser!(types::ApiName))
                     .required(true)
                     .help(
                         "API name of the module (`api_name` from `list_modules`), e.g. `Leads`, `Accounts`,\n`Contacts`, `Deals`, `Price_Books`, `Sales_Orders`, or a custom module's API name.\nAPI names start with a letter and hold letters, digits and underscores.\n",
@@ -1187,9 +1177,7 @@ impl Cli {
             .arg(
                 ::clap::Arg::new("module-api-name")
                     .long("module-api-name")
-                    .value_parser(
-                        ::clap::value_parser!(types::AddTagsToRecordsModuleApiName),
-                    )
+                    .value_parser(::clap::value_parser!(types::ApiName))
                     .required(true)
                     .help(
                         "API name of the module (`api_name` from `list_modules`), e.g. `Leads`, `Accounts`,\n`Contacts`, `Deals`, `Price_Books`, `Sales_Orders`, or a custom module's API name.\nAPI names start with a letter and hold letters, digits and underscores.\n",
@@ -1234,9 +1222,7 @@ impl Cli {
             .arg(
                 ::clap::Arg::new("module-api-name")
                     .long("module-api-name")
-                    .value_parser(
-                        ::clap::value_parser!(types::GetMassUpdateStatusModuleApiName),
-                    )
+                    .value_parser(::clap::value_parser!(types::ApiName))
                     .required(true)
                     .help(
                         "API name of the module (`api_name` from `list_modules`), e.g. `Leads`, `Accounts`,\n`Contacts`, `Deals`, `Price_Books`, `Sales_Orders`, or a custom module's API name.\nAPI names start with a letter and hold letters, digits and underscores.\n",
@@ -1261,9 +1247,7 @@ impl Cli {
             .arg(
                 ::clap::Arg::new("module-api-name")
                     .long("module-api-name")
-                    .value_parser(
-                        ::clap::value_parser!(types::MassUpdateRecordsModuleApiName),
-                    )
+                    .value_parser(::clap::value_parser!(types::ApiName))
                     .required(true)
                     .help(
                         "API name of the module (`api_name` from `list_modules`), e.g. `Leads`, `Accounts`,\n`Contacts`, `Deals`, `Price_Books`, `Sales_Orders`, or a custom module's API name.\nAPI names start with a letter and hold letters, digits and underscores.\n",
@@ -1298,9 +1282,7 @@ impl Cli {
             .arg(
                 ::clap::Arg::new("module-api-name")
                     .long("module-api-name")
-                    .value_parser(
-                        ::clap::value_parser!(types::RemoveTagsFromRecordsModuleApiName),
-                    )
+                    .value_parser(::clap::value_parser!(types::ApiName))
                     .required(true)
                     .help(
                         "API name of the module (`api_name` from `list_modules`), e.g. `Leads`, `Accounts`,\n`Contacts`, `Deals`, `Price_Books`, `Sales_Orders`, or a custom module's API name.\nAPI names start with a letter and hold letters, digits and underscores.\n",
@@ -1327,9 +1309,7 @@ impl Cli {
             .arg(
                 ::clap::Arg::new("if-modified-since")
                     .long("if-modified-since")
-                    .value_parser(
-                        ::clap::value_parser!(types::ListDeletedRecordsIfModifiedSince),
-                    )
+                    .value_parser(::clap::value_parser!(types::ModifiedSince))
                     .required(false)
                     .help(
                         "Only entries modified after this moment (ISO 8601, e.g. `2019-07-25T15:26:49+05:30`);\n`304 Not Modified` when none.\n",
@@ -1338,9 +1318,7 @@ impl Cli {
             .arg(
                 ::clap::Arg::new("module-api-name")
                     .long("module-api-name")
-                    .value_parser(
-                        ::clap::value_parser!(types::ListDeletedRecordsModuleApiName),
-                    )
+                    .value_parser(::clap::value_parser!(types::ApiName))
                     .required(true)
                     .help(
                         "API name of the module (`api_name` from `list_modules`), e.g. `Leads`, `Accounts`,\n`Contacts`, `Deals`, `Price_Books`, `Sales_Orders`, or a custom module's API name.\nAPI names start with a letter and hold letters, digits and underscores.\n",
@@ -1450,9 +1428,7 @@ impl Cli {
             .arg(
                 ::clap::Arg::new("module-api-name")
                     .long("module-api-name")
-                    .value_parser(
-                        ::clap::value_parser!(types::SearchRecordsModuleApiName),
-                    )
+                    .value_parser(::clap::value_parser!(types::ApiName))
                     .required(true)
                     .help(
                         "API name of the module (`api_name` from `list_modules`), e.g. `Leads`, `Accounts`,\n`Contacts`, `Deals`, `Price_Books`, `Sales_Orders`, or a custom module's API name.\nAPI names start with a letter and hold letters, digits and underscores.\n",
@@ -1499,9 +1475,7 @@ impl Cli {
             .arg(
                 ::clap::Arg::new("module-api-name")
                     .long("module-api-name")
-                    .value_parser(
-                        ::clap::value_parser!(types::UpsertRecordsModuleApiName),
-                    )
+                    .value_parser(::clap::value_parser!(types::ApiName))
                     .required(true)
                     .help(
                         "API name of the module (`api_name` from `list_modules`), e.g. `Leads`, `Accounts`,\n`Contacts`, `Deals`, `Price_Books`, `Sales_Orders`, or a custom module's API name.\nAPI names start with a letter and hold letters, digits and underscores.\n",
@@ -1518,7 +1492,7 @@ impl Cli {
             .arg(
                 ::clap::Arg::new("if-modified-since")
                     .long("if-modified-since")
-                    .value_parser(::clap::value_parser!(types::GetRecordIfModifiedSince))
+                    .value_parser(::clap::value_parser!(types::ModifiedSince))
                     .required(false)
                     .help(
                         "Only entries modified after this moment (ISO 8601, e.g. `2019-07-25T15:26:49+05:30`);\n`304 Not Modified` when none. The seed documents this header on `list_records` and\n`list_deleted_records` only; Zoho's English v2 reference documents it on this call.\n",
@@ -1543,7 +1517,7 @@ impl Cli {
             .arg(
                 ::clap::Arg::new("module-api-name")
                     .long("module-api-name")
-                    .value_parser(::clap::value_parser!(types::GetRecordModuleApiName))
+                    .value_parser(::clap::value_parser!(types::ApiName))
                     .required(true)
                     .help(
                         "API name of the module (`api_name` from `list_modules`), e.g. `Leads`, `Accounts`,\n`Contacts`, `Deals`, `Price_Books`, `Sales_Orders`, or a custom module's API name.\nAPI names start with a letter and hold letters, digits and underscores.\n",
@@ -1566,9 +1540,7 @@ impl Cli {
             .arg(
                 ::clap::Arg::new("module-api-name")
                     .long("module-api-name")
-                    .value_parser(
-                        ::clap::value_parser!(types::UpdateRecordModuleApiName),
-                    )
+                    .value_parser(::clap::value_parser!(types::ApiName))
                     .required(true)
                     .help(
                         "API name of the module (`api_name` from `list_modules`), e.g. `Leads`, `Accounts`,\n`Contacts`, `Deals`, `Price_Books`, `Sales_Orders`, or a custom module's API name.\nAPI names start with a letter and hold letters, digits and underscores.\n",
@@ -1592,9 +1564,7 @@ impl Cli {
             .arg(
                 ::clap::Arg::new("module-api-name")
                     .long("module-api-name")
-                    .value_parser(
-                        ::clap::value_parser!(types::DeleteRecordModuleApiName),
-                    )
+                    .value_parser(::clap::value_parser!(types::ApiName))
                     .required(true)
                     .help(
                         "API name of the module (`api_name` from `list_modules`), e.g. `Leads`, `Accounts`,\n`Contacts`, `Deals`, `Price_Books`, `Sales_Orders`, or a custom module's API name.\nAPI names start with a letter and hold letters, digits and underscores.\n",
@@ -1637,9 +1607,7 @@ impl Cli {
             .arg(
                 ::clap::Arg::new("module-api-name")
                     .long("module-api-name")
-                    .value_parser(
-                        ::clap::value_parser!(types::ListAttachmentsModuleApiName),
-                    )
+                    .value_parser(::clap::value_parser!(types::ApiName))
                     .required(true)
                     .help(
                         "API name of the module (`api_name` from `list_modules`), e.g. `Leads`, `Accounts`,\n`Contacts`, `Deals`, `Price_Books`, `Sales_Orders`, or a custom module's API name.\nAPI names start with a letter and hold letters, digits and underscores.\n",
@@ -1686,9 +1654,7 @@ impl Cli {
             .arg(
                 ::clap::Arg::new("module-api-name")
                     .long("module-api-name")
-                    .value_parser(
-                        ::clap::value_parser!(types::DownloadAttachmentModuleApiName),
-                    )
+                    .value_parser(::clap::value_parser!(types::ApiName))
                     .required(true)
                     .help(
                         "API name of the module (`api_name` from `list_modules`), e.g. `Leads`, `Accounts`,\n`Contacts`, `Deals`, `Price_Books`, `Sales_Orders`, or a custom module's API name.\nAPI names start with a letter and hold letters, digits and underscores.\n",
@@ -1718,9 +1684,7 @@ impl Cli {
             .arg(
                 ::clap::Arg::new("module-api-name")
                     .long("module-api-name")
-                    .value_parser(
-                        ::clap::value_parser!(types::DeleteAttachmentModuleApiName),
-                    )
+                    .value_parser(::clap::value_parser!(types::ApiName))
                     .required(true)
                     .help(
                         "API name of the module (`api_name` from `list_modules`), e.g. `Leads`, `Accounts`,\n`Contacts`, `Deals`, `Price_Books`, `Sales_Orders`, or a custom module's API name.\nAPI names start with a letter and hold letters, digits and underscores.\n",
@@ -1754,9 +1718,7 @@ impl Cli {
             .arg(
                 ::clap::Arg::new("module-api-name")
                     .long("module-api-name")
-                    .value_parser(
-                        ::clap::value_parser!(types::ListRecordNotesModuleApiName),
-                    )
+                    .value_parser(::clap::value_parser!(types::ApiName))
                     .required(true)
                     .help(
                         "API name of the module (`api_name` from `list_modules`), e.g. `Leads`, `Accounts`,\n`Contacts`, `Deals`, `Price_Books`, `Sales_Orders`, or a custom module's API name.\nAPI names start with a letter and hold letters, digits and underscores.\n",
@@ -1796,9 +1758,7 @@ impl Cli {
             .arg(
                 ::clap::Arg::new("module-api-name")
                     .long("module-api-name")
-                    .value_parser(
-                        ::clap::value_parser!(types::CreateRecordNotesModuleApiName),
-                    )
+                    .value_parser(::clap::value_parser!(types::ApiName))
                     .required(true)
                     .help(
                         "API name of the module (`api_name` from `list_modules`), e.g. `Leads`, `Accounts`,\n`Contacts`, `Deals`, `Price_Books`, `Sales_Orders`, or a custom module's API name.\nAPI names start with a letter and hold letters, digits and underscores.\n",
@@ -1822,7 +1782,7 @@ impl Cli {
             .arg(
                 ::clap::Arg::new("module-api-name")
                     .long("module-api-name")
-                    .value_parser(::clap::value_parser!(types::UpdateNoteModuleApiName))
+                    .value_parser(::clap::value_parser!(types::ApiName))
                     .required(true)
                     .help(
                         "API name of the module (`api_name` from `list_modules`), e.g. `Leads`, `Accounts`,\n`Contacts`, `Deals`, `Price_Books`, `Sales_Orders`, or a custom module's API name.\nAPI names start with a letter and hold letters, digits and underscores.\n",
@@ -1853,7 +1813,7 @@ impl Cli {
             .arg(
                 ::clap::Arg::new("module-api-name")
                     .long("module-api-name")
-                    .value_parser(::clap::value_parser!(types::DeleteNoteModuleApiName))
+                    .value_parser(::clap::value_parser!(types::ApiName))
                     .required(true)
                     .help(
                         "API name of the module (`api_name` from `list_modules`), e.g. `Leads`, `Accounts`,\n`Contacts`, `Deals`, `Price_Books`, `Sales_Orders`, or a custom module's API name.\nAPI names start with a letter and hold letters, digits and underscores.\n",
@@ -1883,9 +1843,7 @@ impl Cli {
             .arg(
                 ::clap::Arg::new("module-api-name")
                     .long("module-api-name")
-                    .value_parser(
-                        ::clap::value_parser!(types::AddTagsToRecordModuleApiName),
-                    )
+                    .value_parser(::clap::value_parser!(types::ApiName))
                     .required(true)
                     .help(
                         "API name of the module (`api_name` from `list_modules`), e.g. `Leads`, `Accounts`,\n`Contacts`, `Deals`, `Price_Books`, `Sales_Orders`, or a custom module's API name.\nAPI names start with a letter and hold letters, digits and underscores.\n",
@@ -1928,9 +1886,7 @@ impl Cli {
             .arg(
                 ::clap::Arg::new("module-api-name")
                     .long("module-api-name")
-                    .value_parser(
-                        ::clap::value_parser!(types::GetBlueprintModuleApiName),
-                    )
+                    .value_parser(::clap::value_parser!(types::ApiName))
                     .required(true)
                     .help(
                         "API name of the module (`api_name` from `list_modules`), e.g. `Leads`, `Accounts`,\n`Contacts`, `Deals`, `Price_Books`, `Sales_Orders`, or a custom module's API name.\nAPI names start with a letter and hold letters, digits and underscores.\n",
@@ -1953,9 +1909,7 @@ impl Cli {
             .arg(
                 ::clap::Arg::new("module-api-name")
                     .long("module-api-name")
-                    .value_parser(
-                        ::clap::value_parser!(types::UpdateBlueprintModuleApiName),
-                    )
+                    .value_parser(::clap::value_parser!(types::ApiName))
                     .required(true)
                     .help(
                         "API name of the module (`api_name` from `list_modules`), e.g. `Leads`, `Accounts`,\n`Contacts`, `Deals`, `Price_Books`, `Sales_Orders`, or a custom module's API name.\nAPI names start with a letter and hold letters, digits and underscores.\n",
@@ -1979,9 +1933,7 @@ impl Cli {
             .arg(
                 ::clap::Arg::new("module-api-name")
                     .long("module-api-name")
-                    .value_parser(
-                        ::clap::value_parser!(types::RemoveTagsFromRecordModuleApiName),
-                    )
+                    .value_parser(::clap::value_parser!(types::ApiName))
                     .required(true)
                     .help(
                         "API name of the module (`api_name` from `list_modules`), e.g. `Leads`, `Accounts`,\n`Contacts`, `Deals`, `Price_Books`, `Sales_Orders`, or a custom module's API name.\nAPI names start with a letter and hold letters, digits and underscores.\n",
@@ -2015,9 +1967,7 @@ impl Cli {
             .arg(
                 ::clap::Arg::new("module-api-name")
                     .long("module-api-name")
-                    .value_parser(
-                        ::clap::value_parser!(types::GetRecordSharingModuleApiName),
-                    )
+                    .value_parser(::clap::value_parser!(types::ApiName))
                     .required(true)
                     .help(
                         "API name of the module (`api_name` from `list_modules`), e.g. `Leads`, `Accounts`,\n`Contacts`, `Deals`, `Price_Books`, `Sales_Orders`, or a custom module's API name.\nAPI names start with a letter and hold letters, digits and underscores.\n",
@@ -2066,9 +2016,7 @@ impl Cli {
             .arg(
                 ::clap::Arg::new("module-api-name")
                     .long("module-api-name")
-                    .value_parser(
-                        ::clap::value_parser!(types::UpdateRecordSharingModuleApiName),
-                    )
+                    .value_parser(::clap::value_parser!(types::ApiName))
                     .required(true)
                     .help(
                         "API name of the module (`api_name` from `list_modules`), e.g. `Leads`, `Accounts`,\n`Contacts`, `Deals`, `Price_Books`, `Sales_Orders`, or a custom module's API name.\nAPI names start with a letter and hold letters, digits and underscores.\n",
@@ -2092,7 +2040,7 @@ impl Cli {
             .arg(
                 ::clap::Arg::new("module-api-name")
                     .long("module-api-name")
-                    .value_parser(::clap::value_parser!(types::ShareRecordModuleApiName))
+                    .value_parser(::clap::value_parser!(types::ApiName))
                     .required(true)
                     .help(
                         "API name of the module (`api_name` from `list_modules`), e.g. `Leads`, `Accounts`,\n`Contacts`, `Deals`, `Price_Books`, `Sales_Orders`, or a custom module's API name.\nAPI names start with a letter and hold letters, digits and underscores.\n",
@@ -2116,9 +2064,7 @@ impl Cli {
             .arg(
                 ::clap::Arg::new("module-api-name")
                     .long("module-api-name")
-                    .value_parser(
-                        ::clap::value_parser!(types::RevokeRecordSharingModuleApiName),
-                    )
+                    .value_parser(::clap::value_parser!(types::ApiName))
                     .required(true)
                     .help(
                         "API name of the module (`api_name` from `list_modules`), e.g. `Leads`, `Accounts`,\n`Contacts`, `Deals`, `Price_Books`, `Sales_Orders`, or a custom module's API name.\nAPI names start with a letter and hold letters, digits and underscores.\n",
@@ -2141,9 +2087,7 @@ impl Cli {
             .arg(
                 ::clap::Arg::new("module-api-name")
                     .long("module-api-name")
-                    .value_parser(
-                        ::clap::value_parser!(types::DownloadRecordPhotoModuleApiName),
-                    )
+                    .value_parser(::clap::value_parser!(types::ApiName))
                     .required(true)
                     .help(
                         "API name of the module (`api_name` from `list_modules`), e.g. `Leads`, `Accounts`,\n`Contacts`, `Deals`, `Price_Books`, `Sales_Orders`, or a custom module's API name.\nAPI names start with a letter and hold letters, digits and underscores.\n",
@@ -2166,9 +2110,7 @@ impl Cli {
             .arg(
                 ::clap::Arg::new("module-api-name")
                     .long("module-api-name")
-                    .value_parser(
-                        ::clap::value_parser!(types::DeleteRecordPhotoModuleApiName),
-                    )
+                    .value_parser(::clap::value_parser!(types::ApiName))
                     .required(true)
                     .help(
                         "API name of the module (`api_name` from `list_modules`), e.g. `Leads`, `Accounts`,\n`Contacts`, `Deals`, `Price_Books`, `Sales_Orders`, or a custom module's API name.\nAPI names start with a letter and hold letters, digits and underscores.\n",
@@ -2191,9 +2133,7 @@ impl Cli {
             .arg(
                 ::clap::Arg::new("if-modified-since")
                     .long("if-modified-since")
-                    .value_parser(
-                        ::clap::value_parser!(types::ListRelatedRecordsIfModifiedSince),
-                    )
+                    .value_parser(::clap::value_parser!(types::ModifiedSince))
                     .required(false)
                     .help(
                         "Only entries modified after this moment (ISO 8601, e.g. `2019-07-25T15:26:49+05:30`);\n`304 Not Modified` when none. The seed documents this header on `list_records` and\n`list_deleted_records` only; Zoho's English v2 reference documents it on this call.\n",
@@ -2202,9 +2142,7 @@ impl Cli {
             .arg(
                 ::clap::Arg::new("module-api-name")
                     .long("module-api-name")
-                    .value_parser(
-                        ::clap::value_parser!(types::ListRelatedRecordsModuleApiName),
-                    )
+                    .value_parser(::clap::value_parser!(types::ApiName))
                     .required(true)
                     .help(
                         "API name of the module (`api_name` from `list_modules`), e.g. `Leads`, `Accounts`,\n`Contacts`, `Deals`, `Price_Books`, `Sales_Orders`, or a custom module's API name.\nAPI names start with a letter and hold letters, digits and underscores.\n",
@@ -2236,11 +2174,7 @@ impl Cli {
             .arg(
                 ::clap::Arg::new("related-list-api-name")
                     .long("related-list-api-name")
-                    .value_parser(
-                        ::clap::value_parser!(
-                            types::ListRelatedRecordsRelatedListApiName
-                        ),
-                    )
+                    .value_parser(::clap::value_parser!(types::ApiName))
                     .required(true)
                     .help(
                         "API name of the related list (`related_lists[].api_name` from `get_module`), e.g.\n`Campaigns`, `Products`, `Contacts`.\n",
@@ -2257,9 +2191,7 @@ impl Cli {
             .arg(
                 ::clap::Arg::new("module-api-name")
                     .long("module-api-name")
-                    .value_parser(
-                        ::clap::value_parser!(types::UpdateRelatedRecordsModuleApiName),
-                    )
+                    .value_parser(::clap::value_parser!(types::ApiName))
                     .required(true)
                     .help(
                         "API name of the module (`api_name` from `list_modules`), e.g. `Leads`, `Accounts`,\n`Contacts`, `Deals`, `Price_Books`, `Sales_Orders`, or a custom module's API name.\nAPI names start with a letter and hold letters, digits and underscores.\n",
@@ -2275,11 +2207,7 @@ impl Cli {
             .arg(
                 ::clap::Arg::new("related-list-api-name")
                     .long("related-list-api-name")
-                    .value_parser(
-                        ::clap::value_parser!(
-                            types::UpdateRelatedRecordsRelatedListApiName
-                        ),
-                    )
+                    .value_parser(::clap::value_parser!(types::ApiName))
                     .required(true)
                     .help(
                         "API name of the related list (`related_lists[].api_name` from `get_module`), e.g.\n`Campaigns`, `Products`, `Contacts`.\n",
@@ -2296,9 +2224,7 @@ impl Cli {
             .arg(
                 ::clap::Arg::new("module-api-name")
                     .long("module-api-name")
-                    .value_parser(
-                        ::clap::value_parser!(types::UpdateRelatedRecordModuleApiName),
-                    )
+                    .value_parser(::clap::value_parser!(types::ApiName))
                     .required(true)
                     .help(
                         "API name of the module (`api_name` from `list_modules`), e.g. `Leads`, `Accounts`,\n`Contacts`, `Deals`, `Price_Books`, `Sales_Orders`, or a custom module's API name.\nAPI names start with a letter and hold letters, digits and underscores.\n",
@@ -2314,11 +2240,7 @@ impl Cli {
             .arg(
                 ::clap::Arg::new("related-list-api-name")
                     .long("related-list-api-name")
-                    .value_parser(
-                        ::clap::value_parser!(
-                            types::UpdateRelatedRecordRelatedListApiName
-                        ),
-                    )
+                    .value_parser(::clap::value_parser!(types::ApiName))
                     .required(true)
                     .help(
                         "API name of the related list (`related_lists[].api_name` from `get_module`), e.g.\n`Campaigns`, `Products`, `Contacts`.\n",
@@ -2342,9 +2264,7 @@ impl Cli {
             .arg(
                 ::clap::Arg::new("module-api-name")
                     .long("module-api-name")
-                    .value_parser(
-                        ::clap::value_parser!(types::DelinkRelatedRecordModuleApiName),
-                    )
+                    .value_parser(::clap::value_parser!(types::ApiName))
                     .required(true)
                     .help(
                         "API name of the module (`api_name` from `list_modules`), e.g. `Leads`, `Accounts`,\n`Contacts`, `Deals`, `Price_Books`, `Sales_Orders`, or a custom module's API name.\nAPI names start with a letter and hold letters, digits and underscores.\n",
@@ -2360,11 +2280,7 @@ impl Cli {
             .arg(
                 ::clap::Arg::new("related-list-api-name")
                     .long("related-list-api-name")
-                    .value_parser(
-                        ::clap::value_parser!(
-                            types::DelinkRelatedRecordRelatedListApiName
-                        ),
-                    )
+                    .value_parser(::clap::value_parser!(types::ApiName))
                     .required(true)
                     .help(
                         "API name of the related list (`related_lists[].api_name` from `get_module`), e.g.\n`Campaigns`, `Products`, `Contacts`.\n",
@@ -2635,7 +2551,7 @@ impl Cli {
         matches: &::clap::ArgMatches,
     ) -> anyhow::Result<()> {
         let mut request = self.client.list_custom_views();
-        if let Some(value) = matches.get_one::<types::ListCustomViewsModule>("module") {
+        if let Some(value) = matches.get_one::<types::ApiName>("module") {
             request = request.module(value.clone());
         }
         self.out.one(request.send().await)
@@ -2648,14 +2564,14 @@ impl Cli {
         if let Some(value) = matches.get_one::<types::ZohoId>("custom-view-id") {
             request = request.custom_view_id(value.clone());
         }
-        if let Some(value) = matches.get_one::<types::GetCustomViewModule>("module") {
+        if let Some(value) = matches.get_one::<types::ApiName>("module") {
             request = request.module(value.clone());
         }
         self.out.one(request.send().await)
     }
     pub async fn execute_list_fields(&self, matches: &::clap::ArgMatches) -> anyhow::Result<()> {
         let mut request = self.client.list_fields();
-        if let Some(value) = matches.get_one::<types::ListFieldsModule>("module") {
+        if let Some(value) = matches.get_one::<types::ApiName>("module") {
             request = request.module(value.clone());
         }
         self.out.one(request.send().await)
@@ -2665,14 +2581,14 @@ impl Cli {
         if let Some(value) = matches.get_one::<types::ZohoId>("field-id") {
             request = request.field_id(value.clone());
         }
-        if let Some(value) = matches.get_one::<types::GetFieldModule>("module") {
+        if let Some(value) = matches.get_one::<types::ApiName>("module") {
             request = request.module(value.clone());
         }
         self.out.one(request.send().await)
     }
     pub async fn execute_list_layouts(&self, matches: &::clap::ArgMatches) -> anyhow::Result<()> {
         let mut request = self.client.list_layouts();
-        if let Some(value) = matches.get_one::<types::ListLayoutsModule>("module") {
+        if let Some(value) = matches.get_one::<types::ApiName>("module") {
             request = request.module(value.clone());
         }
         self.out.one(request.send().await)
@@ -2682,23 +2598,21 @@ impl Cli {
         if let Some(value) = matches.get_one::<types::ZohoId>("layout-id") {
             request = request.layout_id(value.clone());
         }
-        if let Some(value) = matches.get_one::<types::GetLayoutModule>("module") {
+        if let Some(value) = matches.get_one::<types::ApiName>("module") {
             request = request.module(value.clone());
         }
         self.out.one(request.send().await)
     }
     pub async fn execute_list_modules(&self, matches: &::clap::ArgMatches) -> anyhow::Result<()> {
         let mut request = self.client.list_modules();
-        if let Some(value) =
-            matches.get_one::<types::ListModulesIfModifiedSince>("if-modified-since")
-        {
+        if let Some(value) = matches.get_one::<types::ModifiedSince>("if-modified-since") {
             request = request.if_modified_since(value.clone());
         }
         self.out.one(request.send().await)
     }
     pub async fn execute_get_module(&self, matches: &::clap::ArgMatches) -> anyhow::Result<()> {
         let mut request = self.client.get_module();
-        if let Some(value) = matches.get_one::<types::GetModuleModuleApiName>("module-api-name") {
+        if let Some(value) = matches.get_one::<types::ApiName>("module-api-name") {
             request = request.module_api_name(value.clone());
         }
         self.out.one(request.send().await)
@@ -2719,7 +2633,7 @@ impl Cli {
         matches: &::clap::ArgMatches,
     ) -> anyhow::Result<()> {
         let mut request = self.client.list_related_lists();
-        if let Some(value) = matches.get_one::<types::ListRelatedListsModule>("module") {
+        if let Some(value) = matches.get_one::<types::ApiName>("module") {
             request = request.module(value.clone());
         }
         self.out.one(request.send().await)
@@ -2737,7 +2651,7 @@ impl Cli {
     }
     pub async fn execute_list_tags(&self, matches: &::clap::ArgMatches) -> anyhow::Result<()> {
         let mut request = self.client.list_tags();
-        if let Some(value) = matches.get_one::<types::ListTagsModule>("module") {
+        if let Some(value) = matches.get_one::<types::ApiName>("module") {
             request = request.module(value.clone());
         }
         if let Some(value) = matches.get_one::<bool>("my-tags") {
@@ -2750,7 +2664,7 @@ impl Cli {
         if let Some(value) = crate::args::body::<types::TagsUpdateRequest>(matches)? {
             request = request.body(value);
         }
-        if let Some(value) = matches.get_one::<types::UpdateTagsModule>("module") {
+        if let Some(value) = matches.get_one::<types::ApiName>("module") {
             request = request.module(value.clone());
         }
         self.out.one(request.send().await)
@@ -2760,7 +2674,7 @@ impl Cli {
         if let Some(value) = crate::args::body::<types::TagsCreateRequest>(matches)? {
             request = request.body(value);
         }
-        if let Some(value) = matches.get_one::<types::CreateTagsModule>("module") {
+        if let Some(value) = matches.get_one::<types::ApiName>("module") {
             request = request.module(value.clone());
         }
         self.out.one(request.send().await)
@@ -2770,7 +2684,7 @@ impl Cli {
         if let Some(value) = crate::args::body::<types::TagsCreateRequest>(matches)? {
             request = request.body(value);
         }
-        if let Some(value) = matches.get_one::<types::UpdateTagModule>("module") {
+        if let Some(value) = matches.get_one::<types::ApiName>("module") {
             request = request.module(value.clone());
         }
         if let Some(value) = matches.get_one::<types::ZohoId>("tag-id") {
@@ -2800,7 +2714,7 @@ impl Cli {
         matches: &::clap::ArgMatches,
     ) -> anyhow::Result<()> {
         let mut request = self.client.get_tag_records_count();
-        if let Some(value) = matches.get_one::<types::GetTagRecordsCountModule>("module") {
+        if let Some(value) = matches.get_one::<types::ApiName>("module") {
             request = request.module(value.clone());
         }
         if let Some(value) = matches.get_one::<types::ZohoId>("tag-id") {
@@ -2899,8 +2813,7 @@ impl Cli {
     }
     pub async fn execute_list_users(&self, matches: &::clap::ArgMatches) -> anyhow::Result<()> {
         let mut request = self.client.list_users();
-        if let Some(value) = matches.get_one::<types::ListUsersIfModifiedSince>("if-modified-since")
-        {
+        if let Some(value) = matches.get_one::<types::ModifiedSince>("if-modified-since") {
             request = request.if_modified_since(value.clone());
         }
         if let Some(value) = matches.get_one::<::std::num::NonZeroU32>("page") {
@@ -2973,9 +2886,7 @@ impl Cli {
         if let Some(value) = matches.get_one::<crmkit_runtime::CsvList<String>>("ids") {
             request = request.ids(value.clone());
         }
-        if let Some(value) =
-            matches.get_one::<types::ListRecordsIfModifiedSince>("if-modified-since")
-        {
+        if let Some(value) = matches.get_one::<types::ModifiedSince>("if-modified-since") {
             request = request.if_modified_since(value.clone());
         }
         if let Some(value) = matches.get_one::<types::ListRecordsInclude>("include") {
@@ -2984,7 +2895,7 @@ impl Cli {
         if let Some(value) = matches.get_one::<bool>("include-child") {
             request = request.include_child(value.clone());
         }
-        if let Some(value) = matches.get_one::<types::ListRecordsModuleApiName>("module-api-name") {
+        if let Some(value) = matches.get_one::<types::ApiName>("module-api-name") {
             request = request.module_api_name(value.clone());
         }
         if let Some(value) = matches.get_one::<::std::num::NonZeroU32>("page") {
@@ -2993,7 +2904,7 @@ impl Cli {
         if let Some(value) = matches.get_one::<::std::num::NonZeroU32>("per-page") {
             request = request.per_page(value.clone());
         }
-        if let Some(value) = matches.get_one::<types::ListRecordsSortBy>("sort-by") {
+        if let Some(value) = matches.get_one::<types::ApiName>("sort-by") {
             request = request.sort_by(value.clone());
         }
         if let Some(value) = matches.get_one::<types::ListRecordsSortOrder>("sort-order") {
@@ -3016,8 +2927,7 @@ impl Cli {
         if let Some(value) = matches.get_one::<types::RecordsWriteRequestLarId>("lar-id") {
             request = request.body_map(|body| body.lar_id(value.clone()));
         }
-        if let Some(value) = matches.get_one::<types::UpdateRecordsModuleApiName>("module-api-name")
-        {
+        if let Some(value) = matches.get_one::<types::ApiName>("module-api-name") {
             request = request.module_api_name(value.clone());
         }
         self.out.one(request.send().await)
@@ -3030,8 +2940,7 @@ impl Cli {
         if let Some(value) = matches.get_one::<types::RecordsWriteRequestLarId>("lar-id") {
             request = request.body_map(|body| body.lar_id(value.clone()));
         }
-        if let Some(value) = matches.get_one::<types::InsertRecordsModuleApiName>("module-api-name")
-        {
+        if let Some(value) = matches.get_one::<types::ApiName>("module-api-name") {
             request = request.module_api_name(value.clone());
         }
         self.out.one(request.send().await)
@@ -3041,8 +2950,7 @@ impl Cli {
         if let Some(value) = matches.get_one::<crmkit_runtime::CsvList<String>>("ids") {
             request = request.ids(value.clone());
         }
-        if let Some(value) = matches.get_one::<types::DeleteRecordsModuleApiName>("module-api-name")
-        {
+        if let Some(value) = matches.get_one::<types::ApiName>("module-api-name") {
             request = request.module_api_name(value.clone());
         }
         if let Some(value) = matches.get_one::<bool>("wf-trigger") {
@@ -3058,9 +2966,7 @@ impl Cli {
         if let Some(value) = matches.get_one::<crmkit_runtime::CsvList<String>>("ids") {
             request = request.ids(value.clone());
         }
-        if let Some(value) =
-            matches.get_one::<types::AddTagsToRecordsModuleApiName>("module-api-name")
-        {
+        if let Some(value) = matches.get_one::<types::ApiName>("module-api-name") {
             request = request.module_api_name(value.clone());
         }
         if let Some(value) = matches.get_one::<bool>("over-write") {
@@ -3079,9 +2985,7 @@ impl Cli {
         if let Some(value) = matches.get_one::<types::ZohoId>("job-id") {
             request = request.job_id(value.clone());
         }
-        if let Some(value) =
-            matches.get_one::<types::GetMassUpdateStatusModuleApiName>("module-api-name")
-        {
+        if let Some(value) = matches.get_one::<types::ApiName>("module-api-name") {
             request = request.module_api_name(value.clone());
         }
         self.out.one(request.send().await)
@@ -3097,9 +3001,7 @@ impl Cli {
         if let Some(value) = matches.get_one::<types::MassUpdateRequestCvid>("cvid") {
             request = request.body_map(|body| body.cvid(value.clone()));
         }
-        if let Some(value) =
-            matches.get_one::<types::MassUpdateRecordsModuleApiName>("module-api-name")
-        {
+        if let Some(value) = matches.get_one::<types::ApiName>("module-api-name") {
             request = request.module_api_name(value.clone());
         }
         if let Some(value) = matches.get_one::<bool>("over-write") {
@@ -3115,9 +3017,7 @@ impl Cli {
         if let Some(value) = matches.get_one::<crmkit_runtime::CsvList<String>>("ids") {
             request = request.ids(value.clone());
         }
-        if let Some(value) =
-            matches.get_one::<types::RemoveTagsFromRecordsModuleApiName>("module-api-name")
-        {
+        if let Some(value) = matches.get_one::<types::ApiName>("module-api-name") {
             request = request.module_api_name(value.clone());
         }
         if let Some(value) = matches.get_one::<crmkit_runtime::CsvList<String>>("tag-names") {
@@ -3130,14 +3030,10 @@ impl Cli {
         matches: &::clap::ArgMatches,
     ) -> anyhow::Result<()> {
         let mut request = self.client.list_deleted_records();
-        if let Some(value) =
-            matches.get_one::<types::ListDeletedRecordsIfModifiedSince>("if-modified-since")
-        {
+        if let Some(value) = matches.get_one::<types::ModifiedSince>("if-modified-since") {
             request = request.if_modified_since(value.clone());
         }
-        if let Some(value) =
-            matches.get_one::<types::ListDeletedRecordsModuleApiName>("module-api-name")
-        {
+        if let Some(value) = matches.get_one::<types::ApiName>("module-api-name") {
             request = request.module_api_name(value.clone());
         }
         if let Some(value) = matches.get_one::<::std::num::NonZeroU32>("page") {
@@ -3172,8 +3068,7 @@ impl Cli {
         if let Some(value) = matches.get_one::<types::SearchRecordsInclude>("include") {
             request = request.include(value.clone());
         }
-        if let Some(value) = matches.get_one::<types::SearchRecordsModuleApiName>("module-api-name")
-        {
+        if let Some(value) = matches.get_one::<types::ApiName>("module-api-name") {
             request = request.module_api_name(value.clone());
         }
         if let Some(value) = matches.get_one::<::std::num::NonZeroU32>("page") {
@@ -3199,22 +3094,20 @@ impl Cli {
         if let Some(value) = crate::args::body::<types::RecordsUpsertRequest>(matches)? {
             request = request.body(value);
         }
-        if let Some(value) = matches.get_one::<types::UpsertRecordsModuleApiName>("module-api-name")
-        {
+        if let Some(value) = matches.get_one::<types::ApiName>("module-api-name") {
             request = request.module_api_name(value.clone());
         }
         self.out.one(request.send().await)
     }
     pub async fn execute_get_record(&self, matches: &::clap::ArgMatches) -> anyhow::Result<()> {
         let mut request = self.client.get_record();
-        if let Some(value) = matches.get_one::<types::GetRecordIfModifiedSince>("if-modified-since")
-        {
+        if let Some(value) = matches.get_one::<types::ModifiedSince>("if-modified-since") {
             request = request.if_modified_since(value.clone());
         }
         if let Some(value) = matches.get_one::<types::GetRecordInclude>("include") {
             request = request.include(value.clone());
         }
-        if let Some(value) = matches.get_one::<types::GetRecordModuleApiName>("module-api-name") {
+        if let Some(value) = matches.get_one::<types::ApiName>("module-api-name") {
             request = request.module_api_name(value.clone());
         }
         if let Some(value) = matches.get_one::<types::ZohoId>("record-id") {
@@ -3227,8 +3120,7 @@ impl Cli {
         if let Some(value) = crate::args::body::<types::RecordWriteOneRequest>(matches)? {
             request = request.body(value);
         }
-        if let Some(value) = matches.get_one::<types::UpdateRecordModuleApiName>("module-api-name")
-        {
+        if let Some(value) = matches.get_one::<types::ApiName>("module-api-name") {
             request = request.module_api_name(value.clone());
         }
         if let Some(value) = matches.get_one::<types::ZohoId>("record-id") {
@@ -3238,8 +3130,7 @@ impl Cli {
     }
     pub async fn execute_delete_record(&self, matches: &::clap::ArgMatches) -> anyhow::Result<()> {
         let mut request = self.client.delete_record();
-        if let Some(value) = matches.get_one::<types::DeleteRecordModuleApiName>("module-api-name")
-        {
+        if let Some(value) = matches.get_one::<types::ApiName>("module-api-name") {
             request = request.module_api_name(value.clone());
         }
         if let Some(value) = matches.get_one::<types::ZohoId>("record-id") {
@@ -3258,9 +3149,7 @@ impl Cli {
         if let Some(value) = matches.get_one::<crmkit_runtime::CsvList<String>>("fields") {
             request = request.fields(value.clone());
         }
-        if let Some(value) =
-            matches.get_one::<types::ListAttachmentsModuleApiName>("module-api-name")
-        {
+        if let Some(value) = matches.get_one::<types::ApiName>("module-api-name") {
             request = request.module_api_name(value.clone());
         }
         if let Some(value) = matches.get_one::<::std::num::NonZeroU32>("page") {
@@ -3286,9 +3175,7 @@ impl Cli {
         if let Some(value) = matches.get_one::<types::ZohoId>("attachment-id") {
             request = request.attachment_id(value.clone());
         }
-        if let Some(value) =
-            matches.get_one::<types::DownloadAttachmentModuleApiName>("module-api-name")
-        {
+        if let Some(value) = matches.get_one::<types::ApiName>("module-api-name") {
             request = request.module_api_name(value.clone());
         }
         if let Some(value) = matches.get_one::<types::ZohoId>("record-id") {
@@ -3304,9 +3191,7 @@ impl Cli {
         if let Some(value) = matches.get_one::<types::ZohoId>("attachment-id") {
             request = request.attachment_id(value.clone());
         }
-        if let Some(value) =
-            matches.get_one::<types::DeleteAttachmentModuleApiName>("module-api-name")
-        {
+        if let Some(value) = matches.get_one::<types::ApiName>("module-api-name") {
             request = request.module_api_name(value.clone());
         }
         if let Some(value) = matches.get_one::<types::ZohoId>("record-id") {
@@ -3322,9 +3207,7 @@ impl Cli {
         if let Some(value) = matches.get_one::<crmkit_runtime::CsvList<String>>("fields") {
             request = request.fields(value.clone());
         }
-        if let Some(value) =
-            matches.get_one::<types::ListRecordNotesModuleApiName>("module-api-name")
-        {
+        if let Some(value) = matches.get_one::<types::ApiName>("module-api-name") {
             request = request.module_api_name(value.clone());
         }
         if let Some(value) = matches.get_one::<::std::num::NonZeroU32>("page") {
@@ -3350,9 +3233,7 @@ impl Cli {
         if let Some(value) = crate::args::body::<types::NotesCreateRequest>(matches)? {
             request = request.body(value);
         }
-        if let Some(value) =
-            matches.get_one::<types::CreateRecordNotesModuleApiName>("module-api-name")
-        {
+        if let Some(value) = matches.get_one::<types::ApiName>("module-api-name") {
             request = request.module_api_name(value.clone());
         }
         if let Some(value) = matches.get_one::<types::ZohoId>("record-id") {
@@ -3365,7 +3246,7 @@ impl Cli {
         if let Some(value) = crate::args::body::<types::NoteUpdateRequest>(matches)? {
             request = request.body(value);
         }
-        if let Some(value) = matches.get_one::<types::UpdateNoteModuleApiName>("module-api-name") {
+        if let Some(value) = matches.get_one::<types::ApiName>("module-api-name") {
             request = request.module_api_name(value.clone());
         }
         if let Some(value) = matches.get_one::<types::ZohoId>("note-id") {
@@ -3378,7 +3259,7 @@ impl Cli {
     }
     pub async fn execute_delete_note(&self, matches: &::clap::ArgMatches) -> anyhow::Result<()> {
         let mut request = self.client.delete_note();
-        if let Some(value) = matches.get_one::<types::DeleteNoteModuleApiName>("module-api-name") {
+        if let Some(value) = matches.get_one::<types::ApiName>("module-api-name") {
             request = request.module_api_name(value.clone());
         }
         if let Some(value) = matches.get_one::<types::ZohoId>("note-id") {
@@ -3394,9 +3275,7 @@ impl Cli {
         matches: &::clap::ArgMatches,
     ) -> anyhow::Result<()> {
         let mut request = self.client.add_tags_to_record();
-        if let Some(value) =
-            matches.get_one::<types::AddTagsToRecordModuleApiName>("module-api-name")
-        {
+        if let Some(value) = matches.get_one::<types::ApiName>("module-api-name") {
             request = request.module_api_name(value.clone());
         }
         if let Some(value) = matches.get_one::<bool>("over-write") {
@@ -3412,8 +3291,7 @@ impl Cli {
     }
     pub async fn execute_get_blueprint(&self, matches: &::clap::ArgMatches) -> anyhow::Result<()> {
         let mut request = self.client.get_blueprint();
-        if let Some(value) = matches.get_one::<types::GetBlueprintModuleApiName>("module-api-name")
-        {
+        if let Some(value) = matches.get_one::<types::ApiName>("module-api-name") {
             request = request.module_api_name(value.clone());
         }
         if let Some(value) = matches.get_one::<types::ZohoId>("record-id") {
@@ -3429,9 +3307,7 @@ impl Cli {
         if let Some(value) = crate::args::body::<types::BlueprintUpdateRequest>(matches)? {
             request = request.body(value);
         }
-        if let Some(value) =
-            matches.get_one::<types::UpdateBlueprintModuleApiName>("module-api-name")
-        {
+        if let Some(value) = matches.get_one::<types::ApiName>("module-api-name") {
             request = request.module_api_name(value.clone());
         }
         if let Some(value) = matches.get_one::<types::ZohoId>("record-id") {
@@ -3444,9 +3320,7 @@ impl Cli {
         matches: &::clap::ArgMatches,
     ) -> anyhow::Result<()> {
         let mut request = self.client.remove_tags_from_record();
-        if let Some(value) =
-            matches.get_one::<types::RemoveTagsFromRecordModuleApiName>("module-api-name")
-        {
+        if let Some(value) = matches.get_one::<types::ApiName>("module-api-name") {
             request = request.module_api_name(value.clone());
         }
         if let Some(value) = matches.get_one::<types::ZohoId>("record-id") {
@@ -3462,9 +3336,7 @@ impl Cli {
         matches: &::clap::ArgMatches,
     ) -> anyhow::Result<()> {
         let mut request = self.client.get_record_sharing();
-        if let Some(value) =
-            matches.get_one::<types::GetRecordSharingModuleApiName>("module-api-name")
-        {
+        if let Some(value) = matches.get_one::<types::ApiName>("module-api-name") {
             request = request.module_api_name(value.clone());
         }
         if let Some(value) = matches.get_one::<types::ZohoId>("record-id") {
@@ -3486,9 +3358,7 @@ impl Cli {
         if let Some(value) = crate::args::body::<types::ShareRequest>(matches)? {
             request = request.body(value);
         }
-        if let Some(value) =
-            matches.get_one::<types::UpdateRecordSharingModuleApiName>("module-api-name")
-        {
+        if let Some(value) = matches.get_one::<types::ApiName>("module-api-name") {
             request = request.module_api_name(value.clone());
         }
         if let Some(value) = matches.get_one::<types::ZohoId>("record-id") {
@@ -3501,7 +3371,7 @@ impl Cli {
         if let Some(value) = crate::args::body::<types::ShareRequest>(matches)? {
             request = request.body(value);
         }
-        if let Some(value) = matches.get_one::<types::ShareRecordModuleApiName>("module-api-name") {
+        if let Some(value) = matches.get_one::<types::ApiName>("module-api-name") {
             request = request.module_api_name(value.clone());
         }
         if let Some(value) = matches.get_one::<types::ZohoId>("record-id") {
@@ -3514,9 +3384,7 @@ impl Cli {
         matches: &::clap::ArgMatches,
     ) -> anyhow::Result<()> {
         let mut request = self.client.revoke_record_sharing();
-        if let Some(value) =
-            matches.get_one::<types::RevokeRecordSharingModuleApiName>("module-api-name")
-        {
+        if let Some(value) = matches.get_one::<types::ApiName>("module-api-name") {
             request = request.module_api_name(value.clone());
         }
         if let Some(value) = matches.get_one::<types::ZohoId>("record-id") {
@@ -3529,9 +3397,7 @@ impl Cli {
         matches: &::clap::ArgMatches,
     ) -> anyhow::Result<()> {
         let mut request = self.client.download_record_photo();
-        if let Some(value) =
-            matches.get_one::<types::DownloadRecordPhotoModuleApiName>("module-api-name")
-        {
+        if let Some(value) = matches.get_one::<types::ApiName>("module-api-name") {
             request = request.module_api_name(value.clone());
         }
         if let Some(value) = matches.get_one::<types::ZohoId>("record-id") {
@@ -3544,9 +3410,7 @@ impl Cli {
         matches: &::clap::ArgMatches,
     ) -> anyhow::Result<()> {
         let mut request = self.client.delete_record_photo();
-        if let Some(value) =
-            matches.get_one::<types::DeleteRecordPhotoModuleApiName>("module-api-name")
-        {
+        if let Some(value) = matches.get_one::<types::ApiName>("module-api-name") {
             request = request.module_api_name(value.clone());
         }
         if let Some(value) = matches.get_one::<types::ZohoId>("record-id") {
@@ -3559,14 +3423,10 @@ impl Cli {
         matches: &::clap::ArgMatches,
     ) -> anyhow::Result<()> {
         let mut request = self.client.list_related_records();
-        if let Some(value) =
-            matches.get_one::<types::ListRelatedRecordsIfModifiedSince>("if-modified-since")
-        {
+        if let Some(value) = matches.get_one::<types::ModifiedSince>("if-modified-since") {
             request = request.if_modified_since(value.clone());
         }
-        if let Some(value) =
-            matches.get_one::<types::ListRelatedRecordsModuleApiName>("module-api-name")
-        {
+        if let Some(value) = matches.get_one::<types::ApiName>("module-api-name") {
             request = request.module_api_name(value.clone());
         }
         if let Some(value) = matches.get_one::<::std::num::NonZeroU32>("page") {
@@ -3578,9 +3438,7 @@ impl Cli {
         if let Some(value) = matches.get_one::<types::ZohoId>("record-id") {
             request = request.record_id(value.clone());
         }
-        if let Some(value) =
-            matches.get_one::<types::ListRelatedRecordsRelatedListApiName>("related-list-api-name")
-        {
+        if let Some(value) = matches.get_one::<types::ApiName>("related-list-api-name") {
             request = request.related_list_api_name(value.clone());
         }
         if crate::args::all_pages(matches) {
@@ -3597,17 +3455,13 @@ impl Cli {
         if let Some(value) = crate::args::body::<types::RelatedRecordsUpdateRequest>(matches)? {
             request = request.body(value);
         }
-        if let Some(value) =
-            matches.get_one::<types::UpdateRelatedRecordsModuleApiName>("module-api-name")
-        {
+        if let Some(value) = matches.get_one::<types::ApiName>("module-api-name") {
             request = request.module_api_name(value.clone());
         }
         if let Some(value) = matches.get_one::<types::ZohoId>("record-id") {
             request = request.record_id(value.clone());
         }
-        if let Some(value) = matches
-            .get_one::<types::UpdateRelatedRecordsRelatedListApiName>("related-list-api-name")
-        {
+        if let Some(value) = matches.get_one::<types::ApiName>("related-list-api-name") {
             request = request.related_list_api_name(value.clone());
         }
         self.out.one(request.send().await)
@@ -3620,17 +3474,13 @@ impl Cli {
         if let Some(value) = crate::args::body::<types::RelatedRecordUpdateOneRequest>(matches)? {
             request = request.body(value);
         }
-        if let Some(value) =
-            matches.get_one::<types::UpdateRelatedRecordModuleApiName>("module-api-name")
-        {
+        if let Some(value) = matches.get_one::<types::ApiName>("module-api-name") {
             request = request.module_api_name(value.clone());
         }
         if let Some(value) = matches.get_one::<types::ZohoId>("record-id") {
             request = request.record_id(value.clone());
         }
-        if let Some(value) =
-            matches.get_one::<types::UpdateRelatedRecordRelatedListApiName>("related-list-api-name")
-        {
+        if let Some(value) = matches.get_one::<types::ApiName>("related-list-api-name") {
             request = request.related_list_api_name(value.clone());
         }
         if let Some(value) = matches.get_one::<types::ZohoId>("related-record-id") {
@@ -3643,17 +3493,13 @@ impl Cli {
         matches: &::clap::ArgMatches,
     ) -> anyhow::Result<()> {
         let mut request = self.client.delink_related_record();
-        if let Some(value) =
-            matches.get_one::<types::DelinkRelatedRecordModuleApiName>("module-api-name")
-        {
+        if let Some(value) = matches.get_one::<types::ApiName>("module-api-name") {
             request = request.module_api_name(value.clone());
         }
         if let Some(value) = matches.get_one::<types::ZohoId>("record-id") {
             request = request.record_id(value.clone());
         }
-        if let Some(value) =
-            matches.get_one::<types::DelinkRelatedRecordRelatedListApiName>("related-list-api-name")
-        {
+        if let Some(value) = matches.get_one::<types::ApiName>("related-list-api-name") {
             request = request.related_list_api_name(value.clone());
         }
         if let Some(value) = matches.get_one::<types::ZohoId>("related-record-id") {
