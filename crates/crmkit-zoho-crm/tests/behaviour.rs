@@ -755,6 +755,53 @@ async fn a_slow_download_completes_and_a_stalled_one_times_out() {
     );
 }
 
+/// A JSON answer read whole that stops mid-body is a typed timeout, retried as an idempotent
+/// call's transport failure is; one that arrives in many chunks is read to its end.
+#[tokio::test]
+async fn a_whole_answer_that_stalls_mid_body_is_a_typed_timeout() {
+    let client = |base: &str| {
+        Client::builder()
+            .base_url(base)
+            .credentials(StaticToken::zoho(TOKEN))
+            .timeout(Duration::from_millis(300))
+            .read_timeout(Duration::from_millis(200))
+            .retry(fast_retries())
+            .allow_insecure_http(true)
+            .build()
+            .unwrap()
+    };
+    let (stalled, requests) =
+        crmkit_testkit::trickling("application/json", 3, Duration::from_millis(20), true).await;
+    let err = client(&stalled)
+        .list_records()
+        .module_api_name("Leads")
+        .send()
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, Error::Transport(t) if t.timeout && t.maybe_sent),
+        "{err:?}"
+    );
+    assert!(
+        requests.load(std::sync::atomic::Ordering::SeqCst) > 1,
+        "retried"
+    );
+
+    // 5 chunks of 1 KiB that are not JSON: read whole, then refused by the decoder.
+    let (complete, _) =
+        crmkit_testkit::trickling("application/json", 5, Duration::from_millis(10), false).await;
+    let err = client(&complete)
+        .list_records()
+        .module_api_name("Leads")
+        .send()
+        .await
+        .unwrap_err();
+    let Error::Decode(decode) = &err else {
+        panic!("{err:?}")
+    };
+    assert_eq!(decode.body.len(), 5 * 1024);
+}
+
 /// The request of a retry and of a followed redirect: the same method, query and headers
 /// (parameters and credentials) as the first one; a redirect only changes the path.
 #[tokio::test]
