@@ -85,15 +85,7 @@ fn xml(bin: &str) -> Result<()> {
             .output()
             .context("crmkit-bench xml")?;
         let text = String::from_utf8_lossy(&out.stdout);
-        let number = |after: &str, until: &str| -> Option<f64> {
-            text.split(after)
-                .nth(1)?
-                .split(until)
-                .next()?
-                .trim()
-                .parse()
-                .ok()
-        };
+        let number = |after: &str, until: &str| number_between(&text, after, until);
         let (Some(body), Some(before), Some(after)) = (
             number("body ", " bytes"),
             number("peak ", " KiB before"),
@@ -419,15 +411,7 @@ fn seconds_and_peak(bin: &str, args: &[&str], seconds_after: &str) -> Result<(f6
         .output()
         .with_context(|| format!("crmkit-bench {}", args.join(" ")))?;
     let text = String::from_utf8_lossy(&out.stdout);
-    let after = |key: &str, until: &str| -> Option<f64> {
-        text.split(key)
-            .nth(1)?
-            .split(until)
-            .next()?
-            .trim()
-            .parse()
-            .ok()
-    };
+    let after = |key: &str, until: &str| number_between(&text, key, until);
     match (after(seconds_after, " s"), after("peak ", " KiB")) {
         (Some(s), Some(kib)) if out.status.success() => Ok((s, kib)),
         _ => bail!(
@@ -435,6 +419,17 @@ fn seconds_and_peak(bin: &str, args: &[&str], seconds_after: &str) -> Result<(f6
             String::from_utf8_lossy(&out.stderr)
         ),
     }
+}
+
+/// The number a bench run printed between `after` and `until` (`peak 9728 KiB`).
+fn number_between(text: &str, after: &str, until: &str) -> Option<f64> {
+    text.split(after)
+        .nth(1)?
+        .split(until)
+        .next()?
+        .trim()
+        .parse()
+        .ok()
 }
 
 /// Heap allocations of one run of the bench binary with `args` (memcheck's heap summary).

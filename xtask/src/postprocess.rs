@@ -452,29 +452,16 @@ fn cheaper_request(
             + at;
         text.replace_range(at..=end, ":: reqwest :: header :: HeaderMap :: new ()");
     }
-    text = text.replace(". map_err (Error :: InvalidRequest) ?", "@@REQUIRED@@");
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text.as_str();
-    while let Some(at) = rest.find("@@REQUIRED@@") {
-        let before = &rest[..at];
-        // `let name = name@@REQUIRED@@`
-        let name = before
-            .rsplit(' ')
-            .find(|w| !w.is_empty())
-            .unwrap_or_default();
-        out.push_str(before);
-        if required.iter().any(|r| r == name) {
-            out.push_str(&format!(
-                ". map_err (| e | Error :: InvalidRequest (crmkit_runtime :: __private :: request :: required (e , {name:?}))) ?"
-            ));
-        } else {
-            out.push_str(". map_err (Error :: InvalidRequest) ?");
-        }
-        rest = &rest[at + "@@REQUIRED@@".len()..];
+    for name in required {
+        text = text.replace(
+            &format!("let {name} = {name} . map_err (Error :: InvalidRequest) ?"),
+            &format!(
+                "let {name} = {name} . map_err (| e | Error :: InvalidRequest (crmkit_runtime :: __private :: request :: required (e , {name:?}))) ?"
+            ),
+        );
     }
-    out.push_str(rest);
     let mut send: syn::ImplItemFn =
-        syn::parse_str(&out).map_err(|e| anyhow::anyhow!("`send` does not parse: {e}"))?;
+        syn::parse_str(&text).map_err(|e| anyhow::anyhow!("`send` does not parse: {e}"))?;
     if uses_query_opt {
         send.block.stmts.insert(
             0,

@@ -37,6 +37,19 @@ fn client_at(base: &str) -> Client {
         .unwrap()
 }
 
+/// A client with the call's `timeout` and the idle `read_timeout`, in milliseconds.
+fn timed_client(base: &str, timeout: u64, read_timeout: u64) -> Client {
+    Client::builder()
+        .base_url(base)
+        .credentials(StaticToken::zoho(TOKEN))
+        .timeout(Duration::from_millis(timeout))
+        .read_timeout(Duration::from_millis(read_timeout))
+        .retry(fast_retries())
+        .allow_insecure_http(true)
+        .build()
+        .unwrap()
+}
+
 fn lead(i: u32) -> Value {
     json!({"id": format!("41088800000069{i:04}"), "Last_Name": format!("Lead {i}"), "$editable": true})
 }
@@ -709,17 +722,7 @@ async fn the_credit_ledger_charges_the_seed_costs_and_refuses_unsent() {
 /// not streams); a download that stalls fails after the idle read timeout.
 #[tokio::test]
 async fn a_slow_download_completes_and_a_stalled_one_times_out() {
-    let client = |base: &str| {
-        Client::builder()
-            .base_url(base)
-            .credentials(StaticToken::zoho(TOKEN))
-            .timeout(Duration::from_millis(500))
-            .read_timeout(Duration::from_millis(400))
-            .retry(fast_retries())
-            .allow_insecure_http(true)
-            .build()
-            .unwrap()
-    };
+    let client = |base: &str| timed_client(base, 500, 400);
     // 20 chunks, one every 100 ms: 2 s in all, four times the call's timeout.
     let (slow, _) =
         crmkit_testkit::trickling("application/zip", 20, Duration::from_millis(100), false).await;
@@ -759,17 +762,7 @@ async fn a_slow_download_completes_and_a_stalled_one_times_out() {
 /// call's transport failure is; one that arrives in many chunks is read to its end.
 #[tokio::test]
 async fn a_whole_answer_that_stalls_mid_body_is_a_typed_timeout() {
-    let client = |base: &str| {
-        Client::builder()
-            .base_url(base)
-            .credentials(StaticToken::zoho(TOKEN))
-            .timeout(Duration::from_millis(300))
-            .read_timeout(Duration::from_millis(200))
-            .retry(fast_retries())
-            .allow_insecure_http(true)
-            .build()
-            .unwrap()
-    };
+    let client = |base: &str| timed_client(base, 300, 200);
     let (stalled, requests) =
         crmkit_testkit::trickling("application/json", 3, Duration::from_millis(20), true).await;
     let err = client(&stalled)
