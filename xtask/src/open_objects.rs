@@ -2,8 +2,10 @@
 //! instead of serde's derive: typify declares their undeclared properties as a
 //! `#[serde(flatten)] extra` map, and serde decodes a flattened struct by buffering every
 //! property first and replaying it. The impls written here read the object once: a known
-//! property goes to its typed field, the rest to `extra` (on a Zoho record that saves about
-//! 1%: building `extra` is the cost, see BENCHMARKS.md).
+//! property goes to its typed field, the rest to `extra`, which becomes a
+//! `crmkit_runtime::Extra` (each member's JSON text in one `String`) instead of typify's map
+//! of `serde_json::Value`s, the tree that made up most of a Zoho record's decode
+//! (BENCHMARKS.md). The builders' `extra` slot and setter change with it.
 //!
 //! They are also lossless: a known property that came as `null`, `[]` or `{}` — which the
 //! typed field (skipped when `None` or empty) cannot tell from an absent one — is kept in
@@ -40,7 +42,7 @@ struct Field {
 /// with serde's derive.
 pub fn apply(items: &mut Vec<syn::Item>) -> Result<(usize, Vec<String>)> {
     let mut extra_items = Vec::new();
-    let (mut done, mut kept) = (0, Vec::new());
+    let (mut done, mut kept) = (Vec::new(), Vec::new());
     for item in items.iter_mut() {
         let syn::Item::Struct(s) = item else { continue };
         if !is_open(s) {
@@ -54,10 +56,98 @@ pub fn apply(items: &mut Vec<syn::Item>) -> Result<(usize, Vec<String>)> {
         extra_items.push(syn::parse_str::<syn::Item>(&deserialize(&name, &fields))?);
         extra_items.push(syn::parse_str::<syn::Item>(&serialize(&name, &fields))?);
         strip_serde(s)?;
-        done += 1;
+        set_extra_type(s)?;
+        done.push(name);
+    }
+    for item in items.iter_mut() {
+        if let syn::Item::Mod(m) = item
+            && m.ident == "builder"
+        {
+            builders(m, &done)?;
+        }
     }
     items.extend(extra_items);
-    Ok((done, kept))
+    Ok((done.len(), kept))
+}
+
+/// The type typify gives the `extra` map.
+const MAP: &str = ":: serde_json :: Map < :: std :: string :: String , :: serde_json :: Value >";
+
+/// The type that replaces it.
+const EXTRA: &str = "crmkit_runtime :: Extra";
+
+/// `extra: Map<String, Value>` becomes `extra: crmkit_runtime::Extra` (each undeclared
+/// member's JSON text: no tree of `Value`s to build).
+fn set_extra_type(s: &mut syn::ItemStruct) -> Result<()> {
+    let syn::Fields::Named(named) = &mut s.fields else {
+        bail!("{} has no named fields", s.ident);
+    };
+    let Some(extra) = named.named.last_mut() else {
+        bail!("{} has no fields", s.ident);
+    };
+    let ty = extra.ty.to_token_stream().to_string();
+    if ty != MAP {
+        bail!("{}.extra is a {ty}, not a map of values", s.ident);
+    }
+    extra.ty = syn::parse_str(EXTRA)?;
+    Ok(())
+}
+
+/// typify's builders of the open objects: their `extra` slot and setter take an `Extra`
+/// (which a `Map<String, Value>` converts into).
+fn builders(m: &mut syn::ItemMod, open: &[String]) -> Result<()> {
+    let Some((_, items)) = &mut m.content else {
+        return Ok(());
+    };
+    let mut changed = 0;
+    for item in items.iter_mut() {
+        let text = match item {
+            syn::Item::Struct(s) if open.contains(&s.ident.to_string()) => {
+                let syn::Fields::Named(named) = &mut s.fields else {
+                    continue;
+                };
+                for f in named.named.iter_mut() {
+                    if f.ident.as_ref().is_some_and(|i| i == "extra") {
+                        let ty = f.ty.to_token_stream().to_string();
+                        f.ty = syn::parse_str(&ty.replace(MAP, EXTRA))?;
+                        changed += 1;
+                    }
+                }
+                continue;
+            }
+            syn::Item::Impl(i) if i.trait_.is_none() => {
+                let syn::Type::Path(p) = &*i.self_ty else {
+                    continue;
+                };
+                if !p
+                    .path
+                    .get_ident()
+                    .is_some_and(|n| open.contains(&n.to_string()))
+                {
+                    continue;
+                }
+                i
+            }
+            _ => continue,
+        };
+        for it in text.items.iter_mut() {
+            if let syn::ImplItem::Fn(f) = it
+                && f.sig.ident == "extra"
+            {
+                let sig = f.sig.to_token_stream().to_string();
+                f.sig = syn::parse_str(&sig.replace(MAP, EXTRA))?;
+                changed += 1;
+            }
+        }
+    }
+    if changed != 2 * open.len() {
+        bail!(
+            "found {changed} builder slots and setters of `extra`, expected {} (two for each of {} open objects)",
+            2 * open.len(),
+            open.len()
+        );
+    }
+    Ok(())
 }
 
 /// A struct deriving serde's two traits whose last field is the flattened `extra` map, and
@@ -156,11 +246,9 @@ fn fields(s: &syn::ItemStruct) -> Option<Vec<Field>> {
 /// The JSON a skipped field came as, by its `skip_serializing_if`.
 fn empty_value(skip: &str) -> Option<&'static str> {
     match skip.replace(' ', "").as_str() {
-        "::std::option::Option::is_none" => Some("::serde_json::Value::Null"),
-        "::std::vec::Vec::is_empty" => Some("::serde_json::Value::Array(::std::vec::Vec::new())"),
-        "::serde_json::Map::is_empty" | "::std::collections::BTreeMap::is_empty" => {
-            Some("::serde_json::Value::Object(::serde_json::Map::new())")
-        }
+        "::std::option::Option::is_none" => Some("null"),
+        "::std::vec::Vec::is_empty" => Some("[]"),
+        "::serde_json::Map::is_empty" | "::std::collections::BTreeMap::is_empty" => Some("{}"),
         _ => None,
     }
 }
@@ -212,8 +300,8 @@ fn deserialize(name: &str, fields: &[Field]) -> String {
         ));
         let keep = match f.attrs.skip.as_deref() {
             Some(skip) => format!(
-                "if {skip}(&value) {{ extra.insert({wire:?}.to_owned(), {}); }} ",
-                empty_value(skip).unwrap_or("::serde_json::Value::Null")
+                "if {skip}(&value) {{ crmkit_runtime::__private::open::keep(&mut extra, {wire:?}, {:?}); }} ",
+                empty_value(skip).unwrap_or("null")
             ),
             None => String::new(),
         };
@@ -239,9 +327,9 @@ fn deserialize(name: &str, fields: &[Field]) -> String {
          type Value = {name}; \
          fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {{ f.write_str(\"an object {name}\") }} \
          fn visit_map<A: ::serde::de::MapAccess<'de>>(self, mut map: A) -> ::std::result::Result<{name}, A::Error> {{ \
-         let mut extra = ::serde_json::Map::new(); {slots} \
+         let mut extra = crmkit_runtime::Extra::new(); {slots} \
          while let Some(key) = map.next_key::<crmkit_runtime::__private::open::Key<'de>>()? {{ \
-         match key.as_str() {{ {arms} _ => {{ let value: ::serde_json::Value = map.next_value()?; extra.insert(key.into_owned(), value); }} }} }} \
+         match key.as_str() {{ {arms} _ => {{ map.next_value_seed(crmkit_runtime::__private::open::Member::new(&mut extra, key.as_str()))?; }} }} }} \
          Ok({name} {{ {build} extra }}) }} }} \
          deserializer.deserialize_map(Visitor) }} }}"
     )
@@ -270,9 +358,9 @@ fn serialize(name: &str, fields: &[Field]) -> String {
          fn serialize<S: ::serde::Serializer>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error> {{ \
          use ::serde::ser::SerializeMap as _; \
          let mut map = serializer.serialize_map(None)?; {known} \
-         for (key, value) in &self.extra {{ \
-         let typed = match key.as_str() {{ {typed} _ => false }}; \
-         if !typed {{ map.serialize_entry(key, value)?; }} }} \
+         for (key, value) in self.extra.iter() {{ \
+         let typed = match key {{ {typed} _ => false }}; \
+         if !typed {{ map.serialize_entry(key, &value)?; }} }} \
          map.end() }} }}"
     )
 }

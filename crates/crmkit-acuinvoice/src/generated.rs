@@ -53,7 +53,7 @@ pub mod types {
         )]
         pub phone: ::std::option::Option<::std::string::String>,
         #[cfg_attr(feature = "schemars", serde(flatten))]
-        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        pub extra: crmkit_runtime::Extra,
     }
     impl Contact {
         pub fn builder() -> builder::Contact {
@@ -154,7 +154,7 @@ pub mod types {
         pub contact_id: ::std::num::NonZeroU64,
         pub status: crmkit_runtime::Lenient<crate::types::ResponseStatusKnown>,
         #[cfg_attr(feature = "schemars", serde(flatten))]
-        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        pub extra: crmkit_runtime::Extra,
     }
     impl ContactCreateResponse {
         pub fn builder() -> builder::ContactCreateResponse {
@@ -229,7 +229,7 @@ pub mod types {
     pub struct ContactDeleteResponse {
         pub status: crmkit_runtime::Lenient<crate::types::ResponseStatusKnown>,
         #[cfg_attr(feature = "schemars", serde(flatten))]
-        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        pub extra: crmkit_runtime::Extra,
     }
     impl ContactDeleteResponse {
         pub fn builder() -> builder::ContactDeleteResponse {
@@ -305,7 +305,7 @@ pub mod types {
         pub contact: Contact,
         pub status: crmkit_runtime::Lenient<crate::types::ResponseStatusKnown>,
         #[cfg_attr(feature = "schemars", serde(flatten))]
-        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        pub extra: crmkit_runtime::Extra,
     }
     impl ContactGetResponse {
         pub fn builder() -> builder::ContactGetResponse {
@@ -400,7 +400,7 @@ pub mod types {
         pub contact: ::std::vec::Vec<Contact>,
         pub status: crmkit_runtime::Lenient<crate::types::ResponseStatusKnown>,
         #[cfg_attr(feature = "schemars", serde(flatten))]
-        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        pub extra: crmkit_runtime::Extra,
     }
     impl ContactListResponse {
         pub fn builder() -> builder::ContactListResponse {
@@ -505,7 +505,7 @@ pub mod types {
     pub struct ContactUpdateResponse {
         pub status: crmkit_runtime::Lenient<crate::types::ResponseStatusKnown>,
         #[cfg_attr(feature = "schemars", serde(flatten))]
-        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        pub extra: crmkit_runtime::Extra,
     }
     impl ContactUpdateResponse {
         pub fn builder() -> builder::ContactUpdateResponse {
@@ -521,7 +521,7 @@ pub mod types {
         pub error: ::std::string::String,
         pub status: crmkit_runtime::Lenient<crate::types::ResponseStatusKnown>,
         #[cfg_attr(feature = "schemars", serde(flatten))]
-        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        pub extra: crmkit_runtime::Extra,
     }
     impl Error {
         pub fn builder() -> builder::Error {
@@ -607,10 +607,7 @@ pub mod types {
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
-            extra: ::std::result::Result<
-                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                ::std::string::String,
-            >,
+            extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
         impl ::std::default::Default for Contact {
             fn default() -> Self {
@@ -699,9 +696,7 @@ pub mod types {
             }
             pub fn extra<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                    >,
+                T: ::std::convert::TryInto<crmkit_runtime::Extra>,
                 T::Error: ::std::fmt::Display,
             {
                 self.extra = value
@@ -918,10 +913,7 @@ pub mod types {
                 crmkit_runtime::Lenient<crate::types::ResponseStatusKnown>,
                 ::std::string::String,
             >,
-            extra: ::std::result::Result<
-                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                ::std::string::String,
-            >,
+            extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
         impl ::std::default::Default for ContactCreateResponse {
             fn default() -> Self {
@@ -957,9 +949,7 @@ pub mod types {
             }
             pub fn extra<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                    >,
+                T: ::std::convert::TryInto<crmkit_runtime::Extra>,
                 T::Error: ::std::fmt::Display,
             {
                 self.extra = value
@@ -1049,10 +1039,7 @@ pub mod types {
                 crmkit_runtime::Lenient<crate::types::ResponseStatusKnown>,
                 ::std::string::String,
             >,
-            extra: ::std::result::Result<
-                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                ::std::string::String,
-            >,
+            extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
         impl ::std::default::Default for ContactDeleteResponse {
             fn default() -> Self {
@@ -1077,9 +1064,7 @@ pub mod types {
             }
             pub fn extra<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                    >,
+                T: ::std::convert::TryInto<crmkit_runtime::Extra>,
                 T::Error: ::std::fmt::Display,
             {
                 self.extra = value
@@ -1168,10 +1153,7 @@ pub mod types {
                 crmkit_runtime::Lenient<crate::types::ResponseStatusKnown>,
                 ::std::string::String,
             >,
-            extra: ::std::result::Result<
-                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                ::std::string::String,
-            >,
+            extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
         impl ::std::default::Default for ContactGetResponse {
             fn default() -> Self {
@@ -1207,9 +1189,7 @@ pub mod types {
             }
             pub fn extra<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                    >,
+                T: ::std::convert::TryInto<crmkit_runtime::Extra>,
                 T::Error: ::std::fmt::Display,
             {
                 self.extra = value
@@ -1348,10 +1328,7 @@ pub mod types {
                 crmkit_runtime::Lenient<crate::types::ResponseStatusKnown>,
                 ::std::string::String,
             >,
-            extra: ::std::result::Result<
-                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                ::std::string::String,
-            >,
+            extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
         impl ::std::default::Default for ContactListResponse {
             fn default() -> Self {
@@ -1387,9 +1364,7 @@ pub mod types {
             }
             pub fn extra<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                    >,
+                T: ::std::convert::TryInto<crmkit_runtime::Extra>,
                 T::Error: ::std::fmt::Display,
             {
                 self.extra = value
@@ -1621,10 +1596,7 @@ pub mod types {
                 crmkit_runtime::Lenient<crate::types::ResponseStatusKnown>,
                 ::std::string::String,
             >,
-            extra: ::std::result::Result<
-                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                ::std::string::String,
-            >,
+            extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
         impl ::std::default::Default for ContactUpdateResponse {
             fn default() -> Self {
@@ -1649,9 +1621,7 @@ pub mod types {
             }
             pub fn extra<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                    >,
+                T: ::std::convert::TryInto<crmkit_runtime::Extra>,
                 T::Error: ::std::fmt::Display,
             {
                 self.extra = value
@@ -1686,10 +1656,7 @@ pub mod types {
                 crmkit_runtime::Lenient<crate::types::ResponseStatusKnown>,
                 ::std::string::String,
             >,
-            extra: ::std::result::Result<
-                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                ::std::string::String,
-            >,
+            extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
         impl ::std::default::Default for Error {
             fn default() -> Self {
@@ -1725,9 +1692,7 @@ pub mod types {
             }
             pub fn extra<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                    >,
+                T: ::std::convert::TryInto<crmkit_runtime::Extra>,
                 T::Error: ::std::fmt::Display,
             {
                 self.extra = value
@@ -1808,7 +1773,7 @@ pub mod types {
                     self,
                     mut map: A,
                 ) -> ::std::result::Result<Contact, A::Error> {
-                    let mut extra = ::serde_json::Map::new();
+                    let mut extra = crmkit_runtime::Extra::new();
                     let mut f0: ::std::option::Option<::std::option::Option<i64>> = None;
                     let mut f1: ::std::option::Option<::std::num::NonZeroU64> = None;
                     let mut f2: ::std::option::Option<
@@ -1838,7 +1803,11 @@ pub mod types {
                                 }
                                 let value: ::std::option::Option<i64> = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("client_id".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "client_id",
+                                        "null",
+                                    );
                                 }
                                 f0 = Some(value);
                             }
@@ -1860,7 +1829,9 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("email".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "email", "null",
+                                    );
                                 }
                                 f2 = Some(value);
                             }
@@ -1873,8 +1844,11 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra
-                                        .insert("first_name".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "first_name",
+                                        "null",
+                                    );
                                 }
                                 f3 = Some(value);
                             }
@@ -1887,7 +1861,11 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("last_name".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "last_name",
+                                        "null",
+                                    );
                                 }
                                 f4 = Some(value);
                             }
@@ -1900,9 +1878,10 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert(
-                                        "mobile_phone".to_owned(),
-                                        ::serde_json::Value::Null,
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "mobile_phone",
+                                        "null",
                                     );
                                 }
                                 f5 = Some(value);
@@ -1916,13 +1895,17 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("phone".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "phone", "null",
+                                    );
                                 }
                                 f6 = Some(value);
                             }
                             _ => {
-                                let value: ::serde_json::Value = map.next_value()?;
-                                extra.insert(key.into_owned(), value);
+                                map.next_value_seed(crmkit_runtime::__private::open::Member::new(
+                                    &mut extra,
+                                    key.as_str(),
+                                ))?;
                             }
                         }
                     }
@@ -1974,8 +1957,8 @@ pub mod types {
             if !::std::option::Option::is_none(&self.phone) {
                 map.serialize_entry("phone", &self.phone)?;
             }
-            for (key, value) in &self.extra {
-                let typed = match key.as_str() {
+            for (key, value) in self.extra.iter() {
+                let typed = match key {
                     "client_id" => !::std::option::Option::is_none(&self.client_id),
                     "contact_id" => true,
                     "email" => !::std::option::Option::is_none(&self.email),
@@ -1986,7 +1969,7 @@ pub mod types {
                     _ => false,
                 };
                 if !typed {
-                    map.serialize_entry(key, value)?;
+                    map.serialize_entry(key, &value)?;
                 }
             }
             map.end()
@@ -2006,7 +1989,7 @@ pub mod types {
                     self,
                     mut map: A,
                 ) -> ::std::result::Result<ContactCreateResponse, A::Error> {
-                    let mut extra = ::serde_json::Map::new();
+                    let mut extra = crmkit_runtime::Extra::new();
                     let mut f0: ::std::option::Option<::std::num::NonZeroU64> = None;
                     let mut f1: ::std::option::Option<
                         crmkit_runtime::Lenient<crate::types::ResponseStatusKnown>,
@@ -2036,8 +2019,10 @@ pub mod types {
                                 f1 = Some(value);
                             }
                             _ => {
-                                let value: ::serde_json::Value = map.next_value()?;
-                                extra.insert(key.into_owned(), value);
+                                map.next_value_seed(crmkit_runtime::__private::open::Member::new(
+                                    &mut extra,
+                                    key.as_str(),
+                                ))?;
                             }
                         }
                     }
@@ -2074,14 +2059,14 @@ pub mod types {
             let mut map = serializer.serialize_map(None)?;
             map.serialize_entry("contact_id", &self.contact_id)?;
             map.serialize_entry("status", &self.status)?;
-            for (key, value) in &self.extra {
-                let typed = match key.as_str() {
+            for (key, value) in self.extra.iter() {
+                let typed = match key {
                     "contact_id" => true,
                     "status" => true,
                     _ => false,
                 };
                 if !typed {
-                    map.serialize_entry(key, value)?;
+                    map.serialize_entry(key, &value)?;
                 }
             }
             map.end()
@@ -2101,7 +2086,7 @@ pub mod types {
                     self,
                     mut map: A,
                 ) -> ::std::result::Result<ContactDeleteResponse, A::Error> {
-                    let mut extra = ::serde_json::Map::new();
+                    let mut extra = crmkit_runtime::Extra::new();
                     let mut f0: ::std::option::Option<
                         crmkit_runtime::Lenient<crate::types::ResponseStatusKnown>,
                     > = None;
@@ -2121,8 +2106,10 @@ pub mod types {
                                 f0 = Some(value);
                             }
                             _ => {
-                                let value: ::serde_json::Value = map.next_value()?;
-                                extra.insert(key.into_owned(), value);
+                                map.next_value_seed(crmkit_runtime::__private::open::Member::new(
+                                    &mut extra,
+                                    key.as_str(),
+                                ))?;
                             }
                         }
                     }
@@ -2150,13 +2137,13 @@ pub mod types {
             use ::serde::ser::SerializeMap as _;
             let mut map = serializer.serialize_map(None)?;
             map.serialize_entry("status", &self.status)?;
-            for (key, value) in &self.extra {
-                let typed = match key.as_str() {
+            for (key, value) in self.extra.iter() {
+                let typed = match key {
                     "status" => true,
                     _ => false,
                 };
                 if !typed {
-                    map.serialize_entry(key, value)?;
+                    map.serialize_entry(key, &value)?;
                 }
             }
             map.end()
@@ -2176,7 +2163,7 @@ pub mod types {
                     self,
                     mut map: A,
                 ) -> ::std::result::Result<ContactGetResponse, A::Error> {
-                    let mut extra = ::serde_json::Map::new();
+                    let mut extra = crmkit_runtime::Extra::new();
                     let mut f0: ::std::option::Option<Contact> = None;
                     let mut f1: ::std::option::Option<
                         crmkit_runtime::Lenient<crate::types::ResponseStatusKnown>,
@@ -2206,8 +2193,10 @@ pub mod types {
                                 f1 = Some(value);
                             }
                             _ => {
-                                let value: ::serde_json::Value = map.next_value()?;
-                                extra.insert(key.into_owned(), value);
+                                map.next_value_seed(crmkit_runtime::__private::open::Member::new(
+                                    &mut extra,
+                                    key.as_str(),
+                                ))?;
                             }
                         }
                     }
@@ -2244,14 +2233,14 @@ pub mod types {
             let mut map = serializer.serialize_map(None)?;
             map.serialize_entry("contact", &self.contact)?;
             map.serialize_entry("status", &self.status)?;
-            for (key, value) in &self.extra {
-                let typed = match key.as_str() {
+            for (key, value) in self.extra.iter() {
+                let typed = match key {
                     "contact" => true,
                     "status" => true,
                     _ => false,
                 };
                 if !typed {
-                    map.serialize_entry(key, value)?;
+                    map.serialize_entry(key, &value)?;
                 }
             }
             map.end()
@@ -2271,7 +2260,7 @@ pub mod types {
                     self,
                     mut map: A,
                 ) -> ::std::result::Result<ContactListResponse, A::Error> {
-                    let mut extra = ::serde_json::Map::new();
+                    let mut extra = crmkit_runtime::Extra::new();
                     let mut f0: ::std::option::Option<::std::vec::Vec<Contact>> = None;
                     let mut f1: ::std::option::Option<
                         crmkit_runtime::Lenient<crate::types::ResponseStatusKnown>,
@@ -2288,9 +2277,8 @@ pub mod types {
                                 }
                                 let value: ::std::vec::Vec<Contact> = map.next_value()?;
                                 if ::std::vec::Vec::is_empty(&value) {
-                                    extra.insert(
-                                        "contact".to_owned(),
-                                        ::serde_json::Value::Array(::std::vec::Vec::new()),
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "contact", "[]",
                                     );
                                 }
                                 f0 = Some(value);
@@ -2307,8 +2295,10 @@ pub mod types {
                                 f1 = Some(value);
                             }
                             _ => {
-                                let value: ::serde_json::Value = map.next_value()?;
-                                extra.insert(key.into_owned(), value);
+                                map.next_value_seed(crmkit_runtime::__private::open::Member::new(
+                                    &mut extra,
+                                    key.as_str(),
+                                ))?;
                             }
                         }
                     }
@@ -2340,14 +2330,14 @@ pub mod types {
                 map.serialize_entry("contact", &self.contact)?;
             }
             map.serialize_entry("status", &self.status)?;
-            for (key, value) in &self.extra {
-                let typed = match key.as_str() {
+            for (key, value) in self.extra.iter() {
+                let typed = match key {
                     "contact" => !::std::vec::Vec::is_empty(&self.contact),
                     "status" => true,
                     _ => false,
                 };
                 if !typed {
-                    map.serialize_entry(key, value)?;
+                    map.serialize_entry(key, &value)?;
                 }
             }
             map.end()
@@ -2367,7 +2357,7 @@ pub mod types {
                     self,
                     mut map: A,
                 ) -> ::std::result::Result<ContactUpdateResponse, A::Error> {
-                    let mut extra = ::serde_json::Map::new();
+                    let mut extra = crmkit_runtime::Extra::new();
                     let mut f0: ::std::option::Option<
                         crmkit_runtime::Lenient<crate::types::ResponseStatusKnown>,
                     > = None;
@@ -2387,8 +2377,10 @@ pub mod types {
                                 f0 = Some(value);
                             }
                             _ => {
-                                let value: ::serde_json::Value = map.next_value()?;
-                                extra.insert(key.into_owned(), value);
+                                map.next_value_seed(crmkit_runtime::__private::open::Member::new(
+                                    &mut extra,
+                                    key.as_str(),
+                                ))?;
                             }
                         }
                     }
@@ -2416,13 +2408,13 @@ pub mod types {
             use ::serde::ser::SerializeMap as _;
             let mut map = serializer.serialize_map(None)?;
             map.serialize_entry("status", &self.status)?;
-            for (key, value) in &self.extra {
-                let typed = match key.as_str() {
+            for (key, value) in self.extra.iter() {
+                let typed = match key {
                     "status" => true,
                     _ => false,
                 };
                 if !typed {
-                    map.serialize_entry(key, value)?;
+                    map.serialize_entry(key, &value)?;
                 }
             }
             map.end()
@@ -2442,7 +2434,7 @@ pub mod types {
                     self,
                     mut map: A,
                 ) -> ::std::result::Result<Error, A::Error> {
-                    let mut extra = ::serde_json::Map::new();
+                    let mut extra = crmkit_runtime::Extra::new();
                     let mut f0: ::std::option::Option<::std::string::String> = None;
                     let mut f1: ::std::option::Option<
                         crmkit_runtime::Lenient<crate::types::ResponseStatusKnown>,
@@ -2472,8 +2464,10 @@ pub mod types {
                                 f1 = Some(value);
                             }
                             _ => {
-                                let value: ::serde_json::Value = map.next_value()?;
-                                extra.insert(key.into_owned(), value);
+                                map.next_value_seed(crmkit_runtime::__private::open::Member::new(
+                                    &mut extra,
+                                    key.as_str(),
+                                ))?;
                             }
                         }
                     }
@@ -2510,14 +2504,14 @@ pub mod types {
             let mut map = serializer.serialize_map(None)?;
             map.serialize_entry("error", &self.error)?;
             map.serialize_entry("status", &self.status)?;
-            for (key, value) in &self.extra {
-                let typed = match key.as_str() {
+            for (key, value) in self.extra.iter() {
+                let typed = match key {
                     "error" => true,
                     "status" => true,
                     _ => false,
                 };
                 if !typed {
-                    map.serialize_entry(key, value)?;
+                    map.serialize_entry(key, &value)?;
                 }
             }
             map.end()

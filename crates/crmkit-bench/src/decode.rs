@@ -65,7 +65,9 @@ pub fn run(variant: &str, pages: u32) -> Result<(), BoxError> {
     for _ in 0..pages {
         kept += match variant {
             "generated" => {
-                let page: crmkit::zoho_crm::types::RecordList = serde_json::from_slice(&body)?;
+                // As the pipeline reads an answer.
+                let page: crmkit::zoho_crm::types::RecordList =
+                    crmkit::runtime::__private::decode::from_json(&body)?;
                 std::hint::black_box(&page);
                 page.data.len()
             }

@@ -30,7 +30,7 @@ pub mod types {
         ///Human-readable error message.
         pub message: ::std::string::String,
         #[cfg_attr(feature = "schemars", serde(flatten))]
-        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        pub extra: crmkit_runtime::Extra,
     }
     impl Error {
         pub fn builder() -> builder::Error {
@@ -66,7 +66,7 @@ pub mod types {
         )]
         pub prev: ::std::option::Option<::std::string::String>,
         #[cfg_attr(feature = "schemars", serde(flatten))]
-        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        pub extra: crmkit_runtime::Extra,
     }
     impl PaginationLinks {
         pub fn builder() -> builder::PaginationLinks {
@@ -104,7 +104,7 @@ pub mod types {
         ///Number of items in the whole result.
         pub total: i64,
         #[cfg_attr(feature = "schemars", serde(flatten))]
-        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        pub extra: crmkit_runtime::Extra,
     }
     impl PaginationMeta {
         pub fn builder() -> builder::PaginationMeta {
@@ -153,7 +153,7 @@ pub mod types {
         ///Id of the phone number (same as `PhoneNumber.id`).
         pub phone_number_id: i64,
         #[cfg_attr(feature = "schemars", serde(flatten))]
-        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        pub extra: crmkit_runtime::Extra,
     }
     impl PhoneContactInner {
         pub fn builder() -> builder::PhoneContactInner {
@@ -194,7 +194,7 @@ pub mod types {
         #[cfg_attr(feature = "schemars", serde(rename = "type"))]
         pub type_: PhoneType,
         #[cfg_attr(feature = "schemars", serde(flatten))]
-        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        pub extra: crmkit_runtime::Extra,
     }
     impl PhoneNumber {
         pub fn builder() -> builder::PhoneNumber {
@@ -232,7 +232,7 @@ pub mod types {
     pub struct PhoneNumberEnvelope {
         pub data: PhoneNumber,
         #[cfg_attr(feature = "schemars", serde(flatten))]
-        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        pub extra: crmkit_runtime::Extra,
     }
     impl PhoneNumberEnvelope {
         pub fn builder() -> builder::PhoneNumberEnvelope {
@@ -248,7 +248,7 @@ pub mod types {
         pub links: PaginationLinks,
         pub meta: PaginationMeta,
         #[cfg_attr(feature = "schemars", serde(flatten))]
-        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        pub extra: crmkit_runtime::Extra,
     }
     impl PhoneNumberList {
         pub fn builder() -> builder::PhoneNumberList {
@@ -388,10 +388,7 @@ pub mod types {
                 ::std::string::String,
             >,
             message: ::std::result::Result<::std::string::String, ::std::string::String>,
-            extra: ::std::result::Result<
-                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                ::std::string::String,
-            >,
+            extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
         impl ::std::default::Default for Error {
             fn default() -> Self {
@@ -430,9 +427,7 @@ pub mod types {
             }
             pub fn extra<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                    >,
+                T: ::std::convert::TryInto<crmkit_runtime::Extra>,
                 T::Error: ::std::fmt::Display,
             {
                 self.extra = value
@@ -480,10 +475,7 @@ pub mod types {
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
-            extra: ::std::result::Result<
-                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                ::std::string::String,
-            >,
+            extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
         impl ::std::default::Default for PaginationLinks {
             fn default() -> Self {
@@ -539,9 +531,7 @@ pub mod types {
             }
             pub fn extra<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                    >,
+                T: ::std::convert::TryInto<crmkit_runtime::Extra>,
                 T::Error: ::std::fmt::Display,
             {
                 self.extra = value
@@ -587,10 +577,7 @@ pub mod types {
             per_page: ::std::result::Result<i32, ::std::string::String>,
             to: ::std::result::Result<::std::option::Option<i64>, ::std::string::String>,
             total: ::std::result::Result<i64, ::std::string::String>,
-            extra: ::std::result::Result<
-                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                ::std::string::String,
-            >,
+            extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
         impl ::std::default::Default for PaginationMeta {
             fn default() -> Self {
@@ -679,9 +666,7 @@ pub mod types {
             }
             pub fn extra<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                    >,
+                T: ::std::convert::TryInto<crmkit_runtime::Extra>,
                 T::Error: ::std::fmt::Display,
             {
                 self.extra = value
@@ -727,10 +712,7 @@ pub mod types {
             id: ::std::result::Result<i64, ::std::string::String>,
             is_visible: ::std::result::Result<::std::option::Option<bool>, ::std::string::String>,
             phone_number_id: ::std::result::Result<i64, ::std::string::String>,
-            extra: ::std::result::Result<
-                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                ::std::string::String,
-            >,
+            extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
         impl ::std::default::Default for PhoneContactInner {
             fn default() -> Self {
@@ -786,9 +768,7 @@ pub mod types {
             }
             pub fn extra<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                    >,
+                T: ::std::convert::TryInto<crmkit_runtime::Extra>,
                 T::Error: ::std::fmt::Display,
             {
                 self.extra = value
@@ -840,10 +820,7 @@ pub mod types {
             >,
             profile_id: ::std::result::Result<::std::option::Option<i64>, ::std::string::String>,
             type_: ::std::result::Result<super::PhoneType, ::std::string::String>,
-            extra: ::std::result::Result<
-                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                ::std::string::String,
-            >,
+            extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
         impl ::std::default::Default for PhoneNumber {
             fn default() -> Self {
@@ -932,9 +909,7 @@ pub mod types {
             }
             pub fn extra<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                    >,
+                T: ::std::convert::TryInto<crmkit_runtime::Extra>,
                 T::Error: ::std::fmt::Display,
             {
                 self.extra = value
@@ -1082,10 +1057,7 @@ pub mod types {
         #[derive(Clone, Debug)]
         pub struct PhoneNumberEnvelope {
             data: ::std::result::Result<super::PhoneNumber, ::std::string::String>,
-            extra: ::std::result::Result<
-                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                ::std::string::String,
-            >,
+            extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
         impl ::std::default::Default for PhoneNumberEnvelope {
             fn default() -> Self {
@@ -1108,9 +1080,7 @@ pub mod types {
             }
             pub fn extra<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                    >,
+                T: ::std::convert::TryInto<crmkit_runtime::Extra>,
                 T::Error: ::std::fmt::Display,
             {
                 self.extra = value
@@ -1143,10 +1113,7 @@ pub mod types {
             data: ::std::result::Result<::std::vec::Vec<super::PhoneNumber>, ::std::string::String>,
             links: ::std::result::Result<super::PaginationLinks, ::std::string::String>,
             meta: ::std::result::Result<super::PaginationMeta, ::std::string::String>,
-            extra: ::std::result::Result<
-                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                ::std::string::String,
-            >,
+            extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
         impl ::std::default::Default for PhoneNumberList {
             fn default() -> Self {
@@ -1191,9 +1158,7 @@ pub mod types {
             }
             pub fn extra<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                    >,
+                T: ::std::convert::TryInto<crmkit_runtime::Extra>,
                 T::Error: ::std::fmt::Display,
             {
                 self.extra = value
@@ -1377,7 +1342,7 @@ pub mod types {
                     self,
                     mut map: A,
                 ) -> ::std::result::Result<Error, A::Error> {
-                    let mut extra = ::serde_json::Map::new();
+                    let mut extra = crmkit_runtime::Extra::new();
                     let mut f0: ::std::option::Option<
                         ::std::collections::BTreeMap<
                             ::std::string::String,
@@ -1400,9 +1365,8 @@ pub mod types {
                                     ::std::vec::Vec<::std::string::String>,
                                 > = map.next_value()?;
                                 if ::std::collections::BTreeMap::is_empty(&value) {
-                                    extra.insert(
-                                        "errors".to_owned(),
-                                        ::serde_json::Value::Object(::serde_json::Map::new()),
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "errors", "{}",
                                     );
                                 }
                                 f0 = Some(value);
@@ -1417,8 +1381,10 @@ pub mod types {
                                 f1 = Some(value);
                             }
                             _ => {
-                                let value: ::serde_json::Value = map.next_value()?;
-                                extra.insert(key.into_owned(), value);
+                                map.next_value_seed(crmkit_runtime::__private::open::Member::new(
+                                    &mut extra,
+                                    key.as_str(),
+                                ))?;
                             }
                         }
                     }
@@ -1450,14 +1416,14 @@ pub mod types {
                 map.serialize_entry("errors", &self.errors)?;
             }
             map.serialize_entry("message", &self.message)?;
-            for (key, value) in &self.extra {
-                let typed = match key.as_str() {
+            for (key, value) in self.extra.iter() {
+                let typed = match key {
                     "errors" => !::std::collections::BTreeMap::is_empty(&self.errors),
                     "message" => true,
                     _ => false,
                 };
                 if !typed {
-                    map.serialize_entry(key, value)?;
+                    map.serialize_entry(key, &value)?;
                 }
             }
             map.end()
@@ -1477,7 +1443,7 @@ pub mod types {
                     self,
                     mut map: A,
                 ) -> ::std::result::Result<PaginationLinks, A::Error> {
-                    let mut extra = ::serde_json::Map::new();
+                    let mut extra = crmkit_runtime::Extra::new();
                     let mut f0: ::std::option::Option<
                         ::std::option::Option<::std::string::String>,
                     > = None;
@@ -1503,7 +1469,9 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("first".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "first", "null",
+                                    );
                                 }
                                 f0 = Some(value);
                             }
@@ -1516,7 +1484,9 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("last".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "last", "null",
+                                    );
                                 }
                                 f1 = Some(value);
                             }
@@ -1529,7 +1499,9 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("next".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "next", "null",
+                                    );
                                 }
                                 f2 = Some(value);
                             }
@@ -1542,13 +1514,17 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("prev".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "prev", "null",
+                                    );
                                 }
                                 f3 = Some(value);
                             }
                             _ => {
-                                let value: ::serde_json::Value = map.next_value()?;
-                                extra.insert(key.into_owned(), value);
+                                map.next_value_seed(crmkit_runtime::__private::open::Member::new(
+                                    &mut extra,
+                                    key.as_str(),
+                                ))?;
                             }
                         }
                     }
@@ -1583,8 +1559,8 @@ pub mod types {
             if !::std::option::Option::is_none(&self.prev) {
                 map.serialize_entry("prev", &self.prev)?;
             }
-            for (key, value) in &self.extra {
-                let typed = match key.as_str() {
+            for (key, value) in self.extra.iter() {
+                let typed = match key {
                     "first" => !::std::option::Option::is_none(&self.first),
                     "last" => !::std::option::Option::is_none(&self.last),
                     "next" => !::std::option::Option::is_none(&self.next),
@@ -1592,7 +1568,7 @@ pub mod types {
                     _ => false,
                 };
                 if !typed {
-                    map.serialize_entry(key, value)?;
+                    map.serialize_entry(key, &value)?;
                 }
             }
             map.end()
@@ -1612,7 +1588,7 @@ pub mod types {
                     self,
                     mut map: A,
                 ) -> ::std::result::Result<PaginationMeta, A::Error> {
-                    let mut extra = ::serde_json::Map::new();
+                    let mut extra = crmkit_runtime::Extra::new();
                     let mut f0: ::std::option::Option<i32> = None;
                     let mut f1: ::std::option::Option<::std::option::Option<i64>> = None;
                     let mut f2: ::std::option::Option<i32> = None;
@@ -1643,7 +1619,9 @@ pub mod types {
                                 }
                                 let value: ::std::option::Option<i64> = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("from".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "from", "null",
+                                    );
                                 }
                                 f1 = Some(value);
                             }
@@ -1665,7 +1643,9 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("path".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "path", "null",
+                                    );
                                 }
                                 f3 = Some(value);
                             }
@@ -1686,7 +1666,7 @@ pub mod types {
                                 }
                                 let value: ::std::option::Option<i64> = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("to".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(&mut extra, "to", "null");
                                 }
                                 f5 = Some(value);
                             }
@@ -1700,8 +1680,10 @@ pub mod types {
                                 f6 = Some(value);
                             }
                             _ => {
-                                let value: ::serde_json::Value = map.next_value()?;
-                                extra.insert(key.into_owned(), value);
+                                map.next_value_seed(crmkit_runtime::__private::open::Member::new(
+                                    &mut extra,
+                                    key.as_str(),
+                                ))?;
                             }
                         }
                     }
@@ -1768,8 +1750,8 @@ pub mod types {
                 map.serialize_entry("to", &self.to)?;
             }
             map.serialize_entry("total", &self.total)?;
-            for (key, value) in &self.extra {
-                let typed = match key.as_str() {
+            for (key, value) in self.extra.iter() {
+                let typed = match key {
                     "current_page" => true,
                     "from" => !::std::option::Option::is_none(&self.from),
                     "last_page" => true,
@@ -1780,7 +1762,7 @@ pub mod types {
                     _ => false,
                 };
                 if !typed {
-                    map.serialize_entry(key, value)?;
+                    map.serialize_entry(key, &value)?;
                 }
             }
             map.end()
@@ -1800,7 +1782,7 @@ pub mod types {
                     self,
                     mut map: A,
                 ) -> ::std::result::Result<PhoneContactInner, A::Error> {
-                    let mut extra = ::serde_json::Map::new();
+                    let mut extra = crmkit_runtime::Extra::new();
                     let mut f0: ::std::option::Option<i64> = None;
                     let mut f1: ::std::option::Option<i64> = None;
                     let mut f2: ::std::option::Option<::std::option::Option<bool>> = None;
@@ -1835,8 +1817,11 @@ pub mod types {
                                 }
                                 let value: ::std::option::Option<bool> = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra
-                                        .insert("is_visible".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "is_visible",
+                                        "null",
+                                    );
                                 }
                                 f2 = Some(value);
                             }
@@ -1850,8 +1835,10 @@ pub mod types {
                                 f3 = Some(value);
                             }
                             _ => {
-                                let value: ::serde_json::Value = map.next_value()?;
-                                extra.insert(key.into_owned(), value);
+                                map.next_value_seed(crmkit_runtime::__private::open::Member::new(
+                                    &mut extra,
+                                    key.as_str(),
+                                ))?;
                             }
                         }
                     }
@@ -1899,8 +1886,8 @@ pub mod types {
                 map.serialize_entry("is_visible", &self.is_visible)?;
             }
             map.serialize_entry("phone_number_id", &self.phone_number_id)?;
-            for (key, value) in &self.extra {
-                let typed = match key.as_str() {
+            for (key, value) in self.extra.iter() {
+                let typed = match key {
                     "contact_id" => true,
                     "id" => true,
                     "is_visible" => !::std::option::Option::is_none(&self.is_visible),
@@ -1908,7 +1895,7 @@ pub mod types {
                     _ => false,
                 };
                 if !typed {
-                    map.serialize_entry(key, value)?;
+                    map.serialize_entry(key, &value)?;
                 }
             }
             map.end()
@@ -1928,7 +1915,7 @@ pub mod types {
                     self,
                     mut map: A,
                 ) -> ::std::result::Result<PhoneNumber, A::Error> {
-                    let mut extra = ::serde_json::Map::new();
+                    let mut extra = crmkit_runtime::Extra::new();
                     let mut f0: ::std::option::Option<
                         ::std::option::Option<::std::string::String>,
                     > = None;
@@ -1953,9 +1940,10 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert(
-                                        "description".to_owned(),
-                                        ::serde_json::Value::Null,
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "description",
+                                        "null",
                                     );
                                 }
                                 f0 = Some(value);
@@ -1969,7 +1957,11 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("extension".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "extension",
+                                        "null",
+                                    );
                                 }
                                 f1 = Some(value);
                             }
@@ -2000,9 +1992,10 @@ pub mod types {
                                 let value: ::std::option::Option<PhoneContact> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert(
-                                        "phone_contact".to_owned(),
-                                        ::serde_json::Value::Null,
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "phone_contact",
+                                        "null",
                                     );
                                 }
                                 f4 = Some(value);
@@ -2015,8 +2008,11 @@ pub mod types {
                                 }
                                 let value: ::std::option::Option<i64> = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra
-                                        .insert("profile_id".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "profile_id",
+                                        "null",
+                                    );
                                 }
                                 f5 = Some(value);
                             }
@@ -2030,8 +2026,10 @@ pub mod types {
                                 f6 = Some(value);
                             }
                             _ => {
-                                let value: ::serde_json::Value = map.next_value()?;
-                                extra.insert(key.into_owned(), value);
+                                map.next_value_seed(crmkit_runtime::__private::open::Member::new(
+                                    &mut extra,
+                                    key.as_str(),
+                                ))?;
                             }
                         }
                     }
@@ -2091,8 +2089,8 @@ pub mod types {
                 map.serialize_entry("profile_id", &self.profile_id)?;
             }
             map.serialize_entry("type", &self.type_)?;
-            for (key, value) in &self.extra {
-                let typed = match key.as_str() {
+            for (key, value) in self.extra.iter() {
+                let typed = match key {
                     "description" => !::std::option::Option::is_none(&self.description),
                     "extension" => !::std::option::Option::is_none(&self.extension),
                     "id" => true,
@@ -2103,7 +2101,7 @@ pub mod types {
                     _ => false,
                 };
                 if !typed {
-                    map.serialize_entry(key, value)?;
+                    map.serialize_entry(key, &value)?;
                 }
             }
             map.end()
@@ -2123,7 +2121,7 @@ pub mod types {
                     self,
                     mut map: A,
                 ) -> ::std::result::Result<PhoneNumberEnvelope, A::Error> {
-                    let mut extra = ::serde_json::Map::new();
+                    let mut extra = crmkit_runtime::Extra::new();
                     let mut f0: ::std::option::Option<PhoneNumber> = None;
                     while let Some(key) =
                         map.next_key::<crmkit_runtime::__private::open::Key<'de>>()?
@@ -2139,8 +2137,10 @@ pub mod types {
                                 f0 = Some(value);
                             }
                             _ => {
-                                let value: ::serde_json::Value = map.next_value()?;
-                                extra.insert(key.into_owned(), value);
+                                map.next_value_seed(crmkit_runtime::__private::open::Member::new(
+                                    &mut extra,
+                                    key.as_str(),
+                                ))?;
                             }
                         }
                     }
@@ -2168,13 +2168,13 @@ pub mod types {
             use ::serde::ser::SerializeMap as _;
             let mut map = serializer.serialize_map(None)?;
             map.serialize_entry("data", &self.data)?;
-            for (key, value) in &self.extra {
-                let typed = match key.as_str() {
+            for (key, value) in self.extra.iter() {
+                let typed = match key {
                     "data" => true,
                     _ => false,
                 };
                 if !typed {
-                    map.serialize_entry(key, value)?;
+                    map.serialize_entry(key, &value)?;
                 }
             }
             map.end()
@@ -2194,7 +2194,7 @@ pub mod types {
                     self,
                     mut map: A,
                 ) -> ::std::result::Result<PhoneNumberList, A::Error> {
-                    let mut extra = ::serde_json::Map::new();
+                    let mut extra = crmkit_runtime::Extra::new();
                     let mut f0: ::std::option::Option<::std::vec::Vec<PhoneNumber>> = None;
                     let mut f1: ::std::option::Option<PaginationLinks> = None;
                     let mut f2: ::std::option::Option<PaginationMeta> = None;
@@ -2230,8 +2230,10 @@ pub mod types {
                                 f2 = Some(value);
                             }
                             _ => {
-                                let value: ::serde_json::Value = map.next_value()?;
-                                extra.insert(key.into_owned(), value);
+                                map.next_value_seed(crmkit_runtime::__private::open::Member::new(
+                                    &mut extra,
+                                    key.as_str(),
+                                ))?;
                             }
                         }
                     }
@@ -2277,15 +2279,15 @@ pub mod types {
             map.serialize_entry("data", &self.data)?;
             map.serialize_entry("links", &self.links)?;
             map.serialize_entry("meta", &self.meta)?;
-            for (key, value) in &self.extra {
-                let typed = match key.as_str() {
+            for (key, value) in self.extra.iter() {
+                let typed = match key {
                     "data" => true,
                     "links" => true,
                     "meta" => true,
                     _ => false,
                 };
                 if !typed {
-                    map.serialize_entry(key, value)?;
+                    map.serialize_entry(key, &value)?;
                 }
             }
             map.end()

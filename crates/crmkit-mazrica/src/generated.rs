@@ -93,7 +93,7 @@ pub mod types {
         )]
         pub value: ::std::option::Option<::serde_json::Value>,
         #[cfg_attr(feature = "schemars", serde(flatten))]
-        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        pub extra: crmkit_runtime::Extra,
     }
     impl ActionCustom {
         pub fn builder() -> builder::ActionCustom {
@@ -160,7 +160,7 @@ pub mod types {
         )]
         pub name: ::std::option::Option<::std::string::String>,
         #[cfg_attr(feature = "schemars", serde(flatten))]
-        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        pub extra: crmkit_runtime::Extra,
     }
     impl ActionCustomItem {
         pub fn builder() -> builder::ActionCustomItem {
@@ -189,7 +189,7 @@ pub mod types {
         )]
         pub name: ::std::option::Option<::std::string::String>,
         #[cfg_attr(feature = "schemars", serde(flatten))]
-        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        pub extra: crmkit_runtime::Extra,
     }
     impl ActionCustomItemLabel {
         pub fn builder() -> builder::ActionCustomItemLabel {
@@ -221,7 +221,7 @@ pub mod types {
         #[cfg_attr(feature = "schemars", serde(rename = "totalCount"))]
         pub total_count: i64,
         #[cfg_attr(feature = "schemars", serde(flatten))]
-        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        pub extra: crmkit_runtime::Extra,
     }
     impl ActionCustomItemLabelList {
         pub fn builder() -> builder::ActionCustomItemLabelList {
@@ -243,7 +243,7 @@ pub mod types {
         )]
         pub action_custom_items: ::std::vec::Vec<ActionCustomItem>,
         #[cfg_attr(feature = "schemars", serde(flatten))]
-        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        pub extra: crmkit_runtime::Extra,
     }
     impl ActionCustomItemList {
         pub fn builder() -> builder::ActionCustomItemList {
@@ -317,7 +317,7 @@ pub mod types {
         )]
         pub url: ::std::option::Option<::std::string::String>,
         #[cfg_attr(feature = "schemars", serde(flatten))]
-        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        pub extra: crmkit_runtime::Extra,
     }
     impl ActionFile {
         pub fn builder() -> builder::ActionFile {
@@ -356,7 +356,7 @@ pub mod types {
         )]
         pub pattern_name: ::std::option::Option<::std::string::String>,
         #[cfg_attr(feature = "schemars", serde(flatten))]
-        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        pub extra: crmkit_runtime::Extra,
     }
     impl ActionPurpose {
         pub fn builder() -> builder::ActionPurpose {
@@ -421,7 +421,7 @@ pub mod types {
         )]
         pub user: ::std::option::Option<UserSummary>,
         #[cfg_attr(feature = "schemars", serde(flatten))]
-        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        pub extra: crmkit_runtime::Extra,
     }
     impl Audit {
         pub fn builder() -> builder::Audit {
@@ -444,7 +444,7 @@ pub mod types {
         #[cfg_attr(feature = "schemars", serde(rename = "totalCount"))]
         pub total_count: i64,
         #[cfg_attr(feature = "schemars", serde(flatten))]
-        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        pub extra: crmkit_runtime::Extra,
     }
     impl AuditList {
         pub fn builder() -> builder::AuditList {
@@ -707,7 +707,7 @@ pub mod types {
         )]
         pub messages: ::std::vec::Vec<::std::string::String>,
         #[cfg_attr(feature = "schemars", serde(flatten))]
-        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        pub extra: crmkit_runtime::Extra,
     }
     impl BulkErrorEntry {
         pub fn builder() -> builder::BulkErrorEntry {
@@ -976,7 +976,7 @@ pub mod types {
         )]
         pub updated_at: ::std::option::Option<::std::string::String>,
         #[cfg_attr(feature = "schemars", serde(flatten))]
-        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        pub extra: crmkit_runtime::Extra,
     }
     impl Contact {
         pub fn builder() -> builder::Contact {
@@ -1116,7 +1116,7 @@ pub mod types {
         )]
         pub updated_at: ::std::option::Option<::std::string::String>,
         #[cfg_attr(feature = "schemars", serde(flatten))]
-        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        pub extra: crmkit_runtime::Extra,
     }
     impl ContactAction {
         pub fn builder() -> builder::ContactAction {
@@ -1139,7 +1139,7 @@ pub mod types {
         #[cfg_attr(feature = "schemars", serde(rename = "totalCount"))]
         pub total_count: i64,
         #[cfg_attr(feature = "schemars", serde(flatten))]
-        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        pub extra: crmkit_runtime::Extra,
     }
     impl ContactActionList {
         pub fn builder() -> builder::ContactActionList {
@@ -1237,7 +1237,7 @@ pub mod types {
         )]
         pub value: ::std::option::Option<::serde_json::Value>,
         #[cfg_attr(feature = "schemars", serde(flatten))]
-        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        pub extra: crmkit_runtime::Extra,
     }
     impl ContactCustom {
         pub fn builder() -> builder::ContactCustom {
@@ -1338,7 +1338,7 @@ pub mod types {
         #[cfg_attr(feature = "schemars", serde(rename = "totalCount"))]
         pub total_count: i64,
         #[cfg_attr(feature = "schemars", serde(flatten))]
-        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        pub extra: crmkit_runtime::Extra,
     }
     impl ContactList {
         pub fn builder() -> builder::ContactList {
@@ -1360,7 +1360,7 @@ pub mod types {
         )]
         pub contact_custom_items: ::std::vec::Vec<CustomItemDefinition>,
         #[cfg_attr(feature = "schemars", serde(flatten))]
-        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        pub extra: crmkit_runtime::Extra,
     }
     impl ContactSettings {
         pub fn builder() -> builder::ContactSettings {
@@ -1934,7 +1934,7 @@ pub mod types {
         )]
         pub order_num: ::std::option::Option<::serde_json::Value>,
         #[cfg_attr(feature = "schemars", serde(flatten))]
-        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        pub extra: crmkit_runtime::Extra,
     }
     impl CustomItemDefinition {
         pub fn builder() -> builder::CustomItemDefinition {
@@ -1964,7 +1964,7 @@ pub mod types {
         )]
         pub value: ::std::option::Option<::serde_json::Value>,
         #[cfg_attr(feature = "schemars", serde(flatten))]
-        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        pub extra: crmkit_runtime::Extra,
     }
     impl CustomItemOption {
         pub fn builder() -> builder::CustomItemOption {
@@ -1996,7 +1996,7 @@ pub mod types {
         )]
         pub updated_at: ::std::option::Option<::std::string::String>,
         #[cfg_attr(feature = "schemars", serde(flatten))]
-        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        pub extra: crmkit_runtime::Extra,
     }
     impl CustomObject {
         pub fn builder() -> builder::CustomObject {
@@ -2053,7 +2053,7 @@ pub mod types {
         )]
         pub updated_at: ::std::option::Option<::std::string::String>,
         #[cfg_attr(feature = "schemars", serde(flatten))]
-        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        pub extra: crmkit_runtime::Extra,
     }
     impl CustomObjectDef {
         pub fn builder() -> builder::CustomObjectDef {
@@ -2080,7 +2080,7 @@ pub mod types {
         #[cfg_attr(feature = "schemars", serde(rename = "totalCount"))]
         pub total_count: i64,
         #[cfg_attr(feature = "schemars", serde(flatten))]
-        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        pub extra: crmkit_runtime::Extra,
     }
     impl CustomObjectDefList {
         pub fn builder() -> builder::CustomObjectDefList {
@@ -2144,7 +2144,7 @@ pub mod types {
         )]
         pub name: ::std::option::Option<::std::string::String>,
         #[cfg_attr(feature = "schemars", serde(flatten))]
-        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        pub extra: crmkit_runtime::Extra,
     }
     impl CustomObjectItemDef {
         pub fn builder() -> builder::CustomObjectItemDef {
@@ -2223,7 +2223,7 @@ pub mod types {
         #[cfg_attr(feature = "schemars", serde(rename = "totalCount"))]
         pub total_count: i64,
         #[cfg_attr(feature = "schemars", serde(flatten))]
-        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        pub extra: crmkit_runtime::Extra,
     }
     impl CustomObjectList {
         pub fn builder() -> builder::CustomObjectList {
@@ -2247,7 +2247,7 @@ pub mod types {
         )]
         pub name: ::std::option::Option<::std::string::String>,
         #[cfg_attr(feature = "schemars", serde(flatten))]
-        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        pub extra: crmkit_runtime::Extra,
     }
     impl CustomObjectOptionDef {
         pub fn builder() -> builder::CustomObjectOptionDef {
@@ -2481,7 +2481,7 @@ pub mod types {
         )]
         pub web_url: ::std::option::Option<::std::string::String>,
         #[cfg_attr(feature = "schemars", serde(flatten))]
-        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        pub extra: crmkit_runtime::Extra,
     }
     impl Customer {
         pub fn builder() -> builder::Customer {
@@ -2613,7 +2613,7 @@ pub mod types {
         )]
         pub updated_at: ::std::option::Option<::std::string::String>,
         #[cfg_attr(feature = "schemars", serde(flatten))]
-        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        pub extra: crmkit_runtime::Extra,
     }
     impl CustomerAction {
         pub fn builder() -> builder::CustomerAction {
@@ -2636,7 +2636,7 @@ pub mod types {
         #[cfg_attr(feature = "schemars", serde(rename = "totalCount"))]
         pub total_count: i64,
         #[cfg_attr(feature = "schemars", serde(flatten))]
-        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        pub extra: crmkit_runtime::Extra,
     }
     impl CustomerActionList {
         pub fn builder() -> builder::CustomerActionList {
@@ -2734,7 +2734,7 @@ pub mod types {
         )]
         pub value: ::std::option::Option<::serde_json::Value>,
         #[cfg_attr(feature = "schemars", serde(flatten))]
-        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        pub extra: crmkit_runtime::Extra,
     }
     impl CustomerCustom {
         pub fn builder() -> builder::CustomerCustom {
@@ -2835,7 +2835,7 @@ pub mod types {
         #[cfg_attr(feature = "schemars", serde(rename = "totalCount"))]
         pub total_count: i64,
         #[cfg_attr(feature = "schemars", serde(flatten))]
-        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        pub extra: crmkit_runtime::Extra,
     }
     impl CustomerList {
         pub fn builder() -> builder::CustomerList {
@@ -2857,7 +2857,7 @@ pub mod types {
         )]
         pub customer_custom_items: ::std::vec::Vec<CustomItemDefinition>,
         #[cfg_attr(feature = "schemars", serde(flatten))]
-        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        pub extra: crmkit_runtime::Extra,
     }
     impl CustomerSettings {
         pub fn builder() -> builder::CustomerSettings {
@@ -3027,7 +3027,7 @@ pub mod types {
         )]
         pub user: ::std::option::Option<NamedRef>,
         #[cfg_attr(feature = "schemars", serde(flatten))]
-        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        pub extra: crmkit_runtime::Extra,
     }
     impl Deal {
         pub fn builder() -> builder::Deal {
@@ -3164,7 +3164,7 @@ pub mod types {
         )]
         pub updated_at: ::std::option::Option<::std::string::String>,
         #[cfg_attr(feature = "schemars", serde(flatten))]
-        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        pub extra: crmkit_runtime::Extra,
     }
     impl DealAction {
         pub fn builder() -> builder::DealAction {
@@ -3187,7 +3187,7 @@ pub mod types {
         #[cfg_attr(feature = "schemars", serde(rename = "totalCount"))]
         pub total_count: i64,
         #[cfg_attr(feature = "schemars", serde(flatten))]
-        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        pub extra: crmkit_runtime::Extra,
     }
     impl DealActionList {
         pub fn builder() -> builder::DealActionList {
@@ -3312,7 +3312,7 @@ pub mod types {
         )]
         pub value: ::std::option::Option<::serde_json::Value>,
         #[cfg_attr(feature = "schemars", serde(flatten))]
-        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        pub extra: crmkit_runtime::Extra,
     }
     impl DealCustom {
         pub fn builder() -> builder::DealCustom {
@@ -3360,7 +3360,7 @@ pub mod types {
         #[cfg_attr(feature = "schemars", serde(rename = "totalCount"))]
         pub total_count: i64,
         #[cfg_attr(feature = "schemars", serde(flatten))]
-        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        pub extra: crmkit_runtime::Extra,
     }
     impl DealList {
         pub fn builder() -> builder::DealList {
@@ -3455,7 +3455,7 @@ pub mod types {
         )]
         pub unit_cost: ::std::option::Option<f64>,
         #[cfg_attr(feature = "schemars", serde(flatten))]
-        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        pub extra: crmkit_runtime::Extra,
     }
     impl DealProductDetail {
         pub fn builder() -> builder::DealProductDetail {
@@ -3556,7 +3556,7 @@ pub mod types {
         )]
         pub unit: ::std::option::Option<::std::string::String>,
         #[cfg_attr(feature = "schemars", serde(flatten))]
-        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        pub extra: crmkit_runtime::Extra,
     }
     impl DealProductDetailType {
         pub fn builder() -> builder::DealProductDetailType {
@@ -3640,7 +3640,7 @@ pub mod types {
         )]
         pub products: ::std::vec::Vec<NamedRef>,
         #[cfg_attr(feature = "schemars", serde(flatten))]
-        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        pub extra: crmkit_runtime::Extra,
     }
     impl DealType {
         pub fn builder() -> builder::DealType {
@@ -3662,7 +3662,7 @@ pub mod types {
         )]
         pub deal_types: ::std::vec::Vec<DealTypeSummary>,
         #[cfg_attr(feature = "schemars", serde(flatten))]
-        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        pub extra: crmkit_runtime::Extra,
     }
     impl DealTypeList {
         pub fn builder() -> builder::DealTypeList {
@@ -3682,7 +3682,7 @@ pub mod types {
         )]
         pub name: ::std::option::Option<::std::string::String>,
         #[cfg_attr(feature = "schemars", serde(flatten))]
-        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        pub extra: crmkit_runtime::Extra,
     }
     impl DealTypeSummary {
         pub fn builder() -> builder::DealTypeSummary {
@@ -3716,7 +3716,7 @@ pub mod types {
         )]
         pub users: ::std::vec::Vec<UserSummary>,
         #[cfg_attr(feature = "schemars", serde(flatten))]
-        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        pub extra: crmkit_runtime::Extra,
     }
     impl DomainSettings {
         pub fn builder() -> builder::DomainSettings {
@@ -3750,7 +3750,7 @@ pub mod types {
         )]
         pub messages: ::std::vec::Vec<::std::string::String>,
         #[cfg_attr(feature = "schemars", serde(flatten))]
-        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        pub extra: crmkit_runtime::Extra,
     }
     impl Error {
         pub fn builder() -> builder::Error {
@@ -3813,7 +3813,7 @@ pub mod types {
         )]
         pub name: ::std::option::Option<::std::string::String>,
         #[cfg_attr(feature = "schemars", serde(flatten))]
-        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        pub extra: crmkit_runtime::Extra,
     }
     impl KeyedRef {
         pub fn builder() -> builder::KeyedRef {
@@ -3846,7 +3846,7 @@ pub mod types {
         )]
         pub name: ::std::option::Option<::std::string::String>,
         #[cfg_attr(feature = "schemars", serde(flatten))]
-        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        pub extra: crmkit_runtime::Extra,
     }
     impl LifecycleStage {
         pub fn builder() -> builder::LifecycleStage {
@@ -3876,7 +3876,7 @@ pub mod types {
         )]
         pub name: ::std::option::Option<::std::string::String>,
         #[cfg_attr(feature = "schemars", serde(flatten))]
-        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        pub extra: crmkit_runtime::Extra,
     }
     impl LifecycleStageType {
         pub fn builder() -> builder::LifecycleStageType {
@@ -3898,7 +3898,7 @@ pub mod types {
         )]
         pub lifecycle_stage_types: ::std::vec::Vec<LifecycleStageType>,
         #[cfg_attr(feature = "schemars", serde(flatten))]
-        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        pub extra: crmkit_runtime::Extra,
     }
     impl LifecycleStageTypeList {
         pub fn builder() -> builder::LifecycleStageTypeList {
@@ -3922,7 +3922,7 @@ pub mod types {
         )]
         pub name: ::std::option::Option<::std::string::String>,
         #[cfg_attr(feature = "schemars", serde(flatten))]
-        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        pub extra: crmkit_runtime::Extra,
     }
     impl NamedRef {
         pub fn builder() -> builder::NamedRef {
@@ -3985,7 +3985,7 @@ pub mod types {
         )]
         pub status: ::std::option::Option<i32>,
         #[cfg_attr(feature = "schemars", serde(flatten))]
-        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        pub extra: crmkit_runtime::Extra,
     }
     impl PhaseRef {
         pub fn builder() -> builder::PhaseRef {
@@ -4027,7 +4027,7 @@ pub mod types {
         )]
         pub phase_stay_days: ::std::option::Option<i32>,
         #[cfg_attr(feature = "schemars", serde(flatten))]
-        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        pub extra: crmkit_runtime::Extra,
     }
     impl PhaseStay {
         pub fn builder() -> builder::PhaseStay {
@@ -4090,7 +4090,7 @@ pub mod types {
         #[cfg_attr(feature = "schemars", serde(rename = "totalCount"))]
         pub total_count: i64,
         #[cfg_attr(feature = "schemars", serde(flatten))]
-        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        pub extra: crmkit_runtime::Extra,
     }
     impl RoleList {
         pub fn builder() -> builder::RoleList {
@@ -4328,7 +4328,7 @@ pub mod types {
         )]
         pub value: ::std::option::Option<::serde_json::Value>,
         #[cfg_attr(feature = "schemars", serde(flatten))]
-        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        pub extra: crmkit_runtime::Extra,
     }
     impl SelectedOption {
         pub fn builder() -> builder::SelectedOption {
@@ -5006,7 +5006,7 @@ pub mod types {
         )]
         pub user_groups: ::std::vec::Vec<NamedRef>,
         #[cfg_attr(feature = "schemars", serde(flatten))]
-        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        pub extra: crmkit_runtime::Extra,
     }
     impl User {
         pub fn builder() -> builder::User {
@@ -5041,7 +5041,7 @@ pub mod types {
         )]
         pub users: ::std::vec::Vec<UserSummary>,
         #[cfg_attr(feature = "schemars", serde(flatten))]
-        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        pub extra: crmkit_runtime::Extra,
     }
     impl UserGroup {
         pub fn builder() -> builder::UserGroup {
@@ -5068,7 +5068,7 @@ pub mod types {
         )]
         pub user_groups: ::std::vec::Vec<UserGroup>,
         #[cfg_attr(feature = "schemars", serde(flatten))]
-        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        pub extra: crmkit_runtime::Extra,
     }
     impl UserGroupList {
         pub fn builder() -> builder::UserGroupList {
@@ -5091,7 +5091,7 @@ pub mod types {
         )]
         pub users: ::std::vec::Vec<User>,
         #[cfg_attr(feature = "schemars", serde(flatten))]
-        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        pub extra: crmkit_runtime::Extra,
     }
     impl UserList {
         pub fn builder() -> builder::UserList {
@@ -5121,7 +5121,7 @@ pub mod types {
         )]
         pub name: ::std::option::Option<::std::string::String>,
         #[cfg_attr(feature = "schemars", serde(flatten))]
-        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        pub extra: crmkit_runtime::Extra,
     }
     impl UserSummary {
         pub fn builder() -> builder::UserSummary {
@@ -5189,10 +5189,7 @@ pub mod types {
                 ::std::option::Option<::serde_json::Value>,
                 ::std::string::String,
             >,
-            extra: ::std::result::Result<
-                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                ::std::string::String,
-            >,
+            extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
         impl ::std::default::Default for ActionCustom {
             fn default() -> Self {
@@ -5327,9 +5324,7 @@ pub mod types {
             }
             pub fn extra<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                    >,
+                T: ::std::convert::TryInto<crmkit_runtime::Extra>,
                 T::Error: ::std::fmt::Display,
             {
                 self.extra = value
@@ -5456,10 +5451,7 @@ pub mod types {
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
-            extra: ::std::result::Result<
-                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                ::std::string::String,
-            >,
+            extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
         impl ::std::default::Default for ActionCustomItem {
             fn default() -> Self {
@@ -5526,9 +5518,7 @@ pub mod types {
             }
             pub fn extra<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                    >,
+                T: ::std::convert::TryInto<crmkit_runtime::Extra>,
                 T::Error: ::std::fmt::Display,
             {
                 self.extra = value
@@ -5575,10 +5565,7 @@ pub mod types {
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
-            extra: ::std::result::Result<
-                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                ::std::string::String,
-            >,
+            extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
         impl ::std::default::Default for ActionCustomItemLabel {
             fn default() -> Self {
@@ -5623,9 +5610,7 @@ pub mod types {
             }
             pub fn extra<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                    >,
+                T: ::std::convert::TryInto<crmkit_runtime::Extra>,
                 T::Error: ::std::fmt::Display,
             {
                 self.extra = value
@@ -5669,10 +5654,7 @@ pub mod types {
             >,
             page: ::std::result::Result<i32, ::std::string::String>,
             total_count: ::std::result::Result<i64, ::std::string::String>,
-            extra: ::std::result::Result<
-                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                ::std::string::String,
-            >,
+            extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
         impl ::std::default::Default for ActionCustomItemLabelList {
             fn default() -> Self {
@@ -5728,9 +5710,7 @@ pub mod types {
             }
             pub fn extra<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                    >,
+                T: ::std::convert::TryInto<crmkit_runtime::Extra>,
                 T::Error: ::std::fmt::Display,
             {
                 self.extra = value
@@ -5770,10 +5750,7 @@ pub mod types {
                 ::std::vec::Vec<super::ActionCustomItem>,
                 ::std::string::String,
             >,
-            extra: ::std::result::Result<
-                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                ::std::string::String,
-            >,
+            extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
         impl ::std::default::Default for ActionCustomItemList {
             fn default() -> Self {
@@ -5796,9 +5773,7 @@ pub mod types {
             }
             pub fn extra<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                    >,
+                T: ::std::convert::TryInto<crmkit_runtime::Extra>,
                 T::Error: ::std::fmt::Display,
             {
                 self.extra = value
@@ -5985,10 +5960,7 @@ pub mod types {
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
-            extra: ::std::result::Result<
-                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                ::std::string::String,
-            >,
+            extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
         impl ::std::default::Default for ActionFile {
             fn default() -> Self {
@@ -6033,9 +6005,7 @@ pub mod types {
             }
             pub fn extra<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                    >,
+                T: ::std::convert::TryInto<crmkit_runtime::Extra>,
                 T::Error: ::std::fmt::Display,
             {
                 self.extra = value
@@ -6079,10 +6049,7 @@ pub mod types {
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
-            extra: ::std::result::Result<
-                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                ::std::string::String,
-            >,
+            extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
         impl ::std::default::Default for ActionPurpose {
             fn default() -> Self {
@@ -6138,9 +6105,7 @@ pub mod types {
             }
             pub fn extra<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                    >,
+                T: ::std::convert::TryInto<crmkit_runtime::Extra>,
                 T::Error: ::std::fmt::Display,
             {
                 self.extra = value
@@ -6237,10 +6202,7 @@ pub mod types {
                 ::std::option::Option<super::UserSummary>,
                 ::std::string::String,
             >,
-            extra: ::std::result::Result<
-                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                ::std::string::String,
-            >,
+            extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
         impl ::std::default::Default for Audit {
             fn default() -> Self {
@@ -6318,9 +6280,7 @@ pub mod types {
             }
             pub fn extra<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                    >,
+                T: ::std::convert::TryInto<crmkit_runtime::Extra>,
                 T::Error: ::std::fmt::Display,
             {
                 self.extra = value
@@ -6363,10 +6323,7 @@ pub mod types {
             audits: ::std::result::Result<::std::vec::Vec<super::Audit>, ::std::string::String>,
             page: ::std::result::Result<i32, ::std::string::String>,
             total_count: ::std::result::Result<i64, ::std::string::String>,
-            extra: ::std::result::Result<
-                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                ::std::string::String,
-            >,
+            extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
         impl ::std::default::Default for AuditList {
             fn default() -> Self {
@@ -6411,9 +6368,7 @@ pub mod types {
             }
             pub fn extra<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                    >,
+                T: ::std::convert::TryInto<crmkit_runtime::Extra>,
                 T::Error: ::std::fmt::Display,
             {
                 self.extra = value
@@ -7398,10 +7353,7 @@ pub mod types {
                 ::std::vec::Vec<::std::string::String>,
                 ::std::string::String,
             >,
-            extra: ::std::result::Result<
-                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                ::std::string::String,
-            >,
+            extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
         impl ::std::default::Default for BulkErrorEntry {
             fn default() -> Self {
@@ -7446,9 +7398,7 @@ pub mod types {
             }
             pub fn extra<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                    >,
+                T: ::std::convert::TryInto<crmkit_runtime::Extra>,
                 T::Error: ::std::fmt::Display,
             {
                 self.extra = value
@@ -7896,10 +7846,7 @@ pub mod types {
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
-            extra: ::std::result::Result<
-                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                ::std::string::String,
-            >,
+            extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
         impl ::std::default::Default for Contact {
             fn default() -> Self {
@@ -8076,9 +8023,7 @@ pub mod types {
             }
             pub fn extra<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                    >,
+                T: ::std::convert::TryInto<crmkit_runtime::Extra>,
                 T::Error: ::std::fmt::Display,
             {
                 self.extra = value
@@ -8190,10 +8135,7 @@ pub mod types {
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
-            extra: ::std::result::Result<
-                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                ::std::string::String,
-            >,
+            extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
         impl ::std::default::Default for ContactAction {
             fn default() -> Self {
@@ -8403,9 +8345,7 @@ pub mod types {
             }
             pub fn extra<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                    >,
+                T: ::std::convert::TryInto<crmkit_runtime::Extra>,
                 T::Error: ::std::fmt::Display,
             {
                 self.extra = value
@@ -8473,10 +8413,7 @@ pub mod types {
                 ::std::result::Result<::std::vec::Vec<super::ContactAction>, ::std::string::String>,
             page: ::std::result::Result<i32, ::std::string::String>,
             total_count: ::std::result::Result<i64, ::std::string::String>,
-            extra: ::std::result::Result<
-                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                ::std::string::String,
-            >,
+            extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
         impl ::std::default::Default for ContactActionList {
             fn default() -> Self {
@@ -8521,9 +8458,7 @@ pub mod types {
             }
             pub fn extra<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                    >,
+                T: ::std::convert::TryInto<crmkit_runtime::Extra>,
                 T::Error: ::std::fmt::Display,
             {
                 self.extra = value
@@ -8595,10 +8530,7 @@ pub mod types {
                 ::std::option::Option<::serde_json::Value>,
                 ::std::string::String,
             >,
-            extra: ::std::result::Result<
-                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                ::std::string::String,
-            >,
+            extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
         impl ::std::default::Default for ContactCustom {
             fn default() -> Self {
@@ -8744,9 +8676,7 @@ pub mod types {
             }
             pub fn extra<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                    >,
+                T: ::std::convert::TryInto<crmkit_runtime::Extra>,
                 T::Error: ::std::fmt::Display,
             {
                 self.extra = value
@@ -8876,10 +8806,7 @@ pub mod types {
             contacts: ::std::result::Result<::std::vec::Vec<super::Contact>, ::std::string::String>,
             page: ::std::result::Result<i32, ::std::string::String>,
             total_count: ::std::result::Result<i64, ::std::string::String>,
-            extra: ::std::result::Result<
-                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                ::std::string::String,
-            >,
+            extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
         impl ::std::default::Default for ContactList {
             fn default() -> Self {
@@ -8924,9 +8851,7 @@ pub mod types {
             }
             pub fn extra<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                    >,
+                T: ::std::convert::TryInto<crmkit_runtime::Extra>,
                 T::Error: ::std::fmt::Display,
             {
                 self.extra = value
@@ -8964,10 +8889,7 @@ pub mod types {
                 ::std::vec::Vec<super::CustomItemDefinition>,
                 ::std::string::String,
             >,
-            extra: ::std::result::Result<
-                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                ::std::string::String,
-            >,
+            extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
         impl ::std::default::Default for ContactSettings {
             fn default() -> Self {
@@ -8990,9 +8912,7 @@ pub mod types {
             }
             pub fn extra<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                    >,
+                T: ::std::convert::TryInto<crmkit_runtime::Extra>,
                 T::Error: ::std::fmt::Display,
             {
                 self.extra = value
@@ -10482,10 +10402,7 @@ pub mod types {
                 ::std::option::Option<::serde_json::Value>,
                 ::std::string::String,
             >,
-            extra: ::std::result::Result<
-                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                ::std::string::String,
-            >,
+            extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
         impl ::std::default::Default for CustomItemDefinition {
             fn default() -> Self {
@@ -10563,9 +10480,7 @@ pub mod types {
             }
             pub fn extra<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                    >,
+                T: ::std::convert::TryInto<crmkit_runtime::Extra>,
                 T::Error: ::std::fmt::Display,
             {
                 self.extra = value
@@ -10614,10 +10529,7 @@ pub mod types {
                 ::std::option::Option<::serde_json::Value>,
                 ::std::string::String,
             >,
-            extra: ::std::result::Result<
-                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                ::std::string::String,
-            >,
+            extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
         impl ::std::default::Default for CustomItemOption {
             fn default() -> Self {
@@ -10662,9 +10574,7 @@ pub mod types {
             }
             pub fn extra<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                    >,
+                T: ::std::convert::TryInto<crmkit_runtime::Extra>,
                 T::Error: ::std::fmt::Display,
             {
                 self.extra = value
@@ -10707,10 +10617,7 @@ pub mod types {
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
-            extra: ::std::result::Result<
-                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                ::std::string::String,
-            >,
+            extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
         impl ::std::default::Default for CustomObject {
             fn default() -> Self {
@@ -10755,9 +10662,7 @@ pub mod types {
             }
             pub fn extra<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                    >,
+                T: ::std::convert::TryInto<crmkit_runtime::Extra>,
                 T::Error: ::std::fmt::Display,
             {
                 self.extra = value
@@ -10809,10 +10714,7 @@ pub mod types {
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
-            extra: ::std::result::Result<
-                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                ::std::string::String,
-            >,
+            extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
         impl ::std::default::Default for CustomObjectDef {
             fn default() -> Self {
@@ -10890,9 +10792,7 @@ pub mod types {
             }
             pub fn extra<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                    >,
+                T: ::std::convert::TryInto<crmkit_runtime::Extra>,
                 T::Error: ::std::fmt::Display,
             {
                 self.extra = value
@@ -10938,10 +10838,7 @@ pub mod types {
             >,
             page: ::std::result::Result<i32, ::std::string::String>,
             total_count: ::std::result::Result<i64, ::std::string::String>,
-            extra: ::std::result::Result<
-                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                ::std::string::String,
-            >,
+            extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
         impl ::std::default::Default for CustomObjectDefList {
             fn default() -> Self {
@@ -10986,9 +10883,7 @@ pub mod types {
             }
             pub fn extra<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                    >,
+                T: ::std::convert::TryInto<crmkit_runtime::Extra>,
                 T::Error: ::std::fmt::Display,
             {
                 self.extra = value
@@ -11035,10 +10930,7 @@ pub mod types {
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
-            extra: ::std::result::Result<
-                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                ::std::string::String,
-            >,
+            extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
         impl ::std::default::Default for CustomObjectItemDef {
             fn default() -> Self {
@@ -11094,9 +10986,7 @@ pub mod types {
             }
             pub fn extra<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                    >,
+                T: ::std::convert::TryInto<crmkit_runtime::Extra>,
                 T::Error: ::std::fmt::Display,
             {
                 self.extra = value
@@ -11333,10 +11223,7 @@ pub mod types {
                 ::std::result::Result<::std::vec::Vec<super::CustomObject>, ::std::string::String>,
             page: ::std::result::Result<i32, ::std::string::String>,
             total_count: ::std::result::Result<i64, ::std::string::String>,
-            extra: ::std::result::Result<
-                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                ::std::string::String,
-            >,
+            extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
         impl ::std::default::Default for CustomObjectList {
             fn default() -> Self {
@@ -11381,9 +11268,7 @@ pub mod types {
             }
             pub fn extra<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                    >,
+                T: ::std::convert::TryInto<crmkit_runtime::Extra>,
                 T::Error: ::std::fmt::Display,
             {
                 self.extra = value
@@ -11425,10 +11310,7 @@ pub mod types {
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
-            extra: ::std::result::Result<
-                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                ::std::string::String,
-            >,
+            extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
         impl ::std::default::Default for CustomObjectOptionDef {
             fn default() -> Self {
@@ -11462,9 +11344,7 @@ pub mod types {
             }
             pub fn extra<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                    >,
+                T: ::std::convert::TryInto<crmkit_runtime::Extra>,
                 T::Error: ::std::fmt::Display,
             {
                 self.extra = value
@@ -11683,10 +11563,7 @@ pub mod types {
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
-            extra: ::std::result::Result<
-                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                ::std::string::String,
-            >,
+            extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
         impl ::std::default::Default for Customer {
             fn default() -> Self {
@@ -11830,9 +11707,7 @@ pub mod types {
             }
             pub fn extra<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                    >,
+                T: ::std::convert::TryInto<crmkit_runtime::Extra>,
                 T::Error: ::std::fmt::Display,
             {
                 self.extra = value
@@ -11934,10 +11809,7 @@ pub mod types {
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
-            extra: ::std::result::Result<
-                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                ::std::string::String,
-            >,
+            extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
         impl ::std::default::Default for CustomerAction {
             fn default() -> Self {
@@ -12136,9 +12008,7 @@ pub mod types {
             }
             pub fn extra<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                    >,
+                T: ::std::convert::TryInto<crmkit_runtime::Extra>,
                 T::Error: ::std::fmt::Display,
             {
                 self.extra = value
@@ -12206,10 +12076,7 @@ pub mod types {
             >,
             page: ::std::result::Result<i32, ::std::string::String>,
             total_count: ::std::result::Result<i64, ::std::string::String>,
-            extra: ::std::result::Result<
-                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                ::std::string::String,
-            >,
+            extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
         impl ::std::default::Default for CustomerActionList {
             fn default() -> Self {
@@ -12254,9 +12121,7 @@ pub mod types {
             }
             pub fn extra<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                    >,
+                T: ::std::convert::TryInto<crmkit_runtime::Extra>,
                 T::Error: ::std::fmt::Display,
             {
                 self.extra = value
@@ -12328,10 +12193,7 @@ pub mod types {
                 ::std::option::Option<::serde_json::Value>,
                 ::std::string::String,
             >,
-            extra: ::std::result::Result<
-                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                ::std::string::String,
-            >,
+            extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
         impl ::std::default::Default for CustomerCustom {
             fn default() -> Self {
@@ -12477,9 +12339,7 @@ pub mod types {
             }
             pub fn extra<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                    >,
+                T: ::std::convert::TryInto<crmkit_runtime::Extra>,
                 T::Error: ::std::fmt::Display,
             {
                 self.extra = value
@@ -12610,10 +12470,7 @@ pub mod types {
                 ::std::result::Result<::std::vec::Vec<super::Customer>, ::std::string::String>,
             page: ::std::result::Result<i32, ::std::string::String>,
             total_count: ::std::result::Result<i64, ::std::string::String>,
-            extra: ::std::result::Result<
-                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                ::std::string::String,
-            >,
+            extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
         impl ::std::default::Default for CustomerList {
             fn default() -> Self {
@@ -12658,9 +12515,7 @@ pub mod types {
             }
             pub fn extra<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                    >,
+                T: ::std::convert::TryInto<crmkit_runtime::Extra>,
                 T::Error: ::std::fmt::Display,
             {
                 self.extra = value
@@ -12698,10 +12553,7 @@ pub mod types {
                 ::std::vec::Vec<super::CustomItemDefinition>,
                 ::std::string::String,
             >,
-            extra: ::std::result::Result<
-                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                ::std::string::String,
-            >,
+            extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
         impl ::std::default::Default for CustomerSettings {
             fn default() -> Self {
@@ -12724,9 +12576,7 @@ pub mod types {
             }
             pub fn extra<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                    >,
+                T: ::std::convert::TryInto<crmkit_runtime::Extra>,
                 T::Error: ::std::fmt::Display,
             {
                 self.extra = value
@@ -12827,10 +12677,7 @@ pub mod types {
                 ::std::option::Option<super::NamedRef>,
                 ::std::string::String,
             >,
-            extra: ::std::result::Result<
-                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                ::std::string::String,
-            >,
+            extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
         impl ::std::default::Default for Deal {
             fn default() -> Self {
@@ -13084,9 +12931,7 @@ pub mod types {
             }
             pub fn extra<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                    >,
+                T: ::std::convert::TryInto<crmkit_runtime::Extra>,
                 T::Error: ::std::fmt::Display,
             {
                 self.extra = value
@@ -13210,10 +13055,7 @@ pub mod types {
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
-            extra: ::std::result::Result<
-                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                ::std::string::String,
-            >,
+            extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
         impl ::std::default::Default for DealAction {
             fn default() -> Self {
@@ -13423,9 +13265,7 @@ pub mod types {
             }
             pub fn extra<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                    >,
+                T: ::std::convert::TryInto<crmkit_runtime::Extra>,
                 T::Error: ::std::fmt::Display,
             {
                 self.extra = value
@@ -13493,10 +13333,7 @@ pub mod types {
                 ::std::result::Result<::std::vec::Vec<super::DealAction>, ::std::string::String>,
             page: ::std::result::Result<i32, ::std::string::String>,
             total_count: ::std::result::Result<i64, ::std::string::String>,
-            extra: ::std::result::Result<
-                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                ::std::string::String,
-            >,
+            extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
         impl ::std::default::Default for DealActionList {
             fn default() -> Self {
@@ -13541,9 +13378,7 @@ pub mod types {
             }
             pub fn extra<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                    >,
+                T: ::std::convert::TryInto<crmkit_runtime::Extra>,
                 T::Error: ::std::fmt::Display,
             {
                 self.extra = value
@@ -13625,10 +13460,7 @@ pub mod types {
                 ::std::option::Option<::serde_json::Value>,
                 ::std::string::String,
             >,
-            extra: ::std::result::Result<
-                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                ::std::string::String,
-            >,
+            extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
         impl ::std::default::Default for DealCustom {
             fn default() -> Self {
@@ -13809,9 +13641,7 @@ pub mod types {
             }
             pub fn extra<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                    >,
+                T: ::std::convert::TryInto<crmkit_runtime::Extra>,
                 T::Error: ::std::fmt::Display,
             {
                 self.extra = value
@@ -13947,10 +13777,7 @@ pub mod types {
             deals: ::std::result::Result<::std::vec::Vec<super::Deal>, ::std::string::String>,
             page: ::std::result::Result<i32, ::std::string::String>,
             total_count: ::std::result::Result<i64, ::std::string::String>,
-            extra: ::std::result::Result<
-                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                ::std::string::String,
-            >,
+            extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
         impl ::std::default::Default for DealList {
             fn default() -> Self {
@@ -13995,9 +13822,7 @@ pub mod types {
             }
             pub fn extra<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                    >,
+                T: ::std::convert::TryInto<crmkit_runtime::Extra>,
                 T::Error: ::std::fmt::Display,
             {
                 self.extra = value
@@ -14059,10 +13884,7 @@ pub mod types {
                 ::std::string::String,
             >,
             unit_cost: ::std::result::Result<::std::option::Option<f64>, ::std::string::String>,
-            extra: ::std::result::Result<
-                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                ::std::string::String,
-            >,
+            extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
         impl ::std::default::Default for DealProductDetail {
             fn default() -> Self {
@@ -14206,9 +14028,7 @@ pub mod types {
             }
             pub fn extra<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                    >,
+                T: ::std::convert::TryInto<crmkit_runtime::Extra>,
                 T::Error: ::std::fmt::Display,
             {
                 self.extra = value
@@ -14427,10 +14247,7 @@ pub mod types {
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
-            extra: ::std::result::Result<
-                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                ::std::string::String,
-            >,
+            extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
         impl ::std::default::Default for DealProductDetailType {
             fn default() -> Self {
@@ -14519,9 +14336,7 @@ pub mod types {
             }
             pub fn extra<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                    >,
+                T: ::std::convert::TryInto<crmkit_runtime::Extra>,
                 T::Error: ::std::fmt::Display,
             {
                 self.extra = value
@@ -14587,10 +14402,7 @@ pub mod types {
                 ::std::result::Result<::std::vec::Vec<super::NamedRef>, ::std::string::String>,
             products:
                 ::std::result::Result<::std::vec::Vec<super::NamedRef>, ::std::string::String>,
-            extra: ::std::result::Result<
-                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                ::std::string::String,
-            >,
+            extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
         impl ::std::default::Default for DealType {
             fn default() -> Self {
@@ -14712,9 +14524,7 @@ pub mod types {
             }
             pub fn extra<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                    >,
+                T: ::std::convert::TryInto<crmkit_runtime::Extra>,
                 T::Error: ::std::fmt::Display,
             {
                 self.extra = value
@@ -14766,10 +14576,7 @@ pub mod types {
                 ::std::vec::Vec<super::DealTypeSummary>,
                 ::std::string::String,
             >,
-            extra: ::std::result::Result<
-                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                ::std::string::String,
-            >,
+            extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
         impl ::std::default::Default for DealTypeList {
             fn default() -> Self {
@@ -14792,9 +14599,7 @@ pub mod types {
             }
             pub fn extra<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                    >,
+                T: ::std::convert::TryInto<crmkit_runtime::Extra>,
                 T::Error: ::std::fmt::Display,
             {
                 self.extra = value
@@ -14829,10 +14634,7 @@ pub mod types {
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
-            extra: ::std::result::Result<
-                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                ::std::string::String,
-            >,
+            extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
         impl ::std::default::Default for DealTypeSummary {
             fn default() -> Self {
@@ -14866,9 +14668,7 @@ pub mod types {
             }
             pub fn extra<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                    >,
+                T: ::std::convert::TryInto<crmkit_runtime::Extra>,
                 T::Error: ::std::fmt::Display,
             {
                 self.extra = value
@@ -14905,10 +14705,7 @@ pub mod types {
             roles: ::std::result::Result<::std::vec::Vec<super::NamedRef>, ::std::string::String>,
             users:
                 ::std::result::Result<::std::vec::Vec<super::UserSummary>, ::std::string::String>,
-            extra: ::std::result::Result<
-                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                ::std::string::String,
-            >,
+            extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
         impl ::std::default::Default for DomainSettings {
             fn default() -> Self {
@@ -14953,9 +14750,7 @@ pub mod types {
             }
             pub fn extra<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                    >,
+                T: ::std::convert::TryInto<crmkit_runtime::Extra>,
                 T::Error: ::std::fmt::Display,
             {
                 self.extra = value
@@ -15001,10 +14796,7 @@ pub mod types {
                 ::std::vec::Vec<::std::string::String>,
                 ::std::string::String,
             >,
-            extra: ::std::result::Result<
-                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                ::std::string::String,
-            >,
+            extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
         impl ::std::default::Default for Error {
             fn default() -> Self {
@@ -15049,9 +14841,7 @@ pub mod types {
             }
             pub fn extra<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                    >,
+                T: ::std::convert::TryInto<crmkit_runtime::Extra>,
                 T::Error: ::std::fmt::Display,
             {
                 self.extra = value
@@ -15130,10 +14920,7 @@ pub mod types {
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
-            extra: ::std::result::Result<
-                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                ::std::string::String,
-            >,
+            extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
         impl ::std::default::Default for KeyedRef {
             fn default() -> Self {
@@ -15178,9 +14965,7 @@ pub mod types {
             }
             pub fn extra<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                    >,
+                T: ::std::convert::TryInto<crmkit_runtime::Extra>,
                 T::Error: ::std::fmt::Display,
             {
                 self.extra = value
@@ -15221,10 +15006,7 @@ pub mod types {
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
-            extra: ::std::result::Result<
-                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                ::std::string::String,
-            >,
+            extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
         impl ::std::default::Default for LifecycleStage {
             fn default() -> Self {
@@ -15269,9 +15051,7 @@ pub mod types {
             }
             pub fn extra<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                    >,
+                T: ::std::convert::TryInto<crmkit_runtime::Extra>,
                 T::Error: ::std::fmt::Display,
             {
                 self.extra = value
@@ -15312,10 +15092,7 @@ pub mod types {
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
-            extra: ::std::result::Result<
-                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                ::std::string::String,
-            >,
+            extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
         impl ::std::default::Default for LifecycleStageType {
             fn default() -> Self {
@@ -15360,9 +15137,7 @@ pub mod types {
             }
             pub fn extra<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                    >,
+                T: ::std::convert::TryInto<crmkit_runtime::Extra>,
                 T::Error: ::std::fmt::Display,
             {
                 self.extra = value
@@ -15400,10 +15175,7 @@ pub mod types {
                 ::std::vec::Vec<super::LifecycleStageType>,
                 ::std::string::String,
             >,
-            extra: ::std::result::Result<
-                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                ::std::string::String,
-            >,
+            extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
         impl ::std::default::Default for LifecycleStageTypeList {
             fn default() -> Self {
@@ -15426,9 +15198,7 @@ pub mod types {
             }
             pub fn extra<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                    >,
+                T: ::std::convert::TryInto<crmkit_runtime::Extra>,
                 T::Error: ::std::fmt::Display,
             {
                 self.extra = value
@@ -15463,10 +15233,7 @@ pub mod types {
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
-            extra: ::std::result::Result<
-                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                ::std::string::String,
-            >,
+            extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
         impl ::std::default::Default for NamedRef {
             fn default() -> Self {
@@ -15500,9 +15267,7 @@ pub mod types {
             }
             pub fn extra<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                    >,
+                T: ::std::convert::TryInto<crmkit_runtime::Extra>,
                 T::Error: ::std::fmt::Display,
             {
                 self.extra = value
@@ -15576,10 +15341,7 @@ pub mod types {
                 ::std::string::String,
             >,
             status: ::std::result::Result<::std::option::Option<i32>, ::std::string::String>,
-            extra: ::std::result::Result<
-                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                ::std::string::String,
-            >,
+            extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
         impl ::std::default::Default for PhaseRef {
             fn default() -> Self {
@@ -15624,9 +15386,7 @@ pub mod types {
             }
             pub fn extra<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                    >,
+                T: ::std::convert::TryInto<crmkit_runtime::Extra>,
                 T::Error: ::std::fmt::Display,
             {
                 self.extra = value
@@ -15669,10 +15429,7 @@ pub mod types {
             >,
             phase_stay_days:
                 ::std::result::Result<::std::option::Option<i32>, ::std::string::String>,
-            extra: ::std::result::Result<
-                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                ::std::string::String,
-            >,
+            extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
         impl ::std::default::Default for PhaseStay {
             fn default() -> Self {
@@ -15728,9 +15485,7 @@ pub mod types {
             }
             pub fn extra<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                    >,
+                T: ::std::convert::TryInto<crmkit_runtime::Extra>,
                 T::Error: ::std::fmt::Display,
             {
                 self.extra = value
@@ -15814,10 +15569,7 @@ pub mod types {
             page: ::std::result::Result<i32, ::std::string::String>,
             roles: ::std::result::Result<::std::vec::Vec<super::NamedRef>, ::std::string::String>,
             total_count: ::std::result::Result<i64, ::std::string::String>,
-            extra: ::std::result::Result<
-                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                ::std::string::String,
-            >,
+            extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
         impl ::std::default::Default for RoleList {
             fn default() -> Self {
@@ -15862,9 +15614,7 @@ pub mod types {
             }
             pub fn extra<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                    >,
+                T: ::std::convert::TryInto<crmkit_runtime::Extra>,
                 T::Error: ::std::fmt::Display,
             {
                 self.extra = value
@@ -16342,10 +16092,7 @@ pub mod types {
                 ::std::option::Option<::serde_json::Value>,
                 ::std::string::String,
             >,
-            extra: ::std::result::Result<
-                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                ::std::string::String,
-            >,
+            extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
         impl ::std::default::Default for SelectedOption {
             fn default() -> Self {
@@ -16427,9 +16174,7 @@ pub mod types {
             }
             pub fn extra<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                    >,
+                T: ::std::convert::TryInto<crmkit_runtime::Extra>,
                 T::Error: ::std::fmt::Display,
             {
                 self.extra = value
@@ -17988,10 +17733,7 @@ pub mod types {
             >,
             user_groups:
                 ::std::result::Result<::std::vec::Vec<super::NamedRef>, ::std::string::String>,
-            extra: ::std::result::Result<
-                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                ::std::string::String,
-            >,
+            extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
         impl ::std::default::Default for User {
             fn default() -> Self {
@@ -18069,9 +17811,7 @@ pub mod types {
             }
             pub fn extra<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                    >,
+                T: ::std::convert::TryInto<crmkit_runtime::Extra>,
                 T::Error: ::std::fmt::Display,
             {
                 self.extra = value
@@ -18117,10 +17857,7 @@ pub mod types {
             order_num: ::std::result::Result<::std::option::Option<i32>, ::std::string::String>,
             users:
                 ::std::result::Result<::std::vec::Vec<super::UserSummary>, ::std::string::String>,
-            extra: ::std::result::Result<
-                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                ::std::string::String,
-            >,
+            extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
         impl ::std::default::Default for UserGroup {
             fn default() -> Self {
@@ -18176,9 +17913,7 @@ pub mod types {
             }
             pub fn extra<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                    >,
+                T: ::std::convert::TryInto<crmkit_runtime::Extra>,
                 T::Error: ::std::fmt::Display,
             {
                 self.extra = value
@@ -18218,10 +17953,7 @@ pub mod types {
             total_count: ::std::result::Result<i64, ::std::string::String>,
             user_groups:
                 ::std::result::Result<::std::vec::Vec<super::UserGroup>, ::std::string::String>,
-            extra: ::std::result::Result<
-                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                ::std::string::String,
-            >,
+            extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
         impl ::std::default::Default for UserGroupList {
             fn default() -> Self {
@@ -18266,9 +17998,7 @@ pub mod types {
             }
             pub fn extra<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                    >,
+                T: ::std::convert::TryInto<crmkit_runtime::Extra>,
                 T::Error: ::std::fmt::Display,
             {
                 self.extra = value
@@ -18305,10 +18035,7 @@ pub mod types {
             page: ::std::result::Result<i32, ::std::string::String>,
             total_count: ::std::result::Result<i64, ::std::string::String>,
             users: ::std::result::Result<::std::vec::Vec<super::User>, ::std::string::String>,
-            extra: ::std::result::Result<
-                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                ::std::string::String,
-            >,
+            extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
         impl ::std::default::Default for UserList {
             fn default() -> Self {
@@ -18353,9 +18080,7 @@ pub mod types {
             }
             pub fn extra<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                    >,
+                T: ::std::convert::TryInto<crmkit_runtime::Extra>,
                 T::Error: ::std::fmt::Display,
             {
                 self.extra = value
@@ -18398,10 +18123,7 @@ pub mod types {
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
-            extra: ::std::result::Result<
-                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                ::std::string::String,
-            >,
+            extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
         impl ::std::default::Default for UserSummary {
             fn default() -> Self {
@@ -18446,9 +18168,7 @@ pub mod types {
             }
             pub fn extra<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                    >,
+                T: ::std::convert::TryInto<crmkit_runtime::Extra>,
                 T::Error: ::std::fmt::Display,
             {
                 self.extra = value
@@ -18598,7 +18318,7 @@ pub mod types {
                     self,
                     mut map: A,
                 ) -> ::std::result::Result<ActionCustom, A::Error> {
-                    let mut extra = ::serde_json::Map::new();
+                    let mut extra = crmkit_runtime::Extra::new();
                     let mut f0: ::std::option::Option<::std::option::Option<i64>> = None;
                     let mut f1: ::std::option::Option<
                         ::std::option::Option<::std::string::String>,
@@ -18636,9 +18356,10 @@ pub mod types {
                                 }
                                 let value: ::std::option::Option<i64> = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert(
-                                        "actionCustomItemId".to_owned(),
-                                        ::serde_json::Value::Null,
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "actionCustomItemId",
+                                        "null",
                                     );
                                 }
                                 f0 = Some(value);
@@ -18652,7 +18373,9 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("datetime".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "datetime", "null",
+                                    );
                                 }
                                 f1 = Some(value);
                             }
@@ -18665,9 +18388,10 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert(
-                                        "decimalNumber".to_owned(),
-                                        ::serde_json::Value::Null,
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "decimalNumber",
+                                        "null",
                                     );
                                 }
                                 f2 = Some(value);
@@ -18690,7 +18414,9 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("itemType".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "itemType", "null",
+                                    );
                                 }
                                 f4 = Some(value);
                             }
@@ -18703,7 +18429,9 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("name".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "name", "null",
+                                    );
                                 }
                                 f5 = Some(value);
                             }
@@ -18716,9 +18444,10 @@ pub mod types {
                                 let value: ::std::option::Option<::std::vec::Vec<SelectedOption>> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert(
-                                        "selectedOptions".to_owned(),
-                                        ::serde_json::Value::Null,
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "selectedOptions",
+                                        "null",
                                     );
                                 }
                                 f6 = Some(value);
@@ -18731,9 +18460,10 @@ pub mod types {
                                 }
                                 let value: ::std::option::Option<i64> = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert(
-                                        "selectedValue".to_owned(),
-                                        ::serde_json::Value::Null,
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "selectedValue",
+                                        "null",
                                     );
                                 }
                                 f7 = Some(value);
@@ -18747,9 +18477,10 @@ pub mod types {
                                 let value: ::std::option::Option<::std::vec::Vec<i64>> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert(
-                                        "selectedValues".to_owned(),
-                                        ::serde_json::Value::Null,
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "selectedValues",
+                                        "null",
                                     );
                                 }
                                 f8 = Some(value);
@@ -18763,7 +18494,9 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("text".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "text", "null",
+                                    );
                                 }
                                 f9 = Some(value);
                             }
@@ -18776,13 +18509,17 @@ pub mod types {
                                 let value: ::std::option::Option<::serde_json::Value> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("value".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "value", "null",
+                                    );
                                 }
                                 f10 = Some(value);
                             }
                             _ => {
-                                let value: ::serde_json::Value = map.next_value()?;
-                                extra.insert(key.into_owned(), value);
+                                map.next_value_seed(crmkit_runtime::__private::open::Member::new(
+                                    &mut extra,
+                                    key.as_str(),
+                                ))?;
                             }
                         }
                     }
@@ -18848,8 +18585,8 @@ pub mod types {
             if !::std::option::Option::is_none(&self.value) {
                 map.serialize_entry("value", &self.value)?;
             }
-            for (key, value) in &self.extra {
-                let typed = match key.as_str() {
+            for (key, value) in self.extra.iter() {
+                let typed = match key {
                     "actionCustomItemId" => {
                         !::std::option::Option::is_none(&self.action_custom_item_id)
                     }
@@ -18866,7 +18603,7 @@ pub mod types {
                     _ => false,
                 };
                 if !typed {
-                    map.serialize_entry(key, value)?;
+                    map.serialize_entry(key, &value)?;
                 }
             }
             map.end()
@@ -18886,7 +18623,7 @@ pub mod types {
                     self,
                     mut map: A,
                 ) -> ::std::result::Result<ActionCustomItem, A::Error> {
-                    let mut extra = ::serde_json::Map::new();
+                    let mut extra = crmkit_runtime::Extra::new();
                     let mut f0: ::std::option::Option<::std::vec::Vec<CustomItemOption>> = None;
                     let mut f1: ::std::option::Option<i64> = None;
                     let mut f2: ::std::option::Option<
@@ -18910,9 +18647,10 @@ pub mod types {
                                 }
                                 let value: ::std::vec::Vec<CustomItemOption> = map.next_value()?;
                                 if ::std::vec::Vec::is_empty(&value) {
-                                    extra.insert(
-                                        "actionCustomItemOptions".to_owned(),
-                                        ::serde_json::Value::Array(::std::vec::Vec::new()),
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "actionCustomItemOptions",
+                                        "[]",
                                     );
                                 }
                                 f0 = Some(value);
@@ -18935,7 +18673,9 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("itemKey".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "itemKey", "null",
+                                    );
                                 }
                                 f2 = Some(value);
                             }
@@ -18948,7 +18688,9 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("itemType".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "itemType", "null",
+                                    );
                                 }
                                 f3 = Some(value);
                             }
@@ -18961,13 +18703,17 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("name".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "name", "null",
+                                    );
                                 }
                                 f4 = Some(value);
                             }
                             _ => {
-                                let value: ::serde_json::Value = map.next_value()?;
-                                extra.insert(key.into_owned(), value);
+                                map.next_value_seed(crmkit_runtime::__private::open::Member::new(
+                                    &mut extra,
+                                    key.as_str(),
+                                ))?;
                             }
                         }
                     }
@@ -19009,8 +18755,8 @@ pub mod types {
             if !::std::option::Option::is_none(&self.name) {
                 map.serialize_entry("name", &self.name)?;
             }
-            for (key, value) in &self.extra {
-                let typed = match key.as_str() {
+            for (key, value) in self.extra.iter() {
+                let typed = match key {
                     "actionCustomItemOptions" => {
                         !::std::vec::Vec::is_empty(&self.action_custom_item_options)
                     }
@@ -19021,7 +18767,7 @@ pub mod types {
                     _ => false,
                 };
                 if !typed {
-                    map.serialize_entry(key, value)?;
+                    map.serialize_entry(key, &value)?;
                 }
             }
             map.end()
@@ -19041,7 +18787,7 @@ pub mod types {
                     self,
                     mut map: A,
                 ) -> ::std::result::Result<ActionCustomItemLabel, A::Error> {
-                    let mut extra = ::serde_json::Map::new();
+                    let mut extra = crmkit_runtime::Extra::new();
                     let mut f0: ::std::option::Option<
                         ::std::option::Option<::std::string::String>,
                     > = None;
@@ -19062,7 +18808,11 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("createdAt".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "createdAt",
+                                        "null",
+                                    );
                                 }
                                 f0 = Some(value);
                             }
@@ -19084,13 +18834,17 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("name".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "name", "null",
+                                    );
                                 }
                                 f2 = Some(value);
                             }
                             _ => {
-                                let value: ::serde_json::Value = map.next_value()?;
-                                extra.insert(key.into_owned(), value);
+                                map.next_value_seed(crmkit_runtime::__private::open::Member::new(
+                                    &mut extra,
+                                    key.as_str(),
+                                ))?;
                             }
                         }
                     }
@@ -19124,15 +18878,15 @@ pub mod types {
             if !::std::option::Option::is_none(&self.name) {
                 map.serialize_entry("name", &self.name)?;
             }
-            for (key, value) in &self.extra {
-                let typed = match key.as_str() {
+            for (key, value) in self.extra.iter() {
+                let typed = match key {
                     "createdAt" => !::std::option::Option::is_none(&self.created_at),
                     "id" => true,
                     "name" => !::std::option::Option::is_none(&self.name),
                     _ => false,
                 };
                 if !typed {
-                    map.serialize_entry(key, value)?;
+                    map.serialize_entry(key, &value)?;
                 }
             }
             map.end()
@@ -19152,7 +18906,7 @@ pub mod types {
                     self,
                     mut map: A,
                 ) -> ::std::result::Result<ActionCustomItemLabelList, A::Error> {
-                    let mut extra = ::serde_json::Map::new();
+                    let mut extra = crmkit_runtime::Extra::new();
                     let mut f0: ::std::option::Option<
                         ::std::option::Option<::std::string::String>,
                     > = None;
@@ -19173,9 +18927,10 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert(
-                                        "actionCustomItemKey".to_owned(),
-                                        ::serde_json::Value::Null,
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "actionCustomItemKey",
+                                        "null",
                                     );
                                 }
                                 f0 = Some(value);
@@ -19189,9 +18944,8 @@ pub mod types {
                                 let value: ::std::vec::Vec<ActionCustomItemLabel> =
                                     map.next_value()?;
                                 if ::std::vec::Vec::is_empty(&value) {
-                                    extra.insert(
-                                        "labels".to_owned(),
-                                        ::serde_json::Value::Array(::std::vec::Vec::new()),
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "labels", "[]",
                                     );
                                 }
                                 f1 = Some(value);
@@ -19215,8 +18969,10 @@ pub mod types {
                                 f3 = Some(value);
                             }
                             _ => {
-                                let value: ::serde_json::Value = map.next_value()?;
-                                extra.insert(key.into_owned(), value);
+                                map.next_value_seed(crmkit_runtime::__private::open::Member::new(
+                                    &mut extra,
+                                    key.as_str(),
+                                ))?;
                             }
                         }
                     }
@@ -19261,8 +19017,8 @@ pub mod types {
             }
             map.serialize_entry("page", &self.page)?;
             map.serialize_entry("totalCount", &self.total_count)?;
-            for (key, value) in &self.extra {
-                let typed = match key.as_str() {
+            for (key, value) in self.extra.iter() {
+                let typed = match key {
                     "actionCustomItemKey" => {
                         !::std::option::Option::is_none(&self.action_custom_item_key)
                     }
@@ -19272,7 +19028,7 @@ pub mod types {
                     _ => false,
                 };
                 if !typed {
-                    map.serialize_entry(key, value)?;
+                    map.serialize_entry(key, &value)?;
                 }
             }
             map.end()
@@ -19292,7 +19048,7 @@ pub mod types {
                     self,
                     mut map: A,
                 ) -> ::std::result::Result<ActionCustomItemList, A::Error> {
-                    let mut extra = ::serde_json::Map::new();
+                    let mut extra = crmkit_runtime::Extra::new();
                     let mut f0: ::std::option::Option<::std::vec::Vec<ActionCustomItem>> = None;
                     while let Some(key) =
                         map.next_key::<crmkit_runtime::__private::open::Key<'de>>()?
@@ -19306,16 +19062,19 @@ pub mod types {
                                 }
                                 let value: ::std::vec::Vec<ActionCustomItem> = map.next_value()?;
                                 if ::std::vec::Vec::is_empty(&value) {
-                                    extra.insert(
-                                        "actionCustomItems".to_owned(),
-                                        ::serde_json::Value::Array(::std::vec::Vec::new()),
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "actionCustomItems",
+                                        "[]",
                                     );
                                 }
                                 f0 = Some(value);
                             }
                             _ => {
-                                let value: ::serde_json::Value = map.next_value()?;
-                                extra.insert(key.into_owned(), value);
+                                map.next_value_seed(crmkit_runtime::__private::open::Member::new(
+                                    &mut extra,
+                                    key.as_str(),
+                                ))?;
                             }
                         }
                     }
@@ -19338,13 +19097,13 @@ pub mod types {
             if !::std::vec::Vec::is_empty(&self.action_custom_items) {
                 map.serialize_entry("actionCustomItems", &self.action_custom_items)?;
             }
-            for (key, value) in &self.extra {
-                let typed = match key.as_str() {
+            for (key, value) in self.extra.iter() {
+                let typed = match key {
                     "actionCustomItems" => !::std::vec::Vec::is_empty(&self.action_custom_items),
                     _ => false,
                 };
                 if !typed {
-                    map.serialize_entry(key, value)?;
+                    map.serialize_entry(key, &value)?;
                 }
             }
             map.end()
@@ -19364,7 +19123,7 @@ pub mod types {
                     self,
                     mut map: A,
                 ) -> ::std::result::Result<ActionFile, A::Error> {
-                    let mut extra = ::serde_json::Map::new();
+                    let mut extra = crmkit_runtime::Extra::new();
                     let mut f0: ::std::option::Option<
                         ::std::option::Option<::std::string::String>,
                     > = None;
@@ -19387,7 +19146,9 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("mimeType".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "mimeType", "null",
+                                    );
                                 }
                                 f0 = Some(value);
                             }
@@ -19400,7 +19161,9 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("name".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "name", "null",
+                                    );
                                 }
                                 f1 = Some(value);
                             }
@@ -19413,13 +19176,17 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("url".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "url", "null",
+                                    );
                                 }
                                 f2 = Some(value);
                             }
                             _ => {
-                                let value: ::serde_json::Value = map.next_value()?;
-                                extra.insert(key.into_owned(), value);
+                                map.next_value_seed(crmkit_runtime::__private::open::Member::new(
+                                    &mut extra,
+                                    key.as_str(),
+                                ))?;
                             }
                         }
                     }
@@ -19450,15 +19217,15 @@ pub mod types {
             if !::std::option::Option::is_none(&self.url) {
                 map.serialize_entry("url", &self.url)?;
             }
-            for (key, value) in &self.extra {
-                let typed = match key.as_str() {
+            for (key, value) in self.extra.iter() {
+                let typed = match key {
                     "mimeType" => !::std::option::Option::is_none(&self.mime_type),
                     "name" => !::std::option::Option::is_none(&self.name),
                     "url" => !::std::option::Option::is_none(&self.url),
                     _ => false,
                 };
                 if !typed {
-                    map.serialize_entry(key, value)?;
+                    map.serialize_entry(key, &value)?;
                 }
             }
             map.end()
@@ -19478,7 +19245,7 @@ pub mod types {
                     self,
                     mut map: A,
                 ) -> ::std::result::Result<ActionPurpose, A::Error> {
-                    let mut extra = ::serde_json::Map::new();
+                    let mut extra = crmkit_runtime::Extra::new();
                     let mut f0: ::std::option::Option<::std::option::Option<i64>> = None;
                     let mut f1: ::std::option::Option<
                         ::std::option::Option<::std::string::String>,
@@ -19499,7 +19266,7 @@ pub mod types {
                                 }
                                 let value: ::std::option::Option<i64> = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("id".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(&mut extra, "id", "null");
                                 }
                                 f0 = Some(value);
                             }
@@ -19512,7 +19279,9 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("name".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "name", "null",
+                                    );
                                 }
                                 f1 = Some(value);
                             }
@@ -19524,7 +19293,9 @@ pub mod types {
                                 }
                                 let value: ::std::option::Option<i32> = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("pattern".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "pattern", "null",
+                                    );
                                 }
                                 f2 = Some(value);
                             }
@@ -19537,16 +19308,19 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert(
-                                        "patternName".to_owned(),
-                                        ::serde_json::Value::Null,
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "patternName",
+                                        "null",
                                     );
                                 }
                                 f3 = Some(value);
                             }
                             _ => {
-                                let value: ::serde_json::Value = map.next_value()?;
-                                extra.insert(key.into_owned(), value);
+                                map.next_value_seed(crmkit_runtime::__private::open::Member::new(
+                                    &mut extra,
+                                    key.as_str(),
+                                ))?;
                             }
                         }
                     }
@@ -19581,8 +19355,8 @@ pub mod types {
             if !::std::option::Option::is_none(&self.pattern_name) {
                 map.serialize_entry("patternName", &self.pattern_name)?;
             }
-            for (key, value) in &self.extra {
-                let typed = match key.as_str() {
+            for (key, value) in self.extra.iter() {
+                let typed = match key {
                     "id" => !::std::option::Option::is_none(&self.id),
                     "name" => !::std::option::Option::is_none(&self.name),
                     "pattern" => !::std::option::Option::is_none(&self.pattern),
@@ -19590,7 +19364,7 @@ pub mod types {
                     _ => false,
                 };
                 if !typed {
-                    map.serialize_entry(key, value)?;
+                    map.serialize_entry(key, &value)?;
                 }
             }
             map.end()
@@ -19610,7 +19384,7 @@ pub mod types {
                     self,
                     mut map: A,
                 ) -> ::std::result::Result<Audit, A::Error> {
-                    let mut extra = ::serde_json::Map::new();
+                    let mut extra = crmkit_runtime::Extra::new();
                     let mut f0: ::std::option::Option<
                         ::std::option::Option<::std::string::String>,
                     > = None;
@@ -19638,7 +19412,9 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("dataType".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "dataType", "null",
+                                    );
                                 }
                                 f0 = Some(value);
                             }
@@ -19651,7 +19427,9 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("details".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "details", "null",
+                                    );
                                 }
                                 f1 = Some(value);
                             }
@@ -19673,9 +19451,10 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert(
-                                        "operationType".to_owned(),
-                                        ::serde_json::Value::Null,
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "operationType",
+                                        "null",
                                     );
                                 }
                                 f3 = Some(value);
@@ -19689,7 +19468,9 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("time".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "time", "null",
+                                    );
                                 }
                                 f4 = Some(value);
                             }
@@ -19701,13 +19482,17 @@ pub mod types {
                                 }
                                 let value: ::std::option::Option<UserSummary> = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("user".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "user", "null",
+                                    );
                                 }
                                 f5 = Some(value);
                             }
                             _ => {
-                                let value: ::serde_json::Value = map.next_value()?;
-                                extra.insert(key.into_owned(), value);
+                                map.next_value_seed(crmkit_runtime::__private::open::Member::new(
+                                    &mut extra,
+                                    key.as_str(),
+                                ))?;
                             }
                         }
                     }
@@ -19753,8 +19538,8 @@ pub mod types {
             if !::std::option::Option::is_none(&self.user) {
                 map.serialize_entry("user", &self.user)?;
             }
-            for (key, value) in &self.extra {
-                let typed = match key.as_str() {
+            for (key, value) in self.extra.iter() {
+                let typed = match key {
                     "dataType" => !::std::option::Option::is_none(&self.data_type),
                     "details" => !::std::option::Option::is_none(&self.details),
                     "id" => true,
@@ -19764,7 +19549,7 @@ pub mod types {
                     _ => false,
                 };
                 if !typed {
-                    map.serialize_entry(key, value)?;
+                    map.serialize_entry(key, &value)?;
                 }
             }
             map.end()
@@ -19784,7 +19569,7 @@ pub mod types {
                     self,
                     mut map: A,
                 ) -> ::std::result::Result<AuditList, A::Error> {
-                    let mut extra = ::serde_json::Map::new();
+                    let mut extra = crmkit_runtime::Extra::new();
                     let mut f0: ::std::option::Option<::std::vec::Vec<Audit>> = None;
                     let mut f1: ::std::option::Option<i32> = None;
                     let mut f2: ::std::option::Option<i64> = None;
@@ -19800,9 +19585,8 @@ pub mod types {
                                 }
                                 let value: ::std::vec::Vec<Audit> = map.next_value()?;
                                 if ::std::vec::Vec::is_empty(&value) {
-                                    extra.insert(
-                                        "audits".to_owned(),
-                                        ::serde_json::Value::Array(::std::vec::Vec::new()),
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "audits", "[]",
                                     );
                                 }
                                 f0 = Some(value);
@@ -19826,8 +19610,10 @@ pub mod types {
                                 f2 = Some(value);
                             }
                             _ => {
-                                let value: ::serde_json::Value = map.next_value()?;
-                                extra.insert(key.into_owned(), value);
+                                map.next_value_seed(crmkit_runtime::__private::open::Member::new(
+                                    &mut extra,
+                                    key.as_str(),
+                                ))?;
                             }
                         }
                     }
@@ -19868,15 +19654,15 @@ pub mod types {
             }
             map.serialize_entry("page", &self.page)?;
             map.serialize_entry("totalCount", &self.total_count)?;
-            for (key, value) in &self.extra {
-                let typed = match key.as_str() {
+            for (key, value) in self.extra.iter() {
+                let typed = match key {
                     "audits" => !::std::vec::Vec::is_empty(&self.audits),
                     "page" => true,
                     "totalCount" => true,
                     _ => false,
                 };
                 if !typed {
-                    map.serialize_entry(key, value)?;
+                    map.serialize_entry(key, &value)?;
                 }
             }
             map.end()
@@ -19896,7 +19682,7 @@ pub mod types {
                     self,
                     mut map: A,
                 ) -> ::std::result::Result<BulkErrorEntry, A::Error> {
-                    let mut extra = ::serde_json::Map::new();
+                    let mut extra = crmkit_runtime::Extra::new();
                     let mut f0: ::std::option::Option<::std::option::Option<i32>> = None;
                     let mut f1: ::std::option::Option<::std::vec::Vec<::std::string::String>> =
                         None;
@@ -19914,7 +19700,9 @@ pub mod types {
                                 }
                                 let value: ::std::option::Option<i32> = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("index".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "index", "null",
+                                    );
                                 }
                                 f0 = Some(value);
                             }
@@ -19927,9 +19715,8 @@ pub mod types {
                                 let value: ::std::vec::Vec<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::vec::Vec::is_empty(&value) {
-                                    extra.insert(
-                                        "massages".to_owned(),
-                                        ::serde_json::Value::Array(::std::vec::Vec::new()),
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "massages", "[]",
                                     );
                                 }
                                 f1 = Some(value);
@@ -19943,16 +19730,17 @@ pub mod types {
                                 let value: ::std::vec::Vec<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::vec::Vec::is_empty(&value) {
-                                    extra.insert(
-                                        "messages".to_owned(),
-                                        ::serde_json::Value::Array(::std::vec::Vec::new()),
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "messages", "[]",
                                     );
                                 }
                                 f2 = Some(value);
                             }
                             _ => {
-                                let value: ::serde_json::Value = map.next_value()?;
-                                extra.insert(key.into_owned(), value);
+                                map.next_value_seed(crmkit_runtime::__private::open::Member::new(
+                                    &mut extra,
+                                    key.as_str(),
+                                ))?;
                             }
                         }
                     }
@@ -19983,15 +19771,15 @@ pub mod types {
             if !::std::vec::Vec::is_empty(&self.messages) {
                 map.serialize_entry("messages", &self.messages)?;
             }
-            for (key, value) in &self.extra {
-                let typed = match key.as_str() {
+            for (key, value) in self.extra.iter() {
+                let typed = match key {
                     "index" => !::std::option::Option::is_none(&self.index),
                     "massages" => !::std::vec::Vec::is_empty(&self.massages),
                     "messages" => !::std::vec::Vec::is_empty(&self.messages),
                     _ => false,
                 };
                 if !typed {
-                    map.serialize_entry(key, value)?;
+                    map.serialize_entry(key, &value)?;
                 }
             }
             map.end()
@@ -20011,7 +19799,7 @@ pub mod types {
                     self,
                     mut map: A,
                 ) -> ::std::result::Result<Contact, A::Error> {
-                    let mut extra = ::serde_json::Map::new();
+                    let mut extra = crmkit_runtime::Extra::new();
                     let mut f0: ::std::option::Option<
                         ::std::option::Option<::std::string::String>,
                     > = None;
@@ -20060,7 +19848,9 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("address".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "address", "null",
+                                    );
                                 }
                                 f0 = Some(value);
                             }
@@ -20072,9 +19862,10 @@ pub mod types {
                                 }
                                 let value: ::std::vec::Vec<ContactCustom> = map.next_value()?;
                                 if ::std::vec::Vec::is_empty(&value) {
-                                    extra.insert(
-                                        "contactCustoms".to_owned(),
-                                        ::serde_json::Value::Array(::std::vec::Vec::new()),
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "contactCustoms",
+                                        "[]",
                                     );
                                 }
                                 f1 = Some(value);
@@ -20088,7 +19879,11 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("createdAt".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "createdAt",
+                                        "null",
+                                    );
                                 }
                                 f2 = Some(value);
                             }
@@ -20100,7 +19895,9 @@ pub mod types {
                                 }
                                 let value: ::std::option::Option<NamedRef> = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("customer".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "customer", "null",
+                                    );
                                 }
                                 f3 = Some(value);
                             }
@@ -20113,7 +19910,9 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("dept".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "dept", "null",
+                                    );
                                 }
                                 f4 = Some(value);
                             }
@@ -20126,7 +19925,9 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("email".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "email", "null",
+                                    );
                                 }
                                 f5 = Some(value);
                             }
@@ -20147,9 +19948,10 @@ pub mod types {
                                 }
                                 let value: ::std::vec::Vec<LifecycleStage> = map.next_value()?;
                                 if ::std::vec::Vec::is_empty(&value) {
-                                    extra.insert(
-                                        "lifecycleStages".to_owned(),
-                                        ::serde_json::Value::Array(::std::vec::Vec::new()),
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "lifecycleStages",
+                                        "[]",
                                     );
                                 }
                                 f7 = Some(value);
@@ -20162,9 +19964,10 @@ pub mod types {
                                 }
                                 let value: ::std::option::Option<i64> = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert(
-                                        "marketoLeadScore".to_owned(),
-                                        ::serde_json::Value::Null,
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "marketoLeadScore",
+                                        "null",
                                     );
                                 }
                                 f8 = Some(value);
@@ -20178,7 +19981,9 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("memo".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "memo", "null",
+                                    );
                                 }
                                 f9 = Some(value);
                             }
@@ -20191,7 +19996,11 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("mobileTel".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "mobileTel",
+                                        "null",
+                                    );
                                 }
                                 f10 = Some(value);
                             }
@@ -20204,7 +20013,9 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("name".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "name", "null",
+                                    );
                                 }
                                 f11 = Some(value);
                             }
@@ -20217,7 +20028,9 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("position".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "position", "null",
+                                    );
                                 }
                                 f12 = Some(value);
                             }
@@ -20230,7 +20043,9 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("tel".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "tel", "null",
+                                    );
                                 }
                                 f13 = Some(value);
                             }
@@ -20243,13 +20058,19 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("updatedAt".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "updatedAt",
+                                        "null",
+                                    );
                                 }
                                 f14 = Some(value);
                             }
                             _ => {
-                                let value: ::serde_json::Value = map.next_value()?;
-                                extra.insert(key.into_owned(), value);
+                                map.next_value_seed(crmkit_runtime::__private::open::Member::new(
+                                    &mut extra,
+                                    key.as_str(),
+                                ))?;
                             }
                         }
                     }
@@ -20331,8 +20152,8 @@ pub mod types {
             if !::std::option::Option::is_none(&self.updated_at) {
                 map.serialize_entry("updatedAt", &self.updated_at)?;
             }
-            for (key, value) in &self.extra {
-                let typed = match key.as_str() {
+            for (key, value) in self.extra.iter() {
+                let typed = match key {
                     "address" => !::std::option::Option::is_none(&self.address),
                     "contactCustoms" => !::std::vec::Vec::is_empty(&self.contact_customs),
                     "createdAt" => !::std::option::Option::is_none(&self.created_at),
@@ -20351,7 +20172,7 @@ pub mod types {
                     _ => false,
                 };
                 if !typed {
-                    map.serialize_entry(key, value)?;
+                    map.serialize_entry(key, &value)?;
                 }
             }
             map.end()
@@ -20371,7 +20192,7 @@ pub mod types {
                     self,
                     mut map: A,
                 ) -> ::std::result::Result<ContactAction, A::Error> {
-                    let mut extra = ::serde_json::Map::new();
+                    let mut extra = crmkit_runtime::Extra::new();
                     let mut f0: ::std::option::Option<::std::vec::Vec<ActionCustom>> = None;
                     let mut f1: ::std::option::Option<::std::option::Option<bool>> = None;
                     let mut f2: ::std::option::Option<::std::option::Option<NamedRef>> = None;
@@ -20416,9 +20237,10 @@ pub mod types {
                                 }
                                 let value: ::std::vec::Vec<ActionCustom> = map.next_value()?;
                                 if ::std::vec::Vec::is_empty(&value) {
-                                    extra.insert(
-                                        "actionCustoms".to_owned(),
-                                        ::serde_json::Value::Array(::std::vec::Vec::new()),
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "actionCustoms",
+                                        "[]",
                                     );
                                 }
                                 f0 = Some(value);
@@ -20431,7 +20253,9 @@ pub mod types {
                                 }
                                 let value: ::std::option::Option<bool> = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("active".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "active", "null",
+                                    );
                                 }
                                 f1 = Some(value);
                             }
@@ -20443,7 +20267,9 @@ pub mod types {
                                 }
                                 let value: ::std::option::Option<NamedRef> = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("contact".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "contact", "null",
+                                    );
                                 }
                                 f2 = Some(value);
                             }
@@ -20456,7 +20282,11 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("createdAt".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "createdAt",
+                                        "null",
+                                    );
                                 }
                                 f3 = Some(value);
                             }
@@ -20468,7 +20298,9 @@ pub mod types {
                                 }
                                 let value: ::std::option::Option<NamedRef> = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("creator".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "creator", "null",
+                                    );
                                 }
                                 f4 = Some(value);
                             }
@@ -20480,7 +20312,9 @@ pub mod types {
                                 }
                                 let value: ::std::option::Option<i32> = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("dataType".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "dataType", "null",
+                                    );
                                 }
                                 f5 = Some(value);
                             }
@@ -20492,7 +20326,9 @@ pub mod types {
                                 }
                                 let value: ::std::option::Option<NamedRef> = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("deal".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "deal", "null",
+                                    );
                                 }
                                 f6 = Some(value);
                             }
@@ -20515,9 +20351,10 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert(
-                                        "extraResult".to_owned(),
-                                        ::serde_json::Value::Null,
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "extraResult",
+                                        "null",
                                     );
                                 }
                                 f8 = Some(value);
@@ -20530,9 +20367,8 @@ pub mod types {
                                 }
                                 let value: ::std::vec::Vec<ActionFile> = map.next_value()?;
                                 if ::std::vec::Vec::is_empty(&value) {
-                                    extra.insert(
-                                        "files".to_owned(),
-                                        ::serde_json::Value::Array(::std::vec::Vec::new()),
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "files", "[]",
                                     );
                                 }
                                 f9 = Some(value);
@@ -20554,9 +20390,8 @@ pub mod types {
                                 }
                                 let value: ::std::vec::Vec<NamedRef> = map.next_value()?;
                                 if ::std::vec::Vec::is_empty(&value) {
-                                    extra.insert(
-                                        "invitees".to_owned(),
-                                        ::serde_json::Value::Array(::std::vec::Vec::new()),
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "invitees", "[]",
                                     );
                                 }
                                 f11 = Some(value);
@@ -20569,7 +20404,9 @@ pub mod types {
                                 }
                                 let value: ::std::option::Option<NamedRef> = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("pattern".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "pattern", "null",
+                                    );
                                 }
                                 f12 = Some(value);
                             }
@@ -20582,7 +20419,9 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("preNote".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "preNote", "null",
+                                    );
                                 }
                                 f13 = Some(value);
                             }
@@ -20595,7 +20434,9 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("result".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "result", "null",
+                                    );
                                 }
                                 f14 = Some(value);
                             }
@@ -20617,9 +20458,10 @@ pub mod types {
                                 }
                                 let value: ::std::option::Option<bool> = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert(
-                                        "syncCalendar".to_owned(),
-                                        ::serde_json::Value::Null,
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "syncCalendar",
+                                        "null",
                                     );
                                 }
                                 f16 = Some(value);
@@ -20633,13 +20475,19 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("updatedAt".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "updatedAt",
+                                        "null",
+                                    );
                                 }
                                 f17 = Some(value);
                             }
                             _ => {
-                                let value: ::serde_json::Value = map.next_value()?;
-                                extra.insert(key.into_owned(), value);
+                                map.next_value_seed(crmkit_runtime::__private::open::Member::new(
+                                    &mut extra,
+                                    key.as_str(),
+                                ))?;
                             }
                         }
                     }
@@ -20743,8 +20591,8 @@ pub mod types {
             if !::std::option::Option::is_none(&self.updated_at) {
                 map.serialize_entry("updatedAt", &self.updated_at)?;
             }
-            for (key, value) in &self.extra {
-                let typed = match key.as_str() {
+            for (key, value) in self.extra.iter() {
+                let typed = match key {
                     "actionCustoms" => !::std::vec::Vec::is_empty(&self.action_customs),
                     "active" => !::std::option::Option::is_none(&self.active),
                     "contact" => !::std::option::Option::is_none(&self.contact),
@@ -20766,7 +20614,7 @@ pub mod types {
                     _ => false,
                 };
                 if !typed {
-                    map.serialize_entry(key, value)?;
+                    map.serialize_entry(key, &value)?;
                 }
             }
             map.end()
@@ -20786,7 +20634,7 @@ pub mod types {
                     self,
                     mut map: A,
                 ) -> ::std::result::Result<ContactActionList, A::Error> {
-                    let mut extra = ::serde_json::Map::new();
+                    let mut extra = crmkit_runtime::Extra::new();
                     let mut f0: ::std::option::Option<::std::vec::Vec<ContactAction>> = None;
                     let mut f1: ::std::option::Option<i32> = None;
                     let mut f2: ::std::option::Option<i64> = None;
@@ -20802,9 +20650,8 @@ pub mod types {
                                 }
                                 let value: ::std::vec::Vec<ContactAction> = map.next_value()?;
                                 if ::std::vec::Vec::is_empty(&value) {
-                                    extra.insert(
-                                        "actions".to_owned(),
-                                        ::serde_json::Value::Array(::std::vec::Vec::new()),
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "actions", "[]",
                                     );
                                 }
                                 f0 = Some(value);
@@ -20828,8 +20675,10 @@ pub mod types {
                                 f2 = Some(value);
                             }
                             _ => {
-                                let value: ::serde_json::Value = map.next_value()?;
-                                extra.insert(key.into_owned(), value);
+                                map.next_value_seed(crmkit_runtime::__private::open::Member::new(
+                                    &mut extra,
+                                    key.as_str(),
+                                ))?;
                             }
                         }
                     }
@@ -20870,15 +20719,15 @@ pub mod types {
             }
             map.serialize_entry("page", &self.page)?;
             map.serialize_entry("totalCount", &self.total_count)?;
-            for (key, value) in &self.extra {
-                let typed = match key.as_str() {
+            for (key, value) in self.extra.iter() {
+                let typed = match key {
                     "actions" => !::std::vec::Vec::is_empty(&self.actions),
                     "page" => true,
                     "totalCount" => true,
                     _ => false,
                 };
                 if !typed {
-                    map.serialize_entry(key, value)?;
+                    map.serialize_entry(key, &value)?;
                 }
             }
             map.end()
@@ -20898,7 +20747,7 @@ pub mod types {
                     self,
                     mut map: A,
                 ) -> ::std::result::Result<ContactCustom, A::Error> {
-                    let mut extra = ::serde_json::Map::new();
+                    let mut extra = crmkit_runtime::Extra::new();
                     let mut f0: ::std::option::Option<::std::option::Option<i64>> = None;
                     let mut f1: ::std::option::Option<
                         ::std::option::Option<::std::string::String>,
@@ -20937,9 +20786,10 @@ pub mod types {
                                 }
                                 let value: ::std::option::Option<i64> = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert(
-                                        "contactCustomItemId".to_owned(),
-                                        ::serde_json::Value::Null,
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "contactCustomItemId",
+                                        "null",
                                     );
                                 }
                                 f0 = Some(value);
@@ -20953,7 +20803,9 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("datetime".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "datetime", "null",
+                                    );
                                 }
                                 f1 = Some(value);
                             }
@@ -20966,9 +20818,10 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert(
-                                        "decimalNumber".to_owned(),
-                                        ::serde_json::Value::Null,
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "decimalNumber",
+                                        "null",
                                     );
                                 }
                                 f2 = Some(value);
@@ -20991,7 +20844,9 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("itemType".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "itemType", "null",
+                                    );
                                 }
                                 f4 = Some(value);
                             }
@@ -21004,7 +20859,9 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("name".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "name", "null",
+                                    );
                                 }
                                 f5 = Some(value);
                             }
@@ -21016,7 +20873,9 @@ pub mod types {
                                 }
                                 let value: ::std::option::Option<i64> = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("number".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "number", "null",
+                                    );
                                 }
                                 f6 = Some(value);
                             }
@@ -21029,9 +20888,10 @@ pub mod types {
                                 let value: ::std::option::Option<::std::vec::Vec<SelectedOption>> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert(
-                                        "selectedOptions".to_owned(),
-                                        ::serde_json::Value::Null,
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "selectedOptions",
+                                        "null",
                                     );
                                 }
                                 f7 = Some(value);
@@ -21044,9 +20904,10 @@ pub mod types {
                                 }
                                 let value: ::std::option::Option<i64> = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert(
-                                        "selectedValue".to_owned(),
-                                        ::serde_json::Value::Null,
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "selectedValue",
+                                        "null",
                                     );
                                 }
                                 f8 = Some(value);
@@ -21060,9 +20921,10 @@ pub mod types {
                                 let value: ::std::option::Option<::std::vec::Vec<i64>> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert(
-                                        "selectedValues".to_owned(),
-                                        ::serde_json::Value::Null,
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "selectedValues",
+                                        "null",
                                     );
                                 }
                                 f9 = Some(value);
@@ -21076,7 +20938,9 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("text".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "text", "null",
+                                    );
                                 }
                                 f10 = Some(value);
                             }
@@ -21089,13 +20953,17 @@ pub mod types {
                                 let value: ::std::option::Option<::serde_json::Value> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("value".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "value", "null",
+                                    );
                                 }
                                 f11 = Some(value);
                             }
                             _ => {
-                                let value: ::serde_json::Value = map.next_value()?;
-                                extra.insert(key.into_owned(), value);
+                                map.next_value_seed(crmkit_runtime::__private::open::Member::new(
+                                    &mut extra,
+                                    key.as_str(),
+                                ))?;
                             }
                         }
                     }
@@ -21165,8 +21033,8 @@ pub mod types {
             if !::std::option::Option::is_none(&self.value) {
                 map.serialize_entry("value", &self.value)?;
             }
-            for (key, value) in &self.extra {
-                let typed = match key.as_str() {
+            for (key, value) in self.extra.iter() {
+                let typed = match key {
                     "contactCustomItemId" => {
                         !::std::option::Option::is_none(&self.contact_custom_item_id)
                     }
@@ -21184,7 +21052,7 @@ pub mod types {
                     _ => false,
                 };
                 if !typed {
-                    map.serialize_entry(key, value)?;
+                    map.serialize_entry(key, &value)?;
                 }
             }
             map.end()
@@ -21204,7 +21072,7 @@ pub mod types {
                     self,
                     mut map: A,
                 ) -> ::std::result::Result<ContactList, A::Error> {
-                    let mut extra = ::serde_json::Map::new();
+                    let mut extra = crmkit_runtime::Extra::new();
                     let mut f0: ::std::option::Option<::std::vec::Vec<Contact>> = None;
                     let mut f1: ::std::option::Option<i32> = None;
                     let mut f2: ::std::option::Option<i64> = None;
@@ -21220,9 +21088,8 @@ pub mod types {
                                 }
                                 let value: ::std::vec::Vec<Contact> = map.next_value()?;
                                 if ::std::vec::Vec::is_empty(&value) {
-                                    extra.insert(
-                                        "contacts".to_owned(),
-                                        ::serde_json::Value::Array(::std::vec::Vec::new()),
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "contacts", "[]",
                                     );
                                 }
                                 f0 = Some(value);
@@ -21246,8 +21113,10 @@ pub mod types {
                                 f2 = Some(value);
                             }
                             _ => {
-                                let value: ::serde_json::Value = map.next_value()?;
-                                extra.insert(key.into_owned(), value);
+                                map.next_value_seed(crmkit_runtime::__private::open::Member::new(
+                                    &mut extra,
+                                    key.as_str(),
+                                ))?;
                             }
                         }
                     }
@@ -21288,15 +21157,15 @@ pub mod types {
             }
             map.serialize_entry("page", &self.page)?;
             map.serialize_entry("totalCount", &self.total_count)?;
-            for (key, value) in &self.extra {
-                let typed = match key.as_str() {
+            for (key, value) in self.extra.iter() {
+                let typed = match key {
                     "contacts" => !::std::vec::Vec::is_empty(&self.contacts),
                     "page" => true,
                     "totalCount" => true,
                     _ => false,
                 };
                 if !typed {
-                    map.serialize_entry(key, value)?;
+                    map.serialize_entry(key, &value)?;
                 }
             }
             map.end()
@@ -21316,7 +21185,7 @@ pub mod types {
                     self,
                     mut map: A,
                 ) -> ::std::result::Result<ContactSettings, A::Error> {
-                    let mut extra = ::serde_json::Map::new();
+                    let mut extra = crmkit_runtime::Extra::new();
                     let mut f0: ::std::option::Option<::std::vec::Vec<CustomItemDefinition>> = None;
                     while let Some(key) =
                         map.next_key::<crmkit_runtime::__private::open::Key<'de>>()?
@@ -21331,16 +21200,19 @@ pub mod types {
                                 let value: ::std::vec::Vec<CustomItemDefinition> =
                                     map.next_value()?;
                                 if ::std::vec::Vec::is_empty(&value) {
-                                    extra.insert(
-                                        "contactCustomItems".to_owned(),
-                                        ::serde_json::Value::Array(::std::vec::Vec::new()),
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "contactCustomItems",
+                                        "[]",
                                     );
                                 }
                                 f0 = Some(value);
                             }
                             _ => {
-                                let value: ::serde_json::Value = map.next_value()?;
-                                extra.insert(key.into_owned(), value);
+                                map.next_value_seed(crmkit_runtime::__private::open::Member::new(
+                                    &mut extra,
+                                    key.as_str(),
+                                ))?;
                             }
                         }
                     }
@@ -21363,13 +21235,13 @@ pub mod types {
             if !::std::vec::Vec::is_empty(&self.contact_custom_items) {
                 map.serialize_entry("contactCustomItems", &self.contact_custom_items)?;
             }
-            for (key, value) in &self.extra {
-                let typed = match key.as_str() {
+            for (key, value) in self.extra.iter() {
+                let typed = match key {
                     "contactCustomItems" => !::std::vec::Vec::is_empty(&self.contact_custom_items),
                     _ => false,
                 };
                 if !typed {
-                    map.serialize_entry(key, value)?;
+                    map.serialize_entry(key, &value)?;
                 }
             }
             map.end()
@@ -21389,7 +21261,7 @@ pub mod types {
                     self,
                     mut map: A,
                 ) -> ::std::result::Result<CustomItemDefinition, A::Error> {
-                    let mut extra = ::serde_json::Map::new();
+                    let mut extra = crmkit_runtime::Extra::new();
                     let mut f0: ::std::option::Option<::std::vec::Vec<CustomItemOption>> = None;
                     let mut f1: ::std::option::Option<i64> = None;
                     let mut f2: ::std::option::Option<
@@ -21415,9 +21287,10 @@ pub mod types {
                                 }
                                 let value: ::std::vec::Vec<CustomItemOption> = map.next_value()?;
                                 if ::std::vec::Vec::is_empty(&value) {
-                                    extra.insert(
-                                        "customItemOptions".to_owned(),
-                                        ::serde_json::Value::Array(::std::vec::Vec::new()),
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "customItemOptions",
+                                        "[]",
                                     );
                                 }
                                 f0 = Some(value);
@@ -21440,7 +21313,9 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("itemKey".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "itemKey", "null",
+                                    );
                                 }
                                 f2 = Some(value);
                             }
@@ -21453,7 +21328,9 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("itemType".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "itemType", "null",
+                                    );
                                 }
                                 f3 = Some(value);
                             }
@@ -21476,13 +21353,17 @@ pub mod types {
                                 let value: ::std::option::Option<::serde_json::Value> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("orderNum".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "orderNum", "null",
+                                    );
                                 }
                                 f5 = Some(value);
                             }
                             _ => {
-                                let value: ::serde_json::Value = map.next_value()?;
-                                extra.insert(key.into_owned(), value);
+                                map.next_value_seed(crmkit_runtime::__private::open::Member::new(
+                                    &mut extra,
+                                    key.as_str(),
+                                ))?;
                             }
                         }
                     }
@@ -21533,8 +21414,8 @@ pub mod types {
             if !::std::option::Option::is_none(&self.order_num) {
                 map.serialize_entry("orderNum", &self.order_num)?;
             }
-            for (key, value) in &self.extra {
-                let typed = match key.as_str() {
+            for (key, value) in self.extra.iter() {
+                let typed = match key {
                     "customItemOptions" => !::std::vec::Vec::is_empty(&self.custom_item_options),
                     "id" => true,
                     "itemKey" => !::std::option::Option::is_none(&self.item_key),
@@ -21544,7 +21425,7 @@ pub mod types {
                     _ => false,
                 };
                 if !typed {
-                    map.serialize_entry(key, value)?;
+                    map.serialize_entry(key, &value)?;
                 }
             }
             map.end()
@@ -21564,7 +21445,7 @@ pub mod types {
                     self,
                     mut map: A,
                 ) -> ::std::result::Result<CustomItemOption, A::Error> {
-                    let mut extra = ::serde_json::Map::new();
+                    let mut extra = crmkit_runtime::Extra::new();
                     let mut f0: ::std::option::Option<::std::option::Option<i64>> = None;
                     let mut f1: ::std::option::Option<
                         ::std::option::Option<::std::string::String>,
@@ -21583,7 +21464,7 @@ pub mod types {
                                 }
                                 let value: ::std::option::Option<i64> = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("id".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(&mut extra, "id", "null");
                                 }
                                 f0 = Some(value);
                             }
@@ -21596,7 +21477,9 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("label".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "label", "null",
+                                    );
                                 }
                                 f1 = Some(value);
                             }
@@ -21609,13 +21492,17 @@ pub mod types {
                                 let value: ::std::option::Option<::serde_json::Value> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("value".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "value", "null",
+                                    );
                                 }
                                 f2 = Some(value);
                             }
                             _ => {
-                                let value: ::serde_json::Value = map.next_value()?;
-                                extra.insert(key.into_owned(), value);
+                                map.next_value_seed(crmkit_runtime::__private::open::Member::new(
+                                    &mut extra,
+                                    key.as_str(),
+                                ))?;
                             }
                         }
                     }
@@ -21646,15 +21533,15 @@ pub mod types {
             if !::std::option::Option::is_none(&self.value) {
                 map.serialize_entry("value", &self.value)?;
             }
-            for (key, value) in &self.extra {
-                let typed = match key.as_str() {
+            for (key, value) in self.extra.iter() {
+                let typed = match key {
                     "id" => !::std::option::Option::is_none(&self.id),
                     "label" => !::std::option::Option::is_none(&self.label),
                     "value" => !::std::option::Option::is_none(&self.value),
                     _ => false,
                 };
                 if !typed {
-                    map.serialize_entry(key, value)?;
+                    map.serialize_entry(key, &value)?;
                 }
             }
             map.end()
@@ -21674,7 +21561,7 @@ pub mod types {
                     self,
                     mut map: A,
                 ) -> ::std::result::Result<CustomObject, A::Error> {
-                    let mut extra = ::serde_json::Map::new();
+                    let mut extra = crmkit_runtime::Extra::new();
                     let mut f0: ::std::option::Option<
                         ::std::option::Option<::std::string::String>,
                     > = None;
@@ -21695,7 +21582,11 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("createdAt".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "createdAt",
+                                        "null",
+                                    );
                                 }
                                 f0 = Some(value);
                             }
@@ -21717,13 +21608,19 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("updatedAt".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "updatedAt",
+                                        "null",
+                                    );
                                 }
                                 f2 = Some(value);
                             }
                             _ => {
-                                let value: ::serde_json::Value = map.next_value()?;
-                                extra.insert(key.into_owned(), value);
+                                map.next_value_seed(crmkit_runtime::__private::open::Member::new(
+                                    &mut extra,
+                                    key.as_str(),
+                                ))?;
                             }
                         }
                     }
@@ -21757,15 +21654,15 @@ pub mod types {
             if !::std::option::Option::is_none(&self.updated_at) {
                 map.serialize_entry("updatedAt", &self.updated_at)?;
             }
-            for (key, value) in &self.extra {
-                let typed = match key.as_str() {
+            for (key, value) in self.extra.iter() {
+                let typed = match key {
                     "createdAt" => !::std::option::Option::is_none(&self.created_at),
                     "id" => true,
                     "updatedAt" => !::std::option::Option::is_none(&self.updated_at),
                     _ => false,
                 };
                 if !typed {
-                    map.serialize_entry(key, value)?;
+                    map.serialize_entry(key, &value)?;
                 }
             }
             map.end()
@@ -21785,7 +21682,7 @@ pub mod types {
                     self,
                     mut map: A,
                 ) -> ::std::result::Result<CustomObjectDef, A::Error> {
-                    let mut extra = ::serde_json::Map::new();
+                    let mut extra = crmkit_runtime::Extra::new();
                     let mut f0: ::std::option::Option<
                         ::std::option::Option<::std::string::String>,
                     > = None;
@@ -21811,7 +21708,11 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("createdAt".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "createdAt",
+                                        "null",
+                                    );
                                 }
                                 f0 = Some(value);
                             }
@@ -21824,9 +21725,10 @@ pub mod types {
                                 let value: ::std::vec::Vec<CustomObjectItemDef> =
                                     map.next_value()?;
                                 if ::std::vec::Vec::is_empty(&value) {
-                                    extra.insert(
-                                        "customObjectItemDefs".to_owned(),
-                                        ::serde_json::Value::Array(::std::vec::Vec::new()),
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "customObjectItemDefs",
+                                        "[]",
                                     );
                                 }
                                 f1 = Some(value);
@@ -21839,7 +21741,9 @@ pub mod types {
                                 }
                                 let value: ::std::option::Option<bool> = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("enableBi".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "enableBi", "null",
+                                    );
                                 }
                                 f2 = Some(value);
                             }
@@ -21861,7 +21765,9 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("name".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "name", "null",
+                                    );
                                 }
                                 f4 = Some(value);
                             }
@@ -21874,13 +21780,19 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("updatedAt".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "updatedAt",
+                                        "null",
+                                    );
                                 }
                                 f5 = Some(value);
                             }
                             _ => {
-                                let value: ::serde_json::Value = map.next_value()?;
-                                extra.insert(key.into_owned(), value);
+                                map.next_value_seed(crmkit_runtime::__private::open::Member::new(
+                                    &mut extra,
+                                    key.as_str(),
+                                ))?;
                             }
                         }
                     }
@@ -21926,8 +21838,8 @@ pub mod types {
             if !::std::option::Option::is_none(&self.updated_at) {
                 map.serialize_entry("updatedAt", &self.updated_at)?;
             }
-            for (key, value) in &self.extra {
-                let typed = match key.as_str() {
+            for (key, value) in self.extra.iter() {
+                let typed = match key {
                     "createdAt" => !::std::option::Option::is_none(&self.created_at),
                     "customObjectItemDefs" => {
                         !::std::vec::Vec::is_empty(&self.custom_object_item_defs)
@@ -21939,7 +21851,7 @@ pub mod types {
                     _ => false,
                 };
                 if !typed {
-                    map.serialize_entry(key, value)?;
+                    map.serialize_entry(key, &value)?;
                 }
             }
             map.end()
@@ -21959,7 +21871,7 @@ pub mod types {
                     self,
                     mut map: A,
                 ) -> ::std::result::Result<CustomObjectDefList, A::Error> {
-                    let mut extra = ::serde_json::Map::new();
+                    let mut extra = crmkit_runtime::Extra::new();
                     let mut f0: ::std::option::Option<::std::vec::Vec<CustomObjectDef>> = None;
                     let mut f1: ::std::option::Option<i32> = None;
                     let mut f2: ::std::option::Option<i64> = None;
@@ -21975,9 +21887,10 @@ pub mod types {
                                 }
                                 let value: ::std::vec::Vec<CustomObjectDef> = map.next_value()?;
                                 if ::std::vec::Vec::is_empty(&value) {
-                                    extra.insert(
-                                        "customObjectDefs".to_owned(),
-                                        ::serde_json::Value::Array(::std::vec::Vec::new()),
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "customObjectDefs",
+                                        "[]",
                                     );
                                 }
                                 f0 = Some(value);
@@ -22001,8 +21914,10 @@ pub mod types {
                                 f2 = Some(value);
                             }
                             _ => {
-                                let value: ::serde_json::Value = map.next_value()?;
-                                extra.insert(key.into_owned(), value);
+                                map.next_value_seed(crmkit_runtime::__private::open::Member::new(
+                                    &mut extra,
+                                    key.as_str(),
+                                ))?;
                             }
                         }
                     }
@@ -22043,15 +21958,15 @@ pub mod types {
             }
             map.serialize_entry("page", &self.page)?;
             map.serialize_entry("totalCount", &self.total_count)?;
-            for (key, value) in &self.extra {
-                let typed = match key.as_str() {
+            for (key, value) in self.extra.iter() {
+                let typed = match key {
                     "customObjectDefs" => !::std::vec::Vec::is_empty(&self.custom_object_defs),
                     "page" => true,
                     "totalCount" => true,
                     _ => false,
                 };
                 if !typed {
-                    map.serialize_entry(key, value)?;
+                    map.serialize_entry(key, &value)?;
                 }
             }
             map.end()
@@ -22071,7 +21986,7 @@ pub mod types {
                     self,
                     mut map: A,
                 ) -> ::std::result::Result<CustomObjectItemDef, A::Error> {
-                    let mut extra = ::serde_json::Map::new();
+                    let mut extra = crmkit_runtime::Extra::new();
                     let mut f0: ::std::option::Option<::std::vec::Vec<CustomObjectOptionDef>> =
                         None;
                     let mut f1: ::std::option::Option<
@@ -22094,9 +22009,10 @@ pub mod types {
                                 let value: ::std::vec::Vec<CustomObjectOptionDef> =
                                     map.next_value()?;
                                 if ::std::vec::Vec::is_empty(&value) {
-                                    extra.insert(
-                                        "customObjectOptionDefs".to_owned(),
-                                        ::serde_json::Value::Array(::std::vec::Vec::new()),
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "customObjectOptionDefs",
+                                        "[]",
                                     );
                                 }
                                 f0 = Some(value);
@@ -22110,7 +22026,9 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("itemType".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "itemType", "null",
+                                    );
                                 }
                                 f1 = Some(value);
                             }
@@ -22132,13 +22050,17 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("name".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "name", "null",
+                                    );
                                 }
                                 f3 = Some(value);
                             }
                             _ => {
-                                let value: ::serde_json::Value = map.next_value()?;
-                                extra.insert(key.into_owned(), value);
+                                map.next_value_seed(crmkit_runtime::__private::open::Member::new(
+                                    &mut extra,
+                                    key.as_str(),
+                                ))?;
                             }
                         }
                     }
@@ -22176,8 +22098,8 @@ pub mod types {
             if !::std::option::Option::is_none(&self.name) {
                 map.serialize_entry("name", &self.name)?;
             }
-            for (key, value) in &self.extra {
-                let typed = match key.as_str() {
+            for (key, value) in self.extra.iter() {
+                let typed = match key {
                     "customObjectOptionDefs" => {
                         !::std::vec::Vec::is_empty(&self.custom_object_option_defs)
                     }
@@ -22187,7 +22109,7 @@ pub mod types {
                     _ => false,
                 };
                 if !typed {
-                    map.serialize_entry(key, value)?;
+                    map.serialize_entry(key, &value)?;
                 }
             }
             map.end()
@@ -22207,7 +22129,7 @@ pub mod types {
                     self,
                     mut map: A,
                 ) -> ::std::result::Result<CustomObjectList, A::Error> {
-                    let mut extra = ::serde_json::Map::new();
+                    let mut extra = crmkit_runtime::Extra::new();
                     let mut f0: ::std::option::Option<::std::vec::Vec<CustomObject>> = None;
                     let mut f1: ::std::option::Option<i32> = None;
                     let mut f2: ::std::option::Option<i64> = None;
@@ -22223,9 +22145,10 @@ pub mod types {
                                 }
                                 let value: ::std::vec::Vec<CustomObject> = map.next_value()?;
                                 if ::std::vec::Vec::is_empty(&value) {
-                                    extra.insert(
-                                        "customObjects".to_owned(),
-                                        ::serde_json::Value::Array(::std::vec::Vec::new()),
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "customObjects",
+                                        "[]",
                                     );
                                 }
                                 f0 = Some(value);
@@ -22249,8 +22172,10 @@ pub mod types {
                                 f2 = Some(value);
                             }
                             _ => {
-                                let value: ::serde_json::Value = map.next_value()?;
-                                extra.insert(key.into_owned(), value);
+                                map.next_value_seed(crmkit_runtime::__private::open::Member::new(
+                                    &mut extra,
+                                    key.as_str(),
+                                ))?;
                             }
                         }
                     }
@@ -22291,15 +22216,15 @@ pub mod types {
             }
             map.serialize_entry("page", &self.page)?;
             map.serialize_entry("totalCount", &self.total_count)?;
-            for (key, value) in &self.extra {
-                let typed = match key.as_str() {
+            for (key, value) in self.extra.iter() {
+                let typed = match key {
                     "customObjects" => !::std::vec::Vec::is_empty(&self.custom_objects),
                     "page" => true,
                     "totalCount" => true,
                     _ => false,
                 };
                 if !typed {
-                    map.serialize_entry(key, value)?;
+                    map.serialize_entry(key, &value)?;
                 }
             }
             map.end()
@@ -22319,7 +22244,7 @@ pub mod types {
                     self,
                     mut map: A,
                 ) -> ::std::result::Result<CustomObjectOptionDef, A::Error> {
-                    let mut extra = ::serde_json::Map::new();
+                    let mut extra = crmkit_runtime::Extra::new();
                     let mut f0: ::std::option::Option<
                         ::std::option::Option<::std::string::String>,
                     > = None;
@@ -22339,7 +22264,9 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("key".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "key", "null",
+                                    );
                                 }
                                 f0 = Some(value);
                             }
@@ -22352,13 +22279,17 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("name".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "name", "null",
+                                    );
                                 }
                                 f1 = Some(value);
                             }
                             _ => {
-                                let value: ::serde_json::Value = map.next_value()?;
-                                extra.insert(key.into_owned(), value);
+                                map.next_value_seed(crmkit_runtime::__private::open::Member::new(
+                                    &mut extra,
+                                    key.as_str(),
+                                ))?;
                             }
                         }
                     }
@@ -22385,14 +22316,14 @@ pub mod types {
             if !::std::option::Option::is_none(&self.name) {
                 map.serialize_entry("name", &self.name)?;
             }
-            for (key, value) in &self.extra {
-                let typed = match key.as_str() {
+            for (key, value) in self.extra.iter() {
+                let typed = match key {
                     "key" => !::std::option::Option::is_none(&self.key),
                     "name" => !::std::option::Option::is_none(&self.name),
                     _ => false,
                 };
                 if !typed {
-                    map.serialize_entry(key, value)?;
+                    map.serialize_entry(key, &value)?;
                 }
             }
             map.end()
@@ -22412,7 +22343,7 @@ pub mod types {
                     self,
                     mut map: A,
                 ) -> ::std::result::Result<Customer, A::Error> {
-                    let mut extra = ::serde_json::Map::new();
+                    let mut extra = crmkit_runtime::Extra::new();
                     let mut f0: ::std::option::Option<
                         ::std::option::Option<::std::string::String>,
                     > = None;
@@ -22450,7 +22381,9 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("address".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "address", "null",
+                                    );
                                 }
                                 f0 = Some(value);
                             }
@@ -22462,7 +22395,9 @@ pub mod types {
                                 }
                                 let value: ::std::option::Option<i64> = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("capital".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "capital", "null",
+                                    );
                                 }
                                 f1 = Some(value);
                             }
@@ -22474,9 +22409,10 @@ pub mod types {
                                 }
                                 let value: ::std::option::Option<i32> = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert(
-                                        "closingMonth".to_owned(),
-                                        ::serde_json::Value::Null,
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "closingMonth",
+                                        "null",
                                     );
                                 }
                                 f2 = Some(value);
@@ -22490,7 +22426,11 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("createdAt".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "createdAt",
+                                        "null",
+                                    );
                                 }
                                 f3 = Some(value);
                             }
@@ -22502,9 +22442,10 @@ pub mod types {
                                 }
                                 let value: ::std::vec::Vec<CustomerCustom> = map.next_value()?;
                                 if ::std::vec::Vec::is_empty(&value) {
-                                    extra.insert(
-                                        "customerCustoms".to_owned(),
-                                        ::serde_json::Value::Array(::std::vec::Vec::new()),
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "customerCustoms",
+                                        "[]",
                                     );
                                 }
                                 f4 = Some(value);
@@ -22517,7 +22458,9 @@ pub mod types {
                                 }
                                 let value: ::std::option::Option<i64> = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("employee".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "employee", "null",
+                                    );
                                 }
                                 f5 = Some(value);
                             }
@@ -22539,7 +22482,9 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("name".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "name", "null",
+                                    );
                                 }
                                 f7 = Some(value);
                             }
@@ -22551,7 +22496,11 @@ pub mod types {
                                 }
                                 let value: ::std::option::Option<NamedRef> = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("ownerRole".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "ownerRole",
+                                        "null",
+                                    );
                                 }
                                 f8 = Some(value);
                             }
@@ -22564,7 +22513,9 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("telNo".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "telNo", "null",
+                                    );
                                 }
                                 f9 = Some(value);
                             }
@@ -22577,7 +22528,11 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("updatedAt".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "updatedAt",
+                                        "null",
+                                    );
                                 }
                                 f10 = Some(value);
                             }
@@ -22590,13 +22545,17 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("webUrl".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "webUrl", "null",
+                                    );
                                 }
                                 f11 = Some(value);
                             }
                             _ => {
-                                let value: ::serde_json::Value = map.next_value()?;
-                                extra.insert(key.into_owned(), value);
+                                map.next_value_seed(crmkit_runtime::__private::open::Member::new(
+                                    &mut extra,
+                                    key.as_str(),
+                                ))?;
                             }
                         }
                     }
@@ -22666,8 +22625,8 @@ pub mod types {
             if !::std::option::Option::is_none(&self.web_url) {
                 map.serialize_entry("webUrl", &self.web_url)?;
             }
-            for (key, value) in &self.extra {
-                let typed = match key.as_str() {
+            for (key, value) in self.extra.iter() {
+                let typed = match key {
                     "address" => !::std::option::Option::is_none(&self.address),
                     "capital" => !::std::option::Option::is_none(&self.capital),
                     "closingMonth" => !::std::option::Option::is_none(&self.closing_month),
@@ -22683,7 +22642,7 @@ pub mod types {
                     _ => false,
                 };
                 if !typed {
-                    map.serialize_entry(key, value)?;
+                    map.serialize_entry(key, &value)?;
                 }
             }
             map.end()
@@ -22703,7 +22662,7 @@ pub mod types {
                     self,
                     mut map: A,
                 ) -> ::std::result::Result<CustomerAction, A::Error> {
-                    let mut extra = ::serde_json::Map::new();
+                    let mut extra = crmkit_runtime::Extra::new();
                     let mut f0: ::std::option::Option<::std::vec::Vec<ActionCustom>> = None;
                     let mut f1: ::std::option::Option<::std::option::Option<bool>> = None;
                     let mut f2: ::std::option::Option<::std::vec::Vec<Contact>> = None;
@@ -22747,9 +22706,10 @@ pub mod types {
                                 }
                                 let value: ::std::vec::Vec<ActionCustom> = map.next_value()?;
                                 if ::std::vec::Vec::is_empty(&value) {
-                                    extra.insert(
-                                        "actionCustoms".to_owned(),
-                                        ::serde_json::Value::Array(::std::vec::Vec::new()),
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "actionCustoms",
+                                        "[]",
                                     );
                                 }
                                 f0 = Some(value);
@@ -22762,7 +22722,9 @@ pub mod types {
                                 }
                                 let value: ::std::option::Option<bool> = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("active".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "active", "null",
+                                    );
                                 }
                                 f1 = Some(value);
                             }
@@ -22774,9 +22736,8 @@ pub mod types {
                                 }
                                 let value: ::std::vec::Vec<Contact> = map.next_value()?;
                                 if ::std::vec::Vec::is_empty(&value) {
-                                    extra.insert(
-                                        "contacts".to_owned(),
-                                        ::serde_json::Value::Array(::std::vec::Vec::new()),
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "contacts", "[]",
                                     );
                                 }
                                 f2 = Some(value);
@@ -22790,7 +22751,11 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("createdAt".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "createdAt",
+                                        "null",
+                                    );
                                 }
                                 f3 = Some(value);
                             }
@@ -22802,7 +22767,9 @@ pub mod types {
                                 }
                                 let value: ::std::option::Option<NamedRef> = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("creator".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "creator", "null",
+                                    );
                                 }
                                 f4 = Some(value);
                             }
@@ -22814,7 +22781,9 @@ pub mod types {
                                 }
                                 let value: ::std::option::Option<NamedRef> = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("customer".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "customer", "null",
+                                    );
                                 }
                                 f5 = Some(value);
                             }
@@ -22837,9 +22806,10 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert(
-                                        "extraResult".to_owned(),
-                                        ::serde_json::Value::Null,
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "extraResult",
+                                        "null",
                                     );
                                 }
                                 f7 = Some(value);
@@ -22852,9 +22822,8 @@ pub mod types {
                                 }
                                 let value: ::std::vec::Vec<ActionFile> = map.next_value()?;
                                 if ::std::vec::Vec::is_empty(&value) {
-                                    extra.insert(
-                                        "files".to_owned(),
-                                        ::serde_json::Value::Array(::std::vec::Vec::new()),
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "files", "[]",
                                     );
                                 }
                                 f8 = Some(value);
@@ -22876,9 +22845,8 @@ pub mod types {
                                 }
                                 let value: ::std::vec::Vec<NamedRef> = map.next_value()?;
                                 if ::std::vec::Vec::is_empty(&value) {
-                                    extra.insert(
-                                        "invitees".to_owned(),
-                                        ::serde_json::Value::Array(::std::vec::Vec::new()),
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "invitees", "[]",
                                     );
                                 }
                                 f10 = Some(value);
@@ -22891,7 +22859,9 @@ pub mod types {
                                 }
                                 let value: ::std::option::Option<NamedRef> = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("pattern".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "pattern", "null",
+                                    );
                                 }
                                 f11 = Some(value);
                             }
@@ -22904,7 +22874,9 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("preNote".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "preNote", "null",
+                                    );
                                 }
                                 f12 = Some(value);
                             }
@@ -22917,7 +22889,9 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("result".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "result", "null",
+                                    );
                                 }
                                 f13 = Some(value);
                             }
@@ -22939,9 +22913,10 @@ pub mod types {
                                 }
                                 let value: ::std::option::Option<bool> = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert(
-                                        "syncCalendar".to_owned(),
-                                        ::serde_json::Value::Null,
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "syncCalendar",
+                                        "null",
                                     );
                                 }
                                 f15 = Some(value);
@@ -22955,13 +22930,19 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("updatedAt".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "updatedAt",
+                                        "null",
+                                    );
                                 }
                                 f16 = Some(value);
                             }
                             _ => {
-                                let value: ::serde_json::Value = map.next_value()?;
-                                extra.insert(key.into_owned(), value);
+                                map.next_value_seed(crmkit_runtime::__private::open::Member::new(
+                                    &mut extra,
+                                    key.as_str(),
+                                ))?;
                             }
                         }
                     }
@@ -23061,8 +23042,8 @@ pub mod types {
             if !::std::option::Option::is_none(&self.updated_at) {
                 map.serialize_entry("updatedAt", &self.updated_at)?;
             }
-            for (key, value) in &self.extra {
-                let typed = match key.as_str() {
+            for (key, value) in self.extra.iter() {
+                let typed = match key {
                     "actionCustoms" => !::std::vec::Vec::is_empty(&self.action_customs),
                     "active" => !::std::option::Option::is_none(&self.active),
                     "contacts" => !::std::vec::Vec::is_empty(&self.contacts),
@@ -23083,7 +23064,7 @@ pub mod types {
                     _ => false,
                 };
                 if !typed {
-                    map.serialize_entry(key, value)?;
+                    map.serialize_entry(key, &value)?;
                 }
             }
             map.end()
@@ -23103,7 +23084,7 @@ pub mod types {
                     self,
                     mut map: A,
                 ) -> ::std::result::Result<CustomerActionList, A::Error> {
-                    let mut extra = ::serde_json::Map::new();
+                    let mut extra = crmkit_runtime::Extra::new();
                     let mut f0: ::std::option::Option<::std::vec::Vec<CustomerAction>> = None;
                     let mut f1: ::std::option::Option<i32> = None;
                     let mut f2: ::std::option::Option<i64> = None;
@@ -23119,9 +23100,8 @@ pub mod types {
                                 }
                                 let value: ::std::vec::Vec<CustomerAction> = map.next_value()?;
                                 if ::std::vec::Vec::is_empty(&value) {
-                                    extra.insert(
-                                        "actions".to_owned(),
-                                        ::serde_json::Value::Array(::std::vec::Vec::new()),
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "actions", "[]",
                                     );
                                 }
                                 f0 = Some(value);
@@ -23145,8 +23125,10 @@ pub mod types {
                                 f2 = Some(value);
                             }
                             _ => {
-                                let value: ::serde_json::Value = map.next_value()?;
-                                extra.insert(key.into_owned(), value);
+                                map.next_value_seed(crmkit_runtime::__private::open::Member::new(
+                                    &mut extra,
+                                    key.as_str(),
+                                ))?;
                             }
                         }
                     }
@@ -23187,15 +23169,15 @@ pub mod types {
             }
             map.serialize_entry("page", &self.page)?;
             map.serialize_entry("totalCount", &self.total_count)?;
-            for (key, value) in &self.extra {
-                let typed = match key.as_str() {
+            for (key, value) in self.extra.iter() {
+                let typed = match key {
                     "actions" => !::std::vec::Vec::is_empty(&self.actions),
                     "page" => true,
                     "totalCount" => true,
                     _ => false,
                 };
                 if !typed {
-                    map.serialize_entry(key, value)?;
+                    map.serialize_entry(key, &value)?;
                 }
             }
             map.end()
@@ -23215,7 +23197,7 @@ pub mod types {
                     self,
                     mut map: A,
                 ) -> ::std::result::Result<CustomerCustom, A::Error> {
-                    let mut extra = ::serde_json::Map::new();
+                    let mut extra = crmkit_runtime::Extra::new();
                     let mut f0: ::std::option::Option<::std::option::Option<i64>> = None;
                     let mut f1: ::std::option::Option<
                         ::std::option::Option<::std::string::String>,
@@ -23254,9 +23236,10 @@ pub mod types {
                                 }
                                 let value: ::std::option::Option<i64> = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert(
-                                        "customerCustomItemId".to_owned(),
-                                        ::serde_json::Value::Null,
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "customerCustomItemId",
+                                        "null",
                                     );
                                 }
                                 f0 = Some(value);
@@ -23270,7 +23253,9 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("datetime".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "datetime", "null",
+                                    );
                                 }
                                 f1 = Some(value);
                             }
@@ -23283,9 +23268,10 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert(
-                                        "decimalNumber".to_owned(),
-                                        ::serde_json::Value::Null,
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "decimalNumber",
+                                        "null",
                                     );
                                 }
                                 f2 = Some(value);
@@ -23308,7 +23294,9 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("itemType".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "itemType", "null",
+                                    );
                                 }
                                 f4 = Some(value);
                             }
@@ -23321,7 +23309,9 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("name".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "name", "null",
+                                    );
                                 }
                                 f5 = Some(value);
                             }
@@ -23333,7 +23323,9 @@ pub mod types {
                                 }
                                 let value: ::std::option::Option<i64> = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("number".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "number", "null",
+                                    );
                                 }
                                 f6 = Some(value);
                             }
@@ -23346,9 +23338,10 @@ pub mod types {
                                 let value: ::std::option::Option<::std::vec::Vec<SelectedOption>> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert(
-                                        "selectedOptions".to_owned(),
-                                        ::serde_json::Value::Null,
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "selectedOptions",
+                                        "null",
                                     );
                                 }
                                 f7 = Some(value);
@@ -23361,9 +23354,10 @@ pub mod types {
                                 }
                                 let value: ::std::option::Option<i64> = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert(
-                                        "selectedValue".to_owned(),
-                                        ::serde_json::Value::Null,
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "selectedValue",
+                                        "null",
                                     );
                                 }
                                 f8 = Some(value);
@@ -23377,9 +23371,10 @@ pub mod types {
                                 let value: ::std::option::Option<::std::vec::Vec<i64>> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert(
-                                        "selectedValues".to_owned(),
-                                        ::serde_json::Value::Null,
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "selectedValues",
+                                        "null",
                                     );
                                 }
                                 f9 = Some(value);
@@ -23393,7 +23388,9 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("text".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "text", "null",
+                                    );
                                 }
                                 f10 = Some(value);
                             }
@@ -23406,13 +23403,17 @@ pub mod types {
                                 let value: ::std::option::Option<::serde_json::Value> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("value".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "value", "null",
+                                    );
                                 }
                                 f11 = Some(value);
                             }
                             _ => {
-                                let value: ::serde_json::Value = map.next_value()?;
-                                extra.insert(key.into_owned(), value);
+                                map.next_value_seed(crmkit_runtime::__private::open::Member::new(
+                                    &mut extra,
+                                    key.as_str(),
+                                ))?;
                             }
                         }
                     }
@@ -23482,8 +23483,8 @@ pub mod types {
             if !::std::option::Option::is_none(&self.value) {
                 map.serialize_entry("value", &self.value)?;
             }
-            for (key, value) in &self.extra {
-                let typed = match key.as_str() {
+            for (key, value) in self.extra.iter() {
+                let typed = match key {
                     "customerCustomItemId" => {
                         !::std::option::Option::is_none(&self.customer_custom_item_id)
                     }
@@ -23501,7 +23502,7 @@ pub mod types {
                     _ => false,
                 };
                 if !typed {
-                    map.serialize_entry(key, value)?;
+                    map.serialize_entry(key, &value)?;
                 }
             }
             map.end()
@@ -23521,7 +23522,7 @@ pub mod types {
                     self,
                     mut map: A,
                 ) -> ::std::result::Result<CustomerList, A::Error> {
-                    let mut extra = ::serde_json::Map::new();
+                    let mut extra = crmkit_runtime::Extra::new();
                     let mut f0: ::std::option::Option<::std::vec::Vec<Customer>> = None;
                     let mut f1: ::std::option::Option<i32> = None;
                     let mut f2: ::std::option::Option<i64> = None;
@@ -23537,9 +23538,10 @@ pub mod types {
                                 }
                                 let value: ::std::vec::Vec<Customer> = map.next_value()?;
                                 if ::std::vec::Vec::is_empty(&value) {
-                                    extra.insert(
-                                        "customers".to_owned(),
-                                        ::serde_json::Value::Array(::std::vec::Vec::new()),
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "customers",
+                                        "[]",
                                     );
                                 }
                                 f0 = Some(value);
@@ -23563,8 +23565,10 @@ pub mod types {
                                 f2 = Some(value);
                             }
                             _ => {
-                                let value: ::serde_json::Value = map.next_value()?;
-                                extra.insert(key.into_owned(), value);
+                                map.next_value_seed(crmkit_runtime::__private::open::Member::new(
+                                    &mut extra,
+                                    key.as_str(),
+                                ))?;
                             }
                         }
                     }
@@ -23605,15 +23609,15 @@ pub mod types {
             }
             map.serialize_entry("page", &self.page)?;
             map.serialize_entry("totalCount", &self.total_count)?;
-            for (key, value) in &self.extra {
-                let typed = match key.as_str() {
+            for (key, value) in self.extra.iter() {
+                let typed = match key {
                     "customers" => !::std::vec::Vec::is_empty(&self.customers),
                     "page" => true,
                     "totalCount" => true,
                     _ => false,
                 };
                 if !typed {
-                    map.serialize_entry(key, value)?;
+                    map.serialize_entry(key, &value)?;
                 }
             }
             map.end()
@@ -23633,7 +23637,7 @@ pub mod types {
                     self,
                     mut map: A,
                 ) -> ::std::result::Result<CustomerSettings, A::Error> {
-                    let mut extra = ::serde_json::Map::new();
+                    let mut extra = crmkit_runtime::Extra::new();
                     let mut f0: ::std::option::Option<::std::vec::Vec<CustomItemDefinition>> = None;
                     while let Some(key) =
                         map.next_key::<crmkit_runtime::__private::open::Key<'de>>()?
@@ -23648,16 +23652,19 @@ pub mod types {
                                 let value: ::std::vec::Vec<CustomItemDefinition> =
                                     map.next_value()?;
                                 if ::std::vec::Vec::is_empty(&value) {
-                                    extra.insert(
-                                        "customerCustomItems".to_owned(),
-                                        ::serde_json::Value::Array(::std::vec::Vec::new()),
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "customerCustomItems",
+                                        "[]",
                                     );
                                 }
                                 f0 = Some(value);
                             }
                             _ => {
-                                let value: ::serde_json::Value = map.next_value()?;
-                                extra.insert(key.into_owned(), value);
+                                map.next_value_seed(crmkit_runtime::__private::open::Member::new(
+                                    &mut extra,
+                                    key.as_str(),
+                                ))?;
                             }
                         }
                     }
@@ -23680,15 +23687,15 @@ pub mod types {
             if !::std::vec::Vec::is_empty(&self.customer_custom_items) {
                 map.serialize_entry("customerCustomItems", &self.customer_custom_items)?;
             }
-            for (key, value) in &self.extra {
-                let typed = match key.as_str() {
+            for (key, value) in self.extra.iter() {
+                let typed = match key {
                     "customerCustomItems" => {
                         !::std::vec::Vec::is_empty(&self.customer_custom_items)
                     }
                     _ => false,
                 };
                 if !typed {
-                    map.serialize_entry(key, value)?;
+                    map.serialize_entry(key, &value)?;
                 }
             }
             map.end()
@@ -23708,7 +23715,7 @@ pub mod types {
                     self,
                     mut map: A,
                 ) -> ::std::result::Result<Deal, A::Error> {
-                    let mut extra = ::serde_json::Map::new();
+                    let mut extra = crmkit_runtime::Extra::new();
                     let mut f0: ::std::option::Option<::std::option::Option<i64>> = None;
                     let mut f1: ::std::option::Option<::std::option::Option<NamedRef>> = None;
                     let mut f2: ::std::option::Option<::std::option::Option<i64>> = None;
@@ -23757,7 +23764,9 @@ pub mod types {
                                 }
                                 let value: ::std::option::Option<i64> = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("amount".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "amount", "null",
+                                    );
                                 }
                                 f0 = Some(value);
                             }
@@ -23769,7 +23778,9 @@ pub mod types {
                                 }
                                 let value: ::std::option::Option<NamedRef> = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("channel".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "channel", "null",
+                                    );
                                 }
                                 f1 = Some(value);
                             }
@@ -23781,9 +23792,10 @@ pub mod types {
                                 }
                                 let value: ::std::option::Option<i64> = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert(
-                                        "closingLeadtime".to_owned(),
-                                        ::serde_json::Value::Null,
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "closingLeadtime",
+                                        "null",
                                     );
                                 }
                                 f2 = Some(value);
@@ -23797,7 +23809,11 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("createdAt".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "createdAt",
+                                        "null",
+                                    );
                                 }
                                 f3 = Some(value);
                             }
@@ -23809,7 +23825,9 @@ pub mod types {
                                 }
                                 let value: ::std::option::Option<NamedRef> = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("customer".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "customer", "null",
+                                    );
                                 }
                                 f4 = Some(value);
                             }
@@ -23822,7 +23840,9 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("dealCode".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "dealCode", "null",
+                                    );
                                 }
                                 f5 = Some(value);
                             }
@@ -23834,9 +23854,10 @@ pub mod types {
                                 }
                                 let value: ::std::vec::Vec<DealCustom> = map.next_value()?;
                                 if ::std::vec::Vec::is_empty(&value) {
-                                    extra.insert(
-                                        "dealCustoms".to_owned(),
-                                        ::serde_json::Value::Array(::std::vec::Vec::new()),
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "dealCustoms",
+                                        "[]",
                                     );
                                 }
                                 f6 = Some(value);
@@ -23849,9 +23870,10 @@ pub mod types {
                                 }
                                 let value: ::std::vec::Vec<DealProductDetail> = map.next_value()?;
                                 if ::std::vec::Vec::is_empty(&value) {
-                                    extra.insert(
-                                        "dealProductDetails".to_owned(),
-                                        ::serde_json::Value::Array(::std::vec::Vec::new()),
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "dealProductDetails",
+                                        "[]",
                                     );
                                 }
                                 f7 = Some(value);
@@ -23864,7 +23886,9 @@ pub mod types {
                                 }
                                 let value: ::std::option::Option<NamedRef> = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("dealType".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "dealType", "null",
+                                    );
                                 }
                                 f8 = Some(value);
                             }
@@ -23876,9 +23900,10 @@ pub mod types {
                                 }
                                 let value: ::std::vec::Vec<NamedRef> = map.next_value()?;
                                 if ::std::vec::Vec::is_empty(&value) {
-                                    extra.insert(
-                                        "endPhaseReasons".to_owned(),
-                                        ::serde_json::Value::Array(::std::vec::Vec::new()),
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "endPhaseReasons",
+                                        "[]",
                                     );
                                 }
                                 f9 = Some(value);
@@ -23892,9 +23917,10 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert(
-                                        "expectedContractDate".to_owned(),
-                                        ::serde_json::Value::Null,
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "expectedContractDate",
+                                        "null",
                                     );
                                 }
                                 f10 = Some(value);
@@ -23907,7 +23933,11 @@ pub mod types {
                                 }
                                 let value: ::std::option::Option<bool> = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("fromEmail".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "fromEmail",
+                                        "null",
+                                    );
                                 }
                                 f11 = Some(value);
                             }
@@ -23929,7 +23959,9 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("memo".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "memo", "null",
+                                    );
                                 }
                                 f13 = Some(value);
                             }
@@ -23942,7 +23974,9 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("name".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "name", "null",
+                                    );
                                 }
                                 f14 = Some(value);
                             }
@@ -23954,7 +23988,9 @@ pub mod types {
                                 }
                                 let value: ::std::option::Option<PhaseRef> = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("phase".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "phase", "null",
+                                    );
                                 }
                                 f15 = Some(value);
                             }
@@ -23966,9 +24002,10 @@ pub mod types {
                                 }
                                 let value: ::std::vec::Vec<PhaseStay> = map.next_value()?;
                                 if ::std::vec::Vec::is_empty(&value) {
-                                    extra.insert(
-                                        "phaseStayDays".to_owned(),
-                                        ::serde_json::Value::Array(::std::vec::Vec::new()),
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "phaseStayDays",
+                                        "[]",
                                     );
                                 }
                                 f16 = Some(value);
@@ -23981,9 +24018,10 @@ pub mod types {
                                 }
                                 let value: ::std::option::Option<NamedRef> = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert(
-                                        "probability".to_owned(),
-                                        ::serde_json::Value::Null,
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "probability",
+                                        "null",
                                     );
                                 }
                                 f17 = Some(value);
@@ -23996,7 +24034,9 @@ pub mod types {
                                 }
                                 let value: ::std::option::Option<NamedRef> = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("product".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "product", "null",
+                                    );
                                 }
                                 f18 = Some(value);
                             }
@@ -24009,7 +24049,9 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("reason".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "reason", "null",
+                                    );
                                 }
                                 f19 = Some(value);
                             }
@@ -24022,7 +24064,11 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("updatedAt".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "updatedAt",
+                                        "null",
+                                    );
                                 }
                                 f20 = Some(value);
                             }
@@ -24034,13 +24080,17 @@ pub mod types {
                                 }
                                 let value: ::std::option::Option<NamedRef> = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("user".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "user", "null",
+                                    );
                                 }
                                 f21 = Some(value);
                             }
                             _ => {
-                                let value: ::serde_json::Value = map.next_value()?;
-                                extra.insert(key.into_owned(), value);
+                                map.next_value_seed(crmkit_runtime::__private::open::Member::new(
+                                    &mut extra,
+                                    key.as_str(),
+                                ))?;
                             }
                         }
                     }
@@ -24150,8 +24200,8 @@ pub mod types {
             if !::std::option::Option::is_none(&self.user) {
                 map.serialize_entry("user", &self.user)?;
             }
-            for (key, value) in &self.extra {
-                let typed = match key.as_str() {
+            for (key, value) in self.extra.iter() {
+                let typed = match key {
                     "amount" => !::std::option::Option::is_none(&self.amount),
                     "channel" => !::std::option::Option::is_none(&self.channel),
                     "closingLeadtime" => !::std::option::Option::is_none(&self.closing_leadtime),
@@ -24179,7 +24229,7 @@ pub mod types {
                     _ => false,
                 };
                 if !typed {
-                    map.serialize_entry(key, value)?;
+                    map.serialize_entry(key, &value)?;
                 }
             }
             map.end()
@@ -24199,7 +24249,7 @@ pub mod types {
                     self,
                     mut map: A,
                 ) -> ::std::result::Result<DealAction, A::Error> {
-                    let mut extra = ::serde_json::Map::new();
+                    let mut extra = crmkit_runtime::Extra::new();
                     let mut f0: ::std::option::Option<::std::vec::Vec<ActionCustom>> = None;
                     let mut f1: ::std::option::Option<::std::option::Option<bool>> = None;
                     let mut f2: ::std::option::Option<::std::vec::Vec<Contact>> = None;
@@ -24244,9 +24294,10 @@ pub mod types {
                                 }
                                 let value: ::std::vec::Vec<ActionCustom> = map.next_value()?;
                                 if ::std::vec::Vec::is_empty(&value) {
-                                    extra.insert(
-                                        "actionCustoms".to_owned(),
-                                        ::serde_json::Value::Array(::std::vec::Vec::new()),
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "actionCustoms",
+                                        "[]",
                                     );
                                 }
                                 f0 = Some(value);
@@ -24259,7 +24310,9 @@ pub mod types {
                                 }
                                 let value: ::std::option::Option<bool> = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("active".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "active", "null",
+                                    );
                                 }
                                 f1 = Some(value);
                             }
@@ -24271,9 +24324,8 @@ pub mod types {
                                 }
                                 let value: ::std::vec::Vec<Contact> = map.next_value()?;
                                 if ::std::vec::Vec::is_empty(&value) {
-                                    extra.insert(
-                                        "contacts".to_owned(),
-                                        ::serde_json::Value::Array(::std::vec::Vec::new()),
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "contacts", "[]",
                                     );
                                 }
                                 f2 = Some(value);
@@ -24287,7 +24339,11 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("createdAt".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "createdAt",
+                                        "null",
+                                    );
                                 }
                                 f3 = Some(value);
                             }
@@ -24299,7 +24355,9 @@ pub mod types {
                                 }
                                 let value: ::std::option::Option<NamedRef> = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("creator".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "creator", "null",
+                                    );
                                 }
                                 f4 = Some(value);
                             }
@@ -24311,7 +24369,9 @@ pub mod types {
                                 }
                                 let value: ::std::option::Option<NamedRef> = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("deal".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "deal", "null",
+                                    );
                                 }
                                 f5 = Some(value);
                             }
@@ -24334,9 +24394,10 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert(
-                                        "extraResult".to_owned(),
-                                        ::serde_json::Value::Null,
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "extraResult",
+                                        "null",
                                     );
                                 }
                                 f7 = Some(value);
@@ -24349,9 +24410,8 @@ pub mod types {
                                 }
                                 let value: ::std::vec::Vec<ActionFile> = map.next_value()?;
                                 if ::std::vec::Vec::is_empty(&value) {
-                                    extra.insert(
-                                        "files".to_owned(),
-                                        ::serde_json::Value::Array(::std::vec::Vec::new()),
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "files", "[]",
                                     );
                                 }
                                 f8 = Some(value);
@@ -24373,9 +24433,8 @@ pub mod types {
                                 }
                                 let value: ::std::vec::Vec<NamedRef> = map.next_value()?;
                                 if ::std::vec::Vec::is_empty(&value) {
-                                    extra.insert(
-                                        "invitees".to_owned(),
-                                        ::serde_json::Value::Array(::std::vec::Vec::new()),
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "invitees", "[]",
                                     );
                                 }
                                 f10 = Some(value);
@@ -24388,7 +24447,9 @@ pub mod types {
                                 }
                                 let value: ::std::option::Option<NamedRef> = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("pattern".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "pattern", "null",
+                                    );
                                 }
                                 f11 = Some(value);
                             }
@@ -24401,7 +24462,9 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("preNote".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "preNote", "null",
+                                    );
                                 }
                                 f12 = Some(value);
                             }
@@ -24413,7 +24476,9 @@ pub mod types {
                                 }
                                 let value: ::std::option::Option<NamedRef> = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("purpose".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "purpose", "null",
+                                    );
                                 }
                                 f13 = Some(value);
                             }
@@ -24426,7 +24491,9 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("result".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "result", "null",
+                                    );
                                 }
                                 f14 = Some(value);
                             }
@@ -24448,9 +24515,10 @@ pub mod types {
                                 }
                                 let value: ::std::option::Option<bool> = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert(
-                                        "syncCalendar".to_owned(),
-                                        ::serde_json::Value::Null,
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "syncCalendar",
+                                        "null",
                                     );
                                 }
                                 f16 = Some(value);
@@ -24464,13 +24532,19 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("updatedAt".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "updatedAt",
+                                        "null",
+                                    );
                                 }
                                 f17 = Some(value);
                             }
                             _ => {
-                                let value: ::serde_json::Value = map.next_value()?;
-                                extra.insert(key.into_owned(), value);
+                                map.next_value_seed(crmkit_runtime::__private::open::Member::new(
+                                    &mut extra,
+                                    key.as_str(),
+                                ))?;
                             }
                         }
                     }
@@ -24574,8 +24648,8 @@ pub mod types {
             if !::std::option::Option::is_none(&self.updated_at) {
                 map.serialize_entry("updatedAt", &self.updated_at)?;
             }
-            for (key, value) in &self.extra {
-                let typed = match key.as_str() {
+            for (key, value) in self.extra.iter() {
+                let typed = match key {
                     "actionCustoms" => !::std::vec::Vec::is_empty(&self.action_customs),
                     "active" => !::std::option::Option::is_none(&self.active),
                     "contacts" => !::std::vec::Vec::is_empty(&self.contacts),
@@ -24597,7 +24671,7 @@ pub mod types {
                     _ => false,
                 };
                 if !typed {
-                    map.serialize_entry(key, value)?;
+                    map.serialize_entry(key, &value)?;
                 }
             }
             map.end()
@@ -24617,7 +24691,7 @@ pub mod types {
                     self,
                     mut map: A,
                 ) -> ::std::result::Result<DealActionList, A::Error> {
-                    let mut extra = ::serde_json::Map::new();
+                    let mut extra = crmkit_runtime::Extra::new();
                     let mut f0: ::std::option::Option<::std::vec::Vec<DealAction>> = None;
                     let mut f1: ::std::option::Option<i32> = None;
                     let mut f2: ::std::option::Option<i64> = None;
@@ -24633,9 +24707,8 @@ pub mod types {
                                 }
                                 let value: ::std::vec::Vec<DealAction> = map.next_value()?;
                                 if ::std::vec::Vec::is_empty(&value) {
-                                    extra.insert(
-                                        "actions".to_owned(),
-                                        ::serde_json::Value::Array(::std::vec::Vec::new()),
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "actions", "[]",
                                     );
                                 }
                                 f0 = Some(value);
@@ -24659,8 +24732,10 @@ pub mod types {
                                 f2 = Some(value);
                             }
                             _ => {
-                                let value: ::serde_json::Value = map.next_value()?;
-                                extra.insert(key.into_owned(), value);
+                                map.next_value_seed(crmkit_runtime::__private::open::Member::new(
+                                    &mut extra,
+                                    key.as_str(),
+                                ))?;
                             }
                         }
                     }
@@ -24701,15 +24776,15 @@ pub mod types {
             }
             map.serialize_entry("page", &self.page)?;
             map.serialize_entry("totalCount", &self.total_count)?;
-            for (key, value) in &self.extra {
-                let typed = match key.as_str() {
+            for (key, value) in self.extra.iter() {
+                let typed = match key {
                     "actions" => !::std::vec::Vec::is_empty(&self.actions),
                     "page" => true,
                     "totalCount" => true,
                     _ => false,
                 };
                 if !typed {
-                    map.serialize_entry(key, value)?;
+                    map.serialize_entry(key, &value)?;
                 }
             }
             map.end()
@@ -24729,7 +24804,7 @@ pub mod types {
                     self,
                     mut map: A,
                 ) -> ::std::result::Result<DealCustom, A::Error> {
-                    let mut extra = ::serde_json::Map::new();
+                    let mut extra = crmkit_runtime::Extra::new();
                     let mut f0: ::std::option::Option<::std::option::Option<f64>> = None;
                     let mut f1: ::std::option::Option<
                         ::std::option::Option<::std::string::String>,
@@ -24776,9 +24851,10 @@ pub mod types {
                                 }
                                 let value: ::std::option::Option<f64> = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert(
-                                        "calculationResult".to_owned(),
-                                        ::serde_json::Value::Null,
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "calculationResult",
+                                        "null",
                                     );
                                 }
                                 f0 = Some(value);
@@ -24792,7 +24868,9 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("datetime".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "datetime", "null",
+                                    );
                                 }
                                 f1 = Some(value);
                             }
@@ -24804,9 +24882,10 @@ pub mod types {
                                 }
                                 let value: ::std::option::Option<i64> = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert(
-                                        "dealCustomItemId".to_owned(),
-                                        ::serde_json::Value::Null,
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "dealCustomItemId",
+                                        "null",
                                     );
                                 }
                                 f2 = Some(value);
@@ -24820,9 +24899,10 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert(
-                                        "decimalNumber".to_owned(),
-                                        ::serde_json::Value::Null,
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "decimalNumber",
+                                        "null",
                                     );
                                 }
                                 f3 = Some(value);
@@ -24845,7 +24925,9 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("itemKey".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "itemKey", "null",
+                                    );
                                 }
                                 f5 = Some(value);
                             }
@@ -24858,7 +24940,9 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("itemType".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "itemType", "null",
+                                    );
                                 }
                                 f6 = Some(value);
                             }
@@ -24871,7 +24955,9 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("name".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "name", "null",
+                                    );
                                 }
                                 f7 = Some(value);
                             }
@@ -24883,7 +24969,9 @@ pub mod types {
                                 }
                                 let value: ::std::option::Option<i64> = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("number".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "number", "null",
+                                    );
                                 }
                                 f8 = Some(value);
                             }
@@ -24896,9 +24984,10 @@ pub mod types {
                                 let value: ::std::option::Option<::std::vec::Vec<SelectedOption>> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert(
-                                        "selectedOptions".to_owned(),
-                                        ::serde_json::Value::Null,
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "selectedOptions",
+                                        "null",
                                     );
                                 }
                                 f9 = Some(value);
@@ -24912,9 +25001,10 @@ pub mod types {
                                 let value: ::std::option::Option<::std::vec::Vec<UserSummary>> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert(
-                                        "selectedUsers".to_owned(),
-                                        ::serde_json::Value::Null,
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "selectedUsers",
+                                        "null",
                                     );
                                 }
                                 f10 = Some(value);
@@ -24927,9 +25017,10 @@ pub mod types {
                                 }
                                 let value: ::std::option::Option<i64> = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert(
-                                        "selectedValue".to_owned(),
-                                        ::serde_json::Value::Null,
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "selectedValue",
+                                        "null",
                                     );
                                 }
                                 f11 = Some(value);
@@ -24943,9 +25034,10 @@ pub mod types {
                                 let value: ::std::option::Option<::std::vec::Vec<i64>> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert(
-                                        "selectedValues".to_owned(),
-                                        ::serde_json::Value::Null,
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "selectedValues",
+                                        "null",
                                     );
                                 }
                                 f12 = Some(value);
@@ -24959,7 +25051,9 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("text".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "text", "null",
+                                    );
                                 }
                                 f13 = Some(value);
                             }
@@ -24972,13 +25066,17 @@ pub mod types {
                                 let value: ::std::option::Option<::serde_json::Value> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("value".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "value", "null",
+                                    );
                                 }
                                 f14 = Some(value);
                             }
                             _ => {
-                                let value: ::serde_json::Value = map.next_value()?;
-                                extra.insert(key.into_owned(), value);
+                                map.next_value_seed(crmkit_runtime::__private::open::Member::new(
+                                    &mut extra,
+                                    key.as_str(),
+                                ))?;
                             }
                         }
                     }
@@ -25060,8 +25158,8 @@ pub mod types {
             if !::std::option::Option::is_none(&self.value) {
                 map.serialize_entry("value", &self.value)?;
             }
-            for (key, value) in &self.extra {
-                let typed = match key.as_str() {
+            for (key, value) in self.extra.iter() {
+                let typed = match key {
                     "calculationResult" => {
                         !::std::option::Option::is_none(&self.calculation_result)
                     }
@@ -25084,7 +25182,7 @@ pub mod types {
                     _ => false,
                 };
                 if !typed {
-                    map.serialize_entry(key, value)?;
+                    map.serialize_entry(key, &value)?;
                 }
             }
             map.end()
@@ -25104,7 +25202,7 @@ pub mod types {
                     self,
                     mut map: A,
                 ) -> ::std::result::Result<DealList, A::Error> {
-                    let mut extra = ::serde_json::Map::new();
+                    let mut extra = crmkit_runtime::Extra::new();
                     let mut f0: ::std::option::Option<::std::vec::Vec<Deal>> = None;
                     let mut f1: ::std::option::Option<i32> = None;
                     let mut f2: ::std::option::Option<i64> = None;
@@ -25120,9 +25218,8 @@ pub mod types {
                                 }
                                 let value: ::std::vec::Vec<Deal> = map.next_value()?;
                                 if ::std::vec::Vec::is_empty(&value) {
-                                    extra.insert(
-                                        "deals".to_owned(),
-                                        ::serde_json::Value::Array(::std::vec::Vec::new()),
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "deals", "[]",
                                     );
                                 }
                                 f0 = Some(value);
@@ -25146,8 +25243,10 @@ pub mod types {
                                 f2 = Some(value);
                             }
                             _ => {
-                                let value: ::serde_json::Value = map.next_value()?;
-                                extra.insert(key.into_owned(), value);
+                                map.next_value_seed(crmkit_runtime::__private::open::Member::new(
+                                    &mut extra,
+                                    key.as_str(),
+                                ))?;
                             }
                         }
                     }
@@ -25188,15 +25287,15 @@ pub mod types {
             }
             map.serialize_entry("page", &self.page)?;
             map.serialize_entry("totalCount", &self.total_count)?;
-            for (key, value) in &self.extra {
-                let typed = match key.as_str() {
+            for (key, value) in self.extra.iter() {
+                let typed = match key {
                     "deals" => !::std::vec::Vec::is_empty(&self.deals),
                     "page" => true,
                     "totalCount" => true,
                     _ => false,
                 };
                 if !typed {
-                    map.serialize_entry(key, value)?;
+                    map.serialize_entry(key, &value)?;
                 }
             }
             map.end()
@@ -25216,7 +25315,7 @@ pub mod types {
                     self,
                     mut map: A,
                 ) -> ::std::result::Result<DealProductDetail, A::Error> {
-                    let mut extra = ::serde_json::Map::new();
+                    let mut extra = crmkit_runtime::Extra::new();
                     let mut f0: ::std::option::Option<::std::option::Option<KeyedRef>> = None;
                     let mut f1: ::std::option::Option<::std::option::Option<i64>> = None;
                     let mut f2: ::std::option::Option<
@@ -25249,9 +25348,10 @@ pub mod types {
                                 }
                                 let value: ::std::option::Option<KeyedRef> = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert(
-                                        "billingType".to_owned(),
-                                        ::serde_json::Value::Null,
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "billingType",
+                                        "null",
                                     );
                                 }
                                 f0 = Some(value);
@@ -25264,9 +25364,10 @@ pub mod types {
                                 }
                                 let value: ::std::option::Option<i64> = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert(
-                                        "dealProductDetailTypeId".to_owned(),
-                                        ::serde_json::Value::Null,
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "dealProductDetailTypeId",
+                                        "null",
                                     );
                                 }
                                 f1 = Some(value);
@@ -25280,8 +25381,11 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra
-                                        .insert("firstSales".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "firstSales",
+                                        "null",
+                                    );
                                 }
                                 f2 = Some(value);
                             }
@@ -25293,7 +25397,7 @@ pub mod types {
                                 }
                                 let value: ::std::option::Option<i64> = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("id".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(&mut extra, "id", "null");
                                 }
                                 f3 = Some(value);
                             }
@@ -25306,7 +25410,9 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("memo".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "memo", "null",
+                                    );
                                 }
                                 f4 = Some(value);
                             }
@@ -25319,7 +25425,9 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("name".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "name", "null",
+                                    );
                                 }
                                 f5 = Some(value);
                             }
@@ -25331,7 +25439,9 @@ pub mod types {
                                 }
                                 let value: ::std::option::Option<f64> = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("price".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "price", "null",
+                                    );
                                 }
                                 f6 = Some(value);
                             }
@@ -25343,7 +25453,9 @@ pub mod types {
                                 }
                                 let value: ::std::option::Option<f64> = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("quantity".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "quantity", "null",
+                                    );
                                 }
                                 f7 = Some(value);
                             }
@@ -25355,7 +25467,9 @@ pub mod types {
                                 }
                                 let value: ::std::option::Option<f64> = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("subtotal".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "subtotal", "null",
+                                    );
                                 }
                                 f8 = Some(value);
                             }
@@ -25367,7 +25481,9 @@ pub mod types {
                                 }
                                 let value: ::std::option::Option<i32> = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("term".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "term", "null",
+                                    );
                                 }
                                 f9 = Some(value);
                             }
@@ -25380,7 +25496,9 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("unit".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "unit", "null",
+                                    );
                                 }
                                 f10 = Some(value);
                             }
@@ -25392,13 +25510,17 @@ pub mod types {
                                 }
                                 let value: ::std::option::Option<f64> = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("unitCost".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "unitCost", "null",
+                                    );
                                 }
                                 f11 = Some(value);
                             }
                             _ => {
-                                let value: ::serde_json::Value = map.next_value()?;
-                                extra.insert(key.into_owned(), value);
+                                map.next_value_seed(crmkit_runtime::__private::open::Member::new(
+                                    &mut extra,
+                                    key.as_str(),
+                                ))?;
                             }
                         }
                     }
@@ -25465,8 +25587,8 @@ pub mod types {
             if !::std::option::Option::is_none(&self.unit_cost) {
                 map.serialize_entry("unitCost", &self.unit_cost)?;
             }
-            for (key, value) in &self.extra {
-                let typed = match key.as_str() {
+            for (key, value) in self.extra.iter() {
+                let typed = match key {
                     "billingType" => !::std::option::Option::is_none(&self.billing_type),
                     "dealProductDetailTypeId" => {
                         !::std::option::Option::is_none(&self.deal_product_detail_type_id)
@@ -25484,7 +25606,7 @@ pub mod types {
                     _ => false,
                 };
                 if !typed {
-                    map.serialize_entry(key, value)?;
+                    map.serialize_entry(key, &value)?;
                 }
             }
             map.end()
@@ -25504,7 +25626,7 @@ pub mod types {
                     self,
                     mut map: A,
                 ) -> ::std::result::Result<DealProductDetailType, A::Error> {
-                    let mut extra = ::serde_json::Map::new();
+                    let mut extra = crmkit_runtime::Extra::new();
                     let mut f0: ::std::option::Option<::std::option::Option<KeyedRef>> = None;
                     let mut f1: ::std::option::Option<::std::option::Option<i64>> = None;
                     let mut f2: ::std::option::Option<
@@ -25530,9 +25652,10 @@ pub mod types {
                                 }
                                 let value: ::std::option::Option<KeyedRef> = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert(
-                                        "billingType".to_owned(),
-                                        ::serde_json::Value::Null,
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "billingType",
+                                        "null",
                                     );
                                 }
                                 f0 = Some(value);
@@ -25545,7 +25668,7 @@ pub mod types {
                                 }
                                 let value: ::std::option::Option<i64> = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("id".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(&mut extra, "id", "null");
                                 }
                                 f1 = Some(value);
                             }
@@ -25558,7 +25681,9 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("memo".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "memo", "null",
+                                    );
                                 }
                                 f2 = Some(value);
                             }
@@ -25571,7 +25696,9 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("name".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "name", "null",
+                                    );
                                 }
                                 f3 = Some(value);
                             }
@@ -25583,7 +25710,9 @@ pub mod types {
                                 }
                                 let value: ::std::option::Option<f64> = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("price".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "price", "null",
+                                    );
                                 }
                                 f4 = Some(value);
                             }
@@ -25595,7 +25724,11 @@ pub mod types {
                                 }
                                 let value: ::std::option::Option<KeyedRef> = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("roundType".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "roundType",
+                                        "null",
+                                    );
                                 }
                                 f5 = Some(value);
                             }
@@ -25608,13 +25741,17 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("unit".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "unit", "null",
+                                    );
                                 }
                                 f6 = Some(value);
                             }
                             _ => {
-                                let value: ::serde_json::Value = map.next_value()?;
-                                extra.insert(key.into_owned(), value);
+                                map.next_value_seed(crmkit_runtime::__private::open::Member::new(
+                                    &mut extra,
+                                    key.as_str(),
+                                ))?;
                             }
                         }
                     }
@@ -25661,8 +25798,8 @@ pub mod types {
             if !::std::option::Option::is_none(&self.unit) {
                 map.serialize_entry("unit", &self.unit)?;
             }
-            for (key, value) in &self.extra {
-                let typed = match key.as_str() {
+            for (key, value) in self.extra.iter() {
+                let typed = match key {
                     "billingType" => !::std::option::Option::is_none(&self.billing_type),
                     "id" => !::std::option::Option::is_none(&self.id),
                     "memo" => !::std::option::Option::is_none(&self.memo),
@@ -25673,7 +25810,7 @@ pub mod types {
                     _ => false,
                 };
                 if !typed {
-                    map.serialize_entry(key, value)?;
+                    map.serialize_entry(key, &value)?;
                 }
             }
             map.end()
@@ -25693,7 +25830,7 @@ pub mod types {
                     self,
                     mut map: A,
                 ) -> ::std::result::Result<DealType, A::Error> {
-                    let mut extra = ::serde_json::Map::new();
+                    let mut extra = crmkit_runtime::Extra::new();
                     let mut f0: ::std::option::Option<::std::vec::Vec<ActionPurpose>> = None;
                     let mut f1: ::std::option::Option<::std::vec::Vec<NamedRef>> = None;
                     let mut f2: ::std::option::Option<::std::vec::Vec<CustomItemDefinition>> = None;
@@ -25719,9 +25856,10 @@ pub mod types {
                                 }
                                 let value: ::std::vec::Vec<ActionPurpose> = map.next_value()?;
                                 if ::std::vec::Vec::is_empty(&value) {
-                                    extra.insert(
-                                        "actionsPurposes".to_owned(),
-                                        ::serde_json::Value::Array(::std::vec::Vec::new()),
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "actionsPurposes",
+                                        "[]",
                                     );
                                 }
                                 f0 = Some(value);
@@ -25734,9 +25872,8 @@ pub mod types {
                                 }
                                 let value: ::std::vec::Vec<NamedRef> = map.next_value()?;
                                 if ::std::vec::Vec::is_empty(&value) {
-                                    extra.insert(
-                                        "channels".to_owned(),
-                                        ::serde_json::Value::Array(::std::vec::Vec::new()),
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "channels", "[]",
                                     );
                                 }
                                 f1 = Some(value);
@@ -25750,9 +25887,10 @@ pub mod types {
                                 let value: ::std::vec::Vec<CustomItemDefinition> =
                                     map.next_value()?;
                                 if ::std::vec::Vec::is_empty(&value) {
-                                    extra.insert(
-                                        "dealCustomItems".to_owned(),
-                                        ::serde_json::Value::Array(::std::vec::Vec::new()),
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "dealCustomItems",
+                                        "[]",
                                     );
                                 }
                                 f2 = Some(value);
@@ -25766,9 +25904,10 @@ pub mod types {
                                 let value: ::std::vec::Vec<DealProductDetailType> =
                                     map.next_value()?;
                                 if ::std::vec::Vec::is_empty(&value) {
-                                    extra.insert(
-                                        "dealProductDetailTypes".to_owned(),
-                                        ::serde_json::Value::Array(::std::vec::Vec::new()),
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "dealProductDetailTypes",
+                                        "[]",
                                     );
                                 }
                                 f3 = Some(value);
@@ -25781,9 +25920,10 @@ pub mod types {
                                 }
                                 let value: ::std::vec::Vec<NamedRef> = map.next_value()?;
                                 if ::std::vec::Vec::is_empty(&value) {
-                                    extra.insert(
-                                        "endPhaseReasons".to_owned(),
-                                        ::serde_json::Value::Array(::std::vec::Vec::new()),
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "endPhaseReasons",
+                                        "[]",
                                     );
                                 }
                                 f4 = Some(value);
@@ -25806,7 +25946,9 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("name".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "name", "null",
+                                    );
                                 }
                                 f6 = Some(value);
                             }
@@ -25818,9 +25960,8 @@ pub mod types {
                                 }
                                 let value: ::std::vec::Vec<PhaseRef> = map.next_value()?;
                                 if ::std::vec::Vec::is_empty(&value) {
-                                    extra.insert(
-                                        "phases".to_owned(),
-                                        ::serde_json::Value::Array(::std::vec::Vec::new()),
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "phases", "[]",
                                     );
                                 }
                                 f7 = Some(value);
@@ -25833,9 +25974,10 @@ pub mod types {
                                 }
                                 let value: ::std::vec::Vec<NamedRef> = map.next_value()?;
                                 if ::std::vec::Vec::is_empty(&value) {
-                                    extra.insert(
-                                        "probabilities".to_owned(),
-                                        ::serde_json::Value::Array(::std::vec::Vec::new()),
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "probabilities",
+                                        "[]",
                                     );
                                 }
                                 f8 = Some(value);
@@ -25848,16 +25990,17 @@ pub mod types {
                                 }
                                 let value: ::std::vec::Vec<NamedRef> = map.next_value()?;
                                 if ::std::vec::Vec::is_empty(&value) {
-                                    extra.insert(
-                                        "products".to_owned(),
-                                        ::serde_json::Value::Array(::std::vec::Vec::new()),
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "products", "[]",
                                     );
                                 }
                                 f9 = Some(value);
                             }
                             _ => {
-                                let value: ::serde_json::Value = map.next_value()?;
-                                extra.insert(key.into_owned(), value);
+                                map.next_value_seed(crmkit_runtime::__private::open::Member::new(
+                                    &mut extra,
+                                    key.as_str(),
+                                ))?;
                             }
                         }
                     }
@@ -25919,8 +26062,8 @@ pub mod types {
             if !::std::vec::Vec::is_empty(&self.products) {
                 map.serialize_entry("products", &self.products)?;
             }
-            for (key, value) in &self.extra {
-                let typed = match key.as_str() {
+            for (key, value) in self.extra.iter() {
+                let typed = match key {
                     "actionsPurposes" => !::std::vec::Vec::is_empty(&self.actions_purposes),
                     "channels" => !::std::vec::Vec::is_empty(&self.channels),
                     "dealCustomItems" => !::std::vec::Vec::is_empty(&self.deal_custom_items),
@@ -25936,7 +26079,7 @@ pub mod types {
                     _ => false,
                 };
                 if !typed {
-                    map.serialize_entry(key, value)?;
+                    map.serialize_entry(key, &value)?;
                 }
             }
             map.end()
@@ -25956,7 +26099,7 @@ pub mod types {
                     self,
                     mut map: A,
                 ) -> ::std::result::Result<DealTypeList, A::Error> {
-                    let mut extra = ::serde_json::Map::new();
+                    let mut extra = crmkit_runtime::Extra::new();
                     let mut f0: ::std::option::Option<::std::vec::Vec<DealTypeSummary>> = None;
                     while let Some(key) =
                         map.next_key::<crmkit_runtime::__private::open::Key<'de>>()?
@@ -25970,16 +26113,19 @@ pub mod types {
                                 }
                                 let value: ::std::vec::Vec<DealTypeSummary> = map.next_value()?;
                                 if ::std::vec::Vec::is_empty(&value) {
-                                    extra.insert(
-                                        "dealTypes".to_owned(),
-                                        ::serde_json::Value::Array(::std::vec::Vec::new()),
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "dealTypes",
+                                        "[]",
                                     );
                                 }
                                 f0 = Some(value);
                             }
                             _ => {
-                                let value: ::serde_json::Value = map.next_value()?;
-                                extra.insert(key.into_owned(), value);
+                                map.next_value_seed(crmkit_runtime::__private::open::Member::new(
+                                    &mut extra,
+                                    key.as_str(),
+                                ))?;
                             }
                         }
                     }
@@ -26002,13 +26148,13 @@ pub mod types {
             if !::std::vec::Vec::is_empty(&self.deal_types) {
                 map.serialize_entry("dealTypes", &self.deal_types)?;
             }
-            for (key, value) in &self.extra {
-                let typed = match key.as_str() {
+            for (key, value) in self.extra.iter() {
+                let typed = match key {
                     "dealTypes" => !::std::vec::Vec::is_empty(&self.deal_types),
                     _ => false,
                 };
                 if !typed {
-                    map.serialize_entry(key, value)?;
+                    map.serialize_entry(key, &value)?;
                 }
             }
             map.end()
@@ -26028,7 +26174,7 @@ pub mod types {
                     self,
                     mut map: A,
                 ) -> ::std::result::Result<DealTypeSummary, A::Error> {
-                    let mut extra = ::serde_json::Map::new();
+                    let mut extra = crmkit_runtime::Extra::new();
                     let mut f0: ::std::option::Option<i64> = None;
                     let mut f1: ::std::option::Option<
                         ::std::option::Option<::std::string::String>,
@@ -26055,13 +26201,17 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("name".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "name", "null",
+                                    );
                                 }
                                 f1 = Some(value);
                             }
                             _ => {
-                                let value: ::serde_json::Value = map.next_value()?;
-                                extra.insert(key.into_owned(), value);
+                                map.next_value_seed(crmkit_runtime::__private::open::Member::new(
+                                    &mut extra,
+                                    key.as_str(),
+                                ))?;
                             }
                         }
                     }
@@ -26091,14 +26241,14 @@ pub mod types {
             if !::std::option::Option::is_none(&self.name) {
                 map.serialize_entry("name", &self.name)?;
             }
-            for (key, value) in &self.extra {
-                let typed = match key.as_str() {
+            for (key, value) in self.extra.iter() {
+                let typed = match key {
                     "id" => true,
                     "name" => !::std::option::Option::is_none(&self.name),
                     _ => false,
                 };
                 if !typed {
-                    map.serialize_entry(key, value)?;
+                    map.serialize_entry(key, &value)?;
                 }
             }
             map.end()
@@ -26118,7 +26268,7 @@ pub mod types {
                     self,
                     mut map: A,
                 ) -> ::std::result::Result<DomainSettings, A::Error> {
-                    let mut extra = ::serde_json::Map::new();
+                    let mut extra = crmkit_runtime::Extra::new();
                     let mut f0: ::std::option::Option<::std::vec::Vec<DealType>> = None;
                     let mut f1: ::std::option::Option<::std::vec::Vec<NamedRef>> = None;
                     let mut f2: ::std::option::Option<::std::vec::Vec<UserSummary>> = None;
@@ -26134,9 +26284,10 @@ pub mod types {
                                 }
                                 let value: ::std::vec::Vec<DealType> = map.next_value()?;
                                 if ::std::vec::Vec::is_empty(&value) {
-                                    extra.insert(
-                                        "dealTypes".to_owned(),
-                                        ::serde_json::Value::Array(::std::vec::Vec::new()),
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "dealTypes",
+                                        "[]",
                                     );
                                 }
                                 f0 = Some(value);
@@ -26149,9 +26300,8 @@ pub mod types {
                                 }
                                 let value: ::std::vec::Vec<NamedRef> = map.next_value()?;
                                 if ::std::vec::Vec::is_empty(&value) {
-                                    extra.insert(
-                                        "roles".to_owned(),
-                                        ::serde_json::Value::Array(::std::vec::Vec::new()),
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "roles", "[]",
                                     );
                                 }
                                 f1 = Some(value);
@@ -26164,16 +26314,17 @@ pub mod types {
                                 }
                                 let value: ::std::vec::Vec<UserSummary> = map.next_value()?;
                                 if ::std::vec::Vec::is_empty(&value) {
-                                    extra.insert(
-                                        "users".to_owned(),
-                                        ::serde_json::Value::Array(::std::vec::Vec::new()),
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "users", "[]",
                                     );
                                 }
                                 f2 = Some(value);
                             }
                             _ => {
-                                let value: ::serde_json::Value = map.next_value()?;
-                                extra.insert(key.into_owned(), value);
+                                map.next_value_seed(crmkit_runtime::__private::open::Member::new(
+                                    &mut extra,
+                                    key.as_str(),
+                                ))?;
                             }
                         }
                     }
@@ -26204,15 +26355,15 @@ pub mod types {
             if !::std::vec::Vec::is_empty(&self.users) {
                 map.serialize_entry("users", &self.users)?;
             }
-            for (key, value) in &self.extra {
-                let typed = match key.as_str() {
+            for (key, value) in self.extra.iter() {
+                let typed = match key {
                     "dealTypes" => !::std::vec::Vec::is_empty(&self.deal_types),
                     "roles" => !::std::vec::Vec::is_empty(&self.roles),
                     "users" => !::std::vec::Vec::is_empty(&self.users),
                     _ => false,
                 };
                 if !typed {
-                    map.serialize_entry(key, value)?;
+                    map.serialize_entry(key, &value)?;
                 }
             }
             map.end()
@@ -26232,7 +26383,7 @@ pub mod types {
                     self,
                     mut map: A,
                 ) -> ::std::result::Result<Error, A::Error> {
-                    let mut extra = ::serde_json::Map::new();
+                    let mut extra = crmkit_runtime::Extra::new();
                     let mut f0: ::std::option::Option<::std::vec::Vec<BulkErrorEntry>> = None;
                     let mut f1: ::std::option::Option<
                         ::std::option::Option<::std::string::String>,
@@ -26251,9 +26402,10 @@ pub mod types {
                                 }
                                 let value: ::std::vec::Vec<BulkErrorEntry> = map.next_value()?;
                                 if ::std::vec::Vec::is_empty(&value) {
-                                    extra.insert(
-                                        "bulkErrors".to_owned(),
-                                        ::serde_json::Value::Array(::std::vec::Vec::new()),
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "bulkErrors",
+                                        "[]",
                                     );
                                 }
                                 f0 = Some(value);
@@ -26267,7 +26419,9 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("error".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "error", "null",
+                                    );
                                 }
                                 f1 = Some(value);
                             }
@@ -26280,16 +26434,17 @@ pub mod types {
                                 let value: ::std::vec::Vec<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::vec::Vec::is_empty(&value) {
-                                    extra.insert(
-                                        "messages".to_owned(),
-                                        ::serde_json::Value::Array(::std::vec::Vec::new()),
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "messages", "[]",
                                     );
                                 }
                                 f2 = Some(value);
                             }
                             _ => {
-                                let value: ::serde_json::Value = map.next_value()?;
-                                extra.insert(key.into_owned(), value);
+                                map.next_value_seed(crmkit_runtime::__private::open::Member::new(
+                                    &mut extra,
+                                    key.as_str(),
+                                ))?;
                             }
                         }
                     }
@@ -26320,15 +26475,15 @@ pub mod types {
             if !::std::vec::Vec::is_empty(&self.messages) {
                 map.serialize_entry("messages", &self.messages)?;
             }
-            for (key, value) in &self.extra {
-                let typed = match key.as_str() {
+            for (key, value) in self.extra.iter() {
+                let typed = match key {
                     "bulkErrors" => !::std::vec::Vec::is_empty(&self.bulk_errors),
                     "error" => !::std::option::Option::is_none(&self.error),
                     "messages" => !::std::vec::Vec::is_empty(&self.messages),
                     _ => false,
                 };
                 if !typed {
-                    map.serialize_entry(key, value)?;
+                    map.serialize_entry(key, &value)?;
                 }
             }
             map.end()
@@ -26348,7 +26503,7 @@ pub mod types {
                     self,
                     mut map: A,
                 ) -> ::std::result::Result<KeyedRef, A::Error> {
-                    let mut extra = ::serde_json::Map::new();
+                    let mut extra = crmkit_runtime::Extra::new();
                     let mut f0: ::std::option::Option<::std::option::Option<i32>> = None;
                     let mut f1: ::std::option::Option<
                         ::std::option::Option<::std::string::String>,
@@ -26368,7 +26523,7 @@ pub mod types {
                                 }
                                 let value: ::std::option::Option<i32> = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("id".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(&mut extra, "id", "null");
                                 }
                                 f0 = Some(value);
                             }
@@ -26381,7 +26536,9 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("key".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "key", "null",
+                                    );
                                 }
                                 f1 = Some(value);
                             }
@@ -26394,13 +26551,17 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("name".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "name", "null",
+                                    );
                                 }
                                 f2 = Some(value);
                             }
                             _ => {
-                                let value: ::serde_json::Value = map.next_value()?;
-                                extra.insert(key.into_owned(), value);
+                                map.next_value_seed(crmkit_runtime::__private::open::Member::new(
+                                    &mut extra,
+                                    key.as_str(),
+                                ))?;
                             }
                         }
                     }
@@ -26431,15 +26592,15 @@ pub mod types {
             if !::std::option::Option::is_none(&self.name) {
                 map.serialize_entry("name", &self.name)?;
             }
-            for (key, value) in &self.extra {
-                let typed = match key.as_str() {
+            for (key, value) in self.extra.iter() {
+                let typed = match key {
                     "id" => !::std::option::Option::is_none(&self.id),
                     "key" => !::std::option::Option::is_none(&self.key),
                     "name" => !::std::option::Option::is_none(&self.name),
                     _ => false,
                 };
                 if !typed {
-                    map.serialize_entry(key, value)?;
+                    map.serialize_entry(key, &value)?;
                 }
             }
             map.end()
@@ -26459,7 +26620,7 @@ pub mod types {
                     self,
                     mut map: A,
                 ) -> ::std::result::Result<LifecycleStage, A::Error> {
-                    let mut extra = ::serde_json::Map::new();
+                    let mut extra = crmkit_runtime::Extra::new();
                     let mut f0: ::std::option::Option<::std::option::Option<i64>> = None;
                     let mut f1: ::std::option::Option<::std::option::Option<i64>> = None;
                     let mut f2: ::std::option::Option<
@@ -26477,7 +26638,7 @@ pub mod types {
                                 }
                                 let value: ::std::option::Option<i64> = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("id".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(&mut extra, "id", "null");
                                 }
                                 f0 = Some(value);
                             }
@@ -26489,9 +26650,10 @@ pub mod types {
                                 }
                                 let value: ::std::option::Option<i64> = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert(
-                                        "lifecycleStageTypeId".to_owned(),
-                                        ::serde_json::Value::Null,
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "lifecycleStageTypeId",
+                                        "null",
                                     );
                                 }
                                 f1 = Some(value);
@@ -26505,13 +26667,17 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("name".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "name", "null",
+                                    );
                                 }
                                 f2 = Some(value);
                             }
                             _ => {
-                                let value: ::serde_json::Value = map.next_value()?;
-                                extra.insert(key.into_owned(), value);
+                                map.next_value_seed(crmkit_runtime::__private::open::Member::new(
+                                    &mut extra,
+                                    key.as_str(),
+                                ))?;
                             }
                         }
                     }
@@ -26542,8 +26708,8 @@ pub mod types {
             if !::std::option::Option::is_none(&self.name) {
                 map.serialize_entry("name", &self.name)?;
             }
-            for (key, value) in &self.extra {
-                let typed = match key.as_str() {
+            for (key, value) in self.extra.iter() {
+                let typed = match key {
                     "id" => !::std::option::Option::is_none(&self.id),
                     "lifecycleStageTypeId" => {
                         !::std::option::Option::is_none(&self.lifecycle_stage_type_id)
@@ -26552,7 +26718,7 @@ pub mod types {
                     _ => false,
                 };
                 if !typed {
-                    map.serialize_entry(key, value)?;
+                    map.serialize_entry(key, &value)?;
                 }
             }
             map.end()
@@ -26572,7 +26738,7 @@ pub mod types {
                     self,
                     mut map: A,
                 ) -> ::std::result::Result<LifecycleStageType, A::Error> {
-                    let mut extra = ::serde_json::Map::new();
+                    let mut extra = crmkit_runtime::Extra::new();
                     let mut f0: ::std::option::Option<i64> = None;
                     let mut f1: ::std::option::Option<::std::vec::Vec<NamedRef>> = None;
                     let mut f2: ::std::option::Option<
@@ -26599,9 +26765,10 @@ pub mod types {
                                 }
                                 let value: ::std::vec::Vec<NamedRef> = map.next_value()?;
                                 if ::std::vec::Vec::is_empty(&value) {
-                                    extra.insert(
-                                        "lifecycleStages".to_owned(),
-                                        ::serde_json::Value::Array(::std::vec::Vec::new()),
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "lifecycleStages",
+                                        "[]",
                                     );
                                 }
                                 f1 = Some(value);
@@ -26615,13 +26782,17 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("name".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "name", "null",
+                                    );
                                 }
                                 f2 = Some(value);
                             }
                             _ => {
-                                let value: ::serde_json::Value = map.next_value()?;
-                                extra.insert(key.into_owned(), value);
+                                map.next_value_seed(crmkit_runtime::__private::open::Member::new(
+                                    &mut extra,
+                                    key.as_str(),
+                                ))?;
                             }
                         }
                     }
@@ -26655,15 +26826,15 @@ pub mod types {
             if !::std::option::Option::is_none(&self.name) {
                 map.serialize_entry("name", &self.name)?;
             }
-            for (key, value) in &self.extra {
-                let typed = match key.as_str() {
+            for (key, value) in self.extra.iter() {
+                let typed = match key {
                     "id" => true,
                     "lifecycleStages" => !::std::vec::Vec::is_empty(&self.lifecycle_stages),
                     "name" => !::std::option::Option::is_none(&self.name),
                     _ => false,
                 };
                 if !typed {
-                    map.serialize_entry(key, value)?;
+                    map.serialize_entry(key, &value)?;
                 }
             }
             map.end()
@@ -26683,7 +26854,7 @@ pub mod types {
                     self,
                     mut map: A,
                 ) -> ::std::result::Result<LifecycleStageTypeList, A::Error> {
-                    let mut extra = ::serde_json::Map::new();
+                    let mut extra = crmkit_runtime::Extra::new();
                     let mut f0: ::std::option::Option<::std::vec::Vec<LifecycleStageType>> = None;
                     while let Some(key) =
                         map.next_key::<crmkit_runtime::__private::open::Key<'de>>()?
@@ -26698,16 +26869,19 @@ pub mod types {
                                 let value: ::std::vec::Vec<LifecycleStageType> =
                                     map.next_value()?;
                                 if ::std::vec::Vec::is_empty(&value) {
-                                    extra.insert(
-                                        "lifecycleStageTypes".to_owned(),
-                                        ::serde_json::Value::Array(::std::vec::Vec::new()),
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "lifecycleStageTypes",
+                                        "[]",
                                     );
                                 }
                                 f0 = Some(value);
                             }
                             _ => {
-                                let value: ::serde_json::Value = map.next_value()?;
-                                extra.insert(key.into_owned(), value);
+                                map.next_value_seed(crmkit_runtime::__private::open::Member::new(
+                                    &mut extra,
+                                    key.as_str(),
+                                ))?;
                             }
                         }
                     }
@@ -26730,15 +26904,15 @@ pub mod types {
             if !::std::vec::Vec::is_empty(&self.lifecycle_stage_types) {
                 map.serialize_entry("lifecycleStageTypes", &self.lifecycle_stage_types)?;
             }
-            for (key, value) in &self.extra {
-                let typed = match key.as_str() {
+            for (key, value) in self.extra.iter() {
+                let typed = match key {
                     "lifecycleStageTypes" => {
                         !::std::vec::Vec::is_empty(&self.lifecycle_stage_types)
                     }
                     _ => false,
                 };
                 if !typed {
-                    map.serialize_entry(key, value)?;
+                    map.serialize_entry(key, &value)?;
                 }
             }
             map.end()
@@ -26758,7 +26932,7 @@ pub mod types {
                     self,
                     mut map: A,
                 ) -> ::std::result::Result<NamedRef, A::Error> {
-                    let mut extra = ::serde_json::Map::new();
+                    let mut extra = crmkit_runtime::Extra::new();
                     let mut f0: ::std::option::Option<::std::option::Option<i64>> = None;
                     let mut f1: ::std::option::Option<
                         ::std::option::Option<::std::string::String>,
@@ -26775,7 +26949,7 @@ pub mod types {
                                 }
                                 let value: ::std::option::Option<i64> = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("id".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(&mut extra, "id", "null");
                                 }
                                 f0 = Some(value);
                             }
@@ -26788,13 +26962,17 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("name".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "name", "null",
+                                    );
                                 }
                                 f1 = Some(value);
                             }
                             _ => {
-                                let value: ::serde_json::Value = map.next_value()?;
-                                extra.insert(key.into_owned(), value);
+                                map.next_value_seed(crmkit_runtime::__private::open::Member::new(
+                                    &mut extra,
+                                    key.as_str(),
+                                ))?;
                             }
                         }
                     }
@@ -26821,14 +26999,14 @@ pub mod types {
             if !::std::option::Option::is_none(&self.name) {
                 map.serialize_entry("name", &self.name)?;
             }
-            for (key, value) in &self.extra {
-                let typed = match key.as_str() {
+            for (key, value) in self.extra.iter() {
+                let typed = match key {
                     "id" => !::std::option::Option::is_none(&self.id),
                     "name" => !::std::option::Option::is_none(&self.name),
                     _ => false,
                 };
                 if !typed {
-                    map.serialize_entry(key, value)?;
+                    map.serialize_entry(key, &value)?;
                 }
             }
             map.end()
@@ -26848,7 +27026,7 @@ pub mod types {
                     self,
                     mut map: A,
                 ) -> ::std::result::Result<PhaseRef, A::Error> {
-                    let mut extra = ::serde_json::Map::new();
+                    let mut extra = crmkit_runtime::Extra::new();
                     let mut f0: ::std::option::Option<::std::option::Option<i64>> = None;
                     let mut f1: ::std::option::Option<
                         ::std::option::Option<::std::string::String>,
@@ -26866,7 +27044,7 @@ pub mod types {
                                 }
                                 let value: ::std::option::Option<i64> = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("id".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(&mut extra, "id", "null");
                                 }
                                 f0 = Some(value);
                             }
@@ -26879,7 +27057,9 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("name".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "name", "null",
+                                    );
                                 }
                                 f1 = Some(value);
                             }
@@ -26891,13 +27071,17 @@ pub mod types {
                                 }
                                 let value: ::std::option::Option<i32> = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("status".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "status", "null",
+                                    );
                                 }
                                 f2 = Some(value);
                             }
                             _ => {
-                                let value: ::serde_json::Value = map.next_value()?;
-                                extra.insert(key.into_owned(), value);
+                                map.next_value_seed(crmkit_runtime::__private::open::Member::new(
+                                    &mut extra,
+                                    key.as_str(),
+                                ))?;
                             }
                         }
                     }
@@ -26928,15 +27112,15 @@ pub mod types {
             if !::std::option::Option::is_none(&self.status) {
                 map.serialize_entry("status", &self.status)?;
             }
-            for (key, value) in &self.extra {
-                let typed = match key.as_str() {
+            for (key, value) in self.extra.iter() {
+                let typed = match key {
                     "id" => !::std::option::Option::is_none(&self.id),
                     "name" => !::std::option::Option::is_none(&self.name),
                     "status" => !::std::option::Option::is_none(&self.status),
                     _ => false,
                 };
                 if !typed {
-                    map.serialize_entry(key, value)?;
+                    map.serialize_entry(key, &value)?;
                 }
             }
             map.end()
@@ -26956,7 +27140,7 @@ pub mod types {
                     self,
                     mut map: A,
                 ) -> ::std::result::Result<PhaseStay, A::Error> {
-                    let mut extra = ::serde_json::Map::new();
+                    let mut extra = crmkit_runtime::Extra::new();
                     let mut f0: ::std::option::Option<::std::option::Option<i64>> = None;
                     let mut f1: ::std::option::Option<::std::option::Option<bool>> = None;
                     let mut f2: ::std::option::Option<
@@ -26975,7 +27159,7 @@ pub mod types {
                                 }
                                 let value: ::std::option::Option<i64> = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("id".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(&mut extra, "id", "null");
                                 }
                                 f0 = Some(value);
                             }
@@ -26987,9 +27171,10 @@ pub mod types {
                                 }
                                 let value: ::std::option::Option<bool> = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert(
-                                        "isCurrentPhase".to_owned(),
-                                        ::serde_json::Value::Null,
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "isCurrentPhase",
+                                        "null",
                                     );
                                 }
                                 f1 = Some(value);
@@ -27003,7 +27188,9 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("name".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "name", "null",
+                                    );
                                 }
                                 f2 = Some(value);
                             }
@@ -27015,16 +27202,19 @@ pub mod types {
                                 }
                                 let value: ::std::option::Option<i32> = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert(
-                                        "phaseStayDays".to_owned(),
-                                        ::serde_json::Value::Null,
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "phaseStayDays",
+                                        "null",
                                     );
                                 }
                                 f3 = Some(value);
                             }
                             _ => {
-                                let value: ::serde_json::Value = map.next_value()?;
-                                extra.insert(key.into_owned(), value);
+                                map.next_value_seed(crmkit_runtime::__private::open::Member::new(
+                                    &mut extra,
+                                    key.as_str(),
+                                ))?;
                             }
                         }
                     }
@@ -27059,8 +27249,8 @@ pub mod types {
             if !::std::option::Option::is_none(&self.phase_stay_days) {
                 map.serialize_entry("phaseStayDays", &self.phase_stay_days)?;
             }
-            for (key, value) in &self.extra {
-                let typed = match key.as_str() {
+            for (key, value) in self.extra.iter() {
+                let typed = match key {
                     "id" => !::std::option::Option::is_none(&self.id),
                     "isCurrentPhase" => !::std::option::Option::is_none(&self.is_current_phase),
                     "name" => !::std::option::Option::is_none(&self.name),
@@ -27068,7 +27258,7 @@ pub mod types {
                     _ => false,
                 };
                 if !typed {
-                    map.serialize_entry(key, value)?;
+                    map.serialize_entry(key, &value)?;
                 }
             }
             map.end()
@@ -27088,7 +27278,7 @@ pub mod types {
                     self,
                     mut map: A,
                 ) -> ::std::result::Result<RoleList, A::Error> {
-                    let mut extra = ::serde_json::Map::new();
+                    let mut extra = crmkit_runtime::Extra::new();
                     let mut f0: ::std::option::Option<i32> = None;
                     let mut f1: ::std::option::Option<::std::vec::Vec<NamedRef>> = None;
                     let mut f2: ::std::option::Option<i64> = None;
@@ -27113,9 +27303,8 @@ pub mod types {
                                 }
                                 let value: ::std::vec::Vec<NamedRef> = map.next_value()?;
                                 if ::std::vec::Vec::is_empty(&value) {
-                                    extra.insert(
-                                        "roles".to_owned(),
-                                        ::serde_json::Value::Array(::std::vec::Vec::new()),
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "roles", "[]",
                                     );
                                 }
                                 f1 = Some(value);
@@ -27130,8 +27319,10 @@ pub mod types {
                                 f2 = Some(value);
                             }
                             _ => {
-                                let value: ::serde_json::Value = map.next_value()?;
-                                extra.insert(key.into_owned(), value);
+                                map.next_value_seed(crmkit_runtime::__private::open::Member::new(
+                                    &mut extra,
+                                    key.as_str(),
+                                ))?;
                             }
                         }
                     }
@@ -27172,15 +27363,15 @@ pub mod types {
                 map.serialize_entry("roles", &self.roles)?;
             }
             map.serialize_entry("totalCount", &self.total_count)?;
-            for (key, value) in &self.extra {
-                let typed = match key.as_str() {
+            for (key, value) in self.extra.iter() {
+                let typed = match key {
                     "page" => true,
                     "roles" => !::std::vec::Vec::is_empty(&self.roles),
                     "totalCount" => true,
                     _ => false,
                 };
                 if !typed {
-                    map.serialize_entry(key, value)?;
+                    map.serialize_entry(key, &value)?;
                 }
             }
             map.end()
@@ -27200,7 +27391,7 @@ pub mod types {
                     self,
                     mut map: A,
                 ) -> ::std::result::Result<SelectedOption, A::Error> {
-                    let mut extra = ::serde_json::Map::new();
+                    let mut extra = crmkit_runtime::Extra::new();
                     let mut f0: ::std::option::Option<::std::option::Option<i64>> = None;
                     let mut f1: ::std::option::Option<::std::option::Option<i64>> = None;
                     let mut f2: ::std::option::Option<::std::option::Option<i64>> = None;
@@ -27222,9 +27413,10 @@ pub mod types {
                                 }
                                 let value: ::std::option::Option<i64> = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert(
-                                        "contactCustomItemOptionId".to_owned(),
-                                        ::serde_json::Value::Null,
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "contactCustomItemOptionId",
+                                        "null",
                                     );
                                 }
                                 f0 = Some(value);
@@ -27237,9 +27429,10 @@ pub mod types {
                                 }
                                 let value: ::std::option::Option<i64> = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert(
-                                        "customerCustomItemOptionId".to_owned(),
-                                        ::serde_json::Value::Null,
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "customerCustomItemOptionId",
+                                        "null",
                                     );
                                 }
                                 f1 = Some(value);
@@ -27252,9 +27445,10 @@ pub mod types {
                                 }
                                 let value: ::std::option::Option<i64> = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert(
-                                        "dealCustomItemOptionId".to_owned(),
-                                        ::serde_json::Value::Null,
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "dealCustomItemOptionId",
+                                        "null",
                                     );
                                 }
                                 f2 = Some(value);
@@ -27267,7 +27461,7 @@ pub mod types {
                                 }
                                 let value: ::std::option::Option<i64> = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("id".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(&mut extra, "id", "null");
                                 }
                                 f3 = Some(value);
                             }
@@ -27280,7 +27474,9 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("label".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "label", "null",
+                                    );
                                 }
                                 f4 = Some(value);
                             }
@@ -27293,13 +27489,17 @@ pub mod types {
                                 let value: ::std::option::Option<::serde_json::Value> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("value".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "value", "null",
+                                    );
                                 }
                                 f5 = Some(value);
                             }
                             _ => {
-                                let value: ::serde_json::Value = map.next_value()?;
-                                extra.insert(key.into_owned(), value);
+                                map.next_value_seed(crmkit_runtime::__private::open::Member::new(
+                                    &mut extra,
+                                    key.as_str(),
+                                ))?;
                             }
                         }
                     }
@@ -27348,8 +27548,8 @@ pub mod types {
             if !::std::option::Option::is_none(&self.value) {
                 map.serialize_entry("value", &self.value)?;
             }
-            for (key, value) in &self.extra {
-                let typed = match key.as_str() {
+            for (key, value) in self.extra.iter() {
+                let typed = match key {
                     "contactCustomItemOptionId" => {
                         !::std::option::Option::is_none(&self.contact_custom_item_option_id)
                     }
@@ -27365,7 +27565,7 @@ pub mod types {
                     _ => false,
                 };
                 if !typed {
-                    map.serialize_entry(key, value)?;
+                    map.serialize_entry(key, &value)?;
                 }
             }
             map.end()
@@ -27385,7 +27585,7 @@ pub mod types {
                     self,
                     mut map: A,
                 ) -> ::std::result::Result<User, A::Error> {
-                    let mut extra = ::serde_json::Map::new();
+                    let mut extra = crmkit_runtime::Extra::new();
                     let mut f0: ::std::option::Option<
                         ::std::option::Option<::std::string::String>,
                     > = None;
@@ -27409,7 +27609,9 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("email".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "email", "null",
+                                    );
                                 }
                                 f0 = Some(value);
                             }
@@ -27431,7 +27633,9 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("name".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "name", "null",
+                                    );
                                 }
                                 f2 = Some(value);
                             }
@@ -27443,7 +27647,9 @@ pub mod types {
                                 }
                                 let value: ::std::option::Option<NamedRef> = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("profile".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "profile", "null",
+                                    );
                                 }
                                 f3 = Some(value);
                             }
@@ -27455,7 +27661,9 @@ pub mod types {
                                 }
                                 let value: ::std::option::Option<NamedRef> = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("role".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "role", "null",
+                                    );
                                 }
                                 f4 = Some(value);
                             }
@@ -27467,16 +27675,19 @@ pub mod types {
                                 }
                                 let value: ::std::vec::Vec<NamedRef> = map.next_value()?;
                                 if ::std::vec::Vec::is_empty(&value) {
-                                    extra.insert(
-                                        "userGroups".to_owned(),
-                                        ::serde_json::Value::Array(::std::vec::Vec::new()),
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "userGroups",
+                                        "[]",
                                     );
                                 }
                                 f5 = Some(value);
                             }
                             _ => {
-                                let value: ::serde_json::Value = map.next_value()?;
-                                extra.insert(key.into_owned(), value);
+                                map.next_value_seed(crmkit_runtime::__private::open::Member::new(
+                                    &mut extra,
+                                    key.as_str(),
+                                ))?;
                             }
                         }
                     }
@@ -27522,8 +27733,8 @@ pub mod types {
             if !::std::vec::Vec::is_empty(&self.user_groups) {
                 map.serialize_entry("userGroups", &self.user_groups)?;
             }
-            for (key, value) in &self.extra {
-                let typed = match key.as_str() {
+            for (key, value) in self.extra.iter() {
+                let typed = match key {
                     "email" => !::std::option::Option::is_none(&self.email),
                     "id" => true,
                     "name" => !::std::option::Option::is_none(&self.name),
@@ -27533,7 +27744,7 @@ pub mod types {
                     _ => false,
                 };
                 if !typed {
-                    map.serialize_entry(key, value)?;
+                    map.serialize_entry(key, &value)?;
                 }
             }
             map.end()
@@ -27553,7 +27764,7 @@ pub mod types {
                     self,
                     mut map: A,
                 ) -> ::std::result::Result<UserGroup, A::Error> {
-                    let mut extra = ::serde_json::Map::new();
+                    let mut extra = crmkit_runtime::Extra::new();
                     let mut f0: ::std::option::Option<i64> = None;
                     let mut f1: ::std::option::Option<
                         ::std::option::Option<::std::string::String>,
@@ -27582,7 +27793,9 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("name".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "name", "null",
+                                    );
                                 }
                                 f1 = Some(value);
                             }
@@ -27594,7 +27807,9 @@ pub mod types {
                                 }
                                 let value: ::std::option::Option<i32> = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("orderNum".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "orderNum", "null",
+                                    );
                                 }
                                 f2 = Some(value);
                             }
@@ -27606,16 +27821,17 @@ pub mod types {
                                 }
                                 let value: ::std::vec::Vec<UserSummary> = map.next_value()?;
                                 if ::std::vec::Vec::is_empty(&value) {
-                                    extra.insert(
-                                        "users".to_owned(),
-                                        ::serde_json::Value::Array(::std::vec::Vec::new()),
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "users", "[]",
                                     );
                                 }
                                 f3 = Some(value);
                             }
                             _ => {
-                                let value: ::serde_json::Value = map.next_value()?;
-                                extra.insert(key.into_owned(), value);
+                                map.next_value_seed(crmkit_runtime::__private::open::Member::new(
+                                    &mut extra,
+                                    key.as_str(),
+                                ))?;
                             }
                         }
                     }
@@ -27653,8 +27869,8 @@ pub mod types {
             if !::std::vec::Vec::is_empty(&self.users) {
                 map.serialize_entry("users", &self.users)?;
             }
-            for (key, value) in &self.extra {
-                let typed = match key.as_str() {
+            for (key, value) in self.extra.iter() {
+                let typed = match key {
                     "id" => true,
                     "name" => !::std::option::Option::is_none(&self.name),
                     "orderNum" => !::std::option::Option::is_none(&self.order_num),
@@ -27662,7 +27878,7 @@ pub mod types {
                     _ => false,
                 };
                 if !typed {
-                    map.serialize_entry(key, value)?;
+                    map.serialize_entry(key, &value)?;
                 }
             }
             map.end()
@@ -27682,7 +27898,7 @@ pub mod types {
                     self,
                     mut map: A,
                 ) -> ::std::result::Result<UserGroupList, A::Error> {
-                    let mut extra = ::serde_json::Map::new();
+                    let mut extra = crmkit_runtime::Extra::new();
                     let mut f0: ::std::option::Option<i32> = None;
                     let mut f1: ::std::option::Option<i64> = None;
                     let mut f2: ::std::option::Option<::std::vec::Vec<UserGroup>> = None;
@@ -27716,16 +27932,19 @@ pub mod types {
                                 }
                                 let value: ::std::vec::Vec<UserGroup> = map.next_value()?;
                                 if ::std::vec::Vec::is_empty(&value) {
-                                    extra.insert(
-                                        "userGroups".to_owned(),
-                                        ::serde_json::Value::Array(::std::vec::Vec::new()),
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "userGroups",
+                                        "[]",
                                     );
                                 }
                                 f2 = Some(value);
                             }
                             _ => {
-                                let value: ::serde_json::Value = map.next_value()?;
-                                extra.insert(key.into_owned(), value);
+                                map.next_value_seed(crmkit_runtime::__private::open::Member::new(
+                                    &mut extra,
+                                    key.as_str(),
+                                ))?;
                             }
                         }
                     }
@@ -27766,15 +27985,15 @@ pub mod types {
             if !::std::vec::Vec::is_empty(&self.user_groups) {
                 map.serialize_entry("userGroups", &self.user_groups)?;
             }
-            for (key, value) in &self.extra {
-                let typed = match key.as_str() {
+            for (key, value) in self.extra.iter() {
+                let typed = match key {
                     "page" => true,
                     "totalCount" => true,
                     "userGroups" => !::std::vec::Vec::is_empty(&self.user_groups),
                     _ => false,
                 };
                 if !typed {
-                    map.serialize_entry(key, value)?;
+                    map.serialize_entry(key, &value)?;
                 }
             }
             map.end()
@@ -27794,7 +28013,7 @@ pub mod types {
                     self,
                     mut map: A,
                 ) -> ::std::result::Result<UserList, A::Error> {
-                    let mut extra = ::serde_json::Map::new();
+                    let mut extra = crmkit_runtime::Extra::new();
                     let mut f0: ::std::option::Option<i32> = None;
                     let mut f1: ::std::option::Option<i64> = None;
                     let mut f2: ::std::option::Option<::std::vec::Vec<User>> = None;
@@ -27828,16 +28047,17 @@ pub mod types {
                                 }
                                 let value: ::std::vec::Vec<User> = map.next_value()?;
                                 if ::std::vec::Vec::is_empty(&value) {
-                                    extra.insert(
-                                        "users".to_owned(),
-                                        ::serde_json::Value::Array(::std::vec::Vec::new()),
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "users", "[]",
                                     );
                                 }
                                 f2 = Some(value);
                             }
                             _ => {
-                                let value: ::serde_json::Value = map.next_value()?;
-                                extra.insert(key.into_owned(), value);
+                                map.next_value_seed(crmkit_runtime::__private::open::Member::new(
+                                    &mut extra,
+                                    key.as_str(),
+                                ))?;
                             }
                         }
                     }
@@ -27878,15 +28098,15 @@ pub mod types {
             if !::std::vec::Vec::is_empty(&self.users) {
                 map.serialize_entry("users", &self.users)?;
             }
-            for (key, value) in &self.extra {
-                let typed = match key.as_str() {
+            for (key, value) in self.extra.iter() {
+                let typed = match key {
                     "page" => true,
                     "totalCount" => true,
                     "users" => !::std::vec::Vec::is_empty(&self.users),
                     _ => false,
                 };
                 if !typed {
-                    map.serialize_entry(key, value)?;
+                    map.serialize_entry(key, &value)?;
                 }
             }
             map.end()
@@ -27906,7 +28126,7 @@ pub mod types {
                     self,
                     mut map: A,
                 ) -> ::std::result::Result<UserSummary, A::Error> {
-                    let mut extra = ::serde_json::Map::new();
+                    let mut extra = crmkit_runtime::Extra::new();
                     let mut f0: ::std::option::Option<
                         ::std::option::Option<::std::string::String>,
                     > = None;
@@ -27927,7 +28147,9 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("email".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "email", "null",
+                                    );
                                 }
                                 f0 = Some(value);
                             }
@@ -27939,7 +28161,7 @@ pub mod types {
                                 }
                                 let value: ::std::option::Option<i64> = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("id".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(&mut extra, "id", "null");
                                 }
                                 f1 = Some(value);
                             }
@@ -27952,13 +28174,17 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("name".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "name", "null",
+                                    );
                                 }
                                 f2 = Some(value);
                             }
                             _ => {
-                                let value: ::serde_json::Value = map.next_value()?;
-                                extra.insert(key.into_owned(), value);
+                                map.next_value_seed(crmkit_runtime::__private::open::Member::new(
+                                    &mut extra,
+                                    key.as_str(),
+                                ))?;
                             }
                         }
                     }
@@ -27989,15 +28215,15 @@ pub mod types {
             if !::std::option::Option::is_none(&self.name) {
                 map.serialize_entry("name", &self.name)?;
             }
-            for (key, value) in &self.extra {
-                let typed = match key.as_str() {
+            for (key, value) in self.extra.iter() {
+                let typed = match key {
                     "email" => !::std::option::Option::is_none(&self.email),
                     "id" => !::std::option::Option::is_none(&self.id),
                     "name" => !::std::option::Option::is_none(&self.name),
                     _ => false,
                 };
                 if !typed {
-                    map.serialize_entry(key, value)?;
+                    map.serialize_entry(key, &value)?;
                 }
             }
             map.end()

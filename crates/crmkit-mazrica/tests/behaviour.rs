@@ -395,14 +395,17 @@ fn unknown_custom_fields_survive_decode_modify_encode() {
     let raw = json!({"id": 9001, "createdAt": "2024-06-01T10:00:00+09:00",
         "product_name": "Mazrica Sales", "unit_price": 10000, "tags": ["a", "b"], "memo": null});
     let mut record: types::CustomObject = serde_json::from_value(raw.clone()).unwrap();
-    assert_eq!(record.extra["unit_price"], 10000);
-    record.extra.insert("unit_price".into(), json!(12000));
+    assert_eq!(
+        record.extra.get_as::<u32>("unit_price").unwrap(),
+        Some(10000)
+    );
+    record.extra.insert("unit_price", 12000);
     let mut want = raw;
     want["unit_price"] = json!(12000);
     assert_eq!(serde_json::to_value(&record).unwrap(), want);
 
     // Written back as an input, the record keeps every item.
-    let input = types::CustomObjectInput(record.extra.clone());
+    let input = types::CustomObjectInput(record.extra.to_map());
     assert_eq!(
         serde_json::to_value(&input).unwrap(),
         json!({"product_name": "Mazrica Sales", "unit_price": 12000, "tags": ["a", "b"], "memo": null})

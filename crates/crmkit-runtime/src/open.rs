@@ -1,6 +1,7 @@
 //! Support for the generated open objects (`additionalProperties: {}`): their `Deserialize`
 //! and `Serialize` are written by `cargo xtask generate`, one pass over the object, known
-//! properties typed and the rest kept in `extra`. A known property that came as `null`, `[]`
+//! properties typed and the rest kept in `extra`, an [`Extra`](crate::Extra) (each value's
+//! JSON text, read by [`Member`]). A known property that came as `null`, `[]`
 //! or `{}` (which the typed field cannot tell from an absent one) is also kept in `extra`,
 //! so that a value read and written back is the same JSON.
 
@@ -8,6 +9,8 @@ use std::borrow::Cow;
 use std::fmt;
 
 use serde::de::{Deserialize, Deserializer, Visitor};
+
+pub use crate::types::extra::{Member, keep};
 
 /// A property name, borrowed from the body when it has no escapes.
 #[derive(Debug)]
@@ -17,11 +20,6 @@ impl Key<'_> {
     /// The name.
     pub fn as_str(&self) -> &str {
         &self.0
-    }
-
-    /// The name, owned (for `extra`).
-    pub fn into_owned(self) -> String {
-        self.0.into_owned()
     }
 }
 

@@ -33,7 +33,7 @@ pub mod types {
         pub message: ::std::option::Option<::std::string::String>,
         pub status: crmkit_runtime::Lenient<crate::types::ResultStatusKnown>,
         #[cfg_attr(feature = "schemars", serde(flatten))]
-        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        pub extra: crmkit_runtime::Extra,
     }
     impl ActionOutcome {
         pub fn builder() -> builder::ActionOutcome {
@@ -122,7 +122,7 @@ pub mod types {
         )]
         pub resubmit: ::std::option::Option<bool>,
         #[cfg_attr(feature = "schemars", serde(flatten))]
-        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        pub extra: crmkit_runtime::Extra,
     }
     impl ApprovalFlags {
         pub fn builder() -> builder::ApprovalFlags {
@@ -263,7 +263,7 @@ pub mod types {
         )]
         pub type_: ::std::option::Option<::std::string::String>,
         #[cfg_attr(feature = "schemars", serde(flatten))]
-        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        pub extra: crmkit_runtime::Extra,
     }
     impl Attachment {
         pub fn builder() -> builder::Attachment {
@@ -281,7 +281,7 @@ pub mod types {
         )]
         pub info: ::std::option::Option<ListInfo>,
         #[cfg_attr(feature = "schemars", serde(flatten))]
-        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        pub extra: crmkit_runtime::Extra,
     }
     impl AttachmentList {
         pub fn builder() -> builder::AttachmentList {
@@ -343,7 +343,7 @@ pub mod types {
         )]
         pub transitions: ::std::vec::Vec<BlueprintTransition>,
         #[cfg_attr(feature = "schemars", serde(flatten))]
-        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        pub extra: crmkit_runtime::Extra,
     }
     impl Blueprint {
         pub fn builder() -> builder::Blueprint {
@@ -414,7 +414,7 @@ pub mod types {
         )]
         pub name: ::std::option::Option<::std::string::String>,
         #[cfg_attr(feature = "schemars", serde(flatten))]
-        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        pub extra: crmkit_runtime::Extra,
     }
     impl BlueprintProcessInfo {
         pub fn builder() -> builder::BlueprintProcessInfo {
@@ -427,7 +427,7 @@ pub mod types {
     pub struct BlueprintResponse {
         pub blueprint: Blueprint,
         #[cfg_attr(feature = "schemars", serde(flatten))]
-        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        pub extra: crmkit_runtime::Extra,
     }
     impl BlueprintResponse {
         pub fn builder() -> builder::BlueprintResponse {
@@ -486,7 +486,7 @@ pub mod types {
         )]
         pub percent_partial_save: ::std::option::Option<f64>,
         #[cfg_attr(feature = "schemars", serde(flatten))]
-        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        pub extra: crmkit_runtime::Extra,
     }
     impl BlueprintTransition {
         pub fn builder() -> builder::BlueprintTransition {
@@ -614,7 +614,7 @@ pub mod types {
         )]
         pub state: ::std::option::Option<crmkit_runtime::Lenient<crate::types::BulkReadStateKnown>>,
         #[cfg_attr(feature = "schemars", serde(flatten))]
-        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        pub extra: crmkit_runtime::Extra,
     }
     impl BulkReadCallbackPayload {
         pub fn builder() -> builder::BulkReadCallbackPayload {
@@ -729,7 +729,7 @@ pub mod types {
     pub struct BulkReadCreateResult {
         pub data: ::std::vec::Vec<BulkReadOutcome>,
         #[cfg_attr(feature = "schemars", serde(flatten))]
-        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        pub extra: crmkit_runtime::Extra,
     }
     impl BulkReadCreateResult {
         pub fn builder() -> builder::BulkReadCreateResult {
@@ -772,7 +772,7 @@ pub mod types {
         )]
         pub value: ::std::option::Option<::serde_json::Value>,
         #[cfg_attr(feature = "schemars", serde(flatten))]
-        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        pub extra: crmkit_runtime::Extra,
     }
     impl BulkReadCriterion {
         pub fn builder() -> builder::BulkReadCriterion {
@@ -826,7 +826,7 @@ pub mod types {
         )]
         pub state: ::std::option::Option<crmkit_runtime::Lenient<crate::types::BulkReadStateKnown>>,
         #[cfg_attr(feature = "schemars", serde(flatten))]
-        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        pub extra: crmkit_runtime::Extra,
     }
     impl BulkReadJob {
         pub fn builder() -> builder::BulkReadJob {
@@ -839,7 +839,7 @@ pub mod types {
     pub struct BulkReadJobList {
         pub data: ::std::vec::Vec<BulkReadJob>,
         #[cfg_attr(feature = "schemars", serde(flatten))]
-        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        pub extra: crmkit_runtime::Extra,
     }
     impl BulkReadJobList {
         pub fn builder() -> builder::BulkReadJobList {
@@ -882,7 +882,7 @@ pub mod types {
         )]
         pub page: ::std::option::Option<i32>,
         #[cfg_attr(feature = "schemars", serde(flatten))]
-        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        pub extra: crmkit_runtime::Extra,
     }
     impl BulkReadJobQuery {
         pub fn builder() -> builder::BulkReadJobQuery {
@@ -918,7 +918,7 @@ pub mod types {
         )]
         pub id: ::std::option::Option<ZohoId>,
         #[cfg_attr(feature = "schemars", serde(flatten))]
-        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        pub extra: crmkit_runtime::Extra,
     }
     impl BulkReadModuleRef {
         pub fn builder() -> builder::BulkReadModuleRef {
@@ -948,7 +948,7 @@ pub mod types {
         pub message: ::std::option::Option<::std::string::String>,
         pub status: crmkit_runtime::Lenient<crate::types::ResultStatusKnown>,
         #[cfg_attr(feature = "schemars", serde(flatten))]
-        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        pub extra: crmkit_runtime::Extra,
     }
     impl BulkReadOutcome {
         pub fn builder() -> builder::BulkReadOutcome {
@@ -987,7 +987,7 @@ pub mod types {
         )]
         pub page: ::std::num::NonZeroU32,
         #[cfg_attr(feature = "schemars", serde(flatten))]
-        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        pub extra: crmkit_runtime::Extra,
     }
     impl BulkReadQuery {
         pub fn builder() -> builder::BulkReadQuery {
@@ -1144,7 +1144,7 @@ pub mod types {
         )]
         pub per_page: ::std::option::Option<i32>,
         #[cfg_attr(feature = "schemars", serde(flatten))]
-        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        pub extra: crmkit_runtime::Extra,
     }
     impl BulkReadResult {
         pub fn builder() -> builder::BulkReadResult {
@@ -1431,7 +1431,7 @@ pub mod types {
     pub struct ConvertLeadResult {
         pub data: ::std::vec::Vec<ConvertedIds>,
         #[cfg_attr(feature = "schemars", serde(flatten))]
-        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        pub extra: crmkit_runtime::Extra,
     }
     impl ConvertLeadResult {
         pub fn builder() -> builder::ConvertLeadResult {
@@ -1470,7 +1470,7 @@ pub mod types {
         )]
         pub deals: ::std::option::Option<::std::string::String>,
         #[cfg_attr(feature = "schemars", serde(flatten))]
-        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        pub extra: crmkit_runtime::Extra,
     }
     impl ConvertedIds {
         pub fn builder() -> builder::ConvertedIds {
@@ -1594,7 +1594,7 @@ pub mod types {
         )]
         pub system_name: ::std::option::Option<::std::string::String>,
         #[cfg_attr(feature = "schemars", serde(flatten))]
-        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        pub extra: crmkit_runtime::Extra,
     }
     impl CustomView {
         pub fn builder() -> builder::CustomView {
@@ -1642,7 +1642,7 @@ pub mod types {
         )]
         pub translation: ::std::option::Option<CustomViewInfoTranslation>,
         #[cfg_attr(feature = "schemars", serde(flatten))]
-        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        pub extra: crmkit_runtime::Extra,
     }
     impl CustomViewInfo {
         pub fn builder() -> builder::CustomViewInfo {
@@ -1678,7 +1678,7 @@ pub mod types {
         )]
         pub shared_with_me: ::std::option::Option<::std::string::String>,
         #[cfg_attr(feature = "schemars", serde(flatten))]
-        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        pub extra: crmkit_runtime::Extra,
     }
     impl CustomViewInfoTranslation {
         pub fn builder() -> builder::CustomViewInfoTranslation {
@@ -1696,7 +1696,7 @@ pub mod types {
         )]
         pub info: ::std::option::Option<CustomViewInfo>,
         #[cfg_attr(feature = "schemars", serde(flatten))]
-        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        pub extra: crmkit_runtime::Extra,
     }
     impl CustomViewList {
         pub fn builder() -> builder::CustomViewList {
@@ -1830,7 +1830,7 @@ pub mod types {
         )]
         pub type_: ::std::option::Option<::std::string::String>,
         #[cfg_attr(feature = "schemars", serde(flatten))]
-        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        pub extra: crmkit_runtime::Extra,
     }
     impl DeletedRecord {
         pub fn builder() -> builder::DeletedRecord {
@@ -1848,7 +1848,7 @@ pub mod types {
         )]
         pub info: ::std::option::Option<ListInfo>,
         #[cfg_attr(feature = "schemars", serde(flatten))]
-        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        pub extra: crmkit_runtime::Extra,
     }
     impl DeletedRecordList {
         pub fn builder() -> builder::DeletedRecordList {
@@ -1892,7 +1892,7 @@ pub mod types {
         )]
         pub status: ::std::option::Option<crmkit_runtime::Lenient<crate::types::ResultStatusKnown>>,
         #[cfg_attr(feature = "schemars", serde(flatten))]
-        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        pub extra: crmkit_runtime::Extra,
     }
     impl ErrorResponse {
         pub fn builder() -> builder::ErrorResponse {
@@ -2074,7 +2074,7 @@ pub mod types {
         )]
         pub webhook: ::std::option::Option<bool>,
         #[cfg_attr(feature = "schemars", serde(flatten))]
-        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        pub extra: crmkit_runtime::Extra,
     }
     impl Field {
         pub fn builder() -> builder::Field {
@@ -2240,7 +2240,7 @@ pub mod types {
     pub struct FieldList {
         pub fields: ::std::vec::Vec<Field>,
         #[cfg_attr(feature = "schemars", serde(flatten))]
-        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        pub extra: crmkit_runtime::Extra,
     }
     impl FieldList {
         pub fn builder() -> builder::FieldList {
@@ -2298,7 +2298,7 @@ pub mod types {
         )]
         pub type_: ::std::option::Option<::std::string::String>,
         #[cfg_attr(feature = "schemars", serde(flatten))]
-        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        pub extra: crmkit_runtime::Extra,
     }
     impl FieldPrivacyInner {
         pub fn builder() -> builder::FieldPrivacyInner {
@@ -2334,7 +2334,7 @@ pub mod types {
         )]
         pub view: ::std::option::Option<bool>,
         #[cfg_attr(feature = "schemars", serde(flatten))]
-        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        pub extra: crmkit_runtime::Extra,
     }
     impl FieldViewType {
         pub fn builder() -> builder::FieldViewType {
@@ -2782,7 +2782,7 @@ pub mod types {
         )]
         pub visible: ::std::option::Option<bool>,
         #[cfg_attr(feature = "schemars", serde(flatten))]
-        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        pub extra: crmkit_runtime::Extra,
     }
     impl Layout {
         pub fn builder() -> builder::Layout {
@@ -2795,7 +2795,7 @@ pub mod types {
     pub struct LayoutList {
         pub layouts: ::std::vec::Vec<Layout>,
         #[cfg_attr(feature = "schemars", serde(flatten))]
-        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        pub extra: crmkit_runtime::Extra,
     }
     impl LayoutList {
         pub fn builder() -> builder::LayoutList {
@@ -2824,7 +2824,7 @@ pub mod types {
         )]
         pub name: ::std::option::Option<::std::string::String>,
         #[cfg_attr(feature = "schemars", serde(flatten))]
-        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        pub extra: crmkit_runtime::Extra,
     }
     impl LayoutProfile {
         pub fn builder() -> builder::LayoutProfile {
@@ -2896,7 +2896,7 @@ pub mod types {
         )]
         pub tab_traversal: ::std::option::Option<LayoutSectionTabTraversal>,
         #[cfg_attr(feature = "schemars", serde(flatten))]
-        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        pub extra: crmkit_runtime::Extra,
     }
     impl LayoutSection {
         pub fn builder() -> builder::LayoutSection {
@@ -3036,7 +3036,7 @@ pub mod types {
         )]
         pub per_page: ::std::option::Option<i32>,
         #[cfg_attr(feature = "schemars", serde(flatten))]
-        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        pub extra: crmkit_runtime::Extra,
     }
     impl ListInfo {
         pub fn builder() -> builder::ListInfo {
@@ -3618,7 +3618,7 @@ pub mod types {
         )]
         pub updated_count: ::std::option::Option<i64>,
         #[cfg_attr(feature = "schemars", serde(flatten))]
-        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        pub extra: crmkit_runtime::Extra,
     }
     impl MassUpdateStatus {
         pub fn builder() -> builder::MassUpdateStatus {
@@ -3631,7 +3631,7 @@ pub mod types {
     pub struct MassUpdateStatusList {
         pub data: ::std::vec::Vec<MassUpdateStatus>,
         #[cfg_attr(feature = "schemars", serde(flatten))]
-        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        pub extra: crmkit_runtime::Extra,
     }
     impl MassUpdateStatusList {
         pub fn builder() -> builder::MassUpdateStatusList {
@@ -3937,7 +3937,7 @@ pub mod types {
         )]
         pub web_link: ::std::option::Option<::std::string::String>,
         #[cfg_attr(feature = "schemars", serde(flatten))]
-        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        pub extra: crmkit_runtime::Extra,
     }
     impl Module {
         pub fn builder() -> builder::Module {
@@ -3960,7 +3960,7 @@ pub mod types {
         )]
         pub id: ::std::option::Option<ZohoId>,
         #[cfg_attr(feature = "schemars", serde(flatten))]
-        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        pub extra: crmkit_runtime::Extra,
     }
     impl ModuleDisplayField {
         pub fn builder() -> builder::ModuleDisplayField {
@@ -4043,7 +4043,7 @@ pub mod types {
     pub struct ModuleList {
         pub modules: ::std::vec::Vec<Module>,
         #[cfg_attr(feature = "schemars", serde(flatten))]
-        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        pub extra: crmkit_runtime::Extra,
     }
     impl ModuleList {
         pub fn builder() -> builder::ModuleList {
@@ -4073,7 +4073,7 @@ pub mod types {
         )]
         pub sort_order: ::std::option::Option<::std::string::String>,
         #[cfg_attr(feature = "schemars", serde(flatten))]
-        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        pub extra: crmkit_runtime::Extra,
     }
     impl ModuleRelatedListProperties {
         pub fn builder() -> builder::ModuleRelatedListProperties {
@@ -4096,7 +4096,7 @@ pub mod types {
         )]
         pub name: ::std::option::Option<::std::string::String>,
         #[cfg_attr(feature = "schemars", serde(flatten))]
-        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        pub extra: crmkit_runtime::Extra,
     }
     impl NamedRef {
         pub fn builder() -> builder::NamedRef {
@@ -4245,7 +4245,7 @@ pub mod types {
         )]
         pub voice_note: ::std::option::Option<bool>,
         #[cfg_attr(feature = "schemars", serde(flatten))]
-        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        pub extra: crmkit_runtime::Extra,
     }
     impl Note {
         pub fn builder() -> builder::Note {
@@ -4292,7 +4292,7 @@ pub mod types {
         )]
         pub se_module: ::std::option::Option<::std::string::String>,
         #[cfg_attr(feature = "schemars", serde(flatten))]
-        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        pub extra: crmkit_runtime::Extra,
     }
     impl NoteInput {
         pub fn builder() -> builder::NoteInput {
@@ -4361,7 +4361,7 @@ pub mod types {
         )]
         pub info: ::std::option::Option<ListInfo>,
         #[cfg_attr(feature = "schemars", serde(flatten))]
-        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        pub extra: crmkit_runtime::Extra,
     }
     impl NoteList {
         pub fn builder() -> builder::NoteList {
@@ -4393,7 +4393,7 @@ pub mod types {
         )]
         pub note_title: ::std::option::Option<::std::string::String>,
         #[cfg_attr(feature = "schemars", serde(flatten))]
-        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        pub extra: crmkit_runtime::Extra,
     }
     impl NoteUpdateByIdInput {
         pub fn builder() -> builder::NoteUpdateByIdInput {
@@ -4496,7 +4496,7 @@ pub mod types {
         )]
         pub token: ::std::option::Option<::std::string::String>,
         #[cfg_attr(feature = "schemars", serde(flatten))]
-        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        pub extra: crmkit_runtime::Extra,
     }
     impl NotificationCallback {
         pub fn builder() -> builder::NotificationCallback {
@@ -5142,7 +5142,7 @@ pub mod types {
         )]
         pub resource_uri: ::std::option::Option<::std::string::String>,
         #[cfg_attr(feature = "schemars", serde(flatten))]
-        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        pub extra: crmkit_runtime::Extra,
     }
     impl NotificationEventInfo {
         pub fn builder() -> builder::NotificationEventInfo {
@@ -5160,7 +5160,7 @@ pub mod types {
         pub info: ::std::option::Option<ListInfo>,
         pub watch: ::std::vec::Vec<NotificationSubscription>,
         #[cfg_attr(feature = "schemars", serde(flatten))]
-        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        pub extra: crmkit_runtime::Extra,
     }
     impl NotificationList {
         pub fn builder() -> builder::NotificationList {
@@ -5190,7 +5190,7 @@ pub mod types {
         pub message: ::std::option::Option<::std::string::String>,
         pub status: crmkit_runtime::Lenient<crate::types::ResultStatusKnown>,
         #[cfg_attr(feature = "schemars", serde(flatten))]
-        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        pub extra: crmkit_runtime::Extra,
     }
     impl NotificationOutcome {
         pub fn builder() -> builder::NotificationOutcome {
@@ -5212,7 +5212,7 @@ pub mod types {
         )]
         pub events: ::std::vec::Vec<NotificationEventInfo>,
         #[cfg_attr(feature = "schemars", serde(flatten))]
-        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        pub extra: crmkit_runtime::Extra,
     }
     impl NotificationOutcomeDetails {
         pub fn builder() -> builder::NotificationOutcomeDetails {
@@ -5276,7 +5276,7 @@ pub mod types {
         )]
         pub token: ::std::option::Option<::std::string::String>,
         #[cfg_attr(feature = "schemars", serde(flatten))]
-        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        pub extra: crmkit_runtime::Extra,
     }
     impl NotificationSubscription {
         pub fn builder() -> builder::NotificationSubscription {
@@ -5322,7 +5322,7 @@ pub mod types {
     pub struct NotificationsWriteResult {
         pub watch: ::std::vec::Vec<NotificationOutcome>,
         #[cfg_attr(feature = "schemars", serde(flatten))]
-        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        pub extra: crmkit_runtime::Extra,
     }
     impl NotificationsWriteResult {
         pub fn builder() -> builder::NotificationsWriteResult {
@@ -5370,7 +5370,7 @@ pub mod types {
         )]
         pub name: ::std::option::Option<::std::string::String>,
         #[cfg_attr(feature = "schemars", serde(flatten))]
-        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        pub extra: crmkit_runtime::Extra,
     }
     impl NullableNamedRefInner {
         pub fn builder() -> builder::NullableNamedRefInner {
@@ -5566,7 +5566,7 @@ pub mod types {
         )]
         pub zip: ::std::option::Option<::std::string::String>,
         #[cfg_attr(feature = "schemars", serde(flatten))]
-        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        pub extra: crmkit_runtime::Extra,
     }
     impl Org {
         pub fn builder() -> builder::Org {
@@ -5614,7 +5614,7 @@ pub mod types {
         )]
         pub users_license_purchased: ::std::option::Option<i32>,
         #[cfg_attr(feature = "schemars", serde(flatten))]
-        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        pub extra: crmkit_runtime::Extra,
     }
     impl OrgLicenseDetails {
         pub fn builder() -> builder::OrgLicenseDetails {
@@ -5627,7 +5627,7 @@ pub mod types {
     pub struct OrgList {
         pub org: ::std::vec::Vec<Org>,
         #[cfg_attr(feature = "schemars", serde(flatten))]
-        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        pub extra: crmkit_runtime::Extra,
     }
     impl OrgList {
         pub fn builder() -> builder::OrgList {
@@ -5644,7 +5644,7 @@ pub mod types {
         )]
         pub id: ::std::option::Option<ZohoId>,
         #[cfg_attr(feature = "schemars", serde(flatten))]
-        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        pub extra: crmkit_runtime::Extra,
     }
     impl OutcomeDetails {
         pub fn builder() -> builder::OutcomeDetails {
@@ -5680,7 +5680,7 @@ pub mod types {
         )]
         pub sequence_number: ::std::option::Option<i32>,
         #[cfg_attr(feature = "schemars", serde(flatten))]
-        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        pub extra: crmkit_runtime::Extra,
     }
     impl PickListValue {
         pub fn builder() -> builder::PickListValue {
@@ -5753,7 +5753,7 @@ pub mod types {
         )]
         pub sections: ::std::vec::Vec<ProfileSection>,
         #[cfg_attr(feature = "schemars", serde(flatten))]
-        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        pub extra: crmkit_runtime::Extra,
     }
     impl Profile {
         pub fn builder() -> builder::Profile {
@@ -5789,7 +5789,7 @@ pub mod types {
         )]
         pub permissions_details: ::std::vec::Vec<ZohoId>,
         #[cfg_attr(feature = "schemars", serde(flatten))]
-        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        pub extra: crmkit_runtime::Extra,
     }
     impl ProfileCategory {
         pub fn builder() -> builder::ProfileCategory {
@@ -5802,7 +5802,7 @@ pub mod types {
     pub struct ProfileList {
         pub profiles: ::std::vec::Vec<Profile>,
         #[cfg_attr(feature = "schemars", serde(flatten))]
-        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        pub extra: crmkit_runtime::Extra,
     }
     impl ProfileList {
         pub fn builder() -> builder::ProfileList {
@@ -5843,7 +5843,7 @@ pub mod types {
         )]
         pub name: ::std::option::Option<::std::string::String>,
         #[cfg_attr(feature = "schemars", serde(flatten))]
-        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        pub extra: crmkit_runtime::Extra,
     }
     impl ProfilePermission {
         pub fn builder() -> builder::ProfilePermission {
@@ -5866,7 +5866,7 @@ pub mod types {
         )]
         pub name: ::std::option::Option<::std::string::String>,
         #[cfg_attr(feature = "schemars", serde(flatten))]
-        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        pub extra: crmkit_runtime::Extra,
     }
     impl ProfileSection {
         pub fn builder() -> builder::ProfileSection {
@@ -6095,7 +6095,7 @@ pub mod types {
         )]
         pub tag: ::std::vec::Vec<TagRef>,
         #[cfg_attr(feature = "schemars", serde(flatten))]
-        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        pub extra: crmkit_runtime::Extra,
     }
     impl Record {
         pub fn builder() -> builder::Record {
@@ -6114,7 +6114,7 @@ pub mod types {
         )]
         pub info: ::std::option::Option<ListInfo>,
         #[cfg_attr(feature = "schemars", serde(flatten))]
-        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        pub extra: crmkit_runtime::Extra,
     }
     impl RecordList {
         pub fn builder() -> builder::RecordList {
@@ -6158,7 +6158,7 @@ pub mod types {
         )]
         pub user: ::std::option::Option<ShareUser>,
         #[cfg_attr(feature = "schemars", serde(flatten))]
-        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        pub extra: crmkit_runtime::Extra,
     }
     impl RecordShare {
         pub fn builder() -> builder::RecordShare {
@@ -6180,7 +6180,7 @@ pub mod types {
         )]
         pub module: ::std::option::Option<NamedRef>,
         #[cfg_attr(feature = "schemars", serde(flatten))]
-        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        pub extra: crmkit_runtime::Extra,
     }
     impl RecordShareSharedThrough {
         pub fn builder() -> builder::RecordShareSharedThrough {
@@ -6389,7 +6389,7 @@ pub mod types {
         )]
         pub visible: ::std::option::Option<bool>,
         #[cfg_attr(feature = "schemars", serde(flatten))]
-        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        pub extra: crmkit_runtime::Extra,
     }
     impl RelatedList {
         pub fn builder() -> builder::RelatedList {
@@ -6402,7 +6402,7 @@ pub mod types {
     pub struct RelatedListList {
         pub related_lists: ::std::vec::Vec<RelatedList>,
         #[cfg_attr(feature = "schemars", serde(flatten))]
-        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        pub extra: crmkit_runtime::Extra,
     }
     impl RelatedListList {
         pub fn builder() -> builder::RelatedListList {
@@ -6443,7 +6443,7 @@ pub mod types {
         )]
         pub id: ::std::option::Option<::std::string::String>,
         #[cfg_attr(feature = "schemars", serde(flatten))]
-        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        pub extra: crmkit_runtime::Extra,
     }
     impl RelatedModuleRef {
         pub fn builder() -> builder::RelatedModuleRef {
@@ -6457,7 +6457,7 @@ pub mod types {
     pub struct RelatedRecordByIdInput {
         pub id: ZohoId,
         #[cfg_attr(feature = "schemars", serde(flatten))]
-        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        pub extra: crmkit_runtime::Extra,
     }
     impl RelatedRecordByIdInput {
         pub fn builder() -> builder::RelatedRecordByIdInput {
@@ -6611,7 +6611,7 @@ pub mod types {
         )]
         pub resubmit: ::std::option::Option<bool>,
         #[cfg_attr(feature = "schemars", serde(flatten))]
-        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        pub extra: crmkit_runtime::Extra,
     }
     impl ReviewProcessInner {
         pub fn builder() -> builder::ReviewProcessInner {
@@ -6669,7 +6669,7 @@ pub mod types {
         )]
         pub share_with_peers: ::std::option::Option<bool>,
         #[cfg_attr(feature = "schemars", serde(flatten))]
-        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        pub extra: crmkit_runtime::Extra,
     }
     impl Role {
         pub fn builder() -> builder::Role {
@@ -6682,7 +6682,7 @@ pub mod types {
     pub struct RoleList {
         pub roles: ::std::vec::Vec<Role>,
         #[cfg_attr(feature = "schemars", serde(flatten))]
-        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        pub extra: crmkit_runtime::Extra,
     }
     impl RoleList {
         pub fn builder() -> builder::RoleList {
@@ -7075,7 +7075,7 @@ pub mod types {
         pub share_related_records: ::std::option::Option<bool>,
         pub user: ShareUserRef,
         #[cfg_attr(feature = "schemars", serde(flatten))]
-        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        pub extra: crmkit_runtime::Extra,
     }
     impl ShareInput {
         pub fn builder() -> builder::ShareInput {
@@ -7179,7 +7179,7 @@ pub mod types {
         )]
         pub zuid: ::std::option::Option<::std::string::String>,
         #[cfg_attr(feature = "schemars", serde(flatten))]
-        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        pub extra: crmkit_runtime::Extra,
     }
     impl ShareUser {
         pub fn builder() -> builder::ShareUser {
@@ -7192,7 +7192,7 @@ pub mod types {
     pub struct ShareUserRef {
         pub id: ZohoId,
         #[cfg_attr(feature = "schemars", serde(flatten))]
-        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        pub extra: crmkit_runtime::Extra,
     }
     impl ShareUserRef {
         pub fn builder() -> builder::ShareUserRef {
@@ -7215,7 +7215,7 @@ pub mod types {
         )]
         pub shareable_user: ::std::vec::Vec<ShareUser>,
         #[cfg_attr(feature = "schemars", serde(flatten))]
-        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        pub extra: crmkit_runtime::Extra,
     }
     impl SharingDetails {
         pub fn builder() -> builder::SharingDetails {
@@ -7230,7 +7230,7 @@ pub mod types {
     pub struct SharingRevokeResult {
         pub share: WriteOutcome,
         #[cfg_attr(feature = "schemars", serde(flatten))]
-        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        pub extra: crmkit_runtime::Extra,
     }
     impl SharingRevokeResult {
         pub fn builder() -> builder::SharingRevokeResult {
@@ -7244,7 +7244,7 @@ pub mod types {
     pub struct SharingWriteResult {
         pub share: ::std::vec::Vec<WriteOutcome>,
         #[cfg_attr(feature = "schemars", serde(flatten))]
-        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        pub extra: crmkit_runtime::Extra,
     }
     impl SharingWriteResult {
         pub fn builder() -> builder::SharingWriteResult {
@@ -7287,7 +7287,7 @@ pub mod types {
         )]
         pub name: ::std::option::Option<::std::string::String>,
         #[cfg_attr(feature = "schemars", serde(flatten))]
-        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        pub extra: crmkit_runtime::Extra,
     }
     impl Tag {
         pub fn builder() -> builder::Tag {
@@ -7303,7 +7303,7 @@ pub mod types {
         ///The deletion's outcome.
         pub tags: TagDeleteResultTags,
         #[cfg_attr(feature = "schemars", serde(flatten))]
-        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        pub extra: crmkit_runtime::Extra,
     }
     impl TagDeleteResult {
         pub fn builder() -> builder::TagDeleteResult {
@@ -7339,7 +7339,7 @@ pub mod types {
         pub info: ::std::option::Option<TagListInfo>,
         pub tags: ::std::vec::Vec<Tag>,
         #[cfg_attr(feature = "schemars", serde(flatten))]
-        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        pub extra: crmkit_runtime::Extra,
     }
     impl TagList {
         pub fn builder() -> builder::TagList {
@@ -7363,7 +7363,7 @@ pub mod types {
         )]
         pub count: ::std::option::Option<i32>,
         #[cfg_attr(feature = "schemars", serde(flatten))]
-        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        pub extra: crmkit_runtime::Extra,
     }
     impl TagListInfo {
         pub fn builder() -> builder::TagListInfo {
@@ -7467,7 +7467,7 @@ pub mod types {
         pub message: ::std::option::Option<::std::string::String>,
         pub status: crmkit_runtime::Lenient<crate::types::ResultStatusKnown>,
         #[cfg_attr(feature = "schemars", serde(flatten))]
-        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        pub extra: crmkit_runtime::Extra,
     }
     impl TagOutcome {
         pub fn builder() -> builder::TagOutcome {
@@ -7504,7 +7504,7 @@ pub mod types {
         )]
         pub modified_time: ::std::option::Option<DateTimeString>,
         #[cfg_attr(feature = "schemars", serde(flatten))]
-        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        pub extra: crmkit_runtime::Extra,
     }
     impl TagOutcomeDetails {
         pub fn builder() -> builder::TagOutcomeDetails {
@@ -7519,7 +7519,7 @@ pub mod types {
         ///Number of records carrying the tag.
         pub count: TagRecordCountCount,
         #[cfg_attr(feature = "schemars", serde(flatten))]
-        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        pub extra: crmkit_runtime::Extra,
     }
     impl TagRecordCount {
         pub fn builder() -> builder::TagRecordCount {
@@ -7645,7 +7645,7 @@ pub mod types {
         )]
         pub name: ::std::option::Option<::std::string::String>,
         #[cfg_attr(feature = "schemars", serde(flatten))]
-        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        pub extra: crmkit_runtime::Extra,
     }
     impl TagRef {
         pub fn builder() -> builder::TagRef {
@@ -7755,7 +7755,7 @@ pub mod types {
     pub struct TagsWriteResult {
         pub tags: ::std::vec::Vec<TagOutcome>,
         #[cfg_attr(feature = "schemars", serde(flatten))]
-        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        pub extra: crmkit_runtime::Extra,
     }
     impl TagsWriteResult {
         pub fn builder() -> builder::TagsWriteResult {
@@ -8212,7 +8212,7 @@ pub mod types {
         )]
         pub zuid: ::std::option::Option<::std::string::String>,
         #[cfg_attr(feature = "schemars", serde(flatten))]
-        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        pub extra: crmkit_runtime::Extra,
     }
     impl User {
         pub fn builder() -> builder::User {
@@ -8243,7 +8243,7 @@ pub mod types {
         /// (the v2 SDKs write it as `{"id": ...}`).
         pub role: UserAddInputRole,
         #[cfg_attr(feature = "schemars", serde(flatten))]
-        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        pub extra: crmkit_runtime::Extra,
     }
     impl UserAddInput {
         pub fn builder() -> builder::UserAddInput {
@@ -8395,7 +8395,7 @@ pub mod types {
         )]
         pub unpin_recent_item: ::std::option::Option<::serde_json::Value>,
         #[cfg_attr(feature = "schemars", serde(flatten))]
-        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        pub extra: crmkit_runtime::Extra,
     }
     impl UserCustomizeInfo {
         pub fn builder() -> builder::UserCustomizeInfo {
@@ -8413,7 +8413,7 @@ pub mod types {
         pub info: ::std::option::Option<ListInfo>,
         pub users: ::std::vec::Vec<User>,
         #[cfg_attr(feature = "schemars", serde(flatten))]
-        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        pub extra: crmkit_runtime::Extra,
     }
     impl UserList {
         pub fn builder() -> builder::UserList {
@@ -8439,7 +8439,7 @@ pub mod types {
         )]
         pub name: ::std::option::Option<::std::string::String>,
         #[cfg_attr(feature = "schemars", serde(flatten))]
-        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        pub extra: crmkit_runtime::Extra,
     }
     impl UserRef {
         pub fn builder() -> builder::UserRef {
@@ -8488,7 +8488,7 @@ pub mod types {
         )]
         pub type_: ::std::option::Option<::std::string::String>,
         #[cfg_attr(feature = "schemars", serde(flatten))]
-        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        pub extra: crmkit_runtime::Extra,
     }
     impl UserTheme {
         pub fn builder() -> builder::UserTheme {
@@ -8512,7 +8512,7 @@ pub mod types {
         )]
         pub font_color: ::std::option::Option<::std::string::String>,
         #[cfg_attr(feature = "schemars", serde(flatten))]
-        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        pub extra: crmkit_runtime::Extra,
     }
     impl UserThemeTab {
         pub fn builder() -> builder::UserThemeTab {
@@ -8593,7 +8593,7 @@ pub mod types {
         )]
         pub time_zone: ::std::option::Option<::std::string::String>,
         #[cfg_attr(feature = "schemars", serde(flatten))]
-        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        pub extra: crmkit_runtime::Extra,
     }
     impl UserUpdateByIdInput {
         pub fn builder() -> builder::UserUpdateByIdInput {
@@ -8781,7 +8781,7 @@ pub mod types {
         )]
         pub time_zone: ::std::option::Option<::std::string::String>,
         #[cfg_attr(feature = "schemars", serde(flatten))]
-        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        pub extra: crmkit_runtime::Extra,
     }
     impl UserUpdateInput {
         pub fn builder() -> builder::UserUpdateInput {
@@ -8931,7 +8931,7 @@ pub mod types {
     pub struct UsersWriteResult {
         pub users: ::std::vec::Vec<WriteOutcome>,
         #[cfg_attr(feature = "schemars", serde(flatten))]
-        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        pub extra: crmkit_runtime::Extra,
     }
     impl UsersWriteResult {
         pub fn builder() -> builder::UsersWriteResult {
@@ -8988,7 +8988,7 @@ pub mod types {
         )]
         pub variable_group: ::std::option::Option<VariableGroupRef>,
         #[cfg_attr(feature = "schemars", serde(flatten))]
-        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        pub extra: crmkit_runtime::Extra,
     }
     impl Variable {
         pub fn builder() -> builder::Variable {
@@ -9029,7 +9029,7 @@ pub mod types {
         )]
         pub name: ::std::option::Option<::std::string::String>,
         #[cfg_attr(feature = "schemars", serde(flatten))]
-        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        pub extra: crmkit_runtime::Extra,
     }
     impl VariableGroup {
         pub fn builder() -> builder::VariableGroup {
@@ -9061,7 +9061,7 @@ pub mod types {
     pub struct VariableGroupList {
         pub variable_groups: ::std::vec::Vec<VariableGroup>,
         #[cfg_attr(feature = "schemars", serde(flatten))]
-        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        pub extra: crmkit_runtime::Extra,
     }
     impl VariableGroupList {
         pub fn builder() -> builder::VariableGroupList {
@@ -9090,7 +9090,7 @@ pub mod types {
         )]
         pub name: ::std::option::Option<::std::string::String>,
         #[cfg_attr(feature = "schemars", serde(flatten))]
-        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        pub extra: crmkit_runtime::Extra,
     }
     impl VariableGroupRef {
         pub fn builder() -> builder::VariableGroupRef {
@@ -9232,7 +9232,7 @@ pub mod types {
     pub struct VariableList {
         pub variables: ::std::vec::Vec<Variable>,
         #[cfg_attr(feature = "schemars", serde(flatten))]
-        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        pub extra: crmkit_runtime::Extra,
     }
     impl VariableList {
         pub fn builder() -> builder::VariableList {
@@ -9325,7 +9325,7 @@ pub mod types {
     pub struct VariablesWriteResult {
         pub variables: ::std::vec::Vec<ActionOutcome>,
         #[cfg_attr(feature = "schemars", serde(flatten))]
-        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        pub extra: crmkit_runtime::Extra,
     }
     impl VariablesWriteResult {
         pub fn builder() -> builder::VariablesWriteResult {
@@ -9369,7 +9369,7 @@ pub mod types {
         pub message: ::std::option::Option<::std::string::String>,
         pub status: crmkit_runtime::Lenient<crate::types::ResultStatusKnown>,
         #[cfg_attr(feature = "schemars", serde(flatten))]
-        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        pub extra: crmkit_runtime::Extra,
     }
     impl WriteOutcome {
         pub fn builder() -> builder::WriteOutcome {
@@ -9445,7 +9445,7 @@ pub mod types {
         )]
         pub modified_time: ::std::option::Option<DateTimeString>,
         #[cfg_attr(feature = "schemars", serde(flatten))]
-        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        pub extra: crmkit_runtime::Extra,
     }
     impl WriteOutcomeDetails {
         pub fn builder() -> builder::WriteOutcomeDetails {
@@ -9458,7 +9458,7 @@ pub mod types {
     pub struct WriteResult {
         pub data: ::std::vec::Vec<WriteOutcome>,
         #[cfg_attr(feature = "schemars", serde(flatten))]
-        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        pub extra: crmkit_runtime::Extra,
     }
     impl WriteResult {
         pub fn builder() -> builder::WriteResult {
@@ -9537,10 +9537,7 @@ pub mod types {
                 crmkit_runtime::Lenient<crate::types::ResultStatusKnown>,
                 ::std::string::String,
             >,
-            extra: ::std::result::Result<
-                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                ::std::string::String,
-            >,
+            extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
         impl ::std::default::Default for ActionOutcome {
             fn default() -> Self {
@@ -9598,9 +9595,7 @@ pub mod types {
             }
             pub fn extra<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                    >,
+                T: ::std::convert::TryInto<crmkit_runtime::Extra>,
                 T::Error: ::std::fmt::Display,
             {
                 self.extra = value
@@ -9640,10 +9635,7 @@ pub mod types {
             delegate: ::std::result::Result<::std::option::Option<bool>, ::std::string::String>,
             reject: ::std::result::Result<::std::option::Option<bool>, ::std::string::String>,
             resubmit: ::std::result::Result<::std::option::Option<bool>, ::std::string::String>,
-            extra: ::std::result::Result<
-                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                ::std::string::String,
-            >,
+            extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
         impl ::std::default::Default for ApprovalFlags {
             fn default() -> Self {
@@ -9699,9 +9691,7 @@ pub mod types {
             }
             pub fn extra<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                    >,
+                T: ::std::convert::TryInto<crmkit_runtime::Extra>,
                 T::Error: ::std::fmt::Display,
             {
                 self.extra = value
@@ -9791,10 +9781,7 @@ pub mod types {
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
-            extra: ::std::result::Result<
-                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                ::std::string::String,
-            >,
+            extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
         impl ::std::default::Default for Attachment {
             fn default() -> Self {
@@ -9971,9 +9958,7 @@ pub mod types {
             }
             pub fn extra<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                    >,
+                T: ::std::convert::TryInto<crmkit_runtime::Extra>,
                 T::Error: ::std::fmt::Display,
             {
                 self.extra = value
@@ -10036,10 +10021,7 @@ pub mod types {
                 ::std::option::Option<super::ListInfo>,
                 ::std::string::String,
             >,
-            extra: ::std::result::Result<
-                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                ::std::string::String,
-            >,
+            extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
         impl ::std::default::Default for AttachmentList {
             fn default() -> Self {
@@ -10073,9 +10055,7 @@ pub mod types {
             }
             pub fn extra<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                    >,
+                T: ::std::convert::TryInto<crmkit_runtime::Extra>,
                 T::Error: ::std::fmt::Display,
             {
                 self.extra = value
@@ -10115,10 +10095,7 @@ pub mod types {
                 ::std::vec::Vec<super::BlueprintTransition>,
                 ::std::string::String,
             >,
-            extra: ::std::result::Result<
-                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                ::std::string::String,
-            >,
+            extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
         impl ::std::default::Default for Blueprint {
             fn default() -> Self {
@@ -10152,9 +10129,7 @@ pub mod types {
             }
             pub fn extra<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                    >,
+                T: ::std::convert::TryInto<crmkit_runtime::Extra>,
                 T::Error: ::std::fmt::Display,
             {
                 self.extra = value
@@ -10218,10 +10193,7 @@ pub mod types {
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
-            extra: ::std::result::Result<
-                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                ::std::string::String,
-            >,
+            extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
         impl ::std::default::Default for BlueprintProcessInfo {
             fn default() -> Self {
@@ -10343,9 +10315,7 @@ pub mod types {
             }
             pub fn extra<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                    >,
+                T: ::std::convert::TryInto<crmkit_runtime::Extra>,
                 T::Error: ::std::fmt::Display,
             {
                 self.extra = value
@@ -10394,10 +10364,7 @@ pub mod types {
         #[derive(Clone, Debug)]
         pub struct BlueprintResponse {
             blueprint: ::std::result::Result<super::Blueprint, ::std::string::String>,
-            extra: ::std::result::Result<
-                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                ::std::string::String,
-            >,
+            extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
         impl ::std::default::Default for BlueprintResponse {
             fn default() -> Self {
@@ -10420,9 +10387,7 @@ pub mod types {
             }
             pub fn extra<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                    >,
+                T: ::std::convert::TryInto<crmkit_runtime::Extra>,
                 T::Error: ::std::fmt::Display,
             {
                 self.extra = value
@@ -10474,10 +10439,7 @@ pub mod types {
             >,
             percent_partial_save:
                 ::std::result::Result<::std::option::Option<f64>, ::std::string::String>,
-            extra: ::std::result::Result<
-                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                ::std::string::String,
-            >,
+            extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
         impl ::std::default::Default for BlueprintTransition {
             fn default() -> Self {
@@ -10579,9 +10541,7 @@ pub mod types {
             }
             pub fn extra<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                    >,
+                T: ::std::convert::TryInto<crmkit_runtime::Extra>,
                 T::Error: ::std::fmt::Display,
             {
                 self.extra = value
@@ -10800,10 +10760,7 @@ pub mod types {
                 ::std::option::Option<crmkit_runtime::Lenient<crate::types::BulkReadStateKnown>>,
                 ::std::string::String,
             >,
-            extra: ::std::result::Result<
-                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                ::std::string::String,
-            >,
+            extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
         impl ::std::default::Default for BulkReadCallbackPayload {
             fn default() -> Self {
@@ -10874,9 +10831,7 @@ pub mod types {
             }
             pub fn extra<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                    >,
+                T: ::std::convert::TryInto<crmkit_runtime::Extra>,
                 T::Error: ::std::fmt::Display,
             {
                 self.extra = value
@@ -10918,10 +10873,7 @@ pub mod types {
                 ::std::vec::Vec<super::BulkReadOutcome>,
                 ::std::string::String,
             >,
-            extra: ::std::result::Result<
-                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                ::std::string::String,
-            >,
+            extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
         impl ::std::default::Default for BulkReadCreateResult {
             fn default() -> Self {
@@ -10944,9 +10896,7 @@ pub mod types {
             }
             pub fn extra<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                    >,
+                T: ::std::convert::TryInto<crmkit_runtime::Extra>,
                 T::Error: ::std::fmt::Display,
             {
                 self.extra = value
@@ -10998,10 +10948,7 @@ pub mod types {
                 ::std::option::Option<::serde_json::Value>,
                 ::std::string::String,
             >,
-            extra: ::std::result::Result<
-                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                ::std::string::String,
-            >,
+            extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
         impl ::std::default::Default for BulkReadCriterion {
             fn default() -> Self {
@@ -11076,9 +11023,7 @@ pub mod types {
             }
             pub fn extra<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                    >,
+                T: ::std::convert::TryInto<crmkit_runtime::Extra>,
                 T::Error: ::std::fmt::Display,
             {
                 self.extra = value
@@ -11145,10 +11090,7 @@ pub mod types {
                 ::std::option::Option<crmkit_runtime::Lenient<crate::types::BulkReadStateKnown>>,
                 ::std::string::String,
             >,
-            extra: ::std::result::Result<
-                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                ::std::string::String,
-            >,
+            extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
         impl ::std::default::Default for BulkReadJob {
             fn default() -> Self {
@@ -11252,9 +11194,7 @@ pub mod types {
             }
             pub fn extra<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                    >,
+                T: ::std::convert::TryInto<crmkit_runtime::Extra>,
                 T::Error: ::std::fmt::Display,
             {
                 self.extra = value
@@ -11299,10 +11239,7 @@ pub mod types {
         #[derive(Clone, Debug)]
         pub struct BulkReadJobList {
             data: ::std::result::Result<::std::vec::Vec<super::BulkReadJob>, ::std::string::String>,
-            extra: ::std::result::Result<
-                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                ::std::string::String,
-            >,
+            extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
         impl ::std::default::Default for BulkReadJobList {
             fn default() -> Self {
@@ -11325,9 +11262,7 @@ pub mod types {
             }
             pub fn extra<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                    >,
+                T: ::std::convert::TryInto<crmkit_runtime::Extra>,
                 T::Error: ::std::fmt::Display,
             {
                 self.extra = value
@@ -11374,10 +11309,7 @@ pub mod types {
                 ::std::string::String,
             >,
             page: ::std::result::Result<::std::option::Option<i32>, ::std::string::String>,
-            extra: ::std::result::Result<
-                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                ::std::string::String,
-            >,
+            extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
         impl ::std::default::Default for BulkReadJobQuery {
             fn default() -> Self {
@@ -11444,9 +11376,7 @@ pub mod types {
             }
             pub fn extra<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                    >,
+                T: ::std::convert::TryInto<crmkit_runtime::Extra>,
                 T::Error: ::std::fmt::Display,
             {
                 self.extra = value
@@ -11489,10 +11419,7 @@ pub mod types {
                 ::std::string::String,
             >,
             id: ::std::result::Result<::std::option::Option<super::ZohoId>, ::std::string::String>,
-            extra: ::std::result::Result<
-                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                ::std::string::String,
-            >,
+            extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
         impl ::std::default::Default for BulkReadModuleRef {
             fn default() -> Self {
@@ -11526,9 +11453,7 @@ pub mod types {
             }
             pub fn extra<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                    >,
+                T: ::std::convert::TryInto<crmkit_runtime::Extra>,
                 T::Error: ::std::fmt::Display,
             {
                 self.extra = value
@@ -11576,10 +11501,7 @@ pub mod types {
                 crmkit_runtime::Lenient<crate::types::ResultStatusKnown>,
                 ::std::string::String,
             >,
-            extra: ::std::result::Result<
-                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                ::std::string::String,
-            >,
+            extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
         impl ::std::default::Default for BulkReadOutcome {
             fn default() -> Self {
@@ -11637,9 +11559,7 @@ pub mod types {
             }
             pub fn extra<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                    >,
+                T: ::std::convert::TryInto<crmkit_runtime::Extra>,
                 T::Error: ::std::fmt::Display,
             {
                 self.extra = value
@@ -11689,10 +11609,7 @@ pub mod types {
             >,
             module: ::std::result::Result<::std::string::String, ::std::string::String>,
             page: ::std::result::Result<::std::num::NonZeroU32, ::std::string::String>,
-            extra: ::std::result::Result<
-                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                ::std::string::String,
-            >,
+            extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
         impl ::std::default::Default for BulkReadQuery {
             fn default() -> Self {
@@ -11759,9 +11676,7 @@ pub mod types {
             }
             pub fn extra<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                    >,
+                T: ::std::convert::TryInto<crmkit_runtime::Extra>,
                 T::Error: ::std::fmt::Display,
             {
                 self.extra = value
@@ -11881,10 +11796,7 @@ pub mod types {
             more_records: ::std::result::Result<::std::option::Option<bool>, ::std::string::String>,
             page: ::std::result::Result<::std::option::Option<i32>, ::std::string::String>,
             per_page: ::std::result::Result<::std::option::Option<i32>, ::std::string::String>,
-            extra: ::std::result::Result<
-                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                ::std::string::String,
-            >,
+            extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
         impl ::std::default::Default for BulkReadResult {
             fn default() -> Self {
@@ -11951,9 +11863,7 @@ pub mod types {
             }
             pub fn extra<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                    >,
+                T: ::std::convert::TryInto<crmkit_runtime::Extra>,
                 T::Error: ::std::fmt::Display,
             {
                 self.extra = value
@@ -12167,10 +12077,7 @@ pub mod types {
         pub struct ConvertLeadResult {
             data:
                 ::std::result::Result<::std::vec::Vec<super::ConvertedIds>, ::std::string::String>,
-            extra: ::std::result::Result<
-                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                ::std::string::String,
-            >,
+            extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
         impl ::std::default::Default for ConvertLeadResult {
             fn default() -> Self {
@@ -12193,9 +12100,7 @@ pub mod types {
             }
             pub fn extra<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                    >,
+                T: ::std::convert::TryInto<crmkit_runtime::Extra>,
                 T::Error: ::std::fmt::Display,
             {
                 self.extra = value
@@ -12237,10 +12142,7 @@ pub mod types {
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
-            extra: ::std::result::Result<
-                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                ::std::string::String,
-            >,
+            extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
         impl ::std::default::Default for ConvertedIds {
             fn default() -> Self {
@@ -12285,9 +12187,7 @@ pub mod types {
             }
             pub fn extra<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                    >,
+                T: ::std::convert::TryInto<crmkit_runtime::Extra>,
                 T::Error: ::std::fmt::Display,
             {
                 self.extra = value
@@ -12386,10 +12286,7 @@ pub mod types {
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
-            extra: ::std::result::Result<
-                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                ::std::string::String,
-            >,
+            extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
         impl ::std::default::Default for CustomView {
             fn default() -> Self {
@@ -12610,9 +12507,7 @@ pub mod types {
             }
             pub fn extra<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                    >,
+                T: ::std::convert::TryInto<crmkit_runtime::Extra>,
                 T::Error: ::std::fmt::Display,
             {
                 self.extra = value
@@ -12690,10 +12585,7 @@ pub mod types {
                 ::std::option::Option<super::CustomViewInfoTranslation>,
                 ::std::string::String,
             >,
-            extra: ::std::result::Result<
-                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                ::std::string::String,
-            >,
+            extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
         impl ::std::default::Default for CustomViewInfo {
             fn default() -> Self {
@@ -12771,9 +12663,7 @@ pub mod types {
             }
             pub fn extra<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                    >,
+                T: ::std::convert::TryInto<crmkit_runtime::Extra>,
                 T::Error: ::std::fmt::Display,
             {
                 self.extra = value
@@ -12829,10 +12719,7 @@ pub mod types {
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
-            extra: ::std::result::Result<
-                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                ::std::string::String,
-            >,
+            extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
         impl ::std::default::Default for CustomViewInfoTranslation {
             fn default() -> Self {
@@ -12888,9 +12775,7 @@ pub mod types {
             }
             pub fn extra<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                    >,
+                T: ::std::convert::TryInto<crmkit_runtime::Extra>,
                 T::Error: ::std::fmt::Display,
             {
                 self.extra = value
@@ -12932,10 +12817,7 @@ pub mod types {
                 ::std::option::Option<super::CustomViewInfo>,
                 ::std::string::String,
             >,
-            extra: ::std::result::Result<
-                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                ::std::string::String,
-            >,
+            extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
         impl ::std::default::Default for CustomViewList {
             fn default() -> Self {
@@ -12969,9 +12851,7 @@ pub mod types {
             }
             pub fn extra<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                    >,
+                T: ::std::convert::TryInto<crmkit_runtime::Extra>,
                 T::Error: ::std::fmt::Display,
             {
                 self.extra = value
@@ -13024,10 +12904,7 @@ pub mod types {
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
-            extra: ::std::result::Result<
-                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                ::std::string::String,
-            >,
+            extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
         impl ::std::default::Default for DeletedRecord {
             fn default() -> Self {
@@ -13105,9 +12982,7 @@ pub mod types {
             }
             pub fn extra<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                    >,
+                T: ::std::convert::TryInto<crmkit_runtime::Extra>,
                 T::Error: ::std::fmt::Display,
             {
                 self.extra = value
@@ -13153,10 +13028,7 @@ pub mod types {
                 ::std::option::Option<super::ListInfo>,
                 ::std::string::String,
             >,
-            extra: ::std::result::Result<
-                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                ::std::string::String,
-            >,
+            extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
         impl ::std::default::Default for DeletedRecordList {
             fn default() -> Self {
@@ -13190,9 +13062,7 @@ pub mod types {
             }
             pub fn extra<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                    >,
+                T: ::std::convert::TryInto<crmkit_runtime::Extra>,
                 T::Error: ::std::fmt::Display,
             {
                 self.extra = value
@@ -13242,10 +13112,7 @@ pub mod types {
                 ::std::option::Option<crmkit_runtime::Lenient<crate::types::ResultStatusKnown>>,
                 ::std::string::String,
             >,
-            extra: ::std::result::Result<
-                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                ::std::string::String,
-            >,
+            extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
         impl ::std::default::Default for ErrorResponse {
             fn default() -> Self {
@@ -13316,9 +13183,7 @@ pub mod types {
             }
             pub fn extra<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                    >,
+                T: ::std::convert::TryInto<crmkit_runtime::Extra>,
                 T::Error: ::std::fmt::Display,
             {
                 self.extra = value
@@ -13427,10 +13292,7 @@ pub mod types {
             >,
             visible: ::std::result::Result<::std::option::Option<bool>, ::std::string::String>,
             webhook: ::std::result::Result<::std::option::Option<bool>, ::std::string::String>,
-            extra: ::std::result::Result<
-                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                ::std::string::String,
-            >,
+            extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
         impl ::std::default::Default for Field {
             fn default() -> Self {
@@ -13754,9 +13616,7 @@ pub mod types {
             }
             pub fn extra<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                    >,
+                T: ::std::convert::TryInto<crmkit_runtime::Extra>,
                 T::Error: ::std::fmt::Display,
             {
                 self.extra = value
@@ -13841,10 +13701,7 @@ pub mod types {
         #[derive(Clone, Debug)]
         pub struct FieldList {
             fields: ::std::result::Result<::std::vec::Vec<super::Field>, ::std::string::String>,
-            extra: ::std::result::Result<
-                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                ::std::string::String,
-            >,
+            extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
         impl ::std::default::Default for FieldList {
             fn default() -> Self {
@@ -13867,9 +13724,7 @@ pub mod types {
             }
             pub fn extra<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                    >,
+                T: ::std::convert::TryInto<crmkit_runtime::Extra>,
                 T::Error: ::std::fmt::Display,
             {
                 self.extra = value
@@ -13905,10 +13760,7 @@ pub mod types {
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
-            extra: ::std::result::Result<
-                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                ::std::string::String,
-            >,
+            extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
         impl ::std::default::Default for FieldPrivacyInner {
             fn default() -> Self {
@@ -13953,9 +13805,7 @@ pub mod types {
             }
             pub fn extra<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                    >,
+                T: ::std::convert::TryInto<crmkit_runtime::Extra>,
                 T::Error: ::std::fmt::Display,
             {
                 self.extra = value
@@ -13993,10 +13843,7 @@ pub mod types {
             edit: ::std::result::Result<::std::option::Option<bool>, ::std::string::String>,
             quick_create: ::std::result::Result<::std::option::Option<bool>, ::std::string::String>,
             view: ::std::result::Result<::std::option::Option<bool>, ::std::string::String>,
-            extra: ::std::result::Result<
-                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                ::std::string::String,
-            >,
+            extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
         impl ::std::default::Default for FieldViewType {
             fn default() -> Self {
@@ -14052,9 +13899,7 @@ pub mod types {
             }
             pub fn extra<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                    >,
+                T: ::std::convert::TryInto<crmkit_runtime::Extra>,
                 T::Error: ::std::fmt::Display,
             {
                 self.extra = value
@@ -14166,10 +14011,7 @@ pub mod types {
                 ::std::string::String,
             >,
             visible: ::std::result::Result<::std::option::Option<bool>, ::std::string::String>,
-            extra: ::std::result::Result<
-                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                ::std::string::String,
-            >,
+            extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
         impl ::std::default::Default for Layout {
             fn default() -> Self {
@@ -14315,9 +14157,7 @@ pub mod types {
             }
             pub fn extra<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                    >,
+                T: ::std::convert::TryInto<crmkit_runtime::Extra>,
                 T::Error: ::std::fmt::Display,
             {
                 self.extra = value
@@ -14370,10 +14210,7 @@ pub mod types {
         #[derive(Clone, Debug)]
         pub struct LayoutList {
             layouts: ::std::result::Result<::std::vec::Vec<super::Layout>, ::std::string::String>,
-            extra: ::std::result::Result<
-                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                ::std::string::String,
-            >,
+            extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
         impl ::std::default::Default for LayoutList {
             fn default() -> Self {
@@ -14396,9 +14233,7 @@ pub mod types {
             }
             pub fn extra<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                    >,
+                T: ::std::convert::TryInto<crmkit_runtime::Extra>,
                 T::Error: ::std::fmt::Display,
             {
                 self.extra = value
@@ -14434,10 +14269,7 @@ pub mod types {
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
-            extra: ::std::result::Result<
-                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                ::std::string::String,
-            >,
+            extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
         impl ::std::default::Default for LayoutProfile {
             fn default() -> Self {
@@ -14482,9 +14314,7 @@ pub mod types {
             }
             pub fn extra<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                    >,
+                T: ::std::convert::TryInto<crmkit_runtime::Extra>,
                 T::Error: ::std::fmt::Display,
             {
                 self.extra = value
@@ -14548,10 +14378,7 @@ pub mod types {
                 ::std::option::Option<super::LayoutSectionTabTraversal>,
                 ::std::string::String,
             >,
-            extra: ::std::result::Result<
-                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                ::std::string::String,
-            >,
+            extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
         impl ::std::default::Default for LayoutSection {
             fn default() -> Self {
@@ -14673,9 +14500,7 @@ pub mod types {
             }
             pub fn extra<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                    >,
+                T: ::std::convert::TryInto<crmkit_runtime::Extra>,
                 T::Error: ::std::fmt::Display,
             {
                 self.extra = value
@@ -14727,10 +14552,7 @@ pub mod types {
             more_records: ::std::result::Result<::std::option::Option<bool>, ::std::string::String>,
             page: ::std::result::Result<::std::option::Option<i32>, ::std::string::String>,
             per_page: ::std::result::Result<::std::option::Option<i32>, ::std::string::String>,
-            extra: ::std::result::Result<
-                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                ::std::string::String,
-            >,
+            extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
         impl ::std::default::Default for ListInfo {
             fn default() -> Self {
@@ -14786,9 +14608,7 @@ pub mod types {
             }
             pub fn extra<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                    >,
+                T: ::std::convert::TryInto<crmkit_runtime::Extra>,
                 T::Error: ::std::fmt::Display,
             {
                 self.extra = value
@@ -14938,10 +14758,7 @@ pub mod types {
             >,
             total_count: ::std::result::Result<::std::option::Option<i64>, ::std::string::String>,
             updated_count: ::std::result::Result<::std::option::Option<i64>, ::std::string::String>,
-            extra: ::std::result::Result<
-                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                ::std::string::String,
-            >,
+            extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
         impl ::std::default::Default for MassUpdateStatus {
             fn default() -> Self {
@@ -15012,9 +14829,7 @@ pub mod types {
             }
             pub fn extra<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                    >,
+                T: ::std::convert::TryInto<crmkit_runtime::Extra>,
                 T::Error: ::std::fmt::Display,
             {
                 self.extra = value
@@ -15056,10 +14871,7 @@ pub mod types {
                 ::std::vec::Vec<super::MassUpdateStatus>,
                 ::std::string::String,
             >,
-            extra: ::std::result::Result<
-                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                ::std::string::String,
-            >,
+            extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
         impl ::std::default::Default for MassUpdateStatusList {
             fn default() -> Self {
@@ -15082,9 +14894,7 @@ pub mod types {
             }
             pub fn extra<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                    >,
+                T: ::std::convert::TryInto<crmkit_runtime::Extra>,
                 T::Error: ::std::fmt::Display,
             {
                 self.extra = value
@@ -15263,10 +15073,7 @@ pub mod types {
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
-            extra: ::std::result::Result<
-                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                ::std::string::String,
-            >,
+            extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
         impl ::std::default::Default for Module {
             fn default() -> Self {
@@ -15691,9 +15498,7 @@ pub mod types {
             }
             pub fn extra<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                    >,
+                T: ::std::convert::TryInto<crmkit_runtime::Extra>,
                 T::Error: ::std::fmt::Display,
             {
                 self.extra = value
@@ -15800,10 +15605,7 @@ pub mod types {
                 ::std::string::String,
             >,
             id: ::std::result::Result<::std::option::Option<super::ZohoId>, ::std::string::String>,
-            extra: ::std::result::Result<
-                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                ::std::string::String,
-            >,
+            extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
         impl ::std::default::Default for ModuleDisplayField {
             fn default() -> Self {
@@ -15837,9 +15639,7 @@ pub mod types {
             }
             pub fn extra<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                    >,
+                T: ::std::convert::TryInto<crmkit_runtime::Extra>,
                 T::Error: ::std::fmt::Display,
             {
                 self.extra = value
@@ -15872,10 +15672,7 @@ pub mod types {
         #[derive(Clone, Debug)]
         pub struct ModuleList {
             modules: ::std::result::Result<::std::vec::Vec<super::Module>, ::std::string::String>,
-            extra: ::std::result::Result<
-                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                ::std::string::String,
-            >,
+            extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
         impl ::std::default::Default for ModuleList {
             fn default() -> Self {
@@ -15898,9 +15695,7 @@ pub mod types {
             }
             pub fn extra<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                    >,
+                T: ::std::convert::TryInto<crmkit_runtime::Extra>,
                 T::Error: ::std::fmt::Display,
             {
                 self.extra = value
@@ -15942,10 +15737,7 @@ pub mod types {
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
-            extra: ::std::result::Result<
-                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                ::std::string::String,
-            >,
+            extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
         impl ::std::default::Default for ModuleRelatedListProperties {
             fn default() -> Self {
@@ -15990,9 +15782,7 @@ pub mod types {
             }
             pub fn extra<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                    >,
+                T: ::std::convert::TryInto<crmkit_runtime::Extra>,
                 T::Error: ::std::fmt::Display,
             {
                 self.extra = value
@@ -16031,10 +15821,7 @@ pub mod types {
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
-            extra: ::std::result::Result<
-                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                ::std::string::String,
-            >,
+            extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
         impl ::std::default::Default for NamedRef {
             fn default() -> Self {
@@ -16068,9 +15855,7 @@ pub mod types {
             }
             pub fn extra<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                    >,
+                T: ::std::convert::TryInto<crmkit_runtime::Extra>,
                 T::Error: ::std::fmt::Display,
             {
                 self.extra = value
@@ -16151,10 +15936,7 @@ pub mod types {
                 ::std::string::String,
             >,
             voice_note: ::std::result::Result<::std::option::Option<bool>, ::std::string::String>,
-            extra: ::std::result::Result<
-                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                ::std::string::String,
-            >,
+            extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
         impl ::std::default::Default for Note {
             fn default() -> Self {
@@ -16348,9 +16130,7 @@ pub mod types {
             }
             pub fn extra<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                    >,
+                T: ::std::convert::TryInto<crmkit_runtime::Extra>,
                 T::Error: ::std::fmt::Display,
             {
                 self.extra = value
@@ -16424,10 +16204,7 @@ pub mod types {
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
-            extra: ::std::result::Result<
-                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                ::std::string::String,
-            >,
+            extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
         impl ::std::default::Default for NoteInput {
             fn default() -> Self {
@@ -16483,9 +16260,7 @@ pub mod types {
             }
             pub fn extra<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                    >,
+                T: ::std::convert::TryInto<crmkit_runtime::Extra>,
                 T::Error: ::std::fmt::Display,
             {
                 self.extra = value
@@ -16526,10 +16301,7 @@ pub mod types {
                 ::std::option::Option<super::ListInfo>,
                 ::std::string::String,
             >,
-            extra: ::std::result::Result<
-                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                ::std::string::String,
-            >,
+            extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
         impl ::std::default::Default for NoteList {
             fn default() -> Self {
@@ -16563,9 +16335,7 @@ pub mod types {
             }
             pub fn extra<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                    >,
+                T: ::std::convert::TryInto<crmkit_runtime::Extra>,
                 T::Error: ::std::fmt::Display,
             {
                 self.extra = value
@@ -16606,10 +16376,7 @@ pub mod types {
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
-            extra: ::std::result::Result<
-                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                ::std::string::String,
-            >,
+            extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
         impl ::std::default::Default for NoteUpdateByIdInput {
             fn default() -> Self {
@@ -16654,9 +16421,7 @@ pub mod types {
             }
             pub fn extra<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                    >,
+                T: ::std::convert::TryInto<crmkit_runtime::Extra>,
                 T::Error: ::std::fmt::Display,
             {
                 self.extra = value
@@ -16837,10 +16602,7 @@ pub mod types {
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
-            extra: ::std::result::Result<
-                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                ::std::string::String,
-            >,
+            extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
         impl ::std::default::Default for NotificationCallback {
             fn default() -> Self {
@@ -16955,9 +16717,7 @@ pub mod types {
             }
             pub fn extra<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                    >,
+                T: ::std::convert::TryInto<crmkit_runtime::Extra>,
                 T::Error: ::std::fmt::Display,
             {
                 self.extra = value
@@ -17422,10 +17182,7 @@ pub mod types {
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
-            extra: ::std::result::Result<
-                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                ::std::string::String,
-            >,
+            extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
         impl ::std::default::Default for NotificationEventInfo {
             fn default() -> Self {
@@ -17492,9 +17249,7 @@ pub mod types {
             }
             pub fn extra<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                    >,
+                T: ::std::convert::TryInto<crmkit_runtime::Extra>,
                 T::Error: ::std::fmt::Display,
             {
                 self.extra = value
@@ -17540,10 +17295,7 @@ pub mod types {
                 ::std::vec::Vec<super::NotificationSubscription>,
                 ::std::string::String,
             >,
-            extra: ::std::result::Result<
-                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                ::std::string::String,
-            >,
+            extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
         impl ::std::default::Default for NotificationList {
             fn default() -> Self {
@@ -17577,9 +17329,7 @@ pub mod types {
             }
             pub fn extra<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                    >,
+                T: ::std::convert::TryInto<crmkit_runtime::Extra>,
                 T::Error: ::std::fmt::Display,
             {
                 self.extra = value
@@ -17627,10 +17377,7 @@ pub mod types {
                 crmkit_runtime::Lenient<crate::types::ResultStatusKnown>,
                 ::std::string::String,
             >,
-            extra: ::std::result::Result<
-                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                ::std::string::String,
-            >,
+            extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
         impl ::std::default::Default for NotificationOutcome {
             fn default() -> Self {
@@ -17690,9 +17437,7 @@ pub mod types {
             }
             pub fn extra<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                    >,
+                T: ::std::convert::TryInto<crmkit_runtime::Extra>,
                 T::Error: ::std::fmt::Display,
             {
                 self.extra = value
@@ -17736,10 +17481,7 @@ pub mod types {
                 ::std::vec::Vec<super::NotificationEventInfo>,
                 ::std::string::String,
             >,
-            extra: ::std::result::Result<
-                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                ::std::string::String,
-            >,
+            extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
         impl ::std::default::Default for NotificationOutcomeDetails {
             fn default() -> Self {
@@ -17773,9 +17515,7 @@ pub mod types {
             }
             pub fn extra<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                    >,
+                T: ::std::convert::TryInto<crmkit_runtime::Extra>,
                 T::Error: ::std::fmt::Display,
             {
                 self.extra = value
@@ -17841,10 +17581,7 @@ pub mod types {
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
-            extra: ::std::result::Result<
-                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                ::std::string::String,
-            >,
+            extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
         impl ::std::default::Default for NotificationSubscription {
             fn default() -> Self {
@@ -17955,9 +17692,7 @@ pub mod types {
             }
             pub fn extra<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                    >,
+                T: ::std::convert::TryInto<crmkit_runtime::Extra>,
                 T::Error: ::std::fmt::Display,
             {
                 self.extra = value
@@ -18136,10 +17871,7 @@ pub mod types {
                 ::std::vec::Vec<super::NotificationOutcome>,
                 ::std::string::String,
             >,
-            extra: ::std::result::Result<
-                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                ::std::string::String,
-            >,
+            extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
         impl ::std::default::Default for NotificationsWriteResult {
             fn default() -> Self {
@@ -18162,9 +17894,7 @@ pub mod types {
             }
             pub fn extra<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                    >,
+                T: ::std::convert::TryInto<crmkit_runtime::Extra>,
                 T::Error: ::std::fmt::Display,
             {
                 self.extra = value
@@ -18199,10 +17929,7 @@ pub mod types {
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
-            extra: ::std::result::Result<
-                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                ::std::string::String,
-            >,
+            extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
         impl ::std::default::Default for NullableNamedRefInner {
             fn default() -> Self {
@@ -18236,9 +17963,7 @@ pub mod types {
             }
             pub fn extra<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                    >,
+                T: ::std::convert::TryInto<crmkit_runtime::Extra>,
                 T::Error: ::std::fmt::Display,
             {
                 self.extra = value
@@ -18382,10 +18107,7 @@ pub mod types {
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
-            extra: ::std::result::Result<
-                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                ::std::string::String,
-            >,
+            extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
         impl ::std::default::Default for Org {
             fn default() -> Self {
@@ -18738,9 +18460,7 @@ pub mod types {
             }
             pub fn extra<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                    >,
+                T: ::std::convert::TryInto<crmkit_runtime::Extra>,
                 T::Error: ::std::fmt::Display,
             {
                 self.extra = value
@@ -18847,10 +18567,7 @@ pub mod types {
             >,
             users_license_purchased:
                 ::std::result::Result<::std::option::Option<i32>, ::std::string::String>,
-            extra: ::std::result::Result<
-                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                ::std::string::String,
-            >,
+            extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
         impl ::std::default::Default for OrgLicenseDetails {
             fn default() -> Self {
@@ -18928,9 +18645,7 @@ pub mod types {
             }
             pub fn extra<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                    >,
+                T: ::std::convert::TryInto<crmkit_runtime::Extra>,
                 T::Error: ::std::fmt::Display,
             {
                 self.extra = value
@@ -18971,10 +18686,7 @@ pub mod types {
         #[derive(Clone, Debug)]
         pub struct OrgList {
             org: ::std::result::Result<::std::vec::Vec<super::Org>, ::std::string::String>,
-            extra: ::std::result::Result<
-                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                ::std::string::String,
-            >,
+            extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
         impl ::std::default::Default for OrgList {
             fn default() -> Self {
@@ -18997,9 +18709,7 @@ pub mod types {
             }
             pub fn extra<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                    >,
+                T: ::std::convert::TryInto<crmkit_runtime::Extra>,
                 T::Error: ::std::fmt::Display,
             {
                 self.extra = value
@@ -19030,10 +18740,7 @@ pub mod types {
         #[derive(Clone, Debug)]
         pub struct OutcomeDetails {
             id: ::std::result::Result<::std::option::Option<super::ZohoId>, ::std::string::String>,
-            extra: ::std::result::Result<
-                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                ::std::string::String,
-            >,
+            extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
         impl ::std::default::Default for OutcomeDetails {
             fn default() -> Self {
@@ -19056,9 +18763,7 @@ pub mod types {
             }
             pub fn extra<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                    >,
+                T: ::std::convert::TryInto<crmkit_runtime::Extra>,
                 T::Error: ::std::fmt::Display,
             {
                 self.extra = value
@@ -19100,10 +18805,7 @@ pub mod types {
                 ::std::result::Result<::std::vec::Vec<::serde_json::Value>, ::std::string::String>,
             sequence_number:
                 ::std::result::Result<::std::option::Option<i32>, ::std::string::String>,
-            extra: ::std::result::Result<
-                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                ::std::string::String,
-            >,
+            extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
         impl ::std::default::Default for PickListValue {
             fn default() -> Self {
@@ -19159,9 +18861,7 @@ pub mod types {
             }
             pub fn extra<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                    >,
+                T: ::std::convert::TryInto<crmkit_runtime::Extra>,
                 T::Error: ::std::fmt::Display,
             {
                 self.extra = value
@@ -19232,10 +18932,7 @@ pub mod types {
                 ::std::vec::Vec<super::ProfileSection>,
                 ::std::string::String,
             >,
-            extra: ::std::result::Result<
-                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                ::std::string::String,
-            >,
+            extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
         impl ::std::default::Default for Profile {
             fn default() -> Self {
@@ -19368,9 +19065,7 @@ pub mod types {
             }
             pub fn extra<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                    >,
+                T: ::std::convert::TryInto<crmkit_runtime::Extra>,
                 T::Error: ::std::fmt::Display,
             {
                 self.extra = value
@@ -19434,10 +19129,7 @@ pub mod types {
             >,
             permissions_details:
                 ::std::result::Result<::std::vec::Vec<super::ZohoId>, ::std::string::String>,
-            extra: ::std::result::Result<
-                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                ::std::string::String,
-            >,
+            extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
         impl ::std::default::Default for ProfileCategory {
             fn default() -> Self {
@@ -19493,9 +19185,7 @@ pub mod types {
             }
             pub fn extra<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                    >,
+                T: ::std::convert::TryInto<crmkit_runtime::Extra>,
                 T::Error: ::std::fmt::Display,
             {
                 self.extra = value
@@ -19532,10 +19222,7 @@ pub mod types {
         #[derive(Clone, Debug)]
         pub struct ProfileList {
             profiles: ::std::result::Result<::std::vec::Vec<super::Profile>, ::std::string::String>,
-            extra: ::std::result::Result<
-                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                ::std::string::String,
-            >,
+            extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
         impl ::std::default::Default for ProfileList {
             fn default() -> Self {
@@ -19558,9 +19245,7 @@ pub mod types {
             }
             pub fn extra<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                    >,
+                T: ::std::convert::TryInto<crmkit_runtime::Extra>,
                 T::Error: ::std::fmt::Display,
             {
                 self.extra = value
@@ -19604,10 +19289,7 @@ pub mod types {
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
-            extra: ::std::result::Result<
-                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                ::std::string::String,
-            >,
+            extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
         impl ::std::default::Default for ProfilePermission {
             fn default() -> Self {
@@ -19674,9 +19356,7 @@ pub mod types {
             }
             pub fn extra<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                    >,
+                T: ::std::convert::TryInto<crmkit_runtime::Extra>,
                 T::Error: ::std::fmt::Display,
             {
                 self.extra = value
@@ -19722,10 +19402,7 @@ pub mod types {
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
-            extra: ::std::result::Result<
-                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                ::std::string::String,
-            >,
+            extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
         impl ::std::default::Default for ProfileSection {
             fn default() -> Self {
@@ -19759,9 +19436,7 @@ pub mod types {
             }
             pub fn extra<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                    >,
+                T: ::std::convert::TryInto<crmkit_runtime::Extra>,
                 T::Error: ::std::fmt::Display,
             {
                 self.extra = value
@@ -19862,10 +19537,7 @@ pub mod types {
             stop_processing:
                 ::std::result::Result<::std::option::Option<bool>, ::std::string::String>,
             tag: ::std::result::Result<::std::vec::Vec<super::TagRef>, ::std::string::String>,
-            extra: ::std::result::Result<
-                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                ::std::string::String,
-            >,
+            extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
         impl ::std::default::Default for Record {
             fn default() -> Self {
@@ -20149,9 +19821,7 @@ pub mod types {
             }
             pub fn extra<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                    >,
+                T: ::std::convert::TryInto<crmkit_runtime::Extra>,
                 T::Error: ::std::fmt::Display,
             {
                 self.extra = value
@@ -20232,10 +19902,7 @@ pub mod types {
                 ::std::option::Option<super::ListInfo>,
                 ::std::string::String,
             >,
-            extra: ::std::result::Result<
-                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                ::std::string::String,
-            >,
+            extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
         impl ::std::default::Default for RecordList {
             fn default() -> Self {
@@ -20269,9 +19936,7 @@ pub mod types {
             }
             pub fn extra<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                    >,
+                T: ::std::convert::TryInto<crmkit_runtime::Extra>,
                 T::Error: ::std::fmt::Display,
             {
                 self.extra = value
@@ -20325,10 +19990,7 @@ pub mod types {
                 ::std::option::Option<super::ShareUser>,
                 ::std::string::String,
             >,
-            extra: ::std::result::Result<
-                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                ::std::string::String,
-            >,
+            extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
         impl ::std::default::Default for RecordShare {
             fn default() -> Self {
@@ -20406,9 +20068,7 @@ pub mod types {
             }
             pub fn extra<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                    >,
+                T: ::std::convert::TryInto<crmkit_runtime::Extra>,
                 T::Error: ::std::fmt::Display,
             {
                 self.extra = value
@@ -20453,10 +20113,7 @@ pub mod types {
                 ::std::option::Option<super::NamedRef>,
                 ::std::string::String,
             >,
-            extra: ::std::result::Result<
-                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                ::std::string::String,
-            >,
+            extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
         impl ::std::default::Default for RecordShareSharedThrough {
             fn default() -> Self {
@@ -20490,9 +20147,7 @@ pub mod types {
             }
             pub fn extra<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                    >,
+                T: ::std::convert::TryInto<crmkit_runtime::Extra>,
                 T::Error: ::std::fmt::Display,
             {
                 self.extra = value
@@ -20779,10 +20434,7 @@ pub mod types {
                 ::std::string::String,
             >,
             visible: ::std::result::Result<::std::option::Option<bool>, ::std::string::String>,
-            extra: ::std::result::Result<
-                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                ::std::string::String,
-            >,
+            extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
         impl ::std::default::Default for RelatedList {
             fn default() -> Self {
@@ -20963,9 +20615,7 @@ pub mod types {
             }
             pub fn extra<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                    >,
+                T: ::std::convert::TryInto<crmkit_runtime::Extra>,
                 T::Error: ::std::fmt::Display,
             {
                 self.extra = value
@@ -21025,10 +20675,7 @@ pub mod types {
         pub struct RelatedListList {
             related_lists:
                 ::std::result::Result<::std::vec::Vec<super::RelatedList>, ::std::string::String>,
-            extra: ::std::result::Result<
-                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                ::std::string::String,
-            >,
+            extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
         impl ::std::default::Default for RelatedListList {
             fn default() -> Self {
@@ -21051,9 +20698,7 @@ pub mod types {
             }
             pub fn extra<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                    >,
+                T: ::std::convert::TryInto<crmkit_runtime::Extra>,
                 T::Error: ::std::fmt::Display,
             {
                 self.extra = value
@@ -21091,10 +20736,7 @@ pub mod types {
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
-            extra: ::std::result::Result<
-                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                ::std::string::String,
-            >,
+            extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
         impl ::std::default::Default for RelatedModuleRef {
             fn default() -> Self {
@@ -21128,9 +20770,7 @@ pub mod types {
             }
             pub fn extra<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                    >,
+                T: ::std::convert::TryInto<crmkit_runtime::Extra>,
                 T::Error: ::std::fmt::Display,
             {
                 self.extra = value
@@ -21163,10 +20803,7 @@ pub mod types {
         #[derive(Clone, Debug)]
         pub struct RelatedRecordByIdInput {
             id: ::std::result::Result<super::ZohoId, ::std::string::String>,
-            extra: ::std::result::Result<
-                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                ::std::string::String,
-            >,
+            extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
         impl ::std::default::Default for RelatedRecordByIdInput {
             fn default() -> Self {
@@ -21189,9 +20826,7 @@ pub mod types {
             }
             pub fn extra<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                    >,
+                T: ::std::convert::TryInto<crmkit_runtime::Extra>,
                 T::Error: ::std::fmt::Display,
             {
                 self.extra = value
@@ -21305,10 +20940,7 @@ pub mod types {
             approve: ::std::result::Result<::std::option::Option<bool>, ::std::string::String>,
             reject: ::std::result::Result<::std::option::Option<bool>, ::std::string::String>,
             resubmit: ::std::result::Result<::std::option::Option<bool>, ::std::string::String>,
-            extra: ::std::result::Result<
-                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                ::std::string::String,
-            >,
+            extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
         impl ::std::default::Default for ReviewProcessInner {
             fn default() -> Self {
@@ -21353,9 +20985,7 @@ pub mod types {
             }
             pub fn extra<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                    >,
+                T: ::std::convert::TryInto<crmkit_runtime::Extra>,
                 T::Error: ::std::fmt::Display,
             {
                 self.extra = value
@@ -21413,10 +21043,7 @@ pub mod types {
             >,
             share_with_peers:
                 ::std::result::Result<::std::option::Option<bool>, ::std::string::String>,
-            extra: ::std::result::Result<
-                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                ::std::string::String,
-            >,
+            extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
         impl ::std::default::Default for Role {
             fn default() -> Self {
@@ -21516,9 +21143,7 @@ pub mod types {
             }
             pub fn extra<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                    >,
+                T: ::std::convert::TryInto<crmkit_runtime::Extra>,
                 T::Error: ::std::fmt::Display,
             {
                 self.extra = value
@@ -21561,10 +21186,7 @@ pub mod types {
         #[derive(Clone, Debug)]
         pub struct RoleList {
             roles: ::std::result::Result<::std::vec::Vec<super::Role>, ::std::string::String>,
-            extra: ::std::result::Result<
-                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                ::std::string::String,
-            >,
+            extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
         impl ::std::default::Default for RoleList {
             fn default() -> Self {
@@ -21587,9 +21209,7 @@ pub mod types {
             }
             pub fn extra<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                    >,
+                T: ::std::convert::TryInto<crmkit_runtime::Extra>,
                 T::Error: ::std::fmt::Display,
             {
                 self.extra = value
@@ -21626,10 +21246,7 @@ pub mod types {
             share_related_records:
                 ::std::result::Result<::std::option::Option<bool>, ::std::string::String>,
             user: ::std::result::Result<super::ShareUserRef, ::std::string::String>,
-            extra: ::std::result::Result<
-                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                ::std::string::String,
-            >,
+            extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
         impl ::std::default::Default for ShareInput {
             fn default() -> Self {
@@ -21674,9 +21291,7 @@ pub mod types {
             }
             pub fn extra<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                    >,
+                T: ::std::convert::TryInto<crmkit_runtime::Extra>,
                 T::Error: ::std::fmt::Display,
             {
                 self.extra = value
@@ -21763,10 +21378,7 @@ pub mod types {
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
-            extra: ::std::result::Result<
-                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                ::std::string::String,
-            >,
+            extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
         impl ::std::default::Default for ShareUser {
             fn default() -> Self {
@@ -21822,9 +21434,7 @@ pub mod types {
             }
             pub fn extra<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                    >,
+                T: ::std::convert::TryInto<crmkit_runtime::Extra>,
                 T::Error: ::std::fmt::Display,
             {
                 self.extra = value
@@ -21861,10 +21471,7 @@ pub mod types {
         #[derive(Clone, Debug)]
         pub struct ShareUserRef {
             id: ::std::result::Result<super::ZohoId, ::std::string::String>,
-            extra: ::std::result::Result<
-                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                ::std::string::String,
-            >,
+            extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
         impl ::std::default::Default for ShareUserRef {
             fn default() -> Self {
@@ -21887,9 +21494,7 @@ pub mod types {
             }
             pub fn extra<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                    >,
+                T: ::std::convert::TryInto<crmkit_runtime::Extra>,
                 T::Error: ::std::fmt::Display,
             {
                 self.extra = value
@@ -21923,10 +21528,7 @@ pub mod types {
                 ::std::result::Result<::std::vec::Vec<super::RecordShare>, ::std::string::String>,
             shareable_user:
                 ::std::result::Result<::std::vec::Vec<super::ShareUser>, ::std::string::String>,
-            extra: ::std::result::Result<
-                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                ::std::string::String,
-            >,
+            extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
         impl ::std::default::Default for SharingDetails {
             fn default() -> Self {
@@ -21960,9 +21562,7 @@ pub mod types {
             }
             pub fn extra<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                    >,
+                T: ::std::convert::TryInto<crmkit_runtime::Extra>,
                 T::Error: ::std::fmt::Display,
             {
                 self.extra = value
@@ -21995,10 +21595,7 @@ pub mod types {
         #[derive(Clone, Debug)]
         pub struct SharingRevokeResult {
             share: ::std::result::Result<super::WriteOutcome, ::std::string::String>,
-            extra: ::std::result::Result<
-                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                ::std::string::String,
-            >,
+            extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
         impl ::std::default::Default for SharingRevokeResult {
             fn default() -> Self {
@@ -22021,9 +21618,7 @@ pub mod types {
             }
             pub fn extra<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                    >,
+                T: ::std::convert::TryInto<crmkit_runtime::Extra>,
                 T::Error: ::std::fmt::Display,
             {
                 self.extra = value
@@ -22055,10 +21650,7 @@ pub mod types {
         pub struct SharingWriteResult {
             share:
                 ::std::result::Result<::std::vec::Vec<super::WriteOutcome>, ::std::string::String>,
-            extra: ::std::result::Result<
-                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                ::std::string::String,
-            >,
+            extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
         impl ::std::default::Default for SharingWriteResult {
             fn default() -> Self {
@@ -22081,9 +21673,7 @@ pub mod types {
             }
             pub fn extra<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                    >,
+                T: ::std::convert::TryInto<crmkit_runtime::Extra>,
                 T::Error: ::std::fmt::Display,
             {
                 self.extra = value
@@ -22134,10 +21724,7 @@ pub mod types {
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
-            extra: ::std::result::Result<
-                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                ::std::string::String,
-            >,
+            extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
         impl ::std::default::Default for Tag {
             fn default() -> Self {
@@ -22215,9 +21802,7 @@ pub mod types {
             }
             pub fn extra<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                    >,
+                T: ::std::convert::TryInto<crmkit_runtime::Extra>,
                 T::Error: ::std::fmt::Display,
             {
                 self.extra = value
@@ -22256,10 +21841,7 @@ pub mod types {
         #[derive(Clone, Debug)]
         pub struct TagDeleteResult {
             tags: ::std::result::Result<super::TagDeleteResultTags, ::std::string::String>,
-            extra: ::std::result::Result<
-                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                ::std::string::String,
-            >,
+            extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
         impl ::std::default::Default for TagDeleteResult {
             fn default() -> Self {
@@ -22282,9 +21864,7 @@ pub mod types {
             }
             pub fn extra<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                    >,
+                T: ::std::convert::TryInto<crmkit_runtime::Extra>,
                 T::Error: ::std::fmt::Display,
             {
                 self.extra = value
@@ -22319,10 +21899,7 @@ pub mod types {
                 ::std::string::String,
             >,
             tags: ::std::result::Result<::std::vec::Vec<super::Tag>, ::std::string::String>,
-            extra: ::std::result::Result<
-                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                ::std::string::String,
-            >,
+            extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
         impl ::std::default::Default for TagList {
             fn default() -> Self {
@@ -22356,9 +21933,7 @@ pub mod types {
             }
             pub fn extra<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                    >,
+                T: ::std::convert::TryInto<crmkit_runtime::Extra>,
                 T::Error: ::std::fmt::Display,
             {
                 self.extra = value
@@ -22392,10 +21967,7 @@ pub mod types {
         pub struct TagListInfo {
             allowed_count: ::std::result::Result<::std::option::Option<i32>, ::std::string::String>,
             count: ::std::result::Result<::std::option::Option<i32>, ::std::string::String>,
-            extra: ::std::result::Result<
-                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                ::std::string::String,
-            >,
+            extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
         impl ::std::default::Default for TagListInfo {
             fn default() -> Self {
@@ -22429,9 +22001,7 @@ pub mod types {
             }
             pub fn extra<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                    >,
+                T: ::std::convert::TryInto<crmkit_runtime::Extra>,
                 T::Error: ::std::fmt::Display,
             {
                 self.extra = value
@@ -22557,10 +22127,7 @@ pub mod types {
                 crmkit_runtime::Lenient<crate::types::ResultStatusKnown>,
                 ::std::string::String,
             >,
-            extra: ::std::result::Result<
-                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                ::std::string::String,
-            >,
+            extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
         impl ::std::default::Default for TagOutcome {
             fn default() -> Self {
@@ -22618,9 +22185,7 @@ pub mod types {
             }
             pub fn extra<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                    >,
+                T: ::std::convert::TryInto<crmkit_runtime::Extra>,
                 T::Error: ::std::fmt::Display,
             {
                 self.extra = value
@@ -22673,10 +22238,7 @@ pub mod types {
                 ::std::option::Option<super::DateTimeString>,
                 ::std::string::String,
             >,
-            extra: ::std::result::Result<
-                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                ::std::string::String,
-            >,
+            extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
         impl ::std::default::Default for TagOutcomeDetails {
             fn default() -> Self {
@@ -22743,9 +22305,7 @@ pub mod types {
             }
             pub fn extra<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                    >,
+                T: ::std::convert::TryInto<crmkit_runtime::Extra>,
                 T::Error: ::std::fmt::Display,
             {
                 self.extra = value
@@ -22784,10 +22344,7 @@ pub mod types {
         #[derive(Clone, Debug)]
         pub struct TagRecordCount {
             count: ::std::result::Result<super::TagRecordCountCount, ::std::string::String>,
-            extra: ::std::result::Result<
-                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                ::std::string::String,
-            >,
+            extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
         impl ::std::default::Default for TagRecordCount {
             fn default() -> Self {
@@ -22810,9 +22367,7 @@ pub mod types {
             }
             pub fn extra<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                    >,
+                T: ::std::convert::TryInto<crmkit_runtime::Extra>,
                 T::Error: ::std::fmt::Display,
             {
                 self.extra = value
@@ -22847,10 +22402,7 @@ pub mod types {
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
-            extra: ::std::result::Result<
-                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                ::std::string::String,
-            >,
+            extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
         impl ::std::default::Default for TagRef {
             fn default() -> Self {
@@ -22884,9 +22436,7 @@ pub mod types {
             }
             pub fn extra<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                    >,
+                T: ::std::convert::TryInto<crmkit_runtime::Extra>,
                 T::Error: ::std::fmt::Display,
             {
                 self.extra = value
@@ -23091,10 +22641,7 @@ pub mod types {
         #[derive(Clone, Debug)]
         pub struct TagsWriteResult {
             tags: ::std::result::Result<::std::vec::Vec<super::TagOutcome>, ::std::string::String>,
-            extra: ::std::result::Result<
-                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                ::std::string::String,
-            >,
+            extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
         impl ::std::default::Default for TagsWriteResult {
             fn default() -> Self {
@@ -23117,9 +22664,7 @@ pub mod types {
             }
             pub fn extra<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                    >,
+                T: ::std::convert::TryInto<crmkit_runtime::Extra>,
                 T::Error: ::std::fmt::Display,
             {
                 self.extra = value
@@ -23305,10 +22850,7 @@ pub mod types {
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
-            extra: ::std::result::Result<
-                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                ::std::string::String,
-            >,
+            extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
         impl ::std::default::Default for User {
             fn default() -> Self {
@@ -23793,9 +23335,7 @@ pub mod types {
             }
             pub fn extra<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                    >,
+                T: ::std::convert::TryInto<crmkit_runtime::Extra>,
                 T::Error: ::std::fmt::Display,
             {
                 self.extra = value
@@ -23915,10 +23455,7 @@ pub mod types {
             last_name: ::std::result::Result<::std::string::String, ::std::string::String>,
             profile: ::std::result::Result<super::UserAddInputProfile, ::std::string::String>,
             role: ::std::result::Result<super::UserAddInputRole, ::std::string::String>,
-            extra: ::std::result::Result<
-                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                ::std::string::String,
-            >,
+            extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
         impl ::std::default::Default for UserAddInput {
             fn default() -> Self {
@@ -23985,9 +23522,7 @@ pub mod types {
             }
             pub fn extra<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                    >,
+                T: ::std::convert::TryInto<crmkit_runtime::Extra>,
                 T::Error: ::std::fmt::Display,
             {
                 self.extra = value
@@ -24044,10 +23579,7 @@ pub mod types {
                 ::std::option::Option<::serde_json::Value>,
                 ::std::string::String,
             >,
-            extra: ::std::result::Result<
-                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                ::std::string::String,
-            >,
+            extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
         impl ::std::default::Default for UserCustomizeInfo {
             fn default() -> Self {
@@ -24125,9 +23657,7 @@ pub mod types {
             }
             pub fn extra<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                    >,
+                T: ::std::convert::TryInto<crmkit_runtime::Extra>,
                 T::Error: ::std::fmt::Display,
             {
                 self.extra = value
@@ -24172,10 +23702,7 @@ pub mod types {
                 ::std::string::String,
             >,
             users: ::std::result::Result<::std::vec::Vec<super::User>, ::std::string::String>,
-            extra: ::std::result::Result<
-                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                ::std::string::String,
-            >,
+            extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
         impl ::std::default::Default for UserList {
             fn default() -> Self {
@@ -24209,9 +23736,7 @@ pub mod types {
             }
             pub fn extra<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                    >,
+                T: ::std::convert::TryInto<crmkit_runtime::Extra>,
                 T::Error: ::std::fmt::Display,
             {
                 self.extra = value
@@ -24252,10 +23777,7 @@ pub mod types {
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
-            extra: ::std::result::Result<
-                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                ::std::string::String,
-            >,
+            extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
         impl ::std::default::Default for UserRef {
             fn default() -> Self {
@@ -24300,9 +23822,7 @@ pub mod types {
             }
             pub fn extra<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                    >,
+                T: ::std::convert::TryInto<crmkit_runtime::Extra>,
                 T::Error: ::std::fmt::Display,
             {
                 self.extra = value
@@ -24360,10 +23880,7 @@ pub mod types {
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
-            extra: ::std::result::Result<
-                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                ::std::string::String,
-            >,
+            extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
         impl ::std::default::Default for UserTheme {
             fn default() -> Self {
@@ -24441,9 +23958,7 @@ pub mod types {
             }
             pub fn extra<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                    >,
+                T: ::std::convert::TryInto<crmkit_runtime::Extra>,
                 T::Error: ::std::fmt::Display,
             {
                 self.extra = value
@@ -24491,10 +24006,7 @@ pub mod types {
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
-            extra: ::std::result::Result<
-                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                ::std::string::String,
-            >,
+            extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
         impl ::std::default::Default for UserThemeTab {
             fn default() -> Self {
@@ -24528,9 +24040,7 @@ pub mod types {
             }
             pub fn extra<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                    >,
+                T: ::std::convert::TryInto<crmkit_runtime::Extra>,
                 T::Error: ::std::fmt::Display,
             {
                 self.extra = value
@@ -24607,10 +24117,7 @@ pub mod types {
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
-            extra: ::std::result::Result<
-                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                ::std::string::String,
-            >,
+            extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
         impl ::std::default::Default for UserUpdateByIdInput {
             fn default() -> Self {
@@ -24756,9 +24263,7 @@ pub mod types {
             }
             pub fn extra<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                    >,
+                T: ::std::convert::TryInto<crmkit_runtime::Extra>,
                 T::Error: ::std::fmt::Display,
             {
                 self.extra = value
@@ -24855,10 +24360,7 @@ pub mod types {
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
-            extra: ::std::result::Result<
-                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                ::std::string::String,
-            >,
+            extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
         impl ::std::default::Default for UserUpdateInput {
             fn default() -> Self {
@@ -25002,9 +24504,7 @@ pub mod types {
             }
             pub fn extra<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                    >,
+                T: ::std::convert::TryInto<crmkit_runtime::Extra>,
                 T::Error: ::std::fmt::Display,
             {
                 self.extra = value
@@ -25179,10 +24679,7 @@ pub mod types {
         pub struct UsersWriteResult {
             users:
                 ::std::result::Result<::std::vec::Vec<super::WriteOutcome>, ::std::string::String>,
-            extra: ::std::result::Result<
-                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                ::std::string::String,
-            >,
+            extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
         impl ::std::default::Default for UsersWriteResult {
             fn default() -> Self {
@@ -25205,9 +24702,7 @@ pub mod types {
             }
             pub fn extra<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                    >,
+                T: ::std::convert::TryInto<crmkit_runtime::Extra>,
                 T::Error: ::std::fmt::Display,
             {
                 self.extra = value
@@ -25262,10 +24757,7 @@ pub mod types {
                 ::std::option::Option<super::VariableGroupRef>,
                 ::std::string::String,
             >,
-            extra: ::std::result::Result<
-                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                ::std::string::String,
-            >,
+            extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
         impl ::std::default::Default for Variable {
             fn default() -> Self {
@@ -25354,9 +24846,7 @@ pub mod types {
             }
             pub fn extra<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                    >,
+                T: ::std::convert::TryInto<crmkit_runtime::Extra>,
                 T::Error: ::std::fmt::Display,
             {
                 self.extra = value
@@ -25415,10 +24905,7 @@ pub mod types {
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
-            extra: ::std::result::Result<
-                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                ::std::string::String,
-            >,
+            extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
         impl ::std::default::Default for VariableGroup {
             fn default() -> Self {
@@ -25485,9 +24972,7 @@ pub mod types {
             }
             pub fn extra<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                    >,
+                T: ::std::convert::TryInto<crmkit_runtime::Extra>,
                 T::Error: ::std::fmt::Display,
             {
                 self.extra = value
@@ -25604,10 +25089,7 @@ pub mod types {
         pub struct VariableGroupList {
             variable_groups:
                 ::std::result::Result<::std::vec::Vec<super::VariableGroup>, ::std::string::String>,
-            extra: ::std::result::Result<
-                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                ::std::string::String,
-            >,
+            extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
         impl ::std::default::Default for VariableGroupList {
             fn default() -> Self {
@@ -25630,9 +25112,7 @@ pub mod types {
             }
             pub fn extra<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                    >,
+                T: ::std::convert::TryInto<crmkit_runtime::Extra>,
                 T::Error: ::std::fmt::Display,
             {
                 self.extra = value
@@ -25671,10 +25151,7 @@ pub mod types {
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
-            extra: ::std::result::Result<
-                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                ::std::string::String,
-            >,
+            extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
         impl ::std::default::Default for VariableGroupRef {
             fn default() -> Self {
@@ -25719,9 +25196,7 @@ pub mod types {
             }
             pub fn extra<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                    >,
+                T: ::std::convert::TryInto<crmkit_runtime::Extra>,
                 T::Error: ::std::fmt::Display,
             {
                 self.extra = value
@@ -25876,10 +25351,7 @@ pub mod types {
         pub struct VariableList {
             variables:
                 ::std::result::Result<::std::vec::Vec<super::Variable>, ::std::string::String>,
-            extra: ::std::result::Result<
-                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                ::std::string::String,
-            >,
+            extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
         impl ::std::default::Default for VariableList {
             fn default() -> Self {
@@ -25902,9 +25374,7 @@ pub mod types {
             }
             pub fn extra<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                    >,
+                T: ::std::convert::TryInto<crmkit_runtime::Extra>,
                 T::Error: ::std::fmt::Display,
             {
                 self.extra = value
@@ -26277,10 +25747,7 @@ pub mod types {
         pub struct VariablesWriteResult {
             variables:
                 ::std::result::Result<::std::vec::Vec<super::ActionOutcome>, ::std::string::String>,
-            extra: ::std::result::Result<
-                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                ::std::string::String,
-            >,
+            extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
         impl ::std::default::Default for VariablesWriteResult {
             fn default() -> Self {
@@ -26303,9 +25770,7 @@ pub mod types {
             }
             pub fn extra<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                    >,
+                T: ::std::convert::TryInto<crmkit_runtime::Extra>,
                 T::Error: ::std::fmt::Display,
             {
                 self.extra = value
@@ -26359,10 +25824,7 @@ pub mod types {
                 crmkit_runtime::Lenient<crate::types::ResultStatusKnown>,
                 ::std::string::String,
             >,
-            extra: ::std::result::Result<
-                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                ::std::string::String,
-            >,
+            extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
         impl ::std::default::Default for WriteOutcome {
             fn default() -> Self {
@@ -26446,9 +25908,7 @@ pub mod types {
             }
             pub fn extra<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                    >,
+                T: ::std::convert::TryInto<crmkit_runtime::Extra>,
                 T::Error: ::std::fmt::Display,
             {
                 self.extra = value
@@ -26512,10 +25972,7 @@ pub mod types {
                 ::std::option::Option<super::DateTimeString>,
                 ::std::string::String,
             >,
-            extra: ::std::result::Result<
-                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                ::std::string::String,
-            >,
+            extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
         impl ::std::default::Default for WriteOutcomeDetails {
             fn default() -> Self {
@@ -26626,9 +26083,7 @@ pub mod types {
             }
             pub fn extra<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                    >,
+                T: ::std::convert::TryInto<crmkit_runtime::Extra>,
                 T::Error: ::std::fmt::Display,
             {
                 self.extra = value
@@ -26676,10 +26131,7 @@ pub mod types {
         pub struct WriteResult {
             data:
                 ::std::result::Result<::std::vec::Vec<super::WriteOutcome>, ::std::string::String>,
-            extra: ::std::result::Result<
-                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                ::std::string::String,
-            >,
+            extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
         impl ::std::default::Default for WriteResult {
             fn default() -> Self {
@@ -26702,9 +26154,7 @@ pub mod types {
             }
             pub fn extra<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                    >,
+                T: ::std::convert::TryInto<crmkit_runtime::Extra>,
                 T::Error: ::std::fmt::Display,
             {
                 self.extra = value
@@ -27359,7 +26809,7 @@ pub mod types {
                     self,
                     mut map: A,
                 ) -> ::std::result::Result<ActionOutcome, A::Error> {
-                    let mut extra = ::serde_json::Map::new();
+                    let mut extra = crmkit_runtime::Extra::new();
                     let mut f0: ::std::option::Option<
                         ::std::option::Option<::std::string::String>,
                     > = None;
@@ -27383,7 +26833,9 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("code".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "code", "null",
+                                    );
                                 }
                                 f0 = Some(value);
                             }
@@ -27396,7 +26848,9 @@ pub mod types {
                                 let value: ::std::option::Option<OutcomeDetails> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("details".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "details", "null",
+                                    );
                                 }
                                 f1 = Some(value);
                             }
@@ -27409,7 +26863,9 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("message".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "message", "null",
+                                    );
                                 }
                                 f2 = Some(value);
                             }
@@ -27425,8 +26881,10 @@ pub mod types {
                                 f3 = Some(value);
                             }
                             _ => {
-                                let value: ::serde_json::Value = map.next_value()?;
-                                extra.insert(key.into_owned(), value);
+                                map.next_value_seed(crmkit_runtime::__private::open::Member::new(
+                                    &mut extra,
+                                    key.as_str(),
+                                ))?;
                             }
                         }
                     }
@@ -27466,8 +26924,8 @@ pub mod types {
                 map.serialize_entry("message", &self.message)?;
             }
             map.serialize_entry("status", &self.status)?;
-            for (key, value) in &self.extra {
-                let typed = match key.as_str() {
+            for (key, value) in self.extra.iter() {
+                let typed = match key {
                     "code" => !::std::option::Option::is_none(&self.code),
                     "details" => !::std::option::Option::is_none(&self.details),
                     "message" => !::std::option::Option::is_none(&self.message),
@@ -27475,7 +26933,7 @@ pub mod types {
                     _ => false,
                 };
                 if !typed {
-                    map.serialize_entry(key, value)?;
+                    map.serialize_entry(key, &value)?;
                 }
             }
             map.end()
@@ -27495,7 +26953,7 @@ pub mod types {
                     self,
                     mut map: A,
                 ) -> ::std::result::Result<ApprovalFlags, A::Error> {
-                    let mut extra = ::serde_json::Map::new();
+                    let mut extra = crmkit_runtime::Extra::new();
                     let mut f0: ::std::option::Option<::std::option::Option<bool>> = None;
                     let mut f1: ::std::option::Option<::std::option::Option<bool>> = None;
                     let mut f2: ::std::option::Option<::std::option::Option<bool>> = None;
@@ -27512,7 +26970,9 @@ pub mod types {
                                 }
                                 let value: ::std::option::Option<bool> = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("approve".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "approve", "null",
+                                    );
                                 }
                                 f0 = Some(value);
                             }
@@ -27524,7 +26984,9 @@ pub mod types {
                                 }
                                 let value: ::std::option::Option<bool> = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("delegate".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "delegate", "null",
+                                    );
                                 }
                                 f1 = Some(value);
                             }
@@ -27536,7 +26998,9 @@ pub mod types {
                                 }
                                 let value: ::std::option::Option<bool> = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("reject".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "reject", "null",
+                                    );
                                 }
                                 f2 = Some(value);
                             }
@@ -27548,13 +27012,17 @@ pub mod types {
                                 }
                                 let value: ::std::option::Option<bool> = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("resubmit".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "resubmit", "null",
+                                    );
                                 }
                                 f3 = Some(value);
                             }
                             _ => {
-                                let value: ::serde_json::Value = map.next_value()?;
-                                extra.insert(key.into_owned(), value);
+                                map.next_value_seed(crmkit_runtime::__private::open::Member::new(
+                                    &mut extra,
+                                    key.as_str(),
+                                ))?;
                             }
                         }
                     }
@@ -27589,8 +27057,8 @@ pub mod types {
             if !::std::option::Option::is_none(&self.resubmit) {
                 map.serialize_entry("resubmit", &self.resubmit)?;
             }
-            for (key, value) in &self.extra {
-                let typed = match key.as_str() {
+            for (key, value) in self.extra.iter() {
+                let typed = match key {
                     "approve" => !::std::option::Option::is_none(&self.approve),
                     "delegate" => !::std::option::Option::is_none(&self.delegate),
                     "reject" => !::std::option::Option::is_none(&self.reject),
@@ -27598,7 +27066,7 @@ pub mod types {
                     _ => false,
                 };
                 if !typed {
-                    map.serialize_entry(key, value)?;
+                    map.serialize_entry(key, &value)?;
                 }
             }
             map.end()
@@ -27618,7 +27086,7 @@ pub mod types {
                     self,
                     mut map: A,
                 ) -> ::std::result::Result<Attachment, A::Error> {
-                    let mut extra = ::serde_json::Map::new();
+                    let mut extra = crmkit_runtime::Extra::new();
                     let mut f0: ::std::option::Option<::std::option::Option<AttachmentUser>> = None;
                     let mut f1: ::std::option::Option<::std::option::Option<DateTimeString>> = None;
                     let mut f2: ::std::option::Option<::std::option::Option<bool>> = None;
@@ -27662,8 +27130,11 @@ pub mod types {
                                 let value: ::std::option::Option<AttachmentUser> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra
-                                        .insert("Created_By".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "Created_By",
+                                        "null",
+                                    );
                                 }
                                 f0 = Some(value);
                             }
@@ -27676,9 +27147,10 @@ pub mod types {
                                 let value: ::std::option::Option<DateTimeString> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert(
-                                        "Created_Time".to_owned(),
-                                        ::serde_json::Value::Null,
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "Created_Time",
+                                        "null",
                                     );
                                 }
                                 f1 = Some(value);
@@ -27691,7 +27163,11 @@ pub mod types {
                                 }
                                 let value: ::std::option::Option<bool> = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("$editable".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "$editable",
+                                        "null",
+                                    );
                                 }
                                 f2 = Some(value);
                             }
@@ -27704,7 +27180,9 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("$file_id".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "$file_id", "null",
+                                    );
                                 }
                                 f3 = Some(value);
                             }
@@ -27717,7 +27195,11 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("File_Name".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "File_Name",
+                                        "null",
+                                    );
                                 }
                                 f4 = Some(value);
                             }
@@ -27729,7 +27211,7 @@ pub mod types {
                                 }
                                 let value: ::std::option::Option<ZohoId> = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("id".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(&mut extra, "id", "null");
                                 }
                                 f5 = Some(value);
                             }
@@ -27742,7 +27224,11 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("$link_url".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "$link_url",
+                                        "null",
+                                    );
                                 }
                                 f6 = Some(value);
                             }
@@ -27755,9 +27241,10 @@ pub mod types {
                                 let value: ::std::option::Option<AttachmentUser> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert(
-                                        "Modified_By".to_owned(),
-                                        ::serde_json::Value::Null,
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "Modified_By",
+                                        "null",
                                     );
                                 }
                                 f7 = Some(value);
@@ -27771,9 +27258,10 @@ pub mod types {
                                 let value: ::std::option::Option<DateTimeString> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert(
-                                        "Modified_Time".to_owned(),
-                                        ::serde_json::Value::Null,
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "Modified_Time",
+                                        "null",
                                     );
                                 }
                                 f8 = Some(value);
@@ -27787,7 +27275,9 @@ pub mod types {
                                 let value: ::std::option::Option<AttachmentUser> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("Owner".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "Owner", "null",
+                                    );
                                 }
                                 f9 = Some(value);
                             }
@@ -27800,7 +27290,11 @@ pub mod types {
                                 let value: ::std::option::Option<AttachmentParentId> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("Parent_Id".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "Parent_Id",
+                                        "null",
+                                    );
                                 }
                                 f10 = Some(value);
                             }
@@ -27813,8 +27307,11 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra
-                                        .insert("$se_module".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "$se_module",
+                                        "null",
+                                    );
                                 }
                                 f11 = Some(value);
                             }
@@ -27827,7 +27324,9 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("Size".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "Size", "null",
+                                    );
                                 }
                                 f12 = Some(value);
                             }
@@ -27840,7 +27339,9 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("$state".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "$state", "null",
+                                    );
                                 }
                                 f13 = Some(value);
                             }
@@ -27853,13 +27354,17 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("$type".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "$type", "null",
+                                    );
                                 }
                                 f14 = Some(value);
                             }
                             _ => {
-                                let value: ::serde_json::Value = map.next_value()?;
-                                extra.insert(key.into_owned(), value);
+                                map.next_value_seed(crmkit_runtime::__private::open::Member::new(
+                                    &mut extra,
+                                    key.as_str(),
+                                ))?;
                             }
                         }
                     }
@@ -27938,8 +27443,8 @@ pub mod types {
             if !::std::option::Option::is_none(&self.type_) {
                 map.serialize_entry("$type", &self.type_)?;
             }
-            for (key, value) in &self.extra {
-                let typed = match key.as_str() {
+            for (key, value) in self.extra.iter() {
+                let typed = match key {
                     "Created_By" => !::std::option::Option::is_none(&self.created_by),
                     "Created_Time" => !::std::option::Option::is_none(&self.created_time),
                     "$editable" => !::std::option::Option::is_none(&self.editable),
@@ -27958,7 +27463,7 @@ pub mod types {
                     _ => false,
                 };
                 if !typed {
-                    map.serialize_entry(key, value)?;
+                    map.serialize_entry(key, &value)?;
                 }
             }
             map.end()
@@ -27978,7 +27483,7 @@ pub mod types {
                     self,
                     mut map: A,
                 ) -> ::std::result::Result<AttachmentList, A::Error> {
-                    let mut extra = ::serde_json::Map::new();
+                    let mut extra = crmkit_runtime::Extra::new();
                     let mut f0: ::std::option::Option<::std::vec::Vec<Attachment>> = None;
                     let mut f1: ::std::option::Option<::std::option::Option<ListInfo>> = None;
                     while let Some(key) =
@@ -28002,13 +27507,17 @@ pub mod types {
                                 }
                                 let value: ::std::option::Option<ListInfo> = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("info".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "info", "null",
+                                    );
                                 }
                                 f1 = Some(value);
                             }
                             _ => {
-                                let value: ::serde_json::Value = map.next_value()?;
-                                extra.insert(key.into_owned(), value);
+                                map.next_value_seed(crmkit_runtime::__private::open::Member::new(
+                                    &mut extra,
+                                    key.as_str(),
+                                ))?;
                             }
                         }
                     }
@@ -28040,14 +27549,14 @@ pub mod types {
             if !::std::option::Option::is_none(&self.info) {
                 map.serialize_entry("info", &self.info)?;
             }
-            for (key, value) in &self.extra {
-                let typed = match key.as_str() {
+            for (key, value) in self.extra.iter() {
+                let typed = match key {
                     "data" => true,
                     "info" => !::std::option::Option::is_none(&self.info),
                     _ => false,
                 };
                 if !typed {
-                    map.serialize_entry(key, value)?;
+                    map.serialize_entry(key, &value)?;
                 }
             }
             map.end()
@@ -28067,7 +27576,7 @@ pub mod types {
                     self,
                     mut map: A,
                 ) -> ::std::result::Result<Blueprint, A::Error> {
-                    let mut extra = ::serde_json::Map::new();
+                    let mut extra = crmkit_runtime::Extra::new();
                     let mut f0: ::std::option::Option<::std::option::Option<BlueprintProcessInfo>> =
                         None;
                     let mut f1: ::std::option::Option<::std::vec::Vec<BlueprintTransition>> = None;
@@ -28084,9 +27593,10 @@ pub mod types {
                                 let value: ::std::option::Option<BlueprintProcessInfo> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert(
-                                        "process_info".to_owned(),
-                                        ::serde_json::Value::Null,
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "process_info",
+                                        "null",
                                     );
                                 }
                                 f0 = Some(value);
@@ -28100,16 +27610,19 @@ pub mod types {
                                 let value: ::std::vec::Vec<BlueprintTransition> =
                                     map.next_value()?;
                                 if ::std::vec::Vec::is_empty(&value) {
-                                    extra.insert(
-                                        "transitions".to_owned(),
-                                        ::serde_json::Value::Array(::std::vec::Vec::new()),
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "transitions",
+                                        "[]",
                                     );
                                 }
                                 f1 = Some(value);
                             }
                             _ => {
-                                let value: ::serde_json::Value = map.next_value()?;
-                                extra.insert(key.into_owned(), value);
+                                map.next_value_seed(crmkit_runtime::__private::open::Member::new(
+                                    &mut extra,
+                                    key.as_str(),
+                                ))?;
                             }
                         }
                     }
@@ -28136,14 +27649,14 @@ pub mod types {
             if !::std::vec::Vec::is_empty(&self.transitions) {
                 map.serialize_entry("transitions", &self.transitions)?;
             }
-            for (key, value) in &self.extra {
-                let typed = match key.as_str() {
+            for (key, value) in self.extra.iter() {
+                let typed = match key {
                     "process_info" => !::std::option::Option::is_none(&self.process_info),
                     "transitions" => !::std::vec::Vec::is_empty(&self.transitions),
                     _ => false,
                 };
                 if !typed {
-                    map.serialize_entry(key, value)?;
+                    map.serialize_entry(key, &value)?;
                 }
             }
             map.end()
@@ -28163,7 +27676,7 @@ pub mod types {
                     self,
                     mut map: A,
                 ) -> ::std::result::Result<BlueprintProcessInfo, A::Error> {
-                    let mut extra = ::serde_json::Map::new();
+                    let mut extra = crmkit_runtime::Extra::new();
                     let mut f0: ::std::option::Option<
                         ::std::option::Option<::std::string::String>,
                     > = None;
@@ -28201,7 +27714,9 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("api_name".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "api_name", "null",
+                                    );
                                 }
                                 f0 = Some(value);
                             }
@@ -28214,9 +27729,10 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert(
-                                        "column_name".to_owned(),
-                                        ::serde_json::Value::Null,
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "column_name",
+                                        "null",
                                     );
                                 }
                                 f1 = Some(value);
@@ -28229,8 +27745,11 @@ pub mod types {
                                 }
                                 let value: ::std::option::Option<bool> = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra
-                                        .insert("continuous".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "continuous",
+                                        "null",
+                                    );
                                 }
                                 f2 = Some(value);
                             }
@@ -28243,7 +27762,9 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("field_id".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "field_id", "null",
+                                    );
                                 }
                                 f3 = Some(value);
                             }
@@ -28256,9 +27777,10 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert(
-                                        "field_label".to_owned(),
-                                        ::serde_json::Value::Null,
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "field_label",
+                                        "null",
                                     );
                                 }
                                 f4 = Some(value);
@@ -28272,8 +27794,11 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra
-                                        .insert("field_name".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "field_name",
+                                        "null",
+                                    );
                                 }
                                 f5 = Some(value);
                             }
@@ -28286,9 +27811,10 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert(
-                                        "field_value".to_owned(),
-                                        ::serde_json::Value::Null,
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "field_value",
+                                        "null",
                                     );
                                 }
                                 f6 = Some(value);
@@ -28301,7 +27827,7 @@ pub mod types {
                                 }
                                 let value: ::std::option::Option<ZohoId> = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("id".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(&mut extra, "id", "null");
                                 }
                                 f7 = Some(value);
                             }
@@ -28313,9 +27839,10 @@ pub mod types {
                                 }
                                 let value: ::std::option::Option<bool> = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert(
-                                        "is_continuous".to_owned(),
-                                        ::serde_json::Value::Null,
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "is_continuous",
+                                        "null",
                                     );
                                 }
                                 f8 = Some(value);
@@ -28329,13 +27856,17 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("name".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "name", "null",
+                                    );
                                 }
                                 f9 = Some(value);
                             }
                             _ => {
-                                let value: ::serde_json::Value = map.next_value()?;
-                                extra.insert(key.into_owned(), value);
+                                map.next_value_seed(crmkit_runtime::__private::open::Member::new(
+                                    &mut extra,
+                                    key.as_str(),
+                                ))?;
                             }
                         }
                     }
@@ -28394,8 +27925,8 @@ pub mod types {
             if !::std::option::Option::is_none(&self.name) {
                 map.serialize_entry("name", &self.name)?;
             }
-            for (key, value) in &self.extra {
-                let typed = match key.as_str() {
+            for (key, value) in self.extra.iter() {
+                let typed = match key {
                     "api_name" => !::std::option::Option::is_none(&self.api_name),
                     "column_name" => !::std::option::Option::is_none(&self.column_name),
                     "continuous" => !::std::option::Option::is_none(&self.continuous),
@@ -28409,7 +27940,7 @@ pub mod types {
                     _ => false,
                 };
                 if !typed {
-                    map.serialize_entry(key, value)?;
+                    map.serialize_entry(key, &value)?;
                 }
             }
             map.end()
@@ -28429,7 +27960,7 @@ pub mod types {
                     self,
                     mut map: A,
                 ) -> ::std::result::Result<BlueprintResponse, A::Error> {
-                    let mut extra = ::serde_json::Map::new();
+                    let mut extra = crmkit_runtime::Extra::new();
                     let mut f0: ::std::option::Option<Blueprint> = None;
                     while let Some(key) =
                         map.next_key::<crmkit_runtime::__private::open::Key<'de>>()?
@@ -28445,8 +27976,10 @@ pub mod types {
                                 f0 = Some(value);
                             }
                             _ => {
-                                let value: ::serde_json::Value = map.next_value()?;
-                                extra.insert(key.into_owned(), value);
+                                map.next_value_seed(crmkit_runtime::__private::open::Member::new(
+                                    &mut extra,
+                                    key.as_str(),
+                                ))?;
                             }
                         }
                     }
@@ -28474,13 +28007,13 @@ pub mod types {
             use ::serde::ser::SerializeMap as _;
             let mut map = serializer.serialize_map(None)?;
             map.serialize_entry("blueprint", &self.blueprint)?;
-            for (key, value) in &self.extra {
-                let typed = match key.as_str() {
+            for (key, value) in self.extra.iter() {
+                let typed = match key {
                     "blueprint" => true,
                     _ => false,
                 };
                 if !typed {
-                    map.serialize_entry(key, value)?;
+                    map.serialize_entry(key, &value)?;
                 }
             }
             map.end()
@@ -28500,7 +28033,7 @@ pub mod types {
                     self,
                     mut map: A,
                 ) -> ::std::result::Result<BlueprintTransition, A::Error> {
-                    let mut extra = ::serde_json::Map::new();
+                    let mut extra = crmkit_runtime::Extra::new();
                     let mut f0: ::std::option::Option<::std::option::Option<bool>> = None;
                     let mut f1: ::std::option::Option<
                         ::std::option::Option<::std::string::String>,
@@ -28529,9 +28062,10 @@ pub mod types {
                                 }
                                 let value: ::std::option::Option<bool> = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert(
-                                        "criteria_matched".to_owned(),
-                                        ::serde_json::Value::Null,
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "criteria_matched",
+                                        "null",
                                     );
                                 }
                                 f0 = Some(value);
@@ -28545,9 +28079,10 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert(
-                                        "criteria_message".to_owned(),
-                                        ::serde_json::Value::Null,
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "criteria_message",
+                                        "null",
                                     );
                                 }
                                 f1 = Some(value);
@@ -28563,10 +28098,7 @@ pub mod types {
                                     ::serde_json::Value,
                                 > = map.next_value()?;
                                 if ::serde_json::Map::is_empty(&value) {
-                                    extra.insert(
-                                        "data".to_owned(),
-                                        ::serde_json::Value::Object(::serde_json::Map::new()),
-                                    );
+                                    crmkit_runtime::__private::open::keep(&mut extra, "data", "{}");
                                 }
                                 f2 = Some(value);
                             }
@@ -28578,9 +28110,8 @@ pub mod types {
                                 }
                                 let value: ::std::vec::Vec<Field> = map.next_value()?;
                                 if ::std::vec::Vec::is_empty(&value) {
-                                    extra.insert(
-                                        "fields".to_owned(),
-                                        ::serde_json::Value::Array(::std::vec::Vec::new()),
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "fields", "[]",
                                     );
                                 }
                                 f3 = Some(value);
@@ -28593,7 +28124,7 @@ pub mod types {
                                 }
                                 let value: ::std::option::Option<ZohoId> = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("id".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(&mut extra, "id", "null");
                                 }
                                 f4 = Some(value);
                             }
@@ -28606,7 +28137,9 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("name".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "name", "null",
+                                    );
                                 }
                                 f5 = Some(value);
                             }
@@ -28619,9 +28152,10 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert(
-                                        "next_field_value".to_owned(),
-                                        ::serde_json::Value::Null,
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "next_field_value",
+                                        "null",
                                     );
                                 }
                                 f6 = Some(value);
@@ -28634,16 +28168,19 @@ pub mod types {
                                 }
                                 let value: ::std::option::Option<f64> = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert(
-                                        "percent_partial_save".to_owned(),
-                                        ::serde_json::Value::Null,
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "percent_partial_save",
+                                        "null",
                                     );
                                 }
                                 f7 = Some(value);
                             }
                             _ => {
-                                let value: ::serde_json::Value = map.next_value()?;
-                                extra.insert(key.into_owned(), value);
+                                map.next_value_seed(crmkit_runtime::__private::open::Member::new(
+                                    &mut extra,
+                                    key.as_str(),
+                                ))?;
                             }
                         }
                     }
@@ -28694,8 +28231,8 @@ pub mod types {
             if !::std::option::Option::is_none(&self.percent_partial_save) {
                 map.serialize_entry("percent_partial_save", &self.percent_partial_save)?;
             }
-            for (key, value) in &self.extra {
-                let typed = match key.as_str() {
+            for (key, value) in self.extra.iter() {
+                let typed = match key {
                     "criteria_matched" => !::std::option::Option::is_none(&self.criteria_matched),
                     "criteria_message" => !::std::option::Option::is_none(&self.criteria_message),
                     "data" => !::serde_json::Map::is_empty(&self.data),
@@ -28709,7 +28246,7 @@ pub mod types {
                     _ => false,
                 };
                 if !typed {
-                    map.serialize_entry(key, value)?;
+                    map.serialize_entry(key, &value)?;
                 }
             }
             map.end()
@@ -28729,7 +28266,7 @@ pub mod types {
                     self,
                     mut map: A,
                 ) -> ::std::result::Result<BulkReadCallbackPayload, A::Error> {
-                    let mut extra = ::serde_json::Map::new();
+                    let mut extra = crmkit_runtime::Extra::new();
                     let mut f0: ::std::option::Option<::std::option::Option<ZohoId>> = None;
                     let mut f1: ::std::option::Option<
                         ::std::option::Option<::std::string::String>,
@@ -28754,7 +28291,9 @@ pub mod types {
                                 }
                                 let value: ::std::option::Option<ZohoId> = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("job_id".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "job_id", "null",
+                                    );
                                 }
                                 f0 = Some(value);
                             }
@@ -28767,7 +28306,11 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("operation".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "operation",
+                                        "null",
+                                    );
                                 }
                                 f1 = Some(value);
                             }
@@ -28780,7 +28323,9 @@ pub mod types {
                                 let value: ::std::option::Option<BulkReadJobQuery> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("query".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "query", "null",
+                                    );
                                 }
                                 f2 = Some(value);
                             }
@@ -28793,7 +28338,9 @@ pub mod types {
                                 let value: ::std::option::Option<BulkReadResult> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("result".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "result", "null",
+                                    );
                                 }
                                 f3 = Some(value);
                             }
@@ -28807,13 +28354,17 @@ pub mod types {
                                     crmkit_runtime::Lenient<crate::types::BulkReadStateKnown>,
                                 > = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("state".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "state", "null",
+                                    );
                                 }
                                 f4 = Some(value);
                             }
                             _ => {
-                                let value: ::serde_json::Value = map.next_value()?;
-                                extra.insert(key.into_owned(), value);
+                                map.next_value_seed(crmkit_runtime::__private::open::Member::new(
+                                    &mut extra,
+                                    key.as_str(),
+                                ))?;
                             }
                         }
                     }
@@ -28852,8 +28403,8 @@ pub mod types {
             if !::std::option::Option::is_none(&self.state) {
                 map.serialize_entry("state", &self.state)?;
             }
-            for (key, value) in &self.extra {
-                let typed = match key.as_str() {
+            for (key, value) in self.extra.iter() {
+                let typed = match key {
                     "job_id" => !::std::option::Option::is_none(&self.job_id),
                     "operation" => !::std::option::Option::is_none(&self.operation),
                     "query" => !::std::option::Option::is_none(&self.query),
@@ -28862,7 +28413,7 @@ pub mod types {
                     _ => false,
                 };
                 if !typed {
-                    map.serialize_entry(key, value)?;
+                    map.serialize_entry(key, &value)?;
                 }
             }
             map.end()
@@ -28882,7 +28433,7 @@ pub mod types {
                     self,
                     mut map: A,
                 ) -> ::std::result::Result<BulkReadCreateResult, A::Error> {
-                    let mut extra = ::serde_json::Map::new();
+                    let mut extra = crmkit_runtime::Extra::new();
                     let mut f0: ::std::option::Option<::std::vec::Vec<BulkReadOutcome>> = None;
                     while let Some(key) =
                         map.next_key::<crmkit_runtime::__private::open::Key<'de>>()?
@@ -28898,8 +28449,10 @@ pub mod types {
                                 f0 = Some(value);
                             }
                             _ => {
-                                let value: ::serde_json::Value = map.next_value()?;
-                                extra.insert(key.into_owned(), value);
+                                map.next_value_seed(crmkit_runtime::__private::open::Member::new(
+                                    &mut extra,
+                                    key.as_str(),
+                                ))?;
                             }
                         }
                     }
@@ -28927,13 +28480,13 @@ pub mod types {
             use ::serde::ser::SerializeMap as _;
             let mut map = serializer.serialize_map(None)?;
             map.serialize_entry("data", &self.data)?;
-            for (key, value) in &self.extra {
-                let typed = match key.as_str() {
+            for (key, value) in self.extra.iter() {
+                let typed = match key {
                     "data" => true,
                     _ => false,
                 };
                 if !typed {
-                    map.serialize_entry(key, value)?;
+                    map.serialize_entry(key, &value)?;
                 }
             }
             map.end()
@@ -28953,7 +28506,7 @@ pub mod types {
                     self,
                     mut map: A,
                 ) -> ::std::result::Result<BulkReadCriterion, A::Error> {
-                    let mut extra = ::serde_json::Map::new();
+                    let mut extra = crmkit_runtime::Extra::new();
                     let mut f0: ::std::option::Option<
                         ::std::option::Option<::std::string::String>,
                     > = None;
@@ -28983,7 +28536,9 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("api_name".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "api_name", "null",
+                                    );
                                 }
                                 f0 = Some(value);
                             }
@@ -28997,8 +28552,11 @@ pub mod types {
                                     crmkit_runtime::Lenient<crate::types::BulkReadComparatorKnown>,
                                 > = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra
-                                        .insert("comparator".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "comparator",
+                                        "null",
+                                    );
                                 }
                                 f1 = Some(value);
                             }
@@ -29010,9 +28568,8 @@ pub mod types {
                                 }
                                 let value: ::std::vec::Vec<BulkReadCriterion> = map.next_value()?;
                                 if ::std::vec::Vec::is_empty(&value) {
-                                    extra.insert(
-                                        "group".to_owned(),
-                                        ::serde_json::Value::Array(::std::vec::Vec::new()),
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "group", "[]",
                                     );
                                 }
                                 f2 = Some(value);
@@ -29027,9 +28584,10 @@ pub mod types {
                                     crmkit_runtime::Lenient<crate::types::GroupOperatorKnown>,
                                 > = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert(
-                                        "group_operator".to_owned(),
-                                        ::serde_json::Value::Null,
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "group_operator",
+                                        "null",
                                     );
                                 }
                                 f3 = Some(value);
@@ -29043,13 +28601,17 @@ pub mod types {
                                 let value: ::std::option::Option<::serde_json::Value> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("value".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "value", "null",
+                                    );
                                 }
                                 f4 = Some(value);
                             }
                             _ => {
-                                let value: ::serde_json::Value = map.next_value()?;
-                                extra.insert(key.into_owned(), value);
+                                map.next_value_seed(crmkit_runtime::__private::open::Member::new(
+                                    &mut extra,
+                                    key.as_str(),
+                                ))?;
                             }
                         }
                     }
@@ -29088,8 +28650,8 @@ pub mod types {
             if !::std::option::Option::is_none(&self.value) {
                 map.serialize_entry("value", &self.value)?;
             }
-            for (key, value) in &self.extra {
-                let typed = match key.as_str() {
+            for (key, value) in self.extra.iter() {
+                let typed = match key {
                     "api_name" => !::std::option::Option::is_none(&self.api_name),
                     "comparator" => !::std::option::Option::is_none(&self.comparator),
                     "group" => !::std::vec::Vec::is_empty(&self.group),
@@ -29098,7 +28660,7 @@ pub mod types {
                     _ => false,
                 };
                 if !typed {
-                    map.serialize_entry(key, value)?;
+                    map.serialize_entry(key, &value)?;
                 }
             }
             map.end()
@@ -29118,7 +28680,7 @@ pub mod types {
                     self,
                     mut map: A,
                 ) -> ::std::result::Result<BulkReadJob, A::Error> {
-                    let mut extra = ::serde_json::Map::new();
+                    let mut extra = crmkit_runtime::Extra::new();
                     let mut f0: ::std::option::Option<::std::option::Option<NamedRef>> = None;
                     let mut f1: ::std::option::Option<::std::option::Option<DateTimeString>> = None;
                     let mut f2: ::std::option::Option<
@@ -29148,8 +28710,11 @@ pub mod types {
                                 }
                                 let value: ::std::option::Option<NamedRef> = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra
-                                        .insert("created_by".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "created_by",
+                                        "null",
+                                    );
                                 }
                                 f0 = Some(value);
                             }
@@ -29162,9 +28727,10 @@ pub mod types {
                                 let value: ::std::option::Option<DateTimeString> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert(
-                                        "created_time".to_owned(),
-                                        ::serde_json::Value::Null,
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "created_time",
+                                        "null",
                                     );
                                 }
                                 f1 = Some(value);
@@ -29178,7 +28744,11 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("file_type".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "file_type",
+                                        "null",
+                                    );
                                 }
                                 f2 = Some(value);
                             }
@@ -29190,7 +28760,7 @@ pub mod types {
                                 }
                                 let value: ::std::option::Option<ZohoId> = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("id".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(&mut extra, "id", "null");
                                 }
                                 f3 = Some(value);
                             }
@@ -29203,7 +28773,11 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("operation".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "operation",
+                                        "null",
+                                    );
                                 }
                                 f4 = Some(value);
                             }
@@ -29216,7 +28790,9 @@ pub mod types {
                                 let value: ::std::option::Option<BulkReadJobQuery> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("query".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "query", "null",
+                                    );
                                 }
                                 f5 = Some(value);
                             }
@@ -29229,7 +28805,9 @@ pub mod types {
                                 let value: ::std::option::Option<BulkReadResult> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("result".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "result", "null",
+                                    );
                                 }
                                 f6 = Some(value);
                             }
@@ -29243,13 +28821,17 @@ pub mod types {
                                     crmkit_runtime::Lenient<crate::types::BulkReadStateKnown>,
                                 > = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("state".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "state", "null",
+                                    );
                                 }
                                 f7 = Some(value);
                             }
                             _ => {
-                                let value: ::serde_json::Value = map.next_value()?;
-                                extra.insert(key.into_owned(), value);
+                                map.next_value_seed(crmkit_runtime::__private::open::Member::new(
+                                    &mut extra,
+                                    key.as_str(),
+                                ))?;
                             }
                         }
                     }
@@ -29300,8 +28882,8 @@ pub mod types {
             if !::std::option::Option::is_none(&self.state) {
                 map.serialize_entry("state", &self.state)?;
             }
-            for (key, value) in &self.extra {
-                let typed = match key.as_str() {
+            for (key, value) in self.extra.iter() {
+                let typed = match key {
                     "created_by" => !::std::option::Option::is_none(&self.created_by),
                     "created_time" => !::std::option::Option::is_none(&self.created_time),
                     "file_type" => !::std::option::Option::is_none(&self.file_type),
@@ -29313,7 +28895,7 @@ pub mod types {
                     _ => false,
                 };
                 if !typed {
-                    map.serialize_entry(key, value)?;
+                    map.serialize_entry(key, &value)?;
                 }
             }
             map.end()
@@ -29333,7 +28915,7 @@ pub mod types {
                     self,
                     mut map: A,
                 ) -> ::std::result::Result<BulkReadJobList, A::Error> {
-                    let mut extra = ::serde_json::Map::new();
+                    let mut extra = crmkit_runtime::Extra::new();
                     let mut f0: ::std::option::Option<::std::vec::Vec<BulkReadJob>> = None;
                     while let Some(key) =
                         map.next_key::<crmkit_runtime::__private::open::Key<'de>>()?
@@ -29349,8 +28931,10 @@ pub mod types {
                                 f0 = Some(value);
                             }
                             _ => {
-                                let value: ::serde_json::Value = map.next_value()?;
-                                extra.insert(key.into_owned(), value);
+                                map.next_value_seed(crmkit_runtime::__private::open::Member::new(
+                                    &mut extra,
+                                    key.as_str(),
+                                ))?;
                             }
                         }
                     }
@@ -29378,13 +28962,13 @@ pub mod types {
             use ::serde::ser::SerializeMap as _;
             let mut map = serializer.serialize_map(None)?;
             map.serialize_entry("data", &self.data)?;
-            for (key, value) in &self.extra {
-                let typed = match key.as_str() {
+            for (key, value) in self.extra.iter() {
+                let typed = match key {
                     "data" => true,
                     _ => false,
                 };
                 if !typed {
-                    map.serialize_entry(key, value)?;
+                    map.serialize_entry(key, &value)?;
                 }
             }
             map.end()
@@ -29404,7 +28988,7 @@ pub mod types {
                     self,
                     mut map: A,
                 ) -> ::std::result::Result<BulkReadJobQuery, A::Error> {
-                    let mut extra = ::serde_json::Map::new();
+                    let mut extra = crmkit_runtime::Extra::new();
                     let mut f0: ::std::option::Option<::std::option::Option<BulkReadCriterion>> =
                         None;
                     let mut f1: ::std::option::Option<
@@ -29429,7 +29013,9 @@ pub mod types {
                                 let value: ::std::option::Option<BulkReadCriterion> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("criteria".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "criteria", "null",
+                                    );
                                 }
                                 f0 = Some(value);
                             }
@@ -29442,7 +29028,9 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("cvid".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "cvid", "null",
+                                    );
                                 }
                                 f1 = Some(value);
                             }
@@ -29455,9 +29043,8 @@ pub mod types {
                                 let value: ::std::vec::Vec<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::vec::Vec::is_empty(&value) {
-                                    extra.insert(
-                                        "fields".to_owned(),
-                                        ::serde_json::Value::Array(::std::vec::Vec::new()),
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "fields", "[]",
                                     );
                                 }
                                 f2 = Some(value);
@@ -29471,7 +29058,9 @@ pub mod types {
                                 let value: ::std::option::Option<BulkReadJobQueryModule> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("module".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "module", "null",
+                                    );
                                 }
                                 f3 = Some(value);
                             }
@@ -29483,13 +29072,17 @@ pub mod types {
                                 }
                                 let value: ::std::option::Option<i32> = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("page".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "page", "null",
+                                    );
                                 }
                                 f4 = Some(value);
                             }
                             _ => {
-                                let value: ::serde_json::Value = map.next_value()?;
-                                extra.insert(key.into_owned(), value);
+                                map.next_value_seed(crmkit_runtime::__private::open::Member::new(
+                                    &mut extra,
+                                    key.as_str(),
+                                ))?;
                             }
                         }
                     }
@@ -29528,8 +29121,8 @@ pub mod types {
             if !::std::option::Option::is_none(&self.page) {
                 map.serialize_entry("page", &self.page)?;
             }
-            for (key, value) in &self.extra {
-                let typed = match key.as_str() {
+            for (key, value) in self.extra.iter() {
+                let typed = match key {
                     "criteria" => !::std::option::Option::is_none(&self.criteria),
                     "cvid" => !::std::option::Option::is_none(&self.cvid),
                     "fields" => !::std::vec::Vec::is_empty(&self.fields),
@@ -29538,7 +29131,7 @@ pub mod types {
                     _ => false,
                 };
                 if !typed {
-                    map.serialize_entry(key, value)?;
+                    map.serialize_entry(key, &value)?;
                 }
             }
             map.end()
@@ -29558,7 +29151,7 @@ pub mod types {
                     self,
                     mut map: A,
                 ) -> ::std::result::Result<BulkReadModuleRef, A::Error> {
-                    let mut extra = ::serde_json::Map::new();
+                    let mut extra = crmkit_runtime::Extra::new();
                     let mut f0: ::std::option::Option<
                         ::std::option::Option<::std::string::String>,
                     > = None;
@@ -29576,7 +29169,9 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("api_name".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "api_name", "null",
+                                    );
                                 }
                                 f0 = Some(value);
                             }
@@ -29588,13 +29183,15 @@ pub mod types {
                                 }
                                 let value: ::std::option::Option<ZohoId> = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("id".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(&mut extra, "id", "null");
                                 }
                                 f1 = Some(value);
                             }
                             _ => {
-                                let value: ::serde_json::Value = map.next_value()?;
-                                extra.insert(key.into_owned(), value);
+                                map.next_value_seed(crmkit_runtime::__private::open::Member::new(
+                                    &mut extra,
+                                    key.as_str(),
+                                ))?;
                             }
                         }
                     }
@@ -29621,14 +29218,14 @@ pub mod types {
             if !::std::option::Option::is_none(&self.id) {
                 map.serialize_entry("id", &self.id)?;
             }
-            for (key, value) in &self.extra {
-                let typed = match key.as_str() {
+            for (key, value) in self.extra.iter() {
+                let typed = match key {
                     "api_name" => !::std::option::Option::is_none(&self.api_name),
                     "id" => !::std::option::Option::is_none(&self.id),
                     _ => false,
                 };
                 if !typed {
-                    map.serialize_entry(key, value)?;
+                    map.serialize_entry(key, &value)?;
                 }
             }
             map.end()
@@ -29648,7 +29245,7 @@ pub mod types {
                     self,
                     mut map: A,
                 ) -> ::std::result::Result<BulkReadOutcome, A::Error> {
-                    let mut extra = ::serde_json::Map::new();
+                    let mut extra = crmkit_runtime::Extra::new();
                     let mut f0: ::std::option::Option<
                         ::std::option::Option<::std::string::String>,
                     > = None;
@@ -29672,7 +29269,9 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("code".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "code", "null",
+                                    );
                                 }
                                 f0 = Some(value);
                             }
@@ -29684,7 +29283,9 @@ pub mod types {
                                 }
                                 let value: ::std::option::Option<BulkReadJob> = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("details".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "details", "null",
+                                    );
                                 }
                                 f1 = Some(value);
                             }
@@ -29697,7 +29298,9 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("message".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "message", "null",
+                                    );
                                 }
                                 f2 = Some(value);
                             }
@@ -29713,8 +29316,10 @@ pub mod types {
                                 f3 = Some(value);
                             }
                             _ => {
-                                let value: ::serde_json::Value = map.next_value()?;
-                                extra.insert(key.into_owned(), value);
+                                map.next_value_seed(crmkit_runtime::__private::open::Member::new(
+                                    &mut extra,
+                                    key.as_str(),
+                                ))?;
                             }
                         }
                     }
@@ -29754,8 +29359,8 @@ pub mod types {
                 map.serialize_entry("message", &self.message)?;
             }
             map.serialize_entry("status", &self.status)?;
-            for (key, value) in &self.extra {
-                let typed = match key.as_str() {
+            for (key, value) in self.extra.iter() {
+                let typed = match key {
                     "code" => !::std::option::Option::is_none(&self.code),
                     "details" => !::std::option::Option::is_none(&self.details),
                     "message" => !::std::option::Option::is_none(&self.message),
@@ -29763,7 +29368,7 @@ pub mod types {
                     _ => false,
                 };
                 if !typed {
-                    map.serialize_entry(key, value)?;
+                    map.serialize_entry(key, &value)?;
                 }
             }
             map.end()
@@ -29783,7 +29388,7 @@ pub mod types {
                     self,
                     mut map: A,
                 ) -> ::std::result::Result<BulkReadQuery, A::Error> {
-                    let mut extra = ::serde_json::Map::new();
+                    let mut extra = crmkit_runtime::Extra::new();
                     let mut f0: ::std::option::Option<::std::option::Option<BulkReadCriterion>> =
                         None;
                     let mut f1: ::std::option::Option<::std::option::Option<BulkReadQueryCvid>> =
@@ -29805,7 +29410,9 @@ pub mod types {
                                 let value: ::std::option::Option<BulkReadCriterion> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("criteria".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "criteria", "null",
+                                    );
                                 }
                                 f0 = Some(value);
                             }
@@ -29818,7 +29425,9 @@ pub mod types {
                                 let value: ::std::option::Option<BulkReadQueryCvid> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("cvid".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "cvid", "null",
+                                    );
                                 }
                                 f1 = Some(value);
                             }
@@ -29831,9 +29440,8 @@ pub mod types {
                                 let value: ::std::vec::Vec<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::vec::Vec::is_empty(&value) {
-                                    extra.insert(
-                                        "fields".to_owned(),
-                                        ::serde_json::Value::Array(::std::vec::Vec::new()),
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "fields", "[]",
                                     );
                                 }
                                 f2 = Some(value);
@@ -29857,8 +29465,10 @@ pub mod types {
                                 f4 = Some(value);
                             }
                             _ => {
-                                let value: ::serde_json::Value = map.next_value()?;
-                                extra.insert(key.into_owned(), value);
+                                map.next_value_seed(crmkit_runtime::__private::open::Member::new(
+                                    &mut extra,
+                                    key.as_str(),
+                                ))?;
                             }
                         }
                     }
@@ -29901,8 +29511,8 @@ pub mod types {
             }
             map.serialize_entry("module", &self.module)?;
             map.serialize_entry("page", &self.page)?;
-            for (key, value) in &self.extra {
-                let typed = match key.as_str() {
+            for (key, value) in self.extra.iter() {
+                let typed = match key {
                     "criteria" => !::std::option::Option::is_none(&self.criteria),
                     "cvid" => !::std::option::Option::is_none(&self.cvid),
                     "fields" => !::std::vec::Vec::is_empty(&self.fields),
@@ -29911,7 +29521,7 @@ pub mod types {
                     _ => false,
                 };
                 if !typed {
-                    map.serialize_entry(key, value)?;
+                    map.serialize_entry(key, &value)?;
                 }
             }
             map.end()
@@ -29931,7 +29541,7 @@ pub mod types {
                     self,
                     mut map: A,
                 ) -> ::std::result::Result<BulkReadResult, A::Error> {
-                    let mut extra = ::serde_json::Map::new();
+                    let mut extra = crmkit_runtime::Extra::new();
                     let mut f0: ::std::option::Option<::std::option::Option<i64>> = None;
                     let mut f1: ::std::option::Option<
                         ::std::option::Option<::std::string::String>,
@@ -29951,7 +29561,9 @@ pub mod types {
                                 }
                                 let value: ::std::option::Option<i64> = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("count".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "count", "null",
+                                    );
                                 }
                                 f0 = Some(value);
                             }
@@ -29964,9 +29576,10 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert(
-                                        "download_url".to_owned(),
-                                        ::serde_json::Value::Null,
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "download_url",
+                                        "null",
                                     );
                                 }
                                 f1 = Some(value);
@@ -29979,9 +29592,10 @@ pub mod types {
                                 }
                                 let value: ::std::option::Option<bool> = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert(
-                                        "more_records".to_owned(),
-                                        ::serde_json::Value::Null,
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "more_records",
+                                        "null",
                                     );
                                 }
                                 f2 = Some(value);
@@ -29994,7 +29608,9 @@ pub mod types {
                                 }
                                 let value: ::std::option::Option<i32> = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("page".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "page", "null",
+                                    );
                                 }
                                 f3 = Some(value);
                             }
@@ -30006,13 +29622,17 @@ pub mod types {
                                 }
                                 let value: ::std::option::Option<i32> = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("per_page".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "per_page", "null",
+                                    );
                                 }
                                 f4 = Some(value);
                             }
                             _ => {
-                                let value: ::serde_json::Value = map.next_value()?;
-                                extra.insert(key.into_owned(), value);
+                                map.next_value_seed(crmkit_runtime::__private::open::Member::new(
+                                    &mut extra,
+                                    key.as_str(),
+                                ))?;
                             }
                         }
                     }
@@ -30051,8 +29671,8 @@ pub mod types {
             if !::std::option::Option::is_none(&self.per_page) {
                 map.serialize_entry("per_page", &self.per_page)?;
             }
-            for (key, value) in &self.extra {
-                let typed = match key.as_str() {
+            for (key, value) in self.extra.iter() {
+                let typed = match key {
                     "count" => !::std::option::Option::is_none(&self.count),
                     "download_url" => !::std::option::Option::is_none(&self.download_url),
                     "more_records" => !::std::option::Option::is_none(&self.more_records),
@@ -30061,7 +29681,7 @@ pub mod types {
                     _ => false,
                 };
                 if !typed {
-                    map.serialize_entry(key, value)?;
+                    map.serialize_entry(key, &value)?;
                 }
             }
             map.end()
@@ -30081,7 +29701,7 @@ pub mod types {
                     self,
                     mut map: A,
                 ) -> ::std::result::Result<ConvertLeadResult, A::Error> {
-                    let mut extra = ::serde_json::Map::new();
+                    let mut extra = crmkit_runtime::Extra::new();
                     let mut f0: ::std::option::Option<::std::vec::Vec<ConvertedIds>> = None;
                     while let Some(key) =
                         map.next_key::<crmkit_runtime::__private::open::Key<'de>>()?
@@ -30097,8 +29717,10 @@ pub mod types {
                                 f0 = Some(value);
                             }
                             _ => {
-                                let value: ::serde_json::Value = map.next_value()?;
-                                extra.insert(key.into_owned(), value);
+                                map.next_value_seed(crmkit_runtime::__private::open::Member::new(
+                                    &mut extra,
+                                    key.as_str(),
+                                ))?;
                             }
                         }
                     }
@@ -30126,13 +29748,13 @@ pub mod types {
             use ::serde::ser::SerializeMap as _;
             let mut map = serializer.serialize_map(None)?;
             map.serialize_entry("data", &self.data)?;
-            for (key, value) in &self.extra {
-                let typed = match key.as_str() {
+            for (key, value) in self.extra.iter() {
+                let typed = match key {
                     "data" => true,
                     _ => false,
                 };
                 if !typed {
-                    map.serialize_entry(key, value)?;
+                    map.serialize_entry(key, &value)?;
                 }
             }
             map.end()
@@ -30152,7 +29774,7 @@ pub mod types {
                     self,
                     mut map: A,
                 ) -> ::std::result::Result<ConvertedIds, A::Error> {
-                    let mut extra = ::serde_json::Map::new();
+                    let mut extra = crmkit_runtime::Extra::new();
                     let mut f0: ::std::option::Option<
                         ::std::option::Option<::std::string::String>,
                     > = None;
@@ -30175,7 +29797,9 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("Accounts".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "Accounts", "null",
+                                    );
                                 }
                                 f0 = Some(value);
                             }
@@ -30188,7 +29812,9 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("Contacts".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "Contacts", "null",
+                                    );
                                 }
                                 f1 = Some(value);
                             }
@@ -30201,13 +29827,17 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("Deals".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "Deals", "null",
+                                    );
                                 }
                                 f2 = Some(value);
                             }
                             _ => {
-                                let value: ::serde_json::Value = map.next_value()?;
-                                extra.insert(key.into_owned(), value);
+                                map.next_value_seed(crmkit_runtime::__private::open::Member::new(
+                                    &mut extra,
+                                    key.as_str(),
+                                ))?;
                             }
                         }
                     }
@@ -30238,15 +29868,15 @@ pub mod types {
             if !::std::option::Option::is_none(&self.deals) {
                 map.serialize_entry("Deals", &self.deals)?;
             }
-            for (key, value) in &self.extra {
-                let typed = match key.as_str() {
+            for (key, value) in self.extra.iter() {
+                let typed = match key {
                     "Accounts" => !::std::option::Option::is_none(&self.accounts),
                     "Contacts" => !::std::option::Option::is_none(&self.contacts),
                     "Deals" => !::std::option::Option::is_none(&self.deals),
                     _ => false,
                 };
                 if !typed {
-                    map.serialize_entry(key, value)?;
+                    map.serialize_entry(key, &value)?;
                 }
             }
             map.end()
@@ -30266,7 +29896,7 @@ pub mod types {
                     self,
                     mut map: A,
                 ) -> ::std::result::Result<CustomView, A::Error> {
-                    let mut extra = ::serde_json::Map::new();
+                    let mut extra = crmkit_runtime::Extra::new();
                     let mut f0: ::std::option::Option<
                         ::std::option::Option<::std::string::String>,
                     > = None;
@@ -30323,9 +29953,10 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert(
-                                        "access_type".to_owned(),
-                                        ::serde_json::Value::Null,
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "access_type",
+                                        "null",
                                     );
                                 }
                                 f0 = Some(value);
@@ -30339,7 +29970,9 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("category".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "category", "null",
+                                    );
                                 }
                                 f1 = Some(value);
                             }
@@ -30352,8 +29985,11 @@ pub mod types {
                                 let value: ::std::option::Option<NullableNamedRef> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra
-                                        .insert("created_by".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "created_by",
+                                        "null",
+                                    );
                                 }
                                 f2 = Some(value);
                             }
@@ -30366,9 +30002,10 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert(
-                                        "created_time".to_owned(),
-                                        ::serde_json::Value::Null,
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "created_time",
+                                        "null",
                                     );
                                 }
                                 f3 = Some(value);
@@ -30382,7 +30019,9 @@ pub mod types {
                                 let value: ::std::option::Option<::serde_json::Value> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("criteria".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "criteria", "null",
+                                    );
                                 }
                                 f4 = Some(value);
                             }
@@ -30394,7 +30033,9 @@ pub mod types {
                                 }
                                 let value: ::std::option::Option<bool> = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("default".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "default", "null",
+                                    );
                                 }
                                 f5 = Some(value);
                             }
@@ -30407,9 +30048,10 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert(
-                                        "display_value".to_owned(),
-                                        ::serde_json::Value::Null,
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "display_value",
+                                        "null",
                                     );
                                 }
                                 f6 = Some(value);
@@ -30423,7 +30065,9 @@ pub mod types {
                                 let value: ::std::option::Option<::serde_json::Value> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("favorite".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "favorite", "null",
+                                    );
                                 }
                                 f7 = Some(value);
                             }
@@ -30436,9 +30080,8 @@ pub mod types {
                                 let value: ::std::vec::Vec<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::vec::Vec::is_empty(&value) {
-                                    extra.insert(
-                                        "fields".to_owned(),
-                                        ::serde_json::Value::Array(::std::vec::Vec::new()),
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "fields", "[]",
                                     );
                                 }
                                 f8 = Some(value);
@@ -30451,7 +30094,7 @@ pub mod types {
                                 }
                                 let value: ::std::option::Option<ZohoId> = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("id".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(&mut extra, "id", "null");
                                 }
                                 f9 = Some(value);
                             }
@@ -30464,9 +30107,10 @@ pub mod types {
                                 let value: ::std::option::Option<NullableNamedRef> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert(
-                                        "modified_by".to_owned(),
-                                        ::serde_json::Value::Null,
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "modified_by",
+                                        "null",
                                     );
                                 }
                                 f10 = Some(value);
@@ -30480,9 +30124,10 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert(
-                                        "modified_time".to_owned(),
-                                        ::serde_json::Value::Null,
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "modified_time",
+                                        "null",
                                     );
                                 }
                                 f11 = Some(value);
@@ -30496,7 +30141,9 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("name".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "name", "null",
+                                    );
                                 }
                                 f12 = Some(value);
                             }
@@ -30508,7 +30155,9 @@ pub mod types {
                                 }
                                 let value: ::std::option::Option<bool> = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("offline".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "offline", "null",
+                                    );
                                 }
                                 f13 = Some(value);
                             }
@@ -30521,7 +30170,11 @@ pub mod types {
                                 let value: ::std::option::Option<::serde_json::Value> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("shared_to".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "shared_to",
+                                        "null",
+                                    );
                                 }
                                 f14 = Some(value);
                             }
@@ -30534,7 +30187,9 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("sort_by".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "sort_by", "null",
+                                    );
                                 }
                                 f15 = Some(value);
                             }
@@ -30547,8 +30202,11 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra
-                                        .insert("sort_order".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "sort_order",
+                                        "null",
+                                    );
                                 }
                                 f16 = Some(value);
                             }
@@ -30560,9 +30218,10 @@ pub mod types {
                                 }
                                 let value: ::std::option::Option<bool> = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert(
-                                        "system_defined".to_owned(),
-                                        ::serde_json::Value::Null,
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "system_defined",
+                                        "null",
                                     );
                                 }
                                 f17 = Some(value);
@@ -30576,16 +30235,19 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert(
-                                        "system_name".to_owned(),
-                                        ::serde_json::Value::Null,
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "system_name",
+                                        "null",
                                     );
                                 }
                                 f18 = Some(value);
                             }
                             _ => {
-                                let value: ::serde_json::Value = map.next_value()?;
-                                extra.insert(key.into_owned(), value);
+                                map.next_value_seed(crmkit_runtime::__private::open::Member::new(
+                                    &mut extra,
+                                    key.as_str(),
+                                ))?;
                             }
                         }
                     }
@@ -30680,8 +30342,8 @@ pub mod types {
             if !::std::option::Option::is_none(&self.system_name) {
                 map.serialize_entry("system_name", &self.system_name)?;
             }
-            for (key, value) in &self.extra {
-                let typed = match key.as_str() {
+            for (key, value) in self.extra.iter() {
+                let typed = match key {
                     "access_type" => !::std::option::Option::is_none(&self.access_type),
                     "category" => !::std::option::Option::is_none(&self.category),
                     "created_by" => !::std::option::Option::is_none(&self.created_by),
@@ -30704,7 +30366,7 @@ pub mod types {
                     _ => false,
                 };
                 if !typed {
-                    map.serialize_entry(key, value)?;
+                    map.serialize_entry(key, &value)?;
                 }
             }
             map.end()
@@ -30724,7 +30386,7 @@ pub mod types {
                     self,
                     mut map: A,
                 ) -> ::std::result::Result<CustomViewInfo, A::Error> {
-                    let mut extra = ::serde_json::Map::new();
+                    let mut extra = crmkit_runtime::Extra::new();
                     let mut f0: ::std::option::Option<::std::option::Option<i32>> = None;
                     let mut f1: ::std::option::Option<
                         ::std::option::Option<::std::string::String>,
@@ -30747,7 +30409,9 @@ pub mod types {
                                 }
                                 let value: ::std::option::Option<i32> = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("count".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "count", "null",
+                                    );
                                 }
                                 f0 = Some(value);
                             }
@@ -30760,7 +30424,9 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("default".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "default", "null",
+                                    );
                                 }
                                 f1 = Some(value);
                             }
@@ -30772,9 +30438,10 @@ pub mod types {
                                 }
                                 let value: ::std::option::Option<bool> = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert(
-                                        "more_records".to_owned(),
-                                        ::serde_json::Value::Null,
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "more_records",
+                                        "null",
                                     );
                                 }
                                 f2 = Some(value);
@@ -30787,7 +30454,9 @@ pub mod types {
                                 }
                                 let value: ::std::option::Option<i32> = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("page".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "page", "null",
+                                    );
                                 }
                                 f3 = Some(value);
                             }
@@ -30799,7 +30468,9 @@ pub mod types {
                                 }
                                 let value: ::std::option::Option<i32> = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("per_page".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "per_page", "null",
+                                    );
                                 }
                                 f4 = Some(value);
                             }
@@ -30812,16 +30483,19 @@ pub mod types {
                                 let value: ::std::option::Option<CustomViewInfoTranslation> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert(
-                                        "translation".to_owned(),
-                                        ::serde_json::Value::Null,
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "translation",
+                                        "null",
                                     );
                                 }
                                 f5 = Some(value);
                             }
                             _ => {
-                                let value: ::serde_json::Value = map.next_value()?;
-                                extra.insert(key.into_owned(), value);
+                                map.next_value_seed(crmkit_runtime::__private::open::Member::new(
+                                    &mut extra,
+                                    key.as_str(),
+                                ))?;
                             }
                         }
                     }
@@ -30864,8 +30538,8 @@ pub mod types {
             if !::std::option::Option::is_none(&self.translation) {
                 map.serialize_entry("translation", &self.translation)?;
             }
-            for (key, value) in &self.extra {
-                let typed = match key.as_str() {
+            for (key, value) in self.extra.iter() {
+                let typed = match key {
                     "count" => !::std::option::Option::is_none(&self.count),
                     "default" => !::std::option::Option::is_none(&self.default),
                     "more_records" => !::std::option::Option::is_none(&self.more_records),
@@ -30875,7 +30549,7 @@ pub mod types {
                     _ => false,
                 };
                 if !typed {
-                    map.serialize_entry(key, value)?;
+                    map.serialize_entry(key, &value)?;
                 }
             }
             map.end()
@@ -30895,7 +30569,7 @@ pub mod types {
                     self,
                     mut map: A,
                 ) -> ::std::result::Result<CustomViewInfoTranslation, A::Error> {
-                    let mut extra = ::serde_json::Map::new();
+                    let mut extra = crmkit_runtime::Extra::new();
                     let mut f0: ::std::option::Option<
                         ::std::option::Option<::std::string::String>,
                     > = None;
@@ -30921,9 +30595,10 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert(
-                                        "created_by_me".to_owned(),
-                                        ::serde_json::Value::Null,
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "created_by_me",
+                                        "null",
                                     );
                                 }
                                 f0 = Some(value);
@@ -30937,9 +30612,10 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert(
-                                        "other_users_views".to_owned(),
-                                        ::serde_json::Value::Null,
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "other_users_views",
+                                        "null",
                                     );
                                 }
                                 f1 = Some(value);
@@ -30953,9 +30629,10 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert(
-                                        "public_views".to_owned(),
-                                        ::serde_json::Value::Null,
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "public_views",
+                                        "null",
                                     );
                                 }
                                 f2 = Some(value);
@@ -30969,16 +30646,19 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert(
-                                        "shared_with_me".to_owned(),
-                                        ::serde_json::Value::Null,
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "shared_with_me",
+                                        "null",
                                     );
                                 }
                                 f3 = Some(value);
                             }
                             _ => {
-                                let value: ::serde_json::Value = map.next_value()?;
-                                extra.insert(key.into_owned(), value);
+                                map.next_value_seed(crmkit_runtime::__private::open::Member::new(
+                                    &mut extra,
+                                    key.as_str(),
+                                ))?;
                             }
                         }
                     }
@@ -31013,8 +30693,8 @@ pub mod types {
             if !::std::option::Option::is_none(&self.shared_with_me) {
                 map.serialize_entry("shared_with_me", &self.shared_with_me)?;
             }
-            for (key, value) in &self.extra {
-                let typed = match key.as_str() {
+            for (key, value) in self.extra.iter() {
+                let typed = match key {
                     "created_by_me" => !::std::option::Option::is_none(&self.created_by_me),
                     "other_users_views" => !::std::option::Option::is_none(&self.other_users_views),
                     "public_views" => !::std::option::Option::is_none(&self.public_views),
@@ -31022,7 +30702,7 @@ pub mod types {
                     _ => false,
                 };
                 if !typed {
-                    map.serialize_entry(key, value)?;
+                    map.serialize_entry(key, &value)?;
                 }
             }
             map.end()
@@ -31042,7 +30722,7 @@ pub mod types {
                     self,
                     mut map: A,
                 ) -> ::std::result::Result<CustomViewList, A::Error> {
-                    let mut extra = ::serde_json::Map::new();
+                    let mut extra = crmkit_runtime::Extra::new();
                     let mut f0: ::std::option::Option<::std::vec::Vec<CustomView>> = None;
                     let mut f1: ::std::option::Option<::std::option::Option<CustomViewInfo>> = None;
                     while let Some(key) =
@@ -31067,13 +30747,17 @@ pub mod types {
                                 let value: ::std::option::Option<CustomViewInfo> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("info".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "info", "null",
+                                    );
                                 }
                                 f1 = Some(value);
                             }
                             _ => {
-                                let value: ::serde_json::Value = map.next_value()?;
-                                extra.insert(key.into_owned(), value);
+                                map.next_value_seed(crmkit_runtime::__private::open::Member::new(
+                                    &mut extra,
+                                    key.as_str(),
+                                ))?;
                             }
                         }
                     }
@@ -31105,14 +30789,14 @@ pub mod types {
             if !::std::option::Option::is_none(&self.info) {
                 map.serialize_entry("info", &self.info)?;
             }
-            for (key, value) in &self.extra {
-                let typed = match key.as_str() {
+            for (key, value) in self.extra.iter() {
+                let typed = match key {
                     "custom_views" => true,
                     "info" => !::std::option::Option::is_none(&self.info),
                     _ => false,
                 };
                 if !typed {
-                    map.serialize_entry(key, value)?;
+                    map.serialize_entry(key, &value)?;
                 }
             }
             map.end()
@@ -31132,7 +30816,7 @@ pub mod types {
                     self,
                     mut map: A,
                 ) -> ::std::result::Result<DeletedRecord, A::Error> {
-                    let mut extra = ::serde_json::Map::new();
+                    let mut extra = crmkit_runtime::Extra::new();
                     let mut f0: ::std::option::Option<::std::option::Option<NullableNamedRef>> =
                         None;
                     let mut f1: ::std::option::Option<::std::option::Option<NullableNamedRef>> =
@@ -31158,8 +30842,11 @@ pub mod types {
                                 let value: ::std::option::Option<NullableNamedRef> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra
-                                        .insert("created_by".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "created_by",
+                                        "null",
+                                    );
                                 }
                                 f0 = Some(value);
                             }
@@ -31172,8 +30859,11 @@ pub mod types {
                                 let value: ::std::option::Option<NullableNamedRef> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra
-                                        .insert("deleted_by".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "deleted_by",
+                                        "null",
+                                    );
                                 }
                                 f1 = Some(value);
                             }
@@ -31186,9 +30876,10 @@ pub mod types {
                                 let value: ::std::option::Option<DateTimeString> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert(
-                                        "deleted_time".to_owned(),
-                                        ::serde_json::Value::Null,
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "deleted_time",
+                                        "null",
                                     );
                                 }
                                 f2 = Some(value);
@@ -31202,9 +30893,10 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert(
-                                        "display_name".to_owned(),
-                                        ::serde_json::Value::Null,
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "display_name",
+                                        "null",
                                     );
                                 }
                                 f3 = Some(value);
@@ -31217,7 +30909,7 @@ pub mod types {
                                 }
                                 let value: ::std::option::Option<ZohoId> = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("id".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(&mut extra, "id", "null");
                                 }
                                 f4 = Some(value);
                             }
@@ -31230,13 +30922,17 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("type".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "type", "null",
+                                    );
                                 }
                                 f5 = Some(value);
                             }
                             _ => {
-                                let value: ::serde_json::Value = map.next_value()?;
-                                extra.insert(key.into_owned(), value);
+                                map.next_value_seed(crmkit_runtime::__private::open::Member::new(
+                                    &mut extra,
+                                    key.as_str(),
+                                ))?;
                             }
                         }
                     }
@@ -31279,8 +30975,8 @@ pub mod types {
             if !::std::option::Option::is_none(&self.type_) {
                 map.serialize_entry("type", &self.type_)?;
             }
-            for (key, value) in &self.extra {
-                let typed = match key.as_str() {
+            for (key, value) in self.extra.iter() {
+                let typed = match key {
                     "created_by" => !::std::option::Option::is_none(&self.created_by),
                     "deleted_by" => !::std::option::Option::is_none(&self.deleted_by),
                     "deleted_time" => !::std::option::Option::is_none(&self.deleted_time),
@@ -31290,7 +30986,7 @@ pub mod types {
                     _ => false,
                 };
                 if !typed {
-                    map.serialize_entry(key, value)?;
+                    map.serialize_entry(key, &value)?;
                 }
             }
             map.end()
@@ -31310,7 +31006,7 @@ pub mod types {
                     self,
                     mut map: A,
                 ) -> ::std::result::Result<DeletedRecordList, A::Error> {
-                    let mut extra = ::serde_json::Map::new();
+                    let mut extra = crmkit_runtime::Extra::new();
                     let mut f0: ::std::option::Option<::std::vec::Vec<DeletedRecord>> = None;
                     let mut f1: ::std::option::Option<::std::option::Option<ListInfo>> = None;
                     while let Some(key) =
@@ -31334,13 +31030,17 @@ pub mod types {
                                 }
                                 let value: ::std::option::Option<ListInfo> = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("info".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "info", "null",
+                                    );
                                 }
                                 f1 = Some(value);
                             }
                             _ => {
-                                let value: ::serde_json::Value = map.next_value()?;
-                                extra.insert(key.into_owned(), value);
+                                map.next_value_seed(crmkit_runtime::__private::open::Member::new(
+                                    &mut extra,
+                                    key.as_str(),
+                                ))?;
                             }
                         }
                     }
@@ -31372,14 +31072,14 @@ pub mod types {
             if !::std::option::Option::is_none(&self.info) {
                 map.serialize_entry("info", &self.info)?;
             }
-            for (key, value) in &self.extra {
-                let typed = match key.as_str() {
+            for (key, value) in self.extra.iter() {
+                let typed = match key {
                     "data" => true,
                     "info" => !::std::option::Option::is_none(&self.info),
                     _ => false,
                 };
                 if !typed {
-                    map.serialize_entry(key, value)?;
+                    map.serialize_entry(key, &value)?;
                 }
             }
             map.end()
@@ -31399,7 +31099,7 @@ pub mod types {
                     self,
                     mut map: A,
                 ) -> ::std::result::Result<ErrorResponse, A::Error> {
-                    let mut extra = ::serde_json::Map::new();
+                    let mut extra = crmkit_runtime::Extra::new();
                     let mut f0: ::std::option::Option<
                         ::std::option::Option<::std::string::String>,
                     > = None;
@@ -31426,7 +31126,9 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("code".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "code", "null",
+                                    );
                                 }
                                 f0 = Some(value);
                             }
@@ -31438,10 +31140,7 @@ pub mod types {
                                 }
                                 let value: ::std::vec::Vec<WriteOutcome> = map.next_value()?;
                                 if ::std::vec::Vec::is_empty(&value) {
-                                    extra.insert(
-                                        "data".to_owned(),
-                                        ::serde_json::Value::Array(::std::vec::Vec::new()),
-                                    );
+                                    crmkit_runtime::__private::open::keep(&mut extra, "data", "[]");
                                 }
                                 f1 = Some(value);
                             }
@@ -31454,7 +31153,9 @@ pub mod types {
                                 let value: ::std::option::Option<OutcomeDetails> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("details".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "details", "null",
+                                    );
                                 }
                                 f2 = Some(value);
                             }
@@ -31467,7 +31168,9 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("message".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "message", "null",
+                                    );
                                 }
                                 f3 = Some(value);
                             }
@@ -31481,13 +31184,17 @@ pub mod types {
                                     crmkit_runtime::Lenient<crate::types::ResultStatusKnown>,
                                 > = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("status".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "status", "null",
+                                    );
                                 }
                                 f4 = Some(value);
                             }
                             _ => {
-                                let value: ::serde_json::Value = map.next_value()?;
-                                extra.insert(key.into_owned(), value);
+                                map.next_value_seed(crmkit_runtime::__private::open::Member::new(
+                                    &mut extra,
+                                    key.as_str(),
+                                ))?;
                             }
                         }
                     }
@@ -31526,8 +31233,8 @@ pub mod types {
             if !::std::option::Option::is_none(&self.status) {
                 map.serialize_entry("status", &self.status)?;
             }
-            for (key, value) in &self.extra {
-                let typed = match key.as_str() {
+            for (key, value) in self.extra.iter() {
+                let typed = match key {
                     "code" => !::std::option::Option::is_none(&self.code),
                     "data" => !::std::vec::Vec::is_empty(&self.data),
                     "details" => !::std::option::Option::is_none(&self.details),
@@ -31536,7 +31243,7 @@ pub mod types {
                     _ => false,
                 };
                 if !typed {
-                    map.serialize_entry(key, value)?;
+                    map.serialize_entry(key, &value)?;
                 }
             }
             map.end()
@@ -31556,7 +31263,7 @@ pub mod types {
                     self,
                     mut map: A,
                 ) -> ::std::result::Result<Field, A::Error> {
-                    let mut extra = ::serde_json::Map::new();
+                    let mut extra = crmkit_runtime::Extra::new();
                     let mut f0: ::std::option::Option<
                         ::std::option::Option<::std::string::String>,
                     > = None;
@@ -31616,7 +31323,9 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("api_name".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "api_name", "null",
+                                    );
                                 }
                                 f0 = Some(value);
                             }
@@ -31629,9 +31338,10 @@ pub mod types {
                                 let value: ::std::option::Option<::serde_json::Value> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert(
-                                        "association_details".to_owned(),
-                                        ::serde_json::Value::Null,
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "association_details",
+                                        "null",
                                     );
                                 }
                                 f1 = Some(value);
@@ -31644,9 +31354,10 @@ pub mod types {
                                 }
                                 let value: ::std::option::Option<bool> = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert(
-                                        "blueprint_supported".to_owned(),
-                                        ::serde_json::Value::Null,
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "blueprint_supported",
+                                        "null",
                                     );
                                 }
                                 f2 = Some(value);
@@ -31659,9 +31370,10 @@ pub mod types {
                                 }
                                 let value: ::std::option::Option<bool> = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert(
-                                        "businesscard_supported".to_owned(),
-                                        ::serde_json::Value::Null,
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "businesscard_supported",
+                                        "null",
                                     );
                                 }
                                 f3 = Some(value);
@@ -31675,9 +31387,10 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert(
-                                        "created_source".to_owned(),
-                                        ::serde_json::Value::Null,
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "created_source",
+                                        "null",
                                     );
                                 }
                                 f4 = Some(value);
@@ -31691,7 +31404,9 @@ pub mod types {
                                 let value: ::std::option::Option<::serde_json::Value> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("crypt".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "crypt", "null",
+                                    );
                                 }
                                 f5 = Some(value);
                             }
@@ -31703,9 +31418,10 @@ pub mod types {
                                 }
                                 let value: ::std::option::Option<bool> = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert(
-                                        "custom_field".to_owned(),
-                                        ::serde_json::Value::Null,
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "custom_field",
+                                        "null",
                                     );
                                 }
                                 f6 = Some(value);
@@ -31720,7 +31436,11 @@ pub mod types {
                                     crmkit_runtime::Lenient<crate::types::FieldDataTypeKnown>,
                                 > = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("data_type".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "data_type",
+                                        "null",
+                                    );
                                 }
                                 f7 = Some(value);
                             }
@@ -31732,9 +31452,10 @@ pub mod types {
                                 }
                                 let value: ::std::option::Option<i32> = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert(
-                                        "decimal_place".to_owned(),
-                                        ::serde_json::Value::Null,
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "decimal_place",
+                                        "null",
                                     );
                                 }
                                 f8 = Some(value);
@@ -31748,9 +31469,10 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert(
-                                        "display_label".to_owned(),
-                                        ::serde_json::Value::Null,
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "display_label",
+                                        "null",
                                     );
                                 }
                                 f9 = Some(value);
@@ -31764,9 +31486,10 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert(
-                                        "field_label".to_owned(),
-                                        ::serde_json::Value::Null,
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "field_label",
+                                        "null",
                                     );
                                 }
                                 f10 = Some(value);
@@ -31779,9 +31502,10 @@ pub mod types {
                                 }
                                 let value: ::std::option::Option<bool> = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert(
-                                        "field_read_only".to_owned(),
-                                        ::serde_json::Value::Null,
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "field_read_only",
+                                        "null",
                                     );
                                 }
                                 f11 = Some(value);
@@ -31794,9 +31518,10 @@ pub mod types {
                                 }
                                 let value: ::std::option::Option<bool> = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert(
-                                        "history_tracking".to_owned(),
-                                        ::serde_json::Value::Null,
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "history_tracking",
+                                        "null",
                                     );
                                 }
                                 f12 = Some(value);
@@ -31809,7 +31534,7 @@ pub mod types {
                                 }
                                 let value: ::std::option::Option<ZohoId> = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("id".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(&mut extra, "id", "null");
                                 }
                                 f13 = Some(value);
                             }
@@ -31822,7 +31547,11 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("json_type".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "json_type",
+                                        "null",
+                                    );
                                 }
                                 f14 = Some(value);
                             }
@@ -31834,7 +31563,9 @@ pub mod types {
                                 }
                                 let value: ::std::option::Option<i32> = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("length".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "length", "null",
+                                    );
                                 }
                                 f15 = Some(value);
                             }
@@ -31846,9 +31577,10 @@ pub mod types {
                                 }
                                 let value: ::std::option::Option<bool> = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert(
-                                        "mass_update".to_owned(),
-                                        ::serde_json::Value::Null,
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "mass_update",
+                                        "null",
                                     );
                                 }
                                 f16 = Some(value);
@@ -31861,9 +31593,10 @@ pub mod types {
                                 }
                                 let value: ::std::vec::Vec<PickListValue> = map.next_value()?;
                                 if ::std::vec::Vec::is_empty(&value) {
-                                    extra.insert(
-                                        "pick_list_values".to_owned(),
-                                        ::serde_json::Value::Array(::std::vec::Vec::new()),
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "pick_list_values",
+                                        "[]",
                                     );
                                 }
                                 f17 = Some(value);
@@ -31877,7 +31610,9 @@ pub mod types {
                                 let value: ::std::option::Option<FieldPrivacy> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("private".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "private", "null",
+                                    );
                                 }
                                 f18 = Some(value);
                             }
@@ -31889,7 +31624,11 @@ pub mod types {
                                 }
                                 let value: ::std::option::Option<bool> = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("read_only".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "read_only",
+                                        "null",
+                                    );
                                 }
                                 f19 = Some(value);
                             }
@@ -31901,7 +31640,9 @@ pub mod types {
                                 }
                                 let value: ::std::option::Option<bool> = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("required".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "required", "null",
+                                    );
                                 }
                                 f20 = Some(value);
                             }
@@ -31913,9 +31654,10 @@ pub mod types {
                                 }
                                 let value: ::std::option::Option<i32> = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert(
-                                        "sequence_number".to_owned(),
-                                        ::serde_json::Value::Null,
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "sequence_number",
+                                        "null",
                                     );
                                 }
                                 f21 = Some(value);
@@ -31929,7 +31671,9 @@ pub mod types {
                                 let value: ::std::option::Option<::serde_json::Value> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("subform".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "subform", "null",
+                                    );
                                 }
                                 f22 = Some(value);
                             }
@@ -31941,9 +31685,10 @@ pub mod types {
                                 }
                                 let value: ::std::option::Option<bool> = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert(
-                                        "system_mandatory".to_owned(),
-                                        ::serde_json::Value::Null,
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "system_mandatory",
+                                        "null",
                                     );
                                 }
                                 f23 = Some(value);
@@ -31957,7 +31702,9 @@ pub mod types {
                                 let value: ::std::option::Option<::serde_json::Value> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("tooltip".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "tooltip", "null",
+                                    );
                                 }
                                 f24 = Some(value);
                             }
@@ -31970,7 +31717,11 @@ pub mod types {
                                 let value: ::std::option::Option<FieldViewType> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("view_type".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "view_type",
+                                        "null",
+                                    );
                                 }
                                 f25 = Some(value);
                             }
@@ -31982,7 +31733,9 @@ pub mod types {
                                 }
                                 let value: ::std::option::Option<bool> = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("visible".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "visible", "null",
+                                    );
                                 }
                                 f26 = Some(value);
                             }
@@ -31994,13 +31747,17 @@ pub mod types {
                                 }
                                 let value: ::std::option::Option<bool> = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("webhook".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "webhook", "null",
+                                    );
                                 }
                                 f27 = Some(value);
                             }
                             _ => {
-                                let value: ::serde_json::Value = map.next_value()?;
-                                extra.insert(key.into_owned(), value);
+                                map.next_value_seed(crmkit_runtime::__private::open::Member::new(
+                                    &mut extra,
+                                    key.as_str(),
+                                ))?;
                             }
                         }
                     }
@@ -32131,8 +31888,8 @@ pub mod types {
             if !::std::option::Option::is_none(&self.webhook) {
                 map.serialize_entry("webhook", &self.webhook)?;
             }
-            for (key, value) in &self.extra {
-                let typed = match key.as_str() {
+            for (key, value) in self.extra.iter() {
+                let typed = match key {
                     "api_name" => !::std::option::Option::is_none(&self.api_name),
                     "association_details" => {
                         !::std::option::Option::is_none(&self.association_details)
@@ -32170,7 +31927,7 @@ pub mod types {
                     _ => false,
                 };
                 if !typed {
-                    map.serialize_entry(key, value)?;
+                    map.serialize_entry(key, &value)?;
                 }
             }
             map.end()
@@ -32190,7 +31947,7 @@ pub mod types {
                     self,
                     mut map: A,
                 ) -> ::std::result::Result<FieldList, A::Error> {
-                    let mut extra = ::serde_json::Map::new();
+                    let mut extra = crmkit_runtime::Extra::new();
                     let mut f0: ::std::option::Option<::std::vec::Vec<Field>> = None;
                     while let Some(key) =
                         map.next_key::<crmkit_runtime::__private::open::Key<'de>>()?
@@ -32206,8 +31963,10 @@ pub mod types {
                                 f0 = Some(value);
                             }
                             _ => {
-                                let value: ::serde_json::Value = map.next_value()?;
-                                extra.insert(key.into_owned(), value);
+                                map.next_value_seed(crmkit_runtime::__private::open::Member::new(
+                                    &mut extra,
+                                    key.as_str(),
+                                ))?;
                             }
                         }
                     }
@@ -32235,13 +31994,13 @@ pub mod types {
             use ::serde::ser::SerializeMap as _;
             let mut map = serializer.serialize_map(None)?;
             map.serialize_entry("fields", &self.fields)?;
-            for (key, value) in &self.extra {
-                let typed = match key.as_str() {
+            for (key, value) in self.extra.iter() {
+                let typed = match key {
                     "fields" => true,
                     _ => false,
                 };
                 if !typed {
-                    map.serialize_entry(key, value)?;
+                    map.serialize_entry(key, &value)?;
                 }
             }
             map.end()
@@ -32261,7 +32020,7 @@ pub mod types {
                     self,
                     mut map: A,
                 ) -> ::std::result::Result<FieldPrivacyInner, A::Error> {
-                    let mut extra = ::serde_json::Map::new();
+                    let mut extra = crmkit_runtime::Extra::new();
                     let mut f0: ::std::option::Option<::std::option::Option<bool>> = None;
                     let mut f1: ::std::option::Option<::std::option::Option<bool>> = None;
                     let mut f2: ::std::option::Option<
@@ -32279,7 +32038,9 @@ pub mod types {
                                 }
                                 let value: ::std::option::Option<bool> = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("export".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "export", "null",
+                                    );
                                 }
                                 f0 = Some(value);
                             }
@@ -32291,8 +32052,11 @@ pub mod types {
                                 }
                                 let value: ::std::option::Option<bool> = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra
-                                        .insert("restricted".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "restricted",
+                                        "null",
+                                    );
                                 }
                                 f1 = Some(value);
                             }
@@ -32305,13 +32069,17 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("type".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "type", "null",
+                                    );
                                 }
                                 f2 = Some(value);
                             }
                             _ => {
-                                let value: ::serde_json::Value = map.next_value()?;
-                                extra.insert(key.into_owned(), value);
+                                map.next_value_seed(crmkit_runtime::__private::open::Member::new(
+                                    &mut extra,
+                                    key.as_str(),
+                                ))?;
                             }
                         }
                     }
@@ -32342,15 +32110,15 @@ pub mod types {
             if !::std::option::Option::is_none(&self.type_) {
                 map.serialize_entry("type", &self.type_)?;
             }
-            for (key, value) in &self.extra {
-                let typed = match key.as_str() {
+            for (key, value) in self.extra.iter() {
+                let typed = match key {
                     "export" => !::std::option::Option::is_none(&self.export),
                     "restricted" => !::std::option::Option::is_none(&self.restricted),
                     "type" => !::std::option::Option::is_none(&self.type_),
                     _ => false,
                 };
                 if !typed {
-                    map.serialize_entry(key, value)?;
+                    map.serialize_entry(key, &value)?;
                 }
             }
             map.end()
@@ -32370,7 +32138,7 @@ pub mod types {
                     self,
                     mut map: A,
                 ) -> ::std::result::Result<FieldViewType, A::Error> {
-                    let mut extra = ::serde_json::Map::new();
+                    let mut extra = crmkit_runtime::Extra::new();
                     let mut f0: ::std::option::Option<::std::option::Option<bool>> = None;
                     let mut f1: ::std::option::Option<::std::option::Option<bool>> = None;
                     let mut f2: ::std::option::Option<::std::option::Option<bool>> = None;
@@ -32387,7 +32155,9 @@ pub mod types {
                                 }
                                 let value: ::std::option::Option<bool> = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("create".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "create", "null",
+                                    );
                                 }
                                 f0 = Some(value);
                             }
@@ -32399,7 +32169,9 @@ pub mod types {
                                 }
                                 let value: ::std::option::Option<bool> = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("edit".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "edit", "null",
+                                    );
                                 }
                                 f1 = Some(value);
                             }
@@ -32411,9 +32183,10 @@ pub mod types {
                                 }
                                 let value: ::std::option::Option<bool> = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert(
-                                        "quick_create".to_owned(),
-                                        ::serde_json::Value::Null,
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "quick_create",
+                                        "null",
                                     );
                                 }
                                 f2 = Some(value);
@@ -32426,13 +32199,17 @@ pub mod types {
                                 }
                                 let value: ::std::option::Option<bool> = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("view".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "view", "null",
+                                    );
                                 }
                                 f3 = Some(value);
                             }
                             _ => {
-                                let value: ::serde_json::Value = map.next_value()?;
-                                extra.insert(key.into_owned(), value);
+                                map.next_value_seed(crmkit_runtime::__private::open::Member::new(
+                                    &mut extra,
+                                    key.as_str(),
+                                ))?;
                             }
                         }
                     }
@@ -32467,8 +32244,8 @@ pub mod types {
             if !::std::option::Option::is_none(&self.view) {
                 map.serialize_entry("view", &self.view)?;
             }
-            for (key, value) in &self.extra {
-                let typed = match key.as_str() {
+            for (key, value) in self.extra.iter() {
+                let typed = match key {
                     "create" => !::std::option::Option::is_none(&self.create),
                     "edit" => !::std::option::Option::is_none(&self.edit),
                     "quick_create" => !::std::option::Option::is_none(&self.quick_create),
@@ -32476,7 +32253,7 @@ pub mod types {
                     _ => false,
                 };
                 if !typed {
-                    map.serialize_entry(key, value)?;
+                    map.serialize_entry(key, &value)?;
                 }
             }
             map.end()
@@ -32496,7 +32273,7 @@ pub mod types {
                     self,
                     mut map: A,
                 ) -> ::std::result::Result<Layout, A::Error> {
-                    let mut extra = ::serde_json::Map::new();
+                    let mut extra = crmkit_runtime::Extra::new();
                     let mut f0: ::std::option::Option<
                         ::serde_json::Map<::std::string::String, ::serde_json::Value>,
                     > = None;
@@ -32535,9 +32312,10 @@ pub mod types {
                                     ::serde_json::Value,
                                 > = map.next_value()?;
                                 if ::serde_json::Map::is_empty(&value) {
-                                    extra.insert(
-                                        "convert_mapping".to_owned(),
-                                        ::serde_json::Value::Object(::serde_json::Map::new()),
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "convert_mapping",
+                                        "{}",
                                     );
                                 }
                                 f0 = Some(value);
@@ -32551,8 +32329,11 @@ pub mod types {
                                 let value: ::std::option::Option<NullableNamedRef> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra
-                                        .insert("created_by".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "created_by",
+                                        "null",
+                                    );
                                 }
                                 f1 = Some(value);
                             }
@@ -32565,9 +32346,10 @@ pub mod types {
                                 let value: ::std::option::Option<::serde_json::Value> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert(
-                                        "created_for".to_owned(),
-                                        ::serde_json::Value::Null,
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "created_for",
+                                        "null",
                                     );
                                 }
                                 f2 = Some(value);
@@ -32581,9 +32363,10 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert(
-                                        "created_time".to_owned(),
-                                        ::serde_json::Value::Null,
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "created_time",
+                                        "null",
                                     );
                                 }
                                 f3 = Some(value);
@@ -32596,7 +32379,7 @@ pub mod types {
                                 }
                                 let value: ::std::option::Option<ZohoId> = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("id".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(&mut extra, "id", "null");
                                 }
                                 f4 = Some(value);
                             }
@@ -32609,9 +32392,10 @@ pub mod types {
                                 let value: ::std::option::Option<NullableNamedRef> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert(
-                                        "modified_by".to_owned(),
-                                        ::serde_json::Value::Null,
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "modified_by",
+                                        "null",
                                     );
                                 }
                                 f5 = Some(value);
@@ -32625,9 +32409,10 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert(
-                                        "modified_time".to_owned(),
-                                        ::serde_json::Value::Null,
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "modified_time",
+                                        "null",
                                     );
                                 }
                                 f6 = Some(value);
@@ -32641,7 +32426,9 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("name".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "name", "null",
+                                    );
                                 }
                                 f7 = Some(value);
                             }
@@ -32653,9 +32440,8 @@ pub mod types {
                                 }
                                 let value: ::std::vec::Vec<LayoutProfile> = map.next_value()?;
                                 if ::std::vec::Vec::is_empty(&value) {
-                                    extra.insert(
-                                        "profiles".to_owned(),
-                                        ::serde_json::Value::Array(::std::vec::Vec::new()),
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "profiles", "[]",
                                     );
                                 }
                                 f8 = Some(value);
@@ -32668,9 +32454,8 @@ pub mod types {
                                 }
                                 let value: ::std::vec::Vec<LayoutSection> = map.next_value()?;
                                 if ::std::vec::Vec::is_empty(&value) {
-                                    extra.insert(
-                                        "sections".to_owned(),
-                                        ::serde_json::Value::Array(::std::vec::Vec::new()),
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "sections", "[]",
                                     );
                                 }
                                 f9 = Some(value);
@@ -32684,7 +32469,9 @@ pub mod types {
                                 let value: ::std::option::Option<LayoutStatus> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("status".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "status", "null",
+                                    );
                                 }
                                 f10 = Some(value);
                             }
@@ -32696,13 +32483,17 @@ pub mod types {
                                 }
                                 let value: ::std::option::Option<bool> = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("visible".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "visible", "null",
+                                    );
                                 }
                                 f11 = Some(value);
                             }
                             _ => {
-                                let value: ::serde_json::Value = map.next_value()?;
-                                extra.insert(key.into_owned(), value);
+                                map.next_value_seed(crmkit_runtime::__private::open::Member::new(
+                                    &mut extra,
+                                    key.as_str(),
+                                ))?;
                             }
                         }
                     }
@@ -32769,8 +32560,8 @@ pub mod types {
             if !::std::option::Option::is_none(&self.visible) {
                 map.serialize_entry("visible", &self.visible)?;
             }
-            for (key, value) in &self.extra {
-                let typed = match key.as_str() {
+            for (key, value) in self.extra.iter() {
+                let typed = match key {
                     "convert_mapping" => !::serde_json::Map::is_empty(&self.convert_mapping),
                     "created_by" => !::std::option::Option::is_none(&self.created_by),
                     "created_for" => !::std::option::Option::is_none(&self.created_for),
@@ -32786,7 +32577,7 @@ pub mod types {
                     _ => false,
                 };
                 if !typed {
-                    map.serialize_entry(key, value)?;
+                    map.serialize_entry(key, &value)?;
                 }
             }
             map.end()
@@ -32806,7 +32597,7 @@ pub mod types {
                     self,
                     mut map: A,
                 ) -> ::std::result::Result<LayoutList, A::Error> {
-                    let mut extra = ::serde_json::Map::new();
+                    let mut extra = crmkit_runtime::Extra::new();
                     let mut f0: ::std::option::Option<::std::vec::Vec<Layout>> = None;
                     while let Some(key) =
                         map.next_key::<crmkit_runtime::__private::open::Key<'de>>()?
@@ -32822,8 +32613,10 @@ pub mod types {
                                 f0 = Some(value);
                             }
                             _ => {
-                                let value: ::serde_json::Value = map.next_value()?;
-                                extra.insert(key.into_owned(), value);
+                                map.next_value_seed(crmkit_runtime::__private::open::Member::new(
+                                    &mut extra,
+                                    key.as_str(),
+                                ))?;
                             }
                         }
                     }
@@ -32851,13 +32644,13 @@ pub mod types {
             use ::serde::ser::SerializeMap as _;
             let mut map = serializer.serialize_map(None)?;
             map.serialize_entry("layouts", &self.layouts)?;
-            for (key, value) in &self.extra {
-                let typed = match key.as_str() {
+            for (key, value) in self.extra.iter() {
+                let typed = match key {
                     "layouts" => true,
                     _ => false,
                 };
                 if !typed {
-                    map.serialize_entry(key, value)?;
+                    map.serialize_entry(key, &value)?;
                 }
             }
             map.end()
@@ -32877,7 +32670,7 @@ pub mod types {
                     self,
                     mut map: A,
                 ) -> ::std::result::Result<LayoutProfile, A::Error> {
-                    let mut extra = ::serde_json::Map::new();
+                    let mut extra = crmkit_runtime::Extra::new();
                     let mut f0: ::std::option::Option<::std::option::Option<bool>> = None;
                     let mut f1: ::std::option::Option<::std::option::Option<ZohoId>> = None;
                     let mut f2: ::std::option::Option<
@@ -32895,7 +32688,9 @@ pub mod types {
                                 }
                                 let value: ::std::option::Option<bool> = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("default".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "default", "null",
+                                    );
                                 }
                                 f0 = Some(value);
                             }
@@ -32907,7 +32702,7 @@ pub mod types {
                                 }
                                 let value: ::std::option::Option<ZohoId> = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("id".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(&mut extra, "id", "null");
                                 }
                                 f1 = Some(value);
                             }
@@ -32920,13 +32715,17 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("name".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "name", "null",
+                                    );
                                 }
                                 f2 = Some(value);
                             }
                             _ => {
-                                let value: ::serde_json::Value = map.next_value()?;
-                                extra.insert(key.into_owned(), value);
+                                map.next_value_seed(crmkit_runtime::__private::open::Member::new(
+                                    &mut extra,
+                                    key.as_str(),
+                                ))?;
                             }
                         }
                     }
@@ -32957,15 +32756,15 @@ pub mod types {
             if !::std::option::Option::is_none(&self.name) {
                 map.serialize_entry("name", &self.name)?;
             }
-            for (key, value) in &self.extra {
-                let typed = match key.as_str() {
+            for (key, value) in self.extra.iter() {
+                let typed = match key {
                     "default" => !::std::option::Option::is_none(&self.default),
                     "id" => !::std::option::Option::is_none(&self.id),
                     "name" => !::std::option::Option::is_none(&self.name),
                     _ => false,
                 };
                 if !typed {
-                    map.serialize_entry(key, value)?;
+                    map.serialize_entry(key, &value)?;
                 }
             }
             map.end()
@@ -32985,7 +32784,7 @@ pub mod types {
                     self,
                     mut map: A,
                 ) -> ::std::result::Result<LayoutSection, A::Error> {
-                    let mut extra = ::serde_json::Map::new();
+                    let mut extra = crmkit_runtime::Extra::new();
                     let mut f0: ::std::option::Option<
                         ::std::option::Option<::std::string::String>,
                     > = None;
@@ -33020,7 +32819,9 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("api_name".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "api_name", "null",
+                                    );
                                 }
                                 f0 = Some(value);
                             }
@@ -33032,9 +32833,10 @@ pub mod types {
                                 }
                                 let value: ::std::option::Option<i32> = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert(
-                                        "column_count".to_owned(),
-                                        ::serde_json::Value::Null,
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "column_count",
+                                        "null",
                                     );
                                 }
                                 f1 = Some(value);
@@ -33048,9 +32850,10 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert(
-                                        "display_label".to_owned(),
-                                        ::serde_json::Value::Null,
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "display_label",
+                                        "null",
                                     );
                                 }
                                 f2 = Some(value);
@@ -33063,9 +32866,8 @@ pub mod types {
                                 }
                                 let value: ::std::vec::Vec<Field> = map.next_value()?;
                                 if ::std::vec::Vec::is_empty(&value) {
-                                    extra.insert(
-                                        "fields".to_owned(),
-                                        ::serde_json::Value::Array(::std::vec::Vec::new()),
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "fields", "[]",
                                     );
                                 }
                                 f3 = Some(value);
@@ -33079,9 +32881,10 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert(
-                                        "generated_type".to_owned(),
-                                        ::serde_json::Value::Null,
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "generated_type",
+                                        "null",
                                     );
                                 }
                                 f4 = Some(value);
@@ -33094,9 +32897,10 @@ pub mod types {
                                 }
                                 let value: ::std::option::Option<bool> = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert(
-                                        "issubformsection".to_owned(),
-                                        ::serde_json::Value::Null,
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "issubformsection",
+                                        "null",
                                     );
                                 }
                                 f5 = Some(value);
@@ -33110,7 +32914,9 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("name".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "name", "null",
+                                    );
                                 }
                                 f6 = Some(value);
                             }
@@ -33123,8 +32929,11 @@ pub mod types {
                                 let value: ::std::option::Option<::serde_json::Value> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra
-                                        .insert("properties".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "properties",
+                                        "null",
+                                    );
                                 }
                                 f7 = Some(value);
                             }
@@ -33136,9 +32945,10 @@ pub mod types {
                                 }
                                 let value: ::std::option::Option<i32> = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert(
-                                        "sequence_number".to_owned(),
-                                        ::serde_json::Value::Null,
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "sequence_number",
+                                        "null",
                                     );
                                 }
                                 f8 = Some(value);
@@ -33152,16 +32962,19 @@ pub mod types {
                                 let value: ::std::option::Option<LayoutSectionTabTraversal> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert(
-                                        "tab_traversal".to_owned(),
-                                        ::serde_json::Value::Null,
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "tab_traversal",
+                                        "null",
                                     );
                                 }
                                 f9 = Some(value);
                             }
                             _ => {
-                                let value: ::serde_json::Value = map.next_value()?;
-                                extra.insert(key.into_owned(), value);
+                                map.next_value_seed(crmkit_runtime::__private::open::Member::new(
+                                    &mut extra,
+                                    key.as_str(),
+                                ))?;
                             }
                         }
                     }
@@ -33220,8 +33033,8 @@ pub mod types {
             if !::std::option::Option::is_none(&self.tab_traversal) {
                 map.serialize_entry("tab_traversal", &self.tab_traversal)?;
             }
-            for (key, value) in &self.extra {
-                let typed = match key.as_str() {
+            for (key, value) in self.extra.iter() {
+                let typed = match key {
                     "api_name" => !::std::option::Option::is_none(&self.api_name),
                     "column_count" => !::std::option::Option::is_none(&self.column_count),
                     "display_label" => !::std::option::Option::is_none(&self.display_label),
@@ -33235,7 +33048,7 @@ pub mod types {
                     _ => false,
                 };
                 if !typed {
-                    map.serialize_entry(key, value)?;
+                    map.serialize_entry(key, &value)?;
                 }
             }
             map.end()
@@ -33255,7 +33068,7 @@ pub mod types {
                     self,
                     mut map: A,
                 ) -> ::std::result::Result<ListInfo, A::Error> {
-                    let mut extra = ::serde_json::Map::new();
+                    let mut extra = crmkit_runtime::Extra::new();
                     let mut f0: ::std::option::Option<::std::option::Option<i32>> = None;
                     let mut f1: ::std::option::Option<::std::option::Option<bool>> = None;
                     let mut f2: ::std::option::Option<::std::option::Option<i32>> = None;
@@ -33272,7 +33085,9 @@ pub mod types {
                                 }
                                 let value: ::std::option::Option<i32> = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("count".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "count", "null",
+                                    );
                                 }
                                 f0 = Some(value);
                             }
@@ -33284,9 +33099,10 @@ pub mod types {
                                 }
                                 let value: ::std::option::Option<bool> = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert(
-                                        "more_records".to_owned(),
-                                        ::serde_json::Value::Null,
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "more_records",
+                                        "null",
                                     );
                                 }
                                 f1 = Some(value);
@@ -33299,7 +33115,9 @@ pub mod types {
                                 }
                                 let value: ::std::option::Option<i32> = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("page".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "page", "null",
+                                    );
                                 }
                                 f2 = Some(value);
                             }
@@ -33311,13 +33129,17 @@ pub mod types {
                                 }
                                 let value: ::std::option::Option<i32> = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("per_page".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "per_page", "null",
+                                    );
                                 }
                                 f3 = Some(value);
                             }
                             _ => {
-                                let value: ::serde_json::Value = map.next_value()?;
-                                extra.insert(key.into_owned(), value);
+                                map.next_value_seed(crmkit_runtime::__private::open::Member::new(
+                                    &mut extra,
+                                    key.as_str(),
+                                ))?;
                             }
                         }
                     }
@@ -33352,8 +33174,8 @@ pub mod types {
             if !::std::option::Option::is_none(&self.per_page) {
                 map.serialize_entry("per_page", &self.per_page)?;
             }
-            for (key, value) in &self.extra {
-                let typed = match key.as_str() {
+            for (key, value) in self.extra.iter() {
+                let typed = match key {
                     "count" => !::std::option::Option::is_none(&self.count),
                     "more_records" => !::std::option::Option::is_none(&self.more_records),
                     "page" => !::std::option::Option::is_none(&self.page),
@@ -33361,7 +33183,7 @@ pub mod types {
                     _ => false,
                 };
                 if !typed {
-                    map.serialize_entry(key, value)?;
+                    map.serialize_entry(key, &value)?;
                 }
             }
             map.end()
@@ -33381,7 +33203,7 @@ pub mod types {
                     self,
                     mut map: A,
                 ) -> ::std::result::Result<MassUpdateStatus, A::Error> {
-                    let mut extra = ::serde_json::Map::new();
+                    let mut extra = crmkit_runtime::Extra::new();
                     let mut f0: ::std::option::Option<::std::option::Option<i64>> = None;
                     let mut f1: ::std::option::Option<::std::option::Option<i64>> = None;
                     let mut f2: ::std::option::Option<
@@ -33403,9 +33225,10 @@ pub mod types {
                                 }
                                 let value: ::std::option::Option<i64> = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert(
-                                        "Failed_Count".to_owned(),
-                                        ::serde_json::Value::Null,
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "Failed_Count",
+                                        "null",
                                     );
                                 }
                                 f0 = Some(value);
@@ -33418,9 +33241,10 @@ pub mod types {
                                 }
                                 let value: ::std::option::Option<i64> = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert(
-                                        "Not_Updated_Count".to_owned(),
-                                        ::serde_json::Value::Null,
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "Not_Updated_Count",
+                                        "null",
                                     );
                                 }
                                 f1 = Some(value);
@@ -33435,7 +33259,9 @@ pub mod types {
                                     crmkit_runtime::Lenient<crate::types::MassUpdateStateKnown>,
                                 > = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("Status".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "Status", "null",
+                                    );
                                 }
                                 f2 = Some(value);
                             }
@@ -33447,9 +33273,10 @@ pub mod types {
                                 }
                                 let value: ::std::option::Option<i64> = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert(
-                                        "Total_Count".to_owned(),
-                                        ::serde_json::Value::Null,
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "Total_Count",
+                                        "null",
                                     );
                                 }
                                 f3 = Some(value);
@@ -33462,16 +33289,19 @@ pub mod types {
                                 }
                                 let value: ::std::option::Option<i64> = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert(
-                                        "Updated_Count".to_owned(),
-                                        ::serde_json::Value::Null,
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "Updated_Count",
+                                        "null",
                                     );
                                 }
                                 f4 = Some(value);
                             }
                             _ => {
-                                let value: ::serde_json::Value = map.next_value()?;
-                                extra.insert(key.into_owned(), value);
+                                map.next_value_seed(crmkit_runtime::__private::open::Member::new(
+                                    &mut extra,
+                                    key.as_str(),
+                                ))?;
                             }
                         }
                     }
@@ -33510,8 +33340,8 @@ pub mod types {
             if !::std::option::Option::is_none(&self.updated_count) {
                 map.serialize_entry("Updated_Count", &self.updated_count)?;
             }
-            for (key, value) in &self.extra {
-                let typed = match key.as_str() {
+            for (key, value) in self.extra.iter() {
+                let typed = match key {
                     "Failed_Count" => !::std::option::Option::is_none(&self.failed_count),
                     "Not_Updated_Count" => !::std::option::Option::is_none(&self.not_updated_count),
                     "Status" => !::std::option::Option::is_none(&self.status),
@@ -33520,7 +33350,7 @@ pub mod types {
                     _ => false,
                 };
                 if !typed {
-                    map.serialize_entry(key, value)?;
+                    map.serialize_entry(key, &value)?;
                 }
             }
             map.end()
@@ -33540,7 +33370,7 @@ pub mod types {
                     self,
                     mut map: A,
                 ) -> ::std::result::Result<MassUpdateStatusList, A::Error> {
-                    let mut extra = ::serde_json::Map::new();
+                    let mut extra = crmkit_runtime::Extra::new();
                     let mut f0: ::std::option::Option<::std::vec::Vec<MassUpdateStatus>> = None;
                     while let Some(key) =
                         map.next_key::<crmkit_runtime::__private::open::Key<'de>>()?
@@ -33556,8 +33386,10 @@ pub mod types {
                                 f0 = Some(value);
                             }
                             _ => {
-                                let value: ::serde_json::Value = map.next_value()?;
-                                extra.insert(key.into_owned(), value);
+                                map.next_value_seed(crmkit_runtime::__private::open::Member::new(
+                                    &mut extra,
+                                    key.as_str(),
+                                ))?;
                             }
                         }
                     }
@@ -33585,13 +33417,13 @@ pub mod types {
             use ::serde::ser::SerializeMap as _;
             let mut map = serializer.serialize_map(None)?;
             map.serialize_entry("data", &self.data)?;
-            for (key, value) in &self.extra {
-                let typed = match key.as_str() {
+            for (key, value) in self.extra.iter() {
+                let typed = match key {
                     "data" => true,
                     _ => false,
                 };
                 if !typed {
-                    map.serialize_entry(key, value)?;
+                    map.serialize_entry(key, &value)?;
                 }
             }
             map.end()
@@ -33611,7 +33443,7 @@ pub mod types {
                     self,
                     mut map: A,
                 ) -> ::std::result::Result<Module, A::Error> {
-                    let mut extra = ::serde_json::Map::new();
+                    let mut extra = crmkit_runtime::Extra::new();
                     let mut f0: ::std::option::Option<
                         ::std::option::Option<::std::string::String>,
                     > = None;
@@ -33686,7 +33518,9 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("api_name".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "api_name", "null",
+                                    );
                                 }
                                 f0 = Some(value);
                             }
@@ -33698,9 +33532,10 @@ pub mod types {
                                 }
                                 let value: ::std::option::Option<bool> = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert(
-                                        "api_supported".to_owned(),
-                                        ::serde_json::Value::Null,
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "api_supported",
+                                        "null",
                                     );
                                 }
                                 f1 = Some(value);
@@ -33713,9 +33548,10 @@ pub mod types {
                                 }
                                 let value: ::std::option::Option<i32> = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert(
-                                        "business_card_field_limit".to_owned(),
-                                        ::serde_json::Value::Null,
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "business_card_field_limit",
+                                        "null",
                                     );
                                 }
                                 f2 = Some(value);
@@ -33729,9 +33565,10 @@ pub mod types {
                                 let value: ::std::vec::Vec<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::vec::Vec::is_empty(&value) {
-                                    extra.insert(
-                                        "business_card_fields".to_owned(),
-                                        ::serde_json::Value::Array(::std::vec::Vec::new()),
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "business_card_fields",
+                                        "[]",
                                     );
                                 }
                                 f3 = Some(value);
@@ -33744,9 +33581,10 @@ pub mod types {
                                 }
                                 let value: ::std::option::Option<bool> = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert(
-                                        "convertable".to_owned(),
-                                        ::serde_json::Value::Null,
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "convertable",
+                                        "null",
                                     );
                                 }
                                 f4 = Some(value);
@@ -33759,7 +33597,11 @@ pub mod types {
                                 }
                                 let value: ::std::option::Option<bool> = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("creatable".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "creatable",
+                                        "null",
+                                    );
                                 }
                                 f5 = Some(value);
                             }
@@ -33771,9 +33613,10 @@ pub mod types {
                                 }
                                 let value: ::std::option::Option<CustomView> = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert(
-                                        "custom_view".to_owned(),
-                                        ::serde_json::Value::Null,
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "custom_view",
+                                        "null",
                                     );
                                 }
                                 f6 = Some(value);
@@ -33786,7 +33629,11 @@ pub mod types {
                                 }
                                 let value: ::std::option::Option<bool> = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("deletable".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "deletable",
+                                        "null",
+                                    );
                                 }
                                 f7 = Some(value);
                             }
@@ -33799,9 +33646,10 @@ pub mod types {
                                 let value: ::std::option::Option<ModuleDisplayField> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert(
-                                        "display_field".to_owned(),
-                                        ::serde_json::Value::Null,
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "display_field",
+                                        "null",
                                     );
                                 }
                                 f8 = Some(value);
@@ -33814,7 +33662,9 @@ pub mod types {
                                 }
                                 let value: ::std::option::Option<bool> = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("editable".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "editable", "null",
+                                    );
                                 }
                                 f9 = Some(value);
                             }
@@ -33826,9 +33676,10 @@ pub mod types {
                                 }
                                 let value: ::std::option::Option<bool> = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert(
-                                        "feeds_required".to_owned(),
-                                        ::serde_json::Value::Null,
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "feeds_required",
+                                        "null",
                                     );
                                 }
                                 f10 = Some(value);
@@ -33841,9 +33692,8 @@ pub mod types {
                                 }
                                 let value: ::std::vec::Vec<Field> = map.next_value()?;
                                 if ::std::vec::Vec::is_empty(&value) {
-                                    extra.insert(
-                                        "fields".to_owned(),
-                                        ::serde_json::Value::Array(::std::vec::Vec::new()),
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "fields", "[]",
                                     );
                                 }
                                 f11 = Some(value);
@@ -33856,9 +33706,10 @@ pub mod types {
                                 }
                                 let value: ::std::option::Option<bool> = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert(
-                                        "filter_status".to_owned(),
-                                        ::serde_json::Value::Null,
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "filter_status",
+                                        "null",
                                     );
                                 }
                                 f12 = Some(value);
@@ -33873,9 +33724,10 @@ pub mod types {
                                     crmkit_runtime::Lenient<crate::types::ModuleGeneratedTypeKnown>,
                                 > = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert(
-                                        "generated_type".to_owned(),
-                                        ::serde_json::Value::Null,
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "generated_type",
+                                        "null",
                                     );
                                 }
                                 f13 = Some(value);
@@ -33888,9 +33740,10 @@ pub mod types {
                                 }
                                 let value: ::std::option::Option<bool> = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert(
-                                        "global_search_supported".to_owned(),
-                                        ::serde_json::Value::Null,
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "global_search_supported",
+                                        "null",
                                     );
                                 }
                                 f14 = Some(value);
@@ -33903,7 +33756,7 @@ pub mod types {
                                 }
                                 let value: ::std::option::Option<ZohoId> = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("id".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(&mut extra, "id", "null");
                                 }
                                 f15 = Some(value);
                             }
@@ -33915,9 +33768,8 @@ pub mod types {
                                 }
                                 let value: ::std::vec::Vec<Layout> = map.next_value()?;
                                 if ::std::vec::Vec::is_empty(&value) {
-                                    extra.insert(
-                                        "layouts".to_owned(),
-                                        ::serde_json::Value::Array(::std::vec::Vec::new()),
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "layouts", "[]",
                                     );
                                 }
                                 f16 = Some(value);
@@ -33931,9 +33783,10 @@ pub mod types {
                                 let value: ::std::option::Option<NullableNamedRef> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert(
-                                        "modified_by".to_owned(),
-                                        ::serde_json::Value::Null,
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "modified_by",
+                                        "null",
                                     );
                                 }
                                 f17 = Some(value);
@@ -33947,9 +33800,10 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert(
-                                        "modified_time".to_owned(),
-                                        ::serde_json::Value::Null,
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "modified_time",
+                                        "null",
                                     );
                                 }
                                 f18 = Some(value);
@@ -33963,9 +33817,10 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert(
-                                        "module_name".to_owned(),
-                                        ::serde_json::Value::Null,
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "module_name",
+                                        "null",
                                     );
                                 }
                                 f19 = Some(value);
@@ -33978,7 +33833,9 @@ pub mod types {
                                 }
                                 let value: ::std::option::Option<i32> = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("per_page".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "per_page", "null",
+                                    );
                                 }
                                 f20 = Some(value);
                             }
@@ -33991,9 +33848,10 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert(
-                                        "plural_label".to_owned(),
-                                        ::serde_json::Value::Null,
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "plural_label",
+                                        "null",
                                     );
                                 }
                                 f21 = Some(value);
@@ -34006,9 +33864,10 @@ pub mod types {
                                 }
                                 let value: ::std::option::Option<bool> = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert(
-                                        "presence_sub_menu".to_owned(),
-                                        ::serde_json::Value::Null,
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "presence_sub_menu",
+                                        "null",
                                     );
                                 }
                                 f22 = Some(value);
@@ -34021,9 +33880,8 @@ pub mod types {
                                 }
                                 let value: ::std::vec::Vec<NamedRef> = map.next_value()?;
                                 if ::std::vec::Vec::is_empty(&value) {
-                                    extra.insert(
-                                        "profiles".to_owned(),
-                                        ::serde_json::Value::Array(::std::vec::Vec::new()),
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "profiles", "[]",
                                     );
                                 }
                                 f23 = Some(value);
@@ -34037,9 +33895,10 @@ pub mod types {
                                 let value: ::std::vec::Vec<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::vec::Vec::is_empty(&value) {
-                                    extra.insert(
-                                        "properties".to_owned(),
-                                        ::serde_json::Value::Array(::std::vec::Vec::new()),
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "properties",
+                                        "[]",
                                     );
                                 }
                                 f24 = Some(value);
@@ -34052,9 +33911,10 @@ pub mod types {
                                 }
                                 let value: ::std::option::Option<bool> = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert(
-                                        "quick_create".to_owned(),
-                                        ::serde_json::Value::Null,
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "quick_create",
+                                        "null",
                                     );
                                 }
                                 f25 = Some(value);
@@ -34068,9 +33928,10 @@ pub mod types {
                                 let value: ::std::option::Option<ModuleRelatedListProperties> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert(
-                                        "related_list_properties".to_owned(),
-                                        ::serde_json::Value::Null,
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "related_list_properties",
+                                        "null",
                                     );
                                 }
                                 f26 = Some(value);
@@ -34083,9 +33944,10 @@ pub mod types {
                                 }
                                 let value: ::std::vec::Vec<RelatedList> = map.next_value()?;
                                 if ::std::vec::Vec::is_empty(&value) {
-                                    extra.insert(
-                                        "related_lists".to_owned(),
-                                        ::serde_json::Value::Array(::std::vec::Vec::new()),
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "related_lists",
+                                        "[]",
                                     );
                                 }
                                 f27 = Some(value);
@@ -34098,9 +33960,10 @@ pub mod types {
                                 }
                                 let value: ::std::option::Option<bool> = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert(
-                                        "scoring_supported".to_owned(),
-                                        ::serde_json::Value::Null,
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "scoring_supported",
+                                        "null",
                                     );
                                 }
                                 f28 = Some(value);
@@ -34114,9 +33977,10 @@ pub mod types {
                                 let value: ::std::vec::Vec<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::vec::Vec::is_empty(&value) {
-                                    extra.insert(
-                                        "search_layout_fields".to_owned(),
-                                        ::serde_json::Value::Array(::std::vec::Vec::new()),
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "search_layout_fields",
+                                        "[]",
                                     );
                                 }
                                 f29 = Some(value);
@@ -34129,9 +33993,10 @@ pub mod types {
                                 }
                                 let value: ::std::option::Option<i32> = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert(
-                                        "sequence_number".to_owned(),
-                                        ::serde_json::Value::Null,
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "sequence_number",
+                                        "null",
                                     );
                                 }
                                 f30 = Some(value);
@@ -34144,9 +34009,10 @@ pub mod types {
                                 }
                                 let value: ::std::option::Option<bool> = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert(
-                                        "show_as_tab".to_owned(),
-                                        ::serde_json::Value::Null,
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "show_as_tab",
+                                        "null",
                                     );
                                 }
                                 f31 = Some(value);
@@ -34160,9 +34026,10 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert(
-                                        "singular_label".to_owned(),
-                                        ::serde_json::Value::Null,
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "singular_label",
+                                        "null",
                                     );
                                 }
                                 f32 = Some(value);
@@ -34176,7 +34043,11 @@ pub mod types {
                                 let value: ::std::option::Option<NullableNamedRef> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("territory".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "territory",
+                                        "null",
+                                    );
                                 }
                                 f33 = Some(value);
                             }
@@ -34188,7 +34059,9 @@ pub mod types {
                                 }
                                 let value: ::std::option::Option<bool> = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("viewable".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "viewable", "null",
+                                    );
                                 }
                                 f34 = Some(value);
                             }
@@ -34200,8 +34073,11 @@ pub mod types {
                                 }
                                 let value: ::std::option::Option<i32> = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra
-                                        .insert("visibility".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "visibility",
+                                        "null",
+                                    );
                                 }
                                 f35 = Some(value);
                             }
@@ -34214,13 +34090,17 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("web_link".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "web_link", "null",
+                                    );
                                 }
                                 f36 = Some(value);
                             }
                             _ => {
-                                let value: ::serde_json::Value = map.next_value()?;
-                                extra.insert(key.into_owned(), value);
+                                map.next_value_seed(crmkit_runtime::__private::open::Member::new(
+                                    &mut extra,
+                                    key.as_str(),
+                                ))?;
                             }
                         }
                     }
@@ -34387,8 +34267,8 @@ pub mod types {
             if !::std::option::Option::is_none(&self.web_link) {
                 map.serialize_entry("web_link", &self.web_link)?;
             }
-            for (key, value) in &self.extra {
-                let typed = match key.as_str() {
+            for (key, value) in self.extra.iter() {
+                let typed = match key {
                     "api_name" => !::std::option::Option::is_none(&self.api_name),
                     "api_supported" => !::std::option::Option::is_none(&self.api_supported),
                     "business_card_field_limit" => {
@@ -34439,7 +34319,7 @@ pub mod types {
                     _ => false,
                 };
                 if !typed {
-                    map.serialize_entry(key, value)?;
+                    map.serialize_entry(key, &value)?;
                 }
             }
             map.end()
@@ -34459,7 +34339,7 @@ pub mod types {
                     self,
                     mut map: A,
                 ) -> ::std::result::Result<ModuleDisplayField, A::Error> {
-                    let mut extra = ::serde_json::Map::new();
+                    let mut extra = crmkit_runtime::Extra::new();
                     let mut f0: ::std::option::Option<
                         ::std::option::Option<::std::string::String>,
                     > = None;
@@ -34477,7 +34357,9 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("api_name".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "api_name", "null",
+                                    );
                                 }
                                 f0 = Some(value);
                             }
@@ -34489,13 +34371,15 @@ pub mod types {
                                 }
                                 let value: ::std::option::Option<ZohoId> = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("id".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(&mut extra, "id", "null");
                                 }
                                 f1 = Some(value);
                             }
                             _ => {
-                                let value: ::serde_json::Value = map.next_value()?;
-                                extra.insert(key.into_owned(), value);
+                                map.next_value_seed(crmkit_runtime::__private::open::Member::new(
+                                    &mut extra,
+                                    key.as_str(),
+                                ))?;
                             }
                         }
                     }
@@ -34522,14 +34406,14 @@ pub mod types {
             if !::std::option::Option::is_none(&self.id) {
                 map.serialize_entry("id", &self.id)?;
             }
-            for (key, value) in &self.extra {
-                let typed = match key.as_str() {
+            for (key, value) in self.extra.iter() {
+                let typed = match key {
                     "api_name" => !::std::option::Option::is_none(&self.api_name),
                     "id" => !::std::option::Option::is_none(&self.id),
                     _ => false,
                 };
                 if !typed {
-                    map.serialize_entry(key, value)?;
+                    map.serialize_entry(key, &value)?;
                 }
             }
             map.end()
@@ -34549,7 +34433,7 @@ pub mod types {
                     self,
                     mut map: A,
                 ) -> ::std::result::Result<ModuleList, A::Error> {
-                    let mut extra = ::serde_json::Map::new();
+                    let mut extra = crmkit_runtime::Extra::new();
                     let mut f0: ::std::option::Option<::std::vec::Vec<Module>> = None;
                     while let Some(key) =
                         map.next_key::<crmkit_runtime::__private::open::Key<'de>>()?
@@ -34565,8 +34449,10 @@ pub mod types {
                                 f0 = Some(value);
                             }
                             _ => {
-                                let value: ::serde_json::Value = map.next_value()?;
-                                extra.insert(key.into_owned(), value);
+                                map.next_value_seed(crmkit_runtime::__private::open::Member::new(
+                                    &mut extra,
+                                    key.as_str(),
+                                ))?;
                             }
                         }
                     }
@@ -34594,13 +34480,13 @@ pub mod types {
             use ::serde::ser::SerializeMap as _;
             let mut map = serializer.serialize_map(None)?;
             map.serialize_entry("modules", &self.modules)?;
-            for (key, value) in &self.extra {
-                let typed = match key.as_str() {
+            for (key, value) in self.extra.iter() {
+                let typed = match key {
                     "modules" => true,
                     _ => false,
                 };
                 if !typed {
-                    map.serialize_entry(key, value)?;
+                    map.serialize_entry(key, &value)?;
                 }
             }
             map.end()
@@ -34620,7 +34506,7 @@ pub mod types {
                     self,
                     mut map: A,
                 ) -> ::std::result::Result<ModuleRelatedListProperties, A::Error> {
-                    let mut extra = ::serde_json::Map::new();
+                    let mut extra = crmkit_runtime::Extra::new();
                     let mut f0: ::std::option::Option<::std::vec::Vec<::std::string::String>> =
                         None;
                     let mut f1: ::std::option::Option<
@@ -34642,9 +34528,8 @@ pub mod types {
                                 let value: ::std::vec::Vec<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::vec::Vec::is_empty(&value) {
-                                    extra.insert(
-                                        "fields".to_owned(),
-                                        ::serde_json::Value::Array(::std::vec::Vec::new()),
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "fields", "[]",
                                     );
                                 }
                                 f0 = Some(value);
@@ -34658,7 +34543,9 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("sort_by".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "sort_by", "null",
+                                    );
                                 }
                                 f1 = Some(value);
                             }
@@ -34671,14 +34558,19 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra
-                                        .insert("sort_order".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "sort_order",
+                                        "null",
+                                    );
                                 }
                                 f2 = Some(value);
                             }
                             _ => {
-                                let value: ::serde_json::Value = map.next_value()?;
-                                extra.insert(key.into_owned(), value);
+                                map.next_value_seed(crmkit_runtime::__private::open::Member::new(
+                                    &mut extra,
+                                    key.as_str(),
+                                ))?;
                             }
                         }
                     }
@@ -34709,15 +34601,15 @@ pub mod types {
             if !::std::option::Option::is_none(&self.sort_order) {
                 map.serialize_entry("sort_order", &self.sort_order)?;
             }
-            for (key, value) in &self.extra {
-                let typed = match key.as_str() {
+            for (key, value) in self.extra.iter() {
+                let typed = match key {
                     "fields" => !::std::vec::Vec::is_empty(&self.fields),
                     "sort_by" => !::std::option::Option::is_none(&self.sort_by),
                     "sort_order" => !::std::option::Option::is_none(&self.sort_order),
                     _ => false,
                 };
                 if !typed {
-                    map.serialize_entry(key, value)?;
+                    map.serialize_entry(key, &value)?;
                 }
             }
             map.end()
@@ -34737,7 +34629,7 @@ pub mod types {
                     self,
                     mut map: A,
                 ) -> ::std::result::Result<NamedRef, A::Error> {
-                    let mut extra = ::serde_json::Map::new();
+                    let mut extra = crmkit_runtime::Extra::new();
                     let mut f0: ::std::option::Option<::std::option::Option<ZohoId>> = None;
                     let mut f1: ::std::option::Option<
                         ::std::option::Option<::std::string::String>,
@@ -34754,7 +34646,7 @@ pub mod types {
                                 }
                                 let value: ::std::option::Option<ZohoId> = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("id".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(&mut extra, "id", "null");
                                 }
                                 f0 = Some(value);
                             }
@@ -34767,13 +34659,17 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("name".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "name", "null",
+                                    );
                                 }
                                 f1 = Some(value);
                             }
                             _ => {
-                                let value: ::serde_json::Value = map.next_value()?;
-                                extra.insert(key.into_owned(), value);
+                                map.next_value_seed(crmkit_runtime::__private::open::Member::new(
+                                    &mut extra,
+                                    key.as_str(),
+                                ))?;
                             }
                         }
                     }
@@ -34800,14 +34696,14 @@ pub mod types {
             if !::std::option::Option::is_none(&self.name) {
                 map.serialize_entry("name", &self.name)?;
             }
-            for (key, value) in &self.extra {
-                let typed = match key.as_str() {
+            for (key, value) in self.extra.iter() {
+                let typed = match key {
                     "id" => !::std::option::Option::is_none(&self.id),
                     "name" => !::std::option::Option::is_none(&self.name),
                     _ => false,
                 };
                 if !typed {
-                    map.serialize_entry(key, value)?;
+                    map.serialize_entry(key, &value)?;
                 }
             }
             map.end()
@@ -34827,7 +34723,7 @@ pub mod types {
                     self,
                     mut map: A,
                 ) -> ::std::result::Result<Note, A::Error> {
-                    let mut extra = ::serde_json::Map::new();
+                    let mut extra = crmkit_runtime::Extra::new();
                     let mut f0: ::std::option::Option<
                         ::std::option::Option<
                             ::std::vec::Vec<
@@ -34878,9 +34774,10 @@ pub mod types {
                                     >,
                                 > = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert(
-                                        "$attachments".to_owned(),
-                                        ::serde_json::Value::Null,
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "$attachments",
+                                        "null",
                                     );
                                 }
                                 f0 = Some(value);
@@ -34893,8 +34790,11 @@ pub mod types {
                                 }
                                 let value: ::std::option::Option<UserRef> = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra
-                                        .insert("Created_By".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "Created_By",
+                                        "null",
+                                    );
                                 }
                                 f1 = Some(value);
                             }
@@ -34907,9 +34807,10 @@ pub mod types {
                                 let value: ::std::option::Option<DateTimeString> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert(
-                                        "Created_Time".to_owned(),
-                                        ::serde_json::Value::Null,
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "Created_Time",
+                                        "null",
                                     );
                                 }
                                 f2 = Some(value);
@@ -34922,7 +34823,11 @@ pub mod types {
                                 }
                                 let value: ::std::option::Option<bool> = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("$editable".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "$editable",
+                                        "null",
+                                    );
                                 }
                                 f3 = Some(value);
                             }
@@ -34934,7 +34839,7 @@ pub mod types {
                                 }
                                 let value: ::std::option::Option<ZohoId> = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("id".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(&mut extra, "id", "null");
                                 }
                                 f4 = Some(value);
                             }
@@ -34946,9 +34851,10 @@ pub mod types {
                                 }
                                 let value: ::std::option::Option<bool> = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert(
-                                        "$is_shared_to_client".to_owned(),
-                                        ::serde_json::Value::Null,
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "$is_shared_to_client",
+                                        "null",
                                     );
                                 }
                                 f5 = Some(value);
@@ -34961,9 +34867,10 @@ pub mod types {
                                 }
                                 let value: ::std::option::Option<UserRef> = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert(
-                                        "Modified_By".to_owned(),
-                                        ::serde_json::Value::Null,
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "Modified_By",
+                                        "null",
                                     );
                                 }
                                 f6 = Some(value);
@@ -34977,9 +34884,10 @@ pub mod types {
                                 let value: ::std::option::Option<DateTimeString> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert(
-                                        "Modified_Time".to_owned(),
-                                        ::serde_json::Value::Null,
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "Modified_Time",
+                                        "null",
                                     );
                                 }
                                 f7 = Some(value);
@@ -34993,9 +34901,10 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert(
-                                        "Note_Content".to_owned(),
-                                        ::serde_json::Value::Null,
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "Note_Content",
+                                        "null",
                                     );
                                 }
                                 f8 = Some(value);
@@ -35009,8 +34918,11 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra
-                                        .insert("Note_Title".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "Note_Title",
+                                        "null",
+                                    );
                                 }
                                 f9 = Some(value);
                             }
@@ -35022,7 +34934,9 @@ pub mod types {
                                 }
                                 let value: ::std::option::Option<UserRef> = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("Owner".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "Owner", "null",
+                                    );
                                 }
                                 f10 = Some(value);
                             }
@@ -35034,7 +34948,11 @@ pub mod types {
                                 }
                                 let value: ::std::option::Option<NamedRef> = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("Parent_Id".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "Parent_Id",
+                                        "null",
+                                    );
                                 }
                                 f11 = Some(value);
                             }
@@ -35047,8 +34965,11 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra
-                                        .insert("$se_module".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "$se_module",
+                                        "null",
+                                    );
                                 }
                                 f12 = Some(value);
                             }
@@ -35061,7 +34982,9 @@ pub mod types {
                                 let value: ::std::option::Option<::serde_json::Value> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("$size".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "$size", "null",
+                                    );
                                 }
                                 f13 = Some(value);
                             }
@@ -35074,7 +34997,9 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("$state".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "$state", "null",
+                                    );
                                 }
                                 f14 = Some(value);
                             }
@@ -35086,16 +35011,19 @@ pub mod types {
                                 }
                                 let value: ::std::option::Option<bool> = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert(
-                                        "$voice_note".to_owned(),
-                                        ::serde_json::Value::Null,
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "$voice_note",
+                                        "null",
                                     );
                                 }
                                 f15 = Some(value);
                             }
                             _ => {
-                                let value: ::serde_json::Value = map.next_value()?;
-                                extra.insert(key.into_owned(), value);
+                                map.next_value_seed(crmkit_runtime::__private::open::Member::new(
+                                    &mut extra,
+                                    key.as_str(),
+                                ))?;
                             }
                         }
                     }
@@ -35178,8 +35106,8 @@ pub mod types {
             if !::std::option::Option::is_none(&self.voice_note) {
                 map.serialize_entry("$voice_note", &self.voice_note)?;
             }
-            for (key, value) in &self.extra {
-                let typed = match key.as_str() {
+            for (key, value) in self.extra.iter() {
+                let typed = match key {
                     "$attachments" => !::std::option::Option::is_none(&self.attachments),
                     "Created_By" => !::std::option::Option::is_none(&self.created_by),
                     "Created_Time" => !::std::option::Option::is_none(&self.created_time),
@@ -35201,7 +35129,7 @@ pub mod types {
                     _ => false,
                 };
                 if !typed {
-                    map.serialize_entry(key, value)?;
+                    map.serialize_entry(key, &value)?;
                 }
             }
             map.end()
@@ -35221,7 +35149,7 @@ pub mod types {
                     self,
                     mut map: A,
                 ) -> ::std::result::Result<NoteInput, A::Error> {
-                    let mut extra = ::serde_json::Map::new();
+                    let mut extra = crmkit_runtime::Extra::new();
                     let mut f0: ::std::option::Option<
                         ::std::option::Option<::std::string::String>,
                     > = None;
@@ -35246,9 +35174,10 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert(
-                                        "Note_Content".to_owned(),
-                                        ::serde_json::Value::Null,
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "Note_Content",
+                                        "null",
                                     );
                                 }
                                 f0 = Some(value);
@@ -35262,8 +35191,11 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra
-                                        .insert("Note_Title".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "Note_Title",
+                                        "null",
+                                    );
                                 }
                                 f1 = Some(value);
                             }
@@ -35276,7 +35208,11 @@ pub mod types {
                                 let value: ::std::option::Option<NoteInputParentId> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("Parent_Id".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "Parent_Id",
+                                        "null",
+                                    );
                                 }
                                 f2 = Some(value);
                             }
@@ -35289,13 +35225,19 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("se_module".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "se_module",
+                                        "null",
+                                    );
                                 }
                                 f3 = Some(value);
                             }
                             _ => {
-                                let value: ::serde_json::Value = map.next_value()?;
-                                extra.insert(key.into_owned(), value);
+                                map.next_value_seed(crmkit_runtime::__private::open::Member::new(
+                                    &mut extra,
+                                    key.as_str(),
+                                ))?;
                             }
                         }
                     }
@@ -35330,8 +35272,8 @@ pub mod types {
             if !::std::option::Option::is_none(&self.se_module) {
                 map.serialize_entry("se_module", &self.se_module)?;
             }
-            for (key, value) in &self.extra {
-                let typed = match key.as_str() {
+            for (key, value) in self.extra.iter() {
+                let typed = match key {
                     "Note_Content" => !::std::option::Option::is_none(&self.note_content),
                     "Note_Title" => !::std::option::Option::is_none(&self.note_title),
                     "Parent_Id" => !::std::option::Option::is_none(&self.parent_id),
@@ -35339,7 +35281,7 @@ pub mod types {
                     _ => false,
                 };
                 if !typed {
-                    map.serialize_entry(key, value)?;
+                    map.serialize_entry(key, &value)?;
                 }
             }
             map.end()
@@ -35359,7 +35301,7 @@ pub mod types {
                     self,
                     mut map: A,
                 ) -> ::std::result::Result<NoteList, A::Error> {
-                    let mut extra = ::serde_json::Map::new();
+                    let mut extra = crmkit_runtime::Extra::new();
                     let mut f0: ::std::option::Option<::std::vec::Vec<Note>> = None;
                     let mut f1: ::std::option::Option<::std::option::Option<ListInfo>> = None;
                     while let Some(key) =
@@ -35383,13 +35325,17 @@ pub mod types {
                                 }
                                 let value: ::std::option::Option<ListInfo> = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("info".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "info", "null",
+                                    );
                                 }
                                 f1 = Some(value);
                             }
                             _ => {
-                                let value: ::serde_json::Value = map.next_value()?;
-                                extra.insert(key.into_owned(), value);
+                                map.next_value_seed(crmkit_runtime::__private::open::Member::new(
+                                    &mut extra,
+                                    key.as_str(),
+                                ))?;
                             }
                         }
                     }
@@ -35421,14 +35367,14 @@ pub mod types {
             if !::std::option::Option::is_none(&self.info) {
                 map.serialize_entry("info", &self.info)?;
             }
-            for (key, value) in &self.extra {
-                let typed = match key.as_str() {
+            for (key, value) in self.extra.iter() {
+                let typed = match key {
                     "data" => true,
                     "info" => !::std::option::Option::is_none(&self.info),
                     _ => false,
                 };
                 if !typed {
-                    map.serialize_entry(key, value)?;
+                    map.serialize_entry(key, &value)?;
                 }
             }
             map.end()
@@ -35448,7 +35394,7 @@ pub mod types {
                     self,
                     mut map: A,
                 ) -> ::std::result::Result<NoteUpdateByIdInput, A::Error> {
-                    let mut extra = ::serde_json::Map::new();
+                    let mut extra = crmkit_runtime::Extra::new();
                     let mut f0: ::std::option::Option<ZohoId> = None;
                     let mut f1: ::std::option::Option<
                         ::std::option::Option<::std::string::String>,
@@ -35478,9 +35424,10 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert(
-                                        "Note_Content".to_owned(),
-                                        ::serde_json::Value::Null,
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "Note_Content",
+                                        "null",
                                     );
                                 }
                                 f1 = Some(value);
@@ -35494,14 +35441,19 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra
-                                        .insert("Note_Title".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "Note_Title",
+                                        "null",
+                                    );
                                 }
                                 f2 = Some(value);
                             }
                             _ => {
-                                let value: ::serde_json::Value = map.next_value()?;
-                                extra.insert(key.into_owned(), value);
+                                map.next_value_seed(crmkit_runtime::__private::open::Member::new(
+                                    &mut extra,
+                                    key.as_str(),
+                                ))?;
                             }
                         }
                     }
@@ -35535,15 +35487,15 @@ pub mod types {
             if !::std::option::Option::is_none(&self.note_title) {
                 map.serialize_entry("Note_Title", &self.note_title)?;
             }
-            for (key, value) in &self.extra {
-                let typed = match key.as_str() {
+            for (key, value) in self.extra.iter() {
+                let typed = match key {
                     "id" => true,
                     "Note_Content" => !::std::option::Option::is_none(&self.note_content),
                     "Note_Title" => !::std::option::Option::is_none(&self.note_title),
                     _ => false,
                 };
                 if !typed {
-                    map.serialize_entry(key, value)?;
+                    map.serialize_entry(key, &value)?;
                 }
             }
             map.end()
@@ -35563,7 +35515,7 @@ pub mod types {
                     self,
                     mut map: A,
                 ) -> ::std::result::Result<NotificationCallback, A::Error> {
-                    let mut extra = ::serde_json::Map::new();
+                    let mut extra = crmkit_runtime::Extra::new();
                     let mut f0: ::std::option::Option<
                         ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
                     > = None;
@@ -35600,9 +35552,10 @@ pub mod types {
                                     ::std::vec::Vec<::serde_json::Value>,
                                 > = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert(
-                                        "affected_fields".to_owned(),
-                                        ::serde_json::Value::Null,
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "affected_fields",
+                                        "null",
                                     );
                                 }
                                 f0 = Some(value);
@@ -35616,8 +35569,11 @@ pub mod types {
                                 let value: ::std::option::Option<crmkit_runtime::Id> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra
-                                        .insert("channel_id".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "channel_id",
+                                        "null",
+                                    );
                                 }
                                 f1 = Some(value);
                             }
@@ -35629,10 +35585,7 @@ pub mod types {
                                 }
                                 let value: ::std::vec::Vec<ZohoId> = map.next_value()?;
                                 if ::std::vec::Vec::is_empty(&value) {
-                                    extra.insert(
-                                        "ids".to_owned(),
-                                        ::serde_json::Value::Array(::std::vec::Vec::new()),
-                                    );
+                                    crmkit_runtime::__private::open::keep(&mut extra, "ids", "[]");
                                 }
                                 f2 = Some(value);
                             }
@@ -35645,7 +35598,9 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("module".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "module", "null",
+                                    );
                                 }
                                 f3 = Some(value);
                             }
@@ -35658,7 +35613,11 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("operation".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "operation",
+                                        "null",
+                                    );
                                 }
                                 f4 = Some(value);
                             }
@@ -35673,9 +35632,10 @@ pub mod types {
                                     ::serde_json::Value,
                                 > = map.next_value()?;
                                 if ::serde_json::Map::is_empty(&value) {
-                                    extra.insert(
-                                        "query_params".to_owned(),
-                                        ::serde_json::Value::Object(::serde_json::Map::new()),
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "query_params",
+                                        "{}",
                                     );
                                 }
                                 f5 = Some(value);
@@ -35689,9 +35649,10 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert(
-                                        "resource_uri".to_owned(),
-                                        ::serde_json::Value::Null,
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "resource_uri",
+                                        "null",
                                     );
                                 }
                                 f6 = Some(value);
@@ -35704,9 +35665,10 @@ pub mod types {
                                 }
                                 let value: ::std::option::Option<i64> = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert(
-                                        "server_time".to_owned(),
-                                        ::serde_json::Value::Null,
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "server_time",
+                                        "null",
                                     );
                                 }
                                 f7 = Some(value);
@@ -35720,13 +35682,17 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("token".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "token", "null",
+                                    );
                                 }
                                 f8 = Some(value);
                             }
                             _ => {
-                                let value: ::serde_json::Value = map.next_value()?;
-                                extra.insert(key.into_owned(), value);
+                                map.next_value_seed(crmkit_runtime::__private::open::Member::new(
+                                    &mut extra,
+                                    key.as_str(),
+                                ))?;
                             }
                         }
                     }
@@ -35781,8 +35747,8 @@ pub mod types {
             if !::std::option::Option::is_none(&self.token) {
                 map.serialize_entry("token", &self.token)?;
             }
-            for (key, value) in &self.extra {
-                let typed = match key.as_str() {
+            for (key, value) in self.extra.iter() {
+                let typed = match key {
                     "affected_fields" => !::std::option::Option::is_none(&self.affected_fields),
                     "channel_id" => !::std::option::Option::is_none(&self.channel_id),
                     "ids" => !::std::vec::Vec::is_empty(&self.ids),
@@ -35795,7 +35761,7 @@ pub mod types {
                     _ => false,
                 };
                 if !typed {
-                    map.serialize_entry(key, value)?;
+                    map.serialize_entry(key, &value)?;
                 }
             }
             map.end()
@@ -35815,7 +35781,7 @@ pub mod types {
                     self,
                     mut map: A,
                 ) -> ::std::result::Result<NotificationEventInfo, A::Error> {
-                    let mut extra = ::serde_json::Map::new();
+                    let mut extra = crmkit_runtime::Extra::new();
                     let mut f0: ::std::option::Option<::std::option::Option<DateTimeString>> = None;
                     let mut f1: ::std::option::Option<::std::option::Option<crmkit_runtime::Id>> =
                         None;
@@ -35841,9 +35807,10 @@ pub mod types {
                                 let value: ::std::option::Option<DateTimeString> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert(
-                                        "channel_expiry".to_owned(),
-                                        ::serde_json::Value::Null,
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "channel_expiry",
+                                        "null",
                                     );
                                 }
                                 f0 = Some(value);
@@ -35857,8 +35824,11 @@ pub mod types {
                                 let value: ::std::option::Option<crmkit_runtime::Id> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra
-                                        .insert("channel_id".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "channel_id",
+                                        "null",
+                                    );
                                 }
                                 f1 = Some(value);
                             }
@@ -35871,9 +35841,10 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert(
-                                        "resource_id".to_owned(),
-                                        ::serde_json::Value::Null,
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "resource_id",
+                                        "null",
                                     );
                                 }
                                 f2 = Some(value);
@@ -35887,9 +35858,10 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert(
-                                        "resource_name".to_owned(),
-                                        ::serde_json::Value::Null,
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "resource_name",
+                                        "null",
                                     );
                                 }
                                 f3 = Some(value);
@@ -35903,16 +35875,19 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert(
-                                        "resource_uri".to_owned(),
-                                        ::serde_json::Value::Null,
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "resource_uri",
+                                        "null",
                                     );
                                 }
                                 f4 = Some(value);
                             }
                             _ => {
-                                let value: ::serde_json::Value = map.next_value()?;
-                                extra.insert(key.into_owned(), value);
+                                map.next_value_seed(crmkit_runtime::__private::open::Member::new(
+                                    &mut extra,
+                                    key.as_str(),
+                                ))?;
                             }
                         }
                     }
@@ -35951,8 +35926,8 @@ pub mod types {
             if !::std::option::Option::is_none(&self.resource_uri) {
                 map.serialize_entry("resource_uri", &self.resource_uri)?;
             }
-            for (key, value) in &self.extra {
-                let typed = match key.as_str() {
+            for (key, value) in self.extra.iter() {
+                let typed = match key {
                     "channel_expiry" => !::std::option::Option::is_none(&self.channel_expiry),
                     "channel_id" => !::std::option::Option::is_none(&self.channel_id),
                     "resource_id" => !::std::option::Option::is_none(&self.resource_id),
@@ -35961,7 +35936,7 @@ pub mod types {
                     _ => false,
                 };
                 if !typed {
-                    map.serialize_entry(key, value)?;
+                    map.serialize_entry(key, &value)?;
                 }
             }
             map.end()
@@ -35981,7 +35956,7 @@ pub mod types {
                     self,
                     mut map: A,
                 ) -> ::std::result::Result<NotificationList, A::Error> {
-                    let mut extra = ::serde_json::Map::new();
+                    let mut extra = crmkit_runtime::Extra::new();
                     let mut f0: ::std::option::Option<::std::option::Option<ListInfo>> = None;
                     let mut f1: ::std::option::Option<::std::vec::Vec<NotificationSubscription>> =
                         None;
@@ -35997,7 +35972,9 @@ pub mod types {
                                 }
                                 let value: ::std::option::Option<ListInfo> = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("info".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "info", "null",
+                                    );
                                 }
                                 f0 = Some(value);
                             }
@@ -36012,8 +35989,10 @@ pub mod types {
                                 f1 = Some(value);
                             }
                             _ => {
-                                let value: ::serde_json::Value = map.next_value()?;
-                                extra.insert(key.into_owned(), value);
+                                map.next_value_seed(crmkit_runtime::__private::open::Member::new(
+                                    &mut extra,
+                                    key.as_str(),
+                                ))?;
                             }
                         }
                     }
@@ -36045,14 +36024,14 @@ pub mod types {
                 map.serialize_entry("info", &self.info)?;
             }
             map.serialize_entry("watch", &self.watch)?;
-            for (key, value) in &self.extra {
-                let typed = match key.as_str() {
+            for (key, value) in self.extra.iter() {
+                let typed = match key {
                     "info" => !::std::option::Option::is_none(&self.info),
                     "watch" => true,
                     _ => false,
                 };
                 if !typed {
-                    map.serialize_entry(key, value)?;
+                    map.serialize_entry(key, &value)?;
                 }
             }
             map.end()
@@ -36072,7 +36051,7 @@ pub mod types {
                     self,
                     mut map: A,
                 ) -> ::std::result::Result<NotificationOutcome, A::Error> {
-                    let mut extra = ::serde_json::Map::new();
+                    let mut extra = crmkit_runtime::Extra::new();
                     let mut f0: ::std::option::Option<
                         ::std::option::Option<::std::string::String>,
                     > = None;
@@ -36098,7 +36077,9 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("code".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "code", "null",
+                                    );
                                 }
                                 f0 = Some(value);
                             }
@@ -36111,7 +36092,9 @@ pub mod types {
                                 let value: ::std::option::Option<NotificationOutcomeDetails> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("details".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "details", "null",
+                                    );
                                 }
                                 f1 = Some(value);
                             }
@@ -36124,7 +36107,9 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("message".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "message", "null",
+                                    );
                                 }
                                 f2 = Some(value);
                             }
@@ -36140,8 +36125,10 @@ pub mod types {
                                 f3 = Some(value);
                             }
                             _ => {
-                                let value: ::serde_json::Value = map.next_value()?;
-                                extra.insert(key.into_owned(), value);
+                                map.next_value_seed(crmkit_runtime::__private::open::Member::new(
+                                    &mut extra,
+                                    key.as_str(),
+                                ))?;
                             }
                         }
                     }
@@ -36181,8 +36168,8 @@ pub mod types {
                 map.serialize_entry("message", &self.message)?;
             }
             map.serialize_entry("status", &self.status)?;
-            for (key, value) in &self.extra {
-                let typed = match key.as_str() {
+            for (key, value) in self.extra.iter() {
+                let typed = match key {
                     "code" => !::std::option::Option::is_none(&self.code),
                     "details" => !::std::option::Option::is_none(&self.details),
                     "message" => !::std::option::Option::is_none(&self.message),
@@ -36190,7 +36177,7 @@ pub mod types {
                     _ => false,
                 };
                 if !typed {
-                    map.serialize_entry(key, value)?;
+                    map.serialize_entry(key, &value)?;
                 }
             }
             map.end()
@@ -36210,7 +36197,7 @@ pub mod types {
                     self,
                     mut map: A,
                 ) -> ::std::result::Result<NotificationOutcomeDetails, A::Error> {
-                    let mut extra = ::serde_json::Map::new();
+                    let mut extra = crmkit_runtime::Extra::new();
                     let mut f0: ::std::option::Option<::std::option::Option<crmkit_runtime::Id>> =
                         None;
                     let mut f1: ::std::option::Option<::std::vec::Vec<NotificationEventInfo>> =
@@ -36228,8 +36215,11 @@ pub mod types {
                                 let value: ::std::option::Option<crmkit_runtime::Id> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra
-                                        .insert("channel_id".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "channel_id",
+                                        "null",
+                                    );
                                 }
                                 f0 = Some(value);
                             }
@@ -36242,16 +36232,17 @@ pub mod types {
                                 let value: ::std::vec::Vec<NotificationEventInfo> =
                                     map.next_value()?;
                                 if ::std::vec::Vec::is_empty(&value) {
-                                    extra.insert(
-                                        "events".to_owned(),
-                                        ::serde_json::Value::Array(::std::vec::Vec::new()),
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "events", "[]",
                                     );
                                 }
                                 f1 = Some(value);
                             }
                             _ => {
-                                let value: ::serde_json::Value = map.next_value()?;
-                                extra.insert(key.into_owned(), value);
+                                map.next_value_seed(crmkit_runtime::__private::open::Member::new(
+                                    &mut extra,
+                                    key.as_str(),
+                                ))?;
                             }
                         }
                     }
@@ -36278,14 +36269,14 @@ pub mod types {
             if !::std::vec::Vec::is_empty(&self.events) {
                 map.serialize_entry("events", &self.events)?;
             }
-            for (key, value) in &self.extra {
-                let typed = match key.as_str() {
+            for (key, value) in self.extra.iter() {
+                let typed = match key {
                     "channel_id" => !::std::option::Option::is_none(&self.channel_id),
                     "events" => !::std::vec::Vec::is_empty(&self.events),
                     _ => false,
                 };
                 if !typed {
-                    map.serialize_entry(key, value)?;
+                    map.serialize_entry(key, &value)?;
                 }
             }
             map.end()
@@ -36305,7 +36296,7 @@ pub mod types {
                     self,
                     mut map: A,
                 ) -> ::std::result::Result<NotificationSubscription, A::Error> {
-                    let mut extra = ::serde_json::Map::new();
+                    let mut extra = crmkit_runtime::Extra::new();
                     let mut f0: ::std::option::Option<::std::option::Option<DateTimeString>> = None;
                     let mut f1: ::std::option::Option<::std::option::Option<crmkit_runtime::Id>> =
                         None;
@@ -36340,9 +36331,10 @@ pub mod types {
                                 let value: ::std::option::Option<DateTimeString> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert(
-                                        "channel_expiry".to_owned(),
-                                        ::serde_json::Value::Null,
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "channel_expiry",
+                                        "null",
                                     );
                                 }
                                 f0 = Some(value);
@@ -36356,8 +36348,11 @@ pub mod types {
                                 let value: ::std::option::Option<crmkit_runtime::Id> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra
-                                        .insert("channel_id".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "channel_id",
+                                        "null",
+                                    );
                                 }
                                 f1 = Some(value);
                             }
@@ -36370,9 +36365,8 @@ pub mod types {
                                 let value: ::std::vec::Vec<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::vec::Vec::is_empty(&value) {
-                                    extra.insert(
-                                        "events".to_owned(),
-                                        ::serde_json::Value::Array(::std::vec::Vec::new()),
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "events", "[]",
                                     );
                                 }
                                 f2 = Some(value);
@@ -36385,9 +36379,10 @@ pub mod types {
                                 }
                                 let value: ::std::option::Option<bool> = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert(
-                                        "notify_on_related_action".to_owned(),
-                                        ::serde_json::Value::Null,
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "notify_on_related_action",
+                                        "null",
                                     );
                                 }
                                 f3 = Some(value);
@@ -36401,8 +36396,11 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra
-                                        .insert("notify_url".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "notify_url",
+                                        "null",
+                                    );
                                 }
                                 f4 = Some(value);
                             }
@@ -36415,9 +36413,10 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert(
-                                        "resource_id".to_owned(),
-                                        ::serde_json::Value::Null,
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "resource_id",
+                                        "null",
                                     );
                                 }
                                 f5 = Some(value);
@@ -36431,9 +36430,10 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert(
-                                        "resource_name".to_owned(),
-                                        ::serde_json::Value::Null,
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "resource_name",
+                                        "null",
                                     );
                                 }
                                 f6 = Some(value);
@@ -36447,9 +36447,10 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert(
-                                        "resource_uri".to_owned(),
-                                        ::serde_json::Value::Null,
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "resource_uri",
+                                        "null",
                                     );
                                 }
                                 f7 = Some(value);
@@ -36463,13 +36464,17 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("token".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "token", "null",
+                                    );
                                 }
                                 f8 = Some(value);
                             }
                             _ => {
-                                let value: ::serde_json::Value = map.next_value()?;
-                                extra.insert(key.into_owned(), value);
+                                map.next_value_seed(crmkit_runtime::__private::open::Member::new(
+                                    &mut extra,
+                                    key.as_str(),
+                                ))?;
                             }
                         }
                     }
@@ -36524,8 +36529,8 @@ pub mod types {
             if !::std::option::Option::is_none(&self.token) {
                 map.serialize_entry("token", &self.token)?;
             }
-            for (key, value) in &self.extra {
-                let typed = match key.as_str() {
+            for (key, value) in self.extra.iter() {
+                let typed = match key {
                     "channel_expiry" => !::std::option::Option::is_none(&self.channel_expiry),
                     "channel_id" => !::std::option::Option::is_none(&self.channel_id),
                     "events" => !::std::vec::Vec::is_empty(&self.events),
@@ -36540,7 +36545,7 @@ pub mod types {
                     _ => false,
                 };
                 if !typed {
-                    map.serialize_entry(key, value)?;
+                    map.serialize_entry(key, &value)?;
                 }
             }
             map.end()
@@ -36560,7 +36565,7 @@ pub mod types {
                     self,
                     mut map: A,
                 ) -> ::std::result::Result<NotificationsWriteResult, A::Error> {
-                    let mut extra = ::serde_json::Map::new();
+                    let mut extra = crmkit_runtime::Extra::new();
                     let mut f0: ::std::option::Option<::std::vec::Vec<NotificationOutcome>> = None;
                     while let Some(key) =
                         map.next_key::<crmkit_runtime::__private::open::Key<'de>>()?
@@ -36577,8 +36582,10 @@ pub mod types {
                                 f0 = Some(value);
                             }
                             _ => {
-                                let value: ::serde_json::Value = map.next_value()?;
-                                extra.insert(key.into_owned(), value);
+                                map.next_value_seed(crmkit_runtime::__private::open::Member::new(
+                                    &mut extra,
+                                    key.as_str(),
+                                ))?;
                             }
                         }
                     }
@@ -36606,13 +36613,13 @@ pub mod types {
             use ::serde::ser::SerializeMap as _;
             let mut map = serializer.serialize_map(None)?;
             map.serialize_entry("watch", &self.watch)?;
-            for (key, value) in &self.extra {
-                let typed = match key.as_str() {
+            for (key, value) in self.extra.iter() {
+                let typed = match key {
                     "watch" => true,
                     _ => false,
                 };
                 if !typed {
-                    map.serialize_entry(key, value)?;
+                    map.serialize_entry(key, &value)?;
                 }
             }
             map.end()
@@ -36632,7 +36639,7 @@ pub mod types {
                     self,
                     mut map: A,
                 ) -> ::std::result::Result<NullableNamedRefInner, A::Error> {
-                    let mut extra = ::serde_json::Map::new();
+                    let mut extra = crmkit_runtime::Extra::new();
                     let mut f0: ::std::option::Option<::std::option::Option<ZohoId>> = None;
                     let mut f1: ::std::option::Option<
                         ::std::option::Option<::std::string::String>,
@@ -36649,7 +36656,7 @@ pub mod types {
                                 }
                                 let value: ::std::option::Option<ZohoId> = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("id".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(&mut extra, "id", "null");
                                 }
                                 f0 = Some(value);
                             }
@@ -36662,13 +36669,17 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("name".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "name", "null",
+                                    );
                                 }
                                 f1 = Some(value);
                             }
                             _ => {
-                                let value: ::serde_json::Value = map.next_value()?;
-                                extra.insert(key.into_owned(), value);
+                                map.next_value_seed(crmkit_runtime::__private::open::Member::new(
+                                    &mut extra,
+                                    key.as_str(),
+                                ))?;
                             }
                         }
                     }
@@ -36695,14 +36706,14 @@ pub mod types {
             if !::std::option::Option::is_none(&self.name) {
                 map.serialize_entry("name", &self.name)?;
             }
-            for (key, value) in &self.extra {
-                let typed = match key.as_str() {
+            for (key, value) in self.extra.iter() {
+                let typed = match key {
                     "id" => !::std::option::Option::is_none(&self.id),
                     "name" => !::std::option::Option::is_none(&self.name),
                     _ => false,
                 };
                 if !typed {
-                    map.serialize_entry(key, value)?;
+                    map.serialize_entry(key, &value)?;
                 }
             }
             map.end()
@@ -36722,7 +36733,7 @@ pub mod types {
                     self,
                     mut map: A,
                 ) -> ::std::result::Result<Org, A::Error> {
-                    let mut extra = ::serde_json::Map::new();
+                    let mut extra = crmkit_runtime::Extra::new();
                     let mut f0: ::std::option::Option<
                         ::std::option::Option<::std::string::String>,
                     > = None;
@@ -36818,7 +36829,9 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("alias".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "alias", "null",
+                                    );
                                 }
                                 f0 = Some(value);
                             }
@@ -36831,7 +36844,9 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("city".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "city", "null",
+                                    );
                                 }
                                 f1 = Some(value);
                             }
@@ -36844,9 +36859,10 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert(
-                                        "company_name".to_owned(),
-                                        ::serde_json::Value::Null,
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "company_name",
+                                        "null",
                                     );
                                 }
                                 f2 = Some(value);
@@ -36860,7 +36876,9 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("country".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "country", "null",
+                                    );
                                 }
                                 f3 = Some(value);
                             }
@@ -36873,9 +36891,10 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert(
-                                        "country_code".to_owned(),
-                                        ::serde_json::Value::Null,
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "country_code",
+                                        "null",
                                     );
                                 }
                                 f4 = Some(value);
@@ -36889,7 +36908,9 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("currency".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "currency", "null",
+                                    );
                                 }
                                 f5 = Some(value);
                             }
@@ -36902,9 +36923,10 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert(
-                                        "currency_locale".to_owned(),
-                                        ::serde_json::Value::Null,
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "currency_locale",
+                                        "null",
                                     );
                                 }
                                 f6 = Some(value);
@@ -36918,9 +36940,10 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert(
-                                        "currency_symbol".to_owned(),
-                                        ::serde_json::Value::Null,
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "currency_symbol",
+                                        "null",
                                     );
                                 }
                                 f7 = Some(value);
@@ -36934,9 +36957,10 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert(
-                                        "description".to_owned(),
-                                        ::serde_json::Value::Null,
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "description",
+                                        "null",
                                     );
                                 }
                                 f8 = Some(value);
@@ -36950,9 +36974,10 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert(
-                                        "domain_name".to_owned(),
-                                        ::serde_json::Value::Null,
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "domain_name",
+                                        "null",
                                     );
                                 }
                                 f9 = Some(value);
@@ -36966,9 +36991,10 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert(
-                                        "employee_count".to_owned(),
-                                        ::serde_json::Value::Null,
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "employee_count",
+                                        "null",
                                     );
                                 }
                                 f10 = Some(value);
@@ -36982,7 +37008,9 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("fax".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "fax", "null",
+                                    );
                                 }
                                 f11 = Some(value);
                             }
@@ -36994,9 +37022,10 @@ pub mod types {
                                 }
                                 let value: ::std::option::Option<bool> = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert(
-                                        "gapps_enabled".to_owned(),
-                                        ::serde_json::Value::Null,
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "gapps_enabled",
+                                        "null",
                                     );
                                 }
                                 f12 = Some(value);
@@ -37009,7 +37038,7 @@ pub mod types {
                                 }
                                 let value: ::std::option::Option<ZohoId> = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("id".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(&mut extra, "id", "null");
                                 }
                                 f13 = Some(value);
                             }
@@ -37022,7 +37051,9 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("iso_code".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "iso_code", "null",
+                                    );
                                 }
                                 f14 = Some(value);
                             }
@@ -37035,9 +37066,10 @@ pub mod types {
                                 let value: ::std::option::Option<OrgLicenseDetails> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert(
-                                        "license_details".to_owned(),
-                                        ::serde_json::Value::Null,
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "license_details",
+                                        "null",
                                     );
                                 }
                                 f15 = Some(value);
@@ -37050,7 +37082,11 @@ pub mod types {
                                 }
                                 let value: ::std::option::Option<bool> = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("mc_status".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "mc_status",
+                                        "null",
+                                    );
                                 }
                                 f16 = Some(value);
                             }
@@ -37063,7 +37099,9 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("mobile".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "mobile", "null",
+                                    );
                                 }
                                 f17 = Some(value);
                             }
@@ -37076,7 +37114,9 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("phone".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "phone", "null",
+                                    );
                                 }
                                 f18 = Some(value);
                             }
@@ -37089,7 +37129,9 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("photo_id".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "photo_id", "null",
+                                    );
                                 }
                                 f19 = Some(value);
                             }
@@ -37102,9 +37144,10 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert(
-                                        "primary_email".to_owned(),
-                                        ::serde_json::Value::Null,
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "primary_email",
+                                        "null",
                                     );
                                 }
                                 f20 = Some(value);
@@ -37118,9 +37161,10 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert(
-                                        "primary_zuid".to_owned(),
-                                        ::serde_json::Value::Null,
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "primary_zuid",
+                                        "null",
                                     );
                                 }
                                 f21 = Some(value);
@@ -37133,9 +37177,10 @@ pub mod types {
                                 }
                                 let value: ::std::option::Option<bool> = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert(
-                                        "privacy_settings".to_owned(),
-                                        ::serde_json::Value::Null,
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "privacy_settings",
+                                        "null",
                                     );
                                 }
                                 f22 = Some(value);
@@ -37149,7 +37194,9 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("state".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "state", "null",
+                                    );
                                 }
                                 f23 = Some(value);
                             }
@@ -37162,7 +37209,9 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("street".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "street", "null",
+                                    );
                                 }
                                 f24 = Some(value);
                             }
@@ -37175,7 +37224,11 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("time_zone".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "time_zone",
+                                        "null",
+                                    );
                                 }
                                 f25 = Some(value);
                             }
@@ -37187,9 +37240,10 @@ pub mod types {
                                 }
                                 let value: ::std::option::Option<bool> = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert(
-                                        "translation_enabled".to_owned(),
-                                        ::serde_json::Value::Null,
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "translation_enabled",
+                                        "null",
                                     );
                                 }
                                 f26 = Some(value);
@@ -37203,7 +37257,9 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("website".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "website", "null",
+                                    );
                                 }
                                 f27 = Some(value);
                             }
@@ -37216,7 +37272,9 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("zgid".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "zgid", "null",
+                                    );
                                 }
                                 f28 = Some(value);
                             }
@@ -37229,9 +37287,10 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert(
-                                        "zia_portal_id".to_owned(),
-                                        ::serde_json::Value::Null,
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "zia_portal_id",
+                                        "null",
                                     );
                                 }
                                 f29 = Some(value);
@@ -37245,13 +37304,17 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("zip".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "zip", "null",
+                                    );
                                 }
                                 f30 = Some(value);
                             }
                             _ => {
-                                let value: ::serde_json::Value = map.next_value()?;
-                                extra.insert(key.into_owned(), value);
+                                map.next_value_seed(crmkit_runtime::__private::open::Member::new(
+                                    &mut extra,
+                                    key.as_str(),
+                                ))?;
                             }
                         }
                     }
@@ -37394,8 +37457,8 @@ pub mod types {
             if !::std::option::Option::is_none(&self.zip) {
                 map.serialize_entry("zip", &self.zip)?;
             }
-            for (key, value) in &self.extra {
-                let typed = match key.as_str() {
+            for (key, value) in self.extra.iter() {
+                let typed = match key {
                     "alias" => !::std::option::Option::is_none(&self.alias),
                     "city" => !::std::option::Option::is_none(&self.city),
                     "company_name" => !::std::option::Option::is_none(&self.company_name),
@@ -37432,7 +37495,7 @@ pub mod types {
                     _ => false,
                 };
                 if !typed {
-                    map.serialize_entry(key, value)?;
+                    map.serialize_entry(key, &value)?;
                 }
             }
             map.end()
@@ -37452,7 +37515,7 @@ pub mod types {
                     self,
                     mut map: A,
                 ) -> ::std::result::Result<OrgLicenseDetails, A::Error> {
-                    let mut extra = ::serde_json::Map::new();
+                    let mut extra = crmkit_runtime::Extra::new();
                     let mut f0: ::std::option::Option<::std::option::Option<bool>> = None;
                     let mut f1: ::std::option::Option<
                         ::std::option::Option<::std::string::String>,
@@ -37479,7 +37542,9 @@ pub mod types {
                                 }
                                 let value: ::std::option::Option<bool> = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("paid".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "paid", "null",
+                                    );
                                 }
                                 f0 = Some(value);
                             }
@@ -37492,9 +37557,10 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert(
-                                        "paid_expiry".to_owned(),
-                                        ::serde_json::Value::Null,
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "paid_expiry",
+                                        "null",
                                     );
                                 }
                                 f1 = Some(value);
@@ -37508,7 +37574,11 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("paid_type".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "paid_type",
+                                        "null",
+                                    );
                                 }
                                 f2 = Some(value);
                             }
@@ -37521,9 +37591,10 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert(
-                                        "trial_expiry".to_owned(),
-                                        ::serde_json::Value::Null,
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "trial_expiry",
+                                        "null",
                                     );
                                 }
                                 f3 = Some(value);
@@ -37537,8 +37608,11 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra
-                                        .insert("trial_type".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "trial_type",
+                                        "null",
+                                    );
                                 }
                                 f4 = Some(value);
                             }
@@ -37550,16 +37624,19 @@ pub mod types {
                                 }
                                 let value: ::std::option::Option<i32> = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert(
-                                        "users_license_purchased".to_owned(),
-                                        ::serde_json::Value::Null,
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "users_license_purchased",
+                                        "null",
                                     );
                                 }
                                 f5 = Some(value);
                             }
                             _ => {
-                                let value: ::serde_json::Value = map.next_value()?;
-                                extra.insert(key.into_owned(), value);
+                                map.next_value_seed(crmkit_runtime::__private::open::Member::new(
+                                    &mut extra,
+                                    key.as_str(),
+                                ))?;
                             }
                         }
                     }
@@ -37602,8 +37679,8 @@ pub mod types {
             if !::std::option::Option::is_none(&self.users_license_purchased) {
                 map.serialize_entry("users_license_purchased", &self.users_license_purchased)?;
             }
-            for (key, value) in &self.extra {
-                let typed = match key.as_str() {
+            for (key, value) in self.extra.iter() {
+                let typed = match key {
                     "paid" => !::std::option::Option::is_none(&self.paid),
                     "paid_expiry" => !::std::option::Option::is_none(&self.paid_expiry),
                     "paid_type" => !::std::option::Option::is_none(&self.paid_type),
@@ -37615,7 +37692,7 @@ pub mod types {
                     _ => false,
                 };
                 if !typed {
-                    map.serialize_entry(key, value)?;
+                    map.serialize_entry(key, &value)?;
                 }
             }
             map.end()
@@ -37635,7 +37712,7 @@ pub mod types {
                     self,
                     mut map: A,
                 ) -> ::std::result::Result<OrgList, A::Error> {
-                    let mut extra = ::serde_json::Map::new();
+                    let mut extra = crmkit_runtime::Extra::new();
                     let mut f0: ::std::option::Option<::std::vec::Vec<Org>> = None;
                     while let Some(key) =
                         map.next_key::<crmkit_runtime::__private::open::Key<'de>>()?
@@ -37651,8 +37728,10 @@ pub mod types {
                                 f0 = Some(value);
                             }
                             _ => {
-                                let value: ::serde_json::Value = map.next_value()?;
-                                extra.insert(key.into_owned(), value);
+                                map.next_value_seed(crmkit_runtime::__private::open::Member::new(
+                                    &mut extra,
+                                    key.as_str(),
+                                ))?;
                             }
                         }
                     }
@@ -37678,13 +37757,13 @@ pub mod types {
             use ::serde::ser::SerializeMap as _;
             let mut map = serializer.serialize_map(None)?;
             map.serialize_entry("org", &self.org)?;
-            for (key, value) in &self.extra {
-                let typed = match key.as_str() {
+            for (key, value) in self.extra.iter() {
+                let typed = match key {
                     "org" => true,
                     _ => false,
                 };
                 if !typed {
-                    map.serialize_entry(key, value)?;
+                    map.serialize_entry(key, &value)?;
                 }
             }
             map.end()
@@ -37704,7 +37783,7 @@ pub mod types {
                     self,
                     mut map: A,
                 ) -> ::std::result::Result<OutcomeDetails, A::Error> {
-                    let mut extra = ::serde_json::Map::new();
+                    let mut extra = crmkit_runtime::Extra::new();
                     let mut f0: ::std::option::Option<::std::option::Option<ZohoId>> = None;
                     while let Some(key) =
                         map.next_key::<crmkit_runtime::__private::open::Key<'de>>()?
@@ -37718,13 +37797,15 @@ pub mod types {
                                 }
                                 let value: ::std::option::Option<ZohoId> = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("id".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(&mut extra, "id", "null");
                                 }
                                 f0 = Some(value);
                             }
                             _ => {
-                                let value: ::serde_json::Value = map.next_value()?;
-                                extra.insert(key.into_owned(), value);
+                                map.next_value_seed(crmkit_runtime::__private::open::Member::new(
+                                    &mut extra,
+                                    key.as_str(),
+                                ))?;
                             }
                         }
                     }
@@ -37747,13 +37828,13 @@ pub mod types {
             if !::std::option::Option::is_none(&self.id) {
                 map.serialize_entry("id", &self.id)?;
             }
-            for (key, value) in &self.extra {
-                let typed = match key.as_str() {
+            for (key, value) in self.extra.iter() {
+                let typed = match key {
                     "id" => !::std::option::Option::is_none(&self.id),
                     _ => false,
                 };
                 if !typed {
-                    map.serialize_entry(key, value)?;
+                    map.serialize_entry(key, &value)?;
                 }
             }
             map.end()
@@ -37773,7 +37854,7 @@ pub mod types {
                     self,
                     mut map: A,
                 ) -> ::std::result::Result<PickListValue, A::Error> {
-                    let mut extra = ::serde_json::Map::new();
+                    let mut extra = crmkit_runtime::Extra::new();
                     let mut f0: ::std::option::Option<
                         ::std::option::Option<::std::string::String>,
                     > = None;
@@ -37795,9 +37876,10 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert(
-                                        "actual_value".to_owned(),
-                                        ::serde_json::Value::Null,
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "actual_value",
+                                        "null",
                                     );
                                 }
                                 f0 = Some(value);
@@ -37811,9 +37893,10 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert(
-                                        "display_value".to_owned(),
-                                        ::serde_json::Value::Null,
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "display_value",
+                                        "null",
                                     );
                                 }
                                 f1 = Some(value);
@@ -37827,10 +37910,7 @@ pub mod types {
                                 let value: ::std::vec::Vec<::serde_json::Value> =
                                     map.next_value()?;
                                 if ::std::vec::Vec::is_empty(&value) {
-                                    extra.insert(
-                                        "maps".to_owned(),
-                                        ::serde_json::Value::Array(::std::vec::Vec::new()),
-                                    );
+                                    crmkit_runtime::__private::open::keep(&mut extra, "maps", "[]");
                                 }
                                 f2 = Some(value);
                             }
@@ -37842,16 +37922,19 @@ pub mod types {
                                 }
                                 let value: ::std::option::Option<i32> = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert(
-                                        "sequence_number".to_owned(),
-                                        ::serde_json::Value::Null,
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "sequence_number",
+                                        "null",
                                     );
                                 }
                                 f3 = Some(value);
                             }
                             _ => {
-                                let value: ::serde_json::Value = map.next_value()?;
-                                extra.insert(key.into_owned(), value);
+                                map.next_value_seed(crmkit_runtime::__private::open::Member::new(
+                                    &mut extra,
+                                    key.as_str(),
+                                ))?;
                             }
                         }
                     }
@@ -37886,8 +37969,8 @@ pub mod types {
             if !::std::option::Option::is_none(&self.sequence_number) {
                 map.serialize_entry("sequence_number", &self.sequence_number)?;
             }
-            for (key, value) in &self.extra {
-                let typed = match key.as_str() {
+            for (key, value) in self.extra.iter() {
+                let typed = match key {
                     "actual_value" => !::std::option::Option::is_none(&self.actual_value),
                     "display_value" => !::std::option::Option::is_none(&self.display_value),
                     "maps" => !::std::vec::Vec::is_empty(&self.maps),
@@ -37895,7 +37978,7 @@ pub mod types {
                     _ => false,
                 };
                 if !typed {
-                    map.serialize_entry(key, value)?;
+                    map.serialize_entry(key, &value)?;
                 }
             }
             map.end()
@@ -37915,7 +37998,7 @@ pub mod types {
                     self,
                     mut map: A,
                 ) -> ::std::result::Result<Profile, A::Error> {
-                    let mut extra = ::serde_json::Map::new();
+                    let mut extra = crmkit_runtime::Extra::new();
                     let mut f0: ::std::option::Option<::std::option::Option<bool>> = None;
                     let mut f1: ::std::option::Option<::std::option::Option<NullableNamedRef>> =
                         None;
@@ -37949,7 +38032,9 @@ pub mod types {
                                 }
                                 let value: ::std::option::Option<bool> = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("category".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "category", "null",
+                                    );
                                 }
                                 f0 = Some(value);
                             }
@@ -37962,8 +38047,11 @@ pub mod types {
                                 let value: ::std::option::Option<NullableNamedRef> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra
-                                        .insert("created_by".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "created_by",
+                                        "null",
+                                    );
                                 }
                                 f1 = Some(value);
                             }
@@ -37976,9 +38064,10 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert(
-                                        "created_time".to_owned(),
-                                        ::serde_json::Value::Null,
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "created_time",
+                                        "null",
                                     );
                                 }
                                 f2 = Some(value);
@@ -37991,7 +38080,9 @@ pub mod types {
                                 }
                                 let value: ::std::option::Option<bool> = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("default".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "default", "null",
+                                    );
                                 }
                                 f3 = Some(value);
                             }
@@ -38004,9 +38095,10 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert(
-                                        "description".to_owned(),
-                                        ::serde_json::Value::Null,
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "description",
+                                        "null",
                                     );
                                 }
                                 f4 = Some(value);
@@ -38019,7 +38111,7 @@ pub mod types {
                                 }
                                 let value: ::std::option::Option<ZohoId> = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("id".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(&mut extra, "id", "null");
                                 }
                                 f5 = Some(value);
                             }
@@ -38032,9 +38124,10 @@ pub mod types {
                                 let value: ::std::option::Option<NullableNamedRef> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert(
-                                        "modified_by".to_owned(),
-                                        ::serde_json::Value::Null,
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "modified_by",
+                                        "null",
                                     );
                                 }
                                 f6 = Some(value);
@@ -38048,9 +38141,10 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert(
-                                        "modified_time".to_owned(),
-                                        ::serde_json::Value::Null,
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "modified_time",
+                                        "null",
                                     );
                                 }
                                 f7 = Some(value);
@@ -38064,7 +38158,9 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("name".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "name", "null",
+                                    );
                                 }
                                 f8 = Some(value);
                             }
@@ -38076,9 +38172,10 @@ pub mod types {
                                 }
                                 let value: ::std::vec::Vec<ProfilePermission> = map.next_value()?;
                                 if ::std::vec::Vec::is_empty(&value) {
-                                    extra.insert(
-                                        "permissions_details".to_owned(),
-                                        ::serde_json::Value::Array(::std::vec::Vec::new()),
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "permissions_details",
+                                        "[]",
                                     );
                                 }
                                 f9 = Some(value);
@@ -38091,16 +38188,17 @@ pub mod types {
                                 }
                                 let value: ::std::vec::Vec<ProfileSection> = map.next_value()?;
                                 if ::std::vec::Vec::is_empty(&value) {
-                                    extra.insert(
-                                        "sections".to_owned(),
-                                        ::serde_json::Value::Array(::std::vec::Vec::new()),
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "sections", "[]",
                                     );
                                 }
                                 f10 = Some(value);
                             }
                             _ => {
-                                let value: ::serde_json::Value = map.next_value()?;
-                                extra.insert(key.into_owned(), value);
+                                map.next_value_seed(crmkit_runtime::__private::open::Member::new(
+                                    &mut extra,
+                                    key.as_str(),
+                                ))?;
                             }
                         }
                     }
@@ -38163,8 +38261,8 @@ pub mod types {
             if !::std::vec::Vec::is_empty(&self.sections) {
                 map.serialize_entry("sections", &self.sections)?;
             }
-            for (key, value) in &self.extra {
-                let typed = match key.as_str() {
+            for (key, value) in self.extra.iter() {
+                let typed = match key {
                     "category" => !::std::option::Option::is_none(&self.category),
                     "created_by" => !::std::option::Option::is_none(&self.created_by),
                     "created_time" => !::std::option::Option::is_none(&self.created_time),
@@ -38179,7 +38277,7 @@ pub mod types {
                     _ => false,
                 };
                 if !typed {
-                    map.serialize_entry(key, value)?;
+                    map.serialize_entry(key, &value)?;
                 }
             }
             map.end()
@@ -38199,7 +38297,7 @@ pub mod types {
                     self,
                     mut map: A,
                 ) -> ::std::result::Result<ProfileCategory, A::Error> {
-                    let mut extra = ::serde_json::Map::new();
+                    let mut extra = crmkit_runtime::Extra::new();
                     let mut f0: ::std::option::Option<
                         ::std::option::Option<::std::string::String>,
                     > = None;
@@ -38223,9 +38321,10 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert(
-                                        "display_label".to_owned(),
-                                        ::serde_json::Value::Null,
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "display_label",
+                                        "null",
                                     );
                                 }
                                 f0 = Some(value);
@@ -38239,7 +38338,9 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("module".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "module", "null",
+                                    );
                                 }
                                 f1 = Some(value);
                             }
@@ -38252,7 +38353,9 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("name".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "name", "null",
+                                    );
                                 }
                                 f2 = Some(value);
                             }
@@ -38264,16 +38367,19 @@ pub mod types {
                                 }
                                 let value: ::std::vec::Vec<ZohoId> = map.next_value()?;
                                 if ::std::vec::Vec::is_empty(&value) {
-                                    extra.insert(
-                                        "permissions_details".to_owned(),
-                                        ::serde_json::Value::Array(::std::vec::Vec::new()),
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "permissions_details",
+                                        "[]",
                                     );
                                 }
                                 f3 = Some(value);
                             }
                             _ => {
-                                let value: ::serde_json::Value = map.next_value()?;
-                                extra.insert(key.into_owned(), value);
+                                map.next_value_seed(crmkit_runtime::__private::open::Member::new(
+                                    &mut extra,
+                                    key.as_str(),
+                                ))?;
                             }
                         }
                     }
@@ -38308,8 +38414,8 @@ pub mod types {
             if !::std::vec::Vec::is_empty(&self.permissions_details) {
                 map.serialize_entry("permissions_details", &self.permissions_details)?;
             }
-            for (key, value) in &self.extra {
-                let typed = match key.as_str() {
+            for (key, value) in self.extra.iter() {
+                let typed = match key {
                     "display_label" => !::std::option::Option::is_none(&self.display_label),
                     "module" => !::std::option::Option::is_none(&self.module),
                     "name" => !::std::option::Option::is_none(&self.name),
@@ -38317,7 +38423,7 @@ pub mod types {
                     _ => false,
                 };
                 if !typed {
-                    map.serialize_entry(key, value)?;
+                    map.serialize_entry(key, &value)?;
                 }
             }
             map.end()
@@ -38337,7 +38443,7 @@ pub mod types {
                     self,
                     mut map: A,
                 ) -> ::std::result::Result<ProfileList, A::Error> {
-                    let mut extra = ::serde_json::Map::new();
+                    let mut extra = crmkit_runtime::Extra::new();
                     let mut f0: ::std::option::Option<::std::vec::Vec<Profile>> = None;
                     while let Some(key) =
                         map.next_key::<crmkit_runtime::__private::open::Key<'de>>()?
@@ -38353,8 +38459,10 @@ pub mod types {
                                 f0 = Some(value);
                             }
                             _ => {
-                                let value: ::serde_json::Value = map.next_value()?;
-                                extra.insert(key.into_owned(), value);
+                                map.next_value_seed(crmkit_runtime::__private::open::Member::new(
+                                    &mut extra,
+                                    key.as_str(),
+                                ))?;
                             }
                         }
                     }
@@ -38382,13 +38490,13 @@ pub mod types {
             use ::serde::ser::SerializeMap as _;
             let mut map = serializer.serialize_map(None)?;
             map.serialize_entry("profiles", &self.profiles)?;
-            for (key, value) in &self.extra {
-                let typed = match key.as_str() {
+            for (key, value) in self.extra.iter() {
+                let typed = match key {
                     "profiles" => true,
                     _ => false,
                 };
                 if !typed {
-                    map.serialize_entry(key, value)?;
+                    map.serialize_entry(key, &value)?;
                 }
             }
             map.end()
@@ -38408,7 +38516,7 @@ pub mod types {
                     self,
                     mut map: A,
                 ) -> ::std::result::Result<ProfilePermission, A::Error> {
-                    let mut extra = ::serde_json::Map::new();
+                    let mut extra = crmkit_runtime::Extra::new();
                     let mut f0: ::std::option::Option<
                         ::std::option::Option<::std::string::String>,
                     > = None;
@@ -38433,9 +38541,10 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert(
-                                        "display_label".to_owned(),
-                                        ::serde_json::Value::Null,
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "display_label",
+                                        "null",
                                     );
                                 }
                                 f0 = Some(value);
@@ -38448,7 +38557,9 @@ pub mod types {
                                 }
                                 let value: ::std::option::Option<bool> = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("enabled".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "enabled", "null",
+                                    );
                                 }
                                 f1 = Some(value);
                             }
@@ -38460,7 +38571,7 @@ pub mod types {
                                 }
                                 let value: ::std::option::Option<ZohoId> = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("id".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(&mut extra, "id", "null");
                                 }
                                 f2 = Some(value);
                             }
@@ -38473,7 +38584,9 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("module".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "module", "null",
+                                    );
                                 }
                                 f3 = Some(value);
                             }
@@ -38486,13 +38599,17 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("name".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "name", "null",
+                                    );
                                 }
                                 f4 = Some(value);
                             }
                             _ => {
-                                let value: ::serde_json::Value = map.next_value()?;
-                                extra.insert(key.into_owned(), value);
+                                map.next_value_seed(crmkit_runtime::__private::open::Member::new(
+                                    &mut extra,
+                                    key.as_str(),
+                                ))?;
                             }
                         }
                     }
@@ -38531,8 +38648,8 @@ pub mod types {
             if !::std::option::Option::is_none(&self.name) {
                 map.serialize_entry("name", &self.name)?;
             }
-            for (key, value) in &self.extra {
-                let typed = match key.as_str() {
+            for (key, value) in self.extra.iter() {
+                let typed = match key {
                     "display_label" => !::std::option::Option::is_none(&self.display_label),
                     "enabled" => !::std::option::Option::is_none(&self.enabled),
                     "id" => !::std::option::Option::is_none(&self.id),
@@ -38541,7 +38658,7 @@ pub mod types {
                     _ => false,
                 };
                 if !typed {
-                    map.serialize_entry(key, value)?;
+                    map.serialize_entry(key, &value)?;
                 }
             }
             map.end()
@@ -38561,7 +38678,7 @@ pub mod types {
                     self,
                     mut map: A,
                 ) -> ::std::result::Result<ProfileSection, A::Error> {
-                    let mut extra = ::serde_json::Map::new();
+                    let mut extra = crmkit_runtime::Extra::new();
                     let mut f0: ::std::option::Option<::std::vec::Vec<ProfileCategory>> = None;
                     let mut f1: ::std::option::Option<
                         ::std::option::Option<::std::string::String>,
@@ -38578,9 +38695,10 @@ pub mod types {
                                 }
                                 let value: ::std::vec::Vec<ProfileCategory> = map.next_value()?;
                                 if ::std::vec::Vec::is_empty(&value) {
-                                    extra.insert(
-                                        "categories".to_owned(),
-                                        ::serde_json::Value::Array(::std::vec::Vec::new()),
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "categories",
+                                        "[]",
                                     );
                                 }
                                 f0 = Some(value);
@@ -38594,13 +38712,17 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("name".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "name", "null",
+                                    );
                                 }
                                 f1 = Some(value);
                             }
                             _ => {
-                                let value: ::serde_json::Value = map.next_value()?;
-                                extra.insert(key.into_owned(), value);
+                                map.next_value_seed(crmkit_runtime::__private::open::Member::new(
+                                    &mut extra,
+                                    key.as_str(),
+                                ))?;
                             }
                         }
                     }
@@ -38627,14 +38749,14 @@ pub mod types {
             if !::std::option::Option::is_none(&self.name) {
                 map.serialize_entry("name", &self.name)?;
             }
-            for (key, value) in &self.extra {
-                let typed = match key.as_str() {
+            for (key, value) in self.extra.iter() {
+                let typed = match key {
                     "categories" => !::std::vec::Vec::is_empty(&self.categories),
                     "name" => !::std::option::Option::is_none(&self.name),
                     _ => false,
                 };
                 if !typed {
-                    map.serialize_entry(key, value)?;
+                    map.serialize_entry(key, &value)?;
                 }
             }
             map.end()
@@ -38654,7 +38776,7 @@ pub mod types {
                     self,
                     mut map: A,
                 ) -> ::std::result::Result<Record, A::Error> {
-                    let mut extra = ::serde_json::Map::new();
+                    let mut extra = crmkit_runtime::Extra::new();
                     let mut f0: ::std::option::Option<::std::option::Option<ApprovalFlags>> = None;
                     let mut f1: ::std::option::Option<
                         ::std::option::Option<::std::string::String>,
@@ -38710,7 +38832,11 @@ pub mod types {
                                 let value: ::std::option::Option<ApprovalFlags> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("$approval".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "$approval",
+                                        "null",
+                                    );
                                 }
                                 f0 = Some(value);
                             }
@@ -38723,9 +38849,10 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert(
-                                        "$approval_state".to_owned(),
-                                        ::serde_json::Value::Null,
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "$approval_state",
+                                        "null",
                                     );
                                 }
                                 f1 = Some(value);
@@ -38738,7 +38865,11 @@ pub mod types {
                                 }
                                 let value: ::std::option::Option<bool> = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("$approved".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "$approved",
+                                        "null",
+                                    );
                                 }
                                 f2 = Some(value);
                             }
@@ -38750,8 +38881,11 @@ pub mod types {
                                 }
                                 let value: ::std::option::Option<bool> = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra
-                                        .insert("$converted".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "$converted",
+                                        "null",
+                                    );
                                 }
                                 f3 = Some(value);
                             }
@@ -38766,9 +38900,10 @@ pub mod types {
                                     ::serde_json::Value,
                                 > = map.next_value()?;
                                 if ::serde_json::Map::is_empty(&value) {
-                                    extra.insert(
-                                        "$converted_detail".to_owned(),
-                                        ::serde_json::Value::Object(::serde_json::Map::new()),
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "$converted_detail",
+                                        "{}",
                                     );
                                 }
                                 f4 = Some(value);
@@ -38781,8 +38916,11 @@ pub mod types {
                                 }
                                 let value: ::std::option::Option<UserRef> = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra
-                                        .insert("Created_By".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "Created_By",
+                                        "null",
+                                    );
                                 }
                                 f5 = Some(value);
                             }
@@ -38795,9 +38933,10 @@ pub mod types {
                                 let value: ::std::option::Option<DateTimeString> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert(
-                                        "Created_Time".to_owned(),
-                                        ::serde_json::Value::Null,
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "Created_Time",
+                                        "null",
                                     );
                                 }
                                 f6 = Some(value);
@@ -38811,9 +38950,10 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert(
-                                        "$currency_symbol".to_owned(),
-                                        ::serde_json::Value::Null,
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "$currency_symbol",
+                                        "null",
                                     );
                                 }
                                 f7 = Some(value);
@@ -38828,9 +38968,10 @@ pub mod types {
                                     ::serde_json::Map<::std::string::String, ::serde_json::Value>,
                                 > = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert(
-                                        "Data_Processing_Basis_Details".to_owned(),
-                                        ::serde_json::Value::Null,
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "Data_Processing_Basis_Details",
+                                        "null",
                                     );
                                 }
                                 f8 = Some(value);
@@ -38843,7 +38984,11 @@ pub mod types {
                                 }
                                 let value: ::std::option::Option<bool> = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("$editable".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "$editable",
+                                        "null",
+                                    );
                                 }
                                 f9 = Some(value);
                             }
@@ -38856,9 +39001,10 @@ pub mod types {
                                 let value: ::std::option::Option<::serde_json::Value> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert(
-                                        "$field_states".to_owned(),
-                                        ::serde_json::Value::Null,
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "$field_states",
+                                        "null",
                                     );
                                 }
                                 f10 = Some(value);
@@ -38871,7 +39017,7 @@ pub mod types {
                                 }
                                 let value: ::std::option::Option<ZohoId> = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("id".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(&mut extra, "id", "null");
                                 }
                                 f11 = Some(value);
                             }
@@ -38883,7 +39029,11 @@ pub mod types {
                                 }
                                 let value: ::std::option::Option<bool> = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("$in_merge".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "$in_merge",
+                                        "null",
+                                    );
                                 }
                                 f12 = Some(value);
                             }
@@ -38896,9 +39046,10 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert(
-                                        "Last_Activity_Time".to_owned(),
-                                        ::serde_json::Value::Null,
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "Last_Activity_Time",
+                                        "null",
                                     );
                                 }
                                 f13 = Some(value);
@@ -38912,7 +39063,9 @@ pub mod types {
                                 let value: ::std::option::Option<NullableNamedRef> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("Layout".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "Layout", "null",
+                                    );
                                 }
                                 f14 = Some(value);
                             }
@@ -38924,9 +39077,10 @@ pub mod types {
                                 }
                                 let value: ::std::option::Option<UserRef> = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert(
-                                        "Modified_By".to_owned(),
-                                        ::serde_json::Value::Null,
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "Modified_By",
+                                        "null",
                                     );
                                 }
                                 f15 = Some(value);
@@ -38940,9 +39094,10 @@ pub mod types {
                                 let value: ::std::option::Option<DateTimeString> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert(
-                                        "Modified_Time".to_owned(),
-                                        ::serde_json::Value::Null,
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "Modified_Time",
+                                        "null",
                                     );
                                 }
                                 f16 = Some(value);
@@ -38955,7 +39110,9 @@ pub mod types {
                                 }
                                 let value: ::std::option::Option<UserRef> = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("Owner".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "Owner", "null",
+                                    );
                                 }
                                 f17 = Some(value);
                             }
@@ -38967,9 +39124,10 @@ pub mod types {
                                 }
                                 let value: ::std::option::Option<bool> = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert(
-                                        "$process_flow".to_owned(),
-                                        ::serde_json::Value::Null,
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "$process_flow",
+                                        "null",
                                     );
                                 }
                                 f18 = Some(value);
@@ -38983,7 +39141,9 @@ pub mod types {
                                 let value: ::std::option::Option<::serde_json::Value> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("$review".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "$review", "null",
+                                    );
                                 }
                                 f19 = Some(value);
                             }
@@ -38996,9 +39156,10 @@ pub mod types {
                                 let value: ::std::option::Option<ReviewProcess> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert(
-                                        "$review_process".to_owned(),
-                                        ::serde_json::Value::Null,
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "$review_process",
+                                        "null",
                                     );
                                 }
                                 f20 = Some(value);
@@ -39012,7 +39173,9 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("$state".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "$state", "null",
+                                    );
                                 }
                                 f21 = Some(value);
                             }
@@ -39024,9 +39187,10 @@ pub mod types {
                                 }
                                 let value: ::std::option::Option<bool> = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert(
-                                        "$stop_processing".to_owned(),
-                                        ::serde_json::Value::Null,
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "$stop_processing",
+                                        "null",
                                     );
                                 }
                                 f22 = Some(value);
@@ -39039,16 +39203,15 @@ pub mod types {
                                 }
                                 let value: ::std::vec::Vec<TagRef> = map.next_value()?;
                                 if ::std::vec::Vec::is_empty(&value) {
-                                    extra.insert(
-                                        "Tag".to_owned(),
-                                        ::serde_json::Value::Array(::std::vec::Vec::new()),
-                                    );
+                                    crmkit_runtime::__private::open::keep(&mut extra, "Tag", "[]");
                                 }
                                 f23 = Some(value);
                             }
                             _ => {
-                                let value: ::serde_json::Value = map.next_value()?;
-                                extra.insert(key.into_owned(), value);
+                                map.next_value_seed(crmkit_runtime::__private::open::Member::new(
+                                    &mut extra,
+                                    key.as_str(),
+                                ))?;
                             }
                         }
                     }
@@ -39166,8 +39329,8 @@ pub mod types {
             if !::std::vec::Vec::is_empty(&self.tag) {
                 map.serialize_entry("Tag", &self.tag)?;
             }
-            for (key, value) in &self.extra {
-                let typed = match key.as_str() {
+            for (key, value) in self.extra.iter() {
+                let typed = match key {
                     "$approval" => !::std::option::Option::is_none(&self.approval),
                     "$approval_state" => !::std::option::Option::is_none(&self.approval_state),
                     "$approved" => !::std::option::Option::is_none(&self.approved),
@@ -39199,7 +39362,7 @@ pub mod types {
                     _ => false,
                 };
                 if !typed {
-                    map.serialize_entry(key, value)?;
+                    map.serialize_entry(key, &value)?;
                 }
             }
             map.end()
@@ -39219,7 +39382,7 @@ pub mod types {
                     self,
                     mut map: A,
                 ) -> ::std::result::Result<RecordList, A::Error> {
-                    let mut extra = ::serde_json::Map::new();
+                    let mut extra = crmkit_runtime::Extra::new();
                     let mut f0: ::std::option::Option<::std::vec::Vec<Record>> = None;
                     let mut f1: ::std::option::Option<::std::option::Option<ListInfo>> = None;
                     while let Some(key) =
@@ -39243,13 +39406,17 @@ pub mod types {
                                 }
                                 let value: ::std::option::Option<ListInfo> = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("info".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "info", "null",
+                                    );
                                 }
                                 f1 = Some(value);
                             }
                             _ => {
-                                let value: ::serde_json::Value = map.next_value()?;
-                                extra.insert(key.into_owned(), value);
+                                map.next_value_seed(crmkit_runtime::__private::open::Member::new(
+                                    &mut extra,
+                                    key.as_str(),
+                                ))?;
                             }
                         }
                     }
@@ -39281,14 +39448,14 @@ pub mod types {
             if !::std::option::Option::is_none(&self.info) {
                 map.serialize_entry("info", &self.info)?;
             }
-            for (key, value) in &self.extra {
-                let typed = match key.as_str() {
+            for (key, value) in self.extra.iter() {
+                let typed = match key {
                     "data" => true,
                     "info" => !::std::option::Option::is_none(&self.info),
                     _ => false,
                 };
                 if !typed {
-                    map.serialize_entry(key, value)?;
+                    map.serialize_entry(key, &value)?;
                 }
             }
             map.end()
@@ -39308,7 +39475,7 @@ pub mod types {
                     self,
                     mut map: A,
                 ) -> ::std::result::Result<RecordShare, A::Error> {
-                    let mut extra = ::serde_json::Map::new();
+                    let mut extra = crmkit_runtime::Extra::new();
                     let mut f0: ::std::option::Option<
                         ::std::option::Option<::std::string::String>,
                     > = None;
@@ -39332,8 +39499,11 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra
-                                        .insert("permission".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "permission",
+                                        "null",
+                                    );
                                 }
                                 f0 = Some(value);
                             }
@@ -39345,9 +39515,10 @@ pub mod types {
                                 }
                                 let value: ::std::option::Option<bool> = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert(
-                                        "share_related_records".to_owned(),
-                                        ::serde_json::Value::Null,
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "share_related_records",
+                                        "null",
                                     );
                                 }
                                 f1 = Some(value);
@@ -39360,7 +39531,11 @@ pub mod types {
                                 }
                                 let value: ::std::option::Option<ShareUser> = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("shared_by".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "shared_by",
+                                        "null",
+                                    );
                                 }
                                 f2 = Some(value);
                             }
@@ -39373,9 +39548,10 @@ pub mod types {
                                 let value: ::std::option::Option<RecordShareSharedThrough> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert(
-                                        "shared_through".to_owned(),
-                                        ::serde_json::Value::Null,
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "shared_through",
+                                        "null",
                                     );
                                 }
                                 f3 = Some(value);
@@ -39389,9 +39565,10 @@ pub mod types {
                                 let value: ::std::option::Option<DateTimeString> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert(
-                                        "shared_time".to_owned(),
-                                        ::serde_json::Value::Null,
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "shared_time",
+                                        "null",
                                     );
                                 }
                                 f4 = Some(value);
@@ -39404,13 +39581,17 @@ pub mod types {
                                 }
                                 let value: ::std::option::Option<ShareUser> = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("user".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "user", "null",
+                                    );
                                 }
                                 f5 = Some(value);
                             }
                             _ => {
-                                let value: ::serde_json::Value = map.next_value()?;
-                                extra.insert(key.into_owned(), value);
+                                map.next_value_seed(crmkit_runtime::__private::open::Member::new(
+                                    &mut extra,
+                                    key.as_str(),
+                                ))?;
                             }
                         }
                     }
@@ -39453,8 +39634,8 @@ pub mod types {
             if !::std::option::Option::is_none(&self.user) {
                 map.serialize_entry("user", &self.user)?;
             }
-            for (key, value) in &self.extra {
-                let typed = match key.as_str() {
+            for (key, value) in self.extra.iter() {
+                let typed = match key {
                     "permission" => !::std::option::Option::is_none(&self.permission),
                     "share_related_records" => {
                         !::std::option::Option::is_none(&self.share_related_records)
@@ -39466,7 +39647,7 @@ pub mod types {
                     _ => false,
                 };
                 if !typed {
-                    map.serialize_entry(key, value)?;
+                    map.serialize_entry(key, &value)?;
                 }
             }
             map.end()
@@ -39486,7 +39667,7 @@ pub mod types {
                     self,
                     mut map: A,
                 ) -> ::std::result::Result<RecordShareSharedThrough, A::Error> {
-                    let mut extra = ::serde_json::Map::new();
+                    let mut extra = crmkit_runtime::Extra::new();
                     let mut f0: ::std::option::Option<::std::option::Option<ZohoId>> = None;
                     let mut f1: ::std::option::Option<::std::option::Option<NamedRef>> = None;
                     while let Some(key) =
@@ -39501,7 +39682,7 @@ pub mod types {
                                 }
                                 let value: ::std::option::Option<ZohoId> = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("id".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(&mut extra, "id", "null");
                                 }
                                 f0 = Some(value);
                             }
@@ -39513,13 +39694,17 @@ pub mod types {
                                 }
                                 let value: ::std::option::Option<NamedRef> = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("module".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "module", "null",
+                                    );
                                 }
                                 f1 = Some(value);
                             }
                             _ => {
-                                let value: ::serde_json::Value = map.next_value()?;
-                                extra.insert(key.into_owned(), value);
+                                map.next_value_seed(crmkit_runtime::__private::open::Member::new(
+                                    &mut extra,
+                                    key.as_str(),
+                                ))?;
                             }
                         }
                     }
@@ -39546,14 +39731,14 @@ pub mod types {
             if !::std::option::Option::is_none(&self.module) {
                 map.serialize_entry("module", &self.module)?;
             }
-            for (key, value) in &self.extra {
-                let typed = match key.as_str() {
+            for (key, value) in self.extra.iter() {
+                let typed = match key {
                     "id" => !::std::option::Option::is_none(&self.id),
                     "module" => !::std::option::Option::is_none(&self.module),
                     _ => false,
                 };
                 if !typed {
-                    map.serialize_entry(key, value)?;
+                    map.serialize_entry(key, &value)?;
                 }
             }
             map.end()
@@ -39573,7 +39758,7 @@ pub mod types {
                     self,
                     mut map: A,
                 ) -> ::std::result::Result<RelatedList, A::Error> {
-                    let mut extra = ::serde_json::Map::new();
+                    let mut extra = crmkit_runtime::Extra::new();
                     let mut f0: ::std::option::Option<
                         ::std::option::Option<
                             ::serde_json::Map<::std::string::String, ::serde_json::Value>,
@@ -39623,7 +39808,9 @@ pub mod types {
                                     ::serde_json::Map<::std::string::String, ::serde_json::Value>,
                                 > = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("action".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "action", "null",
+                                    );
                                 }
                                 f0 = Some(value);
                             }
@@ -39636,7 +39823,9 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("api_name".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "api_name", "null",
+                                    );
                                 }
                                 f1 = Some(value);
                             }
@@ -39649,9 +39838,10 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert(
-                                        "connectedmodule".to_owned(),
-                                        ::serde_json::Value::Null,
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "connectedmodule",
+                                        "null",
                                     );
                                 }
                                 f2 = Some(value);
@@ -39664,9 +39854,10 @@ pub mod types {
                                 }
                                 let value: ::std::option::Option<bool> = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert(
-                                        "customize_display_label".to_owned(),
-                                        ::serde_json::Value::Null,
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "customize_display_label",
+                                        "null",
                                     );
                                 }
                                 f3 = Some(value);
@@ -39679,9 +39870,10 @@ pub mod types {
                                 }
                                 let value: ::std::option::Option<bool> = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert(
-                                        "customize_fields".to_owned(),
-                                        ::serde_json::Value::Null,
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "customize_fields",
+                                        "null",
                                     );
                                 }
                                 f4 = Some(value);
@@ -39694,9 +39886,10 @@ pub mod types {
                                 }
                                 let value: ::std::option::Option<bool> = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert(
-                                        "customize_sort".to_owned(),
-                                        ::serde_json::Value::Null,
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "customize_sort",
+                                        "null",
                                     );
                                 }
                                 f5 = Some(value);
@@ -39710,9 +39903,10 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert(
-                                        "display_label".to_owned(),
-                                        ::serde_json::Value::Null,
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "display_label",
+                                        "null",
                                     );
                                 }
                                 f6 = Some(value);
@@ -39726,7 +39920,9 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("href".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "href", "null",
+                                    );
                                 }
                                 f7 = Some(value);
                             }
@@ -39738,7 +39934,7 @@ pub mod types {
                                 }
                                 let value: ::std::option::Option<ZohoId> = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("id".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(&mut extra, "id", "null");
                                 }
                                 f8 = Some(value);
                             }
@@ -39751,9 +39947,10 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert(
-                                        "linkingmodule".to_owned(),
-                                        ::serde_json::Value::Null,
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "linkingmodule",
+                                        "null",
                                     );
                                 }
                                 f9 = Some(value);
@@ -39767,7 +39964,9 @@ pub mod types {
                                 let value: ::std::option::Option<RelatedListModule> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("module".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "module", "null",
+                                    );
                                 }
                                 f10 = Some(value);
                             }
@@ -39780,7 +39979,9 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("name".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "name", "null",
+                                    );
                                 }
                                 f11 = Some(value);
                             }
@@ -39793,9 +39994,10 @@ pub mod types {
                                 let value: ::std::option::Option<::serde_json::Value> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert(
-                                        "sequence_number".to_owned(),
-                                        ::serde_json::Value::Null,
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "sequence_number",
+                                        "null",
                                     );
                                 }
                                 f12 = Some(value);
@@ -39809,7 +40011,9 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("type".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "type", "null",
+                                    );
                                 }
                                 f13 = Some(value);
                             }
@@ -39821,13 +40025,17 @@ pub mod types {
                                 }
                                 let value: ::std::option::Option<bool> = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("visible".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "visible", "null",
+                                    );
                                 }
                                 f14 = Some(value);
                             }
                             _ => {
-                                let value: ::serde_json::Value = map.next_value()?;
-                                extra.insert(key.into_owned(), value);
+                                map.next_value_seed(crmkit_runtime::__private::open::Member::new(
+                                    &mut extra,
+                                    key.as_str(),
+                                ))?;
                             }
                         }
                     }
@@ -39906,8 +40114,8 @@ pub mod types {
             if !::std::option::Option::is_none(&self.visible) {
                 map.serialize_entry("visible", &self.visible)?;
             }
-            for (key, value) in &self.extra {
-                let typed = match key.as_str() {
+            for (key, value) in self.extra.iter() {
+                let typed = match key {
                     "action" => !::std::option::Option::is_none(&self.action),
                     "api_name" => !::std::option::Option::is_none(&self.api_name),
                     "connectedmodule" => !::std::option::Option::is_none(&self.connectedmodule),
@@ -39928,7 +40136,7 @@ pub mod types {
                     _ => false,
                 };
                 if !typed {
-                    map.serialize_entry(key, value)?;
+                    map.serialize_entry(key, &value)?;
                 }
             }
             map.end()
@@ -39948,7 +40156,7 @@ pub mod types {
                     self,
                     mut map: A,
                 ) -> ::std::result::Result<RelatedListList, A::Error> {
-                    let mut extra = ::serde_json::Map::new();
+                    let mut extra = crmkit_runtime::Extra::new();
                     let mut f0: ::std::option::Option<::std::vec::Vec<RelatedList>> = None;
                     while let Some(key) =
                         map.next_key::<crmkit_runtime::__private::open::Key<'de>>()?
@@ -39964,8 +40172,10 @@ pub mod types {
                                 f0 = Some(value);
                             }
                             _ => {
-                                let value: ::serde_json::Value = map.next_value()?;
-                                extra.insert(key.into_owned(), value);
+                                map.next_value_seed(crmkit_runtime::__private::open::Member::new(
+                                    &mut extra,
+                                    key.as_str(),
+                                ))?;
                             }
                         }
                     }
@@ -39993,13 +40203,13 @@ pub mod types {
             use ::serde::ser::SerializeMap as _;
             let mut map = serializer.serialize_map(None)?;
             map.serialize_entry("related_lists", &self.related_lists)?;
-            for (key, value) in &self.extra {
-                let typed = match key.as_str() {
+            for (key, value) in self.extra.iter() {
+                let typed = match key {
                     "related_lists" => true,
                     _ => false,
                 };
                 if !typed {
-                    map.serialize_entry(key, value)?;
+                    map.serialize_entry(key, &value)?;
                 }
             }
             map.end()
@@ -40019,7 +40229,7 @@ pub mod types {
                     self,
                     mut map: A,
                 ) -> ::std::result::Result<RelatedModuleRef, A::Error> {
-                    let mut extra = ::serde_json::Map::new();
+                    let mut extra = crmkit_runtime::Extra::new();
                     let mut f0: ::std::option::Option<
                         ::std::option::Option<::std::string::String>,
                     > = None;
@@ -40039,7 +40249,9 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("api_name".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "api_name", "null",
+                                    );
                                 }
                                 f0 = Some(value);
                             }
@@ -40052,13 +40264,15 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("id".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(&mut extra, "id", "null");
                                 }
                                 f1 = Some(value);
                             }
                             _ => {
-                                let value: ::serde_json::Value = map.next_value()?;
-                                extra.insert(key.into_owned(), value);
+                                map.next_value_seed(crmkit_runtime::__private::open::Member::new(
+                                    &mut extra,
+                                    key.as_str(),
+                                ))?;
                             }
                         }
                     }
@@ -40085,14 +40299,14 @@ pub mod types {
             if !::std::option::Option::is_none(&self.id) {
                 map.serialize_entry("id", &self.id)?;
             }
-            for (key, value) in &self.extra {
-                let typed = match key.as_str() {
+            for (key, value) in self.extra.iter() {
+                let typed = match key {
                     "api_name" => !::std::option::Option::is_none(&self.api_name),
                     "id" => !::std::option::Option::is_none(&self.id),
                     _ => false,
                 };
                 if !typed {
-                    map.serialize_entry(key, value)?;
+                    map.serialize_entry(key, &value)?;
                 }
             }
             map.end()
@@ -40112,7 +40326,7 @@ pub mod types {
                     self,
                     mut map: A,
                 ) -> ::std::result::Result<RelatedRecordByIdInput, A::Error> {
-                    let mut extra = ::serde_json::Map::new();
+                    let mut extra = crmkit_runtime::Extra::new();
                     let mut f0: ::std::option::Option<ZohoId> = None;
                     while let Some(key) =
                         map.next_key::<crmkit_runtime::__private::open::Key<'de>>()?
@@ -40128,8 +40342,10 @@ pub mod types {
                                 f0 = Some(value);
                             }
                             _ => {
-                                let value: ::serde_json::Value = map.next_value()?;
-                                extra.insert(key.into_owned(), value);
+                                map.next_value_seed(crmkit_runtime::__private::open::Member::new(
+                                    &mut extra,
+                                    key.as_str(),
+                                ))?;
                             }
                         }
                     }
@@ -40155,13 +40371,13 @@ pub mod types {
             use ::serde::ser::SerializeMap as _;
             let mut map = serializer.serialize_map(None)?;
             map.serialize_entry("id", &self.id)?;
-            for (key, value) in &self.extra {
-                let typed = match key.as_str() {
+            for (key, value) in self.extra.iter() {
+                let typed = match key {
                     "id" => true,
                     _ => false,
                 };
                 if !typed {
-                    map.serialize_entry(key, value)?;
+                    map.serialize_entry(key, &value)?;
                 }
             }
             map.end()
@@ -40181,7 +40397,7 @@ pub mod types {
                     self,
                     mut map: A,
                 ) -> ::std::result::Result<ReviewProcessInner, A::Error> {
-                    let mut extra = ::serde_json::Map::new();
+                    let mut extra = crmkit_runtime::Extra::new();
                     let mut f0: ::std::option::Option<::std::option::Option<bool>> = None;
                     let mut f1: ::std::option::Option<::std::option::Option<bool>> = None;
                     let mut f2: ::std::option::Option<::std::option::Option<bool>> = None;
@@ -40197,7 +40413,9 @@ pub mod types {
                                 }
                                 let value: ::std::option::Option<bool> = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("approve".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "approve", "null",
+                                    );
                                 }
                                 f0 = Some(value);
                             }
@@ -40209,7 +40427,9 @@ pub mod types {
                                 }
                                 let value: ::std::option::Option<bool> = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("reject".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "reject", "null",
+                                    );
                                 }
                                 f1 = Some(value);
                             }
@@ -40221,13 +40441,17 @@ pub mod types {
                                 }
                                 let value: ::std::option::Option<bool> = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("resubmit".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "resubmit", "null",
+                                    );
                                 }
                                 f2 = Some(value);
                             }
                             _ => {
-                                let value: ::serde_json::Value = map.next_value()?;
-                                extra.insert(key.into_owned(), value);
+                                map.next_value_seed(crmkit_runtime::__private::open::Member::new(
+                                    &mut extra,
+                                    key.as_str(),
+                                ))?;
                             }
                         }
                     }
@@ -40258,15 +40482,15 @@ pub mod types {
             if !::std::option::Option::is_none(&self.resubmit) {
                 map.serialize_entry("resubmit", &self.resubmit)?;
             }
-            for (key, value) in &self.extra {
-                let typed = match key.as_str() {
+            for (key, value) in self.extra.iter() {
+                let typed = match key {
                     "approve" => !::std::option::Option::is_none(&self.approve),
                     "reject" => !::std::option::Option::is_none(&self.reject),
                     "resubmit" => !::std::option::Option::is_none(&self.resubmit),
                     _ => false,
                 };
                 if !typed {
-                    map.serialize_entry(key, value)?;
+                    map.serialize_entry(key, &value)?;
                 }
             }
             map.end()
@@ -40286,7 +40510,7 @@ pub mod types {
                     self,
                     mut map: A,
                 ) -> ::std::result::Result<Role, A::Error> {
-                    let mut extra = ::serde_json::Map::new();
+                    let mut extra = crmkit_runtime::Extra::new();
                     let mut f0: ::std::option::Option<::std::option::Option<bool>> = None;
                     let mut f1: ::std::option::Option<
                         ::std::option::Option<::std::string::String>,
@@ -40315,8 +40539,11 @@ pub mod types {
                                 }
                                 let value: ::std::option::Option<bool> = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra
-                                        .insert("admin_user".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "admin_user",
+                                        "null",
+                                    );
                                 }
                                 f0 = Some(value);
                             }
@@ -40329,9 +40556,10 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert(
-                                        "description".to_owned(),
-                                        ::serde_json::Value::Null,
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "description",
+                                        "null",
                                     );
                                 }
                                 f1 = Some(value);
@@ -40345,9 +40573,10 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert(
-                                        "display_label".to_owned(),
-                                        ::serde_json::Value::Null,
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "display_label",
+                                        "null",
                                     );
                                 }
                                 f2 = Some(value);
@@ -40361,9 +40590,10 @@ pub mod types {
                                 let value: ::std::option::Option<::serde_json::Value> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert(
-                                        "forecast_manager".to_owned(),
-                                        ::serde_json::Value::Null,
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "forecast_manager",
+                                        "null",
                                     );
                                 }
                                 f3 = Some(value);
@@ -40376,7 +40606,7 @@ pub mod types {
                                 }
                                 let value: ::std::option::Option<ZohoId> = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("id".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(&mut extra, "id", "null");
                                 }
                                 f4 = Some(value);
                             }
@@ -40389,7 +40619,9 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("name".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "name", "null",
+                                    );
                                 }
                                 f5 = Some(value);
                             }
@@ -40402,9 +40634,10 @@ pub mod types {
                                 let value: ::std::option::Option<NullableNamedRef> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert(
-                                        "reporting_to".to_owned(),
-                                        ::serde_json::Value::Null,
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "reporting_to",
+                                        "null",
                                     );
                                 }
                                 f6 = Some(value);
@@ -40417,16 +40650,19 @@ pub mod types {
                                 }
                                 let value: ::std::option::Option<bool> = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert(
-                                        "share_with_peers".to_owned(),
-                                        ::serde_json::Value::Null,
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "share_with_peers",
+                                        "null",
                                     );
                                 }
                                 f7 = Some(value);
                             }
                             _ => {
-                                let value: ::serde_json::Value = map.next_value()?;
-                                extra.insert(key.into_owned(), value);
+                                map.next_value_seed(crmkit_runtime::__private::open::Member::new(
+                                    &mut extra,
+                                    key.as_str(),
+                                ))?;
                             }
                         }
                     }
@@ -40477,8 +40713,8 @@ pub mod types {
             if !::std::option::Option::is_none(&self.share_with_peers) {
                 map.serialize_entry("share_with_peers", &self.share_with_peers)?;
             }
-            for (key, value) in &self.extra {
-                let typed = match key.as_str() {
+            for (key, value) in self.extra.iter() {
+                let typed = match key {
                     "admin_user" => !::std::option::Option::is_none(&self.admin_user),
                     "description" => !::std::option::Option::is_none(&self.description),
                     "display_label" => !::std::option::Option::is_none(&self.display_label),
@@ -40490,7 +40726,7 @@ pub mod types {
                     _ => false,
                 };
                 if !typed {
-                    map.serialize_entry(key, value)?;
+                    map.serialize_entry(key, &value)?;
                 }
             }
             map.end()
@@ -40510,7 +40746,7 @@ pub mod types {
                     self,
                     mut map: A,
                 ) -> ::std::result::Result<RoleList, A::Error> {
-                    let mut extra = ::serde_json::Map::new();
+                    let mut extra = crmkit_runtime::Extra::new();
                     let mut f0: ::std::option::Option<::std::vec::Vec<Role>> = None;
                     while let Some(key) =
                         map.next_key::<crmkit_runtime::__private::open::Key<'de>>()?
@@ -40526,8 +40762,10 @@ pub mod types {
                                 f0 = Some(value);
                             }
                             _ => {
-                                let value: ::serde_json::Value = map.next_value()?;
-                                extra.insert(key.into_owned(), value);
+                                map.next_value_seed(crmkit_runtime::__private::open::Member::new(
+                                    &mut extra,
+                                    key.as_str(),
+                                ))?;
                             }
                         }
                     }
@@ -40555,13 +40793,13 @@ pub mod types {
             use ::serde::ser::SerializeMap as _;
             let mut map = serializer.serialize_map(None)?;
             map.serialize_entry("roles", &self.roles)?;
-            for (key, value) in &self.extra {
-                let typed = match key.as_str() {
+            for (key, value) in self.extra.iter() {
+                let typed = match key {
                     "roles" => true,
                     _ => false,
                 };
                 if !typed {
-                    map.serialize_entry(key, value)?;
+                    map.serialize_entry(key, &value)?;
                 }
             }
             map.end()
@@ -40581,7 +40819,7 @@ pub mod types {
                     self,
                     mut map: A,
                 ) -> ::std::result::Result<ShareInput, A::Error> {
-                    let mut extra = ::serde_json::Map::new();
+                    let mut extra = crmkit_runtime::Extra::new();
                     let mut f0: ::std::option::Option<::std::option::Option<ShareInputPermission>> =
                         None;
                     let mut f1: ::std::option::Option<::std::option::Option<bool>> = None;
@@ -40599,8 +40837,11 @@ pub mod types {
                                 let value: ::std::option::Option<ShareInputPermission> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra
-                                        .insert("permission".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "permission",
+                                        "null",
+                                    );
                                 }
                                 f0 = Some(value);
                             }
@@ -40612,9 +40853,10 @@ pub mod types {
                                 }
                                 let value: ::std::option::Option<bool> = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert(
-                                        "share_related_records".to_owned(),
-                                        ::serde_json::Value::Null,
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "share_related_records",
+                                        "null",
                                     );
                                 }
                                 f1 = Some(value);
@@ -40629,8 +40871,10 @@ pub mod types {
                                 f2 = Some(value);
                             }
                             _ => {
-                                let value: ::serde_json::Value = map.next_value()?;
-                                extra.insert(key.into_owned(), value);
+                                map.next_value_seed(crmkit_runtime::__private::open::Member::new(
+                                    &mut extra,
+                                    key.as_str(),
+                                ))?;
                             }
                         }
                     }
@@ -40666,8 +40910,8 @@ pub mod types {
                 map.serialize_entry("share_related_records", &self.share_related_records)?;
             }
             map.serialize_entry("user", &self.user)?;
-            for (key, value) in &self.extra {
-                let typed = match key.as_str() {
+            for (key, value) in self.extra.iter() {
+                let typed = match key {
                     "permission" => !::std::option::Option::is_none(&self.permission),
                     "share_related_records" => {
                         !::std::option::Option::is_none(&self.share_related_records)
@@ -40676,7 +40920,7 @@ pub mod types {
                     _ => false,
                 };
                 if !typed {
-                    map.serialize_entry(key, value)?;
+                    map.serialize_entry(key, &value)?;
                 }
             }
             map.end()
@@ -40696,7 +40940,7 @@ pub mod types {
                     self,
                     mut map: A,
                 ) -> ::std::result::Result<ShareUser, A::Error> {
-                    let mut extra = ::serde_json::Map::new();
+                    let mut extra = crmkit_runtime::Extra::new();
                     let mut f0: ::std::option::Option<
                         ::std::option::Option<::std::string::String>,
                     > = None;
@@ -40720,7 +40964,11 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("full_name".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "full_name",
+                                        "null",
+                                    );
                                 }
                                 f0 = Some(value);
                             }
@@ -40732,7 +40980,7 @@ pub mod types {
                                 }
                                 let value: ::std::option::Option<ZohoId> = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("id".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(&mut extra, "id", "null");
                                 }
                                 f1 = Some(value);
                             }
@@ -40745,7 +40993,9 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("name".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "name", "null",
+                                    );
                                 }
                                 f2 = Some(value);
                             }
@@ -40758,13 +41008,17 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("zuid".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "zuid", "null",
+                                    );
                                 }
                                 f3 = Some(value);
                             }
                             _ => {
-                                let value: ::serde_json::Value = map.next_value()?;
-                                extra.insert(key.into_owned(), value);
+                                map.next_value_seed(crmkit_runtime::__private::open::Member::new(
+                                    &mut extra,
+                                    key.as_str(),
+                                ))?;
                             }
                         }
                     }
@@ -40799,8 +41053,8 @@ pub mod types {
             if !::std::option::Option::is_none(&self.zuid) {
                 map.serialize_entry("zuid", &self.zuid)?;
             }
-            for (key, value) in &self.extra {
-                let typed = match key.as_str() {
+            for (key, value) in self.extra.iter() {
+                let typed = match key {
                     "full_name" => !::std::option::Option::is_none(&self.full_name),
                     "id" => !::std::option::Option::is_none(&self.id),
                     "name" => !::std::option::Option::is_none(&self.name),
@@ -40808,7 +41062,7 @@ pub mod types {
                     _ => false,
                 };
                 if !typed {
-                    map.serialize_entry(key, value)?;
+                    map.serialize_entry(key, &value)?;
                 }
             }
             map.end()
@@ -40828,7 +41082,7 @@ pub mod types {
                     self,
                     mut map: A,
                 ) -> ::std::result::Result<ShareUserRef, A::Error> {
-                    let mut extra = ::serde_json::Map::new();
+                    let mut extra = crmkit_runtime::Extra::new();
                     let mut f0: ::std::option::Option<ZohoId> = None;
                     while let Some(key) =
                         map.next_key::<crmkit_runtime::__private::open::Key<'de>>()?
@@ -40844,8 +41098,10 @@ pub mod types {
                                 f0 = Some(value);
                             }
                             _ => {
-                                let value: ::serde_json::Value = map.next_value()?;
-                                extra.insert(key.into_owned(), value);
+                                map.next_value_seed(crmkit_runtime::__private::open::Member::new(
+                                    &mut extra,
+                                    key.as_str(),
+                                ))?;
                             }
                         }
                     }
@@ -40871,13 +41127,13 @@ pub mod types {
             use ::serde::ser::SerializeMap as _;
             let mut map = serializer.serialize_map(None)?;
             map.serialize_entry("id", &self.id)?;
-            for (key, value) in &self.extra {
-                let typed = match key.as_str() {
+            for (key, value) in self.extra.iter() {
+                let typed = match key {
                     "id" => true,
                     _ => false,
                 };
                 if !typed {
-                    map.serialize_entry(key, value)?;
+                    map.serialize_entry(key, &value)?;
                 }
             }
             map.end()
@@ -40897,7 +41153,7 @@ pub mod types {
                     self,
                     mut map: A,
                 ) -> ::std::result::Result<SharingDetails, A::Error> {
-                    let mut extra = ::serde_json::Map::new();
+                    let mut extra = crmkit_runtime::Extra::new();
                     let mut f0: ::std::option::Option<::std::vec::Vec<RecordShare>> = None;
                     let mut f1: ::std::option::Option<::std::vec::Vec<ShareUser>> = None;
                     while let Some(key) =
@@ -40912,9 +41168,8 @@ pub mod types {
                                 }
                                 let value: ::std::vec::Vec<RecordShare> = map.next_value()?;
                                 if ::std::vec::Vec::is_empty(&value) {
-                                    extra.insert(
-                                        "share".to_owned(),
-                                        ::serde_json::Value::Array(::std::vec::Vec::new()),
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "share", "[]",
                                     );
                                 }
                                 f0 = Some(value);
@@ -40927,16 +41182,19 @@ pub mod types {
                                 }
                                 let value: ::std::vec::Vec<ShareUser> = map.next_value()?;
                                 if ::std::vec::Vec::is_empty(&value) {
-                                    extra.insert(
-                                        "shareable_user".to_owned(),
-                                        ::serde_json::Value::Array(::std::vec::Vec::new()),
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "shareable_user",
+                                        "[]",
                                     );
                                 }
                                 f1 = Some(value);
                             }
                             _ => {
-                                let value: ::serde_json::Value = map.next_value()?;
-                                extra.insert(key.into_owned(), value);
+                                map.next_value_seed(crmkit_runtime::__private::open::Member::new(
+                                    &mut extra,
+                                    key.as_str(),
+                                ))?;
                             }
                         }
                     }
@@ -40963,14 +41221,14 @@ pub mod types {
             if !::std::vec::Vec::is_empty(&self.shareable_user) {
                 map.serialize_entry("shareable_user", &self.shareable_user)?;
             }
-            for (key, value) in &self.extra {
-                let typed = match key.as_str() {
+            for (key, value) in self.extra.iter() {
+                let typed = match key {
                     "share" => !::std::vec::Vec::is_empty(&self.share),
                     "shareable_user" => !::std::vec::Vec::is_empty(&self.shareable_user),
                     _ => false,
                 };
                 if !typed {
-                    map.serialize_entry(key, value)?;
+                    map.serialize_entry(key, &value)?;
                 }
             }
             map.end()
@@ -40990,7 +41248,7 @@ pub mod types {
                     self,
                     mut map: A,
                 ) -> ::std::result::Result<SharingRevokeResult, A::Error> {
-                    let mut extra = ::serde_json::Map::new();
+                    let mut extra = crmkit_runtime::Extra::new();
                     let mut f0: ::std::option::Option<WriteOutcome> = None;
                     while let Some(key) =
                         map.next_key::<crmkit_runtime::__private::open::Key<'de>>()?
@@ -41006,8 +41264,10 @@ pub mod types {
                                 f0 = Some(value);
                             }
                             _ => {
-                                let value: ::serde_json::Value = map.next_value()?;
-                                extra.insert(key.into_owned(), value);
+                                map.next_value_seed(crmkit_runtime::__private::open::Member::new(
+                                    &mut extra,
+                                    key.as_str(),
+                                ))?;
                             }
                         }
                     }
@@ -41035,13 +41295,13 @@ pub mod types {
             use ::serde::ser::SerializeMap as _;
             let mut map = serializer.serialize_map(None)?;
             map.serialize_entry("share", &self.share)?;
-            for (key, value) in &self.extra {
-                let typed = match key.as_str() {
+            for (key, value) in self.extra.iter() {
+                let typed = match key {
                     "share" => true,
                     _ => false,
                 };
                 if !typed {
-                    map.serialize_entry(key, value)?;
+                    map.serialize_entry(key, &value)?;
                 }
             }
             map.end()
@@ -41061,7 +41321,7 @@ pub mod types {
                     self,
                     mut map: A,
                 ) -> ::std::result::Result<SharingWriteResult, A::Error> {
-                    let mut extra = ::serde_json::Map::new();
+                    let mut extra = crmkit_runtime::Extra::new();
                     let mut f0: ::std::option::Option<::std::vec::Vec<WriteOutcome>> = None;
                     while let Some(key) =
                         map.next_key::<crmkit_runtime::__private::open::Key<'de>>()?
@@ -41077,8 +41337,10 @@ pub mod types {
                                 f0 = Some(value);
                             }
                             _ => {
-                                let value: ::serde_json::Value = map.next_value()?;
-                                extra.insert(key.into_owned(), value);
+                                map.next_value_seed(crmkit_runtime::__private::open::Member::new(
+                                    &mut extra,
+                                    key.as_str(),
+                                ))?;
                             }
                         }
                     }
@@ -41106,13 +41368,13 @@ pub mod types {
             use ::serde::ser::SerializeMap as _;
             let mut map = serializer.serialize_map(None)?;
             map.serialize_entry("share", &self.share)?;
-            for (key, value) in &self.extra {
-                let typed = match key.as_str() {
+            for (key, value) in self.extra.iter() {
+                let typed = match key {
                     "share" => true,
                     _ => false,
                 };
                 if !typed {
-                    map.serialize_entry(key, value)?;
+                    map.serialize_entry(key, &value)?;
                 }
             }
             map.end()
@@ -41132,7 +41394,7 @@ pub mod types {
                     self,
                     mut map: A,
                 ) -> ::std::result::Result<Tag, A::Error> {
-                    let mut extra = ::serde_json::Map::new();
+                    let mut extra = crmkit_runtime::Extra::new();
                     let mut f0: ::std::option::Option<::std::option::Option<NamedRef>> = None;
                     let mut f1: ::std::option::Option<::std::option::Option<DateTimeString>> = None;
                     let mut f2: ::std::option::Option<::std::option::Option<ZohoId>> = None;
@@ -41153,8 +41415,11 @@ pub mod types {
                                 }
                                 let value: ::std::option::Option<NamedRef> = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra
-                                        .insert("created_by".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "created_by",
+                                        "null",
+                                    );
                                 }
                                 f0 = Some(value);
                             }
@@ -41167,9 +41432,10 @@ pub mod types {
                                 let value: ::std::option::Option<DateTimeString> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert(
-                                        "created_time".to_owned(),
-                                        ::serde_json::Value::Null,
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "created_time",
+                                        "null",
                                     );
                                 }
                                 f1 = Some(value);
@@ -41182,7 +41448,7 @@ pub mod types {
                                 }
                                 let value: ::std::option::Option<ZohoId> = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("id".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(&mut extra, "id", "null");
                                 }
                                 f2 = Some(value);
                             }
@@ -41194,9 +41460,10 @@ pub mod types {
                                 }
                                 let value: ::std::option::Option<NamedRef> = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert(
-                                        "modified_by".to_owned(),
-                                        ::serde_json::Value::Null,
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "modified_by",
+                                        "null",
                                     );
                                 }
                                 f3 = Some(value);
@@ -41210,9 +41477,10 @@ pub mod types {
                                 let value: ::std::option::Option<DateTimeString> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert(
-                                        "modified_time".to_owned(),
-                                        ::serde_json::Value::Null,
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "modified_time",
+                                        "null",
                                     );
                                 }
                                 f4 = Some(value);
@@ -41226,13 +41494,17 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("name".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "name", "null",
+                                    );
                                 }
                                 f5 = Some(value);
                             }
                             _ => {
-                                let value: ::serde_json::Value = map.next_value()?;
-                                extra.insert(key.into_owned(), value);
+                                map.next_value_seed(crmkit_runtime::__private::open::Member::new(
+                                    &mut extra,
+                                    key.as_str(),
+                                ))?;
                             }
                         }
                     }
@@ -41275,8 +41547,8 @@ pub mod types {
             if !::std::option::Option::is_none(&self.name) {
                 map.serialize_entry("name", &self.name)?;
             }
-            for (key, value) in &self.extra {
-                let typed = match key.as_str() {
+            for (key, value) in self.extra.iter() {
+                let typed = match key {
                     "created_by" => !::std::option::Option::is_none(&self.created_by),
                     "created_time" => !::std::option::Option::is_none(&self.created_time),
                     "id" => !::std::option::Option::is_none(&self.id),
@@ -41286,7 +41558,7 @@ pub mod types {
                     _ => false,
                 };
                 if !typed {
-                    map.serialize_entry(key, value)?;
+                    map.serialize_entry(key, &value)?;
                 }
             }
             map.end()
@@ -41306,7 +41578,7 @@ pub mod types {
                     self,
                     mut map: A,
                 ) -> ::std::result::Result<TagDeleteResult, A::Error> {
-                    let mut extra = ::serde_json::Map::new();
+                    let mut extra = crmkit_runtime::Extra::new();
                     let mut f0: ::std::option::Option<TagDeleteResultTags> = None;
                     while let Some(key) =
                         map.next_key::<crmkit_runtime::__private::open::Key<'de>>()?
@@ -41322,8 +41594,10 @@ pub mod types {
                                 f0 = Some(value);
                             }
                             _ => {
-                                let value: ::serde_json::Value = map.next_value()?;
-                                extra.insert(key.into_owned(), value);
+                                map.next_value_seed(crmkit_runtime::__private::open::Member::new(
+                                    &mut extra,
+                                    key.as_str(),
+                                ))?;
                             }
                         }
                     }
@@ -41351,13 +41625,13 @@ pub mod types {
             use ::serde::ser::SerializeMap as _;
             let mut map = serializer.serialize_map(None)?;
             map.serialize_entry("tags", &self.tags)?;
-            for (key, value) in &self.extra {
-                let typed = match key.as_str() {
+            for (key, value) in self.extra.iter() {
+                let typed = match key {
                     "tags" => true,
                     _ => false,
                 };
                 if !typed {
-                    map.serialize_entry(key, value)?;
+                    map.serialize_entry(key, &value)?;
                 }
             }
             map.end()
@@ -41377,7 +41651,7 @@ pub mod types {
                     self,
                     mut map: A,
                 ) -> ::std::result::Result<TagList, A::Error> {
-                    let mut extra = ::serde_json::Map::new();
+                    let mut extra = crmkit_runtime::Extra::new();
                     let mut f0: ::std::option::Option<::std::option::Option<TagListInfo>> = None;
                     let mut f1: ::std::option::Option<::std::vec::Vec<Tag>> = None;
                     while let Some(key) =
@@ -41392,7 +41666,9 @@ pub mod types {
                                 }
                                 let value: ::std::option::Option<TagListInfo> = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("info".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "info", "null",
+                                    );
                                 }
                                 f0 = Some(value);
                             }
@@ -41406,8 +41682,10 @@ pub mod types {
                                 f1 = Some(value);
                             }
                             _ => {
-                                let value: ::serde_json::Value = map.next_value()?;
-                                extra.insert(key.into_owned(), value);
+                                map.next_value_seed(crmkit_runtime::__private::open::Member::new(
+                                    &mut extra,
+                                    key.as_str(),
+                                ))?;
                             }
                         }
                     }
@@ -41439,14 +41717,14 @@ pub mod types {
                 map.serialize_entry("info", &self.info)?;
             }
             map.serialize_entry("tags", &self.tags)?;
-            for (key, value) in &self.extra {
-                let typed = match key.as_str() {
+            for (key, value) in self.extra.iter() {
+                let typed = match key {
                     "info" => !::std::option::Option::is_none(&self.info),
                     "tags" => true,
                     _ => false,
                 };
                 if !typed {
-                    map.serialize_entry(key, value)?;
+                    map.serialize_entry(key, &value)?;
                 }
             }
             map.end()
@@ -41466,7 +41744,7 @@ pub mod types {
                     self,
                     mut map: A,
                 ) -> ::std::result::Result<TagListInfo, A::Error> {
-                    let mut extra = ::serde_json::Map::new();
+                    let mut extra = crmkit_runtime::Extra::new();
                     let mut f0: ::std::option::Option<::std::option::Option<i32>> = None;
                     let mut f1: ::std::option::Option<::std::option::Option<i32>> = None;
                     while let Some(key) =
@@ -41481,9 +41759,10 @@ pub mod types {
                                 }
                                 let value: ::std::option::Option<i32> = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert(
-                                        "allowed_count".to_owned(),
-                                        ::serde_json::Value::Null,
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "allowed_count",
+                                        "null",
                                     );
                                 }
                                 f0 = Some(value);
@@ -41496,13 +41775,17 @@ pub mod types {
                                 }
                                 let value: ::std::option::Option<i32> = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("count".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "count", "null",
+                                    );
                                 }
                                 f1 = Some(value);
                             }
                             _ => {
-                                let value: ::serde_json::Value = map.next_value()?;
-                                extra.insert(key.into_owned(), value);
+                                map.next_value_seed(crmkit_runtime::__private::open::Member::new(
+                                    &mut extra,
+                                    key.as_str(),
+                                ))?;
                             }
                         }
                     }
@@ -41529,14 +41812,14 @@ pub mod types {
             if !::std::option::Option::is_none(&self.count) {
                 map.serialize_entry("count", &self.count)?;
             }
-            for (key, value) in &self.extra {
-                let typed = match key.as_str() {
+            for (key, value) in self.extra.iter() {
+                let typed = match key {
                     "allowed_count" => !::std::option::Option::is_none(&self.allowed_count),
                     "count" => !::std::option::Option::is_none(&self.count),
                     _ => false,
                 };
                 if !typed {
-                    map.serialize_entry(key, value)?;
+                    map.serialize_entry(key, &value)?;
                 }
             }
             map.end()
@@ -41556,7 +41839,7 @@ pub mod types {
                     self,
                     mut map: A,
                 ) -> ::std::result::Result<TagOutcome, A::Error> {
-                    let mut extra = ::serde_json::Map::new();
+                    let mut extra = crmkit_runtime::Extra::new();
                     let mut f0: ::std::option::Option<
                         ::std::option::Option<::std::string::String>,
                     > = None;
@@ -41581,7 +41864,9 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("code".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "code", "null",
+                                    );
                                 }
                                 f0 = Some(value);
                             }
@@ -41594,7 +41879,9 @@ pub mod types {
                                 let value: ::std::option::Option<TagOutcomeDetails> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("details".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "details", "null",
+                                    );
                                 }
                                 f1 = Some(value);
                             }
@@ -41607,7 +41894,9 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("message".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "message", "null",
+                                    );
                                 }
                                 f2 = Some(value);
                             }
@@ -41623,8 +41912,10 @@ pub mod types {
                                 f3 = Some(value);
                             }
                             _ => {
-                                let value: ::serde_json::Value = map.next_value()?;
-                                extra.insert(key.into_owned(), value);
+                                map.next_value_seed(crmkit_runtime::__private::open::Member::new(
+                                    &mut extra,
+                                    key.as_str(),
+                                ))?;
                             }
                         }
                     }
@@ -41664,8 +41955,8 @@ pub mod types {
                 map.serialize_entry("message", &self.message)?;
             }
             map.serialize_entry("status", &self.status)?;
-            for (key, value) in &self.extra {
-                let typed = match key.as_str() {
+            for (key, value) in self.extra.iter() {
+                let typed = match key {
                     "code" => !::std::option::Option::is_none(&self.code),
                     "details" => !::std::option::Option::is_none(&self.details),
                     "message" => !::std::option::Option::is_none(&self.message),
@@ -41673,7 +41964,7 @@ pub mod types {
                     _ => false,
                 };
                 if !typed {
-                    map.serialize_entry(key, value)?;
+                    map.serialize_entry(key, &value)?;
                 }
             }
             map.end()
@@ -41693,7 +41984,7 @@ pub mod types {
                     self,
                     mut map: A,
                 ) -> ::std::result::Result<TagOutcomeDetails, A::Error> {
-                    let mut extra = ::serde_json::Map::new();
+                    let mut extra = crmkit_runtime::Extra::new();
                     let mut f0: ::std::option::Option<::std::option::Option<NamedRef>> = None;
                     let mut f1: ::std::option::Option<::std::option::Option<DateTimeString>> = None;
                     let mut f2: ::std::option::Option<::std::option::Option<ZohoId>> = None;
@@ -41711,8 +42002,11 @@ pub mod types {
                                 }
                                 let value: ::std::option::Option<NamedRef> = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra
-                                        .insert("created_by".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "created_by",
+                                        "null",
+                                    );
                                 }
                                 f0 = Some(value);
                             }
@@ -41725,9 +42019,10 @@ pub mod types {
                                 let value: ::std::option::Option<DateTimeString> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert(
-                                        "created_time".to_owned(),
-                                        ::serde_json::Value::Null,
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "created_time",
+                                        "null",
                                     );
                                 }
                                 f1 = Some(value);
@@ -41740,7 +42035,7 @@ pub mod types {
                                 }
                                 let value: ::std::option::Option<ZohoId> = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("id".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(&mut extra, "id", "null");
                                 }
                                 f2 = Some(value);
                             }
@@ -41752,9 +42047,10 @@ pub mod types {
                                 }
                                 let value: ::std::option::Option<NamedRef> = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert(
-                                        "modified_by".to_owned(),
-                                        ::serde_json::Value::Null,
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "modified_by",
+                                        "null",
                                     );
                                 }
                                 f3 = Some(value);
@@ -41768,16 +42064,19 @@ pub mod types {
                                 let value: ::std::option::Option<DateTimeString> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert(
-                                        "modified_time".to_owned(),
-                                        ::serde_json::Value::Null,
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "modified_time",
+                                        "null",
                                     );
                                 }
                                 f4 = Some(value);
                             }
                             _ => {
-                                let value: ::serde_json::Value = map.next_value()?;
-                                extra.insert(key.into_owned(), value);
+                                map.next_value_seed(crmkit_runtime::__private::open::Member::new(
+                                    &mut extra,
+                                    key.as_str(),
+                                ))?;
                             }
                         }
                     }
@@ -41816,8 +42115,8 @@ pub mod types {
             if !::std::option::Option::is_none(&self.modified_time) {
                 map.serialize_entry("modified_time", &self.modified_time)?;
             }
-            for (key, value) in &self.extra {
-                let typed = match key.as_str() {
+            for (key, value) in self.extra.iter() {
+                let typed = match key {
                     "created_by" => !::std::option::Option::is_none(&self.created_by),
                     "created_time" => !::std::option::Option::is_none(&self.created_time),
                     "id" => !::std::option::Option::is_none(&self.id),
@@ -41826,7 +42125,7 @@ pub mod types {
                     _ => false,
                 };
                 if !typed {
-                    map.serialize_entry(key, value)?;
+                    map.serialize_entry(key, &value)?;
                 }
             }
             map.end()
@@ -41846,7 +42145,7 @@ pub mod types {
                     self,
                     mut map: A,
                 ) -> ::std::result::Result<TagRecordCount, A::Error> {
-                    let mut extra = ::serde_json::Map::new();
+                    let mut extra = crmkit_runtime::Extra::new();
                     let mut f0: ::std::option::Option<TagRecordCountCount> = None;
                     while let Some(key) =
                         map.next_key::<crmkit_runtime::__private::open::Key<'de>>()?
@@ -41862,8 +42161,10 @@ pub mod types {
                                 f0 = Some(value);
                             }
                             _ => {
-                                let value: ::serde_json::Value = map.next_value()?;
-                                extra.insert(key.into_owned(), value);
+                                map.next_value_seed(crmkit_runtime::__private::open::Member::new(
+                                    &mut extra,
+                                    key.as_str(),
+                                ))?;
                             }
                         }
                     }
@@ -41891,13 +42192,13 @@ pub mod types {
             use ::serde::ser::SerializeMap as _;
             let mut map = serializer.serialize_map(None)?;
             map.serialize_entry("count", &self.count)?;
-            for (key, value) in &self.extra {
-                let typed = match key.as_str() {
+            for (key, value) in self.extra.iter() {
+                let typed = match key {
                     "count" => true,
                     _ => false,
                 };
                 if !typed {
-                    map.serialize_entry(key, value)?;
+                    map.serialize_entry(key, &value)?;
                 }
             }
             map.end()
@@ -41917,7 +42218,7 @@ pub mod types {
                     self,
                     mut map: A,
                 ) -> ::std::result::Result<TagRef, A::Error> {
-                    let mut extra = ::serde_json::Map::new();
+                    let mut extra = crmkit_runtime::Extra::new();
                     let mut f0: ::std::option::Option<::std::option::Option<ZohoId>> = None;
                     let mut f1: ::std::option::Option<
                         ::std::option::Option<::std::string::String>,
@@ -41934,7 +42235,7 @@ pub mod types {
                                 }
                                 let value: ::std::option::Option<ZohoId> = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("id".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(&mut extra, "id", "null");
                                 }
                                 f0 = Some(value);
                             }
@@ -41947,13 +42248,17 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("name".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "name", "null",
+                                    );
                                 }
                                 f1 = Some(value);
                             }
                             _ => {
-                                let value: ::serde_json::Value = map.next_value()?;
-                                extra.insert(key.into_owned(), value);
+                                map.next_value_seed(crmkit_runtime::__private::open::Member::new(
+                                    &mut extra,
+                                    key.as_str(),
+                                ))?;
                             }
                         }
                     }
@@ -41980,14 +42285,14 @@ pub mod types {
             if !::std::option::Option::is_none(&self.name) {
                 map.serialize_entry("name", &self.name)?;
             }
-            for (key, value) in &self.extra {
-                let typed = match key.as_str() {
+            for (key, value) in self.extra.iter() {
+                let typed = match key {
                     "id" => !::std::option::Option::is_none(&self.id),
                     "name" => !::std::option::Option::is_none(&self.name),
                     _ => false,
                 };
                 if !typed {
-                    map.serialize_entry(key, value)?;
+                    map.serialize_entry(key, &value)?;
                 }
             }
             map.end()
@@ -42007,7 +42312,7 @@ pub mod types {
                     self,
                     mut map: A,
                 ) -> ::std::result::Result<TagsWriteResult, A::Error> {
-                    let mut extra = ::serde_json::Map::new();
+                    let mut extra = crmkit_runtime::Extra::new();
                     let mut f0: ::std::option::Option<::std::vec::Vec<TagOutcome>> = None;
                     while let Some(key) =
                         map.next_key::<crmkit_runtime::__private::open::Key<'de>>()?
@@ -42023,8 +42328,10 @@ pub mod types {
                                 f0 = Some(value);
                             }
                             _ => {
-                                let value: ::serde_json::Value = map.next_value()?;
-                                extra.insert(key.into_owned(), value);
+                                map.next_value_seed(crmkit_runtime::__private::open::Member::new(
+                                    &mut extra,
+                                    key.as_str(),
+                                ))?;
                             }
                         }
                     }
@@ -42052,13 +42359,13 @@ pub mod types {
             use ::serde::ser::SerializeMap as _;
             let mut map = serializer.serialize_map(None)?;
             map.serialize_entry("tags", &self.tags)?;
-            for (key, value) in &self.extra {
-                let typed = match key.as_str() {
+            for (key, value) in self.extra.iter() {
+                let typed = match key {
                     "tags" => true,
                     _ => false,
                 };
                 if !typed {
-                    map.serialize_entry(key, value)?;
+                    map.serialize_entry(key, &value)?;
                 }
             }
             map.end()
@@ -42078,7 +42385,7 @@ pub mod types {
                     self,
                     mut map: A,
                 ) -> ::std::result::Result<User, A::Error> {
-                    let mut extra = ::serde_json::Map::new();
+                    let mut extra = crmkit_runtime::Extra::new();
                     let mut f0: ::std::option::Option<
                         ::std::option::Option<::std::string::String>,
                     > = None;
@@ -42194,7 +42501,9 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("alias".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "alias", "null",
+                                    );
                                 }
                                 f0 = Some(value);
                             }
@@ -42207,7 +42516,9 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("city".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "city", "null",
+                                    );
                                 }
                                 f1 = Some(value);
                             }
@@ -42219,7 +42530,9 @@ pub mod types {
                                 }
                                 let value: ::std::option::Option<bool> = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("confirm".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "confirm", "null",
+                                    );
                                 }
                                 f2 = Some(value);
                             }
@@ -42232,7 +42545,9 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("country".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "country", "null",
+                                    );
                                 }
                                 f3 = Some(value);
                             }
@@ -42245,9 +42560,10 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert(
-                                        "country_locale".to_owned(),
-                                        ::serde_json::Value::Null,
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "country_locale",
+                                        "null",
                                     );
                                 }
                                 f4 = Some(value);
@@ -42260,8 +42576,11 @@ pub mod types {
                                 }
                                 let value: ::std::option::Option<NamedRef> = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra
-                                        .insert("created_by".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "created_by",
+                                        "null",
+                                    );
                                 }
                                 f5 = Some(value);
                             }
@@ -42274,9 +42593,10 @@ pub mod types {
                                 let value: ::std::option::Option<DateTimeString> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert(
-                                        "created_time".to_owned(),
-                                        ::serde_json::Value::Null,
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "created_time",
+                                        "null",
                                     );
                                 }
                                 f6 = Some(value);
@@ -42290,7 +42610,9 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("Currency".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "Currency", "null",
+                                    );
                                 }
                                 f7 = Some(value);
                             }
@@ -42303,9 +42625,10 @@ pub mod types {
                                 let value: ::std::option::Option<UserCustomizeInfo> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert(
-                                        "customize_info".to_owned(),
-                                        ::serde_json::Value::Null,
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "customize_info",
+                                        "null",
                                     );
                                 }
                                 f8 = Some(value);
@@ -42319,9 +42642,10 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert(
-                                        "date_format".to_owned(),
-                                        ::serde_json::Value::Null,
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "date_format",
+                                        "null",
                                     );
                                 }
                                 f9 = Some(value);
@@ -42335,9 +42659,10 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert(
-                                        "decimal_separator".to_owned(),
-                                        ::serde_json::Value::Null,
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "decimal_separator",
+                                        "null",
                                     );
                                 }
                                 f10 = Some(value);
@@ -42351,9 +42676,10 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert(
-                                        "default_tab_group".to_owned(),
-                                        ::serde_json::Value::Null,
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "default_tab_group",
+                                        "null",
                                     );
                                 }
                                 f11 = Some(value);
@@ -42367,7 +42693,9 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("dob".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "dob", "null",
+                                    );
                                 }
                                 f12 = Some(value);
                             }
@@ -42380,7 +42708,9 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("email".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "email", "null",
+                                    );
                                 }
                                 f13 = Some(value);
                             }
@@ -42393,7 +42723,9 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("fax".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "fax", "null",
+                                    );
                                 }
                                 f14 = Some(value);
                             }
@@ -42406,8 +42738,11 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra
-                                        .insert("first_name".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "first_name",
+                                        "null",
+                                    );
                                 }
                                 f15 = Some(value);
                             }
@@ -42420,7 +42755,11 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("full_name".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "full_name",
+                                        "null",
+                                    );
                                 }
                                 f16 = Some(value);
                             }
@@ -42432,7 +42771,7 @@ pub mod types {
                                 }
                                 let value: ::std::option::Option<ZohoId> = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("id".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(&mut extra, "id", "null");
                                 }
                                 f17 = Some(value);
                             }
@@ -42444,7 +42783,9 @@ pub mod types {
                                 }
                                 let value: ::std::option::Option<bool> = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("Isonline".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "Isonline", "null",
+                                    );
                                 }
                                 f18 = Some(value);
                             }
@@ -42457,7 +42798,9 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("language".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "language", "null",
+                                    );
                                 }
                                 f19 = Some(value);
                             }
@@ -42470,7 +42813,11 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("last_name".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "last_name",
+                                        "null",
+                                    );
                                 }
                                 f20 = Some(value);
                             }
@@ -42483,7 +42830,9 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("locale".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "locale", "null",
+                                    );
                                 }
                                 f21 = Some(value);
                             }
@@ -42496,7 +42845,9 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("mobile".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "mobile", "null",
+                                    );
                                 }
                                 f22 = Some(value);
                             }
@@ -42508,9 +42859,10 @@ pub mod types {
                                 }
                                 let value: ::std::option::Option<NamedRef> = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert(
-                                        "Modified_By".to_owned(),
-                                        ::serde_json::Value::Null,
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "Modified_By",
+                                        "null",
                                     );
                                 }
                                 f23 = Some(value);
@@ -42524,9 +42876,10 @@ pub mod types {
                                 let value: ::std::option::Option<DateTimeString> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert(
-                                        "Modified_Time".to_owned(),
-                                        ::serde_json::Value::Null,
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "Modified_Time",
+                                        "null",
                                     );
                                 }
                                 f24 = Some(value);
@@ -42540,9 +42893,10 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert(
-                                        "name_format".to_owned(),
-                                        ::serde_json::Value::Null,
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "name_format",
+                                        "null",
                                     );
                                 }
                                 f25 = Some(value);
@@ -42555,7 +42909,9 @@ pub mod types {
                                 }
                                 let value: ::std::option::Option<i64> = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("offset".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "offset", "null",
+                                    );
                                 }
                                 f26 = Some(value);
                             }
@@ -42567,9 +42923,10 @@ pub mod types {
                                 }
                                 let value: ::std::option::Option<bool> = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert(
-                                        "personal_account".to_owned(),
-                                        ::serde_json::Value::Null,
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "personal_account",
+                                        "null",
                                     );
                                 }
                                 f27 = Some(value);
@@ -42583,7 +42940,9 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("phone".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "phone", "null",
+                                    );
                                 }
                                 f28 = Some(value);
                             }
@@ -42595,7 +42954,9 @@ pub mod types {
                                 }
                                 let value: ::std::option::Option<NamedRef> = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("profile".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "profile", "null",
+                                    );
                                 }
                                 f29 = Some(value);
                             }
@@ -42608,9 +42969,10 @@ pub mod types {
                                 let value: ::std::option::Option<NullableNamedRef> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert(
-                                        "Reporting_To".to_owned(),
-                                        ::serde_json::Value::Null,
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "Reporting_To",
+                                        "null",
                                     );
                                 }
                                 f30 = Some(value);
@@ -42623,7 +42985,9 @@ pub mod types {
                                 }
                                 let value: ::std::option::Option<NamedRef> = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("role".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "role", "null",
+                                    );
                                 }
                                 f31 = Some(value);
                             }
@@ -42636,7 +43000,11 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("signature".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "signature",
+                                        "null",
+                                    );
                                 }
                                 f32 = Some(value);
                             }
@@ -42649,7 +43017,9 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("state".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "state", "null",
+                                    );
                                 }
                                 f33 = Some(value);
                             }
@@ -42662,7 +43032,9 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("status".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "status", "null",
+                                    );
                                 }
                                 f34 = Some(value);
                             }
@@ -42675,7 +43047,9 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("street".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "street", "null",
+                                    );
                                 }
                                 f35 = Some(value);
                             }
@@ -42687,9 +43061,10 @@ pub mod types {
                                 }
                                 let value: ::std::vec::Vec<NamedRef> = map.next_value()?;
                                 if ::std::vec::Vec::is_empty(&value) {
-                                    extra.insert(
-                                        "territories".to_owned(),
-                                        ::serde_json::Value::Array(::std::vec::Vec::new()),
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "territories",
+                                        "[]",
                                     );
                                 }
                                 f36 = Some(value);
@@ -42702,7 +43077,9 @@ pub mod types {
                                 }
                                 let value: ::std::option::Option<UserTheme> = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("theme".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "theme", "null",
+                                    );
                                 }
                                 f37 = Some(value);
                             }
@@ -42715,9 +43092,10 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert(
-                                        "time_format".to_owned(),
-                                        ::serde_json::Value::Null,
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "time_format",
+                                        "null",
                                     );
                                 }
                                 f38 = Some(value);
@@ -42731,7 +43109,11 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("time_zone".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "time_zone",
+                                        "null",
+                                    );
                                 }
                                 f39 = Some(value);
                             }
@@ -42744,7 +43126,9 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("website".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "website", "null",
+                                    );
                                 }
                                 f40 = Some(value);
                             }
@@ -42757,7 +43141,9 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("zip".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "zip", "null",
+                                    );
                                 }
                                 f41 = Some(value);
                             }
@@ -42770,13 +43156,17 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("zuid".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "zuid", "null",
+                                    );
                                 }
                                 f42 = Some(value);
                             }
                             _ => {
-                                let value: ::serde_json::Value = map.next_value()?;
-                                extra.insert(key.into_owned(), value);
+                                map.next_value_seed(crmkit_runtime::__private::open::Member::new(
+                                    &mut extra,
+                                    key.as_str(),
+                                ))?;
                             }
                         }
                     }
@@ -42967,8 +43357,8 @@ pub mod types {
             if !::std::option::Option::is_none(&self.zuid) {
                 map.serialize_entry("zuid", &self.zuid)?;
             }
-            for (key, value) in &self.extra {
-                let typed = match key.as_str() {
+            for (key, value) in self.extra.iter() {
+                let typed = match key {
                     "alias" => !::std::option::Option::is_none(&self.alias),
                     "city" => !::std::option::Option::is_none(&self.city),
                     "confirm" => !::std::option::Option::is_none(&self.confirm),
@@ -43015,7 +43405,7 @@ pub mod types {
                     _ => false,
                 };
                 if !typed {
-                    map.serialize_entry(key, value)?;
+                    map.serialize_entry(key, &value)?;
                 }
             }
             map.end()
@@ -43035,7 +43425,7 @@ pub mod types {
                     self,
                     mut map: A,
                 ) -> ::std::result::Result<UserAddInput, A::Error> {
-                    let mut extra = ::serde_json::Map::new();
+                    let mut extra = crmkit_runtime::Extra::new();
                     let mut f0: ::std::option::Option<::std::string::String> = None;
                     let mut f1: ::std::option::Option<
                         ::std::option::Option<::std::string::String>,
@@ -43065,8 +43455,11 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra
-                                        .insert("first_name".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "first_name",
+                                        "null",
+                                    );
                                 }
                                 f1 = Some(value);
                             }
@@ -43098,8 +43491,10 @@ pub mod types {
                                 f4 = Some(value);
                             }
                             _ => {
-                                let value: ::serde_json::Value = map.next_value()?;
-                                extra.insert(key.into_owned(), value);
+                                map.next_value_seed(crmkit_runtime::__private::open::Member::new(
+                                    &mut extra,
+                                    key.as_str(),
+                                ))?;
                             }
                         }
                     }
@@ -43158,8 +43553,8 @@ pub mod types {
             map.serialize_entry("last_name", &self.last_name)?;
             map.serialize_entry("profile", &self.profile)?;
             map.serialize_entry("role", &self.role)?;
-            for (key, value) in &self.extra {
-                let typed = match key.as_str() {
+            for (key, value) in self.extra.iter() {
+                let typed = match key {
                     "email" => true,
                     "first_name" => !::std::option::Option::is_none(&self.first_name),
                     "last_name" => true,
@@ -43168,7 +43563,7 @@ pub mod types {
                     _ => false,
                 };
                 if !typed {
-                    map.serialize_entry(key, value)?;
+                    map.serialize_entry(key, &value)?;
                 }
             }
             map.end()
@@ -43188,7 +43583,7 @@ pub mod types {
                     self,
                     mut map: A,
                 ) -> ::std::result::Result<UserCustomizeInfo, A::Error> {
-                    let mut extra = ::serde_json::Map::new();
+                    let mut extra = crmkit_runtime::Extra::new();
                     let mut f0: ::std::option::Option<::std::option::Option<::serde_json::Value>> =
                         None;
                     let mut f1: ::std::option::Option<::std::option::Option<::serde_json::Value>> =
@@ -43212,7 +43607,9 @@ pub mod types {
                                 let value: ::std::option::Option<::serde_json::Value> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("bc_view".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "bc_view", "null",
+                                    );
                                 }
                                 f0 = Some(value);
                             }
@@ -43225,8 +43622,11 @@ pub mod types {
                                 let value: ::std::option::Option<::serde_json::Value> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra
-                                        .insert("notes_desc".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "notes_desc",
+                                        "null",
+                                    );
                                 }
                                 f1 = Some(value);
                             }
@@ -43238,9 +43638,10 @@ pub mod types {
                                 }
                                 let value: ::std::option::Option<bool> = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert(
-                                        "show_detail_view".to_owned(),
-                                        ::serde_json::Value::Null,
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "show_detail_view",
+                                        "null",
                                     );
                                 }
                                 f2 = Some(value);
@@ -43253,7 +43654,11 @@ pub mod types {
                                 }
                                 let value: ::std::option::Option<bool> = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("show_home".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "show_home",
+                                        "null",
+                                    );
                                 }
                                 f3 = Some(value);
                             }
@@ -43266,9 +43671,10 @@ pub mod types {
                                 let value: ::std::option::Option<::serde_json::Value> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert(
-                                        "show_right_panel".to_owned(),
-                                        ::serde_json::Value::Null,
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "show_right_panel",
+                                        "null",
                                     );
                                 }
                                 f4 = Some(value);
@@ -43282,16 +43688,19 @@ pub mod types {
                                 let value: ::std::option::Option<::serde_json::Value> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert(
-                                        "unpin_recent_item".to_owned(),
-                                        ::serde_json::Value::Null,
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "unpin_recent_item",
+                                        "null",
                                     );
                                 }
                                 f5 = Some(value);
                             }
                             _ => {
-                                let value: ::serde_json::Value = map.next_value()?;
-                                extra.insert(key.into_owned(), value);
+                                map.next_value_seed(crmkit_runtime::__private::open::Member::new(
+                                    &mut extra,
+                                    key.as_str(),
+                                ))?;
                             }
                         }
                     }
@@ -43334,8 +43743,8 @@ pub mod types {
             if !::std::option::Option::is_none(&self.unpin_recent_item) {
                 map.serialize_entry("unpin_recent_item", &self.unpin_recent_item)?;
             }
-            for (key, value) in &self.extra {
-                let typed = match key.as_str() {
+            for (key, value) in self.extra.iter() {
+                let typed = match key {
                     "bc_view" => !::std::option::Option::is_none(&self.bc_view),
                     "notes_desc" => !::std::option::Option::is_none(&self.notes_desc),
                     "show_detail_view" => !::std::option::Option::is_none(&self.show_detail_view),
@@ -43345,7 +43754,7 @@ pub mod types {
                     _ => false,
                 };
                 if !typed {
-                    map.serialize_entry(key, value)?;
+                    map.serialize_entry(key, &value)?;
                 }
             }
             map.end()
@@ -43365,7 +43774,7 @@ pub mod types {
                     self,
                     mut map: A,
                 ) -> ::std::result::Result<UserList, A::Error> {
-                    let mut extra = ::serde_json::Map::new();
+                    let mut extra = crmkit_runtime::Extra::new();
                     let mut f0: ::std::option::Option<::std::option::Option<ListInfo>> = None;
                     let mut f1: ::std::option::Option<::std::vec::Vec<User>> = None;
                     while let Some(key) =
@@ -43380,7 +43789,9 @@ pub mod types {
                                 }
                                 let value: ::std::option::Option<ListInfo> = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("info".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "info", "null",
+                                    );
                                 }
                                 f0 = Some(value);
                             }
@@ -43394,8 +43805,10 @@ pub mod types {
                                 f1 = Some(value);
                             }
                             _ => {
-                                let value: ::serde_json::Value = map.next_value()?;
-                                extra.insert(key.into_owned(), value);
+                                map.next_value_seed(crmkit_runtime::__private::open::Member::new(
+                                    &mut extra,
+                                    key.as_str(),
+                                ))?;
                             }
                         }
                     }
@@ -43427,14 +43840,14 @@ pub mod types {
                 map.serialize_entry("info", &self.info)?;
             }
             map.serialize_entry("users", &self.users)?;
-            for (key, value) in &self.extra {
-                let typed = match key.as_str() {
+            for (key, value) in self.extra.iter() {
+                let typed = match key {
                     "info" => !::std::option::Option::is_none(&self.info),
                     "users" => true,
                     _ => false,
                 };
                 if !typed {
-                    map.serialize_entry(key, value)?;
+                    map.serialize_entry(key, &value)?;
                 }
             }
             map.end()
@@ -43454,7 +43867,7 @@ pub mod types {
                     self,
                     mut map: A,
                 ) -> ::std::result::Result<UserRef, A::Error> {
-                    let mut extra = ::serde_json::Map::new();
+                    let mut extra = crmkit_runtime::Extra::new();
                     let mut f0: ::std::option::Option<
                         ::std::option::Option<::std::string::String>,
                     > = None;
@@ -43475,7 +43888,9 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("email".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "email", "null",
+                                    );
                                 }
                                 f0 = Some(value);
                             }
@@ -43497,13 +43912,17 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("name".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "name", "null",
+                                    );
                                 }
                                 f2 = Some(value);
                             }
                             _ => {
-                                let value: ::serde_json::Value = map.next_value()?;
-                                extra.insert(key.into_owned(), value);
+                                map.next_value_seed(crmkit_runtime::__private::open::Member::new(
+                                    &mut extra,
+                                    key.as_str(),
+                                ))?;
                             }
                         }
                     }
@@ -43537,15 +43956,15 @@ pub mod types {
             if !::std::option::Option::is_none(&self.name) {
                 map.serialize_entry("name", &self.name)?;
             }
-            for (key, value) in &self.extra {
-                let typed = match key.as_str() {
+            for (key, value) in self.extra.iter() {
+                let typed = match key {
                     "email" => !::std::option::Option::is_none(&self.email),
                     "id" => true,
                     "name" => !::std::option::Option::is_none(&self.name),
                     _ => false,
                 };
                 if !typed {
-                    map.serialize_entry(key, value)?;
+                    map.serialize_entry(key, &value)?;
                 }
             }
             map.end()
@@ -43565,7 +43984,7 @@ pub mod types {
                     self,
                     mut map: A,
                 ) -> ::std::result::Result<UserTheme, A::Error> {
-                    let mut extra = ::serde_json::Map::new();
+                    let mut extra = crmkit_runtime::Extra::new();
                     let mut f0: ::std::option::Option<
                         ::std::option::Option<::std::string::String>,
                     > = None;
@@ -43593,8 +44012,11 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra
-                                        .insert("background".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "background",
+                                        "null",
+                                    );
                                 }
                                 f0 = Some(value);
                             }
@@ -43607,9 +44029,10 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert(
-                                        "new_background".to_owned(),
-                                        ::serde_json::Value::Null,
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "new_background",
+                                        "null",
                                     );
                                 }
                                 f1 = Some(value);
@@ -43623,8 +44046,11 @@ pub mod types {
                                 let value: ::std::option::Option<UserThemeTab> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra
-                                        .insert("normal_tab".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "normal_tab",
+                                        "null",
+                                    );
                                 }
                                 f2 = Some(value);
                             }
@@ -43637,7 +44063,9 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("screen".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "screen", "null",
+                                    );
                                 }
                                 f3 = Some(value);
                             }
@@ -43650,9 +44078,10 @@ pub mod types {
                                 let value: ::std::option::Option<UserThemeTab> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert(
-                                        "selected_tab".to_owned(),
-                                        ::serde_json::Value::Null,
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "selected_tab",
+                                        "null",
                                     );
                                 }
                                 f4 = Some(value);
@@ -43666,13 +44095,17 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("type".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "type", "null",
+                                    );
                                 }
                                 f5 = Some(value);
                             }
                             _ => {
-                                let value: ::serde_json::Value = map.next_value()?;
-                                extra.insert(key.into_owned(), value);
+                                map.next_value_seed(crmkit_runtime::__private::open::Member::new(
+                                    &mut extra,
+                                    key.as_str(),
+                                ))?;
                             }
                         }
                     }
@@ -43715,8 +44148,8 @@ pub mod types {
             if !::std::option::Option::is_none(&self.type_) {
                 map.serialize_entry("type", &self.type_)?;
             }
-            for (key, value) in &self.extra {
-                let typed = match key.as_str() {
+            for (key, value) in self.extra.iter() {
+                let typed = match key {
                     "background" => !::std::option::Option::is_none(&self.background),
                     "new_background" => !::std::option::Option::is_none(&self.new_background),
                     "normal_tab" => !::std::option::Option::is_none(&self.normal_tab),
@@ -43726,7 +44159,7 @@ pub mod types {
                     _ => false,
                 };
                 if !typed {
-                    map.serialize_entry(key, value)?;
+                    map.serialize_entry(key, &value)?;
                 }
             }
             map.end()
@@ -43746,7 +44179,7 @@ pub mod types {
                     self,
                     mut map: A,
                 ) -> ::std::result::Result<UserThemeTab, A::Error> {
-                    let mut extra = ::serde_json::Map::new();
+                    let mut extra = crmkit_runtime::Extra::new();
                     let mut f0: ::std::option::Option<
                         ::std::option::Option<::std::string::String>,
                     > = None;
@@ -43766,8 +44199,11 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra
-                                        .insert("background".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "background",
+                                        "null",
+                                    );
                                 }
                                 f0 = Some(value);
                             }
@@ -43780,14 +44216,19 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra
-                                        .insert("font_color".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "font_color",
+                                        "null",
+                                    );
                                 }
                                 f1 = Some(value);
                             }
                             _ => {
-                                let value: ::serde_json::Value = map.next_value()?;
-                                extra.insert(key.into_owned(), value);
+                                map.next_value_seed(crmkit_runtime::__private::open::Member::new(
+                                    &mut extra,
+                                    key.as_str(),
+                                ))?;
                             }
                         }
                     }
@@ -43814,14 +44255,14 @@ pub mod types {
             if !::std::option::Option::is_none(&self.font_color) {
                 map.serialize_entry("font_color", &self.font_color)?;
             }
-            for (key, value) in &self.extra {
-                let typed = match key.as_str() {
+            for (key, value) in self.extra.iter() {
+                let typed = match key {
                     "background" => !::std::option::Option::is_none(&self.background),
                     "font_color" => !::std::option::Option::is_none(&self.font_color),
                     _ => false,
                 };
                 if !typed {
-                    map.serialize_entry(key, value)?;
+                    map.serialize_entry(key, &value)?;
                 }
             }
             map.end()
@@ -43841,7 +44282,7 @@ pub mod types {
                     self,
                     mut map: A,
                 ) -> ::std::result::Result<UserUpdateByIdInput, A::Error> {
-                    let mut extra = ::serde_json::Map::new();
+                    let mut extra = crmkit_runtime::Extra::new();
                     let mut f0: ::std::option::Option<
                         ::std::option::Option<::std::string::String>,
                     > = None;
@@ -43889,9 +44330,10 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert(
-                                        "country_locale".to_owned(),
-                                        ::serde_json::Value::Null,
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "country_locale",
+                                        "null",
                                     );
                                 }
                                 f0 = Some(value);
@@ -43905,7 +44347,9 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("dob".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "dob", "null",
+                                    );
                                 }
                                 f1 = Some(value);
                             }
@@ -43918,7 +44362,9 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("email".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "email", "null",
+                                    );
                                 }
                                 f2 = Some(value);
                             }
@@ -43931,8 +44377,11 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra
-                                        .insert("first_name".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "first_name",
+                                        "null",
+                                    );
                                 }
                                 f3 = Some(value);
                             }
@@ -43954,7 +44403,11 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("last_name".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "last_name",
+                                        "null",
+                                    );
                                 }
                                 f5 = Some(value);
                             }
@@ -43967,7 +44420,9 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("phone".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "phone", "null",
+                                    );
                                 }
                                 f6 = Some(value);
                             }
@@ -43980,7 +44435,9 @@ pub mod types {
                                 let value: ::std::option::Option<UserUpdateByIdInputProfile> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("profile".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "profile", "null",
+                                    );
                                 }
                                 f7 = Some(value);
                             }
@@ -43993,7 +44450,9 @@ pub mod types {
                                 let value: ::std::option::Option<UserUpdateByIdInputRole> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("role".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "role", "null",
+                                    );
                                 }
                                 f8 = Some(value);
                             }
@@ -44006,7 +44465,9 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("status".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "status", "null",
+                                    );
                                 }
                                 f9 = Some(value);
                             }
@@ -44019,9 +44480,10 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert(
-                                        "time_format".to_owned(),
-                                        ::serde_json::Value::Null,
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "time_format",
+                                        "null",
                                     );
                                 }
                                 f10 = Some(value);
@@ -44035,13 +44497,19 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("time_zone".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "time_zone",
+                                        "null",
+                                    );
                                 }
                                 f11 = Some(value);
                             }
                             _ => {
-                                let value: ::serde_json::Value = map.next_value()?;
-                                extra.insert(key.into_owned(), value);
+                                map.next_value_seed(crmkit_runtime::__private::open::Member::new(
+                                    &mut extra,
+                                    key.as_str(),
+                                ))?;
                             }
                         }
                     }
@@ -44111,8 +44579,8 @@ pub mod types {
             if !::std::option::Option::is_none(&self.time_zone) {
                 map.serialize_entry("time_zone", &self.time_zone)?;
             }
-            for (key, value) in &self.extra {
-                let typed = match key.as_str() {
+            for (key, value) in self.extra.iter() {
+                let typed = match key {
                     "country_locale" => !::std::option::Option::is_none(&self.country_locale),
                     "dob" => !::std::option::Option::is_none(&self.dob),
                     "email" => !::std::option::Option::is_none(&self.email),
@@ -44128,7 +44596,7 @@ pub mod types {
                     _ => false,
                 };
                 if !typed {
-                    map.serialize_entry(key, value)?;
+                    map.serialize_entry(key, &value)?;
                 }
             }
             map.end()
@@ -44148,7 +44616,7 @@ pub mod types {
                     self,
                     mut map: A,
                 ) -> ::std::result::Result<UserUpdateInput, A::Error> {
-                    let mut extra = ::serde_json::Map::new();
+                    let mut extra = crmkit_runtime::Extra::new();
                     let mut f0: ::std::option::Option<
                         ::std::option::Option<::std::string::String>,
                     > = None;
@@ -44195,9 +44663,10 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert(
-                                        "country_locale".to_owned(),
-                                        ::serde_json::Value::Null,
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "country_locale",
+                                        "null",
                                     );
                                 }
                                 f0 = Some(value);
@@ -44211,7 +44680,9 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("dob".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "dob", "null",
+                                    );
                                 }
                                 f1 = Some(value);
                             }
@@ -44224,7 +44695,9 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("email".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "email", "null",
+                                    );
                                 }
                                 f2 = Some(value);
                             }
@@ -44237,8 +44710,11 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra
-                                        .insert("first_name".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "first_name",
+                                        "null",
+                                    );
                                 }
                                 f3 = Some(value);
                             }
@@ -44250,7 +44726,7 @@ pub mod types {
                                 }
                                 let value: ::std::option::Option<ZohoId> = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("id".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(&mut extra, "id", "null");
                                 }
                                 f4 = Some(value);
                             }
@@ -44263,7 +44739,11 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("last_name".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "last_name",
+                                        "null",
+                                    );
                                 }
                                 f5 = Some(value);
                             }
@@ -44276,7 +44756,9 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("phone".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "phone", "null",
+                                    );
                                 }
                                 f6 = Some(value);
                             }
@@ -44289,7 +44771,9 @@ pub mod types {
                                 let value: ::std::option::Option<UserUpdateInputProfile> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("profile".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "profile", "null",
+                                    );
                                 }
                                 f7 = Some(value);
                             }
@@ -44302,7 +44786,9 @@ pub mod types {
                                 let value: ::std::option::Option<UserUpdateInputRole> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("role".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "role", "null",
+                                    );
                                 }
                                 f8 = Some(value);
                             }
@@ -44315,7 +44801,9 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("status".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "status", "null",
+                                    );
                                 }
                                 f9 = Some(value);
                             }
@@ -44328,9 +44816,10 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert(
-                                        "time_format".to_owned(),
-                                        ::serde_json::Value::Null,
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "time_format",
+                                        "null",
                                     );
                                 }
                                 f10 = Some(value);
@@ -44344,13 +44833,19 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("time_zone".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "time_zone",
+                                        "null",
+                                    );
                                 }
                                 f11 = Some(value);
                             }
                             _ => {
-                                let value: ::serde_json::Value = map.next_value()?;
-                                extra.insert(key.into_owned(), value);
+                                map.next_value_seed(crmkit_runtime::__private::open::Member::new(
+                                    &mut extra,
+                                    key.as_str(),
+                                ))?;
                             }
                         }
                     }
@@ -44417,8 +44912,8 @@ pub mod types {
             if !::std::option::Option::is_none(&self.time_zone) {
                 map.serialize_entry("time_zone", &self.time_zone)?;
             }
-            for (key, value) in &self.extra {
-                let typed = match key.as_str() {
+            for (key, value) in self.extra.iter() {
+                let typed = match key {
                     "country_locale" => !::std::option::Option::is_none(&self.country_locale),
                     "dob" => !::std::option::Option::is_none(&self.dob),
                     "email" => !::std::option::Option::is_none(&self.email),
@@ -44434,7 +44929,7 @@ pub mod types {
                     _ => false,
                 };
                 if !typed {
-                    map.serialize_entry(key, value)?;
+                    map.serialize_entry(key, &value)?;
                 }
             }
             map.end()
@@ -44454,7 +44949,7 @@ pub mod types {
                     self,
                     mut map: A,
                 ) -> ::std::result::Result<UsersWriteResult, A::Error> {
-                    let mut extra = ::serde_json::Map::new();
+                    let mut extra = crmkit_runtime::Extra::new();
                     let mut f0: ::std::option::Option<::std::vec::Vec<WriteOutcome>> = None;
                     while let Some(key) =
                         map.next_key::<crmkit_runtime::__private::open::Key<'de>>()?
@@ -44470,8 +44965,10 @@ pub mod types {
                                 f0 = Some(value);
                             }
                             _ => {
-                                let value: ::serde_json::Value = map.next_value()?;
-                                extra.insert(key.into_owned(), value);
+                                map.next_value_seed(crmkit_runtime::__private::open::Member::new(
+                                    &mut extra,
+                                    key.as_str(),
+                                ))?;
                             }
                         }
                     }
@@ -44499,13 +44996,13 @@ pub mod types {
             use ::serde::ser::SerializeMap as _;
             let mut map = serializer.serialize_map(None)?;
             map.serialize_entry("users", &self.users)?;
-            for (key, value) in &self.extra {
-                let typed = match key.as_str() {
+            for (key, value) in self.extra.iter() {
+                let typed = match key {
                     "users" => true,
                     _ => false,
                 };
                 if !typed {
-                    map.serialize_entry(key, value)?;
+                    map.serialize_entry(key, &value)?;
                 }
             }
             map.end()
@@ -44525,7 +45022,7 @@ pub mod types {
                     self,
                     mut map: A,
                 ) -> ::std::result::Result<Variable, A::Error> {
-                    let mut extra = ::serde_json::Map::new();
+                    let mut extra = crmkit_runtime::Extra::new();
                     let mut f0: ::std::option::Option<
                         ::std::option::Option<::std::string::String>,
                     > = None;
@@ -44556,7 +45053,9 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("api_name".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "api_name", "null",
+                                    );
                                 }
                                 f0 = Some(value);
                             }
@@ -44569,9 +45068,10 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert(
-                                        "description".to_owned(),
-                                        ::serde_json::Value::Null,
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "description",
+                                        "null",
                                     );
                                 }
                                 f1 = Some(value);
@@ -44584,7 +45084,7 @@ pub mod types {
                                 }
                                 let value: ::std::option::Option<ZohoId> = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("id".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(&mut extra, "id", "null");
                                 }
                                 f2 = Some(value);
                             }
@@ -44597,7 +45097,9 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("name".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "name", "null",
+                                    );
                                 }
                                 f3 = Some(value);
                             }
@@ -44610,7 +45112,9 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("type".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "type", "null",
+                                    );
                                 }
                                 f4 = Some(value);
                             }
@@ -44623,7 +45127,9 @@ pub mod types {
                                 let value: ::std::option::Option<::serde_json::Value> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("value".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "value", "null",
+                                    );
                                 }
                                 f5 = Some(value);
                             }
@@ -44636,16 +45142,19 @@ pub mod types {
                                 let value: ::std::option::Option<VariableGroupRef> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert(
-                                        "variable_group".to_owned(),
-                                        ::serde_json::Value::Null,
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "variable_group",
+                                        "null",
                                     );
                                 }
                                 f6 = Some(value);
                             }
                             _ => {
-                                let value: ::serde_json::Value = map.next_value()?;
-                                extra.insert(key.into_owned(), value);
+                                map.next_value_seed(crmkit_runtime::__private::open::Member::new(
+                                    &mut extra,
+                                    key.as_str(),
+                                ))?;
                             }
                         }
                     }
@@ -44692,8 +45201,8 @@ pub mod types {
             if !::std::option::Option::is_none(&self.variable_group) {
                 map.serialize_entry("variable_group", &self.variable_group)?;
             }
-            for (key, value) in &self.extra {
-                let typed = match key.as_str() {
+            for (key, value) in self.extra.iter() {
+                let typed = match key {
                     "api_name" => !::std::option::Option::is_none(&self.api_name),
                     "description" => !::std::option::Option::is_none(&self.description),
                     "id" => !::std::option::Option::is_none(&self.id),
@@ -44704,7 +45213,7 @@ pub mod types {
                     _ => false,
                 };
                 if !typed {
-                    map.serialize_entry(key, value)?;
+                    map.serialize_entry(key, &value)?;
                 }
             }
             map.end()
@@ -44724,7 +45233,7 @@ pub mod types {
                     self,
                     mut map: A,
                 ) -> ::std::result::Result<VariableGroup, A::Error> {
-                    let mut extra = ::serde_json::Map::new();
+                    let mut extra = crmkit_runtime::Extra::new();
                     let mut f0: ::std::option::Option<
                         ::std::option::Option<::std::string::String>,
                     > = None;
@@ -44751,7 +45260,9 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("api_name".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "api_name", "null",
+                                    );
                                 }
                                 f0 = Some(value);
                             }
@@ -44764,9 +45275,10 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert(
-                                        "description".to_owned(),
-                                        ::serde_json::Value::Null,
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "description",
+                                        "null",
                                     );
                                 }
                                 f1 = Some(value);
@@ -44780,9 +45292,10 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert(
-                                        "display_label".to_owned(),
-                                        ::serde_json::Value::Null,
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "display_label",
+                                        "null",
                                     );
                                 }
                                 f2 = Some(value);
@@ -44795,7 +45308,7 @@ pub mod types {
                                 }
                                 let value: ::std::option::Option<ZohoId> = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("id".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(&mut extra, "id", "null");
                                 }
                                 f3 = Some(value);
                             }
@@ -44808,13 +45321,17 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("name".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "name", "null",
+                                    );
                                 }
                                 f4 = Some(value);
                             }
                             _ => {
-                                let value: ::serde_json::Value = map.next_value()?;
-                                extra.insert(key.into_owned(), value);
+                                map.next_value_seed(crmkit_runtime::__private::open::Member::new(
+                                    &mut extra,
+                                    key.as_str(),
+                                ))?;
                             }
                         }
                     }
@@ -44853,8 +45370,8 @@ pub mod types {
             if !::std::option::Option::is_none(&self.name) {
                 map.serialize_entry("name", &self.name)?;
             }
-            for (key, value) in &self.extra {
-                let typed = match key.as_str() {
+            for (key, value) in self.extra.iter() {
+                let typed = match key {
                     "api_name" => !::std::option::Option::is_none(&self.api_name),
                     "description" => !::std::option::Option::is_none(&self.description),
                     "display_label" => !::std::option::Option::is_none(&self.display_label),
@@ -44863,7 +45380,7 @@ pub mod types {
                     _ => false,
                 };
                 if !typed {
-                    map.serialize_entry(key, value)?;
+                    map.serialize_entry(key, &value)?;
                 }
             }
             map.end()
@@ -44883,7 +45400,7 @@ pub mod types {
                     self,
                     mut map: A,
                 ) -> ::std::result::Result<VariableGroupList, A::Error> {
-                    let mut extra = ::serde_json::Map::new();
+                    let mut extra = crmkit_runtime::Extra::new();
                     let mut f0: ::std::option::Option<::std::vec::Vec<VariableGroup>> = None;
                     while let Some(key) =
                         map.next_key::<crmkit_runtime::__private::open::Key<'de>>()?
@@ -44899,8 +45416,10 @@ pub mod types {
                                 f0 = Some(value);
                             }
                             _ => {
-                                let value: ::serde_json::Value = map.next_value()?;
-                                extra.insert(key.into_owned(), value);
+                                map.next_value_seed(crmkit_runtime::__private::open::Member::new(
+                                    &mut extra,
+                                    key.as_str(),
+                                ))?;
                             }
                         }
                     }
@@ -44928,13 +45447,13 @@ pub mod types {
             use ::serde::ser::SerializeMap as _;
             let mut map = serializer.serialize_map(None)?;
             map.serialize_entry("variable_groups", &self.variable_groups)?;
-            for (key, value) in &self.extra {
-                let typed = match key.as_str() {
+            for (key, value) in self.extra.iter() {
+                let typed = match key {
                     "variable_groups" => true,
                     _ => false,
                 };
                 if !typed {
-                    map.serialize_entry(key, value)?;
+                    map.serialize_entry(key, &value)?;
                 }
             }
             map.end()
@@ -44954,7 +45473,7 @@ pub mod types {
                     self,
                     mut map: A,
                 ) -> ::std::result::Result<VariableGroupRef, A::Error> {
-                    let mut extra = ::serde_json::Map::new();
+                    let mut extra = crmkit_runtime::Extra::new();
                     let mut f0: ::std::option::Option<
                         ::std::option::Option<::std::string::String>,
                     > = None;
@@ -44975,7 +45494,9 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("api_name".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "api_name", "null",
+                                    );
                                 }
                                 f0 = Some(value);
                             }
@@ -44987,7 +45508,7 @@ pub mod types {
                                 }
                                 let value: ::std::option::Option<ZohoId> = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("id".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(&mut extra, "id", "null");
                                 }
                                 f1 = Some(value);
                             }
@@ -45000,13 +45521,17 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("name".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "name", "null",
+                                    );
                                 }
                                 f2 = Some(value);
                             }
                             _ => {
-                                let value: ::serde_json::Value = map.next_value()?;
-                                extra.insert(key.into_owned(), value);
+                                map.next_value_seed(crmkit_runtime::__private::open::Member::new(
+                                    &mut extra,
+                                    key.as_str(),
+                                ))?;
                             }
                         }
                     }
@@ -45037,15 +45562,15 @@ pub mod types {
             if !::std::option::Option::is_none(&self.name) {
                 map.serialize_entry("name", &self.name)?;
             }
-            for (key, value) in &self.extra {
-                let typed = match key.as_str() {
+            for (key, value) in self.extra.iter() {
+                let typed = match key {
                     "api_name" => !::std::option::Option::is_none(&self.api_name),
                     "id" => !::std::option::Option::is_none(&self.id),
                     "name" => !::std::option::Option::is_none(&self.name),
                     _ => false,
                 };
                 if !typed {
-                    map.serialize_entry(key, value)?;
+                    map.serialize_entry(key, &value)?;
                 }
             }
             map.end()
@@ -45065,7 +45590,7 @@ pub mod types {
                     self,
                     mut map: A,
                 ) -> ::std::result::Result<VariableList, A::Error> {
-                    let mut extra = ::serde_json::Map::new();
+                    let mut extra = crmkit_runtime::Extra::new();
                     let mut f0: ::std::option::Option<::std::vec::Vec<Variable>> = None;
                     while let Some(key) =
                         map.next_key::<crmkit_runtime::__private::open::Key<'de>>()?
@@ -45081,8 +45606,10 @@ pub mod types {
                                 f0 = Some(value);
                             }
                             _ => {
-                                let value: ::serde_json::Value = map.next_value()?;
-                                extra.insert(key.into_owned(), value);
+                                map.next_value_seed(crmkit_runtime::__private::open::Member::new(
+                                    &mut extra,
+                                    key.as_str(),
+                                ))?;
                             }
                         }
                     }
@@ -45110,13 +45637,13 @@ pub mod types {
             use ::serde::ser::SerializeMap as _;
             let mut map = serializer.serialize_map(None)?;
             map.serialize_entry("variables", &self.variables)?;
-            for (key, value) in &self.extra {
-                let typed = match key.as_str() {
+            for (key, value) in self.extra.iter() {
+                let typed = match key {
                     "variables" => true,
                     _ => false,
                 };
                 if !typed {
-                    map.serialize_entry(key, value)?;
+                    map.serialize_entry(key, &value)?;
                 }
             }
             map.end()
@@ -45136,7 +45663,7 @@ pub mod types {
                     self,
                     mut map: A,
                 ) -> ::std::result::Result<VariablesWriteResult, A::Error> {
-                    let mut extra = ::serde_json::Map::new();
+                    let mut extra = crmkit_runtime::Extra::new();
                     let mut f0: ::std::option::Option<::std::vec::Vec<ActionOutcome>> = None;
                     while let Some(key) =
                         map.next_key::<crmkit_runtime::__private::open::Key<'de>>()?
@@ -45152,8 +45679,10 @@ pub mod types {
                                 f0 = Some(value);
                             }
                             _ => {
-                                let value: ::serde_json::Value = map.next_value()?;
-                                extra.insert(key.into_owned(), value);
+                                map.next_value_seed(crmkit_runtime::__private::open::Member::new(
+                                    &mut extra,
+                                    key.as_str(),
+                                ))?;
                             }
                         }
                     }
@@ -45181,13 +45710,13 @@ pub mod types {
             use ::serde::ser::SerializeMap as _;
             let mut map = serializer.serialize_map(None)?;
             map.serialize_entry("variables", &self.variables)?;
-            for (key, value) in &self.extra {
-                let typed = match key.as_str() {
+            for (key, value) in self.extra.iter() {
+                let typed = match key {
                     "variables" => true,
                     _ => false,
                 };
                 if !typed {
-                    map.serialize_entry(key, value)?;
+                    map.serialize_entry(key, &value)?;
                 }
             }
             map.end()
@@ -45207,7 +45736,7 @@ pub mod types {
                     self,
                     mut map: A,
                 ) -> ::std::result::Result<WriteOutcome, A::Error> {
-                    let mut extra = ::serde_json::Map::new();
+                    let mut extra = crmkit_runtime::Extra::new();
                     let mut f0: ::std::option::Option<
                         ::std::option::Option<
                             crmkit_runtime::Lenient<crate::types::UpsertActionKnown>,
@@ -45241,7 +45770,9 @@ pub mod types {
                                     crmkit_runtime::Lenient<crate::types::UpsertActionKnown>,
                                 > = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("action".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "action", "null",
+                                    );
                                 }
                                 f0 = Some(value);
                             }
@@ -45254,7 +45785,9 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("code".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "code", "null",
+                                    );
                                 }
                                 f1 = Some(value);
                             }
@@ -45267,7 +45800,9 @@ pub mod types {
                                 let value: ::std::option::Option<WriteOutcomeDetails> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("details".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "details", "null",
+                                    );
                                 }
                                 f2 = Some(value);
                             }
@@ -45280,9 +45815,10 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert(
-                                        "duplicate_field".to_owned(),
-                                        ::serde_json::Value::Null,
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "duplicate_field",
+                                        "null",
                                     );
                                 }
                                 f3 = Some(value);
@@ -45296,7 +45832,9 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("message".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "message", "null",
+                                    );
                                 }
                                 f4 = Some(value);
                             }
@@ -45312,8 +45850,10 @@ pub mod types {
                                 f5 = Some(value);
                             }
                             _ => {
-                                let value: ::serde_json::Value = map.next_value()?;
-                                extra.insert(key.into_owned(), value);
+                                map.next_value_seed(crmkit_runtime::__private::open::Member::new(
+                                    &mut extra,
+                                    key.as_str(),
+                                ))?;
                             }
                         }
                     }
@@ -45361,8 +45901,8 @@ pub mod types {
                 map.serialize_entry("message", &self.message)?;
             }
             map.serialize_entry("status", &self.status)?;
-            for (key, value) in &self.extra {
-                let typed = match key.as_str() {
+            for (key, value) in self.extra.iter() {
+                let typed = match key {
                     "action" => !::std::option::Option::is_none(&self.action),
                     "code" => !::std::option::Option::is_none(&self.code),
                     "details" => !::std::option::Option::is_none(&self.details),
@@ -45372,7 +45912,7 @@ pub mod types {
                     _ => false,
                 };
                 if !typed {
-                    map.serialize_entry(key, value)?;
+                    map.serialize_entry(key, &value)?;
                 }
             }
             map.end()
@@ -45392,7 +45932,7 @@ pub mod types {
                     self,
                     mut map: A,
                 ) -> ::std::result::Result<WriteOutcomeDetails, A::Error> {
-                    let mut extra = ::serde_json::Map::new();
+                    let mut extra = crmkit_runtime::Extra::new();
                     let mut f0: ::std::option::Option<
                         ::std::option::Option<::std::string::String>,
                     > = None;
@@ -45419,7 +45959,9 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("api_name".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "api_name", "null",
+                                    );
                                 }
                                 f0 = Some(value);
                             }
@@ -45431,8 +45973,11 @@ pub mod types {
                                 }
                                 let value: ::std::option::Option<UserRef> = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra
-                                        .insert("Created_By".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "Created_By",
+                                        "null",
+                                    );
                                 }
                                 f1 = Some(value);
                             }
@@ -45445,9 +45990,10 @@ pub mod types {
                                 let value: ::std::option::Option<DateTimeString> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert(
-                                        "Created_Time".to_owned(),
-                                        ::serde_json::Value::Null,
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "Created_Time",
+                                        "null",
                                     );
                                 }
                                 f2 = Some(value);
@@ -45461,9 +46007,10 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert(
-                                        "expected_data_type".to_owned(),
-                                        ::serde_json::Value::Null,
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "expected_data_type",
+                                        "null",
                                     );
                                 }
                                 f3 = Some(value);
@@ -45476,7 +46023,7 @@ pub mod types {
                                 }
                                 let value: ::std::option::Option<ZohoId> = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("id".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(&mut extra, "id", "null");
                                 }
                                 f4 = Some(value);
                             }
@@ -45488,7 +46035,9 @@ pub mod types {
                                 }
                                 let value: ::std::option::Option<i32> = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("index".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "index", "null",
+                                    );
                                 }
                                 f5 = Some(value);
                             }
@@ -45500,7 +46049,9 @@ pub mod types {
                                 }
                                 let value: ::std::option::Option<ZohoId> = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("job_id".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "job_id", "null",
+                                    );
                                 }
                                 f6 = Some(value);
                             }
@@ -45512,9 +46063,10 @@ pub mod types {
                                 }
                                 let value: ::std::option::Option<UserRef> = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert(
-                                        "Modified_By".to_owned(),
-                                        ::serde_json::Value::Null,
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "Modified_By",
+                                        "null",
                                     );
                                 }
                                 f7 = Some(value);
@@ -45528,16 +46080,19 @@ pub mod types {
                                 let value: ::std::option::Option<DateTimeString> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert(
-                                        "Modified_Time".to_owned(),
-                                        ::serde_json::Value::Null,
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "Modified_Time",
+                                        "null",
                                     );
                                 }
                                 f8 = Some(value);
                             }
                             _ => {
-                                let value: ::serde_json::Value = map.next_value()?;
-                                extra.insert(key.into_owned(), value);
+                                map.next_value_seed(crmkit_runtime::__private::open::Member::new(
+                                    &mut extra,
+                                    key.as_str(),
+                                ))?;
                             }
                         }
                     }
@@ -45592,8 +46147,8 @@ pub mod types {
             if !::std::option::Option::is_none(&self.modified_time) {
                 map.serialize_entry("Modified_Time", &self.modified_time)?;
             }
-            for (key, value) in &self.extra {
-                let typed = match key.as_str() {
+            for (key, value) in self.extra.iter() {
+                let typed = match key {
                     "api_name" => !::std::option::Option::is_none(&self.api_name),
                     "Created_By" => !::std::option::Option::is_none(&self.created_by),
                     "Created_Time" => !::std::option::Option::is_none(&self.created_time),
@@ -45608,7 +46163,7 @@ pub mod types {
                     _ => false,
                 };
                 if !typed {
-                    map.serialize_entry(key, value)?;
+                    map.serialize_entry(key, &value)?;
                 }
             }
             map.end()
@@ -45628,7 +46183,7 @@ pub mod types {
                     self,
                     mut map: A,
                 ) -> ::std::result::Result<WriteResult, A::Error> {
-                    let mut extra = ::serde_json::Map::new();
+                    let mut extra = crmkit_runtime::Extra::new();
                     let mut f0: ::std::option::Option<::std::vec::Vec<WriteOutcome>> = None;
                     while let Some(key) =
                         map.next_key::<crmkit_runtime::__private::open::Key<'de>>()?
@@ -45644,8 +46199,10 @@ pub mod types {
                                 f0 = Some(value);
                             }
                             _ => {
-                                let value: ::serde_json::Value = map.next_value()?;
-                                extra.insert(key.into_owned(), value);
+                                map.next_value_seed(crmkit_runtime::__private::open::Member::new(
+                                    &mut extra,
+                                    key.as_str(),
+                                ))?;
                             }
                         }
                     }
@@ -45673,13 +46230,13 @@ pub mod types {
             use ::serde::ser::SerializeMap as _;
             let mut map = serializer.serialize_map(None)?;
             map.serialize_entry("data", &self.data)?;
-            for (key, value) in &self.extra {
-                let typed = match key.as_str() {
+            for (key, value) in self.extra.iter() {
+                let typed = match key {
                     "data" => true,
                     _ => false,
                 };
                 if !typed {
-                    map.serialize_entry(key, value)?;
+                    map.serialize_entry(key, &value)?;
                 }
             }
             map.end()

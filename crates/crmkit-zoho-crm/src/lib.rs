@@ -38,12 +38,12 @@
 //!     .cvid("4108880000066613")
 //!     .into_stream();
 //! while let Some(lead) = leads.try_next().await? {
-//!     println!("{:?} {:?}", lead.id, lead.extra.get("Last_Name"));
+//!     println!("{:?} {:?}", lead.id, lead.extra.get_as::<String>("Last_Name")?);
 //! }
 //!
 //! // A batch insert: a record that failed makes the call fail, every outcome kept.
 //! let mut lead: Record = serde_json::from_value(serde_json::json!({"Last_Name": "Daly"}))?;
-//! lead.extra.insert("Company".into(), "Zylker".into());
+//! lead.extra.insert("Company", "Zylker");
 //! let body = RecordsWriteRequest { data: vec![lead], lar_id: None, trigger: None };
 //! let inserted = crm.insert_records().module_api_name("Leads").body(body).send().await?;
 //! println!("{} inserted", inserted.data.len());

@@ -84,14 +84,24 @@ async fn a_stream_walks_every_page_until_more_records_is_false() {
         .per_page(std::num::NonZeroU32::new(2).unwrap())
         .into_stream();
     let first = leads.try_next().await.unwrap().unwrap();
-    assert_eq!(first.extra["Last_Name"], "Lead 0");
+    assert_eq!(
+        first
+            .extra
+            .get_as::<String>("Last_Name")
+            .unwrap()
+            .as_deref(),
+        Some("Lead 0")
+    );
     assert_eq!(
         server.received_requests().await.unwrap().len(),
         1,
         "pages are fetched lazily"
     );
     let rest: Vec<_> = leads.try_collect().await.unwrap();
-    let names: Vec<_> = rest.iter().map(|r| r.extra["Last_Name"].clone()).collect();
+    let names: Vec<String> = rest
+        .iter()
+        .map(|r| r.extra.get_as("Last_Name").unwrap().unwrap())
+        .collect();
     assert_eq!(names, ["Lead 1", "Lead 2", "Lead 3", "Lead 4"]);
     assert_eq!(server.received_requests().await.unwrap().len(), 3);
 }

@@ -139,7 +139,7 @@ pub mod types {
         )]
         pub state: ::std::option::Option<::std::string::String>,
         #[cfg_attr(feature = "schemars", serde(flatten))]
-        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        pub extra: crmkit_runtime::Extra,
     }
     impl Contact {
         pub fn builder() -> builder::Contact {
@@ -155,7 +155,7 @@ pub mod types {
         pub contacts: Contact,
         pub status: crmkit_runtime::Lenient<crate::types::ResponseStatusKnown>,
         #[cfg_attr(feature = "schemars", serde(flatten))]
-        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        pub extra: crmkit_runtime::Extra,
     }
     impl ContactEnvelope {
         pub fn builder() -> builder::ContactEnvelope {
@@ -240,7 +240,7 @@ pub mod types {
         pub meta: ::std::option::Option<ListMeta>,
         pub status: crmkit_runtime::Lenient<crate::types::ResponseStatusKnown>,
         #[cfg_attr(feature = "schemars", serde(flatten))]
-        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        pub extra: crmkit_runtime::Extra,
     }
     impl ContactList {
         pub fn builder() -> builder::ContactList {
@@ -275,7 +275,7 @@ pub mod types {
         pub contact_status: ::std::vec::Vec<ContactStatusRef>,
         pub status: crmkit_runtime::Lenient<crate::types::ResponseStatusKnown>,
         #[cfg_attr(feature = "schemars", serde(flatten))]
-        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        pub extra: crmkit_runtime::Extra,
     }
     impl ContactStatusList {
         pub fn builder() -> builder::ContactStatusList {
@@ -294,7 +294,7 @@ pub mod types {
         pub display_value: ::std::option::Option<::std::string::String>,
         pub id: crmkit_runtime::Id,
         #[cfg_attr(feature = "schemars", serde(flatten))]
-        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        pub extra: crmkit_runtime::Extra,
     }
     impl ContactStatusRef {
         pub fn builder() -> builder::ContactStatusRef {
@@ -361,7 +361,7 @@ pub mod types {
         pub contacts: crmkit_runtime::Id,
         pub status: crmkit_runtime::Lenient<crate::types::ResponseStatusKnown>,
         #[cfg_attr(feature = "schemars", serde(flatten))]
-        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        pub extra: crmkit_runtime::Extra,
     }
     impl DeletedContact {
         pub fn builder() -> builder::DeletedContact {
@@ -382,7 +382,7 @@ pub mod types {
         pub message: ::std::option::Option<::std::string::String>,
         pub status: crmkit_runtime::Lenient<crate::types::ResponseStatusKnown>,
         #[cfg_attr(feature = "schemars", serde(flatten))]
-        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        pub extra: crmkit_runtime::Extra,
     }
     impl ErrorEnvelope {
         pub fn builder() -> builder::ErrorEnvelope {
@@ -447,7 +447,7 @@ pub mod types {
         ///Total number of contacts when `totalCount=true` was sent, `-1` otherwise.
         pub total: i64,
         #[cfg_attr(feature = "schemars", serde(flatten))]
-        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        pub extra: crmkit_runtime::Extra,
     }
     impl ListMeta {
         pub fn builder() -> builder::ListMeta {
@@ -569,7 +569,7 @@ pub mod types {
         pub display_value: ::std::option::Option<::std::string::String>,
         pub id: crmkit_runtime::Id,
         #[cfg_attr(feature = "schemars", serde(flatten))]
-        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        pub extra: crmkit_runtime::Extra,
     }
     impl UserRef {
         pub fn builder() -> builder::UserRef {
@@ -662,10 +662,7 @@ pub mod types {
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
-            extra: ::std::result::Result<
-                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                ::std::string::String,
-            >,
+            extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
         impl ::std::default::Default for Contact {
             fn default() -> Self {
@@ -919,9 +916,7 @@ pub mod types {
             }
             pub fn extra<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                    >,
+                T: ::std::convert::TryInto<crmkit_runtime::Extra>,
                 T::Error: ::std::fmt::Display,
             {
                 self.extra = value
@@ -999,10 +994,7 @@ pub mod types {
                 crmkit_runtime::Lenient<crate::types::ResponseStatusKnown>,
                 ::std::string::String,
             >,
-            extra: ::std::result::Result<
-                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                ::std::string::String,
-            >,
+            extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
         impl ::std::default::Default for ContactEnvelope {
             fn default() -> Self {
@@ -1049,9 +1041,7 @@ pub mod types {
             }
             pub fn extra<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                    >,
+                T: ::std::convert::TryInto<crmkit_runtime::Extra>,
                 T::Error: ::std::fmt::Display,
             {
                 self.extra = value
@@ -1421,10 +1411,7 @@ pub mod types {
                 crmkit_runtime::Lenient<crate::types::ResponseStatusKnown>,
                 ::std::string::String,
             >,
-            extra: ::std::result::Result<
-                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                ::std::string::String,
-            >,
+            extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
         impl ::std::default::Default for ContactList {
             fn default() -> Self {
@@ -1482,9 +1469,7 @@ pub mod types {
             }
             pub fn extra<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                    >,
+                T: ::std::convert::TryInto<crmkit_runtime::Extra>,
                 T::Error: ::std::fmt::Display,
             {
                 self.extra = value
@@ -1529,10 +1514,7 @@ pub mod types {
                 crmkit_runtime::Lenient<crate::types::ResponseStatusKnown>,
                 ::std::string::String,
             >,
-            extra: ::std::result::Result<
-                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                ::std::string::String,
-            >,
+            extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
         impl ::std::default::Default for ContactStatusList {
             fn default() -> Self {
@@ -1579,9 +1561,7 @@ pub mod types {
             }
             pub fn extra<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                    >,
+                T: ::std::convert::TryInto<crmkit_runtime::Extra>,
                 T::Error: ::std::fmt::Display,
             {
                 self.extra = value
@@ -1620,10 +1600,7 @@ pub mod types {
                 ::std::string::String,
             >,
             id: ::std::result::Result<crmkit_runtime::Id, ::std::string::String>,
-            extra: ::std::result::Result<
-                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                ::std::string::String,
-            >,
+            extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
         impl ::std::default::Default for ContactStatusRef {
             fn default() -> Self {
@@ -1657,9 +1634,7 @@ pub mod types {
             }
             pub fn extra<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                    >,
+                T: ::std::convert::TryInto<crmkit_runtime::Extra>,
                 T::Error: ::std::fmt::Display,
             {
                 self.extra = value
@@ -1697,10 +1672,7 @@ pub mod types {
                 crmkit_runtime::Lenient<crate::types::ResponseStatusKnown>,
                 ::std::string::String,
             >,
-            extra: ::std::result::Result<
-                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                ::std::string::String,
-            >,
+            extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
         impl ::std::default::Default for DeletedContact {
             fn default() -> Self {
@@ -1747,9 +1719,7 @@ pub mod types {
             }
             pub fn extra<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                    >,
+                T: ::std::convert::TryInto<crmkit_runtime::Extra>,
                 T::Error: ::std::fmt::Display,
             {
                 self.extra = value
@@ -1792,10 +1762,7 @@ pub mod types {
                 crmkit_runtime::Lenient<crate::types::ResponseStatusKnown>,
                 ::std::string::String,
             >,
-            extra: ::std::result::Result<
-                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                ::std::string::String,
-            >,
+            extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
         impl ::std::default::Default for ErrorEnvelope {
             fn default() -> Self {
@@ -1842,9 +1809,7 @@ pub mod types {
             }
             pub fn extra<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                    >,
+                T: ::std::convert::TryInto<crmkit_runtime::Extra>,
                 T::Error: ::std::fmt::Display,
             {
                 self.extra = value
@@ -1879,10 +1844,7 @@ pub mod types {
         #[derive(Clone, Debug)]
         pub struct ListMeta {
             total: ::std::result::Result<i64, ::std::string::String>,
-            extra: ::std::result::Result<
-                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                ::std::string::String,
-            >,
+            extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
         impl ::std::default::Default for ListMeta {
             fn default() -> Self {
@@ -1905,9 +1867,7 @@ pub mod types {
             }
             pub fn extra<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                    >,
+                T: ::std::convert::TryInto<crmkit_runtime::Extra>,
                 T::Error: ::std::fmt::Display,
             {
                 self.extra = value
@@ -1942,10 +1902,7 @@ pub mod types {
                 ::std::string::String,
             >,
             id: ::std::result::Result<crmkit_runtime::Id, ::std::string::String>,
-            extra: ::std::result::Result<
-                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                ::std::string::String,
-            >,
+            extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
         impl ::std::default::Default for UserRef {
             fn default() -> Self {
@@ -1979,9 +1936,7 @@ pub mod types {
             }
             pub fn extra<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                    >,
+                T: ::std::convert::TryInto<crmkit_runtime::Extra>,
                 T::Error: ::std::fmt::Display,
             {
                 self.extra = value
@@ -2160,7 +2115,7 @@ pub mod types {
                     self,
                     mut map: A,
                 ) -> ::std::result::Result<Contact, A::Error> {
-                    let mut extra = ::serde_json::Map::new();
+                    let mut extra = crmkit_runtime::Extra::new();
                     let mut f0: ::std::option::Option<
                         ::std::option::Option<::std::string::String>,
                     > = None;
@@ -2232,7 +2187,9 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("address".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "address", "null",
+                                    );
                                 }
                                 f0 = Some(value);
                             }
@@ -2245,7 +2202,9 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("company".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "company", "null",
+                                    );
                                 }
                                 f1 = Some(value);
                             }
@@ -2267,9 +2226,10 @@ pub mod types {
                                 let value: ::std::option::Option<ContactOwner> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert(
-                                        "contact_owner".to_owned(),
-                                        ::serde_json::Value::Null,
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "contact_owner",
+                                        "null",
                                     );
                                 }
                                 f3 = Some(value);
@@ -2283,9 +2243,10 @@ pub mod types {
                                 let value: ::std::option::Option<ContactStatusRef> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert(
-                                        "contact_status".to_owned(),
-                                        ::serde_json::Value::Null,
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "contact_status",
+                                        "null",
                                     );
                                 }
                                 f4 = Some(value);
@@ -2299,7 +2260,9 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("country".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "country", "null",
+                                    );
                                 }
                                 f5 = Some(value);
                             }
@@ -2311,9 +2274,10 @@ pub mod types {
                                 }
                                 let value: ::std::option::Option<i64> = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert(
-                                        "created_time".to_owned(),
-                                        ::serde_json::Value::Null,
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "created_time",
+                                        "null",
                                     );
                                 }
                                 f6 = Some(value);
@@ -2327,7 +2291,9 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("email".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "email", "null",
+                                    );
                                 }
                                 f7 = Some(value);
                             }
@@ -2340,8 +2306,11 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra
-                                        .insert("first_name".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "first_name",
+                                        "null",
+                                    );
                                 }
                                 f8 = Some(value);
                             }
@@ -2354,9 +2323,10 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert(
-                                        "is_favourite".to_owned(),
-                                        ::serde_json::Value::Null,
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "is_favourite",
+                                        "null",
                                     );
                                 }
                                 f9 = Some(value);
@@ -2370,7 +2340,9 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("is_spam".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "is_spam", "null",
+                                    );
                                 }
                                 f10 = Some(value);
                             }
@@ -2383,7 +2355,11 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("last_name".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "last_name",
+                                        "null",
+                                    );
                                 }
                                 f11 = Some(value);
                             }
@@ -2396,7 +2372,9 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("mobile".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "mobile", "null",
+                                    );
                                 }
                                 f12 = Some(value);
                             }
@@ -2409,7 +2387,9 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("mobile1".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "mobile1", "null",
+                                    );
                                 }
                                 f13 = Some(value);
                             }
@@ -2422,7 +2402,9 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("mobile2".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "mobile2", "null",
+                                    );
                                 }
                                 f14 = Some(value);
                             }
@@ -2435,7 +2417,9 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("mobile3".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "mobile3", "null",
+                                    );
                                 }
                                 f15 = Some(value);
                             }
@@ -2448,9 +2432,8 @@ pub mod types {
                                 let value: ::std::vec::Vec<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::vec::Vec::is_empty(&value) {
-                                    extra.insert(
-                                        "number".to_owned(),
-                                        ::serde_json::Value::Array(::std::vec::Vec::new()),
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "number", "[]",
                                     );
                                 }
                                 f16 = Some(value);
@@ -2464,7 +2447,9 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("phone".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "phone", "null",
+                                    );
                                 }
                                 f17 = Some(value);
                             }
@@ -2477,7 +2462,9 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("phone1".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "phone1", "null",
+                                    );
                                 }
                                 f18 = Some(value);
                             }
@@ -2490,7 +2477,9 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("phone2".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "phone2", "null",
+                                    );
                                 }
                                 f19 = Some(value);
                             }
@@ -2503,7 +2492,9 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("phone3".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "phone3", "null",
+                                    );
                                 }
                                 f20 = Some(value);
                             }
@@ -2516,13 +2507,17 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("state".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "state", "null",
+                                    );
                                 }
                                 f21 = Some(value);
                             }
                             _ => {
-                                let value: ::serde_json::Value = map.next_value()?;
-                                extra.insert(key.into_owned(), value);
+                                map.next_value_seed(crmkit_runtime::__private::open::Member::new(
+                                    &mut extra,
+                                    key.as_str(),
+                                ))?;
                             }
                         }
                     }
@@ -2634,8 +2629,8 @@ pub mod types {
             if !::std::option::Option::is_none(&self.state) {
                 map.serialize_entry("state", &self.state)?;
             }
-            for (key, value) in &self.extra {
-                let typed = match key.as_str() {
+            for (key, value) in self.extra.iter() {
+                let typed = match key {
                     "address" => !::std::option::Option::is_none(&self.address),
                     "company" => !::std::option::Option::is_none(&self.company),
                     "contact_id" => true,
@@ -2661,7 +2656,7 @@ pub mod types {
                     _ => false,
                 };
                 if !typed {
-                    map.serialize_entry(key, value)?;
+                    map.serialize_entry(key, &value)?;
                 }
             }
             map.end()
@@ -2681,7 +2676,7 @@ pub mod types {
                     self,
                     mut map: A,
                 ) -> ::std::result::Result<ContactEnvelope, A::Error> {
-                    let mut extra = ::serde_json::Map::new();
+                    let mut extra = crmkit_runtime::Extra::new();
                     let mut f0: ::std::option::Option<::std::string::String> = None;
                     let mut f1: ::std::option::Option<Contact> = None;
                     let mut f2: ::std::option::Option<
@@ -2721,8 +2716,10 @@ pub mod types {
                                 f2 = Some(value);
                             }
                             _ => {
-                                let value: ::serde_json::Value = map.next_value()?;
-                                extra.insert(key.into_owned(), value);
+                                map.next_value_seed(crmkit_runtime::__private::open::Member::new(
+                                    &mut extra,
+                                    key.as_str(),
+                                ))?;
                             }
                         }
                     }
@@ -2768,15 +2765,15 @@ pub mod types {
             map.serialize_entry("code", &self.code)?;
             map.serialize_entry("contacts", &self.contacts)?;
             map.serialize_entry("status", &self.status)?;
-            for (key, value) in &self.extra {
-                let typed = match key.as_str() {
+            for (key, value) in self.extra.iter() {
+                let typed = match key {
                     "code" => true,
                     "contacts" => true,
                     "status" => true,
                     _ => false,
                 };
                 if !typed {
-                    map.serialize_entry(key, value)?;
+                    map.serialize_entry(key, &value)?;
                 }
             }
             map.end()
@@ -2796,7 +2793,7 @@ pub mod types {
                     self,
                     mut map: A,
                 ) -> ::std::result::Result<ContactList, A::Error> {
-                    let mut extra = ::serde_json::Map::new();
+                    let mut extra = crmkit_runtime::Extra::new();
                     let mut f0: ::std::option::Option<::std::string::String> = None;
                     let mut f1: ::std::option::Option<::std::vec::Vec<Contact>> = None;
                     let mut f2: ::std::option::Option<::std::option::Option<ListMeta>> = None;
@@ -2833,7 +2830,9 @@ pub mod types {
                                 }
                                 let value: ::std::option::Option<ListMeta> = map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("meta".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "meta", "null",
+                                    );
                                 }
                                 f2 = Some(value);
                             }
@@ -2849,8 +2848,10 @@ pub mod types {
                                 f3 = Some(value);
                             }
                             _ => {
-                                let value: ::serde_json::Value = map.next_value()?;
-                                extra.insert(key.into_owned(), value);
+                                map.next_value_seed(crmkit_runtime::__private::open::Member::new(
+                                    &mut extra,
+                                    key.as_str(),
+                                ))?;
                             }
                         }
                     }
@@ -2900,8 +2901,8 @@ pub mod types {
                 map.serialize_entry("meta", &self.meta)?;
             }
             map.serialize_entry("status", &self.status)?;
-            for (key, value) in &self.extra {
-                let typed = match key.as_str() {
+            for (key, value) in self.extra.iter() {
+                let typed = match key {
                     "code" => true,
                     "contacts" => true,
                     "meta" => !::std::option::Option::is_none(&self.meta),
@@ -2909,7 +2910,7 @@ pub mod types {
                     _ => false,
                 };
                 if !typed {
-                    map.serialize_entry(key, value)?;
+                    map.serialize_entry(key, &value)?;
                 }
             }
             map.end()
@@ -2929,7 +2930,7 @@ pub mod types {
                     self,
                     mut map: A,
                 ) -> ::std::result::Result<ContactStatusList, A::Error> {
-                    let mut extra = ::serde_json::Map::new();
+                    let mut extra = crmkit_runtime::Extra::new();
                     let mut f0: ::std::option::Option<::std::string::String> = None;
                     let mut f1: ::std::option::Option<::std::vec::Vec<ContactStatusRef>> = None;
                     let mut f2: ::std::option::Option<
@@ -2969,8 +2970,10 @@ pub mod types {
                                 f2 = Some(value);
                             }
                             _ => {
-                                let value: ::serde_json::Value = map.next_value()?;
-                                extra.insert(key.into_owned(), value);
+                                map.next_value_seed(crmkit_runtime::__private::open::Member::new(
+                                    &mut extra,
+                                    key.as_str(),
+                                ))?;
                             }
                         }
                     }
@@ -3016,15 +3019,15 @@ pub mod types {
             map.serialize_entry("code", &self.code)?;
             map.serialize_entry("contact_status", &self.contact_status)?;
             map.serialize_entry("status", &self.status)?;
-            for (key, value) in &self.extra {
-                let typed = match key.as_str() {
+            for (key, value) in self.extra.iter() {
+                let typed = match key {
                     "code" => true,
                     "contact_status" => true,
                     "status" => true,
                     _ => false,
                 };
                 if !typed {
-                    map.serialize_entry(key, value)?;
+                    map.serialize_entry(key, &value)?;
                 }
             }
             map.end()
@@ -3044,7 +3047,7 @@ pub mod types {
                     self,
                     mut map: A,
                 ) -> ::std::result::Result<ContactStatusRef, A::Error> {
-                    let mut extra = ::serde_json::Map::new();
+                    let mut extra = crmkit_runtime::Extra::new();
                     let mut f0: ::std::option::Option<
                         ::std::option::Option<::std::string::String>,
                     > = None;
@@ -3062,9 +3065,10 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert(
-                                        "display_value".to_owned(),
-                                        ::serde_json::Value::Null,
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "display_value",
+                                        "null",
                                     );
                                 }
                                 f0 = Some(value);
@@ -3079,8 +3083,10 @@ pub mod types {
                                 f1 = Some(value);
                             }
                             _ => {
-                                let value: ::serde_json::Value = map.next_value()?;
-                                extra.insert(key.into_owned(), value);
+                                map.next_value_seed(crmkit_runtime::__private::open::Member::new(
+                                    &mut extra,
+                                    key.as_str(),
+                                ))?;
                             }
                         }
                     }
@@ -3110,14 +3116,14 @@ pub mod types {
                 map.serialize_entry("display_value", &self.display_value)?;
             }
             map.serialize_entry("id", &self.id)?;
-            for (key, value) in &self.extra {
-                let typed = match key.as_str() {
+            for (key, value) in self.extra.iter() {
+                let typed = match key {
                     "display_value" => !::std::option::Option::is_none(&self.display_value),
                     "id" => true,
                     _ => false,
                 };
                 if !typed {
-                    map.serialize_entry(key, value)?;
+                    map.serialize_entry(key, &value)?;
                 }
             }
             map.end()
@@ -3137,7 +3143,7 @@ pub mod types {
                     self,
                     mut map: A,
                 ) -> ::std::result::Result<DeletedContact, A::Error> {
-                    let mut extra = ::serde_json::Map::new();
+                    let mut extra = crmkit_runtime::Extra::new();
                     let mut f0: ::std::option::Option<::std::string::String> = None;
                     let mut f1: ::std::option::Option<crmkit_runtime::Id> = None;
                     let mut f2: ::std::option::Option<
@@ -3177,8 +3183,10 @@ pub mod types {
                                 f2 = Some(value);
                             }
                             _ => {
-                                let value: ::serde_json::Value = map.next_value()?;
-                                extra.insert(key.into_owned(), value);
+                                map.next_value_seed(crmkit_runtime::__private::open::Member::new(
+                                    &mut extra,
+                                    key.as_str(),
+                                ))?;
                             }
                         }
                     }
@@ -3224,15 +3232,15 @@ pub mod types {
             map.serialize_entry("code", &self.code)?;
             map.serialize_entry("contacts", &self.contacts)?;
             map.serialize_entry("status", &self.status)?;
-            for (key, value) in &self.extra {
-                let typed = match key.as_str() {
+            for (key, value) in self.extra.iter() {
+                let typed = match key {
                     "code" => true,
                     "contacts" => true,
                     "status" => true,
                     _ => false,
                 };
                 if !typed {
-                    map.serialize_entry(key, value)?;
+                    map.serialize_entry(key, &value)?;
                 }
             }
             map.end()
@@ -3252,7 +3260,7 @@ pub mod types {
                     self,
                     mut map: A,
                 ) -> ::std::result::Result<ErrorEnvelope, A::Error> {
-                    let mut extra = ::serde_json::Map::new();
+                    let mut extra = crmkit_runtime::Extra::new();
                     let mut f0: ::std::option::Option<::std::string::String> = None;
                     let mut f1: ::std::option::Option<
                         ::std::option::Option<::std::string::String>,
@@ -3282,7 +3290,9 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert("message".to_owned(), ::serde_json::Value::Null);
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra, "message", "null",
+                                    );
                                 }
                                 f1 = Some(value);
                             }
@@ -3298,8 +3308,10 @@ pub mod types {
                                 f2 = Some(value);
                             }
                             _ => {
-                                let value: ::serde_json::Value = map.next_value()?;
-                                extra.insert(key.into_owned(), value);
+                                map.next_value_seed(crmkit_runtime::__private::open::Member::new(
+                                    &mut extra,
+                                    key.as_str(),
+                                ))?;
                             }
                         }
                     }
@@ -3340,15 +3352,15 @@ pub mod types {
                 map.serialize_entry("message", &self.message)?;
             }
             map.serialize_entry("status", &self.status)?;
-            for (key, value) in &self.extra {
-                let typed = match key.as_str() {
+            for (key, value) in self.extra.iter() {
+                let typed = match key {
                     "code" => true,
                     "message" => !::std::option::Option::is_none(&self.message),
                     "status" => true,
                     _ => false,
                 };
                 if !typed {
-                    map.serialize_entry(key, value)?;
+                    map.serialize_entry(key, &value)?;
                 }
             }
             map.end()
@@ -3368,7 +3380,7 @@ pub mod types {
                     self,
                     mut map: A,
                 ) -> ::std::result::Result<ListMeta, A::Error> {
-                    let mut extra = ::serde_json::Map::new();
+                    let mut extra = crmkit_runtime::Extra::new();
                     let mut f0: ::std::option::Option<i64> = None;
                     while let Some(key) =
                         map.next_key::<crmkit_runtime::__private::open::Key<'de>>()?
@@ -3384,8 +3396,10 @@ pub mod types {
                                 f0 = Some(value);
                             }
                             _ => {
-                                let value: ::serde_json::Value = map.next_value()?;
-                                extra.insert(key.into_owned(), value);
+                                map.next_value_seed(crmkit_runtime::__private::open::Member::new(
+                                    &mut extra,
+                                    key.as_str(),
+                                ))?;
                             }
                         }
                     }
@@ -3413,13 +3427,13 @@ pub mod types {
             use ::serde::ser::SerializeMap as _;
             let mut map = serializer.serialize_map(None)?;
             map.serialize_entry("total", &self.total)?;
-            for (key, value) in &self.extra {
-                let typed = match key.as_str() {
+            for (key, value) in self.extra.iter() {
+                let typed = match key {
                     "total" => true,
                     _ => false,
                 };
                 if !typed {
-                    map.serialize_entry(key, value)?;
+                    map.serialize_entry(key, &value)?;
                 }
             }
             map.end()
@@ -3439,7 +3453,7 @@ pub mod types {
                     self,
                     mut map: A,
                 ) -> ::std::result::Result<UserRef, A::Error> {
-                    let mut extra = ::serde_json::Map::new();
+                    let mut extra = crmkit_runtime::Extra::new();
                     let mut f0: ::std::option::Option<
                         ::std::option::Option<::std::string::String>,
                     > = None;
@@ -3457,9 +3471,10 @@ pub mod types {
                                 let value: ::std::option::Option<::std::string::String> =
                                     map.next_value()?;
                                 if ::std::option::Option::is_none(&value) {
-                                    extra.insert(
-                                        "display_value".to_owned(),
-                                        ::serde_json::Value::Null,
+                                    crmkit_runtime::__private::open::keep(
+                                        &mut extra,
+                                        "display_value",
+                                        "null",
                                     );
                                 }
                                 f0 = Some(value);
@@ -3474,8 +3489,10 @@ pub mod types {
                                 f1 = Some(value);
                             }
                             _ => {
-                                let value: ::serde_json::Value = map.next_value()?;
-                                extra.insert(key.into_owned(), value);
+                                map.next_value_seed(crmkit_runtime::__private::open::Member::new(
+                                    &mut extra,
+                                    key.as_str(),
+                                ))?;
                             }
                         }
                     }
@@ -3505,14 +3522,14 @@ pub mod types {
                 map.serialize_entry("display_value", &self.display_value)?;
             }
             map.serialize_entry("id", &self.id)?;
-            for (key, value) in &self.extra {
-                let typed = match key.as_str() {
+            for (key, value) in self.extra.iter() {
+                let typed = match key {
                     "display_value" => !::std::option::Option::is_none(&self.display_value),
                     "id" => true,
                     _ => false,
                 };
                 if !typed {
-                    map.serialize_entry(key, value)?;
+                    map.serialize_entry(key, &value)?;
                 }
             }
             map.end()

@@ -28,7 +28,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!(
         "{} leads, first: {:?}",
         leads.len(),
-        leads.first().and_then(|l| l.extra.get("Last_Name"))
+        leads
+            .first()
+            .map(|l| l.extra.get_as::<String>("Last_Name"))
+            .transpose()?
+            .flatten()
     );
 
     // A batch write in which a record failed is an error that keeps every outcome.

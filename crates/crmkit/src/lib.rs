@@ -27,9 +27,9 @@
 pub use crmkit_runtime::{
     ApiError, ApiKey, AuthError, Basic, ByteStream, ClientBuilder, Config, Credentials, CsvList,
     DataCentre, DecodeError, Download, Environment, Error, ErrorCode, ExportError, ExportErrorKind,
-    Fault, Id, ItemStream, Lenient, Limits, PartialFailure, RateLimit, Response, Result,
-    RetryPolicy, StaticToken, TokenFailure, TransportError, ZohoApp, ZohoAuth, ZohoOAuth, auth,
-    paging,
+    Extra, Fault, Id, ItemStream, Lenient, Limits, PartialFailure, RateLimit, RawJson, Response,
+    Result, RetryPolicy, StaticToken, TokenFailure, TransportError, ZohoApp, ZohoAuth, ZohoOAuth,
+    auth, paging,
 };
 pub use crmkit_runtime::{
     Call, CreditLedger, Credits, DailyQuota, Edition, LimitError, LimitKind, Limiter, Slot,

@@ -54,7 +54,7 @@ pub(crate) fn json<T: DeserializeOwned>(
             ),
         ));
     }
-    serde_json::from_slice(&answer.body).map_err(|source| {
+    from_json(&answer.body).map_err(|source| {
         let content_type = answer
             .headers
             .get(CONTENT_TYPE)
@@ -76,6 +76,17 @@ pub(crate) fn json<T: DeserializeOwned>(
         e.source = Some(source);
         Error::from(e)
     })
+}
+
+/// `body` read as `T`. A body of valid UTF-8 (any real answer) is checked once, whole, and
+/// read as text: serde_json reading bytes checks every string it keeps on its own, which on
+/// a record of short custom fields cost about a fifth of the decode (BENCHMARKS.md). Any
+/// other body is read as bytes, for serde_json's own error.
+pub fn from_json<T: DeserializeOwned>(body: &[u8]) -> serde_json::Result<T> {
+    match std::str::from_utf8(body) {
+        Ok(text) => serde_json::from_str(text),
+        Err(_) => serde_json::from_slice(body),
+    }
 }
 
 /// The per-item outcomes of a batch answer: `Err(PartialFailure)` when any item failed.

@@ -21,7 +21,7 @@
 //! call [`Inner::execute`] and decode the [`Answer`] themselves.
 
 pub mod credits;
-mod decode;
+pub(crate) mod decode;
 pub mod endpoint;
 pub mod identity;
 pub mod limits;

@@ -5,7 +5,7 @@ use std::borrow::Cow;
 
 use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
 
-use super::{CsvList, Id, Lenient};
+use super::{CsvList, Extra, Id, Lenient};
 
 /// The digits of an id, as a JSON string or number.
 impl JsonSchema for Id {
@@ -50,5 +50,20 @@ impl<T> JsonSchema for CsvList<T> {
             "description": "A list sent as one comma-separated string.",
             "type": "string"
         })
+    }
+}
+
+/// Any members (an open object's undeclared ones).
+impl JsonSchema for Extra {
+    fn schema_name() -> Cow<'static, str> {
+        "Extra".into()
+    }
+
+    fn inline_schema() -> bool {
+        true
+    }
+
+    fn json_schema(generator: &mut SchemaGenerator) -> Schema {
+        <serde_json::Map<String, serde_json::Value>>::json_schema(generator)
     }
 }
