@@ -130,6 +130,7 @@ pub fn generate(vendor: &specs::Vendor, root: &Path) -> Result<Vec<(PathBuf, Str
         .map_err(|e| anyhow::anyhow!("progenitor could not generate {display}: {e}"))?;
     let mut file: syn::File = syn::parse2(tokens).context("progenitor emitted unparsable code")?;
     postprocess::apply(&mut file, &prepared.spec).with_context(|| display.clone())?;
+    outputs.extend(tag_features(vendor, root, &mut file).with_context(|| display.clone())?);
     let pretty = postprocess::open_builders(&line_docs(&prettyplease::unparse(&file)));
     let formatted = rustfmt(&pretty)?;
     outputs.insert(
@@ -144,6 +145,39 @@ pub fn generate(vendor: &specs::Vendor, root: &Path) -> Result<Vec<(PathBuf, Str
         ),
     );
     Ok(outputs)
+}
+
+/// When the client's `Cargo.toml` asks for one feature per tag: gates the client by tag
+/// and returns its `Cargo.toml` and the facade's with their blocks filled in.
+fn tag_features(
+    vendor: &specs::Vendor,
+    root: &Path,
+    file: &mut syn::File,
+) -> Result<Vec<(PathBuf, String)>> {
+    let Some(src) = vendor.generated.parent() else {
+        return Ok(Vec::new());
+    };
+    let manifest = src.with_file_name("Cargo.toml");
+    let text = std::fs::read_to_string(&manifest)?;
+    if !crate::tag_features::wanted(&text) {
+        return Ok(Vec::new());
+    }
+    let tags = crate::tag_features::apply(file, &crate::tag_features::named_by_hand(src)?)?;
+    let mut out = vec![(
+        manifest.clone(),
+        crate::tag_features::fill_block(&text, "", &crate::tag_features::crate_block(&tags))?,
+    )];
+    let facade = root.join("crates/crmkit/Cargo.toml");
+    let facade_text = std::fs::read_to_string(&facade)?;
+    out.push((
+        facade,
+        crate::tag_features::fill_block(
+            &facade_text,
+            &vendor.name,
+            &crate::tag_features::facade_block(&vendor.name, &tags),
+        )?,
+    ));
+    Ok(out)
 }
 
 fn quote_type(path: &str) -> Result<proc_macro2::TokenStream> {

@@ -11,6 +11,7 @@ mod open_objects;
 mod polyglot;
 mod postprocess;
 mod specs;
+mod tag_features;
 mod test;
 mod tools;
 
@@ -28,7 +29,10 @@ commands:
   polyglot                          lint and generate other-language clients from every spec
   contract                          run every operation through the Rust clients against Prism
   examples                          run the facade's example per vendor against local mocks
-  bench [--only calls|xml|bulk|fleet] crmkit against hand-written reqwest + serde, zip + csv
+  tag-features                      build Zoho CRM and Mazrica with no tag, each tag alone, and
+                                    the facade with three (clippy, warnings denied)
+  bench [--only calls|decode|stream|xml|bulk|fleet]
+                                    crmkit against hand-written reqwest + serde, zip + csv
   fuzz [--seconds N] [--target T]   run the cargo-fuzz targets of fuzz/ N s each (default 60);
        [--seed]                     --seed only writes the seeds into fuzz/corpus/
   diff [--base REV] [--markdown]    what the spec changes since REV (default HEAD) do to each
@@ -48,6 +52,7 @@ fn main() -> ExitCode {
         Some("contract") => contract::run(&specs::root()),
         Some("test") => test::run(&args[1..]),
         Some("examples") => test::examples(),
+        Some("tag-features") => test::tag_features(),
         Some("bench") => bench::run(&args[1..]),
         Some("fuzz") => fuzz::run(&args[1..]),
         Some("diff") => diff::run(&args[1..]),

@@ -11,6 +11,11 @@ pub mod types {
     ///The value of one action custom item (アクション詳細項目); only the field matching `itemType` is filled. The document shows no `number` field here.
     #[derive(Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg(any(
+        feature = "contact-actions",
+        feature = "customer-actions",
+        feature = "deal-actions"
+    ))]
     pub struct ActionCustom {
         ///Identifier of the action custom item definition.
         #[cfg_attr(
@@ -95,6 +100,11 @@ pub mod types {
         #[cfg_attr(feature = "schemars", serde(flatten))]
         pub extra: crmkit_runtime::Extra,
     }
+    #[cfg(any(
+        feature = "contact-actions",
+        feature = "customer-actions",
+        feature = "deal-actions"
+    ))]
     impl ActionCustom {
         pub fn builder() -> builder::ActionCustom {
             Default::default()
@@ -103,6 +113,11 @@ pub mod types {
     ///One action custom item value to write, `{itemKey, value}` (the document's example value is `テキスト`).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg(any(
+        feature = "contact-actions",
+        feature = "customer-actions",
+        feature = "deal-actions"
+    ))]
     pub struct ActionCustomInput {
         ///Key of the action custom item (項目キー).
         #[serde(
@@ -114,6 +129,11 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub value: ::std::option::Option<::serde_json::Value>,
     }
+    #[cfg(any(
+        feature = "contact-actions",
+        feature = "customer-actions",
+        feature = "deal-actions"
+    ))]
     impl ActionCustomInput {
         pub fn builder() -> builder::ActionCustomInput {
             Default::default()
@@ -122,6 +142,7 @@ pub mod types {
     ///An action custom item definition (アクション詳細項目) with its options.
     #[derive(Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg(feature = "action-settings")]
     pub struct ActionCustomItem {
         ///Options (選択肢) of a select-type item.
         #[cfg_attr(
@@ -162,6 +183,7 @@ pub mod types {
         #[cfg_attr(feature = "schemars", serde(flatten))]
         pub extra: crmkit_runtime::Extra,
     }
+    #[cfg(feature = "action-settings")]
     impl ActionCustomItem {
         pub fn builder() -> builder::ActionCustomItem {
             Default::default()
@@ -170,6 +192,7 @@ pub mod types {
     ///A label (ラベル) registered for an action custom item.
     #[derive(Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg(feature = "action-settings")]
     pub struct ActionCustomItemLabel {
         ///When the record was created, ISO 8601 with offset (e.g. `2018-04-01T10:30:00+09:00`), kept as sent.
         #[cfg_attr(
@@ -191,6 +214,7 @@ pub mod types {
         #[cfg_attr(feature = "schemars", serde(flatten))]
         pub extra: crmkit_runtime::Extra,
     }
+    #[cfg(feature = "action-settings")]
     impl ActionCustomItemLabel {
         pub fn builder() -> builder::ActionCustomItemLabel {
             Default::default()
@@ -199,6 +223,7 @@ pub mod types {
     ///One page of the labels of an action custom item.
     #[derive(Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg(feature = "action-settings")]
     pub struct ActionCustomItemLabelList {
         ///Key of the action custom item the labels belong to.
         #[cfg_attr(
@@ -223,6 +248,7 @@ pub mod types {
         #[cfg_attr(feature = "schemars", serde(flatten))]
         pub extra: crmkit_runtime::Extra,
     }
+    #[cfg(feature = "action-settings")]
     impl ActionCustomItemLabelList {
         pub fn builder() -> builder::ActionCustomItemLabelList {
             Default::default()
@@ -231,6 +257,7 @@ pub mod types {
     ///Every action custom item definition of the account (not paged).
     #[derive(Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg(feature = "action-settings")]
     pub struct ActionCustomItemList {
         ///The action custom items.
         #[cfg_attr(
@@ -245,6 +272,7 @@ pub mod types {
         #[cfg_attr(feature = "schemars", serde(flatten))]
         pub extra: crmkit_runtime::Extra,
     }
+    #[cfg(feature = "action-settings")]
     impl ActionCustomItemList {
         pub fn builder() -> builder::ActionCustomItemList {
             Default::default()
@@ -253,6 +281,7 @@ pub mod types {
     ///An option of a new select-type action custom item.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg(feature = "action-settings")]
     pub struct ActionCustomItemOptionInput {
         ///Display label of the option.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -261,6 +290,7 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub value: ::std::option::Option<i64>,
     }
+    #[cfg(feature = "action-settings")]
     impl ActionCustomItemOptionInput {
         pub fn builder() -> builder::ActionCustomItemOptionInput {
             Default::default()
@@ -269,6 +299,7 @@ pub mod types {
     ///An option in an action custom item update. Options are stored in the order of the list.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg(feature = "action-settings")]
     pub struct ActionCustomItemOptionUpdate {
         ///`true` to delete this option.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -286,6 +317,7 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub value: ::std::option::Option<i64>,
     }
+    #[cfg(feature = "action-settings")]
     impl ActionCustomItemOptionUpdate {
         pub fn builder() -> builder::ActionCustomItemOptionUpdate {
             Default::default()
@@ -294,6 +326,11 @@ pub mod types {
     ///A file attached to an action.
     #[derive(Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg(any(
+        feature = "contact-actions",
+        feature = "customer-actions",
+        feature = "deal-actions"
+    ))]
     pub struct ActionFile {
         ///MIME type of the file.
         #[cfg_attr(
@@ -319,6 +356,11 @@ pub mod types {
         #[cfg_attr(feature = "schemars", serde(flatten))]
         pub extra: crmkit_runtime::Extra,
     }
+    #[cfg(any(
+        feature = "contact-actions",
+        feature = "customer-actions",
+        feature = "deal-actions"
+    ))]
     impl ActionFile {
         pub fn builder() -> builder::ActionFile {
             Default::default()
@@ -327,6 +369,7 @@ pub mod types {
     ///An action purpose (アクションの目的) of a deal type, with the action type (`pattern`) it belongs to.
     #[derive(Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg(any(feature = "deal-settings", feature = "domain-settings"))]
     pub struct ActionPurpose {
         ///Identifier of the purpose.
         #[cfg_attr(
@@ -358,6 +401,7 @@ pub mod types {
         #[cfg_attr(feature = "schemars", serde(flatten))]
         pub extra: crmkit_runtime::Extra,
     }
+    #[cfg(any(feature = "deal-settings", feature = "domain-settings"))]
     impl ActionPurpose {
         pub fn builder() -> builder::ActionPurpose {
             Default::default()
@@ -366,6 +410,7 @@ pub mod types {
     ///The user to add to a group. Without `userId` nothing is added and the call still answers 200 (userId指定なし -> 何も追加されず200を返却).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg(feature = "user-groups")]
     pub struct AddUserGroupMemberInput {
         ///Id of the user to add to the group (指定したユーザーグループに追加するユーザのID).
         #[serde(
@@ -374,6 +419,7 @@ pub mod types {
         )]
         pub user_id: ::std::option::Option<i64>,
     }
+    #[cfg(feature = "user-groups")]
     impl AddUserGroupMemberInput {
         pub fn builder() -> builder::AddUserGroupMemberInput {
             Default::default()
@@ -382,6 +428,7 @@ pub mod types {
     ///One audit log entry: who did what to which kind of data, and when.
     #[derive(Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg(feature = "audits")]
     pub struct Audit {
         ///Kind of data changed, in Japanese (e.g. `案件`, deal).
         #[cfg_attr(
@@ -423,6 +470,7 @@ pub mod types {
         #[cfg_attr(feature = "schemars", serde(flatten))]
         pub extra: crmkit_runtime::Extra,
     }
+    #[cfg(feature = "audits")]
     impl Audit {
         pub fn builder() -> builder::Audit {
             Default::default()
@@ -431,6 +479,7 @@ pub mod types {
     ///One page of audit log entries.
     #[derive(Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg(feature = "audits")]
     pub struct AuditList {
         ///The entries of this page.
         #[cfg_attr(
@@ -446,6 +495,7 @@ pub mod types {
         #[cfg_attr(feature = "schemars", serde(flatten))]
         pub extra: crmkit_runtime::Extra,
     }
+    #[cfg(feature = "audits")]
     impl AuditList {
         pub fn builder() -> builder::AuditList {
             Default::default()
@@ -454,6 +504,11 @@ pub mod types {
     ///A file to attach to an action created in bulk, as `{name, path}` (the document does not explain `path`).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg(any(
+        feature = "contact-actions",
+        feature = "customer-actions",
+        feature = "deal-actions"
+    ))]
     pub struct BulkActionFile {
         ///File name.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -462,6 +517,11 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub path: ::std::option::Option<::std::string::String>,
     }
+    #[cfg(any(
+        feature = "contact-actions",
+        feature = "customer-actions",
+        feature = "deal-actions"
+    ))]
     impl BulkActionFile {
         pub fn builder() -> builder::BulkActionFile {
             Default::default()
@@ -470,6 +530,7 @@ pub mod types {
     ///One contact action of a bulk create: like `CreateContactActionInput` plus the `contact` it belongs to and optional `files` (required list assumed as for the single create, plus `contact`). `creator` is the user in charge (アクション担当者), as `{id}`. Custom values go in `actionCustoms` as `{itemKey, value}`.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg(feature = "contact-actions")]
     pub struct BulkContactAction {
         ///Action custom item values.
         #[serde(
@@ -506,6 +567,7 @@ pub mod types {
         #[serde(rename = "startDatetime")]
         pub start_datetime: ::std::string::String,
     }
+    #[cfg(feature = "contact-actions")]
     impl BulkContactAction {
         pub fn builder() -> builder::BulkContactAction {
             Default::default()
@@ -514,10 +576,12 @@ pub mod types {
     ///Contact actions to create in one request.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg(feature = "contact-actions")]
     pub struct BulkCreateContactActionsInput {
         ///The actions to create.
         pub actions: ::std::vec::Vec<BulkContactAction>,
     }
+    #[cfg(feature = "contact-actions")]
     impl BulkCreateContactActionsInput {
         pub fn builder() -> builder::BulkCreateContactActionsInput {
             Default::default()
@@ -526,11 +590,13 @@ pub mod types {
     ///Custom object records to create in one request.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg(feature = "custom-objects")]
     pub struct BulkCreateCustomObjectsInput {
         ///The records to create.
         #[serde(rename = "customObjects")]
         pub custom_objects: ::std::vec::Vec<CustomObjectInput>,
     }
+    #[cfg(feature = "custom-objects")]
     impl BulkCreateCustomObjectsInput {
         pub fn builder() -> builder::BulkCreateCustomObjectsInput {
             Default::default()
@@ -539,10 +605,12 @@ pub mod types {
     ///Customer actions to create in one request.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg(feature = "customer-actions")]
     pub struct BulkCreateCustomerActionsInput {
         ///The actions to create.
         pub actions: ::std::vec::Vec<BulkCustomerAction>,
     }
+    #[cfg(feature = "customer-actions")]
     impl BulkCreateCustomerActionsInput {
         pub fn builder() -> builder::BulkCreateCustomerActionsInput {
             Default::default()
@@ -551,10 +619,12 @@ pub mod types {
     ///Customers to create in one request.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg(feature = "customers")]
     pub struct BulkCreateCustomersInput {
         ///The customers to create.
         pub customers: ::std::vec::Vec<CreateCustomerInput>,
     }
+    #[cfg(feature = "customers")]
     impl BulkCreateCustomersInput {
         pub fn builder() -> builder::BulkCreateCustomersInput {
             Default::default()
@@ -563,6 +633,7 @@ pub mod types {
     ///Deal actions to create in one request, all for deals of one deal type.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg(feature = "deal-actions")]
     pub struct BulkCreateDealActionsInput {
         ///The actions to create.
         pub actions: ::std::vec::Vec<BulkDealAction>,
@@ -573,6 +644,7 @@ pub mod types {
         )]
         pub deal_type_id: ::std::option::Option<i64>,
     }
+    #[cfg(feature = "deal-actions")]
     impl BulkCreateDealActionsInput {
         pub fn builder() -> builder::BulkCreateDealActionsInput {
             Default::default()
@@ -581,10 +653,12 @@ pub mod types {
     ///Deals to create in one request (all of the deal type in the path).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg(feature = "deals")]
     pub struct BulkCreateDealsInput {
         ///The deals to create.
         pub deals: ::std::vec::Vec<CreateDealInput>,
     }
+    #[cfg(feature = "deals")]
     impl BulkCreateDealsInput {
         pub fn builder() -> builder::BulkCreateDealsInput {
             Default::default()
@@ -593,6 +667,7 @@ pub mod types {
     ///One customer action of a bulk create: like `CreateCustomerActionInput` plus the `customer` it belongs to and optional `files`. The document gives no required list for bulk elements; the single-create requirements plus `customer` are assumed. `creator` is the user in charge (アクション担当者), as `{id}`. Custom values go in `actionCustoms` as `{itemKey, value}`.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg(feature = "customer-actions")]
     pub struct BulkCustomerAction {
         ///Action custom item values.
         #[serde(
@@ -632,6 +707,7 @@ pub mod types {
         #[serde(rename = "startDatetime")]
         pub start_datetime: ::std::string::String,
     }
+    #[cfg(feature = "customer-actions")]
     impl BulkCustomerAction {
         pub fn builder() -> builder::BulkCustomerAction {
             Default::default()
@@ -640,6 +716,7 @@ pub mod types {
     ///One deal action of a bulk create: like `CreateDealActionInput` plus optional `files`. `creator` is the user in charge (アクション担当者), as `{id}`. Custom values go in `actionCustoms` as `{itemKey, value}`.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg(feature = "deal-actions")]
     pub struct BulkDealAction {
         ///Action custom item values.
         #[serde(
@@ -679,6 +756,7 @@ pub mod types {
         #[serde(rename = "startDatetime")]
         pub start_datetime: ::std::string::String,
     }
+    #[cfg(feature = "deal-actions")]
     impl BulkDealAction {
         pub fn builder() -> builder::BulkDealAction {
             Default::default()
@@ -717,6 +795,7 @@ pub mod types {
     ///One deal of a bulk update: its `id` plus the fields to change.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg(feature = "deals")]
     pub struct BulkUpdateDeal {
         ///Contract amount (契約金額).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -774,6 +853,7 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub user: ::std::option::Option<IdRef>,
     }
+    #[cfg(feature = "deals")]
     impl BulkUpdateDeal {
         pub fn builder() -> builder::BulkUpdateDeal {
             Default::default()
@@ -782,10 +862,12 @@ pub mod types {
     ///Deals to change in one request (all of the deal type in the path).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg(feature = "deals")]
     pub struct BulkUpdateDealsInput {
         ///The deals to change, each with its `id`.
         pub deals: ::std::vec::Vec<BulkUpdateDeal>,
     }
+    #[cfg(feature = "deals")]
     impl BulkUpdateDealsInput {
         pub fn builder() -> builder::BulkUpdateDealsInput {
             Default::default()
@@ -869,6 +951,12 @@ pub mod types {
     ///A contact (コンタクト), i.e. a person at a customer.
     #[derive(Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg(any(
+        feature = "contacts",
+        feature = "customer-actions",
+        feature = "deal-actions",
+        feature = "deal-contacts"
+    ))]
     pub struct Contact {
         ///Address (住所).
         #[cfg_attr(
@@ -978,6 +1066,12 @@ pub mod types {
         #[cfg_attr(feature = "schemars", serde(flatten))]
         pub extra: crmkit_runtime::Extra,
     }
+    #[cfg(any(
+        feature = "contacts",
+        feature = "customer-actions",
+        feature = "deal-actions",
+        feature = "deal-contacts"
+    ))]
     impl Contact {
         pub fn builder() -> builder::Contact {
             Default::default()
@@ -986,6 +1080,7 @@ pub mod types {
     ///An action seen from a contact (コンタクト): either a contact action or a deal action the contact is attached to (`dataType`). `startDatetime` and `endDatetime` are always present and may be null.
     #[derive(Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg(feature = "contact-actions")]
     pub struct ContactAction {
         ///Action custom item values (アクション詳細項目).
         #[cfg_attr(
@@ -1118,6 +1213,7 @@ pub mod types {
         #[cfg_attr(feature = "schemars", serde(flatten))]
         pub extra: crmkit_runtime::Extra,
     }
+    #[cfg(feature = "contact-actions")]
     impl ContactAction {
         pub fn builder() -> builder::ContactAction {
             Default::default()
@@ -1126,6 +1222,7 @@ pub mod types {
     ///One page of contact actions.
     #[derive(Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg(feature = "contact-actions")]
     pub struct ContactActionList {
         ///The actions of this page.
         #[cfg_attr(
@@ -1141,6 +1238,7 @@ pub mod types {
         #[cfg_attr(feature = "schemars", serde(flatten))]
         pub extra: crmkit_runtime::Extra,
     }
+    #[cfg(feature = "contact-actions")]
     impl ContactActionList {
         pub fn builder() -> builder::ContactActionList {
             Default::default()
@@ -1149,6 +1247,12 @@ pub mod types {
     ///The value of one contact custom item (コンタクト詳細項目); only the field matching `itemType` is filled.
     #[derive(Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg(any(
+        feature = "contacts",
+        feature = "customer-actions",
+        feature = "deal-actions",
+        feature = "deal-contacts"
+    ))]
     pub struct ContactCustom {
         ///Identifier of the contact custom item definition.
         #[cfg_attr(
@@ -1239,6 +1343,12 @@ pub mod types {
         #[cfg_attr(feature = "schemars", serde(flatten))]
         pub extra: crmkit_runtime::Extra,
     }
+    #[cfg(any(
+        feature = "contacts",
+        feature = "customer-actions",
+        feature = "deal-actions",
+        feature = "deal-contacts"
+    ))]
     impl ContactCustom {
         pub fn builder() -> builder::ContactCustom {
             Default::default()
@@ -1247,6 +1357,7 @@ pub mod types {
     ///One contact custom item value to write. Name the item by `contactCustomItemId` or by `itemKey`; `value` takes the form the item type expects (the document's example is the string `"string"`).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg(feature = "contacts")]
     pub struct ContactCustomInput {
         ///Identifier of the contact custom item definition.
         #[serde(
@@ -1264,6 +1375,7 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub value: ::std::option::Option<::serde_json::Value>,
     }
+    #[cfg(feature = "contacts")]
     impl ContactCustomInput {
         pub fn builder() -> builder::ContactCustomInput {
             Default::default()
@@ -1273,18 +1385,22 @@ pub mod types {
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
+    #[cfg(feature = "contact-actions")]
     pub struct ContactIdOrAll(::std::string::String);
+    #[cfg(feature = "contact-actions")]
     impl ::std::ops::Deref for ContactIdOrAll {
         type Target = ::std::string::String;
         fn deref(&self) -> &::std::string::String {
             &self.0
         }
     }
+    #[cfg(feature = "contact-actions")]
     impl ::std::convert::From<ContactIdOrAll> for ::std::string::String {
         fn from(value: ContactIdOrAll) -> Self {
             value.0
         }
     }
+    #[cfg(feature = "contact-actions")]
     impl ::std::str::FromStr for ContactIdOrAll {
         type Err = self::error::ConversionError;
         fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
@@ -1296,12 +1412,14 @@ pub mod types {
             Ok(Self(value.to_string()))
         }
     }
+    #[cfg(feature = "contact-actions")]
     impl ::std::convert::TryFrom<&str> for ContactIdOrAll {
         type Error = self::error::ConversionError;
         fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
             value.parse()
         }
     }
+    #[cfg(feature = "contact-actions")]
     impl ::std::convert::TryFrom<::std::string::String> for ContactIdOrAll {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -1310,6 +1428,7 @@ pub mod types {
             value.parse()
         }
     }
+    #[cfg(feature = "contact-actions")]
     impl<'de> ::serde::Deserialize<'de> for ContactIdOrAll {
         fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
         where
@@ -1325,6 +1444,7 @@ pub mod types {
     ///One page of contacts.
     #[derive(Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg(any(feature = "contacts", feature = "deal-contacts"))]
     pub struct ContactList {
         ///The contacts of this page.
         #[cfg_attr(
@@ -1340,6 +1460,7 @@ pub mod types {
         #[cfg_attr(feature = "schemars", serde(flatten))]
         pub extra: crmkit_runtime::Extra,
     }
+    #[cfg(any(feature = "contacts", feature = "deal-contacts"))]
     impl ContactList {
         pub fn builder() -> builder::ContactList {
             Default::default()
@@ -1348,6 +1469,7 @@ pub mod types {
     ///Contact settings: the contact custom item definitions (コンタクト詳細項目).
     #[derive(Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg(feature = "contact-settings")]
     pub struct ContactSettings {
         ///Contact custom item definitions (コンタクト詳細項目).
         #[cfg_attr(
@@ -1362,6 +1484,7 @@ pub mod types {
         #[cfg_attr(feature = "schemars", serde(flatten))]
         pub extra: crmkit_runtime::Extra,
     }
+    #[cfg(feature = "contact-settings")]
     impl ContactSettings {
         pub fn builder() -> builder::ContactSettings {
             Default::default()
@@ -1370,6 +1493,7 @@ pub mod types {
     ///A new action custom item definition.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg(feature = "action-settings")]
     pub struct CreateActionCustomItemInput {
         ///Options (選択肢一覧) of a select-type item.
         #[serde(
@@ -1393,6 +1517,7 @@ pub mod types {
         ///Display name of the item (項目名).
         pub name: ::std::string::String,
     }
+    #[cfg(feature = "action-settings")]
     impl CreateActionCustomItemInput {
         pub fn builder() -> builder::CreateActionCustomItemInput {
             Default::default()
@@ -1401,6 +1526,7 @@ pub mod types {
     ///A new contact action; `startDatetime`, `endDatetime`, `creator` and `pattern` are required. `creator` is the user in charge (アクション担当者), as `{id}`. Custom values go in `actionCustoms` as `{itemKey, value}`.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg(feature = "contact-actions")]
     pub struct CreateContactActionInput {
         ///Action custom item values (アクション詳細項目一覧).
         #[serde(
@@ -1433,6 +1559,7 @@ pub mod types {
         #[serde(rename = "startDatetime")]
         pub start_datetime: ::std::string::String,
     }
+    #[cfg(feature = "contact-actions")]
     impl CreateContactActionInput {
         pub fn builder() -> builder::CreateContactActionInput {
             Default::default()
@@ -1441,6 +1568,7 @@ pub mod types {
     ///A new contact; only `name` is required. `customer` (取引先) is a nullable `{id}` reference.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg(feature = "contacts")]
     pub struct CreateContactInput {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub address: ::std::option::Option<CreateContactInputAddress>,
@@ -1478,6 +1606,7 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub tel: ::std::option::Option<CreateContactInputTel>,
     }
+    #[cfg(feature = "contacts")]
     impl CreateContactInput {
         pub fn builder() -> builder::CreateContactInput {
             Default::default()
@@ -1487,13 +1616,16 @@ pub mod types {
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
+    #[cfg(feature = "contacts")]
     pub struct CreateContactInputAddress(pub ::std::option::Option<::std::string::String>);
+    #[cfg(feature = "contacts")]
     impl ::std::ops::Deref for CreateContactInputAddress {
         type Target = ::std::option::Option<::std::string::String>;
         fn deref(&self) -> &::std::option::Option<::std::string::String> {
             &self.0
         }
     }
+    #[cfg(feature = "contacts")]
     impl ::std::convert::From<CreateContactInputAddress>
         for ::std::option::Option<::std::string::String>
     {
@@ -1501,6 +1633,7 @@ pub mod types {
             value.0
         }
     }
+    #[cfg(feature = "contacts")]
     impl ::std::convert::From<::std::option::Option<::std::string::String>>
         for CreateContactInputAddress
     {
@@ -1512,18 +1645,22 @@ pub mod types {
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
+    #[cfg(feature = "contacts")]
     pub struct CreateContactInputDept(pub ::std::option::Option<::std::string::String>);
+    #[cfg(feature = "contacts")]
     impl ::std::ops::Deref for CreateContactInputDept {
         type Target = ::std::option::Option<::std::string::String>;
         fn deref(&self) -> &::std::option::Option<::std::string::String> {
             &self.0
         }
     }
+    #[cfg(feature = "contacts")]
     impl ::std::convert::From<CreateContactInputDept> for ::std::option::Option<::std::string::String> {
         fn from(value: CreateContactInputDept) -> Self {
             value.0
         }
     }
+    #[cfg(feature = "contacts")]
     impl ::std::convert::From<::std::option::Option<::std::string::String>> for CreateContactInputDept {
         fn from(value: ::std::option::Option<::std::string::String>) -> Self {
             Self(value)
@@ -1533,13 +1670,16 @@ pub mod types {
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
+    #[cfg(feature = "contacts")]
     pub struct CreateContactInputEmail(pub ::std::option::Option<::std::string::String>);
+    #[cfg(feature = "contacts")]
     impl ::std::ops::Deref for CreateContactInputEmail {
         type Target = ::std::option::Option<::std::string::String>;
         fn deref(&self) -> &::std::option::Option<::std::string::String> {
             &self.0
         }
     }
+    #[cfg(feature = "contacts")]
     impl ::std::convert::From<CreateContactInputEmail>
         for ::std::option::Option<::std::string::String>
     {
@@ -1547,6 +1687,7 @@ pub mod types {
             value.0
         }
     }
+    #[cfg(feature = "contacts")]
     impl ::std::convert::From<::std::option::Option<::std::string::String>>
         for CreateContactInputEmail
     {
@@ -1558,18 +1699,22 @@ pub mod types {
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
+    #[cfg(feature = "contacts")]
     pub struct CreateContactInputMemo(pub ::std::option::Option<::std::string::String>);
+    #[cfg(feature = "contacts")]
     impl ::std::ops::Deref for CreateContactInputMemo {
         type Target = ::std::option::Option<::std::string::String>;
         fn deref(&self) -> &::std::option::Option<::std::string::String> {
             &self.0
         }
     }
+    #[cfg(feature = "contacts")]
     impl ::std::convert::From<CreateContactInputMemo> for ::std::option::Option<::std::string::String> {
         fn from(value: CreateContactInputMemo) -> Self {
             value.0
         }
     }
+    #[cfg(feature = "contacts")]
     impl ::std::convert::From<::std::option::Option<::std::string::String>> for CreateContactInputMemo {
         fn from(value: ::std::option::Option<::std::string::String>) -> Self {
             Self(value)
@@ -1579,13 +1724,16 @@ pub mod types {
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
+    #[cfg(feature = "contacts")]
     pub struct CreateContactInputMobileTel(pub ::std::option::Option<::std::string::String>);
+    #[cfg(feature = "contacts")]
     impl ::std::ops::Deref for CreateContactInputMobileTel {
         type Target = ::std::option::Option<::std::string::String>;
         fn deref(&self) -> &::std::option::Option<::std::string::String> {
             &self.0
         }
     }
+    #[cfg(feature = "contacts")]
     impl ::std::convert::From<CreateContactInputMobileTel>
         for ::std::option::Option<::std::string::String>
     {
@@ -1593,6 +1741,7 @@ pub mod types {
             value.0
         }
     }
+    #[cfg(feature = "contacts")]
     impl ::std::convert::From<::std::option::Option<::std::string::String>>
         for CreateContactInputMobileTel
     {
@@ -1604,13 +1753,16 @@ pub mod types {
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
+    #[cfg(feature = "contacts")]
     pub struct CreateContactInputPosition(pub ::std::option::Option<::std::string::String>);
+    #[cfg(feature = "contacts")]
     impl ::std::ops::Deref for CreateContactInputPosition {
         type Target = ::std::option::Option<::std::string::String>;
         fn deref(&self) -> &::std::option::Option<::std::string::String> {
             &self.0
         }
     }
+    #[cfg(feature = "contacts")]
     impl ::std::convert::From<CreateContactInputPosition>
         for ::std::option::Option<::std::string::String>
     {
@@ -1618,6 +1770,7 @@ pub mod types {
             value.0
         }
     }
+    #[cfg(feature = "contacts")]
     impl ::std::convert::From<::std::option::Option<::std::string::String>>
         for CreateContactInputPosition
     {
@@ -1629,18 +1782,22 @@ pub mod types {
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
+    #[cfg(feature = "contacts")]
     pub struct CreateContactInputTel(pub ::std::option::Option<::std::string::String>);
+    #[cfg(feature = "contacts")]
     impl ::std::ops::Deref for CreateContactInputTel {
         type Target = ::std::option::Option<::std::string::String>;
         fn deref(&self) -> &::std::option::Option<::std::string::String> {
             &self.0
         }
     }
+    #[cfg(feature = "contacts")]
     impl ::std::convert::From<CreateContactInputTel> for ::std::option::Option<::std::string::String> {
         fn from(value: CreateContactInputTel) -> Self {
             value.0
         }
     }
+    #[cfg(feature = "contacts")]
     impl ::std::convert::From<::std::option::Option<::std::string::String>> for CreateContactInputTel {
         fn from(value: ::std::option::Option<::std::string::String>) -> Self {
             Self(value)
@@ -1649,6 +1806,7 @@ pub mod types {
     ///A new custom object definition. Note the snake_case `enable_bi` in requests (answers use `enableBi`).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg(feature = "custom-object-defs")]
     pub struct CreateCustomObjectDefInput {
         ///Item definitions (項目定義一覧).
         #[serde(
@@ -1665,6 +1823,7 @@ pub mod types {
         ///Name of the custom object (カスタムオブジェクト名).
         pub name: ::std::string::String,
     }
+    #[cfg(feature = "custom-object-defs")]
     impl CreateCustomObjectDefInput {
         pub fn builder() -> builder::CreateCustomObjectDefInput {
             Default::default()
@@ -1673,6 +1832,7 @@ pub mod types {
     ///A new item definition of a custom object.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg(feature = "custom-object-defs")]
     pub struct CreateCustomObjectItemDefInput {
         ///Insert the item before the item with this key; omitted, it is added last (指定した項目キーの手前に項目を追加します).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1690,6 +1850,7 @@ pub mod types {
         ///Display name of the item (項目名).
         pub name: ::std::string::String,
     }
+    #[cfg(feature = "custom-object-defs")]
     impl CreateCustomObjectItemDefInput {
         pub fn builder() -> builder::CreateCustomObjectItemDefInput {
             Default::default()
@@ -1698,6 +1859,7 @@ pub mod types {
     ///A new customer action; `startDatetime`, `endDatetime`, `creator` and `pattern` (the action type, as `{id}`) are required. `creator` is the user in charge (アクション担当者), as `{id}`. Custom values go in `actionCustoms` as `{itemKey, value}`.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg(feature = "customer-actions")]
     pub struct CreateCustomerActionInput {
         ///Action custom item values (アクション詳細項目一覧).
         #[serde(
@@ -1733,6 +1895,7 @@ pub mod types {
         #[serde(rename = "startDatetime")]
         pub start_datetime: ::std::string::String,
     }
+    #[cfg(feature = "customer-actions")]
     impl CreateCustomerActionInput {
         pub fn builder() -> builder::CreateCustomerActionInput {
             Default::default()
@@ -1741,6 +1904,7 @@ pub mod types {
     ///A new customer; only `name` is required.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg(feature = "customers")]
     pub struct CreateCustomerInput {
         ///Address (住所).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1785,6 +1949,7 @@ pub mod types {
         )]
         pub web_url: ::std::option::Option<::std::string::String>,
     }
+    #[cfg(feature = "customers")]
     impl CreateCustomerInput {
         pub fn builder() -> builder::CreateCustomerInput {
             Default::default()
@@ -1793,6 +1958,7 @@ pub mod types {
     ///A new deal action; `startDatetime`, `endDatetime`, `creator`, `purpose` and `deal` are required. Deal actions take a `purpose` (アクションの目的, as `{id}` from the deal type's `actionsPurposes`) instead of a `pattern`. `creator` is the user in charge (アクション担当者), as `{id}`. Custom values go in `actionCustoms` as `{itemKey, value}`.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg(feature = "deal-actions")]
     pub struct CreateDealActionInput {
         ///Action custom item values (アクション詳細項目一覧).
         #[serde(
@@ -1829,6 +1995,7 @@ pub mod types {
         #[serde(rename = "startDatetime")]
         pub start_datetime: ::std::string::String,
     }
+    #[cfg(feature = "deal-actions")]
     impl CreateDealActionInput {
         pub fn builder() -> builder::CreateDealActionInput {
             Default::default()
@@ -1837,6 +2004,7 @@ pub mod types {
     ///A new deal; `dealType`, `name`, `expectedContractDate`, `customer`, `phase`, `product`, `probability`, `channel` and `user` are required. `dealType` (案件タイプ), `customer` (取引先), `phase` (フェーズ), `product` (商品), `probability` (契約確度), `channel` (チャネル) and `user` (ユーザー, the user in charge) are `{id}` references; valid ids come from `get_deal_type` and `list_users`.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg(feature = "deals")]
     pub struct CreateDealInput {
         ///Contract amount (契約金額).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1879,6 +2047,7 @@ pub mod types {
         pub reason: ::std::option::Option<::std::string::String>,
         pub user: IdRef,
     }
+    #[cfg(feature = "deals")]
     impl CreateDealInput {
         pub fn builder() -> builder::CreateDealInput {
             Default::default()
@@ -1887,6 +2056,12 @@ pub mod types {
     ///Definition of a custom item (詳細項目) of customers, contacts or deals, with its options. `name` is always present and may be null (as in the deal-type settings example).
     #[derive(Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg(any(
+        feature = "contact-settings",
+        feature = "customer-settings",
+        feature = "deal-settings",
+        feature = "domain-settings"
+    ))]
     pub struct CustomItemDefinition {
         ///Options of a select-type item.
         #[cfg_attr(
@@ -1936,6 +2111,12 @@ pub mod types {
         #[cfg_attr(feature = "schemars", serde(flatten))]
         pub extra: crmkit_runtime::Extra,
     }
+    #[cfg(any(
+        feature = "contact-settings",
+        feature = "customer-settings",
+        feature = "deal-settings",
+        feature = "domain-settings"
+    ))]
     impl CustomItemDefinition {
         pub fn builder() -> builder::CustomItemDefinition {
             Default::default()
@@ -1944,6 +2125,13 @@ pub mod types {
     ///One option of a select-type custom item, `{id, value, label}`. `value` is a number in most answers and a string in the deal-type settings, so it is untyped.
     #[derive(Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg(any(
+        feature = "action-settings",
+        feature = "contact-settings",
+        feature = "customer-settings",
+        feature = "deal-settings",
+        feature = "domain-settings"
+    ))]
     pub struct CustomItemOption {
         ///Identifier of the option.
         #[cfg_attr(
@@ -1966,6 +2154,13 @@ pub mod types {
         #[cfg_attr(feature = "schemars", serde(flatten))]
         pub extra: crmkit_runtime::Extra,
     }
+    #[cfg(any(
+        feature = "action-settings",
+        feature = "contact-settings",
+        feature = "customer-settings",
+        feature = "deal-settings",
+        feature = "domain-settings"
+    ))]
     impl CustomItemOption {
         pub fn builder() -> builder::CustomItemOption {
             Default::default()
@@ -1974,6 +2169,7 @@ pub mod types {
     ///A custom object record (カスタムオブジェクト). Besides `id`, `createdAt` and `updatedAt`, a record has one property per item of its definition, named by the item's key (the document writes this as the placeholder property `カスタムオブジェクト項目`); those account-defined properties are kept as additional properties.
     #[derive(Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg(feature = "custom-objects")]
     pub struct CustomObject {
         ///When the record was created, ISO 8601 with offset (e.g. `2018-04-01T10:30:00+09:00`), kept as sent.
         #[cfg_attr(
@@ -1998,6 +2194,7 @@ pub mod types {
         #[cfg_attr(feature = "schemars", serde(flatten))]
         pub extra: crmkit_runtime::Extra,
     }
+    #[cfg(feature = "custom-objects")]
     impl CustomObject {
         pub fn builder() -> builder::CustomObject {
             Default::default()
@@ -2006,6 +2203,7 @@ pub mod types {
     ///A custom object definition (カスタムオブジェクト定義). The list answer omits `customObjectItemDefs`.
     #[derive(Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg(feature = "custom-object-defs")]
     pub struct CustomObjectDef {
         ///When the record was created, ISO 8601 with offset (e.g. `2018-04-01T10:30:00+09:00`), kept as sent.
         #[cfg_attr(
@@ -2055,6 +2253,7 @@ pub mod types {
         #[cfg_attr(feature = "schemars", serde(flatten))]
         pub extra: crmkit_runtime::Extra,
     }
+    #[cfg(feature = "custom-object-defs")]
     impl CustomObjectDef {
         pub fn builder() -> builder::CustomObjectDef {
             Default::default()
@@ -2063,6 +2262,7 @@ pub mod types {
     ///One page of custom object definitions.
     #[derive(Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg(feature = "custom-object-defs")]
     pub struct CustomObjectDefList {
         ///The definitions of this page.
         #[cfg_attr(
@@ -2082,6 +2282,7 @@ pub mod types {
         #[cfg_attr(feature = "schemars", serde(flatten))]
         pub extra: crmkit_runtime::Extra,
     }
+    #[cfg(feature = "custom-object-defs")]
     impl CustomObjectDefList {
         pub fn builder() -> builder::CustomObjectDefList {
             Default::default()
@@ -2091,13 +2292,16 @@ pub mod types {
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
+    #[cfg(feature = "custom-objects")]
     pub struct CustomObjectInput(pub ::serde_json::Map<::std::string::String, ::serde_json::Value>);
+    #[cfg(feature = "custom-objects")]
     impl ::std::ops::Deref for CustomObjectInput {
         type Target = ::serde_json::Map<::std::string::String, ::serde_json::Value>;
         fn deref(&self) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
             &self.0
         }
     }
+    #[cfg(feature = "custom-objects")]
     impl ::std::convert::From<CustomObjectInput>
         for ::serde_json::Map<::std::string::String, ::serde_json::Value>
     {
@@ -2105,6 +2309,7 @@ pub mod types {
             value.0
         }
     }
+    #[cfg(feature = "custom-objects")]
     impl ::std::convert::From<::serde_json::Map<::std::string::String, ::serde_json::Value>>
         for CustomObjectInput
     {
@@ -2115,6 +2320,7 @@ pub mod types {
     ///An item definition (項目定義) of a custom object.
     #[derive(Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg(feature = "custom-object-defs")]
     pub struct CustomObjectItemDef {
         ///Option definitions of a select-type item.
         #[cfg_attr(
@@ -2146,6 +2352,7 @@ pub mod types {
         #[cfg_attr(feature = "schemars", serde(flatten))]
         pub extra: crmkit_runtime::Extra,
     }
+    #[cfg(feature = "custom-object-defs")]
     impl CustomObjectItemDef {
         pub fn builder() -> builder::CustomObjectItemDef {
             Default::default()
@@ -2154,6 +2361,7 @@ pub mod types {
     ///An item definition inside a new custom object definition.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg(feature = "custom-object-defs")]
     pub struct CustomObjectItemDefInput {
         #[serde(
             rename = "customObjectOptionDefs",
@@ -2168,6 +2376,7 @@ pub mod types {
         ///Display name of the item (項目名).
         pub name: ::std::string::String,
     }
+    #[cfg(feature = "custom-object-defs")]
     impl CustomObjectItemDefInput {
         pub fn builder() -> builder::CustomObjectItemDefInput {
             Default::default()
@@ -2176,6 +2385,7 @@ pub mod types {
     ///An item definition change inside a custom object definition update: `key` names the item, `newKey` renames it, `delete: true` deletes it.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg(feature = "custom-object-defs")]
     pub struct CustomObjectItemDefUpdate {
         #[serde(
             rename = "customObjectOptionDefs",
@@ -2198,6 +2408,7 @@ pub mod types {
         )]
         pub new_key: ::std::option::Option<::std::string::String>,
     }
+    #[cfg(feature = "custom-object-defs")]
     impl CustomObjectItemDefUpdate {
         pub fn builder() -> builder::CustomObjectItemDefUpdate {
             Default::default()
@@ -2206,6 +2417,7 @@ pub mod types {
     ///One page of custom object records.
     #[derive(Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg(feature = "custom-objects")]
     pub struct CustomObjectList {
         ///The records of this page.
         #[cfg_attr(
@@ -2225,6 +2437,7 @@ pub mod types {
         #[cfg_attr(feature = "schemars", serde(flatten))]
         pub extra: crmkit_runtime::Extra,
     }
+    #[cfg(feature = "custom-objects")]
     impl CustomObjectList {
         pub fn builder() -> builder::CustomObjectList {
             Default::default()
@@ -2233,6 +2446,7 @@ pub mod types {
     ///An option definition (選択肢定義) of a select-type custom object item.
     #[derive(Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg(feature = "custom-object-defs")]
     pub struct CustomObjectOptionDef {
         ///Key of the option.
         #[cfg_attr(
@@ -2249,6 +2463,7 @@ pub mod types {
         #[cfg_attr(feature = "schemars", serde(flatten))]
         pub extra: crmkit_runtime::Extra,
     }
+    #[cfg(feature = "custom-object-defs")]
     impl CustomObjectOptionDef {
         pub fn builder() -> builder::CustomObjectOptionDef {
             Default::default()
@@ -2257,6 +2472,7 @@ pub mod types {
     ///An option definition to create, `{key, name}`.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg(feature = "custom-object-defs")]
     pub struct CustomObjectOptionDefInput {
         ///Key of the option.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -2265,6 +2481,7 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub name: ::std::option::Option<::std::string::String>,
     }
+    #[cfg(feature = "custom-object-defs")]
     impl CustomObjectOptionDefInput {
         pub fn builder() -> builder::CustomObjectOptionDefInput {
             Default::default()
@@ -2273,6 +2490,7 @@ pub mod types {
     ///An option definition in an update: `key` names the option; `newKey` renames it; `delete: true` deletes it.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg(feature = "custom-object-defs")]
     pub struct CustomObjectOptionDefUpdate {
         ///`true` to delete the option.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -2290,6 +2508,7 @@ pub mod types {
         )]
         pub new_key: ::std::option::Option<::std::string::String>,
     }
+    #[cfg(feature = "custom-object-defs")]
     impl CustomObjectOptionDefUpdate {
         pub fn builder() -> builder::CustomObjectOptionDefUpdate {
             Default::default()
@@ -2299,15 +2518,18 @@ pub mod types {
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
+    #[cfg(feature = "custom-object-defs")]
     pub struct CustomObjectOptionDefUpdatesInput(
         pub ::std::vec::Vec<CustomObjectOptionDefUpdatesInputItem>,
     );
+    #[cfg(feature = "custom-object-defs")]
     impl ::std::ops::Deref for CustomObjectOptionDefUpdatesInput {
         type Target = ::std::vec::Vec<CustomObjectOptionDefUpdatesInputItem>;
         fn deref(&self) -> &::std::vec::Vec<CustomObjectOptionDefUpdatesInputItem> {
             &self.0
         }
     }
+    #[cfg(feature = "custom-object-defs")]
     impl ::std::convert::From<CustomObjectOptionDefUpdatesInput>
         for ::std::vec::Vec<CustomObjectOptionDefUpdatesInputItem>
     {
@@ -2315,6 +2537,7 @@ pub mod types {
             value.0
         }
     }
+    #[cfg(feature = "custom-object-defs")]
     impl ::std::convert::From<::std::vec::Vec<CustomObjectOptionDefUpdatesInputItem>>
         for CustomObjectOptionDefUpdatesInput
     {
@@ -2326,15 +2549,18 @@ pub mod types {
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(untagged)]
+    #[cfg(feature = "custom-object-defs")]
     pub enum CustomObjectOptionDefUpdatesInputItem {
         CustomObjectOptionDefUpdate(CustomObjectOptionDefUpdate),
         Array(::std::vec::Vec<CustomObjectOptionDefUpdate>),
     }
+    #[cfg(feature = "custom-object-defs")]
     impl ::std::convert::From<CustomObjectOptionDefUpdate> for CustomObjectOptionDefUpdatesInputItem {
         fn from(value: CustomObjectOptionDefUpdate) -> Self {
             Self::CustomObjectOptionDefUpdate(value)
         }
     }
+    #[cfg(feature = "custom-object-defs")]
     impl ::std::convert::From<::std::vec::Vec<CustomObjectOptionDefUpdate>>
         for CustomObjectOptionDefUpdatesInputItem
     {
@@ -2346,13 +2572,16 @@ pub mod types {
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
+    #[cfg(feature = "custom-object-defs")]
     pub struct CustomObjectOptionDefsInput(pub ::std::vec::Vec<CustomObjectOptionDefsInputItem>);
+    #[cfg(feature = "custom-object-defs")]
     impl ::std::ops::Deref for CustomObjectOptionDefsInput {
         type Target = ::std::vec::Vec<CustomObjectOptionDefsInputItem>;
         fn deref(&self) -> &::std::vec::Vec<CustomObjectOptionDefsInputItem> {
             &self.0
         }
     }
+    #[cfg(feature = "custom-object-defs")]
     impl ::std::convert::From<CustomObjectOptionDefsInput>
         for ::std::vec::Vec<CustomObjectOptionDefsInputItem>
     {
@@ -2360,6 +2589,7 @@ pub mod types {
             value.0
         }
     }
+    #[cfg(feature = "custom-object-defs")]
     impl ::std::convert::From<::std::vec::Vec<CustomObjectOptionDefsInputItem>>
         for CustomObjectOptionDefsInput
     {
@@ -2371,15 +2601,18 @@ pub mod types {
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(untagged)]
+    #[cfg(feature = "custom-object-defs")]
     pub enum CustomObjectOptionDefsInputItem {
         CustomObjectOptionDefInput(CustomObjectOptionDefInput),
         Array(::std::vec::Vec<CustomObjectOptionDefInput>),
     }
+    #[cfg(feature = "custom-object-defs")]
     impl ::std::convert::From<CustomObjectOptionDefInput> for CustomObjectOptionDefsInputItem {
         fn from(value: CustomObjectOptionDefInput) -> Self {
             Self::CustomObjectOptionDefInput(value)
         }
     }
+    #[cfg(feature = "custom-object-defs")]
     impl ::std::convert::From<::std::vec::Vec<CustomObjectOptionDefInput>>
         for CustomObjectOptionDefsInputItem
     {
@@ -2390,6 +2623,7 @@ pub mod types {
     ///A customer (取引先), i.e. a client company. `customerCustoms` holds the account-defined custom items.
     #[derive(Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg(feature = "customers")]
     pub struct Customer {
         ///Address (住所).
         #[cfg_attr(
@@ -2483,6 +2717,7 @@ pub mod types {
         #[cfg_attr(feature = "schemars", serde(flatten))]
         pub extra: crmkit_runtime::Extra,
     }
+    #[cfg(feature = "customers")]
     impl Customer {
         pub fn builder() -> builder::Customer {
             Default::default()
@@ -2491,6 +2726,7 @@ pub mod types {
     ///An action (アクション) recorded against a customer (取引先): a visit, call, e-mail etc. `pattern` is the action type (種別). `startDatetime` and `endDatetime` are always present and may be null.
     #[derive(Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg(feature = "customer-actions")]
     pub struct CustomerAction {
         ///Action custom item values (アクション詳細項目).
         #[cfg_attr(
@@ -2615,6 +2851,7 @@ pub mod types {
         #[cfg_attr(feature = "schemars", serde(flatten))]
         pub extra: crmkit_runtime::Extra,
     }
+    #[cfg(feature = "customer-actions")]
     impl CustomerAction {
         pub fn builder() -> builder::CustomerAction {
             Default::default()
@@ -2623,6 +2860,7 @@ pub mod types {
     ///One page of customer actions.
     #[derive(Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg(feature = "customer-actions")]
     pub struct CustomerActionList {
         ///The actions of this page.
         #[cfg_attr(
@@ -2638,6 +2876,7 @@ pub mod types {
         #[cfg_attr(feature = "schemars", serde(flatten))]
         pub extra: crmkit_runtime::Extra,
     }
+    #[cfg(feature = "customer-actions")]
     impl CustomerActionList {
         pub fn builder() -> builder::CustomerActionList {
             Default::default()
@@ -2646,6 +2885,7 @@ pub mod types {
     ///The value of one customer custom item (取引先詳細項目). Custom items are defined by each Mazrica account; only the field matching `itemType` is filled.
     #[derive(Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg(feature = "customers")]
     pub struct CustomerCustom {
         ///Identifier of the customer custom item definition.
         #[cfg_attr(
@@ -2736,6 +2976,7 @@ pub mod types {
         #[cfg_attr(feature = "schemars", serde(flatten))]
         pub extra: crmkit_runtime::Extra,
     }
+    #[cfg(feature = "customers")]
     impl CustomerCustom {
         pub fn builder() -> builder::CustomerCustom {
             Default::default()
@@ -2744,6 +2985,7 @@ pub mod types {
     ///One customer custom item value to write. Name the item by `customerCustomItemId` or by `itemKey`; `value` takes the form the item type expects (the document's example is the string `"string"`).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg(feature = "customers")]
     pub struct CustomerCustomInput {
         ///Identifier of the customer custom item definition.
         #[serde(
@@ -2761,6 +3003,7 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub value: ::std::option::Option<::serde_json::Value>,
     }
+    #[cfg(feature = "customers")]
     impl CustomerCustomInput {
         pub fn builder() -> builder::CustomerCustomInput {
             Default::default()
@@ -2770,18 +3013,22 @@ pub mod types {
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
+    #[cfg(feature = "customer-actions")]
     pub struct CustomerIdOrAll(::std::string::String);
+    #[cfg(feature = "customer-actions")]
     impl ::std::ops::Deref for CustomerIdOrAll {
         type Target = ::std::string::String;
         fn deref(&self) -> &::std::string::String {
             &self.0
         }
     }
+    #[cfg(feature = "customer-actions")]
     impl ::std::convert::From<CustomerIdOrAll> for ::std::string::String {
         fn from(value: CustomerIdOrAll) -> Self {
             value.0
         }
     }
+    #[cfg(feature = "customer-actions")]
     impl ::std::str::FromStr for CustomerIdOrAll {
         type Err = self::error::ConversionError;
         fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
@@ -2793,12 +3040,14 @@ pub mod types {
             Ok(Self(value.to_string()))
         }
     }
+    #[cfg(feature = "customer-actions")]
     impl ::std::convert::TryFrom<&str> for CustomerIdOrAll {
         type Error = self::error::ConversionError;
         fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
             value.parse()
         }
     }
+    #[cfg(feature = "customer-actions")]
     impl ::std::convert::TryFrom<::std::string::String> for CustomerIdOrAll {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -2807,6 +3056,7 @@ pub mod types {
             value.parse()
         }
     }
+    #[cfg(feature = "customer-actions")]
     impl<'de> ::serde::Deserialize<'de> for CustomerIdOrAll {
         fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
         where
@@ -2822,6 +3072,7 @@ pub mod types {
     ///One page of customers.
     #[derive(Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg(feature = "customers")]
     pub struct CustomerList {
         ///The customers of this page.
         #[cfg_attr(
@@ -2837,6 +3088,7 @@ pub mod types {
         #[cfg_attr(feature = "schemars", serde(flatten))]
         pub extra: crmkit_runtime::Extra,
     }
+    #[cfg(feature = "customers")]
     impl CustomerList {
         pub fn builder() -> builder::CustomerList {
             Default::default()
@@ -2845,6 +3097,7 @@ pub mod types {
     ///Customer settings: the customer custom item definitions (取引先詳細項目).
     #[derive(Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg(feature = "customer-settings")]
     pub struct CustomerSettings {
         ///Customer custom item definitions (取引先詳細項目).
         #[cfg_attr(
@@ -2859,6 +3112,7 @@ pub mod types {
         #[cfg_attr(feature = "schemars", serde(flatten))]
         pub extra: crmkit_runtime::Extra,
     }
+    #[cfg(feature = "customer-settings")]
     impl CustomerSettings {
         pub fn builder() -> builder::CustomerSettings {
             Default::default()
@@ -2867,6 +3121,7 @@ pub mod types {
     ///A deal (案件), i.e. a sales opportunity, with its master-data references, phase history, custom item values and product line items.
     #[derive(Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg(feature = "deals")]
     pub struct Deal {
         ///Contract amount (契約金額).
         #[cfg_attr(
@@ -3029,6 +3284,7 @@ pub mod types {
         #[cfg_attr(feature = "schemars", serde(flatten))]
         pub extra: crmkit_runtime::Extra,
     }
+    #[cfg(feature = "deals")]
     impl Deal {
         pub fn builder() -> builder::Deal {
             Default::default()
@@ -3037,6 +3293,7 @@ pub mod types {
     ///An action (アクション) recorded against a deal (案件). `pattern` is the action type (種別), `purpose` the action purpose (アクションの目的) defined by the deal type. `startDatetime` and `endDatetime` are always present and may be null.
     #[derive(Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg(feature = "deal-actions")]
     pub struct DealAction {
         ///Action custom item values (アクション詳細項目).
         #[cfg_attr(
@@ -3166,6 +3423,7 @@ pub mod types {
         #[cfg_attr(feature = "schemars", serde(flatten))]
         pub extra: crmkit_runtime::Extra,
     }
+    #[cfg(feature = "deal-actions")]
     impl DealAction {
         pub fn builder() -> builder::DealAction {
             Default::default()
@@ -3174,6 +3432,7 @@ pub mod types {
     ///One page of deal actions.
     #[derive(Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg(feature = "deal-actions")]
     pub struct DealActionList {
         ///The actions of this page.
         #[cfg_attr(
@@ -3189,6 +3448,7 @@ pub mod types {
         #[cfg_attr(feature = "schemars", serde(flatten))]
         pub extra: crmkit_runtime::Extra,
     }
+    #[cfg(feature = "deal-actions")]
     impl DealActionList {
         pub fn builder() -> builder::DealActionList {
             Default::default()
@@ -3197,6 +3457,7 @@ pub mod types {
     ///The value of one deal custom item (案件詳細項目); only the field matching `itemType` is filled. Deal values also carry `itemKey`, `calculationResult` and `selectedUsers`.
     #[derive(Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg(feature = "deals")]
     pub struct DealCustom {
         ///Result of a calculated item; null for other item types.
         #[cfg_attr(
@@ -3314,6 +3575,7 @@ pub mod types {
         #[cfg_attr(feature = "schemars", serde(flatten))]
         pub extra: crmkit_runtime::Extra,
     }
+    #[cfg(feature = "deals")]
     impl DealCustom {
         pub fn builder() -> builder::DealCustom {
             Default::default()
@@ -3322,6 +3584,7 @@ pub mod types {
     ///One deal custom item value to write. Name the item by `dealCustomItemId` or by `itemKey`; `value` takes the form the item type expects (the document's example is the string `"string"`).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg(feature = "deals")]
     pub struct DealCustomInput {
         ///Identifier of the deal custom item definition.
         #[serde(
@@ -3339,6 +3602,7 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub value: ::std::option::Option<::serde_json::Value>,
     }
+    #[cfg(feature = "deals")]
     impl DealCustomInput {
         pub fn builder() -> builder::DealCustomInput {
             Default::default()
@@ -3347,6 +3611,7 @@ pub mod types {
     ///One page of deals.
     #[derive(Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg(feature = "deals")]
     pub struct DealList {
         ///The deals of this page.
         #[cfg_attr(
@@ -3362,6 +3627,7 @@ pub mod types {
         #[cfg_attr(feature = "schemars", serde(flatten))]
         pub extra: crmkit_runtime::Extra,
     }
+    #[cfg(feature = "deals")]
     impl DealList {
         pub fn builder() -> builder::DealList {
             Default::default()
@@ -3370,6 +3636,7 @@ pub mod types {
     ///A product line item of a deal (商品内訳).
     #[derive(Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg(feature = "deals")]
     pub struct DealProductDetail {
         #[cfg_attr(
             feature = "schemars",
@@ -3457,6 +3724,7 @@ pub mod types {
         #[cfg_attr(feature = "schemars", serde(flatten))]
         pub extra: crmkit_runtime::Extra,
     }
+    #[cfg(feature = "deals")]
     impl DealProductDetail {
         pub fn builder() -> builder::DealProductDetail {
             Default::default()
@@ -3465,6 +3733,7 @@ pub mod types {
     ///A product line item (商品内訳) to write; `id` names an existing line item.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg(feature = "deals")]
     pub struct DealProductDetailInput {
         ///Id of the line-item type.
         #[serde(
@@ -3500,6 +3769,7 @@ pub mod types {
         )]
         pub unit_cost: ::std::option::Option<f64>,
     }
+    #[cfg(feature = "deals")]
     impl DealProductDetailInput {
         pub fn builder() -> builder::DealProductDetailInput {
             Default::default()
@@ -3508,6 +3778,7 @@ pub mod types {
     ///A product line-item type (a kind of 商品内訳) that deals of the type can use.
     #[derive(Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg(any(feature = "deal-settings", feature = "domain-settings"))]
     pub struct DealProductDetailType {
         #[cfg_attr(
             feature = "schemars",
@@ -3558,6 +3829,7 @@ pub mod types {
         #[cfg_attr(feature = "schemars", serde(flatten))]
         pub extra: crmkit_runtime::Extra,
     }
+    #[cfg(any(feature = "deal-settings", feature = "domain-settings"))]
     impl DealProductDetailType {
         pub fn builder() -> builder::DealProductDetailType {
             Default::default()
@@ -3566,6 +3838,7 @@ pub mod types {
     ///A deal type (案件タイプ) with its master data: phases, products, probabilities, channels, end-phase reasons, action purposes, custom item definitions and product line-item types. Ids from here are what `create_deal` expects.
     #[derive(Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg(any(feature = "deal-settings", feature = "domain-settings"))]
     pub struct DealType {
         ///Action purposes (アクションの目的).
         #[cfg_attr(
@@ -3642,6 +3915,7 @@ pub mod types {
         #[cfg_attr(feature = "schemars", serde(flatten))]
         pub extra: crmkit_runtime::Extra,
     }
+    #[cfg(any(feature = "deal-settings", feature = "domain-settings"))]
     impl DealType {
         pub fn builder() -> builder::DealType {
             Default::default()
@@ -3650,6 +3924,7 @@ pub mod types {
     ///Every deal type as `{id, name}` (not paged). The document shows only a single `{id, name}` object here; the `dealTypes` wrapper is inferred (see the operation).
     #[derive(Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg(feature = "deal-settings")]
     pub struct DealTypeList {
         ///The deal types.
         #[cfg_attr(
@@ -3664,6 +3939,7 @@ pub mod types {
         #[cfg_attr(feature = "schemars", serde(flatten))]
         pub extra: crmkit_runtime::Extra,
     }
+    #[cfg(feature = "deal-settings")]
     impl DealTypeList {
         pub fn builder() -> builder::DealTypeList {
             Default::default()
@@ -3672,6 +3948,7 @@ pub mod types {
     ///A deal type as `{id, name}`.
     #[derive(Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg(feature = "deal-settings")]
     pub struct DealTypeSummary {
         ///Deal type id (案件タイプID).
         pub id: i64,
@@ -3684,6 +3961,7 @@ pub mod types {
         #[cfg_attr(feature = "schemars", serde(flatten))]
         pub extra: crmkit_runtime::Extra,
     }
+    #[cfg(feature = "deal-settings")]
     impl DealTypeSummary {
         pub fn builder() -> builder::DealTypeSummary {
             Default::default()
@@ -3692,6 +3970,7 @@ pub mod types {
     ///The account's (domain's) settings: every deal type with its master data, the users and the roles.
     #[derive(Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg(feature = "domain-settings")]
     pub struct DomainSettings {
         ///Every deal type with its master data.
         #[cfg_attr(
@@ -3718,6 +3997,7 @@ pub mod types {
         #[cfg_attr(feature = "schemars", serde(flatten))]
         pub extra: crmkit_runtime::Extra,
     }
+    #[cfg(feature = "domain-settings")]
     impl DomainSettings {
         pub fn builder() -> builder::DomainSettings {
             Default::default()
@@ -3761,18 +4041,50 @@ pub mod types {
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
+    #[cfg(any(
+        feature = "contact-actions",
+        feature = "custom-objects",
+        feature = "customer-actions",
+        feature = "customers",
+        feature = "deal-actions",
+        feature = "deals"
+    ))]
     pub struct IdList(pub ::std::vec::Vec<i64>);
+    #[cfg(any(
+        feature = "contact-actions",
+        feature = "custom-objects",
+        feature = "customer-actions",
+        feature = "customers",
+        feature = "deal-actions",
+        feature = "deals"
+    ))]
     impl ::std::ops::Deref for IdList {
         type Target = ::std::vec::Vec<i64>;
         fn deref(&self) -> &::std::vec::Vec<i64> {
             &self.0
         }
     }
+    #[cfg(any(
+        feature = "contact-actions",
+        feature = "custom-objects",
+        feature = "customer-actions",
+        feature = "customers",
+        feature = "deal-actions",
+        feature = "deals"
+    ))]
     impl ::std::convert::From<IdList> for ::std::vec::Vec<i64> {
         fn from(value: IdList) -> Self {
             value.0
         }
     }
+    #[cfg(any(
+        feature = "contact-actions",
+        feature = "custom-objects",
+        feature = "customer-actions",
+        feature = "customers",
+        feature = "deal-actions",
+        feature = "deals"
+    ))]
     impl ::std::convert::From<::std::vec::Vec<i64>> for IdList {
         fn from(value: ::std::vec::Vec<i64>) -> Self {
             Self(value)
@@ -3781,10 +4093,22 @@ pub mod types {
     ///A reference sent in a request body as `{id}` (for example `creator`, `pattern`, `customer`, `dealType`).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg(any(
+        feature = "contact-actions",
+        feature = "customer-actions",
+        feature = "deal-actions",
+        feature = "deals"
+    ))]
     pub struct IdRef {
         ///Identifier of the referenced record.
         pub id: i64,
     }
+    #[cfg(any(
+        feature = "contact-actions",
+        feature = "customer-actions",
+        feature = "deal-actions",
+        feature = "deals"
+    ))]
     impl IdRef {
         pub fn builder() -> builder::IdRef {
             Default::default()
@@ -3793,6 +4117,11 @@ pub mod types {
     ///A fixed master value as `{id, key, name}`, e.g. billing type `{1, lump, 一括}` (one-off) or rounding `{1, round_down, 切り捨て}` (round down). The document lists no other values.
     #[derive(Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg(any(
+        feature = "deal-settings",
+        feature = "deals",
+        feature = "domain-settings"
+    ))]
     pub struct KeyedRef {
         ///Numeric code of the value.
         #[cfg_attr(
@@ -3815,6 +4144,11 @@ pub mod types {
         #[cfg_attr(feature = "schemars", serde(flatten))]
         pub extra: crmkit_runtime::Extra,
     }
+    #[cfg(any(
+        feature = "deal-settings",
+        feature = "deals",
+        feature = "domain-settings"
+    ))]
     impl KeyedRef {
         pub fn builder() -> builder::KeyedRef {
             Default::default()
@@ -3823,6 +4157,12 @@ pub mod types {
     ///A lifecycle stage of a contact, with the stage type it belongs to.
     #[derive(Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg(any(
+        feature = "contacts",
+        feature = "customer-actions",
+        feature = "deal-actions",
+        feature = "deal-contacts"
+    ))]
     pub struct LifecycleStage {
         ///Id of the lifecycle stage.
         #[cfg_attr(
@@ -3848,6 +4188,12 @@ pub mod types {
         #[cfg_attr(feature = "schemars", serde(flatten))]
         pub extra: crmkit_runtime::Extra,
     }
+    #[cfg(any(
+        feature = "contacts",
+        feature = "customer-actions",
+        feature = "deal-actions",
+        feature = "deal-contacts"
+    ))]
     impl LifecycleStage {
         pub fn builder() -> builder::LifecycleStage {
             Default::default()
@@ -3856,6 +4202,7 @@ pub mod types {
     ///A lifecycle stage type with its stages.
     #[derive(Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg(feature = "contact-settings")]
     pub struct LifecycleStageType {
         ///Id of the lifecycle stage type.
         pub id: i64,
@@ -3878,6 +4225,7 @@ pub mod types {
         #[cfg_attr(feature = "schemars", serde(flatten))]
         pub extra: crmkit_runtime::Extra,
     }
+    #[cfg(feature = "contact-settings")]
     impl LifecycleStageType {
         pub fn builder() -> builder::LifecycleStageType {
             Default::default()
@@ -3886,6 +4234,7 @@ pub mod types {
     ///Every lifecycle stage type with its stages (not paged).
     #[derive(Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg(feature = "contact-settings")]
     pub struct LifecycleStageTypeList {
         ///The lifecycle stage types.
         #[cfg_attr(
@@ -3900,6 +4249,7 @@ pub mod types {
         #[cfg_attr(feature = "schemars", serde(flatten))]
         pub extra: crmkit_runtime::Extra,
     }
+    #[cfg(feature = "contact-settings")]
     impl LifecycleStageTypeList {
         pub fn builder() -> builder::LifecycleStageTypeList {
             Default::default()
@@ -3908,6 +4258,20 @@ pub mod types {
     ///A reference to another record as `{id, name}` (owner role, action type, creator, customer, deal, phase-less master data such as product, probability, channel, user, role, profile, ...).
     #[derive(Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg(any(
+        feature = "contact-actions",
+        feature = "contact-settings",
+        feature = "contacts",
+        feature = "customer-actions",
+        feature = "customers",
+        feature = "deal-actions",
+        feature = "deal-contacts",
+        feature = "deal-settings",
+        feature = "deals",
+        feature = "domain-settings",
+        feature = "roles",
+        feature = "users"
+    ))]
     pub struct NamedRef {
         ///Identifier of the referenced record.
         #[cfg_attr(
@@ -3924,6 +4288,20 @@ pub mod types {
         #[cfg_attr(feature = "schemars", serde(flatten))]
         pub extra: crmkit_runtime::Extra,
     }
+    #[cfg(any(
+        feature = "contact-actions",
+        feature = "contact-settings",
+        feature = "contacts",
+        feature = "customer-actions",
+        feature = "customers",
+        feature = "deal-actions",
+        feature = "deal-contacts",
+        feature = "deal-settings",
+        feature = "deals",
+        feature = "domain-settings",
+        feature = "roles",
+        feature = "users"
+    ))]
     impl NamedRef {
         pub fn builder() -> builder::NamedRef {
             Default::default()
@@ -3933,18 +4311,22 @@ pub mod types {
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
+    #[cfg(feature = "contacts")]
     pub struct NullableIdRef(pub ::std::option::Option<NullableIdRefInner>);
+    #[cfg(feature = "contacts")]
     impl ::std::ops::Deref for NullableIdRef {
         type Target = ::std::option::Option<NullableIdRefInner>;
         fn deref(&self) -> &::std::option::Option<NullableIdRefInner> {
             &self.0
         }
     }
+    #[cfg(feature = "contacts")]
     impl ::std::convert::From<NullableIdRef> for ::std::option::Option<NullableIdRefInner> {
         fn from(value: NullableIdRef) -> Self {
             value.0
         }
     }
+    #[cfg(feature = "contacts")]
     impl ::std::convert::From<::std::option::Option<NullableIdRefInner>> for NullableIdRef {
         fn from(value: ::std::option::Option<NullableIdRefInner>) -> Self {
             Self(value)
@@ -3953,10 +4335,12 @@ pub mod types {
     ///A nullable `{id}` reference in a request body; `null` clears the link (used for a contact's customer, which the document marks Nullable).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg(feature = "contacts")]
     pub struct NullableIdRefInner {
         ///Identifier of the referenced record.
         pub id: i64,
     }
+    #[cfg(feature = "contacts")]
     impl NullableIdRefInner {
         pub fn builder() -> builder::NullableIdRefInner {
             Default::default()
@@ -3965,6 +4349,11 @@ pub mod types {
     ///A deal phase (フェーズ) as `{id, name, status}`.
     #[derive(Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg(any(
+        feature = "deal-settings",
+        feature = "deals",
+        feature = "domain-settings"
+    ))]
     pub struct PhaseRef {
         ///Identifier of the phase.
         #[cfg_attr(
@@ -3987,6 +4376,11 @@ pub mod types {
         #[cfg_attr(feature = "schemars", serde(flatten))]
         pub extra: crmkit_runtime::Extra,
     }
+    #[cfg(any(
+        feature = "deal-settings",
+        feature = "deals",
+        feature = "domain-settings"
+    ))]
     impl PhaseRef {
         pub fn builder() -> builder::PhaseRef {
             Default::default()
@@ -3995,6 +4389,7 @@ pub mod types {
     ///How long a deal stayed in one phase.
     #[derive(Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg(feature = "deals")]
     pub struct PhaseStay {
         ///Identifier of the phase.
         #[cfg_attr(
@@ -4029,6 +4424,7 @@ pub mod types {
         #[cfg_attr(feature = "schemars", serde(flatten))]
         pub extra: crmkit_runtime::Extra,
     }
+    #[cfg(feature = "deals")]
     impl PhaseStay {
         pub fn builder() -> builder::PhaseStay {
             Default::default()
@@ -4037,6 +4433,7 @@ pub mod types {
     ///The complete new member list of a group. Omitting `userIds` leaves the members unchanged (userIds指定なし -> ユーザーグループメンバーは更新されない); `[]` removes every member (userIds:[] -> 対象グループの所属ユーザーを全除外).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg(feature = "user-groups")]
     pub struct ReplaceUserGroupMembersInput {
         #[serde(
             rename = "userIds",
@@ -4044,6 +4441,7 @@ pub mod types {
         )]
         pub user_ids: ::std::option::Option<ReplaceUserGroupMembersInputUserIds>,
     }
+    #[cfg(feature = "user-groups")]
     impl ReplaceUserGroupMembersInput {
         pub fn builder() -> builder::ReplaceUserGroupMembersInput {
             Default::default()
@@ -4053,13 +4451,16 @@ pub mod types {
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
+    #[cfg(feature = "user-groups")]
     pub struct ReplaceUserGroupMembersInputUserIds(pub ::std::option::Option<::std::vec::Vec<i64>>);
+    #[cfg(feature = "user-groups")]
     impl ::std::ops::Deref for ReplaceUserGroupMembersInputUserIds {
         type Target = ::std::option::Option<::std::vec::Vec<i64>>;
         fn deref(&self) -> &::std::option::Option<::std::vec::Vec<i64>> {
             &self.0
         }
     }
+    #[cfg(feature = "user-groups")]
     impl ::std::convert::From<ReplaceUserGroupMembersInputUserIds>
         for ::std::option::Option<::std::vec::Vec<i64>>
     {
@@ -4067,6 +4468,7 @@ pub mod types {
             value.0
         }
     }
+    #[cfg(feature = "user-groups")]
     impl ::std::convert::From<::std::option::Option<::std::vec::Vec<i64>>>
         for ReplaceUserGroupMembersInputUserIds
     {
@@ -4077,6 +4479,7 @@ pub mod types {
     ///One page of roles (ロール).
     #[derive(Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg(feature = "roles")]
     pub struct RoleList {
         ///The page returned (1-based; the document's placeholder example shows `0`).
         pub page: i32,
@@ -4092,6 +4495,7 @@ pub mod types {
         #[cfg_attr(feature = "schemars", serde(flatten))]
         pub extra: crmkit_runtime::Extra,
     }
+    #[cfg(feature = "roles")]
     impl RoleList {
         pub fn builder() -> builder::RoleList {
             Default::default()
@@ -4281,6 +4685,15 @@ pub mod types {
     ///An option selected in a select-type custom item value. The key naming the option's definition depends on the record kind (`customerCustomItemOptionId`, `contactCustomItemOptionId`, `dealCustomItemOptionId`); action values are documented with `contactCustomItemOptionId`.
     #[derive(Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg(any(
+        feature = "contact-actions",
+        feature = "contacts",
+        feature = "customer-actions",
+        feature = "customers",
+        feature = "deal-actions",
+        feature = "deal-contacts",
+        feature = "deals"
+    ))]
     pub struct SelectedOption {
         ///Option definition id (contact custom items; also shown for action custom items).
         #[cfg_attr(
@@ -4330,6 +4743,15 @@ pub mod types {
         #[cfg_attr(feature = "schemars", serde(flatten))]
         pub extra: crmkit_runtime::Extra,
     }
+    #[cfg(any(
+        feature = "contact-actions",
+        feature = "contacts",
+        feature = "customer-actions",
+        feature = "customers",
+        feature = "deal-actions",
+        feature = "deal-contacts",
+        feature = "deals"
+    ))]
     impl SelectedOption {
         pub fn builder() -> builder::SelectedOption {
             Default::default()
@@ -4372,6 +4794,7 @@ pub mod types {
     ///Changes to an action custom item definition; `delete: true` deletes the item.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg(feature = "action-settings")]
     pub struct UpdateActionCustomItemInput {
         ///Options (選択肢一覧); registered in exactly the order given (この一覧で指定した通りの並び順で登録されます).
         #[serde(
@@ -4393,6 +4816,7 @@ pub mod types {
         )]
         pub new_item_key: ::std::option::Option<::std::string::String>,
     }
+    #[cfg(feature = "action-settings")]
     impl UpdateActionCustomItemInput {
         pub fn builder() -> builder::UpdateActionCustomItemInput {
             Default::default()
@@ -4401,6 +4825,7 @@ pub mod types {
     ///Changes to a contact action; every field is optional. `creator` is the user in charge (アクション担当者), as `{id}`. Custom values go in `actionCustoms` as `{itemKey, value}`.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg(feature = "contact-actions")]
     pub struct UpdateContactActionInput {
         ///Action custom item values (アクション詳細項目一覧).
         #[serde(
@@ -4441,6 +4866,7 @@ pub mod types {
         )]
         pub start_datetime: ::std::option::Option<::std::string::String>,
     }
+    #[cfg(feature = "contact-actions")]
     impl UpdateContactActionInput {
         pub fn builder() -> builder::UpdateContactActionInput {
             Default::default()
@@ -4449,6 +4875,7 @@ pub mod types {
     ///Changes to a contact; every field is optional and nullable fields may be cleared with null.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg(feature = "contacts")]
     pub struct UpdateContactInput {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub address: ::std::option::Option<UpdateContactInputAddress>,
@@ -4487,6 +4914,7 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub tel: ::std::option::Option<UpdateContactInputTel>,
     }
+    #[cfg(feature = "contacts")]
     impl UpdateContactInput {
         pub fn builder() -> builder::UpdateContactInput {
             Default::default()
@@ -4496,13 +4924,16 @@ pub mod types {
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
+    #[cfg(feature = "contacts")]
     pub struct UpdateContactInputAddress(pub ::std::option::Option<::std::string::String>);
+    #[cfg(feature = "contacts")]
     impl ::std::ops::Deref for UpdateContactInputAddress {
         type Target = ::std::option::Option<::std::string::String>;
         fn deref(&self) -> &::std::option::Option<::std::string::String> {
             &self.0
         }
     }
+    #[cfg(feature = "contacts")]
     impl ::std::convert::From<UpdateContactInputAddress>
         for ::std::option::Option<::std::string::String>
     {
@@ -4510,6 +4941,7 @@ pub mod types {
             value.0
         }
     }
+    #[cfg(feature = "contacts")]
     impl ::std::convert::From<::std::option::Option<::std::string::String>>
         for UpdateContactInputAddress
     {
@@ -4521,18 +4953,22 @@ pub mod types {
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
+    #[cfg(feature = "contacts")]
     pub struct UpdateContactInputDept(pub ::std::option::Option<::std::string::String>);
+    #[cfg(feature = "contacts")]
     impl ::std::ops::Deref for UpdateContactInputDept {
         type Target = ::std::option::Option<::std::string::String>;
         fn deref(&self) -> &::std::option::Option<::std::string::String> {
             &self.0
         }
     }
+    #[cfg(feature = "contacts")]
     impl ::std::convert::From<UpdateContactInputDept> for ::std::option::Option<::std::string::String> {
         fn from(value: UpdateContactInputDept) -> Self {
             value.0
         }
     }
+    #[cfg(feature = "contacts")]
     impl ::std::convert::From<::std::option::Option<::std::string::String>> for UpdateContactInputDept {
         fn from(value: ::std::option::Option<::std::string::String>) -> Self {
             Self(value)
@@ -4542,13 +4978,16 @@ pub mod types {
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
+    #[cfg(feature = "contacts")]
     pub struct UpdateContactInputEmail(pub ::std::option::Option<::std::string::String>);
+    #[cfg(feature = "contacts")]
     impl ::std::ops::Deref for UpdateContactInputEmail {
         type Target = ::std::option::Option<::std::string::String>;
         fn deref(&self) -> &::std::option::Option<::std::string::String> {
             &self.0
         }
     }
+    #[cfg(feature = "contacts")]
     impl ::std::convert::From<UpdateContactInputEmail>
         for ::std::option::Option<::std::string::String>
     {
@@ -4556,6 +4995,7 @@ pub mod types {
             value.0
         }
     }
+    #[cfg(feature = "contacts")]
     impl ::std::convert::From<::std::option::Option<::std::string::String>>
         for UpdateContactInputEmail
     {
@@ -4567,18 +5007,22 @@ pub mod types {
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
+    #[cfg(feature = "contacts")]
     pub struct UpdateContactInputMemo(pub ::std::option::Option<::std::string::String>);
+    #[cfg(feature = "contacts")]
     impl ::std::ops::Deref for UpdateContactInputMemo {
         type Target = ::std::option::Option<::std::string::String>;
         fn deref(&self) -> &::std::option::Option<::std::string::String> {
             &self.0
         }
     }
+    #[cfg(feature = "contacts")]
     impl ::std::convert::From<UpdateContactInputMemo> for ::std::option::Option<::std::string::String> {
         fn from(value: UpdateContactInputMemo) -> Self {
             value.0
         }
     }
+    #[cfg(feature = "contacts")]
     impl ::std::convert::From<::std::option::Option<::std::string::String>> for UpdateContactInputMemo {
         fn from(value: ::std::option::Option<::std::string::String>) -> Self {
             Self(value)
@@ -4588,13 +5032,16 @@ pub mod types {
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
+    #[cfg(feature = "contacts")]
     pub struct UpdateContactInputMobileTel(pub ::std::option::Option<::std::string::String>);
+    #[cfg(feature = "contacts")]
     impl ::std::ops::Deref for UpdateContactInputMobileTel {
         type Target = ::std::option::Option<::std::string::String>;
         fn deref(&self) -> &::std::option::Option<::std::string::String> {
             &self.0
         }
     }
+    #[cfg(feature = "contacts")]
     impl ::std::convert::From<UpdateContactInputMobileTel>
         for ::std::option::Option<::std::string::String>
     {
@@ -4602,6 +5049,7 @@ pub mod types {
             value.0
         }
     }
+    #[cfg(feature = "contacts")]
     impl ::std::convert::From<::std::option::Option<::std::string::String>>
         for UpdateContactInputMobileTel
     {
@@ -4613,13 +5061,16 @@ pub mod types {
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
+    #[cfg(feature = "contacts")]
     pub struct UpdateContactInputPosition(pub ::std::option::Option<::std::string::String>);
+    #[cfg(feature = "contacts")]
     impl ::std::ops::Deref for UpdateContactInputPosition {
         type Target = ::std::option::Option<::std::string::String>;
         fn deref(&self) -> &::std::option::Option<::std::string::String> {
             &self.0
         }
     }
+    #[cfg(feature = "contacts")]
     impl ::std::convert::From<UpdateContactInputPosition>
         for ::std::option::Option<::std::string::String>
     {
@@ -4627,6 +5078,7 @@ pub mod types {
             value.0
         }
     }
+    #[cfg(feature = "contacts")]
     impl ::std::convert::From<::std::option::Option<::std::string::String>>
         for UpdateContactInputPosition
     {
@@ -4638,18 +5090,22 @@ pub mod types {
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
+    #[cfg(feature = "contacts")]
     pub struct UpdateContactInputTel(pub ::std::option::Option<::std::string::String>);
+    #[cfg(feature = "contacts")]
     impl ::std::ops::Deref for UpdateContactInputTel {
         type Target = ::std::option::Option<::std::string::String>;
         fn deref(&self) -> &::std::option::Option<::std::string::String> {
             &self.0
         }
     }
+    #[cfg(feature = "contacts")]
     impl ::std::convert::From<UpdateContactInputTel> for ::std::option::Option<::std::string::String> {
         fn from(value: UpdateContactInputTel) -> Self {
             value.0
         }
     }
+    #[cfg(feature = "contacts")]
     impl ::std::convert::From<::std::option::Option<::std::string::String>> for UpdateContactInputTel {
         fn from(value: ::std::option::Option<::std::string::String>) -> Self {
             Self(value)
@@ -4658,6 +5114,7 @@ pub mod types {
     ///Changes to a custom object definition.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg(feature = "custom-object-defs")]
     pub struct UpdateCustomObjectDefInput {
         ///Item definition changes (項目定義一覧).
         #[serde(
@@ -4679,6 +5136,7 @@ pub mod types {
         )]
         pub new_key: ::std::option::Option<::std::string::String>,
     }
+    #[cfg(feature = "custom-object-defs")]
     impl UpdateCustomObjectDefInput {
         pub fn builder() -> builder::UpdateCustomObjectDefInput {
             Default::default()
@@ -4687,6 +5145,7 @@ pub mod types {
     ///Changes to an item definition of a custom object; `delete: true` deletes it.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg(feature = "custom-object-defs")]
     pub struct UpdateCustomObjectItemDefInput {
         #[serde(
             rename = "customObjectOptionDefs",
@@ -4706,6 +5165,7 @@ pub mod types {
         )]
         pub new_key: ::std::option::Option<::std::string::String>,
     }
+    #[cfg(feature = "custom-object-defs")]
     impl UpdateCustomObjectItemDefInput {
         pub fn builder() -> builder::UpdateCustomObjectItemDefInput {
             Default::default()
@@ -4714,6 +5174,7 @@ pub mod types {
     ///Changes to a customer action; every field is optional. `creator` is the user in charge (アクション担当者), as `{id}`. Custom values go in `actionCustoms` as `{itemKey, value}`.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg(feature = "customer-actions")]
     pub struct UpdateCustomerActionInput {
         ///Action custom item values (アクション詳細項目一覧).
         #[serde(
@@ -4757,6 +5218,7 @@ pub mod types {
         )]
         pub start_datetime: ::std::option::Option<::std::string::String>,
     }
+    #[cfg(feature = "customer-actions")]
     impl UpdateCustomerActionInput {
         pub fn builder() -> builder::UpdateCustomerActionInput {
             Default::default()
@@ -4765,6 +5227,7 @@ pub mod types {
     ///Changes to a customer; every field is optional and only the fields sent are changed.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg(feature = "customers")]
     pub struct UpdateCustomerInput {
         ///Address (住所).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -4810,6 +5273,7 @@ pub mod types {
         )]
         pub web_url: ::std::option::Option<::std::string::String>,
     }
+    #[cfg(feature = "customers")]
     impl UpdateCustomerInput {
         pub fn builder() -> builder::UpdateCustomerInput {
             Default::default()
@@ -4818,6 +5282,7 @@ pub mod types {
     ///Changes to a deal action. The document marks `deal` as required even here; every other field is optional. `creator` is the user in charge (アクション担当者), as `{id}`. Custom values go in `actionCustoms` as `{itemKey, value}`.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg(feature = "deal-actions")]
     pub struct UpdateDealActionInput {
         ///Action custom item values (アクション詳細項目一覧).
         #[serde(
@@ -4862,6 +5327,7 @@ pub mod types {
         )]
         pub start_datetime: ::std::option::Option<::std::string::String>,
     }
+    #[cfg(feature = "deal-actions")]
     impl UpdateDealActionInput {
         pub fn builder() -> builder::UpdateDealActionInput {
             Default::default()
@@ -4870,6 +5336,7 @@ pub mod types {
     ///Changes to a deal; every field is optional. `dealType` (案件タイプ), `customer` (取引先), `phase` (フェーズ), `product` (商品), `probability` (契約確度), `channel` (チャネル) and `user` (ユーザー, the user in charge) are `{id}` references; valid ids come from `get_deal_type` and `list_users`.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg(feature = "deals")]
     pub struct UpdateDealInput {
         ///Contract amount (契約金額).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -4925,6 +5392,7 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub user: ::std::option::Option<IdRef>,
     }
+    #[cfg(feature = "deals")]
     impl UpdateDealInput {
         pub fn builder() -> builder::UpdateDealInput {
             Default::default()
@@ -4933,10 +5401,12 @@ pub mod types {
     ///Changes to a user group. Omitting `name`, or sending an empty string, leaves the name unchanged (name指定なし->ユーザーグループ名は更新されない, nameが空文字->ユーザーグループ名は更新されない).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg(feature = "user-groups")]
     pub struct UpdateUserGroupInput {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub name: ::std::option::Option<UpdateUserGroupInputName>,
     }
+    #[cfg(feature = "user-groups")]
     impl UpdateUserGroupInput {
         pub fn builder() -> builder::UpdateUserGroupInput {
             Default::default()
@@ -4946,13 +5416,16 @@ pub mod types {
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
+    #[cfg(feature = "user-groups")]
     pub struct UpdateUserGroupInputName(pub ::std::option::Option<::std::string::String>);
+    #[cfg(feature = "user-groups")]
     impl ::std::ops::Deref for UpdateUserGroupInputName {
         type Target = ::std::option::Option<::std::string::String>;
         fn deref(&self) -> &::std::option::Option<::std::string::String> {
             &self.0
         }
     }
+    #[cfg(feature = "user-groups")]
     impl ::std::convert::From<UpdateUserGroupInputName>
         for ::std::option::Option<::std::string::String>
     {
@@ -4960,6 +5433,7 @@ pub mod types {
             value.0
         }
     }
+    #[cfg(feature = "user-groups")]
     impl ::std::convert::From<::std::option::Option<::std::string::String>>
         for UpdateUserGroupInputName
     {
@@ -4970,6 +5444,7 @@ pub mod types {
     ///A user (ユーザー) with the user groups, profile and role it belongs to.
     #[derive(Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg(feature = "users")]
     pub struct User {
         ///E-mail address.
         #[cfg_attr(
@@ -5008,6 +5483,7 @@ pub mod types {
         #[cfg_attr(feature = "schemars", serde(flatten))]
         pub extra: crmkit_runtime::Extra,
     }
+    #[cfg(feature = "users")]
     impl User {
         pub fn builder() -> builder::User {
             Default::default()
@@ -5016,6 +5492,7 @@ pub mod types {
     ///A user group (ユーザーグループ). `users` is present where the document shows it (list, member changes) and absent in the answer of `update_user_group`.
     #[derive(Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg(feature = "user-groups")]
     pub struct UserGroup {
         ///User group id (ユーザーグループID).
         pub id: i64,
@@ -5043,6 +5520,7 @@ pub mod types {
         #[cfg_attr(feature = "schemars", serde(flatten))]
         pub extra: crmkit_runtime::Extra,
     }
+    #[cfg(feature = "user-groups")]
     impl UserGroup {
         pub fn builder() -> builder::UserGroup {
             Default::default()
@@ -5051,6 +5529,7 @@ pub mod types {
     ///One page of user groups.
     #[derive(Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg(feature = "user-groups")]
     pub struct UserGroupList {
         ///The page returned (1-based; the document's placeholder example shows `0`).
         pub page: i32,
@@ -5070,6 +5549,7 @@ pub mod types {
         #[cfg_attr(feature = "schemars", serde(flatten))]
         pub extra: crmkit_runtime::Extra,
     }
+    #[cfg(feature = "user-groups")]
     impl UserGroupList {
         pub fn builder() -> builder::UserGroupList {
             Default::default()
@@ -5078,6 +5558,7 @@ pub mod types {
     ///One page of users (100 per page, fixed).
     #[derive(Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg(feature = "users")]
     pub struct UserList {
         ///The page returned (1-based; the document's placeholder example shows `0`).
         pub page: i32,
@@ -5093,6 +5574,7 @@ pub mod types {
         #[cfg_attr(feature = "schemars", serde(flatten))]
         pub extra: crmkit_runtime::Extra,
     }
+    #[cfg(feature = "users")]
     impl UserList {
         pub fn builder() -> builder::UserList {
             Default::default()
@@ -5101,6 +5583,12 @@ pub mod types {
     ///A user as `{id, name, email}`.
     #[derive(Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg(any(
+        feature = "audits",
+        feature = "deals",
+        feature = "domain-settings",
+        feature = "user-groups"
+    ))]
     pub struct UserSummary {
         ///E-mail address of the user.
         #[cfg_attr(
@@ -5123,6 +5611,12 @@ pub mod types {
         #[cfg_attr(feature = "schemars", serde(flatten))]
         pub extra: crmkit_runtime::Extra,
     }
+    #[cfg(any(
+        feature = "audits",
+        feature = "deals",
+        feature = "domain-settings",
+        feature = "user-groups"
+    ))]
     impl UserSummary {
         pub fn builder() -> builder::UserSummary {
             Default::default()
@@ -5151,6 +5645,11 @@ pub mod types {
     /// Types for composing complex structures.
     pub mod builder {
         #[derive(Clone, Debug)]
+        #[cfg(any(
+            feature = "contact-actions",
+            feature = "customer-actions",
+            feature = "deal-actions"
+        ))]
         pub struct ActionCustom {
             action_custom_item_id:
                 ::std::result::Result<::std::option::Option<i64>, ::std::string::String>,
@@ -5191,6 +5690,11 @@ pub mod types {
             >,
             extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
+        #[cfg(any(
+            feature = "contact-actions",
+            feature = "customer-actions",
+            feature = "deal-actions"
+        ))]
         impl ::std::default::Default for ActionCustom {
             fn default() -> Self {
                 Self {
@@ -5209,6 +5713,11 @@ pub mod types {
                 }
             }
         }
+        #[cfg(any(
+            feature = "contact-actions",
+            feature = "customer-actions",
+            feature = "deal-actions"
+        ))]
         impl ActionCustom {
             pub fn action_custom_item_id<T>(mut self, value: T) -> Self
             where
@@ -5333,6 +5842,11 @@ pub mod types {
                 self
             }
         }
+        #[cfg(any(
+            feature = "contact-actions",
+            feature = "customer-actions",
+            feature = "deal-actions"
+        ))]
         impl ::std::convert::TryFrom<ActionCustom> for super::ActionCustom {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -5354,6 +5868,11 @@ pub mod types {
                 })
             }
         }
+        #[cfg(any(
+            feature = "contact-actions",
+            feature = "customer-actions",
+            feature = "deal-actions"
+        ))]
         impl ::std::convert::From<super::ActionCustom> for ActionCustom {
             fn from(value: super::ActionCustom) -> Self {
                 Self {
@@ -5373,6 +5892,11 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(any(
+            feature = "contact-actions",
+            feature = "customer-actions",
+            feature = "deal-actions"
+        ))]
         pub struct ActionCustomInput {
             item_key: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
@@ -5383,6 +5907,11 @@ pub mod types {
                 ::std::string::String,
             >,
         }
+        #[cfg(any(
+            feature = "contact-actions",
+            feature = "customer-actions",
+            feature = "deal-actions"
+        ))]
         impl ::std::default::Default for ActionCustomInput {
             fn default() -> Self {
                 Self {
@@ -5391,6 +5920,11 @@ pub mod types {
                 }
             }
         }
+        #[cfg(any(
+            feature = "contact-actions",
+            feature = "customer-actions",
+            feature = "deal-actions"
+        ))]
         impl ActionCustomInput {
             pub fn item_key<T>(mut self, value: T) -> Self
             where
@@ -5413,6 +5947,11 @@ pub mod types {
                 self
             }
         }
+        #[cfg(any(
+            feature = "contact-actions",
+            feature = "customer-actions",
+            feature = "deal-actions"
+        ))]
         impl ::std::convert::TryFrom<ActionCustomInput> for super::ActionCustomInput {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -5424,6 +5963,11 @@ pub mod types {
                 })
             }
         }
+        #[cfg(any(
+            feature = "contact-actions",
+            feature = "customer-actions",
+            feature = "deal-actions"
+        ))]
         impl ::std::convert::From<super::ActionCustomInput> for ActionCustomInput {
             fn from(value: super::ActionCustomInput) -> Self {
                 Self {
@@ -5433,6 +5977,7 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "action-settings")]
         pub struct ActionCustomItem {
             action_custom_item_options: ::std::result::Result<
                 ::std::vec::Vec<super::CustomItemOption>,
@@ -5453,6 +5998,7 @@ pub mod types {
             >,
             extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
+        #[cfg(feature = "action-settings")]
         impl ::std::default::Default for ActionCustomItem {
             fn default() -> Self {
                 Self {
@@ -5465,6 +6011,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "action-settings")]
         impl ActionCustomItem {
             pub fn action_custom_item_options<T>(mut self, value: T) -> Self
             where
@@ -5527,6 +6074,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "action-settings")]
         impl ::std::convert::TryFrom<ActionCustomItem> for super::ActionCustomItem {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -5542,6 +6090,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "action-settings")]
         impl ::std::convert::From<super::ActionCustomItem> for ActionCustomItem {
             fn from(value: super::ActionCustomItem) -> Self {
                 Self {
@@ -5555,6 +6104,7 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "action-settings")]
         pub struct ActionCustomItemLabel {
             created_at: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
@@ -5567,6 +6117,7 @@ pub mod types {
             >,
             extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
+        #[cfg(feature = "action-settings")]
         impl ::std::default::Default for ActionCustomItemLabel {
             fn default() -> Self {
                 Self {
@@ -5577,6 +6128,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "action-settings")]
         impl ActionCustomItemLabel {
             pub fn created_at<T>(mut self, value: T) -> Self
             where
@@ -5619,6 +6171,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "action-settings")]
         impl ::std::convert::TryFrom<ActionCustomItemLabel> for super::ActionCustomItemLabel {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -5632,6 +6185,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "action-settings")]
         impl ::std::convert::From<super::ActionCustomItemLabel> for ActionCustomItemLabel {
             fn from(value: super::ActionCustomItemLabel) -> Self {
                 Self {
@@ -5643,6 +6197,7 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "action-settings")]
         pub struct ActionCustomItemLabelList {
             action_custom_item_key: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
@@ -5656,6 +6211,7 @@ pub mod types {
             total_count: ::std::result::Result<i64, ::std::string::String>,
             extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
+        #[cfg(feature = "action-settings")]
         impl ::std::default::Default for ActionCustomItemLabelList {
             fn default() -> Self {
                 Self {
@@ -5667,6 +6223,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "action-settings")]
         impl ActionCustomItemLabelList {
             pub fn action_custom_item_key<T>(mut self, value: T) -> Self
             where
@@ -5719,6 +6276,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "action-settings")]
         impl ::std::convert::TryFrom<ActionCustomItemLabelList> for super::ActionCustomItemLabelList {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -5733,6 +6291,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "action-settings")]
         impl ::std::convert::From<super::ActionCustomItemLabelList> for ActionCustomItemLabelList {
             fn from(value: super::ActionCustomItemLabelList) -> Self {
                 Self {
@@ -5745,6 +6304,7 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "action-settings")]
         pub struct ActionCustomItemList {
             action_custom_items: ::std::result::Result<
                 ::std::vec::Vec<super::ActionCustomItem>,
@@ -5752,6 +6312,7 @@ pub mod types {
             >,
             extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
+        #[cfg(feature = "action-settings")]
         impl ::std::default::Default for ActionCustomItemList {
             fn default() -> Self {
                 Self {
@@ -5760,6 +6321,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "action-settings")]
         impl ActionCustomItemList {
             pub fn action_custom_items<T>(mut self, value: T) -> Self
             where
@@ -5782,6 +6344,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "action-settings")]
         impl ::std::convert::TryFrom<ActionCustomItemList> for super::ActionCustomItemList {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -5793,6 +6356,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "action-settings")]
         impl ::std::convert::From<super::ActionCustomItemList> for ActionCustomItemList {
             fn from(value: super::ActionCustomItemList) -> Self {
                 Self {
@@ -5802,6 +6366,7 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "action-settings")]
         pub struct ActionCustomItemOptionInput {
             label: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
@@ -5809,6 +6374,7 @@ pub mod types {
             >,
             value: ::std::result::Result<::std::option::Option<i64>, ::std::string::String>,
         }
+        #[cfg(feature = "action-settings")]
         impl ::std::default::Default for ActionCustomItemOptionInput {
             fn default() -> Self {
                 Self {
@@ -5817,6 +6383,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "action-settings")]
         impl ActionCustomItemOptionInput {
             pub fn label<T>(mut self, value: T) -> Self
             where
@@ -5839,6 +6406,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "action-settings")]
         impl ::std::convert::TryFrom<ActionCustomItemOptionInput> for super::ActionCustomItemOptionInput {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -5850,6 +6418,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "action-settings")]
         impl ::std::convert::From<super::ActionCustomItemOptionInput> for ActionCustomItemOptionInput {
             fn from(value: super::ActionCustomItemOptionInput) -> Self {
                 Self {
@@ -5859,6 +6428,7 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "action-settings")]
         pub struct ActionCustomItemOptionUpdate {
             delete: ::std::result::Result<::std::option::Option<bool>, ::std::string::String>,
             label: ::std::result::Result<
@@ -5871,6 +6441,7 @@ pub mod types {
             >,
             value: ::std::result::Result<::std::option::Option<i64>, ::std::string::String>,
         }
+        #[cfg(feature = "action-settings")]
         impl ::std::default::Default for ActionCustomItemOptionUpdate {
             fn default() -> Self {
                 Self {
@@ -5881,6 +6452,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "action-settings")]
         impl ActionCustomItemOptionUpdate {
             pub fn delete<T>(mut self, value: T) -> Self
             where
@@ -5923,6 +6495,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "action-settings")]
         impl ::std::convert::TryFrom<ActionCustomItemOptionUpdate> for super::ActionCustomItemOptionUpdate {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -5936,6 +6509,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "action-settings")]
         impl ::std::convert::From<super::ActionCustomItemOptionUpdate> for ActionCustomItemOptionUpdate {
             fn from(value: super::ActionCustomItemOptionUpdate) -> Self {
                 Self {
@@ -5947,6 +6521,11 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(any(
+            feature = "contact-actions",
+            feature = "customer-actions",
+            feature = "deal-actions"
+        ))]
         pub struct ActionFile {
             mime_type: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
@@ -5962,6 +6541,11 @@ pub mod types {
             >,
             extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
+        #[cfg(any(
+            feature = "contact-actions",
+            feature = "customer-actions",
+            feature = "deal-actions"
+        ))]
         impl ::std::default::Default for ActionFile {
             fn default() -> Self {
                 Self {
@@ -5972,6 +6556,11 @@ pub mod types {
                 }
             }
         }
+        #[cfg(any(
+            feature = "contact-actions",
+            feature = "customer-actions",
+            feature = "deal-actions"
+        ))]
         impl ActionFile {
             pub fn mime_type<T>(mut self, value: T) -> Self
             where
@@ -6014,6 +6603,11 @@ pub mod types {
                 self
             }
         }
+        #[cfg(any(
+            feature = "contact-actions",
+            feature = "customer-actions",
+            feature = "deal-actions"
+        ))]
         impl ::std::convert::TryFrom<ActionFile> for super::ActionFile {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -6027,6 +6621,11 @@ pub mod types {
                 })
             }
         }
+        #[cfg(any(
+            feature = "contact-actions",
+            feature = "customer-actions",
+            feature = "deal-actions"
+        ))]
         impl ::std::convert::From<super::ActionFile> for ActionFile {
             fn from(value: super::ActionFile) -> Self {
                 Self {
@@ -6038,6 +6637,7 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(any(feature = "deal-settings", feature = "domain-settings"))]
         pub struct ActionPurpose {
             id: ::std::result::Result<::std::option::Option<i64>, ::std::string::String>,
             name: ::std::result::Result<
@@ -6051,6 +6651,7 @@ pub mod types {
             >,
             extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
+        #[cfg(any(feature = "deal-settings", feature = "domain-settings"))]
         impl ::std::default::Default for ActionPurpose {
             fn default() -> Self {
                 Self {
@@ -6062,6 +6663,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(any(feature = "deal-settings", feature = "domain-settings"))]
         impl ActionPurpose {
             pub fn id<T>(mut self, value: T) -> Self
             where
@@ -6114,6 +6716,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(any(feature = "deal-settings", feature = "domain-settings"))]
         impl ::std::convert::TryFrom<ActionPurpose> for super::ActionPurpose {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -6128,6 +6731,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(any(feature = "deal-settings", feature = "domain-settings"))]
         impl ::std::convert::From<super::ActionPurpose> for ActionPurpose {
             fn from(value: super::ActionPurpose) -> Self {
                 Self {
@@ -6140,9 +6744,11 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "user-groups")]
         pub struct AddUserGroupMemberInput {
             user_id: ::std::result::Result<::std::option::Option<i64>, ::std::string::String>,
         }
+        #[cfg(feature = "user-groups")]
         impl ::std::default::Default for AddUserGroupMemberInput {
             fn default() -> Self {
                 Self {
@@ -6150,6 +6756,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "user-groups")]
         impl AddUserGroupMemberInput {
             pub fn user_id<T>(mut self, value: T) -> Self
             where
@@ -6162,6 +6769,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "user-groups")]
         impl ::std::convert::TryFrom<AddUserGroupMemberInput> for super::AddUserGroupMemberInput {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -6172,6 +6780,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "user-groups")]
         impl ::std::convert::From<super::AddUserGroupMemberInput> for AddUserGroupMemberInput {
             fn from(value: super::AddUserGroupMemberInput) -> Self {
                 Self {
@@ -6180,6 +6789,7 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "audits")]
         pub struct Audit {
             data_type: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
@@ -6204,6 +6814,7 @@ pub mod types {
             >,
             extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
+        #[cfg(feature = "audits")]
         impl ::std::default::Default for Audit {
             fn default() -> Self {
                 Self {
@@ -6217,6 +6828,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "audits")]
         impl Audit {
             pub fn data_type<T>(mut self, value: T) -> Self
             where
@@ -6289,6 +6901,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "audits")]
         impl ::std::convert::TryFrom<Audit> for super::Audit {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -6305,6 +6918,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "audits")]
         impl ::std::convert::From<super::Audit> for Audit {
             fn from(value: super::Audit) -> Self {
                 Self {
@@ -6319,12 +6933,14 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "audits")]
         pub struct AuditList {
             audits: ::std::result::Result<::std::vec::Vec<super::Audit>, ::std::string::String>,
             page: ::std::result::Result<i32, ::std::string::String>,
             total_count: ::std::result::Result<i64, ::std::string::String>,
             extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
+        #[cfg(feature = "audits")]
         impl ::std::default::Default for AuditList {
             fn default() -> Self {
                 Self {
@@ -6335,6 +6951,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "audits")]
         impl AuditList {
             pub fn audits<T>(mut self, value: T) -> Self
             where
@@ -6377,6 +6994,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "audits")]
         impl ::std::convert::TryFrom<AuditList> for super::AuditList {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -6390,6 +7008,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "audits")]
         impl ::std::convert::From<super::AuditList> for AuditList {
             fn from(value: super::AuditList) -> Self {
                 Self {
@@ -6401,6 +7020,11 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(any(
+            feature = "contact-actions",
+            feature = "customer-actions",
+            feature = "deal-actions"
+        ))]
         pub struct BulkActionFile {
             name: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
@@ -6411,6 +7035,11 @@ pub mod types {
                 ::std::string::String,
             >,
         }
+        #[cfg(any(
+            feature = "contact-actions",
+            feature = "customer-actions",
+            feature = "deal-actions"
+        ))]
         impl ::std::default::Default for BulkActionFile {
             fn default() -> Self {
                 Self {
@@ -6419,6 +7048,11 @@ pub mod types {
                 }
             }
         }
+        #[cfg(any(
+            feature = "contact-actions",
+            feature = "customer-actions",
+            feature = "deal-actions"
+        ))]
         impl BulkActionFile {
             pub fn name<T>(mut self, value: T) -> Self
             where
@@ -6441,6 +7075,11 @@ pub mod types {
                 self
             }
         }
+        #[cfg(any(
+            feature = "contact-actions",
+            feature = "customer-actions",
+            feature = "deal-actions"
+        ))]
         impl ::std::convert::TryFrom<BulkActionFile> for super::BulkActionFile {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -6452,6 +7091,11 @@ pub mod types {
                 })
             }
         }
+        #[cfg(any(
+            feature = "contact-actions",
+            feature = "customer-actions",
+            feature = "deal-actions"
+        ))]
         impl ::std::convert::From<super::BulkActionFile> for BulkActionFile {
             fn from(value: super::BulkActionFile) -> Self {
                 Self {
@@ -6461,6 +7105,7 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "contact-actions")]
         pub struct BulkContactAction {
             action_customs: ::std::result::Result<
                 ::std::vec::Vec<super::ActionCustomInput>,
@@ -6486,6 +7131,7 @@ pub mod types {
             >,
             start_datetime: ::std::result::Result<::std::string::String, ::std::string::String>,
         }
+        #[cfg(feature = "contact-actions")]
         impl ::std::default::Default for BulkContactAction {
             fn default() -> Self {
                 Self {
@@ -6503,6 +7149,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "contact-actions")]
         impl BulkContactAction {
             pub fn action_customs<T>(mut self, value: T) -> Self
             where
@@ -6615,6 +7262,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "contact-actions")]
         impl ::std::convert::TryFrom<BulkContactAction> for super::BulkContactAction {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -6635,6 +7283,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "contact-actions")]
         impl ::std::convert::From<super::BulkContactAction> for BulkContactAction {
             fn from(value: super::BulkContactAction) -> Self {
                 Self {
@@ -6653,12 +7302,14 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "contact-actions")]
         pub struct BulkCreateContactActionsInput {
             actions: ::std::result::Result<
                 ::std::vec::Vec<super::BulkContactAction>,
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "contact-actions")]
         impl ::std::default::Default for BulkCreateContactActionsInput {
             fn default() -> Self {
                 Self {
@@ -6666,6 +7317,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "contact-actions")]
         impl BulkCreateContactActionsInput {
             pub fn actions<T>(mut self, value: T) -> Self
             where
@@ -6678,6 +7330,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "contact-actions")]
         impl ::std::convert::TryFrom<BulkCreateContactActionsInput>
             for super::BulkCreateContactActionsInput
         {
@@ -6690,6 +7343,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "contact-actions")]
         impl ::std::convert::From<super::BulkCreateContactActionsInput> for BulkCreateContactActionsInput {
             fn from(value: super::BulkCreateContactActionsInput) -> Self {
                 Self {
@@ -6698,12 +7352,14 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "custom-objects")]
         pub struct BulkCreateCustomObjectsInput {
             custom_objects: ::std::result::Result<
                 ::std::vec::Vec<super::CustomObjectInput>,
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "custom-objects")]
         impl ::std::default::Default for BulkCreateCustomObjectsInput {
             fn default() -> Self {
                 Self {
@@ -6711,6 +7367,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "custom-objects")]
         impl BulkCreateCustomObjectsInput {
             pub fn custom_objects<T>(mut self, value: T) -> Self
             where
@@ -6723,6 +7380,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "custom-objects")]
         impl ::std::convert::TryFrom<BulkCreateCustomObjectsInput> for super::BulkCreateCustomObjectsInput {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -6733,6 +7391,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "custom-objects")]
         impl ::std::convert::From<super::BulkCreateCustomObjectsInput> for BulkCreateCustomObjectsInput {
             fn from(value: super::BulkCreateCustomObjectsInput) -> Self {
                 Self {
@@ -6741,12 +7400,14 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "customer-actions")]
         pub struct BulkCreateCustomerActionsInput {
             actions: ::std::result::Result<
                 ::std::vec::Vec<super::BulkCustomerAction>,
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "customer-actions")]
         impl ::std::default::Default for BulkCreateCustomerActionsInput {
             fn default() -> Self {
                 Self {
@@ -6754,6 +7415,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "customer-actions")]
         impl BulkCreateCustomerActionsInput {
             pub fn actions<T>(mut self, value: T) -> Self
             where
@@ -6766,6 +7428,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "customer-actions")]
         impl ::std::convert::TryFrom<BulkCreateCustomerActionsInput>
             for super::BulkCreateCustomerActionsInput
         {
@@ -6778,6 +7441,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "customer-actions")]
         impl ::std::convert::From<super::BulkCreateCustomerActionsInput>
             for BulkCreateCustomerActionsInput
         {
@@ -6788,12 +7452,14 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "customers")]
         pub struct BulkCreateCustomersInput {
             customers: ::std::result::Result<
                 ::std::vec::Vec<super::CreateCustomerInput>,
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "customers")]
         impl ::std::default::Default for BulkCreateCustomersInput {
             fn default() -> Self {
                 Self {
@@ -6801,6 +7467,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "customers")]
         impl BulkCreateCustomersInput {
             pub fn customers<T>(mut self, value: T) -> Self
             where
@@ -6813,6 +7480,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "customers")]
         impl ::std::convert::TryFrom<BulkCreateCustomersInput> for super::BulkCreateCustomersInput {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -6823,6 +7491,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "customers")]
         impl ::std::convert::From<super::BulkCreateCustomersInput> for BulkCreateCustomersInput {
             fn from(value: super::BulkCreateCustomersInput) -> Self {
                 Self {
@@ -6831,6 +7500,7 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "deal-actions")]
         pub struct BulkCreateDealActionsInput {
             actions: ::std::result::Result<
                 ::std::vec::Vec<super::BulkDealAction>,
@@ -6838,6 +7508,7 @@ pub mod types {
             >,
             deal_type_id: ::std::result::Result<::std::option::Option<i64>, ::std::string::String>,
         }
+        #[cfg(feature = "deal-actions")]
         impl ::std::default::Default for BulkCreateDealActionsInput {
             fn default() -> Self {
                 Self {
@@ -6846,6 +7517,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "deal-actions")]
         impl BulkCreateDealActionsInput {
             pub fn actions<T>(mut self, value: T) -> Self
             where
@@ -6868,6 +7540,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "deal-actions")]
         impl ::std::convert::TryFrom<BulkCreateDealActionsInput> for super::BulkCreateDealActionsInput {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -6879,6 +7552,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "deal-actions")]
         impl ::std::convert::From<super::BulkCreateDealActionsInput> for BulkCreateDealActionsInput {
             fn from(value: super::BulkCreateDealActionsInput) -> Self {
                 Self {
@@ -6888,12 +7562,14 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "deals")]
         pub struct BulkCreateDealsInput {
             deals: ::std::result::Result<
                 ::std::vec::Vec<super::CreateDealInput>,
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "deals")]
         impl ::std::default::Default for BulkCreateDealsInput {
             fn default() -> Self {
                 Self {
@@ -6901,6 +7577,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "deals")]
         impl BulkCreateDealsInput {
             pub fn deals<T>(mut self, value: T) -> Self
             where
@@ -6913,6 +7590,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "deals")]
         impl ::std::convert::TryFrom<BulkCreateDealsInput> for super::BulkCreateDealsInput {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -6923,6 +7601,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "deals")]
         impl ::std::convert::From<super::BulkCreateDealsInput> for BulkCreateDealsInput {
             fn from(value: super::BulkCreateDealsInput) -> Self {
                 Self {
@@ -6931,6 +7610,7 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "customer-actions")]
         pub struct BulkCustomerAction {
             action_customs: ::std::result::Result<
                 ::std::vec::Vec<super::ActionCustomInput>,
@@ -6957,6 +7637,7 @@ pub mod types {
             >,
             start_datetime: ::std::result::Result<::std::string::String, ::std::string::String>,
         }
+        #[cfg(feature = "customer-actions")]
         impl ::std::default::Default for BulkCustomerAction {
             fn default() -> Self {
                 Self {
@@ -6975,6 +7656,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "customer-actions")]
         impl BulkCustomerAction {
             pub fn action_customs<T>(mut self, value: T) -> Self
             where
@@ -7097,6 +7779,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "customer-actions")]
         impl ::std::convert::TryFrom<BulkCustomerAction> for super::BulkCustomerAction {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -7118,6 +7801,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "customer-actions")]
         impl ::std::convert::From<super::BulkCustomerAction> for BulkCustomerAction {
             fn from(value: super::BulkCustomerAction) -> Self {
                 Self {
@@ -7137,6 +7821,7 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "deal-actions")]
         pub struct BulkDealAction {
             action_customs: ::std::result::Result<
                 ::std::vec::Vec<super::ActionCustomInput>,
@@ -7163,6 +7848,7 @@ pub mod types {
             >,
             start_datetime: ::std::result::Result<::std::string::String, ::std::string::String>,
         }
+        #[cfg(feature = "deal-actions")]
         impl ::std::default::Default for BulkDealAction {
             fn default() -> Self {
                 Self {
@@ -7181,6 +7867,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "deal-actions")]
         impl BulkDealAction {
             pub fn action_customs<T>(mut self, value: T) -> Self
             where
@@ -7303,6 +7990,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "deal-actions")]
         impl ::std::convert::TryFrom<BulkDealAction> for super::BulkDealAction {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -7324,6 +8012,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "deal-actions")]
         impl ::std::convert::From<super::BulkDealAction> for BulkDealAction {
             fn from(value: super::BulkDealAction) -> Self {
                 Self {
@@ -7431,6 +8120,7 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "deals")]
         pub struct BulkUpdateDeal {
             amount: ::std::result::Result<::std::option::Option<i64>, ::std::string::String>,
             channel:
@@ -7470,6 +8160,7 @@ pub mod types {
             >,
             user: ::std::result::Result<::std::option::Option<super::IdRef>, ::std::string::String>,
         }
+        #[cfg(feature = "deals")]
         impl ::std::default::Default for BulkUpdateDeal {
             fn default() -> Self {
                 Self {
@@ -7491,6 +8182,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "deals")]
         impl BulkUpdateDeal {
             pub fn amount<T>(mut self, value: T) -> Self
             where
@@ -7643,6 +8335,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "deals")]
         impl ::std::convert::TryFrom<BulkUpdateDeal> for super::BulkUpdateDeal {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -7667,6 +8360,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "deals")]
         impl ::std::convert::From<super::BulkUpdateDeal> for BulkUpdateDeal {
             fn from(value: super::BulkUpdateDeal) -> Self {
                 Self {
@@ -7689,12 +8383,14 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "deals")]
         pub struct BulkUpdateDealsInput {
             deals: ::std::result::Result<
                 ::std::vec::Vec<super::BulkUpdateDeal>,
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "deals")]
         impl ::std::default::Default for BulkUpdateDealsInput {
             fn default() -> Self {
                 Self {
@@ -7702,6 +8398,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "deals")]
         impl BulkUpdateDealsInput {
             pub fn deals<T>(mut self, value: T) -> Self
             where
@@ -7714,6 +8411,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "deals")]
         impl ::std::convert::TryFrom<BulkUpdateDealsInput> for super::BulkUpdateDealsInput {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -7724,6 +8422,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "deals")]
         impl ::std::convert::From<super::BulkUpdateDealsInput> for BulkUpdateDealsInput {
             fn from(value: super::BulkUpdateDealsInput) -> Self {
                 Self {
@@ -7792,6 +8491,12 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(any(
+            feature = "contacts",
+            feature = "customer-actions",
+            feature = "deal-actions",
+            feature = "deal-contacts"
+        ))]
         pub struct Contact {
             address: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
@@ -7848,6 +8553,12 @@ pub mod types {
             >,
             extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
+        #[cfg(any(
+            feature = "contacts",
+            feature = "customer-actions",
+            feature = "deal-actions",
+            feature = "deal-contacts"
+        ))]
         impl ::std::default::Default for Contact {
             fn default() -> Self {
                 Self {
@@ -7870,6 +8581,12 @@ pub mod types {
                 }
             }
         }
+        #[cfg(any(
+            feature = "contacts",
+            feature = "customer-actions",
+            feature = "deal-actions",
+            feature = "deal-contacts"
+        ))]
         impl Contact {
             pub fn address<T>(mut self, value: T) -> Self
             where
@@ -8032,6 +8749,12 @@ pub mod types {
                 self
             }
         }
+        #[cfg(any(
+            feature = "contacts",
+            feature = "customer-actions",
+            feature = "deal-actions",
+            feature = "deal-contacts"
+        ))]
         impl ::std::convert::TryFrom<Contact> for super::Contact {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -8057,6 +8780,12 @@ pub mod types {
                 })
             }
         }
+        #[cfg(any(
+            feature = "contacts",
+            feature = "customer-actions",
+            feature = "deal-actions",
+            feature = "deal-contacts"
+        ))]
         impl ::std::convert::From<super::Contact> for Contact {
             fn from(value: super::Contact) -> Self {
                 Self {
@@ -8080,6 +8809,7 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "contact-actions")]
         pub struct ContactAction {
             action_customs:
                 ::std::result::Result<::std::vec::Vec<super::ActionCustom>, ::std::string::String>,
@@ -8137,6 +8867,7 @@ pub mod types {
             >,
             extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
+        #[cfg(feature = "contact-actions")]
         impl ::std::default::Default for ContactAction {
             fn default() -> Self {
                 Self {
@@ -8162,6 +8893,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "contact-actions")]
         impl ContactAction {
             pub fn action_customs<T>(mut self, value: T) -> Self
             where
@@ -8354,6 +9086,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "contact-actions")]
         impl ::std::convert::TryFrom<ContactAction> for super::ContactAction {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -8382,6 +9115,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "contact-actions")]
         impl ::std::convert::From<super::ContactAction> for ContactAction {
             fn from(value: super::ContactAction) -> Self {
                 Self {
@@ -8408,6 +9142,7 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "contact-actions")]
         pub struct ContactActionList {
             actions:
                 ::std::result::Result<::std::vec::Vec<super::ContactAction>, ::std::string::String>,
@@ -8415,6 +9150,7 @@ pub mod types {
             total_count: ::std::result::Result<i64, ::std::string::String>,
             extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
+        #[cfg(feature = "contact-actions")]
         impl ::std::default::Default for ContactActionList {
             fn default() -> Self {
                 Self {
@@ -8425,6 +9161,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "contact-actions")]
         impl ContactActionList {
             pub fn actions<T>(mut self, value: T) -> Self
             where
@@ -8467,6 +9204,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "contact-actions")]
         impl ::std::convert::TryFrom<ContactActionList> for super::ContactActionList {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -8480,6 +9218,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "contact-actions")]
         impl ::std::convert::From<super::ContactActionList> for ContactActionList {
             fn from(value: super::ContactActionList) -> Self {
                 Self {
@@ -8491,6 +9230,12 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(any(
+            feature = "contacts",
+            feature = "customer-actions",
+            feature = "deal-actions",
+            feature = "deal-contacts"
+        ))]
         pub struct ContactCustom {
             contact_custom_item_id:
                 ::std::result::Result<::std::option::Option<i64>, ::std::string::String>,
@@ -8532,6 +9277,12 @@ pub mod types {
             >,
             extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
+        #[cfg(any(
+            feature = "contacts",
+            feature = "customer-actions",
+            feature = "deal-actions",
+            feature = "deal-contacts"
+        ))]
         impl ::std::default::Default for ContactCustom {
             fn default() -> Self {
                 Self {
@@ -8551,6 +9302,12 @@ pub mod types {
                 }
             }
         }
+        #[cfg(any(
+            feature = "contacts",
+            feature = "customer-actions",
+            feature = "deal-actions",
+            feature = "deal-contacts"
+        ))]
         impl ContactCustom {
             pub fn contact_custom_item_id<T>(mut self, value: T) -> Self
             where
@@ -8685,6 +9442,12 @@ pub mod types {
                 self
             }
         }
+        #[cfg(any(
+            feature = "contacts",
+            feature = "customer-actions",
+            feature = "deal-actions",
+            feature = "deal-contacts"
+        ))]
         impl ::std::convert::TryFrom<ContactCustom> for super::ContactCustom {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -8707,6 +9470,12 @@ pub mod types {
                 })
             }
         }
+        #[cfg(any(
+            feature = "contacts",
+            feature = "customer-actions",
+            feature = "deal-actions",
+            feature = "deal-contacts"
+        ))]
         impl ::std::convert::From<super::ContactCustom> for ContactCustom {
             fn from(value: super::ContactCustom) -> Self {
                 Self {
@@ -8727,6 +9496,7 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "contacts")]
         pub struct ContactCustomInput {
             contact_custom_item_id:
                 ::std::result::Result<::std::option::Option<i64>, ::std::string::String>,
@@ -8739,6 +9509,7 @@ pub mod types {
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "contacts")]
         impl ::std::default::Default for ContactCustomInput {
             fn default() -> Self {
                 Self {
@@ -8748,6 +9519,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "contacts")]
         impl ContactCustomInput {
             pub fn contact_custom_item_id<T>(mut self, value: T) -> Self
             where
@@ -8780,6 +9552,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "contacts")]
         impl ::std::convert::TryFrom<ContactCustomInput> for super::ContactCustomInput {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -8792,6 +9565,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "contacts")]
         impl ::std::convert::From<super::ContactCustomInput> for ContactCustomInput {
             fn from(value: super::ContactCustomInput) -> Self {
                 Self {
@@ -8802,12 +9576,14 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(any(feature = "contacts", feature = "deal-contacts"))]
         pub struct ContactList {
             contacts: ::std::result::Result<::std::vec::Vec<super::Contact>, ::std::string::String>,
             page: ::std::result::Result<i32, ::std::string::String>,
             total_count: ::std::result::Result<i64, ::std::string::String>,
             extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
+        #[cfg(any(feature = "contacts", feature = "deal-contacts"))]
         impl ::std::default::Default for ContactList {
             fn default() -> Self {
                 Self {
@@ -8818,6 +9594,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(any(feature = "contacts", feature = "deal-contacts"))]
         impl ContactList {
             pub fn contacts<T>(mut self, value: T) -> Self
             where
@@ -8860,6 +9637,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(any(feature = "contacts", feature = "deal-contacts"))]
         impl ::std::convert::TryFrom<ContactList> for super::ContactList {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -8873,6 +9651,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(any(feature = "contacts", feature = "deal-contacts"))]
         impl ::std::convert::From<super::ContactList> for ContactList {
             fn from(value: super::ContactList) -> Self {
                 Self {
@@ -8884,6 +9663,7 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "contact-settings")]
         pub struct ContactSettings {
             contact_custom_items: ::std::result::Result<
                 ::std::vec::Vec<super::CustomItemDefinition>,
@@ -8891,6 +9671,7 @@ pub mod types {
             >,
             extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
+        #[cfg(feature = "contact-settings")]
         impl ::std::default::Default for ContactSettings {
             fn default() -> Self {
                 Self {
@@ -8899,6 +9680,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "contact-settings")]
         impl ContactSettings {
             pub fn contact_custom_items<T>(mut self, value: T) -> Self
             where
@@ -8921,6 +9703,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "contact-settings")]
         impl ::std::convert::TryFrom<ContactSettings> for super::ContactSettings {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -8932,6 +9715,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "contact-settings")]
         impl ::std::convert::From<super::ContactSettings> for ContactSettings {
             fn from(value: super::ContactSettings) -> Self {
                 Self {
@@ -8941,6 +9725,7 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "action-settings")]
         pub struct CreateActionCustomItemInput {
             action_custom_item_options: ::std::result::Result<
                 ::std::vec::Vec<super::ActionCustomItemOptionInput>,
@@ -8957,6 +9742,7 @@ pub mod types {
             item_type: ::std::result::Result<::std::string::String, ::std::string::String>,
             name: ::std::result::Result<::std::string::String, ::std::string::String>,
         }
+        #[cfg(feature = "action-settings")]
         impl ::std::default::Default for CreateActionCustomItemInput {
             fn default() -> Self {
                 Self {
@@ -8968,6 +9754,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "action-settings")]
         impl CreateActionCustomItemInput {
             pub fn action_custom_item_options<T>(mut self, value: T) -> Self
             where
@@ -9020,6 +9807,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "action-settings")]
         impl ::std::convert::TryFrom<CreateActionCustomItemInput> for super::CreateActionCustomItemInput {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -9034,6 +9822,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "action-settings")]
         impl ::std::convert::From<super::CreateActionCustomItemInput> for CreateActionCustomItemInput {
             fn from(value: super::CreateActionCustomItemInput) -> Self {
                 Self {
@@ -9046,6 +9835,7 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "contact-actions")]
         pub struct CreateContactActionInput {
             action_customs: ::std::result::Result<
                 ::std::vec::Vec<super::ActionCustomInput>,
@@ -9066,6 +9856,7 @@ pub mod types {
             >,
             start_datetime: ::std::result::Result<::std::string::String, ::std::string::String>,
         }
+        #[cfg(feature = "contact-actions")]
         impl ::std::default::Default for CreateContactActionInput {
             fn default() -> Self {
                 Self {
@@ -9081,6 +9872,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "contact-actions")]
         impl CreateContactActionInput {
             pub fn action_customs<T>(mut self, value: T) -> Self
             where
@@ -9173,6 +9965,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "contact-actions")]
         impl ::std::convert::TryFrom<CreateContactActionInput> for super::CreateContactActionInput {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -9191,6 +9984,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "contact-actions")]
         impl ::std::convert::From<super::CreateContactActionInput> for CreateContactActionInput {
             fn from(value: super::CreateContactActionInput) -> Self {
                 Self {
@@ -9207,6 +10001,7 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "contacts")]
         pub struct CreateContactInput {
             address: ::std::result::Result<
                 ::std::option::Option<super::CreateContactInputAddress>,
@@ -9250,6 +10045,7 @@ pub mod types {
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "contacts")]
         impl ::std::default::Default for CreateContactInput {
             fn default() -> Self {
                 Self {
@@ -9267,6 +10063,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "contacts")]
         impl CreateContactInput {
             pub fn address<T>(mut self, value: T) -> Self
             where
@@ -9383,6 +10180,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "contacts")]
         impl ::std::convert::TryFrom<CreateContactInput> for super::CreateContactInput {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -9403,6 +10201,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "contacts")]
         impl ::std::convert::From<super::CreateContactInput> for CreateContactInput {
             fn from(value: super::CreateContactInput) -> Self {
                 Self {
@@ -9421,6 +10220,7 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "custom-object-defs")]
         pub struct CreateCustomObjectDefInput {
             custom_object_item_defs: ::std::result::Result<
                 ::std::vec::Vec<super::CustomObjectItemDefInput>,
@@ -9430,6 +10230,7 @@ pub mod types {
             key: ::std::result::Result<::std::string::String, ::std::string::String>,
             name: ::std::result::Result<::std::string::String, ::std::string::String>,
         }
+        #[cfg(feature = "custom-object-defs")]
         impl ::std::default::Default for CreateCustomObjectDefInput {
             fn default() -> Self {
                 Self {
@@ -9440,6 +10241,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "custom-object-defs")]
         impl CreateCustomObjectDefInput {
             pub fn custom_object_item_defs<T>(mut self, value: T) -> Self
             where
@@ -9482,6 +10284,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "custom-object-defs")]
         impl ::std::convert::TryFrom<CreateCustomObjectDefInput> for super::CreateCustomObjectDefInput {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -9495,6 +10298,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "custom-object-defs")]
         impl ::std::convert::From<super::CreateCustomObjectDefInput> for CreateCustomObjectDefInput {
             fn from(value: super::CreateCustomObjectDefInput) -> Self {
                 Self {
@@ -9506,6 +10310,7 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "custom-object-defs")]
         pub struct CreateCustomObjectItemDefInput {
             before: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
@@ -9519,6 +10324,7 @@ pub mod types {
             key: ::std::result::Result<::std::string::String, ::std::string::String>,
             name: ::std::result::Result<::std::string::String, ::std::string::String>,
         }
+        #[cfg(feature = "custom-object-defs")]
         impl ::std::default::Default for CreateCustomObjectItemDefInput {
             fn default() -> Self {
                 Self {
@@ -9530,6 +10336,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "custom-object-defs")]
         impl CreateCustomObjectItemDefInput {
             pub fn before<T>(mut self, value: T) -> Self
             where
@@ -9584,6 +10391,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "custom-object-defs")]
         impl ::std::convert::TryFrom<CreateCustomObjectItemDefInput>
             for super::CreateCustomObjectItemDefInput
         {
@@ -9600,6 +10408,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "custom-object-defs")]
         impl ::std::convert::From<super::CreateCustomObjectItemDefInput>
             for CreateCustomObjectItemDefInput
         {
@@ -9614,6 +10423,7 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "customer-actions")]
         pub struct CreateCustomerActionInput {
             action_customs: ::std::result::Result<
                 ::std::vec::Vec<super::ActionCustomInput>,
@@ -9635,6 +10445,7 @@ pub mod types {
             >,
             start_datetime: ::std::result::Result<::std::string::String, ::std::string::String>,
         }
+        #[cfg(feature = "customer-actions")]
         impl ::std::default::Default for CreateCustomerActionInput {
             fn default() -> Self {
                 Self {
@@ -9651,6 +10462,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "customer-actions")]
         impl CreateCustomerActionInput {
             pub fn action_customs<T>(mut self, value: T) -> Self
             where
@@ -9753,6 +10565,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "customer-actions")]
         impl ::std::convert::TryFrom<CreateCustomerActionInput> for super::CreateCustomerActionInput {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -9772,6 +10585,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "customer-actions")]
         impl ::std::convert::From<super::CreateCustomerActionInput> for CreateCustomerActionInput {
             fn from(value: super::CreateCustomerActionInput) -> Self {
                 Self {
@@ -9789,6 +10603,7 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "customers")]
         pub struct CreateCustomerInput {
             address: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
@@ -9815,6 +10630,7 @@ pub mod types {
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "customers")]
         impl ::std::default::Default for CreateCustomerInput {
             fn default() -> Self {
                 Self {
@@ -9830,6 +10646,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "customers")]
         impl CreateCustomerInput {
             pub fn address<T>(mut self, value: T) -> Self
             where
@@ -9922,6 +10739,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "customers")]
         impl ::std::convert::TryFrom<CreateCustomerInput> for super::CreateCustomerInput {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -9940,6 +10758,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "customers")]
         impl ::std::convert::From<super::CreateCustomerInput> for CreateCustomerInput {
             fn from(value: super::CreateCustomerInput) -> Self {
                 Self {
@@ -9956,6 +10775,7 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "deal-actions")]
         pub struct CreateDealActionInput {
             action_customs: ::std::result::Result<
                 ::std::vec::Vec<super::ActionCustomInput>,
@@ -9978,6 +10798,7 @@ pub mod types {
             >,
             start_datetime: ::std::result::Result<::std::string::String, ::std::string::String>,
         }
+        #[cfg(feature = "deal-actions")]
         impl ::std::default::Default for CreateDealActionInput {
             fn default() -> Self {
                 Self {
@@ -9995,6 +10816,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "deal-actions")]
         impl CreateDealActionInput {
             pub fn action_customs<T>(mut self, value: T) -> Self
             where
@@ -10107,6 +10929,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "deal-actions")]
         impl ::std::convert::TryFrom<CreateDealActionInput> for super::CreateDealActionInput {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -10127,6 +10950,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "deal-actions")]
         impl ::std::convert::From<super::CreateDealActionInput> for CreateDealActionInput {
             fn from(value: super::CreateDealActionInput) -> Self {
                 Self {
@@ -10145,6 +10969,7 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "deals")]
         pub struct CreateDealInput {
             amount: ::std::result::Result<::std::option::Option<i64>, ::std::string::String>,
             channel: ::std::result::Result<super::IdRef, ::std::string::String>,
@@ -10172,6 +10997,7 @@ pub mod types {
             >,
             user: ::std::result::Result<super::IdRef, ::std::string::String>,
         }
+        #[cfg(feature = "deals")]
         impl ::std::default::Default for CreateDealInput {
             fn default() -> Self {
                 Self {
@@ -10194,6 +11020,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "deals")]
         impl CreateDealInput {
             pub fn amount<T>(mut self, value: T) -> Self
             where
@@ -10336,6 +11163,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "deals")]
         impl ::std::convert::TryFrom<CreateDealInput> for super::CreateDealInput {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -10359,6 +11187,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "deals")]
         impl ::std::convert::From<super::CreateDealInput> for CreateDealInput {
             fn from(value: super::CreateDealInput) -> Self {
                 Self {
@@ -10380,6 +11209,12 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(any(
+            feature = "contact-settings",
+            feature = "customer-settings",
+            feature = "deal-settings",
+            feature = "domain-settings"
+        ))]
         pub struct CustomItemDefinition {
             custom_item_options: ::std::result::Result<
                 ::std::vec::Vec<super::CustomItemOption>,
@@ -10404,6 +11239,12 @@ pub mod types {
             >,
             extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
+        #[cfg(any(
+            feature = "contact-settings",
+            feature = "customer-settings",
+            feature = "deal-settings",
+            feature = "domain-settings"
+        ))]
         impl ::std::default::Default for CustomItemDefinition {
             fn default() -> Self {
                 Self {
@@ -10417,6 +11258,12 @@ pub mod types {
                 }
             }
         }
+        #[cfg(any(
+            feature = "contact-settings",
+            feature = "customer-settings",
+            feature = "deal-settings",
+            feature = "domain-settings"
+        ))]
         impl CustomItemDefinition {
             pub fn custom_item_options<T>(mut self, value: T) -> Self
             where
@@ -10489,6 +11336,12 @@ pub mod types {
                 self
             }
         }
+        #[cfg(any(
+            feature = "contact-settings",
+            feature = "customer-settings",
+            feature = "deal-settings",
+            feature = "domain-settings"
+        ))]
         impl ::std::convert::TryFrom<CustomItemDefinition> for super::CustomItemDefinition {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -10505,6 +11358,12 @@ pub mod types {
                 })
             }
         }
+        #[cfg(any(
+            feature = "contact-settings",
+            feature = "customer-settings",
+            feature = "deal-settings",
+            feature = "domain-settings"
+        ))]
         impl ::std::convert::From<super::CustomItemDefinition> for CustomItemDefinition {
             fn from(value: super::CustomItemDefinition) -> Self {
                 Self {
@@ -10519,6 +11378,13 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(any(
+            feature = "action-settings",
+            feature = "contact-settings",
+            feature = "customer-settings",
+            feature = "deal-settings",
+            feature = "domain-settings"
+        ))]
         pub struct CustomItemOption {
             id: ::std::result::Result<::std::option::Option<i64>, ::std::string::String>,
             label: ::std::result::Result<
@@ -10531,6 +11397,13 @@ pub mod types {
             >,
             extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
+        #[cfg(any(
+            feature = "action-settings",
+            feature = "contact-settings",
+            feature = "customer-settings",
+            feature = "deal-settings",
+            feature = "domain-settings"
+        ))]
         impl ::std::default::Default for CustomItemOption {
             fn default() -> Self {
                 Self {
@@ -10541,6 +11414,13 @@ pub mod types {
                 }
             }
         }
+        #[cfg(any(
+            feature = "action-settings",
+            feature = "contact-settings",
+            feature = "customer-settings",
+            feature = "deal-settings",
+            feature = "domain-settings"
+        ))]
         impl CustomItemOption {
             pub fn id<T>(mut self, value: T) -> Self
             where
@@ -10583,6 +11463,13 @@ pub mod types {
                 self
             }
         }
+        #[cfg(any(
+            feature = "action-settings",
+            feature = "contact-settings",
+            feature = "customer-settings",
+            feature = "deal-settings",
+            feature = "domain-settings"
+        ))]
         impl ::std::convert::TryFrom<CustomItemOption> for super::CustomItemOption {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -10596,6 +11483,13 @@ pub mod types {
                 })
             }
         }
+        #[cfg(any(
+            feature = "action-settings",
+            feature = "contact-settings",
+            feature = "customer-settings",
+            feature = "deal-settings",
+            feature = "domain-settings"
+        ))]
         impl ::std::convert::From<super::CustomItemOption> for CustomItemOption {
             fn from(value: super::CustomItemOption) -> Self {
                 Self {
@@ -10607,6 +11501,7 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "custom-objects")]
         pub struct CustomObject {
             created_at: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
@@ -10619,6 +11514,7 @@ pub mod types {
             >,
             extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
+        #[cfg(feature = "custom-objects")]
         impl ::std::default::Default for CustomObject {
             fn default() -> Self {
                 Self {
@@ -10629,6 +11525,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "custom-objects")]
         impl CustomObject {
             pub fn created_at<T>(mut self, value: T) -> Self
             where
@@ -10671,6 +11568,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "custom-objects")]
         impl ::std::convert::TryFrom<CustomObject> for super::CustomObject {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -10684,6 +11582,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "custom-objects")]
         impl ::std::convert::From<super::CustomObject> for CustomObject {
             fn from(value: super::CustomObject) -> Self {
                 Self {
@@ -10695,6 +11594,7 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "custom-object-defs")]
         pub struct CustomObjectDef {
             created_at: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
@@ -10716,6 +11616,7 @@ pub mod types {
             >,
             extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
+        #[cfg(feature = "custom-object-defs")]
         impl ::std::default::Default for CustomObjectDef {
             fn default() -> Self {
                 Self {
@@ -10729,6 +11630,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "custom-object-defs")]
         impl CustomObjectDef {
             pub fn created_at<T>(mut self, value: T) -> Self
             where
@@ -10801,6 +11703,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "custom-object-defs")]
         impl ::std::convert::TryFrom<CustomObjectDef> for super::CustomObjectDef {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -10817,6 +11720,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "custom-object-defs")]
         impl ::std::convert::From<super::CustomObjectDef> for CustomObjectDef {
             fn from(value: super::CustomObjectDef) -> Self {
                 Self {
@@ -10831,6 +11735,7 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "custom-object-defs")]
         pub struct CustomObjectDefList {
             custom_object_defs: ::std::result::Result<
                 ::std::vec::Vec<super::CustomObjectDef>,
@@ -10840,6 +11745,7 @@ pub mod types {
             total_count: ::std::result::Result<i64, ::std::string::String>,
             extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
+        #[cfg(feature = "custom-object-defs")]
         impl ::std::default::Default for CustomObjectDefList {
             fn default() -> Self {
                 Self {
@@ -10850,6 +11756,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "custom-object-defs")]
         impl CustomObjectDefList {
             pub fn custom_object_defs<T>(mut self, value: T) -> Self
             where
@@ -10892,6 +11799,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "custom-object-defs")]
         impl ::std::convert::TryFrom<CustomObjectDefList> for super::CustomObjectDefList {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -10905,6 +11813,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "custom-object-defs")]
         impl ::std::convert::From<super::CustomObjectDefList> for CustomObjectDefList {
             fn from(value: super::CustomObjectDefList) -> Self {
                 Self {
@@ -10916,6 +11825,7 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "custom-object-defs")]
         pub struct CustomObjectItemDef {
             custom_object_option_defs: ::std::result::Result<
                 ::std::vec::Vec<super::CustomObjectOptionDef>,
@@ -10932,6 +11842,7 @@ pub mod types {
             >,
             extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
+        #[cfg(feature = "custom-object-defs")]
         impl ::std::default::Default for CustomObjectItemDef {
             fn default() -> Self {
                 Self {
@@ -10943,6 +11854,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "custom-object-defs")]
         impl CustomObjectItemDef {
             pub fn custom_object_option_defs<T>(mut self, value: T) -> Self
             where
@@ -10995,6 +11907,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "custom-object-defs")]
         impl ::std::convert::TryFrom<CustomObjectItemDef> for super::CustomObjectItemDef {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -11009,6 +11922,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "custom-object-defs")]
         impl ::std::convert::From<super::CustomObjectItemDef> for CustomObjectItemDef {
             fn from(value: super::CustomObjectItemDef) -> Self {
                 Self {
@@ -11021,6 +11935,7 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "custom-object-defs")]
         pub struct CustomObjectItemDefInput {
             custom_object_option_defs: ::std::result::Result<
                 ::std::option::Option<super::CustomObjectOptionDefsInput>,
@@ -11030,6 +11945,7 @@ pub mod types {
             key: ::std::result::Result<::std::string::String, ::std::string::String>,
             name: ::std::result::Result<::std::string::String, ::std::string::String>,
         }
+        #[cfg(feature = "custom-object-defs")]
         impl ::std::default::Default for CustomObjectItemDefInput {
             fn default() -> Self {
                 Self {
@@ -11040,6 +11956,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "custom-object-defs")]
         impl CustomObjectItemDefInput {
             pub fn custom_object_option_defs<T>(mut self, value: T) -> Self
             where
@@ -11084,6 +12001,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "custom-object-defs")]
         impl ::std::convert::TryFrom<CustomObjectItemDefInput> for super::CustomObjectItemDefInput {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -11097,6 +12015,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "custom-object-defs")]
         impl ::std::convert::From<super::CustomObjectItemDefInput> for CustomObjectItemDefInput {
             fn from(value: super::CustomObjectItemDefInput) -> Self {
                 Self {
@@ -11108,6 +12027,7 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "custom-object-defs")]
         pub struct CustomObjectItemDefUpdate {
             custom_object_option_defs: ::std::result::Result<
                 ::std::option::Option<super::CustomObjectOptionDefUpdatesInput>,
@@ -11127,6 +12047,7 @@ pub mod types {
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "custom-object-defs")]
         impl ::std::default::Default for CustomObjectItemDefUpdate {
             fn default() -> Self {
                 Self {
@@ -11138,6 +12059,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "custom-object-defs")]
         impl CustomObjectItemDefUpdate {
             pub fn custom_object_option_defs<T>(mut self, value: T) -> Self
             where
@@ -11192,6 +12114,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "custom-object-defs")]
         impl ::std::convert::TryFrom<CustomObjectItemDefUpdate> for super::CustomObjectItemDefUpdate {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -11206,6 +12129,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "custom-object-defs")]
         impl ::std::convert::From<super::CustomObjectItemDefUpdate> for CustomObjectItemDefUpdate {
             fn from(value: super::CustomObjectItemDefUpdate) -> Self {
                 Self {
@@ -11218,6 +12142,7 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "custom-objects")]
         pub struct CustomObjectList {
             custom_objects:
                 ::std::result::Result<::std::vec::Vec<super::CustomObject>, ::std::string::String>,
@@ -11225,6 +12150,7 @@ pub mod types {
             total_count: ::std::result::Result<i64, ::std::string::String>,
             extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
+        #[cfg(feature = "custom-objects")]
         impl ::std::default::Default for CustomObjectList {
             fn default() -> Self {
                 Self {
@@ -11235,6 +12161,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "custom-objects")]
         impl CustomObjectList {
             pub fn custom_objects<T>(mut self, value: T) -> Self
             where
@@ -11277,6 +12204,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "custom-objects")]
         impl ::std::convert::TryFrom<CustomObjectList> for super::CustomObjectList {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -11290,6 +12218,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "custom-objects")]
         impl ::std::convert::From<super::CustomObjectList> for CustomObjectList {
             fn from(value: super::CustomObjectList) -> Self {
                 Self {
@@ -11301,6 +12230,7 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "custom-object-defs")]
         pub struct CustomObjectOptionDef {
             key: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
@@ -11312,6 +12242,7 @@ pub mod types {
             >,
             extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
+        #[cfg(feature = "custom-object-defs")]
         impl ::std::default::Default for CustomObjectOptionDef {
             fn default() -> Self {
                 Self {
@@ -11321,6 +12252,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "custom-object-defs")]
         impl CustomObjectOptionDef {
             pub fn key<T>(mut self, value: T) -> Self
             where
@@ -11353,6 +12285,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "custom-object-defs")]
         impl ::std::convert::TryFrom<CustomObjectOptionDef> for super::CustomObjectOptionDef {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -11365,6 +12298,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "custom-object-defs")]
         impl ::std::convert::From<super::CustomObjectOptionDef> for CustomObjectOptionDef {
             fn from(value: super::CustomObjectOptionDef) -> Self {
                 Self {
@@ -11375,6 +12309,7 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "custom-object-defs")]
         pub struct CustomObjectOptionDefInput {
             key: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
@@ -11385,6 +12320,7 @@ pub mod types {
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "custom-object-defs")]
         impl ::std::default::Default for CustomObjectOptionDefInput {
             fn default() -> Self {
                 Self {
@@ -11393,6 +12329,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "custom-object-defs")]
         impl CustomObjectOptionDefInput {
             pub fn key<T>(mut self, value: T) -> Self
             where
@@ -11415,6 +12352,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "custom-object-defs")]
         impl ::std::convert::TryFrom<CustomObjectOptionDefInput> for super::CustomObjectOptionDefInput {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -11426,6 +12364,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "custom-object-defs")]
         impl ::std::convert::From<super::CustomObjectOptionDefInput> for CustomObjectOptionDefInput {
             fn from(value: super::CustomObjectOptionDefInput) -> Self {
                 Self {
@@ -11435,6 +12374,7 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "custom-object-defs")]
         pub struct CustomObjectOptionDefUpdate {
             delete: ::std::result::Result<::std::option::Option<bool>, ::std::string::String>,
             key: ::std::result::Result<
@@ -11450,6 +12390,7 @@ pub mod types {
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "custom-object-defs")]
         impl ::std::default::Default for CustomObjectOptionDefUpdate {
             fn default() -> Self {
                 Self {
@@ -11460,6 +12401,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "custom-object-defs")]
         impl CustomObjectOptionDefUpdate {
             pub fn delete<T>(mut self, value: T) -> Self
             where
@@ -11502,6 +12444,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "custom-object-defs")]
         impl ::std::convert::TryFrom<CustomObjectOptionDefUpdate> for super::CustomObjectOptionDefUpdate {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -11515,6 +12458,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "custom-object-defs")]
         impl ::std::convert::From<super::CustomObjectOptionDefUpdate> for CustomObjectOptionDefUpdate {
             fn from(value: super::CustomObjectOptionDefUpdate) -> Self {
                 Self {
@@ -11526,6 +12470,7 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "customers")]
         pub struct Customer {
             address: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
@@ -11565,6 +12510,7 @@ pub mod types {
             >,
             extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
+        #[cfg(feature = "customers")]
         impl ::std::default::Default for Customer {
             fn default() -> Self {
                 Self {
@@ -11584,6 +12530,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "customers")]
         impl Customer {
             pub fn address<T>(mut self, value: T) -> Self
             where
@@ -11716,6 +12663,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "customers")]
         impl ::std::convert::TryFrom<Customer> for super::Customer {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -11738,6 +12686,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "customers")]
         impl ::std::convert::From<super::Customer> for Customer {
             fn from(value: super::Customer) -> Self {
                 Self {
@@ -11758,6 +12707,7 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "customer-actions")]
         pub struct CustomerAction {
             action_customs:
                 ::std::result::Result<::std::vec::Vec<super::ActionCustom>, ::std::string::String>,
@@ -11811,6 +12761,7 @@ pub mod types {
             >,
             extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
+        #[cfg(feature = "customer-actions")]
         impl ::std::default::Default for CustomerAction {
             fn default() -> Self {
                 Self {
@@ -11835,6 +12786,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "customer-actions")]
         impl CustomerAction {
             pub fn action_customs<T>(mut self, value: T) -> Self
             where
@@ -12017,6 +12969,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "customer-actions")]
         impl ::std::convert::TryFrom<CustomerAction> for super::CustomerAction {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -12044,6 +12997,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "customer-actions")]
         impl ::std::convert::From<super::CustomerAction> for CustomerAction {
             fn from(value: super::CustomerAction) -> Self {
                 Self {
@@ -12069,6 +13023,7 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "customer-actions")]
         pub struct CustomerActionList {
             actions: ::std::result::Result<
                 ::std::vec::Vec<super::CustomerAction>,
@@ -12078,6 +13033,7 @@ pub mod types {
             total_count: ::std::result::Result<i64, ::std::string::String>,
             extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
+        #[cfg(feature = "customer-actions")]
         impl ::std::default::Default for CustomerActionList {
             fn default() -> Self {
                 Self {
@@ -12088,6 +13044,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "customer-actions")]
         impl CustomerActionList {
             pub fn actions<T>(mut self, value: T) -> Self
             where
@@ -12130,6 +13087,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "customer-actions")]
         impl ::std::convert::TryFrom<CustomerActionList> for super::CustomerActionList {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -12143,6 +13101,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "customer-actions")]
         impl ::std::convert::From<super::CustomerActionList> for CustomerActionList {
             fn from(value: super::CustomerActionList) -> Self {
                 Self {
@@ -12154,6 +13113,7 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "customers")]
         pub struct CustomerCustom {
             customer_custom_item_id:
                 ::std::result::Result<::std::option::Option<i64>, ::std::string::String>,
@@ -12195,6 +13155,7 @@ pub mod types {
             >,
             extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
+        #[cfg(feature = "customers")]
         impl ::std::default::Default for CustomerCustom {
             fn default() -> Self {
                 Self {
@@ -12214,6 +13175,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "customers")]
         impl CustomerCustom {
             pub fn customer_custom_item_id<T>(mut self, value: T) -> Self
             where
@@ -12348,6 +13310,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "customers")]
         impl ::std::convert::TryFrom<CustomerCustom> for super::CustomerCustom {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -12370,6 +13333,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "customers")]
         impl ::std::convert::From<super::CustomerCustom> for CustomerCustom {
             fn from(value: super::CustomerCustom) -> Self {
                 Self {
@@ -12390,6 +13354,7 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "customers")]
         pub struct CustomerCustomInput {
             customer_custom_item_id:
                 ::std::result::Result<::std::option::Option<i64>, ::std::string::String>,
@@ -12402,6 +13367,7 @@ pub mod types {
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "customers")]
         impl ::std::default::Default for CustomerCustomInput {
             fn default() -> Self {
                 Self {
@@ -12411,6 +13377,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "customers")]
         impl CustomerCustomInput {
             pub fn customer_custom_item_id<T>(mut self, value: T) -> Self
             where
@@ -12443,6 +13410,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "customers")]
         impl ::std::convert::TryFrom<CustomerCustomInput> for super::CustomerCustomInput {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -12455,6 +13423,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "customers")]
         impl ::std::convert::From<super::CustomerCustomInput> for CustomerCustomInput {
             fn from(value: super::CustomerCustomInput) -> Self {
                 Self {
@@ -12465,6 +13434,7 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "customers")]
         pub struct CustomerList {
             customers:
                 ::std::result::Result<::std::vec::Vec<super::Customer>, ::std::string::String>,
@@ -12472,6 +13442,7 @@ pub mod types {
             total_count: ::std::result::Result<i64, ::std::string::String>,
             extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
+        #[cfg(feature = "customers")]
         impl ::std::default::Default for CustomerList {
             fn default() -> Self {
                 Self {
@@ -12482,6 +13453,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "customers")]
         impl CustomerList {
             pub fn customers<T>(mut self, value: T) -> Self
             where
@@ -12524,6 +13496,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "customers")]
         impl ::std::convert::TryFrom<CustomerList> for super::CustomerList {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -12537,6 +13510,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "customers")]
         impl ::std::convert::From<super::CustomerList> for CustomerList {
             fn from(value: super::CustomerList) -> Self {
                 Self {
@@ -12548,6 +13522,7 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "customer-settings")]
         pub struct CustomerSettings {
             customer_custom_items: ::std::result::Result<
                 ::std::vec::Vec<super::CustomItemDefinition>,
@@ -12555,6 +13530,7 @@ pub mod types {
             >,
             extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
+        #[cfg(feature = "customer-settings")]
         impl ::std::default::Default for CustomerSettings {
             fn default() -> Self {
                 Self {
@@ -12563,6 +13539,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "customer-settings")]
         impl CustomerSettings {
             pub fn customer_custom_items<T>(mut self, value: T) -> Self
             where
@@ -12585,6 +13562,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "customer-settings")]
         impl ::std::convert::TryFrom<CustomerSettings> for super::CustomerSettings {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -12596,6 +13574,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "customer-settings")]
         impl ::std::convert::From<super::CustomerSettings> for CustomerSettings {
             fn from(value: super::CustomerSettings) -> Self {
                 Self {
@@ -12605,6 +13584,7 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "deals")]
         pub struct Deal {
             amount: ::std::result::Result<::std::option::Option<i64>, ::std::string::String>,
             channel: ::std::result::Result<
@@ -12679,6 +13659,7 @@ pub mod types {
             >,
             extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
+        #[cfg(feature = "deals")]
         impl ::std::default::Default for Deal {
             fn default() -> Self {
                 Self {
@@ -12708,6 +13689,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "deals")]
         impl Deal {
             pub fn amount<T>(mut self, value: T) -> Self
             where
@@ -12940,6 +13922,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "deals")]
         impl ::std::convert::TryFrom<Deal> for super::Deal {
             type Error = super::error::ConversionError;
             fn try_from(value: Deal) -> ::std::result::Result<Self, super::error::ConversionError> {
@@ -12970,6 +13953,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "deals")]
         impl ::std::convert::From<super::Deal> for Deal {
             fn from(value: super::Deal) -> Self {
                 Self {
@@ -13000,6 +13984,7 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "deal-actions")]
         pub struct DealAction {
             action_customs:
                 ::std::result::Result<::std::vec::Vec<super::ActionCustom>, ::std::string::String>,
@@ -13057,6 +14042,7 @@ pub mod types {
             >,
             extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
+        #[cfg(feature = "deal-actions")]
         impl ::std::default::Default for DealAction {
             fn default() -> Self {
                 Self {
@@ -13082,6 +14068,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "deal-actions")]
         impl DealAction {
             pub fn action_customs<T>(mut self, value: T) -> Self
             where
@@ -13274,6 +14261,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "deal-actions")]
         impl ::std::convert::TryFrom<DealAction> for super::DealAction {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -13302,6 +14290,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "deal-actions")]
         impl ::std::convert::From<super::DealAction> for DealAction {
             fn from(value: super::DealAction) -> Self {
                 Self {
@@ -13328,6 +14317,7 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "deal-actions")]
         pub struct DealActionList {
             actions:
                 ::std::result::Result<::std::vec::Vec<super::DealAction>, ::std::string::String>,
@@ -13335,6 +14325,7 @@ pub mod types {
             total_count: ::std::result::Result<i64, ::std::string::String>,
             extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
+        #[cfg(feature = "deal-actions")]
         impl ::std::default::Default for DealActionList {
             fn default() -> Self {
                 Self {
@@ -13345,6 +14336,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "deal-actions")]
         impl DealActionList {
             pub fn actions<T>(mut self, value: T) -> Self
             where
@@ -13387,6 +14379,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "deal-actions")]
         impl ::std::convert::TryFrom<DealActionList> for super::DealActionList {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -13400,6 +14393,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "deal-actions")]
         impl ::std::convert::From<super::DealActionList> for DealActionList {
             fn from(value: super::DealActionList) -> Self {
                 Self {
@@ -13411,6 +14405,7 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "deals")]
         pub struct DealCustom {
             calculation_result:
                 ::std::result::Result<::std::option::Option<f64>, ::std::string::String>,
@@ -13462,6 +14457,7 @@ pub mod types {
             >,
             extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
+        #[cfg(feature = "deals")]
         impl ::std::default::Default for DealCustom {
             fn default() -> Self {
                 Self {
@@ -13484,6 +14480,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "deals")]
         impl DealCustom {
             pub fn calculation_result<T>(mut self, value: T) -> Self
             where
@@ -13650,6 +14647,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "deals")]
         impl ::std::convert::TryFrom<DealCustom> for super::DealCustom {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -13675,6 +14673,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "deals")]
         impl ::std::convert::From<super::DealCustom> for DealCustom {
             fn from(value: super::DealCustom) -> Self {
                 Self {
@@ -13698,6 +14697,7 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "deals")]
         pub struct DealCustomInput {
             deal_custom_item_id:
                 ::std::result::Result<::std::option::Option<i64>, ::std::string::String>,
@@ -13710,6 +14710,7 @@ pub mod types {
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "deals")]
         impl ::std::default::Default for DealCustomInput {
             fn default() -> Self {
                 Self {
@@ -13719,6 +14720,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "deals")]
         impl DealCustomInput {
             pub fn deal_custom_item_id<T>(mut self, value: T) -> Self
             where
@@ -13751,6 +14753,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "deals")]
         impl ::std::convert::TryFrom<DealCustomInput> for super::DealCustomInput {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -13763,6 +14766,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "deals")]
         impl ::std::convert::From<super::DealCustomInput> for DealCustomInput {
             fn from(value: super::DealCustomInput) -> Self {
                 Self {
@@ -13773,12 +14777,14 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "deals")]
         pub struct DealList {
             deals: ::std::result::Result<::std::vec::Vec<super::Deal>, ::std::string::String>,
             page: ::std::result::Result<i32, ::std::string::String>,
             total_count: ::std::result::Result<i64, ::std::string::String>,
             extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
+        #[cfg(feature = "deals")]
         impl ::std::default::Default for DealList {
             fn default() -> Self {
                 Self {
@@ -13789,6 +14795,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "deals")]
         impl DealList {
             pub fn deals<T>(mut self, value: T) -> Self
             where
@@ -13831,6 +14838,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "deals")]
         impl ::std::convert::TryFrom<DealList> for super::DealList {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -13844,6 +14852,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "deals")]
         impl ::std::convert::From<super::DealList> for DealList {
             fn from(value: super::DealList) -> Self {
                 Self {
@@ -13855,6 +14864,7 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "deals")]
         pub struct DealProductDetail {
             billing_type: ::std::result::Result<
                 ::std::option::Option<super::KeyedRef>,
@@ -13886,6 +14896,7 @@ pub mod types {
             unit_cost: ::std::result::Result<::std::option::Option<f64>, ::std::string::String>,
             extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
+        #[cfg(feature = "deals")]
         impl ::std::default::Default for DealProductDetail {
             fn default() -> Self {
                 Self {
@@ -13905,6 +14916,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "deals")]
         impl DealProductDetail {
             pub fn billing_type<T>(mut self, value: T) -> Self
             where
@@ -14037,6 +15049,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "deals")]
         impl ::std::convert::TryFrom<DealProductDetail> for super::DealProductDetail {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -14059,6 +15072,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "deals")]
         impl ::std::convert::From<super::DealProductDetail> for DealProductDetail {
             fn from(value: super::DealProductDetail) -> Self {
                 Self {
@@ -14079,6 +15093,7 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "deals")]
         pub struct DealProductDetailInput {
             deal_product_detail_type_id:
                 ::std::result::Result<::std::option::Option<i64>, ::std::string::String>,
@@ -14096,6 +15111,7 @@ pub mod types {
             term: ::std::result::Result<::std::option::Option<i32>, ::std::string::String>,
             unit_cost: ::std::result::Result<::std::option::Option<f64>, ::std::string::String>,
         }
+        #[cfg(feature = "deals")]
         impl ::std::default::Default for DealProductDetailInput {
             fn default() -> Self {
                 Self {
@@ -14110,6 +15126,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "deals")]
         impl DealProductDetailInput {
             pub fn deal_product_detail_type_id<T>(mut self, value: T) -> Self
             where
@@ -14192,6 +15209,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "deals")]
         impl ::std::convert::TryFrom<DealProductDetailInput> for super::DealProductDetailInput {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -14209,6 +15227,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "deals")]
         impl ::std::convert::From<super::DealProductDetailInput> for DealProductDetailInput {
             fn from(value: super::DealProductDetailInput) -> Self {
                 Self {
@@ -14224,6 +15243,7 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(any(feature = "deal-settings", feature = "domain-settings"))]
         pub struct DealProductDetailType {
             billing_type: ::std::result::Result<
                 ::std::option::Option<super::KeyedRef>,
@@ -14249,6 +15269,7 @@ pub mod types {
             >,
             extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
+        #[cfg(any(feature = "deal-settings", feature = "domain-settings"))]
         impl ::std::default::Default for DealProductDetailType {
             fn default() -> Self {
                 Self {
@@ -14263,6 +15284,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(any(feature = "deal-settings", feature = "domain-settings"))]
         impl DealProductDetailType {
             pub fn billing_type<T>(mut self, value: T) -> Self
             where
@@ -14345,6 +15367,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(any(feature = "deal-settings", feature = "domain-settings"))]
         impl ::std::convert::TryFrom<DealProductDetailType> for super::DealProductDetailType {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -14362,6 +15385,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(any(feature = "deal-settings", feature = "domain-settings"))]
         impl ::std::convert::From<super::DealProductDetailType> for DealProductDetailType {
             fn from(value: super::DealProductDetailType) -> Self {
                 Self {
@@ -14377,6 +15401,7 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(any(feature = "deal-settings", feature = "domain-settings"))]
         pub struct DealType {
             actions_purposes:
                 ::std::result::Result<::std::vec::Vec<super::ActionPurpose>, ::std::string::String>,
@@ -14404,6 +15429,7 @@ pub mod types {
                 ::std::result::Result<::std::vec::Vec<super::NamedRef>, ::std::string::String>,
             extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
+        #[cfg(any(feature = "deal-settings", feature = "domain-settings"))]
         impl ::std::default::Default for DealType {
             fn default() -> Self {
                 Self {
@@ -14421,6 +15447,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(any(feature = "deal-settings", feature = "domain-settings"))]
         impl DealType {
             pub fn actions_purposes<T>(mut self, value: T) -> Self
             where
@@ -14533,6 +15560,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(any(feature = "deal-settings", feature = "domain-settings"))]
         impl ::std::convert::TryFrom<DealType> for super::DealType {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -14553,6 +15581,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(any(feature = "deal-settings", feature = "domain-settings"))]
         impl ::std::convert::From<super::DealType> for DealType {
             fn from(value: super::DealType) -> Self {
                 Self {
@@ -14571,6 +15600,7 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "deal-settings")]
         pub struct DealTypeList {
             deal_types: ::std::result::Result<
                 ::std::vec::Vec<super::DealTypeSummary>,
@@ -14578,6 +15608,7 @@ pub mod types {
             >,
             extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
+        #[cfg(feature = "deal-settings")]
         impl ::std::default::Default for DealTypeList {
             fn default() -> Self {
                 Self {
@@ -14586,6 +15617,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "deal-settings")]
         impl DealTypeList {
             pub fn deal_types<T>(mut self, value: T) -> Self
             where
@@ -14608,6 +15640,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "deal-settings")]
         impl ::std::convert::TryFrom<DealTypeList> for super::DealTypeList {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -14619,6 +15652,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "deal-settings")]
         impl ::std::convert::From<super::DealTypeList> for DealTypeList {
             fn from(value: super::DealTypeList) -> Self {
                 Self {
@@ -14628,6 +15662,7 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "deal-settings")]
         pub struct DealTypeSummary {
             id: ::std::result::Result<i64, ::std::string::String>,
             name: ::std::result::Result<
@@ -14636,6 +15671,7 @@ pub mod types {
             >,
             extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
+        #[cfg(feature = "deal-settings")]
         impl ::std::default::Default for DealTypeSummary {
             fn default() -> Self {
                 Self {
@@ -14645,6 +15681,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "deal-settings")]
         impl DealTypeSummary {
             pub fn id<T>(mut self, value: T) -> Self
             where
@@ -14677,6 +15714,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "deal-settings")]
         impl ::std::convert::TryFrom<DealTypeSummary> for super::DealTypeSummary {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -14689,6 +15727,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "deal-settings")]
         impl ::std::convert::From<super::DealTypeSummary> for DealTypeSummary {
             fn from(value: super::DealTypeSummary) -> Self {
                 Self {
@@ -14699,6 +15738,7 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "domain-settings")]
         pub struct DomainSettings {
             deal_types:
                 ::std::result::Result<::std::vec::Vec<super::DealType>, ::std::string::String>,
@@ -14707,6 +15747,7 @@ pub mod types {
                 ::std::result::Result<::std::vec::Vec<super::UserSummary>, ::std::string::String>,
             extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
+        #[cfg(feature = "domain-settings")]
         impl ::std::default::Default for DomainSettings {
             fn default() -> Self {
                 Self {
@@ -14717,6 +15758,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "domain-settings")]
         impl DomainSettings {
             pub fn deal_types<T>(mut self, value: T) -> Self
             where
@@ -14759,6 +15801,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "domain-settings")]
         impl ::std::convert::TryFrom<DomainSettings> for super::DomainSettings {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -14772,6 +15815,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "domain-settings")]
         impl ::std::convert::From<super::DomainSettings> for DomainSettings {
             fn from(value: super::DomainSettings) -> Self {
                 Self {
@@ -14874,9 +15918,21 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(any(
+            feature = "contact-actions",
+            feature = "customer-actions",
+            feature = "deal-actions",
+            feature = "deals"
+        ))]
         pub struct IdRef {
             id: ::std::result::Result<i64, ::std::string::String>,
         }
+        #[cfg(any(
+            feature = "contact-actions",
+            feature = "customer-actions",
+            feature = "deal-actions",
+            feature = "deals"
+        ))]
         impl ::std::default::Default for IdRef {
             fn default() -> Self {
                 Self {
@@ -14884,6 +15940,12 @@ pub mod types {
                 }
             }
         }
+        #[cfg(any(
+            feature = "contact-actions",
+            feature = "customer-actions",
+            feature = "deal-actions",
+            feature = "deals"
+        ))]
         impl IdRef {
             pub fn id<T>(mut self, value: T) -> Self
             where
@@ -14896,6 +15958,12 @@ pub mod types {
                 self
             }
         }
+        #[cfg(any(
+            feature = "contact-actions",
+            feature = "customer-actions",
+            feature = "deal-actions",
+            feature = "deals"
+        ))]
         impl ::std::convert::TryFrom<IdRef> for super::IdRef {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -14904,12 +15972,23 @@ pub mod types {
                 Ok(Self { id: value.id? })
             }
         }
+        #[cfg(any(
+            feature = "contact-actions",
+            feature = "customer-actions",
+            feature = "deal-actions",
+            feature = "deals"
+        ))]
         impl ::std::convert::From<super::IdRef> for IdRef {
             fn from(value: super::IdRef) -> Self {
                 Self { id: Ok(value.id) }
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(any(
+            feature = "deal-settings",
+            feature = "deals",
+            feature = "domain-settings"
+        ))]
         pub struct KeyedRef {
             id: ::std::result::Result<::std::option::Option<i32>, ::std::string::String>,
             key: ::std::result::Result<
@@ -14922,6 +16001,11 @@ pub mod types {
             >,
             extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
+        #[cfg(any(
+            feature = "deal-settings",
+            feature = "deals",
+            feature = "domain-settings"
+        ))]
         impl ::std::default::Default for KeyedRef {
             fn default() -> Self {
                 Self {
@@ -14932,6 +16016,11 @@ pub mod types {
                 }
             }
         }
+        #[cfg(any(
+            feature = "deal-settings",
+            feature = "deals",
+            feature = "domain-settings"
+        ))]
         impl KeyedRef {
             pub fn id<T>(mut self, value: T) -> Self
             where
@@ -14974,6 +16063,11 @@ pub mod types {
                 self
             }
         }
+        #[cfg(any(
+            feature = "deal-settings",
+            feature = "deals",
+            feature = "domain-settings"
+        ))]
         impl ::std::convert::TryFrom<KeyedRef> for super::KeyedRef {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -14987,6 +16081,11 @@ pub mod types {
                 })
             }
         }
+        #[cfg(any(
+            feature = "deal-settings",
+            feature = "deals",
+            feature = "domain-settings"
+        ))]
         impl ::std::convert::From<super::KeyedRef> for KeyedRef {
             fn from(value: super::KeyedRef) -> Self {
                 Self {
@@ -14998,6 +16097,12 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(any(
+            feature = "contacts",
+            feature = "customer-actions",
+            feature = "deal-actions",
+            feature = "deal-contacts"
+        ))]
         pub struct LifecycleStage {
             id: ::std::result::Result<::std::option::Option<i64>, ::std::string::String>,
             lifecycle_stage_type_id:
@@ -15008,6 +16113,12 @@ pub mod types {
             >,
             extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
+        #[cfg(any(
+            feature = "contacts",
+            feature = "customer-actions",
+            feature = "deal-actions",
+            feature = "deal-contacts"
+        ))]
         impl ::std::default::Default for LifecycleStage {
             fn default() -> Self {
                 Self {
@@ -15018,6 +16129,12 @@ pub mod types {
                 }
             }
         }
+        #[cfg(any(
+            feature = "contacts",
+            feature = "customer-actions",
+            feature = "deal-actions",
+            feature = "deal-contacts"
+        ))]
         impl LifecycleStage {
             pub fn id<T>(mut self, value: T) -> Self
             where
@@ -15060,6 +16177,12 @@ pub mod types {
                 self
             }
         }
+        #[cfg(any(
+            feature = "contacts",
+            feature = "customer-actions",
+            feature = "deal-actions",
+            feature = "deal-contacts"
+        ))]
         impl ::std::convert::TryFrom<LifecycleStage> for super::LifecycleStage {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -15073,6 +16196,12 @@ pub mod types {
                 })
             }
         }
+        #[cfg(any(
+            feature = "contacts",
+            feature = "customer-actions",
+            feature = "deal-actions",
+            feature = "deal-contacts"
+        ))]
         impl ::std::convert::From<super::LifecycleStage> for LifecycleStage {
             fn from(value: super::LifecycleStage) -> Self {
                 Self {
@@ -15084,6 +16213,7 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "contact-settings")]
         pub struct LifecycleStageType {
             id: ::std::result::Result<i64, ::std::string::String>,
             lifecycle_stages:
@@ -15094,6 +16224,7 @@ pub mod types {
             >,
             extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
+        #[cfg(feature = "contact-settings")]
         impl ::std::default::Default for LifecycleStageType {
             fn default() -> Self {
                 Self {
@@ -15104,6 +16235,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "contact-settings")]
         impl LifecycleStageType {
             pub fn id<T>(mut self, value: T) -> Self
             where
@@ -15146,6 +16278,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "contact-settings")]
         impl ::std::convert::TryFrom<LifecycleStageType> for super::LifecycleStageType {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -15159,6 +16292,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "contact-settings")]
         impl ::std::convert::From<super::LifecycleStageType> for LifecycleStageType {
             fn from(value: super::LifecycleStageType) -> Self {
                 Self {
@@ -15170,6 +16304,7 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "contact-settings")]
         pub struct LifecycleStageTypeList {
             lifecycle_stage_types: ::std::result::Result<
                 ::std::vec::Vec<super::LifecycleStageType>,
@@ -15177,6 +16312,7 @@ pub mod types {
             >,
             extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
+        #[cfg(feature = "contact-settings")]
         impl ::std::default::Default for LifecycleStageTypeList {
             fn default() -> Self {
                 Self {
@@ -15185,6 +16321,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "contact-settings")]
         impl LifecycleStageTypeList {
             pub fn lifecycle_stage_types<T>(mut self, value: T) -> Self
             where
@@ -15207,6 +16344,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "contact-settings")]
         impl ::std::convert::TryFrom<LifecycleStageTypeList> for super::LifecycleStageTypeList {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -15218,6 +16356,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "contact-settings")]
         impl ::std::convert::From<super::LifecycleStageTypeList> for LifecycleStageTypeList {
             fn from(value: super::LifecycleStageTypeList) -> Self {
                 Self {
@@ -15227,6 +16366,20 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(any(
+            feature = "contact-actions",
+            feature = "contact-settings",
+            feature = "contacts",
+            feature = "customer-actions",
+            feature = "customers",
+            feature = "deal-actions",
+            feature = "deal-contacts",
+            feature = "deal-settings",
+            feature = "deals",
+            feature = "domain-settings",
+            feature = "roles",
+            feature = "users"
+        ))]
         pub struct NamedRef {
             id: ::std::result::Result<::std::option::Option<i64>, ::std::string::String>,
             name: ::std::result::Result<
@@ -15235,6 +16388,20 @@ pub mod types {
             >,
             extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
+        #[cfg(any(
+            feature = "contact-actions",
+            feature = "contact-settings",
+            feature = "contacts",
+            feature = "customer-actions",
+            feature = "customers",
+            feature = "deal-actions",
+            feature = "deal-contacts",
+            feature = "deal-settings",
+            feature = "deals",
+            feature = "domain-settings",
+            feature = "roles",
+            feature = "users"
+        ))]
         impl ::std::default::Default for NamedRef {
             fn default() -> Self {
                 Self {
@@ -15244,6 +16411,20 @@ pub mod types {
                 }
             }
         }
+        #[cfg(any(
+            feature = "contact-actions",
+            feature = "contact-settings",
+            feature = "contacts",
+            feature = "customer-actions",
+            feature = "customers",
+            feature = "deal-actions",
+            feature = "deal-contacts",
+            feature = "deal-settings",
+            feature = "deals",
+            feature = "domain-settings",
+            feature = "roles",
+            feature = "users"
+        ))]
         impl NamedRef {
             pub fn id<T>(mut self, value: T) -> Self
             where
@@ -15276,6 +16457,20 @@ pub mod types {
                 self
             }
         }
+        #[cfg(any(
+            feature = "contact-actions",
+            feature = "contact-settings",
+            feature = "contacts",
+            feature = "customer-actions",
+            feature = "customers",
+            feature = "deal-actions",
+            feature = "deal-contacts",
+            feature = "deal-settings",
+            feature = "deals",
+            feature = "domain-settings",
+            feature = "roles",
+            feature = "users"
+        ))]
         impl ::std::convert::TryFrom<NamedRef> for super::NamedRef {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -15288,6 +16483,20 @@ pub mod types {
                 })
             }
         }
+        #[cfg(any(
+            feature = "contact-actions",
+            feature = "contact-settings",
+            feature = "contacts",
+            feature = "customer-actions",
+            feature = "customers",
+            feature = "deal-actions",
+            feature = "deal-contacts",
+            feature = "deal-settings",
+            feature = "deals",
+            feature = "domain-settings",
+            feature = "roles",
+            feature = "users"
+        ))]
         impl ::std::convert::From<super::NamedRef> for NamedRef {
             fn from(value: super::NamedRef) -> Self {
                 Self {
@@ -15298,9 +16507,11 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "contacts")]
         pub struct NullableIdRefInner {
             id: ::std::result::Result<i64, ::std::string::String>,
         }
+        #[cfg(feature = "contacts")]
         impl ::std::default::Default for NullableIdRefInner {
             fn default() -> Self {
                 Self {
@@ -15308,6 +16519,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "contacts")]
         impl NullableIdRefInner {
             pub fn id<T>(mut self, value: T) -> Self
             where
@@ -15320,6 +16532,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "contacts")]
         impl ::std::convert::TryFrom<NullableIdRefInner> for super::NullableIdRefInner {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -15328,12 +16541,18 @@ pub mod types {
                 Ok(Self { id: value.id? })
             }
         }
+        #[cfg(feature = "contacts")]
         impl ::std::convert::From<super::NullableIdRefInner> for NullableIdRefInner {
             fn from(value: super::NullableIdRefInner) -> Self {
                 Self { id: Ok(value.id) }
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(any(
+            feature = "deal-settings",
+            feature = "deals",
+            feature = "domain-settings"
+        ))]
         pub struct PhaseRef {
             id: ::std::result::Result<::std::option::Option<i64>, ::std::string::String>,
             name: ::std::result::Result<
@@ -15343,6 +16562,11 @@ pub mod types {
             status: ::std::result::Result<::std::option::Option<i32>, ::std::string::String>,
             extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
+        #[cfg(any(
+            feature = "deal-settings",
+            feature = "deals",
+            feature = "domain-settings"
+        ))]
         impl ::std::default::Default for PhaseRef {
             fn default() -> Self {
                 Self {
@@ -15353,6 +16577,11 @@ pub mod types {
                 }
             }
         }
+        #[cfg(any(
+            feature = "deal-settings",
+            feature = "deals",
+            feature = "domain-settings"
+        ))]
         impl PhaseRef {
             pub fn id<T>(mut self, value: T) -> Self
             where
@@ -15395,6 +16624,11 @@ pub mod types {
                 self
             }
         }
+        #[cfg(any(
+            feature = "deal-settings",
+            feature = "deals",
+            feature = "domain-settings"
+        ))]
         impl ::std::convert::TryFrom<PhaseRef> for super::PhaseRef {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -15408,6 +16642,11 @@ pub mod types {
                 })
             }
         }
+        #[cfg(any(
+            feature = "deal-settings",
+            feature = "deals",
+            feature = "domain-settings"
+        ))]
         impl ::std::convert::From<super::PhaseRef> for PhaseRef {
             fn from(value: super::PhaseRef) -> Self {
                 Self {
@@ -15419,6 +16658,7 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "deals")]
         pub struct PhaseStay {
             id: ::std::result::Result<::std::option::Option<i64>, ::std::string::String>,
             is_current_phase:
@@ -15431,6 +16671,7 @@ pub mod types {
                 ::std::result::Result<::std::option::Option<i32>, ::std::string::String>,
             extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
+        #[cfg(feature = "deals")]
         impl ::std::default::Default for PhaseStay {
             fn default() -> Self {
                 Self {
@@ -15442,6 +16683,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "deals")]
         impl PhaseStay {
             pub fn id<T>(mut self, value: T) -> Self
             where
@@ -15494,6 +16736,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "deals")]
         impl ::std::convert::TryFrom<PhaseStay> for super::PhaseStay {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -15508,6 +16751,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "deals")]
         impl ::std::convert::From<super::PhaseStay> for PhaseStay {
             fn from(value: super::PhaseStay) -> Self {
                 Self {
@@ -15520,12 +16764,14 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "user-groups")]
         pub struct ReplaceUserGroupMembersInput {
             user_ids: ::std::result::Result<
                 ::std::option::Option<super::ReplaceUserGroupMembersInputUserIds>,
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "user-groups")]
         impl ::std::default::Default for ReplaceUserGroupMembersInput {
             fn default() -> Self {
                 Self {
@@ -15533,6 +16779,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "user-groups")]
         impl ReplaceUserGroupMembersInput {
             pub fn user_ids<T>(mut self, value: T) -> Self
             where
@@ -15547,6 +16794,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "user-groups")]
         impl ::std::convert::TryFrom<ReplaceUserGroupMembersInput> for super::ReplaceUserGroupMembersInput {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -15557,6 +16805,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "user-groups")]
         impl ::std::convert::From<super::ReplaceUserGroupMembersInput> for ReplaceUserGroupMembersInput {
             fn from(value: super::ReplaceUserGroupMembersInput) -> Self {
                 Self {
@@ -15565,12 +16814,14 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "roles")]
         pub struct RoleList {
             page: ::std::result::Result<i32, ::std::string::String>,
             roles: ::std::result::Result<::std::vec::Vec<super::NamedRef>, ::std::string::String>,
             total_count: ::std::result::Result<i64, ::std::string::String>,
             extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
+        #[cfg(feature = "roles")]
         impl ::std::default::Default for RoleList {
             fn default() -> Self {
                 Self {
@@ -15581,6 +16832,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "roles")]
         impl RoleList {
             pub fn page<T>(mut self, value: T) -> Self
             where
@@ -15623,6 +16875,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "roles")]
         impl ::std::convert::TryFrom<RoleList> for super::RoleList {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -15636,6 +16889,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "roles")]
         impl ::std::convert::From<super::RoleList> for RoleList {
             fn from(value: super::RoleList) -> Self {
                 Self {
@@ -16076,6 +17330,15 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(any(
+            feature = "contact-actions",
+            feature = "contacts",
+            feature = "customer-actions",
+            feature = "customers",
+            feature = "deal-actions",
+            feature = "deal-contacts",
+            feature = "deals"
+        ))]
         pub struct SelectedOption {
             contact_custom_item_option_id:
                 ::std::result::Result<::std::option::Option<i64>, ::std::string::String>,
@@ -16094,6 +17357,15 @@ pub mod types {
             >,
             extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
+        #[cfg(any(
+            feature = "contact-actions",
+            feature = "contacts",
+            feature = "customer-actions",
+            feature = "customers",
+            feature = "deal-actions",
+            feature = "deal-contacts",
+            feature = "deals"
+        ))]
         impl ::std::default::Default for SelectedOption {
             fn default() -> Self {
                 Self {
@@ -16107,6 +17379,15 @@ pub mod types {
                 }
             }
         }
+        #[cfg(any(
+            feature = "contact-actions",
+            feature = "contacts",
+            feature = "customer-actions",
+            feature = "customers",
+            feature = "deal-actions",
+            feature = "deal-contacts",
+            feature = "deals"
+        ))]
         impl SelectedOption {
             pub fn contact_custom_item_option_id<T>(mut self, value: T) -> Self
             where
@@ -16183,6 +17464,15 @@ pub mod types {
                 self
             }
         }
+        #[cfg(any(
+            feature = "contact-actions",
+            feature = "contacts",
+            feature = "customer-actions",
+            feature = "customers",
+            feature = "deal-actions",
+            feature = "deal-contacts",
+            feature = "deals"
+        ))]
         impl ::std::convert::TryFrom<SelectedOption> for super::SelectedOption {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -16199,6 +17489,15 @@ pub mod types {
                 })
             }
         }
+        #[cfg(any(
+            feature = "contact-actions",
+            feature = "contacts",
+            feature = "customer-actions",
+            feature = "customers",
+            feature = "deal-actions",
+            feature = "deal-contacts",
+            feature = "deals"
+        ))]
         impl ::std::convert::From<super::SelectedOption> for SelectedOption {
             fn from(value: super::SelectedOption) -> Self {
                 Self {
@@ -16213,6 +17512,7 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "action-settings")]
         pub struct UpdateActionCustomItemInput {
             action_custom_item_options: ::std::result::Result<
                 ::std::vec::Vec<super::ActionCustomItemOptionUpdate>,
@@ -16228,6 +17528,7 @@ pub mod types {
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "action-settings")]
         impl ::std::default::Default for UpdateActionCustomItemInput {
             fn default() -> Self {
                 Self {
@@ -16238,6 +17539,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "action-settings")]
         impl UpdateActionCustomItemInput {
             pub fn action_custom_item_options<T>(mut self, value: T) -> Self
             where
@@ -16280,6 +17582,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "action-settings")]
         impl ::std::convert::TryFrom<UpdateActionCustomItemInput> for super::UpdateActionCustomItemInput {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -16293,6 +17596,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "action-settings")]
         impl ::std::convert::From<super::UpdateActionCustomItemInput> for UpdateActionCustomItemInput {
             fn from(value: super::UpdateActionCustomItemInput) -> Self {
                 Self {
@@ -16304,6 +17608,7 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "contact-actions")]
         pub struct UpdateContactActionInput {
             action_customs: ::std::result::Result<
                 ::std::vec::Vec<super::ActionCustomInput>,
@@ -16332,6 +17637,7 @@ pub mod types {
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "contact-actions")]
         impl ::std::default::Default for UpdateContactActionInput {
             fn default() -> Self {
                 Self {
@@ -16347,6 +17653,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "contact-actions")]
         impl UpdateContactActionInput {
             pub fn action_customs<T>(mut self, value: T) -> Self
             where
@@ -16439,6 +17746,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "contact-actions")]
         impl ::std::convert::TryFrom<UpdateContactActionInput> for super::UpdateContactActionInput {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -16457,6 +17765,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "contact-actions")]
         impl ::std::convert::From<super::UpdateContactActionInput> for UpdateContactActionInput {
             fn from(value: super::UpdateContactActionInput) -> Self {
                 Self {
@@ -16473,6 +17782,7 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "contacts")]
         pub struct UpdateContactInput {
             address: ::std::result::Result<
                 ::std::option::Option<super::UpdateContactInputAddress>,
@@ -16519,6 +17829,7 @@ pub mod types {
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "contacts")]
         impl ::std::default::Default for UpdateContactInput {
             fn default() -> Self {
                 Self {
@@ -16536,6 +17847,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "contacts")]
         impl UpdateContactInput {
             pub fn address<T>(mut self, value: T) -> Self
             where
@@ -16652,6 +17964,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "contacts")]
         impl ::std::convert::TryFrom<UpdateContactInput> for super::UpdateContactInput {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -16672,6 +17985,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "contacts")]
         impl ::std::convert::From<super::UpdateContactInput> for UpdateContactInput {
             fn from(value: super::UpdateContactInput) -> Self {
                 Self {
@@ -16690,6 +18004,7 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "custom-object-defs")]
         pub struct UpdateCustomObjectDefInput {
             custom_object_item_defs: ::std::result::Result<
                 ::std::vec::Vec<super::CustomObjectItemDefUpdate>,
@@ -16705,6 +18020,7 @@ pub mod types {
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "custom-object-defs")]
         impl ::std::default::Default for UpdateCustomObjectDefInput {
             fn default() -> Self {
                 Self {
@@ -16715,6 +18031,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "custom-object-defs")]
         impl UpdateCustomObjectDefInput {
             pub fn custom_object_item_defs<T>(mut self, value: T) -> Self
             where
@@ -16757,6 +18074,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "custom-object-defs")]
         impl ::std::convert::TryFrom<UpdateCustomObjectDefInput> for super::UpdateCustomObjectDefInput {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -16770,6 +18088,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "custom-object-defs")]
         impl ::std::convert::From<super::UpdateCustomObjectDefInput> for UpdateCustomObjectDefInput {
             fn from(value: super::UpdateCustomObjectDefInput) -> Self {
                 Self {
@@ -16781,6 +18100,7 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "custom-object-defs")]
         pub struct UpdateCustomObjectItemDefInput {
             custom_object_option_defs: ::std::result::Result<
                 ::std::option::Option<super::CustomObjectOptionDefUpdatesInput>,
@@ -16796,6 +18116,7 @@ pub mod types {
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "custom-object-defs")]
         impl ::std::default::Default for UpdateCustomObjectItemDefInput {
             fn default() -> Self {
                 Self {
@@ -16806,6 +18127,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "custom-object-defs")]
         impl UpdateCustomObjectItemDefInput {
             pub fn custom_object_option_defs<T>(mut self, value: T) -> Self
             where
@@ -16850,6 +18172,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "custom-object-defs")]
         impl ::std::convert::TryFrom<UpdateCustomObjectItemDefInput>
             for super::UpdateCustomObjectItemDefInput
         {
@@ -16865,6 +18188,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "custom-object-defs")]
         impl ::std::convert::From<super::UpdateCustomObjectItemDefInput>
             for UpdateCustomObjectItemDefInput
         {
@@ -16878,6 +18202,7 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "customer-actions")]
         pub struct UpdateCustomerActionInput {
             action_customs: ::std::result::Result<
                 ::std::vec::Vec<super::ActionCustomInput>,
@@ -16907,6 +18232,7 @@ pub mod types {
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "customer-actions")]
         impl ::std::default::Default for UpdateCustomerActionInput {
             fn default() -> Self {
                 Self {
@@ -16923,6 +18249,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "customer-actions")]
         impl UpdateCustomerActionInput {
             pub fn action_customs<T>(mut self, value: T) -> Self
             where
@@ -17025,6 +18352,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "customer-actions")]
         impl ::std::convert::TryFrom<UpdateCustomerActionInput> for super::UpdateCustomerActionInput {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -17044,6 +18372,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "customer-actions")]
         impl ::std::convert::From<super::UpdateCustomerActionInput> for UpdateCustomerActionInput {
             fn from(value: super::UpdateCustomerActionInput) -> Self {
                 Self {
@@ -17061,6 +18390,7 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "customers")]
         pub struct UpdateCustomerInput {
             address: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
@@ -17090,6 +18420,7 @@ pub mod types {
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "customers")]
         impl ::std::default::Default for UpdateCustomerInput {
             fn default() -> Self {
                 Self {
@@ -17105,6 +18436,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "customers")]
         impl UpdateCustomerInput {
             pub fn address<T>(mut self, value: T) -> Self
             where
@@ -17197,6 +18529,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "customers")]
         impl ::std::convert::TryFrom<UpdateCustomerInput> for super::UpdateCustomerInput {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -17215,6 +18548,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "customers")]
         impl ::std::convert::From<super::UpdateCustomerInput> for UpdateCustomerInput {
             fn from(value: super::UpdateCustomerInput) -> Self {
                 Self {
@@ -17231,6 +18565,7 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "deal-actions")]
         pub struct UpdateDealActionInput {
             action_customs: ::std::result::Result<
                 ::std::vec::Vec<super::ActionCustomInput>,
@@ -17261,6 +18596,7 @@ pub mod types {
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "deal-actions")]
         impl ::std::default::Default for UpdateDealActionInput {
             fn default() -> Self {
                 Self {
@@ -17278,6 +18614,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "deal-actions")]
         impl UpdateDealActionInput {
             pub fn action_customs<T>(mut self, value: T) -> Self
             where
@@ -17390,6 +18727,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "deal-actions")]
         impl ::std::convert::TryFrom<UpdateDealActionInput> for super::UpdateDealActionInput {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -17410,6 +18748,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "deal-actions")]
         impl ::std::convert::From<super::UpdateDealActionInput> for UpdateDealActionInput {
             fn from(value: super::UpdateDealActionInput) -> Self {
                 Self {
@@ -17428,6 +18767,7 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "deals")]
         pub struct UpdateDealInput {
             amount: ::std::result::Result<::std::option::Option<i64>, ::std::string::String>,
             channel:
@@ -17466,6 +18806,7 @@ pub mod types {
             >,
             user: ::std::result::Result<::std::option::Option<super::IdRef>, ::std::string::String>,
         }
+        #[cfg(feature = "deals")]
         impl ::std::default::Default for UpdateDealInput {
             fn default() -> Self {
                 Self {
@@ -17486,6 +18827,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "deals")]
         impl UpdateDealInput {
             pub fn amount<T>(mut self, value: T) -> Self
             where
@@ -17628,6 +18970,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "deals")]
         impl ::std::convert::TryFrom<UpdateDealInput> for super::UpdateDealInput {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -17651,6 +18994,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "deals")]
         impl ::std::convert::From<super::UpdateDealInput> for UpdateDealInput {
             fn from(value: super::UpdateDealInput) -> Self {
                 Self {
@@ -17672,12 +19016,14 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "user-groups")]
         pub struct UpdateUserGroupInput {
             name: ::std::result::Result<
                 ::std::option::Option<super::UpdateUserGroupInputName>,
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "user-groups")]
         impl ::std::default::Default for UpdateUserGroupInput {
             fn default() -> Self {
                 Self {
@@ -17685,6 +19031,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "user-groups")]
         impl UpdateUserGroupInput {
             pub fn name<T>(mut self, value: T) -> Self
             where
@@ -17697,6 +19044,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "user-groups")]
         impl ::std::convert::TryFrom<UpdateUserGroupInput> for super::UpdateUserGroupInput {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -17705,6 +19053,7 @@ pub mod types {
                 Ok(Self { name: value.name? })
             }
         }
+        #[cfg(feature = "user-groups")]
         impl ::std::convert::From<super::UpdateUserGroupInput> for UpdateUserGroupInput {
             fn from(value: super::UpdateUserGroupInput) -> Self {
                 Self {
@@ -17713,6 +19062,7 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "users")]
         pub struct User {
             email: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
@@ -17735,6 +19085,7 @@ pub mod types {
                 ::std::result::Result<::std::vec::Vec<super::NamedRef>, ::std::string::String>,
             extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
+        #[cfg(feature = "users")]
         impl ::std::default::Default for User {
             fn default() -> Self {
                 Self {
@@ -17748,6 +19099,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "users")]
         impl User {
             pub fn email<T>(mut self, value: T) -> Self
             where
@@ -17820,6 +19172,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "users")]
         impl ::std::convert::TryFrom<User> for super::User {
             type Error = super::error::ConversionError;
             fn try_from(value: User) -> ::std::result::Result<Self, super::error::ConversionError> {
@@ -17834,6 +19187,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "users")]
         impl ::std::convert::From<super::User> for User {
             fn from(value: super::User) -> Self {
                 Self {
@@ -17848,6 +19202,7 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "user-groups")]
         pub struct UserGroup {
             id: ::std::result::Result<i64, ::std::string::String>,
             name: ::std::result::Result<
@@ -17859,6 +19214,7 @@ pub mod types {
                 ::std::result::Result<::std::vec::Vec<super::UserSummary>, ::std::string::String>,
             extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
+        #[cfg(feature = "user-groups")]
         impl ::std::default::Default for UserGroup {
             fn default() -> Self {
                 Self {
@@ -17870,6 +19226,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "user-groups")]
         impl UserGroup {
             pub fn id<T>(mut self, value: T) -> Self
             where
@@ -17922,6 +19279,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "user-groups")]
         impl ::std::convert::TryFrom<UserGroup> for super::UserGroup {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -17936,6 +19294,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "user-groups")]
         impl ::std::convert::From<super::UserGroup> for UserGroup {
             fn from(value: super::UserGroup) -> Self {
                 Self {
@@ -17948,6 +19307,7 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "user-groups")]
         pub struct UserGroupList {
             page: ::std::result::Result<i32, ::std::string::String>,
             total_count: ::std::result::Result<i64, ::std::string::String>,
@@ -17955,6 +19315,7 @@ pub mod types {
                 ::std::result::Result<::std::vec::Vec<super::UserGroup>, ::std::string::String>,
             extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
+        #[cfg(feature = "user-groups")]
         impl ::std::default::Default for UserGroupList {
             fn default() -> Self {
                 Self {
@@ -17965,6 +19326,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "user-groups")]
         impl UserGroupList {
             pub fn page<T>(mut self, value: T) -> Self
             where
@@ -18007,6 +19369,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "user-groups")]
         impl ::std::convert::TryFrom<UserGroupList> for super::UserGroupList {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -18020,6 +19383,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "user-groups")]
         impl ::std::convert::From<super::UserGroupList> for UserGroupList {
             fn from(value: super::UserGroupList) -> Self {
                 Self {
@@ -18031,12 +19395,14 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "users")]
         pub struct UserList {
             page: ::std::result::Result<i32, ::std::string::String>,
             total_count: ::std::result::Result<i64, ::std::string::String>,
             users: ::std::result::Result<::std::vec::Vec<super::User>, ::std::string::String>,
             extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
+        #[cfg(feature = "users")]
         impl ::std::default::Default for UserList {
             fn default() -> Self {
                 Self {
@@ -18047,6 +19413,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "users")]
         impl UserList {
             pub fn page<T>(mut self, value: T) -> Self
             where
@@ -18089,6 +19456,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "users")]
         impl ::std::convert::TryFrom<UserList> for super::UserList {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -18102,6 +19470,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "users")]
         impl ::std::convert::From<super::UserList> for UserList {
             fn from(value: super::UserList) -> Self {
                 Self {
@@ -18113,6 +19482,12 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(any(
+            feature = "audits",
+            feature = "deals",
+            feature = "domain-settings",
+            feature = "user-groups"
+        ))]
         pub struct UserSummary {
             email: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
@@ -18125,6 +19500,12 @@ pub mod types {
             >,
             extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
+        #[cfg(any(
+            feature = "audits",
+            feature = "deals",
+            feature = "domain-settings",
+            feature = "user-groups"
+        ))]
         impl ::std::default::Default for UserSummary {
             fn default() -> Self {
                 Self {
@@ -18135,6 +19516,12 @@ pub mod types {
                 }
             }
         }
+        #[cfg(any(
+            feature = "audits",
+            feature = "deals",
+            feature = "domain-settings",
+            feature = "user-groups"
+        ))]
         impl UserSummary {
             pub fn email<T>(mut self, value: T) -> Self
             where
@@ -18177,6 +19564,12 @@ pub mod types {
                 self
             }
         }
+        #[cfg(any(
+            feature = "audits",
+            feature = "deals",
+            feature = "domain-settings",
+            feature = "user-groups"
+        ))]
         impl ::std::convert::TryFrom<UserSummary> for super::UserSummary {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -18190,6 +19583,12 @@ pub mod types {
                 })
             }
         }
+        #[cfg(any(
+            feature = "audits",
+            feature = "deals",
+            feature = "domain-settings",
+            feature = "user-groups"
+        ))]
         impl ::std::convert::From<super::UserSummary> for UserSummary {
             fn from(value: super::UserSummary) -> Self {
                 Self {
@@ -18304,6 +19703,11 @@ pub mod types {
             }
         }
     }
+    #[cfg(any(
+        feature = "contact-actions",
+        feature = "customer-actions",
+        feature = "deal-actions"
+    ))]
     impl<'de> ::serde::Deserialize<'de> for ActionCustom {
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
@@ -18547,6 +19951,11 @@ pub mod types {
             deserializer.deserialize_map(Visitor)
         }
     }
+    #[cfg(any(
+        feature = "contact-actions",
+        feature = "customer-actions",
+        feature = "deal-actions"
+    ))]
     impl ::serde::Serialize for ActionCustom {
         fn serialize<S: ::serde::Serializer>(
             &self,
@@ -18609,6 +20018,7 @@ pub mod types {
             map.end()
         }
     }
+    #[cfg(feature = "action-settings")]
     impl<'de> ::serde::Deserialize<'de> for ActionCustomItem {
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
@@ -18735,6 +20145,7 @@ pub mod types {
             deserializer.deserialize_map(Visitor)
         }
     }
+    #[cfg(feature = "action-settings")]
     impl ::serde::Serialize for ActionCustomItem {
         fn serialize<S: ::serde::Serializer>(
             &self,
@@ -18773,6 +20184,7 @@ pub mod types {
             map.end()
         }
     }
+    #[cfg(feature = "action-settings")]
     impl<'de> ::serde::Deserialize<'de> for ActionCustomItemLabel {
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
@@ -18864,6 +20276,7 @@ pub mod types {
             deserializer.deserialize_map(Visitor)
         }
     }
+    #[cfg(feature = "action-settings")]
     impl ::serde::Serialize for ActionCustomItemLabel {
         fn serialize<S: ::serde::Serializer>(
             &self,
@@ -18892,6 +20305,7 @@ pub mod types {
             map.end()
         }
     }
+    #[cfg(feature = "action-settings")]
     impl<'de> ::serde::Deserialize<'de> for ActionCustomItemLabelList {
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
@@ -19002,6 +20416,7 @@ pub mod types {
             deserializer.deserialize_map(Visitor)
         }
     }
+    #[cfg(feature = "action-settings")]
     impl ::serde::Serialize for ActionCustomItemLabelList {
         fn serialize<S: ::serde::Serializer>(
             &self,
@@ -19034,6 +20449,7 @@ pub mod types {
             map.end()
         }
     }
+    #[cfg(feature = "action-settings")]
     impl<'de> ::serde::Deserialize<'de> for ActionCustomItemList {
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
@@ -19087,6 +20503,7 @@ pub mod types {
             deserializer.deserialize_map(Visitor)
         }
     }
+    #[cfg(feature = "action-settings")]
     impl ::serde::Serialize for ActionCustomItemList {
         fn serialize<S: ::serde::Serializer>(
             &self,
@@ -19109,6 +20526,11 @@ pub mod types {
             map.end()
         }
     }
+    #[cfg(any(
+        feature = "contact-actions",
+        feature = "customer-actions",
+        feature = "deal-actions"
+    ))]
     impl<'de> ::serde::Deserialize<'de> for ActionFile {
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
@@ -19201,6 +20623,11 @@ pub mod types {
             deserializer.deserialize_map(Visitor)
         }
     }
+    #[cfg(any(
+        feature = "contact-actions",
+        feature = "customer-actions",
+        feature = "deal-actions"
+    ))]
     impl ::serde::Serialize for ActionFile {
         fn serialize<S: ::serde::Serializer>(
             &self,
@@ -19231,6 +20658,7 @@ pub mod types {
             map.end()
         }
     }
+    #[cfg(any(feature = "deal-settings", feature = "domain-settings"))]
     impl<'de> ::serde::Deserialize<'de> for ActionPurpose {
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
@@ -19336,6 +20764,7 @@ pub mod types {
             deserializer.deserialize_map(Visitor)
         }
     }
+    #[cfg(any(feature = "deal-settings", feature = "domain-settings"))]
     impl ::serde::Serialize for ActionPurpose {
         fn serialize<S: ::serde::Serializer>(
             &self,
@@ -19370,6 +20799,7 @@ pub mod types {
             map.end()
         }
     }
+    #[cfg(feature = "audits")]
     impl<'de> ::serde::Deserialize<'de> for Audit {
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
@@ -19515,6 +20945,7 @@ pub mod types {
             deserializer.deserialize_map(Visitor)
         }
     }
+    #[cfg(feature = "audits")]
     impl ::serde::Serialize for Audit {
         fn serialize<S: ::serde::Serializer>(
             &self,
@@ -19555,6 +20986,7 @@ pub mod types {
             map.end()
         }
     }
+    #[cfg(feature = "audits")]
     impl<'de> ::serde::Deserialize<'de> for AuditList {
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
@@ -19642,6 +21074,7 @@ pub mod types {
             deserializer.deserialize_map(Visitor)
         }
     }
+    #[cfg(feature = "audits")]
     impl ::serde::Serialize for AuditList {
         fn serialize<S: ::serde::Serializer>(
             &self,
@@ -19785,6 +21218,12 @@ pub mod types {
             map.end()
         }
     }
+    #[cfg(any(
+        feature = "contacts",
+        feature = "customer-actions",
+        feature = "deal-actions",
+        feature = "deal-contacts"
+    ))]
     impl<'de> ::serde::Deserialize<'de> for Contact {
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
@@ -20102,6 +21541,12 @@ pub mod types {
             deserializer.deserialize_map(Visitor)
         }
     }
+    #[cfg(any(
+        feature = "contacts",
+        feature = "customer-actions",
+        feature = "deal-actions",
+        feature = "deal-contacts"
+    ))]
     impl ::serde::Serialize for Contact {
         fn serialize<S: ::serde::Serializer>(
             &self,
@@ -20178,6 +21623,7 @@ pub mod types {
             map.end()
         }
     }
+    #[cfg(feature = "contact-actions")]
     impl<'de> ::serde::Deserialize<'de> for ContactAction {
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
@@ -20536,6 +21982,7 @@ pub mod types {
             deserializer.deserialize_map(Visitor)
         }
     }
+    #[cfg(feature = "contact-actions")]
     impl ::serde::Serialize for ContactAction {
         fn serialize<S: ::serde::Serializer>(
             &self,
@@ -20620,6 +22067,7 @@ pub mod types {
             map.end()
         }
     }
+    #[cfg(feature = "contact-actions")]
     impl<'de> ::serde::Deserialize<'de> for ContactActionList {
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
@@ -20707,6 +22155,7 @@ pub mod types {
             deserializer.deserialize_map(Visitor)
         }
     }
+    #[cfg(feature = "contact-actions")]
     impl ::serde::Serialize for ContactActionList {
         fn serialize<S: ::serde::Serializer>(
             &self,
@@ -20733,6 +22182,12 @@ pub mod types {
             map.end()
         }
     }
+    #[cfg(any(
+        feature = "contacts",
+        feature = "customer-actions",
+        feature = "deal-actions",
+        feature = "deal-contacts"
+    ))]
     impl<'de> ::serde::Deserialize<'de> for ContactCustom {
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
@@ -20992,6 +22447,12 @@ pub mod types {
             deserializer.deserialize_map(Visitor)
         }
     }
+    #[cfg(any(
+        feature = "contacts",
+        feature = "customer-actions",
+        feature = "deal-actions",
+        feature = "deal-contacts"
+    ))]
     impl ::serde::Serialize for ContactCustom {
         fn serialize<S: ::serde::Serializer>(
             &self,
@@ -21058,6 +22519,7 @@ pub mod types {
             map.end()
         }
     }
+    #[cfg(any(feature = "contacts", feature = "deal-contacts"))]
     impl<'de> ::serde::Deserialize<'de> for ContactList {
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
@@ -21145,6 +22607,7 @@ pub mod types {
             deserializer.deserialize_map(Visitor)
         }
     }
+    #[cfg(any(feature = "contacts", feature = "deal-contacts"))]
     impl ::serde::Serialize for ContactList {
         fn serialize<S: ::serde::Serializer>(
             &self,
@@ -21171,6 +22634,7 @@ pub mod types {
             map.end()
         }
     }
+    #[cfg(feature = "contact-settings")]
     impl<'de> ::serde::Deserialize<'de> for ContactSettings {
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
@@ -21225,6 +22689,7 @@ pub mod types {
             deserializer.deserialize_map(Visitor)
         }
     }
+    #[cfg(feature = "contact-settings")]
     impl ::serde::Serialize for ContactSettings {
         fn serialize<S: ::serde::Serializer>(
             &self,
@@ -21247,6 +22712,12 @@ pub mod types {
             map.end()
         }
     }
+    #[cfg(any(
+        feature = "contact-settings",
+        feature = "customer-settings",
+        feature = "deal-settings",
+        feature = "domain-settings"
+    ))]
     impl<'de> ::serde::Deserialize<'de> for CustomItemDefinition {
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
@@ -21393,6 +22864,12 @@ pub mod types {
             deserializer.deserialize_map(Visitor)
         }
     }
+    #[cfg(any(
+        feature = "contact-settings",
+        feature = "customer-settings",
+        feature = "deal-settings",
+        feature = "domain-settings"
+    ))]
     impl ::serde::Serialize for CustomItemDefinition {
         fn serialize<S: ::serde::Serializer>(
             &self,
@@ -21431,6 +22908,13 @@ pub mod types {
             map.end()
         }
     }
+    #[cfg(any(
+        feature = "action-settings",
+        feature = "contact-settings",
+        feature = "customer-settings",
+        feature = "deal-settings",
+        feature = "domain-settings"
+    ))]
     impl<'de> ::serde::Deserialize<'de> for CustomItemOption {
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
@@ -21517,6 +23001,13 @@ pub mod types {
             deserializer.deserialize_map(Visitor)
         }
     }
+    #[cfg(any(
+        feature = "action-settings",
+        feature = "contact-settings",
+        feature = "customer-settings",
+        feature = "deal-settings",
+        feature = "domain-settings"
+    ))]
     impl ::serde::Serialize for CustomItemOption {
         fn serialize<S: ::serde::Serializer>(
             &self,
@@ -21547,6 +23038,7 @@ pub mod types {
             map.end()
         }
     }
+    #[cfg(feature = "custom-objects")]
     impl<'de> ::serde::Deserialize<'de> for CustomObject {
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
@@ -21640,6 +23132,7 @@ pub mod types {
             deserializer.deserialize_map(Visitor)
         }
     }
+    #[cfg(feature = "custom-objects")]
     impl ::serde::Serialize for CustomObject {
         fn serialize<S: ::serde::Serializer>(
             &self,
@@ -21668,6 +23161,7 @@ pub mod types {
             map.end()
         }
     }
+    #[cfg(feature = "custom-object-defs")]
     impl<'de> ::serde::Deserialize<'de> for CustomObjectDef {
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
@@ -21815,6 +23309,7 @@ pub mod types {
             deserializer.deserialize_map(Visitor)
         }
     }
+    #[cfg(feature = "custom-object-defs")]
     impl ::serde::Serialize for CustomObjectDef {
         fn serialize<S: ::serde::Serializer>(
             &self,
@@ -21857,6 +23352,7 @@ pub mod types {
             map.end()
         }
     }
+    #[cfg(feature = "custom-object-defs")]
     impl<'de> ::serde::Deserialize<'de> for CustomObjectDefList {
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
@@ -21946,6 +23442,7 @@ pub mod types {
             deserializer.deserialize_map(Visitor)
         }
     }
+    #[cfg(feature = "custom-object-defs")]
     impl ::serde::Serialize for CustomObjectDefList {
         fn serialize<S: ::serde::Serializer>(
             &self,
@@ -21972,6 +23469,7 @@ pub mod types {
             map.end()
         }
     }
+    #[cfg(feature = "custom-object-defs")]
     impl<'de> ::serde::Deserialize<'de> for CustomObjectItemDef {
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
@@ -22081,6 +23579,7 @@ pub mod types {
             deserializer.deserialize_map(Visitor)
         }
     }
+    #[cfg(feature = "custom-object-defs")]
     impl ::serde::Serialize for CustomObjectItemDef {
         fn serialize<S: ::serde::Serializer>(
             &self,
@@ -22115,6 +23614,7 @@ pub mod types {
             map.end()
         }
     }
+    #[cfg(feature = "custom-objects")]
     impl<'de> ::serde::Deserialize<'de> for CustomObjectList {
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
@@ -22204,6 +23704,7 @@ pub mod types {
             deserializer.deserialize_map(Visitor)
         }
     }
+    #[cfg(feature = "custom-objects")]
     impl ::serde::Serialize for CustomObjectList {
         fn serialize<S: ::serde::Serializer>(
             &self,
@@ -22230,6 +23731,7 @@ pub mod types {
             map.end()
         }
     }
+    #[cfg(feature = "custom-object-defs")]
     impl<'de> ::serde::Deserialize<'de> for CustomObjectOptionDef {
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
@@ -22303,6 +23805,7 @@ pub mod types {
             deserializer.deserialize_map(Visitor)
         }
     }
+    #[cfg(feature = "custom-object-defs")]
     impl ::serde::Serialize for CustomObjectOptionDef {
         fn serialize<S: ::serde::Serializer>(
             &self,
@@ -22329,6 +23832,7 @@ pub mod types {
             map.end()
         }
     }
+    #[cfg(feature = "customers")]
     impl<'de> ::serde::Deserialize<'de> for Customer {
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
@@ -22584,6 +24088,7 @@ pub mod types {
             deserializer.deserialize_map(Visitor)
         }
     }
+    #[cfg(feature = "customers")]
     impl ::serde::Serialize for Customer {
         fn serialize<S: ::serde::Serializer>(
             &self,
@@ -22648,6 +24153,7 @@ pub mod types {
             map.end()
         }
     }
+    #[cfg(feature = "customer-actions")]
     impl<'de> ::serde::Deserialize<'de> for CustomerAction {
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
@@ -22990,6 +24496,7 @@ pub mod types {
             deserializer.deserialize_map(Visitor)
         }
     }
+    #[cfg(feature = "customer-actions")]
     impl ::serde::Serialize for CustomerAction {
         fn serialize<S: ::serde::Serializer>(
             &self,
@@ -23070,6 +24577,7 @@ pub mod types {
             map.end()
         }
     }
+    #[cfg(feature = "customer-actions")]
     impl<'de> ::serde::Deserialize<'de> for CustomerActionList {
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
@@ -23157,6 +24665,7 @@ pub mod types {
             deserializer.deserialize_map(Visitor)
         }
     }
+    #[cfg(feature = "customer-actions")]
     impl ::serde::Serialize for CustomerActionList {
         fn serialize<S: ::serde::Serializer>(
             &self,
@@ -23183,6 +24692,7 @@ pub mod types {
             map.end()
         }
     }
+    #[cfg(feature = "customers")]
     impl<'de> ::serde::Deserialize<'de> for CustomerCustom {
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
@@ -23442,6 +24952,7 @@ pub mod types {
             deserializer.deserialize_map(Visitor)
         }
     }
+    #[cfg(feature = "customers")]
     impl ::serde::Serialize for CustomerCustom {
         fn serialize<S: ::serde::Serializer>(
             &self,
@@ -23508,6 +25019,7 @@ pub mod types {
             map.end()
         }
     }
+    #[cfg(feature = "customers")]
     impl<'de> ::serde::Deserialize<'de> for CustomerList {
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
@@ -23597,6 +25109,7 @@ pub mod types {
             deserializer.deserialize_map(Visitor)
         }
     }
+    #[cfg(feature = "customers")]
     impl ::serde::Serialize for CustomerList {
         fn serialize<S: ::serde::Serializer>(
             &self,
@@ -23623,6 +25136,7 @@ pub mod types {
             map.end()
         }
     }
+    #[cfg(feature = "customer-settings")]
     impl<'de> ::serde::Deserialize<'de> for CustomerSettings {
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
@@ -23677,6 +25191,7 @@ pub mod types {
             deserializer.deserialize_map(Visitor)
         }
     }
+    #[cfg(feature = "customer-settings")]
     impl ::serde::Serialize for CustomerSettings {
         fn serialize<S: ::serde::Serializer>(
             &self,
@@ -23701,6 +25216,7 @@ pub mod types {
             map.end()
         }
     }
+    #[cfg(feature = "deals")]
     impl<'de> ::serde::Deserialize<'de> for Deal {
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
@@ -24129,6 +25645,7 @@ pub mod types {
             deserializer.deserialize_map(Visitor)
         }
     }
+    #[cfg(feature = "deals")]
     impl ::serde::Serialize for Deal {
         fn serialize<S: ::serde::Serializer>(
             &self,
@@ -24235,6 +25752,7 @@ pub mod types {
             map.end()
         }
     }
+    #[cfg(feature = "deal-actions")]
     impl<'de> ::serde::Deserialize<'de> for DealAction {
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
@@ -24593,6 +26111,7 @@ pub mod types {
             deserializer.deserialize_map(Visitor)
         }
     }
+    #[cfg(feature = "deal-actions")]
     impl ::serde::Serialize for DealAction {
         fn serialize<S: ::serde::Serializer>(
             &self,
@@ -24677,6 +26196,7 @@ pub mod types {
             map.end()
         }
     }
+    #[cfg(feature = "deal-actions")]
     impl<'de> ::serde::Deserialize<'de> for DealActionList {
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
@@ -24764,6 +26284,7 @@ pub mod types {
             deserializer.deserialize_map(Visitor)
         }
     }
+    #[cfg(feature = "deal-actions")]
     impl ::serde::Serialize for DealActionList {
         fn serialize<S: ::serde::Serializer>(
             &self,
@@ -24790,6 +26311,7 @@ pub mod types {
             map.end()
         }
     }
+    #[cfg(feature = "deals")]
     impl<'de> ::serde::Deserialize<'de> for DealCustom {
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
@@ -25108,6 +26630,7 @@ pub mod types {
             deserializer.deserialize_map(Visitor)
         }
     }
+    #[cfg(feature = "deals")]
     impl ::serde::Serialize for DealCustom {
         fn serialize<S: ::serde::Serializer>(
             &self,
@@ -25188,6 +26711,7 @@ pub mod types {
             map.end()
         }
     }
+    #[cfg(feature = "deals")]
     impl<'de> ::serde::Deserialize<'de> for DealList {
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
@@ -25275,6 +26799,7 @@ pub mod types {
             deserializer.deserialize_map(Visitor)
         }
     }
+    #[cfg(feature = "deals")]
     impl ::serde::Serialize for DealList {
         fn serialize<S: ::serde::Serializer>(
             &self,
@@ -25301,6 +26826,7 @@ pub mod types {
             map.end()
         }
     }
+    #[cfg(feature = "deals")]
     impl<'de> ::serde::Deserialize<'de> for DealProductDetail {
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
@@ -25544,6 +27070,7 @@ pub mod types {
             deserializer.deserialize_map(Visitor)
         }
     }
+    #[cfg(feature = "deals")]
     impl ::serde::Serialize for DealProductDetail {
         fn serialize<S: ::serde::Serializer>(
             &self,
@@ -25612,6 +27139,7 @@ pub mod types {
             map.end()
         }
     }
+    #[cfg(any(feature = "deal-settings", feature = "domain-settings"))]
     impl<'de> ::serde::Deserialize<'de> for DealProductDetailType {
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
@@ -25770,6 +27298,7 @@ pub mod types {
             deserializer.deserialize_map(Visitor)
         }
     }
+    #[cfg(any(feature = "deal-settings", feature = "domain-settings"))]
     impl ::serde::Serialize for DealProductDetailType {
         fn serialize<S: ::serde::Serializer>(
             &self,
@@ -25816,6 +27345,7 @@ pub mod types {
             map.end()
         }
     }
+    #[cfg(any(feature = "deal-settings", feature = "domain-settings"))]
     impl<'de> ::serde::Deserialize<'de> for DealType {
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
@@ -26027,6 +27557,7 @@ pub mod types {
             deserializer.deserialize_map(Visitor)
         }
     }
+    #[cfg(any(feature = "deal-settings", feature = "domain-settings"))]
     impl ::serde::Serialize for DealType {
         fn serialize<S: ::serde::Serializer>(
             &self,
@@ -26085,6 +27616,7 @@ pub mod types {
             map.end()
         }
     }
+    #[cfg(feature = "deal-settings")]
     impl<'de> ::serde::Deserialize<'de> for DealTypeList {
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
@@ -26138,6 +27670,7 @@ pub mod types {
             deserializer.deserialize_map(Visitor)
         }
     }
+    #[cfg(feature = "deal-settings")]
     impl ::serde::Serialize for DealTypeList {
         fn serialize<S: ::serde::Serializer>(
             &self,
@@ -26160,6 +27693,7 @@ pub mod types {
             map.end()
         }
     }
+    #[cfg(feature = "deal-settings")]
     impl<'de> ::serde::Deserialize<'de> for DealTypeSummary {
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
@@ -26230,6 +27764,7 @@ pub mod types {
             deserializer.deserialize_map(Visitor)
         }
     }
+    #[cfg(feature = "deal-settings")]
     impl ::serde::Serialize for DealTypeSummary {
         fn serialize<S: ::serde::Serializer>(
             &self,
@@ -26254,6 +27789,7 @@ pub mod types {
             map.end()
         }
     }
+    #[cfg(feature = "domain-settings")]
     impl<'de> ::serde::Deserialize<'de> for DomainSettings {
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
@@ -26339,6 +27875,7 @@ pub mod types {
             deserializer.deserialize_map(Visitor)
         }
     }
+    #[cfg(feature = "domain-settings")]
     impl ::serde::Serialize for DomainSettings {
         fn serialize<S: ::serde::Serializer>(
             &self,
@@ -26489,6 +28026,11 @@ pub mod types {
             map.end()
         }
     }
+    #[cfg(any(
+        feature = "deal-settings",
+        feature = "deals",
+        feature = "domain-settings"
+    ))]
     impl<'de> ::serde::Deserialize<'de> for KeyedRef {
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
@@ -26576,6 +28118,11 @@ pub mod types {
             deserializer.deserialize_map(Visitor)
         }
     }
+    #[cfg(any(
+        feature = "deal-settings",
+        feature = "deals",
+        feature = "domain-settings"
+    ))]
     impl ::serde::Serialize for KeyedRef {
         fn serialize<S: ::serde::Serializer>(
             &self,
@@ -26606,6 +28153,12 @@ pub mod types {
             map.end()
         }
     }
+    #[cfg(any(
+        feature = "contacts",
+        feature = "customer-actions",
+        feature = "deal-actions",
+        feature = "deal-contacts"
+    ))]
     impl<'de> ::serde::Deserialize<'de> for LifecycleStage {
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
@@ -26692,6 +28245,12 @@ pub mod types {
             deserializer.deserialize_map(Visitor)
         }
     }
+    #[cfg(any(
+        feature = "contacts",
+        feature = "customer-actions",
+        feature = "deal-actions",
+        feature = "deal-contacts"
+    ))]
     impl ::serde::Serialize for LifecycleStage {
         fn serialize<S: ::serde::Serializer>(
             &self,
@@ -26724,6 +28283,7 @@ pub mod types {
             map.end()
         }
     }
+    #[cfg(feature = "contact-settings")]
     impl<'de> ::serde::Deserialize<'de> for LifecycleStageType {
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
@@ -26812,6 +28372,7 @@ pub mod types {
             deserializer.deserialize_map(Visitor)
         }
     }
+    #[cfg(feature = "contact-settings")]
     impl ::serde::Serialize for LifecycleStageType {
         fn serialize<S: ::serde::Serializer>(
             &self,
@@ -26840,6 +28401,7 @@ pub mod types {
             map.end()
         }
     }
+    #[cfg(feature = "contact-settings")]
     impl<'de> ::serde::Deserialize<'de> for LifecycleStageTypeList {
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
@@ -26894,6 +28456,7 @@ pub mod types {
             deserializer.deserialize_map(Visitor)
         }
     }
+    #[cfg(feature = "contact-settings")]
     impl ::serde::Serialize for LifecycleStageTypeList {
         fn serialize<S: ::serde::Serializer>(
             &self,
@@ -26918,6 +28481,20 @@ pub mod types {
             map.end()
         }
     }
+    #[cfg(any(
+        feature = "contact-actions",
+        feature = "contact-settings",
+        feature = "contacts",
+        feature = "customer-actions",
+        feature = "customers",
+        feature = "deal-actions",
+        feature = "deal-contacts",
+        feature = "deal-settings",
+        feature = "deals",
+        feature = "domain-settings",
+        feature = "roles",
+        feature = "users"
+    ))]
     impl<'de> ::serde::Deserialize<'de> for NamedRef {
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
@@ -26986,6 +28563,20 @@ pub mod types {
             deserializer.deserialize_map(Visitor)
         }
     }
+    #[cfg(any(
+        feature = "contact-actions",
+        feature = "contact-settings",
+        feature = "contacts",
+        feature = "customer-actions",
+        feature = "customers",
+        feature = "deal-actions",
+        feature = "deal-contacts",
+        feature = "deal-settings",
+        feature = "deals",
+        feature = "domain-settings",
+        feature = "roles",
+        feature = "users"
+    ))]
     impl ::serde::Serialize for NamedRef {
         fn serialize<S: ::serde::Serializer>(
             &self,
@@ -27012,6 +28603,11 @@ pub mod types {
             map.end()
         }
     }
+    #[cfg(any(
+        feature = "deal-settings",
+        feature = "deals",
+        feature = "domain-settings"
+    ))]
     impl<'de> ::serde::Deserialize<'de> for PhaseRef {
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
@@ -27096,6 +28692,11 @@ pub mod types {
             deserializer.deserialize_map(Visitor)
         }
     }
+    #[cfg(any(
+        feature = "deal-settings",
+        feature = "deals",
+        feature = "domain-settings"
+    ))]
     impl ::serde::Serialize for PhaseRef {
         fn serialize<S: ::serde::Serializer>(
             &self,
@@ -27126,6 +28727,7 @@ pub mod types {
             map.end()
         }
     }
+    #[cfg(feature = "deals")]
     impl<'de> ::serde::Deserialize<'de> for PhaseStay {
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
@@ -27230,6 +28832,7 @@ pub mod types {
             deserializer.deserialize_map(Visitor)
         }
     }
+    #[cfg(feature = "deals")]
     impl ::serde::Serialize for PhaseStay {
         fn serialize<S: ::serde::Serializer>(
             &self,
@@ -27264,6 +28867,7 @@ pub mod types {
             map.end()
         }
     }
+    #[cfg(feature = "roles")]
     impl<'de> ::serde::Deserialize<'de> for RoleList {
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
@@ -27351,6 +28955,7 @@ pub mod types {
             deserializer.deserialize_map(Visitor)
         }
     }
+    #[cfg(feature = "roles")]
     impl ::serde::Serialize for RoleList {
         fn serialize<S: ::serde::Serializer>(
             &self,
@@ -27377,6 +28982,15 @@ pub mod types {
             map.end()
         }
     }
+    #[cfg(any(
+        feature = "contact-actions",
+        feature = "contacts",
+        feature = "customer-actions",
+        feature = "customers",
+        feature = "deal-actions",
+        feature = "deal-contacts",
+        feature = "deals"
+    ))]
     impl<'de> ::serde::Deserialize<'de> for SelectedOption {
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
@@ -27517,6 +29131,15 @@ pub mod types {
             deserializer.deserialize_map(Visitor)
         }
     }
+    #[cfg(any(
+        feature = "contact-actions",
+        feature = "contacts",
+        feature = "customer-actions",
+        feature = "customers",
+        feature = "deal-actions",
+        feature = "deal-contacts",
+        feature = "deals"
+    ))]
     impl ::serde::Serialize for SelectedOption {
         fn serialize<S: ::serde::Serializer>(
             &self,
@@ -27571,6 +29194,7 @@ pub mod types {
             map.end()
         }
     }
+    #[cfg(feature = "users")]
     impl<'de> ::serde::Deserialize<'de> for User {
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
@@ -27710,6 +29334,7 @@ pub mod types {
             deserializer.deserialize_map(Visitor)
         }
     }
+    #[cfg(feature = "users")]
     impl ::serde::Serialize for User {
         fn serialize<S: ::serde::Serializer>(
             &self,
@@ -27750,6 +29375,7 @@ pub mod types {
             map.end()
         }
     }
+    #[cfg(feature = "user-groups")]
     impl<'de> ::serde::Deserialize<'de> for UserGroup {
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
@@ -27852,6 +29478,7 @@ pub mod types {
             deserializer.deserialize_map(Visitor)
         }
     }
+    #[cfg(feature = "user-groups")]
     impl ::serde::Serialize for UserGroup {
         fn serialize<S: ::serde::Serializer>(
             &self,
@@ -27884,6 +29511,7 @@ pub mod types {
             map.end()
         }
     }
+    #[cfg(feature = "user-groups")]
     impl<'de> ::serde::Deserialize<'de> for UserGroupList {
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
@@ -27973,6 +29601,7 @@ pub mod types {
             deserializer.deserialize_map(Visitor)
         }
     }
+    #[cfg(feature = "user-groups")]
     impl ::serde::Serialize for UserGroupList {
         fn serialize<S: ::serde::Serializer>(
             &self,
@@ -27999,6 +29628,7 @@ pub mod types {
             map.end()
         }
     }
+    #[cfg(feature = "users")]
     impl<'de> ::serde::Deserialize<'de> for UserList {
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
@@ -28086,6 +29716,7 @@ pub mod types {
             deserializer.deserialize_map(Visitor)
         }
     }
+    #[cfg(feature = "users")]
     impl ::serde::Serialize for UserList {
         fn serialize<S: ::serde::Serializer>(
             &self,
@@ -28112,6 +29743,12 @@ pub mod types {
             map.end()
         }
     }
+    #[cfg(any(
+        feature = "audits",
+        feature = "deals",
+        feature = "domain-settings",
+        feature = "user-groups"
+    ))]
     impl<'de> ::serde::Deserialize<'de> for UserSummary {
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
@@ -28199,6 +29836,12 @@ pub mod types {
             deserializer.deserialize_map(Visitor)
         }
     }
+    #[cfg(any(
+        feature = "audits",
+        feature = "deals",
+        feature = "domain-settings",
+        feature = "user-groups"
+    ))]
     impl ::serde::Serialize for UserSummary {
         fn serialize<S: ::serde::Serializer>(
             &self,
@@ -28339,6 +29982,7 @@ const _: () = {
     }
 };
 ///Action custom item definitions (アクション詳細項目) and their labels.
+#[cfg(feature = "action-settings")]
 pub trait ClientActionSettingsExt {
     /// List action custom items
     ///
@@ -28423,6 +30067,7 @@ pub trait ClientActionSettingsExt {
     /// ```
     fn update_action_custom_item(&self) -> builder::UpdateActionCustomItem<'_>;
 }
+#[cfg(feature = "action-settings")]
 impl ClientActionSettingsExt for Client {
     fn list_action_custom_items(&self) -> builder::ListActionCustomItems<'_> {
         builder::ListActionCustomItems::new(self)
@@ -28438,6 +30083,7 @@ impl ClientActionSettingsExt for Client {
     }
 }
 ///Audit log (operation history).
+#[cfg(feature = "audits")]
 pub trait ClientAuditsExt {
     /// List audit log entries
     ///
@@ -28467,12 +30113,14 @@ pub trait ClientAuditsExt {
     /// ```
     fn list_audits(&self) -> builder::ListAudits<'_>;
 }
+#[cfg(feature = "audits")]
 impl ClientAuditsExt for Client {
     fn list_audits(&self) -> builder::ListAudits<'_> {
         builder::ListAudits::new(self)
     }
 }
 ///Actions seen from contacts (コンタクトアクション).
+#[cfg(feature = "contact-actions")]
 pub trait ClientContactActionsExt {
     /// Create contact actions in bulk
     ///
@@ -28625,6 +30273,7 @@ pub trait ClientContactActionsExt {
     /// ```
     fn update_contact_action(&self) -> builder::UpdateContactAction<'_>;
 }
+#[cfg(feature = "contact-actions")]
 impl ClientContactActionsExt for Client {
     fn bulk_create_contact_actions(&self) -> builder::BulkCreateContactActions<'_> {
         builder::BulkCreateContactActions::new(self)
@@ -28646,6 +30295,7 @@ impl ClientContactActionsExt for Client {
     }
 }
 ///Contact settings: contact custom item definitions (コンタクト詳細項目) and lifecycle stage types.
+#[cfg(feature = "contact-settings")]
 pub trait ClientContactSettingsExt {
     /// Get contact settings
     ///
@@ -28679,6 +30329,7 @@ pub trait ClientContactSettingsExt {
     /// ```
     fn list_lifecycle_stage_types(&self) -> builder::ListLifecycleStageTypes<'_>;
 }
+#[cfg(feature = "contact-settings")]
 impl ClientContactSettingsExt for Client {
     fn get_contact_settings(&self) -> builder::GetContactSettings<'_> {
         builder::GetContactSettings::new(self)
@@ -28688,6 +30339,7 @@ impl ClientContactSettingsExt for Client {
     }
 }
 ///Contacts (コンタクト): people at customers.
+#[cfg(feature = "contacts")]
 pub trait ClientContactsExt {
     /// List contacts
     ///
@@ -28798,6 +30450,7 @@ pub trait ClientContactsExt {
     /// ```
     fn update_contact(&self) -> builder::UpdateContact<'_>;
 }
+#[cfg(feature = "contacts")]
 impl ClientContactsExt for Client {
     fn list_contacts(&self) -> builder::ListContacts<'_> {
         builder::ListContacts::new(self)
@@ -28816,6 +30469,7 @@ impl ClientContactsExt for Client {
     }
 }
 ///Custom object definitions (カスタムオブジェクト定義) and their item definitions; only on contract plans that include custom objects.
+#[cfg(feature = "custom-object-defs")]
 pub trait ClientCustomObjectDefsExt {
     /// List custom object definitions
     ///
@@ -28982,6 +30636,7 @@ pub trait ClientCustomObjectDefsExt {
     /// ```
     fn update_custom_object_def(&self) -> builder::UpdateCustomObjectDef<'_>;
 }
+#[cfg(feature = "custom-object-defs")]
 impl ClientCustomObjectDefsExt for Client {
     fn list_custom_object_defs(&self) -> builder::ListCustomObjectDefs<'_> {
         builder::ListCustomObjectDefs::new(self)
@@ -29009,6 +30664,7 @@ impl ClientCustomObjectDefsExt for Client {
     }
 }
 ///Custom object records (カスタムオブジェクト); only on contract plans that include custom objects.
+#[cfg(feature = "custom-objects")]
 pub trait ClientCustomObjectsExt {
     /// List custom object records
     ///
@@ -29177,6 +30833,7 @@ pub trait ClientCustomObjectsExt {
     /// ```
     fn update_custom_object(&self) -> builder::UpdateCustomObject<'_>;
 }
+#[cfg(feature = "custom-objects")]
 impl ClientCustomObjectsExt for Client {
     fn list_custom_objects(&self) -> builder::ListCustomObjects<'_> {
         builder::ListCustomObjects::new(self)
@@ -29201,6 +30858,7 @@ impl ClientCustomObjectsExt for Client {
     }
 }
 ///Actions (アクション) recorded against customers.
+#[cfg(feature = "customer-actions")]
 pub trait ClientCustomerActionsExt {
     /// Create customer actions in bulk
     ///
@@ -29353,6 +31011,7 @@ pub trait ClientCustomerActionsExt {
     /// ```
     fn update_customer_action(&self) -> builder::UpdateCustomerAction<'_>;
 }
+#[cfg(feature = "customer-actions")]
 impl ClientCustomerActionsExt for Client {
     fn bulk_create_customer_actions(&self) -> builder::BulkCreateCustomerActions<'_> {
         builder::BulkCreateCustomerActions::new(self)
@@ -29374,6 +31033,7 @@ impl ClientCustomerActionsExt for Client {
     }
 }
 ///Customer settings: customer custom item definitions (取引先詳細項目).
+#[cfg(feature = "customer-settings")]
 pub trait ClientCustomerSettingsExt {
     /// Get customer settings
     ///
@@ -29388,12 +31048,14 @@ pub trait ClientCustomerSettingsExt {
     /// ```
     fn get_customer_settings(&self) -> builder::GetCustomerSettings<'_>;
 }
+#[cfg(feature = "customer-settings")]
 impl ClientCustomerSettingsExt for Client {
     fn get_customer_settings(&self) -> builder::GetCustomerSettings<'_> {
         builder::GetCustomerSettings::new(self)
     }
 }
 ///Customers (取引先): client companies.
+#[cfg(feature = "customers")]
 pub trait ClientCustomersExt {
     /// List customers
     ///
@@ -29510,6 +31172,7 @@ pub trait ClientCustomersExt {
     /// ```
     fn update_customer(&self) -> builder::UpdateCustomer<'_>;
 }
+#[cfg(feature = "customers")]
 impl ClientCustomersExt for Client {
     fn list_customers(&self) -> builder::ListCustomers<'_> {
         builder::ListCustomers::new(self)
@@ -29531,6 +31194,7 @@ impl ClientCustomersExt for Client {
     }
 }
 ///Actions recorded against deals (案件アクション).
+#[cfg(feature = "deal-actions")]
 pub trait ClientDealActionsExt {
     /// List deal actions
     ///
@@ -29652,6 +31316,7 @@ pub trait ClientDealActionsExt {
     /// ```
     fn update_deal_action(&self) -> builder::UpdateDealAction<'_>;
 }
+#[cfg(feature = "deal-actions")]
 impl ClientDealActionsExt for Client {
     fn list_deal_actions(&self) -> builder::ListDealActions<'_> {
         builder::ListDealActions::new(self)
@@ -29670,6 +31335,7 @@ impl ClientDealActionsExt for Client {
     }
 }
 ///Contacts attached to deals.
+#[cfg(feature = "deal-contacts")]
 pub trait ClientDealContactsExt {
     /// List the contacts of a deal
     ///
@@ -29737,6 +31403,7 @@ pub trait ClientDealContactsExt {
     /// ```
     fn remove_deal_contact(&self) -> builder::RemoveDealContact<'_>;
 }
+#[cfg(feature = "deal-contacts")]
 impl ClientDealContactsExt for Client {
     fn list_deal_contacts(&self) -> builder::ListDealContacts<'_> {
         builder::ListDealContacts::new(self)
@@ -29749,6 +31416,7 @@ impl ClientDealContactsExt for Client {
     }
 }
 ///Deal types (案件タイプ) and their master data.
+#[cfg(feature = "deal-settings")]
 pub trait ClientDealSettingsExt {
     /// List deal types
     ///
@@ -29778,6 +31446,7 @@ pub trait ClientDealSettingsExt {
     /// ```
     fn get_deal_type(&self) -> builder::GetDealType<'_>;
 }
+#[cfg(feature = "deal-settings")]
 impl ClientDealSettingsExt for Client {
     fn list_deal_types(&self) -> builder::ListDealTypes<'_> {
         builder::ListDealTypes::new(self)
@@ -29787,6 +31456,7 @@ impl ClientDealSettingsExt for Client {
     }
 }
 ///Deals (案件): sales opportunities.
+#[cfg(feature = "deals")]
 pub trait ClientDealsExt {
     /// Create deals in bulk
     ///
@@ -29909,6 +31579,7 @@ pub trait ClientDealsExt {
     /// ```
     fn update_deal(&self) -> builder::UpdateDeal<'_>;
 }
+#[cfg(feature = "deals")]
 impl ClientDealsExt for Client {
     fn bulk_create_deals(&self) -> builder::BulkCreateDeals<'_> {
         builder::BulkCreateDeals::new(self)
@@ -29930,6 +31601,7 @@ impl ClientDealsExt for Client {
     }
 }
 ///Account-wide (domain) settings: deal types with their master data, users and roles.
+#[cfg(feature = "domain-settings")]
 pub trait ClientDomainSettingsExt {
     /// Get the account's settings
     ///
@@ -29944,12 +31616,14 @@ pub trait ClientDomainSettingsExt {
     /// ```
     fn get_domain_settings(&self) -> builder::GetDomainSettings<'_>;
 }
+#[cfg(feature = "domain-settings")]
 impl ClientDomainSettingsExt for Client {
     fn get_domain_settings(&self) -> builder::GetDomainSettings<'_> {
         builder::GetDomainSettings::new(self)
     }
 }
 ///Roles (ロール).
+#[cfg(feature = "roles")]
 pub trait ClientRolesExt {
     /// List roles
     ///
@@ -29975,12 +31649,14 @@ pub trait ClientRolesExt {
     /// ```
     fn list_roles(&self) -> builder::ListRoles<'_>;
 }
+#[cfg(feature = "roles")]
 impl ClientRolesExt for Client {
     fn list_roles(&self) -> builder::ListRoles<'_> {
         builder::ListRoles::new(self)
     }
 }
 ///User groups (ユーザーグループ) and their members.
+#[cfg(feature = "user-groups")]
 pub trait ClientUserGroupsExt {
     /// List user groups
     ///
@@ -30093,6 +31769,7 @@ pub trait ClientUserGroupsExt {
     /// ```
     fn remove_user_group_member(&self) -> builder::RemoveUserGroupMember<'_>;
 }
+#[cfg(feature = "user-groups")]
 impl ClientUserGroupsExt for Client {
     fn list_user_groups(&self) -> builder::ListUserGroups<'_> {
         builder::ListUserGroups::new(self)
@@ -30111,6 +31788,7 @@ impl ClientUserGroupsExt for Client {
     }
 }
 ///Users (ユーザー) of the account.
+#[cfg(feature = "users")]
 pub trait ClientUsersExt {
     /// List users
     ///
@@ -30134,6 +31812,7 @@ pub trait ClientUsersExt {
     /// ```
     fn list_users(&self) -> builder::ListUsers<'_>;
 }
+#[cfg(feature = "users")]
 impl ClientUsersExt for Client {
     fn list_users(&self) -> builder::ListUsers<'_> {
         builder::ListUsers::new(self)
@@ -30142,7 +31821,9 @@ impl ClientUsersExt for Client {
 /// Types for composing operation parameters.
 #[allow(clippy::all)]
 pub mod builder {
+    #[allow(unused_imports)]
     use super::types;
+    #[allow(unused_imports)]
     #[allow(unused_imports)]
     use super::{
         ByteStream, ClientHooks, ClientInfo, Error, OperationInfo, RequestBuilderExt,
@@ -30153,9 +31834,11 @@ pub mod builder {
     /// [`ClientActionSettingsExt::list_action_custom_items`]: super::ClientActionSettingsExt::list_action_custom_items
     #[derive(Debug, Clone)]
     #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
+    #[cfg(feature = "action-settings")]
     pub struct ListActionCustomItems<'a> {
         client: &'a super::Client,
     }
+    #[cfg(feature = "action-settings")]
     impl<'a> ListActionCustomItems<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self { client: client }
@@ -30211,10 +31894,12 @@ pub mod builder {
     /// [`ClientActionSettingsExt::create_action_custom_item`]: super::ClientActionSettingsExt::create_action_custom_item
     #[derive(Debug, Clone)]
     #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
+    #[cfg(feature = "action-settings")]
     pub struct CreateActionCustomItem<'a> {
         client: &'a super::Client,
         body: Result<types::builder::CreateActionCustomItemInput, String>,
     }
+    #[cfg(feature = "action-settings")]
     impl<'a> CreateActionCustomItem<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -30294,6 +31979,7 @@ pub mod builder {
     /// [`ClientActionSettingsExt::list_action_custom_item_labels`]: super::ClientActionSettingsExt::list_action_custom_item_labels
     #[derive(Debug, Clone)]
     #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
+    #[cfg(feature = "action-settings")]
     pub struct ListActionCustomItemLabels<'a> {
         client: &'a super::Client,
         action_custom_item_key: Result<::std::string::String, String>,
@@ -30302,6 +31988,7 @@ pub mod builder {
         search_word: Result<Option<::std::string::String>, String>,
         sort: Result<Option<types::SortSpec>, String>,
     }
+    #[cfg(feature = "action-settings")]
     impl<'a> ListActionCustomItemLabels<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -30484,11 +32171,13 @@ pub mod builder {
     /// [`ClientActionSettingsExt::update_action_custom_item`]: super::ClientActionSettingsExt::update_action_custom_item
     #[derive(Debug, Clone)]
     #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
+    #[cfg(feature = "action-settings")]
     pub struct UpdateActionCustomItem<'a> {
         client: &'a super::Client,
         item_key: Result<::std::string::String, String>,
         body: Result<types::builder::UpdateActionCustomItemInput, String>,
     }
+    #[cfg(feature = "action-settings")]
     impl<'a> UpdateActionCustomItem<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -30588,6 +32277,7 @@ pub mod builder {
     /// [`ClientDealActionsExt::list_deal_actions`]: super::ClientDealActionsExt::list_deal_actions
     #[derive(Debug, Clone)]
     #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
+    #[cfg(feature = "deal-actions")]
     pub struct ListDealActions<'a> {
         client: &'a super::Client,
         active: Result<Option<bool>, String>,
@@ -30604,6 +32294,7 @@ pub mod builder {
         updated_at_to: Result<Option<::std::string::String>, String>,
         users: Result<Option<::std::string::String>, String>,
     }
+    #[cfg(feature = "deal-actions")]
     impl<'a> ListDealActions<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -30905,10 +32596,12 @@ pub mod builder {
     /// [`ClientDealActionsExt::create_deal_action`]: super::ClientDealActionsExt::create_deal_action
     #[derive(Debug, Clone)]
     #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
+    #[cfg(feature = "deal-actions")]
     pub struct CreateDealAction<'a> {
         client: &'a super::Client,
         body: Result<types::builder::CreateDealActionInput, String>,
     }
+    #[cfg(feature = "deal-actions")]
     impl<'a> CreateDealAction<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -30983,10 +32676,12 @@ pub mod builder {
     /// [`ClientDealActionsExt::bulk_create_deal_actions`]: super::ClientDealActionsExt::bulk_create_deal_actions
     #[derive(Debug, Clone)]
     #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
+    #[cfg(feature = "deal-actions")]
     pub struct BulkCreateDealActions<'a> {
         client: &'a super::Client,
         body: Result<types::builder::BulkCreateDealActionsInput, String>,
     }
+    #[cfg(feature = "deal-actions")]
     impl<'a> BulkCreateDealActions<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -31064,11 +32759,13 @@ pub mod builder {
     /// [`ClientDealActionsExt::get_deal_action`]: super::ClientDealActionsExt::get_deal_action
     #[derive(Debug, Clone)]
     #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
+    #[cfg(feature = "deal-actions")]
     pub struct GetDealAction<'a> {
         client: &'a super::Client,
         id: Result<i64, String>,
         include_files: Result<Option<i32>, String>,
     }
+    #[cfg(feature = "deal-actions")]
     impl<'a> GetDealAction<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -31158,11 +32855,13 @@ pub mod builder {
     /// [`ClientDealActionsExt::update_deal_action`]: super::ClientDealActionsExt::update_deal_action
     #[derive(Debug, Clone)]
     #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
+    #[cfg(feature = "deal-actions")]
     pub struct UpdateDealAction<'a> {
         client: &'a super::Client,
         id: Result<i64, String>,
         body: Result<types::builder::UpdateDealActionInput, String>,
     }
+    #[cfg(feature = "deal-actions")]
     impl<'a> UpdateDealAction<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -31253,6 +32952,7 @@ pub mod builder {
     /// [`ClientAuditsExt::list_audits`]: super::ClientAuditsExt::list_audits
     #[derive(Debug, Clone)]
     #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
+    #[cfg(feature = "audits")]
     pub struct ListAudits<'a> {
         client: &'a super::Client,
         end_time: Result<Option<::std::string::String>, String>,
@@ -31261,6 +32961,7 @@ pub mod builder {
         sort: Result<Option<types::SortSpec>, String>,
         start_time: Result<Option<::std::string::String>, String>,
     }
+    #[cfg(feature = "audits")]
     impl<'a> ListAudits<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -31431,9 +33132,11 @@ pub mod builder {
     /// [`ClientContactSettingsExt::get_contact_settings`]: super::ClientContactSettingsExt::get_contact_settings
     #[derive(Debug, Clone)]
     #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
+    #[cfg(feature = "contact-settings")]
     pub struct GetContactSettings<'a> {
         client: &'a super::Client,
     }
+    #[cfg(feature = "contact-settings")]
     impl<'a> GetContactSettings<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self { client: client }
@@ -31489,9 +33192,11 @@ pub mod builder {
     /// [`ClientContactSettingsExt::list_lifecycle_stage_types`]: super::ClientContactSettingsExt::list_lifecycle_stage_types
     #[derive(Debug, Clone)]
     #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
+    #[cfg(feature = "contact-settings")]
     pub struct ListLifecycleStageTypes<'a> {
         client: &'a super::Client,
     }
+    #[cfg(feature = "contact-settings")]
     impl<'a> ListLifecycleStageTypes<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self { client: client }
@@ -31548,6 +33253,7 @@ pub mod builder {
     /// [`ClientContactsExt::list_contacts`]: super::ClientContactsExt::list_contacts
     #[derive(Debug, Clone)]
     #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
+    #[cfg(feature = "contacts")]
     pub struct ListContacts<'a> {
         client: &'a super::Client,
         limit: Result<Option<::std::num::NonZeroU32>, String>,
@@ -31558,6 +33264,7 @@ pub mod builder {
         updated_at_from: Result<Option<::std::string::String>, String>,
         updated_at_to: Result<Option<::std::string::String>, String>,
     }
+    #[cfg(feature = "contacts")]
     impl<'a> ListContacts<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -31760,10 +33467,12 @@ pub mod builder {
     /// [`ClientContactsExt::create_contact`]: super::ClientContactsExt::create_contact
     #[derive(Debug, Clone)]
     #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
+    #[cfg(feature = "contacts")]
     pub struct CreateContact<'a> {
         client: &'a super::Client,
         body: Result<types::builder::CreateContactInput, String>,
     }
+    #[cfg(feature = "contacts")]
     impl<'a> CreateContact<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -31836,10 +33545,12 @@ pub mod builder {
     /// [`ClientContactActionsExt::bulk_create_contact_actions`]: super::ClientContactActionsExt::bulk_create_contact_actions
     #[derive(Debug, Clone)]
     #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
+    #[cfg(feature = "contact-actions")]
     pub struct BulkCreateContactActions<'a> {
         client: &'a super::Client,
         body: Result<types::builder::BulkCreateContactActionsInput, String>,
     }
+    #[cfg(feature = "contact-actions")]
     impl<'a> BulkCreateContactActions<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -31917,10 +33628,12 @@ pub mod builder {
     /// [`ClientContactsExt::search_contacts`]: super::ClientContactsExt::search_contacts
     #[derive(Debug, Clone)]
     #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
+    #[cfg(feature = "contacts")]
     pub struct SearchContacts<'a> {
         client: &'a super::Client,
         body: Result<types::builder::SearchRequest, String>,
     }
+    #[cfg(feature = "contacts")]
     impl<'a> SearchContacts<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -32030,6 +33743,7 @@ pub mod builder {
     /// [`ClientContactActionsExt::list_contact_actions`]: super::ClientContactActionsExt::list_contact_actions
     #[derive(Debug, Clone)]
     #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
+    #[cfg(feature = "contact-actions")]
     pub struct ListContactActions<'a> {
         client: &'a super::Client,
         contact_id: Result<types::ContactIdOrAll, String>,
@@ -32047,6 +33761,7 @@ pub mod builder {
         updated_at_to: Result<Option<::std::string::String>, String>,
         users: Result<Option<::std::string::String>, String>,
     }
+    #[cfg(feature = "contact-actions")]
     impl<'a> ListContactActions<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -32372,11 +34087,13 @@ pub mod builder {
     /// [`ClientContactActionsExt::create_contact_action`]: super::ClientContactActionsExt::create_contact_action
     #[derive(Debug, Clone)]
     #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
+    #[cfg(feature = "contact-actions")]
     pub struct CreateContactAction<'a> {
         client: &'a super::Client,
         contact_id: Result<i64, String>,
         body: Result<types::builder::CreateContactActionInput, String>,
     }
+    #[cfg(feature = "contact-actions")]
     impl<'a> CreateContactAction<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -32477,12 +34194,14 @@ pub mod builder {
     /// [`ClientContactActionsExt::get_contact_action`]: super::ClientContactActionsExt::get_contact_action
     #[derive(Debug, Clone)]
     #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
+    #[cfg(feature = "contact-actions")]
     pub struct GetContactAction<'a> {
         client: &'a super::Client,
         contact_id: Result<i64, String>,
         id: Result<i64, String>,
         include_files: Result<Option<i32>, String>,
     }
+    #[cfg(feature = "contact-actions")]
     impl<'a> GetContactAction<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -32591,11 +34310,13 @@ pub mod builder {
     /// [`ClientContactActionsExt::delete_contact_action`]: super::ClientContactActionsExt::delete_contact_action
     #[derive(Debug, Clone)]
     #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
+    #[cfg(feature = "contact-actions")]
     pub struct DeleteContactAction<'a> {
         client: &'a super::Client,
         contact_id: Result<i64, String>,
         id: Result<i64, String>,
     }
+    #[cfg(feature = "contact-actions")]
     impl<'a> DeleteContactAction<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -32687,12 +34408,14 @@ pub mod builder {
     /// [`ClientContactActionsExt::update_contact_action`]: super::ClientContactActionsExt::update_contact_action
     #[derive(Debug, Clone)]
     #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
+    #[cfg(feature = "contact-actions")]
     pub struct UpdateContactAction<'a> {
         client: &'a super::Client,
         contact_id: Result<i64, String>,
         id: Result<i64, String>,
         body: Result<types::builder::UpdateContactActionInput, String>,
     }
+    #[cfg(feature = "contact-actions")]
     impl<'a> UpdateContactAction<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -32808,10 +34531,12 @@ pub mod builder {
     /// [`ClientContactsExt::get_contact`]: super::ClientContactsExt::get_contact
     #[derive(Debug, Clone)]
     #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
+    #[cfg(feature = "contacts")]
     pub struct GetContact<'a> {
         client: &'a super::Client,
         id: Result<i64, String>,
     }
+    #[cfg(feature = "contacts")]
     impl<'a> GetContact<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -32883,11 +34608,13 @@ pub mod builder {
     /// [`ClientContactsExt::update_contact`]: super::ClientContactsExt::update_contact
     #[derive(Debug, Clone)]
     #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
+    #[cfg(feature = "contacts")]
     pub struct UpdateContact<'a> {
         client: &'a super::Client,
         id: Result<i64, String>,
         body: Result<types::builder::UpdateContactInput, String>,
     }
+    #[cfg(feature = "contacts")]
     impl<'a> UpdateContact<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -32976,6 +34703,7 @@ pub mod builder {
     /// [`ClientCustomObjectDefsExt::list_custom_object_defs`]: super::ClientCustomObjectDefsExt::list_custom_object_defs
     #[derive(Debug, Clone)]
     #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
+    #[cfg(feature = "custom-object-defs")]
     pub struct ListCustomObjectDefs<'a> {
         client: &'a super::Client,
         limit: Result<Option<::std::num::NonZeroU32>, String>,
@@ -32983,6 +34711,7 @@ pub mod builder {
         search_word: Result<Option<::std::string::String>, String>,
         sort: Result<Option<types::SortSpec>, String>,
     }
+    #[cfg(feature = "custom-object-defs")]
     impl<'a> ListCustomObjectDefs<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -33139,10 +34868,12 @@ pub mod builder {
     /// [`ClientCustomObjectDefsExt::create_custom_object_def`]: super::ClientCustomObjectDefsExt::create_custom_object_def
     #[derive(Debug, Clone)]
     #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
+    #[cfg(feature = "custom-object-defs")]
     pub struct CreateCustomObjectDef<'a> {
         client: &'a super::Client,
         body: Result<types::builder::CreateCustomObjectDefInput, String>,
     }
+    #[cfg(feature = "custom-object-defs")]
     impl<'a> CreateCustomObjectDef<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -33222,11 +34953,13 @@ pub mod builder {
     /// [`ClientCustomObjectDefsExt::create_custom_object_item_def`]: super::ClientCustomObjectDefsExt::create_custom_object_item_def
     #[derive(Debug, Clone)]
     #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
+    #[cfg(feature = "custom-object-defs")]
     pub struct CreateCustomObjectItemDef<'a> {
         client: &'a super::Client,
         custom_object_def_key: Result<::std::string::String, String>,
         body: Result<types::builder::CreateCustomObjectItemDefInput, String>,
     }
+    #[cfg(feature = "custom-object-defs")]
     impl<'a> CreateCustomObjectItemDef<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -33329,11 +35062,13 @@ pub mod builder {
     /// [`ClientCustomObjectDefsExt::delete_custom_object_item_def`]: super::ClientCustomObjectDefsExt::delete_custom_object_item_def
     #[derive(Debug, Clone)]
     #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
+    #[cfg(feature = "custom-object-defs")]
     pub struct DeleteCustomObjectItemDef<'a> {
         client: &'a super::Client,
         custom_object_def_key: Result<::std::string::String, String>,
         key: Result<::std::string::String, String>,
     }
+    #[cfg(feature = "custom-object-defs")]
     impl<'a> DeleteCustomObjectItemDef<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -33426,12 +35161,14 @@ pub mod builder {
     /// [`ClientCustomObjectDefsExt::update_custom_object_item_def`]: super::ClientCustomObjectDefsExt::update_custom_object_item_def
     #[derive(Debug, Clone)]
     #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
+    #[cfg(feature = "custom-object-defs")]
     pub struct UpdateCustomObjectItemDef<'a> {
         client: &'a super::Client,
         custom_object_def_key: Result<::std::string::String, String>,
         key: Result<::std::string::String, String>,
         body: Result<types::builder::UpdateCustomObjectItemDefInput, String>,
     }
+    #[cfg(feature = "custom-object-defs")]
     impl<'a> UpdateCustomObjectItemDef<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -33549,10 +35286,12 @@ pub mod builder {
     /// [`ClientCustomObjectDefsExt::get_custom_object_def`]: super::ClientCustomObjectDefsExt::get_custom_object_def
     #[derive(Debug, Clone)]
     #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
+    #[cfg(feature = "custom-object-defs")]
     pub struct GetCustomObjectDef<'a> {
         client: &'a super::Client,
         key: Result<::std::string::String, String>,
     }
+    #[cfg(feature = "custom-object-defs")]
     impl<'a> GetCustomObjectDef<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -33624,10 +35363,12 @@ pub mod builder {
     /// [`ClientCustomObjectDefsExt::delete_custom_object_def`]: super::ClientCustomObjectDefsExt::delete_custom_object_def
     #[derive(Debug, Clone)]
     #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
+    #[cfg(feature = "custom-object-defs")]
     pub struct DeleteCustomObjectDef<'a> {
         client: &'a super::Client,
         key: Result<::std::string::String, String>,
     }
+    #[cfg(feature = "custom-object-defs")]
     impl<'a> DeleteCustomObjectDef<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -33697,11 +35438,13 @@ pub mod builder {
     /// [`ClientCustomObjectDefsExt::update_custom_object_def`]: super::ClientCustomObjectDefsExt::update_custom_object_def
     #[derive(Debug, Clone)]
     #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
+    #[cfg(feature = "custom-object-defs")]
     pub struct UpdateCustomObjectDef<'a> {
         client: &'a super::Client,
         key: Result<::std::string::String, String>,
         body: Result<types::builder::UpdateCustomObjectDefInput, String>,
     }
+    #[cfg(feature = "custom-object-defs")]
     impl<'a> UpdateCustomObjectDef<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -33795,6 +35538,7 @@ pub mod builder {
     /// [`ClientCustomObjectsExt::list_custom_objects`]: super::ClientCustomObjectsExt::list_custom_objects
     #[derive(Debug, Clone)]
     #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
+    #[cfg(feature = "custom-objects")]
     pub struct ListCustomObjects<'a> {
         client: &'a super::Client,
         custom_object_def_key: Result<::std::string::String, String>,
@@ -33806,6 +35550,7 @@ pub mod builder {
         updated_at_from: Result<Option<::std::string::String>, String>,
         updated_at_to: Result<Option<::std::string::String>, String>,
     }
+    #[cfg(feature = "custom-objects")]
     impl<'a> ListCustomObjects<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -34032,11 +35777,13 @@ pub mod builder {
     /// [`ClientCustomObjectsExt::create_custom_object`]: super::ClientCustomObjectsExt::create_custom_object
     #[derive(Debug, Clone)]
     #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
+    #[cfg(feature = "custom-objects")]
     pub struct CreateCustomObject<'a> {
         client: &'a super::Client,
         custom_object_def_key: Result<::std::string::String, String>,
         body: Result<types::CustomObjectInput, String>,
     }
+    #[cfg(feature = "custom-objects")]
     impl<'a> CreateCustomObject<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -34122,11 +35869,13 @@ pub mod builder {
     /// [`ClientCustomObjectsExt::bulk_create_custom_objects`]: super::ClientCustomObjectsExt::bulk_create_custom_objects
     #[derive(Debug, Clone)]
     #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
+    #[cfg(feature = "custom-objects")]
     pub struct BulkCreateCustomObjects<'a> {
         client: &'a super::Client,
         custom_object_def_key: Result<::std::string::String, String>,
         body: Result<types::builder::BulkCreateCustomObjectsInput, String>,
     }
+    #[cfg(feature = "custom-objects")]
     impl<'a> BulkCreateCustomObjects<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -34227,6 +35976,7 @@ pub mod builder {
     /// [`ClientCustomObjectsExt::bulk_delete_custom_objects`]: super::ClientCustomObjectsExt::bulk_delete_custom_objects
     #[derive(Debug, Clone)]
     #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
+    #[cfg(feature = "custom-objects")]
     pub struct BulkDeleteCustomObjects<'a> {
         client: &'a super::Client,
         custom_object_def_key: Result<::std::string::String, String>,
@@ -34235,6 +35985,7 @@ pub mod builder {
         updated_at_from: Result<Option<::std::string::String>, String>,
         updated_at_to: Result<Option<::std::string::String>, String>,
     }
+    #[cfg(feature = "custom-objects")]
     impl<'a> BulkDeleteCustomObjects<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -34365,11 +36116,13 @@ pub mod builder {
     /// [`ClientCustomObjectsExt::get_custom_object`]: super::ClientCustomObjectsExt::get_custom_object
     #[derive(Debug, Clone)]
     #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
+    #[cfg(feature = "custom-objects")]
     pub struct GetCustomObject<'a> {
         client: &'a super::Client,
         custom_object_def_key: Result<::std::string::String, String>,
         id: Result<i64, String>,
     }
+    #[cfg(feature = "custom-objects")]
     impl<'a> GetCustomObject<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -34464,11 +36217,13 @@ pub mod builder {
     /// [`ClientCustomObjectsExt::delete_custom_object`]: super::ClientCustomObjectsExt::delete_custom_object
     #[derive(Debug, Clone)]
     #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
+    #[cfg(feature = "custom-objects")]
     pub struct DeleteCustomObject<'a> {
         client: &'a super::Client,
         custom_object_def_key: Result<::std::string::String, String>,
         id: Result<i64, String>,
     }
+    #[cfg(feature = "custom-objects")]
     impl<'a> DeleteCustomObject<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -34561,12 +36316,14 @@ pub mod builder {
     /// [`ClientCustomObjectsExt::update_custom_object`]: super::ClientCustomObjectsExt::update_custom_object
     #[derive(Debug, Clone)]
     #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
+    #[cfg(feature = "custom-objects")]
     pub struct UpdateCustomObject<'a> {
         client: &'a super::Client,
         custom_object_def_key: Result<::std::string::String, String>,
         id: Result<i64, String>,
         body: Result<types::CustomObjectInput, String>,
     }
+    #[cfg(feature = "custom-objects")]
     impl<'a> UpdateCustomObject<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -34668,9 +36425,11 @@ pub mod builder {
     /// [`ClientCustomerSettingsExt::get_customer_settings`]: super::ClientCustomerSettingsExt::get_customer_settings
     #[derive(Debug, Clone)]
     #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
+    #[cfg(feature = "customer-settings")]
     pub struct GetCustomerSettings<'a> {
         client: &'a super::Client,
     }
+    #[cfg(feature = "customer-settings")]
     impl<'a> GetCustomerSettings<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self { client: client }
@@ -34726,6 +36485,7 @@ pub mod builder {
     /// [`ClientCustomersExt::list_customers`]: super::ClientCustomersExt::list_customers
     #[derive(Debug, Clone)]
     #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
+    #[cfg(feature = "customers")]
     pub struct ListCustomers<'a> {
         client: &'a super::Client,
         limit: Result<Option<::std::num::NonZeroU32>, String>,
@@ -34735,6 +36495,7 @@ pub mod builder {
         updated_at_from: Result<Option<::std::string::String>, String>,
         updated_at_to: Result<Option<::std::string::String>, String>,
     }
+    #[cfg(feature = "customers")]
     impl<'a> ListCustomers<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -34921,10 +36682,12 @@ pub mod builder {
     /// [`ClientCustomersExt::create_customer`]: super::ClientCustomersExt::create_customer
     #[derive(Debug, Clone)]
     #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
+    #[cfg(feature = "customers")]
     pub struct CreateCustomer<'a> {
         client: &'a super::Client,
         body: Result<types::builder::CreateCustomerInput, String>,
     }
+    #[cfg(feature = "customers")]
     impl<'a> CreateCustomer<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -34997,10 +36760,12 @@ pub mod builder {
     /// [`ClientCustomerActionsExt::bulk_create_customer_actions`]: super::ClientCustomerActionsExt::bulk_create_customer_actions
     #[derive(Debug, Clone)]
     #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
+    #[cfg(feature = "customer-actions")]
     pub struct BulkCreateCustomerActions<'a> {
         client: &'a super::Client,
         body: Result<types::builder::BulkCreateCustomerActionsInput, String>,
     }
+    #[cfg(feature = "customer-actions")]
     impl<'a> BulkCreateCustomerActions<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -35078,10 +36843,12 @@ pub mod builder {
     /// [`ClientCustomersExt::bulk_create_customers`]: super::ClientCustomersExt::bulk_create_customers
     #[derive(Debug, Clone)]
     #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
+    #[cfg(feature = "customers")]
     pub struct BulkCreateCustomers<'a> {
         client: &'a super::Client,
         body: Result<types::builder::BulkCreateCustomersInput, String>,
     }
+    #[cfg(feature = "customers")]
     impl<'a> BulkCreateCustomers<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -35158,10 +36925,12 @@ pub mod builder {
     /// [`ClientCustomersExt::search_customers`]: super::ClientCustomersExt::search_customers
     #[derive(Debug, Clone)]
     #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
+    #[cfg(feature = "customers")]
     pub struct SearchCustomers<'a> {
         client: &'a super::Client,
         body: Result<types::builder::SearchRequest, String>,
     }
+    #[cfg(feature = "customers")]
     impl<'a> SearchCustomers<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -35271,6 +37040,7 @@ pub mod builder {
     /// [`ClientCustomerActionsExt::list_customer_actions`]: super::ClientCustomerActionsExt::list_customer_actions
     #[derive(Debug, Clone)]
     #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
+    #[cfg(feature = "customer-actions")]
     pub struct ListCustomerActions<'a> {
         client: &'a super::Client,
         customer_id: Result<types::CustomerIdOrAll, String>,
@@ -35287,6 +37057,7 @@ pub mod builder {
         updated_at_to: Result<Option<::std::string::String>, String>,
         users: Result<Option<::std::string::String>, String>,
     }
+    #[cfg(feature = "customer-actions")]
     impl<'a> ListCustomerActions<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -35595,11 +37366,13 @@ pub mod builder {
     /// [`ClientCustomerActionsExt::create_customer_action`]: super::ClientCustomerActionsExt::create_customer_action
     #[derive(Debug, Clone)]
     #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
+    #[cfg(feature = "customer-actions")]
     pub struct CreateCustomerAction<'a> {
         client: &'a super::Client,
         customer_id: Result<i64, String>,
         body: Result<types::builder::CreateCustomerActionInput, String>,
     }
+    #[cfg(feature = "customer-actions")]
     impl<'a> CreateCustomerAction<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -35701,12 +37474,14 @@ pub mod builder {
     /// [`ClientCustomerActionsExt::get_customer_action`]: super::ClientCustomerActionsExt::get_customer_action
     #[derive(Debug, Clone)]
     #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
+    #[cfg(feature = "customer-actions")]
     pub struct GetCustomerAction<'a> {
         client: &'a super::Client,
         customer_id: Result<i64, String>,
         id: Result<i64, String>,
         include_files: Result<Option<i32>, String>,
     }
+    #[cfg(feature = "customer-actions")]
     impl<'a> GetCustomerAction<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -35815,11 +37590,13 @@ pub mod builder {
     /// [`ClientCustomerActionsExt::delete_customer_action`]: super::ClientCustomerActionsExt::delete_customer_action
     #[derive(Debug, Clone)]
     #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
+    #[cfg(feature = "customer-actions")]
     pub struct DeleteCustomerAction<'a> {
         client: &'a super::Client,
         customer_id: Result<i64, String>,
         id: Result<i64, String>,
     }
+    #[cfg(feature = "customer-actions")]
     impl<'a> DeleteCustomerAction<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -35911,12 +37688,14 @@ pub mod builder {
     /// [`ClientCustomerActionsExt::update_customer_action`]: super::ClientCustomerActionsExt::update_customer_action
     #[derive(Debug, Clone)]
     #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
+    #[cfg(feature = "customer-actions")]
     pub struct UpdateCustomerAction<'a> {
         client: &'a super::Client,
         customer_id: Result<i64, String>,
         id: Result<i64, String>,
         body: Result<types::builder::UpdateCustomerActionInput, String>,
     }
+    #[cfg(feature = "customer-actions")]
     impl<'a> UpdateCustomerAction<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -36033,10 +37812,12 @@ pub mod builder {
     /// [`ClientCustomersExt::get_customer`]: super::ClientCustomersExt::get_customer
     #[derive(Debug, Clone)]
     #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
+    #[cfg(feature = "customers")]
     pub struct GetCustomer<'a> {
         client: &'a super::Client,
         id: Result<i64, String>,
     }
+    #[cfg(feature = "customers")]
     impl<'a> GetCustomer<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -36108,11 +37889,13 @@ pub mod builder {
     /// [`ClientCustomersExt::update_customer`]: super::ClientCustomersExt::update_customer
     #[derive(Debug, Clone)]
     #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
+    #[cfg(feature = "customers")]
     pub struct UpdateCustomer<'a> {
         client: &'a super::Client,
         id: Result<i64, String>,
         body: Result<types::builder::UpdateCustomerInput, String>,
     }
+    #[cfg(feature = "customers")]
     impl<'a> UpdateCustomer<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -36201,9 +37984,11 @@ pub mod builder {
     /// [`ClientDealSettingsExt::list_deal_types`]: super::ClientDealSettingsExt::list_deal_types
     #[derive(Debug, Clone)]
     #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
+    #[cfg(feature = "deal-settings")]
     pub struct ListDealTypes<'a> {
         client: &'a super::Client,
     }
+    #[cfg(feature = "deal-settings")]
     impl<'a> ListDealTypes<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self { client: client }
@@ -36259,10 +38044,12 @@ pub mod builder {
     /// [`ClientDealSettingsExt::get_deal_type`]: super::ClientDealSettingsExt::get_deal_type
     #[derive(Debug, Clone)]
     #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
+    #[cfg(feature = "deal-settings")]
     pub struct GetDealType<'a> {
         client: &'a super::Client,
         id: Result<i64, String>,
     }
+    #[cfg(feature = "deal-settings")]
     impl<'a> GetDealType<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -36334,11 +38121,13 @@ pub mod builder {
     /// [`ClientDealsExt::bulk_create_deals`]: super::ClientDealsExt::bulk_create_deals
     #[derive(Debug, Clone)]
     #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
+    #[cfg(feature = "deals")]
     pub struct BulkCreateDeals<'a> {
         client: &'a super::Client,
         deal_type_id: Result<i64, String>,
         body: Result<types::builder::BulkCreateDealsInput, String>,
     }
+    #[cfg(feature = "deals")]
     impl<'a> BulkCreateDeals<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -36435,11 +38224,13 @@ pub mod builder {
     /// [`ClientDealsExt::bulk_update_deals`]: super::ClientDealsExt::bulk_update_deals
     #[derive(Debug, Clone)]
     #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
+    #[cfg(feature = "deals")]
     pub struct BulkUpdateDeals<'a> {
         client: &'a super::Client,
         deal_type_id: Result<i64, String>,
         body: Result<types::builder::BulkUpdateDealsInput, String>,
     }
+    #[cfg(feature = "deals")]
     impl<'a> BulkUpdateDeals<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -36536,6 +38327,7 @@ pub mod builder {
     /// [`ClientDealsExt::list_deals`]: super::ClientDealsExt::list_deals
     #[derive(Debug, Clone)]
     #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
+    #[cfg(feature = "deals")]
     pub struct ListDeals<'a> {
         client: &'a super::Client,
         deal_type_id: Result<Option<i64>, String>,
@@ -36546,6 +38338,7 @@ pub mod builder {
         updated_at_from: Result<Option<::std::string::String>, String>,
         updated_at_to: Result<Option<::std::string::String>, String>,
     }
+    #[cfg(feature = "deals")]
     impl<'a> ListDeals<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -36749,10 +38542,12 @@ pub mod builder {
     /// [`ClientDealsExt::create_deal`]: super::ClientDealsExt::create_deal
     #[derive(Debug, Clone)]
     #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
+    #[cfg(feature = "deals")]
     pub struct CreateDeal<'a> {
         client: &'a super::Client,
         body: Result<types::builder::CreateDealInput, String>,
     }
+    #[cfg(feature = "deals")]
     impl<'a> CreateDeal<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -36821,6 +38616,7 @@ pub mod builder {
     /// [`ClientDealContactsExt::list_deal_contacts`]: super::ClientDealContactsExt::list_deal_contacts
     #[derive(Debug, Clone)]
     #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
+    #[cfg(feature = "deal-contacts")]
     pub struct ListDealContacts<'a> {
         client: &'a super::Client,
         deal_id: Result<i64, String>,
@@ -36828,6 +38624,7 @@ pub mod builder {
         page: Result<Option<::std::num::NonZeroU32>, String>,
         sort: Result<Option<types::SortSpec>, String>,
     }
+    #[cfg(feature = "deal-contacts")]
     impl<'a> ListDealContacts<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -36987,11 +38784,13 @@ pub mod builder {
     /// [`ClientDealContactsExt::add_deal_contact`]: super::ClientDealContactsExt::add_deal_contact
     #[derive(Debug, Clone)]
     #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
+    #[cfg(feature = "deal-contacts")]
     pub struct AddDealContact<'a> {
         client: &'a super::Client,
         deal_id: Result<i64, String>,
         id: Result<i64, String>,
     }
+    #[cfg(feature = "deal-contacts")]
     impl<'a> AddDealContact<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -37080,11 +38879,13 @@ pub mod builder {
     /// [`ClientDealContactsExt::remove_deal_contact`]: super::ClientDealContactsExt::remove_deal_contact
     #[derive(Debug, Clone)]
     #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
+    #[cfg(feature = "deal-contacts")]
     pub struct RemoveDealContact<'a> {
         client: &'a super::Client,
         deal_id: Result<i64, String>,
         id: Result<i64, String>,
     }
+    #[cfg(feature = "deal-contacts")]
     impl<'a> RemoveDealContact<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -37173,10 +38974,12 @@ pub mod builder {
     /// [`ClientDealsExt::get_deal`]: super::ClientDealsExt::get_deal
     #[derive(Debug, Clone)]
     #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
+    #[cfg(feature = "deals")]
     pub struct GetDeal<'a> {
         client: &'a super::Client,
         id: Result<i64, String>,
     }
+    #[cfg(feature = "deals")]
     impl<'a> GetDeal<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -37246,11 +39049,13 @@ pub mod builder {
     /// [`ClientDealsExt::update_deal`]: super::ClientDealsExt::update_deal
     #[derive(Debug, Clone)]
     #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
+    #[cfg(feature = "deals")]
     pub struct UpdateDeal<'a> {
         client: &'a super::Client,
         id: Result<i64, String>,
         body: Result<types::builder::UpdateDealInput, String>,
     }
+    #[cfg(feature = "deals")]
     impl<'a> UpdateDeal<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -37335,9 +39140,11 @@ pub mod builder {
     /// [`ClientDomainSettingsExt::get_domain_settings`]: super::ClientDomainSettingsExt::get_domain_settings
     #[derive(Debug, Clone)]
     #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
+    #[cfg(feature = "domain-settings")]
     pub struct GetDomainSettings<'a> {
         client: &'a super::Client,
     }
+    #[cfg(feature = "domain-settings")]
     impl<'a> GetDomainSettings<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self { client: client }
@@ -37393,12 +39200,14 @@ pub mod builder {
     /// [`ClientRolesExt::list_roles`]: super::ClientRolesExt::list_roles
     #[derive(Debug, Clone)]
     #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
+    #[cfg(feature = "roles")]
     pub struct ListRoles<'a> {
         client: &'a super::Client,
         limit: Result<Option<::std::num::NonZeroU32>, String>,
         page: Result<Option<::std::num::NonZeroU32>, String>,
         sort: Result<Option<types::SortSpec>, String>,
     }
+    #[cfg(feature = "roles")]
     impl<'a> ListRoles<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -37537,6 +39346,7 @@ pub mod builder {
     /// [`ClientUserGroupsExt::list_user_groups`]: super::ClientUserGroupsExt::list_user_groups
     #[derive(Debug, Clone)]
     #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
+    #[cfg(feature = "user-groups")]
     pub struct ListUserGroups<'a> {
         client: &'a super::Client,
         limit: Result<Option<::std::num::NonZeroU32>, String>,
@@ -37544,6 +39354,7 @@ pub mod builder {
         sort: Result<Option<types::SortSpec>, String>,
         user_id: Result<Option<i64>, String>,
     }
+    #[cfg(feature = "user-groups")]
     impl<'a> ListUserGroups<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -37701,11 +39512,13 @@ pub mod builder {
     /// [`ClientUserGroupsExt::update_user_group`]: super::ClientUserGroupsExt::update_user_group
     #[derive(Debug, Clone)]
     #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
+    #[cfg(feature = "user-groups")]
     pub struct UpdateUserGroup<'a> {
         client: &'a super::Client,
         id: Result<i64, String>,
         body: Result<types::builder::UpdateUserGroupInput, String>,
     }
+    #[cfg(feature = "user-groups")]
     impl<'a> UpdateUserGroup<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -37796,11 +39609,13 @@ pub mod builder {
     /// [`ClientUserGroupsExt::replace_user_group_members`]: super::ClientUserGroupsExt::replace_user_group_members
     #[derive(Debug, Clone)]
     #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
+    #[cfg(feature = "user-groups")]
     pub struct ReplaceUserGroupMembers<'a> {
         client: &'a super::Client,
         user_group_id: Result<i64, String>,
         body: Result<types::builder::ReplaceUserGroupMembersInput, String>,
     }
+    #[cfg(feature = "user-groups")]
     impl<'a> ReplaceUserGroupMembers<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -37902,11 +39717,13 @@ pub mod builder {
     /// [`ClientUserGroupsExt::add_user_group_member`]: super::ClientUserGroupsExt::add_user_group_member
     #[derive(Debug, Clone)]
     #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
+    #[cfg(feature = "user-groups")]
     pub struct AddUserGroupMember<'a> {
         client: &'a super::Client,
         user_group_id: Result<i64, String>,
         body: Result<types::builder::AddUserGroupMemberInput, String>,
     }
+    #[cfg(feature = "user-groups")]
     impl<'a> AddUserGroupMember<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -38007,11 +39824,13 @@ pub mod builder {
     /// [`ClientUserGroupsExt::remove_user_group_member`]: super::ClientUserGroupsExt::remove_user_group_member
     #[derive(Debug, Clone)]
     #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
+    #[cfg(feature = "user-groups")]
     pub struct RemoveUserGroupMember<'a> {
         client: &'a super::Client,
         user_group_id: Result<i64, String>,
         user_id: Result<i64, String>,
     }
+    #[cfg(feature = "user-groups")]
     impl<'a> RemoveUserGroupMember<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -38103,6 +39922,7 @@ pub mod builder {
     /// [`ClientUsersExt::list_users`]: super::ClientUsersExt::list_users
     #[derive(Debug, Clone)]
     #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
+    #[cfg(feature = "users")]
     pub struct ListUsers<'a> {
         client: &'a super::Client,
         deleted: Result<Option<i32>, String>,
@@ -38110,6 +39930,7 @@ pub mod builder {
         page: Result<Option<::std::num::NonZeroU32>, String>,
         sort: Result<Option<types::SortSpec>, String>,
     }
+    #[cfg(feature = "users")]
     impl<'a> ListUsers<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -38264,27 +40085,65 @@ pub mod builder {
 /// Items consumers will typically use such as the Client and
 /// extension traits.
 pub mod prelude {
+    #[cfg(feature = "action-settings")]
     pub use super::ClientActionSettingsExt as _;
+    #[cfg(feature = "audits")]
     pub use super::ClientAuditsExt as _;
+    #[cfg(feature = "contact-actions")]
     pub use super::ClientContactActionsExt as _;
+    #[cfg(feature = "contact-settings")]
     pub use super::ClientContactSettingsExt as _;
+    #[cfg(feature = "contacts")]
     pub use super::ClientContactsExt as _;
+    #[cfg(feature = "custom-object-defs")]
     pub use super::ClientCustomObjectDefsExt as _;
+    #[cfg(feature = "custom-objects")]
     pub use super::ClientCustomObjectsExt as _;
+    #[cfg(feature = "customer-actions")]
     pub use super::ClientCustomerActionsExt as _;
+    #[cfg(feature = "customer-settings")]
     pub use super::ClientCustomerSettingsExt as _;
+    #[cfg(feature = "customers")]
     pub use super::ClientCustomersExt as _;
+    #[cfg(feature = "deal-actions")]
     pub use super::ClientDealActionsExt as _;
+    #[cfg(feature = "deal-contacts")]
     pub use super::ClientDealContactsExt as _;
+    #[cfg(feature = "deal-settings")]
     pub use super::ClientDealSettingsExt as _;
+    #[cfg(feature = "deals")]
     pub use super::ClientDealsExt as _;
+    #[cfg(feature = "domain-settings")]
     pub use super::ClientDomainSettingsExt as _;
+    #[cfg(feature = "roles")]
     pub use super::ClientRolesExt as _;
+    #[cfg(feature = "user-groups")]
     pub use super::ClientUserGroupsExt as _;
+    #[cfg(feature = "users")]
     pub use super::ClientUsersExt as _;
 }
 /// Every operation's answer through the pipeline's decode path, for the fuzz targets (`fuzz/`); not part of the API.
 #[doc(hidden)]
+#[cfg(all(
+    feature = "action-settings",
+    feature = "audits",
+    feature = "contact-actions",
+    feature = "contact-settings",
+    feature = "contacts",
+    feature = "custom-object-defs",
+    feature = "custom-objects",
+    feature = "customer-actions",
+    feature = "customer-settings",
+    feature = "customers",
+    feature = "deal-actions",
+    feature = "deal-contacts",
+    feature = "deal-settings",
+    feature = "deals",
+    feature = "domain-settings",
+    feature = "roles",
+    feature = "user-groups",
+    feature = "users"
+))]
 pub mod __fuzz {
     #[allow(unused_imports)]
     use super::*;

@@ -8,6 +8,10 @@ use tokio::io::{AsyncWrite, AsyncWriteExt};
 
 /// Writes a download (a [`ByteStream`] answer: record photo, bulk read result) to a sink
 /// chunk by chunk as it arrives, never holding it whole in memory.
+///
+/// A download has no total time limit of its own, so a large file at a slow rate completes;
+/// the client's `read_timeout` fails one that stalls between reads. For a bound on the whole
+/// transfer, wrap the call: `tokio::time::timeout(total, answer.write_to(&mut file))`.
 pub trait Download {
     /// Copies every chunk to `sink`, flushes it, and answers the number of bytes written.
     /// A broken download fails with an [`std::io::Error`] wrapping the [`crate::Error`].

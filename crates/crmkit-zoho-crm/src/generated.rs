@@ -46,18 +46,74 @@ pub mod types {
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
+    #[cfg(any(
+        feature = "attachments",
+        feature = "blueprint",
+        feature = "custom-views",
+        feature = "fields",
+        feature = "layouts",
+        feature = "modules",
+        feature = "notes",
+        feature = "photos",
+        feature = "records",
+        feature = "related-records",
+        feature = "sharing",
+        feature = "tags"
+    ))]
     pub struct ApiName(::std::string::String);
+    #[cfg(any(
+        feature = "attachments",
+        feature = "blueprint",
+        feature = "custom-views",
+        feature = "fields",
+        feature = "layouts",
+        feature = "modules",
+        feature = "notes",
+        feature = "photos",
+        feature = "records",
+        feature = "related-records",
+        feature = "sharing",
+        feature = "tags"
+    ))]
     impl ::std::ops::Deref for ApiName {
         type Target = ::std::string::String;
         fn deref(&self) -> &::std::string::String {
             &self.0
         }
     }
+    #[cfg(any(
+        feature = "attachments",
+        feature = "blueprint",
+        feature = "custom-views",
+        feature = "fields",
+        feature = "layouts",
+        feature = "modules",
+        feature = "notes",
+        feature = "photos",
+        feature = "records",
+        feature = "related-records",
+        feature = "sharing",
+        feature = "tags"
+    ))]
     impl ::std::convert::From<ApiName> for ::std::string::String {
         fn from(value: ApiName) -> Self {
             value.0
         }
     }
+    #[cfg(any(
+        feature = "attachments",
+        feature = "blueprint",
+        feature = "custom-views",
+        feature = "fields",
+        feature = "layouts",
+        feature = "modules",
+        feature = "notes",
+        feature = "photos",
+        feature = "records",
+        feature = "related-records",
+        feature = "sharing",
+        feature = "tags"
+    ))]
     impl ::std::str::FromStr for ApiName {
         type Err = self::error::ConversionError;
         fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
@@ -67,12 +123,40 @@ pub mod types {
             Ok(Self(value.to_string()))
         }
     }
+    #[cfg(any(
+        feature = "attachments",
+        feature = "blueprint",
+        feature = "custom-views",
+        feature = "fields",
+        feature = "layouts",
+        feature = "modules",
+        feature = "notes",
+        feature = "photos",
+        feature = "records",
+        feature = "related-records",
+        feature = "sharing",
+        feature = "tags"
+    ))]
     impl ::std::convert::TryFrom<&str> for ApiName {
         type Error = self::error::ConversionError;
         fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
             value.parse()
         }
     }
+    #[cfg(any(
+        feature = "attachments",
+        feature = "blueprint",
+        feature = "custom-views",
+        feature = "fields",
+        feature = "layouts",
+        feature = "modules",
+        feature = "notes",
+        feature = "photos",
+        feature = "records",
+        feature = "related-records",
+        feature = "sharing",
+        feature = "tags"
+    ))]
     impl ::std::convert::TryFrom<::std::string::String> for ApiName {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -81,6 +165,20 @@ pub mod types {
             value.parse()
         }
     }
+    #[cfg(any(
+        feature = "attachments",
+        feature = "blueprint",
+        feature = "custom-views",
+        feature = "fields",
+        feature = "layouts",
+        feature = "modules",
+        feature = "notes",
+        feature = "photos",
+        feature = "records",
+        feature = "related-records",
+        feature = "sharing",
+        feature = "tags"
+    ))]
     impl<'de> ::serde::Deserialize<'de> for ApiName {
         fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
         where
@@ -132,6 +230,7 @@ pub mod types {
     ///An attachment of a record.
     #[derive(Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg(feature = "attachments")]
     pub struct Attachment {
         #[cfg_attr(
             feature = "schemars",
@@ -265,6 +364,7 @@ pub mod types {
         #[cfg_attr(feature = "schemars", serde(flatten))]
         pub extra: crmkit_runtime::Extra,
     }
+    #[cfg(feature = "attachments")]
     impl Attachment {
         pub fn builder() -> builder::Attachment {
             Default::default()
@@ -273,6 +373,7 @@ pub mod types {
     ///The answer of `list_attachments`.
     #[derive(Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg(feature = "attachments")]
     pub struct AttachmentList {
         pub data: ::std::vec::Vec<Attachment>,
         #[cfg_attr(
@@ -283,6 +384,7 @@ pub mod types {
         #[cfg_attr(feature = "schemars", serde(flatten))]
         pub extra: crmkit_runtime::Extra,
     }
+    #[cfg(feature = "attachments")]
     impl AttachmentList {
         pub fn builder() -> builder::AttachmentList {
             Default::default()
@@ -295,15 +397,18 @@ pub mod types {
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(untagged)]
+    #[cfg(feature = "attachments")]
     pub enum AttachmentParentId {
         NamedRef(NamedRef),
         ZohoId(ZohoId),
     }
+    #[cfg(feature = "attachments")]
     impl ::std::convert::From<NamedRef> for AttachmentParentId {
         fn from(value: NamedRef) -> Self {
             Self::NamedRef(value)
         }
     }
+    #[cfg(feature = "attachments")]
     impl ::std::convert::From<ZohoId> for AttachmentParentId {
         fn from(value: ZohoId) -> Self {
             Self::ZohoId(value)
@@ -314,15 +419,18 @@ pub mod types {
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(untagged)]
+    #[cfg(feature = "attachments")]
     pub enum AttachmentUser {
         UserRef(UserRef),
         ZohoId(ZohoId),
     }
+    #[cfg(feature = "attachments")]
     impl ::std::convert::From<UserRef> for AttachmentUser {
         fn from(value: UserRef) -> Self {
             Self::UserRef(value)
         }
     }
+    #[cfg(feature = "attachments")]
     impl ::std::convert::From<ZohoId> for AttachmentUser {
         fn from(value: ZohoId) -> Self {
             Self::ZohoId(value)
@@ -424,11 +532,13 @@ pub mod types {
     ///The answer of `get_blueprint`.
     #[derive(Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg(feature = "blueprint")]
     pub struct BlueprintResponse {
         pub blueprint: Blueprint,
         #[cfg_attr(feature = "schemars", serde(flatten))]
         pub extra: crmkit_runtime::Extra,
     }
+    #[cfg(feature = "blueprint")]
     impl BlueprintResponse {
         pub fn builder() -> builder::BlueprintResponse {
             Default::default()
@@ -498,11 +608,13 @@ pub mod types {
     /// by related-list name (e.g. `Tasks`), as the seed's sample inputs show.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg(feature = "blueprint")]
     pub struct BlueprintTransitionInput {
         #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
         pub data: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
         pub transition_id: ZohoId,
     }
+    #[cfg(feature = "blueprint")]
     impl BlueprintTransitionInput {
         pub fn builder() -> builder::BlueprintTransitionInput {
             Default::default()
@@ -511,9 +623,11 @@ pub mod types {
     ///Body of `update_blueprint`; one transition at a time.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg(feature = "blueprint")]
     pub struct BlueprintUpdateRequest {
         pub blueprint: [BlueprintTransitionInput; 1usize],
     }
+    #[cfg(feature = "blueprint")]
     impl BlueprintUpdateRequest {
         pub fn builder() -> builder::BlueprintUpdateRequest {
             Default::default()
@@ -726,11 +840,13 @@ pub mod types {
     ///The answer of `create_bulk_read_job` (with an empty `info` object, kept as sent).
     #[derive(Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg(feature = "bulk-read")]
     pub struct BulkReadCreateResult {
         pub data: ::std::vec::Vec<BulkReadOutcome>,
         #[cfg_attr(feature = "schemars", serde(flatten))]
         pub extra: crmkit_runtime::Extra,
     }
+    #[cfg(feature = "bulk-read")]
     impl BulkReadCreateResult {
         pub fn builder() -> builder::BulkReadCreateResult {
             Default::default()
@@ -836,11 +952,13 @@ pub mod types {
     ///The answer of `get_bulk_read_job`.
     #[derive(Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg(feature = "bulk-read")]
     pub struct BulkReadJobList {
         pub data: ::std::vec::Vec<BulkReadJob>,
         #[cfg_attr(feature = "schemars", serde(flatten))]
         pub extra: crmkit_runtime::Extra,
     }
+    #[cfg(feature = "bulk-read")]
     impl BulkReadJobList {
         pub fn builder() -> builder::BulkReadJobList {
             Default::default()
@@ -928,6 +1046,7 @@ pub mod types {
     ///The outcome of creating a bulk read job.
     #[derive(Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg(feature = "bulk-read")]
     pub struct BulkReadOutcome {
         ///`ADDED_SUCCESSFULLY` or an error code.
         #[cfg_attr(
@@ -950,6 +1069,7 @@ pub mod types {
         #[cfg_attr(feature = "schemars", serde(flatten))]
         pub extra: crmkit_runtime::Extra,
     }
+    #[cfg(feature = "bulk-read")]
     impl BulkReadOutcome {
         pub fn builder() -> builder::BulkReadOutcome {
             Default::default()
@@ -1224,6 +1344,7 @@ pub mod types {
     ///How to convert a lead.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg(feature = "records")]
     pub struct ConvertLeadInput {
         ///Id of an existing account to associate.
         #[serde(
@@ -1256,6 +1377,7 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub overwrite: ::std::option::Option<bool>,
     }
+    #[cfg(feature = "records")]
     impl ConvertLeadInput {
         pub fn builder() -> builder::ConvertLeadInput {
             Default::default()
@@ -1265,18 +1387,22 @@ pub mod types {
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
+    #[cfg(feature = "records")]
     pub struct ConvertLeadInputAccounts(::std::string::String);
+    #[cfg(feature = "records")]
     impl ::std::ops::Deref for ConvertLeadInputAccounts {
         type Target = ::std::string::String;
         fn deref(&self) -> &::std::string::String {
             &self.0
         }
     }
+    #[cfg(feature = "records")]
     impl ::std::convert::From<ConvertLeadInputAccounts> for ::std::string::String {
         fn from(value: ConvertLeadInputAccounts) -> Self {
             value.0
         }
     }
+    #[cfg(feature = "records")]
     impl ::std::str::FromStr for ConvertLeadInputAccounts {
         type Err = self::error::ConversionError;
         fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
@@ -1286,12 +1412,14 @@ pub mod types {
             Ok(Self(value.to_string()))
         }
     }
+    #[cfg(feature = "records")]
     impl ::std::convert::TryFrom<&str> for ConvertLeadInputAccounts {
         type Error = self::error::ConversionError;
         fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
             value.parse()
         }
     }
+    #[cfg(feature = "records")]
     impl ::std::convert::TryFrom<::std::string::String> for ConvertLeadInputAccounts {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -1300,6 +1428,7 @@ pub mod types {
             value.parse()
         }
     }
+    #[cfg(feature = "records")]
     impl<'de> ::serde::Deserialize<'de> for ConvertLeadInputAccounts {
         fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
         where
@@ -1316,18 +1445,22 @@ pub mod types {
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
+    #[cfg(feature = "records")]
     pub struct ConvertLeadInputAssignTo(::std::string::String);
+    #[cfg(feature = "records")]
     impl ::std::ops::Deref for ConvertLeadInputAssignTo {
         type Target = ::std::string::String;
         fn deref(&self) -> &::std::string::String {
             &self.0
         }
     }
+    #[cfg(feature = "records")]
     impl ::std::convert::From<ConvertLeadInputAssignTo> for ::std::string::String {
         fn from(value: ConvertLeadInputAssignTo) -> Self {
             value.0
         }
     }
+    #[cfg(feature = "records")]
     impl ::std::str::FromStr for ConvertLeadInputAssignTo {
         type Err = self::error::ConversionError;
         fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
@@ -1337,12 +1470,14 @@ pub mod types {
             Ok(Self(value.to_string()))
         }
     }
+    #[cfg(feature = "records")]
     impl ::std::convert::TryFrom<&str> for ConvertLeadInputAssignTo {
         type Error = self::error::ConversionError;
         fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
             value.parse()
         }
     }
+    #[cfg(feature = "records")]
     impl ::std::convert::TryFrom<::std::string::String> for ConvertLeadInputAssignTo {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -1351,6 +1486,7 @@ pub mod types {
             value.parse()
         }
     }
+    #[cfg(feature = "records")]
     impl<'de> ::serde::Deserialize<'de> for ConvertLeadInputAssignTo {
         fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
         where
@@ -1367,18 +1503,22 @@ pub mod types {
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
+    #[cfg(feature = "records")]
     pub struct ConvertLeadInputContacts(::std::string::String);
+    #[cfg(feature = "records")]
     impl ::std::ops::Deref for ConvertLeadInputContacts {
         type Target = ::std::string::String;
         fn deref(&self) -> &::std::string::String {
             &self.0
         }
     }
+    #[cfg(feature = "records")]
     impl ::std::convert::From<ConvertLeadInputContacts> for ::std::string::String {
         fn from(value: ConvertLeadInputContacts) -> Self {
             value.0
         }
     }
+    #[cfg(feature = "records")]
     impl ::std::str::FromStr for ConvertLeadInputContacts {
         type Err = self::error::ConversionError;
         fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
@@ -1388,12 +1528,14 @@ pub mod types {
             Ok(Self(value.to_string()))
         }
     }
+    #[cfg(feature = "records")]
     impl ::std::convert::TryFrom<&str> for ConvertLeadInputContacts {
         type Error = self::error::ConversionError;
         fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
             value.parse()
         }
     }
+    #[cfg(feature = "records")]
     impl ::std::convert::TryFrom<::std::string::String> for ConvertLeadInputContacts {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -1402,6 +1544,7 @@ pub mod types {
             value.parse()
         }
     }
+    #[cfg(feature = "records")]
     impl<'de> ::serde::Deserialize<'de> for ConvertLeadInputContacts {
         fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
         where
@@ -1417,9 +1560,11 @@ pub mod types {
     ///Body of `convert_lead`, one entry.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg(feature = "records")]
     pub struct ConvertLeadRequest {
         pub data: [ConvertLeadInput; 1usize],
     }
+    #[cfg(feature = "records")]
     impl ConvertLeadRequest {
         pub fn builder() -> builder::ConvertLeadRequest {
             Default::default()
@@ -1428,11 +1573,13 @@ pub mod types {
     ///The answer of `convert_lead`.
     #[derive(Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg(feature = "records")]
     pub struct ConvertLeadResult {
         pub data: ::std::vec::Vec<ConvertedIds>,
         #[cfg_attr(feature = "schemars", serde(flatten))]
         pub extra: crmkit_runtime::Extra,
     }
+    #[cfg(feature = "records")]
     impl ConvertLeadResult {
         pub fn builder() -> builder::ConvertLeadResult {
             Default::default()
@@ -1441,6 +1588,7 @@ pub mod types {
     ///What a lead became: the ids of the contact, account and deal (`null` where none).
     #[derive(Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg(feature = "records")]
     pub struct ConvertedIds {
         ///Id of the account.
         #[cfg_attr(
@@ -1472,6 +1620,7 @@ pub mod types {
         #[cfg_attr(feature = "schemars", serde(flatten))]
         pub extra: crmkit_runtime::Extra,
     }
+    #[cfg(feature = "records")]
     impl ConvertedIds {
         pub fn builder() -> builder::ConvertedIds {
             Default::default()
@@ -1480,6 +1629,7 @@ pub mod types {
     ///A custom view of a module.
     #[derive(Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg(any(feature = "custom-views", feature = "modules"))]
     pub struct CustomView {
         ///Who can use the view, e.g. `public`, `only_to_me`, `shared`.
         #[cfg_attr(
@@ -1596,6 +1746,7 @@ pub mod types {
         #[cfg_attr(feature = "schemars", serde(flatten))]
         pub extra: crmkit_runtime::Extra,
     }
+    #[cfg(any(feature = "custom-views", feature = "modules"))]
     impl CustomView {
         pub fn builder() -> builder::CustomView {
             Default::default()
@@ -1605,6 +1756,7 @@ pub mod types {
     /// labels of the view categories.
     #[derive(Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg(feature = "custom-views")]
     pub struct CustomViewInfo {
         ///Number of views.
         #[cfg_attr(
@@ -1644,6 +1796,7 @@ pub mod types {
         #[cfg_attr(feature = "schemars", serde(flatten))]
         pub extra: crmkit_runtime::Extra,
     }
+    #[cfg(feature = "custom-views")]
     impl CustomViewInfo {
         pub fn builder() -> builder::CustomViewInfo {
             Default::default()
@@ -1652,6 +1805,7 @@ pub mod types {
     ///Labels of the view categories.
     #[derive(Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg(feature = "custom-views")]
     pub struct CustomViewInfoTranslation {
         ///Label of the user's own views.
         #[cfg_attr(
@@ -1680,6 +1834,7 @@ pub mod types {
         #[cfg_attr(feature = "schemars", serde(flatten))]
         pub extra: crmkit_runtime::Extra,
     }
+    #[cfg(feature = "custom-views")]
     impl CustomViewInfoTranslation {
         pub fn builder() -> builder::CustomViewInfoTranslation {
             Default::default()
@@ -1688,6 +1843,7 @@ pub mod types {
     ///The answer of `list_custom_views` and `get_custom_view`.
     #[derive(Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg(feature = "custom-views")]
     pub struct CustomViewList {
         pub custom_views: ::std::vec::Vec<CustomView>,
         #[cfg_attr(
@@ -1698,6 +1854,7 @@ pub mod types {
         #[cfg_attr(feature = "schemars", serde(flatten))]
         pub extra: crmkit_runtime::Extra,
     }
+    #[cfg(feature = "custom-views")]
     impl CustomViewList {
         pub fn builder() -> builder::CustomViewList {
             Default::default()
@@ -1743,18 +1900,22 @@ pub mod types {
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
+    #[cfg(feature = "variables")]
     pub struct DeleteVariableVariable(::std::string::String);
+    #[cfg(feature = "variables")]
     impl ::std::ops::Deref for DeleteVariableVariable {
         type Target = ::std::string::String;
         fn deref(&self) -> &::std::string::String {
             &self.0
         }
     }
+    #[cfg(feature = "variables")]
     impl ::std::convert::From<DeleteVariableVariable> for ::std::string::String {
         fn from(value: DeleteVariableVariable) -> Self {
             value.0
         }
     }
+    #[cfg(feature = "variables")]
     impl ::std::str::FromStr for DeleteVariableVariable {
         type Err = self::error::ConversionError;
         fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
@@ -1764,12 +1925,14 @@ pub mod types {
             Ok(Self(value.to_string()))
         }
     }
+    #[cfg(feature = "variables")]
     impl ::std::convert::TryFrom<&str> for DeleteVariableVariable {
         type Error = self::error::ConversionError;
         fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
             value.parse()
         }
     }
+    #[cfg(feature = "variables")]
     impl ::std::convert::TryFrom<::std::string::String> for DeleteVariableVariable {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -1778,6 +1941,7 @@ pub mod types {
             value.parse()
         }
     }
+    #[cfg(feature = "variables")]
     impl<'de> ::serde::Deserialize<'de> for DeleteVariableVariable {
         fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
         where
@@ -1793,6 +1957,7 @@ pub mod types {
     ///A deleted record.
     #[derive(Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg(feature = "records")]
     pub struct DeletedRecord {
         #[cfg_attr(
             feature = "schemars",
@@ -1832,6 +1997,7 @@ pub mod types {
         #[cfg_attr(feature = "schemars", serde(flatten))]
         pub extra: crmkit_runtime::Extra,
     }
+    #[cfg(feature = "records")]
     impl DeletedRecord {
         pub fn builder() -> builder::DeletedRecord {
             Default::default()
@@ -1840,6 +2006,7 @@ pub mod types {
     ///The answer of `list_deleted_records`.
     #[derive(Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg(feature = "records")]
     pub struct DeletedRecordList {
         pub data: ::std::vec::Vec<DeletedRecord>,
         #[cfg_attr(
@@ -1850,6 +2017,7 @@ pub mod types {
         #[cfg_attr(feature = "schemars", serde(flatten))]
         pub extra: crmkit_runtime::Extra,
     }
+    #[cfg(feature = "records")]
     impl DeletedRecordList {
         pub fn builder() -> builder::DeletedRecordList {
             Default::default()
@@ -2237,11 +2405,13 @@ pub mod types {
     ///The answer of `list_fields`.
     #[derive(Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg(feature = "fields")]
     pub struct FieldList {
         pub fields: ::std::vec::Vec<Field>,
         #[cfg_attr(feature = "schemars", serde(flatten))]
         pub extra: crmkit_runtime::Extra,
     }
+    #[cfg(feature = "fields")]
     impl FieldList {
         pub fn builder() -> builder::FieldList {
             Default::default()
@@ -2357,18 +2527,22 @@ pub mod types {
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
+    #[cfg(feature = "notifications")]
     pub struct GetNotificationDetailsModule(::std::string::String);
+    #[cfg(feature = "notifications")]
     impl ::std::ops::Deref for GetNotificationDetailsModule {
         type Target = ::std::string::String;
         fn deref(&self) -> &::std::string::String {
             &self.0
         }
     }
+    #[cfg(feature = "notifications")]
     impl ::std::convert::From<GetNotificationDetailsModule> for ::std::string::String {
         fn from(value: GetNotificationDetailsModule) -> Self {
             value.0
         }
     }
+    #[cfg(feature = "notifications")]
     impl ::std::str::FromStr for GetNotificationDetailsModule {
         type Err = self::error::ConversionError;
         fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
@@ -2378,12 +2552,14 @@ pub mod types {
             Ok(Self(value.to_string()))
         }
     }
+    #[cfg(feature = "notifications")]
     impl ::std::convert::TryFrom<&str> for GetNotificationDetailsModule {
         type Error = self::error::ConversionError;
         fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
             value.parse()
         }
     }
+    #[cfg(feature = "notifications")]
     impl ::std::convert::TryFrom<::std::string::String> for GetNotificationDetailsModule {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -2392,6 +2568,7 @@ pub mod types {
             value.parse()
         }
     }
+    #[cfg(feature = "notifications")]
     impl<'de> ::serde::Deserialize<'de> for GetNotificationDetailsModule {
         fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
         where
@@ -2418,10 +2595,12 @@ pub mod types {
         PartialOrd,
     )]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg(feature = "records")]
     pub enum GetRecordInclude {
         #[serde(rename = "private_fields")]
         PrivateFields,
     }
+    #[cfg(feature = "records")]
     impl ::std::fmt::Display for GetRecordInclude {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match *self {
@@ -2429,6 +2608,7 @@ pub mod types {
             }
         }
     }
+    #[cfg(feature = "records")]
     impl ::std::str::FromStr for GetRecordInclude {
         type Err = self::error::ConversionError;
         fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
@@ -2438,12 +2618,14 @@ pub mod types {
             }
         }
     }
+    #[cfg(feature = "records")]
     impl ::std::convert::TryFrom<&str> for GetRecordInclude {
         type Error = self::error::ConversionError;
         fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
             value.parse()
         }
     }
+    #[cfg(feature = "records")]
     impl ::std::convert::TryFrom<::std::string::String> for GetRecordInclude {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -2466,12 +2648,14 @@ pub mod types {
         PartialOrd,
     )]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg(feature = "sharing")]
     pub enum GetRecordSharingView {
         #[serde(rename = "summary")]
         Summary,
         #[serde(rename = "manage")]
         Manage,
     }
+    #[cfg(feature = "sharing")]
     impl ::std::fmt::Display for GetRecordSharingView {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match *self {
@@ -2480,6 +2664,7 @@ pub mod types {
             }
         }
     }
+    #[cfg(feature = "sharing")]
     impl ::std::str::FromStr for GetRecordSharingView {
         type Err = self::error::ConversionError;
         fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
@@ -2490,12 +2675,14 @@ pub mod types {
             }
         }
     }
+    #[cfg(feature = "sharing")]
     impl ::std::convert::TryFrom<&str> for GetRecordSharingView {
         type Error = self::error::ConversionError;
         fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
             value.parse()
         }
     }
+    #[cfg(feature = "sharing")]
     impl ::std::convert::TryFrom<::std::string::String> for GetRecordSharingView {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -2508,18 +2695,22 @@ pub mod types {
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
+    #[cfg(feature = "variables")]
     pub struct GetVariableGroup(::std::string::String);
+    #[cfg(feature = "variables")]
     impl ::std::ops::Deref for GetVariableGroup {
         type Target = ::std::string::String;
         fn deref(&self) -> &::std::string::String {
             &self.0
         }
     }
+    #[cfg(feature = "variables")]
     impl ::std::convert::From<GetVariableGroup> for ::std::string::String {
         fn from(value: GetVariableGroup) -> Self {
             value.0
         }
     }
+    #[cfg(feature = "variables")]
     impl ::std::str::FromStr for GetVariableGroup {
         type Err = self::error::ConversionError;
         fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
@@ -2529,12 +2720,14 @@ pub mod types {
             Ok(Self(value.to_string()))
         }
     }
+    #[cfg(feature = "variables")]
     impl ::std::convert::TryFrom<&str> for GetVariableGroup {
         type Error = self::error::ConversionError;
         fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
             value.parse()
         }
     }
+    #[cfg(feature = "variables")]
     impl ::std::convert::TryFrom<::std::string::String> for GetVariableGroup {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -2543,6 +2736,7 @@ pub mod types {
             value.parse()
         }
     }
+    #[cfg(feature = "variables")]
     impl<'de> ::serde::Deserialize<'de> for GetVariableGroup {
         fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
         where
@@ -2559,18 +2753,22 @@ pub mod types {
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
+    #[cfg(feature = "variables")]
     pub struct GetVariableGroupVariableGroup(::std::string::String);
+    #[cfg(feature = "variables")]
     impl ::std::ops::Deref for GetVariableGroupVariableGroup {
         type Target = ::std::string::String;
         fn deref(&self) -> &::std::string::String {
             &self.0
         }
     }
+    #[cfg(feature = "variables")]
     impl ::std::convert::From<GetVariableGroupVariableGroup> for ::std::string::String {
         fn from(value: GetVariableGroupVariableGroup) -> Self {
             value.0
         }
     }
+    #[cfg(feature = "variables")]
     impl ::std::str::FromStr for GetVariableGroupVariableGroup {
         type Err = self::error::ConversionError;
         fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
@@ -2580,12 +2778,14 @@ pub mod types {
             Ok(Self(value.to_string()))
         }
     }
+    #[cfg(feature = "variables")]
     impl ::std::convert::TryFrom<&str> for GetVariableGroupVariableGroup {
         type Error = self::error::ConversionError;
         fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
             value.parse()
         }
     }
+    #[cfg(feature = "variables")]
     impl ::std::convert::TryFrom<::std::string::String> for GetVariableGroupVariableGroup {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -2594,6 +2794,7 @@ pub mod types {
             value.parse()
         }
     }
+    #[cfg(feature = "variables")]
     impl<'de> ::serde::Deserialize<'de> for GetVariableGroupVariableGroup {
         fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
         where
@@ -2610,18 +2811,22 @@ pub mod types {
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
+    #[cfg(feature = "variables")]
     pub struct GetVariableVariable(::std::string::String);
+    #[cfg(feature = "variables")]
     impl ::std::ops::Deref for GetVariableVariable {
         type Target = ::std::string::String;
         fn deref(&self) -> &::std::string::String {
             &self.0
         }
     }
+    #[cfg(feature = "variables")]
     impl ::std::convert::From<GetVariableVariable> for ::std::string::String {
         fn from(value: GetVariableVariable) -> Self {
             value.0
         }
     }
+    #[cfg(feature = "variables")]
     impl ::std::str::FromStr for GetVariableVariable {
         type Err = self::error::ConversionError;
         fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
@@ -2631,12 +2836,14 @@ pub mod types {
             Ok(Self(value.to_string()))
         }
     }
+    #[cfg(feature = "variables")]
     impl ::std::convert::TryFrom<&str> for GetVariableVariable {
         type Error = self::error::ConversionError;
         fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
             value.parse()
         }
     }
+    #[cfg(feature = "variables")]
     impl ::std::convert::TryFrom<::std::string::String> for GetVariableVariable {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -2645,6 +2852,7 @@ pub mod types {
             value.parse()
         }
     }
+    #[cfg(feature = "variables")]
     impl<'de> ::serde::Deserialize<'de> for GetVariableVariable {
         fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
         where
@@ -2712,6 +2920,7 @@ pub mod types {
     ///A layout of a module.
     #[derive(Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg(any(feature = "layouts", feature = "modules"))]
     pub struct Layout {
         ///Layouts used for each module a converted lead becomes (`Contacts`, `Deals`, `Accounts`).
         #[cfg_attr(
@@ -2784,6 +2993,7 @@ pub mod types {
         #[cfg_attr(feature = "schemars", serde(flatten))]
         pub extra: crmkit_runtime::Extra,
     }
+    #[cfg(any(feature = "layouts", feature = "modules"))]
     impl Layout {
         pub fn builder() -> builder::Layout {
             Default::default()
@@ -2792,11 +3002,13 @@ pub mod types {
     ///The answer of `list_layouts` and `get_layout`.
     #[derive(Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg(feature = "layouts")]
     pub struct LayoutList {
         pub layouts: ::std::vec::Vec<Layout>,
         #[cfg_attr(feature = "schemars", serde(flatten))]
         pub extra: crmkit_runtime::Extra,
     }
+    #[cfg(feature = "layouts")]
     impl LayoutList {
         pub fn builder() -> builder::LayoutList {
             Default::default()
@@ -2805,6 +3017,7 @@ pub mod types {
     ///A profile that can use a layout.
     #[derive(Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg(any(feature = "layouts", feature = "modules"))]
     pub struct LayoutProfile {
         ///Whether the layout is this profile's default.
         #[cfg_attr(
@@ -2826,6 +3039,7 @@ pub mod types {
         #[cfg_attr(feature = "schemars", serde(flatten))]
         pub extra: crmkit_runtime::Extra,
     }
+    #[cfg(any(feature = "layouts", feature = "modules"))]
     impl LayoutProfile {
         pub fn builder() -> builder::LayoutProfile {
             Default::default()
@@ -2834,6 +3048,7 @@ pub mod types {
     ///A section of a layout and its fields.
     #[derive(Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg(any(feature = "layouts", feature = "modules"))]
     pub struct LayoutSection {
         ///API name of the section.
         #[cfg_attr(
@@ -2898,6 +3113,7 @@ pub mod types {
         #[cfg_attr(feature = "schemars", serde(flatten))]
         pub extra: crmkit_runtime::Extra,
     }
+    #[cfg(any(feature = "layouts", feature = "modules"))]
     impl LayoutSection {
         pub fn builder() -> builder::LayoutSection {
             Default::default()
@@ -2908,10 +3124,12 @@ pub mod types {
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(untagged)]
+    #[cfg(any(feature = "layouts", feature = "modules"))]
     pub enum LayoutSectionTabTraversal {
         Int32(i32),
         String(::std::string::String),
     }
+    #[cfg(any(feature = "layouts", feature = "modules"))]
     impl ::std::fmt::Display for LayoutSectionTabTraversal {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match self {
@@ -2920,6 +3138,7 @@ pub mod types {
             }
         }
     }
+    #[cfg(any(feature = "layouts", feature = "modules"))]
     impl ::std::convert::From<i32> for LayoutSectionTabTraversal {
         fn from(value: i32) -> Self {
             Self::Int32(value)
@@ -2930,10 +3149,12 @@ pub mod types {
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(untagged)]
+    #[cfg(any(feature = "layouts", feature = "modules"))]
     pub enum LayoutStatus {
         Int32(i32),
         String(::std::string::String),
     }
+    #[cfg(any(feature = "layouts", feature = "modules"))]
     impl ::std::fmt::Display for LayoutStatus {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match self {
@@ -2942,6 +3163,7 @@ pub mod types {
             }
         }
     }
+    #[cfg(any(feature = "layouts", feature = "modules"))]
     impl ::std::convert::From<i32> for LayoutStatus {
         fn from(value: i32) -> Self {
             Self::Int32(value)
@@ -2951,23 +3173,28 @@ pub mod types {
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
+    #[cfg(feature = "records")]
     pub struct ListDeletedRecordsType(::std::string::String);
+    #[cfg(feature = "records")]
     impl ::std::ops::Deref for ListDeletedRecordsType {
         type Target = ::std::string::String;
         fn deref(&self) -> &::std::string::String {
             &self.0
         }
     }
+    #[cfg(feature = "records")]
     impl ::std::convert::From<ListDeletedRecordsType> for ::std::string::String {
         fn from(value: ListDeletedRecordsType) -> Self {
             value.0
         }
     }
+    #[cfg(feature = "records")]
     impl ::std::default::Default for ListDeletedRecordsType {
         fn default() -> Self {
             ListDeletedRecordsType("all".to_string())
         }
     }
+    #[cfg(feature = "records")]
     impl ::std::str::FromStr for ListDeletedRecordsType {
         type Err = self::error::ConversionError;
         fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
@@ -2981,12 +3208,14 @@ pub mod types {
             Ok(Self(value.to_string()))
         }
     }
+    #[cfg(feature = "records")]
     impl ::std::convert::TryFrom<&str> for ListDeletedRecordsType {
         type Error = self::error::ConversionError;
         fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
             value.parse()
         }
     }
+    #[cfg(feature = "records")]
     impl ::std::convert::TryFrom<::std::string::String> for ListDeletedRecordsType {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -2995,6 +3224,7 @@ pub mod types {
             value.parse()
         }
     }
+    #[cfg(feature = "records")]
     impl<'de> ::serde::Deserialize<'de> for ListDeletedRecordsType {
         fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
         where
@@ -3010,6 +3240,14 @@ pub mod types {
     ///Paging information of a list answer.
     #[derive(Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg(any(
+        feature = "attachments",
+        feature = "notes",
+        feature = "notifications",
+        feature = "records",
+        feature = "related-records",
+        feature = "users"
+    ))]
     pub struct ListInfo {
         ///Number of entries in this answer.
         #[cfg_attr(
@@ -3038,6 +3276,14 @@ pub mod types {
         #[cfg_attr(feature = "schemars", serde(flatten))]
         pub extra: crmkit_runtime::Extra,
     }
+    #[cfg(any(
+        feature = "attachments",
+        feature = "notes",
+        feature = "notifications",
+        feature = "records",
+        feature = "related-records",
+        feature = "users"
+    ))]
     impl ListInfo {
         pub fn builder() -> builder::ListInfo {
             Default::default()
@@ -3057,6 +3303,7 @@ pub mod types {
         PartialOrd,
     )]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg(feature = "records")]
     pub enum ListRecordsApproved {
         #[serde(rename = "true")]
         True,
@@ -3065,6 +3312,7 @@ pub mod types {
         #[serde(rename = "both")]
         Both,
     }
+    #[cfg(feature = "records")]
     impl ::std::fmt::Display for ListRecordsApproved {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match *self {
@@ -3074,6 +3322,7 @@ pub mod types {
             }
         }
     }
+    #[cfg(feature = "records")]
     impl ::std::str::FromStr for ListRecordsApproved {
         type Err = self::error::ConversionError;
         fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
@@ -3085,12 +3334,14 @@ pub mod types {
             }
         }
     }
+    #[cfg(feature = "records")]
     impl ::std::convert::TryFrom<&str> for ListRecordsApproved {
         type Error = self::error::ConversionError;
         fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
             value.parse()
         }
     }
+    #[cfg(feature = "records")]
     impl ::std::convert::TryFrom<::std::string::String> for ListRecordsApproved {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -3113,6 +3364,7 @@ pub mod types {
         PartialOrd,
     )]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg(feature = "records")]
     pub enum ListRecordsConverted {
         #[serde(rename = "true")]
         True,
@@ -3121,6 +3373,7 @@ pub mod types {
         #[serde(rename = "both")]
         Both,
     }
+    #[cfg(feature = "records")]
     impl ::std::fmt::Display for ListRecordsConverted {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match *self {
@@ -3130,6 +3383,7 @@ pub mod types {
             }
         }
     }
+    #[cfg(feature = "records")]
     impl ::std::str::FromStr for ListRecordsConverted {
         type Err = self::error::ConversionError;
         fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
@@ -3141,12 +3395,14 @@ pub mod types {
             }
         }
     }
+    #[cfg(feature = "records")]
     impl ::std::convert::TryFrom<&str> for ListRecordsConverted {
         type Error = self::error::ConversionError;
         fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
             value.parse()
         }
     }
+    #[cfg(feature = "records")]
     impl ::std::convert::TryFrom<::std::string::String> for ListRecordsConverted {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -3169,10 +3425,12 @@ pub mod types {
         PartialOrd,
     )]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg(feature = "records")]
     pub enum ListRecordsInclude {
         #[serde(rename = "private_fields")]
         PrivateFields,
     }
+    #[cfg(feature = "records")]
     impl ::std::fmt::Display for ListRecordsInclude {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match *self {
@@ -3180,6 +3438,7 @@ pub mod types {
             }
         }
     }
+    #[cfg(feature = "records")]
     impl ::std::str::FromStr for ListRecordsInclude {
         type Err = self::error::ConversionError;
         fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
@@ -3189,12 +3448,14 @@ pub mod types {
             }
         }
     }
+    #[cfg(feature = "records")]
     impl ::std::convert::TryFrom<&str> for ListRecordsInclude {
         type Error = self::error::ConversionError;
         fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
             value.parse()
         }
     }
+    #[cfg(feature = "records")]
     impl ::std::convert::TryFrom<::std::string::String> for ListRecordsInclude {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -3217,12 +3478,14 @@ pub mod types {
         PartialOrd,
     )]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg(feature = "records")]
     pub enum ListRecordsSortOrder {
         #[serde(rename = "asc")]
         Asc,
         #[serde(rename = "desc")]
         Desc,
     }
+    #[cfg(feature = "records")]
     impl ::std::fmt::Display for ListRecordsSortOrder {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match *self {
@@ -3231,6 +3494,7 @@ pub mod types {
             }
         }
     }
+    #[cfg(feature = "records")]
     impl ::std::str::FromStr for ListRecordsSortOrder {
         type Err = self::error::ConversionError;
         fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
@@ -3241,12 +3505,14 @@ pub mod types {
             }
         }
     }
+    #[cfg(feature = "records")]
     impl ::std::convert::TryFrom<&str> for ListRecordsSortOrder {
         type Error = self::error::ConversionError;
         fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
             value.parse()
         }
     }
+    #[cfg(feature = "records")]
     impl ::std::convert::TryFrom<::std::string::String> for ListRecordsSortOrder {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -3269,6 +3535,7 @@ pub mod types {
         PartialOrd,
     )]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg(feature = "users")]
     pub enum ListUsersType {
         AllUsers,
         ActiveUsers,
@@ -3281,6 +3548,7 @@ pub mod types {
         ActiveConfirmedAdmins,
         CurrentUser,
     }
+    #[cfg(feature = "users")]
     impl ::std::fmt::Display for ListUsersType {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match *self {
@@ -3297,6 +3565,7 @@ pub mod types {
             }
         }
     }
+    #[cfg(feature = "users")]
     impl ::std::str::FromStr for ListUsersType {
         type Err = self::error::ConversionError;
         fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
@@ -3315,12 +3584,14 @@ pub mod types {
             }
         }
     }
+    #[cfg(feature = "users")]
     impl ::std::convert::TryFrom<&str> for ListUsersType {
         type Error = self::error::ConversionError;
         fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
             value.parse()
         }
     }
+    #[cfg(feature = "users")]
     impl ::std::convert::TryFrom<::std::string::String> for ListUsersType {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -3333,18 +3604,22 @@ pub mod types {
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
+    #[cfg(feature = "variables")]
     pub struct ListVariablesGroup(::std::string::String);
+    #[cfg(feature = "variables")]
     impl ::std::ops::Deref for ListVariablesGroup {
         type Target = ::std::string::String;
         fn deref(&self) -> &::std::string::String {
             &self.0
         }
     }
+    #[cfg(feature = "variables")]
     impl ::std::convert::From<ListVariablesGroup> for ::std::string::String {
         fn from(value: ListVariablesGroup) -> Self {
             value.0
         }
     }
+    #[cfg(feature = "variables")]
     impl ::std::str::FromStr for ListVariablesGroup {
         type Err = self::error::ConversionError;
         fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
@@ -3354,12 +3629,14 @@ pub mod types {
             Ok(Self(value.to_string()))
         }
     }
+    #[cfg(feature = "variables")]
     impl ::std::convert::TryFrom<&str> for ListVariablesGroup {
         type Error = self::error::ConversionError;
         fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
             value.parse()
         }
     }
+    #[cfg(feature = "variables")]
     impl ::std::convert::TryFrom<::std::string::String> for ListVariablesGroup {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -3368,6 +3645,7 @@ pub mod types {
             value.parse()
         }
     }
+    #[cfg(feature = "variables")]
     impl<'de> ::serde::Deserialize<'de> for ListVariablesGroup {
         fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
         where
@@ -3385,6 +3663,7 @@ pub mod types {
     /// territory's records) or by `ids`; one of `cvid` and `ids` is mandatory.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg(feature = "records")]
     pub struct MassUpdateRequest {
         ///Id of the custom view whose records to update (a scheduled job).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -3400,6 +3679,7 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub territory: ::std::option::Option<MassUpdateTerritory>,
     }
+    #[cfg(feature = "records")]
     impl MassUpdateRequest {
         pub fn builder() -> builder::MassUpdateRequest {
             Default::default()
@@ -3409,18 +3689,22 @@ pub mod types {
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
+    #[cfg(feature = "records")]
     pub struct MassUpdateRequestCvid(::std::string::String);
+    #[cfg(feature = "records")]
     impl ::std::ops::Deref for MassUpdateRequestCvid {
         type Target = ::std::string::String;
         fn deref(&self) -> &::std::string::String {
             &self.0
         }
     }
+    #[cfg(feature = "records")]
     impl ::std::convert::From<MassUpdateRequestCvid> for ::std::string::String {
         fn from(value: MassUpdateRequestCvid) -> Self {
             value.0
         }
     }
+    #[cfg(feature = "records")]
     impl ::std::str::FromStr for MassUpdateRequestCvid {
         type Err = self::error::ConversionError;
         fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
@@ -3430,12 +3714,14 @@ pub mod types {
             Ok(Self(value.to_string()))
         }
     }
+    #[cfg(feature = "records")]
     impl ::std::convert::TryFrom<&str> for MassUpdateRequestCvid {
         type Error = self::error::ConversionError;
         fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
             value.parse()
         }
     }
+    #[cfg(feature = "records")]
     impl ::std::convert::TryFrom<::std::string::String> for MassUpdateRequestCvid {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -3444,6 +3730,7 @@ pub mod types {
             value.parse()
         }
     }
+    #[cfg(feature = "records")]
     impl<'de> ::serde::Deserialize<'de> for MassUpdateRequestCvid {
         fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
         where
@@ -3460,18 +3747,22 @@ pub mod types {
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
+    #[cfg(feature = "records")]
     pub struct MassUpdateRequestIdsItem(::std::string::String);
+    #[cfg(feature = "records")]
     impl ::std::ops::Deref for MassUpdateRequestIdsItem {
         type Target = ::std::string::String;
         fn deref(&self) -> &::std::string::String {
             &self.0
         }
     }
+    #[cfg(feature = "records")]
     impl ::std::convert::From<MassUpdateRequestIdsItem> for ::std::string::String {
         fn from(value: MassUpdateRequestIdsItem) -> Self {
             value.0
         }
     }
+    #[cfg(feature = "records")]
     impl ::std::str::FromStr for MassUpdateRequestIdsItem {
         type Err = self::error::ConversionError;
         fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
@@ -3481,12 +3772,14 @@ pub mod types {
             Ok(Self(value.to_string()))
         }
     }
+    #[cfg(feature = "records")]
     impl ::std::convert::TryFrom<&str> for MassUpdateRequestIdsItem {
         type Error = self::error::ConversionError;
         fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
             value.parse()
         }
     }
+    #[cfg(feature = "records")]
     impl ::std::convert::TryFrom<::std::string::String> for MassUpdateRequestIdsItem {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -3495,6 +3788,7 @@ pub mod types {
             value.parse()
         }
     }
+    #[cfg(feature = "records")]
     impl<'de> ::serde::Deserialize<'de> for MassUpdateRequestIdsItem {
         fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
         where
@@ -3522,6 +3816,7 @@ pub mod types {
         PartialOrd,
     )]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg(feature = "records")]
     pub enum MassUpdateStateKnown {
         #[serde(rename = "COMPLETED")]
         Completed,
@@ -3532,6 +3827,7 @@ pub mod types {
         #[serde(rename = "FAILED")]
         Failed,
     }
+    #[cfg(feature = "records")]
     impl ::std::fmt::Display for MassUpdateStateKnown {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match *self {
@@ -3542,6 +3838,7 @@ pub mod types {
             }
         }
     }
+    #[cfg(feature = "records")]
     impl ::std::str::FromStr for MassUpdateStateKnown {
         type Err = self::error::ConversionError;
         fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
@@ -3554,12 +3851,14 @@ pub mod types {
             }
         }
     }
+    #[cfg(feature = "records")]
     impl ::std::convert::TryFrom<&str> for MassUpdateStateKnown {
         type Error = self::error::ConversionError;
         fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
             value.parse()
         }
     }
+    #[cfg(feature = "records")]
     impl ::std::convert::TryFrom<::std::string::String> for MassUpdateStateKnown {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -3571,6 +3870,7 @@ pub mod types {
     ///The state and counts of a mass update job.
     #[derive(Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg(feature = "records")]
     pub struct MassUpdateStatus {
         ///Number of records whose update failed.
         #[cfg_attr(
@@ -3620,6 +3920,7 @@ pub mod types {
         #[cfg_attr(feature = "schemars", serde(flatten))]
         pub extra: crmkit_runtime::Extra,
     }
+    #[cfg(feature = "records")]
     impl MassUpdateStatus {
         pub fn builder() -> builder::MassUpdateStatus {
             Default::default()
@@ -3628,11 +3929,13 @@ pub mod types {
     ///The answer of `get_mass_update_status`.
     #[derive(Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg(feature = "records")]
     pub struct MassUpdateStatusList {
         pub data: ::std::vec::Vec<MassUpdateStatus>,
         #[cfg_attr(feature = "schemars", serde(flatten))]
         pub extra: crmkit_runtime::Extra,
     }
+    #[cfg(feature = "records")]
     impl MassUpdateStatusList {
         pub fn builder() -> builder::MassUpdateStatusList {
             Default::default()
@@ -3641,6 +3944,7 @@ pub mod types {
     ///The territory whose records of the custom view a mass update covers (v7 reference's keys).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg(feature = "records")]
     pub struct MassUpdateTerritory {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub id: ::std::option::Option<ZohoId>,
@@ -3648,6 +3952,7 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub include_child: ::std::option::Option<bool>,
     }
+    #[cfg(feature = "records")]
     impl MassUpdateTerritory {
         pub fn builder() -> builder::MassUpdateTerritory {
             Default::default()
@@ -3658,18 +3963,42 @@ pub mod types {
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
+    #[cfg(any(
+        feature = "modules",
+        feature = "records",
+        feature = "related-records",
+        feature = "users"
+    ))]
     pub struct ModifiedSince(::std::string::String);
+    #[cfg(any(
+        feature = "modules",
+        feature = "records",
+        feature = "related-records",
+        feature = "users"
+    ))]
     impl ::std::ops::Deref for ModifiedSince {
         type Target = ::std::string::String;
         fn deref(&self) -> &::std::string::String {
             &self.0
         }
     }
+    #[cfg(any(
+        feature = "modules",
+        feature = "records",
+        feature = "related-records",
+        feature = "users"
+    ))]
     impl ::std::convert::From<ModifiedSince> for ::std::string::String {
         fn from(value: ModifiedSince) -> Self {
             value.0
         }
     }
+    #[cfg(any(
+        feature = "modules",
+        feature = "records",
+        feature = "related-records",
+        feature = "users"
+    ))]
     impl ::std::str::FromStr for ModifiedSince {
         type Err = self::error::ConversionError;
         fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
@@ -3690,12 +4019,24 @@ pub mod types {
             Ok(Self(value.to_string()))
         }
     }
+    #[cfg(any(
+        feature = "modules",
+        feature = "records",
+        feature = "related-records",
+        feature = "users"
+    ))]
     impl ::std::convert::TryFrom<&str> for ModifiedSince {
         type Error = self::error::ConversionError;
         fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
             value.parse()
         }
     }
+    #[cfg(any(
+        feature = "modules",
+        feature = "records",
+        feature = "related-records",
+        feature = "users"
+    ))]
     impl ::std::convert::TryFrom<::std::string::String> for ModifiedSince {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -3704,6 +4045,12 @@ pub mod types {
             value.parse()
         }
     }
+    #[cfg(any(
+        feature = "modules",
+        feature = "records",
+        feature = "related-records",
+        feature = "users"
+    ))]
     impl<'de> ::serde::Deserialize<'de> for ModifiedSince {
         fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
         where
@@ -3721,6 +4068,7 @@ pub mod types {
     /// and sub-modules `parent_module` (`{}` otherwise); both are kept as sent.
     #[derive(Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg(feature = "modules")]
     pub struct Module {
         ///API name, e.g. `Leads`.
         #[cfg_attr(
@@ -3939,6 +4287,7 @@ pub mod types {
         #[cfg_attr(feature = "schemars", serde(flatten))]
         pub extra: crmkit_runtime::Extra,
     }
+    #[cfg(feature = "modules")]
     impl Module {
         pub fn builder() -> builder::Module {
             Default::default()
@@ -3947,6 +4296,7 @@ pub mod types {
     ///The field used as the record's name (`null` for modules without one).
     #[derive(Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg(feature = "modules")]
     pub struct ModuleDisplayField {
         ///API name of the field.
         #[cfg_attr(
@@ -3962,6 +4312,7 @@ pub mod types {
         #[cfg_attr(feature = "schemars", serde(flatten))]
         pub extra: crmkit_runtime::Extra,
     }
+    #[cfg(feature = "modules")]
     impl ModuleDisplayField {
         pub fn builder() -> builder::ModuleDisplayField {
             Default::default()
@@ -3983,6 +4334,7 @@ pub mod types {
         PartialOrd,
     )]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg(feature = "modules")]
     pub enum ModuleGeneratedTypeKnown {
         #[serde(rename = "default")]
         Default,
@@ -3997,6 +4349,7 @@ pub mod types {
         #[serde(rename = "field_tracker")]
         FieldTracker,
     }
+    #[cfg(feature = "modules")]
     impl ::std::fmt::Display for ModuleGeneratedTypeKnown {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match *self {
@@ -4009,6 +4362,7 @@ pub mod types {
             }
         }
     }
+    #[cfg(feature = "modules")]
     impl ::std::str::FromStr for ModuleGeneratedTypeKnown {
         type Err = self::error::ConversionError;
         fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
@@ -4023,12 +4377,14 @@ pub mod types {
             }
         }
     }
+    #[cfg(feature = "modules")]
     impl ::std::convert::TryFrom<&str> for ModuleGeneratedTypeKnown {
         type Error = self::error::ConversionError;
         fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
             value.parse()
         }
     }
+    #[cfg(feature = "modules")]
     impl ::std::convert::TryFrom<::std::string::String> for ModuleGeneratedTypeKnown {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -4040,11 +4396,13 @@ pub mod types {
     ///The answer of `list_modules` and `get_module`.
     #[derive(Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg(feature = "modules")]
     pub struct ModuleList {
         pub modules: ::std::vec::Vec<Module>,
         #[cfg_attr(feature = "schemars", serde(flatten))]
         pub extra: crmkit_runtime::Extra,
     }
+    #[cfg(feature = "modules")]
     impl ModuleList {
         pub fn builder() -> builder::ModuleList {
             Default::default()
@@ -4053,6 +4411,7 @@ pub mod types {
     ///Sort settings and fields of the module's related list view.
     #[derive(Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg(feature = "modules")]
     pub struct ModuleRelatedListProperties {
         ///API names of the fields shown.
         #[cfg_attr(
@@ -4075,6 +4434,7 @@ pub mod types {
         #[cfg_attr(feature = "schemars", serde(flatten))]
         pub extra: crmkit_runtime::Extra,
     }
+    #[cfg(feature = "modules")]
     impl ModuleRelatedListProperties {
         pub fn builder() -> builder::ModuleRelatedListProperties {
             Default::default()
@@ -4106,6 +4466,7 @@ pub mod types {
     ///A note. Open-ended like records (custom note fields are kept).
     #[derive(Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg(feature = "notes")]
     pub struct Note {
         ///Files attached to the note, `null` if none.
         #[cfg_attr(
@@ -4247,6 +4608,7 @@ pub mod types {
         #[cfg_attr(feature = "schemars", serde(flatten))]
         pub extra: crmkit_runtime::Extra,
     }
+    #[cfg(feature = "notes")]
     impl Note {
         pub fn builder() -> builder::Note {
             Default::default()
@@ -4257,6 +4619,7 @@ pub mod types {
     /// creating.
     #[derive(Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg(feature = "notes")]
     pub struct NoteInput {
         ///Content.
         #[cfg_attr(
@@ -4294,6 +4657,7 @@ pub mod types {
         #[cfg_attr(feature = "schemars", serde(flatten))]
         pub extra: crmkit_runtime::Extra,
     }
+    #[cfg(feature = "notes")]
     impl NoteInput {
         pub fn builder() -> builder::NoteInput {
             Default::default()
@@ -4303,18 +4667,22 @@ pub mod types {
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
+    #[cfg(feature = "notes")]
     pub struct NoteInputParentId(::std::string::String);
+    #[cfg(feature = "notes")]
     impl ::std::ops::Deref for NoteInputParentId {
         type Target = ::std::string::String;
         fn deref(&self) -> &::std::string::String {
             &self.0
         }
     }
+    #[cfg(feature = "notes")]
     impl ::std::convert::From<NoteInputParentId> for ::std::string::String {
         fn from(value: NoteInputParentId) -> Self {
             value.0
         }
     }
+    #[cfg(feature = "notes")]
     impl ::std::str::FromStr for NoteInputParentId {
         type Err = self::error::ConversionError;
         fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
@@ -4324,12 +4692,14 @@ pub mod types {
             Ok(Self(value.to_string()))
         }
     }
+    #[cfg(feature = "notes")]
     impl ::std::convert::TryFrom<&str> for NoteInputParentId {
         type Error = self::error::ConversionError;
         fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
             value.parse()
         }
     }
+    #[cfg(feature = "notes")]
     impl ::std::convert::TryFrom<::std::string::String> for NoteInputParentId {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -4338,6 +4708,7 @@ pub mod types {
             value.parse()
         }
     }
+    #[cfg(feature = "notes")]
     impl<'de> ::serde::Deserialize<'de> for NoteInputParentId {
         fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
         where
@@ -4353,6 +4724,7 @@ pub mod types {
     ///The answer of `list_notes` and `list_record_notes`.
     #[derive(Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg(feature = "notes")]
     pub struct NoteList {
         pub data: ::std::vec::Vec<Note>,
         #[cfg_attr(
@@ -4363,6 +4735,7 @@ pub mod types {
         #[cfg_attr(feature = "schemars", serde(flatten))]
         pub extra: crmkit_runtime::Extra,
     }
+    #[cfg(feature = "notes")]
     impl NoteList {
         pub fn builder() -> builder::NoteList {
             Default::default()
@@ -4372,6 +4745,7 @@ pub mod types {
     /// `Note_Content` can be changed (v7 reference).
     #[derive(Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg(feature = "notes")]
     pub struct NoteUpdateByIdInput {
         pub id: ZohoId,
         ///New content.
@@ -4395,6 +4769,7 @@ pub mod types {
         #[cfg_attr(feature = "schemars", serde(flatten))]
         pub extra: crmkit_runtime::Extra,
     }
+    #[cfg(feature = "notes")]
     impl NoteUpdateByIdInput {
         pub fn builder() -> builder::NoteUpdateByIdInput {
             Default::default()
@@ -4403,9 +4778,11 @@ pub mod types {
     ///Body of `update_note`, one entry.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg(feature = "notes")]
     pub struct NoteUpdateRequest {
         pub data: [NoteInput; 1usize],
     }
+    #[cfg(feature = "notes")]
     impl NoteUpdateRequest {
         pub fn builder() -> builder::NoteUpdateRequest {
             Default::default()
@@ -4414,9 +4791,11 @@ pub mod types {
     ///Body of `create_notes` and `create_record_notes`, 1 to 100 notes.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg(feature = "notes")]
     pub struct NotesCreateRequest {
         pub data: ::std::vec::Vec<NoteInput>,
     }
+    #[cfg(feature = "notes")]
     impl NotesCreateRequest {
         pub fn builder() -> builder::NotesCreateRequest {
             Default::default()
@@ -4425,9 +4804,11 @@ pub mod types {
     ///Body of `update_notes`: 1 to 100 notes, each with its `id`.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg(feature = "notes")]
     pub struct NotesUpdateRequest {
         pub data: ::std::vec::Vec<NoteUpdateByIdInput>,
     }
+    #[cfg(feature = "notes")]
     impl NotesUpdateRequest {
         pub fn builder() -> builder::NotesUpdateRequest {
             Default::default()
@@ -4711,6 +5092,7 @@ pub mod types {
     /// listed `events` are unsubscribed (then `events` is required).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg(feature = "notifications")]
     pub struct NotificationChannelPatch {
         ///New expiry (ISO 8601), at most one day ahead.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -4732,6 +5114,7 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub token: ::std::option::Option<NotificationChannelPatchToken>,
     }
+    #[cfg(feature = "notifications")]
     impl NotificationChannelPatch {
         pub fn builder() -> builder::NotificationChannelPatch {
             Default::default()
@@ -4741,18 +5124,22 @@ pub mod types {
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
+    #[cfg(feature = "notifications")]
     pub struct NotificationChannelPatchChannelExpiry(::std::string::String);
+    #[cfg(feature = "notifications")]
     impl ::std::ops::Deref for NotificationChannelPatchChannelExpiry {
         type Target = ::std::string::String;
         fn deref(&self) -> &::std::string::String {
             &self.0
         }
     }
+    #[cfg(feature = "notifications")]
     impl ::std::convert::From<NotificationChannelPatchChannelExpiry> for ::std::string::String {
         fn from(value: NotificationChannelPatchChannelExpiry) -> Self {
             value.0
         }
     }
+    #[cfg(feature = "notifications")]
     impl ::std::str::FromStr for NotificationChannelPatchChannelExpiry {
         type Err = self::error::ConversionError;
         fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
@@ -4773,12 +5160,14 @@ pub mod types {
             Ok(Self(value.to_string()))
         }
     }
+    #[cfg(feature = "notifications")]
     impl ::std::convert::TryFrom<&str> for NotificationChannelPatchChannelExpiry {
         type Error = self::error::ConversionError;
         fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
             value.parse()
         }
     }
+    #[cfg(feature = "notifications")]
     impl ::std::convert::TryFrom<::std::string::String> for NotificationChannelPatchChannelExpiry {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -4787,6 +5176,7 @@ pub mod types {
             value.parse()
         }
     }
+    #[cfg(feature = "notifications")]
     impl<'de> ::serde::Deserialize<'de> for NotificationChannelPatchChannelExpiry {
         fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
         where
@@ -4803,18 +5193,22 @@ pub mod types {
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
+    #[cfg(feature = "notifications")]
     pub struct NotificationChannelPatchEventsItem(::std::string::String);
+    #[cfg(feature = "notifications")]
     impl ::std::ops::Deref for NotificationChannelPatchEventsItem {
         type Target = ::std::string::String;
         fn deref(&self) -> &::std::string::String {
             &self.0
         }
     }
+    #[cfg(feature = "notifications")]
     impl ::std::convert::From<NotificationChannelPatchEventsItem> for ::std::string::String {
         fn from(value: NotificationChannelPatchEventsItem) -> Self {
             value.0
         }
     }
+    #[cfg(feature = "notifications")]
     impl ::std::str::FromStr for NotificationChannelPatchEventsItem {
         type Err = self::error::ConversionError;
         fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
@@ -4832,12 +5226,14 @@ pub mod types {
             Ok(Self(value.to_string()))
         }
     }
+    #[cfg(feature = "notifications")]
     impl ::std::convert::TryFrom<&str> for NotificationChannelPatchEventsItem {
         type Error = self::error::ConversionError;
         fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
             value.parse()
         }
     }
+    #[cfg(feature = "notifications")]
     impl ::std::convert::TryFrom<::std::string::String> for NotificationChannelPatchEventsItem {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -4846,6 +5242,7 @@ pub mod types {
             value.parse()
         }
     }
+    #[cfg(feature = "notifications")]
     impl<'de> ::serde::Deserialize<'de> for NotificationChannelPatchEventsItem {
         fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
         where
@@ -4862,18 +5259,22 @@ pub mod types {
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
+    #[cfg(feature = "notifications")]
     pub struct NotificationChannelPatchToken(::std::string::String);
+    #[cfg(feature = "notifications")]
     impl ::std::ops::Deref for NotificationChannelPatchToken {
         type Target = ::std::string::String;
         fn deref(&self) -> &::std::string::String {
             &self.0
         }
     }
+    #[cfg(feature = "notifications")]
     impl ::std::convert::From<NotificationChannelPatchToken> for ::std::string::String {
         fn from(value: NotificationChannelPatchToken) -> Self {
             value.0
         }
     }
+    #[cfg(feature = "notifications")]
     impl ::std::str::FromStr for NotificationChannelPatchToken {
         type Err = self::error::ConversionError;
         fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
@@ -4883,12 +5284,14 @@ pub mod types {
             Ok(Self(value.to_string()))
         }
     }
+    #[cfg(feature = "notifications")]
     impl ::std::convert::TryFrom<&str> for NotificationChannelPatchToken {
         type Error = self::error::ConversionError;
         fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
             value.parse()
         }
     }
+    #[cfg(feature = "notifications")]
     impl ::std::convert::TryFrom<::std::string::String> for NotificationChannelPatchToken {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -4897,6 +5300,7 @@ pub mod types {
             value.parse()
         }
     }
+    #[cfg(feature = "notifications")]
     impl<'de> ::serde::Deserialize<'de> for NotificationChannelPatchToken {
         fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
         where
@@ -4914,6 +5318,7 @@ pub mod types {
     /// `channel_id` is, since it names the channel replaced (see ERRATA.md).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg(feature = "notifications")]
     pub struct NotificationChannelReplace {
         ///When the subscription ends (ISO 8601), at most one day ahead.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -4932,6 +5337,7 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub token: ::std::option::Option<NotificationChannelReplaceToken>,
     }
+    #[cfg(feature = "notifications")]
     impl NotificationChannelReplace {
         pub fn builder() -> builder::NotificationChannelReplace {
             Default::default()
@@ -4941,18 +5347,22 @@ pub mod types {
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
+    #[cfg(feature = "notifications")]
     pub struct NotificationChannelReplaceChannelExpiry(::std::string::String);
+    #[cfg(feature = "notifications")]
     impl ::std::ops::Deref for NotificationChannelReplaceChannelExpiry {
         type Target = ::std::string::String;
         fn deref(&self) -> &::std::string::String {
             &self.0
         }
     }
+    #[cfg(feature = "notifications")]
     impl ::std::convert::From<NotificationChannelReplaceChannelExpiry> for ::std::string::String {
         fn from(value: NotificationChannelReplaceChannelExpiry) -> Self {
             value.0
         }
     }
+    #[cfg(feature = "notifications")]
     impl ::std::str::FromStr for NotificationChannelReplaceChannelExpiry {
         type Err = self::error::ConversionError;
         fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
@@ -4973,12 +5383,14 @@ pub mod types {
             Ok(Self(value.to_string()))
         }
     }
+    #[cfg(feature = "notifications")]
     impl ::std::convert::TryFrom<&str> for NotificationChannelReplaceChannelExpiry {
         type Error = self::error::ConversionError;
         fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
             value.parse()
         }
     }
+    #[cfg(feature = "notifications")]
     impl ::std::convert::TryFrom<::std::string::String> for NotificationChannelReplaceChannelExpiry {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -4987,6 +5399,7 @@ pub mod types {
             value.parse()
         }
     }
+    #[cfg(feature = "notifications")]
     impl<'de> ::serde::Deserialize<'de> for NotificationChannelReplaceChannelExpiry {
         fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
         where
@@ -5003,18 +5416,22 @@ pub mod types {
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
+    #[cfg(feature = "notifications")]
     pub struct NotificationChannelReplaceEventsItem(::std::string::String);
+    #[cfg(feature = "notifications")]
     impl ::std::ops::Deref for NotificationChannelReplaceEventsItem {
         type Target = ::std::string::String;
         fn deref(&self) -> &::std::string::String {
             &self.0
         }
     }
+    #[cfg(feature = "notifications")]
     impl ::std::convert::From<NotificationChannelReplaceEventsItem> for ::std::string::String {
         fn from(value: NotificationChannelReplaceEventsItem) -> Self {
             value.0
         }
     }
+    #[cfg(feature = "notifications")]
     impl ::std::str::FromStr for NotificationChannelReplaceEventsItem {
         type Err = self::error::ConversionError;
         fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
@@ -5032,12 +5449,14 @@ pub mod types {
             Ok(Self(value.to_string()))
         }
     }
+    #[cfg(feature = "notifications")]
     impl ::std::convert::TryFrom<&str> for NotificationChannelReplaceEventsItem {
         type Error = self::error::ConversionError;
         fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
             value.parse()
         }
     }
+    #[cfg(feature = "notifications")]
     impl ::std::convert::TryFrom<::std::string::String> for NotificationChannelReplaceEventsItem {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -5046,6 +5465,7 @@ pub mod types {
             value.parse()
         }
     }
+    #[cfg(feature = "notifications")]
     impl<'de> ::serde::Deserialize<'de> for NotificationChannelReplaceEventsItem {
         fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
         where
@@ -5062,18 +5482,22 @@ pub mod types {
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
+    #[cfg(feature = "notifications")]
     pub struct NotificationChannelReplaceToken(::std::string::String);
+    #[cfg(feature = "notifications")]
     impl ::std::ops::Deref for NotificationChannelReplaceToken {
         type Target = ::std::string::String;
         fn deref(&self) -> &::std::string::String {
             &self.0
         }
     }
+    #[cfg(feature = "notifications")]
     impl ::std::convert::From<NotificationChannelReplaceToken> for ::std::string::String {
         fn from(value: NotificationChannelReplaceToken) -> Self {
             value.0
         }
     }
+    #[cfg(feature = "notifications")]
     impl ::std::str::FromStr for NotificationChannelReplaceToken {
         type Err = self::error::ConversionError;
         fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
@@ -5083,12 +5507,14 @@ pub mod types {
             Ok(Self(value.to_string()))
         }
     }
+    #[cfg(feature = "notifications")]
     impl ::std::convert::TryFrom<&str> for NotificationChannelReplaceToken {
         type Error = self::error::ConversionError;
         fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
             value.parse()
         }
     }
+    #[cfg(feature = "notifications")]
     impl ::std::convert::TryFrom<::std::string::String> for NotificationChannelReplaceToken {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -5097,6 +5523,7 @@ pub mod types {
             value.parse()
         }
     }
+    #[cfg(feature = "notifications")]
     impl<'de> ::serde::Deserialize<'de> for NotificationChannelReplaceToken {
         fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
         where
@@ -5112,6 +5539,7 @@ pub mod types {
     ///One module a channel is (or was) subscribed to, in a notification write outcome.
     #[derive(Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg(feature = "notifications")]
     pub struct NotificationEventInfo {
         #[cfg_attr(
             feature = "schemars",
@@ -5144,6 +5572,7 @@ pub mod types {
         #[cfg_attr(feature = "schemars", serde(flatten))]
         pub extra: crmkit_runtime::Extra,
     }
+    #[cfg(feature = "notifications")]
     impl NotificationEventInfo {
         pub fn builder() -> builder::NotificationEventInfo {
             Default::default()
@@ -5152,6 +5581,7 @@ pub mod types {
     ///The answer of `get_notification_details`.
     #[derive(Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg(feature = "notifications")]
     pub struct NotificationList {
         #[cfg_attr(
             feature = "schemars",
@@ -5162,6 +5592,7 @@ pub mod types {
         #[cfg_attr(feature = "schemars", serde(flatten))]
         pub extra: crmkit_runtime::Extra,
     }
+    #[cfg(feature = "notifications")]
     impl NotificationList {
         pub fn builder() -> builder::NotificationList {
             Default::default()
@@ -5170,6 +5601,7 @@ pub mod types {
     ///The outcome for one channel of a notification write.
     #[derive(Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg(feature = "notifications")]
     pub struct NotificationOutcome {
         ///`SUCCESS` or an error code.
         #[cfg_attr(
@@ -5192,6 +5624,7 @@ pub mod types {
         #[cfg_attr(feature = "schemars", serde(flatten))]
         pub extra: crmkit_runtime::Extra,
     }
+    #[cfg(feature = "notifications")]
     impl NotificationOutcome {
         pub fn builder() -> builder::NotificationOutcome {
             Default::default()
@@ -5200,6 +5633,7 @@ pub mod types {
     ///The subscribed modules (`events`) or the unsubscribed `channel_id`.
     #[derive(Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg(feature = "notifications")]
     pub struct NotificationOutcomeDetails {
         #[cfg_attr(
             feature = "schemars",
@@ -5214,6 +5648,7 @@ pub mod types {
         #[cfg_attr(feature = "schemars", serde(flatten))]
         pub extra: crmkit_runtime::Extra,
     }
+    #[cfg(feature = "notifications")]
     impl NotificationOutcomeDetails {
         pub fn builder() -> builder::NotificationOutcomeDetails {
             Default::default()
@@ -5222,6 +5657,7 @@ pub mod types {
     ///A channel's subscription on one module.
     #[derive(Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg(feature = "notifications")]
     pub struct NotificationSubscription {
         #[cfg_attr(
             feature = "schemars",
@@ -5278,6 +5714,7 @@ pub mod types {
         #[cfg_attr(feature = "schemars", serde(flatten))]
         pub extra: crmkit_runtime::Extra,
     }
+    #[cfg(feature = "notifications")]
     impl NotificationSubscription {
         pub fn builder() -> builder::NotificationSubscription {
             Default::default()
@@ -5297,9 +5734,11 @@ pub mod types {
     ///Body of `patch_notifications`.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg(feature = "notifications")]
     pub struct NotificationsPatchRequest {
         pub watch: ::std::vec::Vec<NotificationChannelPatch>,
     }
+    #[cfg(feature = "notifications")]
     impl NotificationsPatchRequest {
         pub fn builder() -> builder::NotificationsPatchRequest {
             Default::default()
@@ -5308,9 +5747,11 @@ pub mod types {
     ///Body of `update_notification_details`.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg(feature = "notifications")]
     pub struct NotificationsReplaceRequest {
         pub watch: ::std::vec::Vec<NotificationChannelReplace>,
     }
+    #[cfg(feature = "notifications")]
     impl NotificationsReplaceRequest {
         pub fn builder() -> builder::NotificationsReplaceRequest {
             Default::default()
@@ -5319,11 +5760,13 @@ pub mod types {
     ///The write envelope of notifications, `{watch: [outcome, ...]}`.
     #[derive(Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg(feature = "notifications")]
     pub struct NotificationsWriteResult {
         pub watch: ::std::vec::Vec<NotificationOutcome>,
         #[cfg_attr(feature = "schemars", serde(flatten))]
         pub extra: crmkit_runtime::Extra,
     }
+    #[cfg(feature = "notifications")]
     impl NotificationsWriteResult {
         pub fn builder() -> builder::NotificationsWriteResult {
             Default::default()
@@ -5380,6 +5823,7 @@ pub mod types {
     ///The organisation.
     #[derive(Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg(feature = "org")]
     pub struct Org {
         ///Alias.
         #[cfg_attr(
@@ -5568,6 +6012,7 @@ pub mod types {
         #[cfg_attr(feature = "schemars", serde(flatten))]
         pub extra: crmkit_runtime::Extra,
     }
+    #[cfg(feature = "org")]
     impl Org {
         pub fn builder() -> builder::Org {
             Default::default()
@@ -5576,6 +6021,7 @@ pub mod types {
     ///Licence of the organisation.
     #[derive(Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg(feature = "org")]
     pub struct OrgLicenseDetails {
         ///Whether the organisation pays.
         #[cfg_attr(
@@ -5616,6 +6062,7 @@ pub mod types {
         #[cfg_attr(feature = "schemars", serde(flatten))]
         pub extra: crmkit_runtime::Extra,
     }
+    #[cfg(feature = "org")]
     impl OrgLicenseDetails {
         pub fn builder() -> builder::OrgLicenseDetails {
             Default::default()
@@ -5624,11 +6071,13 @@ pub mod types {
     ///The answer of `get_org`.
     #[derive(Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg(feature = "org")]
     pub struct OrgList {
         pub org: ::std::vec::Vec<Org>,
         #[cfg_attr(feature = "schemars", serde(flatten))]
         pub extra: crmkit_runtime::Extra,
     }
+    #[cfg(feature = "org")]
     impl OrgList {
         pub fn builder() -> builder::OrgList {
             Default::default()
@@ -5690,6 +6139,7 @@ pub mod types {
     ///A profile ("角色" in the Chinese edition), with its permissions when fetched alone.
     #[derive(Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg(feature = "profiles")]
     pub struct Profile {
         ///`false` for the built-in profiles, `true` for custom ones.
         #[cfg_attr(
@@ -5755,6 +6205,7 @@ pub mod types {
         #[cfg_attr(feature = "schemars", serde(flatten))]
         pub extra: crmkit_runtime::Extra,
     }
+    #[cfg(feature = "profiles")]
     impl Profile {
         pub fn builder() -> builder::Profile {
             Default::default()
@@ -5763,6 +6214,7 @@ pub mod types {
     ///A category of permissions within a profile section.
     #[derive(Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg(feature = "profiles")]
     pub struct ProfileCategory {
         ///Display label.
         #[cfg_attr(
@@ -5791,6 +6243,7 @@ pub mod types {
         #[cfg_attr(feature = "schemars", serde(flatten))]
         pub extra: crmkit_runtime::Extra,
     }
+    #[cfg(feature = "profiles")]
     impl ProfileCategory {
         pub fn builder() -> builder::ProfileCategory {
             Default::default()
@@ -5799,11 +6252,13 @@ pub mod types {
     ///The answer of `list_profiles` and `get_profile`.
     #[derive(Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg(feature = "profiles")]
     pub struct ProfileList {
         pub profiles: ::std::vec::Vec<Profile>,
         #[cfg_attr(feature = "schemars", serde(flatten))]
         pub extra: crmkit_runtime::Extra,
     }
+    #[cfg(feature = "profiles")]
     impl ProfileList {
         pub fn builder() -> builder::ProfileList {
             Default::default()
@@ -5812,6 +6267,7 @@ pub mod types {
     ///One permission of a profile.
     #[derive(Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg(feature = "profiles")]
     pub struct ProfilePermission {
         ///Display label.
         #[cfg_attr(
@@ -5845,6 +6301,7 @@ pub mod types {
         #[cfg_attr(feature = "schemars", serde(flatten))]
         pub extra: crmkit_runtime::Extra,
     }
+    #[cfg(feature = "profiles")]
     impl ProfilePermission {
         pub fn builder() -> builder::ProfilePermission {
             Default::default()
@@ -5853,6 +6310,7 @@ pub mod types {
     ///A section of a profile's permissions.
     #[derive(Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg(feature = "profiles")]
     pub struct ProfileSection {
         #[cfg_attr(
             feature = "schemars",
@@ -5868,6 +6326,7 @@ pub mod types {
         #[cfg_attr(feature = "schemars", serde(flatten))]
         pub extra: crmkit_runtime::Extra,
     }
+    #[cfg(feature = "profiles")]
     impl ProfileSection {
         pub fn builder() -> builder::ProfileSection {
             Default::default()
@@ -6106,6 +6565,7 @@ pub mod types {
     /// one-entry list (`get_record`); `info` is absent for a single record.
     #[derive(Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg(any(feature = "records", feature = "related-records"))]
     pub struct RecordList {
         pub data: ::std::vec::Vec<Record>,
         #[cfg_attr(
@@ -6116,6 +6576,7 @@ pub mod types {
         #[cfg_attr(feature = "schemars", serde(flatten))]
         pub extra: crmkit_runtime::Extra,
     }
+    #[cfg(any(feature = "records", feature = "related-records"))]
     impl RecordList {
         pub fn builder() -> builder::RecordList {
             Default::default()
@@ -6124,6 +6585,7 @@ pub mod types {
     ///One sharing of a record with a user.
     #[derive(Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg(feature = "sharing")]
     pub struct RecordShare {
         ///`read_only`, `read_write` or `full_access`.
         #[cfg_attr(
@@ -6160,6 +6622,7 @@ pub mod types {
         #[cfg_attr(feature = "schemars", serde(flatten))]
         pub extra: crmkit_runtime::Extra,
     }
+    #[cfg(feature = "sharing")]
     impl RecordShare {
         pub fn builder() -> builder::RecordShare {
             Default::default()
@@ -6168,6 +6631,7 @@ pub mod types {
     ///The module and record the sharing comes from.
     #[derive(Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg(feature = "sharing")]
     pub struct RecordShareSharedThrough {
         #[cfg_attr(
             feature = "schemars",
@@ -6182,6 +6646,7 @@ pub mod types {
         #[cfg_attr(feature = "schemars", serde(flatten))]
         pub extra: crmkit_runtime::Extra,
     }
+    #[cfg(feature = "sharing")]
     impl RecordShareSharedThrough {
         pub fn builder() -> builder::RecordShareSharedThrough {
             Default::default()
@@ -6190,11 +6655,13 @@ pub mod types {
     ///Body of `update_record`: exactly one record.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg(feature = "records")]
     pub struct RecordWriteOneRequest {
         pub data: [Record; 1usize],
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub trigger: ::std::option::Option<TriggerList>,
     }
+    #[cfg(feature = "records")]
     impl RecordWriteOneRequest {
         pub fn builder() -> builder::RecordWriteOneRequest {
             Default::default()
@@ -6203,6 +6670,7 @@ pub mod types {
     ///Body of `upsert_records`.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg(feature = "records")]
     pub struct RecordsUpsertRequest {
         pub data: ::std::vec::Vec<Record>,
         /// API names of the fields that identify a duplicate, checked in this order before
@@ -6213,6 +6681,7 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub trigger: ::std::option::Option<TriggerList>,
     }
+    #[cfg(feature = "records")]
     impl RecordsUpsertRequest {
         pub fn builder() -> builder::RecordsUpsertRequest {
             Default::default()
@@ -6290,6 +6759,7 @@ pub mod types {
     /// the English v2 reference's are those of recorded answers of later versions).
     #[derive(Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg(any(feature = "layouts", feature = "modules"))]
     pub struct RelatedList {
         ///The action of a custom related list, `null` for the others.
         #[cfg_attr(
@@ -6391,6 +6861,7 @@ pub mod types {
         #[cfg_attr(feature = "schemars", serde(flatten))]
         pub extra: crmkit_runtime::Extra,
     }
+    #[cfg(any(feature = "layouts", feature = "modules"))]
     impl RelatedList {
         pub fn builder() -> builder::RelatedList {
             Default::default()
@@ -6399,11 +6870,13 @@ pub mod types {
     ///The answer of `list_related_lists`.
     #[derive(Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg(feature = "layouts")]
     pub struct RelatedListList {
         pub related_lists: ::std::vec::Vec<RelatedList>,
         #[cfg_attr(feature = "schemars", serde(flatten))]
         pub extra: crmkit_runtime::Extra,
     }
+    #[cfg(feature = "layouts")]
     impl RelatedListList {
         pub fn builder() -> builder::RelatedListList {
             Default::default()
@@ -6417,10 +6890,12 @@ pub mod types {
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(untagged)]
+    #[cfg(any(feature = "layouts", feature = "modules"))]
     pub enum RelatedListModule {
         String(::std::string::String),
         RelatedModuleRef(RelatedModuleRef),
     }
+    #[cfg(any(feature = "layouts", feature = "modules"))]
     impl ::std::convert::From<RelatedModuleRef> for RelatedListModule {
         fn from(value: RelatedModuleRef) -> Self {
             Self::RelatedModuleRef(value)
@@ -6429,6 +6904,7 @@ pub mod types {
     ///The module of a related list, as later versions of the API send it.
     #[derive(Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg(any(feature = "layouts", feature = "modules"))]
     pub struct RelatedModuleRef {
         ///API name of the module.
         #[cfg_attr(
@@ -6445,6 +6921,7 @@ pub mod types {
         #[cfg_attr(feature = "schemars", serde(flatten))]
         pub extra: crmkit_runtime::Extra,
     }
+    #[cfg(any(feature = "layouts", feature = "modules"))]
     impl RelatedModuleRef {
         pub fn builder() -> builder::RelatedModuleRef {
             Default::default()
@@ -6454,11 +6931,13 @@ pub mod types {
     /// the relation's data (e.g. `Member_Status`) under its field API names, kept as sent.
     #[derive(Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg(feature = "related-records")]
     pub struct RelatedRecordByIdInput {
         pub id: ZohoId,
         #[cfg_attr(feature = "schemars", serde(flatten))]
         pub extra: crmkit_runtime::Extra,
     }
+    #[cfg(feature = "related-records")]
     impl RelatedRecordByIdInput {
         pub fn builder() -> builder::RelatedRecordByIdInput {
             Default::default()
@@ -6470,15 +6949,18 @@ pub mod types {
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
+    #[cfg(feature = "related-records")]
     pub struct RelatedRecordInput(
         pub ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     );
+    #[cfg(feature = "related-records")]
     impl ::std::ops::Deref for RelatedRecordInput {
         type Target = ::serde_json::Map<::std::string::String, ::serde_json::Value>;
         fn deref(&self) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
             &self.0
         }
     }
+    #[cfg(feature = "related-records")]
     impl ::std::convert::From<RelatedRecordInput>
         for ::serde_json::Map<::std::string::String, ::serde_json::Value>
     {
@@ -6486,6 +6968,7 @@ pub mod types {
             value.0
         }
     }
+    #[cfg(feature = "related-records")]
     impl ::std::convert::From<::serde_json::Map<::std::string::String, ::serde_json::Value>>
         for RelatedRecordInput
     {
@@ -6496,9 +6979,11 @@ pub mod types {
     ///Body of `update_related_record`: one entry with the relation's fields.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg(feature = "related-records")]
     pub struct RelatedRecordUpdateOneRequest {
         pub data: [RelatedRecordInput; 1usize],
     }
+    #[cfg(feature = "related-records")]
     impl RelatedRecordUpdateOneRequest {
         pub fn builder() -> builder::RelatedRecordUpdateOneRequest {
             Default::default()
@@ -6507,9 +6992,11 @@ pub mod types {
     ///Body of `update_related_records`: 1 to 100 related records, each with its `id`.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg(feature = "related-records")]
     pub struct RelatedRecordsUpdateRequest {
         pub data: ::std::vec::Vec<RelatedRecordByIdInput>,
     }
+    #[cfg(feature = "related-records")]
     impl RelatedRecordsUpdateRequest {
         pub fn builder() -> builder::RelatedRecordsUpdateRequest {
             Default::default()
@@ -6621,6 +7108,7 @@ pub mod types {
     ///A role ("职位" in the Chinese edition).
     #[derive(Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg(feature = "roles")]
     pub struct Role {
         ///Whether users of this role are administrators.
         #[cfg_attr(
@@ -6671,6 +7159,7 @@ pub mod types {
         #[cfg_attr(feature = "schemars", serde(flatten))]
         pub extra: crmkit_runtime::Extra,
     }
+    #[cfg(feature = "roles")]
     impl Role {
         pub fn builder() -> builder::Role {
             Default::default()
@@ -6679,11 +7168,13 @@ pub mod types {
     ///The answer of `list_roles` and `get_role`.
     #[derive(Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg(feature = "roles")]
     pub struct RoleList {
         pub roles: ::std::vec::Vec<Role>,
         #[cfg_attr(feature = "schemars", serde(flatten))]
         pub extra: crmkit_runtime::Extra,
     }
+    #[cfg(feature = "roles")]
     impl RoleList {
         pub fn builder() -> builder::RoleList {
             Default::default()
@@ -6703,6 +7194,7 @@ pub mod types {
         PartialOrd,
     )]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg(feature = "records")]
     pub enum SearchRecordsApproved {
         #[serde(rename = "true")]
         True,
@@ -6711,6 +7203,7 @@ pub mod types {
         #[serde(rename = "both")]
         Both,
     }
+    #[cfg(feature = "records")]
     impl ::std::fmt::Display for SearchRecordsApproved {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match *self {
@@ -6720,6 +7213,7 @@ pub mod types {
             }
         }
     }
+    #[cfg(feature = "records")]
     impl ::std::str::FromStr for SearchRecordsApproved {
         type Err = self::error::ConversionError;
         fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
@@ -6731,12 +7225,14 @@ pub mod types {
             }
         }
     }
+    #[cfg(feature = "records")]
     impl ::std::convert::TryFrom<&str> for SearchRecordsApproved {
         type Error = self::error::ConversionError;
         fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
             value.parse()
         }
     }
+    #[cfg(feature = "records")]
     impl ::std::convert::TryFrom<::std::string::String> for SearchRecordsApproved {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -6759,6 +7255,7 @@ pub mod types {
         PartialOrd,
     )]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg(feature = "records")]
     pub enum SearchRecordsConverted {
         #[serde(rename = "true")]
         True,
@@ -6767,6 +7264,7 @@ pub mod types {
         #[serde(rename = "both")]
         Both,
     }
+    #[cfg(feature = "records")]
     impl ::std::fmt::Display for SearchRecordsConverted {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match *self {
@@ -6776,6 +7274,7 @@ pub mod types {
             }
         }
     }
+    #[cfg(feature = "records")]
     impl ::std::str::FromStr for SearchRecordsConverted {
         type Err = self::error::ConversionError;
         fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
@@ -6787,12 +7286,14 @@ pub mod types {
             }
         }
     }
+    #[cfg(feature = "records")]
     impl ::std::convert::TryFrom<&str> for SearchRecordsConverted {
         type Error = self::error::ConversionError;
         fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
             value.parse()
         }
     }
+    #[cfg(feature = "records")]
     impl ::std::convert::TryFrom<::std::string::String> for SearchRecordsConverted {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -6805,18 +7306,22 @@ pub mod types {
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
+    #[cfg(feature = "records")]
     pub struct SearchRecordsCriteria(::std::string::String);
+    #[cfg(feature = "records")]
     impl ::std::ops::Deref for SearchRecordsCriteria {
         type Target = ::std::string::String;
         fn deref(&self) -> &::std::string::String {
             &self.0
         }
     }
+    #[cfg(feature = "records")]
     impl ::std::convert::From<SearchRecordsCriteria> for ::std::string::String {
         fn from(value: SearchRecordsCriteria) -> Self {
             value.0
         }
     }
+    #[cfg(feature = "records")]
     impl ::std::str::FromStr for SearchRecordsCriteria {
         type Err = self::error::ConversionError;
         fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
@@ -6826,12 +7331,14 @@ pub mod types {
             Ok(Self(value.to_string()))
         }
     }
+    #[cfg(feature = "records")]
     impl ::std::convert::TryFrom<&str> for SearchRecordsCriteria {
         type Error = self::error::ConversionError;
         fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
             value.parse()
         }
     }
+    #[cfg(feature = "records")]
     impl ::std::convert::TryFrom<::std::string::String> for SearchRecordsCriteria {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -6840,6 +7347,7 @@ pub mod types {
             value.parse()
         }
     }
+    #[cfg(feature = "records")]
     impl<'de> ::serde::Deserialize<'de> for SearchRecordsCriteria {
         fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
         where
@@ -6856,18 +7364,22 @@ pub mod types {
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
+    #[cfg(feature = "records")]
     pub struct SearchRecordsEmail(::std::string::String);
+    #[cfg(feature = "records")]
     impl ::std::ops::Deref for SearchRecordsEmail {
         type Target = ::std::string::String;
         fn deref(&self) -> &::std::string::String {
             &self.0
         }
     }
+    #[cfg(feature = "records")]
     impl ::std::convert::From<SearchRecordsEmail> for ::std::string::String {
         fn from(value: SearchRecordsEmail) -> Self {
             value.0
         }
     }
+    #[cfg(feature = "records")]
     impl ::std::str::FromStr for SearchRecordsEmail {
         type Err = self::error::ConversionError;
         fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
@@ -6877,12 +7389,14 @@ pub mod types {
             Ok(Self(value.to_string()))
         }
     }
+    #[cfg(feature = "records")]
     impl ::std::convert::TryFrom<&str> for SearchRecordsEmail {
         type Error = self::error::ConversionError;
         fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
             value.parse()
         }
     }
+    #[cfg(feature = "records")]
     impl ::std::convert::TryFrom<::std::string::String> for SearchRecordsEmail {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -6891,6 +7405,7 @@ pub mod types {
             value.parse()
         }
     }
+    #[cfg(feature = "records")]
     impl<'de> ::serde::Deserialize<'de> for SearchRecordsEmail {
         fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
         where
@@ -6917,10 +7432,12 @@ pub mod types {
         PartialOrd,
     )]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg(feature = "records")]
     pub enum SearchRecordsInclude {
         #[serde(rename = "private_fields")]
         PrivateFields,
     }
+    #[cfg(feature = "records")]
     impl ::std::fmt::Display for SearchRecordsInclude {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match *self {
@@ -6928,6 +7445,7 @@ pub mod types {
             }
         }
     }
+    #[cfg(feature = "records")]
     impl ::std::str::FromStr for SearchRecordsInclude {
         type Err = self::error::ConversionError;
         fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
@@ -6937,12 +7455,14 @@ pub mod types {
             }
         }
     }
+    #[cfg(feature = "records")]
     impl ::std::convert::TryFrom<&str> for SearchRecordsInclude {
         type Error = self::error::ConversionError;
         fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
             value.parse()
         }
     }
+    #[cfg(feature = "records")]
     impl ::std::convert::TryFrom<::std::string::String> for SearchRecordsInclude {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -6955,18 +7475,22 @@ pub mod types {
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
+    #[cfg(feature = "records")]
     pub struct SearchRecordsPhone(::std::string::String);
+    #[cfg(feature = "records")]
     impl ::std::ops::Deref for SearchRecordsPhone {
         type Target = ::std::string::String;
         fn deref(&self) -> &::std::string::String {
             &self.0
         }
     }
+    #[cfg(feature = "records")]
     impl ::std::convert::From<SearchRecordsPhone> for ::std::string::String {
         fn from(value: SearchRecordsPhone) -> Self {
             value.0
         }
     }
+    #[cfg(feature = "records")]
     impl ::std::str::FromStr for SearchRecordsPhone {
         type Err = self::error::ConversionError;
         fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
@@ -6976,12 +7500,14 @@ pub mod types {
             Ok(Self(value.to_string()))
         }
     }
+    #[cfg(feature = "records")]
     impl ::std::convert::TryFrom<&str> for SearchRecordsPhone {
         type Error = self::error::ConversionError;
         fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
             value.parse()
         }
     }
+    #[cfg(feature = "records")]
     impl ::std::convert::TryFrom<::std::string::String> for SearchRecordsPhone {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -6990,6 +7516,7 @@ pub mod types {
             value.parse()
         }
     }
+    #[cfg(feature = "records")]
     impl<'de> ::serde::Deserialize<'de> for SearchRecordsPhone {
         fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
         where
@@ -7006,18 +7533,22 @@ pub mod types {
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
+    #[cfg(feature = "records")]
     pub struct SearchRecordsWord(::std::string::String);
+    #[cfg(feature = "records")]
     impl ::std::ops::Deref for SearchRecordsWord {
         type Target = ::std::string::String;
         fn deref(&self) -> &::std::string::String {
             &self.0
         }
     }
+    #[cfg(feature = "records")]
     impl ::std::convert::From<SearchRecordsWord> for ::std::string::String {
         fn from(value: SearchRecordsWord) -> Self {
             value.0
         }
     }
+    #[cfg(feature = "records")]
     impl ::std::str::FromStr for SearchRecordsWord {
         type Err = self::error::ConversionError;
         fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
@@ -7027,12 +7558,14 @@ pub mod types {
             Ok(Self(value.to_string()))
         }
     }
+    #[cfg(feature = "records")]
     impl ::std::convert::TryFrom<&str> for SearchRecordsWord {
         type Error = self::error::ConversionError;
         fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
             value.parse()
         }
     }
+    #[cfg(feature = "records")]
     impl ::std::convert::TryFrom<::std::string::String> for SearchRecordsWord {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -7041,6 +7574,7 @@ pub mod types {
             value.parse()
         }
     }
+    #[cfg(feature = "records")]
     impl<'de> ::serde::Deserialize<'de> for SearchRecordsWord {
         fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
         where
@@ -7060,6 +7594,7 @@ pub mod types {
     /// notification keys are later versions' and not described.
     #[derive(Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg(feature = "sharing")]
     pub struct ShareInput {
         ///`full_access` (the default), `read_only` or `read_write`.
         #[cfg_attr(
@@ -7077,6 +7612,7 @@ pub mod types {
         #[cfg_attr(feature = "schemars", serde(flatten))]
         pub extra: crmkit_runtime::Extra,
     }
+    #[cfg(feature = "sharing")]
     impl ShareInput {
         pub fn builder() -> builder::ShareInput {
             Default::default()
@@ -7096,6 +7632,7 @@ pub mod types {
         PartialOrd,
     )]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg(feature = "sharing")]
     pub enum ShareInputPermission {
         #[serde(rename = "full_access")]
         FullAccess,
@@ -7104,6 +7641,7 @@ pub mod types {
         #[serde(rename = "read_write")]
         ReadWrite,
     }
+    #[cfg(feature = "sharing")]
     impl ::std::fmt::Display for ShareInputPermission {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match *self {
@@ -7113,6 +7651,7 @@ pub mod types {
             }
         }
     }
+    #[cfg(feature = "sharing")]
     impl ::std::str::FromStr for ShareInputPermission {
         type Err = self::error::ConversionError;
         fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
@@ -7124,12 +7663,14 @@ pub mod types {
             }
         }
     }
+    #[cfg(feature = "sharing")]
     impl ::std::convert::TryFrom<&str> for ShareInputPermission {
         type Error = self::error::ConversionError;
         fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
             value.parse()
         }
     }
+    #[cfg(feature = "sharing")]
     impl ::std::convert::TryFrom<::std::string::String> for ShareInputPermission {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -7143,9 +7684,11 @@ pub mod types {
     /// update, users left out lose the record.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg(feature = "sharing")]
     pub struct ShareRequest {
         pub share: ::std::vec::Vec<ShareInput>,
     }
+    #[cfg(feature = "sharing")]
     impl ShareRequest {
         pub fn builder() -> builder::ShareRequest {
             Default::default()
@@ -7154,6 +7697,7 @@ pub mod types {
     ///A user in sharing details.
     #[derive(Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg(feature = "sharing")]
     pub struct ShareUser {
         ///Full name of the user.
         #[cfg_attr(
@@ -7181,6 +7725,7 @@ pub mod types {
         #[cfg_attr(feature = "schemars", serde(flatten))]
         pub extra: crmkit_runtime::Extra,
     }
+    #[cfg(feature = "sharing")]
     impl ShareUser {
         pub fn builder() -> builder::ShareUser {
             Default::default()
@@ -7189,11 +7734,13 @@ pub mod types {
     ///The user to share a record with (`share_record`, `update_record_sharing`), by id.
     #[derive(Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg(feature = "sharing")]
     pub struct ShareUserRef {
         pub id: ZohoId,
         #[cfg_attr(feature = "schemars", serde(flatten))]
         pub extra: crmkit_runtime::Extra,
     }
+    #[cfg(feature = "sharing")]
     impl ShareUserRef {
         pub fn builder() -> builder::ShareUserRef {
             Default::default()
@@ -7202,6 +7749,7 @@ pub mod types {
     ///The answer of `get_record_sharing`.
     #[derive(Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg(feature = "sharing")]
     pub struct SharingDetails {
         #[cfg_attr(
             feature = "schemars",
@@ -7217,6 +7765,7 @@ pub mod types {
         #[cfg_attr(feature = "schemars", serde(flatten))]
         pub extra: crmkit_runtime::Extra,
     }
+    #[cfg(feature = "sharing")]
     impl SharingDetails {
         pub fn builder() -> builder::SharingDetails {
             Default::default()
@@ -7227,11 +7776,13 @@ pub mod types {
     /// `share_records.DeleteActionWrapper`).
     #[derive(Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg(feature = "sharing")]
     pub struct SharingRevokeResult {
         pub share: WriteOutcome,
         #[cfg_attr(feature = "schemars", serde(flatten))]
         pub extra: crmkit_runtime::Extra,
     }
+    #[cfg(feature = "sharing")]
     impl SharingRevokeResult {
         pub fn builder() -> builder::SharingRevokeResult {
             Default::default()
@@ -7241,11 +7792,13 @@ pub mod types {
     /// `update_record_sharing`): one outcome per submitted user, in order.
     #[derive(Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg(feature = "sharing")]
     pub struct SharingWriteResult {
         pub share: ::std::vec::Vec<WriteOutcome>,
         #[cfg_attr(feature = "schemars", serde(flatten))]
         pub extra: crmkit_runtime::Extra,
     }
+    #[cfg(feature = "sharing")]
     impl SharingWriteResult {
         pub fn builder() -> builder::SharingWriteResult {
             Default::default()
@@ -7254,6 +7807,7 @@ pub mod types {
     ///A tag of a module.
     #[derive(Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg(feature = "tags")]
     pub struct Tag {
         #[cfg_attr(
             feature = "schemars",
@@ -7289,6 +7843,7 @@ pub mod types {
         #[cfg_attr(feature = "schemars", serde(flatten))]
         pub extra: crmkit_runtime::Extra,
     }
+    #[cfg(feature = "tags")]
     impl Tag {
         pub fn builder() -> builder::Tag {
             Default::default()
@@ -7299,12 +7854,14 @@ pub mod types {
     /// Both are accepted.
     #[derive(Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg(feature = "tags")]
     pub struct TagDeleteResult {
         ///The deletion's outcome.
         pub tags: TagDeleteResultTags,
         #[cfg_attr(feature = "schemars", serde(flatten))]
         pub extra: crmkit_runtime::Extra,
     }
+    #[cfg(feature = "tags")]
     impl TagDeleteResult {
         pub fn builder() -> builder::TagDeleteResult {
             Default::default()
@@ -7314,15 +7871,18 @@ pub mod types {
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(untagged)]
+    #[cfg(feature = "tags")]
     pub enum TagDeleteResultTags {
         TagOutcome(TagOutcome),
         Array(::std::vec::Vec<TagOutcome>),
     }
+    #[cfg(feature = "tags")]
     impl ::std::convert::From<TagOutcome> for TagDeleteResultTags {
         fn from(value: TagOutcome) -> Self {
             Self::TagOutcome(value)
         }
     }
+    #[cfg(feature = "tags")]
     impl ::std::convert::From<::std::vec::Vec<TagOutcome>> for TagDeleteResultTags {
         fn from(value: ::std::vec::Vec<TagOutcome>) -> Self {
             Self::Array(value)
@@ -7331,6 +7891,7 @@ pub mod types {
     ///The answer of `list_tags`.
     #[derive(Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg(feature = "tags")]
     pub struct TagList {
         #[cfg_attr(
             feature = "schemars",
@@ -7341,6 +7902,7 @@ pub mod types {
         #[cfg_attr(feature = "schemars", serde(flatten))]
         pub extra: crmkit_runtime::Extra,
     }
+    #[cfg(feature = "tags")]
     impl TagList {
         pub fn builder() -> builder::TagList {
             Default::default()
@@ -7349,6 +7911,7 @@ pub mod types {
     ///`count` tags created, `allowed_count` allowed by the edition.
     #[derive(Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg(feature = "tags")]
     pub struct TagListInfo {
         ///Number of tags the edition allows.
         #[cfg_attr(
@@ -7365,6 +7928,7 @@ pub mod types {
         #[cfg_attr(feature = "schemars", serde(flatten))]
         pub extra: crmkit_runtime::Extra,
     }
+    #[cfg(feature = "tags")]
     impl TagListInfo {
         pub fn builder() -> builder::TagListInfo {
             Default::default()
@@ -7373,9 +7937,11 @@ pub mod types {
     ///The tag to merge into.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg(feature = "tags")]
     pub struct TagMergeInput {
         pub conflict_id: ZohoId,
     }
+    #[cfg(feature = "tags")]
     impl TagMergeInput {
         pub fn builder() -> builder::TagMergeInput {
             Default::default()
@@ -7384,10 +7950,12 @@ pub mod types {
     ///A tag name to create or rename to.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg(feature = "tags")]
     pub struct TagNameInput {
         ///Name of the tag.
         pub name: TagNameInputName,
     }
+    #[cfg(feature = "tags")]
     impl TagNameInput {
         pub fn builder() -> builder::TagNameInput {
             Default::default()
@@ -7397,18 +7965,22 @@ pub mod types {
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
+    #[cfg(feature = "tags")]
     pub struct TagNameInputName(::std::string::String);
+    #[cfg(feature = "tags")]
     impl ::std::ops::Deref for TagNameInputName {
         type Target = ::std::string::String;
         fn deref(&self) -> &::std::string::String {
             &self.0
         }
     }
+    #[cfg(feature = "tags")]
     impl ::std::convert::From<TagNameInputName> for ::std::string::String {
         fn from(value: TagNameInputName) -> Self {
             value.0
         }
     }
+    #[cfg(feature = "tags")]
     impl ::std::str::FromStr for TagNameInputName {
         type Err = self::error::ConversionError;
         fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
@@ -7418,12 +7990,14 @@ pub mod types {
             Ok(Self(value.to_string()))
         }
     }
+    #[cfg(feature = "tags")]
     impl ::std::convert::TryFrom<&str> for TagNameInputName {
         type Error = self::error::ConversionError;
         fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
             value.parse()
         }
     }
+    #[cfg(feature = "tags")]
     impl ::std::convert::TryFrom<::std::string::String> for TagNameInputName {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -7432,6 +8006,7 @@ pub mod types {
             value.parse()
         }
     }
+    #[cfg(feature = "tags")]
     impl<'de> ::serde::Deserialize<'de> for TagNameInputName {
         fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
         where
@@ -7447,6 +8022,7 @@ pub mod types {
     ///The outcome for one tag of a tag write.
     #[derive(Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg(feature = "tags")]
     pub struct TagOutcome {
         ///`SUCCESS` or an error code.
         #[cfg_attr(
@@ -7469,6 +8045,7 @@ pub mod types {
         #[cfg_attr(feature = "schemars", serde(flatten))]
         pub extra: crmkit_runtime::Extra,
     }
+    #[cfg(feature = "tags")]
     impl TagOutcome {
         pub fn builder() -> builder::TagOutcome {
             Default::default()
@@ -7477,6 +8054,7 @@ pub mod types {
     ///The tag (`id`, and after create or rename its audit fields).
     #[derive(Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg(feature = "tags")]
     pub struct TagOutcomeDetails {
         #[cfg_attr(
             feature = "schemars",
@@ -7506,6 +8084,7 @@ pub mod types {
         #[cfg_attr(feature = "schemars", serde(flatten))]
         pub extra: crmkit_runtime::Extra,
     }
+    #[cfg(feature = "tags")]
     impl TagOutcomeDetails {
         pub fn builder() -> builder::TagOutcomeDetails {
             Default::default()
@@ -7515,12 +8094,14 @@ pub mod types {
     /// documented as an integer; both are accepted.
     #[derive(Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg(feature = "tags")]
     pub struct TagRecordCount {
         ///Number of records carrying the tag.
         pub count: TagRecordCountCount,
         #[cfg_attr(feature = "schemars", serde(flatten))]
         pub extra: crmkit_runtime::Extra,
     }
+    #[cfg(feature = "tags")]
     impl TagRecordCount {
         pub fn builder() -> builder::TagRecordCount {
             Default::default()
@@ -7530,10 +8111,12 @@ pub mod types {
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(untagged)]
+    #[cfg(feature = "tags")]
     pub enum TagRecordCountCount {
         String(TagRecordCountCountString),
         Int64(i64),
     }
+    #[cfg(feature = "tags")]
     impl ::std::fmt::Display for TagRecordCountCount {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match self {
@@ -7542,6 +8125,7 @@ pub mod types {
             }
         }
     }
+    #[cfg(feature = "tags")]
     impl ::std::str::FromStr for TagRecordCountCount {
         type Err = self::error::ConversionError;
         fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
@@ -7554,12 +8138,14 @@ pub mod types {
             }
         }
     }
+    #[cfg(feature = "tags")]
     impl ::std::convert::TryFrom<&str> for TagRecordCountCount {
         type Error = self::error::ConversionError;
         fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
             value.parse()
         }
     }
+    #[cfg(feature = "tags")]
     impl ::std::convert::TryFrom<::std::string::String> for TagRecordCountCount {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -7568,11 +8154,13 @@ pub mod types {
             value.parse()
         }
     }
+    #[cfg(feature = "tags")]
     impl ::std::convert::From<TagRecordCountCountString> for TagRecordCountCount {
         fn from(value: TagRecordCountCountString) -> Self {
             Self::String(value)
         }
     }
+    #[cfg(feature = "tags")]
     impl ::std::convert::From<i64> for TagRecordCountCount {
         fn from(value: i64) -> Self {
             Self::Int64(value)
@@ -7582,18 +8170,22 @@ pub mod types {
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
+    #[cfg(feature = "tags")]
     pub struct TagRecordCountCountString(::std::string::String);
+    #[cfg(feature = "tags")]
     impl ::std::ops::Deref for TagRecordCountCountString {
         type Target = ::std::string::String;
         fn deref(&self) -> &::std::string::String {
             &self.0
         }
     }
+    #[cfg(feature = "tags")]
     impl ::std::convert::From<TagRecordCountCountString> for ::std::string::String {
         fn from(value: TagRecordCountCountString) -> Self {
             value.0
         }
     }
+    #[cfg(feature = "tags")]
     impl ::std::str::FromStr for TagRecordCountCountString {
         type Err = self::error::ConversionError;
         fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
@@ -7603,12 +8195,14 @@ pub mod types {
             Ok(Self(value.to_string()))
         }
     }
+    #[cfg(feature = "tags")]
     impl ::std::convert::TryFrom<&str> for TagRecordCountCountString {
         type Error = self::error::ConversionError;
         fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
             value.parse()
         }
     }
+    #[cfg(feature = "tags")]
     impl ::std::convert::TryFrom<::std::string::String> for TagRecordCountCountString {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -7617,6 +8211,7 @@ pub mod types {
             value.parse()
         }
     }
+    #[cfg(feature = "tags")]
     impl<'de> ::serde::Deserialize<'de> for TagRecordCountCountString {
         fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
         where
@@ -7655,11 +8250,13 @@ pub mod types {
     ///A tag to rename, by id.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg(feature = "tags")]
     pub struct TagRenameInput {
         pub id: ZohoId,
         ///New name.
         pub name: TagRenameInputName,
     }
+    #[cfg(feature = "tags")]
     impl TagRenameInput {
         pub fn builder() -> builder::TagRenameInput {
             Default::default()
@@ -7669,18 +8266,22 @@ pub mod types {
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
+    #[cfg(feature = "tags")]
     pub struct TagRenameInputName(::std::string::String);
+    #[cfg(feature = "tags")]
     impl ::std::ops::Deref for TagRenameInputName {
         type Target = ::std::string::String;
         fn deref(&self) -> &::std::string::String {
             &self.0
         }
     }
+    #[cfg(feature = "tags")]
     impl ::std::convert::From<TagRenameInputName> for ::std::string::String {
         fn from(value: TagRenameInputName) -> Self {
             value.0
         }
     }
+    #[cfg(feature = "tags")]
     impl ::std::str::FromStr for TagRenameInputName {
         type Err = self::error::ConversionError;
         fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
@@ -7690,12 +8291,14 @@ pub mod types {
             Ok(Self(value.to_string()))
         }
     }
+    #[cfg(feature = "tags")]
     impl ::std::convert::TryFrom<&str> for TagRenameInputName {
         type Error = self::error::ConversionError;
         fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
             value.parse()
         }
     }
+    #[cfg(feature = "tags")]
     impl ::std::convert::TryFrom<::std::string::String> for TagRenameInputName {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -7704,6 +8307,7 @@ pub mod types {
             value.parse()
         }
     }
+    #[cfg(feature = "tags")]
     impl<'de> ::serde::Deserialize<'de> for TagRenameInputName {
         fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
         where
@@ -7719,9 +8323,11 @@ pub mod types {
     ///Body of `create_tags` and `update_tag`.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg(feature = "tags")]
     pub struct TagsCreateRequest {
         pub tags: ::std::vec::Vec<TagNameInput>,
     }
+    #[cfg(feature = "tags")]
     impl TagsCreateRequest {
         pub fn builder() -> builder::TagsCreateRequest {
             Default::default()
@@ -7730,9 +8336,11 @@ pub mod types {
     ///Body of `merge_tags`.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg(feature = "tags")]
     pub struct TagsMergeRequest {
         pub tags: [TagMergeInput; 1usize],
     }
+    #[cfg(feature = "tags")]
     impl TagsMergeRequest {
         pub fn builder() -> builder::TagsMergeRequest {
             Default::default()
@@ -7741,9 +8349,11 @@ pub mod types {
     ///Body of `update_tags`.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg(feature = "tags")]
     pub struct TagsUpdateRequest {
         pub tags: ::std::vec::Vec<TagRenameInput>,
     }
+    #[cfg(feature = "tags")]
     impl TagsUpdateRequest {
         pub fn builder() -> builder::TagsUpdateRequest {
             Default::default()
@@ -7752,11 +8362,13 @@ pub mod types {
     ///The write envelope of tags, `{tags: [outcome, ...]}`.
     #[derive(Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg(feature = "tags")]
     pub struct TagsWriteResult {
         pub tags: ::std::vec::Vec<TagOutcome>,
         #[cfg_attr(feature = "schemars", serde(flatten))]
         pub extra: crmkit_runtime::Extra,
     }
+    #[cfg(feature = "tags")]
     impl TagsWriteResult {
         pub fn builder() -> builder::TagsWriteResult {
             Default::default()
@@ -7844,18 +8456,22 @@ pub mod types {
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
+    #[cfg(feature = "variables")]
     pub struct UpdateVariableVariable(::std::string::String);
+    #[cfg(feature = "variables")]
     impl ::std::ops::Deref for UpdateVariableVariable {
         type Target = ::std::string::String;
         fn deref(&self) -> &::std::string::String {
             &self.0
         }
     }
+    #[cfg(feature = "variables")]
     impl ::std::convert::From<UpdateVariableVariable> for ::std::string::String {
         fn from(value: UpdateVariableVariable) -> Self {
             value.0
         }
     }
+    #[cfg(feature = "variables")]
     impl ::std::str::FromStr for UpdateVariableVariable {
         type Err = self::error::ConversionError;
         fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
@@ -7865,12 +8481,14 @@ pub mod types {
             Ok(Self(value.to_string()))
         }
     }
+    #[cfg(feature = "variables")]
     impl ::std::convert::TryFrom<&str> for UpdateVariableVariable {
         type Error = self::error::ConversionError;
         fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
             value.parse()
         }
     }
+    #[cfg(feature = "variables")]
     impl ::std::convert::TryFrom<::std::string::String> for UpdateVariableVariable {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -7879,6 +8497,7 @@ pub mod types {
             value.parse()
         }
     }
+    #[cfg(feature = "variables")]
     impl<'de> ::serde::Deserialize<'de> for UpdateVariableVariable {
         fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
         where
@@ -7947,6 +8566,7 @@ pub mod types {
     /// `deleted` and the like; `confirm` whether the user accepted the invitation.
     #[derive(Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg(feature = "users")]
     pub struct User {
         ///Alias.
         #[cfg_attr(
@@ -8214,6 +8834,7 @@ pub mod types {
         #[cfg_attr(feature = "schemars", serde(flatten))]
         pub extra: crmkit_runtime::Extra,
     }
+    #[cfg(feature = "users")]
     impl User {
         pub fn builder() -> builder::User {
             Default::default()
@@ -8225,6 +8846,7 @@ pub mod types {
     /// of users may be sent under its API name and is kept.
     #[derive(Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg(feature = "users")]
     pub struct UserAddInput {
         ///E-mail address of the user.
         pub email: ::std::string::String,
@@ -8245,6 +8867,7 @@ pub mod types {
         #[cfg_attr(feature = "schemars", serde(flatten))]
         pub extra: crmkit_runtime::Extra,
     }
+    #[cfg(feature = "users")]
     impl UserAddInput {
         pub fn builder() -> builder::UserAddInput {
             Default::default()
@@ -8255,18 +8878,22 @@ pub mod types {
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
+    #[cfg(feature = "users")]
     pub struct UserAddInputProfile(::std::string::String);
+    #[cfg(feature = "users")]
     impl ::std::ops::Deref for UserAddInputProfile {
         type Target = ::std::string::String;
         fn deref(&self) -> &::std::string::String {
             &self.0
         }
     }
+    #[cfg(feature = "users")]
     impl ::std::convert::From<UserAddInputProfile> for ::std::string::String {
         fn from(value: UserAddInputProfile) -> Self {
             value.0
         }
     }
+    #[cfg(feature = "users")]
     impl ::std::str::FromStr for UserAddInputProfile {
         type Err = self::error::ConversionError;
         fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
@@ -8276,12 +8903,14 @@ pub mod types {
             Ok(Self(value.to_string()))
         }
     }
+    #[cfg(feature = "users")]
     impl ::std::convert::TryFrom<&str> for UserAddInputProfile {
         type Error = self::error::ConversionError;
         fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
             value.parse()
         }
     }
+    #[cfg(feature = "users")]
     impl ::std::convert::TryFrom<::std::string::String> for UserAddInputProfile {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -8290,6 +8919,7 @@ pub mod types {
             value.parse()
         }
     }
+    #[cfg(feature = "users")]
     impl<'de> ::serde::Deserialize<'de> for UserAddInputProfile {
         fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
         where
@@ -8307,18 +8937,22 @@ pub mod types {
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
+    #[cfg(feature = "users")]
     pub struct UserAddInputRole(::std::string::String);
+    #[cfg(feature = "users")]
     impl ::std::ops::Deref for UserAddInputRole {
         type Target = ::std::string::String;
         fn deref(&self) -> &::std::string::String {
             &self.0
         }
     }
+    #[cfg(feature = "users")]
     impl ::std::convert::From<UserAddInputRole> for ::std::string::String {
         fn from(value: UserAddInputRole) -> Self {
             value.0
         }
     }
+    #[cfg(feature = "users")]
     impl ::std::str::FromStr for UserAddInputRole {
         type Err = self::error::ConversionError;
         fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
@@ -8328,12 +8962,14 @@ pub mod types {
             Ok(Self(value.to_string()))
         }
     }
+    #[cfg(feature = "users")]
     impl ::std::convert::TryFrom<&str> for UserAddInputRole {
         type Error = self::error::ConversionError;
         fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
             value.parse()
         }
     }
+    #[cfg(feature = "users")]
     impl ::std::convert::TryFrom<::std::string::String> for UserAddInputRole {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -8342,6 +8978,7 @@ pub mod types {
             value.parse()
         }
     }
+    #[cfg(feature = "users")]
     impl<'de> ::serde::Deserialize<'de> for UserAddInputRole {
         fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
         where
@@ -8357,6 +8994,7 @@ pub mod types {
     ///A user's display preferences (`customize_info`).
     #[derive(Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg(feature = "users")]
     pub struct UserCustomizeInfo {
         ///Business-card view preference.
         #[cfg_attr(
@@ -8397,6 +9035,7 @@ pub mod types {
         #[cfg_attr(feature = "schemars", serde(flatten))]
         pub extra: crmkit_runtime::Extra,
     }
+    #[cfg(feature = "users")]
     impl UserCustomizeInfo {
         pub fn builder() -> builder::UserCustomizeInfo {
             Default::default()
@@ -8405,6 +9044,7 @@ pub mod types {
     ///The answer of `list_users` and `get_user`.
     #[derive(Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg(feature = "users")]
     pub struct UserList {
         #[cfg_attr(
             feature = "schemars",
@@ -8415,6 +9055,7 @@ pub mod types {
         #[cfg_attr(feature = "schemars", serde(flatten))]
         pub extra: crmkit_runtime::Extra,
     }
+    #[cfg(feature = "users")]
     impl UserList {
         pub fn builder() -> builder::UserList {
             Default::default()
@@ -8449,6 +9090,7 @@ pub mod types {
     ///A user's colour theme.
     #[derive(Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg(feature = "users")]
     pub struct UserTheme {
         ///Background colour.
         #[cfg_attr(
@@ -8490,6 +9132,7 @@ pub mod types {
         #[cfg_attr(feature = "schemars", serde(flatten))]
         pub extra: crmkit_runtime::Extra,
     }
+    #[cfg(feature = "users")]
     impl UserTheme {
         pub fn builder() -> builder::UserTheme {
             Default::default()
@@ -8498,6 +9141,7 @@ pub mod types {
     ///Colours of a tab in a user's theme.
     #[derive(Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg(feature = "users")]
     pub struct UserThemeTab {
         ///Background colour, `#RRGGBB`.
         #[cfg_attr(
@@ -8514,6 +9158,7 @@ pub mod types {
         #[cfg_attr(feature = "schemars", serde(flatten))]
         pub extra: crmkit_runtime::Extra,
     }
+    #[cfg(feature = "users")]
     impl UserThemeTab {
         pub fn builder() -> builder::UserThemeTab {
             Default::default()
@@ -8524,6 +9169,7 @@ pub mod types {
     /// sent under its API name and is kept.
     #[derive(Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg(feature = "users")]
     pub struct UserUpdateByIdInput {
         ///Country locale, e.g. `en_US`.
         #[cfg_attr(
@@ -8595,6 +9241,7 @@ pub mod types {
         #[cfg_attr(feature = "schemars", serde(flatten))]
         pub extra: crmkit_runtime::Extra,
     }
+    #[cfg(feature = "users")]
     impl UserUpdateByIdInput {
         pub fn builder() -> builder::UserUpdateByIdInput {
             Default::default()
@@ -8604,18 +9251,22 @@ pub mod types {
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
+    #[cfg(feature = "users")]
     pub struct UserUpdateByIdInputProfile(::std::string::String);
+    #[cfg(feature = "users")]
     impl ::std::ops::Deref for UserUpdateByIdInputProfile {
         type Target = ::std::string::String;
         fn deref(&self) -> &::std::string::String {
             &self.0
         }
     }
+    #[cfg(feature = "users")]
     impl ::std::convert::From<UserUpdateByIdInputProfile> for ::std::string::String {
         fn from(value: UserUpdateByIdInputProfile) -> Self {
             value.0
         }
     }
+    #[cfg(feature = "users")]
     impl ::std::str::FromStr for UserUpdateByIdInputProfile {
         type Err = self::error::ConversionError;
         fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
@@ -8625,12 +9276,14 @@ pub mod types {
             Ok(Self(value.to_string()))
         }
     }
+    #[cfg(feature = "users")]
     impl ::std::convert::TryFrom<&str> for UserUpdateByIdInputProfile {
         type Error = self::error::ConversionError;
         fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
             value.parse()
         }
     }
+    #[cfg(feature = "users")]
     impl ::std::convert::TryFrom<::std::string::String> for UserUpdateByIdInputProfile {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -8639,6 +9292,7 @@ pub mod types {
             value.parse()
         }
     }
+    #[cfg(feature = "users")]
     impl<'de> ::serde::Deserialize<'de> for UserUpdateByIdInputProfile {
         fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
         where
@@ -8655,18 +9309,22 @@ pub mod types {
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
+    #[cfg(feature = "users")]
     pub struct UserUpdateByIdInputRole(::std::string::String);
+    #[cfg(feature = "users")]
     impl ::std::ops::Deref for UserUpdateByIdInputRole {
         type Target = ::std::string::String;
         fn deref(&self) -> &::std::string::String {
             &self.0
         }
     }
+    #[cfg(feature = "users")]
     impl ::std::convert::From<UserUpdateByIdInputRole> for ::std::string::String {
         fn from(value: UserUpdateByIdInputRole) -> Self {
             value.0
         }
     }
+    #[cfg(feature = "users")]
     impl ::std::str::FromStr for UserUpdateByIdInputRole {
         type Err = self::error::ConversionError;
         fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
@@ -8676,12 +9334,14 @@ pub mod types {
             Ok(Self(value.to_string()))
         }
     }
+    #[cfg(feature = "users")]
     impl ::std::convert::TryFrom<&str> for UserUpdateByIdInputRole {
         type Error = self::error::ConversionError;
         fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
             value.parse()
         }
     }
+    #[cfg(feature = "users")]
     impl ::std::convert::TryFrom<::std::string::String> for UserUpdateByIdInputRole {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -8690,6 +9350,7 @@ pub mod types {
             value.parse()
         }
     }
+    #[cfg(feature = "users")]
     impl<'de> ::serde::Deserialize<'de> for UserUpdateByIdInputRole {
         fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
         where
@@ -8708,6 +9369,7 @@ pub mod types {
     /// API name and is kept.
     #[derive(Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg(feature = "users")]
     pub struct UserUpdateInput {
         ///Country locale, e.g. `en_US`.
         #[cfg_attr(
@@ -8783,6 +9445,7 @@ pub mod types {
         #[cfg_attr(feature = "schemars", serde(flatten))]
         pub extra: crmkit_runtime::Extra,
     }
+    #[cfg(feature = "users")]
     impl UserUpdateInput {
         pub fn builder() -> builder::UserUpdateInput {
             Default::default()
@@ -8792,18 +9455,22 @@ pub mod types {
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
+    #[cfg(feature = "users")]
     pub struct UserUpdateInputProfile(::std::string::String);
+    #[cfg(feature = "users")]
     impl ::std::ops::Deref for UserUpdateInputProfile {
         type Target = ::std::string::String;
         fn deref(&self) -> &::std::string::String {
             &self.0
         }
     }
+    #[cfg(feature = "users")]
     impl ::std::convert::From<UserUpdateInputProfile> for ::std::string::String {
         fn from(value: UserUpdateInputProfile) -> Self {
             value.0
         }
     }
+    #[cfg(feature = "users")]
     impl ::std::str::FromStr for UserUpdateInputProfile {
         type Err = self::error::ConversionError;
         fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
@@ -8813,12 +9480,14 @@ pub mod types {
             Ok(Self(value.to_string()))
         }
     }
+    #[cfg(feature = "users")]
     impl ::std::convert::TryFrom<&str> for UserUpdateInputProfile {
         type Error = self::error::ConversionError;
         fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
             value.parse()
         }
     }
+    #[cfg(feature = "users")]
     impl ::std::convert::TryFrom<::std::string::String> for UserUpdateInputProfile {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -8827,6 +9496,7 @@ pub mod types {
             value.parse()
         }
     }
+    #[cfg(feature = "users")]
     impl<'de> ::serde::Deserialize<'de> for UserUpdateInputProfile {
         fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
         where
@@ -8843,18 +9513,22 @@ pub mod types {
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
+    #[cfg(feature = "users")]
     pub struct UserUpdateInputRole(::std::string::String);
+    #[cfg(feature = "users")]
     impl ::std::ops::Deref for UserUpdateInputRole {
         type Target = ::std::string::String;
         fn deref(&self) -> &::std::string::String {
             &self.0
         }
     }
+    #[cfg(feature = "users")]
     impl ::std::convert::From<UserUpdateInputRole> for ::std::string::String {
         fn from(value: UserUpdateInputRole) -> Self {
             value.0
         }
     }
+    #[cfg(feature = "users")]
     impl ::std::str::FromStr for UserUpdateInputRole {
         type Err = self::error::ConversionError;
         fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
@@ -8864,12 +9538,14 @@ pub mod types {
             Ok(Self(value.to_string()))
         }
     }
+    #[cfg(feature = "users")]
     impl ::std::convert::TryFrom<&str> for UserUpdateInputRole {
         type Error = self::error::ConversionError;
         fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
             value.parse()
         }
     }
+    #[cfg(feature = "users")]
     impl ::std::convert::TryFrom<::std::string::String> for UserUpdateInputRole {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -8878,6 +9554,7 @@ pub mod types {
             value.parse()
         }
     }
+    #[cfg(feature = "users")]
     impl<'de> ::serde::Deserialize<'de> for UserUpdateInputRole {
         fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
         where
@@ -8893,9 +9570,11 @@ pub mod types {
     ///Body of `update_user`: one entry, the changes to the user the path names.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg(feature = "users")]
     pub struct UserUpdateOneRequest {
         pub users: [UserUpdateInput; 1usize],
     }
+    #[cfg(feature = "users")]
     impl UserUpdateOneRequest {
         pub fn builder() -> builder::UserUpdateOneRequest {
             Default::default()
@@ -8904,9 +9583,11 @@ pub mod types {
     ///Body of `add_users`: exactly one user (the v2 reference; the v2 SDKs' `max-length: 1`).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg(feature = "users")]
     pub struct UsersAddRequest {
         pub users: [UserAddInput; 1usize],
     }
+    #[cfg(feature = "users")]
     impl UsersAddRequest {
         pub fn builder() -> builder::UsersAddRequest {
             Default::default()
@@ -8916,9 +9597,11 @@ pub mod types {
     /// one user per request; the v2 SDKs accept up to 100 (see ERRATA.md).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg(feature = "users")]
     pub struct UsersUpdateRequest {
         pub users: [UserUpdateByIdInput; 1usize],
     }
+    #[cfg(feature = "users")]
     impl UsersUpdateRequest {
         pub fn builder() -> builder::UsersUpdateRequest {
             Default::default()
@@ -8928,11 +9611,13 @@ pub mod types {
     /// `update_user`, `delete_user`): one outcome per submitted user, in order.
     #[derive(Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg(feature = "users")]
     pub struct UsersWriteResult {
         pub users: ::std::vec::Vec<WriteOutcome>,
         #[cfg_attr(feature = "schemars", serde(flatten))]
         pub extra: crmkit_runtime::Extra,
     }
+    #[cfg(feature = "users")]
     impl UsersWriteResult {
         pub fn builder() -> builder::UsersWriteResult {
             Default::default()
@@ -8941,6 +9626,7 @@ pub mod types {
     ///An organisation variable.
     #[derive(Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg(feature = "variables")]
     pub struct Variable {
         ///API name of the variable (unique), used to refer to it.
         #[cfg_attr(
@@ -8990,6 +9676,7 @@ pub mod types {
         #[cfg_attr(feature = "schemars", serde(flatten))]
         pub extra: crmkit_runtime::Extra,
     }
+    #[cfg(feature = "variables")]
     impl Variable {
         pub fn builder() -> builder::Variable {
             Default::default()
@@ -8998,6 +9685,7 @@ pub mod types {
     ///A variable group.
     #[derive(Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg(feature = "variables")]
     pub struct VariableGroup {
         ///API name of the group.
         #[cfg_attr(
@@ -9031,6 +9719,7 @@ pub mod types {
         #[cfg_attr(feature = "schemars", serde(flatten))]
         pub extra: crmkit_runtime::Extra,
     }
+    #[cfg(feature = "variables")]
     impl VariableGroup {
         pub fn builder() -> builder::VariableGroup {
             Default::default()
@@ -9040,6 +9729,7 @@ pub mod types {
     /// name (`{"name": "Group2"}`); a group that does not exist is created.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg(feature = "variables")]
     pub struct VariableGroupInput {
         ///API name of the group.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -9050,6 +9740,7 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub name: ::std::option::Option<::std::string::String>,
     }
+    #[cfg(feature = "variables")]
     impl VariableGroupInput {
         pub fn builder() -> builder::VariableGroupInput {
             Default::default()
@@ -9058,11 +9749,13 @@ pub mod types {
     ///The answer of `get_variable_group`.
     #[derive(Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg(feature = "variables")]
     pub struct VariableGroupList {
         pub variable_groups: ::std::vec::Vec<VariableGroup>,
         #[cfg_attr(feature = "schemars", serde(flatten))]
         pub extra: crmkit_runtime::Extra,
     }
+    #[cfg(feature = "variables")]
     impl VariableGroupList {
         pub fn builder() -> builder::VariableGroupList {
             Default::default()
@@ -9071,6 +9764,7 @@ pub mod types {
     ///The group a variable belongs to, as `{api_name, name, id}`.
     #[derive(Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg(feature = "variables")]
     pub struct VariableGroupRef {
         ///API name of the group.
         #[cfg_attr(
@@ -9092,6 +9786,7 @@ pub mod types {
         #[cfg_attr(feature = "schemars", serde(flatten))]
         pub extra: crmkit_runtime::Extra,
     }
+    #[cfg(feature = "variables")]
     impl VariableGroupRef {
         pub fn builder() -> builder::VariableGroupRef {
             Default::default()
@@ -9100,6 +9795,7 @@ pub mod types {
     ///A variable to create ("属性规范", attribute specification).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg(feature = "variables")]
     pub struct VariableInput {
         ///API name, unique (e.g. `MainVariable`).
         pub api_name: VariableInputApiName,
@@ -9119,6 +9815,7 @@ pub mod types {
         pub value: ::std::option::Option<::serde_json::Value>,
         pub variable_group: VariableGroupInput,
     }
+    #[cfg(feature = "variables")]
     impl VariableInput {
         pub fn builder() -> builder::VariableInput {
             Default::default()
@@ -9128,18 +9825,22 @@ pub mod types {
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
+    #[cfg(feature = "variables")]
     pub struct VariableInputApiName(::std::string::String);
+    #[cfg(feature = "variables")]
     impl ::std::ops::Deref for VariableInputApiName {
         type Target = ::std::string::String;
         fn deref(&self) -> &::std::string::String {
             &self.0
         }
     }
+    #[cfg(feature = "variables")]
     impl ::std::convert::From<VariableInputApiName> for ::std::string::String {
         fn from(value: VariableInputApiName) -> Self {
             value.0
         }
     }
+    #[cfg(feature = "variables")]
     impl ::std::str::FromStr for VariableInputApiName {
         type Err = self::error::ConversionError;
         fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
@@ -9149,12 +9850,14 @@ pub mod types {
             Ok(Self(value.to_string()))
         }
     }
+    #[cfg(feature = "variables")]
     impl ::std::convert::TryFrom<&str> for VariableInputApiName {
         type Error = self::error::ConversionError;
         fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
             value.parse()
         }
     }
+    #[cfg(feature = "variables")]
     impl ::std::convert::TryFrom<::std::string::String> for VariableInputApiName {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -9163,6 +9866,7 @@ pub mod types {
             value.parse()
         }
     }
+    #[cfg(feature = "variables")]
     impl<'de> ::serde::Deserialize<'de> for VariableInputApiName {
         fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
         where
@@ -9179,18 +9883,22 @@ pub mod types {
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
+    #[cfg(feature = "variables")]
     pub struct VariableInputName(::std::string::String);
+    #[cfg(feature = "variables")]
     impl ::std::ops::Deref for VariableInputName {
         type Target = ::std::string::String;
         fn deref(&self) -> &::std::string::String {
             &self.0
         }
     }
+    #[cfg(feature = "variables")]
     impl ::std::convert::From<VariableInputName> for ::std::string::String {
         fn from(value: VariableInputName) -> Self {
             value.0
         }
     }
+    #[cfg(feature = "variables")]
     impl ::std::str::FromStr for VariableInputName {
         type Err = self::error::ConversionError;
         fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
@@ -9200,12 +9908,14 @@ pub mod types {
             Ok(Self(value.to_string()))
         }
     }
+    #[cfg(feature = "variables")]
     impl ::std::convert::TryFrom<&str> for VariableInputName {
         type Error = self::error::ConversionError;
         fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
             value.parse()
         }
     }
+    #[cfg(feature = "variables")]
     impl ::std::convert::TryFrom<::std::string::String> for VariableInputName {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -9214,6 +9924,7 @@ pub mod types {
             value.parse()
         }
     }
+    #[cfg(feature = "variables")]
     impl<'de> ::serde::Deserialize<'de> for VariableInputName {
         fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
         where
@@ -9229,11 +9940,13 @@ pub mod types {
     ///The answer of `list_variables` and `get_variable`.
     #[derive(Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg(feature = "variables")]
     pub struct VariableList {
         pub variables: ::std::vec::Vec<Variable>,
         #[cfg_attr(feature = "schemars", serde(flatten))]
         pub extra: crmkit_runtime::Extra,
     }
+    #[cfg(feature = "variables")]
     impl VariableList {
         pub fn builder() -> builder::VariableList {
             Default::default()
@@ -9242,6 +9955,7 @@ pub mod types {
     ///Changes to one variable in `update_variables`, named by `id`.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg(feature = "variables")]
     pub struct VariableUpdateByIdInput {
         ///New API name.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -9257,6 +9971,7 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub value: ::std::option::Option<::serde_json::Value>,
     }
+    #[cfg(feature = "variables")]
     impl VariableUpdateByIdInput {
         pub fn builder() -> builder::VariableUpdateByIdInput {
             Default::default()
@@ -9265,6 +9980,7 @@ pub mod types {
     ///Changes to a variable; `id` names it in `update_variables`.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg(feature = "variables")]
     pub struct VariableUpdateInput {
         ///New API name.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -9281,6 +9997,7 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub value: ::std::option::Option<::serde_json::Value>,
     }
+    #[cfg(feature = "variables")]
     impl VariableUpdateInput {
         pub fn builder() -> builder::VariableUpdateInput {
             Default::default()
@@ -9289,9 +10006,11 @@ pub mod types {
     ///Body of `update_variable`, one entry.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg(feature = "variables")]
     pub struct VariableUpdateOneRequest {
         pub variables: [VariableUpdateInput; 1usize],
     }
+    #[cfg(feature = "variables")]
     impl VariableUpdateOneRequest {
         pub fn builder() -> builder::VariableUpdateOneRequest {
             Default::default()
@@ -9300,9 +10019,11 @@ pub mod types {
     ///Body of `create_variables`.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg(feature = "variables")]
     pub struct VariablesCreateRequest {
         pub variables: ::std::vec::Vec<VariableInput>,
     }
+    #[cfg(feature = "variables")]
     impl VariablesCreateRequest {
         pub fn builder() -> builder::VariablesCreateRequest {
             Default::default()
@@ -9311,9 +10032,11 @@ pub mod types {
     ///Body of `update_variables`; every entry carries `id`.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg(feature = "variables")]
     pub struct VariablesUpdateRequest {
         pub variables: ::std::vec::Vec<VariableUpdateByIdInput>,
     }
+    #[cfg(feature = "variables")]
     impl VariablesUpdateRequest {
         pub fn builder() -> builder::VariablesUpdateRequest {
             Default::default()
@@ -9322,11 +10045,13 @@ pub mod types {
     ///The write envelope of variables, `{variables: [outcome, ...]}`.
     #[derive(Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg(feature = "variables")]
     pub struct VariablesWriteResult {
         pub variables: ::std::vec::Vec<ActionOutcome>,
         #[cfg_attr(feature = "schemars", serde(flatten))]
         pub extra: crmkit_runtime::Extra,
     }
+    #[cfg(feature = "variables")]
     impl VariablesWriteResult {
         pub fn builder() -> builder::VariablesWriteResult {
             Default::default()
@@ -9455,11 +10180,25 @@ pub mod types {
     ///The write envelope of record writes, `{data: [outcome, ...]}`, one outcome per submitted item in order.
     #[derive(Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg(any(
+        feature = "attachments",
+        feature = "notes",
+        feature = "records",
+        feature = "related-records",
+        feature = "tags"
+    ))]
     pub struct WriteResult {
         pub data: ::std::vec::Vec<WriteOutcome>,
         #[cfg_attr(feature = "schemars", serde(flatten))]
         pub extra: crmkit_runtime::Extra,
     }
+    #[cfg(any(
+        feature = "attachments",
+        feature = "notes",
+        feature = "records",
+        feature = "related-records",
+        feature = "tags"
+    ))]
     impl WriteResult {
         pub fn builder() -> builder::WriteResult {
             Default::default()
@@ -9726,6 +10465,7 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "attachments")]
         pub struct Attachment {
             created_by: ::std::result::Result<
                 ::std::option::Option<super::AttachmentUser>,
@@ -9783,6 +10523,7 @@ pub mod types {
             >,
             extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
+        #[cfg(feature = "attachments")]
         impl ::std::default::Default for Attachment {
             fn default() -> Self {
                 Self {
@@ -9805,6 +10546,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "attachments")]
         impl Attachment {
             pub fn created_by<T>(mut self, value: T) -> Self
             where
@@ -9967,6 +10709,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "attachments")]
         impl ::std::convert::TryFrom<Attachment> for super::Attachment {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -9992,6 +10735,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "attachments")]
         impl ::std::convert::From<super::Attachment> for Attachment {
             fn from(value: super::Attachment) -> Self {
                 Self {
@@ -10015,6 +10759,7 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "attachments")]
         pub struct AttachmentList {
             data: ::std::result::Result<::std::vec::Vec<super::Attachment>, ::std::string::String>,
             info: ::std::result::Result<
@@ -10023,6 +10768,7 @@ pub mod types {
             >,
             extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
+        #[cfg(feature = "attachments")]
         impl ::std::default::Default for AttachmentList {
             fn default() -> Self {
                 Self {
@@ -10032,6 +10778,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "attachments")]
         impl AttachmentList {
             pub fn data<T>(mut self, value: T) -> Self
             where
@@ -10064,6 +10811,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "attachments")]
         impl ::std::convert::TryFrom<AttachmentList> for super::AttachmentList {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -10076,6 +10824,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "attachments")]
         impl ::std::convert::From<super::AttachmentList> for AttachmentList {
             fn from(value: super::AttachmentList) -> Self {
                 Self {
@@ -10362,10 +11111,12 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "blueprint")]
         pub struct BlueprintResponse {
             blueprint: ::std::result::Result<super::Blueprint, ::std::string::String>,
             extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
+        #[cfg(feature = "blueprint")]
         impl ::std::default::Default for BlueprintResponse {
             fn default() -> Self {
                 Self {
@@ -10374,6 +11125,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "blueprint")]
         impl BlueprintResponse {
             pub fn blueprint<T>(mut self, value: T) -> Self
             where
@@ -10396,6 +11148,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "blueprint")]
         impl ::std::convert::TryFrom<BlueprintResponse> for super::BlueprintResponse {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -10407,6 +11160,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "blueprint")]
         impl ::std::convert::From<super::BlueprintResponse> for BlueprintResponse {
             fn from(value: super::BlueprintResponse) -> Self {
                 Self {
@@ -10584,6 +11338,7 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "blueprint")]
         pub struct BlueprintTransitionInput {
             data: ::std::result::Result<
                 ::serde_json::Map<::std::string::String, ::serde_json::Value>,
@@ -10591,6 +11346,7 @@ pub mod types {
             >,
             transition_id: ::std::result::Result<super::ZohoId, ::std::string::String>,
         }
+        #[cfg(feature = "blueprint")]
         impl ::std::default::Default for BlueprintTransitionInput {
             fn default() -> Self {
                 Self {
@@ -10599,6 +11355,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "blueprint")]
         impl BlueprintTransitionInput {
             pub fn data<T>(mut self, value: T) -> Self
             where
@@ -10623,6 +11380,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "blueprint")]
         impl ::std::convert::TryFrom<BlueprintTransitionInput> for super::BlueprintTransitionInput {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -10634,6 +11392,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "blueprint")]
         impl ::std::convert::From<super::BlueprintTransitionInput> for BlueprintTransitionInput {
             fn from(value: super::BlueprintTransitionInput) -> Self {
                 Self {
@@ -10643,12 +11402,14 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "blueprint")]
         pub struct BlueprintUpdateRequest {
             blueprint: ::std::result::Result<
                 [super::BlueprintTransitionInput; 1usize],
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "blueprint")]
         impl ::std::default::Default for BlueprintUpdateRequest {
             fn default() -> Self {
                 Self {
@@ -10656,6 +11417,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "blueprint")]
         impl BlueprintUpdateRequest {
             pub fn blueprint<T>(mut self, value: T) -> Self
             where
@@ -10668,6 +11430,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "blueprint")]
         impl ::std::convert::TryFrom<BlueprintUpdateRequest> for super::BlueprintUpdateRequest {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -10678,6 +11441,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "blueprint")]
         impl ::std::convert::From<super::BlueprintUpdateRequest> for BlueprintUpdateRequest {
             fn from(value: super::BlueprintUpdateRequest) -> Self {
                 Self {
@@ -10868,6 +11632,7 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "bulk-read")]
         pub struct BulkReadCreateResult {
             data: ::std::result::Result<
                 ::std::vec::Vec<super::BulkReadOutcome>,
@@ -10875,6 +11640,7 @@ pub mod types {
             >,
             extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
+        #[cfg(feature = "bulk-read")]
         impl ::std::default::Default for BulkReadCreateResult {
             fn default() -> Self {
                 Self {
@@ -10883,6 +11649,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "bulk-read")]
         impl BulkReadCreateResult {
             pub fn data<T>(mut self, value: T) -> Self
             where
@@ -10905,6 +11672,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "bulk-read")]
         impl ::std::convert::TryFrom<BulkReadCreateResult> for super::BulkReadCreateResult {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -10916,6 +11684,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "bulk-read")]
         impl ::std::convert::From<super::BulkReadCreateResult> for BulkReadCreateResult {
             fn from(value: super::BulkReadCreateResult) -> Self {
                 Self {
@@ -11237,10 +12006,12 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "bulk-read")]
         pub struct BulkReadJobList {
             data: ::std::result::Result<::std::vec::Vec<super::BulkReadJob>, ::std::string::String>,
             extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
+        #[cfg(feature = "bulk-read")]
         impl ::std::default::Default for BulkReadJobList {
             fn default() -> Self {
                 Self {
@@ -11249,6 +12020,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "bulk-read")]
         impl BulkReadJobList {
             pub fn data<T>(mut self, value: T) -> Self
             where
@@ -11271,6 +12043,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "bulk-read")]
         impl ::std::convert::TryFrom<BulkReadJobList> for super::BulkReadJobList {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -11282,6 +12055,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "bulk-read")]
         impl ::std::convert::From<super::BulkReadJobList> for BulkReadJobList {
             fn from(value: super::BulkReadJobList) -> Self {
                 Self {
@@ -11484,6 +12258,7 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "bulk-read")]
         pub struct BulkReadOutcome {
             code: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
@@ -11503,6 +12278,7 @@ pub mod types {
             >,
             extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
+        #[cfg(feature = "bulk-read")]
         impl ::std::default::Default for BulkReadOutcome {
             fn default() -> Self {
                 Self {
@@ -11514,6 +12290,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "bulk-read")]
         impl BulkReadOutcome {
             pub fn code<T>(mut self, value: T) -> Self
             where
@@ -11568,6 +12345,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "bulk-read")]
         impl ::std::convert::TryFrom<BulkReadOutcome> for super::BulkReadOutcome {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -11582,6 +12360,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "bulk-read")]
         impl ::std::convert::From<super::BulkReadOutcome> for BulkReadOutcome {
             fn from(value: super::BulkReadOutcome) -> Self {
                 Self {
@@ -11900,6 +12679,7 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "records")]
         pub struct ConvertLeadInput {
             accounts: ::std::result::Result<
                 ::std::option::Option<super::ConvertLeadInputAccounts>,
@@ -11921,6 +12701,7 @@ pub mod types {
                 ::std::result::Result<::std::option::Option<bool>, ::std::string::String>,
             overwrite: ::std::result::Result<::std::option::Option<bool>, ::std::string::String>,
         }
+        #[cfg(feature = "records")]
         impl ::std::default::Default for ConvertLeadInput {
             fn default() -> Self {
                 Self {
@@ -11934,6 +12715,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "records")]
         impl ConvertLeadInput {
             pub fn accounts<T>(mut self, value: T) -> Self
             where
@@ -12006,6 +12788,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "records")]
         impl ::std::convert::TryFrom<ConvertLeadInput> for super::ConvertLeadInput {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -12022,6 +12805,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "records")]
         impl ::std::convert::From<super::ConvertLeadInput> for ConvertLeadInput {
             fn from(value: super::ConvertLeadInput) -> Self {
                 Self {
@@ -12036,9 +12820,11 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "records")]
         pub struct ConvertLeadRequest {
             data: ::std::result::Result<[super::ConvertLeadInput; 1usize], ::std::string::String>,
         }
+        #[cfg(feature = "records")]
         impl ::std::default::Default for ConvertLeadRequest {
             fn default() -> Self {
                 Self {
@@ -12046,6 +12832,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "records")]
         impl ConvertLeadRequest {
             pub fn data<T>(mut self, value: T) -> Self
             where
@@ -12058,6 +12845,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "records")]
         impl ::std::convert::TryFrom<ConvertLeadRequest> for super::ConvertLeadRequest {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -12066,6 +12854,7 @@ pub mod types {
                 Ok(Self { data: value.data? })
             }
         }
+        #[cfg(feature = "records")]
         impl ::std::convert::From<super::ConvertLeadRequest> for ConvertLeadRequest {
             fn from(value: super::ConvertLeadRequest) -> Self {
                 Self {
@@ -12074,11 +12863,13 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "records")]
         pub struct ConvertLeadResult {
             data:
                 ::std::result::Result<::std::vec::Vec<super::ConvertedIds>, ::std::string::String>,
             extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
+        #[cfg(feature = "records")]
         impl ::std::default::Default for ConvertLeadResult {
             fn default() -> Self {
                 Self {
@@ -12087,6 +12878,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "records")]
         impl ConvertLeadResult {
             pub fn data<T>(mut self, value: T) -> Self
             where
@@ -12109,6 +12901,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "records")]
         impl ::std::convert::TryFrom<ConvertLeadResult> for super::ConvertLeadResult {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -12120,6 +12913,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "records")]
         impl ::std::convert::From<super::ConvertLeadResult> for ConvertLeadResult {
             fn from(value: super::ConvertLeadResult) -> Self {
                 Self {
@@ -12129,6 +12923,7 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "records")]
         pub struct ConvertedIds {
             accounts: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
@@ -12144,6 +12939,7 @@ pub mod types {
             >,
             extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
+        #[cfg(feature = "records")]
         impl ::std::default::Default for ConvertedIds {
             fn default() -> Self {
                 Self {
@@ -12154,6 +12950,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "records")]
         impl ConvertedIds {
             pub fn accounts<T>(mut self, value: T) -> Self
             where
@@ -12196,6 +12993,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "records")]
         impl ::std::convert::TryFrom<ConvertedIds> for super::ConvertedIds {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -12209,6 +13007,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "records")]
         impl ::std::convert::From<super::ConvertedIds> for ConvertedIds {
             fn from(value: super::ConvertedIds) -> Self {
                 Self {
@@ -12220,6 +13019,7 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(any(feature = "custom-views", feature = "modules"))]
         pub struct CustomView {
             access_type: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
@@ -12288,6 +13088,7 @@ pub mod types {
             >,
             extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
+        #[cfg(any(feature = "custom-views", feature = "modules"))]
         impl ::std::default::Default for CustomView {
             fn default() -> Self {
                 Self {
@@ -12314,6 +13115,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(any(feature = "custom-views", feature = "modules"))]
         impl CustomView {
             pub fn access_type<T>(mut self, value: T) -> Self
             where
@@ -12516,6 +13318,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(any(feature = "custom-views", feature = "modules"))]
         impl ::std::convert::TryFrom<CustomView> for super::CustomView {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -12545,6 +13348,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(any(feature = "custom-views", feature = "modules"))]
         impl ::std::convert::From<super::CustomView> for CustomView {
             fn from(value: super::CustomView) -> Self {
                 Self {
@@ -12572,6 +13376,7 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "custom-views")]
         pub struct CustomViewInfo {
             count: ::std::result::Result<::std::option::Option<i32>, ::std::string::String>,
             default: ::std::result::Result<
@@ -12587,6 +13392,7 @@ pub mod types {
             >,
             extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
+        #[cfg(feature = "custom-views")]
         impl ::std::default::Default for CustomViewInfo {
             fn default() -> Self {
                 Self {
@@ -12600,6 +13406,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "custom-views")]
         impl CustomViewInfo {
             pub fn count<T>(mut self, value: T) -> Self
             where
@@ -12672,6 +13479,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "custom-views")]
         impl ::std::convert::TryFrom<CustomViewInfo> for super::CustomViewInfo {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -12688,6 +13496,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "custom-views")]
         impl ::std::convert::From<super::CustomViewInfo> for CustomViewInfo {
             fn from(value: super::CustomViewInfo) -> Self {
                 Self {
@@ -12702,6 +13511,7 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "custom-views")]
         pub struct CustomViewInfoTranslation {
             created_by_me: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
@@ -12721,6 +13531,7 @@ pub mod types {
             >,
             extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
+        #[cfg(feature = "custom-views")]
         impl ::std::default::Default for CustomViewInfoTranslation {
             fn default() -> Self {
                 Self {
@@ -12732,6 +13543,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "custom-views")]
         impl CustomViewInfoTranslation {
             pub fn created_by_me<T>(mut self, value: T) -> Self
             where
@@ -12784,6 +13596,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "custom-views")]
         impl ::std::convert::TryFrom<CustomViewInfoTranslation> for super::CustomViewInfoTranslation {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -12798,6 +13611,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "custom-views")]
         impl ::std::convert::From<super::CustomViewInfoTranslation> for CustomViewInfoTranslation {
             fn from(value: super::CustomViewInfoTranslation) -> Self {
                 Self {
@@ -12810,6 +13624,7 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "custom-views")]
         pub struct CustomViewList {
             custom_views:
                 ::std::result::Result<::std::vec::Vec<super::CustomView>, ::std::string::String>,
@@ -12819,6 +13634,7 @@ pub mod types {
             >,
             extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
+        #[cfg(feature = "custom-views")]
         impl ::std::default::Default for CustomViewList {
             fn default() -> Self {
                 Self {
@@ -12828,6 +13644,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "custom-views")]
         impl CustomViewList {
             pub fn custom_views<T>(mut self, value: T) -> Self
             where
@@ -12860,6 +13677,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "custom-views")]
         impl ::std::convert::TryFrom<CustomViewList> for super::CustomViewList {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -12872,6 +13690,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "custom-views")]
         impl ::std::convert::From<super::CustomViewList> for CustomViewList {
             fn from(value: super::CustomViewList) -> Self {
                 Self {
@@ -12882,6 +13701,7 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "records")]
         pub struct DeletedRecord {
             created_by: ::std::result::Result<
                 ::std::option::Option<super::NullableNamedRef>,
@@ -12906,6 +13726,7 @@ pub mod types {
             >,
             extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
+        #[cfg(feature = "records")]
         impl ::std::default::Default for DeletedRecord {
             fn default() -> Self {
                 Self {
@@ -12919,6 +13740,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "records")]
         impl DeletedRecord {
             pub fn created_by<T>(mut self, value: T) -> Self
             where
@@ -12991,6 +13813,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "records")]
         impl ::std::convert::TryFrom<DeletedRecord> for super::DeletedRecord {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -13007,6 +13830,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "records")]
         impl ::std::convert::From<super::DeletedRecord> for DeletedRecord {
             fn from(value: super::DeletedRecord) -> Self {
                 Self {
@@ -13021,6 +13845,7 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "records")]
         pub struct DeletedRecordList {
             data:
                 ::std::result::Result<::std::vec::Vec<super::DeletedRecord>, ::std::string::String>,
@@ -13030,6 +13855,7 @@ pub mod types {
             >,
             extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
+        #[cfg(feature = "records")]
         impl ::std::default::Default for DeletedRecordList {
             fn default() -> Self {
                 Self {
@@ -13039,6 +13865,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "records")]
         impl DeletedRecordList {
             pub fn data<T>(mut self, value: T) -> Self
             where
@@ -13071,6 +13898,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "records")]
         impl ::std::convert::TryFrom<DeletedRecordList> for super::DeletedRecordList {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -13083,6 +13911,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "records")]
         impl ::std::convert::From<super::DeletedRecordList> for DeletedRecordList {
             fn from(value: super::DeletedRecordList) -> Self {
                 Self {
@@ -13699,10 +14528,12 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "fields")]
         pub struct FieldList {
             fields: ::std::result::Result<::std::vec::Vec<super::Field>, ::std::string::String>,
             extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
+        #[cfg(feature = "fields")]
         impl ::std::default::Default for FieldList {
             fn default() -> Self {
                 Self {
@@ -13711,6 +14542,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "fields")]
         impl FieldList {
             pub fn fields<T>(mut self, value: T) -> Self
             where
@@ -13733,6 +14565,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "fields")]
         impl ::std::convert::TryFrom<FieldList> for super::FieldList {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -13744,6 +14577,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "fields")]
         impl ::std::convert::From<super::FieldList> for FieldList {
             fn from(value: super::FieldList) -> Self {
                 Self {
@@ -13972,6 +14806,7 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(any(feature = "layouts", feature = "modules"))]
         pub struct Layout {
             convert_mapping: ::std::result::Result<
                 ::serde_json::Map<::std::string::String, ::serde_json::Value>,
@@ -14013,6 +14848,7 @@ pub mod types {
             visible: ::std::result::Result<::std::option::Option<bool>, ::std::string::String>,
             extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
+        #[cfg(any(feature = "layouts", feature = "modules"))]
         impl ::std::default::Default for Layout {
             fn default() -> Self {
                 Self {
@@ -14032,6 +14868,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(any(feature = "layouts", feature = "modules"))]
         impl Layout {
             pub fn convert_mapping<T>(mut self, value: T) -> Self
             where
@@ -14166,6 +15003,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(any(feature = "layouts", feature = "modules"))]
         impl ::std::convert::TryFrom<Layout> for super::Layout {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -14188,6 +15026,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(any(feature = "layouts", feature = "modules"))]
         impl ::std::convert::From<super::Layout> for Layout {
             fn from(value: super::Layout) -> Self {
                 Self {
@@ -14208,10 +15047,12 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "layouts")]
         pub struct LayoutList {
             layouts: ::std::result::Result<::std::vec::Vec<super::Layout>, ::std::string::String>,
             extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
+        #[cfg(feature = "layouts")]
         impl ::std::default::Default for LayoutList {
             fn default() -> Self {
                 Self {
@@ -14220,6 +15061,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "layouts")]
         impl LayoutList {
             pub fn layouts<T>(mut self, value: T) -> Self
             where
@@ -14242,6 +15084,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "layouts")]
         impl ::std::convert::TryFrom<LayoutList> for super::LayoutList {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -14253,6 +15096,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "layouts")]
         impl ::std::convert::From<super::LayoutList> for LayoutList {
             fn from(value: super::LayoutList) -> Self {
                 Self {
@@ -14262,6 +15106,7 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(any(feature = "layouts", feature = "modules"))]
         pub struct LayoutProfile {
             default: ::std::result::Result<::std::option::Option<bool>, ::std::string::String>,
             id: ::std::result::Result<::std::option::Option<super::ZohoId>, ::std::string::String>,
@@ -14271,6 +15116,7 @@ pub mod types {
             >,
             extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
+        #[cfg(any(feature = "layouts", feature = "modules"))]
         impl ::std::default::Default for LayoutProfile {
             fn default() -> Self {
                 Self {
@@ -14281,6 +15127,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(any(feature = "layouts", feature = "modules"))]
         impl LayoutProfile {
             pub fn default<T>(mut self, value: T) -> Self
             where
@@ -14323,6 +15170,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(any(feature = "layouts", feature = "modules"))]
         impl ::std::convert::TryFrom<LayoutProfile> for super::LayoutProfile {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -14336,6 +15184,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(any(feature = "layouts", feature = "modules"))]
         impl ::std::convert::From<super::LayoutProfile> for LayoutProfile {
             fn from(value: super::LayoutProfile) -> Self {
                 Self {
@@ -14347,6 +15196,7 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(any(feature = "layouts", feature = "modules"))]
         pub struct LayoutSection {
             api_name: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
@@ -14380,6 +15230,7 @@ pub mod types {
             >,
             extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
+        #[cfg(any(feature = "layouts", feature = "modules"))]
         impl ::std::default::Default for LayoutSection {
             fn default() -> Self {
                 Self {
@@ -14397,6 +15248,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(any(feature = "layouts", feature = "modules"))]
         impl LayoutSection {
             pub fn api_name<T>(mut self, value: T) -> Self
             where
@@ -14509,6 +15361,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(any(feature = "layouts", feature = "modules"))]
         impl ::std::convert::TryFrom<LayoutSection> for super::LayoutSection {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -14529,6 +15382,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(any(feature = "layouts", feature = "modules"))]
         impl ::std::convert::From<super::LayoutSection> for LayoutSection {
             fn from(value: super::LayoutSection) -> Self {
                 Self {
@@ -14547,6 +15401,14 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(any(
+            feature = "attachments",
+            feature = "notes",
+            feature = "notifications",
+            feature = "records",
+            feature = "related-records",
+            feature = "users"
+        ))]
         pub struct ListInfo {
             count: ::std::result::Result<::std::option::Option<i32>, ::std::string::String>,
             more_records: ::std::result::Result<::std::option::Option<bool>, ::std::string::String>,
@@ -14554,6 +15416,14 @@ pub mod types {
             per_page: ::std::result::Result<::std::option::Option<i32>, ::std::string::String>,
             extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
+        #[cfg(any(
+            feature = "attachments",
+            feature = "notes",
+            feature = "notifications",
+            feature = "records",
+            feature = "related-records",
+            feature = "users"
+        ))]
         impl ::std::default::Default for ListInfo {
             fn default() -> Self {
                 Self {
@@ -14565,6 +15435,14 @@ pub mod types {
                 }
             }
         }
+        #[cfg(any(
+            feature = "attachments",
+            feature = "notes",
+            feature = "notifications",
+            feature = "records",
+            feature = "related-records",
+            feature = "users"
+        ))]
         impl ListInfo {
             pub fn count<T>(mut self, value: T) -> Self
             where
@@ -14617,6 +15495,14 @@ pub mod types {
                 self
             }
         }
+        #[cfg(any(
+            feature = "attachments",
+            feature = "notes",
+            feature = "notifications",
+            feature = "records",
+            feature = "related-records",
+            feature = "users"
+        ))]
         impl ::std::convert::TryFrom<ListInfo> for super::ListInfo {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -14631,6 +15517,14 @@ pub mod types {
                 })
             }
         }
+        #[cfg(any(
+            feature = "attachments",
+            feature = "notes",
+            feature = "notifications",
+            feature = "records",
+            feature = "related-records",
+            feature = "users"
+        ))]
         impl ::std::convert::From<super::ListInfo> for ListInfo {
             fn from(value: super::ListInfo) -> Self {
                 Self {
@@ -14643,6 +15537,7 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "records")]
         pub struct MassUpdateRequest {
             cvid: ::std::result::Result<
                 ::std::option::Option<super::MassUpdateRequestCvid>,
@@ -14659,6 +15554,7 @@ pub mod types {
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "records")]
         impl ::std::default::Default for MassUpdateRequest {
             fn default() -> Self {
                 Self {
@@ -14670,6 +15566,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "records")]
         impl MassUpdateRequest {
             pub fn cvid<T>(mut self, value: T) -> Self
             where
@@ -14722,6 +15619,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "records")]
         impl ::std::convert::TryFrom<MassUpdateRequest> for super::MassUpdateRequest {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -14736,6 +15634,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "records")]
         impl ::std::convert::From<super::MassUpdateRequest> for MassUpdateRequest {
             fn from(value: super::MassUpdateRequest) -> Self {
                 Self {
@@ -14748,6 +15647,7 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "records")]
         pub struct MassUpdateStatus {
             failed_count: ::std::result::Result<::std::option::Option<i64>, ::std::string::String>,
             not_updated_count:
@@ -14760,6 +15660,7 @@ pub mod types {
             updated_count: ::std::result::Result<::std::option::Option<i64>, ::std::string::String>,
             extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
+        #[cfg(feature = "records")]
         impl ::std::default::Default for MassUpdateStatus {
             fn default() -> Self {
                 Self {
@@ -14772,6 +15673,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "records")]
         impl MassUpdateStatus {
             pub fn failed_count<T>(mut self, value: T) -> Self
             where
@@ -14838,6 +15740,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "records")]
         impl ::std::convert::TryFrom<MassUpdateStatus> for super::MassUpdateStatus {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -14853,6 +15756,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "records")]
         impl ::std::convert::From<super::MassUpdateStatus> for MassUpdateStatus {
             fn from(value: super::MassUpdateStatus) -> Self {
                 Self {
@@ -14866,6 +15770,7 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "records")]
         pub struct MassUpdateStatusList {
             data: ::std::result::Result<
                 ::std::vec::Vec<super::MassUpdateStatus>,
@@ -14873,6 +15778,7 @@ pub mod types {
             >,
             extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
+        #[cfg(feature = "records")]
         impl ::std::default::Default for MassUpdateStatusList {
             fn default() -> Self {
                 Self {
@@ -14881,6 +15787,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "records")]
         impl MassUpdateStatusList {
             pub fn data<T>(mut self, value: T) -> Self
             where
@@ -14903,6 +15810,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "records")]
         impl ::std::convert::TryFrom<MassUpdateStatusList> for super::MassUpdateStatusList {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -14914,6 +15822,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "records")]
         impl ::std::convert::From<super::MassUpdateStatusList> for MassUpdateStatusList {
             fn from(value: super::MassUpdateStatusList) -> Self {
                 Self {
@@ -14923,11 +15832,13 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "records")]
         pub struct MassUpdateTerritory {
             id: ::std::result::Result<::std::option::Option<super::ZohoId>, ::std::string::String>,
             include_child:
                 ::std::result::Result<::std::option::Option<bool>, ::std::string::String>,
         }
+        #[cfg(feature = "records")]
         impl ::std::default::Default for MassUpdateTerritory {
             fn default() -> Self {
                 Self {
@@ -14936,6 +15847,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "records")]
         impl MassUpdateTerritory {
             pub fn id<T>(mut self, value: T) -> Self
             where
@@ -14958,6 +15870,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "records")]
         impl ::std::convert::TryFrom<MassUpdateTerritory> for super::MassUpdateTerritory {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -14969,6 +15882,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "records")]
         impl ::std::convert::From<super::MassUpdateTerritory> for MassUpdateTerritory {
             fn from(value: super::MassUpdateTerritory) -> Self {
                 Self {
@@ -14978,6 +15892,7 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "modules")]
         pub struct Module {
             api_name: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
@@ -15075,6 +15990,7 @@ pub mod types {
             >,
             extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
+        #[cfg(feature = "modules")]
         impl ::std::default::Default for Module {
             fn default() -> Self {
                 Self {
@@ -15119,6 +16035,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "modules")]
         impl Module {
             pub fn api_name<T>(mut self, value: T) -> Self
             where
@@ -15507,6 +16424,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "modules")]
         impl ::std::convert::TryFrom<Module> for super::Module {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -15554,6 +16472,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "modules")]
         impl ::std::convert::From<super::Module> for Module {
             fn from(value: super::Module) -> Self {
                 Self {
@@ -15599,6 +16518,7 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "modules")]
         pub struct ModuleDisplayField {
             api_name: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
@@ -15607,6 +16527,7 @@ pub mod types {
             id: ::std::result::Result<::std::option::Option<super::ZohoId>, ::std::string::String>,
             extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
+        #[cfg(feature = "modules")]
         impl ::std::default::Default for ModuleDisplayField {
             fn default() -> Self {
                 Self {
@@ -15616,6 +16537,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "modules")]
         impl ModuleDisplayField {
             pub fn api_name<T>(mut self, value: T) -> Self
             where
@@ -15648,6 +16570,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "modules")]
         impl ::std::convert::TryFrom<ModuleDisplayField> for super::ModuleDisplayField {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -15660,6 +16583,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "modules")]
         impl ::std::convert::From<super::ModuleDisplayField> for ModuleDisplayField {
             fn from(value: super::ModuleDisplayField) -> Self {
                 Self {
@@ -15670,10 +16594,12 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "modules")]
         pub struct ModuleList {
             modules: ::std::result::Result<::std::vec::Vec<super::Module>, ::std::string::String>,
             extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
+        #[cfg(feature = "modules")]
         impl ::std::default::Default for ModuleList {
             fn default() -> Self {
                 Self {
@@ -15682,6 +16608,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "modules")]
         impl ModuleList {
             pub fn modules<T>(mut self, value: T) -> Self
             where
@@ -15704,6 +16631,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "modules")]
         impl ::std::convert::TryFrom<ModuleList> for super::ModuleList {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -15715,6 +16643,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "modules")]
         impl ::std::convert::From<super::ModuleList> for ModuleList {
             fn from(value: super::ModuleList) -> Self {
                 Self {
@@ -15724,6 +16653,7 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "modules")]
         pub struct ModuleRelatedListProperties {
             fields: ::std::result::Result<
                 ::std::vec::Vec<::std::string::String>,
@@ -15739,6 +16669,7 @@ pub mod types {
             >,
             extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
+        #[cfg(feature = "modules")]
         impl ::std::default::Default for ModuleRelatedListProperties {
             fn default() -> Self {
                 Self {
@@ -15749,6 +16680,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "modules")]
         impl ModuleRelatedListProperties {
             pub fn fields<T>(mut self, value: T) -> Self
             where
@@ -15791,6 +16723,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "modules")]
         impl ::std::convert::TryFrom<ModuleRelatedListProperties> for super::ModuleRelatedListProperties {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -15804,6 +16737,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "modules")]
         impl ::std::convert::From<super::ModuleRelatedListProperties> for ModuleRelatedListProperties {
             fn from(value: super::ModuleRelatedListProperties) -> Self {
                 Self {
@@ -15886,6 +16820,7 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "notes")]
         pub struct Note {
             attachments: ::std::result::Result<
                 ::std::option::Option<
@@ -15938,6 +16873,7 @@ pub mod types {
             voice_note: ::std::result::Result<::std::option::Option<bool>, ::std::string::String>,
             extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
+        #[cfg(feature = "notes")]
         impl ::std::default::Default for Note {
             fn default() -> Self {
                 Self {
@@ -15961,6 +16897,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "notes")]
         impl Note {
             pub fn attachments<T>(mut self, value: T) -> Self
             where
@@ -16139,6 +17076,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "notes")]
         impl ::std::convert::TryFrom<Note> for super::Note {
             type Error = super::error::ConversionError;
             fn try_from(value: Note) -> ::std::result::Result<Self, super::error::ConversionError> {
@@ -16163,6 +17101,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "notes")]
         impl ::std::convert::From<super::Note> for Note {
             fn from(value: super::Note) -> Self {
                 Self {
@@ -16187,6 +17126,7 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "notes")]
         pub struct NoteInput {
             note_content: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
@@ -16206,6 +17146,7 @@ pub mod types {
             >,
             extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
+        #[cfg(feature = "notes")]
         impl ::std::default::Default for NoteInput {
             fn default() -> Self {
                 Self {
@@ -16217,6 +17158,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "notes")]
         impl NoteInput {
             pub fn note_content<T>(mut self, value: T) -> Self
             where
@@ -16269,6 +17211,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "notes")]
         impl ::std::convert::TryFrom<NoteInput> for super::NoteInput {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -16283,6 +17226,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "notes")]
         impl ::std::convert::From<super::NoteInput> for NoteInput {
             fn from(value: super::NoteInput) -> Self {
                 Self {
@@ -16295,6 +17239,7 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "notes")]
         pub struct NoteList {
             data: ::std::result::Result<::std::vec::Vec<super::Note>, ::std::string::String>,
             info: ::std::result::Result<
@@ -16303,6 +17248,7 @@ pub mod types {
             >,
             extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
+        #[cfg(feature = "notes")]
         impl ::std::default::Default for NoteList {
             fn default() -> Self {
                 Self {
@@ -16312,6 +17258,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "notes")]
         impl NoteList {
             pub fn data<T>(mut self, value: T) -> Self
             where
@@ -16344,6 +17291,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "notes")]
         impl ::std::convert::TryFrom<NoteList> for super::NoteList {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -16356,6 +17304,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "notes")]
         impl ::std::convert::From<super::NoteList> for NoteList {
             fn from(value: super::NoteList) -> Self {
                 Self {
@@ -16366,6 +17315,7 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "notes")]
         pub struct NoteUpdateByIdInput {
             id: ::std::result::Result<super::ZohoId, ::std::string::String>,
             note_content: ::std::result::Result<
@@ -16378,6 +17328,7 @@ pub mod types {
             >,
             extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
+        #[cfg(feature = "notes")]
         impl ::std::default::Default for NoteUpdateByIdInput {
             fn default() -> Self {
                 Self {
@@ -16388,6 +17339,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "notes")]
         impl NoteUpdateByIdInput {
             pub fn id<T>(mut self, value: T) -> Self
             where
@@ -16430,6 +17382,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "notes")]
         impl ::std::convert::TryFrom<NoteUpdateByIdInput> for super::NoteUpdateByIdInput {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -16443,6 +17396,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "notes")]
         impl ::std::convert::From<super::NoteUpdateByIdInput> for NoteUpdateByIdInput {
             fn from(value: super::NoteUpdateByIdInput) -> Self {
                 Self {
@@ -16454,9 +17408,11 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "notes")]
         pub struct NoteUpdateRequest {
             data: ::std::result::Result<[super::NoteInput; 1usize], ::std::string::String>,
         }
+        #[cfg(feature = "notes")]
         impl ::std::default::Default for NoteUpdateRequest {
             fn default() -> Self {
                 Self {
@@ -16464,6 +17420,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "notes")]
         impl NoteUpdateRequest {
             pub fn data<T>(mut self, value: T) -> Self
             where
@@ -16476,6 +17433,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "notes")]
         impl ::std::convert::TryFrom<NoteUpdateRequest> for super::NoteUpdateRequest {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -16484,6 +17442,7 @@ pub mod types {
                 Ok(Self { data: value.data? })
             }
         }
+        #[cfg(feature = "notes")]
         impl ::std::convert::From<super::NoteUpdateRequest> for NoteUpdateRequest {
             fn from(value: super::NoteUpdateRequest) -> Self {
                 Self {
@@ -16492,9 +17451,11 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "notes")]
         pub struct NotesCreateRequest {
             data: ::std::result::Result<::std::vec::Vec<super::NoteInput>, ::std::string::String>,
         }
+        #[cfg(feature = "notes")]
         impl ::std::default::Default for NotesCreateRequest {
             fn default() -> Self {
                 Self {
@@ -16502,6 +17463,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "notes")]
         impl NotesCreateRequest {
             pub fn data<T>(mut self, value: T) -> Self
             where
@@ -16514,6 +17476,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "notes")]
         impl ::std::convert::TryFrom<NotesCreateRequest> for super::NotesCreateRequest {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -16522,6 +17485,7 @@ pub mod types {
                 Ok(Self { data: value.data? })
             }
         }
+        #[cfg(feature = "notes")]
         impl ::std::convert::From<super::NotesCreateRequest> for NotesCreateRequest {
             fn from(value: super::NotesCreateRequest) -> Self {
                 Self {
@@ -16530,12 +17494,14 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "notes")]
         pub struct NotesUpdateRequest {
             data: ::std::result::Result<
                 ::std::vec::Vec<super::NoteUpdateByIdInput>,
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "notes")]
         impl ::std::default::Default for NotesUpdateRequest {
             fn default() -> Self {
                 Self {
@@ -16543,6 +17509,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "notes")]
         impl NotesUpdateRequest {
             pub fn data<T>(mut self, value: T) -> Self
             where
@@ -16555,6 +17522,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "notes")]
         impl ::std::convert::TryFrom<NotesUpdateRequest> for super::NotesUpdateRequest {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -16563,6 +17531,7 @@ pub mod types {
                 Ok(Self { data: value.data? })
             }
         }
+        #[cfg(feature = "notes")]
         impl ::std::convert::From<super::NotesUpdateRequest> for NotesUpdateRequest {
             fn from(value: super::NotesUpdateRequest) -> Self {
                 Self {
@@ -16903,6 +17872,7 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "notifications")]
         pub struct NotificationChannelPatch {
             channel_expiry: ::std::result::Result<
                 ::std::option::Option<super::NotificationChannelPatchChannelExpiry>,
@@ -16924,6 +17894,7 @@ pub mod types {
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "notifications")]
         impl ::std::default::Default for NotificationChannelPatch {
             fn default() -> Self {
                 Self {
@@ -16936,6 +17907,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "notifications")]
         impl NotificationChannelPatch {
             pub fn channel_expiry<T>(mut self, value: T) -> Self
             where
@@ -17004,6 +17976,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "notifications")]
         impl ::std::convert::TryFrom<NotificationChannelPatch> for super::NotificationChannelPatch {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -17019,6 +17992,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "notifications")]
         impl ::std::convert::From<super::NotificationChannelPatch> for NotificationChannelPatch {
             fn from(value: super::NotificationChannelPatch) -> Self {
                 Self {
@@ -17032,6 +18006,7 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "notifications")]
         pub struct NotificationChannelReplace {
             channel_expiry: ::std::result::Result<
                 ::std::option::Option<super::NotificationChannelReplaceChannelExpiry>,
@@ -17053,6 +18028,7 @@ pub mod types {
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "notifications")]
         impl ::std::default::Default for NotificationChannelReplace {
             fn default() -> Self {
                 Self {
@@ -17065,6 +18041,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "notifications")]
         impl NotificationChannelReplace {
             pub fn channel_expiry<T>(mut self, value: T) -> Self
             where
@@ -17133,6 +18110,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "notifications")]
         impl ::std::convert::TryFrom<NotificationChannelReplace> for super::NotificationChannelReplace {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -17148,6 +18126,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "notifications")]
         impl ::std::convert::From<super::NotificationChannelReplace> for NotificationChannelReplace {
             fn from(value: super::NotificationChannelReplace) -> Self {
                 Self {
@@ -17161,6 +18140,7 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "notifications")]
         pub struct NotificationEventInfo {
             channel_expiry: ::std::result::Result<
                 ::std::option::Option<super::DateTimeString>,
@@ -17184,6 +18164,7 @@ pub mod types {
             >,
             extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
+        #[cfg(feature = "notifications")]
         impl ::std::default::Default for NotificationEventInfo {
             fn default() -> Self {
                 Self {
@@ -17196,6 +18177,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "notifications")]
         impl NotificationEventInfo {
             pub fn channel_expiry<T>(mut self, value: T) -> Self
             where
@@ -17258,6 +18240,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "notifications")]
         impl ::std::convert::TryFrom<NotificationEventInfo> for super::NotificationEventInfo {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -17273,6 +18256,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "notifications")]
         impl ::std::convert::From<super::NotificationEventInfo> for NotificationEventInfo {
             fn from(value: super::NotificationEventInfo) -> Self {
                 Self {
@@ -17286,6 +18270,7 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "notifications")]
         pub struct NotificationList {
             info: ::std::result::Result<
                 ::std::option::Option<super::ListInfo>,
@@ -17297,6 +18282,7 @@ pub mod types {
             >,
             extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
+        #[cfg(feature = "notifications")]
         impl ::std::default::Default for NotificationList {
             fn default() -> Self {
                 Self {
@@ -17306,6 +18292,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "notifications")]
         impl NotificationList {
             pub fn info<T>(mut self, value: T) -> Self
             where
@@ -17338,6 +18325,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "notifications")]
         impl ::std::convert::TryFrom<NotificationList> for super::NotificationList {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -17350,6 +18338,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "notifications")]
         impl ::std::convert::From<super::NotificationList> for NotificationList {
             fn from(value: super::NotificationList) -> Self {
                 Self {
@@ -17360,6 +18349,7 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "notifications")]
         pub struct NotificationOutcome {
             code: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
@@ -17379,6 +18369,7 @@ pub mod types {
             >,
             extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
+        #[cfg(feature = "notifications")]
         impl ::std::default::Default for NotificationOutcome {
             fn default() -> Self {
                 Self {
@@ -17390,6 +18381,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "notifications")]
         impl NotificationOutcome {
             pub fn code<T>(mut self, value: T) -> Self
             where
@@ -17446,6 +18438,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "notifications")]
         impl ::std::convert::TryFrom<NotificationOutcome> for super::NotificationOutcome {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -17460,6 +18453,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "notifications")]
         impl ::std::convert::From<super::NotificationOutcome> for NotificationOutcome {
             fn from(value: super::NotificationOutcome) -> Self {
                 Self {
@@ -17472,6 +18466,7 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "notifications")]
         pub struct NotificationOutcomeDetails {
             channel_id: ::std::result::Result<
                 ::std::option::Option<crmkit_runtime::Id>,
@@ -17483,6 +18478,7 @@ pub mod types {
             >,
             extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
+        #[cfg(feature = "notifications")]
         impl ::std::default::Default for NotificationOutcomeDetails {
             fn default() -> Self {
                 Self {
@@ -17492,6 +18488,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "notifications")]
         impl NotificationOutcomeDetails {
             pub fn channel_id<T>(mut self, value: T) -> Self
             where
@@ -17524,6 +18521,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "notifications")]
         impl ::std::convert::TryFrom<NotificationOutcomeDetails> for super::NotificationOutcomeDetails {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -17536,6 +18534,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "notifications")]
         impl ::std::convert::From<super::NotificationOutcomeDetails> for NotificationOutcomeDetails {
             fn from(value: super::NotificationOutcomeDetails) -> Self {
                 Self {
@@ -17546,6 +18545,7 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "notifications")]
         pub struct NotificationSubscription {
             channel_expiry: ::std::result::Result<
                 ::std::option::Option<super::DateTimeString>,
@@ -17583,6 +18583,7 @@ pub mod types {
             >,
             extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
+        #[cfg(feature = "notifications")]
         impl ::std::default::Default for NotificationSubscription {
             fn default() -> Self {
                 Self {
@@ -17599,6 +18600,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "notifications")]
         impl NotificationSubscription {
             pub fn channel_expiry<T>(mut self, value: T) -> Self
             where
@@ -17701,6 +18703,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "notifications")]
         impl ::std::convert::TryFrom<NotificationSubscription> for super::NotificationSubscription {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -17720,6 +18723,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "notifications")]
         impl ::std::convert::From<super::NotificationSubscription> for NotificationSubscription {
             fn from(value: super::NotificationSubscription) -> Self {
                 Self {
@@ -17780,12 +18784,14 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "notifications")]
         pub struct NotificationsPatchRequest {
             watch: ::std::result::Result<
                 ::std::vec::Vec<super::NotificationChannelPatch>,
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "notifications")]
         impl ::std::default::Default for NotificationsPatchRequest {
             fn default() -> Self {
                 Self {
@@ -17793,6 +18799,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "notifications")]
         impl NotificationsPatchRequest {
             pub fn watch<T>(mut self, value: T) -> Self
             where
@@ -17805,6 +18812,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "notifications")]
         impl ::std::convert::TryFrom<NotificationsPatchRequest> for super::NotificationsPatchRequest {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -17815,6 +18823,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "notifications")]
         impl ::std::convert::From<super::NotificationsPatchRequest> for NotificationsPatchRequest {
             fn from(value: super::NotificationsPatchRequest) -> Self {
                 Self {
@@ -17823,12 +18832,14 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "notifications")]
         pub struct NotificationsReplaceRequest {
             watch: ::std::result::Result<
                 ::std::vec::Vec<super::NotificationChannelReplace>,
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "notifications")]
         impl ::std::default::Default for NotificationsReplaceRequest {
             fn default() -> Self {
                 Self {
@@ -17836,6 +18847,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "notifications")]
         impl NotificationsReplaceRequest {
             pub fn watch<T>(mut self, value: T) -> Self
             where
@@ -17848,6 +18860,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "notifications")]
         impl ::std::convert::TryFrom<NotificationsReplaceRequest> for super::NotificationsReplaceRequest {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -17858,6 +18871,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "notifications")]
         impl ::std::convert::From<super::NotificationsReplaceRequest> for NotificationsReplaceRequest {
             fn from(value: super::NotificationsReplaceRequest) -> Self {
                 Self {
@@ -17866,6 +18880,7 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "notifications")]
         pub struct NotificationsWriteResult {
             watch: ::std::result::Result<
                 ::std::vec::Vec<super::NotificationOutcome>,
@@ -17873,6 +18888,7 @@ pub mod types {
             >,
             extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
+        #[cfg(feature = "notifications")]
         impl ::std::default::Default for NotificationsWriteResult {
             fn default() -> Self {
                 Self {
@@ -17881,6 +18897,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "notifications")]
         impl NotificationsWriteResult {
             pub fn watch<T>(mut self, value: T) -> Self
             where
@@ -17903,6 +18920,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "notifications")]
         impl ::std::convert::TryFrom<NotificationsWriteResult> for super::NotificationsWriteResult {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -17914,6 +18932,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "notifications")]
         impl ::std::convert::From<super::NotificationsWriteResult> for NotificationsWriteResult {
             fn from(value: super::NotificationsWriteResult) -> Self {
                 Self {
@@ -17994,6 +19013,7 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "org")]
         pub struct Org {
             alias: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
@@ -18109,6 +19129,7 @@ pub mod types {
             >,
             extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
+        #[cfg(feature = "org")]
         impl ::std::default::Default for Org {
             fn default() -> Self {
                 Self {
@@ -18147,6 +19168,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "org")]
         impl Org {
             pub fn alias<T>(mut self, value: T) -> Self
             where
@@ -18469,6 +19491,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "org")]
         impl ::std::convert::TryFrom<Org> for super::Org {
             type Error = super::error::ConversionError;
             fn try_from(value: Org) -> ::std::result::Result<Self, super::error::ConversionError> {
@@ -18508,6 +19531,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "org")]
         impl ::std::convert::From<super::Org> for Org {
             fn from(value: super::Org) -> Self {
                 Self {
@@ -18547,6 +19571,7 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "org")]
         pub struct OrgLicenseDetails {
             paid: ::std::result::Result<::std::option::Option<bool>, ::std::string::String>,
             paid_expiry: ::std::result::Result<
@@ -18569,6 +19594,7 @@ pub mod types {
                 ::std::result::Result<::std::option::Option<i32>, ::std::string::String>,
             extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
+        #[cfg(feature = "org")]
         impl ::std::default::Default for OrgLicenseDetails {
             fn default() -> Self {
                 Self {
@@ -18582,6 +19608,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "org")]
         impl OrgLicenseDetails {
             pub fn paid<T>(mut self, value: T) -> Self
             where
@@ -18654,6 +19681,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "org")]
         impl ::std::convert::TryFrom<OrgLicenseDetails> for super::OrgLicenseDetails {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -18670,6 +19698,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "org")]
         impl ::std::convert::From<super::OrgLicenseDetails> for OrgLicenseDetails {
             fn from(value: super::OrgLicenseDetails) -> Self {
                 Self {
@@ -18684,10 +19713,12 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "org")]
         pub struct OrgList {
             org: ::std::result::Result<::std::vec::Vec<super::Org>, ::std::string::String>,
             extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
+        #[cfg(feature = "org")]
         impl ::std::default::Default for OrgList {
             fn default() -> Self {
                 Self {
@@ -18696,6 +19727,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "org")]
         impl OrgList {
             pub fn org<T>(mut self, value: T) -> Self
             where
@@ -18718,6 +19750,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "org")]
         impl ::std::convert::TryFrom<OrgList> for super::OrgList {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -18729,6 +19762,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "org")]
         impl ::std::convert::From<super::OrgList> for OrgList {
             fn from(value: super::OrgList) -> Self {
                 Self {
@@ -18896,6 +19930,7 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "profiles")]
         pub struct Profile {
             category: ::std::result::Result<::std::option::Option<bool>, ::std::string::String>,
             created_by: ::std::result::Result<
@@ -18934,6 +19969,7 @@ pub mod types {
             >,
             extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
+        #[cfg(feature = "profiles")]
         impl ::std::default::Default for Profile {
             fn default() -> Self {
                 Self {
@@ -18952,6 +19988,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "profiles")]
         impl Profile {
             pub fn category<T>(mut self, value: T) -> Self
             where
@@ -19074,6 +20111,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "profiles")]
         impl ::std::convert::TryFrom<Profile> for super::Profile {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -19095,6 +20133,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "profiles")]
         impl ::std::convert::From<super::Profile> for Profile {
             fn from(value: super::Profile) -> Self {
                 Self {
@@ -19114,6 +20153,7 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "profiles")]
         pub struct ProfileCategory {
             display_label: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
@@ -19131,6 +20171,7 @@ pub mod types {
                 ::std::result::Result<::std::vec::Vec<super::ZohoId>, ::std::string::String>,
             extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
+        #[cfg(feature = "profiles")]
         impl ::std::default::Default for ProfileCategory {
             fn default() -> Self {
                 Self {
@@ -19142,6 +20183,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "profiles")]
         impl ProfileCategory {
             pub fn display_label<T>(mut self, value: T) -> Self
             where
@@ -19194,6 +20236,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "profiles")]
         impl ::std::convert::TryFrom<ProfileCategory> for super::ProfileCategory {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -19208,6 +20251,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "profiles")]
         impl ::std::convert::From<super::ProfileCategory> for ProfileCategory {
             fn from(value: super::ProfileCategory) -> Self {
                 Self {
@@ -19220,10 +20264,12 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "profiles")]
         pub struct ProfileList {
             profiles: ::std::result::Result<::std::vec::Vec<super::Profile>, ::std::string::String>,
             extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
+        #[cfg(feature = "profiles")]
         impl ::std::default::Default for ProfileList {
             fn default() -> Self {
                 Self {
@@ -19232,6 +20278,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "profiles")]
         impl ProfileList {
             pub fn profiles<T>(mut self, value: T) -> Self
             where
@@ -19254,6 +20301,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "profiles")]
         impl ::std::convert::TryFrom<ProfileList> for super::ProfileList {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -19265,6 +20313,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "profiles")]
         impl ::std::convert::From<super::ProfileList> for ProfileList {
             fn from(value: super::ProfileList) -> Self {
                 Self {
@@ -19274,6 +20323,7 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "profiles")]
         pub struct ProfilePermission {
             display_label: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
@@ -19291,6 +20341,7 @@ pub mod types {
             >,
             extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
+        #[cfg(feature = "profiles")]
         impl ::std::default::Default for ProfilePermission {
             fn default() -> Self {
                 Self {
@@ -19303,6 +20354,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "profiles")]
         impl ProfilePermission {
             pub fn display_label<T>(mut self, value: T) -> Self
             where
@@ -19365,6 +20417,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "profiles")]
         impl ::std::convert::TryFrom<ProfilePermission> for super::ProfilePermission {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -19380,6 +20433,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "profiles")]
         impl ::std::convert::From<super::ProfilePermission> for ProfilePermission {
             fn from(value: super::ProfilePermission) -> Self {
                 Self {
@@ -19393,6 +20447,7 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "profiles")]
         pub struct ProfileSection {
             categories: ::std::result::Result<
                 ::std::vec::Vec<super::ProfileCategory>,
@@ -19404,6 +20459,7 @@ pub mod types {
             >,
             extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
+        #[cfg(feature = "profiles")]
         impl ::std::default::Default for ProfileSection {
             fn default() -> Self {
                 Self {
@@ -19413,6 +20469,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "profiles")]
         impl ProfileSection {
             pub fn categories<T>(mut self, value: T) -> Self
             where
@@ -19445,6 +20502,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "profiles")]
         impl ::std::convert::TryFrom<ProfileSection> for super::ProfileSection {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -19457,6 +20515,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "profiles")]
         impl ::std::convert::From<super::ProfileSection> for ProfileSection {
             fn from(value: super::ProfileSection) -> Self {
                 Self {
@@ -19896,6 +20955,7 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(any(feature = "records", feature = "related-records"))]
         pub struct RecordList {
             data: ::std::result::Result<::std::vec::Vec<super::Record>, ::std::string::String>,
             info: ::std::result::Result<
@@ -19904,6 +20964,7 @@ pub mod types {
             >,
             extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
+        #[cfg(any(feature = "records", feature = "related-records"))]
         impl ::std::default::Default for RecordList {
             fn default() -> Self {
                 Self {
@@ -19913,6 +20974,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(any(feature = "records", feature = "related-records"))]
         impl RecordList {
             pub fn data<T>(mut self, value: T) -> Self
             where
@@ -19945,6 +21007,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(any(feature = "records", feature = "related-records"))]
         impl ::std::convert::TryFrom<RecordList> for super::RecordList {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -19957,6 +21020,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(any(feature = "records", feature = "related-records"))]
         impl ::std::convert::From<super::RecordList> for RecordList {
             fn from(value: super::RecordList) -> Self {
                 Self {
@@ -19967,6 +21031,7 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "sharing")]
         pub struct RecordShare {
             permission: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
@@ -19992,6 +21057,7 @@ pub mod types {
             >,
             extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
+        #[cfg(feature = "sharing")]
         impl ::std::default::Default for RecordShare {
             fn default() -> Self {
                 Self {
@@ -20005,6 +21071,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "sharing")]
         impl RecordShare {
             pub fn permission<T>(mut self, value: T) -> Self
             where
@@ -20077,6 +21144,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "sharing")]
         impl ::std::convert::TryFrom<RecordShare> for super::RecordShare {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -20093,6 +21161,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "sharing")]
         impl ::std::convert::From<super::RecordShare> for RecordShare {
             fn from(value: super::RecordShare) -> Self {
                 Self {
@@ -20107,6 +21176,7 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "sharing")]
         pub struct RecordShareSharedThrough {
             id: ::std::result::Result<::std::option::Option<super::ZohoId>, ::std::string::String>,
             module: ::std::result::Result<
@@ -20115,6 +21185,7 @@ pub mod types {
             >,
             extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
+        #[cfg(feature = "sharing")]
         impl ::std::default::Default for RecordShareSharedThrough {
             fn default() -> Self {
                 Self {
@@ -20124,6 +21195,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "sharing")]
         impl RecordShareSharedThrough {
             pub fn id<T>(mut self, value: T) -> Self
             where
@@ -20156,6 +21228,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "sharing")]
         impl ::std::convert::TryFrom<RecordShareSharedThrough> for super::RecordShareSharedThrough {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -20168,6 +21241,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "sharing")]
         impl ::std::convert::From<super::RecordShareSharedThrough> for RecordShareSharedThrough {
             fn from(value: super::RecordShareSharedThrough) -> Self {
                 Self {
@@ -20178,6 +21252,7 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "records")]
         pub struct RecordWriteOneRequest {
             data: ::std::result::Result<[super::Record; 1usize], ::std::string::String>,
             trigger: ::std::result::Result<
@@ -20185,6 +21260,7 @@ pub mod types {
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "records")]
         impl ::std::default::Default for RecordWriteOneRequest {
             fn default() -> Self {
                 Self {
@@ -20193,6 +21269,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "records")]
         impl RecordWriteOneRequest {
             pub fn data<T>(mut self, value: T) -> Self
             where
@@ -20215,6 +21292,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "records")]
         impl ::std::convert::TryFrom<RecordWriteOneRequest> for super::RecordWriteOneRequest {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -20226,6 +21304,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "records")]
         impl ::std::convert::From<super::RecordWriteOneRequest> for RecordWriteOneRequest {
             fn from(value: super::RecordWriteOneRequest) -> Self {
                 Self {
@@ -20235,6 +21314,7 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "records")]
         pub struct RecordsUpsertRequest {
             data: ::std::result::Result<::std::vec::Vec<super::Record>, ::std::string::String>,
             duplicate_check_fields: ::std::result::Result<
@@ -20246,6 +21326,7 @@ pub mod types {
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "records")]
         impl ::std::default::Default for RecordsUpsertRequest {
             fn default() -> Self {
                 Self {
@@ -20255,6 +21336,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "records")]
         impl RecordsUpsertRequest {
             pub fn data<T>(mut self, value: T) -> Self
             where
@@ -20287,6 +21369,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "records")]
         impl ::std::convert::TryFrom<RecordsUpsertRequest> for super::RecordsUpsertRequest {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -20299,6 +21382,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "records")]
         impl ::std::convert::From<super::RecordsUpsertRequest> for RecordsUpsertRequest {
             fn from(value: super::RecordsUpsertRequest) -> Self {
                 Self {
@@ -20383,6 +21467,7 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(any(feature = "layouts", feature = "modules"))]
         pub struct RelatedList {
             action: ::std::result::Result<
                 ::std::option::Option<
@@ -20436,6 +21521,7 @@ pub mod types {
             visible: ::std::result::Result<::std::option::Option<bool>, ::std::string::String>,
             extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
+        #[cfg(any(feature = "layouts", feature = "modules"))]
         impl ::std::default::Default for RelatedList {
             fn default() -> Self {
                 Self {
@@ -20458,6 +21544,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(any(feature = "layouts", feature = "modules"))]
         impl RelatedList {
             pub fn action<T>(mut self, value: T) -> Self
             where
@@ -20624,6 +21711,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(any(feature = "layouts", feature = "modules"))]
         impl ::std::convert::TryFrom<RelatedList> for super::RelatedList {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -20649,6 +21737,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(any(feature = "layouts", feature = "modules"))]
         impl ::std::convert::From<super::RelatedList> for RelatedList {
             fn from(value: super::RelatedList) -> Self {
                 Self {
@@ -20672,11 +21761,13 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "layouts")]
         pub struct RelatedListList {
             related_lists:
                 ::std::result::Result<::std::vec::Vec<super::RelatedList>, ::std::string::String>,
             extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
+        #[cfg(feature = "layouts")]
         impl ::std::default::Default for RelatedListList {
             fn default() -> Self {
                 Self {
@@ -20685,6 +21776,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "layouts")]
         impl RelatedListList {
             pub fn related_lists<T>(mut self, value: T) -> Self
             where
@@ -20707,6 +21799,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "layouts")]
         impl ::std::convert::TryFrom<RelatedListList> for super::RelatedListList {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -20718,6 +21811,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "layouts")]
         impl ::std::convert::From<super::RelatedListList> for RelatedListList {
             fn from(value: super::RelatedListList) -> Self {
                 Self {
@@ -20727,6 +21821,7 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(any(feature = "layouts", feature = "modules"))]
         pub struct RelatedModuleRef {
             api_name: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
@@ -20738,6 +21833,7 @@ pub mod types {
             >,
             extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
+        #[cfg(any(feature = "layouts", feature = "modules"))]
         impl ::std::default::Default for RelatedModuleRef {
             fn default() -> Self {
                 Self {
@@ -20747,6 +21843,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(any(feature = "layouts", feature = "modules"))]
         impl RelatedModuleRef {
             pub fn api_name<T>(mut self, value: T) -> Self
             where
@@ -20779,6 +21876,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(any(feature = "layouts", feature = "modules"))]
         impl ::std::convert::TryFrom<RelatedModuleRef> for super::RelatedModuleRef {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -20791,6 +21889,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(any(feature = "layouts", feature = "modules"))]
         impl ::std::convert::From<super::RelatedModuleRef> for RelatedModuleRef {
             fn from(value: super::RelatedModuleRef) -> Self {
                 Self {
@@ -20801,10 +21900,12 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "related-records")]
         pub struct RelatedRecordByIdInput {
             id: ::std::result::Result<super::ZohoId, ::std::string::String>,
             extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
+        #[cfg(feature = "related-records")]
         impl ::std::default::Default for RelatedRecordByIdInput {
             fn default() -> Self {
                 Self {
@@ -20813,6 +21914,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "related-records")]
         impl RelatedRecordByIdInput {
             pub fn id<T>(mut self, value: T) -> Self
             where
@@ -20835,6 +21937,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "related-records")]
         impl ::std::convert::TryFrom<RelatedRecordByIdInput> for super::RelatedRecordByIdInput {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -20846,6 +21949,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "related-records")]
         impl ::std::convert::From<super::RelatedRecordByIdInput> for RelatedRecordByIdInput {
             fn from(value: super::RelatedRecordByIdInput) -> Self {
                 Self {
@@ -20855,9 +21959,11 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "related-records")]
         pub struct RelatedRecordUpdateOneRequest {
             data: ::std::result::Result<[super::RelatedRecordInput; 1usize], ::std::string::String>,
         }
+        #[cfg(feature = "related-records")]
         impl ::std::default::Default for RelatedRecordUpdateOneRequest {
             fn default() -> Self {
                 Self {
@@ -20865,6 +21971,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "related-records")]
         impl RelatedRecordUpdateOneRequest {
             pub fn data<T>(mut self, value: T) -> Self
             where
@@ -20877,6 +21984,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "related-records")]
         impl ::std::convert::TryFrom<RelatedRecordUpdateOneRequest>
             for super::RelatedRecordUpdateOneRequest
         {
@@ -20887,6 +21995,7 @@ pub mod types {
                 Ok(Self { data: value.data? })
             }
         }
+        #[cfg(feature = "related-records")]
         impl ::std::convert::From<super::RelatedRecordUpdateOneRequest> for RelatedRecordUpdateOneRequest {
             fn from(value: super::RelatedRecordUpdateOneRequest) -> Self {
                 Self {
@@ -20895,12 +22004,14 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "related-records")]
         pub struct RelatedRecordsUpdateRequest {
             data: ::std::result::Result<
                 ::std::vec::Vec<super::RelatedRecordByIdInput>,
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "related-records")]
         impl ::std::default::Default for RelatedRecordsUpdateRequest {
             fn default() -> Self {
                 Self {
@@ -20908,6 +22019,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "related-records")]
         impl RelatedRecordsUpdateRequest {
             pub fn data<T>(mut self, value: T) -> Self
             where
@@ -20920,6 +22032,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "related-records")]
         impl ::std::convert::TryFrom<RelatedRecordsUpdateRequest> for super::RelatedRecordsUpdateRequest {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -20928,6 +22041,7 @@ pub mod types {
                 Ok(Self { data: value.data? })
             }
         }
+        #[cfg(feature = "related-records")]
         impl ::std::convert::From<super::RelatedRecordsUpdateRequest> for RelatedRecordsUpdateRequest {
             fn from(value: super::RelatedRecordsUpdateRequest) -> Self {
                 Self {
@@ -21018,6 +22132,7 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "roles")]
         pub struct Role {
             admin_user: ::std::result::Result<::std::option::Option<bool>, ::std::string::String>,
             description: ::std::result::Result<
@@ -21045,6 +22160,7 @@ pub mod types {
                 ::std::result::Result<::std::option::Option<bool>, ::std::string::String>,
             extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
+        #[cfg(feature = "roles")]
         impl ::std::default::Default for Role {
             fn default() -> Self {
                 Self {
@@ -21060,6 +22176,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "roles")]
         impl Role {
             pub fn admin_user<T>(mut self, value: T) -> Self
             where
@@ -21152,6 +22269,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "roles")]
         impl ::std::convert::TryFrom<Role> for super::Role {
             type Error = super::error::ConversionError;
             fn try_from(value: Role) -> ::std::result::Result<Self, super::error::ConversionError> {
@@ -21168,6 +22286,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "roles")]
         impl ::std::convert::From<super::Role> for Role {
             fn from(value: super::Role) -> Self {
                 Self {
@@ -21184,10 +22303,12 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "roles")]
         pub struct RoleList {
             roles: ::std::result::Result<::std::vec::Vec<super::Role>, ::std::string::String>,
             extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
+        #[cfg(feature = "roles")]
         impl ::std::default::Default for RoleList {
             fn default() -> Self {
                 Self {
@@ -21196,6 +22317,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "roles")]
         impl RoleList {
             pub fn roles<T>(mut self, value: T) -> Self
             where
@@ -21218,6 +22340,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "roles")]
         impl ::std::convert::TryFrom<RoleList> for super::RoleList {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -21229,6 +22352,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "roles")]
         impl ::std::convert::From<super::RoleList> for RoleList {
             fn from(value: super::RoleList) -> Self {
                 Self {
@@ -21238,6 +22362,7 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "sharing")]
         pub struct ShareInput {
             permission: ::std::result::Result<
                 ::std::option::Option<super::ShareInputPermission>,
@@ -21248,6 +22373,7 @@ pub mod types {
             user: ::std::result::Result<super::ShareUserRef, ::std::string::String>,
             extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
+        #[cfg(feature = "sharing")]
         impl ::std::default::Default for ShareInput {
             fn default() -> Self {
                 Self {
@@ -21258,6 +22384,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "sharing")]
         impl ShareInput {
             pub fn permission<T>(mut self, value: T) -> Self
             where
@@ -21300,6 +22427,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "sharing")]
         impl ::std::convert::TryFrom<ShareInput> for super::ShareInput {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -21313,6 +22441,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "sharing")]
         impl ::std::convert::From<super::ShareInput> for ShareInput {
             fn from(value: super::ShareInput) -> Self {
                 Self {
@@ -21324,9 +22453,11 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "sharing")]
         pub struct ShareRequest {
             share: ::std::result::Result<::std::vec::Vec<super::ShareInput>, ::std::string::String>,
         }
+        #[cfg(feature = "sharing")]
         impl ::std::default::Default for ShareRequest {
             fn default() -> Self {
                 Self {
@@ -21334,6 +22465,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "sharing")]
         impl ShareRequest {
             pub fn share<T>(mut self, value: T) -> Self
             where
@@ -21346,6 +22478,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "sharing")]
         impl ::std::convert::TryFrom<ShareRequest> for super::ShareRequest {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -21356,6 +22489,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "sharing")]
         impl ::std::convert::From<super::ShareRequest> for ShareRequest {
             fn from(value: super::ShareRequest) -> Self {
                 Self {
@@ -21364,6 +22498,7 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "sharing")]
         pub struct ShareUser {
             full_name: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
@@ -21380,6 +22515,7 @@ pub mod types {
             >,
             extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
+        #[cfg(feature = "sharing")]
         impl ::std::default::Default for ShareUser {
             fn default() -> Self {
                 Self {
@@ -21391,6 +22527,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "sharing")]
         impl ShareUser {
             pub fn full_name<T>(mut self, value: T) -> Self
             where
@@ -21443,6 +22580,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "sharing")]
         impl ::std::convert::TryFrom<ShareUser> for super::ShareUser {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -21457,6 +22595,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "sharing")]
         impl ::std::convert::From<super::ShareUser> for ShareUser {
             fn from(value: super::ShareUser) -> Self {
                 Self {
@@ -21469,10 +22608,12 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "sharing")]
         pub struct ShareUserRef {
             id: ::std::result::Result<super::ZohoId, ::std::string::String>,
             extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
+        #[cfg(feature = "sharing")]
         impl ::std::default::Default for ShareUserRef {
             fn default() -> Self {
                 Self {
@@ -21481,6 +22622,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "sharing")]
         impl ShareUserRef {
             pub fn id<T>(mut self, value: T) -> Self
             where
@@ -21503,6 +22645,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "sharing")]
         impl ::std::convert::TryFrom<ShareUserRef> for super::ShareUserRef {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -21514,6 +22657,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "sharing")]
         impl ::std::convert::From<super::ShareUserRef> for ShareUserRef {
             fn from(value: super::ShareUserRef) -> Self {
                 Self {
@@ -21523,6 +22667,7 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "sharing")]
         pub struct SharingDetails {
             share:
                 ::std::result::Result<::std::vec::Vec<super::RecordShare>, ::std::string::String>,
@@ -21530,6 +22675,7 @@ pub mod types {
                 ::std::result::Result<::std::vec::Vec<super::ShareUser>, ::std::string::String>,
             extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
+        #[cfg(feature = "sharing")]
         impl ::std::default::Default for SharingDetails {
             fn default() -> Self {
                 Self {
@@ -21539,6 +22685,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "sharing")]
         impl SharingDetails {
             pub fn share<T>(mut self, value: T) -> Self
             where
@@ -21571,6 +22718,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "sharing")]
         impl ::std::convert::TryFrom<SharingDetails> for super::SharingDetails {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -21583,6 +22731,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "sharing")]
         impl ::std::convert::From<super::SharingDetails> for SharingDetails {
             fn from(value: super::SharingDetails) -> Self {
                 Self {
@@ -21593,10 +22742,12 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "sharing")]
         pub struct SharingRevokeResult {
             share: ::std::result::Result<super::WriteOutcome, ::std::string::String>,
             extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
+        #[cfg(feature = "sharing")]
         impl ::std::default::Default for SharingRevokeResult {
             fn default() -> Self {
                 Self {
@@ -21605,6 +22756,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "sharing")]
         impl SharingRevokeResult {
             pub fn share<T>(mut self, value: T) -> Self
             where
@@ -21627,6 +22779,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "sharing")]
         impl ::std::convert::TryFrom<SharingRevokeResult> for super::SharingRevokeResult {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -21638,6 +22791,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "sharing")]
         impl ::std::convert::From<super::SharingRevokeResult> for SharingRevokeResult {
             fn from(value: super::SharingRevokeResult) -> Self {
                 Self {
@@ -21647,11 +22801,13 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "sharing")]
         pub struct SharingWriteResult {
             share:
                 ::std::result::Result<::std::vec::Vec<super::WriteOutcome>, ::std::string::String>,
             extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
+        #[cfg(feature = "sharing")]
         impl ::std::default::Default for SharingWriteResult {
             fn default() -> Self {
                 Self {
@@ -21660,6 +22816,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "sharing")]
         impl SharingWriteResult {
             pub fn share<T>(mut self, value: T) -> Self
             where
@@ -21682,6 +22839,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "sharing")]
         impl ::std::convert::TryFrom<SharingWriteResult> for super::SharingWriteResult {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -21693,6 +22851,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "sharing")]
         impl ::std::convert::From<super::SharingWriteResult> for SharingWriteResult {
             fn from(value: super::SharingWriteResult) -> Self {
                 Self {
@@ -21702,6 +22861,7 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "tags")]
         pub struct Tag {
             created_by: ::std::result::Result<
                 ::std::option::Option<super::NamedRef>,
@@ -21726,6 +22886,7 @@ pub mod types {
             >,
             extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
+        #[cfg(feature = "tags")]
         impl ::std::default::Default for Tag {
             fn default() -> Self {
                 Self {
@@ -21739,6 +22900,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "tags")]
         impl Tag {
             pub fn created_by<T>(mut self, value: T) -> Self
             where
@@ -21811,6 +22973,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "tags")]
         impl ::std::convert::TryFrom<Tag> for super::Tag {
             type Error = super::error::ConversionError;
             fn try_from(value: Tag) -> ::std::result::Result<Self, super::error::ConversionError> {
@@ -21825,6 +22988,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "tags")]
         impl ::std::convert::From<super::Tag> for Tag {
             fn from(value: super::Tag) -> Self {
                 Self {
@@ -21839,10 +23003,12 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "tags")]
         pub struct TagDeleteResult {
             tags: ::std::result::Result<super::TagDeleteResultTags, ::std::string::String>,
             extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
+        #[cfg(feature = "tags")]
         impl ::std::default::Default for TagDeleteResult {
             fn default() -> Self {
                 Self {
@@ -21851,6 +23017,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "tags")]
         impl TagDeleteResult {
             pub fn tags<T>(mut self, value: T) -> Self
             where
@@ -21873,6 +23040,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "tags")]
         impl ::std::convert::TryFrom<TagDeleteResult> for super::TagDeleteResult {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -21884,6 +23052,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "tags")]
         impl ::std::convert::From<super::TagDeleteResult> for TagDeleteResult {
             fn from(value: super::TagDeleteResult) -> Self {
                 Self {
@@ -21893,6 +23062,7 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "tags")]
         pub struct TagList {
             info: ::std::result::Result<
                 ::std::option::Option<super::TagListInfo>,
@@ -21901,6 +23071,7 @@ pub mod types {
             tags: ::std::result::Result<::std::vec::Vec<super::Tag>, ::std::string::String>,
             extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
+        #[cfg(feature = "tags")]
         impl ::std::default::Default for TagList {
             fn default() -> Self {
                 Self {
@@ -21910,6 +23081,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "tags")]
         impl TagList {
             pub fn info<T>(mut self, value: T) -> Self
             where
@@ -21942,6 +23114,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "tags")]
         impl ::std::convert::TryFrom<TagList> for super::TagList {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -21954,6 +23127,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "tags")]
         impl ::std::convert::From<super::TagList> for TagList {
             fn from(value: super::TagList) -> Self {
                 Self {
@@ -21964,11 +23138,13 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "tags")]
         pub struct TagListInfo {
             allowed_count: ::std::result::Result<::std::option::Option<i32>, ::std::string::String>,
             count: ::std::result::Result<::std::option::Option<i32>, ::std::string::String>,
             extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
+        #[cfg(feature = "tags")]
         impl ::std::default::Default for TagListInfo {
             fn default() -> Self {
                 Self {
@@ -21978,6 +23154,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "tags")]
         impl TagListInfo {
             pub fn allowed_count<T>(mut self, value: T) -> Self
             where
@@ -22010,6 +23187,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "tags")]
         impl ::std::convert::TryFrom<TagListInfo> for super::TagListInfo {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -22022,6 +23200,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "tags")]
         impl ::std::convert::From<super::TagListInfo> for TagListInfo {
             fn from(value: super::TagListInfo) -> Self {
                 Self {
@@ -22032,9 +23211,11 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "tags")]
         pub struct TagMergeInput {
             conflict_id: ::std::result::Result<super::ZohoId, ::std::string::String>,
         }
+        #[cfg(feature = "tags")]
         impl ::std::default::Default for TagMergeInput {
             fn default() -> Self {
                 Self {
@@ -22042,6 +23223,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "tags")]
         impl TagMergeInput {
             pub fn conflict_id<T>(mut self, value: T) -> Self
             where
@@ -22054,6 +23236,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "tags")]
         impl ::std::convert::TryFrom<TagMergeInput> for super::TagMergeInput {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -22064,6 +23247,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "tags")]
         impl ::std::convert::From<super::TagMergeInput> for TagMergeInput {
             fn from(value: super::TagMergeInput) -> Self {
                 Self {
@@ -22072,9 +23256,11 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "tags")]
         pub struct TagNameInput {
             name: ::std::result::Result<super::TagNameInputName, ::std::string::String>,
         }
+        #[cfg(feature = "tags")]
         impl ::std::default::Default for TagNameInput {
             fn default() -> Self {
                 Self {
@@ -22082,6 +23268,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "tags")]
         impl TagNameInput {
             pub fn name<T>(mut self, value: T) -> Self
             where
@@ -22094,6 +23281,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "tags")]
         impl ::std::convert::TryFrom<TagNameInput> for super::TagNameInput {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -22102,6 +23290,7 @@ pub mod types {
                 Ok(Self { name: value.name? })
             }
         }
+        #[cfg(feature = "tags")]
         impl ::std::convert::From<super::TagNameInput> for TagNameInput {
             fn from(value: super::TagNameInput) -> Self {
                 Self {
@@ -22110,6 +23299,7 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "tags")]
         pub struct TagOutcome {
             code: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
@@ -22129,6 +23319,7 @@ pub mod types {
             >,
             extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
+        #[cfg(feature = "tags")]
         impl ::std::default::Default for TagOutcome {
             fn default() -> Self {
                 Self {
@@ -22140,6 +23331,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "tags")]
         impl TagOutcome {
             pub fn code<T>(mut self, value: T) -> Self
             where
@@ -22194,6 +23386,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "tags")]
         impl ::std::convert::TryFrom<TagOutcome> for super::TagOutcome {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -22208,6 +23401,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "tags")]
         impl ::std::convert::From<super::TagOutcome> for TagOutcome {
             fn from(value: super::TagOutcome) -> Self {
                 Self {
@@ -22220,6 +23414,7 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "tags")]
         pub struct TagOutcomeDetails {
             created_by: ::std::result::Result<
                 ::std::option::Option<super::NamedRef>,
@@ -22240,6 +23435,7 @@ pub mod types {
             >,
             extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
+        #[cfg(feature = "tags")]
         impl ::std::default::Default for TagOutcomeDetails {
             fn default() -> Self {
                 Self {
@@ -22252,6 +23448,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "tags")]
         impl TagOutcomeDetails {
             pub fn created_by<T>(mut self, value: T) -> Self
             where
@@ -22314,6 +23511,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "tags")]
         impl ::std::convert::TryFrom<TagOutcomeDetails> for super::TagOutcomeDetails {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -22329,6 +23527,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "tags")]
         impl ::std::convert::From<super::TagOutcomeDetails> for TagOutcomeDetails {
             fn from(value: super::TagOutcomeDetails) -> Self {
                 Self {
@@ -22342,10 +23541,12 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "tags")]
         pub struct TagRecordCount {
             count: ::std::result::Result<super::TagRecordCountCount, ::std::string::String>,
             extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
+        #[cfg(feature = "tags")]
         impl ::std::default::Default for TagRecordCount {
             fn default() -> Self {
                 Self {
@@ -22354,6 +23555,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "tags")]
         impl TagRecordCount {
             pub fn count<T>(mut self, value: T) -> Self
             where
@@ -22376,6 +23578,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "tags")]
         impl ::std::convert::TryFrom<TagRecordCount> for super::TagRecordCount {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -22387,6 +23590,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "tags")]
         impl ::std::convert::From<super::TagRecordCount> for TagRecordCount {
             fn from(value: super::TagRecordCount) -> Self {
                 Self {
@@ -22467,10 +23671,12 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "tags")]
         pub struct TagRenameInput {
             id: ::std::result::Result<super::ZohoId, ::std::string::String>,
             name: ::std::result::Result<super::TagRenameInputName, ::std::string::String>,
         }
+        #[cfg(feature = "tags")]
         impl ::std::default::Default for TagRenameInput {
             fn default() -> Self {
                 Self {
@@ -22479,6 +23685,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "tags")]
         impl TagRenameInput {
             pub fn id<T>(mut self, value: T) -> Self
             where
@@ -22501,6 +23708,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "tags")]
         impl ::std::convert::TryFrom<TagRenameInput> for super::TagRenameInput {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -22512,6 +23720,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "tags")]
         impl ::std::convert::From<super::TagRenameInput> for TagRenameInput {
             fn from(value: super::TagRenameInput) -> Self {
                 Self {
@@ -22521,10 +23730,12 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "tags")]
         pub struct TagsCreateRequest {
             tags:
                 ::std::result::Result<::std::vec::Vec<super::TagNameInput>, ::std::string::String>,
         }
+        #[cfg(feature = "tags")]
         impl ::std::default::Default for TagsCreateRequest {
             fn default() -> Self {
                 Self {
@@ -22532,6 +23743,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "tags")]
         impl TagsCreateRequest {
             pub fn tags<T>(mut self, value: T) -> Self
             where
@@ -22544,6 +23756,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "tags")]
         impl ::std::convert::TryFrom<TagsCreateRequest> for super::TagsCreateRequest {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -22552,6 +23765,7 @@ pub mod types {
                 Ok(Self { tags: value.tags? })
             }
         }
+        #[cfg(feature = "tags")]
         impl ::std::convert::From<super::TagsCreateRequest> for TagsCreateRequest {
             fn from(value: super::TagsCreateRequest) -> Self {
                 Self {
@@ -22560,9 +23774,11 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "tags")]
         pub struct TagsMergeRequest {
             tags: ::std::result::Result<[super::TagMergeInput; 1usize], ::std::string::String>,
         }
+        #[cfg(feature = "tags")]
         impl ::std::default::Default for TagsMergeRequest {
             fn default() -> Self {
                 Self {
@@ -22570,6 +23786,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "tags")]
         impl TagsMergeRequest {
             pub fn tags<T>(mut self, value: T) -> Self
             where
@@ -22582,6 +23799,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "tags")]
         impl ::std::convert::TryFrom<TagsMergeRequest> for super::TagsMergeRequest {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -22590,6 +23808,7 @@ pub mod types {
                 Ok(Self { tags: value.tags? })
             }
         }
+        #[cfg(feature = "tags")]
         impl ::std::convert::From<super::TagsMergeRequest> for TagsMergeRequest {
             fn from(value: super::TagsMergeRequest) -> Self {
                 Self {
@@ -22598,12 +23817,14 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "tags")]
         pub struct TagsUpdateRequest {
             tags: ::std::result::Result<
                 ::std::vec::Vec<super::TagRenameInput>,
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "tags")]
         impl ::std::default::Default for TagsUpdateRequest {
             fn default() -> Self {
                 Self {
@@ -22611,6 +23832,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "tags")]
         impl TagsUpdateRequest {
             pub fn tags<T>(mut self, value: T) -> Self
             where
@@ -22623,6 +23845,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "tags")]
         impl ::std::convert::TryFrom<TagsUpdateRequest> for super::TagsUpdateRequest {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -22631,6 +23854,7 @@ pub mod types {
                 Ok(Self { tags: value.tags? })
             }
         }
+        #[cfg(feature = "tags")]
         impl ::std::convert::From<super::TagsUpdateRequest> for TagsUpdateRequest {
             fn from(value: super::TagsUpdateRequest) -> Self {
                 Self {
@@ -22639,10 +23863,12 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "tags")]
         pub struct TagsWriteResult {
             tags: ::std::result::Result<::std::vec::Vec<super::TagOutcome>, ::std::string::String>,
             extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
+        #[cfg(feature = "tags")]
         impl ::std::default::Default for TagsWriteResult {
             fn default() -> Self {
                 Self {
@@ -22651,6 +23877,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "tags")]
         impl TagsWriteResult {
             pub fn tags<T>(mut self, value: T) -> Self
             where
@@ -22673,6 +23900,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "tags")]
         impl ::std::convert::TryFrom<TagsWriteResult> for super::TagsWriteResult {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -22684,6 +23912,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "tags")]
         impl ::std::convert::From<super::TagsWriteResult> for TagsWriteResult {
             fn from(value: super::TagsWriteResult) -> Self {
                 Self {
@@ -22693,6 +23922,7 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "users")]
         pub struct User {
             alias: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
@@ -22852,6 +24082,7 @@ pub mod types {
             >,
             extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
+        #[cfg(feature = "users")]
         impl ::std::default::Default for User {
             fn default() -> Self {
                 Self {
@@ -22902,6 +24133,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "users")]
         impl User {
             pub fn alias<T>(mut self, value: T) -> Self
             where
@@ -23344,6 +24576,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "users")]
         impl ::std::convert::TryFrom<User> for super::User {
             type Error = super::error::ConversionError;
             fn try_from(value: User) -> ::std::result::Result<Self, super::error::ConversionError> {
@@ -23395,6 +24628,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "users")]
         impl ::std::convert::From<super::User> for User {
             fn from(value: super::User) -> Self {
                 Self {
@@ -23446,6 +24680,7 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "users")]
         pub struct UserAddInput {
             email: ::std::result::Result<::std::string::String, ::std::string::String>,
             first_name: ::std::result::Result<
@@ -23457,6 +24692,7 @@ pub mod types {
             role: ::std::result::Result<super::UserAddInputRole, ::std::string::String>,
             extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
+        #[cfg(feature = "users")]
         impl ::std::default::Default for UserAddInput {
             fn default() -> Self {
                 Self {
@@ -23469,6 +24705,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "users")]
         impl UserAddInput {
             pub fn email<T>(mut self, value: T) -> Self
             where
@@ -23531,6 +24768,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "users")]
         impl ::std::convert::TryFrom<UserAddInput> for super::UserAddInput {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -23546,6 +24784,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "users")]
         impl ::std::convert::From<super::UserAddInput> for UserAddInput {
             fn from(value: super::UserAddInput) -> Self {
                 Self {
@@ -23559,6 +24798,7 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "users")]
         pub struct UserCustomizeInfo {
             bc_view: ::std::result::Result<
                 ::std::option::Option<::serde_json::Value>,
@@ -23581,6 +24821,7 @@ pub mod types {
             >,
             extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
+        #[cfg(feature = "users")]
         impl ::std::default::Default for UserCustomizeInfo {
             fn default() -> Self {
                 Self {
@@ -23594,6 +24835,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "users")]
         impl UserCustomizeInfo {
             pub fn bc_view<T>(mut self, value: T) -> Self
             where
@@ -23666,6 +24908,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "users")]
         impl ::std::convert::TryFrom<UserCustomizeInfo> for super::UserCustomizeInfo {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -23682,6 +24925,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "users")]
         impl ::std::convert::From<super::UserCustomizeInfo> for UserCustomizeInfo {
             fn from(value: super::UserCustomizeInfo) -> Self {
                 Self {
@@ -23696,6 +24940,7 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "users")]
         pub struct UserList {
             info: ::std::result::Result<
                 ::std::option::Option<super::ListInfo>,
@@ -23704,6 +24949,7 @@ pub mod types {
             users: ::std::result::Result<::std::vec::Vec<super::User>, ::std::string::String>,
             extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
+        #[cfg(feature = "users")]
         impl ::std::default::Default for UserList {
             fn default() -> Self {
                 Self {
@@ -23713,6 +24959,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "users")]
         impl UserList {
             pub fn info<T>(mut self, value: T) -> Self
             where
@@ -23745,6 +24992,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "users")]
         impl ::std::convert::TryFrom<UserList> for super::UserList {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -23757,6 +25005,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "users")]
         impl ::std::convert::From<super::UserList> for UserList {
             fn from(value: super::UserList) -> Self {
                 Self {
@@ -23855,6 +25104,7 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "users")]
         pub struct UserTheme {
             background: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
@@ -23882,6 +25132,7 @@ pub mod types {
             >,
             extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
+        #[cfg(feature = "users")]
         impl ::std::default::Default for UserTheme {
             fn default() -> Self {
                 Self {
@@ -23895,6 +25146,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "users")]
         impl UserTheme {
             pub fn background<T>(mut self, value: T) -> Self
             where
@@ -23967,6 +25219,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "users")]
         impl ::std::convert::TryFrom<UserTheme> for super::UserTheme {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -23983,6 +25236,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "users")]
         impl ::std::convert::From<super::UserTheme> for UserTheme {
             fn from(value: super::UserTheme) -> Self {
                 Self {
@@ -23997,6 +25251,7 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "users")]
         pub struct UserThemeTab {
             background: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
@@ -24008,6 +25263,7 @@ pub mod types {
             >,
             extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
+        #[cfg(feature = "users")]
         impl ::std::default::Default for UserThemeTab {
             fn default() -> Self {
                 Self {
@@ -24017,6 +25273,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "users")]
         impl UserThemeTab {
             pub fn background<T>(mut self, value: T) -> Self
             where
@@ -24049,6 +25306,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "users")]
         impl ::std::convert::TryFrom<UserThemeTab> for super::UserThemeTab {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -24061,6 +25319,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "users")]
         impl ::std::convert::From<super::UserThemeTab> for UserThemeTab {
             fn from(value: super::UserThemeTab) -> Self {
                 Self {
@@ -24071,6 +25330,7 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "users")]
         pub struct UserUpdateByIdInput {
             country_locale: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
@@ -24119,6 +25379,7 @@ pub mod types {
             >,
             extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
+        #[cfg(feature = "users")]
         impl ::std::default::Default for UserUpdateByIdInput {
             fn default() -> Self {
                 Self {
@@ -24138,6 +25399,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "users")]
         impl UserUpdateByIdInput {
             pub fn country_locale<T>(mut self, value: T) -> Self
             where
@@ -24272,6 +25534,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "users")]
         impl ::std::convert::TryFrom<UserUpdateByIdInput> for super::UserUpdateByIdInput {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -24294,6 +25557,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "users")]
         impl ::std::convert::From<super::UserUpdateByIdInput> for UserUpdateByIdInput {
             fn from(value: super::UserUpdateByIdInput) -> Self {
                 Self {
@@ -24314,6 +25578,7 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "users")]
         pub struct UserUpdateInput {
             country_locale: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
@@ -24362,6 +25627,7 @@ pub mod types {
             >,
             extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
+        #[cfg(feature = "users")]
         impl ::std::default::Default for UserUpdateInput {
             fn default() -> Self {
                 Self {
@@ -24381,6 +25647,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "users")]
         impl UserUpdateInput {
             pub fn country_locale<T>(mut self, value: T) -> Self
             where
@@ -24513,6 +25780,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "users")]
         impl ::std::convert::TryFrom<UserUpdateInput> for super::UserUpdateInput {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -24535,6 +25803,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "users")]
         impl ::std::convert::From<super::UserUpdateInput> for UserUpdateInput {
             fn from(value: super::UserUpdateInput) -> Self {
                 Self {
@@ -24555,9 +25824,11 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "users")]
         pub struct UserUpdateOneRequest {
             users: ::std::result::Result<[super::UserUpdateInput; 1usize], ::std::string::String>,
         }
+        #[cfg(feature = "users")]
         impl ::std::default::Default for UserUpdateOneRequest {
             fn default() -> Self {
                 Self {
@@ -24565,6 +25836,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "users")]
         impl UserUpdateOneRequest {
             pub fn users<T>(mut self, value: T) -> Self
             where
@@ -24577,6 +25849,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "users")]
         impl ::std::convert::TryFrom<UserUpdateOneRequest> for super::UserUpdateOneRequest {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -24587,6 +25860,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "users")]
         impl ::std::convert::From<super::UserUpdateOneRequest> for UserUpdateOneRequest {
             fn from(value: super::UserUpdateOneRequest) -> Self {
                 Self {
@@ -24595,9 +25869,11 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "users")]
         pub struct UsersAddRequest {
             users: ::std::result::Result<[super::UserAddInput; 1usize], ::std::string::String>,
         }
+        #[cfg(feature = "users")]
         impl ::std::default::Default for UsersAddRequest {
             fn default() -> Self {
                 Self {
@@ -24605,6 +25881,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "users")]
         impl UsersAddRequest {
             pub fn users<T>(mut self, value: T) -> Self
             where
@@ -24617,6 +25894,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "users")]
         impl ::std::convert::TryFrom<UsersAddRequest> for super::UsersAddRequest {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -24627,6 +25905,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "users")]
         impl ::std::convert::From<super::UsersAddRequest> for UsersAddRequest {
             fn from(value: super::UsersAddRequest) -> Self {
                 Self {
@@ -24635,10 +25914,12 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "users")]
         pub struct UsersUpdateRequest {
             users:
                 ::std::result::Result<[super::UserUpdateByIdInput; 1usize], ::std::string::String>,
         }
+        #[cfg(feature = "users")]
         impl ::std::default::Default for UsersUpdateRequest {
             fn default() -> Self {
                 Self {
@@ -24646,6 +25927,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "users")]
         impl UsersUpdateRequest {
             pub fn users<T>(mut self, value: T) -> Self
             where
@@ -24658,6 +25940,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "users")]
         impl ::std::convert::TryFrom<UsersUpdateRequest> for super::UsersUpdateRequest {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -24668,6 +25951,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "users")]
         impl ::std::convert::From<super::UsersUpdateRequest> for UsersUpdateRequest {
             fn from(value: super::UsersUpdateRequest) -> Self {
                 Self {
@@ -24676,11 +25960,13 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "users")]
         pub struct UsersWriteResult {
             users:
                 ::std::result::Result<::std::vec::Vec<super::WriteOutcome>, ::std::string::String>,
             extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
+        #[cfg(feature = "users")]
         impl ::std::default::Default for UsersWriteResult {
             fn default() -> Self {
                 Self {
@@ -24689,6 +25975,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "users")]
         impl UsersWriteResult {
             pub fn users<T>(mut self, value: T) -> Self
             where
@@ -24711,6 +25998,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "users")]
         impl ::std::convert::TryFrom<UsersWriteResult> for super::UsersWriteResult {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -24722,6 +26010,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "users")]
         impl ::std::convert::From<super::UsersWriteResult> for UsersWriteResult {
             fn from(value: super::UsersWriteResult) -> Self {
                 Self {
@@ -24731,6 +26020,7 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "variables")]
         pub struct Variable {
             api_name: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
@@ -24759,6 +26049,7 @@ pub mod types {
             >,
             extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
+        #[cfg(feature = "variables")]
         impl ::std::default::Default for Variable {
             fn default() -> Self {
                 Self {
@@ -24773,6 +26064,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "variables")]
         impl Variable {
             pub fn api_name<T>(mut self, value: T) -> Self
             where
@@ -24855,6 +26147,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "variables")]
         impl ::std::convert::TryFrom<Variable> for super::Variable {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -24872,6 +26165,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "variables")]
         impl ::std::convert::From<super::Variable> for Variable {
             fn from(value: super::Variable) -> Self {
                 Self {
@@ -24887,6 +26181,7 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "variables")]
         pub struct VariableGroup {
             api_name: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
@@ -24907,6 +26202,7 @@ pub mod types {
             >,
             extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
+        #[cfg(feature = "variables")]
         impl ::std::default::Default for VariableGroup {
             fn default() -> Self {
                 Self {
@@ -24919,6 +26215,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "variables")]
         impl VariableGroup {
             pub fn api_name<T>(mut self, value: T) -> Self
             where
@@ -24981,6 +26278,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "variables")]
         impl ::std::convert::TryFrom<VariableGroup> for super::VariableGroup {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -24996,6 +26294,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "variables")]
         impl ::std::convert::From<super::VariableGroup> for VariableGroup {
             fn from(value: super::VariableGroup) -> Self {
                 Self {
@@ -25009,6 +26308,7 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "variables")]
         pub struct VariableGroupInput {
             api_name: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
@@ -25023,6 +26323,7 @@ pub mod types {
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "variables")]
         impl ::std::default::Default for VariableGroupInput {
             fn default() -> Self {
                 Self {
@@ -25032,6 +26333,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "variables")]
         impl VariableGroupInput {
             pub fn api_name<T>(mut self, value: T) -> Self
             where
@@ -25064,6 +26366,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "variables")]
         impl ::std::convert::TryFrom<VariableGroupInput> for super::VariableGroupInput {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -25076,6 +26379,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "variables")]
         impl ::std::convert::From<super::VariableGroupInput> for VariableGroupInput {
             fn from(value: super::VariableGroupInput) -> Self {
                 Self {
@@ -25086,11 +26390,13 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "variables")]
         pub struct VariableGroupList {
             variable_groups:
                 ::std::result::Result<::std::vec::Vec<super::VariableGroup>, ::std::string::String>,
             extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
+        #[cfg(feature = "variables")]
         impl ::std::default::Default for VariableGroupList {
             fn default() -> Self {
                 Self {
@@ -25099,6 +26405,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "variables")]
         impl VariableGroupList {
             pub fn variable_groups<T>(mut self, value: T) -> Self
             where
@@ -25121,6 +26428,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "variables")]
         impl ::std::convert::TryFrom<VariableGroupList> for super::VariableGroupList {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -25132,6 +26440,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "variables")]
         impl ::std::convert::From<super::VariableGroupList> for VariableGroupList {
             fn from(value: super::VariableGroupList) -> Self {
                 Self {
@@ -25141,6 +26450,7 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "variables")]
         pub struct VariableGroupRef {
             api_name: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
@@ -25153,6 +26463,7 @@ pub mod types {
             >,
             extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
+        #[cfg(feature = "variables")]
         impl ::std::default::Default for VariableGroupRef {
             fn default() -> Self {
                 Self {
@@ -25163,6 +26474,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "variables")]
         impl VariableGroupRef {
             pub fn api_name<T>(mut self, value: T) -> Self
             where
@@ -25205,6 +26517,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "variables")]
         impl ::std::convert::TryFrom<VariableGroupRef> for super::VariableGroupRef {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -25218,6 +26531,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "variables")]
         impl ::std::convert::From<super::VariableGroupRef> for VariableGroupRef {
             fn from(value: super::VariableGroupRef) -> Self {
                 Self {
@@ -25229,6 +26543,7 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "variables")]
         pub struct VariableInput {
             api_name: ::std::result::Result<super::VariableInputApiName, ::std::string::String>,
             description: ::std::result::Result<
@@ -25246,6 +26561,7 @@ pub mod types {
             >,
             variable_group: ::std::result::Result<super::VariableGroupInput, ::std::string::String>,
         }
+        #[cfg(feature = "variables")]
         impl ::std::default::Default for VariableInput {
             fn default() -> Self {
                 Self {
@@ -25258,6 +26574,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "variables")]
         impl VariableInput {
             pub fn api_name<T>(mut self, value: T) -> Self
             where
@@ -25320,6 +26637,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "variables")]
         impl ::std::convert::TryFrom<VariableInput> for super::VariableInput {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -25335,6 +26653,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "variables")]
         impl ::std::convert::From<super::VariableInput> for VariableInput {
             fn from(value: super::VariableInput) -> Self {
                 Self {
@@ -25348,11 +26667,13 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "variables")]
         pub struct VariableList {
             variables:
                 ::std::result::Result<::std::vec::Vec<super::Variable>, ::std::string::String>,
             extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
+        #[cfg(feature = "variables")]
         impl ::std::default::Default for VariableList {
             fn default() -> Self {
                 Self {
@@ -25361,6 +26682,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "variables")]
         impl VariableList {
             pub fn variables<T>(mut self, value: T) -> Self
             where
@@ -25383,6 +26705,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "variables")]
         impl ::std::convert::TryFrom<VariableList> for super::VariableList {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -25394,6 +26717,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "variables")]
         impl ::std::convert::From<super::VariableList> for VariableList {
             fn from(value: super::VariableList) -> Self {
                 Self {
@@ -25403,6 +26727,7 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "variables")]
         pub struct VariableUpdateByIdInput {
             api_name: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
@@ -25422,6 +26747,7 @@ pub mod types {
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "variables")]
         impl ::std::default::Default for VariableUpdateByIdInput {
             fn default() -> Self {
                 Self {
@@ -25433,6 +26759,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "variables")]
         impl VariableUpdateByIdInput {
             pub fn api_name<T>(mut self, value: T) -> Self
             where
@@ -25485,6 +26812,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "variables")]
         impl ::std::convert::TryFrom<VariableUpdateByIdInput> for super::VariableUpdateByIdInput {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -25499,6 +26827,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "variables")]
         impl ::std::convert::From<super::VariableUpdateByIdInput> for VariableUpdateByIdInput {
             fn from(value: super::VariableUpdateByIdInput) -> Self {
                 Self {
@@ -25511,6 +26840,7 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "variables")]
         pub struct VariableUpdateInput {
             api_name: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
@@ -25530,6 +26860,7 @@ pub mod types {
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "variables")]
         impl ::std::default::Default for VariableUpdateInput {
             fn default() -> Self {
                 Self {
@@ -25541,6 +26872,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "variables")]
         impl VariableUpdateInput {
             pub fn api_name<T>(mut self, value: T) -> Self
             where
@@ -25593,6 +26925,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "variables")]
         impl ::std::convert::TryFrom<VariableUpdateInput> for super::VariableUpdateInput {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -25607,6 +26940,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "variables")]
         impl ::std::convert::From<super::VariableUpdateInput> for VariableUpdateInput {
             fn from(value: super::VariableUpdateInput) -> Self {
                 Self {
@@ -25619,10 +26953,12 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "variables")]
         pub struct VariableUpdateOneRequest {
             variables:
                 ::std::result::Result<[super::VariableUpdateInput; 1usize], ::std::string::String>,
         }
+        #[cfg(feature = "variables")]
         impl ::std::default::Default for VariableUpdateOneRequest {
             fn default() -> Self {
                 Self {
@@ -25630,6 +26966,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "variables")]
         impl VariableUpdateOneRequest {
             pub fn variables<T>(mut self, value: T) -> Self
             where
@@ -25642,6 +26979,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "variables")]
         impl ::std::convert::TryFrom<VariableUpdateOneRequest> for super::VariableUpdateOneRequest {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -25652,6 +26990,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "variables")]
         impl ::std::convert::From<super::VariableUpdateOneRequest> for VariableUpdateOneRequest {
             fn from(value: super::VariableUpdateOneRequest) -> Self {
                 Self {
@@ -25660,10 +26999,12 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "variables")]
         pub struct VariablesCreateRequest {
             variables:
                 ::std::result::Result<::std::vec::Vec<super::VariableInput>, ::std::string::String>,
         }
+        #[cfg(feature = "variables")]
         impl ::std::default::Default for VariablesCreateRequest {
             fn default() -> Self {
                 Self {
@@ -25671,6 +27012,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "variables")]
         impl VariablesCreateRequest {
             pub fn variables<T>(mut self, value: T) -> Self
             where
@@ -25683,6 +27025,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "variables")]
         impl ::std::convert::TryFrom<VariablesCreateRequest> for super::VariablesCreateRequest {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -25693,6 +27036,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "variables")]
         impl ::std::convert::From<super::VariablesCreateRequest> for VariablesCreateRequest {
             fn from(value: super::VariablesCreateRequest) -> Self {
                 Self {
@@ -25701,12 +27045,14 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "variables")]
         pub struct VariablesUpdateRequest {
             variables: ::std::result::Result<
                 ::std::vec::Vec<super::VariableUpdateByIdInput>,
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "variables")]
         impl ::std::default::Default for VariablesUpdateRequest {
             fn default() -> Self {
                 Self {
@@ -25714,6 +27060,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "variables")]
         impl VariablesUpdateRequest {
             pub fn variables<T>(mut self, value: T) -> Self
             where
@@ -25726,6 +27073,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "variables")]
         impl ::std::convert::TryFrom<VariablesUpdateRequest> for super::VariablesUpdateRequest {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -25736,6 +27084,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "variables")]
         impl ::std::convert::From<super::VariablesUpdateRequest> for VariablesUpdateRequest {
             fn from(value: super::VariablesUpdateRequest) -> Self {
                 Self {
@@ -25744,11 +27093,13 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "variables")]
         pub struct VariablesWriteResult {
             variables:
                 ::std::result::Result<::std::vec::Vec<super::ActionOutcome>, ::std::string::String>,
             extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
+        #[cfg(feature = "variables")]
         impl ::std::default::Default for VariablesWriteResult {
             fn default() -> Self {
                 Self {
@@ -25757,6 +27108,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "variables")]
         impl VariablesWriteResult {
             pub fn variables<T>(mut self, value: T) -> Self
             where
@@ -25779,6 +27131,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "variables")]
         impl ::std::convert::TryFrom<VariablesWriteResult> for super::VariablesWriteResult {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -25790,6 +27143,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "variables")]
         impl ::std::convert::From<super::VariablesWriteResult> for VariablesWriteResult {
             fn from(value: super::VariablesWriteResult) -> Self {
                 Self {
@@ -26128,11 +27482,25 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(any(
+            feature = "attachments",
+            feature = "notes",
+            feature = "records",
+            feature = "related-records",
+            feature = "tags"
+        ))]
         pub struct WriteResult {
             data:
                 ::std::result::Result<::std::vec::Vec<super::WriteOutcome>, ::std::string::String>,
             extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
+        #[cfg(any(
+            feature = "attachments",
+            feature = "notes",
+            feature = "records",
+            feature = "related-records",
+            feature = "tags"
+        ))]
         impl ::std::default::Default for WriteResult {
             fn default() -> Self {
                 Self {
@@ -26141,6 +27509,13 @@ pub mod types {
                 }
             }
         }
+        #[cfg(any(
+            feature = "attachments",
+            feature = "notes",
+            feature = "records",
+            feature = "related-records",
+            feature = "tags"
+        ))]
         impl WriteResult {
             pub fn data<T>(mut self, value: T) -> Self
             where
@@ -26163,6 +27538,13 @@ pub mod types {
                 self
             }
         }
+        #[cfg(any(
+            feature = "attachments",
+            feature = "notes",
+            feature = "records",
+            feature = "related-records",
+            feature = "tags"
+        ))]
         impl ::std::convert::TryFrom<WriteResult> for super::WriteResult {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -26174,6 +27556,13 @@ pub mod types {
                 })
             }
         }
+        #[cfg(any(
+            feature = "attachments",
+            feature = "notes",
+            feature = "records",
+            feature = "related-records",
+            feature = "tags"
+        ))]
         impl ::std::convert::From<super::WriteResult> for WriteResult {
             fn from(value: super::WriteResult) -> Self {
                 Self {
@@ -26184,6 +27573,7 @@ pub mod types {
         }
     }
     /// Generation of default values for serde.
+    #[allow(dead_code)]
     pub mod defaults {
         pub(super) fn default_nzu64<T, const V: u64>() -> T
         where
@@ -26255,6 +27645,7 @@ pub mod types {
             Ok(Self(value.to_string()))
         }
     }
+    #[cfg(feature = "records")]
     impl ::std::convert::TryFrom<u64> for ConvertLeadInputAccounts {
         type Error = self::error::ConversionError;
         fn try_from(value: u64) -> ::std::result::Result<Self, self::error::ConversionError> {
@@ -26264,6 +27655,7 @@ pub mod types {
             Ok(Self(value.to_string()))
         }
     }
+    #[cfg(feature = "records")]
     impl ::std::convert::TryFrom<u32> for ConvertLeadInputAccounts {
         type Error = self::error::ConversionError;
         fn try_from(value: u32) -> ::std::result::Result<Self, self::error::ConversionError> {
@@ -26273,6 +27665,7 @@ pub mod types {
             Ok(Self(value.to_string()))
         }
     }
+    #[cfg(feature = "records")]
     impl ::std::convert::TryFrom<i64> for ConvertLeadInputAccounts {
         type Error = self::error::ConversionError;
         fn try_from(value: i64) -> ::std::result::Result<Self, self::error::ConversionError> {
@@ -26282,6 +27675,7 @@ pub mod types {
             Ok(Self(value.to_string()))
         }
     }
+    #[cfg(feature = "records")]
     impl ::std::convert::TryFrom<i32> for ConvertLeadInputAccounts {
         type Error = self::error::ConversionError;
         fn try_from(value: i32) -> ::std::result::Result<Self, self::error::ConversionError> {
@@ -26291,6 +27685,7 @@ pub mod types {
             Ok(Self(value.to_string()))
         }
     }
+    #[cfg(feature = "records")]
     impl ::std::convert::TryFrom<u64> for ConvertLeadInputAssignTo {
         type Error = self::error::ConversionError;
         fn try_from(value: u64) -> ::std::result::Result<Self, self::error::ConversionError> {
@@ -26300,6 +27695,7 @@ pub mod types {
             Ok(Self(value.to_string()))
         }
     }
+    #[cfg(feature = "records")]
     impl ::std::convert::TryFrom<u32> for ConvertLeadInputAssignTo {
         type Error = self::error::ConversionError;
         fn try_from(value: u32) -> ::std::result::Result<Self, self::error::ConversionError> {
@@ -26309,6 +27705,7 @@ pub mod types {
             Ok(Self(value.to_string()))
         }
     }
+    #[cfg(feature = "records")]
     impl ::std::convert::TryFrom<i64> for ConvertLeadInputAssignTo {
         type Error = self::error::ConversionError;
         fn try_from(value: i64) -> ::std::result::Result<Self, self::error::ConversionError> {
@@ -26318,6 +27715,7 @@ pub mod types {
             Ok(Self(value.to_string()))
         }
     }
+    #[cfg(feature = "records")]
     impl ::std::convert::TryFrom<i32> for ConvertLeadInputAssignTo {
         type Error = self::error::ConversionError;
         fn try_from(value: i32) -> ::std::result::Result<Self, self::error::ConversionError> {
@@ -26327,6 +27725,7 @@ pub mod types {
             Ok(Self(value.to_string()))
         }
     }
+    #[cfg(feature = "records")]
     impl ::std::convert::TryFrom<u64> for ConvertLeadInputContacts {
         type Error = self::error::ConversionError;
         fn try_from(value: u64) -> ::std::result::Result<Self, self::error::ConversionError> {
@@ -26336,6 +27735,7 @@ pub mod types {
             Ok(Self(value.to_string()))
         }
     }
+    #[cfg(feature = "records")]
     impl ::std::convert::TryFrom<u32> for ConvertLeadInputContacts {
         type Error = self::error::ConversionError;
         fn try_from(value: u32) -> ::std::result::Result<Self, self::error::ConversionError> {
@@ -26345,6 +27745,7 @@ pub mod types {
             Ok(Self(value.to_string()))
         }
     }
+    #[cfg(feature = "records")]
     impl ::std::convert::TryFrom<i64> for ConvertLeadInputContacts {
         type Error = self::error::ConversionError;
         fn try_from(value: i64) -> ::std::result::Result<Self, self::error::ConversionError> {
@@ -26354,6 +27755,7 @@ pub mod types {
             Ok(Self(value.to_string()))
         }
     }
+    #[cfg(feature = "records")]
     impl ::std::convert::TryFrom<i32> for ConvertLeadInputContacts {
         type Error = self::error::ConversionError;
         fn try_from(value: i32) -> ::std::result::Result<Self, self::error::ConversionError> {
@@ -26363,6 +27765,7 @@ pub mod types {
             Ok(Self(value.to_string()))
         }
     }
+    #[cfg(feature = "records")]
     impl ::std::convert::TryFrom<u64> for MassUpdateRequestCvid {
         type Error = self::error::ConversionError;
         fn try_from(value: u64) -> ::std::result::Result<Self, self::error::ConversionError> {
@@ -26372,6 +27775,7 @@ pub mod types {
             Ok(Self(value.to_string()))
         }
     }
+    #[cfg(feature = "records")]
     impl ::std::convert::TryFrom<u32> for MassUpdateRequestCvid {
         type Error = self::error::ConversionError;
         fn try_from(value: u32) -> ::std::result::Result<Self, self::error::ConversionError> {
@@ -26381,6 +27785,7 @@ pub mod types {
             Ok(Self(value.to_string()))
         }
     }
+    #[cfg(feature = "records")]
     impl ::std::convert::TryFrom<i64> for MassUpdateRequestCvid {
         type Error = self::error::ConversionError;
         fn try_from(value: i64) -> ::std::result::Result<Self, self::error::ConversionError> {
@@ -26390,6 +27795,7 @@ pub mod types {
             Ok(Self(value.to_string()))
         }
     }
+    #[cfg(feature = "records")]
     impl ::std::convert::TryFrom<i32> for MassUpdateRequestCvid {
         type Error = self::error::ConversionError;
         fn try_from(value: i32) -> ::std::result::Result<Self, self::error::ConversionError> {
@@ -26399,6 +27805,7 @@ pub mod types {
             Ok(Self(value.to_string()))
         }
     }
+    #[cfg(feature = "records")]
     impl ::std::convert::TryFrom<u64> for MassUpdateRequestIdsItem {
         type Error = self::error::ConversionError;
         fn try_from(value: u64) -> ::std::result::Result<Self, self::error::ConversionError> {
@@ -26408,6 +27815,7 @@ pub mod types {
             Ok(Self(value.to_string()))
         }
     }
+    #[cfg(feature = "records")]
     impl ::std::convert::TryFrom<u32> for MassUpdateRequestIdsItem {
         type Error = self::error::ConversionError;
         fn try_from(value: u32) -> ::std::result::Result<Self, self::error::ConversionError> {
@@ -26417,6 +27825,7 @@ pub mod types {
             Ok(Self(value.to_string()))
         }
     }
+    #[cfg(feature = "records")]
     impl ::std::convert::TryFrom<i64> for MassUpdateRequestIdsItem {
         type Error = self::error::ConversionError;
         fn try_from(value: i64) -> ::std::result::Result<Self, self::error::ConversionError> {
@@ -26426,6 +27835,7 @@ pub mod types {
             Ok(Self(value.to_string()))
         }
     }
+    #[cfg(feature = "records")]
     impl ::std::convert::TryFrom<i32> for MassUpdateRequestIdsItem {
         type Error = self::error::ConversionError;
         fn try_from(value: i32) -> ::std::result::Result<Self, self::error::ConversionError> {
@@ -26435,6 +27845,7 @@ pub mod types {
             Ok(Self(value.to_string()))
         }
     }
+    #[cfg(feature = "notes")]
     impl ::std::convert::TryFrom<u64> for NoteInputParentId {
         type Error = self::error::ConversionError;
         fn try_from(value: u64) -> ::std::result::Result<Self, self::error::ConversionError> {
@@ -26444,6 +27855,7 @@ pub mod types {
             Ok(Self(value.to_string()))
         }
     }
+    #[cfg(feature = "notes")]
     impl ::std::convert::TryFrom<u32> for NoteInputParentId {
         type Error = self::error::ConversionError;
         fn try_from(value: u32) -> ::std::result::Result<Self, self::error::ConversionError> {
@@ -26453,6 +27865,7 @@ pub mod types {
             Ok(Self(value.to_string()))
         }
     }
+    #[cfg(feature = "notes")]
     impl ::std::convert::TryFrom<i64> for NoteInputParentId {
         type Error = self::error::ConversionError;
         fn try_from(value: i64) -> ::std::result::Result<Self, self::error::ConversionError> {
@@ -26462,6 +27875,7 @@ pub mod types {
             Ok(Self(value.to_string()))
         }
     }
+    #[cfg(feature = "notes")]
     impl ::std::convert::TryFrom<i32> for NoteInputParentId {
         type Error = self::error::ConversionError;
         fn try_from(value: i32) -> ::std::result::Result<Self, self::error::ConversionError> {
@@ -26507,6 +27921,7 @@ pub mod types {
             Ok(Self(value.to_string()))
         }
     }
+    #[cfg(feature = "tags")]
     impl ::std::convert::TryFrom<u64> for TagRecordCountCountString {
         type Error = self::error::ConversionError;
         fn try_from(value: u64) -> ::std::result::Result<Self, self::error::ConversionError> {
@@ -26516,6 +27931,7 @@ pub mod types {
             Ok(Self(value.to_string()))
         }
     }
+    #[cfg(feature = "tags")]
     impl ::std::convert::TryFrom<u32> for TagRecordCountCountString {
         type Error = self::error::ConversionError;
         fn try_from(value: u32) -> ::std::result::Result<Self, self::error::ConversionError> {
@@ -26525,6 +27941,7 @@ pub mod types {
             Ok(Self(value.to_string()))
         }
     }
+    #[cfg(feature = "tags")]
     impl ::std::convert::TryFrom<i64> for TagRecordCountCountString {
         type Error = self::error::ConversionError;
         fn try_from(value: i64) -> ::std::result::Result<Self, self::error::ConversionError> {
@@ -26534,6 +27951,7 @@ pub mod types {
             Ok(Self(value.to_string()))
         }
     }
+    #[cfg(feature = "tags")]
     impl ::std::convert::TryFrom<i32> for TagRecordCountCountString {
         type Error = self::error::ConversionError;
         fn try_from(value: i32) -> ::std::result::Result<Self, self::error::ConversionError> {
@@ -26543,6 +27961,7 @@ pub mod types {
             Ok(Self(value.to_string()))
         }
     }
+    #[cfg(feature = "users")]
     impl ::std::convert::TryFrom<u64> for UserAddInputProfile {
         type Error = self::error::ConversionError;
         fn try_from(value: u64) -> ::std::result::Result<Self, self::error::ConversionError> {
@@ -26552,6 +27971,7 @@ pub mod types {
             Ok(Self(value.to_string()))
         }
     }
+    #[cfg(feature = "users")]
     impl ::std::convert::TryFrom<u32> for UserAddInputProfile {
         type Error = self::error::ConversionError;
         fn try_from(value: u32) -> ::std::result::Result<Self, self::error::ConversionError> {
@@ -26561,6 +27981,7 @@ pub mod types {
             Ok(Self(value.to_string()))
         }
     }
+    #[cfg(feature = "users")]
     impl ::std::convert::TryFrom<i64> for UserAddInputProfile {
         type Error = self::error::ConversionError;
         fn try_from(value: i64) -> ::std::result::Result<Self, self::error::ConversionError> {
@@ -26570,6 +27991,7 @@ pub mod types {
             Ok(Self(value.to_string()))
         }
     }
+    #[cfg(feature = "users")]
     impl ::std::convert::TryFrom<i32> for UserAddInputProfile {
         type Error = self::error::ConversionError;
         fn try_from(value: i32) -> ::std::result::Result<Self, self::error::ConversionError> {
@@ -26579,6 +28001,7 @@ pub mod types {
             Ok(Self(value.to_string()))
         }
     }
+    #[cfg(feature = "users")]
     impl ::std::convert::TryFrom<u64> for UserAddInputRole {
         type Error = self::error::ConversionError;
         fn try_from(value: u64) -> ::std::result::Result<Self, self::error::ConversionError> {
@@ -26588,6 +28011,7 @@ pub mod types {
             Ok(Self(value.to_string()))
         }
     }
+    #[cfg(feature = "users")]
     impl ::std::convert::TryFrom<u32> for UserAddInputRole {
         type Error = self::error::ConversionError;
         fn try_from(value: u32) -> ::std::result::Result<Self, self::error::ConversionError> {
@@ -26597,6 +28021,7 @@ pub mod types {
             Ok(Self(value.to_string()))
         }
     }
+    #[cfg(feature = "users")]
     impl ::std::convert::TryFrom<i64> for UserAddInputRole {
         type Error = self::error::ConversionError;
         fn try_from(value: i64) -> ::std::result::Result<Self, self::error::ConversionError> {
@@ -26606,6 +28031,7 @@ pub mod types {
             Ok(Self(value.to_string()))
         }
     }
+    #[cfg(feature = "users")]
     impl ::std::convert::TryFrom<i32> for UserAddInputRole {
         type Error = self::error::ConversionError;
         fn try_from(value: i32) -> ::std::result::Result<Self, self::error::ConversionError> {
@@ -26615,6 +28041,7 @@ pub mod types {
             Ok(Self(value.to_string()))
         }
     }
+    #[cfg(feature = "users")]
     impl ::std::convert::TryFrom<u64> for UserUpdateByIdInputProfile {
         type Error = self::error::ConversionError;
         fn try_from(value: u64) -> ::std::result::Result<Self, self::error::ConversionError> {
@@ -26624,6 +28051,7 @@ pub mod types {
             Ok(Self(value.to_string()))
         }
     }
+    #[cfg(feature = "users")]
     impl ::std::convert::TryFrom<u32> for UserUpdateByIdInputProfile {
         type Error = self::error::ConversionError;
         fn try_from(value: u32) -> ::std::result::Result<Self, self::error::ConversionError> {
@@ -26633,6 +28061,7 @@ pub mod types {
             Ok(Self(value.to_string()))
         }
     }
+    #[cfg(feature = "users")]
     impl ::std::convert::TryFrom<i64> for UserUpdateByIdInputProfile {
         type Error = self::error::ConversionError;
         fn try_from(value: i64) -> ::std::result::Result<Self, self::error::ConversionError> {
@@ -26642,6 +28071,7 @@ pub mod types {
             Ok(Self(value.to_string()))
         }
     }
+    #[cfg(feature = "users")]
     impl ::std::convert::TryFrom<i32> for UserUpdateByIdInputProfile {
         type Error = self::error::ConversionError;
         fn try_from(value: i32) -> ::std::result::Result<Self, self::error::ConversionError> {
@@ -26651,6 +28081,7 @@ pub mod types {
             Ok(Self(value.to_string()))
         }
     }
+    #[cfg(feature = "users")]
     impl ::std::convert::TryFrom<u64> for UserUpdateByIdInputRole {
         type Error = self::error::ConversionError;
         fn try_from(value: u64) -> ::std::result::Result<Self, self::error::ConversionError> {
@@ -26660,6 +28091,7 @@ pub mod types {
             Ok(Self(value.to_string()))
         }
     }
+    #[cfg(feature = "users")]
     impl ::std::convert::TryFrom<u32> for UserUpdateByIdInputRole {
         type Error = self::error::ConversionError;
         fn try_from(value: u32) -> ::std::result::Result<Self, self::error::ConversionError> {
@@ -26669,6 +28101,7 @@ pub mod types {
             Ok(Self(value.to_string()))
         }
     }
+    #[cfg(feature = "users")]
     impl ::std::convert::TryFrom<i64> for UserUpdateByIdInputRole {
         type Error = self::error::ConversionError;
         fn try_from(value: i64) -> ::std::result::Result<Self, self::error::ConversionError> {
@@ -26678,6 +28111,7 @@ pub mod types {
             Ok(Self(value.to_string()))
         }
     }
+    #[cfg(feature = "users")]
     impl ::std::convert::TryFrom<i32> for UserUpdateByIdInputRole {
         type Error = self::error::ConversionError;
         fn try_from(value: i32) -> ::std::result::Result<Self, self::error::ConversionError> {
@@ -26687,6 +28121,7 @@ pub mod types {
             Ok(Self(value.to_string()))
         }
     }
+    #[cfg(feature = "users")]
     impl ::std::convert::TryFrom<u64> for UserUpdateInputProfile {
         type Error = self::error::ConversionError;
         fn try_from(value: u64) -> ::std::result::Result<Self, self::error::ConversionError> {
@@ -26696,6 +28131,7 @@ pub mod types {
             Ok(Self(value.to_string()))
         }
     }
+    #[cfg(feature = "users")]
     impl ::std::convert::TryFrom<u32> for UserUpdateInputProfile {
         type Error = self::error::ConversionError;
         fn try_from(value: u32) -> ::std::result::Result<Self, self::error::ConversionError> {
@@ -26705,6 +28141,7 @@ pub mod types {
             Ok(Self(value.to_string()))
         }
     }
+    #[cfg(feature = "users")]
     impl ::std::convert::TryFrom<i64> for UserUpdateInputProfile {
         type Error = self::error::ConversionError;
         fn try_from(value: i64) -> ::std::result::Result<Self, self::error::ConversionError> {
@@ -26714,6 +28151,7 @@ pub mod types {
             Ok(Self(value.to_string()))
         }
     }
+    #[cfg(feature = "users")]
     impl ::std::convert::TryFrom<i32> for UserUpdateInputProfile {
         type Error = self::error::ConversionError;
         fn try_from(value: i32) -> ::std::result::Result<Self, self::error::ConversionError> {
@@ -26723,6 +28161,7 @@ pub mod types {
             Ok(Self(value.to_string()))
         }
     }
+    #[cfg(feature = "users")]
     impl ::std::convert::TryFrom<u64> for UserUpdateInputRole {
         type Error = self::error::ConversionError;
         fn try_from(value: u64) -> ::std::result::Result<Self, self::error::ConversionError> {
@@ -26732,6 +28171,7 @@ pub mod types {
             Ok(Self(value.to_string()))
         }
     }
+    #[cfg(feature = "users")]
     impl ::std::convert::TryFrom<u32> for UserUpdateInputRole {
         type Error = self::error::ConversionError;
         fn try_from(value: u32) -> ::std::result::Result<Self, self::error::ConversionError> {
@@ -26741,6 +28181,7 @@ pub mod types {
             Ok(Self(value.to_string()))
         }
     }
+    #[cfg(feature = "users")]
     impl ::std::convert::TryFrom<i64> for UserUpdateInputRole {
         type Error = self::error::ConversionError;
         fn try_from(value: i64) -> ::std::result::Result<Self, self::error::ConversionError> {
@@ -26750,6 +28191,7 @@ pub mod types {
             Ok(Self(value.to_string()))
         }
     }
+    #[cfg(feature = "users")]
     impl ::std::convert::TryFrom<i32> for UserUpdateInputRole {
         type Error = self::error::ConversionError;
         fn try_from(value: i32) -> ::std::result::Result<Self, self::error::ConversionError> {
@@ -27072,6 +28514,7 @@ pub mod types {
             map.end()
         }
     }
+    #[cfg(feature = "attachments")]
     impl<'de> ::serde::Deserialize<'de> for Attachment {
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
@@ -27391,6 +28834,7 @@ pub mod types {
             deserializer.deserialize_map(Visitor)
         }
     }
+    #[cfg(feature = "attachments")]
     impl ::serde::Serialize for Attachment {
         fn serialize<S: ::serde::Serializer>(
             &self,
@@ -27469,6 +28913,7 @@ pub mod types {
             map.end()
         }
     }
+    #[cfg(feature = "attachments")]
     impl<'de> ::serde::Deserialize<'de> for AttachmentList {
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
@@ -27538,6 +28983,7 @@ pub mod types {
             deserializer.deserialize_map(Visitor)
         }
     }
+    #[cfg(feature = "attachments")]
     impl ::serde::Serialize for AttachmentList {
         fn serialize<S: ::serde::Serializer>(
             &self,
@@ -27946,6 +29392,7 @@ pub mod types {
             map.end()
         }
     }
+    #[cfg(feature = "blueprint")]
     impl<'de> ::serde::Deserialize<'de> for BlueprintResponse {
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
@@ -27999,6 +29446,7 @@ pub mod types {
             deserializer.deserialize_map(Visitor)
         }
     }
+    #[cfg(feature = "blueprint")]
     impl ::serde::Serialize for BlueprintResponse {
         fn serialize<S: ::serde::Serializer>(
             &self,
@@ -28419,6 +29867,7 @@ pub mod types {
             map.end()
         }
     }
+    #[cfg(feature = "bulk-read")]
     impl<'de> ::serde::Deserialize<'de> for BulkReadCreateResult {
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
@@ -28472,6 +29921,7 @@ pub mod types {
             deserializer.deserialize_map(Visitor)
         }
     }
+    #[cfg(feature = "bulk-read")]
     impl ::serde::Serialize for BulkReadCreateResult {
         fn serialize<S: ::serde::Serializer>(
             &self,
@@ -28901,6 +30351,7 @@ pub mod types {
             map.end()
         }
     }
+    #[cfg(feature = "bulk-read")]
     impl<'de> ::serde::Deserialize<'de> for BulkReadJobList {
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
@@ -28954,6 +30405,7 @@ pub mod types {
             deserializer.deserialize_map(Visitor)
         }
     }
+    #[cfg(feature = "bulk-read")]
     impl ::serde::Serialize for BulkReadJobList {
         fn serialize<S: ::serde::Serializer>(
             &self,
@@ -29231,6 +30683,7 @@ pub mod types {
             map.end()
         }
     }
+    #[cfg(feature = "bulk-read")]
     impl<'de> ::serde::Deserialize<'de> for BulkReadOutcome {
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
@@ -29342,6 +30795,7 @@ pub mod types {
             deserializer.deserialize_map(Visitor)
         }
     }
+    #[cfg(feature = "bulk-read")]
     impl ::serde::Serialize for BulkReadOutcome {
         fn serialize<S: ::serde::Serializer>(
             &self,
@@ -29687,6 +31141,7 @@ pub mod types {
             map.end()
         }
     }
+    #[cfg(feature = "records")]
     impl<'de> ::serde::Deserialize<'de> for ConvertLeadResult {
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
@@ -29740,6 +31195,7 @@ pub mod types {
             deserializer.deserialize_map(Visitor)
         }
     }
+    #[cfg(feature = "records")]
     impl ::serde::Serialize for ConvertLeadResult {
         fn serialize<S: ::serde::Serializer>(
             &self,
@@ -29760,6 +31216,7 @@ pub mod types {
             map.end()
         }
     }
+    #[cfg(feature = "records")]
     impl<'de> ::serde::Deserialize<'de> for ConvertedIds {
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
@@ -29852,6 +31309,7 @@ pub mod types {
             deserializer.deserialize_map(Visitor)
         }
     }
+    #[cfg(feature = "records")]
     impl ::serde::Serialize for ConvertedIds {
         fn serialize<S: ::serde::Serializer>(
             &self,
@@ -29882,6 +31340,7 @@ pub mod types {
             map.end()
         }
     }
+    #[cfg(any(feature = "custom-views", feature = "modules"))]
     impl<'de> ::serde::Deserialize<'de> for CustomView {
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
@@ -30278,6 +31737,7 @@ pub mod types {
             deserializer.deserialize_map(Visitor)
         }
     }
+    #[cfg(any(feature = "custom-views", feature = "modules"))]
     impl ::serde::Serialize for CustomView {
         fn serialize<S: ::serde::Serializer>(
             &self,
@@ -30372,6 +31832,7 @@ pub mod types {
             map.end()
         }
     }
+    #[cfg(feature = "custom-views")]
     impl<'de> ::serde::Deserialize<'de> for CustomViewInfo {
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
@@ -30513,6 +31974,7 @@ pub mod types {
             deserializer.deserialize_map(Visitor)
         }
     }
+    #[cfg(feature = "custom-views")]
     impl ::serde::Serialize for CustomViewInfo {
         fn serialize<S: ::serde::Serializer>(
             &self,
@@ -30555,6 +32017,7 @@ pub mod types {
             map.end()
         }
     }
+    #[cfg(feature = "custom-views")]
     impl<'de> ::serde::Deserialize<'de> for CustomViewInfoTranslation {
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
@@ -30674,6 +32137,7 @@ pub mod types {
             deserializer.deserialize_map(Visitor)
         }
     }
+    #[cfg(feature = "custom-views")]
     impl ::serde::Serialize for CustomViewInfoTranslation {
         fn serialize<S: ::serde::Serializer>(
             &self,
@@ -30708,6 +32172,7 @@ pub mod types {
             map.end()
         }
     }
+    #[cfg(feature = "custom-views")]
     impl<'de> ::serde::Deserialize<'de> for CustomViewList {
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
@@ -30778,6 +32243,7 @@ pub mod types {
             deserializer.deserialize_map(Visitor)
         }
     }
+    #[cfg(feature = "custom-views")]
     impl ::serde::Serialize for CustomViewList {
         fn serialize<S: ::serde::Serializer>(
             &self,
@@ -30802,6 +32268,7 @@ pub mod types {
             map.end()
         }
     }
+    #[cfg(feature = "records")]
     impl<'de> ::serde::Deserialize<'de> for DeletedRecord {
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
@@ -30950,6 +32417,7 @@ pub mod types {
             deserializer.deserialize_map(Visitor)
         }
     }
+    #[cfg(feature = "records")]
     impl ::serde::Serialize for DeletedRecord {
         fn serialize<S: ::serde::Serializer>(
             &self,
@@ -30992,6 +32460,7 @@ pub mod types {
             map.end()
         }
     }
+    #[cfg(feature = "records")]
     impl<'de> ::serde::Deserialize<'de> for DeletedRecordList {
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
@@ -31061,6 +32530,7 @@ pub mod types {
             deserializer.deserialize_map(Visitor)
         }
     }
+    #[cfg(feature = "records")]
     impl ::serde::Serialize for DeletedRecordList {
         fn serialize<S: ::serde::Serializer>(
             &self,
@@ -31933,6 +33403,7 @@ pub mod types {
             map.end()
         }
     }
+    #[cfg(feature = "fields")]
     impl<'de> ::serde::Deserialize<'de> for FieldList {
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
@@ -31986,6 +33457,7 @@ pub mod types {
             deserializer.deserialize_map(Visitor)
         }
     }
+    #[cfg(feature = "fields")]
     impl ::serde::Serialize for FieldList {
         fn serialize<S: ::serde::Serializer>(
             &self,
@@ -32259,6 +33731,7 @@ pub mod types {
             map.end()
         }
     }
+    #[cfg(any(feature = "layouts", feature = "modules"))]
     impl<'de> ::serde::Deserialize<'de> for Layout {
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
@@ -32517,6 +33990,7 @@ pub mod types {
             deserializer.deserialize_map(Visitor)
         }
     }
+    #[cfg(any(feature = "layouts", feature = "modules"))]
     impl ::serde::Serialize for Layout {
         fn serialize<S: ::serde::Serializer>(
             &self,
@@ -32583,6 +34057,7 @@ pub mod types {
             map.end()
         }
     }
+    #[cfg(feature = "layouts")]
     impl<'de> ::serde::Deserialize<'de> for LayoutList {
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
@@ -32636,6 +34111,7 @@ pub mod types {
             deserializer.deserialize_map(Visitor)
         }
     }
+    #[cfg(feature = "layouts")]
     impl ::serde::Serialize for LayoutList {
         fn serialize<S: ::serde::Serializer>(
             &self,
@@ -32656,6 +34132,7 @@ pub mod types {
             map.end()
         }
     }
+    #[cfg(any(feature = "layouts", feature = "modules"))]
     impl<'de> ::serde::Deserialize<'de> for LayoutProfile {
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
@@ -32740,6 +34217,7 @@ pub mod types {
             deserializer.deserialize_map(Visitor)
         }
     }
+    #[cfg(any(feature = "layouts", feature = "modules"))]
     impl ::serde::Serialize for LayoutProfile {
         fn serialize<S: ::serde::Serializer>(
             &self,
@@ -32770,6 +34248,7 @@ pub mod types {
             map.end()
         }
     }
+    #[cfg(any(feature = "layouts", feature = "modules"))]
     impl<'de> ::serde::Deserialize<'de> for LayoutSection {
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
@@ -32996,6 +34475,7 @@ pub mod types {
             deserializer.deserialize_map(Visitor)
         }
     }
+    #[cfg(any(feature = "layouts", feature = "modules"))]
     impl ::serde::Serialize for LayoutSection {
         fn serialize<S: ::serde::Serializer>(
             &self,
@@ -33054,6 +34534,14 @@ pub mod types {
             map.end()
         }
     }
+    #[cfg(any(
+        feature = "attachments",
+        feature = "notes",
+        feature = "notifications",
+        feature = "records",
+        feature = "related-records",
+        feature = "users"
+    ))]
     impl<'de> ::serde::Deserialize<'de> for ListInfo {
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
@@ -33155,6 +34643,14 @@ pub mod types {
             deserializer.deserialize_map(Visitor)
         }
     }
+    #[cfg(any(
+        feature = "attachments",
+        feature = "notes",
+        feature = "notifications",
+        feature = "records",
+        feature = "related-records",
+        feature = "users"
+    ))]
     impl ::serde::Serialize for ListInfo {
         fn serialize<S: ::serde::Serializer>(
             &self,
@@ -33189,6 +34685,7 @@ pub mod types {
             map.end()
         }
     }
+    #[cfg(feature = "records")]
     impl<'de> ::serde::Deserialize<'de> for MassUpdateStatus {
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
@@ -33318,6 +34815,7 @@ pub mod types {
             deserializer.deserialize_map(Visitor)
         }
     }
+    #[cfg(feature = "records")]
     impl ::serde::Serialize for MassUpdateStatus {
         fn serialize<S: ::serde::Serializer>(
             &self,
@@ -33356,6 +34854,7 @@ pub mod types {
             map.end()
         }
     }
+    #[cfg(feature = "records")]
     impl<'de> ::serde::Deserialize<'de> for MassUpdateStatusList {
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
@@ -33409,6 +34908,7 @@ pub mod types {
             deserializer.deserialize_map(Visitor)
         }
     }
+    #[cfg(feature = "records")]
     impl ::serde::Serialize for MassUpdateStatusList {
         fn serialize<S: ::serde::Serializer>(
             &self,
@@ -33429,6 +34929,7 @@ pub mod types {
             map.end()
         }
     }
+    #[cfg(feature = "modules")]
     impl<'de> ::serde::Deserialize<'de> for Module {
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
@@ -34149,6 +35650,7 @@ pub mod types {
             deserializer.deserialize_map(Visitor)
         }
     }
+    #[cfg(feature = "modules")]
     impl ::serde::Serialize for Module {
         fn serialize<S: ::serde::Serializer>(
             &self,
@@ -34325,6 +35827,7 @@ pub mod types {
             map.end()
         }
     }
+    #[cfg(feature = "modules")]
     impl<'de> ::serde::Deserialize<'de> for ModuleDisplayField {
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
@@ -34393,6 +35896,7 @@ pub mod types {
             deserializer.deserialize_map(Visitor)
         }
     }
+    #[cfg(feature = "modules")]
     impl ::serde::Serialize for ModuleDisplayField {
         fn serialize<S: ::serde::Serializer>(
             &self,
@@ -34419,6 +35923,7 @@ pub mod types {
             map.end()
         }
     }
+    #[cfg(feature = "modules")]
     impl<'de> ::serde::Deserialize<'de> for ModuleList {
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
@@ -34472,6 +35977,7 @@ pub mod types {
             deserializer.deserialize_map(Visitor)
         }
     }
+    #[cfg(feature = "modules")]
     impl ::serde::Serialize for ModuleList {
         fn serialize<S: ::serde::Serializer>(
             &self,
@@ -34492,6 +35998,7 @@ pub mod types {
             map.end()
         }
     }
+    #[cfg(feature = "modules")]
     impl<'de> ::serde::Deserialize<'de> for ModuleRelatedListProperties {
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
@@ -34585,6 +36092,7 @@ pub mod types {
             deserializer.deserialize_map(Visitor)
         }
     }
+    #[cfg(feature = "modules")]
     impl ::serde::Serialize for ModuleRelatedListProperties {
         fn serialize<S: ::serde::Serializer>(
             &self,
@@ -34709,6 +36217,7 @@ pub mod types {
             map.end()
         }
     }
+    #[cfg(feature = "notes")]
     impl<'de> ::serde::Deserialize<'de> for Note {
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
@@ -35051,6 +36560,7 @@ pub mod types {
             deserializer.deserialize_map(Visitor)
         }
     }
+    #[cfg(feature = "notes")]
     impl ::serde::Serialize for Note {
         fn serialize<S: ::serde::Serializer>(
             &self,
@@ -35135,6 +36645,7 @@ pub mod types {
             map.end()
         }
     }
+    #[cfg(feature = "notes")]
     impl<'de> ::serde::Deserialize<'de> for NoteInput {
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
@@ -35253,6 +36764,7 @@ pub mod types {
             deserializer.deserialize_map(Visitor)
         }
     }
+    #[cfg(feature = "notes")]
     impl ::serde::Serialize for NoteInput {
         fn serialize<S: ::serde::Serializer>(
             &self,
@@ -35287,6 +36799,7 @@ pub mod types {
             map.end()
         }
     }
+    #[cfg(feature = "notes")]
     impl<'de> ::serde::Deserialize<'de> for NoteList {
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
@@ -35356,6 +36869,7 @@ pub mod types {
             deserializer.deserialize_map(Visitor)
         }
     }
+    #[cfg(feature = "notes")]
     impl ::serde::Serialize for NoteList {
         fn serialize<S: ::serde::Serializer>(
             &self,
@@ -35380,6 +36894,7 @@ pub mod types {
             map.end()
         }
     }
+    #[cfg(feature = "notes")]
     impl<'de> ::serde::Deserialize<'de> for NoteUpdateByIdInput {
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
@@ -35473,6 +36988,7 @@ pub mod types {
             deserializer.deserialize_map(Visitor)
         }
     }
+    #[cfg(feature = "notes")]
     impl ::serde::Serialize for NoteUpdateByIdInput {
         fn serialize<S: ::serde::Serializer>(
             &self,
@@ -35767,6 +37283,7 @@ pub mod types {
             map.end()
         }
     }
+    #[cfg(feature = "notifications")]
     impl<'de> ::serde::Deserialize<'de> for NotificationEventInfo {
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
@@ -35904,6 +37421,7 @@ pub mod types {
             deserializer.deserialize_map(Visitor)
         }
     }
+    #[cfg(feature = "notifications")]
     impl ::serde::Serialize for NotificationEventInfo {
         fn serialize<S: ::serde::Serializer>(
             &self,
@@ -35942,6 +37460,7 @@ pub mod types {
             map.end()
         }
     }
+    #[cfg(feature = "notifications")]
     impl<'de> ::serde::Deserialize<'de> for NotificationList {
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
@@ -36013,6 +37532,7 @@ pub mod types {
             deserializer.deserialize_map(Visitor)
         }
     }
+    #[cfg(feature = "notifications")]
     impl ::serde::Serialize for NotificationList {
         fn serialize<S: ::serde::Serializer>(
             &self,
@@ -36037,6 +37557,7 @@ pub mod types {
             map.end()
         }
     }
+    #[cfg(feature = "notifications")]
     impl<'de> ::serde::Deserialize<'de> for NotificationOutcome {
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
@@ -36151,6 +37672,7 @@ pub mod types {
             deserializer.deserialize_map(Visitor)
         }
     }
+    #[cfg(feature = "notifications")]
     impl ::serde::Serialize for NotificationOutcome {
         fn serialize<S: ::serde::Serializer>(
             &self,
@@ -36183,6 +37705,7 @@ pub mod types {
             map.end()
         }
     }
+    #[cfg(feature = "notifications")]
     impl<'de> ::serde::Deserialize<'de> for NotificationOutcomeDetails {
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
@@ -36256,6 +37779,7 @@ pub mod types {
             deserializer.deserialize_map(Visitor)
         }
     }
+    #[cfg(feature = "notifications")]
     impl ::serde::Serialize for NotificationOutcomeDetails {
         fn serialize<S: ::serde::Serializer>(
             &self,
@@ -36282,6 +37806,7 @@ pub mod types {
             map.end()
         }
     }
+    #[cfg(feature = "notifications")]
     impl<'de> ::serde::Deserialize<'de> for NotificationSubscription {
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
@@ -36495,6 +38020,7 @@ pub mod types {
             deserializer.deserialize_map(Visitor)
         }
     }
+    #[cfg(feature = "notifications")]
     impl ::serde::Serialize for NotificationSubscription {
         fn serialize<S: ::serde::Serializer>(
             &self,
@@ -36551,6 +38077,7 @@ pub mod types {
             map.end()
         }
     }
+    #[cfg(feature = "notifications")]
     impl<'de> ::serde::Deserialize<'de> for NotificationsWriteResult {
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
@@ -36605,6 +38132,7 @@ pub mod types {
             deserializer.deserialize_map(Visitor)
         }
     }
+    #[cfg(feature = "notifications")]
     impl ::serde::Serialize for NotificationsWriteResult {
         fn serialize<S: ::serde::Serializer>(
             &self,
@@ -36719,6 +38247,7 @@ pub mod types {
             map.end()
         }
     }
+    #[cfg(feature = "org")]
     impl<'de> ::serde::Deserialize<'de> for Org {
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
@@ -37357,6 +38886,7 @@ pub mod types {
             deserializer.deserialize_map(Visitor)
         }
     }
+    #[cfg(feature = "org")]
     impl ::serde::Serialize for Org {
         fn serialize<S: ::serde::Serializer>(
             &self,
@@ -37501,6 +39031,7 @@ pub mod types {
             map.end()
         }
     }
+    #[cfg(feature = "org")]
     impl<'de> ::serde::Deserialize<'de> for OrgLicenseDetails {
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
@@ -37654,6 +39185,7 @@ pub mod types {
             deserializer.deserialize_map(Visitor)
         }
     }
+    #[cfg(feature = "org")]
     impl ::serde::Serialize for OrgLicenseDetails {
         fn serialize<S: ::serde::Serializer>(
             &self,
@@ -37698,6 +39230,7 @@ pub mod types {
             map.end()
         }
     }
+    #[cfg(feature = "org")]
     impl<'de> ::serde::Deserialize<'de> for OrgList {
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
@@ -37749,6 +39282,7 @@ pub mod types {
             deserializer.deserialize_map(Visitor)
         }
     }
+    #[cfg(feature = "org")]
     impl ::serde::Serialize for OrgList {
         fn serialize<S: ::serde::Serializer>(
             &self,
@@ -37984,6 +39518,7 @@ pub mod types {
             map.end()
         }
     }
+    #[cfg(feature = "profiles")]
     impl<'de> ::serde::Deserialize<'de> for Profile {
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
@@ -38221,6 +39756,7 @@ pub mod types {
             deserializer.deserialize_map(Visitor)
         }
     }
+    #[cfg(feature = "profiles")]
     impl ::serde::Serialize for Profile {
         fn serialize<S: ::serde::Serializer>(
             &self,
@@ -38283,6 +39819,7 @@ pub mod types {
             map.end()
         }
     }
+    #[cfg(feature = "profiles")]
     impl<'de> ::serde::Deserialize<'de> for ProfileCategory {
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
@@ -38395,6 +39932,7 @@ pub mod types {
             deserializer.deserialize_map(Visitor)
         }
     }
+    #[cfg(feature = "profiles")]
     impl ::serde::Serialize for ProfileCategory {
         fn serialize<S: ::serde::Serializer>(
             &self,
@@ -38429,6 +39967,7 @@ pub mod types {
             map.end()
         }
     }
+    #[cfg(feature = "profiles")]
     impl<'de> ::serde::Deserialize<'de> for ProfileList {
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
@@ -38482,6 +40021,7 @@ pub mod types {
             deserializer.deserialize_map(Visitor)
         }
     }
+    #[cfg(feature = "profiles")]
     impl ::serde::Serialize for ProfileList {
         fn serialize<S: ::serde::Serializer>(
             &self,
@@ -38502,6 +40042,7 @@ pub mod types {
             map.end()
         }
     }
+    #[cfg(feature = "profiles")]
     impl<'de> ::serde::Deserialize<'de> for ProfilePermission {
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
@@ -38626,6 +40167,7 @@ pub mod types {
             deserializer.deserialize_map(Visitor)
         }
     }
+    #[cfg(feature = "profiles")]
     impl ::serde::Serialize for ProfilePermission {
         fn serialize<S: ::serde::Serializer>(
             &self,
@@ -38664,6 +40206,7 @@ pub mod types {
             map.end()
         }
     }
+    #[cfg(feature = "profiles")]
     impl<'de> ::serde::Deserialize<'de> for ProfileSection {
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
@@ -38736,6 +40279,7 @@ pub mod types {
             deserializer.deserialize_map(Visitor)
         }
     }
+    #[cfg(feature = "profiles")]
     impl ::serde::Serialize for ProfileSection {
         fn serialize<S: ::serde::Serializer>(
             &self,
@@ -39368,6 +40912,7 @@ pub mod types {
             map.end()
         }
     }
+    #[cfg(any(feature = "records", feature = "related-records"))]
     impl<'de> ::serde::Deserialize<'de> for RecordList {
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
@@ -39437,6 +40982,7 @@ pub mod types {
             deserializer.deserialize_map(Visitor)
         }
     }
+    #[cfg(any(feature = "records", feature = "related-records"))]
     impl ::serde::Serialize for RecordList {
         fn serialize<S: ::serde::Serializer>(
             &self,
@@ -39461,6 +41007,7 @@ pub mod types {
             map.end()
         }
     }
+    #[cfg(feature = "sharing")]
     impl<'de> ::serde::Deserialize<'de> for RecordShare {
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
@@ -39609,6 +41156,7 @@ pub mod types {
             deserializer.deserialize_map(Visitor)
         }
     }
+    #[cfg(feature = "sharing")]
     impl ::serde::Serialize for RecordShare {
         fn serialize<S: ::serde::Serializer>(
             &self,
@@ -39653,6 +41201,7 @@ pub mod types {
             map.end()
         }
     }
+    #[cfg(feature = "sharing")]
     impl<'de> ::serde::Deserialize<'de> for RecordShareSharedThrough {
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
@@ -39718,6 +41267,7 @@ pub mod types {
             deserializer.deserialize_map(Visitor)
         }
     }
+    #[cfg(feature = "sharing")]
     impl ::serde::Serialize for RecordShareSharedThrough {
         fn serialize<S: ::serde::Serializer>(
             &self,
@@ -39744,6 +41294,7 @@ pub mod types {
             map.end()
         }
     }
+    #[cfg(any(feature = "layouts", feature = "modules"))]
     impl<'de> ::serde::Deserialize<'de> for RelatedList {
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
@@ -40062,6 +41613,7 @@ pub mod types {
             deserializer.deserialize_map(Visitor)
         }
     }
+    #[cfg(any(feature = "layouts", feature = "modules"))]
     impl ::serde::Serialize for RelatedList {
         fn serialize<S: ::serde::Serializer>(
             &self,
@@ -40142,6 +41694,7 @@ pub mod types {
             map.end()
         }
     }
+    #[cfg(feature = "layouts")]
     impl<'de> ::serde::Deserialize<'de> for RelatedListList {
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
@@ -40195,6 +41748,7 @@ pub mod types {
             deserializer.deserialize_map(Visitor)
         }
     }
+    #[cfg(feature = "layouts")]
     impl ::serde::Serialize for RelatedListList {
         fn serialize<S: ::serde::Serializer>(
             &self,
@@ -40215,6 +41769,7 @@ pub mod types {
             map.end()
         }
     }
+    #[cfg(any(feature = "layouts", feature = "modules"))]
     impl<'de> ::serde::Deserialize<'de> for RelatedModuleRef {
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
@@ -40286,6 +41841,7 @@ pub mod types {
             deserializer.deserialize_map(Visitor)
         }
     }
+    #[cfg(any(feature = "layouts", feature = "modules"))]
     impl ::serde::Serialize for RelatedModuleRef {
         fn serialize<S: ::serde::Serializer>(
             &self,
@@ -40312,6 +41868,7 @@ pub mod types {
             map.end()
         }
     }
+    #[cfg(feature = "related-records")]
     impl<'de> ::serde::Deserialize<'de> for RelatedRecordByIdInput {
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
@@ -40363,6 +41920,7 @@ pub mod types {
             deserializer.deserialize_map(Visitor)
         }
     }
+    #[cfg(feature = "related-records")]
     impl ::serde::Serialize for RelatedRecordByIdInput {
         fn serialize<S: ::serde::Serializer>(
             &self,
@@ -40496,6 +42054,7 @@ pub mod types {
             map.end()
         }
     }
+    #[cfg(feature = "roles")]
     impl<'de> ::serde::Deserialize<'de> for Role {
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
@@ -40682,6 +42241,7 @@ pub mod types {
             deserializer.deserialize_map(Visitor)
         }
     }
+    #[cfg(feature = "roles")]
     impl ::serde::Serialize for Role {
         fn serialize<S: ::serde::Serializer>(
             &self,
@@ -40732,6 +42292,7 @@ pub mod types {
             map.end()
         }
     }
+    #[cfg(feature = "roles")]
     impl<'de> ::serde::Deserialize<'de> for RoleList {
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
@@ -40785,6 +42346,7 @@ pub mod types {
             deserializer.deserialize_map(Visitor)
         }
     }
+    #[cfg(feature = "roles")]
     impl ::serde::Serialize for RoleList {
         fn serialize<S: ::serde::Serializer>(
             &self,
@@ -40805,6 +42367,7 @@ pub mod types {
             map.end()
         }
     }
+    #[cfg(feature = "sharing")]
     impl<'de> ::serde::Deserialize<'de> for ShareInput {
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
@@ -40896,6 +42459,7 @@ pub mod types {
             deserializer.deserialize_map(Visitor)
         }
     }
+    #[cfg(feature = "sharing")]
     impl ::serde::Serialize for ShareInput {
         fn serialize<S: ::serde::Serializer>(
             &self,
@@ -40926,6 +42490,7 @@ pub mod types {
             map.end()
         }
     }
+    #[cfg(feature = "sharing")]
     impl<'de> ::serde::Deserialize<'de> for ShareUser {
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
@@ -41034,6 +42599,7 @@ pub mod types {
             deserializer.deserialize_map(Visitor)
         }
     }
+    #[cfg(feature = "sharing")]
     impl ::serde::Serialize for ShareUser {
         fn serialize<S: ::serde::Serializer>(
             &self,
@@ -41068,6 +42634,7 @@ pub mod types {
             map.end()
         }
     }
+    #[cfg(feature = "sharing")]
     impl<'de> ::serde::Deserialize<'de> for ShareUserRef {
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
@@ -41119,6 +42686,7 @@ pub mod types {
             deserializer.deserialize_map(Visitor)
         }
     }
+    #[cfg(feature = "sharing")]
     impl ::serde::Serialize for ShareUserRef {
         fn serialize<S: ::serde::Serializer>(
             &self,
@@ -41139,6 +42707,7 @@ pub mod types {
             map.end()
         }
     }
+    #[cfg(feature = "sharing")]
     impl<'de> ::serde::Deserialize<'de> for SharingDetails {
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
@@ -41208,6 +42777,7 @@ pub mod types {
             deserializer.deserialize_map(Visitor)
         }
     }
+    #[cfg(feature = "sharing")]
     impl ::serde::Serialize for SharingDetails {
         fn serialize<S: ::serde::Serializer>(
             &self,
@@ -41234,6 +42804,7 @@ pub mod types {
             map.end()
         }
     }
+    #[cfg(feature = "sharing")]
     impl<'de> ::serde::Deserialize<'de> for SharingRevokeResult {
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
@@ -41287,6 +42858,7 @@ pub mod types {
             deserializer.deserialize_map(Visitor)
         }
     }
+    #[cfg(feature = "sharing")]
     impl ::serde::Serialize for SharingRevokeResult {
         fn serialize<S: ::serde::Serializer>(
             &self,
@@ -41307,6 +42879,7 @@ pub mod types {
             map.end()
         }
     }
+    #[cfg(feature = "sharing")]
     impl<'de> ::serde::Deserialize<'de> for SharingWriteResult {
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
@@ -41360,6 +42933,7 @@ pub mod types {
             deserializer.deserialize_map(Visitor)
         }
     }
+    #[cfg(feature = "sharing")]
     impl ::serde::Serialize for SharingWriteResult {
         fn serialize<S: ::serde::Serializer>(
             &self,
@@ -41380,6 +42954,7 @@ pub mod types {
             map.end()
         }
     }
+    #[cfg(feature = "tags")]
     impl<'de> ::serde::Deserialize<'de> for Tag {
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
@@ -41522,6 +43097,7 @@ pub mod types {
             deserializer.deserialize_map(Visitor)
         }
     }
+    #[cfg(feature = "tags")]
     impl ::serde::Serialize for Tag {
         fn serialize<S: ::serde::Serializer>(
             &self,
@@ -41564,6 +43140,7 @@ pub mod types {
             map.end()
         }
     }
+    #[cfg(feature = "tags")]
     impl<'de> ::serde::Deserialize<'de> for TagDeleteResult {
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
@@ -41617,6 +43194,7 @@ pub mod types {
             deserializer.deserialize_map(Visitor)
         }
     }
+    #[cfg(feature = "tags")]
     impl ::serde::Serialize for TagDeleteResult {
         fn serialize<S: ::serde::Serializer>(
             &self,
@@ -41637,6 +43215,7 @@ pub mod types {
             map.end()
         }
     }
+    #[cfg(feature = "tags")]
     impl<'de> ::serde::Deserialize<'de> for TagList {
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
@@ -41706,6 +43285,7 @@ pub mod types {
             deserializer.deserialize_map(Visitor)
         }
     }
+    #[cfg(feature = "tags")]
     impl ::serde::Serialize for TagList {
         fn serialize<S: ::serde::Serializer>(
             &self,
@@ -41730,6 +43310,7 @@ pub mod types {
             map.end()
         }
     }
+    #[cfg(feature = "tags")]
     impl<'de> ::serde::Deserialize<'de> for TagListInfo {
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
@@ -41799,6 +43380,7 @@ pub mod types {
             deserializer.deserialize_map(Visitor)
         }
     }
+    #[cfg(feature = "tags")]
     impl ::serde::Serialize for TagListInfo {
         fn serialize<S: ::serde::Serializer>(
             &self,
@@ -41825,6 +43407,7 @@ pub mod types {
             map.end()
         }
     }
+    #[cfg(feature = "tags")]
     impl<'de> ::serde::Deserialize<'de> for TagOutcome {
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
@@ -41938,6 +43521,7 @@ pub mod types {
             deserializer.deserialize_map(Visitor)
         }
     }
+    #[cfg(feature = "tags")]
     impl ::serde::Serialize for TagOutcome {
         fn serialize<S: ::serde::Serializer>(
             &self,
@@ -41970,6 +43554,7 @@ pub mod types {
             map.end()
         }
     }
+    #[cfg(feature = "tags")]
     impl<'de> ::serde::Deserialize<'de> for TagOutcomeDetails {
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
@@ -42093,6 +43678,7 @@ pub mod types {
             deserializer.deserialize_map(Visitor)
         }
     }
+    #[cfg(feature = "tags")]
     impl ::serde::Serialize for TagOutcomeDetails {
         fn serialize<S: ::serde::Serializer>(
             &self,
@@ -42131,6 +43717,7 @@ pub mod types {
             map.end()
         }
     }
+    #[cfg(feature = "tags")]
     impl<'de> ::serde::Deserialize<'de> for TagRecordCount {
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
@@ -42184,6 +43771,7 @@ pub mod types {
             deserializer.deserialize_map(Visitor)
         }
     }
+    #[cfg(feature = "tags")]
     impl ::serde::Serialize for TagRecordCount {
         fn serialize<S: ::serde::Serializer>(
             &self,
@@ -42298,6 +43886,7 @@ pub mod types {
             map.end()
         }
     }
+    #[cfg(feature = "tags")]
     impl<'de> ::serde::Deserialize<'de> for TagsWriteResult {
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
@@ -42351,6 +43940,7 @@ pub mod types {
             deserializer.deserialize_map(Visitor)
         }
     }
+    #[cfg(feature = "tags")]
     impl ::serde::Serialize for TagsWriteResult {
         fn serialize<S: ::serde::Serializer>(
             &self,
@@ -42371,6 +43961,7 @@ pub mod types {
             map.end()
         }
     }
+    #[cfg(feature = "users")]
     impl<'de> ::serde::Deserialize<'de> for User {
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
@@ -43221,6 +44812,7 @@ pub mod types {
             deserializer.deserialize_map(Visitor)
         }
     }
+    #[cfg(feature = "users")]
     impl ::serde::Serialize for User {
         fn serialize<S: ::serde::Serializer>(
             &self,
@@ -43411,6 +45003,7 @@ pub mod types {
             map.end()
         }
     }
+    #[cfg(feature = "users")]
     impl<'de> ::serde::Deserialize<'de> for UserAddInput {
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
@@ -43539,6 +45132,7 @@ pub mod types {
             deserializer.deserialize_map(Visitor)
         }
     }
+    #[cfg(feature = "users")]
     impl ::serde::Serialize for UserAddInput {
         fn serialize<S: ::serde::Serializer>(
             &self,
@@ -43569,6 +45163,7 @@ pub mod types {
             map.end()
         }
     }
+    #[cfg(feature = "users")]
     impl<'de> ::serde::Deserialize<'de> for UserCustomizeInfo {
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
@@ -43718,6 +45313,7 @@ pub mod types {
             deserializer.deserialize_map(Visitor)
         }
     }
+    #[cfg(feature = "users")]
     impl ::serde::Serialize for UserCustomizeInfo {
         fn serialize<S: ::serde::Serializer>(
             &self,
@@ -43760,6 +45356,7 @@ pub mod types {
             map.end()
         }
     }
+    #[cfg(feature = "users")]
     impl<'de> ::serde::Deserialize<'de> for UserList {
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
@@ -43829,6 +45426,7 @@ pub mod types {
             deserializer.deserialize_map(Visitor)
         }
     }
+    #[cfg(feature = "users")]
     impl ::serde::Serialize for UserList {
         fn serialize<S: ::serde::Serializer>(
             &self,
@@ -43970,6 +45568,7 @@ pub mod types {
             map.end()
         }
     }
+    #[cfg(feature = "users")]
     impl<'de> ::serde::Deserialize<'de> for UserTheme {
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
@@ -44123,6 +45722,7 @@ pub mod types {
             deserializer.deserialize_map(Visitor)
         }
     }
+    #[cfg(feature = "users")]
     impl ::serde::Serialize for UserTheme {
         fn serialize<S: ::serde::Serializer>(
             &self,
@@ -44165,6 +45765,7 @@ pub mod types {
             map.end()
         }
     }
+    #[cfg(feature = "users")]
     impl<'de> ::serde::Deserialize<'de> for UserThemeTab {
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
@@ -44242,6 +45843,7 @@ pub mod types {
             deserializer.deserialize_map(Visitor)
         }
     }
+    #[cfg(feature = "users")]
     impl ::serde::Serialize for UserThemeTab {
         fn serialize<S: ::serde::Serializer>(
             &self,
@@ -44268,6 +45870,7 @@ pub mod types {
             map.end()
         }
     }
+    #[cfg(feature = "users")]
     impl<'de> ::serde::Deserialize<'de> for UserUpdateByIdInput {
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
@@ -44538,6 +46141,7 @@ pub mod types {
             deserializer.deserialize_map(Visitor)
         }
     }
+    #[cfg(feature = "users")]
     impl ::serde::Serialize for UserUpdateByIdInput {
         fn serialize<S: ::serde::Serializer>(
             &self,
@@ -44602,6 +46206,7 @@ pub mod types {
             map.end()
         }
     }
+    #[cfg(feature = "users")]
     impl<'de> ::serde::Deserialize<'de> for UserUpdateInput {
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
@@ -44869,6 +46474,7 @@ pub mod types {
             deserializer.deserialize_map(Visitor)
         }
     }
+    #[cfg(feature = "users")]
     impl ::serde::Serialize for UserUpdateInput {
         fn serialize<S: ::serde::Serializer>(
             &self,
@@ -44935,6 +46541,7 @@ pub mod types {
             map.end()
         }
     }
+    #[cfg(feature = "users")]
     impl<'de> ::serde::Deserialize<'de> for UsersWriteResult {
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
@@ -44988,6 +46595,7 @@ pub mod types {
             deserializer.deserialize_map(Visitor)
         }
     }
+    #[cfg(feature = "users")]
     impl ::serde::Serialize for UsersWriteResult {
         fn serialize<S: ::serde::Serializer>(
             &self,
@@ -45008,6 +46616,7 @@ pub mod types {
             map.end()
         }
     }
+    #[cfg(feature = "variables")]
     impl<'de> ::serde::Deserialize<'de> for Variable {
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
@@ -45173,6 +46782,7 @@ pub mod types {
             deserializer.deserialize_map(Visitor)
         }
     }
+    #[cfg(feature = "variables")]
     impl ::serde::Serialize for Variable {
         fn serialize<S: ::serde::Serializer>(
             &self,
@@ -45219,6 +46829,7 @@ pub mod types {
             map.end()
         }
     }
+    #[cfg(feature = "variables")]
     impl<'de> ::serde::Deserialize<'de> for VariableGroup {
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
@@ -45348,6 +46959,7 @@ pub mod types {
             deserializer.deserialize_map(Visitor)
         }
     }
+    #[cfg(feature = "variables")]
     impl ::serde::Serialize for VariableGroup {
         fn serialize<S: ::serde::Serializer>(
             &self,
@@ -45386,6 +46998,7 @@ pub mod types {
             map.end()
         }
     }
+    #[cfg(feature = "variables")]
     impl<'de> ::serde::Deserialize<'de> for VariableGroupList {
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
@@ -45439,6 +47052,7 @@ pub mod types {
             deserializer.deserialize_map(Visitor)
         }
     }
+    #[cfg(feature = "variables")]
     impl ::serde::Serialize for VariableGroupList {
         fn serialize<S: ::serde::Serializer>(
             &self,
@@ -45459,6 +47073,7 @@ pub mod types {
             map.end()
         }
     }
+    #[cfg(feature = "variables")]
     impl<'de> ::serde::Deserialize<'de> for VariableGroupRef {
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
@@ -45546,6 +47161,7 @@ pub mod types {
             deserializer.deserialize_map(Visitor)
         }
     }
+    #[cfg(feature = "variables")]
     impl ::serde::Serialize for VariableGroupRef {
         fn serialize<S: ::serde::Serializer>(
             &self,
@@ -45576,6 +47192,7 @@ pub mod types {
             map.end()
         }
     }
+    #[cfg(feature = "variables")]
     impl<'de> ::serde::Deserialize<'de> for VariableList {
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
@@ -45629,6 +47246,7 @@ pub mod types {
             deserializer.deserialize_map(Visitor)
         }
     }
+    #[cfg(feature = "variables")]
     impl ::serde::Serialize for VariableList {
         fn serialize<S: ::serde::Serializer>(
             &self,
@@ -45649,6 +47267,7 @@ pub mod types {
             map.end()
         }
     }
+    #[cfg(feature = "variables")]
     impl<'de> ::serde::Deserialize<'de> for VariablesWriteResult {
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
@@ -45702,6 +47321,7 @@ pub mod types {
             deserializer.deserialize_map(Visitor)
         }
     }
+    #[cfg(feature = "variables")]
     impl ::serde::Serialize for VariablesWriteResult {
         fn serialize<S: ::serde::Serializer>(
             &self,
@@ -46169,6 +47789,13 @@ pub mod types {
             map.end()
         }
     }
+    #[cfg(any(
+        feature = "attachments",
+        feature = "notes",
+        feature = "records",
+        feature = "related-records",
+        feature = "tags"
+    ))]
     impl<'de> ::serde::Deserialize<'de> for WriteResult {
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
@@ -46222,6 +47849,13 @@ pub mod types {
             deserializer.deserialize_map(Visitor)
         }
     }
+    #[cfg(any(
+        feature = "attachments",
+        feature = "notes",
+        feature = "records",
+        feature = "related-records",
+        feature = "tags"
+    ))]
     impl ::serde::Serialize for WriteResult {
         fn serialize<S: ::serde::Serializer>(
             &self,
@@ -46364,6 +47998,7 @@ const _: () = {
     }
 };
 ///Attachments of a record ("获取附件列表").
+#[cfg(feature = "attachments")]
 pub trait ClientAttachmentsExt {
     /// List the attachments of a record
     ///
@@ -46473,6 +48108,7 @@ pub trait ClientAttachmentsExt {
     /// ```
     fn delete_attachment(&self) -> builder::DeleteAttachment<'_>;
 }
+#[cfg(feature = "attachments")]
 impl ClientAttachmentsExt for Client {
     fn list_attachments(&self) -> builder::ListAttachments<'_> {
         builder::ListAttachments::new(self)
@@ -46485,6 +48121,7 @@ impl ClientAttachmentsExt for Client {
     }
 }
 ///Blueprint transitions of a record ("蓝图 API").
+#[cfg(feature = "blueprint")]
 pub trait ClientBlueprintExt {
     /// Get the blueprint of a record
     ///
@@ -46540,6 +48177,7 @@ pub trait ClientBlueprintExt {
     /// ```
     fn update_blueprint(&self) -> builder::UpdateBlueprint<'_>;
 }
+#[cfg(feature = "blueprint")]
 impl ClientBlueprintExt for Client {
     fn get_blueprint(&self) -> builder::GetBlueprint<'_> {
         builder::GetBlueprint::new(self)
@@ -46549,6 +48187,7 @@ impl ClientBlueprintExt for Client {
     }
 }
 ///Bulk read (export) jobs under `/crm/bulk/v2/read` ("批量读取 API").
+#[cfg(feature = "bulk-read")]
 pub trait ClientBulkReadExt {
     /// Create a bulk read job
     ///
@@ -46616,6 +48255,7 @@ pub trait ClientBulkReadExt {
     /// ```
     fn download_bulk_read_result(&self) -> builder::DownloadBulkReadResult<'_>;
 }
+#[cfg(feature = "bulk-read")]
 impl ClientBulkReadExt for Client {
     fn create_bulk_read_job(&self) -> builder::CreateBulkReadJob<'_> {
         builder::CreateBulkReadJob::new(self)
@@ -46628,6 +48268,7 @@ impl ClientBulkReadExt for Client {
     }
 }
 ///Custom views of a module ("自定义视图").
+#[cfg(feature = "custom-views")]
 pub trait ClientCustomViewsExt {
     /// List the custom views of a module
     ///
@@ -46670,6 +48311,7 @@ pub trait ClientCustomViewsExt {
     /// ```
     fn get_custom_view(&self) -> builder::GetCustomView<'_>;
 }
+#[cfg(feature = "custom-views")]
 impl ClientCustomViewsExt for Client {
     fn list_custom_views(&self) -> builder::ListCustomViews<'_> {
         builder::ListCustomViews::new(self)
@@ -46679,6 +48321,7 @@ impl ClientCustomViewsExt for Client {
     }
 }
 ///Field metadata of a module ("字段").
+#[cfg(feature = "fields")]
 pub trait ClientFieldsExt {
     /// List the fields of a module
     ///
@@ -46730,6 +48373,7 @@ pub trait ClientFieldsExt {
     /// ```
     fn get_field(&self) -> builder::GetField<'_>;
 }
+#[cfg(feature = "fields")]
 impl ClientFieldsExt for Client {
     fn list_fields(&self) -> builder::ListFields<'_> {
         builder::ListFields::new(self)
@@ -46739,6 +48383,7 @@ impl ClientFieldsExt for Client {
     }
 }
 ///Layouts of a module ("布局").
+#[cfg(feature = "layouts")]
 pub trait ClientLayoutsExt {
     /// List the layouts of a module
     ///
@@ -46800,6 +48445,7 @@ pub trait ClientLayoutsExt {
     /// ```
     fn list_related_lists(&self) -> builder::ListRelatedLists<'_>;
 }
+#[cfg(feature = "layouts")]
 impl ClientLayoutsExt for Client {
     fn list_layouts(&self) -> builder::ListLayouts<'_> {
         builder::ListLayouts::new(self)
@@ -46812,6 +48458,7 @@ impl ClientLayoutsExt for Client {
     }
 }
 ///Module metadata ("模块 API" and "元数据 API - 模块元数据").
+#[cfg(feature = "modules")]
 pub trait ClientModulesExt {
     /// List modules
     ///
@@ -46859,6 +48506,7 @@ pub trait ClientModulesExt {
     /// ```
     fn get_module(&self) -> builder::GetModule<'_>;
 }
+#[cfg(feature = "modules")]
 impl ClientModulesExt for Client {
     fn list_modules(&self) -> builder::ListModules<'_> {
         builder::ListModules::new(self)
@@ -46868,6 +48516,7 @@ impl ClientModulesExt for Client {
     }
 }
 ///Notes, of the organisation or of one record ("备注 API").
+#[cfg(feature = "notes")]
 pub trait ClientNotesExt {
     /// List notes
     ///
@@ -47053,6 +48702,7 @@ pub trait ClientNotesExt {
     /// ```
     fn delete_note(&self) -> builder::DeleteNote<'_>;
 }
+#[cfg(feature = "notes")]
 impl ClientNotesExt for Client {
     fn list_notes(&self) -> builder::ListNotes<'_> {
         builder::ListNotes::new(self)
@@ -47080,6 +48730,7 @@ impl ClientNotesExt for Client {
     }
 }
 ///Instant notifications of record actions, under `/actions/watch` ("订阅 API").
+#[cfg(feature = "notifications")]
 pub trait ClientNotificationsExt {
     /// Get notification subscriptions
     ///
@@ -47177,6 +48828,7 @@ pub trait ClientNotificationsExt {
     /// ```
     fn patch_notifications(&self) -> builder::PatchNotifications<'_>;
 }
+#[cfg(feature = "notifications")]
 impl ClientNotificationsExt for Client {
     fn get_notification_details(&self) -> builder::GetNotificationDetails<'_> {
         builder::GetNotificationDetails::new(self)
@@ -47195,6 +48847,7 @@ impl ClientNotificationsExt for Client {
     }
 }
 ///The organisation ("机构 API").
+#[cfg(feature = "org")]
 pub trait ClientOrgExt {
     /// Get the organisation
     ///
@@ -47212,12 +48865,14 @@ pub trait ClientOrgExt {
     /// ```
     fn get_org(&self) -> builder::GetOrg<'_>;
 }
+#[cfg(feature = "org")]
 impl ClientOrgExt for Client {
     fn get_org(&self) -> builder::GetOrg<'_> {
         builder::GetOrg::new(self)
     }
 }
 ///The photo of a lead or contact record ("上传图片", "下载图片", "删除图片").
+#[cfg(feature = "photos")]
 pub trait ClientPhotosExt {
     /// Download the photo of a record
     ///
@@ -47262,6 +48917,7 @@ pub trait ClientPhotosExt {
     /// ```
     fn delete_record_photo(&self) -> builder::DeleteRecordPhoto<'_>;
 }
+#[cfg(feature = "photos")]
 impl ClientPhotosExt for Client {
     fn download_record_photo(&self) -> builder::DownloadRecordPhoto<'_> {
         builder::DownloadRecordPhoto::new(self)
@@ -47271,6 +48927,7 @@ impl ClientPhotosExt for Client {
     }
 }
 ///Profiles ("角色 API" in the Chinese edition; the English reference's Profiles API).
+#[cfg(feature = "profiles")]
 pub trait ClientProfilesExt {
     /// List profiles
     ///
@@ -47304,6 +48961,7 @@ pub trait ClientProfilesExt {
     /// ```
     fn get_profile(&self) -> builder::GetProfile<'_>;
 }
+#[cfg(feature = "profiles")]
 impl ClientProfilesExt for Client {
     fn list_profiles(&self) -> builder::ListProfiles<'_> {
         builder::ListProfiles::new(self)
@@ -47313,6 +48971,7 @@ impl ClientProfilesExt for Client {
     }
 }
 ///Records of any module, in bulk or one at a time ("记录 API", "单个记录 API"), and lead conversion.
+#[cfg(feature = "records")]
 pub trait ClientRecordsExt {
     /// Convert a lead
     ///
@@ -47787,6 +49446,7 @@ pub trait ClientRecordsExt {
     /// ```
     fn delete_record(&self) -> builder::DeleteRecord<'_>;
 }
+#[cfg(feature = "records")]
 impl ClientRecordsExt for Client {
     fn convert_lead(&self) -> builder::ConvertLead<'_> {
         builder::ConvertLead::new(self)
@@ -47829,6 +49489,7 @@ impl ClientRecordsExt for Client {
     }
 }
 ///Records in a record's related lists ("获取相关记录", "解除链接").
+#[cfg(feature = "related-records")]
 pub trait ClientRelatedRecordsExt {
     /// List related records
     ///
@@ -47989,6 +49650,7 @@ pub trait ClientRelatedRecordsExt {
     /// ```
     fn delink_related_record(&self) -> builder::DelinkRelatedRecord<'_>;
 }
+#[cfg(feature = "related-records")]
 impl ClientRelatedRecordsExt for Client {
     fn list_related_records(&self) -> builder::ListRelatedRecords<'_> {
         builder::ListRelatedRecords::new(self)
@@ -48004,6 +49666,7 @@ impl ClientRelatedRecordsExt for Client {
     }
 }
 ///Roles ("职位 API" in the Chinese edition; the English reference's Roles API).
+#[cfg(feature = "roles")]
 pub trait ClientRolesExt {
     /// List roles
     ///
@@ -48035,6 +49698,7 @@ pub trait ClientRolesExt {
     /// ```
     fn get_role(&self) -> builder::GetRole<'_>;
 }
+#[cfg(feature = "roles")]
 impl ClientRolesExt for Client {
     fn list_roles(&self) -> builder::ListRoles<'_> {
         builder::ListRoles::new(self)
@@ -48044,6 +49708,7 @@ impl ClientRolesExt for Client {
     }
 }
 ///Record-level sharing details ("记录级别共享 API").
+#[cfg(feature = "sharing")]
 pub trait ClientSharingExt {
     /// Get the sharing details of a record
     ///
@@ -48213,6 +49878,7 @@ pub trait ClientSharingExt {
     /// ```
     fn revoke_record_sharing(&self) -> builder::RevokeRecordSharing<'_>;
 }
+#[cfg(feature = "sharing")]
 impl ClientSharingExt for Client {
     fn get_record_sharing(&self) -> builder::GetRecordSharing<'_> {
         builder::GetRecordSharing::new(self)
@@ -48228,6 +49894,7 @@ impl ClientSharingExt for Client {
     }
 }
 ///Tags of a module and the tags on records ("标签 API").
+#[cfg(feature = "tags")]
 pub trait ClientTagsExt {
     /// List the tags of a module
     ///
@@ -48460,6 +50127,7 @@ pub trait ClientTagsExt {
     /// ```
     fn remove_tags_from_record(&self) -> builder::RemoveTagsFromRecord<'_>;
 }
+#[cfg(feature = "tags")]
 impl ClientTagsExt for Client {
     fn list_tags(&self) -> builder::ListTags<'_> {
         builder::ListTags::new(self)
@@ -48496,6 +50164,7 @@ impl ClientTagsExt for Client {
     }
 }
 ///CRM users ("用户 API", Users API).
+#[cfg(feature = "users")]
 pub trait ClientUsersExt {
     /// List users
     ///
@@ -48671,6 +50340,7 @@ pub trait ClientUsersExt {
     /// ```
     fn delete_user(&self) -> builder::DeleteUser<'_>;
 }
+#[cfg(feature = "users")]
 impl ClientUsersExt for Client {
     fn list_users(&self) -> builder::ListUsers<'_> {
         builder::ListUsers::new(self)
@@ -48692,6 +50362,7 @@ impl ClientUsersExt for Client {
     }
 }
 ///Organisation variables and variable groups ("变量 API").
+#[cfg(feature = "variables")]
 pub trait ClientVariablesExt {
     /// List variable groups
     ///
@@ -48866,6 +50537,7 @@ pub trait ClientVariablesExt {
     /// ```
     fn delete_variable(&self) -> builder::DeleteVariable<'_>;
 }
+#[cfg(feature = "variables")]
 impl ClientVariablesExt for Client {
     fn list_variable_groups(&self) -> builder::ListVariableGroups<'_> {
         builder::ListVariableGroups::new(self)
@@ -48898,7 +50570,9 @@ impl ClientVariablesExt for Client {
 /// Types for composing operation parameters.
 #[allow(clippy::all)]
 pub mod builder {
+    #[allow(unused_imports)]
     use super::types;
+    #[allow(unused_imports)]
     #[allow(unused_imports)]
     use super::{
         ByteStream, ClientHooks, ClientInfo, Error, OperationInfo, RequestBuilderExt,
@@ -48909,10 +50583,12 @@ pub mod builder {
     /// [`ClientBulkReadExt::create_bulk_read_job`]: super::ClientBulkReadExt::create_bulk_read_job
     #[derive(Debug, Clone)]
     #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
+    #[cfg(feature = "bulk-read")]
     pub struct CreateBulkReadJob<'a> {
         client: &'a super::Client,
         body: Result<types::builder::BulkReadRequest, String>,
     }
+    #[cfg(feature = "bulk-read")]
     impl<'a> CreateBulkReadJob<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -49021,10 +50697,12 @@ pub mod builder {
     /// [`ClientBulkReadExt::get_bulk_read_job`]: super::ClientBulkReadExt::get_bulk_read_job
     #[derive(Debug, Clone)]
     #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
+    #[cfg(feature = "bulk-read")]
     pub struct GetBulkReadJob<'a> {
         client: &'a super::Client,
         job_id: Result<types::ZohoId, String>,
     }
+    #[cfg(feature = "bulk-read")]
     impl<'a> GetBulkReadJob<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -49098,10 +50776,12 @@ pub mod builder {
     /// [`ClientBulkReadExt::download_bulk_read_result`]: super::ClientBulkReadExt::download_bulk_read_result
     #[derive(Debug, Clone)]
     #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
+    #[cfg(feature = "bulk-read")]
     pub struct DownloadBulkReadResult<'a> {
         client: &'a super::Client,
         job_id: Result<types::ZohoId, String>,
     }
+    #[cfg(feature = "bulk-read")]
     impl<'a> DownloadBulkReadResult<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -49169,11 +50849,13 @@ pub mod builder {
     /// [`ClientRecordsExt::convert_lead`]: super::ClientRecordsExt::convert_lead
     #[derive(Debug, Clone)]
     #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
+    #[cfg(feature = "records")]
     pub struct ConvertLead<'a> {
         client: &'a super::Client,
         record_id: Result<types::ZohoId, String>,
         body: Result<types::builder::ConvertLeadRequest, String>,
     }
+    #[cfg(feature = "records")]
     impl<'a> ConvertLead<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -49273,12 +50955,14 @@ pub mod builder {
     /// [`ClientNotesExt::list_notes`]: super::ClientNotesExt::list_notes
     #[derive(Debug, Clone)]
     #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
+    #[cfg(feature = "notes")]
     pub struct ListNotes<'a> {
         client: &'a super::Client,
         fields: Result<Option<crmkit_runtime::CsvList<String>>, String>,
         page: Result<Option<::std::num::NonZeroU32>, String>,
         per_page: Result<Option<::std::num::NonZeroU32>, String>,
     }
+    #[cfg(feature = "notes")]
     impl<'a> ListNotes<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -49421,10 +51105,12 @@ pub mod builder {
     /// [`ClientNotesExt::update_notes`]: super::ClientNotesExt::update_notes
     #[derive(Debug, Clone)]
     #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
+    #[cfg(feature = "notes")]
     pub struct UpdateNotes<'a> {
         client: &'a super::Client,
         body: Result<types::builder::NotesUpdateRequest, String>,
     }
+    #[cfg(feature = "notes")]
     impl<'a> UpdateNotes<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -49527,10 +51213,12 @@ pub mod builder {
     /// [`ClientNotesExt::create_notes`]: super::ClientNotesExt::create_notes
     #[derive(Debug, Clone)]
     #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
+    #[cfg(feature = "notes")]
     pub struct CreateNotes<'a> {
         client: &'a super::Client,
         body: Result<types::builder::NotesCreateRequest, String>,
     }
+    #[cfg(feature = "notes")]
     impl<'a> CreateNotes<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -49633,10 +51321,12 @@ pub mod builder {
     /// [`ClientNotesExt::delete_notes`]: super::ClientNotesExt::delete_notes
     #[derive(Debug, Clone)]
     #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
+    #[cfg(feature = "notes")]
     pub struct DeleteNotes<'a> {
         client: &'a super::Client,
         ids: Result<crmkit_runtime::CsvList<String>, String>,
     }
+    #[cfg(feature = "notes")]
     impl<'a> DeleteNotes<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -49744,6 +51434,7 @@ pub mod builder {
     /// [`ClientNotificationsExt::get_notification_details`]: super::ClientNotificationsExt::get_notification_details
     #[derive(Debug, Clone)]
     #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
+    #[cfg(feature = "notifications")]
     pub struct GetNotificationDetails<'a> {
         client: &'a super::Client,
         channel_id: Result<Option<::std::num::NonZeroU64>, String>,
@@ -49751,6 +51442,7 @@ pub mod builder {
         page: Result<Option<::std::num::NonZeroU32>, String>,
         per_page: Result<Option<::std::num::NonZeroU32>, String>,
     }
+    #[cfg(feature = "notifications")]
     impl<'a> GetNotificationDetails<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -49909,10 +51601,12 @@ pub mod builder {
     /// [`ClientNotificationsExt::update_notification_details`]: super::ClientNotificationsExt::update_notification_details
     #[derive(Debug, Clone)]
     #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
+    #[cfg(feature = "notifications")]
     pub struct UpdateNotificationDetails<'a> {
         client: &'a super::Client,
         body: Result<types::builder::NotificationsReplaceRequest, String>,
     }
+    #[cfg(feature = "notifications")]
     impl<'a> UpdateNotificationDetails<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -50021,10 +51715,12 @@ pub mod builder {
     /// [`ClientNotificationsExt::enable_notifications`]: super::ClientNotificationsExt::enable_notifications
     #[derive(Debug, Clone)]
     #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
+    #[cfg(feature = "notifications")]
     pub struct EnableNotifications<'a> {
         client: &'a super::Client,
         body: Result<types::builder::NotificationsEnableRequest, String>,
     }
+    #[cfg(feature = "notifications")]
     impl<'a> EnableNotifications<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -50133,10 +51829,12 @@ pub mod builder {
     /// [`ClientNotificationsExt::disable_notifications`]: super::ClientNotificationsExt::disable_notifications
     #[derive(Debug, Clone)]
     #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
+    #[cfg(feature = "notifications")]
     pub struct DisableNotifications<'a> {
         client: &'a super::Client,
         channel_ids: Result<crmkit_runtime::CsvList<i64>, String>,
     }
+    #[cfg(feature = "notifications")]
     impl<'a> DisableNotifications<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -50255,10 +51953,12 @@ pub mod builder {
     /// [`ClientNotificationsExt::patch_notifications`]: super::ClientNotificationsExt::patch_notifications
     #[derive(Debug, Clone)]
     #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
+    #[cfg(feature = "notifications")]
     pub struct PatchNotifications<'a> {
         client: &'a super::Client,
         body: Result<types::builder::NotificationsPatchRequest, String>,
     }
+    #[cfg(feature = "notifications")]
     impl<'a> PatchNotifications<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -50367,9 +52067,11 @@ pub mod builder {
     /// [`ClientOrgExt::get_org`]: super::ClientOrgExt::get_org
     #[derive(Debug, Clone)]
     #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
+    #[cfg(feature = "org")]
     pub struct GetOrg<'a> {
         client: &'a super::Client,
     }
+    #[cfg(feature = "org")]
     impl<'a> GetOrg<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self { client: client }
@@ -50427,10 +52129,12 @@ pub mod builder {
     /// [`ClientCustomViewsExt::list_custom_views`]: super::ClientCustomViewsExt::list_custom_views
     #[derive(Debug, Clone)]
     #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
+    #[cfg(feature = "custom-views")]
     pub struct ListCustomViews<'a> {
         client: &'a super::Client,
         module: Result<types::ApiName, String>,
     }
+    #[cfg(feature = "custom-views")]
     impl<'a> ListCustomViews<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -50504,11 +52208,13 @@ pub mod builder {
     /// [`ClientCustomViewsExt::get_custom_view`]: super::ClientCustomViewsExt::get_custom_view
     #[derive(Debug, Clone)]
     #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
+    #[cfg(feature = "custom-views")]
     pub struct GetCustomView<'a> {
         client: &'a super::Client,
         custom_view_id: Result<types::ZohoId, String>,
         module: Result<types::ApiName, String>,
     }
+    #[cfg(feature = "custom-views")]
     impl<'a> GetCustomView<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -50605,10 +52311,12 @@ pub mod builder {
     /// [`ClientFieldsExt::list_fields`]: super::ClientFieldsExt::list_fields
     #[derive(Debug, Clone)]
     #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
+    #[cfg(feature = "fields")]
     pub struct ListFields<'a> {
         client: &'a super::Client,
         module: Result<types::ApiName, String>,
     }
+    #[cfg(feature = "fields")]
     impl<'a> ListFields<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -50682,11 +52390,13 @@ pub mod builder {
     /// [`ClientFieldsExt::get_field`]: super::ClientFieldsExt::get_field
     #[derive(Debug, Clone)]
     #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
+    #[cfg(feature = "fields")]
     pub struct GetField<'a> {
         client: &'a super::Client,
         field_id: Result<types::ZohoId, String>,
         module: Result<types::ApiName, String>,
     }
+    #[cfg(feature = "fields")]
     impl<'a> GetField<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -50778,10 +52488,12 @@ pub mod builder {
     /// [`ClientLayoutsExt::list_layouts`]: super::ClientLayoutsExt::list_layouts
     #[derive(Debug, Clone)]
     #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
+    #[cfg(feature = "layouts")]
     pub struct ListLayouts<'a> {
         client: &'a super::Client,
         module: Result<types::ApiName, String>,
     }
+    #[cfg(feature = "layouts")]
     impl<'a> ListLayouts<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -50855,11 +52567,13 @@ pub mod builder {
     /// [`ClientLayoutsExt::get_layout`]: super::ClientLayoutsExt::get_layout
     #[derive(Debug, Clone)]
     #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
+    #[cfg(feature = "layouts")]
     pub struct GetLayout<'a> {
         client: &'a super::Client,
         layout_id: Result<types::ZohoId, String>,
         module: Result<types::ApiName, String>,
     }
+    #[cfg(feature = "layouts")]
     impl<'a> GetLayout<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -50951,10 +52665,12 @@ pub mod builder {
     /// [`ClientModulesExt::list_modules`]: super::ClientModulesExt::list_modules
     #[derive(Debug, Clone)]
     #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
+    #[cfg(feature = "modules")]
     pub struct ListModules<'a> {
         client: &'a super::Client,
         if_modified_since: Result<Option<types::ModifiedSince>, String>,
     }
+    #[cfg(feature = "modules")]
     impl<'a> ListModules<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -51033,10 +52749,12 @@ pub mod builder {
     /// [`ClientModulesExt::get_module`]: super::ClientModulesExt::get_module
     #[derive(Debug, Clone)]
     #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
+    #[cfg(feature = "modules")]
     pub struct GetModule<'a> {
         client: &'a super::Client,
         module_api_name: Result<types::ApiName, String>,
     }
+    #[cfg(feature = "modules")]
     impl<'a> GetModule<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -51116,9 +52834,11 @@ pub mod builder {
     /// [`ClientProfilesExt::list_profiles`]: super::ClientProfilesExt::list_profiles
     #[derive(Debug, Clone)]
     #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
+    #[cfg(feature = "profiles")]
     pub struct ListProfiles<'a> {
         client: &'a super::Client,
     }
+    #[cfg(feature = "profiles")]
     impl<'a> ListProfiles<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self { client: client }
@@ -51176,10 +52896,12 @@ pub mod builder {
     /// [`ClientProfilesExt::get_profile`]: super::ClientProfilesExt::get_profile
     #[derive(Debug, Clone)]
     #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
+    #[cfg(feature = "profiles")]
     pub struct GetProfile<'a> {
         client: &'a super::Client,
         profile_id: Result<types::ZohoId, String>,
     }
+    #[cfg(feature = "profiles")]
     impl<'a> GetProfile<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -51256,10 +52978,12 @@ pub mod builder {
     /// [`ClientLayoutsExt::list_related_lists`]: super::ClientLayoutsExt::list_related_lists
     #[derive(Debug, Clone)]
     #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
+    #[cfg(feature = "layouts")]
     pub struct ListRelatedLists<'a> {
         client: &'a super::Client,
         module: Result<types::ApiName, String>,
     }
+    #[cfg(feature = "layouts")]
     impl<'a> ListRelatedLists<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -51333,9 +53057,11 @@ pub mod builder {
     /// [`ClientRolesExt::list_roles`]: super::ClientRolesExt::list_roles
     #[derive(Debug, Clone)]
     #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
+    #[cfg(feature = "roles")]
     pub struct ListRoles<'a> {
         client: &'a super::Client,
     }
+    #[cfg(feature = "roles")]
     impl<'a> ListRoles<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self { client: client }
@@ -51393,10 +53119,12 @@ pub mod builder {
     /// [`ClientRolesExt::get_role`]: super::ClientRolesExt::get_role
     #[derive(Debug, Clone)]
     #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
+    #[cfg(feature = "roles")]
     pub struct GetRole<'a> {
         client: &'a super::Client,
         role_id: Result<types::ZohoId, String>,
     }
+    #[cfg(feature = "roles")]
     impl<'a> GetRole<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -51470,11 +53198,13 @@ pub mod builder {
     /// [`ClientTagsExt::list_tags`]: super::ClientTagsExt::list_tags
     #[derive(Debug, Clone)]
     #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
+    #[cfg(feature = "tags")]
     pub struct ListTags<'a> {
         client: &'a super::Client,
         module: Result<types::ApiName, String>,
         my_tags: Result<Option<bool>, String>,
     }
+    #[cfg(feature = "tags")]
     impl<'a> ListTags<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -51566,11 +53296,13 @@ pub mod builder {
     /// [`ClientTagsExt::update_tags`]: super::ClientTagsExt::update_tags
     #[derive(Debug, Clone)]
     #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
+    #[cfg(feature = "tags")]
     pub struct UpdateTags<'a> {
         client: &'a super::Client,
         module: Result<types::ApiName, String>,
         body: Result<types::builder::TagsUpdateRequest, String>,
     }
+    #[cfg(feature = "tags")]
     impl<'a> UpdateTags<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -51691,11 +53423,13 @@ pub mod builder {
     /// [`ClientTagsExt::create_tags`]: super::ClientTagsExt::create_tags
     #[derive(Debug, Clone)]
     #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
+    #[cfg(feature = "tags")]
     pub struct CreateTags<'a> {
         client: &'a super::Client,
         module: Result<types::ApiName, String>,
         body: Result<types::builder::TagsCreateRequest, String>,
     }
+    #[cfg(feature = "tags")]
     impl<'a> CreateTags<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -51816,12 +53550,14 @@ pub mod builder {
     /// [`ClientTagsExt::update_tag`]: super::ClientTagsExt::update_tag
     #[derive(Debug, Clone)]
     #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
+    #[cfg(feature = "tags")]
     pub struct UpdateTag<'a> {
         client: &'a super::Client,
         tag_id: Result<types::ZohoId, String>,
         module: Result<types::ApiName, String>,
         body: Result<types::builder::TagsCreateRequest, String>,
     }
+    #[cfg(feature = "tags")]
     impl<'a> UpdateTag<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -51957,10 +53693,12 @@ pub mod builder {
     /// [`ClientTagsExt::delete_tag`]: super::ClientTagsExt::delete_tag
     #[derive(Debug, Clone)]
     #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
+    #[cfg(feature = "tags")]
     pub struct DeleteTag<'a> {
         client: &'a super::Client,
         tag_id: Result<types::ZohoId, String>,
     }
+    #[cfg(feature = "tags")]
     impl<'a> DeleteTag<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -52068,11 +53806,13 @@ pub mod builder {
     /// [`ClientTagsExt::merge_tags`]: super::ClientTagsExt::merge_tags
     #[derive(Debug, Clone)]
     #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
+    #[cfg(feature = "tags")]
     pub struct MergeTags<'a> {
         client: &'a super::Client,
         tag_id: Result<types::ZohoId, String>,
         body: Result<types::builder::TagsMergeRequest, String>,
     }
+    #[cfg(feature = "tags")]
     impl<'a> MergeTags<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -52194,11 +53934,13 @@ pub mod builder {
     /// [`ClientTagsExt::get_tag_records_count`]: super::ClientTagsExt::get_tag_records_count
     #[derive(Debug, Clone)]
     #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
+    #[cfg(feature = "tags")]
     pub struct GetTagRecordsCount<'a> {
         client: &'a super::Client,
         tag_id: Result<types::ZohoId, String>,
         module: Result<types::ApiName, String>,
     }
+    #[cfg(feature = "tags")]
     impl<'a> GetTagRecordsCount<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -52291,9 +54033,11 @@ pub mod builder {
     /// [`ClientVariablesExt::list_variable_groups`]: super::ClientVariablesExt::list_variable_groups
     #[derive(Debug, Clone)]
     #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
+    #[cfg(feature = "variables")]
     pub struct ListVariableGroups<'a> {
         client: &'a super::Client,
     }
+    #[cfg(feature = "variables")]
     impl<'a> ListVariableGroups<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self { client: client }
@@ -52351,10 +54095,12 @@ pub mod builder {
     /// [`ClientVariablesExt::get_variable_group`]: super::ClientVariablesExt::get_variable_group
     #[derive(Debug, Clone)]
     #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
+    #[cfg(feature = "variables")]
     pub struct GetVariableGroup<'a> {
         client: &'a super::Client,
         variable_group: Result<types::GetVariableGroupVariableGroup, String>,
     }
+    #[cfg(feature = "variables")]
     impl<'a> GetVariableGroup<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -52437,10 +54183,12 @@ pub mod builder {
     /// [`ClientVariablesExt::list_variables`]: super::ClientVariablesExt::list_variables
     #[derive(Debug, Clone)]
     #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
+    #[cfg(feature = "variables")]
     pub struct ListVariables<'a> {
         client: &'a super::Client,
         group: Result<Option<types::ListVariablesGroup>, String>,
     }
+    #[cfg(feature = "variables")]
     impl<'a> ListVariables<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -52514,10 +54262,12 @@ pub mod builder {
     /// [`ClientVariablesExt::update_variables`]: super::ClientVariablesExt::update_variables
     #[derive(Debug, Clone)]
     #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
+    #[cfg(feature = "variables")]
     pub struct UpdateVariables<'a> {
         client: &'a super::Client,
         body: Result<types::builder::VariablesUpdateRequest, String>,
     }
+    #[cfg(feature = "variables")]
     impl<'a> UpdateVariables<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -52622,10 +54372,12 @@ pub mod builder {
     /// [`ClientVariablesExt::create_variables`]: super::ClientVariablesExt::create_variables
     #[derive(Debug, Clone)]
     #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
+    #[cfg(feature = "variables")]
     pub struct CreateVariables<'a> {
         client: &'a super::Client,
         body: Result<types::builder::VariablesCreateRequest, String>,
     }
+    #[cfg(feature = "variables")]
     impl<'a> CreateVariables<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -52730,10 +54482,12 @@ pub mod builder {
     /// [`ClientVariablesExt::delete_variables`]: super::ClientVariablesExt::delete_variables
     #[derive(Debug, Clone)]
     #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
+    #[cfg(feature = "variables")]
     pub struct DeleteVariables<'a> {
         client: &'a super::Client,
         ids: Result<crmkit_runtime::CsvList<String>, String>,
     }
+    #[cfg(feature = "variables")]
     impl<'a> DeleteVariables<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -52841,11 +54595,13 @@ pub mod builder {
     /// [`ClientVariablesExt::get_variable`]: super::ClientVariablesExt::get_variable
     #[derive(Debug, Clone)]
     #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
+    #[cfg(feature = "variables")]
     pub struct GetVariable<'a> {
         client: &'a super::Client,
         variable: Result<types::GetVariableVariable, String>,
         group: Result<types::GetVariableGroup, String>,
     }
+    #[cfg(feature = "variables")]
     impl<'a> GetVariable<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -52937,11 +54693,13 @@ pub mod builder {
     /// [`ClientVariablesExt::update_variable`]: super::ClientVariablesExt::update_variable
     #[derive(Debug, Clone)]
     #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
+    #[cfg(feature = "variables")]
     pub struct UpdateVariable<'a> {
         client: &'a super::Client,
         variable: Result<types::UpdateVariableVariable, String>,
         body: Result<types::builder::VariableUpdateOneRequest, String>,
     }
+    #[cfg(feature = "variables")]
     impl<'a> UpdateVariable<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -53066,10 +54824,12 @@ pub mod builder {
     /// [`ClientVariablesExt::delete_variable`]: super::ClientVariablesExt::delete_variable
     #[derive(Debug, Clone)]
     #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
+    #[cfg(feature = "variables")]
     pub struct DeleteVariable<'a> {
         client: &'a super::Client,
         variable: Result<types::DeleteVariableVariable, String>,
     }
+    #[cfg(feature = "variables")]
     impl<'a> DeleteVariable<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -53177,6 +54937,7 @@ pub mod builder {
     /// [`ClientUsersExt::list_users`]: super::ClientUsersExt::list_users
     #[derive(Debug, Clone)]
     #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
+    #[cfg(feature = "users")]
     pub struct ListUsers<'a> {
         client: &'a super::Client,
         page: Result<Option<::std::num::NonZeroU32>, String>,
@@ -53184,6 +54945,7 @@ pub mod builder {
         type_: Result<Option<types::ListUsersType>, String>,
         if_modified_since: Result<Option<types::ModifiedSince>, String>,
     }
+    #[cfg(feature = "users")]
     impl<'a> ListUsers<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -53347,10 +55109,12 @@ pub mod builder {
     /// [`ClientUsersExt::update_users`]: super::ClientUsersExt::update_users
     #[derive(Debug, Clone)]
     #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
+    #[cfg(feature = "users")]
     pub struct UpdateUsers<'a> {
         client: &'a super::Client,
         body: Result<types::builder::UsersUpdateRequest, String>,
     }
+    #[cfg(feature = "users")]
     impl<'a> UpdateUsers<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -53453,10 +55217,12 @@ pub mod builder {
     /// [`ClientUsersExt::add_users`]: super::ClientUsersExt::add_users
     #[derive(Debug, Clone)]
     #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
+    #[cfg(feature = "users")]
     pub struct AddUsers<'a> {
         client: &'a super::Client,
         body: Result<types::builder::UsersAddRequest, String>,
     }
+    #[cfg(feature = "users")]
     impl<'a> AddUsers<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -53557,10 +55323,12 @@ pub mod builder {
     /// [`ClientUsersExt::get_user`]: super::ClientUsersExt::get_user
     #[derive(Debug, Clone)]
     #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
+    #[cfg(feature = "users")]
     pub struct GetUser<'a> {
         client: &'a super::Client,
         user_id: Result<types::ZohoId, String>,
     }
+    #[cfg(feature = "users")]
     impl<'a> GetUser<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -53634,11 +55402,13 @@ pub mod builder {
     /// [`ClientUsersExt::update_user`]: super::ClientUsersExt::update_user
     #[derive(Debug, Clone)]
     #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
+    #[cfg(feature = "users")]
     pub struct UpdateUser<'a> {
         client: &'a super::Client,
         user_id: Result<types::ZohoId, String>,
         body: Result<types::builder::UserUpdateOneRequest, String>,
     }
+    #[cfg(feature = "users")]
     impl<'a> UpdateUser<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -53761,10 +55531,12 @@ pub mod builder {
     /// [`ClientUsersExt::delete_user`]: super::ClientUsersExt::delete_user
     #[derive(Debug, Clone)]
     #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
+    #[cfg(feature = "users")]
     pub struct DeleteUser<'a> {
         client: &'a super::Client,
         user_id: Result<types::ZohoId, String>,
     }
+    #[cfg(feature = "users")]
     impl<'a> DeleteUser<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -53872,6 +55644,7 @@ pub mod builder {
     /// [`ClientRecordsExt::list_records`]: super::ClientRecordsExt::list_records
     #[derive(Debug, Clone)]
     #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
+    #[cfg(feature = "records")]
     pub struct ListRecords<'a> {
         client: &'a super::Client,
         module_api_name: Result<types::ApiName, String>,
@@ -53889,6 +55662,7 @@ pub mod builder {
         territory_id: Result<Option<types::ZohoId>, String>,
         if_modified_since: Result<Option<types::ModifiedSince>, String>,
     }
+    #[cfg(feature = "records")]
     impl<'a> ListRecords<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -54226,11 +56000,13 @@ pub mod builder {
     /// [`ClientRecordsExt::update_records`]: super::ClientRecordsExt::update_records
     #[derive(Debug, Clone)]
     #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
+    #[cfg(feature = "records")]
     pub struct UpdateRecords<'a> {
         client: &'a super::Client,
         module_api_name: Result<types::ApiName, String>,
         body: Result<types::builder::RecordsWriteRequest, String>,
     }
+    #[cfg(feature = "records")]
     impl<'a> UpdateRecords<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -54362,11 +56138,13 @@ pub mod builder {
     /// [`ClientRecordsExt::insert_records`]: super::ClientRecordsExt::insert_records
     #[derive(Debug, Clone)]
     #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
+    #[cfg(feature = "records")]
     pub struct InsertRecords<'a> {
         client: &'a super::Client,
         module_api_name: Result<types::ApiName, String>,
         body: Result<types::builder::RecordsWriteRequest, String>,
     }
+    #[cfg(feature = "records")]
     impl<'a> InsertRecords<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -54498,12 +56276,14 @@ pub mod builder {
     /// [`ClientRecordsExt::delete_records`]: super::ClientRecordsExt::delete_records
     #[derive(Debug, Clone)]
     #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
+    #[cfg(feature = "records")]
     pub struct DeleteRecords<'a> {
         client: &'a super::Client,
         module_api_name: Result<types::ApiName, String>,
         ids: Result<crmkit_runtime::CsvList<String>, String>,
         wf_trigger: Result<Option<bool>, String>,
     }
+    #[cfg(feature = "records")]
     impl<'a> DeleteRecords<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -54647,6 +56427,7 @@ pub mod builder {
     /// [`ClientTagsExt::add_tags_to_records`]: super::ClientTagsExt::add_tags_to_records
     #[derive(Debug, Clone)]
     #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
+    #[cfg(feature = "tags")]
     pub struct AddTagsToRecords<'a> {
         client: &'a super::Client,
         module_api_name: Result<types::ApiName, String>,
@@ -54654,6 +56435,7 @@ pub mod builder {
         over_write: Result<Option<bool>, String>,
         tag_names: Result<crmkit_runtime::CsvList<String>, String>,
     }
+    #[cfg(feature = "tags")]
     impl<'a> AddTagsToRecords<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -54822,11 +56604,13 @@ pub mod builder {
     /// [`ClientRecordsExt::get_mass_update_status`]: super::ClientRecordsExt::get_mass_update_status
     #[derive(Debug, Clone)]
     #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
+    #[cfg(feature = "records")]
     pub struct GetMassUpdateStatus<'a> {
         client: &'a super::Client,
         module_api_name: Result<types::ApiName, String>,
         job_id: Result<types::ZohoId, String>,
     }
+    #[cfg(feature = "records")]
     impl<'a> GetMassUpdateStatus<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -54922,11 +56706,13 @@ pub mod builder {
     /// [`ClientRecordsExt::mass_update_records`]: super::ClientRecordsExt::mass_update_records
     #[derive(Debug, Clone)]
     #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
+    #[cfg(feature = "records")]
     pub struct MassUpdateRecords<'a> {
         client: &'a super::Client,
         module_api_name: Result<types::ApiName, String>,
         body: Result<types::builder::MassUpdateRequest, String>,
     }
+    #[cfg(feature = "records")]
     impl<'a> MassUpdateRecords<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -55051,12 +56837,14 @@ pub mod builder {
     /// [`ClientTagsExt::remove_tags_from_records`]: super::ClientTagsExt::remove_tags_from_records
     #[derive(Debug, Clone)]
     #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
+    #[cfg(feature = "tags")]
     pub struct RemoveTagsFromRecords<'a> {
         client: &'a super::Client,
         module_api_name: Result<types::ApiName, String>,
         ids: Result<crmkit_runtime::CsvList<String>, String>,
         tag_names: Result<crmkit_runtime::CsvList<String>, String>,
     }
+    #[cfg(feature = "tags")]
     impl<'a> RemoveTagsFromRecords<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -55210,6 +56998,7 @@ pub mod builder {
     /// [`ClientRecordsExt::list_deleted_records`]: super::ClientRecordsExt::list_deleted_records
     #[derive(Debug, Clone)]
     #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
+    #[cfg(feature = "records")]
     pub struct ListDeletedRecords<'a> {
         client: &'a super::Client,
         module_api_name: Result<types::ApiName, String>,
@@ -55218,6 +57007,7 @@ pub mod builder {
         type_: Result<Option<types::ListDeletedRecordsType>, String>,
         if_modified_since: Result<Option<types::ModifiedSince>, String>,
     }
+    #[cfg(feature = "records")]
     impl<'a> ListDeletedRecords<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -55407,6 +57197,7 @@ pub mod builder {
     /// [`ClientRecordsExt::search_records`]: super::ClientRecordsExt::search_records
     #[derive(Debug, Clone)]
     #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
+    #[cfg(feature = "records")]
     pub struct SearchRecords<'a> {
         client: &'a super::Client,
         module_api_name: Result<types::ApiName, String>,
@@ -55420,6 +57211,7 @@ pub mod builder {
         phone: Result<Option<types::SearchRecordsPhone>, String>,
         word: Result<Option<types::SearchRecordsWord>, String>,
     }
+    #[cfg(feature = "records")]
     impl<'a> SearchRecords<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -55684,11 +57476,13 @@ pub mod builder {
     /// [`ClientRecordsExt::upsert_records`]: super::ClientRecordsExt::upsert_records
     #[derive(Debug, Clone)]
     #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
+    #[cfg(feature = "records")]
     pub struct UpsertRecords<'a> {
         client: &'a super::Client,
         module_api_name: Result<types::ApiName, String>,
         body: Result<types::builder::RecordsUpsertRequest, String>,
     }
+    #[cfg(feature = "records")]
     impl<'a> UpsertRecords<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -55823,6 +57617,7 @@ pub mod builder {
     /// [`ClientRecordsExt::get_record`]: super::ClientRecordsExt::get_record
     #[derive(Debug, Clone)]
     #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
+    #[cfg(feature = "records")]
     pub struct GetRecord<'a> {
         client: &'a super::Client,
         module_api_name: Result<types::ApiName, String>,
@@ -55830,6 +57625,7 @@ pub mod builder {
         include: Result<Option<types::GetRecordInclude>, String>,
         if_modified_since: Result<Option<types::ModifiedSince>, String>,
     }
+    #[cfg(feature = "records")]
     impl<'a> GetRecord<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -55957,12 +57753,14 @@ pub mod builder {
     /// [`ClientRecordsExt::update_record`]: super::ClientRecordsExt::update_record
     #[derive(Debug, Clone)]
     #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
+    #[cfg(feature = "records")]
     pub struct UpdateRecord<'a> {
         client: &'a super::Client,
         module_api_name: Result<types::ApiName, String>,
         record_id: Result<types::ZohoId, String>,
         body: Result<types::builder::RecordWriteOneRequest, String>,
     }
+    #[cfg(feature = "records")]
     impl<'a> UpdateRecord<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -56104,12 +57902,14 @@ pub mod builder {
     /// [`ClientRecordsExt::delete_record`]: super::ClientRecordsExt::delete_record
     #[derive(Debug, Clone)]
     #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
+    #[cfg(feature = "records")]
     pub struct DeleteRecord<'a> {
         client: &'a super::Client,
         module_api_name: Result<types::ApiName, String>,
         record_id: Result<types::ZohoId, String>,
         wf_trigger: Result<Option<bool>, String>,
     }
+    #[cfg(feature = "records")]
     impl<'a> DeleteRecord<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -56254,6 +58054,7 @@ pub mod builder {
     /// [`ClientAttachmentsExt::list_attachments`]: super::ClientAttachmentsExt::list_attachments
     #[derive(Debug, Clone)]
     #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
+    #[cfg(feature = "attachments")]
     pub struct ListAttachments<'a> {
         client: &'a super::Client,
         module_api_name: Result<types::ApiName, String>,
@@ -56262,6 +58063,7 @@ pub mod builder {
         page: Result<Option<::std::num::NonZeroU32>, String>,
         per_page: Result<Option<::std::num::NonZeroU32>, String>,
     }
+    #[cfg(feature = "attachments")]
     impl<'a> ListAttachments<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -56445,12 +58247,14 @@ pub mod builder {
     /// [`ClientAttachmentsExt::download_attachment`]: super::ClientAttachmentsExt::download_attachment
     #[derive(Debug, Clone)]
     #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
+    #[cfg(feature = "attachments")]
     pub struct DownloadAttachment<'a> {
         client: &'a super::Client,
         module_api_name: Result<types::ApiName, String>,
         record_id: Result<types::ZohoId, String>,
         attachment_id: Result<types::ZohoId, String>,
     }
+    #[cfg(feature = "attachments")]
     impl<'a> DownloadAttachment<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -56558,12 +58362,14 @@ pub mod builder {
     /// [`ClientAttachmentsExt::delete_attachment`]: super::ClientAttachmentsExt::delete_attachment
     #[derive(Debug, Clone)]
     #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
+    #[cfg(feature = "attachments")]
     pub struct DeleteAttachment<'a> {
         client: &'a super::Client,
         module_api_name: Result<types::ApiName, String>,
         record_id: Result<types::ZohoId, String>,
         attachment_id: Result<types::ZohoId, String>,
     }
+    #[cfg(feature = "attachments")]
     impl<'a> DeleteAttachment<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -56712,6 +58518,7 @@ pub mod builder {
     /// [`ClientNotesExt::list_record_notes`]: super::ClientNotesExt::list_record_notes
     #[derive(Debug, Clone)]
     #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
+    #[cfg(feature = "notes")]
     pub struct ListRecordNotes<'a> {
         client: &'a super::Client,
         module_api_name: Result<types::ApiName, String>,
@@ -56720,6 +58527,7 @@ pub mod builder {
         page: Result<Option<::std::num::NonZeroU32>, String>,
         per_page: Result<Option<::std::num::NonZeroU32>, String>,
     }
+    #[cfg(feature = "notes")]
     impl<'a> ListRecordNotes<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -56903,12 +58711,14 @@ pub mod builder {
     /// [`ClientNotesExt::create_record_notes`]: super::ClientNotesExt::create_record_notes
     #[derive(Debug, Clone)]
     #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
+    #[cfg(feature = "notes")]
     pub struct CreateRecordNotes<'a> {
         client: &'a super::Client,
         module_api_name: Result<types::ApiName, String>,
         record_id: Result<types::ZohoId, String>,
         body: Result<types::builder::NotesCreateRequest, String>,
     }
+    #[cfg(feature = "notes")]
     impl<'a> CreateRecordNotes<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -57049,6 +58859,7 @@ pub mod builder {
     /// [`ClientNotesExt::update_note`]: super::ClientNotesExt::update_note
     #[derive(Debug, Clone)]
     #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
+    #[cfg(feature = "notes")]
     pub struct UpdateNote<'a> {
         client: &'a super::Client,
         module_api_name: Result<types::ApiName, String>,
@@ -57056,6 +58867,7 @@ pub mod builder {
         note_id: Result<types::ZohoId, String>,
         body: Result<types::builder::NoteUpdateRequest, String>,
     }
+    #[cfg(feature = "notes")]
     impl<'a> UpdateNote<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -57211,12 +59023,14 @@ pub mod builder {
     /// [`ClientNotesExt::delete_note`]: super::ClientNotesExt::delete_note
     #[derive(Debug, Clone)]
     #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
+    #[cfg(feature = "notes")]
     pub struct DeleteNote<'a> {
         client: &'a super::Client,
         module_api_name: Result<types::ApiName, String>,
         record_id: Result<types::ZohoId, String>,
         note_id: Result<types::ZohoId, String>,
     }
+    #[cfg(feature = "notes")]
     impl<'a> DeleteNote<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -57362,6 +59176,7 @@ pub mod builder {
     /// [`ClientTagsExt::add_tags_to_record`]: super::ClientTagsExt::add_tags_to_record
     #[derive(Debug, Clone)]
     #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
+    #[cfg(feature = "tags")]
     pub struct AddTagsToRecord<'a> {
         client: &'a super::Client,
         module_api_name: Result<types::ApiName, String>,
@@ -57369,6 +59184,7 @@ pub mod builder {
         over_write: Result<Option<bool>, String>,
         tag_names: Result<crmkit_runtime::CsvList<String>, String>,
     }
+    #[cfg(feature = "tags")]
     impl<'a> AddTagsToRecord<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -57530,11 +59346,13 @@ pub mod builder {
     /// [`ClientBlueprintExt::get_blueprint`]: super::ClientBlueprintExt::get_blueprint
     #[derive(Debug, Clone)]
     #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
+    #[cfg(feature = "blueprint")]
     pub struct GetBlueprint<'a> {
         client: &'a super::Client,
         module_api_name: Result<types::ApiName, String>,
         record_id: Result<types::ZohoId, String>,
     }
+    #[cfg(feature = "blueprint")]
     impl<'a> GetBlueprint<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -57631,12 +59449,14 @@ pub mod builder {
     /// [`ClientBlueprintExt::update_blueprint`]: super::ClientBlueprintExt::update_blueprint
     #[derive(Debug, Clone)]
     #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
+    #[cfg(feature = "blueprint")]
     pub struct UpdateBlueprint<'a> {
         client: &'a super::Client,
         module_api_name: Result<types::ApiName, String>,
         record_id: Result<types::ZohoId, String>,
         body: Result<types::builder::BlueprintUpdateRequest, String>,
     }
+    #[cfg(feature = "blueprint")]
     impl<'a> UpdateBlueprint<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -57753,12 +59573,14 @@ pub mod builder {
     /// [`ClientTagsExt::remove_tags_from_record`]: super::ClientTagsExt::remove_tags_from_record
     #[derive(Debug, Clone)]
     #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
+    #[cfg(feature = "tags")]
     pub struct RemoveTagsFromRecord<'a> {
         client: &'a super::Client,
         module_api_name: Result<types::ApiName, String>,
         record_id: Result<types::ZohoId, String>,
         tag_names: Result<crmkit_runtime::CsvList<String>, String>,
     }
+    #[cfg(feature = "tags")]
     impl<'a> RemoveTagsFromRecord<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -57905,6 +59727,7 @@ pub mod builder {
     /// [`ClientSharingExt::get_record_sharing`]: super::ClientSharingExt::get_record_sharing
     #[derive(Debug, Clone)]
     #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
+    #[cfg(feature = "sharing")]
     pub struct GetRecordSharing<'a> {
         client: &'a super::Client,
         module_api_name: Result<types::ApiName, String>,
@@ -57912,6 +59735,7 @@ pub mod builder {
         shared_to: Result<Option<types::ZohoId>, String>,
         view: Result<Option<types::GetRecordSharingView>, String>,
     }
+    #[cfg(feature = "sharing")]
     impl<'a> GetRecordSharing<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -58037,12 +59861,14 @@ pub mod builder {
     /// [`ClientSharingExt::update_record_sharing`]: super::ClientSharingExt::update_record_sharing
     #[derive(Debug, Clone)]
     #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
+    #[cfg(feature = "sharing")]
     pub struct UpdateRecordSharing<'a> {
         client: &'a super::Client,
         module_api_name: Result<types::ApiName, String>,
         record_id: Result<types::ZohoId, String>,
         body: Result<types::builder::ShareRequest, String>,
     }
+    #[cfg(feature = "sharing")]
     impl<'a> UpdateRecordSharing<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -58181,12 +60007,14 @@ pub mod builder {
     /// [`ClientSharingExt::share_record`]: super::ClientSharingExt::share_record
     #[derive(Debug, Clone)]
     #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
+    #[cfg(feature = "sharing")]
     pub struct ShareRecord<'a> {
         client: &'a super::Client,
         module_api_name: Result<types::ApiName, String>,
         record_id: Result<types::ZohoId, String>,
         body: Result<types::builder::ShareRequest, String>,
     }
+    #[cfg(feature = "sharing")]
     impl<'a> ShareRecord<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -58325,11 +60153,13 @@ pub mod builder {
     /// [`ClientSharingExt::revoke_record_sharing`]: super::ClientSharingExt::revoke_record_sharing
     #[derive(Debug, Clone)]
     #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
+    #[cfg(feature = "sharing")]
     pub struct RevokeRecordSharing<'a> {
         client: &'a super::Client,
         module_api_name: Result<types::ApiName, String>,
         record_id: Result<types::ZohoId, String>,
     }
+    #[cfg(feature = "sharing")]
     impl<'a> RevokeRecordSharing<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -58426,11 +60256,13 @@ pub mod builder {
     /// [`ClientPhotosExt::download_record_photo`]: super::ClientPhotosExt::download_record_photo
     #[derive(Debug, Clone)]
     #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
+    #[cfg(feature = "photos")]
     pub struct DownloadRecordPhoto<'a> {
         client: &'a super::Client,
         module_api_name: Result<types::ApiName, String>,
         record_id: Result<types::ZohoId, String>,
     }
+    #[cfg(feature = "photos")]
     impl<'a> DownloadRecordPhoto<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -58520,11 +60352,13 @@ pub mod builder {
     /// [`ClientPhotosExt::delete_record_photo`]: super::ClientPhotosExt::delete_record_photo
     #[derive(Debug, Clone)]
     #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
+    #[cfg(feature = "photos")]
     pub struct DeleteRecordPhoto<'a> {
         client: &'a super::Client,
         module_api_name: Result<types::ApiName, String>,
         record_id: Result<types::ZohoId, String>,
     }
+    #[cfg(feature = "photos")]
     impl<'a> DeleteRecordPhoto<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -58621,6 +60455,7 @@ pub mod builder {
     /// [`ClientRelatedRecordsExt::list_related_records`]: super::ClientRelatedRecordsExt::list_related_records
     #[derive(Debug, Clone)]
     #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
+    #[cfg(feature = "related-records")]
     pub struct ListRelatedRecords<'a> {
         client: &'a super::Client,
         module_api_name: Result<types::ApiName, String>,
@@ -58630,6 +60465,7 @@ pub mod builder {
         per_page: Result<Option<::std::num::NonZeroU32>, String>,
         if_modified_since: Result<Option<types::ModifiedSince>, String>,
     }
+    #[cfg(feature = "related-records")]
     impl<'a> ListRelatedRecords<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -58838,6 +60674,7 @@ pub mod builder {
     /// [`ClientRelatedRecordsExt::update_related_records`]: super::ClientRelatedRecordsExt::update_related_records
     #[derive(Debug, Clone)]
     #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
+    #[cfg(feature = "related-records")]
     pub struct UpdateRelatedRecords<'a> {
         client: &'a super::Client,
         module_api_name: Result<types::ApiName, String>,
@@ -58845,6 +60682,7 @@ pub mod builder {
         related_list_api_name: Result<types::ApiName, String>,
         body: Result<types::builder::RelatedRecordsUpdateRequest, String>,
     }
+    #[cfg(feature = "related-records")]
     impl<'a> UpdateRelatedRecords<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -59008,6 +60846,7 @@ pub mod builder {
     /// [`ClientRelatedRecordsExt::update_related_record`]: super::ClientRelatedRecordsExt::update_related_record
     #[derive(Debug, Clone)]
     #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
+    #[cfg(feature = "related-records")]
     pub struct UpdateRelatedRecord<'a> {
         client: &'a super::Client,
         module_api_name: Result<types::ApiName, String>,
@@ -59016,6 +60855,7 @@ pub mod builder {
         related_record_id: Result<types::ZohoId, String>,
         body: Result<types::builder::RelatedRecordUpdateOneRequest, String>,
     }
+    #[cfg(feature = "related-records")]
     impl<'a> UpdateRelatedRecord<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -59198,6 +61038,7 @@ pub mod builder {
     /// [`ClientRelatedRecordsExt::delink_related_record`]: super::ClientRelatedRecordsExt::delink_related_record
     #[derive(Debug, Clone)]
     #[must_use = "a request builder does nothing until `.send()` (or `.into_stream()`)"]
+    #[cfg(feature = "related-records")]
     pub struct DelinkRelatedRecord<'a> {
         client: &'a super::Client,
         module_api_name: Result<types::ApiName, String>,
@@ -59205,6 +61046,7 @@ pub mod builder {
         related_list_api_name: Result<types::ApiName, String>,
         related_record_id: Result<types::ZohoId, String>,
     }
+    #[cfg(feature = "related-records")]
     impl<'a> DelinkRelatedRecord<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -59371,28 +61213,68 @@ pub mod builder {
 /// Items consumers will typically use such as the Client and
 /// extension traits.
 pub mod prelude {
+    #[cfg(feature = "attachments")]
     pub use super::ClientAttachmentsExt as _;
+    #[cfg(feature = "blueprint")]
     pub use super::ClientBlueprintExt as _;
+    #[cfg(feature = "bulk-read")]
     pub use super::ClientBulkReadExt as _;
+    #[cfg(feature = "custom-views")]
     pub use super::ClientCustomViewsExt as _;
+    #[cfg(feature = "fields")]
     pub use super::ClientFieldsExt as _;
+    #[cfg(feature = "layouts")]
     pub use super::ClientLayoutsExt as _;
+    #[cfg(feature = "modules")]
     pub use super::ClientModulesExt as _;
+    #[cfg(feature = "notes")]
     pub use super::ClientNotesExt as _;
+    #[cfg(feature = "notifications")]
     pub use super::ClientNotificationsExt as _;
+    #[cfg(feature = "org")]
     pub use super::ClientOrgExt as _;
+    #[cfg(feature = "photos")]
     pub use super::ClientPhotosExt as _;
+    #[cfg(feature = "profiles")]
     pub use super::ClientProfilesExt as _;
+    #[cfg(feature = "records")]
     pub use super::ClientRecordsExt as _;
+    #[cfg(feature = "related-records")]
     pub use super::ClientRelatedRecordsExt as _;
+    #[cfg(feature = "roles")]
     pub use super::ClientRolesExt as _;
+    #[cfg(feature = "sharing")]
     pub use super::ClientSharingExt as _;
+    #[cfg(feature = "tags")]
     pub use super::ClientTagsExt as _;
+    #[cfg(feature = "users")]
     pub use super::ClientUsersExt as _;
+    #[cfg(feature = "variables")]
     pub use super::ClientVariablesExt as _;
 }
 /// Every operation's answer through the pipeline's decode path, for the fuzz targets (`fuzz/`); not part of the API.
 #[doc(hidden)]
+#[cfg(all(
+    feature = "attachments",
+    feature = "blueprint",
+    feature = "bulk-read",
+    feature = "custom-views",
+    feature = "fields",
+    feature = "layouts",
+    feature = "modules",
+    feature = "notes",
+    feature = "notifications",
+    feature = "org",
+    feature = "photos",
+    feature = "profiles",
+    feature = "records",
+    feature = "related-records",
+    feature = "roles",
+    feature = "sharing",
+    feature = "tags",
+    feature = "users",
+    feature = "variables"
+))]
 pub mod __fuzz {
     #[allow(unused_imports)]
     use super::*;

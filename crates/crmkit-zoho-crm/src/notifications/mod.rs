@@ -7,7 +7,10 @@
 //! [`ClientNotificationsExt`](crate::ClientNotificationsExt).
 
 mod receive;
+/// Renewing a subscription calls the `notifications` tag's operations.
+#[cfg(feature = "notifications")]
 mod renew;
 
 pub use receive::{MAX_CALLBACK_BYTES, ReceiveError, parse_bulk_callback, verify_and_parse};
+#[cfg(feature = "notifications")]
 pub use renew::{MAX_LIFETIME, Renewal};
