@@ -456,13 +456,15 @@ pub fn crate_block(tags: &[String]) -> Vec<String> {
     lines
 }
 
-/// The facade's block for one vendor: `<vendor>` (every tag) and `<vendor>-<tag>`.
+/// The facade's block for one vendor: `<vendor>` (every tag) and `<vendor>-<tag>`. Each
+/// turns on the optional dependency through its implicit feature (`crmkit-<vendor>`, which
+/// the facade's code is gated by), never with `dep:`, which would remove that feature.
 pub fn facade_block(vendor: &str, tags: &[String]) -> Vec<String> {
     let dep = format!("crmkit-{vendor}");
-    let mut lines = vec![format!("{vendor} = [\"dep:{dep}\", \"{dep}/all-tags\"]")];
+    let mut lines = vec![format!("{vendor} = [\"{dep}/all-tags\"]")];
     lines.extend(
         tags.iter()
-            .map(|t| format!("{vendor}-{t} = [\"dep:{dep}\", \"{dep}/{t}\"]")),
+            .map(|t| format!("{vendor}-{t} = [\"{dep}/{t}\"]")),
     );
     lines
 }

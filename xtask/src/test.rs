@@ -155,6 +155,7 @@ pub fn tag_features() -> Result<()> {
             ])?;
         }
     }
+    let three = "zoho-crm-records,zoho-crm-users,zoho-crm-bulk,mazrica-deals";
     cargo(&[
         "clippy",
         "--quiet",
@@ -162,10 +163,21 @@ pub fn tag_features() -> Result<()> {
         "crmkit",
         "--lib",
         "--features",
-        "zoho-crm-records,zoho-crm-users,zoho-crm-bulk,mazrica-deals",
+        three,
         "--",
         "-D",
         "warnings",
+    ])?;
+    // The facade's paths with those tags only, called against mocks.
+    cargo(&[
+        "run",
+        "--quiet",
+        "-p",
+        "crmkit",
+        "--features",
+        three,
+        "--example",
+        "tags",
     ])
 }
 

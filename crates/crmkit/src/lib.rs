@@ -43,17 +43,17 @@ pub use crmkit_runtime as runtime;
 pub mod prelude {
     #[cfg(feature = "firstline")]
     pub use crmkit_firstline::prelude::*;
-    #[cfg(feature = "mazrica")]
+    #[cfg(feature = "crmkit-mazrica")]
     pub use crmkit_mazrica::prelude::*;
     pub use crmkit_runtime::prelude::*;
-    #[cfg(feature = "zoho-crm")]
+    #[cfg(feature = "crmkit-zoho-crm")]
     pub use crmkit_zoho_crm::prelude::*;
     #[cfg(feature = "zoho-voice")]
     pub use crmkit_zoho_voice::prelude::*;
 }
 
-/// Zoho CRM REST API v2 (`feature = "zoho-crm"`).
-#[cfg(feature = "zoho-crm")]
+/// Zoho CRM REST API v2 (`feature = "zoho-crm"`, or `zoho-crm-<tag>` for some tags).
+#[cfg(feature = "crmkit-zoho-crm")]
 pub use crmkit_zoho_crm as zoho_crm;
 
 /// Zoho Voice contacts (`feature = "zoho-voice"`).
@@ -68,8 +68,8 @@ pub use crmkit_firstline as firstline;
 #[cfg(feature = "acuinvoice")]
 pub use crmkit_acuinvoice as acuinvoice;
 
-/// Mazrica (formerly Senses) Open API v1 (`feature = "mazrica"`).
-#[cfg(feature = "mazrica")]
+/// Mazrica (formerly Senses) Open API v1 (`feature = "mazrica"`, or `mazrica-<tag>`).
+#[cfg(feature = "crmkit-mazrica")]
 pub use crmkit_mazrica as mazrica;
 
 /// Fleets on Redis: one Zoho token, one rate, quota, concurrency and credit ledger for
