@@ -98,17 +98,8 @@ pub const EXAMPLES: [&str; 5] = [
 
 /// `cargo xtask examples`: runs every example; any failure fails the run.
 pub fn examples() -> Result<()> {
-    for example in EXAMPLES {
-        cargo(&[
-            "run",
-            "--quiet",
-            "-p",
-            "crmkit",
-            "--features",
-            "full",
-            "--example",
-            example,
-        ])?;
+    for name in EXAMPLES {
+        example("full", name)?;
     }
     // The axum receiver (its own feature: only this example compiles axum).
     cargo(&[
@@ -169,15 +160,20 @@ pub fn tag_features() -> Result<()> {
         "warnings",
     ])?;
     // The facade's paths with those tags only, called against mocks.
+    example(three, "tags")
+}
+
+/// Runs the facade's example `name` with `features`.
+fn example(features: &str, name: &str) -> Result<()> {
     cargo(&[
         "run",
         "--quiet",
         "-p",
         "crmkit",
         "--features",
-        three,
+        features,
         "--example",
-        "tags",
+        name,
     ])
 }
 

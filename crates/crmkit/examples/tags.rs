@@ -14,18 +14,15 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .credentials(StaticToken::new("Zoho-oauthtoken", "token"))
         .allow_insecure_http(true)
         .build()?;
-    let leads: Vec<_> = crm
-        .list_records()
+    let lead = crm
+        .get_record()
         .module_api_name("Leads")
-        .into_stream()
-        .try_collect()
+        .record_id(4108880000086001u64)
+        .send()
         .await?;
-    let name = leads
-        .first()
-        .map(|l| l.extra.get_as::<String>("Last_Name"))
-        .transpose()?
-        .flatten();
-    println!("{} leads, first {name:?}", leads.len());
+    for record in &lead.data {
+        println!("lead {:?}", record.extra.get_as::<String>("Last_Name")?);
+    }
     let users = crm.list_users().send().await?;
     println!("{} users", users.users.len());
 
