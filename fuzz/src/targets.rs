@@ -4,7 +4,7 @@
 //! Each must return (any `Err` is fine) and never panic, whatever the bytes.
 
 use crmkit_runtime::__private::fuzz::{batch_outcomes, split_status, token_answer};
-use crmkit_runtime::{CsvList, Id, Lenient};
+use crmkit_runtime::{CsvList, Extra, Id, Lenient};
 
 /// The AcuInvoice XML reader; a tree always converts to JSON.
 pub fn acuinvoice_xml(data: &[u8]) {
@@ -33,12 +33,28 @@ where
     }
 }
 
-/// `Id`, `Lenient<_>` and `CsvList<_>`: decode or refuse; what decodes survives a round trip.
+/// `Id`, `Lenient<_>`, `CsvList<_>` and `Extra`: decode or refuse; what decodes survives a
+/// round trip. An object a `serde_json::Value` reads, an `Extra` reads to the same members.
 pub fn runtime_types(data: &[u8]) {
     round_trip::<Id>(data);
     round_trip::<Lenient<crmkit_zoho_crm::types::FieldDataTypeKnown>>(data);
     round_trip::<CsvList<String>>(data);
     round_trip::<CsvList<u64>>(data);
+    round_trip::<Extra>(data);
+    if let Ok(serde_json::Value::Object(map)) = serde_json::from_slice(data) {
+        let extra: Extra = serde_json::from_slice(data).expect("an object Value reads is an Extra");
+        assert_eq!(
+            extra.to_map(),
+            map,
+            "an Extra read other members than a Value"
+        );
+        let text: Extra = crmkit_runtime::__private::decode::from_json(data)
+            .expect("an object Value reads is an Extra, read as text");
+        assert_eq!(
+            text, extra,
+            "reading as text or as bytes gave other members"
+        );
+    }
 }
 
 /// Zoho's token endpoint answer (first byte: the status).
