@@ -7,6 +7,11 @@
 //! [`Search`]/[`Filter`] builders for the search bodies. Every paged list has
 //! `into_stream()`.
 //!
+//! One cargo feature per tag of the spec (`customers`, `deals`, `contacts`, …; `all-tags`,
+//! the default, is every one): without a tag, its `Client…Ext` trait and operation builders
+//! are not compiled, nor the types that only its operations reach. A service that calls a
+//! few tags names them: `default-features = false, features = ["customers", "deals"]`.
+//!
 //! ```no_run
 //! use crmkit_mazrica::prelude::*;
 //! use crmkit_mazrica::{Client, Filter, Search, Sort};

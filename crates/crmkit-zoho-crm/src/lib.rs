@@ -18,6 +18,13 @@
 //! (the answer to `if_modified_since` when nothing changed) as an [`crmkit_runtime::Error`]
 //! whose `status()` is 304.
 //!
+//! One cargo feature per tag of the spec (`records`, `users`, `bulk-read`, `notifications`,
+//! …; `all-tags`, the default, is every one): without a tag, its `Client…Ext` trait and
+//! operation builders are not compiled, nor the types that only its operations reach. A
+//! service that calls a few tags names them: `default-features = false, features =
+//! ["records", "users"]`. The `bulk` feature (bulk export) turns on `bulk-read`;
+//! `notifications::Renewal` needs `notifications`.
+//!
 //! ```no_run
 //! use crmkit_runtime::prelude::*;
 //! use crmkit_runtime::{DataCentre, ZohoOAuth};
