@@ -26,11 +26,6 @@ use serde_json::{Map, Value};
 /// value is transcoded instead.
 const RAW_TOKEN: &str = "$serde_json::private::RawValue";
 
-/// The room an [`Extra`] takes when its first member arrives from a body: bytes of text,
-/// and members.
-const FIRST_TEXT: usize = 128;
-const FIRST_MEMBERS: usize = 8;
-
 /// The undeclared members of an open object (an object the specification leaves open, such
 /// as a Zoho CRM record and its custom fields), in the order they came, each value kept as
 /// its JSON text.
@@ -248,11 +243,6 @@ impl Extra {
         key: &str,
         deserializer: D,
     ) -> Result<(), D::Error> {
-        if self.members.capacity() == 0 {
-            // A record's custom fields are tens of members and a few KB: fewer doublings.
-            self.text.reserve(FIRST_TEXT);
-            self.members.reserve(FIRST_MEMBERS);
-        }
         let start = self.text.len();
         self.text.push_str(key);
         let value = self.text.len();
