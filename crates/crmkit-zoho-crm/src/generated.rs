@@ -194,6 +194,7 @@ pub mod types {
     ///What the current user may do with a record waiting for approval (`$approval`).
     #[derive(Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg(any(feature = "records", feature = "related-records"))]
     pub struct ApprovalFlags {
         ///Whether the user may approve.
         #[cfg_attr(
@@ -222,6 +223,7 @@ pub mod types {
         #[cfg_attr(feature = "schemars", serde(flatten))]
         pub extra: crmkit_runtime::Extra,
     }
+    #[cfg(any(feature = "records", feature = "related-records"))]
     impl ApprovalFlags {
         pub fn builder() -> builder::ApprovalFlags {
             Default::default()
@@ -439,6 +441,7 @@ pub mod types {
     ///The blueprint state of a record.
     #[derive(Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg(any(feature = "blueprint", feature = "records"))]
     pub struct Blueprint {
         #[cfg_attr(
             feature = "schemars",
@@ -453,6 +456,7 @@ pub mod types {
         #[cfg_attr(feature = "schemars", serde(flatten))]
         pub extra: crmkit_runtime::Extra,
     }
+    #[cfg(any(feature = "blueprint", feature = "records"))]
     impl Blueprint {
         pub fn builder() -> builder::Blueprint {
             Default::default()
@@ -461,6 +465,7 @@ pub mod types {
     ///The blueprint process a record is in and the field it drives.
     #[derive(Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg(any(feature = "blueprint", feature = "records"))]
     pub struct BlueprintProcessInfo {
         ///API name of that field.
         #[cfg_attr(
@@ -524,6 +529,7 @@ pub mod types {
         #[cfg_attr(feature = "schemars", serde(flatten))]
         pub extra: crmkit_runtime::Extra,
     }
+    #[cfg(any(feature = "blueprint", feature = "records"))]
     impl BlueprintProcessInfo {
         pub fn builder() -> builder::BlueprintProcessInfo {
             Default::default()
@@ -547,6 +553,7 @@ pub mod types {
     ///A transition available to a record (`next_transitions`, the transitions available after it, is kept as sent).
     #[derive(Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg(any(feature = "blueprint", feature = "records"))]
     pub struct BlueprintTransition {
         ///Whether the record meets the transition's criteria.
         #[cfg_attr(
@@ -598,6 +605,7 @@ pub mod types {
         #[cfg_attr(feature = "schemars", serde(flatten))]
         pub extra: crmkit_runtime::Extra,
     }
+    #[cfg(any(feature = "blueprint", feature = "records"))]
     impl BlueprintTransition {
         pub fn builder() -> builder::BlueprintTransition {
             Default::default()
@@ -2076,6 +2084,13 @@ pub mod types {
     /// and `convert_mapping` (lead-conversion mapping).
     #[derive(Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg(any(
+        feature = "blueprint",
+        feature = "fields",
+        feature = "layouts",
+        feature = "modules",
+        feature = "records"
+    ))]
     pub struct Field {
         ///API name of the field, the key in records.
         #[cfg_attr(
@@ -2244,6 +2259,13 @@ pub mod types {
         #[cfg_attr(feature = "schemars", serde(flatten))]
         pub extra: crmkit_runtime::Extra,
     }
+    #[cfg(any(
+        feature = "blueprint",
+        feature = "fields",
+        feature = "layouts",
+        feature = "modules",
+        feature = "records"
+    ))]
     impl Field {
         pub fn builder() -> builder::Field {
             Default::default()
@@ -2268,6 +2290,13 @@ pub mod types {
         PartialOrd,
     )]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg(any(
+        feature = "blueprint",
+        feature = "fields",
+        feature = "layouts",
+        feature = "modules",
+        feature = "records"
+    ))]
     pub enum FieldDataTypeKnown {
         #[serde(rename = "text")]
         Text,
@@ -2322,6 +2351,13 @@ pub mod types {
         #[serde(rename = "profileimage")]
         Profileimage,
     }
+    #[cfg(any(
+        feature = "blueprint",
+        feature = "fields",
+        feature = "layouts",
+        feature = "modules",
+        feature = "records"
+    ))]
     impl ::std::fmt::Display for FieldDataTypeKnown {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match *self {
@@ -2354,6 +2390,13 @@ pub mod types {
             }
         }
     }
+    #[cfg(any(
+        feature = "blueprint",
+        feature = "fields",
+        feature = "layouts",
+        feature = "modules",
+        feature = "records"
+    ))]
     impl ::std::str::FromStr for FieldDataTypeKnown {
         type Err = self::error::ConversionError;
         fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
@@ -2388,12 +2431,26 @@ pub mod types {
             }
         }
     }
+    #[cfg(any(
+        feature = "blueprint",
+        feature = "fields",
+        feature = "layouts",
+        feature = "modules",
+        feature = "records"
+    ))]
     impl ::std::convert::TryFrom<&str> for FieldDataTypeKnown {
         type Error = self::error::ConversionError;
         fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
             value.parse()
         }
     }
+    #[cfg(any(
+        feature = "blueprint",
+        feature = "fields",
+        feature = "layouts",
+        feature = "modules",
+        feature = "records"
+    ))]
     impl ::std::convert::TryFrom<::std::string::String> for FieldDataTypeKnown {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -2423,18 +2480,46 @@ pub mod types {
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
+    #[cfg(any(
+        feature = "blueprint",
+        feature = "fields",
+        feature = "layouts",
+        feature = "modules",
+        feature = "records"
+    ))]
     pub struct FieldPrivacy(pub ::std::option::Option<FieldPrivacyInner>);
+    #[cfg(any(
+        feature = "blueprint",
+        feature = "fields",
+        feature = "layouts",
+        feature = "modules",
+        feature = "records"
+    ))]
     impl ::std::ops::Deref for FieldPrivacy {
         type Target = ::std::option::Option<FieldPrivacyInner>;
         fn deref(&self) -> &::std::option::Option<FieldPrivacyInner> {
             &self.0
         }
     }
+    #[cfg(any(
+        feature = "blueprint",
+        feature = "fields",
+        feature = "layouts",
+        feature = "modules",
+        feature = "records"
+    ))]
     impl ::std::convert::From<FieldPrivacy> for ::std::option::Option<FieldPrivacyInner> {
         fn from(value: FieldPrivacy) -> Self {
             value.0
         }
     }
+    #[cfg(any(
+        feature = "blueprint",
+        feature = "fields",
+        feature = "layouts",
+        feature = "modules",
+        feature = "records"
+    ))]
     impl ::std::convert::From<::std::option::Option<FieldPrivacyInner>> for FieldPrivacy {
         fn from(value: ::std::option::Option<FieldPrivacyInner>) -> Self {
             Self(value)
@@ -2445,6 +2530,13 @@ pub mod types {
     /// shown as "sensitive" in the UI).
     #[derive(Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg(any(
+        feature = "blueprint",
+        feature = "fields",
+        feature = "layouts",
+        feature = "modules",
+        feature = "records"
+    ))]
     pub struct FieldPrivacyInner {
         ///Whether the value can be exported.
         #[cfg_attr(
@@ -2470,6 +2562,13 @@ pub mod types {
         #[cfg_attr(feature = "schemars", serde(flatten))]
         pub extra: crmkit_runtime::Extra,
     }
+    #[cfg(any(
+        feature = "blueprint",
+        feature = "fields",
+        feature = "layouts",
+        feature = "modules",
+        feature = "records"
+    ))]
     impl FieldPrivacyInner {
         pub fn builder() -> builder::FieldPrivacyInner {
             Default::default()
@@ -2478,6 +2577,13 @@ pub mod types {
     ///Where the field is shown (`view`, `edit`, `create`, `quick_create`).
     #[derive(Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg(any(
+        feature = "blueprint",
+        feature = "fields",
+        feature = "layouts",
+        feature = "modules",
+        feature = "records"
+    ))]
     pub struct FieldViewType {
         ///Shown in the create view.
         #[cfg_attr(
@@ -2506,6 +2612,13 @@ pub mod types {
         #[cfg_attr(feature = "schemars", serde(flatten))]
         pub extra: crmkit_runtime::Extra,
     }
+    #[cfg(any(
+        feature = "blueprint",
+        feature = "fields",
+        feature = "layouts",
+        feature = "modules",
+        feature = "records"
+    ))]
     impl FieldViewType {
         pub fn builder() -> builder::FieldViewType {
             Default::default()
@@ -5778,18 +5891,58 @@ pub mod types {
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
+    #[cfg(any(
+        feature = "custom-views",
+        feature = "layouts",
+        feature = "modules",
+        feature = "profiles",
+        feature = "records",
+        feature = "related-records",
+        feature = "roles",
+        feature = "users"
+    ))]
     pub struct NullableNamedRef(pub ::std::option::Option<NullableNamedRefInner>);
+    #[cfg(any(
+        feature = "custom-views",
+        feature = "layouts",
+        feature = "modules",
+        feature = "profiles",
+        feature = "records",
+        feature = "related-records",
+        feature = "roles",
+        feature = "users"
+    ))]
     impl ::std::ops::Deref for NullableNamedRef {
         type Target = ::std::option::Option<NullableNamedRefInner>;
         fn deref(&self) -> &::std::option::Option<NullableNamedRefInner> {
             &self.0
         }
     }
+    #[cfg(any(
+        feature = "custom-views",
+        feature = "layouts",
+        feature = "modules",
+        feature = "profiles",
+        feature = "records",
+        feature = "related-records",
+        feature = "roles",
+        feature = "users"
+    ))]
     impl ::std::convert::From<NullableNamedRef> for ::std::option::Option<NullableNamedRefInner> {
         fn from(value: NullableNamedRef) -> Self {
             value.0
         }
     }
+    #[cfg(any(
+        feature = "custom-views",
+        feature = "layouts",
+        feature = "modules",
+        feature = "profiles",
+        feature = "records",
+        feature = "related-records",
+        feature = "roles",
+        feature = "users"
+    ))]
     impl ::std::convert::From<::std::option::Option<NullableNamedRefInner>> for NullableNamedRef {
         fn from(value: ::std::option::Option<NullableNamedRefInner>) -> Self {
             Self(value)
@@ -5800,6 +5953,16 @@ pub mod types {
     /// `deleted_by`/`created_by` of deleted records, a record's `Layout`).
     #[derive(Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg(any(
+        feature = "custom-views",
+        feature = "layouts",
+        feature = "modules",
+        feature = "profiles",
+        feature = "records",
+        feature = "related-records",
+        feature = "roles",
+        feature = "users"
+    ))]
     pub struct NullableNamedRefInner {
         #[cfg_attr(
             feature = "schemars",
@@ -5815,6 +5978,16 @@ pub mod types {
         #[cfg_attr(feature = "schemars", serde(flatten))]
         pub extra: crmkit_runtime::Extra,
     }
+    #[cfg(any(
+        feature = "custom-views",
+        feature = "layouts",
+        feature = "modules",
+        feature = "profiles",
+        feature = "records",
+        feature = "related-records",
+        feature = "roles",
+        feature = "users"
+    ))]
     impl NullableNamedRefInner {
         pub fn builder() -> builder::NullableNamedRefInner {
             Default::default()
@@ -6103,6 +6276,13 @@ pub mod types {
     ///One value of a picklist field.
     #[derive(Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg(any(
+        feature = "blueprint",
+        feature = "fields",
+        feature = "layouts",
+        feature = "modules",
+        feature = "records"
+    ))]
     pub struct PickListValue {
         ///Value stored and sent in records.
         #[cfg_attr(
@@ -6131,6 +6311,13 @@ pub mod types {
         #[cfg_attr(feature = "schemars", serde(flatten))]
         pub extra: crmkit_runtime::Extra,
     }
+    #[cfg(any(
+        feature = "blueprint",
+        feature = "fields",
+        feature = "layouts",
+        feature = "modules",
+        feature = "records"
+    ))]
     impl PickListValue {
         pub fn builder() -> builder::PickListValue {
             Default::default()
@@ -6344,6 +6531,7 @@ pub mod types {
     /// the fields to set; `id` names the record in bulk updates.
     #[derive(Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg(any(feature = "records", feature = "related-records"))]
     pub struct Record {
         #[cfg_attr(
             feature = "schemars",
@@ -6556,6 +6744,7 @@ pub mod types {
         #[cfg_attr(feature = "schemars", serde(flatten))]
         pub extra: crmkit_runtime::Extra,
     }
+    #[cfg(any(feature = "records", feature = "related-records"))]
     impl Record {
         pub fn builder() -> builder::Record {
             Default::default()
@@ -6691,6 +6880,7 @@ pub mod types {
     /// updating) and the automations to trigger.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg(feature = "records")]
     pub struct RecordsWriteRequest {
         pub data: ::std::vec::Vec<Record>,
         ///Leads — id of the lead assignment rule to apply (English reference).
@@ -6699,6 +6889,7 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub trigger: ::std::option::Option<TriggerList>,
     }
+    #[cfg(feature = "records")]
     impl RecordsWriteRequest {
         pub fn builder() -> builder::RecordsWriteRequest {
             Default::default()
@@ -6708,18 +6899,22 @@ pub mod types {
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
+    #[cfg(feature = "records")]
     pub struct RecordsWriteRequestLarId(::std::string::String);
+    #[cfg(feature = "records")]
     impl ::std::ops::Deref for RecordsWriteRequestLarId {
         type Target = ::std::string::String;
         fn deref(&self) -> &::std::string::String {
             &self.0
         }
     }
+    #[cfg(feature = "records")]
     impl ::std::convert::From<RecordsWriteRequestLarId> for ::std::string::String {
         fn from(value: RecordsWriteRequestLarId) -> Self {
             value.0
         }
     }
+    #[cfg(feature = "records")]
     impl ::std::str::FromStr for RecordsWriteRequestLarId {
         type Err = self::error::ConversionError;
         fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
@@ -6729,12 +6924,14 @@ pub mod types {
             Ok(Self(value.to_string()))
         }
     }
+    #[cfg(feature = "records")]
     impl ::std::convert::TryFrom<&str> for RecordsWriteRequestLarId {
         type Error = self::error::ConversionError;
         fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
             value.parse()
         }
     }
+    #[cfg(feature = "records")]
     impl ::std::convert::TryFrom<::std::string::String> for RecordsWriteRequestLarId {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -6743,6 +6940,7 @@ pub mod types {
             value.parse()
         }
     }
+    #[cfg(feature = "records")]
     impl<'de> ::serde::Deserialize<'de> for RecordsWriteRequestLarId {
         fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
         where
@@ -7058,18 +7256,22 @@ pub mod types {
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
+    #[cfg(any(feature = "records", feature = "related-records"))]
     pub struct ReviewProcess(pub ::std::option::Option<ReviewProcessInner>);
+    #[cfg(any(feature = "records", feature = "related-records"))]
     impl ::std::ops::Deref for ReviewProcess {
         type Target = ::std::option::Option<ReviewProcessInner>;
         fn deref(&self) -> &::std::option::Option<ReviewProcessInner> {
             &self.0
         }
     }
+    #[cfg(any(feature = "records", feature = "related-records"))]
     impl ::std::convert::From<ReviewProcess> for ::std::option::Option<ReviewProcessInner> {
         fn from(value: ReviewProcess) -> Self {
             value.0
         }
     }
+    #[cfg(any(feature = "records", feature = "related-records"))]
     impl ::std::convert::From<::std::option::Option<ReviewProcessInner>> for ReviewProcess {
         fn from(value: ::std::option::Option<ReviewProcessInner>) -> Self {
             Self(value)
@@ -7078,6 +7280,7 @@ pub mod types {
     ///What the current user may do with a record under review (`$review_process`); `null` when not under review.
     #[derive(Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg(any(feature = "records", feature = "related-records"))]
     pub struct ReviewProcessInner {
         ///Whether the user may approve.
         #[cfg_attr(
@@ -7100,6 +7303,7 @@ pub mod types {
         #[cfg_attr(feature = "schemars", serde(flatten))]
         pub extra: crmkit_runtime::Extra,
     }
+    #[cfg(any(feature = "records", feature = "related-records"))]
     impl ReviewProcessInner {
         pub fn builder() -> builder::ReviewProcessInner {
             Default::default()
@@ -8227,6 +8431,7 @@ pub mod types {
     ///A tag on a record, as `{name, id}`.
     #[derive(Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg(any(feature = "records", feature = "related-records"))]
     pub struct TagRef {
         #[cfg_attr(
             feature = "schemars",
@@ -8242,6 +8447,7 @@ pub mod types {
         #[cfg_attr(feature = "schemars", serde(flatten))]
         pub extra: crmkit_runtime::Extra,
     }
+    #[cfg(any(feature = "records", feature = "related-records"))]
     impl TagRef {
         pub fn builder() -> builder::TagRef {
             Default::default()
@@ -8379,18 +8585,22 @@ pub mod types {
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
+    #[cfg(feature = "records")]
     pub struct TriggerList(pub ::std::vec::Vec<TriggerListItem>);
+    #[cfg(feature = "records")]
     impl ::std::ops::Deref for TriggerList {
         type Target = ::std::vec::Vec<TriggerListItem>;
         fn deref(&self) -> &::std::vec::Vec<TriggerListItem> {
             &self.0
         }
     }
+    #[cfg(feature = "records")]
     impl ::std::convert::From<TriggerList> for ::std::vec::Vec<TriggerListItem> {
         fn from(value: TriggerList) -> Self {
             value.0
         }
     }
+    #[cfg(feature = "records")]
     impl ::std::convert::From<::std::vec::Vec<TriggerListItem>> for TriggerList {
         fn from(value: ::std::vec::Vec<TriggerListItem>) -> Self {
             Self(value)
@@ -8410,6 +8620,7 @@ pub mod types {
         PartialOrd,
     )]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[cfg(feature = "records")]
     pub enum TriggerListItem {
         #[serde(rename = "workflow")]
         Workflow,
@@ -8418,6 +8629,7 @@ pub mod types {
         #[serde(rename = "blueprint")]
         Blueprint,
     }
+    #[cfg(feature = "records")]
     impl ::std::fmt::Display for TriggerListItem {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match *self {
@@ -8427,6 +8639,7 @@ pub mod types {
             }
         }
     }
+    #[cfg(feature = "records")]
     impl ::std::str::FromStr for TriggerListItem {
         type Err = self::error::ConversionError;
         fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
@@ -8438,12 +8651,14 @@ pub mod types {
             }
         }
     }
+    #[cfg(feature = "records")]
     impl ::std::convert::TryFrom<&str> for TriggerListItem {
         type Error = self::error::ConversionError;
         fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
             value.parse()
         }
     }
+    #[cfg(feature = "records")]
     impl ::std::convert::TryFrom<::std::string::String> for TriggerListItem {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -10369,6 +10584,7 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(any(feature = "records", feature = "related-records"))]
         pub struct ApprovalFlags {
             approve: ::std::result::Result<::std::option::Option<bool>, ::std::string::String>,
             delegate: ::std::result::Result<::std::option::Option<bool>, ::std::string::String>,
@@ -10376,6 +10592,7 @@ pub mod types {
             resubmit: ::std::result::Result<::std::option::Option<bool>, ::std::string::String>,
             extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
+        #[cfg(any(feature = "records", feature = "related-records"))]
         impl ::std::default::Default for ApprovalFlags {
             fn default() -> Self {
                 Self {
@@ -10387,6 +10604,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(any(feature = "records", feature = "related-records"))]
         impl ApprovalFlags {
             pub fn approve<T>(mut self, value: T) -> Self
             where
@@ -10439,6 +10657,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(any(feature = "records", feature = "related-records"))]
         impl ::std::convert::TryFrom<ApprovalFlags> for super::ApprovalFlags {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -10453,6 +10672,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(any(feature = "records", feature = "related-records"))]
         impl ::std::convert::From<super::ApprovalFlags> for ApprovalFlags {
             fn from(value: super::ApprovalFlags) -> Self {
                 Self {
@@ -10835,6 +11055,7 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(any(feature = "blueprint", feature = "records"))]
         pub struct Blueprint {
             process_info: ::std::result::Result<
                 ::std::option::Option<super::BlueprintProcessInfo>,
@@ -10846,6 +11067,7 @@ pub mod types {
             >,
             extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
+        #[cfg(any(feature = "blueprint", feature = "records"))]
         impl ::std::default::Default for Blueprint {
             fn default() -> Self {
                 Self {
@@ -10855,6 +11077,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(any(feature = "blueprint", feature = "records"))]
         impl Blueprint {
             pub fn process_info<T>(mut self, value: T) -> Self
             where
@@ -10887,6 +11110,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(any(feature = "blueprint", feature = "records"))]
         impl ::std::convert::TryFrom<Blueprint> for super::Blueprint {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -10899,6 +11123,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(any(feature = "blueprint", feature = "records"))]
         impl ::std::convert::From<super::Blueprint> for Blueprint {
             fn from(value: super::Blueprint) -> Self {
                 Self {
@@ -10909,6 +11134,7 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(any(feature = "blueprint", feature = "records"))]
         pub struct BlueprintProcessInfo {
             api_name: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
@@ -10944,6 +11170,7 @@ pub mod types {
             >,
             extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
+        #[cfg(any(feature = "blueprint", feature = "records"))]
         impl ::std::default::Default for BlueprintProcessInfo {
             fn default() -> Self {
                 Self {
@@ -10961,6 +11188,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(any(feature = "blueprint", feature = "records"))]
         impl BlueprintProcessInfo {
             pub fn api_name<T>(mut self, value: T) -> Self
             where
@@ -11073,6 +11301,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(any(feature = "blueprint", feature = "records"))]
         impl ::std::convert::TryFrom<BlueprintProcessInfo> for super::BlueprintProcessInfo {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -11093,6 +11322,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(any(feature = "blueprint", feature = "records"))]
         impl ::std::convert::From<super::BlueprintProcessInfo> for BlueprintProcessInfo {
             fn from(value: super::BlueprintProcessInfo) -> Self {
                 Self {
@@ -11170,6 +11400,7 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(any(feature = "blueprint", feature = "records"))]
         pub struct BlueprintTransition {
             criteria_matched:
                 ::std::result::Result<::std::option::Option<bool>, ::std::string::String>,
@@ -11195,6 +11426,7 @@ pub mod types {
                 ::std::result::Result<::std::option::Option<f64>, ::std::string::String>,
             extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
+        #[cfg(any(feature = "blueprint", feature = "records"))]
         impl ::std::default::Default for BlueprintTransition {
             fn default() -> Self {
                 Self {
@@ -11210,6 +11442,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(any(feature = "blueprint", feature = "records"))]
         impl BlueprintTransition {
             pub fn criteria_matched<T>(mut self, value: T) -> Self
             where
@@ -11304,6 +11537,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(any(feature = "blueprint", feature = "records"))]
         impl ::std::convert::TryFrom<BlueprintTransition> for super::BlueprintTransition {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -11322,6 +11556,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(any(feature = "blueprint", feature = "records"))]
         impl ::std::convert::From<super::BlueprintTransition> for BlueprintTransition {
             fn from(value: super::BlueprintTransition) -> Self {
                 Self {
@@ -14049,6 +14284,13 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(any(
+            feature = "blueprint",
+            feature = "fields",
+            feature = "layouts",
+            feature = "modules",
+            feature = "records"
+        ))]
         pub struct Field {
             api_name: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
@@ -14123,6 +14365,13 @@ pub mod types {
             webhook: ::std::result::Result<::std::option::Option<bool>, ::std::string::String>,
             extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
+        #[cfg(any(
+            feature = "blueprint",
+            feature = "fields",
+            feature = "layouts",
+            feature = "modules",
+            feature = "records"
+        ))]
         impl ::std::default::Default for Field {
             fn default() -> Self {
                 Self {
@@ -14158,6 +14407,13 @@ pub mod types {
                 }
             }
         }
+        #[cfg(any(
+            feature = "blueprint",
+            feature = "fields",
+            feature = "layouts",
+            feature = "modules",
+            feature = "records"
+        ))]
         impl Field {
             pub fn api_name<T>(mut self, value: T) -> Self
             where
@@ -14454,6 +14710,13 @@ pub mod types {
                 self
             }
         }
+        #[cfg(any(
+            feature = "blueprint",
+            feature = "fields",
+            feature = "layouts",
+            feature = "modules",
+            feature = "records"
+        ))]
         impl ::std::convert::TryFrom<Field> for super::Field {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -14492,6 +14755,13 @@ pub mod types {
                 })
             }
         }
+        #[cfg(any(
+            feature = "blueprint",
+            feature = "fields",
+            feature = "layouts",
+            feature = "modules",
+            feature = "records"
+        ))]
         impl ::std::convert::From<super::Field> for Field {
             fn from(value: super::Field) -> Self {
                 Self {
@@ -14587,6 +14857,13 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(any(
+            feature = "blueprint",
+            feature = "fields",
+            feature = "layouts",
+            feature = "modules",
+            feature = "records"
+        ))]
         pub struct FieldPrivacyInner {
             export: ::std::result::Result<::std::option::Option<bool>, ::std::string::String>,
             restricted: ::std::result::Result<::std::option::Option<bool>, ::std::string::String>,
@@ -14596,6 +14873,13 @@ pub mod types {
             >,
             extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
+        #[cfg(any(
+            feature = "blueprint",
+            feature = "fields",
+            feature = "layouts",
+            feature = "modules",
+            feature = "records"
+        ))]
         impl ::std::default::Default for FieldPrivacyInner {
             fn default() -> Self {
                 Self {
@@ -14606,6 +14890,13 @@ pub mod types {
                 }
             }
         }
+        #[cfg(any(
+            feature = "blueprint",
+            feature = "fields",
+            feature = "layouts",
+            feature = "modules",
+            feature = "records"
+        ))]
         impl FieldPrivacyInner {
             pub fn export<T>(mut self, value: T) -> Self
             where
@@ -14648,6 +14939,13 @@ pub mod types {
                 self
             }
         }
+        #[cfg(any(
+            feature = "blueprint",
+            feature = "fields",
+            feature = "layouts",
+            feature = "modules",
+            feature = "records"
+        ))]
         impl ::std::convert::TryFrom<FieldPrivacyInner> for super::FieldPrivacyInner {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -14661,6 +14959,13 @@ pub mod types {
                 })
             }
         }
+        #[cfg(any(
+            feature = "blueprint",
+            feature = "fields",
+            feature = "layouts",
+            feature = "modules",
+            feature = "records"
+        ))]
         impl ::std::convert::From<super::FieldPrivacyInner> for FieldPrivacyInner {
             fn from(value: super::FieldPrivacyInner) -> Self {
                 Self {
@@ -14672,6 +14977,13 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(any(
+            feature = "blueprint",
+            feature = "fields",
+            feature = "layouts",
+            feature = "modules",
+            feature = "records"
+        ))]
         pub struct FieldViewType {
             create: ::std::result::Result<::std::option::Option<bool>, ::std::string::String>,
             edit: ::std::result::Result<::std::option::Option<bool>, ::std::string::String>,
@@ -14679,6 +14991,13 @@ pub mod types {
             view: ::std::result::Result<::std::option::Option<bool>, ::std::string::String>,
             extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
+        #[cfg(any(
+            feature = "blueprint",
+            feature = "fields",
+            feature = "layouts",
+            feature = "modules",
+            feature = "records"
+        ))]
         impl ::std::default::Default for FieldViewType {
             fn default() -> Self {
                 Self {
@@ -14690,6 +15009,13 @@ pub mod types {
                 }
             }
         }
+        #[cfg(any(
+            feature = "blueprint",
+            feature = "fields",
+            feature = "layouts",
+            feature = "modules",
+            feature = "records"
+        ))]
         impl FieldViewType {
             pub fn create<T>(mut self, value: T) -> Self
             where
@@ -14742,6 +15068,13 @@ pub mod types {
                 self
             }
         }
+        #[cfg(any(
+            feature = "blueprint",
+            feature = "fields",
+            feature = "layouts",
+            feature = "modules",
+            feature = "records"
+        ))]
         impl ::std::convert::TryFrom<FieldViewType> for super::FieldViewType {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -14756,6 +15089,13 @@ pub mod types {
                 })
             }
         }
+        #[cfg(any(
+            feature = "blueprint",
+            feature = "fields",
+            feature = "layouts",
+            feature = "modules",
+            feature = "records"
+        ))]
         impl ::std::convert::From<super::FieldViewType> for FieldViewType {
             fn from(value: super::FieldViewType) -> Self {
                 Self {
@@ -18942,6 +19282,16 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(any(
+            feature = "custom-views",
+            feature = "layouts",
+            feature = "modules",
+            feature = "profiles",
+            feature = "records",
+            feature = "related-records",
+            feature = "roles",
+            feature = "users"
+        ))]
         pub struct NullableNamedRefInner {
             id: ::std::result::Result<::std::option::Option<super::ZohoId>, ::std::string::String>,
             name: ::std::result::Result<
@@ -18950,6 +19300,16 @@ pub mod types {
             >,
             extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
+        #[cfg(any(
+            feature = "custom-views",
+            feature = "layouts",
+            feature = "modules",
+            feature = "profiles",
+            feature = "records",
+            feature = "related-records",
+            feature = "roles",
+            feature = "users"
+        ))]
         impl ::std::default::Default for NullableNamedRefInner {
             fn default() -> Self {
                 Self {
@@ -18959,6 +19319,16 @@ pub mod types {
                 }
             }
         }
+        #[cfg(any(
+            feature = "custom-views",
+            feature = "layouts",
+            feature = "modules",
+            feature = "profiles",
+            feature = "records",
+            feature = "related-records",
+            feature = "roles",
+            feature = "users"
+        ))]
         impl NullableNamedRefInner {
             pub fn id<T>(mut self, value: T) -> Self
             where
@@ -18991,6 +19361,16 @@ pub mod types {
                 self
             }
         }
+        #[cfg(any(
+            feature = "custom-views",
+            feature = "layouts",
+            feature = "modules",
+            feature = "profiles",
+            feature = "records",
+            feature = "related-records",
+            feature = "roles",
+            feature = "users"
+        ))]
         impl ::std::convert::TryFrom<NullableNamedRefInner> for super::NullableNamedRefInner {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -19003,6 +19383,16 @@ pub mod types {
                 })
             }
         }
+        #[cfg(any(
+            feature = "custom-views",
+            feature = "layouts",
+            feature = "modules",
+            feature = "profiles",
+            feature = "records",
+            feature = "related-records",
+            feature = "roles",
+            feature = "users"
+        ))]
         impl ::std::convert::From<super::NullableNamedRefInner> for NullableNamedRefInner {
             fn from(value: super::NullableNamedRefInner) -> Self {
                 Self {
@@ -19826,6 +20216,13 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(any(
+            feature = "blueprint",
+            feature = "fields",
+            feature = "layouts",
+            feature = "modules",
+            feature = "records"
+        ))]
         pub struct PickListValue {
             actual_value: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
@@ -19841,6 +20238,13 @@ pub mod types {
                 ::std::result::Result<::std::option::Option<i32>, ::std::string::String>,
             extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
+        #[cfg(any(
+            feature = "blueprint",
+            feature = "fields",
+            feature = "layouts",
+            feature = "modules",
+            feature = "records"
+        ))]
         impl ::std::default::Default for PickListValue {
             fn default() -> Self {
                 Self {
@@ -19852,6 +20256,13 @@ pub mod types {
                 }
             }
         }
+        #[cfg(any(
+            feature = "blueprint",
+            feature = "fields",
+            feature = "layouts",
+            feature = "modules",
+            feature = "records"
+        ))]
         impl PickListValue {
             pub fn actual_value<T>(mut self, value: T) -> Self
             where
@@ -19904,6 +20315,13 @@ pub mod types {
                 self
             }
         }
+        #[cfg(any(
+            feature = "blueprint",
+            feature = "fields",
+            feature = "layouts",
+            feature = "modules",
+            feature = "records"
+        ))]
         impl ::std::convert::TryFrom<PickListValue> for super::PickListValue {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -19918,6 +20336,13 @@ pub mod types {
                 })
             }
         }
+        #[cfg(any(
+            feature = "blueprint",
+            feature = "fields",
+            feature = "layouts",
+            feature = "modules",
+            feature = "records"
+        ))]
         impl ::std::convert::From<super::PickListValue> for PickListValue {
             fn from(value: super::PickListValue) -> Self {
                 Self {
@@ -20526,6 +20951,7 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(any(feature = "records", feature = "related-records"))]
         pub struct Record {
             approval: ::std::result::Result<
                 ::std::option::Option<super::ApprovalFlags>,
@@ -20598,6 +21024,7 @@ pub mod types {
             tag: ::std::result::Result<::std::vec::Vec<super::TagRef>, ::std::string::String>,
             extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
+        #[cfg(any(feature = "records", feature = "related-records"))]
         impl ::std::default::Default for Record {
             fn default() -> Self {
                 Self {
@@ -20629,6 +21056,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(any(feature = "records", feature = "related-records"))]
         impl Record {
             pub fn approval<T>(mut self, value: T) -> Self
             where
@@ -20889,6 +21317,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(any(feature = "records", feature = "related-records"))]
         impl ::std::convert::TryFrom<Record> for super::Record {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -20923,6 +21352,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(any(feature = "records", feature = "related-records"))]
         impl ::std::convert::From<super::Record> for Record {
             fn from(value: super::Record) -> Self {
                 Self {
@@ -21393,6 +21823,7 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(feature = "records")]
         pub struct RecordsWriteRequest {
             data: ::std::result::Result<::std::vec::Vec<super::Record>, ::std::string::String>,
             lar_id: ::std::result::Result<
@@ -21404,6 +21835,7 @@ pub mod types {
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "records")]
         impl ::std::default::Default for RecordsWriteRequest {
             fn default() -> Self {
                 Self {
@@ -21413,6 +21845,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "records")]
         impl RecordsWriteRequest {
             pub fn data<T>(mut self, value: T) -> Self
             where
@@ -21445,6 +21878,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "records")]
         impl ::std::convert::TryFrom<RecordsWriteRequest> for super::RecordsWriteRequest {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -21457,6 +21891,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "records")]
         impl ::std::convert::From<super::RecordsWriteRequest> for RecordsWriteRequest {
             fn from(value: super::RecordsWriteRequest) -> Self {
                 Self {
@@ -22050,12 +22485,14 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(any(feature = "records", feature = "related-records"))]
         pub struct ReviewProcessInner {
             approve: ::std::result::Result<::std::option::Option<bool>, ::std::string::String>,
             reject: ::std::result::Result<::std::option::Option<bool>, ::std::string::String>,
             resubmit: ::std::result::Result<::std::option::Option<bool>, ::std::string::String>,
             extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
+        #[cfg(any(feature = "records", feature = "related-records"))]
         impl ::std::default::Default for ReviewProcessInner {
             fn default() -> Self {
                 Self {
@@ -22066,6 +22503,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(any(feature = "records", feature = "related-records"))]
         impl ReviewProcessInner {
             pub fn approve<T>(mut self, value: T) -> Self
             where
@@ -22108,6 +22546,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(any(feature = "records", feature = "related-records"))]
         impl ::std::convert::TryFrom<ReviewProcessInner> for super::ReviewProcessInner {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -22121,6 +22560,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(any(feature = "records", feature = "related-records"))]
         impl ::std::convert::From<super::ReviewProcessInner> for ReviewProcessInner {
             fn from(value: super::ReviewProcessInner) -> Self {
                 Self {
@@ -23600,6 +24040,7 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        #[cfg(any(feature = "records", feature = "related-records"))]
         pub struct TagRef {
             id: ::std::result::Result<::std::option::Option<super::ZohoId>, ::std::string::String>,
             name: ::std::result::Result<
@@ -23608,6 +24049,7 @@ pub mod types {
             >,
             extra: ::std::result::Result<crmkit_runtime::Extra, ::std::string::String>,
         }
+        #[cfg(any(feature = "records", feature = "related-records"))]
         impl ::std::default::Default for TagRef {
             fn default() -> Self {
                 Self {
@@ -23617,6 +24059,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(any(feature = "records", feature = "related-records"))]
         impl TagRef {
             pub fn id<T>(mut self, value: T) -> Self
             where
@@ -23649,6 +24092,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(any(feature = "records", feature = "related-records"))]
         impl ::std::convert::TryFrom<TagRef> for super::TagRef {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -23661,6 +24105,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(any(feature = "records", feature = "related-records"))]
         impl ::std::convert::From<super::TagRef> for TagRef {
             fn from(value: super::TagRef) -> Self {
                 Self {
@@ -27885,6 +28330,7 @@ pub mod types {
             Ok(Self(value.to_string()))
         }
     }
+    #[cfg(feature = "records")]
     impl ::std::convert::TryFrom<u64> for RecordsWriteRequestLarId {
         type Error = self::error::ConversionError;
         fn try_from(value: u64) -> ::std::result::Result<Self, self::error::ConversionError> {
@@ -27894,6 +28340,7 @@ pub mod types {
             Ok(Self(value.to_string()))
         }
     }
+    #[cfg(feature = "records")]
     impl ::std::convert::TryFrom<u32> for RecordsWriteRequestLarId {
         type Error = self::error::ConversionError;
         fn try_from(value: u32) -> ::std::result::Result<Self, self::error::ConversionError> {
@@ -27903,6 +28350,7 @@ pub mod types {
             Ok(Self(value.to_string()))
         }
     }
+    #[cfg(feature = "records")]
     impl ::std::convert::TryFrom<i64> for RecordsWriteRequestLarId {
         type Error = self::error::ConversionError;
         fn try_from(value: i64) -> ::std::result::Result<Self, self::error::ConversionError> {
@@ -27912,6 +28360,7 @@ pub mod types {
             Ok(Self(value.to_string()))
         }
     }
+    #[cfg(feature = "records")]
     impl ::std::convert::TryFrom<i32> for RecordsWriteRequestLarId {
         type Error = self::error::ConversionError;
         fn try_from(value: i32) -> ::std::result::Result<Self, self::error::ConversionError> {
@@ -28381,6 +28830,7 @@ pub mod types {
             map.end()
         }
     }
+    #[cfg(any(feature = "records", feature = "related-records"))]
     impl<'de> ::serde::Deserialize<'de> for ApprovalFlags {
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
@@ -28480,6 +28930,7 @@ pub mod types {
             deserializer.deserialize_map(Visitor)
         }
     }
+    #[cfg(any(feature = "records", feature = "related-records"))]
     impl ::serde::Serialize for ApprovalFlags {
         fn serialize<S: ::serde::Serializer>(
             &self,
@@ -29008,6 +29459,7 @@ pub mod types {
             map.end()
         }
     }
+    #[cfg(any(feature = "blueprint", feature = "records"))]
     impl<'de> ::serde::Deserialize<'de> for Blueprint {
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
@@ -29082,6 +29534,7 @@ pub mod types {
             deserializer.deserialize_map(Visitor)
         }
     }
+    #[cfg(any(feature = "blueprint", feature = "records"))]
     impl ::serde::Serialize for Blueprint {
         fn serialize<S: ::serde::Serializer>(
             &self,
@@ -29108,6 +29561,7 @@ pub mod types {
             map.end()
         }
     }
+    #[cfg(any(feature = "blueprint", feature = "records"))]
     impl<'de> ::serde::Deserialize<'de> for BlueprintProcessInfo {
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
@@ -29334,6 +29788,7 @@ pub mod types {
             deserializer.deserialize_map(Visitor)
         }
     }
+    #[cfg(any(feature = "blueprint", feature = "records"))]
     impl ::serde::Serialize for BlueprintProcessInfo {
         fn serialize<S: ::serde::Serializer>(
             &self,
@@ -29467,6 +29922,7 @@ pub mod types {
             map.end()
         }
     }
+    #[cfg(any(feature = "blueprint", feature = "records"))]
     impl<'de> ::serde::Deserialize<'de> for BlueprintTransition {
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
@@ -29648,6 +30104,7 @@ pub mod types {
             deserializer.deserialize_map(Visitor)
         }
     }
+    #[cfg(any(feature = "blueprint", feature = "records"))]
     impl ::serde::Serialize for BlueprintTransition {
         fn serialize<S: ::serde::Serializer>(
             &self,
@@ -32719,6 +33176,13 @@ pub mod types {
             map.end()
         }
     }
+    #[cfg(any(
+        feature = "blueprint",
+        feature = "fields",
+        feature = "layouts",
+        feature = "modules",
+        feature = "records"
+    ))]
     impl<'de> ::serde::Deserialize<'de> for Field {
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
@@ -33267,6 +33731,13 @@ pub mod types {
             deserializer.deserialize_map(Visitor)
         }
     }
+    #[cfg(any(
+        feature = "blueprint",
+        feature = "fields",
+        feature = "layouts",
+        feature = "modules",
+        feature = "records"
+    ))]
     impl ::serde::Serialize for Field {
         fn serialize<S: ::serde::Serializer>(
             &self,
@@ -33478,6 +33949,13 @@ pub mod types {
             map.end()
         }
     }
+    #[cfg(any(
+        feature = "blueprint",
+        feature = "fields",
+        feature = "layouts",
+        feature = "modules",
+        feature = "records"
+    ))]
     impl<'de> ::serde::Deserialize<'de> for FieldPrivacyInner {
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
@@ -33566,6 +34044,13 @@ pub mod types {
             deserializer.deserialize_map(Visitor)
         }
     }
+    #[cfg(any(
+        feature = "blueprint",
+        feature = "fields",
+        feature = "layouts",
+        feature = "modules",
+        feature = "records"
+    ))]
     impl ::serde::Serialize for FieldPrivacyInner {
         fn serialize<S: ::serde::Serializer>(
             &self,
@@ -33596,6 +34081,13 @@ pub mod types {
             map.end()
         }
     }
+    #[cfg(any(
+        feature = "blueprint",
+        feature = "fields",
+        feature = "layouts",
+        feature = "modules",
+        feature = "records"
+    ))]
     impl<'de> ::serde::Deserialize<'de> for FieldViewType {
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
@@ -33697,6 +34189,13 @@ pub mod types {
             deserializer.deserialize_map(Visitor)
         }
     }
+    #[cfg(any(
+        feature = "blueprint",
+        feature = "fields",
+        feature = "layouts",
+        feature = "modules",
+        feature = "records"
+    ))]
     impl ::serde::Serialize for FieldViewType {
         fn serialize<S: ::serde::Serializer>(
             &self,
@@ -38153,6 +38652,16 @@ pub mod types {
             map.end()
         }
     }
+    #[cfg(any(
+        feature = "custom-views",
+        feature = "layouts",
+        feature = "modules",
+        feature = "profiles",
+        feature = "records",
+        feature = "related-records",
+        feature = "roles",
+        feature = "users"
+    ))]
     impl<'de> ::serde::Deserialize<'de> for NullableNamedRefInner {
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
@@ -38221,6 +38730,16 @@ pub mod types {
             deserializer.deserialize_map(Visitor)
         }
     }
+    #[cfg(any(
+        feature = "custom-views",
+        feature = "layouts",
+        feature = "modules",
+        feature = "profiles",
+        feature = "records",
+        feature = "related-records",
+        feature = "roles",
+        feature = "users"
+    ))]
     impl ::serde::Serialize for NullableNamedRefInner {
         fn serialize<S: ::serde::Serializer>(
             &self,
@@ -39374,6 +39893,13 @@ pub mod types {
             map.end()
         }
     }
+    #[cfg(any(
+        feature = "blueprint",
+        feature = "fields",
+        feature = "layouts",
+        feature = "modules",
+        feature = "records"
+    ))]
     impl<'de> ::serde::Deserialize<'de> for PickListValue {
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
@@ -39484,6 +40010,13 @@ pub mod types {
             deserializer.deserialize_map(Visitor)
         }
     }
+    #[cfg(any(
+        feature = "blueprint",
+        feature = "fields",
+        feature = "layouts",
+        feature = "modules",
+        feature = "records"
+    ))]
     impl ::serde::Serialize for PickListValue {
         fn serialize<S: ::serde::Serializer>(
             &self,
@@ -40306,6 +40839,7 @@ pub mod types {
             map.end()
         }
     }
+    #[cfg(any(feature = "records", feature = "related-records"))]
     impl<'de> ::serde::Deserialize<'de> for Record {
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
@@ -40791,6 +41325,7 @@ pub mod types {
             deserializer.deserialize_map(Visitor)
         }
     }
+    #[cfg(any(feature = "records", feature = "related-records"))]
     impl ::serde::Serialize for Record {
         fn serialize<S: ::serde::Serializer>(
             &self,
@@ -41941,6 +42476,7 @@ pub mod types {
             map.end()
         }
     }
+    #[cfg(any(feature = "records", feature = "related-records"))]
     impl<'de> ::serde::Deserialize<'de> for ReviewProcessInner {
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
@@ -42024,6 +42560,7 @@ pub mod types {
             deserializer.deserialize_map(Visitor)
         }
     }
+    #[cfg(any(feature = "records", feature = "related-records"))]
     impl ::serde::Serialize for ReviewProcessInner {
         fn serialize<S: ::serde::Serializer>(
             &self,
@@ -43792,6 +44329,7 @@ pub mod types {
             map.end()
         }
     }
+    #[cfg(any(feature = "records", feature = "related-records"))]
     impl<'de> ::serde::Deserialize<'de> for TagRef {
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
@@ -43860,6 +44398,7 @@ pub mod types {
             deserializer.deserialize_map(Visitor)
         }
     }
+    #[cfg(any(feature = "records", feature = "related-records"))]
     impl ::serde::Serialize for TagRef {
         fn serialize<S: ::serde::Serializer>(
             &self,
