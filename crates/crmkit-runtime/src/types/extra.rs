@@ -335,11 +335,7 @@ impl<'de> Visitor<'de> for RawText<'_> {
     }
 
     fn visit_str<E: de::Error>(self, v: &str) -> Result<(), E> {
-        // serde_json's raw path checks a `\u` escape's syntax, not that it names a character
-        // (`"\ud800"` alone is not one), and it has no depth limit: a value with such an
-        // escape, or long enough to nest deeper than serde_json reads (128), is read through
-        // once more, so that every value kept can be read again.
-        if v.contains("\\u") || v.len() > 2 * 128 {
+        if needs_reading(v) {
             Check
                 .deserialize(&mut serde_json::Deserializer::from_str(v))
                 .map_err(E::custom)?;
@@ -347,6 +343,28 @@ impl<'de> Visitor<'de> for RawText<'_> {
         self.0.push_str(v);
         Ok(())
     }
+}
+
+/// Whether a value serde_json's raw path kept must be read through once more, so that every
+/// value kept can be read again. That path checks a `\u` escape's syntax, not that it names
+/// a character (`"\ud800"` alone is not one), a number's syntax, not its range (`1e400`),
+/// and no depth: a value with an escape `\u`, with an exponent after a digit outside a lone
+/// string, or long enough to nest as deep as serde_json refuses (128 levels) is read again.
+/// Most members are short strings: for them this is one search for a backslash.
+fn needs_reading(v: &str) -> bool {
+    let bytes = v.as_bytes();
+    // 128 levels take 256 bytes; serde_json reads 127.
+    if bytes.len() >= 2 * 128 {
+        return true;
+    }
+    let escape_u = || bytes.contains(&b'\\') && v.contains("\\u");
+    if bytes.first() == Some(&b'"') {
+        return escape_u();
+    }
+    escape_u()
+        || bytes
+            .windows(2)
+            .any(|w| w[0].is_ascii_digit() && (w[1] | 0x20) == b'e')
 }
 
 /// Reads a JSON value through, its strings decoded (without keeping them).
@@ -767,11 +785,38 @@ mod tests {
             r#"{"a": [1,}"#,
             r#"{"a": "\ud800"}"#,
             r#"{"a": {"b\udc00": 1}}"#,
+            r#"{"a": 1e400}"#,
+            r#"{"a": [1, {"b": -2.5E+999}]}"#,
             r#"{"a": 1"#,
         ] {
             assert!(serde_json::from_str::<Extra>(bad).is_err(), "{bad}");
         }
         let deep = format!(r#"{{"a": {}{}}}"#, "[".repeat(200), "]".repeat(200));
         assert!(serde_json::from_str::<Extra>(&deep).is_err());
+    }
+
+    /// What the second reading lets through: every value kept reads again, and writes out.
+    #[test]
+    fn values_near_the_limits_are_kept_and_read_again() {
+        let too_deep = format!(r#"{{"a": {}{}}}"#, "[".repeat(128), "]".repeat(128));
+        assert!(serde_json::from_str::<Extra>(&too_deep).is_err());
+        let deep = format!("{}{}", "[".repeat(127), "]".repeat(127));
+        let long = format!(r#""{}""#, "x".repeat(10_000));
+        let text = format!(
+            r#"{{"tiny": 1e-400, "e": "5e999", "big": 1.5e308, "deep": {deep}, "long": {long}, "u": "é"}}"#
+        );
+        let extra: Extra = serde_json::from_str(&text).unwrap();
+        assert_eq!(extra.get_as::<f64>("tiny").unwrap(), Some(0.0));
+        assert_eq!(
+            extra.get_as::<String>("e").unwrap().as_deref(),
+            Some("5e999")
+        );
+        assert_eq!(extra.get_as::<f64>("big").unwrap(), Some(1.5e308));
+        assert_eq!(extra.get_as::<String>("u").unwrap().as_deref(), Some("é"));
+        for (key, value) in extra.iter() {
+            assert!(value.parse::<serde_json::Value>().is_ok(), "{key}");
+        }
+        let again: Extra = serde_json::from_slice(&serde_json::to_vec(&extra).unwrap()).unwrap();
+        assert_eq!(again, extra);
     }
 }
