@@ -199,15 +199,32 @@ impl Extra {
 
     /// Appends a member whose JSON is known to be one value.
     pub(crate) fn push(&mut self, key: &str, json: &str) {
+        let Ok(()) = self.push_with(key, |text| {
+            text.push_str(json);
+            Ok::<(), std::convert::Infallible>(())
+        });
+    }
+
+    /// Appends a member named `key` whose JSON `write` appends to the text; nothing when it
+    /// fails.
+    fn push_with<E>(
+        &mut self,
+        key: &str,
+        write: impl FnOnce(&mut String) -> Result<(), E>,
+    ) -> Result<(), E> {
         let start = self.text.len();
         self.text.push_str(key);
         let value = self.text.len();
-        self.text.push_str(json);
+        if let Err(e) = write(&mut self.text) {
+            self.text.truncate(start);
+            return Err(e);
+        }
         self.members.push(Span {
             start,
             value,
             end: self.text.len(),
         });
+        Ok(())
     }
 
     fn remove_all(&mut self, key: &str) {
@@ -243,23 +260,9 @@ impl Extra {
         key: &str,
         deserializer: D,
     ) -> Result<(), D::Error> {
-        let start = self.text.len();
-        self.text.push_str(key);
-        let value = self.text.len();
-        match deserializer.deserialize_newtype_struct(RAW_TOKEN, JsonText(&mut self.text)) {
-            Ok(()) => {
-                self.members.push(Span {
-                    start,
-                    value,
-                    end: self.text.len(),
-                });
-                Ok(())
-            }
-            Err(e) => {
-                self.text.truncate(start);
-                Err(e)
-            }
-        }
+        self.push_with(key, |text| {
+            deserializer.deserialize_newtype_struct(RAW_TOKEN, JsonText(text))
+        })
     }
 }
 
@@ -468,42 +471,25 @@ impl<'de> Visitor<'de> for JsonText<'_> {
             None => None,
         };
         // A map from a deserializer that answers `deserialize_newtype_struct` with the
-        // value itself.
+        // value itself (its first key is read already).
         let out = self.0;
         out.push('{');
         let mut next = first;
-        let mut comma = false;
         while let Some(key) = next {
-            if comma {
-                out.push(',');
-            }
-            comma = true;
             JsonText(&mut *out).write::<_, A::Error>(&key)?;
             out.push(':');
             map.next_value_seed(JsonText(&mut *out))?;
             next = map.next_key::<String>()?;
+            if next.is_some() {
+                out.push(',');
+            }
         }
         out.push('}');
         Ok(())
     }
 
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
-        let out = self.0;
-        out.push('[');
-        let mut comma = false;
-        loop {
-            let len = out.len();
-            if comma {
-                out.push(',');
-            }
-            if seq.next_element_seed(JsonText(&mut *out))?.is_none() {
-                out.truncate(len);
-                break;
-            }
-            comma = true;
-        }
-        out.push(']');
-        Ok(())
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<(), A::Error> {
+        self.deserialize(de::value::SeqAccessDeserializer::new(seq))
     }
 
     fn visit_bool<E: de::Error>(self, v: bool) -> Result<(), E> {
@@ -793,6 +779,35 @@ mod tests {
         }
         let deep = format!(r#"{{"a": {}{}}}"#, "[".repeat(200), "]".repeat(200));
         assert!(serde_json::from_str::<Extra>(&deep).is_err());
+    }
+
+    /// A deserializer that answers `deserialize_newtype_struct` with the value itself (serde's
+    /// value deserializers forward it to `deserialize_any`): scalars, sequences and maps are
+    /// written as JSON text.
+    #[test]
+    fn a_deserializer_without_newtypes_gives_its_values() {
+        use std::collections::BTreeMap;
+
+        use serde::de::IntoDeserializer;
+        use serde::de::value::{Error, MapDeserializer};
+
+        fn one<'a, V: IntoDeserializer<'a, Error>>(value: V) -> Value {
+            let extra =
+                Extra::deserialize(MapDeserializer::<_, Error>::new([("k", value)].into_iter()))
+                    .unwrap();
+            extra.get("k").unwrap().to_value()
+        }
+        assert_eq!(one(7u32), json!(7));
+        assert_eq!(one(-7i64), json!(-7));
+        assert_eq!(one(2.5f64), json!(2.5));
+        assert_eq!(one(true), json!(true));
+        assert_eq!(one("tab\t\"quoted\""), json!("tab\t\"quoted\""));
+        assert_eq!(one(()), Value::Null);
+        assert_eq!(one(vec![1u8, 2, 3]), json!([1, 2, 3]));
+        assert_eq!(one(Vec::<u8>::new()), json!([]));
+        let map: BTreeMap<&str, u8> = [("a", 1), ("b", 2)].into();
+        assert_eq!(one(map), json!({"a": 1, "b": 2}));
+        assert_eq!(one(BTreeMap::<&str, u8>::new()), json!({}));
     }
 
     /// What the second reading lets through: every value kept reads again, and writes out.
