@@ -236,13 +236,8 @@ pub fn apply(file: &mut syn::File, by_hand: &BTreeSet<String>) -> Result<Vec<Str
                 }
             }
             syn::Item::Mod(m) if m.ident == "__fuzz" => {
-                let list = all
-                    .iter()
-                    .map(|t| format!("feature = {t:?}"))
-                    .collect::<Vec<_>>()
-                    .join(", ");
-                m.attrs
-                    .push(syn::parse_str::<Attr>(&format!("#[cfg(all({list}))]"))?.0);
+                let every = all.iter().map(|t| any_of([t])).collect();
+                m.attrs.push(attr(&join("all", every))?);
             }
             syn::Item::Mod(m) if m.ident == "types" => {
                 let items = m.content.as_mut().map(|c| &mut c.1).context("types")?;
@@ -375,19 +370,33 @@ impl syn::parse::Parse for Attr {
     }
 }
 
-/// `#[cfg(feature = "a")]`, or `#[cfg(any(feature = "a", feature = "b"))]`.
+/// `feature = "a"`, or `any(feature = "a", feature = "b")`.
+fn any_of<'a>(tags: impl IntoIterator<Item = &'a String>) -> String {
+    join(
+        "any",
+        tags.into_iter()
+            .map(|t| format!("feature = {t:?}"))
+            .collect(),
+    )
+}
+
+/// One predicate as it is, several under `op(…)`.
+fn join(op: &str, mut preds: Vec<String>) -> String {
+    if preds.len() == 1 {
+        preds.remove(0)
+    } else {
+        format!("{op}({})", preds.join(", "))
+    }
+}
+
+/// `#[cfg(<pred>)]`.
+fn attr(pred: &str) -> Result<syn::Attribute> {
+    Ok(syn::parse_str::<Attr>(&format!("#[cfg({pred})]"))?.0)
+}
+
+/// Compiled when any of `tags` is on.
 fn cfg(tags: &[String]) -> Result<syn::Attribute> {
-    let text = match tags {
-        [one] => format!("#[cfg(feature = {one:?})]"),
-        many => format!(
-            "#[cfg(any({}))]",
-            many.iter()
-                .map(|t| format!("feature = {t:?}"))
-                .collect::<Vec<_>>()
-                .join(", ")
-        ),
-    };
-    Ok(syn::parse_str::<Attr>(&text)?.0)
+    attr(&any_of(tags))
 }
 
 /// The conjunction of the sets' gates; `None` when there is nothing to require.
@@ -398,22 +407,11 @@ fn cfg_all(sets: &[&BTreeSet<String>]) -> Result<Option<syn::Attribute>> {
             unique.push(s);
         }
     }
-    let preds: Vec<String> = unique
-        .iter()
-        .map(|s| {
-            let tags: Vec<String> = s.iter().map(|t| format!("feature = {t:?}")).collect();
-            if tags.len() == 1 {
-                tags[0].clone()
-            } else {
-                format!("any({})", tags.join(", "))
-            }
-        })
-        .collect();
-    Ok(match preds.as_slice() {
-        [] => None,
-        [one] => Some(syn::parse_str::<Attr>(&format!("#[cfg({one})]"))?.0),
-        many => Some(syn::parse_str::<Attr>(&format!("#[cfg(all({}))]", many.join(", ")))?.0),
-    })
+    if unique.is_empty() {
+        return Ok(None);
+    }
+    let preds = unique.iter().map(|s| any_of(*s)).collect();
+    Ok(Some(attr(&join("all", preds))?))
 }
 
 fn push_attr(item: &mut syn::Item, attr: syn::Attribute) {
